@@ -1,0 +1,239 @@
+/*
+ * kiln.h — the public embedding API of kiln, a WebAssembly runtime.
+ *
+ * Everything a program needs from kiln is declared here; nothing here depends
+ * on LLVM or on a build flag.  Conventions, true of every declaration below
+ * unless it says otherwise:
+ *
+ *  - Errors.  A call that can fail returns a kiln_status and, when the caller
+ *    passes a non-NULL `kiln_error *`, fills it with a message and the byte
+ *    offset the problem was found at.  The error struct is caller-owned and
+ *    needs no cleanup.  On failure every out-parameter is left NULL/zero.
+ *  - Ownership.  Objects are created by `_new`/`_decode` and destroyed by
+ *    `_delete`; `_delete(NULL)` is a no-op.  Input buffers are copied: the
+ *    caller may free them as soon as the call returns.  Strings and arrays
+ *    returned by accessors are owned by the object they came from and live as
+ *    long as it does.
+ *  - Threads.  A kiln_module is immutable after it is created and validated,
+ *    and may be read from any number of threads at once.  Validation itself
+ *    mutates the module (it records the result) and must not race with other
+ *    use of the same module.
+ */
+#ifndef KILN_H
+#define KILN_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define KILN_VERSION_MAJOR 0
+#define KILN_VERSION_MINOR 1
+#define KILN_VERSION_PATCH 0
+#define KILN_VERSION_STRING "0.1.0"
+
+#if defined(__GNUC__)
+#define KILN_API __attribute__((visibility("default")))
+#else
+#define KILN_API
+#endif
+
+/* The version of the library actually linked, e.g. "0.1.0".  Static string. */
+KILN_API const char *kiln_version(void);
+
+/* ---------------------------------------------------------------- errors */
+
+typedef enum kiln_status {
+	KILN_OK = 0,
+	KILN_ERR_MALFORMED,	/* not a well-formed binary module (spec: decoding) */
+	KILN_ERR_INVALID,	/* well-formed but fails validation */
+	KILN_ERR_UNSUPPORTED,	/* valid, but uses something kiln has not built yet */
+	KILN_ERR_NOMEM,		/* an allocation failed */
+	KILN_ERR_IO,		/* reading or writing a file failed */
+	KILN_ERR_ARG,		/* a bad argument from the caller */
+} kiln_status;
+
+#define KILN_NO_OFFSET ((size_t)-1)
+
+/* Filled by failing calls.  `message` is NUL-terminated and uses the
+ * WebAssembly spec's wording where the spec has one ("unexpected end",
+ * "type mismatch"...).  `offset` is the byte offset in the module at which
+ * the problem was detected, or KILN_NO_OFFSET. */
+typedef struct kiln_error {
+	kiln_status status;
+	size_t offset;
+	char message[256];
+} kiln_error;
+
+/* A short static name for a status ("malformed module", "invalid module"...). */
+KILN_API const char *kiln_status_string(kiln_status status);
+
+/* ---------------------------------------------------------------- types */
+
+/* Value types, numbered by their binary encoding. */
+typedef enum kiln_valtype {
+	KILN_I32 = 0x7f,
+	KILN_I64 = 0x7e,
+	KILN_F32 = 0x7d,
+	KILN_F64 = 0x7c,
+	KILN_V128 = 0x7b,
+	KILN_FUNCREF = 0x70,
+	KILN_EXTERNREF = 0x6f,
+} kiln_valtype;
+
+/* Static name of a value type as in the text format ("i32", "funcref"). */
+KILN_API const char *kiln_valtype_name(kiln_valtype type);
+
+typedef enum kiln_extern_kind {
+	KILN_EXTERN_FUNC = 0,
+	KILN_EXTERN_TABLE = 1,
+	KILN_EXTERN_MEMORY = 2,
+	KILN_EXTERN_GLOBAL = 3,
+} kiln_extern_kind;
+
+/* Static name of an extern kind ("func", "table", "memory", "global"). */
+KILN_API const char *kiln_extern_kind_name(kiln_extern_kind kind);
+
+/* A name from the module: UTF-8, not NUL-terminated (it may contain NUL). */
+typedef struct kiln_name {
+	const char *data;
+	size_t len;
+} kiln_name;
+
+typedef struct kiln_functype {
+	uint32_t nparams, nresults;
+	const kiln_valtype *params;	/* nparams entries */
+	const kiln_valtype *results;	/* nresults entries */
+} kiln_functype;
+
+typedef struct kiln_limits {
+	uint64_t min;
+	uint64_t max;		/* meaningful only when has_max */
+	bool has_max;
+} kiln_limits;
+
+typedef struct kiln_tabletype {
+	kiln_valtype elem;	/* KILN_FUNCREF or KILN_EXTERNREF */
+	kiln_limits limits;	/* in elements */
+} kiln_tabletype;
+
+typedef struct kiln_memtype {
+	kiln_limits limits;	/* in 64 KiB pages */
+} kiln_memtype;
+
+typedef struct kiln_globaltype {
+	kiln_valtype type;
+	bool mutable_;
+} kiln_globaltype;
+
+/* The type of an import or export.  For functions, `func` points into the
+ * module's type list. */
+typedef struct kiln_externtype {
+	kiln_extern_kind kind;
+	union {
+		const kiln_functype *func;
+		kiln_tabletype table;
+		kiln_memtype memory;
+		kiln_globaltype global;
+	} u;
+} kiln_externtype;
+
+/* ---------------------------------------------------------------- modules */
+
+typedef struct kiln_module kiln_module;
+
+/* Decodes a binary module (the whole WebAssembly 2.0 binary format).
+ * Copies `bytes`.  Fails with KILN_ERR_MALFORMED (and the spec's message and
+ * the byte offset) on any malformed input, KILN_ERR_NOMEM on allocation
+ * failure.  The result is decoded but not yet validated.
+ * Thread-safe. */
+KILN_API kiln_status kiln_module_decode(const uint8_t *bytes, size_t len,
+					kiln_module **out_module,
+					kiln_error *err);
+
+/* Validates a decoded module with the spec's algorithm (WebAssembly 2.0,
+ * SIMD included).  Fails with KILN_ERR_INVALID.  Time is linear in the size
+ * of the module.  Calling it again returns the first result.  Provided by the
+ * kiln-compiler library. */
+KILN_API kiln_status kiln_module_validate(kiln_module *module, kiln_error *err);
+
+/* kiln_module_decode followed by kiln_module_validate; on failure nothing is
+ * returned.  Provided by the kiln-compiler library. */
+KILN_API kiln_status kiln_module_new(const uint8_t *bytes, size_t len,
+				     kiln_module **out_module, kiln_error *err);
+
+/* Frees the module and everything borrowed from it.  NULL is a no-op. */
+KILN_API void kiln_module_delete(kiln_module *module);
+
+/* ------------------------------------------------- inspecting a module
+ * Accessors never fail: indices out of range are a caller bug and return a
+ * zeroed result.  All returned pointers are borrowed from the module. */
+
+typedef struct kiln_section_info {
+	uint8_t id;		/* 0 custom, 1 type ... 12 data count */
+	kiln_name name;		/* section name ("type", or a custom section's name) */
+	size_t offset;		/* of the section's contents in the module bytes */
+	size_t size;		/* of the contents */
+	uint32_t count;		/* entries, for vector sections; 0 otherwise */
+} kiln_section_info;
+
+KILN_API size_t kiln_module_section_count(const kiln_module *module);
+KILN_API kiln_section_info kiln_module_section(const kiln_module *module,
+					       size_t index);
+
+typedef struct kiln_import_info {
+	kiln_name module;
+	kiln_name name;
+	kiln_externtype type;
+	uint32_t type_index;	/* for functions: index into the type section */
+} kiln_import_info;
+
+typedef struct kiln_export_info {
+	kiln_name name;
+	kiln_extern_kind kind;
+	uint32_t index;		/* in the index space of its kind */
+} kiln_export_info;
+
+KILN_API size_t kiln_module_type_count(const kiln_module *module);
+KILN_API const kiln_functype *kiln_module_type(const kiln_module *module,
+					       size_t index);
+
+KILN_API size_t kiln_module_import_count(const kiln_module *module);
+KILN_API kiln_import_info kiln_module_import(const kiln_module *module,
+					     size_t index);
+
+KILN_API size_t kiln_module_export_count(const kiln_module *module);
+KILN_API kiln_export_info kiln_module_export(const kiln_module *module,
+					     size_t index);
+/* The type of an export (resolved through imports where needed). */
+KILN_API kiln_externtype kiln_module_export_type(const kiln_module *module,
+						 size_t index);
+
+/* Sizes of the index spaces, imports included. */
+typedef struct kiln_module_counts {
+	uint32_t types;
+	uint32_t funcs, imported_funcs;
+	uint32_t tables, imported_tables;
+	uint32_t memories, imported_memories;
+	uint32_t globals, imported_globals;
+	uint32_t elems, datas;
+	bool has_start;
+	uint32_t start;		/* function index, when has_start */
+} kiln_module_counts;
+
+KILN_API kiln_module_counts kiln_module_counts_of(const kiln_module *module);
+
+/* The function's name from the `name` custom section, or {NULL, 0}. */
+KILN_API kiln_name kiln_module_func_name(const kiln_module *module,
+					 uint32_t func_index);
+/* The module's own name from the `name` section, or {NULL, 0}. */
+KILN_API kiln_name kiln_module_name(const kiln_module *module);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* KILN_H */

@@ -1,0 +1,777 @@
+/*
+ * decode.c — the WebAssembly 2.0 binary format → kiln_module.
+ *
+ * One pass over the bytes, in the reference interpreter's order: header,
+ * then sections in their fixed order with custom sections anywhere, then
+ * the cross-section checks (function/code counts, data count).  Function
+ * bodies and constant expressions are read instruction by instruction so
+ * that every malformed encoding is reported here, with the spec's message
+ * and the byte offset; what they mean (types, indices) is the validator's
+ * business.
+ *
+ * Invariants: allocations are bounded by the input size — a vector's
+ * declared count is trusted only up to the bytes that remain, since every
+ * entry takes at least one byte — and nothing recurses, so no input can
+ * exhaust the C stack.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "module.h"
+#include "reader.h"
+
+typedef struct decoder {
+	kiln_reader r;
+	kiln_module *m;
+	uint8_t *ctl;		/* open blocks while reading an expression */
+	size_t ctl_cap;
+	bool uses_data_index;	/* memory.init or data.drop seen */
+	bool has_data_section;
+	uint32_t nfunc_decls;	/* entries of the function section */
+	uint32_t ncode;		/* entries of the code section */
+} decoder;
+
+/* Block kinds on the ctl stack. */
+enum { CTL_BLOCK, CTL_IF, CTL_ELSE };
+
+static const char *const section_names[] = {
+	"custom", "type", "import", "function", "table", "memory", "global",
+	"export", "start", "element", "code", "data", "datacount",
+};
+
+/* The order sections must appear in, by id (custom sections excepted). */
+static const uint8_t section_rank[] = {
+	0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 11, 12, 10,
+};
+
+static bool fail_at(decoder *d, size_t offset, const char *msg)
+{
+	return kiln_fail(d->r.err, KILN_ERR_MALFORMED, offset, "%s", msg);
+}
+
+static bool nomem(decoder *d)
+{
+	return kiln_fail(d->r.err, KILN_ERR_NOMEM, rd_offset(&d->r), "out of memory");
+}
+
+static size_t remaining(const decoder *d)
+{
+	return (size_t)(d->r.end - d->r.p);
+}
+
+/* Allocates room for a vector of `count` entries of `size` bytes.  A count
+ * larger than the remaining input cannot be satisfied, so the allocation is
+ * capped there: reading will fail before it runs past the cap. */
+static void *alloc_vec(decoder *d, uint32_t count, size_t size)
+{
+	size_t n = count;
+
+	if (n > remaining(d) + 1)
+		n = remaining(d) + 1;
+	return kiln_calloc(n, size);
+}
+
+
+static bool ctl_push(decoder *d, size_t depth, uint8_t kind)
+{
+	if (depth == d->ctl_cap) {
+		size_t cap = d->ctl_cap ? d->ctl_cap * 2 : 64;
+		uint8_t *ctl = realloc(d->ctl, cap);
+		if (ctl == NULL)
+			return nomem(d);
+		d->ctl = ctl;
+		d->ctl_cap = cap;
+	}
+	d->ctl[depth] = kind;
+	return true;
+}
+
+/* Reads an expression up to and including its final `end`. */
+static bool read_expr(decoder *d, kiln_range *out)
+{
+	size_t depth = 0, start = rd_offset(&d->r);
+	kiln_instr in;
+
+	for (;;) {
+		if (!rd_instr(&d->r, &in))
+			return false;
+		switch (in.op) {
+		case KILN_OP_BLOCK:
+		case KILN_OP_LOOP:
+			if (!ctl_push(d, depth++, CTL_BLOCK))
+				return false;
+			break;
+		case KILN_OP_IF:
+			if (!ctl_push(d, depth++, CTL_IF))
+				return false;
+			break;
+		case KILN_OP_ELSE:
+			if (depth == 0 || d->ctl[depth - 1] != CTL_IF)
+				return fail_at(d, in.offset, "END opcode expected");
+			d->ctl[depth - 1] = CTL_ELSE;
+			break;
+		case KILN_OP_END:
+			if (depth == 0) {
+				out->off = (uint32_t)start;
+				out->len = (uint32_t)(rd_offset(&d->r) - start);
+				return true;
+			}
+			depth--;
+			break;
+		case KILN_OP_MEMORY_INIT:
+		case KILN_OP_DATA_DROP:
+			d->uses_data_index = true;
+			break;
+		default:
+			break;
+		}
+	}
+}
+
+/* ------------------------------------------------------------- types */
+
+static bool read_limits(decoder *d, kiln_limits *lim)
+{
+	uint64_t flags;
+	uint32_t v;
+
+	/* The flags are a 1-bit LEB128 in the reference interpreter. */
+	if (!rd_leb(&d->r, 1, false, &flags) || !rd_u32(&d->r, &v))
+		return false;
+	lim->min = v;
+	lim->has_max = flags == 1;
+	if (lim->has_max) {
+		if (!rd_u32(&d->r, &v))
+			return false;
+		lim->max = v;
+	}
+	return true;
+}
+
+static bool read_tabletype(decoder *d, kiln_tabletype *t)
+{
+	uint8_t rt;
+
+	if (!rd_reftype(&d->r, &rt))
+		return false;
+	t->elem = (kiln_valtype)rt;
+	return read_limits(d, &t->limits);
+}
+
+static bool read_globaltype(decoder *d, kiln_globaltype *t)
+{
+	uint8_t vt, mut;
+
+	if (!rd_valtype(&d->r, &vt) || !rd_u8(&d->r, &mut))
+		return false;
+	if (mut > 1)
+		return fail_at(d, rd_offset(&d->r) - 1, "malformed mutability");
+	t->type = (kiln_valtype)vt;
+	t->mutable_ = mut == 1;
+	return true;
+}
+
+static bool read_valtypes(decoder *d, uint32_t *n, kiln_valtype **buf,
+			  size_t *len, size_t *cap)
+{
+	uint8_t vt;
+
+	if (!rd_u32(&d->r, n))
+		return false;
+	for (uint32_t i = 0; i < *n; i++) {
+		if (!rd_valtype(&d->r, &vt))
+			return false;
+		if (*len == *cap) {
+			size_t c = *cap ? *cap * 2 : 16;
+			kiln_valtype *b = realloc(*buf, c * sizeof *b);
+			if (b == NULL)
+				return nomem(d);
+			*buf = b;
+			*cap = c;
+		}
+		(*buf)[(*len)++] = (kiln_valtype)vt;
+	}
+	return true;
+}
+
+static bool sec_type(decoder *d, uint32_t count)
+{
+	kiln_module *m = d->m;
+	size_t len = 0, cap = 0;
+	uint64_t form;
+
+	if (!(m->types = alloc_vec(d, count, sizeof *m->types)))
+		return nomem(d);
+	/* Params and results go to one array; pointers are fixed up after,
+	 * since the array moves while it grows.  Offsets are kept in the
+	 * pointer fields meanwhile (as indices). */
+	for (uint32_t i = 0; i < count; i++) {
+		kiln_functype *ft = &m->types[i];
+		size_t p0, r0;
+
+		/* The form is an s7: -0x20 encodes as 0x60. */
+		if (!rd_leb(&d->r, 7, true, &form))
+			return false;
+		if ((int64_t)form != -0x20)
+			return fail_at(d, rd_offset(&d->r) - 1, "malformed function type");
+		p0 = len;
+		if (!read_valtypes(d, &ft->nparams, &m->valtypes, &len, &cap))
+			return false;
+		r0 = len;
+		if (!read_valtypes(d, &ft->nresults, &m->valtypes, &len, &cap))
+			return false;
+		ft->params = (const kiln_valtype *)(uintptr_t)p0;
+		ft->results = (const kiln_valtype *)(uintptr_t)r0;
+		m->ntypes = i + 1;
+	}
+	for (uint32_t i = 0; i < m->ntypes; i++) {
+		kiln_functype *ft = &m->types[i];
+		ft->params = m->valtypes + (uintptr_t)ft->params;
+		ft->results = m->valtypes + (uintptr_t)ft->results;
+	}
+	return true;
+}
+
+/* --------------------------------------------------------- index spaces */
+
+/* Grows an index-space array by one entry; returns the new entry. */
+static void *space_push(decoder *d, void **arr, uint32_t *n, size_t size)
+{
+	/* Entries are counted against the input, so the doubling is bounded. */
+	if ((*n & (*n - 1)) == 0) {
+		size_t cap = *n ? (size_t)*n * 2 : 4;
+		void *a = realloc(*arr, cap * size);
+		if (a == NULL) {
+			nomem(d);
+			return NULL;
+		}
+		*arr = a;
+	}
+	void *e = (char *)*arr + (size_t)(*n)++ * size;
+	memset(e, 0, size);
+	return e;
+}
+
+#define PUSH(d, arr, n) space_push(d, (void **)&(arr), &(n), sizeof *(arr))
+
+static bool read_import_desc(decoder *d, kiln_import *imp)
+{
+	kiln_module *m = d->m;
+	uint8_t kind;
+
+	if (!rd_u8(&d->r, &kind))
+		return false;
+	imp->kind = (kiln_extern_kind)kind;
+	switch (kind) {
+	case KILN_EXTERN_FUNC: {
+		kiln_func *f = PUSH(d, m->funcs, m->nfuncs);
+		if (f == NULL)
+			return false;
+		f->imported = true;
+		imp->index = m->nfuncs - 1;
+		return rd_u32(&d->r, &f->type_idx);
+	}
+	case KILN_EXTERN_TABLE: {
+		kiln_table *t = PUSH(d, m->tables, m->ntables);
+		if (t == NULL)
+			return false;
+		t->imported = true;
+		imp->index = m->ntables - 1;
+		return read_tabletype(d, &t->type);
+	}
+	case KILN_EXTERN_MEMORY: {
+		kiln_memory *mem = PUSH(d, m->memories, m->nmemories);
+		if (mem == NULL)
+			return false;
+		mem->imported = true;
+		imp->index = m->nmemories - 1;
+		return read_limits(d, &mem->type.limits);
+	}
+	case KILN_EXTERN_GLOBAL: {
+		kiln_global *g = PUSH(d, m->globals, m->nglobals);
+		if (g == NULL)
+			return false;
+		g->imported = true;
+		imp->index = m->nglobals - 1;
+		return read_globaltype(d, &g->type);
+	}
+	default:
+		return fail_at(d, rd_offset(&d->r) - 1, "malformed import kind");
+	}
+}
+
+static bool sec_import(decoder *d, uint32_t count)
+{
+	kiln_module *m = d->m;
+
+	if (!(m->imports = alloc_vec(d, count, sizeof *m->imports)))
+		return nomem(d);
+	for (uint32_t i = 0; i < count; i++) {
+		kiln_import *imp = &m->imports[i];
+		if (!rd_name(&d->r, &imp->module) || !rd_name(&d->r, &imp->name))
+			return false;
+		if (!read_import_desc(d, imp))
+			return false;
+		m->nimports = i + 1;
+	}
+	m->nimported_funcs = m->nfuncs;
+	m->nimported_tables = m->ntables;
+	m->nimported_memories = m->nmemories;
+	m->nimported_globals = m->nglobals;
+	return true;
+}
+
+static bool sec_function(decoder *d, uint32_t count)
+{
+	for (uint32_t i = 0; i < count; i++) {
+		uint32_t type_idx;
+		kiln_func *f;
+
+		if (!rd_u32(&d->r, &type_idx))
+			return false;
+		if (!(f = PUSH(d, d->m->funcs, d->m->nfuncs)))
+			return false;
+		f->type_idx = type_idx;
+		d->nfunc_decls = i + 1;
+	}
+	return true;
+}
+
+static bool sec_table(decoder *d, uint32_t count)
+{
+	for (uint32_t i = 0; i < count; i++) {
+		kiln_table *t = PUSH(d, d->m->tables, d->m->ntables);
+		if (t == NULL || !read_tabletype(d, &t->type))
+			return false;
+	}
+	return true;
+}
+
+static bool sec_memory(decoder *d, uint32_t count)
+{
+	for (uint32_t i = 0; i < count; i++) {
+		kiln_memory *mem = PUSH(d, d->m->memories, d->m->nmemories);
+		if (mem == NULL || !read_limits(d, &mem->type.limits))
+			return false;
+	}
+	return true;
+}
+
+static bool sec_global(decoder *d, uint32_t count)
+{
+	for (uint32_t i = 0; i < count; i++) {
+		kiln_global *g = PUSH(d, d->m->globals, d->m->nglobals);
+		if (g == NULL || !read_globaltype(d, &g->type) ||
+		    !read_expr(d, &g->init))
+			return false;
+	}
+	return true;
+}
+
+static bool sec_export(decoder *d, uint32_t count)
+{
+	kiln_module *m = d->m;
+	uint8_t kind;
+
+	if (!(m->exports = alloc_vec(d, count, sizeof *m->exports)))
+		return nomem(d);
+	for (uint32_t i = 0; i < count; i++) {
+		kiln_export *e = &m->exports[i];
+		if (!rd_name(&d->r, &e->name) || !rd_u8(&d->r, &kind))
+			return false;
+		if (kind > KILN_EXTERN_GLOBAL)
+			return fail_at(d, rd_offset(&d->r) - 1, "malformed export kind");
+		e->kind = (kiln_extern_kind)kind;
+		if (!rd_u32(&d->r, &e->index))
+			return false;
+		m->nexports = i + 1;
+	}
+	return true;
+}
+
+static bool sec_start(decoder *d)
+{
+	d->m->has_start = true;
+	return rd_u32(&d->r, &d->m->start);
+}
+
+/* ------------------------------------------------------------ segments */
+
+static bool read_elem_items(decoder *d, kiln_elem *e, bool exprs)
+{
+	uint32_t n;
+
+	if (!rd_u32(&d->r, &n))
+		return false;
+	if (exprs ? !(e->exprs = alloc_vec(d, n, sizeof *e->exprs))
+		  : !(e->funcs = alloc_vec(d, n, sizeof *e->funcs)))
+		return nomem(d);
+	for (uint32_t i = 0; i < n; i++) {
+		if (exprs ? !read_expr(d, &e->exprs[i])
+			  : !rd_u32(&d->r, &e->funcs[i]))
+			return false;
+		e->count = i + 1;
+	}
+	return true;
+}
+
+static bool read_elem_kind(decoder *d, kiln_elem *e)
+{
+	uint8_t kind;
+
+	if (!rd_u8(&d->r, &kind))
+		return false;
+	if (kind != 0)
+		return fail_at(d, rd_offset(&d->r) - 1, "malformed element kind");
+	e->type = KILN_FUNCREF;
+	return true;
+}
+
+/* Element segment flags (bit 0: passive or declarative, bit 1: explicit
+ * table index / declarative, bit 2: expressions instead of indices). */
+static bool read_elem(decoder *d, kiln_elem *e)
+{
+	uint32_t flags;
+	size_t at = rd_offset(&d->r);
+	bool exprs;
+
+	if (!rd_u32(&d->r, &flags))
+		return false;
+	if (flags > 7)
+		return fail_at(d, at, "malformed elements segment kind");
+	exprs = flags & 4;
+	e->type = KILN_FUNCREF;
+	if (flags & 1)
+		e->mode = flags & 2 ? KILN_SEG_DECLARATIVE : KILN_SEG_PASSIVE;
+	else
+		e->mode = KILN_SEG_ACTIVE;
+	if ((flags & 3) == 2 && !rd_u32(&d->r, &e->table))
+		return false;
+	if (!(flags & 1) && !read_expr(d, &e->offset))
+		return false;
+	if (flags & 3) {
+		uint8_t rt;
+		if (exprs ? !rd_reftype(&d->r, &rt) : !read_elem_kind(d, e))
+			return false;
+		if (exprs)
+			e->type = rt;
+	}
+	return read_elem_items(d, e, exprs);
+}
+
+static bool sec_elem(decoder *d, uint32_t count)
+{
+	kiln_module *m = d->m;
+
+	if (!(m->elems = alloc_vec(d, count, sizeof *m->elems)))
+		return nomem(d);
+	for (uint32_t i = 0; i < count; i++) {
+		m->nelems = i + 1;
+		if (!read_elem(d, &m->elems[i]))
+			return false;
+	}
+	return true;
+}
+
+static bool read_data(decoder *d, kiln_data *s)
+{
+	uint32_t flags, len;
+	size_t at = rd_offset(&d->r);
+	const uint8_t *bytes;
+
+	if (!rd_u32(&d->r, &flags))
+		return false;
+	if (flags > 2)
+		return fail_at(d, at, "malformed data segment kind");
+	s->mode = flags == 1 ? KILN_SEG_PASSIVE : KILN_SEG_ACTIVE;
+	if (flags == 2 && !rd_u32(&d->r, &s->memory))
+		return false;
+	if (flags != 1 && !read_expr(d, &s->offset))
+		return false;
+	if (!rd_len32(&d->r, &len) || !rd_bytes(&d->r, len, &bytes))
+		return false;
+	s->init.off = (uint32_t)(bytes - d->r.base);
+	s->init.len = len;
+	return true;
+}
+
+static bool sec_data(decoder *d, uint32_t count)
+{
+	kiln_module *m = d->m;
+
+	d->has_data_section = true;
+	if (!(m->datas = alloc_vec(d, count, sizeof *m->datas)))
+		return nomem(d);
+	for (uint32_t i = 0; i < count; i++) {
+		if (!read_data(d, &m->datas[i]))
+			return false;
+		m->ndatas = i + 1;
+	}
+	return true;
+}
+
+static bool sec_datacount(decoder *d)
+{
+	d->m->has_data_count = true;
+	return rd_u32(&d->r, &d->m->data_count);
+}
+
+/* ---------------------------------------------------------------- code */
+
+static bool read_locals(decoder *d, kiln_func *f)
+{
+	uint32_t nruns;
+	size_t at = rd_offset(&d->r);
+
+	if (!rd_u32(&d->r, &nruns))
+		return false;
+	if (!(f->runs = alloc_vec(d, nruns, sizeof *f->runs)))
+		return nomem(d);
+	for (uint32_t i = 0; i < nruns; i++) {
+		kiln_local_run *run = &f->runs[i];
+		if (!rd_u32(&d->r, &run->count) || !rd_valtype(&d->r, &run->type))
+			return false;
+		f->nruns = i + 1;
+		f->nlocals += run->count;
+		if (f->nlocals > UINT32_MAX)
+			return fail_at(d, at, "too many locals");
+	}
+	return true;
+}
+
+static bool sec_code(decoder *d, uint32_t count)
+{
+	kiln_module *m = d->m;
+
+	if (count != d->nfunc_decls)
+		return fail_at(d, rd_offset(&d->r),
+			       "function and code section have inconsistent lengths");
+	for (uint32_t i = 0; i < count; i++) {
+		kiln_func *f = &m->funcs[m->nimported_funcs + i];
+		uint32_t size;
+		size_t start;
+
+		if (!rd_len32(&d->r, &size))
+			return false;
+		start = rd_offset(&d->r);
+		if (!read_locals(d, f) || !read_expr(d, &f->body))
+			return false;
+		if (rd_offset(&d->r) != start + size)
+			return fail_at(d, start, "section size mismatch");
+		d->ncode = i + 1;
+	}
+	return true;
+}
+
+/* ------------------------------------------------------ custom sections */
+
+/* The `name` section is read leniently: a malformed one is ignored, as the
+ * spec allows for any custom section (appendix, "Custom Sections"). */
+static void read_name_section(decoder *d, const uint8_t *p, const uint8_t *end)
+{
+	kiln_module *m = d->m;
+	kiln_error ignored;
+	kiln_reader r = {d->r.base, p, end, &ignored};
+	kiln_func_name *names = NULL;
+	uint8_t id;
+	uint32_t size, n = 0;
+
+	while (!rd_eof(&r)) {
+		if (!rd_u8(&r, &id) || !rd_u32(&r, &size) ||
+		    size > (size_t)(r.end - r.p))
+			goto fail;
+		kiln_reader sub = {r.base, r.p, r.p + size, &ignored};
+		r.p += size;
+		if (id == 0 && !rd_name(&sub, &m->name))
+			goto fail;
+		if (id != 1 || names != NULL)
+			continue;
+		if (!rd_u32(&sub, &n) || n > size)
+			goto fail;
+		if (!(names = kiln_calloc(n, sizeof *names)))
+			goto fail;
+		for (uint32_t i = 0; i < n; i++) {
+			if (!rd_u32(&sub, &names[i].index) ||
+			    !rd_name(&sub, &names[i].name) ||
+			    (i > 0 && names[i].index <= names[i - 1].index))
+				goto fail;
+		}
+	}
+	m->func_names = names;
+	m->nfunc_names = n;
+	return;
+fail:
+	free(names);
+	m->name = (kiln_name){NULL, 0};
+}
+
+static bool sec_custom(decoder *d, kiln_section_info *info, const uint8_t *end)
+{
+	if (!rd_name(&d->r, &info->name))
+		return false;
+	if (d->r.p > end)
+		return fail_at(d, rd_offset(&d->r), "unexpected end of section or function");
+	if (info->name.len == 4 && memcmp(info->name.data, "name", 4) == 0)
+		read_name_section(d, d->r.p, end);
+	d->r.p = end;
+	return true;
+}
+
+/* ------------------------------------------------------------- module */
+
+static bool read_section_body(decoder *d, kiln_section_info *info,
+			      const uint8_t *end)
+{
+	uint32_t count = 0;
+	bool ok;
+
+	if (info->id == 0)
+		return sec_custom(d, info, end);
+	if (info->id == 8)
+		return sec_start(d);
+	if (info->id == 12)
+		return sec_datacount(d);
+	if (!rd_u32(&d->r, &count))
+		return false;
+	info->count = count;
+	switch (info->id) {
+	case 1: ok = sec_type(d, count); break;
+	case 2: ok = sec_import(d, count); break;
+	case 3: ok = sec_function(d, count); break;
+	case 4: ok = sec_table(d, count); break;
+	case 5: ok = sec_memory(d, count); break;
+	case 6: ok = sec_global(d, count); break;
+	case 7: ok = sec_export(d, count); break;
+	case 9: ok = sec_elem(d, count); break;
+	case 10: ok = sec_code(d, count); break;
+	default: ok = sec_data(d, count); break;
+	}
+	return ok;
+}
+
+static bool add_section(decoder *d, kiln_section_info **out)
+{
+	kiln_module *m = d->m;
+
+	*out = PUSH(d, m->sections, m->nsections);
+	return *out != NULL;
+}
+
+static bool read_section(decoder *d, uint8_t *last_rank)
+{
+	kiln_section_info *info;
+	uint8_t id;
+	uint32_t size;
+	size_t start;
+
+	if (!rd_u8(&d->r, &id))
+		return false;
+	if (id >= KILN_ARRAY_LEN(section_rank))
+		return fail_at(d, rd_offset(&d->r) - 1, "malformed section id");
+	if (id != 0) {
+		if (section_rank[id] <= *last_rank)
+			return fail_at(d, rd_offset(&d->r) - 1,
+				       "unexpected content after last section");
+		*last_rank = section_rank[id];
+	}
+	if (!rd_len32(&d->r, &size) || !add_section(d, &info))
+		return false;
+	start = rd_offset(&d->r);
+	info->id = id;
+	info->name = (kiln_name){section_names[id], strlen(section_names[id])};
+	info->offset = start;
+	info->size = size;
+	if (!read_section_body(d, info, d->r.p + size))
+		return false;
+	if (rd_offset(&d->r) != start + size)
+		return fail_at(d, start, "section size mismatch");
+	return true;
+}
+
+static bool read_header(decoder *d)
+{
+	static const uint8_t magic[4] = {0x00, 0x61, 0x73, 0x6d};
+	static const uint8_t version[4] = {0x01, 0x00, 0x00, 0x00};
+
+	if (remaining(d) < 4)
+		return fail_at(d, 0, "unexpected end");
+	if (memcmp(d->r.p, magic, 4) != 0)
+		return fail_at(d, 0, "magic header not detected");
+	d->r.p += 4;
+	if (remaining(d) < 4)
+		return fail_at(d, 4, "unexpected end");
+	if (memcmp(d->r.p, version, 4) != 0)
+		return fail_at(d, 4, "unknown binary version");
+	d->r.p += 4;
+	return true;
+}
+
+static bool check_module(decoder *d)
+{
+	kiln_module *m = d->m;
+	size_t end = m->size;
+
+	if (d->nfunc_decls != d->ncode)
+		return fail_at(d, end, "function and code section have inconsistent lengths");
+	if (m->has_data_count && m->data_count != m->ndatas)
+		return fail_at(d, end, "data count and data section have inconsistent lengths");
+	/* Code naming data segments needs a data count section.  A module
+	 * with no data section at all is left to the validator, which
+	 * rejects it as "unknown data segment": it is wrong either way, and
+	 * wabt's encoder omits the data count section when there is no
+	 * data, so that is the error its users expect. */
+	if (!m->has_data_count && d->uses_data_index && d->has_data_section)
+		return fail_at(d, end, "data count section required");
+	return true;
+}
+
+static bool decode(decoder *d)
+{
+	uint8_t last_rank = 0;
+
+	if (!read_header(d))
+		return false;
+	while (!rd_eof(&d->r))
+		if (!read_section(d, &last_rank))
+			return false;
+	return check_module(d);
+}
+
+kiln_status kiln_module_decode(const uint8_t *bytes, size_t len,
+			       kiln_module **out_module, kiln_error *err)
+{
+	decoder d = {0};
+	kiln_error local;
+	kiln_module *m;
+	kiln_status st;
+
+	*out_module = NULL;
+	if (bytes == NULL && len > 0)
+		return kiln_fail(err, KILN_ERR_ARG, KILN_NO_OFFSET, "no bytes"),
+		       KILN_ERR_ARG;
+	if (len > UINT32_MAX)
+		return kiln_fail(err, KILN_ERR_UNSUPPORTED, KILN_NO_OFFSET,
+				 "modules larger than 4 GiB are not supported"),
+		       KILN_ERR_UNSUPPORTED;
+	if (!(m = calloc(1, sizeof *m)) || !(m->bytes = malloc(len ? len : 1))) {
+		free(m);
+		return kiln_fail(err, KILN_ERR_NOMEM, KILN_NO_OFFSET, "out of memory"),
+		       KILN_ERR_NOMEM;
+	}
+	if (len)
+		memcpy(m->bytes, bytes, len);
+	m->size = len;
+	d.m = m;
+	/* Decoding needs the status even when the caller doesn't. */
+	d.r = (kiln_reader){m->bytes, m->bytes, m->bytes + len,
+			    err ? err : &local};
+	if (decode(&d)) {
+		*out_module = m;
+		st = KILN_OK;
+	} else {
+		st = d.r.err->status;
+		kiln_module_delete(m);
+	}
+	free(d.ctl);
+	return st;
+}

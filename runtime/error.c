@@ -1,0 +1,78 @@
+/*
+ * error.c — filling kiln_error, the one error type of every API call, and
+ * the static names of statuses, value types and extern kinds.
+ */
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "internal.h"
+
+bool kiln_fail(kiln_error *err, kiln_status status, size_t offset,
+	       const char *fmt, ...)
+{
+	va_list ap;
+
+	if (err == NULL)
+		return false;
+	err->status = status;
+	err->offset = offset;
+	va_start(ap, fmt);
+	vsnprintf(err->message, sizeof err->message, fmt, ap);
+	va_end(ap);
+	return false;
+}
+
+void *kiln_calloc(size_t n, size_t size)
+{
+	if (n == 0 || size == 0)
+		return calloc(1, 1);
+	if (n > SIZE_MAX / size)
+		return NULL;
+	return calloc(n, size);
+}
+
+const char *kiln_version(void)
+{
+	return KILN_VERSION_STRING;
+}
+
+const char *kiln_status_string(kiln_status status)
+{
+	switch (status) {
+	case KILN_OK: return "ok";
+	case KILN_ERR_MALFORMED: return "malformed module";
+	case KILN_ERR_INVALID: return "invalid module";
+	case KILN_ERR_UNSUPPORTED: return "not supported yet";
+	case KILN_ERR_NOMEM: return "out of memory";
+	case KILN_ERR_IO: return "I/O error";
+	case KILN_ERR_ARG: return "bad argument";
+	}
+	return "unknown status";
+}
+
+const char *kiln_valtype_name(kiln_valtype type)
+{
+	switch (type) {
+	case KILN_I32: return "i32";
+	case KILN_I64: return "i64";
+	case KILN_F32: return "f32";
+	case KILN_F64: return "f64";
+	case KILN_V128: return "v128";
+	case KILN_FUNCREF: return "funcref";
+	case KILN_EXTERNREF: return "externref";
+	}
+	return "?";
+}
+
+const char *kiln_extern_kind_name(kiln_extern_kind kind)
+{
+	switch (kind) {
+	case KILN_EXTERN_FUNC: return "func";
+	case KILN_EXTERN_TABLE: return "table";
+	case KILN_EXTERN_MEMORY: return "memory";
+	case KILN_EXTERN_GLOBAL: return "global";
+	}
+	return "?";
+}

@@ -1,0 +1,153 @@
+/*
+ * module.h — kiln's description of a decoded module (internal).
+ *
+ * The decoder (decode.c) fills it; the validator, lowering and the public
+ * accessors (module.c) read it.  Invariants once decoding has succeeded:
+ *  - `bytes` is the module's own copy of the binary; every byte range below
+ *    (function bodies, constant expressions, data) points into it and lies
+ *    within it;
+ *  - every function body and constant expression is well-formed: each
+ *    instruction's opcode exists and its immediates decode, and blocks nest
+ *    to a final `end`.  Indices inside them are NOT yet checked — that is
+ *    validation;
+ *  - index spaces list imports first, then the module's own definitions.
+ * All arrays are owned by the module and freed by kiln_module_delete.
+ */
+#ifndef KILN_MODULE_H
+#define KILN_MODULE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "kiln.h"
+
+/* A byte range in kiln_module.bytes. */
+typedef struct kiln_range {
+	uint32_t off, len;
+} kiln_range;
+
+/* A run of `count` locals of one type, as in the binary format. */
+typedef struct kiln_local_run {
+	uint32_t count;
+	uint8_t type;
+} kiln_local_run;
+
+typedef struct kiln_func {
+	uint32_t type_idx;
+	bool imported;
+	/* Own functions only: */
+	kiln_range body;	/* the expression: after the local declarations, up to and including the final `end` */
+	uint32_t nruns;
+	kiln_local_run *runs;
+	uint64_t nlocals;	/* declared locals, parameters excluded */
+} kiln_func;
+
+typedef struct kiln_table {
+	kiln_tabletype type;
+	bool imported;
+} kiln_table;
+
+typedef struct kiln_memory {
+	kiln_memtype type;
+	bool imported;
+} kiln_memory;
+
+typedef struct kiln_global {
+	kiln_globaltype type;
+	bool imported;
+	kiln_range init;	/* own globals: constant expression incl. `end` */
+} kiln_global;
+
+typedef struct kiln_import {
+	kiln_name module, name;
+	kiln_extern_kind kind;
+	uint32_t index;		/* in the index space of its kind */
+} kiln_import;
+
+typedef struct kiln_export {
+	kiln_name name;
+	kiln_extern_kind kind;
+	uint32_t index;
+} kiln_export;
+
+typedef enum kiln_segment_mode {
+	KILN_SEG_ACTIVE,
+	KILN_SEG_PASSIVE,
+	KILN_SEG_DECLARATIVE,	/* element segments only */
+} kiln_segment_mode;
+
+typedef struct kiln_elem {
+	kiln_segment_mode mode;
+	uint8_t type;		/* KILN_FUNCREF or KILN_EXTERNREF */
+	uint32_t table;		/* active only */
+	kiln_range offset;	/* active only: constant expression */
+	uint32_t count;
+	/* Exactly one of these is set when count > 0: */
+	uint32_t *funcs;	/* legacy form: function indices */
+	kiln_range *exprs;	/* expression form: one constant expression each */
+} kiln_elem;
+
+typedef struct kiln_data {
+	kiln_segment_mode mode;
+	uint32_t memory;	/* active only */
+	kiln_range offset;	/* active only */
+	kiln_range init;	/* the bytes */
+} kiln_data;
+
+/* One function name from the `name` section. */
+typedef struct kiln_func_name {
+	uint32_t index;
+	kiln_name name;
+} kiln_func_name;
+
+struct kiln_module {
+	uint8_t *bytes;
+	size_t size;
+
+	uint32_t ntypes;
+	kiln_functype *types;	/* params/results point into `valtypes` */
+	kiln_valtype *valtypes;
+
+	uint32_t nimports;
+	kiln_import *imports;
+
+	uint32_t nfuncs, nimported_funcs;
+	kiln_func *funcs;
+	uint32_t ntables, nimported_tables;
+	kiln_table *tables;
+	uint32_t nmemories, nimported_memories;
+	kiln_memory *memories;
+	uint32_t nglobals, nimported_globals;
+	kiln_global *globals;
+
+	uint32_t nexports;
+	kiln_export *exports;
+
+	bool has_start;
+	uint32_t start;
+
+	uint32_t nelems;
+	kiln_elem *elems;
+
+	bool has_data_count;
+	uint32_t data_count;
+	uint32_t ndatas;
+	kiln_data *datas;
+
+	uint32_t nsections;
+	kiln_section_info *sections;
+
+	/* From the `name` custom section; malformed name sections are ignored,
+	 * as the spec allows for custom sections. */
+	kiln_name name;
+	uint32_t nfunc_names;
+	kiln_func_name *func_names;	/* sorted by index */
+
+	/* Set by kiln_module_validate. */
+	bool validated;
+	kiln_status valid_status;
+	kiln_error valid_error;
+};
+
+#endif /* KILN_MODULE_H */
