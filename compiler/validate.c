@@ -30,6 +30,7 @@ typedef struct frame {
 	uint32_t nparams, nresults;
 	const kiln_valtype *params, *results;
 	size_t height;		/* operand stack height at entry */
+	uint32_t br_stamp;	/* br_table that last checked this label */
 } frame;
 
 typedef struct validator {
@@ -41,6 +42,7 @@ typedef struct validator {
 	size_t nvals, vals_cap;
 	frame *frames;
 	size_t nframes, frames_cap;
+	uint32_t br_stamp;	/* counts br_table instructions */
 	/* The current function. */
 	const kiln_functype *type;
 	const kiln_func *func;
@@ -194,6 +196,7 @@ static bool push_frame(validator *v, uint8_t kind, const frame *sig)
 	f->kind = kind;
 	f->unreachable = false;
 	f->height = v->nvals;
+	f->br_stamp = 0;
 	return push_vals(v, f->params, f->nparams);
 }
 
@@ -227,7 +230,8 @@ static bool end_frame(validator *v)
 	/* An `if` without `else` passes its params through as results. */
 	if (f->kind == F_IF &&
 	    (f->nparams != f->nresults ||
-	     memcmp(f->params, f->results, f->nparams * sizeof *f->params) != 0))
+	     (f->nparams > 0 &&
+	      memcmp(f->params, f->results, f->nparams * sizeof *f->params) != 0)))
 		return invalid(v, "type mismatch");
 	v->nframes--;
 	return push_vals(v, f->results, f->nresults);
@@ -311,12 +315,21 @@ static bool check_br_table(validator *v, const kiln_instr *in)
 		return false;
 	if (!label_types(v, in->u.vec.dflt, &types, &arity))
 		return false;
+	/* Checking a label leaves the stack as it was, so each distinct
+	 * label is checked once: a long table costs its length, not its
+	 * length times the labels' arity. */
+	v->br_stamp++;
 	for (uint32_t i = 0; i < in->u.vec.n; i++) {
 		uint32_t label = rd_u32_trusted(&p);
+		frame *f;
 		if (!label_types(v, label, &types, &n))
 			return false;
 		if (n != arity)
 			return invalid(v, "type mismatch");
+		f = &v->frames[v->nframes - 1 - label];
+		if (f->br_stamp == v->br_stamp)
+			continue;
+		f->br_stamp = v->br_stamp;
 		if (!peek_vals(v, types, n))
 			return false;
 	}

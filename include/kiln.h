@@ -44,6 +44,10 @@ extern "C" {
 /* The version of the library actually linked, e.g. "0.1.0".  Static string. */
 KILN_API const char *kiln_version(void);
 
+/* The version of LLVM the compiler library was built with, e.g. "19.1.7".
+ * Static string.  Provided by the kiln-compiler library. */
+KILN_API const char *kiln_compiler_llvm_version(void);
+
 /* ---------------------------------------------------------------- errors */
 
 typedef enum kiln_status {
