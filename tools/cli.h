@@ -1,0 +1,49 @@
+/*
+ * cli.h — what the `kiln` commands share: the command table entry, file
+ * reading and one-line error reporting.  Built on include/kiln.h only.
+ *
+ * Exit codes: 0 success, 1 the command ran and the answer is "no" (an
+ * invalid module, a failing test), 2 bad usage or an unusable input file.
+ */
+#ifndef KILN_CLI_H
+#define KILN_CLI_H
+
+#include <stddef.h>
+#include <stdio.h>
+#include <stdint.h>
+
+#include "kiln.h"
+
+enum { CLI_OK = 0, CLI_FAIL = 1, CLI_USAGE = 2 };
+
+typedef struct cli_command {
+	const char *name;
+	int (*run)(int argc, char **argv);	/* argv[0] is the command name */
+	const char *args;			/* usage after the command name */
+	const char *summary;			/* one line */
+	const char *help;			/* details, or NULL */
+} cli_command;
+
+/* Prints "kiln: <message>" on stderr; returns `code`. */
+int cli_error(int code, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* Prints the usage of one command on stderr; returns CLI_USAGE. */
+int cli_usage(const char *command);
+
+/* Reads a whole regular file.  On failure prints one line and returns
+ * CLI_USAGE; the caller frees *out. */
+int cli_read_file(const char *path, uint8_t **out, size_t *out_len);
+
+/* Prints a kiln_name, escaping bytes that are not printable ASCII. */
+void cli_print_name(FILE *f, kiln_name name);
+
+/* Reads the module named by a command's only argument and decodes and
+ * validates it; prints one line on failure.  Returns a CLI exit code; on
+ * success *out holds the module. */
+int cli_load_module(int argc, char **argv, kiln_module **out);
+
+int cmd_validate(int argc, char **argv);
+int cmd_inspect(int argc, char **argv);
+int cmd_wast(int argc, char **argv);
+
+#endif /* KILN_CLI_H */

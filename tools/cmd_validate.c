@@ -1,0 +1,49 @@
+/*
+ * cmd_validate.c — `kiln validate FILE.wasm`: decode and validate.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "cli.h"
+
+int cli_load_module(int argc, char **argv, kiln_module **out)
+{
+	uint8_t *bytes;
+	size_t len;
+	kiln_error err;
+	kiln_status st;
+	int rc;
+
+	*out = NULL;
+	if (argc != 2 || argv[1][0] == '-') {
+		if (argc > 2)
+			cli_error(CLI_USAGE, "%s: too many arguments", argv[0]);
+		else if (argc == 2)
+			cli_error(CLI_USAGE, "%s: unknown option '%s'", argv[0], argv[1]);
+		else
+			cli_error(CLI_USAGE, "%s: no input file", argv[0]);
+		return cli_usage(argv[0]);
+	}
+	if ((rc = cli_read_file(argv[1], &bytes, &len)) != CLI_OK)
+		return rc;
+	st = kiln_module_new(bytes, len, out, &err);
+	free(bytes);
+	if (st == KILN_OK)
+		return CLI_OK;
+	if (err.offset != KILN_NO_OFFSET)
+		return cli_error(CLI_FAIL, "%s: %s: %s (at byte offset %zu)", argv[1],
+				 kiln_status_string(st), err.message, err.offset);
+	return cli_error(CLI_FAIL, "%s: %s: %s", argv[1], kiln_status_string(st),
+			 err.message);
+}
+
+int cmd_validate(int argc, char **argv)
+{
+	kiln_module *m;
+	int rc = cli_load_module(argc, argv, &m);
+
+	if (rc == CLI_OK)
+		printf("%s: valid\n", argv[1]);
+	kiln_module_delete(m);
+	return rc;
+}

@@ -1,0 +1,361 @@
+/*
+ * cmd_wast.c — `kiln wast FILE.wast`: the spec test runner.
+ *
+ * wabt's wast2json turns the script into JSON plus one .wasm per module in
+ * a private temporary directory; the JSON's commands then run in order.
+ * Every command counts exactly once: passed, failed or skipped (with a
+ * reason).  Each command type has a handler in `handlers`; a type without
+ * one is skipped as "execution not implemented yet", so that later work
+ * (instantiation, invocation, traps) adds handlers rather than branches.
+ *
+ * Error messages: an assertion about a rejected module passes when kiln
+ * rejects it at the right stage (malformed = decoding, invalid =
+ * validation).  The spec's expected text is compared too; a difference is
+ * reported on its own line ("message differs") and counted, but is not a
+ * failure: it happens where wabt's encoding of a module differs from the
+ * reference interpreter's.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cjson/cJSON.h>
+
+#include "cli.h"
+
+enum outcome { PASS, FAIL, SKIP };
+
+#define MAX_REASONS 8
+
+typedef struct wast_run {
+	const char *path;	/* the .wast, as given */
+	char dir[256];		/* temporary directory */
+	bool verbose;
+	unsigned passed, failed, skipped, mismatches;
+	const char *reasons[MAX_REASONS];
+	unsigned reason_counts[MAX_REASONS];
+	char why[512];		/* the outcome's explanation */
+} wast_run;
+
+typedef enum outcome (*handler_fn)(wast_run *run, const cJSON *cmd);
+
+static const char *json_str(const cJSON *obj, const char *key)
+{
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(obj, key);
+
+	return cJSON_IsString(v) ? v->valuestring : NULL;
+}
+
+static enum outcome skip(wast_run *run, const char *reason)
+{
+	snprintf(run->why, sizeof run->why, "%s", reason);
+	return SKIP;
+}
+
+static enum outcome fail(wast_run *run, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+static enum outcome fail(wast_run *run, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(run->why, sizeof run->why, fmt, ap);
+	va_end(ap);
+	return FAIL;
+}
+
+/* Decodes (and, when `validate`, validates) the command's module file.
+ * Returns the status; *err holds the message. */
+static kiln_status load(wast_run *run, const cJSON *cmd, bool validate,
+			kiln_status *stage_status, kiln_error *err)
+{
+	const char *file = json_str(cmd, "filename");
+	char path[768];
+	uint8_t *bytes;
+	size_t len;
+	kiln_module *m = NULL;
+	kiln_status st;
+
+	*stage_status = KILN_ERR_IO;
+	snprintf(err->message, sizeof err->message, "no module file");
+	if (file == NULL || strchr(file, '/') != NULL)
+		return KILN_ERR_IO;
+	snprintf(path, sizeof path, "%s/%s", run->dir, file);
+	if (cli_read_file(path, &bytes, &len) != CLI_OK)
+		return KILN_ERR_IO;
+	st = kiln_module_decode(bytes, len, &m, err);
+	free(bytes);
+	*stage_status = st;
+	if (st == KILN_OK && validate)
+		st = kiln_module_validate(m, err);
+	kiln_module_delete(m);
+	return st;
+}
+
+static void check_message(wast_run *run, const cJSON *cmd, const char *got)
+{
+	const char *want = json_str(cmd, "text");
+	const cJSON *line = cJSON_GetObjectItemCaseSensitive(cmd, "line");
+
+	if (want == NULL || strncmp(got, want, strlen(want)) == 0)
+		return;
+	run->mismatches++;
+	printf("%s:%d: message differs: expected \"%s\", got \"%s\"\n",
+	       run->path, cJSON_IsNumber(line) ? line->valueint : 0, want, got);
+}
+
+static bool is_text(const cJSON *cmd)
+{
+	const char *type = json_str(cmd, "module_type");
+
+	return type != NULL && strcmp(type, "text") == 0;
+}
+
+static enum outcome h_module(wast_run *run, const cJSON *cmd)
+{
+	kiln_status decoded;
+	kiln_error err;
+
+	if (is_text(cmd))
+		return skip(run, "text format");
+	if (load(run, cmd, true, &decoded, &err) == KILN_OK)
+		return PASS;
+	return fail(run, "expected a valid module, got %s: %s",
+		    kiln_status_string(err.status), err.message);
+}
+
+static enum outcome h_malformed(wast_run *run, const cJSON *cmd)
+{
+	kiln_status decoded, st;
+	kiln_error err;
+
+	if (is_text(cmd))
+		return skip(run, "text format");
+	st = load(run, cmd, true, &decoded, &err);
+	if (decoded == KILN_ERR_MALFORMED) {
+		check_message(run, cmd, err.message);
+		return PASS;
+	}
+	if (st == KILN_OK)
+		return fail(run, "expected malformed (\"%s\"), got a valid module",
+			    json_str(cmd, "text"));
+	return fail(run, "expected malformed (\"%s\"), got %s: %s",
+		    json_str(cmd, "text"), kiln_status_string(st), err.message);
+}
+
+static enum outcome h_invalid(wast_run *run, const cJSON *cmd)
+{
+	kiln_status decoded, st;
+	kiln_error err;
+
+	if (is_text(cmd))
+		return skip(run, "text format");
+	st = load(run, cmd, true, &decoded, &err);
+	if (decoded == KILN_OK && st == KILN_ERR_INVALID) {
+		check_message(run, cmd, err.message);
+		return PASS;
+	}
+	if (st == KILN_OK)
+		return fail(run, "expected invalid (\"%s\"), got a valid module",
+			    json_str(cmd, "text"));
+	return fail(run, "expected invalid (\"%s\"), got %s: %s",
+		    json_str(cmd, "text"), kiln_status_string(st), err.message);
+}
+
+static const struct {
+	const char *type;
+	handler_fn fn;
+} handlers[] = {
+	{"module", h_module},
+	{"assert_malformed", h_malformed},
+	{"assert_invalid", h_invalid},
+};
+
+static void count_skip(wast_run *run, const char *reason)
+{
+	size_t i;
+
+	for (i = 0; i < MAX_REASONS && run->reasons[i]; i++)
+		if (strcmp(run->reasons[i], reason) == 0)
+			break;
+	if (i == MAX_REASONS)
+		i = MAX_REASONS - 1;	/* cannot happen: reasons are static */
+	run->reasons[i] = reason;
+	run->reason_counts[i]++;
+	run->skipped++;
+}
+
+static void run_command(wast_run *run, const cJSON *cmd)
+{
+	const char *type = json_str(cmd, "type");
+	const cJSON *line = cJSON_GetObjectItemCaseSensitive(cmd, "line");
+	int ln = cJSON_IsNumber(line) ? line->valueint : 0;
+	enum outcome o = SKIP;
+	const char *reason = "execution not implemented yet";
+
+	snprintf(run->why, sizeof run->why, "%s", reason);
+	for (size_t i = 0; type && i < sizeof handlers / sizeof handlers[0]; i++)
+		if (strcmp(handlers[i].type, type) == 0)
+			o = handlers[i].fn(run, cmd);
+	if (o == SKIP) {
+		/* Reasons are the static strings passed to skip(). */
+		reason = strcmp(run->why, "text format") == 0 ? "text format" : reason;
+		count_skip(run, reason);
+		if (run->verbose)
+			printf("%s:%d: %s: skipped: %s\n", run->path, ln, type, reason);
+	} else if (o == PASS) {
+		run->passed++;
+		if (run->verbose)
+			printf("%s:%d: %s: passed\n", run->path, ln, type);
+	} else {
+		run->failed++;
+		printf("%s:%d: %s: %s\n", run->path, ln, type ? type : "?", run->why);
+	}
+}
+
+/* ------------------------------------------------------------ wast2json */
+
+static int convert(wast_run *run, char **flags, int nflags)
+{
+	const char *tool = getenv("KILN_WAST2JSON");
+	char out[300], errpath[300];
+	char **argv = calloc((size_t)nflags + 5, sizeof *argv);
+	int status, n = 0;
+	pid_t pid;
+	FILE *ef;
+
+	if (argv == NULL)
+		return cli_error(CLI_FAIL, "out of memory");
+	tool = tool && *tool ? tool : "wast2json";
+	snprintf(out, sizeof out, "%s/x.json", run->dir);
+	snprintf(errpath, sizeof errpath, "%s/stderr.txt", run->dir);
+	argv[n++] = (char *)tool;
+	for (int i = 0; i < nflags; i++)
+		argv[n++] = flags[i];
+	argv[n++] = (char *)run->path;
+	argv[n++] = "-o";
+	argv[n++] = out;
+	if ((pid = fork()) == 0) {
+		FILE *e = freopen(errpath, "w", stderr);
+		(void)e;
+		execvp(tool, argv);
+		fprintf(stderr, "cannot run %s: %s\n", tool, strerror(errno));
+		_exit(127);
+	}
+	free(argv);
+	if (pid < 0 || waitpid(pid, &status, 0) < 0)
+		return cli_error(CLI_FAIL, "cannot run %s: %s", tool, strerror(errno));
+	if ((ef = fopen(errpath, "r")) != NULL) {
+		char line[512] = "";
+		bool said = fgets(line, sizeof line, ef) != NULL;
+		fclose(ef);
+		line[strcspn(line, "\n")] = 0;
+		if (said || !WIFEXITED(status) || WEXITSTATUS(status) != 0)
+			return cli_error(CLI_USAGE, "%s: wast2json cannot convert this script: %s",
+					 run->path, said ? line : "it failed");
+	}
+	return CLI_OK;
+}
+
+static void remove_dir(const char *dir)
+{
+	DIR *d = opendir(dir);
+	struct dirent *e;
+	char path[768];
+
+	if (d == NULL)
+		return;
+	while ((e = readdir(d)) != NULL) {
+		if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
+			continue;
+		snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
+		unlink(path);
+	}
+	closedir(d);
+	rmdir(dir);
+}
+
+static int run_json(wast_run *run)
+{
+	char path[300];
+	uint8_t *text;
+	size_t len;
+	cJSON *doc, *cmds, *cmd;
+	int rc;
+
+	snprintf(path, sizeof path, "%s/x.json", run->dir);
+	if ((rc = cli_read_file(path, &text, &len)) != CLI_OK)
+		return rc;
+	doc = cJSON_ParseWithLength((const char *)text, len);
+	free(text);
+	cmds = cJSON_GetObjectItemCaseSensitive(doc, "commands");
+	if (!cJSON_IsArray(cmds)) {
+		cJSON_Delete(doc);
+		return cli_error(CLI_FAIL, "%s: unexpected wast2json output", run->path);
+	}
+	cJSON_ArrayForEach(cmd, cmds)
+		run_command(run, cmd);
+	cJSON_Delete(doc);
+	for (size_t i = 0; i < MAX_REASONS && run->reasons[i]; i++)
+		printf("  skipped %u: %s\n", run->reason_counts[i], run->reasons[i]);
+	if (run->mismatches)
+		printf("%u message differences\n", run->mismatches);
+	printf("%u passed, %u failed, %u skipped\n", run->passed, run->failed,
+	       run->skipped);
+	return run->failed ? CLI_FAIL : CLI_OK;
+}
+
+int cmd_wast(int argc, char **argv)
+{
+	wast_run run = {0};
+	const char *tmp;
+	char **flags = calloc((size_t)argc, sizeof *flags);
+	int nflags = 0, rc;
+
+	if (flags == NULL)
+		return cli_error(CLI_FAIL, "out of memory");
+	for (int i = 1; i < argc; i++) {
+		if (strncmp(argv[i], "--enable-", 9) == 0 && argv[i][9]) {
+			flags[nflags++] = argv[i];
+		} else if (!strcmp(argv[i], "-v") || !strcmp(argv[i], "--verbose")) {
+			run.verbose = true;
+		} else if (argv[i][0] == '-' || run.path) {
+			free(flags);
+			cli_error(CLI_USAGE, argv[i][0] == '-' ? "wast: unknown option '%s'"
+					     : "wast: too many arguments ('%s')", argv[i]);
+			return cli_usage("wast");
+		} else {
+			run.path = argv[i];
+		}
+	}
+	if (run.path == NULL) {
+		free(flags);
+		cli_error(CLI_USAGE, "wast: no input file");
+		return cli_usage("wast");
+	}
+	if (access(run.path, R_OK) != 0) {
+		free(flags);
+		return cli_error(CLI_USAGE, "%s: %s", run.path, strerror(errno));
+	}
+	tmp = getenv("TMPDIR");
+	if (snprintf(run.dir, sizeof run.dir, "%s/kiln-wast-XXXXXX",
+		     tmp && *tmp ? tmp : "/tmp") >= (int)sizeof run.dir)
+		snprintf(run.dir, sizeof run.dir, "/tmp/kiln-wast-XXXXXX");
+	if (mkdtemp(run.dir) == NULL) {
+		free(flags);
+		return cli_error(CLI_FAIL, "cannot create a temporary directory: %s",
+				 strerror(errno));
+	}
+	rc = convert(&run, flags, nflags);
+	if (rc == CLI_OK)
+		rc = run_json(&run);
+	remove_dir(run.dir);
+	free(flags);
+	return rc;
+}
