@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# check_layering.sh SOURCE_DIR RUNTIME_LIB COMPILER_LIB
+# The runtime must never include or link LLVM (../../docs/architecture.md):
+#  - no file under runtime/ includes an llvm header;
+#  - the runtime library's NEEDED entries name no LLVM library,
+#    while the compiler library's do (so this check can fail).
+set -u
+src=$1 runtime=$2 compiler=$3
+status=0
+if grep -rInE '^[[:space:]]*#[[:space:]]*include[[:space:]]*[<"]llvm' "$src/runtime"; then
+  echo "FAIL: runtime/ includes LLVM headers (above)"
+  status=1
+fi
+needed() { readelf -d "$1" | sed -n 's/.*(NEEDED).*\[\(.*\)\]/\1/p'; }
+rt=$(needed "$runtime") || { echo "FAIL: cannot read $runtime"; exit 1; }
+echo "kiln-runtime NEEDED: $(echo $rt)"
+if echo "$rt" | grep -qi llvm; then
+  echo "FAIL: kiln-runtime links LLVM"
+  status=1
+fi
+cc=$(needed "$compiler")
+echo "kiln-compiler NEEDED: $(echo $cc)"
+if ! echo "$cc" | grep -qi llvm; then
+  echo "FAIL: kiln-compiler does not name LLVM: the NEEDED check reads nothing"
+  status=1
+fi
+[ $status = 0 ] && echo "runtime is LLVM-free"
+exit $status
