@@ -605,28 +605,31 @@ fail:
 	m->name = (kiln_name){NULL, 0};
 }
 
-static bool sec_custom(decoder *d, kiln_section_info *info, const uint8_t *end)
+static bool sec_custom(decoder *d, kiln_section_info *info)
 {
+	size_t end = info->offset + info->size;
+
 	if (!rd_name(&d->r, &info->name))
 		return false;
-	if (d->r.p > end)
+	/* The size may overrun the module by its own length (see rd_len32);
+	 * skipping the contents then runs off the end. */
+	if (rd_offset(&d->r) > end || end > d->m->size)
 		return fail_at(d, rd_offset(&d->r), "unexpected end of section or function");
 	if (info->name.len == 4 && memcmp(info->name.data, "name", 4) == 0)
-		read_name_section(d, d->r.p, end);
-	d->r.p = end;
+		read_name_section(d, d->r.p, d->r.base + end);
+	d->r.p = d->r.base + end;
 	return true;
 }
 
 /* ------------------------------------------------------------- module */
 
-static bool read_section_body(decoder *d, kiln_section_info *info,
-			      const uint8_t *end)
+static bool read_section_body(decoder *d, kiln_section_info *info)
 {
 	uint32_t count = 0;
 	bool ok;
 
 	if (info->id == 0)
-		return sec_custom(d, info, end);
+		return sec_custom(d, info);
 	if (info->id == 8)
 		return sec_start(d);
 	if (info->id == 12)
@@ -681,7 +684,7 @@ static bool read_section(decoder *d, uint8_t *last_rank)
 	info->name = (kiln_name){section_names[id], strlen(section_names[id])};
 	info->offset = start;
 	info->size = size;
-	if (!read_section_body(d, info, d->r.p + size))
+	if (!read_section_body(d, info))
 		return false;
 	if (rd_offset(&d->r) != start + size)
 		return fail_at(d, start, "section size mismatch");
