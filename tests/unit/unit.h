@@ -1,0 +1,11 @@
+/* unit.h — the Check suites of kiln's unit tests. */
+#ifndef KILN_UNIT_H
+#define KILN_UNIT_H
+
+#include <check.h>
+
+Suite *reader_suite(void);
+Suite *decode_suite(void);
+Suite *validate_suite(void);
+
+#endif
