@@ -1,0 +1,93 @@
+#!/usr/bin/env bash
+# cli_errors.sh KILN — bad input to every command gives a one-line error
+# on stderr and a non-zero exit; good input works.  Never a crash.
+set -u
+kiln=$1
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+fails=0 checks=0
+
+# expect_error DESCRIPTION ARGS... : non-zero exit (not a signal), one line
+# on stderr beginning "kiln: ", usage lines allowed after it.
+expect_error() {
+  local what=$1; shift
+  checks=$((checks + 1))
+  "$kiln" "$@" > "$tmp/out" 2> "$tmp/err"
+  local rc=$?
+  if [ $rc -eq 0 ] || [ $rc -ge 128 ]; then
+    echo "FAIL: $what: exit $rc"; fails=$((fails + 1)); return
+  fi
+  if ! head -1 "$tmp/err" | grep -q '^kiln: ' && ! head -1 "$tmp/err" | grep -q '^usage: '; then
+    echo "FAIL: $what: stderr does not start with 'kiln: ' or 'usage: ':"; cat "$tmp/err"
+    fails=$((fails + 1)); return
+  fi
+  if [ "$(grep -c '^kiln: ' "$tmp/err")" -gt 1 ]; then
+    echo "FAIL: $what: more than one error line"; cat "$tmp/err"; fails=$((fails + 1))
+  fi
+}
+
+# expect_ok DESCRIPTION PATTERN ARGS... : exit 0 and stdout matches PATTERN.
+expect_ok() {
+  local what=$1 pattern=$2; shift 2
+  checks=$((checks + 1))
+  "$kiln" "$@" > "$tmp/out" 2> "$tmp/err"
+  local rc=$?
+  if [ $rc -ne 0 ]; then
+    echo "FAIL: $what: exit $rc"; cat "$tmp/err"; fails=$((fails + 1)); return
+  fi
+  if ! grep -qE "$pattern" "$tmp/out"; then
+    echo "FAIL: $what: output lacks /$pattern/"; cat "$tmp/out"; fails=$((fails + 1))
+  fi
+}
+
+printf '\0asm\1\0\0\0' > "$tmp/empty.wasm"
+printf '\0asm\1\0\0' > "$tmp/truncated.wasm"
+printf 'not a module at all' > "$tmp/garbage.wasm"
+: > "$tmp/zero.wasm"
+printf '(module' > "$tmp/bad.wast"
+# type ()->(); import "env" "f" (func); func 1; export "run"; code: end
+printf '\0asm\1\0\0\0\1\4\1\x60\0\0\2\x09\1\3env\1f\0\0\3\2\1\0\7\7\1\3run\0\1\x0a\4\1\2\0\x0b' > "$tmp/small.wasm"
+# a well-formed module whose body is ill-typed: i32.const 1 left on the stack
+printf '\0asm\1\0\0\0\1\4\1\x60\0\0\3\2\1\0\x0a\6\1\4\0\x41\1\x0b' > "$tmp/invalid.wasm"
+
+expect_error "no arguments"
+expect_error "unknown command" frobnicate
+expect_error "unknown option" --frobnicate
+for cmd in validate inspect; do
+  expect_error "$cmd: no file" $cmd
+  expect_error "$cmd: missing file" $cmd "$tmp/nope.wasm"
+  expect_error "$cmd: directory" $cmd "$tmp"
+  expect_error "$cmd: empty file" $cmd "$tmp/zero.wasm"
+  expect_error "$cmd: garbage" $cmd "$tmp/garbage.wasm"
+  expect_error "$cmd: truncated" $cmd "$tmp/truncated.wasm"
+  expect_error "$cmd: invalid" $cmd "$tmp/invalid.wasm"
+  expect_error "$cmd: two files" $cmd "$tmp/empty.wasm" "$tmp/empty.wasm"
+  expect_error "$cmd: unknown option" $cmd --bogus "$tmp/empty.wasm"
+done
+expect_error "wast: no file" wast
+expect_error "wast: missing file" wast "$tmp/nope.wast"
+expect_error "wast: not a script" wast "$tmp/bad.wast"
+expect_error "wast: unknown option" wast --bogus "$tmp/bad.wast"
+expect_error "help: unknown command" help frobnicate
+expect_error "help: too many" help wast validate
+for cmd in run compile cache; do
+  expect_error "$cmd: not supported yet" $cmd "$tmp/small.wasm"
+  grep -q 'not supported yet' "$tmp/err" || { echo "FAIL: $cmd does not say 'not supported yet'"; fails=$((fails + 1)); }
+done
+
+expect_ok "--version" '^kiln [0-9]+\.[0-9]+\.[0-9]+ \(LLVM 19' --version
+expect_ok "help" '^usage: kiln COMMAND' help
+expect_ok "--help" '^usage: kiln COMMAND' --help
+expect_ok "help wast" 'wast2json' help wast
+expect_ok "validate empty module" 'valid' validate "$tmp/empty.wasm"
+expect_ok "validate small module" 'valid' validate "$tmp/small.wasm"
+expect_ok "inspect import" '"env" "f" \(\) -> \(\)' inspect "$tmp/small.wasm"
+expect_ok "inspect export" 'func +1 +"run"' inspect "$tmp/small.wasm"
+expect_ok "inspect counts" '^Functions: 2 \(1 imported\)' inspect "$tmp/small.wasm"
+# The error names the problem and the byte offset.
+"$kiln" validate "$tmp/invalid.wasm" 2> "$tmp/err"
+grep -q 'invalid module: type mismatch (at byte offset [0-9]*)' "$tmp/err" ||
+  { echo "FAIL: invalid module message: $(cat "$tmp/err")"; fails=$((fails + 1)); }
+
+echo "$((checks - fails)) passed, $fails failed"
+[ $fails -eq 0 ]
