@@ -130,42 +130,40 @@ static enum outcome h_module(wast_run *run, const cJSON *cmd)
 		    kiln_status_string(err.status), err.message);
 }
 
-static enum outcome h_malformed(wast_run *run, const cJSON *cmd)
+/* An assertion that a module is rejected: by the decoder (`want` is
+ * KILN_ERR_MALFORMED) or, once decoded, by the validator (KILN_ERR_INVALID). */
+static enum outcome expect_rejection(wast_run *run, const cJSON *cmd,
+				     kiln_status want)
 {
+	const char *what = want == KILN_ERR_MALFORMED ? "malformed" : "invalid";
 	kiln_status decoded, st;
 	kiln_error err;
+	bool ok;
 
 	if (is_text(cmd))
 		return skip(run, "text format");
 	st = load(run, cmd, true, &decoded, &err);
-	if (decoded == KILN_ERR_MALFORMED) {
+	ok = want == KILN_ERR_MALFORMED ? decoded == KILN_ERR_MALFORMED
+					: decoded == KILN_OK && st == KILN_ERR_INVALID;
+	if (ok) {
 		check_message(run, cmd, err.message);
 		return PASS;
 	}
 	if (st == KILN_OK)
-		return fail(run, "expected malformed (\"%s\"), got a valid module",
+		return fail(run, "expected %s (\"%s\"), got a valid module", what,
 			    json_str(cmd, "text"));
-	return fail(run, "expected malformed (\"%s\"), got %s: %s",
+	return fail(run, "expected %s (\"%s\"), got %s: %s", what,
 		    json_str(cmd, "text"), kiln_status_string(st), err.message);
+}
+
+static enum outcome h_malformed(wast_run *run, const cJSON *cmd)
+{
+	return expect_rejection(run, cmd, KILN_ERR_MALFORMED);
 }
 
 static enum outcome h_invalid(wast_run *run, const cJSON *cmd)
 {
-	kiln_status decoded, st;
-	kiln_error err;
-
-	if (is_text(cmd))
-		return skip(run, "text format");
-	st = load(run, cmd, true, &decoded, &err);
-	if (decoded == KILN_OK && st == KILN_ERR_INVALID) {
-		check_message(run, cmd, err.message);
-		return PASS;
-	}
-	if (st == KILN_OK)
-		return fail(run, "expected invalid (\"%s\"), got a valid module",
-			    json_str(cmd, "text"));
-	return fail(run, "expected invalid (\"%s\"), got %s: %s",
-		    json_str(cmd, "text"), kiln_status_string(st), err.message);
+	return expect_rejection(run, cmd, KILN_ERR_INVALID);
 }
 
 static const struct {
