@@ -75,6 +75,31 @@ typedef struct kiln_error {
 /* A short static name for a status ("malformed module", "invalid module"...). */
 KILN_API const char *kiln_status_string(kiln_status status);
 
+/* ----------------------------------------------------------------- traps */
+
+/* How a call into WebAssembly ended abnormally.  A trap is an outcome of
+ * running code, not an API error: it leaves the process and every other
+ * instance untouched. */
+typedef enum kiln_trap_kind {
+	KILN_TRAP_NONE = 0,		/* no trap: the call returned */
+	KILN_TRAP_UNREACHABLE,		/* "unreachable": the unreachable instruction */
+	KILN_TRAP_MEMORY_OOB,		/* "out of bounds memory access" */
+	KILN_TRAP_TABLE_OOB,		/* "out of bounds table access" */
+	KILN_TRAP_UNDEFINED_ELEMENT,	/* "undefined element": call_indirect past the table */
+	KILN_TRAP_UNINITIALIZED_ELEMENT,/* "uninitialized element": call_indirect of null */
+	KILN_TRAP_SIGNATURE_MISMATCH,	/* "indirect call type mismatch" */
+	KILN_TRAP_DIVIDE_BY_ZERO,	/* "integer divide by zero" */
+	KILN_TRAP_INTEGER_OVERFLOW,	/* "integer overflow": INT_MIN / -1 */
+	KILN_TRAP_INVALID_CONVERSION,	/* "invalid conversion to integer": trunc of NaN */
+	KILN_TRAP_STACK_EXHAUSTED,	/* "call stack exhausted" */
+	KILN_TRAP_INTERRUPTED,		/* "interrupted": an epoch deadline passed */
+	KILN_TRAP_HOST,			/* a host function raised a trap */
+	KILN_TRAP_KIND_COUNT_
+} kiln_trap_kind;
+
+/* The spec's message for a trap kind ("integer divide by zero").  Static. */
+KILN_API const char *kiln_trap_message(kiln_trap_kind kind);
+
 /* ---------------------------------------------------------------- types */
 
 /* Value types, numbered by their binary encoding. */

@@ -1,6 +1,6 @@
 /*
  * unit_main.c — runs one Check suite, named by argv[1] (reader, decode,
- * validate), in fork mode so that a crash fails one test, not the run.
+ * validate, runtime), in fork mode so that a crash fails one test, not the run.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -17,6 +17,7 @@ int main(int argc, char **argv)
 		{"reader", reader_suite},
 		{"decode", decode_suite},
 		{"validate", validate_suite},
+		{"runtime", runtime_suite},
 	};
 	SRunner *sr = NULL;
 	int failed;

@@ -1,0 +1,41 @@
+/*
+ * trap.h — running compiled code under a trap catcher (internal).
+ *
+ * kiln_trap_catch runs fn(arg) with an unwinding point on this thread.
+ * kiln_trap_raise, the one place traps are raised, jumps back to the
+ * innermost such point with a kind; so does the fault handler when a
+ * guard page of a linear memory is touched while kiln code runs.  Frames
+ * between the two are abandoned: compiled code holds no resources, and
+ * host code that calls back into wasm must not either (DESIGN.md).
+ */
+#ifndef KILN_TRAP_H
+#define KILN_TRAP_H
+
+#include <stdint.h>
+
+#include "internal.h"
+#include "vmctx.h"
+
+/* Runs fn(arg) and returns KILN_TRAP_NONE, or the kind of the trap that
+ * ended it.  Nests.  Sets ctx->stack_limit for the outermost call on the
+ * thread. */
+KILN_INTERNAL kiln_trap_kind kiln_trap_catch(kiln_vmctx *ctx, void (*fn)(void *),
+					     void *arg);
+
+/* Ends the innermost kiln_trap_catch on this thread with `kind`.  Must be
+ * called inside one. */
+KILN_INTERNAL __attribute__((noreturn)) void kiln_trap_raise(uint32_t kind);
+
+/* true while a kiln_trap_catch is active on this thread. */
+KILN_INTERNAL bool kiln_trap_active(void);
+
+/* Address ranges faults in which are traps (linear memory reservations).
+ * Registration is thread-safe; the fault handler reads the registry
+ * without locks.  Returns false when the registry is full. */
+KILN_INTERNAL bool kiln_trap_register_range(void *base, size_t len);
+KILN_INTERNAL void kiln_trap_unregister_range(void *base);
+
+/* The stack a wasm call may use, below the outermost entry point. */
+#define KILN_STACK_BUDGET ((uintptr_t)1 << 20)
+
+#endif /* KILN_TRAP_H */

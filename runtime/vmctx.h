@@ -1,0 +1,124 @@
+/*
+ * vmctx.h — the ABI between compiled code and the runtime, defined once.
+ *
+ * Every compiled function is `R f(kiln_vmctx *ctx, P1 p1, ...)` with the C
+ * calling convention: no result is `void`, one result is returned as is,
+ * several come back as an LLVM first-class struct (only compiled code calls
+ * such functions; C reaches compiled code through entry trampolines
+ * `void t(kiln_vmctx *ctx, kiln_slot *args_and_results)`).
+ *
+ * Compiled code reaches the runtime only through `ctx`: the fields below at
+ * the offsets below (the compiler builds its loads from these constants and
+ * this file _Static_asserts them), and the helper table.  No external
+ * symbols, so that AOT objects need no dynamic relocations.
+ *
+ * Values in memory (globals, trampoline slots) take 16 bytes each.  A
+ * funcref is a `kiln_funcref *` (NULL is ref.null); an externref is an
+ * opaque host pointer.
+ */
+#ifndef KILN_VMCTX_H
+#define KILN_VMCTX_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "kiln.h"
+
+typedef struct kiln_vmctx kiln_vmctx;
+
+typedef union kiln_slot {
+	int32_t i32;
+	int64_t i64;
+	float f32;
+	double f64;
+	void *ref;
+	uint8_t v128[16];
+} kiln_slot;
+
+/* What a function reference points to: enough to call it from anywhere. */
+typedef struct kiln_funcref {
+	void *code;		/* native entry, see above */
+	kiln_vmctx *ctx;	/* the instance the function belongs to */
+	uint32_t type_id;	/* canonical signature id, see kiln_type_id */
+} kiln_funcref;
+
+typedef struct kiln_table_rt {
+	void **elems;		/* kiln_funcref * or externref */
+	uint32_t size, max;
+	uint8_t type;		/* KILN_FUNCREF or KILN_EXTERNREF */
+} kiln_table_rt;
+
+/* Runtime helpers compiled code calls through ctx->helpers.  Each takes the
+ * calling instance's ctx first.  Those returning void may trap instead of
+ * returning. */
+typedef struct kiln_helpers {
+	void (*trap)(kiln_vmctx *ctx, uint32_t kind) __attribute__((noreturn));
+	uint32_t (*memory_grow)(kiln_vmctx *ctx, uint32_t delta_pages);
+	void (*memory_fill)(kiln_vmctx *ctx, uint32_t dst, uint32_t value, uint32_t n);
+	void (*memory_copy)(kiln_vmctx *ctx, uint32_t dst, uint32_t src, uint32_t n);
+	void (*memory_init)(kiln_vmctx *ctx, uint32_t seg, uint32_t dst, uint32_t src, uint32_t n);
+	void (*data_drop)(kiln_vmctx *ctx, uint32_t seg);
+	void *(*table_get)(kiln_vmctx *ctx, uint32_t table, uint32_t i);
+	void (*table_set)(kiln_vmctx *ctx, uint32_t table, uint32_t i, void *ref);
+	uint32_t (*table_grow)(kiln_vmctx *ctx, uint32_t table, void *init, uint32_t delta);
+	void (*table_fill)(kiln_vmctx *ctx, uint32_t table, uint32_t i, void *ref, uint32_t n);
+	void (*table_copy)(kiln_vmctx *ctx, uint32_t dst_table, uint32_t src_table, uint32_t dst, uint32_t src, uint32_t n);
+	void (*table_init)(kiln_vmctx *ctx, uint32_t table, uint32_t seg, uint32_t dst, uint32_t src, uint32_t n);
+	void (*elem_drop)(kiln_vmctx *ctx, uint32_t seg);
+} kiln_helpers;
+
+/* Helper ids: the index of each pointer in kiln_helpers. */
+enum kiln_helper_id {
+	KILN_H_TRAP, KILN_H_MEMORY_GROW, KILN_H_MEMORY_FILL, KILN_H_MEMORY_COPY,
+	KILN_H_MEMORY_INIT, KILN_H_DATA_DROP, KILN_H_TABLE_GET, KILN_H_TABLE_SET,
+	KILN_H_TABLE_GROW, KILN_H_TABLE_FILL, KILN_H_TABLE_COPY, KILN_H_TABLE_INIT,
+	KILN_H_ELEM_DROP, KILN_H_COUNT_
+};
+
+struct kiln_vmctx {
+	uint8_t *mem_base;		/* memory 0, or NULL */
+	uint64_t mem_size;		/* in bytes */
+	uintptr_t stack_limit;		/* the lowest stack pointer allowed */
+	const kiln_helpers *helpers;
+	kiln_slot **globals;		/* one pointer per global, imports included */
+	kiln_table_rt **tables;		/* one pointer per table, imports included */
+	kiln_funcref **funcs;		/* one per function, imports included */
+	const uint32_t *type_ids;	/* canonical id of each type index */
+	void *instance;			/* the kiln_instance, for helpers */
+};
+
+/* Offsets compiled code uses. */
+enum kiln_vmctx_offset {
+	KILN_CTX_MEM_BASE = 0,
+	KILN_CTX_MEM_SIZE = 8,
+	KILN_CTX_STACK_LIMIT = 16,
+	KILN_CTX_HELPERS = 24,
+	KILN_CTX_GLOBALS = 32,
+	KILN_CTX_TABLES = 40,
+	KILN_CTX_FUNCS = 48,
+	KILN_CTX_TYPE_IDS = 56,
+	KILN_FUNCREF_CODE = 0,
+	KILN_FUNCREF_CTX = 8,
+	KILN_FUNCREF_TYPE_ID = 16,
+	KILN_TABLE_ELEMS = 0,
+	KILN_TABLE_SIZE = 8,
+	KILN_SLOT_SIZE = 16,
+};
+
+_Static_assert(offsetof(kiln_vmctx, mem_base) == KILN_CTX_MEM_BASE, "ABI");
+_Static_assert(offsetof(kiln_vmctx, mem_size) == KILN_CTX_MEM_SIZE, "ABI");
+_Static_assert(offsetof(kiln_vmctx, stack_limit) == KILN_CTX_STACK_LIMIT, "ABI");
+_Static_assert(offsetof(kiln_vmctx, helpers) == KILN_CTX_HELPERS, "ABI");
+_Static_assert(offsetof(kiln_vmctx, globals) == KILN_CTX_GLOBALS, "ABI");
+_Static_assert(offsetof(kiln_vmctx, tables) == KILN_CTX_TABLES, "ABI");
+_Static_assert(offsetof(kiln_vmctx, funcs) == KILN_CTX_FUNCS, "ABI");
+_Static_assert(offsetof(kiln_vmctx, type_ids) == KILN_CTX_TYPE_IDS, "ABI");
+_Static_assert(offsetof(kiln_funcref, code) == KILN_FUNCREF_CODE, "ABI");
+_Static_assert(offsetof(kiln_funcref, ctx) == KILN_FUNCREF_CTX, "ABI");
+_Static_assert(offsetof(kiln_funcref, type_id) == KILN_FUNCREF_TYPE_ID, "ABI");
+_Static_assert(offsetof(kiln_table_rt, elems) == KILN_TABLE_ELEMS, "ABI");
+_Static_assert(offsetof(kiln_table_rt, size) == KILN_TABLE_SIZE, "ABI");
+_Static_assert(sizeof(kiln_slot) == KILN_SLOT_SIZE, "ABI");
+_Static_assert(sizeof(kiln_helpers) == KILN_H_COUNT_ * sizeof(void *), "ABI");
+
+#endif /* KILN_VMCTX_H */

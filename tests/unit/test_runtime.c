@@ -1,0 +1,200 @@
+/*
+ * test_runtime.c — the runtime core under compiled code: linear memory
+ * reservations, the trap catcher and the fault handler.  (Traps raised by
+ * compiled code are tested through it once lowering exists; here the
+ * runtime's half is driven directly.)
+ */
+#include <check.h>
+#include <setjmp.h>
+#include <signal.h>
+#include <string.h>
+#include <sys/mman.h>
+
+#include "memory.h"
+#include "trap.h"
+#include "unit.h"
+
+START_TEST(memory_grows_within_limits)
+{
+	kiln_memory_rt mem;
+	kiln_error err;
+
+	ck_assert(kiln_memory_init(&mem, 1, 3, &err));
+	ck_assert_uint_eq(mem.size, KILN_PAGE_SIZE);
+	mem.base[0] = 1;
+	mem.base[KILN_PAGE_SIZE - 1] = 2;
+	ck_assert_uint_eq(kiln_memory_grow(&mem, 0), 1);
+	ck_assert_uint_eq(kiln_memory_grow(&mem, 2), 1);
+	ck_assert_uint_eq(mem.pages, 3);
+	mem.base[3 * KILN_PAGE_SIZE - 1] = 3;		/* now accessible */
+	ck_assert_uint_eq(mem.base[0], 1);		/* contents kept */
+	ck_assert_uint_eq(mem.base[2 * KILN_PAGE_SIZE], 0);	/* new pages zeroed */
+	ck_assert_uint_eq(kiln_memory_grow(&mem, 1), UINT32_MAX);
+	ck_assert_uint_eq(mem.pages, 3);
+	kiln_memory_free(&mem);
+	kiln_memory_free(&mem);	/* a freed memory is zeroed: no-op */
+	ck_assert(!kiln_memory_init(&mem, 2, 1, &err));
+	ck_assert(!kiln_memory_init(&mem, KILN_MAX_PAGES + 1, KILN_MAX_PAGES + 1, &err));
+}
+END_TEST
+
+typedef struct probe {
+	kiln_memory_rt *mem;
+	uint64_t offset;
+	uint32_t kind;
+	int value;
+} probe;
+
+static void touch(void *arg)
+{
+	probe *p = arg;
+	volatile uint8_t *b = p->mem->base;
+
+	p->value = b[p->offset];
+}
+
+static void raise_kind(void *arg)
+{
+	kiln_trap_raise(((probe *)arg)->kind);
+}
+
+static void returns(void *arg)
+{
+	((probe *)arg)->value = 42;
+}
+
+/* Every trap kind, 10,000 times each, then a normal call: the process and
+ * the catcher survive, and each call reports its own outcome. */
+START_TEST(traps_do_not_kill)
+{
+	kiln_vmctx ctx = {0};
+	kiln_memory_rt mem;
+	kiln_error err;
+	probe p = {0};
+
+	ck_assert(kiln_memory_init(&mem, 1, 1, &err));
+	p.mem = &mem;
+	for (uint32_t kind = 1; kind < KILN_TRAP_KIND_COUNT_; kind++) {
+		p.kind = kind;
+		for (int i = 0; i < 10000; i++)
+			ck_assert_int_eq(kiln_trap_catch(&ctx, raise_kind, &p), kind);
+	}
+	/* Guard-page faults: just past the accessible page, and at the very
+	 * end of the reservation. */
+	for (int i = 0; i < 10000; i++) {
+		p.offset = KILN_PAGE_SIZE + (uint64_t)i * 4096;
+		ck_assert_int_eq(kiln_trap_catch(&ctx, touch, &p), KILN_TRAP_MEMORY_OOB);
+	}
+	p.offset = KILN_RESERVATION - 1;
+	ck_assert_int_eq(kiln_trap_catch(&ctx, touch, &p), KILN_TRAP_MEMORY_OOB);
+	p.offset = 10;
+	mem.base[10] = 7;
+	ck_assert_int_eq(kiln_trap_catch(&ctx, touch, &p), KILN_TRAP_NONE);
+	ck_assert_int_eq(p.value, 7);
+	ck_assert_int_eq(kiln_trap_catch(&ctx, returns, &p), KILN_TRAP_NONE);
+	ck_assert_int_eq(p.value, 42);
+	ck_assert(!kiln_trap_active());
+	kiln_memory_free(&mem);
+}
+END_TEST
+
+typedef struct nest {
+	kiln_vmctx *ctx;
+	uint32_t inner;
+	uintptr_t limit_inside;
+} nest;
+
+static void inner_traps(void *arg)
+{
+	nest *n = arg;
+	probe p = {.kind = KILN_TRAP_UNREACHABLE};
+
+	n->limit_inside = n->ctx->stack_limit;
+	n->inner = kiln_trap_catch(n->ctx, raise_kind, &p);
+	/* The outer call goes on after the inner trap, then traps itself. */
+	kiln_trap_raise(KILN_TRAP_INTEGER_OVERFLOW);
+}
+
+START_TEST(nested_catches_and_stack_limit)
+{
+	kiln_vmctx ctx = {0};
+	nest n = {&ctx, 0, 0};
+	uintptr_t here = (uintptr_t)__builtin_frame_address(0);
+
+	ck_assert_int_eq(kiln_trap_catch(&ctx, inner_traps, &n),
+			 KILN_TRAP_INTEGER_OVERFLOW);
+	ck_assert_int_eq(n.inner, KILN_TRAP_UNREACHABLE);
+	ck_assert_uint_lt(n.limit_inside, here);
+	ck_assert_uint_gt(n.limit_inside, here - 2 * KILN_STACK_BUDGET);
+	ck_assert_uint_eq(ctx.stack_limit, 0);	/* restored */
+}
+END_TEST
+
+static sigjmp_buf host_env;
+static volatile int host_faults;
+
+static void host_handler(int sig)
+{
+	(void)sig;
+	host_faults++;
+	siglongjmp(host_env, 1);
+}
+
+static void touch_foreign(void *arg)
+{
+	*(volatile uint8_t *)arg = 1;
+}
+
+/* A host that handles its own SIGSEGV before kiln is loaded still gets its
+ * faults — outside kiln calls, and inside them when the address is not in
+ * a linear memory. */
+START_TEST(host_handler_still_gets_its_faults)
+{
+	struct sigaction sa;
+	kiln_vmctx ctx = {0};
+	probe p = {0};
+	uint8_t *page = mmap(NULL, 4096, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+	ck_assert_ptr_ne(page, MAP_FAILED);
+	memset(&sa, 0, sizeof sa);
+	sa.sa_handler = host_handler;
+	sa.sa_flags = SA_NODEFER;
+	ck_assert_int_eq(sigaction(SIGSEGV, &sa, NULL), 0);
+	/* kiln installs its handler on first use. */
+	ck_assert_int_eq(kiln_trap_catch(&ctx, returns, &p), KILN_TRAP_NONE);
+	if (sigsetjmp(host_env, 1) == 0)
+		*(volatile uint8_t *)page = 1;
+	ck_assert_int_eq(host_faults, 1);
+	if (sigsetjmp(host_env, 1) == 0)
+		kiln_trap_catch(&ctx, touch_foreign, page);
+	ck_assert_int_eq(host_faults, 2);
+	munmap(page, 4096);
+}
+END_TEST
+
+START_TEST(trap_messages)
+{
+	ck_assert_str_eq(kiln_trap_message(KILN_TRAP_DIVIDE_BY_ZERO), "integer divide by zero");
+	ck_assert_str_eq(kiln_trap_message(KILN_TRAP_MEMORY_OOB), "out of bounds memory access");
+	ck_assert_str_eq(kiln_trap_message(KILN_TRAP_STACK_EXHAUSTED), "call stack exhausted");
+	for (int k = 0; k < KILN_TRAP_KIND_COUNT_; k++)
+		for (int j = 0; j < k; j++)
+			ck_assert_str_ne(kiln_trap_message(k), kiln_trap_message(j));
+	ck_assert_str_eq(kiln_trap_message(KILN_TRAP_KIND_COUNT_), "unknown trap");
+}
+END_TEST
+
+Suite *runtime_suite(void)
+{
+	Suite *s = suite_create("runtime");
+	TCase *tc = tcase_create("runtime");
+
+	tcase_set_timeout(tc, 60);
+	tcase_add_test(tc, memory_grows_within_limits);
+	tcase_add_test(tc, traps_do_not_kill);
+	tcase_add_test(tc, nested_catches_and_stack_limit);
+	tcase_add_test(tc, host_handler_still_gets_its_faults);
+	tcase_add_test(tc, trap_messages);
+	suite_add_tcase(s, tc);
+	return s;
+}
