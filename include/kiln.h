@@ -58,6 +58,8 @@ typedef enum kiln_status {
 	KILN_ERR_NOMEM,		/* an allocation failed */
 	KILN_ERR_IO,		/* reading or writing a file failed */
 	KILN_ERR_ARG,		/* a bad argument from the caller */
+	KILN_ERR_LINK,		/* an import does not match (spec: unlinkable) */
+	KILN_ERR_TRAP,		/* running code trapped; see the kiln_trap_kind */
 } kiln_status;
 
 #define KILN_NO_OFFSET ((size_t)-1)
@@ -260,6 +262,113 @@ KILN_API kiln_name kiln_module_func_name(const kiln_module *module,
 					 uint32_t func_index);
 /* The module's own name from the `name` section, or {NULL, 0}. */
 KILN_API kiln_name kiln_module_name(const kiln_module *module);
+
+/* ---------------------------------------------------------------- engines */
+
+/* Compilation settings.  Zero-initialise, then set what differs from the
+ * defaults (kiln_config_default). */
+typedef struct kiln_config {
+	int opt_level;		/* 0..3, LLVM's default<On>; default 2 */
+} kiln_config;
+
+/* The defaults: opt_level 2. */
+KILN_API kiln_config kiln_config_default(void);
+
+/* An engine compiles modules (it owns the JIT).  Modules compiled by an
+ * engine, and instances of them, must be deleted before it.  Thread-safe:
+ * compilations through one engine are serialised.  Provided by
+ * kiln-compiler. */
+typedef struct kiln_engine kiln_engine;
+
+/* NULL config means the defaults.  Fails with KILN_ERR_ARG on a bad
+ * configuration, KILN_ERR_UNSUPPORTED when no native target exists. */
+KILN_API kiln_status kiln_engine_new(const kiln_config *config,
+				     kiln_engine **out_engine, kiln_error *err);
+KILN_API void kiln_engine_delete(kiln_engine *engine);
+
+typedef struct kiln_engine_stats {
+	uint64_t functions_compiled;
+	double compile_seconds;		/* lowering, optimisation and codegen */
+} kiln_engine_stats;
+
+KILN_API kiln_engine_stats kiln_engine_stats_of(kiln_engine *engine);
+
+/* Validates (if not yet done) and compiles every function of the module to
+ * native code.  A module is compiled by one engine only; compiling it again
+ * with the same engine does nothing.  Fails with KILN_ERR_INVALID, or
+ * KILN_ERR_UNSUPPORTED naming the first instruction kiln cannot compile
+ * yet.  Not thread-safe for one module. */
+KILN_API kiln_status kiln_module_compile(kiln_engine *engine, kiln_module *module,
+					 kiln_error *err);
+
+/* ---------------------------------------------------------------- values */
+
+typedef struct kiln_val {
+	kiln_valtype type;
+	union {
+		int32_t i32;
+		int64_t i64;
+		float f32;
+		double f64;
+		void *ref;	/* funcref: a function handle; NULL is null */
+		uint8_t v128[16];
+	} of;
+} kiln_val;
+
+/* ------------------------------------------------------------- instances */
+
+typedef struct kiln_instance kiln_instance;
+
+/* An exported (or importable) entity: a borrowed handle, valid as long as
+ * the instance it comes from. */
+typedef struct kiln_extern {
+	kiln_extern_kind kind;
+	void *handle;
+} kiln_extern;
+
+/* Instantiates a compiled module.  `imports` holds one extern per import of
+ * the module, in the module's import order (resolving names is the
+ * caller's business; see kiln_instance_export).  Fails with:
+ *  - KILN_ERR_LINK: an import has the wrong kind or an incompatible type;
+ *    nothing is created;
+ *  - KILN_ERR_TRAP: initialising segments or the start function trapped
+ *    (*out_trap says how).  The instance is still returned in *out_instance:
+ *    what it wrote to imported tables and memories stays, and may refer to
+ *    it, so delete it only when those are gone;
+ *  - KILN_ERR_NOMEM, KILN_ERR_ARG (module not compiled).
+ * The module must outlive the instance.  Instances are single-threaded. */
+KILN_API kiln_status kiln_instance_new(kiln_module *module,
+				       const kiln_extern *imports, size_t nimports,
+				       kiln_instance **out_instance,
+				       kiln_trap_kind *out_trap, kiln_error *err);
+KILN_API void kiln_instance_delete(kiln_instance *instance);
+
+/* Looks up an export by name; false when there is none. */
+KILN_API bool kiln_instance_export(kiln_instance *instance, kiln_name name,
+				   kiln_extern *out);
+
+/* The type of an extern (functions: the signature; tables, memories: the
+ * current limits; globals: type and mutability). */
+KILN_API kiln_externtype kiln_extern_type(kiln_extern ext);
+
+/* Calls a function extern.  `args` must match its parameters in number and
+ * type, and `results` have room for its results.  Returns KILN_OK when the
+ * call returned, KILN_ERR_TRAP (with *out_trap set) when it trapped,
+ * KILN_ERR_ARG on mismatched arguments. */
+KILN_API kiln_status kiln_func_call(kiln_extern func, const kiln_val *args,
+				    size_t nargs, kiln_val *results,
+				    size_t nresults, kiln_trap_kind *out_trap,
+				    kiln_error *err);
+
+/* Reads a global extern's value. */
+KILN_API kiln_val kiln_global_get(kiln_extern global);
+
+/* The spec testsuite's host module "spectest": print functions
+ * (print, print_i32, print_i64, print_f32, print_f64, print_i32_f32,
+ * print_f64_f64), global_i32/i64/f32/f64 (666 / 666.6), a funcref table of
+ * 10..20 and a memory of 1..2 pages. */
+KILN_API kiln_status kiln_spectest_new(kiln_instance **out_instance,
+				       kiln_error *err);
 
 #ifdef __cplusplus
 }

@@ -48,6 +48,8 @@ const char *kiln_status_string(kiln_status status)
 	case KILN_ERR_NOMEM: return "out of memory";
 	case KILN_ERR_IO: return "I/O error";
 	case KILN_ERR_ARG: return "bad argument";
+	case KILN_ERR_LINK: return "link error";
+	case KILN_ERR_TRAP: return "trap";
 	}
 	return "unknown status";
 }

@@ -13,16 +13,19 @@
 #include <stdint.h>
 
 #include "internal.h"
+#include "vmctx.h"
 
 #define KILN_PAGE_SIZE 65536u
 #define KILN_MAX_PAGES 65536u
 #define KILN_RESERVATION ((uint64_t)8 << 30)
 
 typedef struct kiln_memory_rt {
+	/* The first two fields are the kiln_memory_view compiled code reads. */
 	uint8_t *base;
 	uint64_t size;		/* accessible bytes: pages * 64 KiB */
 	uint32_t pages;
 	uint32_t max_pages;	/* from the type, capped by the configuration */
+	bool has_max;		/* the type declares a maximum */
 } kiln_memory_rt;
 
 /* Reserves and makes `min` pages accessible.  `max` is the most the memory
@@ -36,5 +39,8 @@ KILN_INTERNAL uint32_t kiln_memory_grow(kiln_memory_rt *mem, uint32_t delta);
 
 /* Releases the reservation.  A zeroed memory is a no-op. */
 KILN_INTERNAL void kiln_memory_free(kiln_memory_rt *mem);
+
+_Static_assert(offsetof(kiln_memory_rt, base) == KILN_MEMORY_BASE, "ABI");
+_Static_assert(offsetof(kiln_memory_rt, size) == KILN_MEMORY_SIZE, "ABI");
 
 #endif /* KILN_MEMORY_H */

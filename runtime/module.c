@@ -30,6 +30,8 @@ void kiln_module_delete(kiln_module *m)
 	free(m->datas);
 	free(m->sections);
 	free(m->func_names);
+	free(m->func_code);
+	free(m->func_tramp);
 	free(m->bytes);
 	free(m);
 }

@@ -144,6 +144,12 @@ struct kiln_module {
 	uint32_t nfunc_names;
 	kiln_func_name *func_names;	/* sorted by index */
 
+	/* Set by kiln_module_compile: per function index (own functions only),
+	 * the native entry and the entry trampoline (runtime/vmctx.h). */
+	void **func_code;
+	void **func_tramp;
+	struct kiln_engine *engine;
+
 	/* Set by kiln_module_validate. */
 	bool validated;
 	kiln_status valid_status;

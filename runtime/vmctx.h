@@ -40,7 +40,23 @@ typedef struct kiln_funcref {
 	void *code;		/* native entry, see above */
 	kiln_vmctx *ctx;	/* the instance the function belongs to */
 	uint32_t type_id;	/* canonical signature id, see kiln_type_id */
+	/* Entry from C: void tramp(ctx, slots), args in, results out. */
+	void (*tramp)(kiln_vmctx *ctx, kiln_slot *slots);
+	const kiln_functype *type;
 } kiln_funcref;
+
+/* A global: its value first, so a pointer to it is a pointer to the slot
+ * compiled code reads. */
+typedef struct kiln_global_rt {
+	kiln_slot value;
+	kiln_globaltype type;
+} kiln_global_rt;
+
+/* A linear memory as compiled code sees it (memory.h has the rest). */
+typedef struct kiln_memory_view {
+	uint8_t *base;		/* never moves */
+	uint64_t size;		/* accessible bytes */
+} kiln_memory_view;
 
 typedef struct kiln_table_rt {
 	void **elems;		/* kiln_funcref * or externref */
@@ -76,8 +92,8 @@ enum kiln_helper_id {
 };
 
 struct kiln_vmctx {
-	uint8_t *mem_base;		/* memory 0, or NULL */
-	uint64_t mem_size;		/* in bytes */
+	kiln_memory_view *memory;	/* memory 0 (maybe another instance's), or NULL */
+	uint64_t reserved_;
 	uintptr_t stack_limit;		/* the lowest stack pointer allowed */
 	const kiln_helpers *helpers;
 	kiln_slot **globals;		/* one pointer per global, imports included */
@@ -89,8 +105,9 @@ struct kiln_vmctx {
 
 /* Offsets compiled code uses. */
 enum kiln_vmctx_offset {
-	KILN_CTX_MEM_BASE = 0,
-	KILN_CTX_MEM_SIZE = 8,
+	KILN_CTX_MEMORY = 0,
+	KILN_MEMORY_BASE = 0,
+	KILN_MEMORY_SIZE = 8,
 	KILN_CTX_STACK_LIMIT = 16,
 	KILN_CTX_HELPERS = 24,
 	KILN_CTX_GLOBALS = 32,
@@ -105,8 +122,9 @@ enum kiln_vmctx_offset {
 	KILN_SLOT_SIZE = 16,
 };
 
-_Static_assert(offsetof(kiln_vmctx, mem_base) == KILN_CTX_MEM_BASE, "ABI");
-_Static_assert(offsetof(kiln_vmctx, mem_size) == KILN_CTX_MEM_SIZE, "ABI");
+_Static_assert(offsetof(kiln_vmctx, memory) == KILN_CTX_MEMORY, "ABI");
+_Static_assert(offsetof(kiln_memory_view, base) == KILN_MEMORY_BASE, "ABI");
+_Static_assert(offsetof(kiln_memory_view, size) == KILN_MEMORY_SIZE, "ABI");
 _Static_assert(offsetof(kiln_vmctx, stack_limit) == KILN_CTX_STACK_LIMIT, "ABI");
 _Static_assert(offsetof(kiln_vmctx, helpers) == KILN_CTX_HELPERS, "ABI");
 _Static_assert(offsetof(kiln_vmctx, globals) == KILN_CTX_GLOBALS, "ABI");

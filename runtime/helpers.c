@@ -1,0 +1,166 @@
+/*
+ * helpers.c — the runtime functions compiled code calls through
+ * ctx->helpers: memory.grow, bulk memory, tables, segment drops, and the
+ * trap entry.  Bounds are checked as the spec orders (the whole range
+ * before anything is written) and violations trap through
+ * kiln_trap_raise, the one raise point.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "instance.h"
+#include "trap.h"
+
+#define MAX_TABLE_SIZE 10000000u	/* elements; table.grow fails beyond */
+
+static __attribute__((noreturn)) void h_trap(kiln_vmctx *ctx, uint32_t kind)
+{
+	(void)ctx;
+	kiln_trap_raise(kind);
+}
+
+static uint32_t h_memory_grow(kiln_vmctx *ctx, uint32_t delta)
+{
+	return kiln_memory_grow(KILN_INSTANCE(ctx)->memory, delta);
+}
+
+/* true when [start, start + n) lies within `size`. */
+static bool fits(uint64_t start, uint64_t n, uint64_t size)
+{
+	return start + n <= size;
+}
+
+static void h_memory_fill(kiln_vmctx *ctx, uint32_t d, uint32_t v, uint32_t n)
+{
+	kiln_memory_rt *mem = KILN_INSTANCE(ctx)->memory;
+
+	if (!fits(d, n, mem->size))
+		kiln_trap_raise(KILN_TRAP_MEMORY_OOB);
+	memset(mem->base + d, (int)(v & 0xff), n);
+}
+
+static void h_memory_copy(kiln_vmctx *ctx, uint32_t d, uint32_t s, uint32_t n)
+{
+	kiln_memory_rt *mem = KILN_INSTANCE(ctx)->memory;
+
+	if (!fits(d, n, mem->size) || !fits(s, n, mem->size))
+		kiln_trap_raise(KILN_TRAP_MEMORY_OOB);
+	memmove(mem->base + d, mem->base + s, n);
+}
+
+static void h_memory_init(kiln_vmctx *ctx, uint32_t seg, uint32_t d, uint32_t s,
+			  uint32_t n)
+{
+	kiln_instance *inst = KILN_INSTANCE(ctx);
+	const kiln_module *m = inst->module;
+
+	if (!fits(s, n, inst->data_len[seg]) || !fits(d, n, inst->memory->size))
+		kiln_trap_raise(KILN_TRAP_MEMORY_OOB);
+	memcpy(inst->memory->base + d, m->bytes + m->datas[seg].init.off + s, n);
+}
+
+static void h_data_drop(kiln_vmctx *ctx, uint32_t seg)
+{
+	KILN_INSTANCE(ctx)->data_len[seg] = 0;
+}
+
+static kiln_table_rt *table(kiln_vmctx *ctx, uint32_t t)
+{
+	return KILN_INSTANCE(ctx)->tables[t];
+}
+
+static void *h_table_get(kiln_vmctx *ctx, uint32_t t, uint32_t i)
+{
+	kiln_table_rt *tab = table(ctx, t);
+
+	if (i >= tab->size)
+		kiln_trap_raise(KILN_TRAP_TABLE_OOB);
+	return tab->elems[i];
+}
+
+static void h_table_set(kiln_vmctx *ctx, uint32_t t, uint32_t i, void *ref)
+{
+	kiln_table_rt *tab = table(ctx, t);
+
+	if (i >= tab->size)
+		kiln_trap_raise(KILN_TRAP_TABLE_OOB);
+	tab->elems[i] = ref;
+}
+
+uint32_t kiln_table_grow(kiln_table_rt *t, uint32_t delta, void *init)
+{
+	uint32_t old = t->size;
+	uint64_t n = (uint64_t)old + delta;
+	void **elems;
+
+	if (n > t->max || n > MAX_TABLE_SIZE)
+		return UINT32_MAX;
+	if (delta == 0)
+		return old;
+	if (!(elems = realloc(t->elems, n * sizeof *elems)))
+		return UINT32_MAX;
+	for (uint64_t i = old; i < n; i++)
+		elems[i] = init;
+	t->elems = elems;
+	t->size = (uint32_t)n;
+	return old;
+}
+
+static uint32_t h_table_grow(kiln_vmctx *ctx, uint32_t t, void *init, uint32_t delta)
+{
+	return kiln_table_grow(table(ctx, t), delta, init);
+}
+
+static void h_table_fill(kiln_vmctx *ctx, uint32_t t, uint32_t i, void *ref, uint32_t n)
+{
+	kiln_table_rt *tab = table(ctx, t);
+
+	if (!fits(i, n, tab->size))
+		kiln_trap_raise(KILN_TRAP_TABLE_OOB);
+	for (uint32_t k = 0; k < n; k++)
+		tab->elems[i + k] = ref;
+}
+
+static void h_table_copy(kiln_vmctx *ctx, uint32_t dt, uint32_t st, uint32_t d,
+			 uint32_t s, uint32_t n)
+{
+	kiln_table_rt *dst = table(ctx, dt), *src = table(ctx, st);
+
+	if (!fits(d, n, dst->size) || !fits(s, n, src->size))
+		kiln_trap_raise(KILN_TRAP_TABLE_OOB);
+	if (n)
+		memmove(dst->elems + d, src->elems + s, n * sizeof *dst->elems);
+}
+
+static void h_table_init(kiln_vmctx *ctx, uint32_t t, uint32_t seg, uint32_t d,
+			 uint32_t s, uint32_t n)
+{
+	kiln_instance *inst = KILN_INSTANCE(ctx);
+	kiln_table_rt *tab = table(ctx, t);
+
+	if (!fits(s, n, inst->elem_len[seg]) || !fits(d, n, tab->size))
+		kiln_trap_raise(KILN_TRAP_TABLE_OOB);
+	if (n)
+		memcpy(tab->elems + d, inst->elems[seg] + s, n * sizeof *tab->elems);
+}
+
+static void h_elem_drop(kiln_vmctx *ctx, uint32_t seg)
+{
+	KILN_INSTANCE(ctx)->elem_len[seg] = 0;
+}
+
+const kiln_helpers kiln_runtime_helpers = {
+	.trap = h_trap,
+	.memory_grow = h_memory_grow,
+	.memory_fill = h_memory_fill,
+	.memory_copy = h_memory_copy,
+	.memory_init = h_memory_init,
+	.data_drop = h_data_drop,
+	.table_get = h_table_get,
+	.table_set = h_table_set,
+	.table_grow = h_table_grow,
+	.table_fill = h_table_fill,
+	.table_copy = h_table_copy,
+	.table_init = h_table_init,
+	.elem_drop = h_elem_drop,
+};

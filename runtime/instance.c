@@ -1,0 +1,435 @@
+/*
+ * instance.c — instantiation, exports and calls from C.
+ *
+ * kiln_instance_new follows the spec's order: check every import against
+ * its declared type (KILN_ERR_LINK, nothing created); build globals,
+ * memory, tables and function references; evaluate element segments;
+ * apply active element segments, then active data segments, in order,
+ * each bounds-checked as a whole (a failure traps and leaves earlier
+ * writes in place); then run the start function.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "instance.h"
+#include "reader.h"
+#include "trap.h"
+
+static bool nomem(kiln_error *err)
+{
+	return kiln_fail(err, KILN_ERR_NOMEM, KILN_NO_OFFSET, "out of memory");
+}
+
+static bool link_error(kiln_error *err, uint32_t i, const char *what)
+{
+	return kiln_fail(err, KILN_ERR_LINK, KILN_NO_OFFSET,
+			 "incompatible import type (import %u: %s)", i, what);
+}
+
+/* ---------------------------------------------------------- linking */
+
+static bool limits_match(uint64_t have_min, bool have_has_max, uint64_t have_max,
+			 const kiln_limits *want)
+{
+	if (have_min < want->min)
+		return false;
+	if (!want->has_max)
+		return true;
+	return have_has_max && have_max <= want->max;
+}
+
+static bool check_import(const kiln_module *m, uint32_t i, const kiln_extern *ext,
+			 kiln_error *err)
+{
+	const kiln_import *imp = &m->imports[i];
+
+	if (ext->handle == NULL || ext->kind != imp->kind)
+		return link_error(err, i, "wrong kind");
+	switch (imp->kind) {
+	case KILN_EXTERN_FUNC: {
+		const kiln_funcref *f = ext->handle;
+		if (f->type_id != kiln_type_id(&m->types[m->funcs[imp->index].type_idx]))
+			return link_error(err, i, "function signature");
+		return true;
+	}
+	case KILN_EXTERN_TABLE: {
+		const kiln_table_rt *t = ext->handle;
+		const kiln_tabletype *want = &m->tables[imp->index].type;
+		if (t->type != want->elem ||
+		    !limits_match(t->size, t->max != UINT32_MAX, t->max, &want->limits))
+			return link_error(err, i, "table type");
+		return true;
+	}
+	case KILN_EXTERN_MEMORY: {
+		const kiln_memory_rt *mem = ext->handle;
+		const kiln_limits *want = &m->memories[imp->index].type.limits;
+		if (!limits_match(mem->pages, mem->has_max, mem->max_pages, want))
+			return link_error(err, i, "memory type");
+		return true;
+	}
+	default: {
+		const kiln_global_rt *g = ext->handle;
+		const kiln_globaltype *want = &m->globals[imp->index].type;
+		if (g->type.type != want->type || g->type.mutable_ != want->mutable_)
+			return link_error(err, i, "global type");
+		return true;
+	}
+	}
+}
+
+/* ------------------------------------------------------ construction */
+
+static bool alloc_spaces(kiln_instance *inst, const kiln_module *m, kiln_error *err)
+{
+	inst->globals = kiln_calloc(m->nglobals, sizeof *inst->globals);
+	inst->own_globals = kiln_calloc(m->nglobals, sizeof *inst->own_globals);
+	inst->tables = kiln_calloc(m->ntables, sizeof *inst->tables);
+	inst->own_tables = kiln_calloc(m->ntables, sizeof *inst->own_tables);
+	inst->funcs = kiln_calloc(m->nfuncs, sizeof *inst->funcs);
+	inst->own_funcs = kiln_calloc(m->nfuncs, sizeof *inst->own_funcs);
+	inst->type_ids = kiln_calloc(m->ntypes, sizeof *inst->type_ids);
+	inst->elems = kiln_calloc(m->nelems, sizeof *inst->elems);
+	inst->elem_len = kiln_calloc(m->nelems, sizeof *inst->elem_len);
+	inst->data_len = kiln_calloc(m->ndatas, sizeof *inst->data_len);
+	if (!inst->globals || !inst->own_globals || !inst->tables ||
+	    !inst->own_tables || !inst->funcs || !inst->own_funcs ||
+	    !inst->type_ids || !inst->elems || !inst->elem_len || !inst->data_len)
+		return nomem(err);
+	return true;
+}
+
+static void bind_imports(kiln_instance *inst, const kiln_module *m,
+			 const kiln_extern *imports)
+{
+	for (uint32_t i = 0; i < m->nimports; i++) {
+		const kiln_import *imp = &m->imports[i];
+		switch (imp->kind) {
+		case KILN_EXTERN_FUNC: inst->funcs[imp->index] = imports[i].handle; break;
+		case KILN_EXTERN_TABLE: inst->tables[imp->index] = imports[i].handle; break;
+		case KILN_EXTERN_MEMORY: inst->memory = imports[i].handle; break;
+		case KILN_EXTERN_GLOBAL: inst->globals[imp->index] = imports[i].handle; break;
+		}
+	}
+}
+
+/* Evaluates a constant expression (validated: one value of its type). */
+static kiln_slot eval_const(kiln_instance *inst, kiln_range expr)
+{
+	const kiln_module *m = inst->module;
+	kiln_error ignored;
+	kiln_reader r = {m->bytes, m->bytes + expr.off, m->bytes + expr.off + expr.len, &ignored};
+	kiln_instr in;
+	kiln_slot v;
+
+	memset(&v, 0, sizeof v);
+	while (rd_instr(&r, &in) && in.op != KILN_OP_END) {
+		switch (in.op) {
+		case KILN_OP_I32_CONST: v.i32 = in.u.i32; break;
+		case KILN_OP_I64_CONST: v.i64 = in.u.i64; break;
+		case KILN_OP_F32_CONST: memcpy(&v.f32, &in.u.f32, 4); break;
+		case KILN_OP_F64_CONST: memcpy(&v.f64, &in.u.f64, 8); break;
+		case KILN_OP_V128_CONST: memcpy(v.v128, in.u.bytes, 16); break;
+		case KILN_OP_REF_NULL: v.ref = NULL; break;
+		case KILN_OP_REF_FUNC: v.ref = inst->funcs[in.u.idx]; break;
+		case KILN_OP_GLOBAL_GET: v = *inst->globals[in.u.idx]; break;
+		default: break;
+		}
+	}
+	return v;
+}
+
+static bool build(kiln_instance *inst, const kiln_module *m, kiln_error *err)
+{
+	for (uint32_t t = 0; t < m->ntypes; t++)
+		inst->type_ids[t] = kiln_type_id(&m->types[t]);
+	for (uint32_t f = m->nimported_funcs; f < m->nfuncs; f++) {
+		kiln_funcref *fr = &inst->own_funcs[f];
+		fr->code = m->func_code[f];
+		fr->tramp = (void (*)(kiln_vmctx *, kiln_slot *))m->func_tramp[f];
+		fr->ctx = &inst->ctx;
+		fr->type = &m->types[m->funcs[f].type_idx];
+		fr->type_id = inst->type_ids[m->funcs[f].type_idx];
+		inst->funcs[f] = fr;
+	}
+	for (uint32_t g = m->nimported_globals; g < m->nglobals; g++) {
+		inst->own_globals[g].type = m->globals[g].type;
+		inst->globals[g] = &inst->own_globals[g].value;
+		inst->own_globals[g].value = eval_const(inst, m->globals[g].init);
+	}
+	for (uint32_t t = m->nimported_tables; t < m->ntables; t++) {
+		kiln_table_rt *tab = &inst->own_tables[t];
+		const kiln_tabletype *tt = &m->tables[t].type;
+		tab->type = (uint8_t)tt->elem;
+		tab->max = tt->limits.has_max ? (uint32_t)tt->limits.max : UINT32_MAX;
+		if (kiln_table_grow(tab, (uint32_t)tt->limits.min, NULL) == UINT32_MAX)
+			return nomem(err);
+		inst->tables[t] = tab;
+	}
+	if (m->nmemories > m->nimported_memories) {
+		const kiln_limits *lim = &m->memories[0].type.limits;
+		if (!kiln_memory_init(&inst->own_memory, (uint32_t)lim->min,
+				      lim->has_max ? (uint32_t)lim->max : KILN_MAX_PAGES, err))
+			return false;
+		inst->own_memory.has_max = lim->has_max;
+		inst->memory = &inst->own_memory;
+	}
+	return true;
+}
+
+static bool eval_elems(kiln_instance *inst, const kiln_module *m, kiln_error *err)
+{
+	for (uint32_t s = 0; s < m->nelems; s++) {
+		const kiln_elem *e = &m->elems[s];
+		if (!(inst->elems[s] = kiln_calloc(e->count, sizeof **inst->elems)))
+			return nomem(err);
+		for (uint32_t k = 0; k < e->count; k++)
+			inst->elems[s][k] = e->funcs ? (void *)inst->funcs[e->funcs[k]]
+						     : eval_const(inst, e->exprs[k]).ref;
+		inst->elem_len[s] = e->mode == KILN_SEG_PASSIVE ? e->count : 0;
+	}
+	for (uint32_t s = 0; s < m->ndatas; s++)
+		inst->data_len[s] = m->datas[s].mode == KILN_SEG_PASSIVE ? m->datas[s].init.len : 0;
+	return true;
+}
+
+/* Active segments, then the start function, under one trap catcher. */
+static void initialise(void *arg)
+{
+	kiln_instance *inst = arg;
+	const kiln_module *m = inst->module;
+
+	for (uint32_t s = 0; s < m->nelems; s++) {
+		const kiln_elem *e = &m->elems[s];
+		if (e->mode != KILN_SEG_ACTIVE)
+			continue;
+		uint32_t off = (uint32_t)eval_const(inst, e->offset).i32;
+		kiln_table_rt *t = inst->tables[e->table];
+		if ((uint64_t)off + e->count > t->size)
+			kiln_trap_raise(KILN_TRAP_TABLE_OOB);
+		if (e->count)
+			memcpy(t->elems + off, inst->elems[s], e->count * sizeof *t->elems);
+	}
+	for (uint32_t s = 0; s < m->ndatas; s++) {
+		const kiln_data *d = &m->datas[s];
+		if (d->mode != KILN_SEG_ACTIVE)
+			continue;
+		uint32_t off = (uint32_t)eval_const(inst, d->offset).i32;
+		if ((uint64_t)off + d->init.len > inst->memory->size)
+			kiln_trap_raise(KILN_TRAP_MEMORY_OOB);
+		memcpy(inst->memory->base + off, m->bytes + d->init.off, d->init.len);
+	}
+	if (m->has_start) {
+		kiln_funcref *f = inst->funcs[m->start];
+		f->tramp(f->ctx, NULL);
+	}
+}
+
+static void set_ctx(kiln_instance *inst)
+{
+	inst->ctx.memory = (kiln_memory_view *)inst->memory;
+	inst->ctx.helpers = &kiln_runtime_helpers;
+	inst->ctx.globals = inst->globals;
+	inst->ctx.tables = inst->tables;
+	inst->ctx.funcs = inst->funcs;
+	inst->ctx.type_ids = inst->type_ids;
+	inst->ctx.instance = inst;
+}
+
+kiln_status kiln_instance_new(kiln_module *m, const kiln_extern *imports,
+			      size_t nimports, kiln_instance **out,
+			      kiln_trap_kind *out_trap, kiln_error *err)
+{
+	kiln_instance *inst;
+	kiln_error local;
+	kiln_trap_kind trap;
+
+	*out = NULL;
+	if (out_trap)
+		*out_trap = KILN_TRAP_NONE;
+	if (!err)
+		err = &local;
+	if (m->func_code == NULL && m->nfuncs > m->nimported_funcs)
+		return kiln_fail(err, KILN_ERR_ARG, KILN_NO_OFFSET, "module not compiled"),
+		       KILN_ERR_ARG;
+	if (nimports != m->nimports)
+		return kiln_fail(err, KILN_ERR_LINK, KILN_NO_OFFSET,
+				 "expected %u imports, got %zu", m->nimports, nimports),
+		       KILN_ERR_LINK;
+	for (uint32_t i = 0; i < m->nimports; i++)
+		if (!check_import(m, i, &imports[i], err))
+			return KILN_ERR_LINK;
+	if (!(inst = calloc(1, sizeof *inst)))
+		return nomem(err), KILN_ERR_NOMEM;
+	inst->module = m;
+	if (!alloc_spaces(inst, m, err))
+		goto fail;
+	bind_imports(inst, m, imports);
+	if (!build(inst, m, err) || !eval_elems(inst, m, err))
+		goto fail;
+	set_ctx(inst);
+	*out = inst;
+	trap = kiln_trap_catch(&inst->ctx, initialise, inst);
+	if (trap == KILN_TRAP_NONE)
+		return KILN_OK;
+	if (out_trap)
+		*out_trap = trap;
+	kiln_fail(err, KILN_ERR_TRAP, KILN_NO_OFFSET, "%s", kiln_trap_message(trap));
+	return KILN_ERR_TRAP;
+fail:
+	kiln_instance_delete(inst);
+	return err->status;
+}
+
+void kiln_instance_delete(kiln_instance *inst)
+{
+	const kiln_module *m;
+
+	if (inst == NULL)
+		return;
+	if (inst->free_host) {
+		inst->free_host(inst);
+		return;
+	}
+	m = inst->module;
+	for (uint32_t t = 0; m && t < m->ntables; t++)
+		free(inst->own_tables[t].elems);
+	for (uint32_t s = 0; m && s < m->nelems; s++)
+		free(inst->elems[s]);
+	kiln_memory_free(&inst->own_memory);
+	free(inst->own_globals);
+	free(inst->globals);
+	free(inst->own_tables);
+	free(inst->tables);
+	free(inst->own_funcs);
+	free(inst->funcs);
+	free(inst->type_ids);
+	free(inst->elems);
+	free(inst->elem_len);
+	free(inst->data_len);
+	free(inst);
+}
+
+/* ------------------------------------------------------------ exports */
+
+bool kiln_instance_export(kiln_instance *inst, kiln_name name, kiln_extern *out)
+{
+	const kiln_module *m = inst->module;
+
+	for (size_t i = 0; i < inst->nhost_exports; i++) {
+		const kiln_host_export *h = &inst->host_exports[i];
+		if (strlen(h->name) == name.len && memcmp(h->name, name.data, name.len) == 0) {
+			*out = h->ext;
+			return true;
+		}
+	}
+	for (uint32_t i = 0; m && i < m->nexports; i++) {
+		const kiln_export *e = &m->exports[i];
+		if (e->name.len != name.len || memcmp(e->name.data, name.data, name.len) != 0)
+			continue;
+		out->kind = e->kind;
+		switch (e->kind) {
+		case KILN_EXTERN_FUNC: out->handle = inst->funcs[e->index]; break;
+		case KILN_EXTERN_TABLE: out->handle = inst->tables[e->index]; break;
+		case KILN_EXTERN_MEMORY: out->handle = inst->memory; break;
+		case KILN_EXTERN_GLOBAL: out->handle = inst->globals[e->index]; break;
+		}
+		return true;
+	}
+	return false;
+}
+
+kiln_externtype kiln_extern_type(kiln_extern ext)
+{
+	kiln_externtype t = {.kind = ext.kind};
+
+	switch (ext.kind) {
+	case KILN_EXTERN_FUNC:
+		t.u.func = ((kiln_funcref *)ext.handle)->type;
+		break;
+	case KILN_EXTERN_TABLE: {
+		kiln_table_rt *tab = ext.handle;
+		t.u.table.elem = (kiln_valtype)tab->type;
+		t.u.table.limits = (kiln_limits){tab->size, tab->max, tab->max != UINT32_MAX};
+		break;
+	}
+	case KILN_EXTERN_MEMORY: {
+		kiln_memory_rt *mem = ext.handle;
+		t.u.memory.limits = (kiln_limits){mem->pages, mem->max_pages, mem->has_max};
+		break;
+	}
+	case KILN_EXTERN_GLOBAL:
+		t.u.global = ((kiln_global_rt *)ext.handle)->type;
+		break;
+	}
+	return t;
+}
+
+kiln_val kiln_global_get(kiln_extern ext)
+{
+	kiln_global_rt *g = ext.handle;
+	kiln_val v = {.type = g->type.type};
+
+	memcpy(&v.of, &g->value, sizeof v.of);
+	return v;
+}
+
+/* --------------------------------------------------------------- calls */
+
+typedef struct call {
+	kiln_funcref *f;
+	kiln_slot *slots;
+} call;
+
+static void run_call(void *arg)
+{
+	call *c = arg;
+
+	c->f->tramp(c->f->ctx, c->slots);
+}
+
+kiln_status kiln_func_call(kiln_extern ext, const kiln_val *args, size_t nargs,
+			   kiln_val *results, size_t nresults,
+			   kiln_trap_kind *out_trap, kiln_error *err)
+{
+	kiln_funcref *f = ext.handle;
+	const kiln_functype *ft;
+	kiln_slot small[16], *slots = small;
+	size_t n;
+	kiln_trap_kind trap;
+	call c;
+
+	if (out_trap)
+		*out_trap = KILN_TRAP_NONE;
+	if (ext.kind != KILN_EXTERN_FUNC || f == NULL)
+		return kiln_fail(err, KILN_ERR_ARG, KILN_NO_OFFSET, "not a function"), KILN_ERR_ARG;
+	ft = f->type;
+	if (nargs != ft->nparams || nresults < ft->nresults)
+		return kiln_fail(err, KILN_ERR_ARG, KILN_NO_OFFSET,
+				 "expected %u arguments and room for %u results",
+				 ft->nparams, ft->nresults), KILN_ERR_ARG;
+	for (size_t i = 0; i < nargs; i++)
+		if (args[i].type != ft->params[i])
+			return kiln_fail(err, KILN_ERR_ARG, KILN_NO_OFFSET,
+					 "argument %zu: expected %s", i,
+					 kiln_valtype_name(ft->params[i])), KILN_ERR_ARG;
+	n = nargs > ft->nresults ? nargs : ft->nresults;
+	if (n > 16 && !(slots = kiln_calloc(n, sizeof *slots)))
+		return nomem(err), KILN_ERR_NOMEM;
+	for (size_t i = 0; i < nargs; i++)
+		memcpy(&slots[i], &args[i].of, sizeof slots[i]);
+	c.f = f;
+	c.slots = slots;
+	trap = kiln_trap_catch(f->ctx, run_call, &c);
+	for (size_t i = 0; trap == KILN_TRAP_NONE && i < ft->nresults; i++) {
+		results[i].type = ft->results[i];
+		memcpy(&results[i].of, &slots[i], sizeof results[i].of);
+	}
+	if (slots != small)
+		free(slots);
+	if (trap == KILN_TRAP_NONE)
+		return KILN_OK;
+	if (out_trap)
+		*out_trap = trap;
+	kiln_fail(err, KILN_ERR_TRAP, KILN_NO_OFFSET, "%s", kiln_trap_message(trap));
+	return KILN_ERR_TRAP;
+}

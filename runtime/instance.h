@@ -1,0 +1,58 @@
+/*
+ * instance.h — what an instance holds (internal).
+ *
+ * The vmctx comes first and points back at the instance.  Index spaces are
+ * pointer arrays (ctx.funcs, ctx.globals, ctx.tables) whose entries point
+ * either into this instance's own storage or, for imports, into the
+ * exporting instance's: that is how instances share functions, globals,
+ * tables and memories.
+ */
+#ifndef KILN_INSTANCE_H
+#define KILN_INSTANCE_H
+
+#include "memory.h"
+#include "module.h"
+#include "vmctx.h"
+
+/* A host export (the spectest module's). */
+typedef struct kiln_host_export {
+	const char *name;
+	kiln_extern ext;
+} kiln_host_export;
+
+struct kiln_instance {
+	kiln_vmctx ctx;
+	const kiln_module *module;	/* NULL for a host instance */
+	kiln_memory_rt own_memory;
+	kiln_memory_rt *memory;
+	kiln_global_rt *own_globals;
+	kiln_slot **globals;
+	kiln_table_rt *own_tables;
+	kiln_table_rt **tables;
+	kiln_funcref *own_funcs;
+	kiln_funcref **funcs;
+	uint32_t *type_ids;
+	/* Element segments' values, evaluated at instantiation; a dropped
+	 * segment has length 0.  Data segments: dropped ones likewise. */
+	void ***elems;
+	uint32_t *elem_len;
+	uint32_t *data_len;
+	const kiln_host_export *host_exports;
+	size_t nhost_exports;
+	void (*free_host)(kiln_instance *inst);	/* host instances: their own teardown */
+};
+
+/* The helper table compiled code calls (helpers.c). */
+KILN_INTERNAL extern const kiln_helpers kiln_runtime_helpers;
+
+/* The canonical id of a signature: equal signatures, equal ids, across
+ * modules (types.c). */
+KILN_INTERNAL uint32_t kiln_type_id(const kiln_functype *ft);
+
+#define KILN_INSTANCE(ctx) ((kiln_instance *)(ctx)->instance)
+
+/* Grows a table by `delta` elements set to `init`; returns the old size or
+ * UINT32_MAX. */
+KILN_INTERNAL uint32_t kiln_table_grow(kiln_table_rt *t, uint32_t delta, void *init);
+
+#endif /* KILN_INSTANCE_H */
