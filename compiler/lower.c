@@ -1,0 +1,781 @@
+/*
+ * lower.c — the lowering driver: function shells, control flow, locals,
+ * calls and entry trampolines.  See lower.h for the scheme.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "lower.h"
+
+static bool nomem(kiln_error *err)
+{
+	return kiln_fail(err, KILN_ERR_NOMEM, KILN_NO_OFFSET, "out of memory");
+}
+
+void lower_func_name(const lower_module *lm, char kind, uint32_t i, char *buf,
+		     size_t len)
+{
+	snprintf(buf, len, "%s%c%u", lm->prefix, kind, i);
+}
+
+LLVMTypeRef lower_type(const lower_module *lm, kiln_valtype t)
+{
+	switch (t) {
+	case KILN_I32: return lm->i32;
+	case KILN_I64: return lm->i64;
+	case KILN_F32: return lm->f32;
+	case KILN_F64: return lm->f64;
+	case KILN_V128: return lm->v128;
+	default: return lm->ptr;
+	}
+}
+
+static LLVMTypeRef result_type(const lower_module *lm, const kiln_functype *ft)
+{
+	LLVMTypeRef fields[64], *f = fields;
+	LLVMTypeRef t;
+
+	if (ft->nresults == 0)
+		return lm->void_;
+	if (ft->nresults == 1)
+		return lower_type(lm, ft->results[0]);
+	if (ft->nresults > 64 && !(f = malloc(ft->nresults * sizeof *f)))
+		return NULL;
+	for (uint32_t i = 0; i < ft->nresults; i++)
+		f[i] = lower_type(lm, ft->results[i]);
+	t = LLVMStructTypeInContext(lm->llctx, f, ft->nresults, 0);
+	if (f != fields)
+		free(f);
+	return t;
+}
+
+static LLVMTypeRef func_type(const lower_module *lm, const kiln_functype *ft)
+{
+	LLVMTypeRef params[128], *p = params, t, ret = result_type(lm, ft);
+
+	if (ret == NULL || (ft->nparams + 1 > 128 &&
+			    !(p = malloc((ft->nparams + 1) * sizeof *p))))
+		return NULL;
+	p[0] = lm->ptr;
+	for (uint32_t i = 0; i < ft->nparams; i++)
+		p[i + 1] = lower_type(lm, ft->params[i]);
+	t = LLVMFunctionType(ret, p, ft->nparams + 1, 0);
+	if (p != params)
+		free(p);
+	return t;
+}
+
+static void add_attr(LLVMContextRef c, LLVMValueRef fn, const char *name)
+{
+	unsigned kind = LLVMGetEnumAttributeKindForName(name, strlen(name));
+
+	LLVMAddAttributeAtIndex(fn, LLVMAttributeFunctionIndex,
+				LLVMCreateEnumAttribute(c, kind, 0));
+}
+
+bool lower_module_init(lower_module *lm, const kiln_module *m,
+		       LLVMContextRef c, const char *prefix, kiln_error *err)
+{
+	char name[64];
+
+	memset(lm, 0, sizeof *lm);
+	lm->m = m;
+	lm->llctx = c;
+	lm->prefix = prefix;
+	lm->llmod = LLVMModuleCreateWithNameInContext(prefix, c);
+	lm->ptr = LLVMPointerTypeInContext(c, 0);
+	lm->i8 = LLVMInt8TypeInContext(c);
+	lm->i32 = LLVMInt32TypeInContext(c);
+	lm->i64 = LLVMInt64TypeInContext(c);
+	lm->f32 = LLVMFloatTypeInContext(c);
+	lm->f64 = LLVMDoubleTypeInContext(c);
+	lm->v128 = LLVMVectorType(lm->i64, 2);
+	lm->void_ = LLVMVoidTypeInContext(c);
+	lm->func_types = kiln_calloc(m->ntypes, sizeof *lm->func_types);
+	lm->funcs = kiln_calloc(m->nfuncs, sizeof *lm->funcs);
+	if (!lm->func_types || !lm->funcs)
+		return nomem(err);
+	for (uint32_t i = 0; i < m->ntypes; i++)
+		if (!(lm->func_types[i] = func_type(lm, &m->types[i])))
+			return nomem(err);
+	for (uint32_t i = m->nimported_funcs; i < m->nfuncs; i++) {
+		lower_func_name(lm, 'f', i, name, sizeof name);
+		lm->funcs[i] = LLVMAddFunction(lm->llmod, name,
+					       lm->func_types[m->funcs[i].type_idx]);
+		add_attr(c, lm->funcs[i], "nounwind");
+	}
+	return true;
+}
+
+void lower_module_free(lower_module *lm)
+{
+	free(lm->func_types);
+	free(lm->funcs);
+	lm->func_types = NULL;
+	lm->funcs = NULL;
+}
+
+/* ------------------------------------------------------------ helpers */
+
+bool lower_push(lower *l, LLVMValueRef v)
+{
+	if (l->nstack == l->stack_cap) {
+		size_t cap = l->stack_cap ? l->stack_cap * 2 : 64;
+		LLVMValueRef *s = realloc(l->stack, cap * sizeof *s);
+		if (s == NULL)
+			return nomem(l->err);
+		l->stack = s;
+		l->stack_cap = cap;
+	}
+	l->stack[l->nstack++] = v;
+	return true;
+}
+
+LLVMValueRef lower_pop(lower *l)
+{
+	/* Validation guarantees the stack holds what is popped. */
+	return l->stack[--l->nstack];
+}
+
+LLVMValueRef lower_load_at(lower *l, LLVMValueRef base, unsigned offset,
+			   LLVMTypeRef type)
+{
+	LLVMValueRef idx = LLVMConstInt(l->lm->i64, offset, 0);
+	LLVMValueRef p = LLVMBuildGEP2(l->b, l->lm->i8, base, &idx, 1, "");
+	LLVMValueRef v = LLVMBuildLoad2(l->b, type, p, "");
+
+	/* Runtime structures and value slots are 8-byte aligned, not 16. */
+	LLVMSetAlignment(v, 8);
+	return v;
+}
+
+LLVMValueRef lower_ctx_field(lower *l, unsigned offset, LLVMTypeRef type)
+{
+	return lower_load_at(l, l->ctx, offset, type);
+}
+
+static LLVMBasicBlockRef new_block(lower *l, const char *name)
+{
+	return LLVMAppendBasicBlockInContext(l->lm->llctx, l->fn, name);
+}
+
+LLVMValueRef lower_call_helper(lower *l, enum kiln_helper_id id, LLVMTypeRef ret,
+			       LLVMValueRef *args, unsigned nargs)
+{
+	LLVMTypeRef types[8];
+	LLVMValueRef all[8], helpers, fp;
+
+	types[0] = l->lm->ptr;
+	all[0] = l->ctx;
+	for (unsigned i = 0; i < nargs; i++) {
+		types[i + 1] = LLVMTypeOf(args[i]);
+		all[i + 1] = args[i];
+	}
+	helpers = lower_ctx_field(l, KILN_CTX_HELPERS, l->lm->ptr);
+	fp = lower_load_at(l, helpers, id * 8, l->lm->ptr);
+	return LLVMBuildCall2(l->b, LLVMFunctionType(ret, types, nargs + 1, 0),
+			      fp, all, nargs + 1, "");
+}
+
+LLVMValueRef lower_intrinsic(lower *l, const char *name, LLVMTypeRef *types,
+			     unsigned ntypes, LLVMValueRef *args, unsigned nargs)
+{
+	unsigned id = LLVMLookupIntrinsicID(name, strlen(name));
+	LLVMValueRef fn = LLVMGetIntrinsicDeclaration(l->lm->llmod, id, types, ntypes);
+	LLVMTypeRef ft = LLVMIntrinsicGetType(l->lm->llctx, id, types, ntypes);
+
+	return LLVMBuildCall2(l->b, ft, fn, args, nargs, "");
+}
+
+static LLVMBasicBlockRef trap_block(lower *l, kiln_trap_kind kind)
+{
+	LLVMBasicBlockRef here = LLVMGetInsertBlock(l->b), bb;
+	LLVMValueRef arg;
+
+	if (l->traps[kind])
+		return l->traps[kind];
+	bb = l->traps[kind] = new_block(l, "trap");
+	LLVMPositionBuilderAtEnd(l->b, bb);
+	arg = LLVMConstInt(l->lm->i32, kind, 0);
+	lower_call_helper(l, KILN_H_TRAP, l->lm->void_, &arg, 1);
+	LLVMBuildUnreachable(l->b);
+	LLVMPositionBuilderAtEnd(l->b, here);
+	return bb;
+}
+
+void lower_trap_if(lower *l, LLVMValueRef cond, kiln_trap_kind kind)
+{
+	LLVMBasicBlockRef ok = new_block(l, "ok");
+
+	LLVMBuildCondBr(l->b, cond, trap_block(l, kind), ok);
+	LLVMPositionBuilderAtEnd(l->b, ok);
+}
+
+/* ------------------------------------------------------------ frames */
+
+static lower_frame *top(lower *l)
+{
+	return &l->frames[l->nframes - 1];
+}
+
+static LLVMValueRef *make_phis(lower *l, LLVMBasicBlockRef bb, uint32_t n,
+			       const kiln_valtype *types)
+{
+	LLVMBasicBlockRef here = LLVMGetInsertBlock(l->b);
+	LLVMValueRef *phis = kiln_calloc(n, sizeof *phis);
+
+	if (phis == NULL)
+		return NULL;
+	LLVMPositionBuilderAtEnd(l->b, bb);
+	for (uint32_t i = 0; i < n; i++)
+		phis[i] = LLVMBuildPhi(l->b, lower_type(l->lm, types[i]), "");
+	if (here)
+		LLVMPositionBuilderAtEnd(l->b, here);
+	return phis;
+}
+
+static bool push_frame(lower *l, uint8_t kind, const kiln_valtype *params,
+		       uint32_t np, const kiln_valtype *results, uint32_t nr)
+{
+	lower_frame *f;
+
+	if (l->nframes == l->frames_cap) {
+		size_t cap = l->frames_cap ? l->frames_cap * 2 : 16;
+		lower_frame *fr = realloc(l->frames, cap * sizeof *fr);
+		if (fr == NULL)
+			return nomem(l->err);
+		l->frames = fr;
+		l->frames_cap = cap;
+	}
+	f = &l->frames[l->nframes++];
+	memset(f, 0, sizeof *f);
+	f->kind = kind;
+	f->params = params, f->nparams = np;
+	f->results = results, f->nresults = nr;
+	f->height = l->nstack - np;
+	f->merge = new_block(l, "end");
+	if (!(f->end_phis = make_phis(l, f->merge, nr, results)))
+		return nomem(l->err);
+	f->target = f->merge;
+	f->phis = f->end_phis;
+	return true;
+}
+
+static void free_frame(lower_frame *f)
+{
+	if (f->phis != f->end_phis)
+		free(f->phis);
+	free(f->end_phis);
+	free(f->if_params);
+}
+
+/* Adds the top `n` stack values as incoming values of `phis` from the
+ * current block. */
+static void add_incoming(lower *l, LLVMValueRef *phis, uint32_t n)
+{
+	LLVMBasicBlockRef from = LLVMGetInsertBlock(l->b);
+
+	for (uint32_t i = 0; i < n; i++) {
+		LLVMValueRef v = l->stack[l->nstack - n + i];
+		LLVMAddIncoming(phis[i], &v, &from, 1);
+	}
+}
+
+static uint32_t label_arity(const lower_frame *f)
+{
+	return f->kind == FR_LOOP ? f->nparams : f->nresults;
+}
+
+static void set_dead(lower *l)
+{
+	top(l)->dead = true;
+}
+
+static void blocktype(lower *l, int64_t bt, const kiln_valtype **p, uint32_t *np,
+		      const kiln_valtype **r, uint32_t *nr)
+{
+	static const kiln_valtype one[] = {
+		KILN_I32, KILN_I64, KILN_F32, KILN_F64, KILN_V128, KILN_FUNCREF,
+		KILN_EXTERNREF,
+	};
+
+	*np = *nr = 0;
+	*p = *r = NULL;
+	if (bt == -64)
+		return;
+	if (bt < 0) {
+		for (size_t i = 0; i < KILN_ARRAY_LEN(one); i++)
+			if (one[i] == (kiln_valtype)(bt + 0x80))
+				*r = &one[i];
+		*nr = 1;
+		return;
+	}
+	*p = l->m->types[bt].params, *np = l->m->types[bt].nparams;
+	*r = l->m->types[bt].results, *nr = l->m->types[bt].nresults;
+}
+
+static bool op_block(lower *l, const kiln_instr *in)
+{
+	const kiln_valtype *p, *r;
+	uint32_t np, nr;
+	lower_frame *f;
+
+	blocktype(l, in->u.blocktype, &p, &np, &r, &nr);
+	if (in->op == KILN_OP_BLOCK)
+		return push_frame(l, FR_BLOCK, p, np, r, nr);
+	if (in->op == KILN_OP_LOOP) {
+		LLVMBasicBlockRef header = new_block(l, "loop");
+		if (!push_frame(l, FR_LOOP, p, np, r, nr))
+			return false;
+		f = top(l);
+		f->target = header;
+		if (!(f->phis = make_phis(l, header, np, p)))
+			return nomem(l->err);
+		add_incoming(l, f->phis, np);
+		LLVMBuildBr(l->b, header);
+		LLVMPositionBuilderAtEnd(l->b, header);
+		l->nstack -= np;
+		for (uint32_t i = 0; i < np; i++)
+			lower_push(l, f->phis[i]);
+		return true;
+	}
+	/* if */
+	LLVMValueRef c = LLVMBuildICmp(l->b, LLVMIntNE, lower_pop(l),
+				       LLVMConstInt(l->lm->i32, 0, 0), "");
+	if (!push_frame(l, FR_IF, p, np, r, nr))
+		return false;
+	f = top(l);
+	LLVMBasicBlockRef then_bb = new_block(l, "then");
+	f->else_bb = new_block(l, "else");
+	if (np && !(f->if_params = kiln_calloc(np, sizeof *f->if_params)))
+		return nomem(l->err);
+	for (uint32_t i = 0; i < np; i++)
+		f->if_params[i] = l->stack[l->nstack - np + i];
+	LLVMBuildCondBr(l->b, c, then_bb, f->else_bb);
+	LLVMPositionBuilderAtEnd(l->b, then_bb);
+	return true;
+}
+
+/* Leaves the current arm: its results flow to the frame's merge block. */
+static void close_arm(lower *l, lower_frame *f)
+{
+	if (!f->dead) {
+		add_incoming(l, f->end_phis, f->nresults);
+		LLVMBuildBr(l->b, f->merge);
+	}
+	l->nstack = f->height;
+}
+
+static bool op_else(lower *l)
+{
+	lower_frame *f = top(l);
+
+	close_arm(l, f);
+	LLVMPositionBuilderAtEnd(l->b, f->else_bb);
+	for (uint32_t i = 0; i < f->nparams; i++)
+		lower_push(l, f->if_params[i]);
+	f->kind = FR_ELSE;
+	f->dead = false;
+	return true;
+}
+
+static bool op_end(lower *l)
+{
+	lower_frame *f = top(l);
+
+	close_arm(l, f);
+	if (f->kind == FR_IF) {
+		/* No else: the params pass through as the results. */
+		LLVMBasicBlockRef from = f->else_bb;
+		LLVMPositionBuilderAtEnd(l->b, f->else_bb);
+		for (uint32_t i = 0; i < f->nresults; i++)
+			LLVMAddIncoming(f->end_phis[i], &f->if_params[i], &from, 1);
+		LLVMBuildBr(l->b, f->merge);
+	}
+	LLVMMoveBasicBlockAfter(f->merge, LLVMGetInsertBlock(l->b));
+	LLVMPositionBuilderAtEnd(l->b, f->merge);
+	for (uint32_t i = 0; i < f->nresults; i++)
+		if (!lower_push(l, f->end_phis[i]))
+			return false;
+	if (f->kind == FR_FUNC) {
+		/* The function's end: return what the merge block gathered. */
+		if (f->nresults == 0)
+			LLVMBuildRetVoid(l->b);
+		else if (f->nresults == 1)
+			LLVMBuildRet(l->b, f->end_phis[0]);
+		else
+			LLVMBuildAggregateRet(l->b, f->end_phis, f->nresults);
+	}
+	free_frame(f);
+	l->nframes--;
+	return true;
+}
+
+static void branch_to(lower *l, lower_frame *f)
+{
+	add_incoming(l, f->phis, label_arity(f));
+	LLVMBuildBr(l->b, f->target);
+}
+
+static bool op_br(lower *l, const kiln_instr *in)
+{
+	lower_frame *f = &l->frames[l->nframes - 1 - in->u.idx];
+
+	if (in->op == KILN_OP_BR) {
+		branch_to(l, f);
+		set_dead(l);
+		return true;
+	}
+	LLVMValueRef c = LLVMBuildICmp(l->b, LLVMIntNE, lower_pop(l),
+				       LLVMConstInt(l->lm->i32, 0, 0), "");
+	LLVMBasicBlockRef cont = new_block(l, "cont");
+	add_incoming(l, f->phis, label_arity(f));
+	LLVMBuildCondBr(l->b, c, f->target, cont);
+	LLVMPositionBuilderAtEnd(l->b, cont);
+	return true;
+}
+
+static bool op_br_table(lower *l, const kiln_instr *in)
+{
+	LLVMValueRef idx = lower_pop(l);
+	lower_frame *dflt = &l->frames[l->nframes - 1 - in->u.vec.dflt];
+	LLVMValueRef sw = LLVMBuildSwitch(l->b, idx, dflt->target, in->u.vec.n);
+	const uint8_t *p = in->u.vec.p;
+
+	/* One incoming entry per edge, duplicates included, as LLVM wants. */
+	add_incoming(l, dflt->phis, label_arity(dflt));
+	for (uint32_t i = 0; i < in->u.vec.n; i++) {
+		lower_frame *f = &l->frames[l->nframes - 1 - rd_u32_trusted(&p)];
+		LLVMAddCase(sw, LLVMConstInt(l->lm->i32, i, 0), f->target);
+		add_incoming(l, f->phis, label_arity(f));
+	}
+	set_dead(l);
+	return true;
+}
+
+/* ------------------------------------------------------------- calls */
+
+static bool push_results(lower *l, LLVMValueRef call, const kiln_functype *ft)
+{
+	if (ft->nresults == 1)
+		return lower_push(l, call);
+	for (uint32_t i = 0; i < ft->nresults; i++)
+		if (!lower_push(l, LLVMBuildExtractValue(l->b, call, i, "")))
+			return false;
+	return true;
+}
+
+static bool emit_call(lower *l, const kiln_functype *ft, LLVMTypeRef fty,
+		      LLVMValueRef callee, LLVMValueRef cctx)
+{
+	LLVMValueRef args[128], *a = args, call;
+
+	if (ft->nparams + 1 > 128 && !(a = malloc((ft->nparams + 1) * sizeof *a)))
+		return nomem(l->err);
+	a[0] = cctx;
+	for (uint32_t i = ft->nparams; i > 0; i--)
+		a[i] = lower_pop(l);
+	call = LLVMBuildCall2(l->b, fty, callee, a, ft->nparams + 1, "");
+	/* Never a tail call: tail-recursion elimination would turn unbounded
+	 * recursion into a loop, and it must exhaust the stack instead. */
+	LLVMSetTailCallKind(call, LLVMTailCallKindNoTail);
+	if (a != args)
+		free(a);
+	return push_results(l, call, ft);
+}
+
+/* The funcref of function `f` of this instance (imports: the exporter's). */
+static LLVMValueRef funcref_of(lower *l, LLVMValueRef findex)
+{
+	LLVMValueRef funcs = lower_ctx_field(l, KILN_CTX_FUNCS, l->lm->ptr);
+	LLVMValueRef p = LLVMBuildGEP2(l->b, l->lm->ptr, funcs, &findex, 1, "");
+
+	return LLVMBuildLoad2(l->b, l->lm->ptr, p, "");
+}
+
+static bool op_call(lower *l, uint32_t f)
+{
+	const kiln_module *m = l->m;
+	uint32_t t = m->funcs[f].type_idx;
+	LLVMValueRef ref;
+
+	if (!m->funcs[f].imported)
+		return emit_call(l, &m->types[t], l->lm->func_types[t],
+				 l->lm->funcs[f], l->ctx);
+	ref = funcref_of(l, LLVMConstInt(l->lm->i64, f, 0));
+	return emit_call(l, &m->types[t], l->lm->func_types[t],
+			 lower_load_at(l, ref, KILN_FUNCREF_CODE, l->lm->ptr),
+			 lower_load_at(l, ref, KILN_FUNCREF_CTX, l->lm->ptr));
+}
+
+static bool op_call_indirect(lower *l, uint32_t type, uint32_t table)
+{
+	lower_module *lm = l->lm;
+	LLVMValueRef idx = lower_pop(l), tables, tab, size, elems, slot, ref;
+	LLVMValueRef ids, want, got, ti = LLVMConstInt(lm->i64, table, 0);
+	LLVMValueRef ty = LLVMConstInt(lm->i64, type, 0);
+
+	tables = lower_ctx_field(l, KILN_CTX_TABLES, lm->ptr);
+	tab = LLVMBuildLoad2(l->b, lm->ptr, LLVMBuildGEP2(l->b, lm->ptr, tables, &ti, 1, ""), "");
+	size = lower_load_at(l, tab, KILN_TABLE_SIZE, lm->i32);
+	lower_trap_if(l, LLVMBuildICmp(l->b, LLVMIntUGE, idx, size, ""),
+		      KILN_TRAP_UNDEFINED_ELEMENT);
+	elems = lower_load_at(l, tab, KILN_TABLE_ELEMS, lm->ptr);
+	idx = LLVMBuildZExt(l->b, idx, lm->i64, "");
+	slot = LLVMBuildGEP2(l->b, lm->ptr, elems, &idx, 1, "");
+	ref = LLVMBuildLoad2(l->b, lm->ptr, slot, "");
+	lower_trap_if(l, LLVMBuildIsNull(l->b, ref, ""), KILN_TRAP_UNINITIALIZED_ELEMENT);
+	ids = lower_ctx_field(l, KILN_CTX_TYPE_IDS, lm->ptr);
+	want = LLVMBuildLoad2(l->b, lm->i32, LLVMBuildGEP2(l->b, lm->i32, ids, &ty, 1, ""), "");
+	got = lower_load_at(l, ref, KILN_FUNCREF_TYPE_ID, lm->i32);
+	lower_trap_if(l, LLVMBuildICmp(l->b, LLVMIntNE, want, got, ""),
+		      KILN_TRAP_SIGNATURE_MISMATCH);
+	return emit_call(l, &l->m->types[type], lm->func_types[type],
+			 lower_load_at(l, ref, KILN_FUNCREF_CODE, lm->ptr),
+			 lower_load_at(l, ref, KILN_FUNCREF_CTX, lm->ptr));
+}
+
+/* ------------------------------------------------- locals and others */
+
+static bool op_local(lower *l, const kiln_instr *in)
+{
+	uint32_t i = in->u.idx;
+
+	switch (in->op) {
+	case KILN_OP_LOCAL_GET:
+		return lower_push(l, LLVMBuildLoad2(l->b, l->local_types[i],
+						    l->locals[i], ""));
+	case KILN_OP_LOCAL_SET:
+		LLVMBuildStore(l->b, lower_pop(l), l->locals[i]);
+		return true;
+	default:
+		LLVMBuildStore(l->b, l->stack[l->nstack - 1], l->locals[i]);
+		return true;
+	}
+}
+
+static bool op_drop(lower *l)
+{
+	LLVMValueRef v = lower_pop(l);
+
+	/* A load whose value is dropped must still trap when out of bounds;
+	 * volatile keeps LLVM from deleting it. */
+	if (LLVMIsAZExtInst(v) || LLVMIsASExtInst(v))
+		v = LLVMGetOperand(v, 0);	/* narrow loads are extended */
+	if (LLVMIsALoadInst(v) && !LLVMIsAAllocaInst(LLVMGetOperand(v, 0)))
+		LLVMSetVolatile(v, 1);
+	return true;
+}
+
+static bool op_select(lower *l)
+{
+	LLVMValueRef c = lower_pop(l), b = lower_pop(l), a = lower_pop(l);
+
+	c = LLVMBuildICmp(l->b, LLVMIntNE, c, LLVMConstInt(l->lm->i32, 0, 0), "");
+	return lower_push(l, LLVMBuildSelect(l->b, c, a, b, ""));
+}
+
+static bool op_return(lower *l)
+{
+	branch_to(l, &l->frames[0]);
+	set_dead(l);
+	return true;
+}
+
+/* ------------------------------------------------------- dispatch */
+
+static bool lower_instr(lower *l, const kiln_instr *in)
+{
+	bool handled = false, ok;
+
+	switch (in->op) {
+	case KILN_OP_NOP: return true;
+	case KILN_OP_UNREACHABLE:
+		LLVMBuildBr(l->b, trap_block(l, KILN_TRAP_UNREACHABLE));
+		set_dead(l);
+		return true;
+	case KILN_OP_BLOCK:
+	case KILN_OP_LOOP:
+	case KILN_OP_IF: return op_block(l, in);
+	case KILN_OP_ELSE: return op_else(l);
+	case KILN_OP_END: return op_end(l);
+	case KILN_OP_BR:
+	case KILN_OP_BR_IF: return op_br(l, in);
+	case KILN_OP_BR_TABLE: return op_br_table(l, in);
+	case KILN_OP_RETURN: return op_return(l);
+	case KILN_OP_CALL: return op_call(l, in->u.idx);
+	case KILN_OP_CALL_INDIRECT: return op_call_indirect(l, in->u.pair.a, in->u.pair.b);
+	case KILN_OP_DROP: return op_drop(l);
+	case KILN_OP_SELECT:
+	case KILN_OP_SELECT_T: return op_select(l);
+	case KILN_OP_LOCAL_GET:
+	case KILN_OP_LOCAL_SET:
+	case KILN_OP_LOCAL_TEE: return op_local(l, in);
+	default: break;
+	}
+	ok = lower_numeric(l, in, &handled);
+	if (!handled)
+		ok = lower_memory_op(l, in, &handled);
+	if (!handled)
+		return kiln_fail(l->err, KILN_ERR_UNSUPPORTED, in->offset,
+				 "%s is not supported yet", kiln_op_table[in->op].name);
+	return ok;
+}
+
+/* In dead code, only nesting matters: skip to the frame's else or end. */
+static bool skip_dead(lower *l, const kiln_instr *in, uint32_t *depth)
+{
+	switch (in->op) {
+	case KILN_OP_BLOCK:
+	case KILN_OP_LOOP:
+	case KILN_OP_IF:
+		(*depth)++;
+		return true;
+	case KILN_OP_ELSE:
+		if (*depth == 0)
+			return op_else(l);
+		return true;
+	case KILN_OP_END:
+		if (*depth == 0)
+			return op_end(l);
+		(*depth)--;
+		return true;
+	default:
+		return true;
+	}
+}
+
+/* ------------------------------------------------------------- function */
+
+static bool setup_locals(lower *l, uint32_t fidx)
+{
+	const kiln_func *f = &l->m->funcs[fidx];
+	uint64_t n = l->type->nparams + f->nlocals;
+	uint32_t k = 0;
+
+	if (!(l->locals = kiln_calloc(n, sizeof *l->locals)) ||
+	    !(l->local_types = kiln_calloc(n, sizeof *l->local_types)))
+		return nomem(l->err);
+	l->nlocals = (uint32_t)n;
+	for (uint32_t i = 0; i < l->type->nparams; i++, k++) {
+		l->local_types[k] = lower_type(l->lm, l->type->params[i]);
+		l->locals[k] = LLVMBuildAlloca(l->b, l->local_types[k], "");
+		LLVMBuildStore(l->b, LLVMGetParam(l->fn, i + 1), l->locals[k]);
+	}
+	for (uint32_t r = 0; r < f->nruns; r++) {
+		LLVMTypeRef t = lower_type(l->lm, f->runs[r].type);
+		for (uint32_t i = 0; i < f->runs[r].count; i++, k++) {
+			l->local_types[k] = t;
+			l->locals[k] = LLVMBuildAlloca(l->b, t, "");
+			LLVMBuildStore(l->b, LLVMConstNull(t), l->locals[k]);
+		}
+	}
+	return true;
+}
+
+/* Traps "call stack exhausted" when the stack pointer is below the limit:
+ * checked in every prologue, so deterministic whatever LLVM inlines. */
+static void stack_check(lower *l)
+{
+	LLVMTypeRef p = l->lm->ptr;
+	LLVMValueRef sp = lower_intrinsic(l, "llvm.stacksave", &p, 1, NULL, 0);
+	LLVMValueRef limit = lower_ctx_field(l, KILN_CTX_STACK_LIMIT, l->lm->i64);
+
+	sp = LLVMBuildPtrToInt(l->b, sp, l->lm->i64, "");
+	lower_trap_if(l, LLVMBuildICmp(l->b, LLVMIntULT, sp, limit, ""),
+		      KILN_TRAP_STACK_EXHAUSTED);
+}
+
+static bool lower_body(lower *l, uint32_t fidx)
+{
+	const kiln_func *f = &l->m->funcs[fidx];
+	kiln_reader r = {l->m->bytes, l->m->bytes + f->body.off,
+			 l->m->bytes + f->body.off + f->body.len, l->err};
+	kiln_instr in;
+	uint32_t dead_depth = 0;
+
+	if (!push_frame(l, FR_FUNC, NULL, 0, l->type->results, l->type->nresults))
+		return false;
+	while (l->nframes > 0) {
+		bool ok;
+		if (!rd_instr(&r, &in))
+			return false;
+		if (top(l)->dead) {
+			ok = skip_dead(l, &in, &dead_depth);
+		} else {
+			dead_depth = 0;
+			ok = lower_instr(l, &in);
+		}
+		if (!ok)
+			return false;
+	}
+	return true;
+}
+
+bool lower_function(lower_module *lm, uint32_t fidx, kiln_error *err)
+{
+	lower l = {0};
+	bool ok;
+
+	l.lm = lm;
+	l.m = lm->m;
+	l.err = err;
+	l.fn = lm->funcs[fidx];
+	l.type = &l.m->types[l.m->funcs[fidx].type_idx];
+	l.b = LLVMCreateBuilderInContext(lm->llctx);
+	LLVMPositionBuilderAtEnd(l.b, new_block(&l, "entry"));
+	l.ctx = LLVMGetParam(l.fn, 0);
+	ok = setup_locals(&l, fidx);
+	if (ok && l.m->nmemories > 0) {
+		LLVMValueRef mem = lower_ctx_field(&l, KILN_CTX_MEMORY, lm->ptr);
+		l.mem_base = lower_load_at(&l, mem, KILN_MEMORY_BASE, lm->ptr);
+	}
+	if (ok) {
+		stack_check(&l);
+		ok = lower_body(&l, fidx);
+	}
+	while (l.nframes > 0)
+		free_frame(&l.frames[--l.nframes]);
+	free(l.frames);
+	free(l.stack);
+	free(l.locals);
+	free(l.local_types);
+	LLVMDisposeBuilder(l.b);
+	return ok;
+}
+
+/* void t<i>(ptr ctx, ptr slots): arguments from the slots, results back. */
+bool lower_trampoline(lower_module *lm, uint32_t fidx)
+{
+	const kiln_functype *ft = &lm->m->types[lm->m->funcs[fidx].type_idx];
+	LLVMTypeRef pt[2] = {lm->ptr, lm->ptr};
+	char name[64];
+	LLVMValueRef fn, slots, args[129], call;
+	LLVMBuilderRef b;
+	lower l = {0};
+
+	if (ft->nparams > 128)
+		return false;
+	lower_func_name(lm, 't', fidx, name, sizeof name);
+	fn = LLVMAddFunction(lm->llmod, name, LLVMFunctionType(lm->void_, pt, 2, 0));
+	add_attr(lm->llctx, fn, "nounwind");
+	b = LLVMCreateBuilderInContext(lm->llctx);
+	LLVMPositionBuilderAtEnd(b, LLVMAppendBasicBlockInContext(lm->llctx, fn, "entry"));
+	l.lm = lm, l.b = b, l.fn = fn;
+	slots = LLVMGetParam(fn, 1);
+	args[0] = LLVMGetParam(fn, 0);
+	for (uint32_t i = 0; i < ft->nparams; i++)
+		args[i + 1] = lower_load_at(&l, slots, i * KILN_SLOT_SIZE,
+					    lower_type(lm, ft->params[i]));
+	call = LLVMBuildCall2(b, lm->func_types[lm->m->funcs[fidx].type_idx],
+			      lm->funcs[fidx], args, ft->nparams + 1, "");
+	for (uint32_t i = 0; i < ft->nresults; i++) {
+		LLVMValueRef v = ft->nresults == 1 ? call : LLVMBuildExtractValue(b, call, i, "");
+		LLVMValueRef off = LLVMConstInt(lm->i64, i * KILN_SLOT_SIZE, 0);
+		LLVMSetAlignment(LLVMBuildStore(b, v, LLVMBuildGEP2(b, lm->i8, slots, &off, 1, "")), 8);
+	}
+	LLVMBuildRetVoid(b);
+	LLVMDisposeBuilder(b);
+	return true;
+}

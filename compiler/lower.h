@@ -1,0 +1,104 @@
+/*
+ * lower.h — WebAssembly function bodies → LLVM IR (internal to compiler/).
+ *
+ * One wasm function becomes one LLVM function `R f<i>(ptr ctx, params...)`
+ * (runtime/vmctx.h has the ABI) plus an entry trampoline `void t<i>(ptr
+ * ctx, ptr slots)`.  The operand stack is simulated at compile time as
+ * LLVM values; locals are allocas that mem2reg promotes; each control
+ * frame owns the block a branch to it goes to, with one phi per value the
+ * branch carries.  Code after an unconditional branch is skipped to the
+ * end of its frame (the validator has already checked it).
+ *
+ * lower.c drives the body and does control flow, locals and calls;
+ * lower_numeric.c the fixed-signature numeric instructions;
+ * lower_memory.c memories, tables, globals and references.
+ */
+#ifndef KILN_LOWER_H
+#define KILN_LOWER_H
+
+#include <llvm-c/Core.h>
+
+#include "module.h"
+#include "reader.h"
+#include "vmctx.h"
+
+enum { FR_BLOCK, FR_LOOP, FR_IF, FR_ELSE, FR_FUNC };
+
+typedef struct lower_frame {
+	uint8_t kind;
+	bool dead;			/* after an unconditional branch */
+	uint32_t nparams, nresults;
+	const kiln_valtype *params, *results;
+	LLVMBasicBlockRef target;	/* where a branch to this frame goes */
+	LLVMBasicBlockRef merge;	/* the block after the frame's end */
+	LLVMBasicBlockRef else_bb;	/* if: the false arm */
+	LLVMValueRef *phis;		/* at `target`: label values; loop: params */
+	LLVMValueRef *end_phis;		/* at `merge`: results (== phis unless loop) */
+	LLVMValueRef *if_params;	/* if: params, for the else arm */
+	size_t height;			/* operand stack height below the params */
+} lower_frame;
+
+/* Per-module state shared by the functions of one compilation. */
+typedef struct lower_module {
+	const kiln_module *m;
+	LLVMContextRef llctx;
+	LLVMModuleRef llmod;
+	LLVMTypeRef ptr, i8, i32, i64, f32, f64, v128, void_;
+	LLVMValueRef *funcs;		/* own functions, by function index */
+	LLVMTypeRef *func_types;	/* by type index */
+	const char *prefix;		/* symbol prefix, unique per module */
+} lower_module;
+
+typedef struct lower {
+	lower_module *lm;
+	const kiln_module *m;
+	LLVMBuilderRef b;
+	LLVMValueRef fn, ctx;
+	const kiln_functype *type;
+	LLVMValueRef *locals;		/* allocas */
+	LLVMTypeRef *local_types;
+	uint32_t nlocals;
+	LLVMValueRef mem_base;		/* loaded in the entry block, or NULL */
+	LLVMBasicBlockRef traps[KILN_TRAP_KIND_COUNT_];
+	LLVMValueRef *stack;
+	size_t nstack, stack_cap;
+	lower_frame *frames;
+	size_t nframes, frames_cap;
+	kiln_error *err;
+} lower;
+
+/* Builds the LLVM declarations of every function; then lower_function
+ * each own function.  Both report failures (out of memory) through err. */
+bool lower_module_init(lower_module *lm, const kiln_module *m,
+		       LLVMContextRef llctx, const char *prefix, kiln_error *err);
+void lower_module_free(lower_module *lm);
+bool lower_function(lower_module *lm, uint32_t func_index, kiln_error *err);
+bool lower_trampoline(lower_module *lm, uint32_t func_index);
+
+/* Names: "<prefix>f<i>" and "<prefix>t<i>". */
+void lower_func_name(const lower_module *lm, char kind, uint32_t i,
+		     char *buf, size_t len);
+
+/* Shared helpers (lower.c). */
+LLVMTypeRef lower_type(const lower_module *lm, kiln_valtype t);
+bool lower_push(lower *l, LLVMValueRef v);
+LLVMValueRef lower_pop(lower *l);
+LLVMValueRef lower_ctx_field(lower *l, unsigned offset, LLVMTypeRef type);
+LLVMValueRef lower_load_at(lower *l, LLVMValueRef base, unsigned offset,
+			   LLVMTypeRef type);
+/* Branches to the function's trap block for `kind` when cond is true. */
+void lower_trap_if(lower *l, LLVMValueRef cond, kiln_trap_kind kind);
+/* Calls helper `id` with the given type; ctx is passed first. */
+LLVMValueRef lower_call_helper(lower *l, enum kiln_helper_id id,
+			       LLVMTypeRef ret, LLVMValueRef *args,
+			       unsigned nargs);
+LLVMValueRef lower_intrinsic(lower *l, const char *name, LLVMTypeRef *types,
+			     unsigned ntypes, LLVMValueRef *args, unsigned nargs);
+
+/* lower_numeric.c: the instructions of opcodes.def with fixed types and no
+ * memory or context access.  Returns false if `op` is not one of them. */
+bool lower_numeric(lower *l, const kiln_instr *in, bool *handled);
+/* lower_memory.c */
+bool lower_memory_op(lower *l, const kiln_instr *in, bool *handled);
+
+#endif /* KILN_LOWER_H */
