@@ -24,43 +24,23 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include <cjson/cJSON.h>
+#include "wast.h"
 
-#include "cli.h"
 
-enum outcome { PASS, FAIL, SKIP };
-
-#define MAX_REASONS 8
-
-typedef struct wast_run {
-	const char *path;	/* the .wast, as given */
-	char dir[256];		/* temporary directory */
-	bool verbose;
-	unsigned passed, failed, skipped, mismatches;
-	const char *reasons[MAX_REASONS];
-	unsigned reason_counts[MAX_REASONS];
-	char why[512];		/* the outcome's explanation */
-} wast_run;
-
-typedef enum outcome (*handler_fn)(wast_run *run, const cJSON *cmd);
-
-static const char *json_str(const cJSON *obj, const char *key)
+const char *wast_str(const cJSON *obj, const char *key)
 {
 	const cJSON *v = cJSON_GetObjectItemCaseSensitive(obj, key);
 
 	return cJSON_IsString(v) ? v->valuestring : NULL;
 }
 
-static enum outcome skip(wast_run *run, const char *reason)
+enum outcome wast_skip(wast_run *run, const char *reason)
 {
-	snprintf(run->why, sizeof run->why, "%s", reason);
+	run->skip_reason = reason;
 	return SKIP;
 }
 
-static enum outcome fail(wast_run *run, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
-
-static enum outcome fail(wast_run *run, const char *fmt, ...)
+enum outcome wast_fail(wast_run *run, const char *fmt, ...)
 {
 	va_list ap;
 
@@ -72,17 +52,20 @@ static enum outcome fail(wast_run *run, const char *fmt, ...)
 
 /* Decodes (and, when `validate`, validates) the command's module file.
  * Returns the status; *err holds the message. */
-static kiln_status load(wast_run *run, const cJSON *cmd, bool validate,
-			kiln_status *stage_status, kiln_error *err)
+kiln_status wast_load(wast_run *run, const cJSON *cmd, bool validate,
+		      kiln_module **out, kiln_status *stage_status, kiln_error *err)
 {
-	const char *file = json_str(cmd, "filename");
+	const char *file = wast_str(cmd, "filename");
 	char path[768];
 	uint8_t *bytes;
 	size_t len;
 	kiln_module *m = NULL;
 	kiln_status st;
 
+	if (out)
+		*out = NULL;
 	*stage_status = KILN_ERR_IO;
+	err->status = KILN_ERR_IO;
 	snprintf(err->message, sizeof err->message, "no module file");
 	if (file == NULL || strchr(file, '/') != NULL)
 		return KILN_ERR_IO;
@@ -94,13 +77,16 @@ static kiln_status load(wast_run *run, const cJSON *cmd, bool validate,
 	*stage_status = st;
 	if (st == KILN_OK && validate)
 		st = kiln_module_validate(m, err);
-	kiln_module_delete(m);
+	if (st == KILN_OK && out)
+		*out = m;
+	else
+		kiln_module_delete(m);
 	return st;
 }
 
 static void check_message(wast_run *run, const cJSON *cmd, const char *got)
 {
-	const char *want = json_str(cmd, "text");
+	const char *want = wast_str(cmd, "text");
 	const cJSON *line = cJSON_GetObjectItemCaseSensitive(cmd, "line");
 
 	if (want == NULL || strncmp(got, want, strlen(want)) == 0)
@@ -112,22 +98,9 @@ static void check_message(wast_run *run, const cJSON *cmd, const char *got)
 
 static bool is_text(const cJSON *cmd)
 {
-	const char *type = json_str(cmd, "module_type");
+	const char *type = wast_str(cmd, "module_type");
 
 	return type != NULL && strcmp(type, "text") == 0;
-}
-
-static enum outcome h_module(wast_run *run, const cJSON *cmd)
-{
-	kiln_status decoded;
-	kiln_error err;
-
-	if (is_text(cmd))
-		return skip(run, "text format");
-	if (load(run, cmd, true, &decoded, &err) == KILN_OK)
-		return PASS;
-	return fail(run, "expected a valid module, got %s: %s",
-		    kiln_status_string(err.status), err.message);
 }
 
 /* An assertion that a module is rejected: by the decoder (`want` is
@@ -141,8 +114,8 @@ static enum outcome expect_rejection(wast_run *run, const cJSON *cmd,
 	bool ok;
 
 	if (is_text(cmd))
-		return skip(run, "text format");
-	st = load(run, cmd, true, &decoded, &err);
+		return wast_skip(run, "text format");
+	st = wast_load(run, cmd, true, NULL, &decoded, &err);
 	ok = want == KILN_ERR_MALFORMED ? decoded == KILN_ERR_MALFORMED
 					: decoded == KILN_OK && st == KILN_ERR_INVALID;
 	if (ok) {
@@ -150,10 +123,10 @@ static enum outcome expect_rejection(wast_run *run, const cJSON *cmd,
 		return PASS;
 	}
 	if (st == KILN_OK)
-		return fail(run, "expected %s (\"%s\"), got a valid module", what,
-			    json_str(cmd, "text"));
-	return fail(run, "expected %s (\"%s\"), got %s: %s", what,
-		    json_str(cmd, "text"), kiln_status_string(st), err.message);
+		return wast_fail(run, "expected %s (\"%s\"), got a valid module", what,
+			    wast_str(cmd, "text"));
+	return wast_fail(run, "expected %s (\"%s\"), got %s: %s", what,
+		    wast_str(cmd, "text"), kiln_status_string(st), err.message);
 }
 
 static enum outcome h_malformed(wast_run *run, const cJSON *cmd)
@@ -170,9 +143,16 @@ static const struct {
 	const char *type;
 	handler_fn fn;
 } handlers[] = {
-	{"module", h_module},
+	{"module", wast_module},
 	{"assert_malformed", h_malformed},
 	{"assert_invalid", h_invalid},
+	{"register", wast_register},
+	{"action", wast_action},
+	{"assert_return", wast_assert_return},
+	{"assert_trap", wast_assert_trap},
+	{"assert_exhaustion", wast_assert_exhaustion},
+	{"assert_unlinkable", wast_assert_unlinkable},
+	{"assert_uninstantiable", wast_assert_uninstantiable},
 };
 
 static void count_skip(wast_run *run, const char *reason)
@@ -191,22 +171,20 @@ static void count_skip(wast_run *run, const char *reason)
 
 static void run_command(wast_run *run, const cJSON *cmd)
 {
-	const char *type = json_str(cmd, "type");
+	const char *type = wast_str(cmd, "type");
 	const cJSON *line = cJSON_GetObjectItemCaseSensitive(cmd, "line");
 	int ln = cJSON_IsNumber(line) ? line->valueint : 0;
-	enum outcome o = SKIP;
-	const char *reason = "execution not implemented yet";
+	enum outcome o = wast_skip(run, "not supported yet");
 
-	snprintf(run->why, sizeof run->why, "%s", reason);
+	run->why[0] = 0;
 	for (size_t i = 0; type && i < sizeof handlers / sizeof handlers[0]; i++)
 		if (strcmp(handlers[i].type, type) == 0)
 			o = handlers[i].fn(run, cmd);
 	if (o == SKIP) {
-		/* Reasons are the static strings passed to skip(). */
-		reason = strcmp(run->why, "text format") == 0 ? "text format" : reason;
-		count_skip(run, reason);
+		count_skip(run, run->skip_reason);
 		if (run->verbose)
-			printf("%s:%d: %s: skipped: %s\n", run->path, ln, type, reason);
+			printf("%s:%d: %s: skipped: %s\n", run->path, ln, type,
+			       run->skip_reason);
 	} else if (o == PASS) {
 		run->passed++;
 		if (run->verbose)
@@ -297,8 +275,13 @@ static int run_json(wast_run *run)
 		cJSON_Delete(doc);
 		return cli_error(CLI_FAIL, "%s: unexpected wast2json output", run->path);
 	}
+	if (!wast_exec_init(run)) {
+		cJSON_Delete(doc);
+		return cli_error(CLI_FAIL, "cannot create the engine");
+	}
 	cJSON_ArrayForEach(cmd, cmds)
 		run_command(run, cmd);
+	wast_exec_free(run);
 	cJSON_Delete(doc);
 	for (size_t i = 0; i < MAX_REASONS && run->reasons[i]; i++)
 		printf("  skipped %u: %s\n", run->reason_counts[i], run->reasons[i]);

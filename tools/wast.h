@@ -1,0 +1,63 @@
+/*
+ * wast.h — the spec test runner's state, shared by cmd_wast.c (the
+ * script: conversion, the command loop, counting) and wast_exec.c (the
+ * commands that run code: modules, instances, actions, assertions).
+ */
+#ifndef KILN_WAST_H
+#define KILN_WAST_H
+
+#include <cjson/cJSON.h>
+
+#include "cli.h"
+
+enum outcome { PASS, FAIL, SKIP };
+
+#define MAX_REASONS 8
+
+typedef struct wast_instance {
+	char *name;		/* "$name" from the script, or NULL */
+	char *registered;	/* the name it is registered under, or NULL */
+	kiln_module *module;	/* NULL for the spectest host module */
+	kiln_instance *instance;
+} wast_instance;
+
+typedef struct wast_run {
+	const char *path;	/* the .wast, as given */
+	char dir[256];		/* temporary directory */
+	bool verbose;
+	unsigned passed, failed, skipped, mismatches;
+	const char *reasons[MAX_REASONS];
+	unsigned reason_counts[MAX_REASONS];
+	const char *skip_reason;	/* set by skip() */
+	char why[512];		/* a failure's explanation */
+
+	kiln_engine *engine;
+	wast_instance *instances;	/* every instance, kept to the end */
+	size_t ninstances, cap;
+	wast_instance *current;		/* the last module's, or NULL */
+	bool current_skipped;		/* the last module was not supported */
+} wast_run;
+
+typedef enum outcome (*handler_fn)(wast_run *run, const cJSON *cmd);
+
+enum outcome wast_skip(wast_run *run, const char *reason);
+enum outcome wast_fail(wast_run *run, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+const char *wast_str(const cJSON *obj, const char *key);
+/* Reads the command's module file and decodes (and validates) it. */
+kiln_status wast_load(wast_run *run, const cJSON *cmd, bool validate,
+		      kiln_module **out, kiln_status *stage, kiln_error *err);
+
+/* wast_exec.c */
+bool wast_exec_init(wast_run *run);
+void wast_exec_free(wast_run *run);
+enum outcome wast_module(wast_run *run, const cJSON *cmd);
+enum outcome wast_register(wast_run *run, const cJSON *cmd);
+enum outcome wast_action(wast_run *run, const cJSON *cmd);
+enum outcome wast_assert_return(wast_run *run, const cJSON *cmd);
+enum outcome wast_assert_trap(wast_run *run, const cJSON *cmd);
+enum outcome wast_assert_exhaustion(wast_run *run, const cJSON *cmd);
+enum outcome wast_assert_unlinkable(wast_run *run, const cJSON *cmd);
+enum outcome wast_assert_uninstantiable(wast_run *run, const cJSON *cmd);
+
+#endif /* KILN_WAST_H */

@@ -1,0 +1,410 @@
+/*
+ * wast_exec.c — the spec script commands that run code.
+ *
+ * Every instance a script creates is kept to the end of the script (other
+ * instances may hold references into it).  Imports resolve by the names
+ * instances were registered under; "spectest" is registered from the
+ * start.  A module kiln cannot compile yet is skipped as "not supported
+ * yet", and so is every command that needs it.
+ */
+#include <inttypes.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "wast.h"
+
+static wast_instance *add_instance(wast_run *run)
+{
+	if (run->ninstances == run->cap) {
+		size_t cap = run->cap ? run->cap * 2 : 16;
+		wast_instance *a = realloc(run->instances, cap * sizeof *a);
+		if (a == NULL)
+			return NULL;
+		run->instances = a;
+		run->cap = cap;
+	}
+	memset(&run->instances[run->ninstances], 0, sizeof *run->instances);
+	return &run->instances[run->ninstances++];
+}
+
+bool wast_exec_init(wast_run *run)
+{
+	kiln_error err;
+	wast_instance *spectest;
+
+	if (kiln_engine_new(NULL, &run->engine, &err) != KILN_OK)
+		return false;
+	if (!(spectest = add_instance(run)) ||
+	    kiln_spectest_new(&spectest->instance, &err) != KILN_OK)
+		return false;
+	spectest->registered = strdup("spectest");
+	return spectest->registered != NULL;
+}
+
+void wast_exec_free(wast_run *run)
+{
+	/* Instances first (they use their modules), newest first. */
+	for (size_t i = run->ninstances; i-- > 0;) {
+		kiln_instance_delete(run->instances[i].instance);
+		kiln_module_delete(run->instances[i].module);
+		free(run->instances[i].name);
+		free(run->instances[i].registered);
+	}
+	free(run->instances);
+	kiln_engine_delete(run->engine);
+}
+
+static wast_instance *find(wast_run *run, const char *name, bool registered)
+{
+	for (size_t i = run->ninstances; i-- > 0;) {
+		const char *n = registered ? run->instances[i].registered
+					   : run->instances[i].name;
+		if (n != NULL && run->instances[i].instance && strcmp(n, name) == 0)
+			return &run->instances[i];
+	}
+	return NULL;
+}
+
+/* Resolves the module's imports against registered instances. */
+static bool resolve(wast_run *run, kiln_module *m, kiln_extern **out, char *why,
+		    size_t len)
+{
+	size_t n = kiln_module_import_count(m);
+	kiln_extern *ext = calloc(n ? n : 1, sizeof *ext);
+
+	*out = ext;
+	if (ext == NULL)
+		return false;
+	for (size_t i = 0; i < n; i++) {
+		kiln_import_info imp = kiln_module_import(m, i);
+		char mod[256];
+		wast_instance *from;
+
+		snprintf(mod, sizeof mod, "%.*s", (int)imp.module.len, imp.module.data);
+		from = find(run, mod, true);
+		if (from == NULL || !kiln_instance_export(from->instance, imp.name, &ext[i])) {
+			snprintf(why, len, "unknown import \"%.100s\" \"%.*s\"", mod,
+				 (int)(imp.name.len > 100 ? 100 : imp.name.len), imp.name.data);
+			return false;
+		}
+	}
+	return true;
+}
+
+/* Loads, compiles, links and instantiates the command's module.  Returns
+ * its status; *out is the new instance record (also on a trap). */
+static kiln_status instantiate(wast_run *run, const cJSON *cmd, wast_instance **out,
+			       kiln_trap_kind *trap, kiln_error *err)
+{
+	kiln_module *m;
+	kiln_status st, stage;
+	kiln_extern *imports = NULL;
+	kiln_instance *inst = NULL;
+	wast_instance *w;
+
+	*out = NULL;
+	*trap = KILN_TRAP_NONE;
+	if ((st = wast_load(run, cmd, true, &m, &stage, err)) != KILN_OK)
+		return st;
+	if ((st = kiln_module_compile(run->engine, m, err)) != KILN_OK)
+		goto fail;
+	if (!resolve(run, m, &imports, err->message, sizeof err->message)) {
+		st = err->status = KILN_ERR_LINK;
+		goto fail;
+	}
+	st = kiln_instance_new(m, imports, kiln_module_import_count(m), &inst, trap, err);
+	free(imports);
+	imports = NULL;
+	if (inst == NULL)
+		goto fail;
+	if (!(w = add_instance(run))) {
+		kiln_instance_delete(inst);
+		st = KILN_ERR_NOMEM;
+		goto fail;
+	}
+	w->module = m;
+	w->instance = inst;
+	*out = w;
+	return st;
+fail:
+	free(imports);
+	kiln_module_delete(m);
+	return st;
+}
+
+enum outcome wast_module(wast_run *run, const cJSON *cmd)
+{
+	const char *name = wast_str(cmd, "name");
+	wast_instance *w;
+	kiln_trap_kind trap;
+	kiln_error err;
+	kiln_status st = instantiate(run, cmd, &w, &trap, &err);
+
+	run->current = st == KILN_OK ? w : NULL;
+	run->current_skipped = st == KILN_ERR_UNSUPPORTED;
+	if (st == KILN_ERR_UNSUPPORTED)
+		return wast_skip(run, "not supported yet");
+	if (st != KILN_OK)
+		return wast_fail(run, "expected a module, got %s: %s",
+				 kiln_status_string(st), err.message);
+	if (name && !(w->name = strdup(name)))
+		return wast_fail(run, "out of memory");
+	return PASS;
+}
+
+enum outcome wast_register(wast_run *run, const cJSON *cmd)
+{
+	const char *as = wast_str(cmd, "as"), *name = wast_str(cmd, "name");
+	wast_instance *w = name ? find(run, name, false) : run->current;
+
+	if (w == NULL)
+		return wast_skip(run, run->current_skipped ? "not supported yet"
+							   : "its module failed");
+	free(w->registered);
+	if (!as || !(w->registered = strdup(as)))
+		return wast_fail(run, "bad register command");
+	return PASS;
+}
+
+/* ------------------------------------------------------------ values */
+
+static bool parse_value(const cJSON *j, kiln_val *v)
+{
+	const char *type = wast_str(j, "type"), *s = wast_str(j, "value");
+	uint64_t bits;
+
+	if (!type || !s)
+		return false;
+	bits = strtoull(s, NULL, 10);
+	if (!strcmp(type, "i32")) {
+		v->type = KILN_I32, v->of.i32 = (int32_t)(uint32_t)bits;
+	} else if (!strcmp(type, "i64")) {
+		v->type = KILN_I64, v->of.i64 = (int64_t)bits;
+	} else if (!strcmp(type, "f32")) {
+		uint32_t b = (uint32_t)bits;
+		v->type = KILN_F32;
+		memcpy(&v->of.f32, &b, 4);
+	} else if (!strcmp(type, "f64")) {
+		v->type = KILN_F64;
+		memcpy(&v->of.f64, &bits, 8);
+	} else if (!strcmp(type, "externref") || !strcmp(type, "funcref")) {
+		v->type = type[0] == 'e' ? KILN_EXTERNREF : KILN_FUNCREF;
+		/* Host reference n is the pointer n + 1: null stays NULL. */
+		v->of.ref = !strcmp(s, "null") ? NULL : (void *)(uintptr_t)(bits + 1);
+	} else {
+		return false;
+	}
+	return true;
+}
+
+static void format_value(const kiln_val *v, char *buf, size_t len)
+{
+	uint32_t b32;
+	uint64_t b64;
+
+	switch (v->type) {
+	case KILN_I32: snprintf(buf, len, "i32:%" PRIu32, (uint32_t)v->of.i32); break;
+	case KILN_I64: snprintf(buf, len, "i64:%" PRIu64, (uint64_t)v->of.i64); break;
+	case KILN_F32:
+		memcpy(&b32, &v->of.f32, 4);
+		snprintf(buf, len, "f32:%g (0x%08" PRIx32 ")", (double)v->of.f32, b32);
+		break;
+	case KILN_F64:
+		memcpy(&b64, &v->of.f64, 8);
+		snprintf(buf, len, "f64:%g (0x%016" PRIx64 ")", v->of.f64, b64);
+		break;
+	default: snprintf(buf, len, "%s:%p", kiln_valtype_name(v->type), v->of.ref); break;
+	}
+}
+
+/* Whether a result matches an expected value, NaN patterns included. */
+static bool matches(const cJSON *want, const kiln_val *got)
+{
+	const char *type = wast_str(want, "type"), *s = wast_str(want, "value");
+	kiln_val w;
+
+	if (!type || strcmp(type, kiln_valtype_name(got->type)) != 0)
+		return false;
+	if (s && (!strcmp(s, "nan:canonical") || !strcmp(s, "nan:arithmetic"))) {
+		bool canonical = s[4] == 'c';
+		if (got->type == KILN_F32) {
+			uint32_t b;
+			memcpy(&b, &got->of.f32, 4);
+			return canonical ? (b & 0x7fffffff) == 0x7fc00000
+					 : isnan(got->of.f32) && (b & 0x00400000);
+		}
+		uint64_t b;
+		memcpy(&b, &got->of.f64, 8);
+		return canonical ? (b & 0x7fffffffffffffff) == 0x7ff8000000000000
+				 : isnan(got->of.f64) && (b & 0x0008000000000000);
+	}
+	if (s == NULL)	/* (ref.func) / (ref.extern): any non-null reference */
+		return got->of.ref != NULL;
+	if (!parse_value(want, &w))
+		return false;
+	switch (got->type) {
+	case KILN_I32: return w.of.i32 == got->of.i32;
+	case KILN_I64: return w.of.i64 == got->of.i64;
+	case KILN_F32: return memcmp(&w.of.f32, &got->of.f32, 4) == 0;
+	case KILN_F64: return memcmp(&w.of.f64, &got->of.f64, 8) == 0;
+	default: return w.of.ref == got->of.ref;
+	}
+}
+
+/* ------------------------------------------------------------ actions */
+
+typedef struct action_result {
+	kiln_status status;	/* KILN_OK, KILN_ERR_TRAP, or a failure */
+	kiln_trap_kind trap;
+	kiln_val results[16];
+	size_t nresults;
+	bool skipped;
+} action_result;
+
+static enum outcome run_action(wast_run *run, const cJSON *cmd, action_result *r)
+{
+	const cJSON *act = cJSON_GetObjectItemCaseSensitive(cmd, "action");
+	const cJSON *args = cJSON_GetObjectItemCaseSensitive(act, "args"), *a;
+	const char *mod = wast_str(act, "module"), *field = wast_str(act, "field");
+	const char *type = wast_str(act, "type");
+	wast_instance *w = mod ? find(run, mod, false) : run->current;
+	kiln_val argv[32];
+	size_t n = 0;
+	kiln_extern ext;
+	kiln_error err;
+
+	memset(r, 0, sizeof *r);
+	if (w == NULL) {
+		/* The module's own command already counted its failure. */
+		r->skipped = true;
+		return wast_skip(run, run->current_skipped ? "not supported yet"
+							   : "its module failed");
+	}
+	if (!field || !kiln_instance_export(w->instance, (kiln_name){field, strlen(field)}, &ext))
+		return wast_fail(run, "no export \"%s\"", field ? field : "?");
+	if (type && !strcmp(type, "get")) {
+		r->results[0] = kiln_global_get(ext);
+		r->nresults = 1;
+		return PASS;
+	}
+	cJSON_ArrayForEach(a, args) {
+		if (n == 32 || !parse_value(a, &argv[n]))
+			return wast_skip(run, "not supported yet");
+		n++;
+	}
+	r->nresults = kiln_extern_type(ext).u.func->nresults;
+	if (r->nresults > 16)
+		return wast_skip(run, "not supported yet");
+	r->status = kiln_func_call(ext, argv, n, r->results, 16, &r->trap, &err);
+	if (r->status != KILN_OK && r->status != KILN_ERR_TRAP)
+		return wast_fail(run, "call failed: %s", err.message);
+	return PASS;
+}
+
+enum outcome wast_action(wast_run *run, const cJSON *cmd)
+{
+	action_result r;
+	enum outcome o = run_action(run, cmd, &r);
+
+	if (o != PASS)
+		return o;
+	if (r.status == KILN_ERR_TRAP)
+		return wast_fail(run, "unexpected trap: %s", kiln_trap_message(r.trap));
+	return PASS;
+}
+
+enum outcome wast_assert_return(wast_run *run, const cJSON *cmd)
+{
+	const cJSON *expected = cJSON_GetObjectItemCaseSensitive(cmd, "expected"), *e;
+	action_result r;
+	enum outcome o = run_action(run, cmd, &r);
+	size_t i = 0;
+	char got[96];
+
+	if (o != PASS)
+		return o;
+	if (r.status == KILN_ERR_TRAP)
+		return wast_fail(run, "expected a return, got trap: %s", kiln_trap_message(r.trap));
+	if ((size_t)cJSON_GetArraySize(expected) != r.nresults)
+		return wast_fail(run, "expected %d results, got %zu",
+				 cJSON_GetArraySize(expected), r.nresults);
+	cJSON_ArrayForEach(e, expected) {
+		if (!matches(e, &r.results[i])) {
+			format_value(&r.results[i], got, sizeof got);
+			return wast_fail(run, "result %zu: expected %s:%s, got %s", i,
+					 wast_str(e, "type"), wast_str(e, "value") ? wast_str(e, "value") : "non-null", got);
+		}
+		i++;
+	}
+	return PASS;
+}
+
+/* The spec's trap text may add detail after kiln's message
+ * ("uninitialized element 2"). */
+static bool trap_matches(const char *got, const char *want)
+{
+	size_t n = strlen(got);
+
+	return strncmp(got, want, n) == 0 && (want[n] == 0 || want[n] == ' ');
+}
+
+static enum outcome expect_trap(wast_run *run, const cJSON *cmd)
+{
+	const char *want = wast_str(cmd, "text");
+	action_result r;
+	enum outcome o = run_action(run, cmd, &r);
+
+	if (o != PASS)
+		return o;
+	if (r.status != KILN_ERR_TRAP)
+		return wast_fail(run, "expected trap \"%s\", got a return", want ? want : "");
+	if (want && !trap_matches(kiln_trap_message(r.trap), want))
+		return wast_fail(run, "expected trap \"%s\", got \"%s\"", want,
+				 kiln_trap_message(r.trap));
+	return PASS;
+}
+
+enum outcome wast_assert_trap(wast_run *run, const cJSON *cmd)
+{
+	return expect_trap(run, cmd);
+}
+
+enum outcome wast_assert_exhaustion(wast_run *run, const cJSON *cmd)
+{
+	return expect_trap(run, cmd);
+}
+
+/* assert_unlinkable / assert_uninstantiable: the module must fail at
+ * linking, or trap while instantiating. */
+static enum outcome expect_instantiation_failure(wast_run *run, const cJSON *cmd,
+						 kiln_status want)
+{
+	const char *text = wast_str(cmd, "text");
+	wast_instance *w;
+	kiln_trap_kind trap;
+	kiln_error err;
+	kiln_status st = instantiate(run, cmd, &w, &trap, &err);
+
+	if (st == KILN_ERR_UNSUPPORTED)
+		return wast_skip(run, "not supported yet");
+	if (st != want)
+		return wast_fail(run, "expected %s (\"%s\"), got %s: %s",
+				 kiln_status_string(want), text ? text : "",
+				 kiln_status_string(st), st == KILN_OK ? "instantiated" : err.message);
+	if (want == KILN_ERR_TRAP && text && !trap_matches(kiln_trap_message(trap), text))
+		return wast_fail(run, "expected trap \"%s\", got \"%s\"", text,
+				 kiln_trap_message(trap));
+	return PASS;
+}
+
+enum outcome wast_assert_unlinkable(wast_run *run, const cJSON *cmd)
+{
+	return expect_instantiation_failure(run, cmd, KILN_ERR_LINK);
+}
+
+enum outcome wast_assert_uninstantiable(wast_run *run, const cJSON *cmd)
+{
+	return expect_instantiation_failure(run, cmd, KILN_ERR_TRAP);
+}
