@@ -45,5 +45,6 @@ int cli_load_module(int argc, char **argv, kiln_module **out);
 int cmd_validate(int argc, char **argv);
 int cmd_inspect(int argc, char **argv);
 int cmd_wast(int argc, char **argv);
+int cmd_run(int argc, char **argv);
 
 #endif /* KILN_CLI_H */

@@ -29,7 +29,14 @@ static const cli_command commands[] = {
 	 "skipped'. Exits 1 on any failure.\n"
 	 "  --enable-FEATURE  passed to wast2json (e.g. --enable-tail-call)\n"
 	 "  -v, --verbose     also print passes, skips and message differences"},
-	{"run", cmd_not_yet, "FILE.wasm [ARGS...]", "run a module (not supported yet)", NULL},
+	{"run", cmd_run, "[--invoke NAME] [--stats] [-O0..-O3] FILE.wasm [ARGS...]",
+	 "compile and run a module",
+	 "Runs the module's _start, or with --invoke the named export, with ARGS\n"
+	 "parsed by the export's parameter types (integers in decimal or 0x hex,\n"
+	 "floats as C reads them); prints the results one per line.  A trap\n"
+	 "prints 'error: wasm trap: MESSAGE' and exits 1.  --stats reports\n"
+	 "compile, instantiate and run times.  Host imports (WASI) are not\n"
+	 "supported yet."},
 	{"compile", cmd_not_yet, "IN.wasm -o OUT.kwasm", "compile ahead of time (not supported yet)", NULL},
 	{"cache", cmd_not_yet, "dir|stats|clean", "manage the code cache (not supported yet)", NULL},
 	{"help", cmd_help, "[COMMAND]", "show help for kiln or for one command", NULL},

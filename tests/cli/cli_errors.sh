@@ -47,6 +47,10 @@ printf 'not a module at all' > "$tmp/garbage.wasm"
 printf '(module' > "$tmp/bad.wast"
 # type ()->(); import "env" "f" (func); func 1; export "run"; code: end
 printf '\0asm\1\0\0\0\1\4\1\x60\0\0\2\x09\1\3env\1f\0\0\3\2\1\0\7\7\1\3run\0\1\x0a\4\1\2\0\x0b' > "$tmp/small.wasm"
+# (func (export "inc") (param i32) (result i32) (i32.add (local.get 0) (i32.const 1)))
+printf '\0asm\1\0\0\0\1\6\1\x60\1\x7f\1\x7f\3\2\1\0\7\7\1\3inc\0\0\x0a\x09\1\7\0\x20\0\x41\1\x6a\x0b' > "$tmp/inc.wasm"
+# (func (export "boom") unreachable)
+printf '\0asm\1\0\0\0\1\4\1\x60\0\0\3\2\1\0\7\x08\1\4boom\0\0\x0a\5\1\3\0\0\x0b' > "$tmp/boom.wasm"
 # a well-formed module whose body is ill-typed: i32.const 1 left on the stack
 printf '\0asm\1\0\0\0\1\4\1\x60\0\0\3\2\1\0\x0a\6\1\4\0\x41\1\x0b' > "$tmp/invalid.wasm"
 
@@ -70,6 +74,22 @@ expect_error "wast: not a script" wast "$tmp/bad.wast"
 expect_error "wast: unknown option" wast --bogus "$tmp/bad.wast"
 expect_error "help: unknown command" help frobnicate
 expect_error "help: too many" help wast validate
+expect_error "run: no file" run
+expect_error "run: no _start" run "$tmp/inc.wasm"
+expect_error "run: unknown export" run --invoke nope "$tmp/inc.wasm"
+expect_error "run: missing argument" run --invoke inc "$tmp/inc.wasm"
+expect_error "run: bad argument" run --invoke inc "$tmp/inc.wasm" twelve
+expect_error "run: bad option" run --fast "$tmp/inc.wasm"
+expect_error "run: invalid module" run "$tmp/invalid.wasm"
+checks=$((checks + 1))
+"$kiln" run --invoke boom "$tmp/boom.wasm" > "$tmp/out" 2> "$tmp/err"
+rc=$?
+if [ $rc -eq 0 ] || [ $rc -ge 128 ] || ! grep -q '^error: wasm trap: unreachable' "$tmp/err"; then
+  echo "FAIL: run: a trap must print 'error: wasm trap: unreachable' and exit non-zero (exit $rc)"
+  cat "$tmp/err"; fails=$((fails + 1))
+fi
+expect_ok "run --invoke" '^42$' run --invoke inc "$tmp/inc.wasm" 41
+expect_ok "run --invoke -O0" '^-6$' run -O0 --invoke inc "$tmp/inc.wasm" -7
 for cmd in run compile cache; do
   expect_error "$cmd: not supported yet" $cmd "$tmp/small.wasm"
   grep -q 'not supported yet' "$tmp/err" || { echo "FAIL: $cmd does not say 'not supported yet'"; fails=$((fails + 1)); }

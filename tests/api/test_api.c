@@ -1,0 +1,124 @@
+/*
+ * test_api.c — compiled code through the public API only: every trap
+ * kind, many times over, leaves the process and the instance working.
+ *
+ *   kiln-api-test TRAPS.wasm
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <kiln.h>
+
+static int failures;
+
+#define CHECK(cond, ...)                                                       \
+	do {                                                                   \
+		if (!(cond)) {                                                 \
+			printf("FAIL %s:%d: ", __FILE__, __LINE__);            \
+			printf(__VA_ARGS__);                                   \
+			printf("\n");                                          \
+			failures++;                                            \
+		}                                                              \
+	} while (0)
+
+static uint8_t *read_file(const char *path, size_t *len)
+{
+	FILE *f = fopen(path, "rb");
+	uint8_t *b;
+	long n;
+
+	if (!f || fseek(f, 0, SEEK_END) || (n = ftell(f)) < 0 || fseek(f, 0, SEEK_SET))
+		return NULL;
+	b = malloc((size_t)n + 1);
+	if (b && fread(b, 1, (size_t)n, f) != (size_t)n) {
+		free(b);
+		b = NULL;
+	}
+	fclose(f);
+	*len = (size_t)n;
+	return b;
+}
+
+static kiln_extern export(kiln_instance *inst, const char *name)
+{
+	kiln_extern e = {0};
+
+	kiln_instance_export(inst, (kiln_name){name, strlen(name)}, &e);
+	return e;
+}
+
+static kiln_trap_kind call(kiln_instance *inst, const char *name, kiln_val *args,
+			   size_t nargs, kiln_val *result)
+{
+	kiln_trap_kind trap = KILN_TRAP_NONE;
+	kiln_error err;
+	kiln_val res[1];
+	kiln_status st = kiln_func_call(export(inst, name), args, nargs, res, 1, &trap, &err);
+
+	if (st != KILN_OK && st != KILN_ERR_TRAP)
+		printf("call %s: %s\n", name, err.message);
+	if (result)
+		*result = res[0];
+	return trap;
+}
+
+int main(int argc, char **argv)
+{
+	static const struct {
+		const char *name;
+		kiln_trap_kind kind;
+		int32_t arg;
+		bool has_arg;
+	} cases[] = {
+		{"unreachable", KILN_TRAP_UNREACHABLE, 0, false},
+		{"div_zero", KILN_TRAP_DIVIDE_BY_ZERO, 0, false},
+		{"overflow", KILN_TRAP_INTEGER_OVERFLOW, 0, false},
+		{"conversion", KILN_TRAP_INVALID_CONVERSION, 0, false},
+		{"memory", KILN_TRAP_MEMORY_OOB, 65536, true},
+		{"memory_dropped", KILN_TRAP_MEMORY_OOB, -1, true},
+		{"table", KILN_TRAP_TABLE_OOB, 0, false},
+		{"undefined", KILN_TRAP_UNDEFINED_ELEMENT, 0, false},
+		{"uninitialized", KILN_TRAP_UNINITIALIZED_ELEMENT, 0, false},
+		{"mismatch", KILN_TRAP_SIGNATURE_MISMATCH, 0, false},
+		{"stack", KILN_TRAP_STACK_EXHAUSTED, 0, true},
+	};
+	kiln_engine *engine;
+	kiln_module *module;
+	kiln_instance *inst;
+	kiln_error err;
+	kiln_trap_kind trap;
+	size_t len;
+	uint8_t *bytes;
+	kiln_val v, arg = {KILN_I32, {.i32 = 0}};
+
+	if (argc != 2 || !(bytes = read_file(argv[1], &len))) {
+		fprintf(stderr, "usage: kiln-api-test TRAPS.wasm\n");
+		return 2;
+	}
+	if (kiln_engine_new(NULL, &engine, &err) != KILN_OK ||
+	    kiln_module_new(bytes, len, &module, &err) != KILN_OK ||
+	    kiln_module_compile(engine, module, &err) != KILN_OK ||
+	    kiln_instance_new(module, NULL, 0, &inst, &trap, &err) != KILN_OK) {
+		printf("setup: %s\n", err.message);
+		return 1;
+	}
+	free(bytes);
+	for (size_t c = 0; c < sizeof cases / sizeof cases[0]; c++) {
+		int n = cases[c].kind == KILN_TRAP_STACK_EXHAUSTED ? 1000 : 10000, wrong = 0;
+		arg.of.i32 = cases[c].arg;
+		for (int i = 0; i < n; i++)
+			wrong += call(inst, cases[c].name, &arg, cases[c].has_arg, NULL) != cases[c].kind;
+		CHECK(wrong == 0, "%s: %d of %d calls did not trap with \"%s\"", cases[c].name,
+		      wrong, n, kiln_trap_message(cases[c].kind));
+	}
+	arg.of.i32 = 41;
+	trap = call(inst, "ok", &arg, 1, &v);
+	CHECK(trap == KILN_TRAP_NONE && v.type == KILN_I32 && v.of.i32 == 42,
+	      "ok(41): trap %d, value %d", trap, v.of.i32);
+	printf("%s\n", failures ? "FAILED" : "all trap kinds trapped every time; the instance still works");
+	kiln_instance_delete(inst);
+	kiln_module_delete(module);
+	kiln_engine_delete(engine);
+	return failures ? 1 : 0;
+}

@@ -1,0 +1,185 @@
+/*
+ * cmd_run.c — `kiln run [OPTIONS] FILE.wasm [ARGS...]`: compile, instantiate
+ * and run a module: its `_start`, or with --invoke the named export, whose
+ * arguments are parsed from ARGS by the export's parameter types and whose
+ * results are printed one per line.
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "cli.h"
+
+typedef struct run_opts {
+	const char *file, *invoke;
+	bool stats;
+	int opt_level;
+	char **args;
+	int nargs;
+} run_opts;
+
+static double now(void)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
+}
+
+static int parse_opts(int argc, char **argv, run_opts *o)
+{
+	int i;
+
+	*o = (run_opts){.opt_level = 2};
+	for (i = 1; i < argc && argv[i][0] == '-' && !o->file; i++) {
+		if (!strcmp(argv[i], "--invoke") && i + 1 < argc)
+			o->invoke = argv[++i];
+		else if (!strcmp(argv[i], "--stats"))
+			o->stats = true;
+		else if (argv[i][1] == 'O' && argv[i][2] >= '0' && argv[i][2] <= '3' && !argv[i][3])
+			o->opt_level = argv[i][2] - '0';
+		else if (!strcmp(argv[i], "--"))
+			break;
+		else
+			return cli_error(CLI_USAGE, "run: unknown option '%s'", argv[i]),
+			       cli_usage("run");
+	}
+	if (i < argc && !strcmp(argv[i], "--"))
+		i++;
+	if (i >= argc)
+		return cli_error(CLI_USAGE, "run: no input file"), cli_usage("run");
+	o->file = argv[i];
+	o->args = argv + i + 1;
+	o->nargs = argc - i - 1;
+	return CLI_OK;
+}
+
+static bool parse_arg(const char *s, kiln_valtype t, kiln_val *v)
+{
+	char *end;
+
+	errno = 0;
+	v->type = t;
+	switch (t) {
+	case KILN_I32: {
+		long long x = strtoll(s, &end, 0);
+		if (x < INT32_MIN || x > UINT32_MAX)
+			return false;
+		v->of.i32 = (int32_t)x;
+		break;
+	}
+	case KILN_I64:
+		v->of.i64 = s[0] == '-' ? strtoll(s, &end, 0) : (int64_t)strtoull(s, &end, 0);
+		break;
+	case KILN_F32: v->of.f32 = strtof(s, &end); break;
+	case KILN_F64: v->of.f64 = strtod(s, &end); break;
+	default: return false;
+	}
+	return *s && !*end && errno == 0;
+}
+
+static void print_val(const kiln_val *v)
+{
+	switch (v->type) {
+	case KILN_I32: printf("%" PRId32 "\n", v->of.i32); break;
+	case KILN_I64: printf("%" PRId64 "\n", v->of.i64); break;
+	case KILN_F32: printf("%.9g\n", (double)v->of.f32); break;
+	case KILN_F64: printf("%.17g\n", v->of.f64); break;
+	default: printf("%s:%p\n", kiln_valtype_name(v->type), v->of.ref); break;
+	}
+}
+
+static int invoke(kiln_instance *inst, const run_opts *o, const char *name)
+{
+	kiln_extern fn;
+	const kiln_functype *ft;
+	kiln_val args[64], results[64];
+	kiln_trap_kind trap;
+	kiln_error err;
+	kiln_status st;
+
+	if (!kiln_instance_export(inst, (kiln_name){name, strlen(name)}, &fn) ||
+	    fn.kind != KILN_EXTERN_FUNC)
+		return cli_error(CLI_FAIL, "%s: no exported function '%s'%s", o->file, name,
+				 o->invoke ? "" : " (use --invoke NAME)");
+	ft = kiln_extern_type(fn).u.func;
+	if ((int)ft->nparams != o->nargs || ft->nparams > 64 || ft->nresults > 64)
+		return cli_error(CLI_USAGE, "'%s' takes %u arguments, %d given", name,
+				 ft->nparams, o->nargs);
+	for (uint32_t i = 0; i < ft->nparams; i++)
+		if (!parse_arg(o->args[i], ft->params[i], &args[i]))
+			return cli_error(CLI_USAGE, "argument %u: '%s' is not a valid %s", i + 1,
+					 o->args[i], kiln_valtype_name(ft->params[i]));
+	st = kiln_func_call(fn, args, ft->nparams, results, 64, &trap, &err);
+	if (st == KILN_ERR_TRAP) {
+		fprintf(stderr, "error: wasm trap: %s\n", kiln_trap_message(trap));
+		return CLI_FAIL;
+	}
+	if (st != KILN_OK)
+		return cli_error(CLI_FAIL, "%s", err.message);
+	for (uint32_t i = 0; i < ft->nresults; i++)
+		print_val(&results[i]);
+	return CLI_OK;
+}
+
+static int run_module(kiln_engine *engine, kiln_module *m, const run_opts *o)
+{
+	kiln_instance *inst = NULL;
+	kiln_trap_kind trap;
+	kiln_error err;
+	kiln_status st;
+	double t0 = now(), t1, t2;
+	int rc;
+
+	if ((st = kiln_module_compile(engine, m, &err)) != KILN_OK)
+		return cli_error(CLI_FAIL, "%s: %s", o->file, err.message);
+	t1 = now();
+	if (kiln_module_import_count(m) > 0) {
+		kiln_import_info imp = kiln_module_import(m, 0);
+		return cli_error(CLI_FAIL, "%s: import \"%.*s\" \"%.*s\" cannot be satisfied: "
+				 "host imports (WASI) are not supported yet", o->file,
+				 (int)imp.module.len, imp.module.data, (int)imp.name.len, imp.name.data);
+	}
+	st = kiln_instance_new(m, NULL, 0, &inst, &trap, &err);
+	t2 = now();
+	if (st == KILN_ERR_TRAP)
+		fprintf(stderr, "error: wasm trap: %s\n", kiln_trap_message(trap));
+	rc = st == KILN_OK ? invoke(inst, o, o->invoke ? o->invoke : "_start")
+			   : st == KILN_ERR_TRAP ? CLI_FAIL
+			   : cli_error(CLI_FAIL, "%s: %s", o->file, err.message);
+	if (o->stats) {
+		kiln_engine_stats s = kiln_engine_stats_of(engine);
+		fprintf(stderr, "compile: %.3f ms (%" PRIu64 " functions)\n"
+			"instantiate: %.3f ms\nrun: %.3f ms\n", (t1 - t0) * 1e3,
+			s.functions_compiled, (t2 - t1) * 1e3, (now() - t2) * 1e3);
+	}
+	kiln_instance_delete(inst);
+	return rc;
+}
+
+int cmd_run(int argc, char **argv)
+{
+	run_opts o;
+	kiln_config cfg = kiln_config_default();
+	kiln_engine *engine;
+	kiln_module *m;
+	int rc = parse_opts(argc, argv, &o);
+
+	if (rc != CLI_OK)
+		return rc;
+	/* cli_load_module wants (command, file). */
+	if ((rc = cli_load_module(2, (char *[]){argv[0], (char *)o.file}, &m)) != CLI_OK)
+		return rc;
+	cfg.opt_level = o.opt_level;
+	if (kiln_engine_new(&cfg, &engine, NULL) != KILN_OK) {
+		kiln_module_delete(m);
+		return cli_error(CLI_FAIL, "cannot create the compiler");
+	}
+	rc = run_module(engine, m, &o);
+	kiln_module_delete(m);
+	kiln_engine_delete(engine);
+	return rc;
+}
