@@ -1,15 +1,17 @@
 /*
- * jit.c — the engine and in-process compilation with ORC LLJIT.
+ * jit.c — the engine and lazy in-process compilation with ORC LLJIT.
  *
- * One LLJIT per engine.  A module is lowered into one LLVM module whose
- * symbols carry a prefix unique within the engine ("k<N>_f<i>",
- * "k<N>_t<i>"), optimised with the new pass manager (default<O2> unless the
- * configuration says otherwise), added to the main JITDylib and looked up,
- * which compiles it.  Every LLVMErrorRef is converted in one place,
- * llvm_error().
- *
- * (This first cut compiles a whole module when it is compiled; per-function
- * lazy compilation with lazy reexports is the next step.)
+ * One LLJIT per engine.  Compiling a module defines, in the main JITDylib
+ * and with a prefix unique within the engine ("k<N>_"):
+ *  - one custom materialization unit per function for its body "b<i>":
+ *    materializing it lowers that one function into its own LLVM module,
+ *    optimises it (default<O2> unless configured otherwise) and emits it;
+ *  - lazy reexports "f<i>" -> "b<i>": stubs that materialize the body on
+ *    first call.  Compiled code calls "f<i>", funcrefs point at it;
+ *  - the entry trampolines "t<i>", compiled eagerly (they are tiny).
+ * So exactly the functions that run get compiled.  Every LLVMErrorRef is
+ * converted in one place, llvm_error().  Teardown order: see
+ * kiln_engine_delete.
  */
 #include <pthread.h>
 #include <stdio.h>
@@ -26,15 +28,34 @@
 #include <llvm-c/Transforms/PassBuilder.h>
 
 #include "lower.h"
+#include "trap.h"
 
 struct kiln_engine {
 	LLVMOrcLLJITRef jit;
+	LLVMOrcLazyCallThroughManagerRef lctm;
+	LLVMOrcIndirectStubsManagerRef ism;
 	LLVMTargetMachineRef tm;	/* for optimisation */
 	int opt_level;
-	pthread_mutex_t lock;		/* LLJIT's C API calls are serialised */
+	pthread_mutex_t lock;		/* module compilations are serialised */
+	pthread_mutex_t stats_lock;
 	unsigned next_module;
 	kiln_engine_stats stats;
 };
+
+/* What materializing one function body needs. */
+typedef struct body_unit {
+	kiln_engine *engine;
+	kiln_module *module;
+	uint32_t index;
+	char prefix[16];
+} body_unit;
+
+/* A lazy compilation that fails (out of memory, an internal error) cannot
+ * return to the caller's code: it ends the call with a trap. */
+static void lazy_compile_failed(void)
+{
+	kiln_trap_raise(KILN_TRAP_HOST);
+}
 
 static bool llvm_error(LLVMErrorRef e, kiln_error *err, const char *what)
 {
@@ -90,6 +111,7 @@ kiln_status kiln_engine_new(const kiln_config *config, kiln_engine **out,
 	LLVMInitializeNativeTarget();
 	LLVMInitializeNativeAsmPrinter();
 	pthread_mutex_init(&e->lock, NULL);
+	pthread_mutex_init(&e->stats_lock, NULL);
 	if ((le = LLVMOrcCreateLLJIT(&e->jit, NULL)) != NULL) {
 		llvm_error(le, err, "cannot create the JIT");
 		goto fail;
@@ -102,6 +124,14 @@ kiln_status kiln_engine_new(const kiln_config *config, kiln_engine **out,
 		goto fail;
 	}
 	LLVMOrcJITDylibAddGenerator(LLVMOrcLLJITGetMainJITDylib(e->jit), gen);
+	le = LLVMOrcCreateLocalLazyCallThroughManager(
+		LLVMOrcLLJITGetTripleString(e->jit), LLVMOrcLLJITGetExecutionSession(e->jit),
+		(LLVMOrcJITTargetAddress)(uintptr_t)lazy_compile_failed, &e->lctm);
+	if (le != NULL) {
+		llvm_error(le, err, "cannot create the JIT");
+		goto fail;
+	}
+	e->ism = LLVMOrcCreateLocalIndirectStubsManager(LLVMOrcLLJITGetTripleString(e->jit));
 	if (!(e->tm = host_machine(e->opt_level))) {
 		kiln_fail(err, KILN_ERR_UNSUPPORTED, KILN_NO_OFFSET, "no native target");
 		goto fail;
@@ -117,11 +147,19 @@ void kiln_engine_delete(kiln_engine *e)
 {
 	if (e == NULL)
 		return;
+	/* The call-through manager holds names from the session's string
+	 * pool: it goes before the JIT (valgrind shows the reverse order
+	 * reading freed memory).  The stubs go last. */
+	if (e->lctm)
+		LLVMOrcDisposeLazyCallThroughManager(e->lctm);
 	if (e->jit)
 		LLVMConsumeError(LLVMOrcDisposeLLJIT(e->jit));
+	if (e->ism)
+		LLVMOrcDisposeIndirectStubsManager(e->ism);
 	if (e->tm)
 		LLVMDisposeTargetMachine(e->tm);
 	pthread_mutex_destroy(&e->lock);
+	pthread_mutex_destroy(&e->stats_lock);
 	free(e);
 }
 
@@ -129,9 +167,9 @@ kiln_engine_stats kiln_engine_stats_of(kiln_engine *e)
 {
 	kiln_engine_stats s;
 
-	pthread_mutex_lock(&e->lock);
+	pthread_mutex_lock(&e->stats_lock);
 	s = e->stats;
-	pthread_mutex_unlock(&e->lock);
+	pthread_mutex_unlock(&e->stats_lock);
 	return s;
 }
 
@@ -147,70 +185,175 @@ static bool optimise(kiln_engine *e, LLVMModuleRef mod, kiln_error *err)
 	return le == NULL ? true : llvm_error(le, err, "optimisation failed");
 }
 
-static bool lower_all(lower_module *lm, kiln_error *err)
+static bool verify(LLVMModuleRef mod, kiln_error *err)
 {
-	const kiln_module *m = lm->m;
+	char *msg = NULL;
 
-	for (uint32_t i = m->nimported_funcs; i < m->nfuncs; i++)
-		if (!lower_function(lm, i, err) || !lower_trampoline(lm, i))
-			return err->status ? false
-					   : kiln_fail(err, KILN_ERR_UNSUPPORTED, KILN_NO_OFFSET,
-						       "functions of more than 128 parameters are not supported yet");
-	if (LLVMVerifyModule(lm->llmod, LLVMReturnStatusAction, NULL)) {
-		/* A lowering bug: report it rather than run broken code. */
-		char *msg = NULL;
-		LLVMVerifyModule(lm->llmod, LLVMReturnStatusAction, &msg);
-		kiln_fail(err, KILN_ERR_UNSUPPORTED, KILN_NO_OFFSET,
-			  "internal error: invalid IR: %.200s", msg ? msg : "?");
+	if (!LLVMVerifyModule(mod, LLVMReturnStatusAction, &msg)) {
 		LLVMDisposeMessage(msg);
-		return false;
+		return true;
 	}
-	return true;
+	/* A lowering bug: report it rather than run broken code. */
+	kiln_fail(err, KILN_ERR_UNSUPPORTED, KILN_NO_OFFSET,
+		  "internal error: invalid IR: %.200s", msg ? msg : "?");
+	LLVMDisposeMessage(msg);
+	return false;
 }
 
-static bool lookup_all(kiln_engine *e, kiln_module *m, const lower_module *lm,
-		       kiln_error *err)
+static void set_target(kiln_engine *e, LLVMModuleRef mod)
+{
+	LLVMSetTarget(mod, LLVMOrcLLJITGetTripleString(e->jit));
+	LLVMSetDataLayout(mod, LLVMOrcLLJITGetDataLayoutStr(e->jit));
+}
+
+static double now_seconds(void);
+
+/* Materializes one function body: lower, optimise, emit. */
+static void materialize_body(void *ctx, LLVMOrcMaterializationResponsibilityRef mr)
+{
+	body_unit *u = ctx;
+	kiln_engine *e = u->engine;
+	LLVMOrcThreadSafeContextRef tsc = LLVMOrcCreateNewThreadSafeContext();
+	lower_module lm;
+	kiln_error err = {0};
+	double t0 = now_seconds();
+	bool ok = lower_module_init(&lm, u->module, LLVMOrcThreadSafeContextGetContext(tsc),
+				    u->prefix, &err);
+
+	if (ok) {
+		set_target(e, lm.llmod);
+		ok = lower_function(&lm, u->index, &err) && verify(lm.llmod, &err) &&
+		     optimise(e, lm.llmod, &err);
+	}
+	if (ok) {
+		LLVMOrcThreadSafeModuleRef tsm = LLVMOrcCreateNewThreadSafeModule(lm.llmod, tsc);
+		lm.llmod = NULL;	/* owned by tsm, then by the JIT */
+		LLVMOrcIRTransformLayerEmit(LLVMOrcLLJITGetIRTransformLayer(e->jit), mr, tsm);
+		pthread_mutex_lock(&e->stats_lock);
+		e->stats.functions_compiled++;
+		e->stats.compile_seconds += now_seconds() - t0;
+		pthread_mutex_unlock(&e->stats_lock);
+	} else {
+		LLVMOrcMaterializationResponsibilityFailMaterialization(mr);
+		LLVMOrcDisposeMaterializationResponsibility(mr);
+	}
+	if (lm.llmod)
+		LLVMDisposeModule(lm.llmod);
+	lower_module_free(&lm);
+	LLVMOrcDisposeThreadSafeContext(tsc);
+	/* A materialized unit is not destroyed by ORC: its context is ours. */
+	free(u);
+}
+
+static void discard_body(void *ctx, LLVMOrcJITDylibRef jd, LLVMOrcSymbolStringPoolEntryRef sym)
+{
+	(void)ctx, (void)jd, (void)sym;
+}
+
+/* Called for units never materialized, when the JIT goes. */
+static void destroy_body(void *ctx)
+{
+	free(ctx);
+}
+
+static LLVMOrcSymbolStringPoolEntryRef intern(kiln_engine *e, const lower_module *lm,
+					      char kind, uint32_t i)
+{
+	char name[64];
+
+	lower_func_name(lm, kind, i, name, sizeof name);
+	return LLVMOrcExecutionSessionIntern(LLVMOrcLLJITGetExecutionSession(e->jit), name);
+}
+
+static const LLVMJITSymbolFlags callable = {
+	LLVMJITSymbolGenericFlagsExported | LLVMJITSymbolGenericFlagsCallable, 0,
+};
+
+/* One materialization unit per body, then the lazy reexports. */
+static bool define_lazy(kiln_engine *e, kiln_module *m, const lower_module *lm,
+			kiln_error *err)
+{
+	LLVMOrcJITDylibRef jd = LLVMOrcLLJITGetMainJITDylib(e->jit);
+	uint32_t n = m->nfuncs - m->nimported_funcs;
+	LLVMOrcCSymbolAliasMapPairs aliases = kiln_calloc(n, sizeof *aliases);
+	LLVMErrorRef le;
+
+	if (aliases == NULL)
+		return kiln_fail(err, KILN_ERR_NOMEM, KILN_NO_OFFSET, "out of memory");
+	for (uint32_t i = m->nimported_funcs; i < m->nfuncs; i++) {
+		body_unit *u = calloc(1, sizeof *u);
+		LLVMOrcCSymbolFlagsMapPair sym = {intern(e, lm, 'b', i), callable};
+		if (u == NULL) {
+			free(aliases);
+			return kiln_fail(err, KILN_ERR_NOMEM, KILN_NO_OFFSET, "out of memory");
+		}
+		*u = (body_unit){e, m, i, ""};
+		snprintf(u->prefix, sizeof u->prefix, "%s", lm->prefix);
+		le = LLVMOrcJITDylibDefine(jd, LLVMOrcCreateCustomMaterializationUnit(
+			"kiln-function", u, &sym, 1, NULL, materialize_body, discard_body,
+			destroy_body));
+		if (le != NULL) {
+			free(aliases);
+			return llvm_error(le, err, "cannot define a function");
+		}
+		aliases[i - m->nimported_funcs] = (LLVMOrcCSymbolAliasMapPair){
+			intern(e, lm, 'f', i), {intern(e, lm, 'b', i), callable}};
+	}
+	le = LLVMOrcJITDylibDefine(jd, LLVMOrcLazyReexports(e->lctm, e->ism, jd, aliases, n));
+	free(aliases);
+	return le == NULL ? true : llvm_error(le, err, "cannot define lazy entry points");
+}
+
+static bool lookup(kiln_engine *e, const lower_module *lm, char kind, uint32_t i,
+		   void **out, kiln_error *err)
 {
 	char name[64];
 	LLVMOrcExecutorAddress addr;
 	LLVMErrorRef le;
 
-	for (uint32_t i = m->nimported_funcs; i < m->nfuncs; i++) {
-		lower_func_name(lm, 'f', i, name, sizeof name);
-		if ((le = LLVMOrcLLJITLookup(e->jit, &addr, name)) != NULL)
-			return llvm_error(le, err, "compilation failed");
-		m->func_code[i] = (void *)(uintptr_t)addr;
-		lower_func_name(lm, 't', i, name, sizeof name);
-		if ((le = LLVMOrcLLJITLookup(e->jit, &addr, name)) != NULL)
-			return llvm_error(le, err, "compilation failed");
-		m->func_tramp[i] = (void *)(uintptr_t)addr;
-	}
+	lower_func_name(lm, kind, i, name, sizeof name);
+	if ((le = LLVMOrcLLJITLookup(e->jit, &addr, name)) != NULL)
+		return llvm_error(le, err, "compilation failed");
+	*out = (void *)(uintptr_t)addr;
+	return true;
+}
+
+/* The trampolines, eagerly; then every entry point's address (the stubs:
+ * looking them up compiles nothing). */
+static bool define_entries(kiln_engine *e, kiln_module *m, lower_module *lm,
+			   LLVMOrcThreadSafeContextRef tsc, kiln_error *err)
+{
+	LLVMErrorRef le;
+
+	set_target(e, lm->llmod);
+	for (uint32_t i = m->nimported_funcs; i < m->nfuncs; i++)
+		if (!lower_trampoline(lm, i))
+			return kiln_fail(err, KILN_ERR_UNSUPPORTED, KILN_NO_OFFSET,
+					 "functions of more than 128 parameters are not supported yet");
+	if (!verify(lm->llmod, err))
+		return false;
+	LLVMOrcThreadSafeModuleRef tsm = LLVMOrcCreateNewThreadSafeModule(lm->llmod, tsc);
+	lm->llmod = NULL;	/* owned by tsm, then by the JIT */
+	le = LLVMOrcLLJITAddLLVMIRModule(e->jit, LLVMOrcLLJITGetMainJITDylib(e->jit), tsm);
+	if (le != NULL)
+		return llvm_error(le, err, "cannot add the module");
+	for (uint32_t i = m->nimported_funcs; i < m->nfuncs; i++)
+		if (!lookup(e, lm, 'f', i, &m->func_code[i], err) ||
+		    !lookup(e, lm, 't', i, &m->func_tramp[i], err))
+			return false;
 	return true;
 }
 
 static bool compile(kiln_engine *e, kiln_module *m, kiln_error *err)
 {
 	LLVMOrcThreadSafeContextRef tsc = LLVMOrcCreateNewThreadSafeContext();
-	LLVMContextRef c = LLVMOrcThreadSafeContextGetContext(tsc);
 	lower_module lm;
-	char prefix[32];
+	char prefix[16];
 	bool ok;
-	LLVMErrorRef le;
 
 	snprintf(prefix, sizeof prefix, "k%u_", e->next_module++);
-	ok = lower_module_init(&lm, m, c, prefix, err);
-	if (ok) {
-		LLVMSetTarget(lm.llmod, LLVMOrcLLJITGetTripleString(e->jit));
-		LLVMSetDataLayout(lm.llmod, LLVMOrcLLJITGetDataLayoutStr(e->jit));
-		ok = lower_all(&lm, err) && optimise(e, lm.llmod, err);
-	}
-	if (ok) {
-		LLVMOrcThreadSafeModuleRef tsm = LLVMOrcCreateNewThreadSafeModule(lm.llmod, tsc);
-		lm.llmod = NULL;	/* owned by tsm, then by the JIT */
-		le = LLVMOrcLLJITAddLLVMIRModule(e->jit, LLVMOrcLLJITGetMainJITDylib(e->jit), tsm);
-		ok = le == NULL ? lookup_all(e, m, &lm, err)
-				: llvm_error(le, err, "cannot add the module");
-	}
+	ok = lower_module_init(&lm, m, LLVMOrcThreadSafeContextGetContext(tsc), prefix, err) &&
+	     define_lazy(e, m, &lm, err) && define_entries(e, m, &lm, tsc, err);
 	if (lm.llmod)
 		LLVMDisposeModule(lm.llmod);
 	lower_module_free(&lm);
@@ -218,10 +361,32 @@ static bool compile(kiln_engine *e, kiln_module *m, kiln_error *err)
 	return ok;
 }
 
+/* Lazy compilation meets a function only when it runs; what kiln cannot
+ * compile yet must be refused now, when the module is compiled. */
+static bool check_supported(const kiln_module *m, kiln_error *err)
+{
+	for (uint32_t i = m->nimported_funcs; i < m->nfuncs; i++) {
+		const kiln_func *f = &m->funcs[i];
+		kiln_reader r = {m->bytes, m->bytes + f->body.off,
+				 m->bytes + f->body.off + f->body.len, err};
+		kiln_instr in;
+		while (!rd_eof(&r) && rd_instr(&r, &in))
+			if (kiln_op_table[in.op].prefix == 0xfd)
+				return kiln_fail(err, KILN_ERR_UNSUPPORTED, in.offset,
+						 "%s is not supported yet (SIMD)",
+						 kiln_op_table[in.op].name);
+	}
+	return true;
+}
+
+static double now_seconds(void)
+{
+	return now();
+}
+
 kiln_status kiln_module_compile(kiln_engine *e, kiln_module *m, kiln_error *err)
 {
 	kiln_error local;
-	double t0 = now();
 	bool ok;
 
 	if (!err)
@@ -232,6 +397,8 @@ kiln_status kiln_module_compile(kiln_engine *e, kiln_module *m, kiln_error *err)
 				     "module already compiled by another engine"), KILN_ERR_ARG);
 	if (kiln_module_validate(m, err) != KILN_OK)
 		return err->status;
+	if (!check_supported(m, err))
+		return KILN_ERR_UNSUPPORTED;
 	err->status = KILN_OK;
 	m->func_code = kiln_calloc(m->nfuncs, sizeof *m->func_code);
 	m->func_tramp = kiln_calloc(m->nfuncs, sizeof *m->func_tramp);
@@ -240,10 +407,6 @@ kiln_status kiln_module_compile(kiln_engine *e, kiln_module *m, kiln_error *err)
 		       KILN_ERR_NOMEM;
 	pthread_mutex_lock(&e->lock);
 	ok = compile(e, m, err);
-	if (ok) {
-		e->stats.functions_compiled += m->nfuncs - m->nimported_funcs;
-		e->stats.compile_seconds += now() - t0;
-	}
 	pthread_mutex_unlock(&e->lock);
 	if (!ok) {
 		free(m->func_code);

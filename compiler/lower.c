@@ -99,13 +99,21 @@ bool lower_module_init(lower_module *lm, const kiln_module *m,
 	for (uint32_t i = 0; i < m->ntypes; i++)
 		if (!(lm->func_types[i] = func_type(lm, &m->types[i])))
 			return nomem(err);
-	for (uint32_t i = m->nimported_funcs; i < m->nfuncs; i++) {
+	(void)name;
+	return true;
+}
+
+LLVMValueRef lower_callee(lower_module *lm, uint32_t i)
+{
+	char name[64];
+
+	if (lm->funcs[i] == NULL) {
 		lower_func_name(lm, 'f', i, name, sizeof name);
 		lm->funcs[i] = LLVMAddFunction(lm->llmod, name,
-					       lm->func_types[m->funcs[i].type_idx]);
-		add_attr(c, lm->funcs[i], "nounwind");
+					       lm->func_types[lm->m->funcs[i].type_idx]);
+		add_attr(lm->llctx, lm->funcs[i], "nounwind");
 	}
-	return true;
+	return lm->funcs[i];
 }
 
 void lower_module_free(lower_module *lm)
@@ -502,7 +510,7 @@ static bool op_call(lower *l, uint32_t f)
 
 	if (!m->funcs[f].imported)
 		return emit_call(l, &m->types[t], l->lm->func_types[t],
-				 l->lm->funcs[f], l->ctx);
+				 lower_callee(l->lm, f), l->ctx);
 	ref = funcref_of(l, LLVMConstInt(l->lm->i64, f, 0));
 	return emit_call(l, &m->types[t], l->lm->func_types[t],
 			 lower_load_at(l, ref, KILN_FUNCREF_CODE, l->lm->ptr),
@@ -716,12 +724,15 @@ static bool lower_body(lower *l, uint32_t fidx)
 bool lower_function(lower_module *lm, uint32_t fidx, kiln_error *err)
 {
 	lower l = {0};
+	char name[64];
 	bool ok;
 
 	l.lm = lm;
 	l.m = lm->m;
 	l.err = err;
-	l.fn = lm->funcs[fidx];
+	lower_func_name(lm, 'b', fidx, name, sizeof name);
+	l.fn = LLVMAddFunction(lm->llmod, name, lm->func_types[lm->m->funcs[fidx].type_idx]);
+	add_attr(lm->llctx, l.fn, "nounwind");
 	l.type = &l.m->types[l.m->funcs[fidx].type_idx];
 	l.b = LLVMCreateBuilderInContext(lm->llctx);
 	LLVMPositionBuilderAtEnd(l.b, new_block(&l, "entry"));
@@ -769,7 +780,7 @@ bool lower_trampoline(lower_module *lm, uint32_t fidx)
 		args[i + 1] = lower_load_at(&l, slots, i * KILN_SLOT_SIZE,
 					    lower_type(lm, ft->params[i]));
 	call = LLVMBuildCall2(b, lm->func_types[lm->m->funcs[fidx].type_idx],
-			      lm->funcs[fidx], args, ft->nparams + 1, "");
+			      lower_callee(lm, fidx), args, ft->nparams + 1, "");
 	for (uint32_t i = 0; i < ft->nresults; i++) {
 		LLVMValueRef v = ft->nresults == 1 ? call : LLVMBuildExtractValue(b, call, i, "");
 		LLVMValueRef off = LLVMConstInt(lm->i64, i * KILN_SLOT_SIZE, 0);

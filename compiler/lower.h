@@ -44,7 +44,7 @@ typedef struct lower_module {
 	LLVMContextRef llctx;
 	LLVMModuleRef llmod;
 	LLVMTypeRef ptr, i8, i32, i64, f32, f64, v128, void_;
-	LLVMValueRef *funcs;		/* own functions, by function index */
+	LLVMValueRef *funcs;		/* declarations of callees, by function index */
 	LLVMTypeRef *func_types;	/* by type index */
 	const char *prefix;		/* symbol prefix, unique per module */
 } lower_module;
@@ -67,15 +67,19 @@ typedef struct lower {
 	kiln_error *err;
 } lower;
 
-/* Builds the LLVM declarations of every function; then lower_function
- * each own function.  Both report failures (out of memory) through err. */
+/* Prepares lowering of a module's functions into lm->llmod: lower_function
+ * defines function i's body as "<prefix>b<i>"; calls go to "<prefix>f<i>",
+ * declared on first use (lower_callee), which the JIT binds to a lazily
+ * compiled body; lower_trampoline defines "<prefix>t<i>".  Failures (out
+ * of memory, unsupported instructions) are reported through err. */
 bool lower_module_init(lower_module *lm, const kiln_module *m,
 		       LLVMContextRef llctx, const char *prefix, kiln_error *err);
 void lower_module_free(lower_module *lm);
 bool lower_function(lower_module *lm, uint32_t func_index, kiln_error *err);
 bool lower_trampoline(lower_module *lm, uint32_t func_index);
+LLVMValueRef lower_callee(lower_module *lm, uint32_t func_index);
 
-/* Names: "<prefix>f<i>" and "<prefix>t<i>". */
+/* Symbol names: "<prefix><kind><i>", kind 'b', 'f' or 't'. */
 void lower_func_name(const lower_module *lm, char kind, uint32_t i,
 		     char *buf, size_t len);
 

@@ -1,0 +1,116 @@
+/*
+ * test_lazy.c — lazy compilation is real: in a module of 1,000 functions,
+ * calling one compiles exactly the functions that call reaches.
+ *
+ * Functions 0..9 each call the next and add 1; function 10 returns 0;
+ * functions 11..999 return their index and are reached by nothing but
+ * export "f500".  Built byte by byte (tests/unit/builder.h).
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include <kiln.h>
+
+#include "builder.h"
+
+enum { NFUNCS = 1000, CHAIN = 10 };
+
+static void put_s32(buf *b, int32_t v)
+{
+	for (;;) {
+		uint8_t byte = v & 0x7f;
+		v >>= 7;
+		if ((v == 0 && !(byte & 0x40)) || (v == -1 && (byte & 0x40))) {
+			put(b, byte);
+			return;
+		}
+		put(b, byte | 0x80);
+	}
+}
+
+static buf build(void)
+{
+	buf m = {0}, s = {0}, body = {0};
+
+	mod_header(&m);
+	PUT(&s, 1, 0x60, 0, 1, 0x7f);			/* () -> i32 */
+	section(&m, 1, &s);
+	put_u32(&s, NFUNCS);
+	for (int i = 0; i < NFUNCS; i++)
+		put(&s, 0);
+	section(&m, 3, &s);
+	put(&s, 2);
+	put_name(&s, "entry"), PUT(&s, 0x00, 0);
+	put_name(&s, "f500"), PUT(&s, 0x00), put_u32(&s, 500);
+	section(&m, 7, &s);
+	put_u32(&s, NFUNCS);
+	for (int i = 0; i < NFUNCS; i++) {
+		if (i < CHAIN) {	/* call i+1; i32.const 1; i32.add */
+			PUT(&body, 0, 0x10), put_u32(&body, (uint32_t)i + 1);
+			PUT(&body, 0x41, 1, 0x6a, 0x0b);
+		} else {		/* i32.const (i == CHAIN ? 0 : i) */
+			PUT(&body, 0, 0x41);
+			put_s32(&body, i == CHAIN ? 0 : i);
+			put(&body, 0x0b);
+		}
+		put_u32(&s, (uint32_t)body.n);
+		put_n(&s, body.p, body.n);
+		body.n = 0;
+	}
+	buf_free(&body);
+	section(&m, 10, &s);
+	return m;
+}
+
+static int call(kiln_instance *inst, const char *name)
+{
+	kiln_extern f;
+	kiln_val r;
+	kiln_trap_kind trap;
+
+	if (!kiln_instance_export(inst, (kiln_name){name, strlen(name)}, &f) ||
+	    kiln_func_call(f, NULL, 0, &r, 1, &trap, NULL) != KILN_OK)
+		return -1;
+	return r.of.i32;
+}
+
+int main(void)
+{
+	buf m = build();
+	kiln_engine *e;
+	kiln_module *mod;
+	kiln_instance *inst;
+	kiln_error err;
+	kiln_trap_kind trap;
+	uint64_t after_compile, after_entry, after_again, after_f500;
+	int failures = 0, v;
+
+	if (kiln_engine_new(NULL, &e, &err) != KILN_OK ||
+	    kiln_module_new(m.p, m.n, &mod, &err) != KILN_OK ||
+	    kiln_module_compile(e, mod, &err) != KILN_OK ||
+	    kiln_instance_new(mod, NULL, 0, &inst, &trap, &err) != KILN_OK) {
+		printf("setup: %s\n", err.message);
+		return 1;
+	}
+	buf_free(&m);
+	after_compile = kiln_engine_stats_of(e).functions_compiled;
+	v = call(inst, "entry");
+	after_entry = kiln_engine_stats_of(e).functions_compiled;
+	call(inst, "entry");
+	after_again = kiln_engine_stats_of(e).functions_compiled;
+	int w = call(inst, "f500");
+	after_f500 = kiln_engine_stats_of(e).functions_compiled;
+	printf("compiled: %llu after compile, %llu after entry() = %d, %llu after "
+	       "entry() again, %llu after f500() = %d\n",
+	       (unsigned long long)after_compile, (unsigned long long)after_entry, v,
+	       (unsigned long long)after_again, (unsigned long long)after_f500, w);
+	failures += after_compile != 0;
+	failures += v != CHAIN || after_entry != CHAIN + 1;
+	failures += after_again != CHAIN + 1;
+	failures += w != 500 || after_f500 != CHAIN + 2;
+	kiln_instance_delete(inst);
+	kiln_module_delete(mod);
+	kiln_engine_delete(e);
+	printf("%s\n", failures ? "FAILED" : "exactly the reachable functions were compiled");
+	return failures ? 1 : 0;
+}
