@@ -96,6 +96,7 @@ typedef enum kiln_trap_kind {
 	KILN_TRAP_STACK_EXHAUSTED,	/* "call stack exhausted" */
 	KILN_TRAP_INTERRUPTED,		/* "interrupted": an epoch deadline passed */
 	KILN_TRAP_HOST,			/* a host function raised a trap */
+	KILN_TRAP_EXIT,			/* "exit": WASI proc_exit ended the program */
 	KILN_TRAP_KIND_COUNT_
 } kiln_trap_kind;
 
@@ -369,6 +370,23 @@ KILN_API kiln_val kiln_global_get(kiln_extern global);
  * 10..20 and a memory of 1..2 pages. */
 KILN_API kiln_status kiln_spectest_new(kiln_instance **out_instance,
 				       kiln_error *err);
+
+/* ------------------------------------------------------------------ WASI */
+
+/* A host instance exporting the part of WASI preview1
+ * ("wasi_snapshot_preview1") kiln has so far: args_get, args_sizes_get,
+ * environ_get, environ_sizes_get (empty environment), fd_write, fd_read
+ * (stdin, stdout and stderr only), fd_close, fd_fdstat_get, fd_seek and
+ * proc_exit.  Other WASI functions are not supported yet: a module
+ * importing them does not link.  `argv` (argc strings) is copied.  After
+ * instantiating the module, bind its exported memory with
+ * kiln_wasi_set_memory.  Delete it with kiln_instance_delete, after the
+ * instances that import from it. */
+KILN_API kiln_status kiln_wasi_new(int argc, const char *const *argv,
+				   kiln_instance **out_wasi, kiln_error *err);
+KILN_API void kiln_wasi_set_memory(kiln_instance *wasi, kiln_extern memory);
+/* After a call ended with KILN_TRAP_EXIT: the code passed to proc_exit. */
+KILN_API int kiln_wasi_exit_code(kiln_instance *wasi);
 
 #ifdef __cplusplus
 }

@@ -200,6 +200,7 @@ const char *kiln_trap_message(kiln_trap_kind kind)
 		[KILN_TRAP_STACK_EXHAUSTED] = "call stack exhausted",
 		[KILN_TRAP_INTERRUPTED] = "interrupted",
 		[KILN_TRAP_HOST] = "host trap",
+		[KILN_TRAP_EXIT] = "exit",
 	};
 	return (unsigned)kind < KILN_TRAP_KIND_COUNT_ ? messages[kind] : "unknown trap";
 }

@@ -92,7 +92,8 @@ static void print_val(const kiln_val *v)
 	}
 }
 
-static int invoke(kiln_instance *inst, const run_opts *o, const char *name)
+static int invoke(kiln_instance *inst, kiln_instance *wasi, const run_opts *o,
+		  const char *name)
 {
 	kiln_extern fn;
 	const kiln_functype *ft;
@@ -106,14 +107,18 @@ static int invoke(kiln_instance *inst, const run_opts *o, const char *name)
 		return cli_error(CLI_FAIL, "%s: no exported function '%s'%s", o->file, name,
 				 o->invoke ? "" : " (use --invoke NAME)");
 	ft = kiln_extern_type(fn).u.func;
-	if ((int)ft->nparams != o->nargs || ft->nparams > 64 || ft->nresults > 64)
+	if (!o->invoke && ft->nparams != 0)
+		return cli_error(CLI_FAIL, "%s: _start must take no arguments", o->file);
+	if (o->invoke && ((int)ft->nparams != o->nargs || ft->nparams > 64 || ft->nresults > 64))
 		return cli_error(CLI_USAGE, "'%s' takes %u arguments, %d given", name,
 				 ft->nparams, o->nargs);
 	for (uint32_t i = 0; i < ft->nparams; i++)
 		if (!parse_arg(o->args[i], ft->params[i], &args[i]))
 			return cli_error(CLI_USAGE, "argument %u: '%s' is not a valid %s", i + 1,
 					 o->args[i], kiln_valtype_name(ft->params[i]));
-	st = kiln_func_call(fn, args, ft->nparams, results, 64, &trap, &err);
+	st = kiln_func_call(fn, args, o->invoke ? ft->nparams : 0, results, 64, &trap, &err);
+	if (st == KILN_ERR_TRAP && trap == KILN_TRAP_EXIT)
+		return kiln_wasi_exit_code(wasi);
 	if (st == KILN_ERR_TRAP) {
 		fprintf(stderr, "error: wasm trap: %s\n", kiln_trap_message(trap));
 		return CLI_FAIL;
@@ -125,9 +130,29 @@ static int invoke(kiln_instance *inst, const run_opts *o, const char *name)
 	return CLI_OK;
 }
 
-static int run_module(kiln_engine *engine, kiln_module *m, const run_opts *o)
+/* Resolves the module's imports: WASI preview1 functions from `wasi`;
+ * nothing else exists yet. */
+static int link_imports(kiln_module *m, kiln_instance *wasi, const run_opts *o,
+			kiln_extern *ext)
+{
+	for (size_t i = 0; i < kiln_module_import_count(m); i++) {
+		kiln_import_info imp = kiln_module_import(m, i);
+		bool is_wasi = imp.module.len == 22 &&
+			       !memcmp(imp.module.data, "wasi_snapshot_preview1", 22);
+		if (!is_wasi || !kiln_instance_export(wasi, imp.name, &ext[i]))
+			return cli_error(CLI_FAIL, "%s: import \"%.*s\" \"%.*s\" cannot be "
+					 "satisfied: not supported yet", o->file,
+					 (int)imp.module.len, imp.module.data,
+					 (int)imp.name.len, imp.name.data);
+	}
+	return CLI_OK;
+}
+
+static int run_module(kiln_engine *engine, kiln_module *m, kiln_instance *wasi,
+		      const run_opts *o)
 {
 	kiln_instance *inst = NULL;
+	kiln_extern *imports, memory;
 	kiln_trap_kind trap;
 	kiln_error err;
 	kiln_status st;
@@ -137,24 +162,28 @@ static int run_module(kiln_engine *engine, kiln_module *m, const run_opts *o)
 	if ((st = kiln_module_compile(engine, m, &err)) != KILN_OK)
 		return cli_error(CLI_FAIL, "%s: %s", o->file, err.message);
 	t1 = now();
-	if (kiln_module_import_count(m) > 0) {
-		kiln_import_info imp = kiln_module_import(m, 0);
-		return cli_error(CLI_FAIL, "%s: import \"%.*s\" \"%.*s\" cannot be satisfied: "
-				 "host imports (WASI) are not supported yet", o->file,
-				 (int)imp.module.len, imp.module.data, (int)imp.name.len, imp.name.data);
+	if (!(imports = calloc(kiln_module_import_count(m) + 1, sizeof *imports)))
+		return cli_error(CLI_FAIL, "out of memory");
+	if ((rc = link_imports(m, wasi, o, imports)) != CLI_OK) {
+		free(imports);
+		return rc;
 	}
-	st = kiln_instance_new(m, NULL, 0, &inst, &trap, &err);
+	st = kiln_instance_new(m, imports, kiln_module_import_count(m), &inst, &trap, &err);
+	free(imports);
 	t2 = now();
+	if (inst && kiln_instance_export(inst, (kiln_name){"memory", 6}, &memory))
+		kiln_wasi_set_memory(wasi, memory);
 	if (st == KILN_ERR_TRAP)
 		fprintf(stderr, "error: wasm trap: %s\n", kiln_trap_message(trap));
-	rc = st == KILN_OK ? invoke(inst, o, o->invoke ? o->invoke : "_start")
+	rc = st == KILN_OK ? invoke(inst, wasi, o, o->invoke ? o->invoke : "_start")
 			   : st == KILN_ERR_TRAP ? CLI_FAIL
 			   : cli_error(CLI_FAIL, "%s: %s", o->file, err.message);
 	if (o->stats) {
 		kiln_engine_stats s = kiln_engine_stats_of(engine);
-		fprintf(stderr, "compile: %.3f ms (%" PRIu64 " functions)\n"
+		fprintf(stderr, "compile: %.3f ms eager, %.3f ms lazy (%" PRIu64 " functions)\n"
 			"instantiate: %.3f ms\nrun: %.3f ms\n", (t1 - t0) * 1e3,
-			s.functions_compiled, (t2 - t1) * 1e3, (now() - t2) * 1e3);
+			s.compile_seconds * 1e3, s.functions_compiled, (t2 - t1) * 1e3,
+			(now() - t2) * 1e3);
 	}
 	kiln_instance_delete(inst);
 	return rc;
@@ -165,6 +194,7 @@ int cmd_run(int argc, char **argv)
 	run_opts o;
 	kiln_config cfg = kiln_config_default();
 	kiln_engine *engine;
+	kiln_instance *wasi = NULL;
 	kiln_module *m;
 	int rc = parse_opts(argc, argv, &o);
 
@@ -178,8 +208,14 @@ int cmd_run(int argc, char **argv)
 		kiln_module_delete(m);
 		return cli_error(CLI_FAIL, "cannot create the compiler");
 	}
-	rc = run_module(engine, m, &o);
+	/* The program's argv is FILE then ARGS: o.args[-1] is FILE itself. */
+	if (kiln_wasi_new(o.invoke ? 1 : o.nargs + 1, (const char *const *)o.args - 1,
+			  &wasi, NULL) != KILN_OK)
+		rc = cli_error(CLI_FAIL, "out of memory");
+	else
+		rc = run_module(engine, m, wasi, &o);
 	kiln_module_delete(m);
+	kiln_instance_delete(wasi);
 	kiln_engine_delete(engine);
 	return rc;
 }

@@ -34,9 +34,10 @@ static const cli_command commands[] = {
 	 "Runs the module's _start, or with --invoke the named export, with ARGS\n"
 	 "parsed by the export's parameter types (integers in decimal or 0x hex,\n"
 	 "floats as C reads them); prints the results one per line.  A trap\n"
-	 "prints 'error: wasm trap: MESSAGE' and exits 1.  --stats reports\n"
-	 "compile, instantiate and run times.  Host imports (WASI) are not\n"
-	 "supported yet."},
+	 "prints 'error: wasm trap: MESSAGE' and exits 1; proc_exit's code\n"
+	 "becomes kiln's.  Without --invoke, ARGS are the program's arguments.\n"
+	 "WASI: arguments, stdin/stdout/stderr and proc_exit so far.  --stats\n"
+	 "reports compile, instantiate and run times."},
 	{"compile", cmd_not_yet, "IN.wasm -o OUT.kwasm", "compile ahead of time (not supported yet)", NULL},
 	{"cache", cmd_not_yet, "dir|stats|clean", "manage the code cache (not supported yet)", NULL},
 	{"help", cmd_help, "[COMMAND]", "show help for kiln or for one command", NULL},

@@ -89,6 +89,26 @@ if [ $rc -eq 0 ] || [ $rc -ge 128 ] || ! grep -q '^error: wasm trap: unreachable
   cat "$tmp/err"; fails=$((fails + 1))
 fi
 expect_ok "run --invoke" '^42$' run --invoke inc "$tmp/inc.wasm" 41
+# WASI: proc_exit's code is kiln's exit code; arguments reach the program.
+if command -v wat2wasm > /dev/null; then
+  cat > "$tmp/exit.wat" << 'EOW'
+(module
+  (import "wasi_snapshot_preview1" "proc_exit" (func $exit (param i32)))
+  (import "wasi_snapshot_preview1" "args_sizes_get" (func $sizes (param i32 i32) (result i32)))
+  (memory (export "memory") 1)
+  (func (export "_start")
+    (drop (call $sizes (i32.const 0) (i32.const 4)))
+    (call $exit (i32.add (i32.const 40) (i32.load (i32.const 0))))))
+EOW
+  wat2wasm "$tmp/exit.wat" -o "$tmp/exit.wasm"
+  checks=$((checks + 1))
+  "$kiln" run "$tmp/exit.wasm" a b > /dev/null 2>&1
+  rc=$?
+  [ $rc -eq 43 ] || { echo "FAIL: proc_exit(40 + argc) with 2 arguments: exit $rc, expected 43"; fails=$((fails + 1)); }
+  printf '(module (import "wasi_snapshot_preview1" "path_open" (func)) (func (export "_start")))' > "$tmp/path.wat"
+  wat2wasm "$tmp/path.wat" -o "$tmp/path.wasm"
+  expect_error "run: unsupported WASI function" run "$tmp/path.wasm"
+fi
 expect_ok "run --invoke -O0" '^-6$' run -O0 --invoke inc "$tmp/inc.wasm" -7
 for cmd in run compile cache; do
   expect_error "$cmd: not supported yet" $cmd "$tmp/small.wasm"
