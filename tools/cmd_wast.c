@@ -27,11 +27,11 @@
 #include "wast.h"
 
 
-const char *wast_str(const cJSON *obj, const char *key)
+const char *wast_str(const json_t *obj, const char *key)
 {
-	const cJSON *v = cJSON_GetObjectItemCaseSensitive(obj, key);
+	const json_t *v = json_object_get(obj, key);
 
-	return cJSON_IsString(v) ? v->valuestring : NULL;
+	return json_string_value(v);
 }
 
 enum outcome wast_skip(wast_run *run, const char *reason)
@@ -52,7 +52,7 @@ enum outcome wast_fail(wast_run *run, const char *fmt, ...)
 
 /* Decodes (and, when `validate`, validates) the command's module file.
  * Returns the status; *err holds the message. */
-kiln_status wast_load(wast_run *run, const cJSON *cmd, bool validate,
+kiln_status wast_load(wast_run *run, const json_t *cmd, bool validate,
 		      kiln_module **out, kiln_status *stage_status, kiln_error *err)
 {
 	const char *file = wast_str(cmd, "filename");
@@ -84,19 +84,19 @@ kiln_status wast_load(wast_run *run, const cJSON *cmd, bool validate,
 	return st;
 }
 
-static void check_message(wast_run *run, const cJSON *cmd, const char *got)
+static void check_message(wast_run *run, const json_t *cmd, const char *got)
 {
 	const char *want = wast_str(cmd, "text");
-	const cJSON *line = cJSON_GetObjectItemCaseSensitive(cmd, "line");
+	const json_t *line = json_object_get(cmd, "line");
 
 	if (want == NULL || strncmp(got, want, strlen(want)) == 0)
 		return;
 	run->mismatches++;
 	printf("%s:%d: message differs: expected \"%s\", got \"%s\"\n",
-	       run->path, cJSON_IsNumber(line) ? line->valueint : 0, want, got);
+	       run->path, (int)json_integer_value(line), want, got);
 }
 
-static bool is_text(const cJSON *cmd)
+static bool is_text(const json_t *cmd)
 {
 	const char *type = wast_str(cmd, "module_type");
 
@@ -105,7 +105,7 @@ static bool is_text(const cJSON *cmd)
 
 /* An assertion that a module is rejected: by the decoder (`want` is
  * KILN_ERR_MALFORMED) or, once decoded, by the validator (KILN_ERR_INVALID). */
-static enum outcome expect_rejection(wast_run *run, const cJSON *cmd,
+static enum outcome expect_rejection(wast_run *run, const json_t *cmd,
 				     kiln_status want)
 {
 	const char *what = want == KILN_ERR_MALFORMED ? "malformed" : "invalid";
@@ -129,12 +129,12 @@ static enum outcome expect_rejection(wast_run *run, const cJSON *cmd,
 		    wast_str(cmd, "text"), kiln_status_string(st), err.message);
 }
 
-static enum outcome h_malformed(wast_run *run, const cJSON *cmd)
+static enum outcome h_malformed(wast_run *run, const json_t *cmd)
 {
 	return expect_rejection(run, cmd, KILN_ERR_MALFORMED);
 }
 
-static enum outcome h_invalid(wast_run *run, const cJSON *cmd)
+static enum outcome h_invalid(wast_run *run, const json_t *cmd)
 {
 	return expect_rejection(run, cmd, KILN_ERR_INVALID);
 }
@@ -169,11 +169,11 @@ static void count_skip(wast_run *run, const char *reason)
 	run->skipped++;
 }
 
-static void run_command(wast_run *run, const cJSON *cmd)
+static void run_command(wast_run *run, const json_t *cmd)
 {
 	const char *type = wast_str(cmd, "type");
-	const cJSON *line = cJSON_GetObjectItemCaseSensitive(cmd, "line");
-	int ln = cJSON_IsNumber(line) ? line->valueint : 0;
+	const json_t *line = json_object_get(cmd, "line");
+	int ln = (int)json_integer_value(line);
 	enum outcome o = wast_skip(run, "not supported yet");
 
 	run->why[0] = 0;
@@ -262,28 +262,30 @@ static int run_json(wast_run *run)
 	char path[300];
 	uint8_t *text;
 	size_t len;
-	cJSON *doc, *cmds, *cmd;
+	json_t *doc, *cmds, *cmd;
+	size_t i;
 	int rc;
 
 	snprintf(path, sizeof path, "%s/x.json", run->dir);
 	if ((rc = cli_read_file(path, &text, &len)) != CLI_OK)
 		return rc;
-	doc = cJSON_ParseWithLength((const char *)text, len);
+	/* JSON_ALLOW_NUL: export names may contain NUL (names.wast). */
+	doc = json_loadb((const char *)text, len, JSON_ALLOW_NUL, NULL);
 	free(text);
-	cmds = cJSON_GetObjectItemCaseSensitive(doc, "commands");
-	if (!cJSON_IsArray(cmds)) {
-		cJSON_Delete(doc);
+	cmds = json_object_get(doc, "commands");
+	if (!json_is_array(cmds)) {
+		json_decref(doc);
 		return cli_error(CLI_FAIL, "%s: unexpected wast2json output", run->path);
 	}
 	if (!wast_exec_init(run)) {
-		cJSON_Delete(doc);
+		json_decref(doc);
 		return cli_error(CLI_FAIL, "cannot create the engine");
 	}
-	cJSON_ArrayForEach(cmd, cmds)
+	json_array_foreach(cmds, i, cmd)
 		run_command(run, cmd);
 	wast_exec_free(run);
-	cJSON_Delete(doc);
-	for (size_t i = 0; i < MAX_REASONS && run->reasons[i]; i++)
+	json_decref(doc);
+	for (i = 0; i < MAX_REASONS && run->reasons[i]; i++)
 		printf("  skipped %u: %s\n", run->reason_counts[i], run->reasons[i]);
 	if (run->mismatches)
 		printf("%u message differences\n", run->mismatches);

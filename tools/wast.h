@@ -6,7 +6,7 @@
 #ifndef KILN_WAST_H
 #define KILN_WAST_H
 
-#include <cjson/cJSON.h>
+#include <jansson.h>
 
 #include "cli.h"
 
@@ -38,26 +38,26 @@ typedef struct wast_run {
 	bool current_skipped;		/* the last module was not supported */
 } wast_run;
 
-typedef enum outcome (*handler_fn)(wast_run *run, const cJSON *cmd);
+typedef enum outcome (*handler_fn)(wast_run *run, const json_t *cmd);
 
 enum outcome wast_skip(wast_run *run, const char *reason);
 enum outcome wast_fail(wast_run *run, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
-const char *wast_str(const cJSON *obj, const char *key);
+const char *wast_str(const json_t *obj, const char *key);
 /* Reads the command's module file and decodes (and validates) it. */
-kiln_status wast_load(wast_run *run, const cJSON *cmd, bool validate,
+kiln_status wast_load(wast_run *run, const json_t *cmd, bool validate,
 		      kiln_module **out, kiln_status *stage, kiln_error *err);
 
 /* wast_exec.c */
 bool wast_exec_init(wast_run *run);
 void wast_exec_free(wast_run *run);
-enum outcome wast_module(wast_run *run, const cJSON *cmd);
-enum outcome wast_register(wast_run *run, const cJSON *cmd);
-enum outcome wast_action(wast_run *run, const cJSON *cmd);
-enum outcome wast_assert_return(wast_run *run, const cJSON *cmd);
-enum outcome wast_assert_trap(wast_run *run, const cJSON *cmd);
-enum outcome wast_assert_exhaustion(wast_run *run, const cJSON *cmd);
-enum outcome wast_assert_unlinkable(wast_run *run, const cJSON *cmd);
-enum outcome wast_assert_uninstantiable(wast_run *run, const cJSON *cmd);
+enum outcome wast_module(wast_run *run, const json_t *cmd);
+enum outcome wast_register(wast_run *run, const json_t *cmd);
+enum outcome wast_action(wast_run *run, const json_t *cmd);
+enum outcome wast_assert_return(wast_run *run, const json_t *cmd);
+enum outcome wast_assert_trap(wast_run *run, const json_t *cmd);
+enum outcome wast_assert_exhaustion(wast_run *run, const json_t *cmd);
+enum outcome wast_assert_unlinkable(wast_run *run, const json_t *cmd);
+enum outcome wast_assert_uninstantiable(wast_run *run, const json_t *cmd);
 
 #endif /* KILN_WAST_H */

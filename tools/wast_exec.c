@@ -95,7 +95,7 @@ static bool resolve(wast_run *run, kiln_module *m, kiln_extern **out, char *why,
 
 /* Loads, compiles, links and instantiates the command's module.  Returns
  * its status; *out is the new instance record (also on a trap). */
-static kiln_status instantiate(wast_run *run, const cJSON *cmd, wast_instance **out,
+static kiln_status instantiate(wast_run *run, const json_t *cmd, wast_instance **out,
 			       kiln_trap_kind *trap, kiln_error *err)
 {
 	kiln_module *m;
@@ -134,7 +134,7 @@ fail:
 	return st;
 }
 
-enum outcome wast_module(wast_run *run, const cJSON *cmd)
+enum outcome wast_module(wast_run *run, const json_t *cmd)
 {
 	const char *name = wast_str(cmd, "name");
 	wast_instance *w;
@@ -154,7 +154,7 @@ enum outcome wast_module(wast_run *run, const cJSON *cmd)
 	return PASS;
 }
 
-enum outcome wast_register(wast_run *run, const cJSON *cmd)
+enum outcome wast_register(wast_run *run, const json_t *cmd)
 {
 	const char *as = wast_str(cmd, "as"), *name = wast_str(cmd, "name");
 	wast_instance *w = name ? find(run, name, false) : run->current;
@@ -170,7 +170,7 @@ enum outcome wast_register(wast_run *run, const cJSON *cmd)
 
 /* ------------------------------------------------------------ values */
 
-static bool parse_value(const cJSON *j, kiln_val *v)
+static bool parse_value(const json_t *j, kiln_val *v)
 {
 	const char *type = wast_str(j, "type"), *s = wast_str(j, "value");
 	uint64_t bits;
@@ -220,7 +220,7 @@ static void format_value(const kiln_val *v, char *buf, size_t len)
 }
 
 /* Whether a result matches an expected value, NaN patterns included. */
-static bool matches(const cJSON *want, const kiln_val *got)
+static bool matches(const json_t *want, const kiln_val *got)
 {
 	const char *type = wast_str(want, "type"), *s = wast_str(want, "value");
 	kiln_val w;
@@ -263,17 +263,19 @@ typedef struct action_result {
 	bool skipped;
 } action_result;
 
-static enum outcome run_action(wast_run *run, const cJSON *cmd, action_result *r)
+static enum outcome run_action(wast_run *run, const json_t *cmd, action_result *r)
 {
-	const cJSON *act = cJSON_GetObjectItemCaseSensitive(cmd, "action");
-	const cJSON *args = cJSON_GetObjectItemCaseSensitive(act, "args"), *a;
+	const json_t *act = json_object_get(cmd, "action");
+	const json_t *args = json_object_get(act, "args"), *a;
 	const char *mod = wast_str(act, "module"), *field = wast_str(act, "field");
 	const char *type = wast_str(act, "type");
 	wast_instance *w = mod ? find(run, mod, false) : run->current;
 	kiln_val argv[32];
-	size_t n = 0;
+	size_t n = 0, k;
 	kiln_extern ext;
 	kiln_error err;
+	/* The field's length, not strlen: export names may contain NUL. */
+	kiln_name fname = {field, field ? json_string_length(json_object_get(act, "field")) : 0};
 
 	memset(r, 0, sizeof *r);
 	if (w == NULL) {
@@ -282,14 +284,14 @@ static enum outcome run_action(wast_run *run, const cJSON *cmd, action_result *r
 		return wast_skip(run, run->current_skipped ? "not supported yet"
 							   : "its module failed");
 	}
-	if (!field || !kiln_instance_export(w->instance, (kiln_name){field, strlen(field)}, &ext))
+	if (!field || !kiln_instance_export(w->instance, fname, &ext))
 		return wast_fail(run, "no export \"%s\"", field ? field : "?");
 	if (type && !strcmp(type, "get")) {
 		r->results[0] = kiln_global_get(ext);
 		r->nresults = 1;
 		return PASS;
 	}
-	cJSON_ArrayForEach(a, args) {
+	json_array_foreach(args, k, a) {
 		if (n == 32 || !parse_value(a, &argv[n]))
 			return wast_skip(run, "not supported yet");
 		n++;
@@ -303,7 +305,7 @@ static enum outcome run_action(wast_run *run, const cJSON *cmd, action_result *r
 	return PASS;
 }
 
-enum outcome wast_action(wast_run *run, const cJSON *cmd)
+enum outcome wast_action(wast_run *run, const json_t *cmd)
 {
 	action_result r;
 	enum outcome o = run_action(run, cmd, &r);
@@ -315,22 +317,22 @@ enum outcome wast_action(wast_run *run, const cJSON *cmd)
 	return PASS;
 }
 
-enum outcome wast_assert_return(wast_run *run, const cJSON *cmd)
+enum outcome wast_assert_return(wast_run *run, const json_t *cmd)
 {
-	const cJSON *expected = cJSON_GetObjectItemCaseSensitive(cmd, "expected"), *e;
+	const json_t *expected = json_object_get(cmd, "expected"), *e;
 	action_result r;
 	enum outcome o = run_action(run, cmd, &r);
-	size_t i = 0;
+	size_t i = 0, k;
 	char got[96];
 
 	if (o != PASS)
 		return o;
 	if (r.status == KILN_ERR_TRAP)
 		return wast_fail(run, "expected a return, got trap: %s", kiln_trap_message(r.trap));
-	if ((size_t)cJSON_GetArraySize(expected) != r.nresults)
+	if ((size_t)(int)json_array_size(expected) != r.nresults)
 		return wast_fail(run, "expected %d results, got %zu",
-				 cJSON_GetArraySize(expected), r.nresults);
-	cJSON_ArrayForEach(e, expected) {
+				 (int)json_array_size(expected), r.nresults);
+	json_array_foreach(expected, k, e) {
 		if (!matches(e, &r.results[i])) {
 			format_value(&r.results[i], got, sizeof got);
 			return wast_fail(run, "result %zu: expected %s:%s, got %s", i,
@@ -350,7 +352,7 @@ static bool trap_matches(const char *got, const char *want)
 	return strncmp(got, want, n) == 0 && (want[n] == 0 || want[n] == ' ');
 }
 
-static enum outcome expect_trap(wast_run *run, const cJSON *cmd)
+static enum outcome expect_trap(wast_run *run, const json_t *cmd)
 {
 	const char *want = wast_str(cmd, "text");
 	action_result r;
@@ -366,19 +368,19 @@ static enum outcome expect_trap(wast_run *run, const cJSON *cmd)
 	return PASS;
 }
 
-enum outcome wast_assert_trap(wast_run *run, const cJSON *cmd)
+enum outcome wast_assert_trap(wast_run *run, const json_t *cmd)
 {
 	return expect_trap(run, cmd);
 }
 
-enum outcome wast_assert_exhaustion(wast_run *run, const cJSON *cmd)
+enum outcome wast_assert_exhaustion(wast_run *run, const json_t *cmd)
 {
 	return expect_trap(run, cmd);
 }
 
 /* assert_unlinkable / assert_uninstantiable: the module must fail at
  * linking, or trap while instantiating. */
-static enum outcome expect_instantiation_failure(wast_run *run, const cJSON *cmd,
+static enum outcome expect_instantiation_failure(wast_run *run, const json_t *cmd,
 						 kiln_status want)
 {
 	const char *text = wast_str(cmd, "text");
@@ -399,12 +401,12 @@ static enum outcome expect_instantiation_failure(wast_run *run, const cJSON *cmd
 	return PASS;
 }
 
-enum outcome wast_assert_unlinkable(wast_run *run, const cJSON *cmd)
+enum outcome wast_assert_unlinkable(wast_run *run, const json_t *cmd)
 {
 	return expect_instantiation_failure(run, cmd, KILN_ERR_LINK);
 }
 
-enum outcome wast_assert_uninstantiable(wast_run *run, const cJSON *cmd)
+enum outcome wast_assert_uninstantiable(wast_run *run, const json_t *cmd)
 {
 	return expect_instantiation_failure(run, cmd, KILN_ERR_TRAP);
 }
