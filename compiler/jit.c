@@ -27,6 +27,7 @@
 #include <llvm-c/TargetMachine.h>
 #include <llvm-c/Transforms/PassBuilder.h>
 
+#include "jit_memory.h"
 #include "lower.h"
 #include "trap.h"
 
@@ -112,7 +113,10 @@ kiln_status kiln_engine_new(const kiln_config *config, kiln_engine **out,
 	LLVMInitializeNativeAsmPrinter();
 	pthread_mutex_init(&e->lock, NULL);
 	pthread_mutex_init(&e->stats_lock, NULL);
-	if ((le = LLVMOrcCreateLLJIT(&e->jit, NULL)) != NULL) {
+	LLVMOrcLLJITBuilderRef builder = LLVMOrcCreateLLJITBuilder();
+	/* kiln owns the code memory: the trap handler must know it. */
+	LLVMOrcLLJITBuilderSetObjectLinkingLayerCreator(builder, jit_memory_layer, NULL);
+	if ((le = LLVMOrcCreateLLJIT(&e->jit, builder)) != NULL) {
 		llvm_error(le, err, "cannot create the JIT");
 		goto fail;
 	}

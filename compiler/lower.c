@@ -733,6 +733,10 @@ bool lower_function(lower_module *lm, uint32_t fidx, kiln_error *err)
 	lower_func_name(lm, 'b', fidx, name, sizeof name);
 	l.fn = LLVMAddFunction(lm->llmod, name, lm->func_types[lm->m->funcs[fidx].type_idx]);
 	add_attr(lm->llctx, l.fn, "nounwind");
+	/* No library calls made from loops (memcpy, memset): a fault must
+	 * happen in kiln's code to be a trap. */
+	LLVMAddAttributeAtIndex(l.fn, LLVMAttributeFunctionIndex,
+				LLVMCreateStringAttribute(lm->llctx, "no-builtins", 11, "", 0));
 	l.type = &l.m->types[l.m->funcs[fidx].type_idx];
 	l.b = LLVMCreateBuilderInContext(lm->llctx);
 	LLVMPositionBuilderAtEnd(l.b, new_block(&l, "entry"));

@@ -4,8 +4,9 @@
  * Unwinding: kiln_trap_catch pushes a catch frame (a sigjmp_buf) on a
  * thread-local list and calls into compiled code; kiln_trap_raise
  * siglongjmps to the innermost frame.  The SIGSEGV/SIGBUS handler does the
- * same for a fault at an address inside a registered linear-memory
- * reservation while a catch frame is active on the faulting thread; any
+ * same for a fault by an instruction in registered compiled code at an
+ * address inside a registered linear-memory reservation while a catch
+ * frame is active on the faulting thread; any
  * other fault goes to the handler that was installed before kiln's, or to
  * the default action.  The handler runs on a per-thread alternate stack,
  * so it also works when the fault is a stack overflow, and it is
@@ -21,6 +22,7 @@
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
+#include <ucontext.h>
 
 #include "trap.h"
 
@@ -39,46 +41,71 @@ static _Thread_local char altstack[64 * 1024] __attribute__((aligned(16)));
 
 #define MAX_RANGES 4096
 
-static struct {
-	_Atomic uintptr_t base;
-	_Atomic size_t len;
-} ranges[MAX_RANGES];
-static pthread_mutex_t ranges_lock = PTHREAD_MUTEX_INITIALIZER;
+typedef struct range_set {
+	struct {
+		_Atomic uintptr_t base;
+		_Atomic size_t len;
+	} r[MAX_RANGES];
+	pthread_mutex_t lock;
+} range_set;
 
-bool kiln_trap_register_range(void *base, size_t len)
+static range_set memories = {.lock = PTHREAD_MUTEX_INITIALIZER};
+static range_set code = {.lock = PTHREAD_MUTEX_INITIALIZER};
+
+static bool add_range(range_set *set, void *base, size_t len)
 {
 	bool ok = false;
 
-	pthread_mutex_lock(&ranges_lock);
+	pthread_mutex_lock(&set->lock);
 	for (size_t i = 0; i < MAX_RANGES && !ok; i++) {
-		if (atomic_load(&ranges[i].base) == 0) {
+		if (atomic_load(&set->r[i].base) == 0) {
 			/* Length first: a reader that sees the base sees it. */
-			atomic_store(&ranges[i].len, len);
-			atomic_store(&ranges[i].base, (uintptr_t)base);
+			atomic_store(&set->r[i].len, len);
+			atomic_store(&set->r[i].base, (uintptr_t)base);
 			ok = true;
 		}
 	}
-	pthread_mutex_unlock(&ranges_lock);
+	pthread_mutex_unlock(&set->lock);
 	return ok;
+}
+
+static void remove_range(range_set *set, void *base)
+{
+	pthread_mutex_lock(&set->lock);
+	for (size_t i = 0; i < MAX_RANGES; i++)
+		if (atomic_load(&set->r[i].base) == (uintptr_t)base)
+			atomic_store(&set->r[i].base, 0);
+	pthread_mutex_unlock(&set->lock);
+}
+
+static bool in_range(range_set *set, uintptr_t addr)
+{
+	for (size_t i = 0; i < MAX_RANGES; i++) {
+		uintptr_t base = atomic_load(&set->r[i].base);
+		if (base != 0 && addr - base < atomic_load(&set->r[i].len))
+			return true;
+	}
+	return false;
+}
+
+bool kiln_trap_register_range(void *base, size_t len)
+{
+	return add_range(&memories, base, len);
 }
 
 void kiln_trap_unregister_range(void *base)
 {
-	pthread_mutex_lock(&ranges_lock);
-	for (size_t i = 0; i < MAX_RANGES; i++)
-		if (atomic_load(&ranges[i].base) == (uintptr_t)base)
-			atomic_store(&ranges[i].base, 0);
-	pthread_mutex_unlock(&ranges_lock);
+	remove_range(&memories, base);
 }
 
-static bool in_range(uintptr_t addr)
+bool kiln_trap_register_code(void *base, size_t len)
 {
-	for (size_t i = 0; i < MAX_RANGES; i++) {
-		uintptr_t base = atomic_load(&ranges[i].base);
-		if (base != 0 && addr - base < atomic_load(&ranges[i].len))
-			return true;
-	}
-	return false;
+	return add_range(&code, base, len);
+}
+
+void kiln_trap_unregister_code(void *base)
+{
+	remove_range(&code, base);
 }
 
 /* --------------------------------------------------------------- faults */
@@ -101,11 +128,21 @@ static void chain(int sig, siginfo_t *info, void *uctx)
 	}
 }
 
+/* The faulting instruction's address (x86-64 Linux). */
+static uintptr_t fault_pc(void *uctx)
+{
+	return (uintptr_t)((ucontext_t *)uctx)->uc_mcontext.gregs[REG_RIP];
+}
+
 static void on_fault(int sig, siginfo_t *info, void *uctx)
 {
 	catch_frame *f = innermost;
 
-	if (f != NULL && in_range((uintptr_t)info->si_addr)) {
+	/* A trap only when a call is active on this thread, the instruction
+	 * is kiln's compiled code, and the address is in a linear memory
+	 * reservation: anything else is a real crash and goes on. */
+	if (f != NULL && in_range(&code, fault_pc(uctx)) &&
+	    in_range(&memories, (uintptr_t)info->si_addr)) {
 		f->kind = KILN_TRAP_MEMORY_OOB;
 		siglongjmp(f->env, 1);
 	}

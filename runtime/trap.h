@@ -35,6 +35,11 @@ KILN_INTERNAL bool kiln_trap_active(void);
 KILN_INTERNAL bool kiln_trap_register_range(void *base, size_t len);
 KILN_INTERNAL void kiln_trap_unregister_range(void *base);
 
+/* Code ranges (JIT or loaded artifacts) in which a fault may be a wasm
+ * trap.  Same rules as above. */
+KILN_INTERNAL bool kiln_trap_register_code(void *base, size_t len);
+KILN_INTERNAL void kiln_trap_unregister_code(void *base);
+
 /* The stack a wasm call may use, below the outermost entry point. */
 #define KILN_STACK_BUDGET ((uintptr_t)1 << 20)
 

@@ -63,6 +63,13 @@ static void returns(void *arg)
 	((probe *)arg)->value = 42;
 }
 
+/* The test's `touch` plays compiled code: faults count as traps only in
+ * registered code. */
+static void register_touch(void)
+{
+	ck_assert(kiln_trap_register_code((void *)(uintptr_t)touch, 256));
+}
+
 /* Every trap kind, 10,000 times each, then a normal call: the process and
  * the catcher survive, and each call reports its own outcome. */
 START_TEST(traps_do_not_kill)
@@ -72,6 +79,7 @@ START_TEST(traps_do_not_kill)
 	kiln_error err;
 	probe p = {0};
 
+	register_touch();
 	ck_assert(kiln_memory_init(&mem, 1, 1, &err));
 	p.mem = &mem;
 	for (uint32_t kind = 1; kind < KILN_TRAP_KIND_COUNT_; kind++) {
@@ -172,6 +180,31 @@ START_TEST(host_handler_still_gets_its_faults)
 }
 END_TEST
 
+/* A fault in a memory reservation by code that is not kiln's is not a
+ * trap: it goes on to the handler installed before kiln (here the test's,
+ * which counts it). */
+START_TEST(foreign_code_fault_is_not_a_trap)
+{
+	struct sigaction sa;
+	kiln_vmctx ctx = {0};
+	kiln_memory_rt mem;
+	kiln_error err;
+	probe p = {0};
+
+	memset(&sa, 0, sizeof sa);
+	sa.sa_handler = host_handler;
+	sa.sa_flags = SA_NODEFER;
+	ck_assert_int_eq(sigaction(SIGSEGV, &sa, NULL), 0);
+	ck_assert_int_eq(kiln_trap_catch(&ctx, returns, &p), KILN_TRAP_NONE);
+	ck_assert(kiln_memory_init(&mem, 1, 1, &err));
+	host_faults = 0;
+	if (sigsetjmp(host_env, 1) == 0)
+		kiln_trap_catch(&ctx, touch_foreign, mem.base + 2 * KILN_PAGE_SIZE);
+	ck_assert_int_eq(host_faults, 1);
+	kiln_memory_free(&mem);
+}
+END_TEST
+
 START_TEST(trap_messages)
 {
 	ck_assert_str_eq(kiln_trap_message(KILN_TRAP_DIVIDE_BY_ZERO), "integer divide by zero");
@@ -195,6 +228,7 @@ Suite *runtime_suite(void)
 	tcase_add_test(tc, nested_catches_and_stack_limit);
 	tcase_add_test(tc, host_handler_still_gets_its_faults);
 	tcase_add_test(tc, trap_messages);
+	tcase_add_test(tc, foreign_code_fault_is_not_a_trap);
 	suite_add_tcase(s, tc);
 	return s;
 }
