@@ -14,6 +14,7 @@
  * kiln_engine_delete.
  */
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -43,10 +44,20 @@ struct kiln_engine {
 	kiln_engine_stats stats;
 };
 
+/* The compiler's state for one module (kiln_module.jit). */
+typedef struct module_jit {
+	kiln_engine *engine;
+	char prefix[16];
+	_Atomic uint8_t *compiled;	/* per function: its body was emitted */
+	void **body;			/* per function: body address, once looked up */
+	pthread_mutex_t lock;		/* for body */
+} module_jit;
+
 /* What materializing one function body needs. */
 typedef struct body_unit {
 	kiln_engine *engine;
 	kiln_module *module;
+	module_jit *mj;
 	uint32_t index;
 	char prefix[16];
 } body_unit;
@@ -233,6 +244,7 @@ static void materialize_body(void *ctx, LLVMOrcMaterializationResponsibilityRef 
 		LLVMOrcThreadSafeModuleRef tsm = LLVMOrcCreateNewThreadSafeModule(lm.llmod, tsc);
 		lm.llmod = NULL;	/* owned by tsm, then by the JIT */
 		LLVMOrcIRTransformLayerEmit(LLVMOrcLLJITGetIRTransformLayer(e->jit), mr, tsm);
+		atomic_store(&u->mj->compiled[u->index], 1);
 		pthread_mutex_lock(&e->stats_lock);
 		e->stats.functions_compiled++;
 		e->stats.compile_seconds += now_seconds() - t0;
@@ -291,7 +303,7 @@ static bool define_lazy(kiln_engine *e, kiln_module *m, const lower_module *lm,
 			free(aliases);
 			return kiln_fail(err, KILN_ERR_NOMEM, KILN_NO_OFFSET, "out of memory");
 		}
-		*u = (body_unit){e, m, i, ""};
+		*u = (body_unit){e, m, m->jit, i, ""};
 		snprintf(u->prefix, sizeof u->prefix, "%s", lm->prefix);
 		le = LLVMOrcJITDylibDefine(jd, LLVMOrcCreateCustomMaterializationUnit(
 			"kiln-function", u, &sym, 1, NULL, materialize_body, discard_body,
@@ -356,6 +368,7 @@ static bool compile(kiln_engine *e, kiln_module *m, kiln_error *err)
 	bool ok;
 
 	snprintf(prefix, sizeof prefix, "k%u_", e->next_module++);
+	snprintf(((module_jit *)m->jit)->prefix, sizeof prefix, "%s", prefix);
 	ok = lower_module_init(&lm, m, LLVMOrcThreadSafeContextGetContext(tsc), prefix, err) &&
 	     define_lazy(e, m, &lm, err) && define_entries(e, m, &lm, tsc, err);
 	if (lm.llmod)
@@ -388,6 +401,76 @@ static double now_seconds(void)
 	return now();
 }
 
+static void module_jit_free(void *p)
+{
+	module_jit *mj = p;
+
+	if (mj == NULL)
+		return;
+	free((void *)mj->compiled);
+	free(mj->body);
+	pthread_mutex_destroy(&mj->lock);
+	free(mj);
+}
+
+static module_jit *module_jit_new(kiln_engine *e, const kiln_module *m)
+{
+	module_jit *mj = calloc(1, sizeof *mj);
+
+	if (mj == NULL)
+		return NULL;
+	mj->engine = e;
+	mj->compiled = kiln_calloc(m->nfuncs, sizeof *mj->compiled);
+	mj->body = kiln_calloc(m->nfuncs, sizeof *mj->body);
+	pthread_mutex_init(&mj->lock, NULL);
+	if (!mj->compiled || !mj->body) {
+		module_jit_free(mj);
+		return NULL;
+	}
+	return mj;
+}
+
+/* The compiled function holding `pc`: the closest body start below it.
+ * Only bodies already compiled are looked up, so this compiles nothing. */
+static uint32_t symbolize(const kiln_module *m, uintptr_t pc)
+{
+	module_jit *mj = m->jit;
+	uint32_t best = UINT32_MAX;
+	uintptr_t best_start = 0;
+	char name[64];
+	LLVMOrcExecutorAddress addr;
+
+	pthread_mutex_lock(&mj->lock);
+	for (uint32_t i = m->nimported_funcs; i < m->nfuncs; i++) {
+		if (!atomic_load(&mj->compiled[i]))
+			continue;
+		if (mj->body[i] == NULL) {
+			snprintf(name, sizeof name, "%sb%u", mj->prefix, i);
+			LLVMErrorRef le = LLVMOrcLLJITLookup(mj->engine->jit, &addr, name);
+			if (le != NULL) {
+				LLVMConsumeError(le);
+				continue;
+			}
+			mj->body[i] = (void *)(uintptr_t)addr;
+		}
+		uintptr_t start = (uintptr_t)mj->body[i];
+		if (start <= pc && start >= best_start) {
+			best_start = start;
+			best = i;
+		}
+	}
+	/* Entry trampolines are compiled code too, but no wasm function. */
+	for (uint32_t i = m->nimported_funcs; i < m->nfuncs; i++) {
+		uintptr_t start = (uintptr_t)m->func_tramp[i];
+		if (start <= pc && start > best_start) {
+			best_start = start;
+			best = KILN_NOT_A_FUNCTION;
+		}
+	}
+	pthread_mutex_unlock(&mj->lock);
+	return best;
+}
+
 kiln_status kiln_module_compile(kiln_engine *e, kiln_module *m, kiln_error *err)
 {
 	kiln_error local;
@@ -409,6 +492,11 @@ kiln_status kiln_module_compile(kiln_engine *e, kiln_module *m, kiln_error *err)
 	if (!m->func_code || !m->func_tramp)
 		return kiln_fail(err, KILN_ERR_NOMEM, KILN_NO_OFFSET, "out of memory"),
 		       KILN_ERR_NOMEM;
+	if (!(m->jit = module_jit_new(e, m)))
+		return kiln_fail(err, KILN_ERR_NOMEM, KILN_NO_OFFSET, "out of memory"),
+		       KILN_ERR_NOMEM;
+	m->jit_free = module_jit_free;
+	m->symbolize = symbolize;
 	pthread_mutex_lock(&e->lock);
 	ok = compile(e, m, err);
 	pthread_mutex_unlock(&e->lock);

@@ -737,6 +737,9 @@ bool lower_function(lower_module *lm, uint32_t fidx, kiln_error *err)
 	 * happen in kiln's code to be a trap. */
 	LLVMAddAttributeAtIndex(l.fn, LLVMAttributeFunctionIndex,
 				LLVMCreateStringAttribute(lm->llctx, "no-builtins", 11, "", 0));
+	/* Frame pointers: trap backtraces walk them. */
+	LLVMAddAttributeAtIndex(l.fn, LLVMAttributeFunctionIndex,
+				LLVMCreateStringAttribute(lm->llctx, "frame-pointer", 13, "all", 3));
 	l.type = &l.m->types[l.m->funcs[fidx].type_idx];
 	l.b = LLVMCreateBuilderInContext(lm->llctx);
 	LLVMPositionBuilderAtEnd(l.b, new_block(&l, "entry"));

@@ -352,13 +352,27 @@ KILN_API bool kiln_instance_export(kiln_instance *instance, kiln_name name,
  * current limits; globals: type and mutability). */
 KILN_API kiln_externtype kiln_extern_type(kiln_extern ext);
 
+/* Where a trap happened: the wasm functions on the stack, innermost
+ * first.  Functions of the called function's module are named (from the
+ * `name` section; name.data is NULL without one); frames of other modules
+ * have func_index UINT32_MAX. */
+#define KILN_MAX_TRAP_FRAMES 16
+typedef struct kiln_trap_info {
+	kiln_trap_kind kind;
+	uint32_t nframes;
+	struct {
+		uint32_t func_index;
+		kiln_name name;
+	} frames[KILN_MAX_TRAP_FRAMES];
+} kiln_trap_info;
+
 /* Calls a function extern.  `args` must match its parameters in number and
  * type, and `results` have room for its results.  Returns KILN_OK when the
- * call returned, KILN_ERR_TRAP (with *out_trap set) when it trapped,
- * KILN_ERR_ARG on mismatched arguments. */
+ * call returned, KILN_ERR_TRAP (with *out_trap filled, when non-NULL) when
+ * it trapped, KILN_ERR_ARG on mismatched arguments. */
 KILN_API kiln_status kiln_func_call(kiln_extern func, const kiln_val *args,
 				    size_t nargs, kiln_val *results,
-				    size_t nresults, kiln_trap_kind *out_trap,
+				    size_t nresults, kiln_trap_info *out_trap,
 				    kiln_error *err);
 
 /* Reads a global extern's value. */

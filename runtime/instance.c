@@ -268,7 +268,7 @@ kiln_status kiln_instance_new(kiln_module *m, const kiln_extern *imports,
 		goto fail;
 	set_ctx(inst);
 	*out = inst;
-	trap = kiln_trap_catch(&inst->ctx, initialise, inst);
+	trap = kiln_trap_catch(&inst->ctx, initialise, inst, NULL);
 	if (trap == KILN_TRAP_NONE)
 		return KILN_OK;
 	if (out_trap)
@@ -387,19 +387,39 @@ static void run_call(void *arg)
 	c->f->tramp(c->f->ctx, c->slots);
 }
 
+/* Names the frames of a trap, as far as the called module knows them. */
+static void describe_trap(const kiln_funcref *f, kiln_trap_kind kind,
+			  const kiln_trap_pcs *pcs, kiln_trap_info *out)
+{
+	const kiln_instance *inst = f->ctx ? f->ctx->instance : NULL;
+	const kiln_module *m = inst ? inst->module : NULL;
+
+	out->kind = kind;
+	out->nframes = 0;
+	for (uint32_t i = 0; i < pcs->n; i++) {
+		uint32_t idx = m && m->symbolize ? m->symbolize(m, pcs->pc[i]) : UINT32_MAX;
+		if (idx == KILN_NOT_A_FUNCTION)
+			continue;	/* an entry trampoline */
+		out->frames[out->nframes].func_index = idx;
+		out->frames[out->nframes++].name =
+			idx != UINT32_MAX ? kiln_module_func_name(m, idx) : (kiln_name){NULL, 0};
+	}
+}
+
 kiln_status kiln_func_call(kiln_extern ext, const kiln_val *args, size_t nargs,
 			   kiln_val *results, size_t nresults,
-			   kiln_trap_kind *out_trap, kiln_error *err)
+			   kiln_trap_info *out_trap, kiln_error *err)
 {
 	kiln_funcref *f = ext.handle;
 	const kiln_functype *ft;
 	kiln_slot small[16], *slots = small;
 	size_t n;
 	kiln_trap_kind trap;
+	kiln_trap_pcs pcs;
 	call c;
 
 	if (out_trap)
-		*out_trap = KILN_TRAP_NONE;
+		*out_trap = (kiln_trap_info){.kind = KILN_TRAP_NONE};
 	if (ext.kind != KILN_EXTERN_FUNC || f == NULL)
 		return kiln_fail(err, KILN_ERR_ARG, KILN_NO_OFFSET, "not a function"), KILN_ERR_ARG;
 	ft = f->type;
@@ -419,7 +439,7 @@ kiln_status kiln_func_call(kiln_extern ext, const kiln_val *args, size_t nargs,
 		memcpy(&slots[i], &args[i].of, sizeof slots[i]);
 	c.f = f;
 	c.slots = slots;
-	trap = kiln_trap_catch(f->ctx, run_call, &c);
+	trap = kiln_trap_catch(f->ctx, run_call, &c, &pcs);
 	for (size_t i = 0; trap == KILN_TRAP_NONE && i < ft->nresults; i++) {
 		results[i].type = ft->results[i];
 		memcpy(&results[i].of, &slots[i], sizeof results[i].of);
@@ -429,7 +449,7 @@ kiln_status kiln_func_call(kiln_extern ext, const kiln_val *args, size_t nargs,
 	if (trap == KILN_TRAP_NONE)
 		return KILN_OK;
 	if (out_trap)
-		*out_trap = trap;
+		describe_trap(f, trap, &pcs, out_trap);
 	kiln_fail(err, KILN_ERR_TRAP, KILN_NO_OFFSET, "%s", kiln_trap_message(trap));
 	return KILN_ERR_TRAP;
 }

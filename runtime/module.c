@@ -32,6 +32,8 @@ void kiln_module_delete(kiln_module *m)
 	free(m->func_names);
 	free(m->func_code);
 	free(m->func_tramp);
+	if (m->jit_free)
+		m->jit_free(m->jit);
 	free(m->bytes);
 	free(m);
 }

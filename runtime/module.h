@@ -22,6 +22,8 @@
 
 #include "kiln.h"
 
+#define KILN_NOT_A_FUNCTION (UINT32_MAX - 1)
+
 /* A byte range in kiln_module.bytes. */
 typedef struct kiln_range {
 	uint32_t off, len;
@@ -149,6 +151,12 @@ struct kiln_module {
 	void **func_code;
 	void **func_tramp;
 	struct kiln_engine *engine;
+	/* The compiler's per-module state, its teardown, and the own function
+	 * whose compiled code holds `pc` (UINT32_MAX when none, or
+	 * KILN_NOT_A_FUNCTION for kiln's own glue), for trap backtraces. */
+	void *jit;
+	void (*jit_free)(void *jit);
+	uint32_t (*symbolize)(const struct kiln_module *m, uintptr_t pc);
 
 	/* Set by kiln_module_validate. */
 	bool validated;

@@ -30,6 +30,7 @@ typedef struct catch_frame {
 	sigjmp_buf env;
 	struct catch_frame *prev;
 	volatile uint32_t kind;
+	kiln_trap_pcs pcs;
 } catch_frame;
 
 static _Thread_local catch_frame *innermost;
@@ -128,10 +129,37 @@ static void chain(int sig, siginfo_t *info, void *uctx)
 	}
 }
 
-/* The faulting instruction's address (x86-64 Linux). */
+/* The faulting instruction's address and frame pointer (x86-64 Linux). */
 static uintptr_t fault_pc(void *uctx)
 {
 	return (uintptr_t)((ucontext_t *)uctx)->uc_mcontext.gregs[REG_RIP];
+}
+
+static uintptr_t fault_fp(void *uctx)
+{
+	return (uintptr_t)((ucontext_t *)uctx)->uc_mcontext.gregs[REG_RBP];
+}
+
+/* Records the compiled-code frames between a trap and its catch frame by
+ * following frame pointers (compiled code and the runtime keep them).
+ * Async-signal-safe: it only reads the stack, and only between the trap
+ * and the catch frame, which lies above every frame it unwinds. */
+static void capture(catch_frame *f, uintptr_t pc, uintptr_t fp)
+{
+	uintptr_t hi = (uintptr_t)f, lo = hi - ((uintptr_t)64 << 20);
+
+	f->pcs.n = 0;
+	if (pc && in_range(&code, pc))
+		f->pcs.pc[f->pcs.n++] = pc;
+	while (fp > lo && fp < hi && (fp & 7) == 0 && f->pcs.n < KILN_MAX_TRAP_FRAMES) {
+		uintptr_t next = ((uintptr_t *)fp)[0], ret = ((uintptr_t *)fp)[1];
+		/* ret - 1 lies inside the call instruction. */
+		if (in_range(&code, ret))
+			f->pcs.pc[f->pcs.n++] = ret - 1;
+		if (next <= fp)
+			break;
+		fp = next;
+	}
 }
 
 static void on_fault(int sig, siginfo_t *info, void *uctx)
@@ -144,6 +172,7 @@ static void on_fault(int sig, siginfo_t *info, void *uctx)
 	if (f != NULL && in_range(&code, fault_pc(uctx)) &&
 	    in_range(&memories, (uintptr_t)info->si_addr)) {
 		f->kind = KILN_TRAP_MEMORY_OOB;
+		capture(f, fault_pc(uctx), fault_fp(uctx));
 		siglongjmp(f->env, 1);
 	}
 	chain(sig, info, uctx);
@@ -182,10 +211,13 @@ static void prepare_thread(void)
 
 /* ---------------------------------------------------------- catch/raise */
 
-kiln_trap_kind kiln_trap_catch(kiln_vmctx *ctx, void (*fn)(void *), void *arg)
+kiln_trap_kind kiln_trap_catch(kiln_vmctx *ctx, void (*fn)(void *), void *arg,
+			       kiln_trap_pcs *pcs)
 {
 	catch_frame f;
 	uintptr_t saved_limit = ctx->stack_limit;
+
+	f.pcs.n = 0;
 
 	prepare_thread();
 	f.prev = innermost;
@@ -203,6 +235,8 @@ kiln_trap_kind kiln_trap_catch(kiln_vmctx *ctx, void (*fn)(void *), void *arg)
 	}
 	innermost = f.prev;
 	ctx->stack_limit = saved_limit;
+	if (pcs)
+		*pcs = f.kind == KILN_TRAP_NONE ? (kiln_trap_pcs){{0}, 0} : f.pcs;
 	return (kiln_trap_kind)f.kind;
 }
 
@@ -213,6 +247,7 @@ void kiln_trap_raise(uint32_t kind)
 	if (f == NULL)
 		abort();	/* a runtime bug: traps are raised only in calls */
 	f->kind = kind;
+	capture(f, 0, (uintptr_t)__builtin_frame_address(0));
 	siglongjmp(f->env, 1);
 }
 

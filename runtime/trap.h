@@ -16,11 +16,18 @@
 #include "internal.h"
 #include "vmctx.h"
 
+/* Return addresses in compiled code, innermost first, of a trap. */
+typedef struct kiln_trap_pcs {
+	uintptr_t pc[KILN_MAX_TRAP_FRAMES];
+	uint32_t n;
+} kiln_trap_pcs;
+
 /* Runs fn(arg) and returns KILN_TRAP_NONE, or the kind of the trap that
- * ended it.  Nests.  Sets ctx->stack_limit for the outermost call on the
+ * ended it, with the compiled-code frames it unwound in *pcs (when not
+ * NULL).  Nests.  Sets ctx->stack_limit for the outermost call on the
  * thread. */
 KILN_INTERNAL kiln_trap_kind kiln_trap_catch(kiln_vmctx *ctx, void (*fn)(void *),
-					     void *arg);
+					     void *arg, kiln_trap_pcs *pcs);
 
 /* Ends the innermost kiln_trap_catch on this thread with `kind`.  Must be
  * called inside one. */

@@ -92,13 +92,32 @@ static void print_val(const kiln_val *v)
 	}
 }
 
+/* "error: wasm trap: MESSAGE" and the wasm functions it unwound. */
+static void print_trap(const kiln_trap_info *t)
+{
+	fprintf(stderr, "error: wasm trap: %s\n", kiln_trap_message(t->kind));
+	if (t->nframes)
+		fprintf(stderr, "wasm backtrace:\n");
+	for (uint32_t i = 0; i < t->nframes; i++) {
+		if (t->frames[i].func_index == UINT32_MAX) {
+			fprintf(stderr, "  %2u: <another module>\n", i);
+		} else if (t->frames[i].name.data) {
+			fprintf(stderr, "  %2u: ", i);
+			cli_print_name(stderr, t->frames[i].name);
+			fprintf(stderr, " (function %u)\n", t->frames[i].func_index);
+		} else {
+			fprintf(stderr, "  %2u: function %u\n", i, t->frames[i].func_index);
+		}
+	}
+}
+
 static int invoke(kiln_instance *inst, kiln_instance *wasi, const run_opts *o,
 		  const char *name)
 {
 	kiln_extern fn;
 	const kiln_functype *ft;
 	kiln_val args[64], results[64];
-	kiln_trap_kind trap;
+	kiln_trap_info trap;
 	kiln_error err;
 	kiln_status st;
 
@@ -117,10 +136,10 @@ static int invoke(kiln_instance *inst, kiln_instance *wasi, const run_opts *o,
 			return cli_error(CLI_USAGE, "argument %u: '%s' is not a valid %s", i + 1,
 					 o->args[i], kiln_valtype_name(ft->params[i]));
 	st = kiln_func_call(fn, args, o->invoke ? ft->nparams : 0, results, 64, &trap, &err);
-	if (st == KILN_ERR_TRAP && trap == KILN_TRAP_EXIT)
+	if (st == KILN_ERR_TRAP && trap.kind == KILN_TRAP_EXIT)
 		return kiln_wasi_exit_code(wasi);
 	if (st == KILN_ERR_TRAP) {
-		fprintf(stderr, "error: wasm trap: %s\n", kiln_trap_message(trap));
+		print_trap(&trap);
 		return CLI_FAIL;
 	}
 	if (st != KILN_OK)

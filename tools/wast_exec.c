@@ -299,7 +299,9 @@ static enum outcome run_action(wast_run *run, const json_t *cmd, action_result *
 	r->nresults = kiln_extern_type(ext).u.func->nresults;
 	if (r->nresults > 16)
 		return wast_skip(run, "not supported yet");
-	r->status = kiln_func_call(ext, argv, n, r->results, 16, &r->trap, &err);
+	kiln_trap_info trap;
+	r->status = kiln_func_call(ext, argv, n, r->results, 16, &trap, &err);
+	r->trap = trap.kind;
 	if (r->status != KILN_OK && r->status != KILN_ERR_TRAP)
 		return wast_fail(run, "call failed: %s", err.message);
 	return PASS;

@@ -11,6 +11,7 @@
 #include <kiln.h>
 
 static int failures;
+static kiln_trap_info last_trap;
 
 #define CHECK(cond, ...)                                                       \
 	do {                                                                   \
@@ -51,7 +52,7 @@ static kiln_extern export(kiln_instance *inst, const char *name)
 static kiln_trap_kind call(kiln_instance *inst, const char *name, kiln_val *args,
 			   size_t nargs, kiln_val *result)
 {
-	kiln_trap_kind trap = KILN_TRAP_NONE;
+	kiln_trap_info trap;
 	kiln_error err;
 	kiln_val res[1];
 	kiln_status st = kiln_func_call(export(inst, name), args, nargs, res, 1, &trap, &err);
@@ -60,7 +61,8 @@ static kiln_trap_kind call(kiln_instance *inst, const char *name, kiln_val *args
 		printf("call %s: %s\n", name, err.message);
 	if (result)
 		*result = res[0];
-	return trap;
+	last_trap = trap;
+	return trap.kind;
 }
 
 int main(int argc, char **argv)
@@ -111,6 +113,17 @@ int main(int argc, char **argv)
 			wrong += call(inst, cases[c].name, &arg, cases[c].has_arg, NULL) != cases[c].kind;
 		CHECK(wrong == 0, "%s: %d of %d calls did not trap with \"%s\"", cases[c].name,
 		      wrong, n, kiln_trap_message(cases[c].kind));
+	}
+	/* The backtrace of a trap three calls deep names the functions. */
+	trap = call(inst, "nested", NULL, 0, NULL);
+	CHECK(trap == KILN_TRAP_DIVIDE_BY_ZERO && last_trap.nframes == 3,
+	      "nested: trap %d with %u frames", trap, last_trap.nframes);
+	for (uint32_t i = 0; i < last_trap.nframes && i < 3; i++) {
+		static const char *const want[] = {"inner", "middle", "outer"};
+		kiln_name n = last_trap.frames[i].name;
+		CHECK(n.data && n.len == strlen(want[i]) && !memcmp(n.data, want[i], n.len),
+		      "frame %u: expected %s, got %.*s (function %u)", i, want[i],
+		      (int)n.len, n.data ? n.data : "", last_trap.frames[i].func_index);
 	}
 	arg.of.i32 = 41;
 	trap = call(inst, "ok", &arg, 1, &v);

@@ -66,7 +66,7 @@ static int call(kiln_instance *inst, const char *name)
 {
 	kiln_extern f;
 	kiln_val r;
-	kiln_trap_kind trap;
+	kiln_trap_info trap;
 
 	if (!kiln_instance_export(inst, (kiln_name){name, strlen(name)}, &f) ||
 	    kiln_func_call(f, NULL, 0, &r, 1, &trap, NULL) != KILN_OK)

@@ -85,21 +85,21 @@ START_TEST(traps_do_not_kill)
 	for (uint32_t kind = 1; kind < KILN_TRAP_KIND_COUNT_; kind++) {
 		p.kind = kind;
 		for (int i = 0; i < 10000; i++)
-			ck_assert_int_eq(kiln_trap_catch(&ctx, raise_kind, &p), kind);
+			ck_assert_int_eq(kiln_trap_catch(&ctx, raise_kind, &p, NULL), kind);
 	}
 	/* Guard-page faults: just past the accessible page, and at the very
 	 * end of the reservation. */
 	for (int i = 0; i < 10000; i++) {
 		p.offset = KILN_PAGE_SIZE + (uint64_t)i * 4096;
-		ck_assert_int_eq(kiln_trap_catch(&ctx, touch, &p), KILN_TRAP_MEMORY_OOB);
+		ck_assert_int_eq(kiln_trap_catch(&ctx, touch, &p, NULL), KILN_TRAP_MEMORY_OOB);
 	}
 	p.offset = KILN_RESERVATION - 1;
-	ck_assert_int_eq(kiln_trap_catch(&ctx, touch, &p), KILN_TRAP_MEMORY_OOB);
+	ck_assert_int_eq(kiln_trap_catch(&ctx, touch, &p, NULL), KILN_TRAP_MEMORY_OOB);
 	p.offset = 10;
 	mem.base[10] = 7;
-	ck_assert_int_eq(kiln_trap_catch(&ctx, touch, &p), KILN_TRAP_NONE);
+	ck_assert_int_eq(kiln_trap_catch(&ctx, touch, &p, NULL), KILN_TRAP_NONE);
 	ck_assert_int_eq(p.value, 7);
-	ck_assert_int_eq(kiln_trap_catch(&ctx, returns, &p), KILN_TRAP_NONE);
+	ck_assert_int_eq(kiln_trap_catch(&ctx, returns, &p, NULL), KILN_TRAP_NONE);
 	ck_assert_int_eq(p.value, 42);
 	ck_assert(!kiln_trap_active());
 	kiln_memory_free(&mem);
@@ -118,7 +118,7 @@ static void inner_traps(void *arg)
 	probe p = {.kind = KILN_TRAP_UNREACHABLE};
 
 	n->limit_inside = n->ctx->stack_limit;
-	n->inner = kiln_trap_catch(n->ctx, raise_kind, &p);
+	n->inner = kiln_trap_catch(n->ctx, raise_kind, &p, NULL);
 	/* The outer call goes on after the inner trap, then traps itself. */
 	kiln_trap_raise(KILN_TRAP_INTEGER_OVERFLOW);
 }
@@ -129,7 +129,7 @@ START_TEST(nested_catches_and_stack_limit)
 	nest n = {&ctx, 0, 0};
 	uintptr_t here = (uintptr_t)__builtin_frame_address(0);
 
-	ck_assert_int_eq(kiln_trap_catch(&ctx, inner_traps, &n),
+	ck_assert_int_eq(kiln_trap_catch(&ctx, inner_traps, &n, NULL),
 			 KILN_TRAP_INTEGER_OVERFLOW);
 	ck_assert_int_eq(n.inner, KILN_TRAP_UNREACHABLE);
 	ck_assert_uint_lt(n.limit_inside, here);
@@ -169,12 +169,12 @@ START_TEST(host_handler_still_gets_its_faults)
 	sa.sa_flags = SA_NODEFER;
 	ck_assert_int_eq(sigaction(SIGSEGV, &sa, NULL), 0);
 	/* kiln installs its handler on first use. */
-	ck_assert_int_eq(kiln_trap_catch(&ctx, returns, &p), KILN_TRAP_NONE);
+	ck_assert_int_eq(kiln_trap_catch(&ctx, returns, &p, NULL), KILN_TRAP_NONE);
 	if (sigsetjmp(host_env, 1) == 0)
 		*(volatile uint8_t *)page = 1;
 	ck_assert_int_eq(host_faults, 1);
 	if (sigsetjmp(host_env, 1) == 0)
-		kiln_trap_catch(&ctx, touch_foreign, page);
+		kiln_trap_catch(&ctx, touch_foreign, page, NULL);
 	ck_assert_int_eq(host_faults, 2);
 	munmap(page, 4096);
 }
@@ -195,11 +195,11 @@ START_TEST(foreign_code_fault_is_not_a_trap)
 	sa.sa_handler = host_handler;
 	sa.sa_flags = SA_NODEFER;
 	ck_assert_int_eq(sigaction(SIGSEGV, &sa, NULL), 0);
-	ck_assert_int_eq(kiln_trap_catch(&ctx, returns, &p), KILN_TRAP_NONE);
+	ck_assert_int_eq(kiln_trap_catch(&ctx, returns, &p, NULL), KILN_TRAP_NONE);
 	ck_assert(kiln_memory_init(&mem, 1, 1, &err));
 	host_faults = 0;
 	if (sigsetjmp(host_env, 1) == 0)
-		kiln_trap_catch(&ctx, touch_foreign, mem.base + 2 * KILN_PAGE_SIZE);
+		kiln_trap_catch(&ctx, touch_foreign, mem.base + 2 * KILN_PAGE_SIZE, NULL);
 	ck_assert_int_eq(host_faults, 1);
 	kiln_memory_free(&mem);
 }
