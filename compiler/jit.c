@@ -33,6 +33,7 @@
 #include "trap.h"
 
 struct kiln_engine {
+	kiln_config config;
 	LLVMOrcLLJITRef jit;
 	LLVMOrcLazyCallThroughManagerRef lctm;
 	LLVMOrcIndirectStubsManagerRef ism;
@@ -114,7 +115,8 @@ kiln_status kiln_engine_new(const kiln_config *config, kiln_engine **out,
 	if (!(e = calloc(1, sizeof *e)))
 		return kiln_fail(err, KILN_ERR_NOMEM, KILN_NO_OFFSET, "out of memory"),
 		       KILN_ERR_NOMEM;
-	e->opt_level = config ? config->opt_level : 2;
+	e->config = config ? *config : kiln_config_default();
+	e->opt_level = e->config.opt_level;
 	if (e->opt_level < 0 || e->opt_level > 3) {
 		free(e);
 		return kiln_fail(err, KILN_ERR_ARG, KILN_NO_OFFSET,
@@ -507,6 +509,7 @@ kiln_status kiln_module_compile(kiln_engine *e, kiln_module *m, kiln_error *err)
 		return err->status ? err->status : KILN_ERR_UNSUPPORTED;
 	}
 	m->engine = e;
+	m->max_memory_pages = e->config.max_memory_pages;
 	return KILN_OK;
 }
 

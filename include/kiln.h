@@ -270,9 +270,12 @@ KILN_API kiln_name kiln_module_name(const kiln_module *module);
  * defaults (kiln_config_default). */
 typedef struct kiln_config {
 	int opt_level;		/* 0..3, LLVM's default<On>; default 2 */
+	/* The most 64 KiB pages a memory of an instance of this engine's
+	 * modules may have, below what its type allows; 0 means 65536. */
+	uint32_t max_memory_pages;
 } kiln_config;
 
-/* The defaults: opt_level 2. */
+/* The defaults: opt_level 2, max_memory_pages 0. */
 KILN_API kiln_config kiln_config_default(void);
 
 /* An engine compiles modules (it owns the JIT).  Modules compiled by an

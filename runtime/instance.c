@@ -167,8 +167,14 @@ static bool build(kiln_instance *inst, const kiln_module *m, kiln_error *err)
 	}
 	if (m->nmemories > m->nimported_memories) {
 		const kiln_limits *lim = &m->memories[0].type.limits;
-		if (!kiln_memory_init(&inst->own_memory, (uint32_t)lim->min,
-				      lim->has_max ? (uint32_t)lim->max : KILN_MAX_PAGES, err))
+		uint32_t max = lim->has_max ? (uint32_t)lim->max : KILN_MAX_PAGES;
+		if (m->max_memory_pages && m->max_memory_pages < max)
+			max = m->max_memory_pages;
+		if (lim->min > max)
+			return kiln_fail(err, KILN_ERR_NOMEM, KILN_NO_OFFSET,
+					 "memory of %u pages exceeds the limit of %u",
+					 (uint32_t)lim->min, max);
+		if (!kiln_memory_init(&inst->own_memory, (uint32_t)lim->min, max, err))
 			return false;
 		inst->own_memory.has_max = lim->has_max;
 		inst->memory = &inst->own_memory;

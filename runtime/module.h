@@ -151,6 +151,7 @@ struct kiln_module {
 	void **func_code;
 	void **func_tramp;
 	struct kiln_engine *engine;
+	uint32_t max_memory_pages;	/* the engine's limit; 0: none */
 	/* The compiler's per-module state, its teardown, and the own function
 	 * whose compiled code holds `pc` (UINT32_MAX when none, or
 	 * KILN_NOT_A_FUNCTION for kiln's own glue), for trap backtraces. */

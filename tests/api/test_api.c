@@ -129,6 +129,37 @@ int main(int argc, char **argv)
 	trap = call(inst, "ok", &arg, 1, &v);
 	CHECK(trap == KILN_TRAP_NONE && v.type == KILN_I32 && v.of.i32 == 42,
 	      "ok(41): trap %d, value %d", trap, v.of.i32);
+	/* An engine's memory limit caps memory.grow below the type's maximum. */
+	{
+		kiln_config cfg = kiln_config_default();
+		kiln_engine *small;
+		kiln_module *gm;
+		kiln_instance *gi;
+		static const uint8_t grow_mod[] = {
+			/* (memory 1) (func (export "grow") (param i32) (result i32)
+			 *   (memory.grow (local.get 0))) */
+			0, 'a', 's', 'm', 1, 0, 0, 0, 1, 6, 1, 0x60, 1, 0x7f, 1, 0x7f,
+			3, 2, 1, 0, 5, 3, 1, 0, 1, 7, 8, 1, 4, 'g', 'r', 'o', 'w', 0, 0,
+			10, 8, 1, 6, 0, 0x20, 0, 0x40, 0, 0x0b,
+		};
+		cfg.max_memory_pages = 3;
+		if (kiln_engine_new(&cfg, &small, &err) == KILN_OK &&
+		    kiln_module_new(grow_mod, sizeof grow_mod, &gm, &err) == KILN_OK &&
+		    kiln_module_compile(small, gm, &err) == KILN_OK &&
+		    kiln_instance_new(gm, NULL, 0, &gi, &trap, &err) == KILN_OK) {
+			arg.of.i32 = 2;
+			call(gi, "grow", &arg, 1, &v);
+			CHECK(v.of.i32 == 1, "grow(2) from 1 page: %d", v.of.i32);
+			arg.of.i32 = 1;
+			call(gi, "grow", &arg, 1, &v);
+			CHECK(v.of.i32 == -1, "grow past the engine's limit: %d", v.of.i32);
+			kiln_instance_delete(gi);
+			kiln_module_delete(gm);
+			kiln_engine_delete(small);
+		} else {
+			CHECK(false, "memory limit setup: %s", err.message);
+		}
+	}
 	printf("%s\n", failures ? "FAILED" : "all trap kinds trapped every time; the instance still works");
 	kiln_instance_delete(inst);
 	kiln_module_delete(module);
