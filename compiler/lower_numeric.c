@@ -341,6 +341,7 @@ static bool constant(lower *l, const kiln_instr *in, bool *handled)
 
 bool lower_numeric(lower *l, const kiln_instr *in, bool *handled)
 {
+	const kiln_op_info *info = &kiln_op_table[in->op];
 	LLVMValueRef v;
 	bool ok;
 
@@ -351,21 +352,15 @@ bool lower_numeric(lower *l, const kiln_instr *in, bool *handled)
 		ok = arithmetic(l, in->op, handled);
 	if (*handled)
 		return ok;
-	if (kiln_op_table[in->op].prefix == 0xfd)
-		return true;	/* SIMD: not handled here */
-	v = NULL;
-	if (kiln_op_table[in->op].params[0] != KILN_VT_SPECIAL &&
-	    kiln_op_table[in->op].params[1] == KILN_VT_NONE &&
-	    kiln_op_table[in->op].imm == KILN_IMM_NONE) {
-		LLVMValueRef x = lower_pop(l);
-		v = convert(l, in->op, x);
-		if (v == NULL) {
-			lower_push(l, x);
-			return true;
-		}
-	}
-	if (v == NULL)
+	/* What is left here is conversions: one operand, no immediates.
+	 * convert() builds nothing for other instructions. */
+	if (info->prefix == 0xfd || info->imm != KILN_IMM_NONE ||
+	    info->params[0] == KILN_VT_SPECIAL || info->params[0] == KILN_VT_NONE ||
+	    info->params[1] != KILN_VT_NONE)
 		return true;
+	if ((v = convert(l, in->op, l->stack[l->nstack - 1])) == NULL)
+		return true;
+	l->nstack--;
 	*handled = true;
 	return push(l, v);
 }
