@@ -390,16 +390,33 @@ KILN_API kiln_status kiln_spectest_new(kiln_instance **out_instance,
 
 /* ------------------------------------------------------------------ WASI */
 
-/* A host instance exporting the part of WASI preview1
- * ("wasi_snapshot_preview1") kiln has so far: args_get, args_sizes_get,
- * environ_get, environ_sizes_get (empty environment), fd_write, fd_read
- * (stdin, stdout and stderr only), fd_close, fd_fdstat_get, fd_seek and
- * proc_exit.  Other WASI functions are not supported yet: a module
- * importing them does not link.  `argv` (argc strings) is copied.  After
+/* A directory the program may use, and the name it sees it under. */
+typedef struct kiln_wasi_dir {
+	const char *host;
+	const char *guest;
+} kiln_wasi_dir;
+
+typedef struct kiln_wasi_config {
+	int argc;
+	const char *const *argv;	/* the program's arguments, argv[0] first */
+	int envc;
+	const char *const *envp;	/* "NAME=value" strings */
+	int ndirs;
+	const kiln_wasi_dir *dirs;	/* preopened directories (fds 3, 4...) */
+} kiln_wasi_config;
+
+/* A host instance exporting WASI preview1 ("wasi_snapshot_preview1"):
+ * arguments, environment, clocks, random_get, sched_yield, proc_exit, the
+ * standard streams, and files and directories under the preopened
+ * directories (every fd_* and path_* function).  Path resolution never
+ * leaves a preopen (openat2 with RESOLVE_BENEATH): not with "..",
+ * absolute paths or symlinks.  Not yet: poll_oneoff and sockets, which
+ * therefore do not link.  The configuration is copied.  After
  * instantiating the module, bind its exported memory with
  * kiln_wasi_set_memory.  Delete it with kiln_instance_delete, after the
- * instances that import from it. */
-KILN_API kiln_status kiln_wasi_new(int argc, const char *const *argv,
+ * instances that import from it.  Fails with KILN_ERR_IO when a directory
+ * cannot be opened. */
+KILN_API kiln_status kiln_wasi_new(const kiln_wasi_config *config,
 				   kiln_instance **out_wasi, kiln_error *err);
 KILN_API void kiln_wasi_set_memory(kiln_instance *wasi, kiln_extern memory);
 /* After a call ended with KILN_TRAP_EXIT: the code passed to proc_exit. */

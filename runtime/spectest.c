@@ -3,7 +3,7 @@
  *
  * Its functions print their arguments like the reference interpreter
  * does; each is a plain C function with the native signature compiled
- * code calls (ctx first), plus a C trampoline for calls from the API.
+ * code calls (ctx first).
  */
 #include <inttypes.h>
 #include <stdio.h>
@@ -28,14 +28,6 @@ static void print_f64_f64(kiln_vmctx *c, double x, double y)
 	printf("print_f64_f64: %g %g\n", x, y);
 }
 
-static void t_print(kiln_vmctx *c, kiln_slot *s) { (void)s; print(c); }
-static void t_i32(kiln_vmctx *c, kiln_slot *s) { print_i32(c, s[0].i32); }
-static void t_i64(kiln_vmctx *c, kiln_slot *s) { print_i64(c, s[0].i64); }
-static void t_f32(kiln_vmctx *c, kiln_slot *s) { print_f32(c, s[0].f32); }
-static void t_f64(kiln_vmctx *c, kiln_slot *s) { print_f64(c, s[0].f64); }
-static void t_i32_f32(kiln_vmctx *c, kiln_slot *s) { print_i32_f32(c, s[0].i32, s[1].f32); }
-static void t_f64_f64(kiln_vmctx *c, kiln_slot *s) { print_f64_f64(c, s[0].f64, s[1].f64); }
-
 static const kiln_valtype I32[] = {KILN_I32}, I64[] = {KILN_I64};
 static const kiln_valtype F32[] = {KILN_F32}, F64[] = {KILN_F64};
 static const kiln_valtype I32F32[] = {KILN_I32, KILN_F32}, F64F64[] = {KILN_F64, KILN_F64};
@@ -43,16 +35,15 @@ static const kiln_valtype I32F32[] = {KILN_I32, KILN_F32}, F64F64[] = {KILN_F64,
 static const struct {
 	const char *name;
 	void *code;
-	void (*tramp)(kiln_vmctx *, kiln_slot *);
 	kiln_functype type;
 } funcs[] = {
-	{"print", (void *)print, t_print, {0, 0, NULL, NULL}},
-	{"print_i32", (void *)print_i32, t_i32, {1, 0, I32, NULL}},
-	{"print_i64", (void *)print_i64, t_i64, {1, 0, I64, NULL}},
-	{"print_f32", (void *)print_f32, t_f32, {1, 0, F32, NULL}},
-	{"print_f64", (void *)print_f64, t_f64, {1, 0, F64, NULL}},
-	{"print_i32_f32", (void *)print_i32_f32, t_i32_f32, {2, 0, I32F32, NULL}},
-	{"print_f64_f64", (void *)print_f64_f64, t_f64_f64, {2, 0, F64F64, NULL}},
+	{"print", (void *)print, {0, 0, NULL, NULL}},
+	{"print_i32", (void *)print_i32, {1, 0, I32, NULL}},
+	{"print_i64", (void *)print_i64, {1, 0, I64, NULL}},
+	{"print_f32", (void *)print_f32, {1, 0, F32, NULL}},
+	{"print_f64", (void *)print_f64, {1, 0, F64, NULL}},
+	{"print_i32_f32", (void *)print_i32_f32, {2, 0, I32F32, NULL}},
+	{"print_f64_f64", (void *)print_f64_f64, {2, 0, F64F64, NULL}},
 };
 
 enum { NFUNCS = sizeof funcs / sizeof funcs[0], NGLOBALS = 4 };
@@ -94,8 +85,9 @@ kiln_status kiln_spectest_new(kiln_instance **out, kiln_error *err)
 		return kiln_fail(err, KILN_ERR_NOMEM, KILN_NO_OFFSET, "out of memory"),
 		       KILN_ERR_NOMEM;
 	for (size_t i = 0; i < NFUNCS; i++) {
+		/* No trampoline: calls from the API go through libffi. */
 		s->refs[i] = (kiln_funcref){funcs[i].code, &s->inst.ctx,
-					    kiln_type_id(&funcs[i].type), funcs[i].tramp,
+					    kiln_type_id(&funcs[i].type), NULL,
 					    &funcs[i].type};
 		add(s, &n, funcs[i].name, KILN_EXTERN_FUNC, &s->refs[i]);
 	}

@@ -40,7 +40,8 @@ typedef struct kiln_funcref {
 	void *code;		/* native entry, see above */
 	kiln_vmctx *ctx;	/* the instance the function belongs to */
 	uint32_t type_id;	/* canonical signature id, see kiln_type_id */
-	/* Entry from C: void tramp(ctx, slots), args in, results out. */
+	/* Entry from C: void tramp(ctx, slots), args in, results out; NULL
+	 * for host functions, which the API calls through libffi. */
 	void (*tramp)(kiln_vmctx *ctx, kiln_slot *slots);
 	const kiln_functype *type;
 } kiln_funcref;

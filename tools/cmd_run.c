@@ -13,13 +13,50 @@
 
 #include "cli.h"
 
+#define MAX_DIRS 32
+#define MAX_ENV 256
+
 typedef struct run_opts {
 	const char *file, *invoke;
 	bool stats;
 	int opt_level;
 	char **args;
 	int nargs;
+	kiln_wasi_dir dirs[MAX_DIRS];
+	int ndirs;
+	const char *env[MAX_ENV];
+	int nenv;
+	bool inherit_env;
 } run_opts;
+
+/* --dir HOST[::GUEST]: the guest name defaults to HOST. */
+static int add_dir(run_opts *o, char *spec)
+{
+	char *sep = strstr(spec, "::");
+
+	if (o->ndirs == MAX_DIRS)
+		return cli_error(CLI_USAGE, "run: at most %d --dir", MAX_DIRS);
+	o->dirs[o->ndirs].host = spec;
+	o->dirs[o->ndirs].guest = spec;
+	if (sep) {
+		*sep = 0;
+		o->dirs[o->ndirs].guest = sep + 2;
+	}
+	if (!*o->dirs[o->ndirs].host || !*o->dirs[o->ndirs].guest)
+		return cli_error(CLI_USAGE, "run: --dir wants HOST[::GUEST]");
+	o->ndirs++;
+	return CLI_OK;
+}
+
+static int add_env(run_opts *o, const char *kv)
+{
+	if (!strchr(kv, '=') || kv[0] == '=')
+		return cli_error(CLI_USAGE, "run: --env wants NAME=VALUE, got '%s'", kv);
+	if (o->nenv == MAX_ENV)
+		return cli_error(CLI_USAGE, "run: at most %d --env", MAX_ENV);
+	o->env[o->nenv++] = kv;
+	return CLI_OK;
+}
 
 static double now(void)
 {
@@ -37,6 +74,14 @@ static int parse_opts(int argc, char **argv, run_opts *o)
 	for (i = 1; i < argc && argv[i][0] == '-' && !o->file; i++) {
 		if (!strcmp(argv[i], "--invoke") && i + 1 < argc)
 			o->invoke = argv[++i];
+		else if (!strcmp(argv[i], "--dir") && i + 1 < argc) {
+			if (add_dir(o, argv[++i]) != CLI_OK)
+				return CLI_USAGE;
+		} else if (!strcmp(argv[i], "--env") && i + 1 < argc) {
+			if (add_env(o, argv[++i]) != CLI_OK)
+				return CLI_USAGE;
+		} else if (!strcmp(argv[i], "--inherit-env"))
+			o->inherit_env = true;
 		else if (!strcmp(argv[i], "--stats"))
 			o->stats = true;
 		else if (argv[i][1] == 'O' && argv[i][2] >= '0' && argv[i][2] <= '3' && !argv[i][3])
@@ -208,6 +253,34 @@ static int run_module(kiln_engine *engine, kiln_module *m, kiln_instance *wasi,
 	return rc;
 }
 
+extern char **environ;
+
+/* The WASI instance: argv is FILE then ARGS (o->args[-1] is FILE itself),
+ * the environment --inherit-env's and then --env's. */
+static int make_wasi(run_opts *o, kiln_instance **out)
+{
+	const char **env = NULL;
+	int n = 0, rc = CLI_OK;
+	kiln_error err;
+	kiln_wasi_config cfg;
+
+	for (char **e = environ; o->inherit_env && *e; e++)
+		n++;
+	if (!(env = calloc((size_t)n + (size_t)o->nenv + 1, sizeof *env)))
+		return cli_error(CLI_FAIL, "out of memory");
+	n = 0;
+	for (char **e = environ; o->inherit_env && *e; e++)
+		env[n++] = *e;
+	for (int i = 0; i < o->nenv; i++)
+		env[n++] = o->env[i];
+	cfg = (kiln_wasi_config){o->invoke ? 1 : o->nargs + 1,
+				 (const char *const *)o->args - 1, n, env, o->ndirs, o->dirs};
+	if (kiln_wasi_new(&cfg, out, &err) != KILN_OK)
+		rc = cli_error(err.status == KILN_ERR_IO ? CLI_USAGE : CLI_FAIL, "%s", err.message);
+	free(env);
+	return rc;
+}
+
 int cmd_run(int argc, char **argv)
 {
 	run_opts o;
@@ -227,11 +300,7 @@ int cmd_run(int argc, char **argv)
 		kiln_module_delete(m);
 		return cli_error(CLI_FAIL, "cannot create the compiler");
 	}
-	/* The program's argv is FILE then ARGS: o.args[-1] is FILE itself. */
-	if (kiln_wasi_new(o.invoke ? 1 : o.nargs + 1, (const char *const *)o.args - 1,
-			  &wasi, NULL) != KILN_OK)
-		rc = cli_error(CLI_FAIL, "out of memory");
-	else
+	if ((rc = make_wasi(&o, &wasi)) == CLI_OK)
 		rc = run_module(engine, m, wasi, &o);
 	kiln_module_delete(m);
 	kiln_instance_delete(wasi);

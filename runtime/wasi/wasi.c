@@ -1,241 +1,322 @@
 /*
- * wasi.c — the first part of WASI preview1: arguments, environment,
- * standard streams, proc_exit.
+ * wasi.c — WASI preview1 as a host instance: arguments, environment,
+ * clocks, random, sched_yield and proc_exit here; descriptors, files and
+ * paths in wasi_fs.c.
  *
- * A WASI instance is a host instance whose functions compiled code calls
- * directly with their native signatures (ctx first: here the WASI
- * instance's own ctx, which leads to its state and to the memory of the
- * module it serves).  Every pointer and length from the module is checked
- * against that memory: a bad one gives EFAULT, never a host access.
- * Only file descriptors 0, 1 and 2 exist so far.
+ * Compiled code calls each function directly with its native signature,
+ * ctx first: the WASI instance's own ctx, which leads to its state and to
+ * the memory of the module it serves.  Every pointer and length from the
+ * module is checked against that memory: a bad one gives EFAULT, never a
+ * host access.  The API calls these functions through libffi.
  */
 #include <errno.h>
+#include <fcntl.h>
+#include <sched.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
+#include <time.h>
 #include <unistd.h>
 
-#include "instance.h"
 #include "trap.h"
+#include "wasi.h"
 
-enum { E_SUCCESS = 0, E_BADF = 8, E_FAULT = 21, E_INVAL = 28, E_IO = 29, E_SPIPE = 70 };
-enum { NFUNCS = 10 };
-
-typedef struct wasi {
-	kiln_instance inst;
-	kiln_memory_rt *memory;
-	int argc;
-	char **argv;
-	int exit_code;
-	kiln_funcref refs[NFUNCS];
-	kiln_host_export exports[NFUNCS];
-} wasi;
-
-static wasi *state(kiln_vmctx *ctx)
-{
-	return (wasi *)ctx->instance;
-}
-
-/* The module's memory at [p, p + n), or NULL when out of bounds. */
-static uint8_t *mem(wasi *w, uint32_t p, uint64_t n)
+uint8_t *wasi_mem(wasi *w, uint32_t p, uint64_t n)
 {
 	if (w->memory == NULL || (uint64_t)p + n > w->memory->size)
 		return NULL;
 	return w->memory->base + p;
 }
 
-static int32_t put_u32(wasi *w, uint32_t p, uint32_t v)
+int32_t wasi_put_u32(wasi *w, uint32_t p, uint32_t v)
 {
-	uint8_t *d = mem(w, p, 4);
+	uint8_t *d = wasi_mem(w, p, 4);
 
 	if (d == NULL)
-		return E_FAULT;
+		return W_FAULT;
 	memcpy(d, &v, 4);
-	return E_SUCCESS;
+	return W_SUCCESS;
 }
 
-static int32_t sizes_get(kiln_vmctx *ctx, int32_t count_p, int32_t size_p, bool args)
+int32_t wasi_put_u64(wasi *w, uint32_t p, uint64_t v)
 {
-	wasi *w = state(ctx);
-	uint32_t size = 0, n = args ? (uint32_t)w->argc : 0;
+	uint8_t *d = wasi_mem(w, p, 8);
 
-	for (uint32_t i = 0; i < n; i++)
-		size += (uint32_t)strlen(w->argv[i]) + 1;
-	if (put_u32(w, (uint32_t)count_p, n) || put_u32(w, (uint32_t)size_p, size))
-		return E_FAULT;
-	return E_SUCCESS;
+	if (d == NULL)
+		return W_FAULT;
+	memcpy(d, &v, 8);
+	return W_SUCCESS;
 }
 
-static int32_t args_sizes_get(kiln_vmctx *ctx, int32_t count_p, int32_t size_p)
+int32_t wasi_errno(int e)
 {
-	return sizes_get(ctx, count_p, size_p, true);
+	switch (e) {
+	case 0: return W_SUCCESS;
+	case E2BIG: return W_2BIG;
+	case EACCES: return W_ACCES;
+	case EAGAIN: return W_AGAIN;
+	case EBADF: return W_BADF;
+	case EBUSY: return W_BUSY;
+	case EEXIST: return W_EXIST;
+	case EFAULT: return W_FAULT;
+	case EFBIG: return W_FBIG;
+	case EINTR: return W_INTR;
+	case EINVAL: return W_INVAL;
+	case EISDIR: return W_ISDIR;
+	case ELOOP: return W_LOOP;
+	case EMFILE: return W_MFILE;
+	case EMLINK: return W_MLINK;
+	case ENAMETOOLONG: return W_NAMETOOLONG;
+	case ENFILE: return W_NFILE;
+	case ENODEV: return W_NODEV;
+	case ENOENT: return W_NOENT;
+	case ENOMEM: return W_NOMEM;
+	case ENOSPC: return W_NOSPC;
+	case ENOSYS: return W_NOSYS;
+	case ENOTDIR: return W_NOTDIR;
+	case ENOTEMPTY: return W_NOTEMPTY;
+	case EOPNOTSUPP: return W_NOTSUP;
+	case ENOTTY: return W_NOTTY;
+	case ENXIO: return W_NXIO;
+	case EOVERFLOW: return W_OVERFLOW;
+	case EPERM: return W_PERM;
+	case EPIPE: return W_PIPE;
+	case ERANGE: return W_RANGE;
+	case EROFS: return W_ROFS;
+	case ESPIPE: return W_SPIPE;
+	case ETXTBSY: return W_TXTBSY;
+	case EXDEV: return W_NOTCAPABLE;	/* RESOLVE_BENEATH refused it */
+	default: return W_IO;
+	}
 }
 
-static int32_t environ_sizes_get(kiln_vmctx *ctx, int32_t count_p, int32_t size_p)
+/* ------------------------------------------------- arguments, environment */
+
+static int32_t sizes(wasi *w, char **v, int n, int32_t count_p, int32_t size_p)
 {
-	return sizes_get(ctx, count_p, size_p, false);
+	uint32_t size = 0;
+
+	for (int i = 0; i < n; i++)
+		size += (uint32_t)strlen(v[i]) + 1;
+	if (wasi_put_u32(w, (uint32_t)count_p, (uint32_t)n) ||
+	    wasi_put_u32(w, (uint32_t)size_p, size))
+		return W_FAULT;
+	return W_SUCCESS;
 }
 
-static int32_t args_get(kiln_vmctx *ctx, int32_t argv_p, int32_t buf_p)
+static int32_t strings(wasi *w, char **v, int n, int32_t ptrs_p, int32_t buf_p)
 {
-	wasi *w = state(ctx);
 	uint32_t at = (uint32_t)buf_p;
 
-	for (int i = 0; i < w->argc; i++) {
-		size_t len = strlen(w->argv[i]) + 1;
-		uint8_t *d = mem(w, at, len);
-		if (d == NULL || put_u32(w, (uint32_t)argv_p + 4u * (uint32_t)i, at))
-			return E_FAULT;
-		memcpy(d, w->argv[i], len);
+	for (int i = 0; i < n; i++) {
+		size_t len = strlen(v[i]) + 1;
+		uint8_t *d = wasi_mem(w, at, len);
+		if (d == NULL || wasi_put_u32(w, (uint32_t)ptrs_p + 4u * (uint32_t)i, at))
+			return W_FAULT;
+		memcpy(d, v[i], len);
 		at += (uint32_t)len;
 	}
-	return E_SUCCESS;
+	return W_SUCCESS;
 }
 
-static int32_t environ_get(kiln_vmctx *ctx, int32_t env_p, int32_t buf_p)
+static int32_t args_sizes_get(kiln_vmctx *c, int32_t n, int32_t s)
 {
-	(void)ctx, (void)env_p, (void)buf_p;
-	return E_SUCCESS;	/* the environment is empty */
+	return sizes(wasi_of(c), wasi_of(c)->argv, wasi_of(c)->argc, n, s);
 }
 
-static int32_t rw(kiln_vmctx *ctx, int32_t fd, int32_t iovs, int32_t n, int32_t done_p,
-		  bool writing)
+static int32_t args_get(kiln_vmctx *c, int32_t p, int32_t b)
 {
-	wasi *w = state(ctx);
-	uint32_t total = 0;
-
-	if (writing ? fd != 1 && fd != 2 : fd != 0)
-		return E_BADF;
-	for (uint32_t i = 0; i < (uint32_t)n; i++) {
-		uint8_t *iov = mem(w, (uint32_t)iovs + 8 * i, 8), *buf;
-		uint32_t p, len;
-		ssize_t r;
-		if (iov == NULL)
-			return E_FAULT;
-		memcpy(&p, iov, 4);
-		memcpy(&len, iov + 4, 4);
-		if ((buf = mem(w, p, len)) == NULL)
-			return E_FAULT;
-		r = writing ? write(fd, buf, len) : read(fd, buf, len);
-		if (r < 0)
-			return E_IO;
-		total += (uint32_t)r;
-		if ((uint32_t)r < len)
-			break;
-	}
-	return put_u32(w, (uint32_t)done_p, total);
+	return strings(wasi_of(c), wasi_of(c)->argv, wasi_of(c)->argc, p, b);
 }
 
-static int32_t fd_write(kiln_vmctx *ctx, int32_t fd, int32_t iovs, int32_t n, int32_t done_p)
+static int32_t environ_sizes_get(kiln_vmctx *c, int32_t n, int32_t s)
 {
-	return rw(ctx, fd, iovs, n, done_p, true);
+	return sizes(wasi_of(c), wasi_of(c)->envp, wasi_of(c)->envc, n, s);
 }
 
-static int32_t fd_read(kiln_vmctx *ctx, int32_t fd, int32_t iovs, int32_t n, int32_t done_p)
+static int32_t environ_get(kiln_vmctx *c, int32_t p, int32_t b)
 {
-	return rw(ctx, fd, iovs, n, done_p, false);
+	return strings(wasi_of(c), wasi_of(c)->envp, wasi_of(c)->envc, p, b);
 }
 
-static int32_t fd_close(kiln_vmctx *ctx, int32_t fd)
+/* ---------------------------------------------------------- clocks, etc. */
+
+static bool host_clock(int32_t id, clockid_t *out)
 {
-	(void)ctx;
-	return fd >= 0 && fd <= 2 ? E_SUCCESS : E_BADF;
+	static const clockid_t ids[] = {
+		CLOCK_REALTIME, CLOCK_MONOTONIC, CLOCK_PROCESS_CPUTIME_ID,
+		CLOCK_THREAD_CPUTIME_ID,
+	};
+
+	if (id < 0 || id > 3)
+		return false;
+	*out = ids[id];
+	return true;
 }
 
-static int32_t fd_fdstat_get(kiln_vmctx *ctx, int32_t fd, int32_t p)
+static int32_t clock_res_get(kiln_vmctx *c, int32_t id, int32_t p)
 {
-	uint8_t *d = mem(state(ctx), (uint32_t)p, 24);
-	uint64_t rights = fd == 0 ? 0x2 : 0x40;	/* fd_read / fd_write */
+	clockid_t cid;
+	struct timespec ts;
 
-	if (fd < 0 || fd > 2)
-		return E_BADF;
+	if (!host_clock(id, &cid))
+		return W_INVAL;
+	if (clock_getres(cid, &ts) != 0)
+		return wasi_errno(errno);
+	return wasi_put_u64(wasi_of(c), (uint32_t)p,
+			    (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec);
+}
+
+static int32_t clock_time_get(kiln_vmctx *c, int32_t id, int64_t precision, int32_t p)
+{
+	clockid_t cid;
+	struct timespec ts;
+
+	(void)precision;
+	if (!host_clock(id, &cid))
+		return W_INVAL;
+	if (clock_gettime(cid, &ts) != 0)
+		return wasi_errno(errno);
+	return wasi_put_u64(wasi_of(c), (uint32_t)p,
+			    (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec);
+}
+
+static int32_t random_get(kiln_vmctx *c, int32_t p, int32_t len)
+{
+	uint8_t *d = wasi_mem(wasi_of(c), (uint32_t)p, (uint32_t)len);
+	size_t done = 0;
+
 	if (d == NULL)
-		return E_FAULT;
-	memset(d, 0, 24);
-	d[0] = 2;				/* character device */
-	memcpy(d + 8, &rights, 8);
-	return E_SUCCESS;
+		return W_FAULT;
+	while (done < (uint32_t)len) {
+		ssize_t r = getrandom(d + done, (uint32_t)len - done, 0);
+		if (r < 0) {
+			if (errno == EINTR)
+				continue;
+			return wasi_errno(errno);
+		}
+		done += (size_t)r;
+	}
+	return W_SUCCESS;
 }
 
-static int32_t fd_seek(kiln_vmctx *ctx, int32_t fd, int64_t off, int32_t whence, int32_t p)
+static int32_t sched_yield_(kiln_vmctx *c)
 {
-	(void)ctx, (void)off, (void)whence, (void)p;
-	return fd >= 0 && fd <= 2 ? E_SPIPE : E_BADF;
+	(void)c;
+	sched_yield();
+	return W_SUCCESS;
 }
 
-static void proc_exit(kiln_vmctx *ctx, int32_t code)
+static void proc_exit(kiln_vmctx *c, int32_t code)
 {
-	state(ctx)->exit_code = code;
+	wasi_of(c)->exit_code = code;
 	kiln_trap_raise(KILN_TRAP_EXIT);
 }
 
-/* Entry trampolines, for calls through the API. */
-static void t_ii_i(kiln_vmctx *c, kiln_slot *s, int32_t (*f)(kiln_vmctx *, int32_t, int32_t))
-{
-	s[0].i32 = f(c, s[0].i32, s[1].i32);
-}
-static void t_args_sizes_get(kiln_vmctx *c, kiln_slot *s) { t_ii_i(c, s, args_sizes_get); }
-static void t_args_get(kiln_vmctx *c, kiln_slot *s) { t_ii_i(c, s, args_get); }
-static void t_environ_sizes_get(kiln_vmctx *c, kiln_slot *s) { t_ii_i(c, s, environ_sizes_get); }
-static void t_environ_get(kiln_vmctx *c, kiln_slot *s) { t_ii_i(c, s, environ_get); }
-static void t_fd_fdstat_get(kiln_vmctx *c, kiln_slot *s) { t_ii_i(c, s, fd_fdstat_get); }
-static void t_fd_write(kiln_vmctx *c, kiln_slot *s) { s[0].i32 = fd_write(c, s[0].i32, s[1].i32, s[2].i32, s[3].i32); }
-static void t_fd_read(kiln_vmctx *c, kiln_slot *s) { s[0].i32 = fd_read(c, s[0].i32, s[1].i32, s[2].i32, s[3].i32); }
-static void t_fd_close(kiln_vmctx *c, kiln_slot *s) { s[0].i32 = fd_close(c, s[0].i32); }
-static void t_fd_seek(kiln_vmctx *c, kiln_slot *s) { s[0].i32 = fd_seek(c, s[0].i32, s[1].i64, s[2].i32, s[3].i32); }
-static void t_proc_exit(kiln_vmctx *c, kiln_slot *s) { proc_exit(c, s[0].i32); }
-
 static const kiln_valtype I[] = {KILN_I32}, II[] = {KILN_I32, KILN_I32};
-static const kiln_valtype IIII[] = {KILN_I32, KILN_I32, KILN_I32, KILN_I32};
-static const kiln_valtype ILII[] = {KILN_I32, KILN_I64, KILN_I32, KILN_I32};
+static const kiln_valtype ILI[] = {KILN_I32, KILN_I64, KILN_I32};
 
-static const struct {
-	const char *name;
-	void *code;
-	void (*tramp)(kiln_vmctx *, kiln_slot *);
-	kiln_functype type;
-} funcs[NFUNCS] = {
-	{"args_get", (void *)args_get, t_args_get, {2, 1, II, I}},
-	{"args_sizes_get", (void *)args_sizes_get, t_args_sizes_get, {2, 1, II, I}},
-	{"environ_get", (void *)environ_get, t_environ_get, {2, 1, II, I}},
-	{"environ_sizes_get", (void *)environ_sizes_get, t_environ_sizes_get, {2, 1, II, I}},
-	{"fd_write", (void *)fd_write, t_fd_write, {4, 1, IIII, I}},
-	{"fd_read", (void *)fd_read, t_fd_read, {4, 1, IIII, I}},
-	{"fd_close", (void *)fd_close, t_fd_close, {1, 1, I, I}},
-	{"fd_fdstat_get", (void *)fd_fdstat_get, t_fd_fdstat_get, {2, 1, II, I}},
-	{"fd_seek", (void *)fd_seek, t_fd_seek, {4, 1, ILII, I}},
-	{"proc_exit", (void *)proc_exit, t_proc_exit, {1, 0, I, NULL}},
+static const wasi_func core_funcs[] = {
+	{"args_get", (void *)args_get, {2, 1, II, I}},
+	{"args_sizes_get", (void *)args_sizes_get, {2, 1, II, I}},
+	{"environ_get", (void *)environ_get, {2, 1, II, I}},
+	{"environ_sizes_get", (void *)environ_sizes_get, {2, 1, II, I}},
+	{"clock_res_get", (void *)clock_res_get, {2, 1, II, I}},
+	{"clock_time_get", (void *)clock_time_get, {3, 1, ILI, I}},
+	{"random_get", (void *)random_get, {2, 1, II, I}},
+	{"sched_yield", (void *)sched_yield_, {0, 1, NULL, I}},
+	{"proc_exit", (void *)proc_exit, {1, 0, I, NULL}},
 };
+
+/* ------------------------------------------------------------- instance */
+
+static void free_strings(char **v, int n)
+{
+	for (int i = 0; i < n; i++)
+		free(v[i]);
+	free(v);
+}
 
 static void wasi_free(kiln_instance *inst)
 {
 	wasi *w = (wasi *)inst;
 
-	for (int i = 0; i < w->argc; i++)
-		free(w->argv[i]);
-	free(w->argv);
+	for (uint32_t i = 0; i < w->nfds; i++) {
+		if (w->fds[i].host > 2)
+			close(w->fds[i].host);
+		free(w->fds[i].preopen);
+	}
+	free(w->fds);
+	free_strings(w->argv, w->argc);
+	free_strings(w->envp, w->envc);
+	free(w->refs);
+	free(w->exports);
 	free(w);
 }
 
-kiln_status kiln_wasi_new(int argc, const char *const *argv, kiln_instance **out,
+static char **copy_strings(int n, const char *const *v)
+{
+	char **c = kiln_calloc((size_t)(n > 0 ? n : 1), sizeof *c);
+
+	for (int i = 0; c && i < n; i++) {
+		if (!(c[i] = strdup(v[i]))) {
+			free_strings(c, i);
+			return NULL;
+		}
+	}
+	return c;
+}
+
+static bool add_funcs(wasi *w, const wasi_func *f, size_t n, size_t *at)
+{
+	for (size_t i = 0; i < n; i++, (*at)++) {
+		w->refs[*at] = (kiln_funcref){f[i].code, &w->inst.ctx,
+					      kiln_type_id(&f[i].type), NULL, &f[i].type};
+		w->exports[*at] = (kiln_host_export){f[i].name,
+						     {KILN_EXTERN_FUNC, &w->refs[*at]}};
+	}
+	return true;
+}
+
+kiln_status kiln_wasi_new(const kiln_wasi_config *cfg, kiln_instance **out,
 			  kiln_error *err)
 {
+	size_t ncore = sizeof core_funcs / sizeof core_funcs[0];
+	size_t n = ncore + wasi_fs_nfuncs, at = 0;
 	wasi *w = calloc(1, sizeof *w);
 
 	*out = NULL;
-	if (w == NULL || !(w->argv = kiln_calloc((size_t)(argc > 0 ? argc : 1), sizeof *w->argv)))
+	if (w == NULL)
 		goto nomem;
 	w->inst.free_host = wasi_free;
-	for (; w->argc < argc; w->argc++)
-		if (!(w->argv[w->argc] = strdup(argv[w->argc])))
+	w->argc = cfg->argc;
+	w->envc = cfg->envc;
+	if (!(w->argv = copy_strings(cfg->argc, cfg->argv)) ||
+	    !(w->envp = copy_strings(cfg->envc, cfg->envp)) ||
+	    !(w->refs = kiln_calloc(n, sizeof *w->refs)) ||
+	    !(w->exports = kiln_calloc(n, sizeof *w->exports)))
+		goto nomem;
+	for (int fd = 0; fd < 3; fd++)
+		if (wasi_fd_add(w, fd, FT_CHAR, fd == 0 ? RIGHT_FD_READ : RIGHT_FD_WRITE,
+				0, NULL) < 0)
 			goto nomem;
-	for (int i = 0; i < NFUNCS; i++) {
-		w->refs[i] = (kiln_funcref){funcs[i].code, &w->inst.ctx,
-					    kiln_type_id(&funcs[i].type), funcs[i].tramp,
-					    &funcs[i].type};
-		w->exports[i] = (kiln_host_export){funcs[i].name, {KILN_EXTERN_FUNC, &w->refs[i]}};
+	for (int i = 0; i < cfg->ndirs; i++) {
+		int host = open(cfg->dirs[i].host, O_PATH | O_DIRECTORY | O_CLOEXEC);
+		if (host < 0) {
+			kiln_fail(err, KILN_ERR_IO, KILN_NO_OFFSET, "--dir %s: %s",
+				  cfg->dirs[i].host, strerror(errno));
+			wasi_free(&w->inst);
+			return KILN_ERR_IO;
+		}
+		if (wasi_fd_add(w, host, FT_DIR, RIGHTS_ALL, RIGHTS_ALL, cfg->dirs[i].guest) < 0) {
+			close(host);
+			goto nomem;
+		}
 	}
+	add_funcs(w, core_funcs, ncore, &at);
+	add_funcs(w, wasi_fs_funcs, wasi_fs_nfuncs, &at);
 	w->inst.host_exports = w->exports;
-	w->inst.nhost_exports = NFUNCS;
+	w->inst.nhost_exports = n;
 	w->inst.ctx.instance = &w->inst;
 	w->inst.ctx.helpers = &kiln_runtime_helpers;
 	*out = &w->inst;

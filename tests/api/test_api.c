@@ -160,6 +160,24 @@ int main(int argc, char **argv)
 			CHECK(false, "memory limit setup: %s", err.message);
 		}
 	}
+	/* Host functions called from the API go through libffi. */
+	{
+		kiln_wasi_config wc = {0};
+		kiln_instance *wasi;
+		kiln_val two[2] = {{KILN_I32, {.i32 = 0}}, {KILN_I32, {.i32 = 4}}};
+		kiln_trap_info ti;
+		CHECK(kiln_wasi_new(&wc, &wasi, &err) == KILN_OK, "wasi: %s", err.message);
+		/* No memory bound yet: the pointers are bad, EFAULT (21). */
+		CHECK(kiln_func_call(export(wasi, "args_sizes_get"), two, 2, &v, 1, &ti, &err) == KILN_OK &&
+		      v.type == KILN_I32 && v.of.i32 == 21, "args_sizes_get via libffi: %d", v.of.i32);
+		CHECK(kiln_func_call(export(wasi, "sched_yield"), NULL, 0, &v, 1, &ti, &err) == KILN_OK &&
+		      v.of.i32 == 0, "sched_yield via libffi: %d", v.of.i32);
+		arg.of.i32 = 3;
+		CHECK(kiln_func_call(export(wasi, "proc_exit"), &arg, 1, &v, 1, &ti, &err) == KILN_ERR_TRAP &&
+		      ti.kind == KILN_TRAP_EXIT && kiln_wasi_exit_code(wasi) == 3,
+		      "proc_exit via libffi: trap %d code %d", ti.kind, kiln_wasi_exit_code(wasi));
+		kiln_instance_delete(wasi);
+	}
 	printf("%s\n", failures ? "FAILED" : "all trap kinds trapped every time; the instance still works");
 	kiln_instance_delete(inst);
 	kiln_module_delete(module);

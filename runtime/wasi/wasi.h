@@ -1,0 +1,81 @@
+/*
+ * wasi.h — WASI preview1 internals shared by wasi.c (instance, arguments,
+ * environment, clocks, random, exit) and wasi_fs.c (descriptors, files,
+ * directories and the sandboxed path resolution).
+ */
+#ifndef KILN_WASI_H
+#define KILN_WASI_H
+
+#include <stdint.h>
+
+#include "instance.h"
+
+/* Errno values of WASI preview1 (witx "errno"). */
+enum {
+	W_SUCCESS = 0, W_2BIG = 1, W_ACCES = 2, W_AGAIN = 6, W_BADF = 8, W_BUSY = 10,
+	W_EXIST = 20, W_FAULT = 21, W_FBIG = 22, W_INTR = 27, W_INVAL = 28, W_IO = 29,
+	W_ISDIR = 31, W_LOOP = 32, W_MFILE = 33, W_MLINK = 34, W_NAMETOOLONG = 37,
+	W_NFILE = 41, W_NODEV = 43, W_NOENT = 44, W_NOMEM = 48, W_NOSPC = 51,
+	W_NOSYS = 52, W_NOTDIR = 54, W_NOTEMPTY = 55, W_NOTSUP = 58, W_NOTTY = 59,
+	W_NXIO = 60, W_OVERFLOW = 61, W_PERM = 63, W_PIPE = 64, W_RANGE = 68,
+	W_ROFS = 69, W_SPIPE = 70, W_TXTBSY = 74, W_XDEV = 75, W_NOTCAPABLE = 76,
+};
+
+/* File types (witx "filetype"). */
+enum {
+	FT_UNKNOWN = 0, FT_BLOCK = 1, FT_CHAR = 2, FT_DIR = 3, FT_FILE = 4,
+	FT_SOCK_DGRAM = 5, FT_SOCK_STREAM = 6, FT_SYMLINK = 7,
+};
+
+#define RIGHTS_ALL ((uint64_t)0x1fffffff)
+#define RIGHT_FD_READ ((uint64_t)1 << 1)
+#define RIGHT_FD_WRITE ((uint64_t)1 << 6)
+
+typedef struct wasi_fd {
+	int host;		/* -1: free slot */
+	uint8_t type;		/* FT_* */
+	uint16_t flags;		/* fdflags */
+	uint64_t rights, inheriting;
+	char *preopen;		/* guest name of a preopened directory, or NULL */
+} wasi_fd;
+
+typedef struct wasi {
+	kiln_instance inst;
+	kiln_memory_rt *memory;
+	int argc, envc;
+	char **argv, **envp;
+	int exit_code;
+	wasi_fd *fds;
+	uint32_t nfds;
+	kiln_funcref *refs;
+	kiln_host_export *exports;
+} wasi;
+
+static inline wasi *wasi_of(kiln_vmctx *ctx)
+{
+	return (wasi *)ctx->instance;
+}
+
+/* The module's memory at [p, p + n), or NULL when out of bounds. */
+uint8_t *wasi_mem(wasi *w, uint32_t p, uint64_t n);
+int32_t wasi_put_u32(wasi *w, uint32_t p, uint32_t v);
+int32_t wasi_put_u64(wasi *w, uint32_t p, uint64_t v);
+/* A host errno as a WASI errno. */
+int32_t wasi_errno(int e);
+/* The descriptor `fd`, or NULL (then *err is BADF). */
+wasi_fd *wasi_fd_get(wasi *w, int32_t fd);
+/* Adds a descriptor; returns its number or -1 (out of memory). */
+int32_t wasi_fd_add(wasi *w, int host, uint8_t type, uint64_t rights,
+		    uint64_t inheriting, const char *preopen);
+
+/* One exported function: name, native code, type. */
+typedef struct wasi_func {
+	const char *name;
+	void *code;
+	kiln_functype type;
+} wasi_func;
+
+extern const wasi_func wasi_fs_funcs[];
+extern const size_t wasi_fs_nfuncs;
+
+#endif /* KILN_WASI_H */

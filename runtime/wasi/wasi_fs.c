@@ -1,0 +1,790 @@
+/*
+ * wasi_fs.c — WASI descriptors, files and directories, sandboxed.
+ *
+ * Every path is resolved relative to a directory descriptor by openat2
+ * with RESOLVE_BENEATH | RESOLVE_NO_MAGICLINKS: the kernel refuses "..",
+ * absolute paths and symlinks that would leave the directory, at every
+ * step, so a path cannot escape even while another process renames
+ * things.  Operations on a final component (mkdir, unlink, rename...)
+ * first open its parent that way and then act on the name inside it
+ * with the *at() call, never following a symlink there; where a final
+ * symlink is to be followed, the target is opened beneath first and used
+ * through /proc/self/fd.  (Kernels without openat2 get ENOSYS, reported
+ * as NOSYS: a component-walking fallback is still to come.)
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <linux/openat2.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/uio.h>
+#include <unistd.h>
+
+#include "wasi.h"
+
+/* ------------------------------------------------------------ descriptors */
+
+wasi_fd *wasi_fd_get(wasi *w, int32_t fd)
+{
+	if (fd < 0 || (uint32_t)fd >= w->nfds || w->fds[fd].host < 0)
+		return NULL;
+	return &w->fds[fd];
+}
+
+int32_t wasi_fd_add(wasi *w, int host, uint8_t type, uint64_t rights,
+		    uint64_t inheriting, const char *preopen)
+{
+	uint32_t i;
+
+	for (i = 0; i < w->nfds && w->fds[i].host >= 0; i++)
+		;
+	if (i == w->nfds) {
+		wasi_fd *f = realloc(w->fds, (w->nfds + 1) * sizeof *f);
+		if (f == NULL)
+			return -1;
+		w->fds = f;
+		w->nfds++;
+	}
+	w->fds[i] = (wasi_fd){host, type, 0, rights, inheriting, NULL};
+	if (preopen && !(w->fds[i].preopen = strdup(preopen))) {
+		w->fds[i].host = -1;
+		return -1;
+	}
+	return (int32_t)i;
+}
+
+static uint8_t filetype(mode_t m)
+{
+	switch (m & S_IFMT) {
+	case S_IFREG: return FT_FILE;
+	case S_IFDIR: return FT_DIR;
+	case S_IFLNK: return FT_SYMLINK;
+	case S_IFCHR: return FT_CHAR;
+	case S_IFBLK: return FT_BLOCK;
+	case S_IFSOCK: return FT_SOCK_STREAM;
+	default: return FT_UNKNOWN;
+	}
+}
+
+/* ---------------------------------------------------------------- paths */
+
+/* Copies the module's path into buf (NUL-terminated). */
+static int32_t get_path(wasi *w, int32_t p, int32_t len, char buf[PATH_MAX])
+{
+	uint8_t *s = wasi_mem(w, (uint32_t)p, (uint32_t)len);
+
+	if (s == NULL)
+		return W_FAULT;
+	if ((uint32_t)len >= PATH_MAX)
+		return W_NAMETOOLONG;
+	if (memchr(s, 0, (uint32_t)len))
+		return W_INVAL;
+	memcpy(buf, s, (uint32_t)len);
+	buf[len] = 0;
+	return W_SUCCESS;
+}
+
+static int open_beneath(int dir, const char *path, uint64_t flags, mode_t mode, bool follow)
+{
+	struct open_how how = {
+		.flags = flags | O_CLOEXEC | (follow ? 0 : O_NOFOLLOW),
+		.mode = (flags & O_CREAT) ? mode : 0,
+		.resolve = RESOLVE_BENEATH | RESOLVE_NO_MAGICLINKS,
+	};
+
+	return (int)syscall(SYS_openat2, dir, path[0] ? path : ".", &how, sizeof how);
+}
+
+/* Opens the parent directory of `path` beneath `dir` and points *last at
+ * the final component, which is a plain name (not ".", "..", or empty). */
+static int32_t parent_of(int dir, char *path, int *out, const char **last)
+{
+	char *slash;
+	size_t n = strlen(path);
+
+	while (n > 1 && path[n - 1] == '/')
+		path[--n] = 0;
+	slash = strrchr(path, '/');
+	*last = slash ? slash + 1 : path;
+	if (!**last || !strcmp(*last, ".") || !strcmp(*last, ".."))
+		return W_INVAL;
+	if (slash == path)
+		return W_NOTCAPABLE;	/* "/name": absolute */
+	if (slash)
+		*slash = 0;
+	*out = open_beneath(dir, slash ? path : ".", O_PATH | O_DIRECTORY, 0, true);
+	return *out < 0 ? wasi_errno(errno) : W_SUCCESS;
+}
+
+/* Resolves (fd, path) to a parent directory and a name in it. */
+static int32_t resolve_parent(wasi *w, int32_t fd, int32_t p, int32_t len,
+			      char buf[PATH_MAX], int *parent, const char **last)
+{
+	wasi_fd *f = wasi_fd_get(w, fd);
+	int32_t e;
+
+	if (!f)
+		return W_BADF;
+	if (f->type != FT_DIR)
+		return W_NOTDIR;
+	if ((e = get_path(w, p, len, buf)) != W_SUCCESS)
+		return e;
+	return parent_of(f->host, buf, parent, last);
+}
+
+static int32_t done(int r, int parent)
+{
+	int32_t e = r < 0 ? wasi_errno(errno) : W_SUCCESS;
+
+	close(parent);
+	return e;
+}
+
+static int32_t path_create_directory(kiln_vmctx *c, int32_t fd, int32_t p, int32_t len)
+{
+	char buf[PATH_MAX];
+	const char *last;
+	int parent;
+	int32_t e = resolve_parent(wasi_of(c), fd, p, len, buf, &parent, &last);
+
+	if (e != W_SUCCESS)
+		return e;
+	return done(mkdirat(parent, last, 0777), parent);
+}
+
+static int32_t path_remove_directory(kiln_vmctx *c, int32_t fd, int32_t p, int32_t len)
+{
+	char buf[PATH_MAX];
+	const char *last;
+	int parent;
+	int32_t e = resolve_parent(wasi_of(c), fd, p, len, buf, &parent, &last);
+
+	if (e != W_SUCCESS)
+		return e;
+	return done(unlinkat(parent, last, AT_REMOVEDIR), parent);
+}
+
+static int32_t path_unlink_file(kiln_vmctx *c, int32_t fd, int32_t p, int32_t len)
+{
+	char buf[PATH_MAX];
+	const char *last;
+	int parent;
+	int32_t e = resolve_parent(wasi_of(c), fd, p, len, buf, &parent, &last);
+
+	if (e != W_SUCCESS)
+		return e;
+	return done(unlinkat(parent, last, 0), parent);
+}
+
+static int32_t path_symlink(kiln_vmctx *c, int32_t tp, int32_t tlen, int32_t fd,
+			    int32_t p, int32_t len)
+{
+	char target[PATH_MAX], buf[PATH_MAX];
+	const char *last;
+	int parent;
+	int32_t e = get_path(wasi_of(c), tp, tlen, target);
+
+	if (e == W_SUCCESS)
+		e = resolve_parent(wasi_of(c), fd, p, len, buf, &parent, &last);
+	if (e != W_SUCCESS)
+		return e;
+	/* Any target may be written; following it later stays beneath. */
+	return done(symlinkat(target, parent, last), parent);
+}
+
+static int32_t path_readlink(kiln_vmctx *c, int32_t fd, int32_t p, int32_t len,
+			     int32_t out, int32_t out_len, int32_t used_p)
+{
+	uint8_t *d = wasi_mem(wasi_of(c), (uint32_t)out, (uint32_t)out_len);
+	ssize_t n;
+
+	if (d == NULL)
+		return W_FAULT;
+	char buf[PATH_MAX];
+	const char *last;
+	int parent;
+	int32_t e = resolve_parent(wasi_of(c), fd, p, len, buf, &parent, &last);
+
+	if (e != W_SUCCESS)
+		return e;
+	n = readlinkat(parent, last, (char *)d, (uint32_t)out_len);
+	e = n < 0 ? wasi_errno(errno) : wasi_put_u32(wasi_of(c), (uint32_t)used_p, (uint32_t)n);
+	close(parent);
+	return e;
+}
+
+static int32_t path_rename(kiln_vmctx *c, int32_t fd, int32_t p, int32_t len,
+			   int32_t nfd, int32_t np, int32_t nlen)
+{
+	char nbuf[PATH_MAX];
+	const char *nlast;
+	int nparent, r;
+	int32_t ne;
+
+	char buf[PATH_MAX];
+	const char *last;
+	int parent;
+	int32_t e = resolve_parent(wasi_of(c), fd, p, len, buf, &parent, &last);
+
+	if (e != W_SUCCESS)
+		return e;
+	ne = resolve_parent(wasi_of(c), nfd, np, nlen, nbuf, &nparent, &nlast);
+	if (ne != W_SUCCESS) {
+		close(parent);
+		return ne;
+	}
+	r = renameat(parent, last, nparent, nlast);
+	e = r < 0 ? wasi_errno(errno) : W_SUCCESS;
+	close(nparent);
+	close(parent);
+	return e;
+}
+
+/* Opens (fd, path) itself beneath, as O_PATH; follows a final symlink
+ * when asked (lookupflags bit 0). */
+static int32_t open_target(kiln_vmctx *c, int32_t fd, int32_t flags, int32_t p,
+			   int32_t len, int *out)
+{
+	wasi_fd *f = wasi_fd_get(wasi_of(c), fd);
+	char buf[PATH_MAX];
+	int32_t e;
+
+	if (!f)
+		return W_BADF;
+	if (f->type != FT_DIR)
+		return W_NOTDIR;
+	if ((e = get_path(wasi_of(c), p, len, buf)) != W_SUCCESS)
+		return e;
+	*out = open_beneath(f->host, buf, O_PATH, 0, flags & 1);
+	return *out < 0 ? wasi_errno(errno) : W_SUCCESS;
+}
+
+/* The /proc path of an O_PATH descriptor, to act on what it names. */
+static void proc_path(int fd, char out[64])
+{
+	snprintf(out, 64, "/proc/self/fd/%d", fd);
+}
+
+static int32_t path_link(kiln_vmctx *c, int32_t ofd, int32_t oflags, int32_t op,
+			 int32_t olen, int32_t nfd, int32_t np, int32_t nlen)
+{
+	char proc[64], buf[PATH_MAX];
+	const char *last;
+	int target, parent, r;
+	int32_t e = open_target(c, ofd, oflags, op, olen, &target);
+
+	if (e != W_SUCCESS)
+		return e;
+	e = resolve_parent(wasi_of(c), nfd, np, nlen, buf, &parent, &last);
+	if (e == W_SUCCESS) {
+		proc_path(target, proc);
+		/* Link what the resolved descriptor names: never outside. */
+		r = linkat(AT_FDCWD, proc, parent, last, AT_SYMLINK_FOLLOW);
+		e = r < 0 ? wasi_errno(errno) : W_SUCCESS;
+		close(parent);
+	}
+	close(target);
+	return e;
+}
+
+static int32_t put_filestat(wasi *w, uint32_t p, const struct stat *st)
+{
+	uint8_t *d = wasi_mem(w, p, 64);
+	uint64_t v[8];
+
+	if (d == NULL)
+		return W_FAULT;
+	v[0] = st->st_dev;
+	v[1] = st->st_ino;
+	v[2] = filetype(st->st_mode);
+	v[3] = st->st_nlink;
+	v[4] = (uint64_t)st->st_size;
+	v[5] = (uint64_t)st->st_atim.tv_sec * 1000000000u + (uint64_t)st->st_atim.tv_nsec;
+	v[6] = (uint64_t)st->st_mtim.tv_sec * 1000000000u + (uint64_t)st->st_mtim.tv_nsec;
+	v[7] = (uint64_t)st->st_ctim.tv_sec * 1000000000u + (uint64_t)st->st_ctim.tv_nsec;
+	memcpy(d, v, 64);
+	return W_SUCCESS;
+}
+
+static int32_t path_filestat_get(kiln_vmctx *c, int32_t fd, int32_t flags, int32_t p,
+				 int32_t len, int32_t out)
+{
+	struct stat st;
+	int target;
+	int32_t e = open_target(c, fd, flags, p, len, &target);
+
+	if (e != W_SUCCESS)
+		return e;
+	e = fstat(target, &st) < 0 ? wasi_errno(errno) : put_filestat(wasi_of(c), (uint32_t)out, &st);
+	close(target);
+	return e;
+}
+
+static bool times_of(int64_t atim, int64_t mtim, int32_t fst, struct timespec ts[2])
+{
+	if (((fst & 1) && (fst & 2)) || ((fst & 4) && (fst & 8)))
+		return false;
+	ts[0] = (fst & 2) ? (struct timespec){0, UTIME_NOW}
+		: (fst & 1) ? (struct timespec){atim / 1000000000, atim % 1000000000}
+		: (struct timespec){0, UTIME_OMIT};
+	ts[1] = (fst & 8) ? (struct timespec){0, UTIME_NOW}
+		: (fst & 4) ? (struct timespec){mtim / 1000000000, mtim % 1000000000}
+		: (struct timespec){0, UTIME_OMIT};
+	return true;
+}
+
+static int32_t path_filestat_set_times(kiln_vmctx *c, int32_t fd, int32_t flags,
+				       int32_t p, int32_t len, int64_t atim,
+				       int64_t mtim, int32_t fst)
+{
+	struct timespec ts[2];
+	char proc[64];
+	int target, r;
+	int32_t e;
+
+	if (!times_of(atim, mtim, fst, ts))
+		return W_INVAL;
+	if ((e = open_target(c, fd, flags, p, len, &target)) != W_SUCCESS)
+		return e;
+	proc_path(target, proc);
+	r = utimensat(AT_FDCWD, proc, ts, 0);
+	e = r < 0 ? wasi_errno(errno) : W_SUCCESS;
+	close(target);
+	return e;
+}
+
+/* The access mode path_open needs for the rights asked. */
+static int access_mode(uint64_t rights, bool dir)
+{
+	const uint64_t reads = RIGHT_FD_READ | ((uint64_t)1 << 14);	/* fd_readdir */
+	const uint64_t writes = RIGHT_FD_WRITE | ((uint64_t)1 << 8) |	/* fd_allocate */
+				((uint64_t)1 << 22) | ((uint64_t)1 << 4);	/* set_size, datasync... */
+	bool r = rights & reads, wr = (rights & writes) && !dir;
+
+	return r && wr ? O_RDWR : wr ? O_WRONLY : O_RDONLY;
+}
+
+static int32_t path_open(kiln_vmctx *c, int32_t fd, int32_t dirflags, int32_t p,
+			 int32_t len, int32_t oflags, int64_t rights, int64_t inheriting,
+			 int32_t fdflags, int32_t out)
+{
+	wasi *w = wasi_of(c);
+	wasi_fd *f = wasi_fd_get(w, fd);
+	char buf[PATH_MAX];
+	uint64_t flags;
+	struct stat st;
+	int host;
+	int32_t e, nfd;
+
+	if (!f)
+		return W_BADF;
+	if (f->type != FT_DIR)
+		return W_NOTDIR;
+	if ((e = get_path(w, p, len, buf)) != W_SUCCESS)
+		return e;
+	if (!wasi_mem(w, (uint32_t)out, 4))
+		return W_FAULT;
+	flags = (uint64_t)access_mode((uint64_t)rights, oflags & 2) |
+		((oflags & 1) ? O_CREAT : 0) | ((oflags & 2) ? O_DIRECTORY : 0) |
+		((oflags & 4) ? O_EXCL : 0) | ((oflags & 8) ? O_TRUNC : 0) |
+		((fdflags & 1) ? O_APPEND : 0) | ((fdflags & 4) ? O_NONBLOCK : 0) |
+		((fdflags & 2) ? O_DSYNC : 0) | ((fdflags & 16) ? O_SYNC : 0);
+	host = open_beneath(f->host, buf, flags, 0666, dirflags & 1);
+	if (host < 0 && errno == EISDIR && (flags & O_ACCMODE) != O_RDONLY)
+		host = open_beneath(f->host, buf, (flags & ~(uint64_t)O_ACCMODE) | O_RDONLY,
+				    0666, dirflags & 1);
+	if (host < 0)
+		return wasi_errno(errno);
+	if (fstat(host, &st) < 0) {
+		close(host);
+		return wasi_errno(errno);
+	}
+	nfd = wasi_fd_add(w, host, filetype(st.st_mode),
+			  (uint64_t)rights & f->inheriting, (uint64_t)inheriting & f->inheriting,
+			  NULL);
+	if (nfd < 0) {
+		close(host);
+		return W_NOMEM;
+	}
+	return wasi_put_u32(w, (uint32_t)out, (uint32_t)nfd);
+}
+
+/* ------------------------------------------------------------ file I/O */
+
+/* Reads or writes through the module's iovecs. */
+static int32_t rw(kiln_vmctx *c, int32_t fd, int32_t iovs, int32_t n, int64_t off,
+		  bool positioned, bool writing, int32_t done_p)
+{
+	wasi *w = wasi_of(c);
+	wasi_fd *f = wasi_fd_get(w, fd);
+	struct iovec io[64];
+	ssize_t r;
+
+	if (!f)
+		return W_BADF;
+	if (!(f->rights & (writing ? RIGHT_FD_WRITE : RIGHT_FD_READ)))
+		return W_NOTCAPABLE;
+	if (n < 0 || n > 64)
+		return W_INVAL;
+	for (int32_t i = 0; i < n; i++) {
+		uint8_t *iov = wasi_mem(w, (uint32_t)iovs + 8u * (uint32_t)i, 8);
+		uint32_t ptr, len;
+		if (iov == NULL)
+			return W_FAULT;
+		memcpy(&ptr, iov, 4);
+		memcpy(&len, iov + 4, 4);
+		if (!(io[i].iov_base = wasi_mem(w, ptr, len)))
+			return W_FAULT;
+		io[i].iov_len = len;
+	}
+	if (!wasi_mem(w, (uint32_t)done_p, 4))
+		return W_FAULT;
+	if (positioned)
+		r = writing ? pwritev(f->host, io, n, off) : preadv(f->host, io, n, off);
+	else
+		r = writing ? writev(f->host, io, n) : readv(f->host, io, n);
+	if (r < 0)
+		return wasi_errno(errno);
+	return wasi_put_u32(w, (uint32_t)done_p, (uint32_t)r);
+}
+
+static int32_t fd_read(kiln_vmctx *c, int32_t fd, int32_t iovs, int32_t n, int32_t d)
+{
+	return rw(c, fd, iovs, n, 0, false, false, d);
+}
+
+static int32_t fd_write(kiln_vmctx *c, int32_t fd, int32_t iovs, int32_t n, int32_t d)
+{
+	return rw(c, fd, iovs, n, 0, false, true, d);
+}
+
+static int32_t fd_pread(kiln_vmctx *c, int32_t fd, int32_t iovs, int32_t n, int64_t off, int32_t d)
+{
+	return rw(c, fd, iovs, n, off, true, false, d);
+}
+
+static int32_t fd_pwrite(kiln_vmctx *c, int32_t fd, int32_t iovs, int32_t n, int64_t off, int32_t d)
+{
+	return rw(c, fd, iovs, n, off, true, true, d);
+}
+
+static int32_t fd_seek(kiln_vmctx *c, int32_t fd, int64_t off, int32_t whence, int32_t out)
+{
+	wasi_fd *f = wasi_fd_get(wasi_of(c), fd);
+	static const int how[] = {SEEK_SET, SEEK_CUR, SEEK_END};
+	off_t r;
+
+	if (!f)
+		return W_BADF;
+	if (whence < 0 || whence > 2)
+		return W_INVAL;
+	if (f->type == FT_DIR)
+		return W_ISDIR;
+	if (!wasi_mem(wasi_of(c), (uint32_t)out, 8))
+		return W_FAULT;
+	if ((r = lseek(f->host, off, how[whence])) < 0)
+		return wasi_errno(errno);
+	return wasi_put_u64(wasi_of(c), (uint32_t)out, (uint64_t)r);
+}
+
+static int32_t fd_tell(kiln_vmctx *c, int32_t fd, int32_t out)
+{
+	return fd_seek(c, fd, 0, 1, out);
+}
+
+static int32_t fd_close(kiln_vmctx *c, int32_t fd)
+{
+	wasi_fd *f = wasi_fd_get(wasi_of(c), fd);
+
+	if (!f)
+		return W_BADF;
+	if (f->host > 2)
+		close(f->host);
+	free(f->preopen);
+	*f = (wasi_fd){.host = -1};
+	return W_SUCCESS;
+}
+
+static int32_t fd_renumber(kiln_vmctx *c, int32_t from, int32_t to)
+{
+	wasi *w = wasi_of(c);
+	wasi_fd *f = wasi_fd_get(w, from);
+	wasi_fd *t = wasi_fd_get(w, to);
+
+	if (!f || !t)
+		return W_BADF;
+	if (f == t)
+		return W_SUCCESS;
+	if (t->host > 2)
+		close(t->host);
+	free(t->preopen);
+	*t = *f;
+	*f = (wasi_fd){.host = -1};
+	return W_SUCCESS;
+}
+
+static int32_t simple(kiln_vmctx *c, int32_t fd, int (*op)(int))
+{
+	wasi_fd *f = wasi_fd_get(wasi_of(c), fd);
+
+	if (!f)
+		return W_BADF;
+	return op(f->host) < 0 ? wasi_errno(errno) : W_SUCCESS;
+}
+
+static int32_t fd_sync(kiln_vmctx *c, int32_t fd)
+{
+	return simple(c, fd, fsync);
+}
+
+static int32_t fd_datasync(kiln_vmctx *c, int32_t fd)
+{
+	return simple(c, fd, fdatasync);
+}
+
+static int32_t fd_advise(kiln_vmctx *c, int32_t fd, int64_t off, int64_t len, int32_t advice)
+{
+	wasi_fd *f = wasi_fd_get(wasi_of(c), fd);
+
+	if (!f)
+		return W_BADF;
+	if (advice < 0 || advice > 5)
+		return W_INVAL;
+	return wasi_errno(posix_fadvise(f->host, off, len, advice));
+}
+
+static int32_t fd_allocate(kiln_vmctx *c, int32_t fd, int64_t off, int64_t len)
+{
+	wasi_fd *f = wasi_fd_get(wasi_of(c), fd);
+
+	if (!f)
+		return W_BADF;
+	return wasi_errno(posix_fallocate(f->host, off, len));
+}
+
+/* ----------------------------------------------------- descriptor state */
+
+static int32_t fd_fdstat_get(kiln_vmctx *c, int32_t fd, int32_t out)
+{
+	wasi *w = wasi_of(c);
+	wasi_fd *f = wasi_fd_get(w, fd);
+	uint8_t *d = wasi_mem(w, (uint32_t)out, 24);
+	int fl;
+	uint16_t flags = 0;
+
+	if (!f)
+		return W_BADF;
+	if (d == NULL)
+		return W_FAULT;
+	fl = f->preopen ? 0 : fcntl(f->host, F_GETFL);
+	if (fl > 0) {
+		flags |= (fl & O_APPEND) ? 1 : 0;
+		flags |= (fl & O_NONBLOCK) ? 4 : 0;
+		flags |= (fl & O_DSYNC) ? 2 : 0;
+		flags |= ((fl & O_SYNC) == O_SYNC) ? 16 : 0;
+	}
+	memset(d, 0, 24);
+	d[0] = f->type;
+	memcpy(d + 2, &flags, 2);
+	memcpy(d + 8, &f->rights, 8);
+	memcpy(d + 16, &f->inheriting, 8);
+	return W_SUCCESS;
+}
+
+static int32_t fd_fdstat_set_flags(kiln_vmctx *c, int32_t fd, int32_t flags)
+{
+	wasi_fd *f = wasi_fd_get(wasi_of(c), fd);
+	int fl;
+
+	if (!f)
+		return W_BADF;
+	if ((fl = fcntl(f->host, F_GETFL)) < 0)
+		return wasi_errno(errno);
+	fl = (fl & ~(O_APPEND | O_NONBLOCK)) | ((flags & 1) ? O_APPEND : 0) |
+	     ((flags & 4) ? O_NONBLOCK : 0);
+	return fcntl(f->host, F_SETFL, fl) < 0 ? wasi_errno(errno) : W_SUCCESS;
+}
+
+static int32_t fd_fdstat_set_rights(kiln_vmctx *c, int32_t fd, int64_t base, int64_t inh)
+{
+	wasi_fd *f = wasi_fd_get(wasi_of(c), fd);
+
+	if (!f)
+		return W_BADF;
+	/* Rights only shrink. */
+	if (((uint64_t)base & ~f->rights) || ((uint64_t)inh & ~f->inheriting))
+		return W_NOTCAPABLE;
+	f->rights = (uint64_t)base;
+	f->inheriting = (uint64_t)inh;
+	return W_SUCCESS;
+}
+
+static int32_t fd_filestat_get(kiln_vmctx *c, int32_t fd, int32_t out)
+{
+	wasi_fd *f = wasi_fd_get(wasi_of(c), fd);
+	struct stat st;
+
+	if (!f)
+		return W_BADF;
+	if (fstat(f->host, &st) < 0)
+		return wasi_errno(errno);
+	return put_filestat(wasi_of(c), (uint32_t)out, &st);
+}
+
+static int32_t fd_filestat_set_size(kiln_vmctx *c, int32_t fd, int64_t size)
+{
+	wasi_fd *f = wasi_fd_get(wasi_of(c), fd);
+
+	if (!f)
+		return W_BADF;
+	return ftruncate(f->host, size) < 0 ? wasi_errno(errno) : W_SUCCESS;
+}
+
+static int32_t fd_filestat_set_times(kiln_vmctx *c, int32_t fd, int64_t atim,
+				     int64_t mtim, int32_t fst)
+{
+	wasi_fd *f = wasi_fd_get(wasi_of(c), fd);
+	struct timespec ts[2];
+
+	if (!f)
+		return W_BADF;
+	if (!times_of(atim, mtim, fst, ts))
+		return W_INVAL;
+	return futimens(f->host, ts) < 0 ? wasi_errno(errno) : W_SUCCESS;
+}
+
+static int32_t fd_prestat_get(kiln_vmctx *c, int32_t fd, int32_t out)
+{
+	wasi *w = wasi_of(c);
+	wasi_fd *f = wasi_fd_get(w, fd);
+	uint8_t *d = wasi_mem(w, (uint32_t)out, 8);
+	uint32_t len;
+
+	if (!f || !f->preopen)
+		return W_BADF;
+	if (d == NULL)
+		return W_FAULT;
+	len = (uint32_t)strlen(f->preopen);
+	memset(d, 0, 8);
+	memcpy(d + 4, &len, 4);
+	return W_SUCCESS;
+}
+
+static int32_t fd_prestat_dir_name(kiln_vmctx *c, int32_t fd, int32_t p, int32_t len)
+{
+	wasi *w = wasi_of(c);
+	wasi_fd *f = wasi_fd_get(w, fd);
+	uint8_t *d = wasi_mem(w, (uint32_t)p, (uint32_t)len);
+	size_t n;
+
+	if (!f || !f->preopen)
+		return W_BADF;
+	if (d == NULL)
+		return W_FAULT;
+	n = strlen(f->preopen);
+	if ((uint32_t)len < n)
+		return W_NAMETOOLONG;
+	memcpy(d, f->preopen, n);
+	return W_SUCCESS;
+}
+
+/* Writes entries from number `cookie` on; stops when the buffer is full
+ * (a full buffer tells the caller to ask again). */
+static int32_t fd_readdir(kiln_vmctx *c, int32_t fd, int32_t buf, int32_t len,
+			  int64_t cookie, int32_t used_p)
+{
+	wasi *w = wasi_of(c);
+	wasi_fd *f = wasi_fd_get(w, fd);
+	uint8_t *d = wasi_mem(w, (uint32_t)buf, (uint32_t)len);
+	uint32_t used = 0;
+	uint64_t index = 0;
+	struct dirent *ent;
+	DIR *dir;
+	int h;
+
+	if (!f)
+		return W_BADF;
+	if (f->type != FT_DIR)
+		return W_NOTDIR;
+	if (d == NULL || !wasi_mem(w, (uint32_t)used_p, 4))
+		return W_FAULT;
+	if ((h = openat(f->host, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0)
+		return wasi_errno(errno);
+	if (!(dir = fdopendir(h))) {
+		close(h);
+		return wasi_errno(errno);
+	}
+	while (used < (uint32_t)len && (ent = readdir(dir)) != NULL) {
+		uint8_t head[24];
+		uint32_t nlen = (uint32_t)strlen(ent->d_name), n;
+		uint64_t next = ++index;
+		uint8_t type = ent->d_type == DT_DIR ? FT_DIR : ent->d_type == DT_REG ? FT_FILE
+			       : ent->d_type == DT_LNK ? FT_SYMLINK : ent->d_type == DT_CHR ? FT_CHAR
+			       : ent->d_type == DT_BLK ? FT_BLOCK : FT_UNKNOWN;
+		if (next <= (uint64_t)cookie)
+			continue;
+		memset(head, 0, sizeof head);
+		memcpy(head, &next, 8);
+		memcpy(head + 8, &ent->d_ino, 8);
+		memcpy(head + 16, &nlen, 4);
+		head[20] = type;
+		n = (uint32_t)len - used < 24 ? (uint32_t)len - used : 24;
+		memcpy(d + used, head, n);
+		used += n;
+		n = (uint32_t)len - used < nlen ? (uint32_t)len - used : nlen;
+		memcpy(d + used, ent->d_name, n);
+		used += n;
+	}
+	closedir(dir);
+	return wasi_put_u32(w, (uint32_t)used_p, used);
+}
+
+/* ---------------------------------------------------------------- table */
+
+#define T(...) ((const kiln_valtype[]){__VA_ARGS__})
+#define i32 KILN_I32
+#define i64 KILN_I64
+#define RET T(i32)
+
+const wasi_func wasi_fs_funcs[] = {
+	{"fd_advise", (void *)fd_advise, {4, 1, T(i32, i64, i64, i32), RET}},
+	{"fd_allocate", (void *)fd_allocate, {3, 1, T(i32, i64, i64), RET}},
+	{"fd_close", (void *)fd_close, {1, 1, T(i32), RET}},
+	{"fd_datasync", (void *)fd_datasync, {1, 1, T(i32), RET}},
+	{"fd_fdstat_get", (void *)fd_fdstat_get, {2, 1, T(i32, i32), RET}},
+	{"fd_fdstat_set_flags", (void *)fd_fdstat_set_flags, {2, 1, T(i32, i32), RET}},
+	{"fd_fdstat_set_rights", (void *)fd_fdstat_set_rights, {3, 1, T(i32, i64, i64), RET}},
+	{"fd_filestat_get", (void *)fd_filestat_get, {2, 1, T(i32, i32), RET}},
+	{"fd_filestat_set_size", (void *)fd_filestat_set_size, {2, 1, T(i32, i64), RET}},
+	{"fd_filestat_set_times", (void *)fd_filestat_set_times, {4, 1, T(i32, i64, i64, i32), RET}},
+	{"fd_pread", (void *)fd_pread, {5, 1, T(i32, i32, i32, i64, i32), RET}},
+	{"fd_prestat_get", (void *)fd_prestat_get, {2, 1, T(i32, i32), RET}},
+	{"fd_prestat_dir_name", (void *)fd_prestat_dir_name, {3, 1, T(i32, i32, i32), RET}},
+	{"fd_pwrite", (void *)fd_pwrite, {5, 1, T(i32, i32, i32, i64, i32), RET}},
+	{"fd_read", (void *)fd_read, {4, 1, T(i32, i32, i32, i32), RET}},
+	{"fd_readdir", (void *)fd_readdir, {5, 1, T(i32, i32, i32, i64, i32), RET}},
+	{"fd_renumber", (void *)fd_renumber, {2, 1, T(i32, i32), RET}},
+	{"fd_seek", (void *)fd_seek, {4, 1, T(i32, i64, i32, i32), RET}},
+	{"fd_sync", (void *)fd_sync, {1, 1, T(i32), RET}},
+	{"fd_tell", (void *)fd_tell, {2, 1, T(i32, i32), RET}},
+	{"fd_write", (void *)fd_write, {4, 1, T(i32, i32, i32, i32), RET}},
+	{"path_create_directory", (void *)path_create_directory, {3, 1, T(i32, i32, i32), RET}},
+	{"path_filestat_get", (void *)path_filestat_get, {5, 1, T(i32, i32, i32, i32, i32), RET}},
+	{"path_filestat_set_times", (void *)path_filestat_set_times,
+	 {7, 1, T(i32, i32, i32, i32, i64, i64, i32), RET}},
+	{"path_link", (void *)path_link, {7, 1, T(i32, i32, i32, i32, i32, i32, i32), RET}},
+	{"path_open", (void *)path_open,
+	 {9, 1, T(i32, i32, i32, i32, i32, i64, i64, i32, i32), RET}},
+	{"path_readlink", (void *)path_readlink, {6, 1, T(i32, i32, i32, i32, i32, i32), RET}},
+	{"path_remove_directory", (void *)path_remove_directory, {3, 1, T(i32, i32, i32), RET}},
+	{"path_rename", (void *)path_rename, {6, 1, T(i32, i32, i32, i32, i32, i32), RET}},
+	{"path_symlink", (void *)path_symlink, {5, 1, T(i32, i32, i32, i32, i32), RET}},
+	{"path_unlink_file", (void *)path_unlink_file, {3, 1, T(i32, i32, i32), RET}},
+};
+
+const size_t wasi_fs_nfuncs = sizeof wasi_fs_funcs / sizeof wasi_fs_funcs[0];
