@@ -381,6 +381,70 @@ KILN_API kiln_status kiln_func_call(kiln_extern func, const kiln_val *args,
 /* Reads a global extern's value. */
 KILN_API kiln_val kiln_global_get(kiln_extern global);
 
+/* A memory extern's bytes and size (valid until the memory grows). */
+KILN_API uint8_t *kiln_memory_data(kiln_extern memory, size_t *out_size);
+
+/* ---------------------------------------------------------- host functions */
+
+/* What a host function is called with: who called it, and its env. */
+typedef struct kiln_caller kiln_caller;
+
+/* The instance whose code called (NULL when called through the API). */
+KILN_API kiln_instance *kiln_caller_instance(kiln_caller *caller);
+/* The env pointer given to kiln_host_func_new. */
+KILN_API void *kiln_caller_env(kiln_caller *caller);
+/* The calling instance's memory 0: its bytes and size, or NULL. */
+KILN_API uint8_t *kiln_caller_memory(kiln_caller *caller, size_t *out_size);
+/* Ends the wasm call with KILN_TRAP_HOST; does not return.  Nested
+ * calls unwind to the innermost kiln_func_call (or instantiation). */
+KILN_API __attribute__((noreturn)) void kiln_caller_trap(kiln_caller *caller);
+
+/* Native form: `fn` has the C signature that follows from `type`:
+ *   R fn(kiln_caller *caller, P1 p1, ...)
+ * with i32 -> int32_t, i64 -> int64_t, f32 -> float, f64 -> double,
+ * references -> void *, and R void for no result.  Compiled code calls it
+ * directly. */
+typedef void (*kiln_native_fn)(void);
+/* Generic form: arguments and results as arrays of values. */
+typedef void (*kiln_generic_fn)(kiln_caller *caller, const kiln_val *args,
+				kiln_val *results);
+
+typedef struct kiln_host_func kiln_host_func;
+
+/* Creates a host function of type `type` (copied) from a native function
+ * (`native`) or a generic one (`generic`: libffi builds the native entry);
+ * exactly one must be non-NULL.  At most one result for now
+ * (KILN_ERR_UNSUPPORTED otherwise).  The function outlives the instances
+ * that import it; delete it after them.  Its extern (kiln_host_func_extern)
+ * can be imported or called with kiln_func_call. */
+KILN_API kiln_status kiln_host_func_new(const kiln_functype *type, kiln_native_fn native,
+					kiln_generic_fn generic, void *env,
+					kiln_host_func **out, kiln_error *err);
+KILN_API void kiln_host_func_delete(kiln_host_func *func);
+KILN_API kiln_extern kiln_host_func_extern(kiln_host_func *func);
+
+/* ---------------------------------------------------------------- linker */
+
+/* Names externs by module and name, then instantiates modules with them.
+ * Keeps pointers to what is defined (not copies): definitions must outlive
+ * the linker's uses.  Not thread-safe. */
+typedef struct kiln_linker kiln_linker;
+
+KILN_API kiln_status kiln_linker_new(kiln_linker **out, kiln_error *err);
+KILN_API void kiln_linker_delete(kiln_linker *linker);
+/* Defines module.name; a later definition of the same name wins. */
+KILN_API kiln_status kiln_linker_define(kiln_linker *linker, const char *module,
+					const char *name, kiln_extern ext,
+					kiln_error *err);
+/* Defines every export of `instance` under `module`. */
+KILN_API kiln_status kiln_linker_define_instance(kiln_linker *linker, const char *module,
+						 kiln_instance *instance, kiln_error *err);
+/* Resolves the module's imports (KILN_ERR_LINK "unknown import" when one
+ * is not defined) and instantiates it as kiln_instance_new does. */
+KILN_API kiln_status kiln_linker_instantiate(kiln_linker *linker, kiln_module *module,
+					     kiln_instance **out_instance,
+					     kiln_trap_kind *out_trap, kiln_error *err);
+
 /* The spec testsuite's host module "spectest": print functions
  * (print, print_i32, print_i64, print_f32, print_f64, print_i32_f32,
  * print_f64_f64), global_i32/i64/f32/f64 (666 / 666.6), a funcref table of

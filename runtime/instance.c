@@ -92,11 +92,27 @@ static bool alloc_spaces(kiln_instance *inst, const kiln_module *m, kiln_error *
 	inst->elems = kiln_calloc(m->nelems, sizeof *inst->elems);
 	inst->elem_len = kiln_calloc(m->nelems, sizeof *inst->elem_len);
 	inst->data_len = kiln_calloc(m->ndatas, sizeof *inst->data_len);
+	inst->callers = kiln_calloc(m->nimported_funcs, sizeof *inst->callers);
+	inst->host_refs = kiln_calloc(m->nimported_funcs, sizeof *inst->host_refs);
+	if (!inst->callers || !inst->host_refs)
+		return nomem(err);
 	if (!inst->globals || !inst->own_globals || !inst->tables ||
 	    !inst->own_tables || !inst->funcs || !inst->own_funcs ||
 	    !inst->type_ids || !inst->elems || !inst->elem_len || !inst->data_len)
 		return nomem(err);
 	return true;
+}
+
+/* An imported host function gets a funcref of this instance's own, whose
+ * ctx is a kiln_caller naming this instance. */
+static kiln_funcref *bind_func(kiln_instance *inst, kiln_funcref *f, uint32_t index)
+{
+	if (f->host == NULL)
+		return f;
+	inst->callers[index] = (kiln_caller){inst, f->host};
+	inst->host_refs[index] = *f;
+	inst->host_refs[index].ctx = (kiln_vmctx *)&inst->callers[index];
+	return &inst->host_refs[index];
 }
 
 static void bind_imports(kiln_instance *inst, const kiln_module *m,
@@ -105,7 +121,9 @@ static void bind_imports(kiln_instance *inst, const kiln_module *m,
 	for (uint32_t i = 0; i < m->nimports; i++) {
 		const kiln_import *imp = &m->imports[i];
 		switch (imp->kind) {
-		case KILN_EXTERN_FUNC: inst->funcs[imp->index] = imports[i].handle; break;
+		case KILN_EXTERN_FUNC:
+			inst->funcs[imp->index] = bind_func(inst, imports[i].handle, imp->index);
+			break;
 		case KILN_EXTERN_TABLE: inst->tables[imp->index] = imports[i].handle; break;
 		case KILN_EXTERN_MEMORY: inst->memory = imports[i].handle; break;
 		case KILN_EXTERN_GLOBAL: inst->globals[imp->index] = imports[i].handle; break;
@@ -150,6 +168,7 @@ static bool build(kiln_instance *inst, const kiln_module *m, kiln_error *err)
 		fr->ctx = &inst->ctx;
 		fr->type = &m->types[m->funcs[f].type_idx];
 		fr->type_id = inst->type_ids[m->funcs[f].type_idx];
+		fr->host = NULL;
 		inst->funcs[f] = fr;
 	}
 	for (uint32_t g = m->nimported_globals; g < m->nglobals; g++) {
@@ -315,6 +334,8 @@ void kiln_instance_delete(kiln_instance *inst)
 	free(inst->elems);
 	free(inst->elem_len);
 	free(inst->data_len);
+	free(inst->callers);
+	free(inst->host_refs);
 	free(inst);
 }
 

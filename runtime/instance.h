@@ -40,6 +40,28 @@ struct kiln_instance {
 	const kiln_host_export *host_exports;
 	size_t nhost_exports;
 	void (*free_host)(kiln_instance *inst);	/* host instances: their own teardown */
+	/* Per imported host function: the funcref compiled code calls, whose
+	 * ctx is the kiln_caller that tells the host who called. */
+	struct kiln_caller *callers;
+	kiln_funcref *host_refs;
+};
+
+struct kiln_caller {
+	kiln_instance *instance;
+	const struct kiln_host_func *func;
+};
+
+struct kiln_host_func {
+	kiln_funcref ref;	/* first: the extern's handle */
+	kiln_functype type;
+	kiln_valtype *types;
+	void *code;		/* the native entry */
+	kiln_generic_fn generic;
+	void *env;
+	void *closure;		/* libffi closure for the generic form */
+	struct kiln_caller unbound;	/* for calls through the API */
+	void *cif;		/* ffi_cif of the generic entry */
+	void *cif_types;
 };
 
 /* The helper table compiled code calls (helpers.c). */

@@ -88,7 +88,7 @@ kiln_status kiln_spectest_new(kiln_instance **out, kiln_error *err)
 		/* No trampoline: calls from the API go through libffi. */
 		s->refs[i] = (kiln_funcref){funcs[i].code, &s->inst.ctx,
 					    kiln_type_id(&funcs[i].type), NULL,
-					    &funcs[i].type};
+					    &funcs[i].type, NULL};
 		add(s, &n, funcs[i].name, KILN_EXTERN_FUNC, &s->refs[i]);
 	}
 	s->globals[0] = (kiln_global_rt){{.i32 = 666}, {KILN_I32, false}};

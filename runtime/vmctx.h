@@ -44,6 +44,9 @@ typedef struct kiln_funcref {
 	 * for host functions, which the API calls through libffi. */
 	void (*tramp)(kiln_vmctx *ctx, kiln_slot *slots);
 	const kiln_functype *type;
+	/* A host function created by kiln_host_func_new, else NULL: instances
+	 * importing it get their own funcref whose ctx is their kiln_caller. */
+	const struct kiln_host_func *host;
 } kiln_funcref;
 
 /* A global: its value first, so a pointer to it is a pointer to the slot

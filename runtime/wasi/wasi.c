@@ -271,7 +271,7 @@ static bool add_funcs(wasi *w, const wasi_func *f, size_t n, size_t *at)
 {
 	for (size_t i = 0; i < n; i++, (*at)++) {
 		w->refs[*at] = (kiln_funcref){f[i].code, &w->inst.ctx,
-					      kiln_type_id(&f[i].type), NULL, &f[i].type};
+					      kiln_type_id(&f[i].type), NULL, &f[i].type, NULL};
 		w->exports[*at] = (kiln_host_export){f[i].name,
 						     {KILN_EXTERN_FUNC, &w->refs[*at]}};
 	}

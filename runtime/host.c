@@ -1,0 +1,291 @@
+/*
+ * host.c — host functions defined by the embedder, their callers, and the
+ * linker.
+ *
+ * A host function's native entry has the signature compiled code calls
+ * (`R f(kiln_caller *, P...)`).  The generic form gets one built by a
+ * libffi closure that packs the arguments into kiln_val and calls the
+ * generic function.  An instance importing a host function gets its own
+ * funcref for it, whose ctx is a kiln_caller naming that instance: the
+ * host learns who called without any global state.
+ */
+#include <ffi.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "instance.h"
+#include "trap.h"
+
+kiln_instance *kiln_caller_instance(kiln_caller *c)
+{
+	return c->instance;
+}
+
+void *kiln_caller_env(kiln_caller *c)
+{
+	return c->func->env;
+}
+
+uint8_t *kiln_caller_memory(kiln_caller *c, size_t *size)
+{
+	kiln_memory_rt *mem = c->instance ? c->instance->memory : NULL;
+
+	*size = mem ? mem->size : 0;
+	return mem ? mem->base : NULL;
+}
+
+void kiln_caller_trap(kiln_caller *c)
+{
+	(void)c;
+	kiln_trap_raise(KILN_TRAP_HOST);
+}
+
+uint8_t *kiln_memory_data(kiln_extern memory, size_t *size)
+{
+	kiln_memory_rt *mem = memory.kind == KILN_EXTERN_MEMORY ? memory.handle : NULL;
+
+	*size = mem ? mem->size : 0;
+	return mem ? mem->base : NULL;
+}
+
+static ffi_type *ffi_of(kiln_valtype t)
+{
+	switch (t) {
+	case KILN_I32: return &ffi_type_sint32;
+	case KILN_I64: return &ffi_type_sint64;
+	case KILN_F32: return &ffi_type_float;
+	case KILN_F64: return &ffi_type_double;
+	default: return &ffi_type_pointer;
+	}
+}
+
+/* The generic form's native entry: args[0] is the kiln_caller. */
+static void generic_entry(ffi_cif *cif, void *ret, void **args, void *data)
+{
+	kiln_host_func *f = data;
+	kiln_caller *c = *(kiln_caller **)args[0];
+	kiln_val in[64], out[1];
+
+	(void)cif;
+	for (uint32_t i = 0; i < f->type.nparams; i++) {
+		in[i].type = f->type.params[i];
+		memset(&in[i].of, 0, sizeof in[i].of);
+		switch (in[i].type) {
+		case KILN_I32: in[i].of.i32 = *(int32_t *)args[i + 1]; break;
+		case KILN_I64: in[i].of.i64 = *(int64_t *)args[i + 1]; break;
+		case KILN_F32: in[i].of.f32 = *(float *)args[i + 1]; break;
+		case KILN_F64: in[i].of.f64 = *(double *)args[i + 1]; break;
+		default: in[i].of.ref = *(void **)args[i + 1]; break;
+		}
+	}
+	memset(out, 0, sizeof out);
+	f->generic(c, in, out);
+	if (f->type.nresults == 0)
+		return;
+	switch (f->type.results[0]) {
+	/* libffi wants integer results widened to a register. */
+	case KILN_I32: *(ffi_sarg *)ret = out[0].of.i32; break;
+	case KILN_I64: *(int64_t *)ret = out[0].of.i64; break;
+	case KILN_F32: *(float *)ret = out[0].of.f32; break;
+	case KILN_F64: *(double *)ret = out[0].of.f64; break;
+	default: *(void **)ret = out[0].of.ref; break;
+	}
+}
+
+static bool make_closure(kiln_host_func *f)
+{
+	ffi_cif *cif = calloc(1, sizeof *cif);
+	ffi_type **types = kiln_calloc(f->type.nparams + 1, sizeof *types);
+	void *code;
+
+	f->cif = cif;
+	f->cif_types = types;
+	if (!cif || !types)
+		return false;
+	types[0] = &ffi_type_pointer;
+	for (uint32_t i = 0; i < f->type.nparams; i++)
+		types[i + 1] = ffi_of(f->type.params[i]);
+	if (ffi_prep_cif(cif, FFI_DEFAULT_ABI, f->type.nparams + 1,
+			 f->type.nresults ? ffi_of(f->type.results[0]) : &ffi_type_void,
+			 types) != FFI_OK)
+		return false;
+	if (!(f->closure = ffi_closure_alloc(sizeof(ffi_closure), &code)))
+		return false;
+	if (ffi_prep_closure_loc(f->closure, cif, generic_entry, f, code) != FFI_OK)
+		return false;
+	f->code = code;
+	return true;
+}
+
+kiln_status kiln_host_func_new(const kiln_functype *type, kiln_native_fn native,
+			       kiln_generic_fn generic, void *env,
+			       kiln_host_func **out, kiln_error *err)
+{
+	kiln_host_func *f;
+	size_t n = type->nparams + type->nresults;
+
+	*out = NULL;
+	if (!native == !generic)
+		return kiln_fail(err, KILN_ERR_ARG, KILN_NO_OFFSET,
+				 "give exactly one of a native and a generic function"),
+		       KILN_ERR_ARG;
+	if (type->nresults > 1 || type->nparams > 64)
+		return kiln_fail(err, KILN_ERR_UNSUPPORTED, KILN_NO_OFFSET,
+				 "host functions with more than one result or 64 parameters "
+				 "are not supported yet"), KILN_ERR_UNSUPPORTED;
+	if (!(f = calloc(1, sizeof *f)) || !(f->types = kiln_calloc(n, sizeof *f->types)))
+		goto nomem;
+	if (type->nparams)
+		memcpy(f->types, type->params, type->nparams * sizeof *f->types);
+	if (type->nresults)
+		memcpy(f->types + type->nparams, type->results, type->nresults * sizeof *f->types);
+	f->type = (kiln_functype){type->nparams, type->nresults, f->types, f->types + type->nparams};
+	f->env = env;
+	f->generic = generic;
+	f->code = (void *)native;
+	if (generic && !make_closure(f))
+		goto nomem;
+	f->unbound = (kiln_caller){NULL, f};
+	f->ref = (kiln_funcref){f->code, (kiln_vmctx *)&f->unbound, kiln_type_id(&f->type),
+				NULL, &f->type, f};
+	*out = f;
+	return KILN_OK;
+nomem:
+	kiln_host_func_delete(f);
+	return kiln_fail(err, KILN_ERR_NOMEM, KILN_NO_OFFSET, "out of memory"), KILN_ERR_NOMEM;
+}
+
+void kiln_host_func_delete(kiln_host_func *f)
+{
+	if (f == NULL)
+		return;
+	if (f->closure)
+		ffi_closure_free(f->closure);
+	free(f->cif);
+	free(f->cif_types);
+	free(f->types);
+	free(f);
+}
+
+kiln_extern kiln_host_func_extern(kiln_host_func *f)
+{
+	return (kiln_extern){KILN_EXTERN_FUNC, &f->ref};
+}
+
+/* ---------------------------------------------------------------- linker */
+
+typedef struct definition {
+	char *module, *name;	/* name NULL: a whole instance */
+	kiln_extern ext;
+	kiln_instance *instance;
+} definition;
+
+struct kiln_linker {
+	definition *defs;
+	size_t n, cap;
+};
+
+kiln_status kiln_linker_new(kiln_linker **out, kiln_error *err)
+{
+	if (!(*out = calloc(1, sizeof **out)))
+		return kiln_fail(err, KILN_ERR_NOMEM, KILN_NO_OFFSET, "out of memory"),
+		       KILN_ERR_NOMEM;
+	return KILN_OK;
+}
+
+void kiln_linker_delete(kiln_linker *l)
+{
+	if (l == NULL)
+		return;
+	for (size_t i = 0; i < l->n; i++) {
+		free(l->defs[i].module);
+		free(l->defs[i].name);
+	}
+	free(l->defs);
+	free(l);
+}
+
+static kiln_status add(kiln_linker *l, const char *module, const char *name,
+		       kiln_extern ext, kiln_instance *inst, kiln_error *err)
+{
+	definition *d;
+
+	if (l->n == l->cap) {
+		size_t cap = l->cap ? l->cap * 2 : 8;
+		definition *defs = realloc(l->defs, cap * sizeof *defs);
+		if (defs == NULL)
+			goto nomem;
+		l->defs = defs;
+		l->cap = cap;
+	}
+	d = &l->defs[l->n];
+	*d = (definition){strdup(module), name ? strdup(name) : NULL, ext, inst};
+	if (!d->module || (name && !d->name)) {
+		free(d->module);
+		free(d->name);
+		goto nomem;
+	}
+	l->n++;
+	return KILN_OK;
+nomem:
+	return kiln_fail(err, KILN_ERR_NOMEM, KILN_NO_OFFSET, "out of memory"), KILN_ERR_NOMEM;
+}
+
+kiln_status kiln_linker_define(kiln_linker *l, const char *module, const char *name,
+			       kiln_extern ext, kiln_error *err)
+{
+	return add(l, module, name, ext, NULL, err);
+}
+
+kiln_status kiln_linker_define_instance(kiln_linker *l, const char *module,
+					kiln_instance *inst, kiln_error *err)
+{
+	return add(l, module, NULL, (kiln_extern){0}, inst, err);
+}
+
+static bool same(kiln_name a, const char *b)
+{
+	return a.len == strlen(b) && memcmp(a.data, b, a.len) == 0;
+}
+
+/* The latest definition of module.name wins. */
+static bool lookup(kiln_linker *l, kiln_import_info imp, kiln_extern *out)
+{
+	for (size_t i = l->n; i-- > 0;) {
+		definition *d = &l->defs[i];
+		if (!same(imp.module, d->module))
+			continue;
+		if (d->name ? same(imp.name, d->name) : kiln_instance_export(d->instance, imp.name, out)) {
+			if (d->name)
+				*out = d->ext;
+			return true;
+		}
+	}
+	return false;
+}
+
+kiln_status kiln_linker_instantiate(kiln_linker *l, kiln_module *m, kiln_instance **out,
+				    kiln_trap_kind *trap, kiln_error *err)
+{
+	size_t n = kiln_module_import_count(m);
+	kiln_extern *ext = kiln_calloc(n, sizeof *ext);
+	kiln_status st;
+
+	*out = NULL;
+	if (ext == NULL)
+		return kiln_fail(err, KILN_ERR_NOMEM, KILN_NO_OFFSET, "out of memory"),
+		       KILN_ERR_NOMEM;
+	for (size_t i = 0; i < n; i++) {
+		kiln_import_info imp = kiln_module_import(m, i);
+		if (!lookup(l, imp, &ext[i])) {
+			free(ext);
+			return kiln_fail(err, KILN_ERR_LINK, KILN_NO_OFFSET,
+					 "unknown import \"%.*s\" \"%.*s\"",
+					 (int)imp.module.len, imp.module.data,
+					 (int)imp.name.len, imp.name.data), KILN_ERR_LINK;
+		}
+	}
+	st = kiln_instance_new(m, ext, n, out, trap, err);
+	free(ext);
+	return st;
+}

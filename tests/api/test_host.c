@@ -1,0 +1,186 @@
+/*
+ * test_host.c — host functions through the public API: native and generic
+ * forms called from compiled code and through libffi, a host function
+ * writing its caller's memory, a trap raised in a host function, and
+ * host -> wasm -> host -> wasm re-entrancy with traps unwinding through
+ * the nesting.  Uses include/kiln.h only.
+ *   kiln-host-test HOST.wasm
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <kiln.h>
+
+static int failures;
+
+#define CHECK(cond, ...)                                                       \
+	do {                                                                   \
+		if (!(cond)) {                                                 \
+			printf("FAIL line %d: ", __LINE__);                    \
+			printf(__VA_ARGS__);                                   \
+			printf("\n");                                          \
+			failures++;                                            \
+		}                                                              \
+	} while (0)
+
+/* Native form: (i32, i32) -> i32; also stores the sum at memory[0]. */
+static int32_t add(kiln_caller *c, int32_t a, int32_t b)
+{
+	size_t size;
+	uint8_t *mem = kiln_caller_memory(c, &size);
+	int32_t sum = a + b;
+
+	if (mem && size >= 4)
+		memcpy(mem, &sum, 4);
+	return sum;
+}
+
+/* Generic form: (i64, f64) -> f64. */
+static void scale(kiln_caller *c, const kiln_val *args, kiln_val *results)
+{
+	(void)c;
+	results[0].type = KILN_F64;
+	results[0].of.f64 = (double)args[0].of.i64 * args[1].of.f64;
+}
+
+static void boom(kiln_caller *c)
+{
+	kiln_caller_trap(c);
+}
+
+/* reenter(n) calls the caller's export named by env with n, plus 1; a
+ * trap in the nested call is raised again here. */
+static int32_t reenter(kiln_caller *c, int32_t n)
+{
+	const char *name = kiln_caller_env(c);
+	kiln_instance *inst = kiln_caller_instance(c);
+	kiln_extern f;
+	kiln_val arg = {KILN_I32, {.i32 = n}}, r;
+	kiln_trap_info trap;
+
+	if (!inst || !kiln_instance_export(inst, (kiln_name){name, strlen(name)}, &f) ||
+	    kiln_func_call(f, &arg, 1, &r, 1, &trap, NULL) != KILN_OK)
+		kiln_caller_trap(c);
+	return r.of.i32 + 1;
+}
+
+static kiln_extern export(kiln_instance *inst, const char *name)
+{
+	kiln_extern e = {0};
+
+	kiln_instance_export(inst, (kiln_name){name, strlen(name)}, &e);
+	return e;
+}
+
+static uint8_t *read_file(const char *path, size_t *len)
+{
+	FILE *f = fopen(path, "rb");
+	uint8_t *b = NULL;
+	long n;
+
+	if (f && !fseek(f, 0, SEEK_END) && (n = ftell(f)) >= 0 && !fseek(f, 0, SEEK_SET) &&
+	    (b = malloc((size_t)n + 1)) && fread(b, 1, (size_t)n, f) == (size_t)n)
+		*len = (size_t)n;
+	if (f)
+		fclose(f);
+	return b;
+}
+
+int main(int argc, char **argv)
+{
+	static const kiln_valtype ii[] = {KILN_I32, KILN_I32}, i[] = {KILN_I32};
+	static const kiln_valtype lf[] = {KILN_I64, KILN_F64}, f[] = {KILN_F64};
+	kiln_functype t_add = {2, 1, ii, i}, t_scale = {2, 1, lf, f}, t_boom = {0, 0, NULL, NULL};
+	kiln_functype t_re = {1, 1, i, i};
+	kiln_host_func *h_add, *h_scale, *h_boom, *h_re;
+	kiln_engine *e;
+	kiln_module *m;
+	kiln_instance *inst;
+	kiln_linker *l;
+	kiln_error err;
+	kiln_trap_kind tk;
+	kiln_trap_info trap;
+	kiln_val args[2], r;
+	size_t len = 0, size;
+	uint8_t *bytes;
+
+	if (argc != 2 || !(bytes = read_file(argv[1], &len)))
+		return 2;
+	if (kiln_host_func_new(&t_add, (kiln_native_fn)add, NULL, NULL, &h_add, &err) ||
+	    kiln_host_func_new(&t_scale, NULL, scale, NULL, &h_scale, &err) ||
+	    kiln_host_func_new(&t_boom, (kiln_native_fn)boom, NULL, NULL, &h_boom, &err) ||
+	    kiln_host_func_new(&t_re, (kiln_native_fn)reenter, NULL, "down", &h_re, &err) ||
+	    kiln_engine_new(NULL, &e, &err) || kiln_module_new(bytes, len, &m, &err) ||
+	    kiln_module_compile(e, m, &err) || kiln_linker_new(&l, &err) ||
+	    kiln_linker_define(l, "host", "add", kiln_host_func_extern(h_add), &err) ||
+	    kiln_linker_define(l, "host", "scale", kiln_host_func_extern(h_scale), &err) ||
+	    kiln_linker_define(l, "host", "boom", kiln_host_func_extern(h_boom), &err) ||
+	    kiln_linker_define(l, "host", "reenter", kiln_host_func_extern(h_re), &err) ||
+	    kiln_linker_instantiate(l, m, &inst, &tk, &err)) {
+		printf("setup: %s\n", err.message);
+		return 1;
+	}
+	free(bytes);
+
+	args[0] = (kiln_val){KILN_I32, {.i32 = 40}};
+	args[1] = (kiln_val){KILN_I32, {.i32 = 2}};
+	CHECK(kiln_func_call(export(inst, "call_add"), args, 2, &r, 1, &trap, &err) == KILN_OK &&
+	      r.of.i32 == 42, "native host call: %d", r.of.i32);
+	uint8_t *mem = kiln_memory_data(export(inst, "memory"), &size);
+	CHECK(mem && size == 65536 && mem[0] == 42, "host wrote the caller's memory");
+	args[0] = (kiln_val){KILN_I64, {.i64 = 3}};
+	args[1] = (kiln_val){KILN_F64, {.f64 = 1.5}};
+	CHECK(kiln_func_call(export(inst, "call_scale"), args, 2, &r, 1, &trap, &err) == KILN_OK &&
+	      r.of.f64 == 4.5, "generic host call from wasm: %g", r.of.f64);
+	CHECK(kiln_func_call(kiln_host_func_extern(h_scale), args, 2, &r, 1, &trap, &err) == KILN_OK &&
+	      r.of.f64 == 4.5, "generic host call through libffi: %g", r.of.f64);
+	args[0] = (kiln_val){KILN_I32, {.i32 = 5}};
+	args[1] = (kiln_val){KILN_I32, {.i32 = 6}};
+	CHECK(kiln_func_call(kiln_host_func_extern(h_add), args, 2, &r, 1, &trap, &err) == KILN_OK &&
+	      r.of.i32 == 11, "native host call through libffi: %d", r.of.i32);
+	for (int k = 0; k < 1000; k++)
+		CHECK(kiln_func_call(export(inst, "call_boom"), NULL, 0, &r, 1, &trap, &err) ==
+		      KILN_ERR_TRAP && trap.kind == KILN_TRAP_HOST, "host trap %d", k);
+	args[0] = (kiln_val){KILN_I32, {.i32 = 10}};
+	CHECK(kiln_func_call(export(inst, "down"), args, 1, &r, 1, &trap, &err) == KILN_OK &&
+	      r.of.i32 == 110, "host->wasm re-entrancy, 10 deep: %d", r.of.i32);
+	/* The bottom traps; each host level raises it again: the outer call
+	 * ends with a host trap and the instance still works. */
+	kiln_host_func_delete(h_re);
+	kiln_functype t_re2 = {1, 1, i, i};
+	kiln_host_func *h_re2;
+	CHECK(kiln_host_func_new(&t_re2, (kiln_native_fn)reenter, NULL, "down_trap", &h_re2, &err) == KILN_OK,
+	      "host func");
+	kiln_linker_define(l, "host", "reenter", kiln_host_func_extern(h_re2), &err);
+	kiln_instance *inst2;
+	CHECK(kiln_linker_instantiate(l, m, &inst2, &tk, &err) == KILN_OK, "second instance");
+	args[0] = (kiln_val){KILN_I32, {.i32 = 5}};
+	CHECK(kiln_func_call(export(inst2, "down_trap"), args, 1, &r, 1, &trap, &err) ==
+	      KILN_ERR_TRAP && trap.kind == KILN_TRAP_HOST, "trap through the nesting: %d", trap.kind);
+	args[0] = (kiln_val){KILN_I32, {.i32 = 0}};
+	CHECK(kiln_func_call(export(inst2, "down_trap"), args, 1, &r, 1, &trap, &err) ==
+	      KILN_ERR_TRAP && trap.kind == KILN_TRAP_UNREACHABLE, "direct trap: %d", trap.kind);
+	args[0] = (kiln_val){KILN_I32, {.i32 = 3}};
+	CHECK(kiln_func_call(export(inst2, "call_add"), (kiln_val[]){{KILN_I32, {.i32 = 1}},
+	      {KILN_I32, {.i32 = 2}}}, 2, &r, 1, &trap, &err) == KILN_OK && r.of.i32 == 3,
+	      "instance works after the traps");
+	kiln_instance_delete(inst2);
+	CHECK(kiln_linker_instantiate(l, m, &inst2, &tk, &err) == KILN_OK, "third instance");
+	kiln_instance_delete(inst2);
+	kiln_linker_delete(l);
+	if (kiln_linker_new(&l, &err) == KILN_OK) {
+		CHECK(kiln_linker_instantiate(l, m, &inst2, &tk, &err) == KILN_ERR_LINK &&
+		      strstr(err.message, "unknown import"), "unknown import: %s", err.message);
+		kiln_linker_delete(l);
+	}
+	printf("%s\n", failures ? "FAILED" : "host functions: native, generic, traps, re-entrancy all work");
+	kiln_instance_delete(inst);
+	kiln_module_delete(m);
+	kiln_engine_delete(e);
+	kiln_host_func_delete(h_add);
+	kiln_host_func_delete(h_scale);
+	kiln_host_func_delete(h_boom);
+	kiln_host_func_delete(h_re2);
+	return failures ? 1 : 0;
+}
