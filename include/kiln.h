@@ -470,12 +470,13 @@ typedef struct kiln_wasi_config {
 } kiln_wasi_config;
 
 /* A host instance exporting WASI preview1 ("wasi_snapshot_preview1"):
- * arguments, environment, clocks, random_get, sched_yield, proc_exit, the
- * standard streams, and files and directories under the preopened
- * directories (every fd_* and path_* function).  Path resolution never
+ * arguments, environment, clocks, random_get, poll_oneoff (clock and fd
+ * subscriptions), sched_yield, proc_exit, the standard streams, and files
+ * and directories under the preopened directories (every fd_* and path_*
+ * function).  Path resolution never
  * leaves a preopen (openat2 with RESOLVE_BENEATH): not with "..",
- * absolute paths or symlinks.  Not yet: poll_oneoff and sockets, which
- * therefore do not link.  The configuration is copied.  After
+ * absolute paths or symlinks.  Not yet: sockets, which therefore do not
+ * link.  The configuration is copied.  After
  * instantiating the module, bind its exported memory with
  * kiln_wasi_set_memory.  Delete it with kiln_instance_delete, after the
  * instances that import from it.  Fails with KILN_ERR_IO when a directory

@@ -1,7 +1,7 @@
 /*
  * wasi.c — WASI preview1 as a host instance: arguments, environment,
- * clocks, random, sched_yield and proc_exit here; descriptors, files and
- * paths in wasi_fs.c.
+ * clocks, random, poll_oneoff, sched_yield and proc_exit here;
+ * descriptors, files and paths in wasi_fs.c.
  *
  * Compiled code calls each function directly with its native signature,
  * ctx first: the WASI instance's own ctx, which leads to its state and to
@@ -11,6 +11,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <sched.h>
 #include <stdlib.h>
 #include <string.h>
@@ -213,7 +214,102 @@ static void proc_exit(kiln_vmctx *c, int32_t code)
 	kiln_trap_raise(KILN_TRAP_EXIT);
 }
 
+/* ------------------------------------------------------------ poll_oneoff */
+
+enum { SUB_SIZE = 48, EVENT_SIZE = 32, MAX_SUBS = 64 };
+
+static uint64_t now_ns(clockid_t id)
+{
+	struct timespec ts;
+
+	clock_gettime(id, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+static void put_event(uint8_t *ev, uint64_t userdata, uint16_t error, uint8_t type,
+		      uint64_t nbytes)
+{
+	memset(ev, 0, EVENT_SIZE);
+	memcpy(ev, &userdata, 8);
+	memcpy(ev + 8, &error, 2);
+	ev[10] = type;
+	memcpy(ev + 16, &nbytes, 8);
+}
+
+/* Clock subscriptions (relative or absolute) and fd read/write readiness:
+ * waits with ppoll until an fd is ready or the earliest clock expires. */
+static int32_t poll_oneoff(kiln_vmctx *c, int32_t in, int32_t out, int32_t n, int32_t nev_p)
+{
+	wasi *w = wasi_of(c);
+	uint8_t *subs = wasi_mem(w, (uint32_t)in, (uint64_t)(uint32_t)n * SUB_SIZE);
+	uint8_t *evs = wasi_mem(w, (uint32_t)out, (uint64_t)(uint32_t)n * EVENT_SIZE);
+	struct pollfd pfd[MAX_SUBS];
+	uint64_t deadline = UINT64_MAX, now = now_ns(CLOCK_MONOTONIC), clock_at[MAX_SUBS];
+	uint32_t nev = 0;
+	int r;
+
+	if (n <= 0 || n > MAX_SUBS)
+		return W_INVAL;
+	if (!subs || !evs || !wasi_mem(w, (uint32_t)nev_p, 4))
+		return W_FAULT;
+	for (int32_t i = 0; i < n; i++) {
+		uint8_t *s = subs + (size_t)i * SUB_SIZE, tag = s[8];
+		uint32_t fd;
+		uint64_t timeout;
+		uint16_t flags;
+		clockid_t cid;
+		pfd[i] = (struct pollfd){.fd = -1};
+		clock_at[i] = UINT64_MAX;
+		if (tag == 0) {
+			memcpy(&fd, s + 16, 4);	/* the clock id */
+			memcpy(&timeout, s + 24, 8);
+			memcpy(&flags, s + 40, 2);
+			if (!host_clock((int32_t)fd, &cid))
+				return W_INVAL;
+			/* Absolute times are on the subscription's clock. */
+			clock_at[i] = (flags & 1) ? now + (timeout > now_ns(cid) ? timeout - now_ns(cid) : 0)
+						  : now + timeout;
+			deadline = clock_at[i] < deadline ? clock_at[i] : deadline;
+		} else if (tag == 1 || tag == 2) {
+			wasi_fd *f;
+			memcpy(&fd, s + 16, 4);
+			if (!(f = wasi_fd_get(w, (int32_t)fd)))
+				return W_BADF;
+			pfd[i] = (struct pollfd){f->host, tag == 1 ? POLLIN : POLLOUT, 0};
+		} else {
+			return W_INVAL;
+		}
+	}
+	for (;;) {
+		struct timespec ts, *tp = NULL;
+		now = now_ns(CLOCK_MONOTONIC);
+		if (deadline != UINT64_MAX) {
+			uint64_t left = deadline > now ? deadline - now : 0;
+			ts = (struct timespec){(time_t)(left / 1000000000u), (long)(left % 1000000000u)};
+			tp = &ts;
+		}
+		r = ppoll(pfd, (nfds_t)n, tp, NULL);
+		if (r >= 0 || errno != EINTR)
+			break;
+	}
+	if (r < 0)
+		return wasi_errno(errno);
+	now = now_ns(CLOCK_MONOTONIC);
+	for (int32_t i = 0; i < n; i++) {
+		uint8_t *s = subs + (size_t)i * SUB_SIZE;
+		uint64_t userdata;
+		memcpy(&userdata, s, 8);
+		if (s[8] == 0 && clock_at[i] <= now)
+			put_event(evs + (size_t)nev++ * EVENT_SIZE, userdata, 0, 0, 0);
+		else if (s[8] != 0 && pfd[i].revents)
+			put_event(evs + (size_t)nev++ * EVENT_SIZE, userdata,
+				  (pfd[i].revents & POLLNVAL) ? W_BADF : 0, s[8], 1);
+	}
+	return wasi_put_u32(w, (uint32_t)nev_p, nev);
+}
+
 static const kiln_valtype I[] = {KILN_I32}, II[] = {KILN_I32, KILN_I32};
+static const kiln_valtype IIII[] = {KILN_I32, KILN_I32, KILN_I32, KILN_I32};
 static const kiln_valtype ILI[] = {KILN_I32, KILN_I64, KILN_I32};
 
 static const wasi_func core_funcs[] = {
@@ -225,6 +321,7 @@ static const wasi_func core_funcs[] = {
 	{"clock_time_get", (void *)clock_time_get, {3, 1, ILI, I}},
 	{"random_get", (void *)random_get, {2, 1, II, I}},
 	{"sched_yield", (void *)sched_yield_, {0, 1, NULL, I}},
+	{"poll_oneoff", (void *)poll_oneoff, {4, 1, IIII, I}},
 	{"proc_exit", (void *)proc_exit, {1, 0, I, NULL}},
 };
 

@@ -34,6 +34,11 @@ int main(int argc, char **argv)
 	for (size_t i = 0; i < sizeof r; i++)
 		nonzero += r[i] != 0;
 	printf("random bytes: %s\n", nonzero > 16 ? "yes" : "no");
+	clock_gettime(CLOCK_MONOTONIC, &a);
+	usleep(20000);	/* poll_oneoff with a clock subscription */
+	clock_gettime(CLOCK_MONOTONIC, &b);
+	printf("usleep(20ms) sleeps: %s\n",
+	       (b.tv_sec - a.tv_sec) * 1000000000L + (b.tv_nsec - a.tv_nsec) >= 20000000L ? "yes" : "no");
 	if (fgets(line, sizeof line, stdin))
 		printf("stdin: %s", line);
 	fflush(stdout);
