@@ -9,8 +9,9 @@
  * first open its parent that way and then act on the name inside it
  * with the *at() call, never following a symlink there; where a final
  * symlink is to be followed, the target is opened beneath first and used
- * through /proc/self/fd.  (Kernels without openat2 get ENOSYS, reported
- * as NOSYS: a component-walking fallback is still to come.)
+ * through /proc/self/fd.  Kernels without openat2 (before Linux 5.6) get
+ * open_walk: one component at a time, symlinks read and expanded by hand,
+ * ".." and absolute targets refused where they would leave the directory.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -89,6 +90,151 @@ static int32_t get_path(wasi *w, int32_t p, int32_t len, char buf[PATH_MAX])
 	return W_SUCCESS;
 }
 
+/* ----------------------------------------- the fallback without openat2 */
+
+#define MAX_DEPTH 256
+#define MAX_LINKS 40
+
+/* The path still to walk: components are taken from the front; a symlink's
+ * target is put back in front of what follows it. */
+typedef struct walk {
+	char rest[PATH_MAX * 2];
+	int links;
+} walk;
+
+/* Takes the next component into `comp`; false when none is left. */
+static bool next_component(walk *w, char comp[NAME_MAX + 1], bool *last)
+{
+	char *p = w->rest, *slash;
+	size_t n;
+
+	while (*p == '/')
+		p++;
+	if (!*p)
+		return false;
+	slash = strchr(p, '/');
+	n = slash ? (size_t)(slash - p) : strlen(p);
+	if (n > NAME_MAX)
+		n = NAME_MAX;	/* the open then fails with ENOENT or ENAMETOOLONG */
+	memcpy(comp, p, n);
+	comp[n] = 0;
+	p += n;
+	while (*p == '/')
+		p++;
+	*last = !*p;
+	memmove(w->rest, p, strlen(p) + 1);
+	return true;
+}
+
+/* Replaces the current component by the symlink's target. */
+static bool expand_link(walk *w, int dir, const char *name)
+{
+	char target[PATH_MAX], tmp[PATH_MAX * 2];
+	ssize_t n = readlinkat(dir, name, target, sizeof target - 1);
+
+	if (n < 0)
+		return false;
+	target[n] = 0;
+	if (++w->links > MAX_LINKS) {
+		errno = ELOOP;
+		return false;
+	}
+	if (target[0] == '/' || strlen(target) + strlen(w->rest) + 2 > sizeof tmp) {
+		errno = target[0] == '/' ? EXDEV : ENAMETOOLONG;
+		return false;
+	}
+	/* Lengths checked above: target, '/', rest and NUL fit. */
+	memcpy(tmp, target, (size_t)n);
+	tmp[n] = '/';
+	memcpy(tmp + n + 1, w->rest, strlen(w->rest) + 1);
+	memcpy(w->rest, tmp, strlen(tmp) + 1);
+	return true;
+}
+
+static bool is_link(int dir, const char *name)
+{
+	struct stat st;
+
+	return fstatat(dir, name, &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISLNK(st.st_mode);
+}
+
+/* Resolves beneath `dir` one component at a time, never following a
+ * symlink with the kernel: "..", absolute paths and absolute symlinks are
+ * refused (EXDEV) where they would leave `dir`. */
+static int open_walk(int dir, const char *path, uint64_t flags, mode_t mode, bool follow)
+{
+	int stack[MAX_DEPTH], depth = 0, fd = -1;
+	char comp[NAME_MAX + 1];
+	bool last = true, more;
+	walk *w = malloc(sizeof *w);
+
+	if (w == NULL || path[0] == '/') {
+		free(w);
+		errno = w ? EXDEV : ENOMEM;
+		return -1;
+	}
+	snprintf(w->rest, sizeof w->rest, "%s", path);
+	w->links = 0;
+	stack[0] = dir;
+	for (;;) {
+		int cur = stack[depth];
+
+		more = next_component(w, comp, &last);
+		if (!more || (last && strcmp(comp, ".") && strcmp(comp, ".."))) {
+			const char *name = more ? comp : ".";
+			if (more && follow && is_link(cur, name)) {
+				if (!expand_link(w, cur, name))
+					break;
+				continue;
+			}
+			fd = openat(cur, name, (int)flags | O_CLOEXEC | O_NOFOLLOW, mode);
+			break;
+		}
+		if (!strcmp(comp, ".")) {
+			continue;
+		} else if (!strcmp(comp, "..")) {
+			if (depth == 0) {
+				errno = EXDEV;
+				break;
+			}
+			close(stack[depth--]);
+		} else if (is_link(cur, comp)) {
+			if (!expand_link(w, cur, comp))
+				break;
+		} else {
+			int next = openat(cur, comp, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+			if (next < 0 || depth + 1 == MAX_DEPTH) {
+				if (next >= 0)
+					close(next);
+				errno = next < 0 ? errno : ENAMETOOLONG;
+				break;
+			}
+			stack[++depth] = next;
+		}
+	}
+	for (int e = errno; depth > 0; errno = e)
+		close(stack[depth--]);
+	free(w);
+	return fd;
+}
+
+/* openat2 needs Linux 5.6; KILN_WASI_NO_OPENAT2=1 forces the fallback
+ * (the tests run both). */
+static bool have_openat2(void)
+{
+	static int have = -1;
+
+	if (have < 0) {
+		const char *no = getenv("KILN_WASI_NO_OPENAT2");
+		struct open_how how = {.flags = O_PATH | O_CLOEXEC};
+		int fd = no && *no == '1' ? -1 : (int)syscall(SYS_openat2, AT_FDCWD, ".", &how, sizeof how);
+		have = fd >= 0;
+		if (fd >= 0)
+			close(fd);
+	}
+	return have;
+}
+
 static int open_beneath(int dir, const char *path, uint64_t flags, mode_t mode, bool follow)
 {
 	struct open_how how = {
@@ -97,6 +243,8 @@ static int open_beneath(int dir, const char *path, uint64_t flags, mode_t mode, 
 		.resolve = RESOLVE_BENEATH | RESOLVE_NO_MAGICLINKS,
 	};
 
+	if (!have_openat2())
+		return open_walk(dir, path, flags, (flags & O_CREAT) ? mode : 0, follow);
 	return (int)syscall(SYS_openat2, dir, path[0] ? path : ".", &how, sizeof how);
 }
 
