@@ -467,6 +467,8 @@ typedef struct kiln_wasi_config {
 	const char *const *envp;	/* "NAME=value" strings */
 	int ndirs;
 	const kiln_wasi_dir *dirs;	/* preopened directories (fds 3, 4...) */
+	int nsockets;
+	const int *sockets;		/* listening sockets, after the dirs (duplicated) */
 } kiln_wasi_config;
 
 /* A host instance exporting WASI preview1 ("wasi_snapshot_preview1"):
@@ -475,8 +477,8 @@ typedef struct kiln_wasi_config {
  * and directories under the preopened directories (every fd_* and path_*
  * function).  Path resolution never
  * leaves a preopen (openat2 with RESOLVE_BENEATH): not with "..",
- * absolute paths or symlinks.  Not yet: sockets, which therefore do not
- * link.  The configuration is copied.  After
+ * absolute paths or symlinks.  Preopened listening sockets serve
+ * sock_accept, sock_recv, sock_send and sock_shutdown.  The configuration is copied.  After
  * instantiating the module, bind its exported memory with
  * kiln_wasi_set_memory.  Delete it with kiln_instance_delete, after the
  * instances that import from it.  Fails with KILN_ERR_IO when a directory

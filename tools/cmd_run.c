@@ -4,12 +4,16 @@
  * arguments are parsed from ARGS by the export's parameter types and whose
  * results are printed one per line.
  */
+#include <arpa/inet.h>
 #include <errno.h>
+#include <netinet/in.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "cli.h"
 
@@ -27,7 +31,40 @@ typedef struct run_opts {
 	const char *env[MAX_ENV];
 	int nenv;
 	bool inherit_env;
+	int sockets[MAX_DIRS];
+	int nsockets;
 } run_opts;
+
+/* --tcplisten ADDR:PORT: a listening IPv4 socket the program can accept on. */
+static int add_listener(run_opts *o, const char *spec)
+{
+	char host[64];
+	const char *colon = strrchr(spec, ':');
+	struct sockaddr_in sa = {.sin_family = AF_INET};
+	long port;
+	int fd, one = 1;
+
+	if (!colon || colon == spec || (size_t)(colon - spec) >= sizeof host)
+		return cli_error(CLI_USAGE, "run: --tcplisten wants ADDR:PORT, got '%s'", spec);
+	memcpy(host, spec, (size_t)(colon - spec));
+	host[colon - spec] = 0;
+	port = strtol(colon + 1, NULL, 10);
+	if (inet_pton(AF_INET, host, &sa.sin_addr) != 1 || port <= 0 || port > 65535)
+		return cli_error(CLI_USAGE, "run: --tcplisten wants an IPv4 ADDR:PORT, got '%s'", spec);
+	if (o->nsockets == MAX_DIRS)
+		return cli_error(CLI_USAGE, "run: at most %d --tcplisten", MAX_DIRS);
+	sa.sin_port = htons((uint16_t)port);
+	if ((fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0)) < 0 ||
+	    setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one) < 0 ||
+	    bind(fd, (struct sockaddr *)&sa, sizeof sa) < 0 || listen(fd, 64) < 0) {
+		int e = errno;
+		if (fd >= 0)
+			close(fd);
+		return cli_error(CLI_USAGE, "run: --tcplisten %s: %s", spec, strerror(e));
+	}
+	o->sockets[o->nsockets++] = fd;
+	return CLI_OK;
+}
 
 /* --dir HOST[::GUEST]: the guest name defaults to HOST. */
 static int add_dir(run_opts *o, char *spec)
@@ -79,6 +116,9 @@ static int parse_opts(int argc, char **argv, run_opts *o)
 				return CLI_USAGE;
 		} else if (!strcmp(argv[i], "--env") && i + 1 < argc) {
 			if (add_env(o, argv[++i]) != CLI_OK)
+				return CLI_USAGE;
+		} else if (!strcmp(argv[i], "--tcplisten") && i + 1 < argc) {
+			if (add_listener(o, argv[++i]) != CLI_OK)
 				return CLI_USAGE;
 		} else if (!strcmp(argv[i], "--inherit-env"))
 			o->inherit_env = true;
@@ -274,10 +314,13 @@ static int make_wasi(run_opts *o, kiln_instance **out)
 	for (int i = 0; i < o->nenv; i++)
 		env[n++] = o->env[i];
 	cfg = (kiln_wasi_config){o->invoke ? 1 : o->nargs + 1,
-				 (const char *const *)o->args - 1, n, env, o->ndirs, o->dirs};
+				 (const char *const *)o->args - 1, n, env, o->ndirs, o->dirs,
+				 o->nsockets, o->sockets};
 	if (kiln_wasi_new(&cfg, out, &err) != KILN_OK)
 		rc = cli_error(err.status == KILN_ERR_IO ? CLI_USAGE : CLI_FAIL, "%s", err.message);
 	free(env);
+	for (int i = 0; i < o->nsockets; i++)
+		close(o->sockets[i]);	/* kiln_wasi_new keeps its own copies */
 	return rc;
 }
 

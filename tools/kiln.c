@@ -30,7 +30,8 @@ static const cli_command commands[] = {
 	 "  --enable-FEATURE  passed to wast2json (e.g. --enable-tail-call)\n"
 	 "  -v, --verbose     also print passes, skips and message differences"},
 	{"run", cmd_run, "[--invoke NAME] [--dir HOST[::GUEST]]... [--env NAME=VALUE]...\n"
-	 "                [--inherit-env] [--stats] [-O0..-O3] FILE.wasm [ARGS...]",
+	 "                [--inherit-env] [--tcplisten ADDR:PORT]... [--stats] [-O0..-O3]\n"
+	 "                FILE.wasm [ARGS...]",
 	 "compile and run a module",
 	 "Runs the module's _start, or with --invoke the named export, with ARGS\n"
 	 "parsed by the export's parameter types (integers in decimal or 0x hex,\n"
@@ -39,7 +40,8 @@ static const cli_command commands[] = {
 	 "becomes kiln's.  Without --invoke, ARGS are the program's arguments.\n"
 	 "WASI preview1: --dir gives the program a host directory (under the\n"
 	 "name GUEST, default HOST); paths never leave it.  The environment is\n"
-	 "empty but for --env and, with --inherit-env, kiln's own.  --stats\n"
+	 "empty but for --env and, with --inherit-env, kiln's own.  --tcplisten\n"
+	 "preopens a listening socket for sock_accept.  --stats\n"
 	 "reports compile, instantiate and run times."},
 	{"compile", cmd_not_yet, "IN.wasm -o OUT.kwasm", "compile ahead of time (not supported yet)", NULL},
 	{"cache", cmd_not_yet, "dir|stats|clean", "manage the code cache (not supported yet)", NULL},

@@ -410,6 +410,14 @@ kiln_status kiln_wasi_new(const kiln_wasi_config *cfg, kiln_instance **out,
 			goto nomem;
 		}
 	}
+	for (int i = 0; i < cfg->nsockets; i++) {
+		int host = fcntl(cfg->sockets[i], F_DUPFD_CLOEXEC, 3);
+		if (host < 0 || wasi_fd_add(w, host, FT_SOCK_STREAM, RIGHTS_ALL, RIGHTS_ALL, NULL) < 0) {
+			if (host >= 0)
+				close(host);
+			goto nomem;
+		}
+	}
 	add_funcs(w, core_funcs, ncore, &at);
 	add_funcs(w, wasi_fs_funcs, wasi_fs_nfuncs, &at);
 	w->inst.host_exports = w->exports;

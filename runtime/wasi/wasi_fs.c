@@ -21,6 +21,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/uio.h>
@@ -564,19 +565,9 @@ static int32_t path_open(kiln_vmctx *c, int32_t fd, int32_t dirflags, int32_t p,
 
 /* ------------------------------------------------------------ file I/O */
 
-/* Reads or writes through the module's iovecs. */
-static int32_t rw(kiln_vmctx *c, int32_t fd, int32_t iovs, int32_t n, int64_t off,
-		  bool positioned, bool writing, int32_t done_p)
+/* The module's n iovecs at `iovs` as host iovecs, each checked. */
+static int32_t collect_iovs(wasi *w, int32_t iovs, int32_t n, struct iovec io[64])
 {
-	wasi *w = wasi_of(c);
-	wasi_fd *f = wasi_fd_get(w, fd);
-	struct iovec io[64];
-	ssize_t r;
-
-	if (!f)
-		return W_BADF;
-	if (!(f->rights & (writing ? RIGHT_FD_WRITE : RIGHT_FD_READ)))
-		return W_NOTCAPABLE;
 	if (n < 0 || n > 64)
 		return W_INVAL;
 	for (int32_t i = 0; i < n; i++) {
@@ -590,6 +581,26 @@ static int32_t rw(kiln_vmctx *c, int32_t fd, int32_t iovs, int32_t n, int64_t of
 			return W_FAULT;
 		io[i].iov_len = len;
 	}
+	return W_SUCCESS;
+}
+
+/* Reads or writes through the module's iovecs. */
+static int32_t rw(kiln_vmctx *c, int32_t fd, int32_t iovs, int32_t n, int64_t off,
+		  bool positioned, bool writing, int32_t done_p)
+{
+	wasi *w = wasi_of(c);
+	wasi_fd *f = wasi_fd_get(w, fd);
+	struct iovec io[64];
+	ssize_t r;
+
+	if (!f)
+		return W_BADF;
+	if (!(f->rights & (writing ? RIGHT_FD_WRITE : RIGHT_FD_READ)))
+		return W_NOTCAPABLE;
+	int32_t e = collect_iovs(w, iovs, n, io);
+
+	if (e != W_SUCCESS)
+		return e;
 	if (!wasi_mem(w, (uint32_t)done_p, 4))
 		return W_FAULT;
 	if (positioned)
@@ -892,6 +903,93 @@ static int32_t fd_readdir(kiln_vmctx *c, int32_t fd, int32_t buf, int32_t len,
 	return wasi_put_u32(w, (uint32_t)used_p, used);
 }
 
+/* -------------------------------------------------------------- sockets */
+
+static int32_t sock_accept(kiln_vmctx *c, int32_t fd, int32_t flags, int32_t out)
+{
+	wasi *w = wasi_of(c);
+	wasi_fd *f = wasi_fd_get(w, fd);
+	int h;
+	int32_t nfd;
+
+	if (!f)
+		return W_BADF;
+	if (f->type != FT_SOCK_STREAM)
+		return W_NOTSUP;
+	if (!wasi_mem(w, (uint32_t)out, 4))
+		return W_FAULT;
+	if ((h = accept4(f->host, NULL, NULL, SOCK_CLOEXEC | ((flags & 4) ? SOCK_NONBLOCK : 0))) < 0)
+		return wasi_errno(errno);
+	if ((nfd = wasi_fd_add(w, h, FT_SOCK_STREAM, f->inheriting, f->inheriting, NULL)) < 0) {
+		close(h);
+		return W_NOMEM;
+	}
+	return wasi_put_u32(w, (uint32_t)out, (uint32_t)nfd);
+}
+
+static int32_t sock_recv(kiln_vmctx *c, int32_t fd, int32_t iovs, int32_t n,
+			 int32_t riflags, int32_t len_p, int32_t roflags_p)
+{
+	wasi *w = wasi_of(c);
+	wasi_fd *f = wasi_fd_get(w, fd);
+	struct iovec io[64];
+	struct msghdr msg = {0};
+	uint8_t *ro = wasi_mem(w, (uint32_t)roflags_p, 2);
+	ssize_t r;
+	int32_t e;
+
+	if (!f)
+		return W_BADF;
+	if ((e = collect_iovs(w, iovs, n, io)) != W_SUCCESS)
+		return e;
+	if (!ro || !wasi_mem(w, (uint32_t)len_p, 4))
+		return W_FAULT;
+	msg.msg_iov = io;
+	msg.msg_iovlen = (size_t)n;
+	r = recvmsg(f->host, &msg, ((riflags & 1) ? MSG_PEEK : 0) | ((riflags & 2) ? MSG_WAITALL : 0));
+	if (r < 0)
+		return wasi_errno(errno);
+	ro[0] = (msg.msg_flags & MSG_TRUNC) ? 1 : 0;
+	ro[1] = 0;
+	return wasi_put_u32(w, (uint32_t)len_p, (uint32_t)r);
+}
+
+static int32_t sock_send(kiln_vmctx *c, int32_t fd, int32_t iovs, int32_t n,
+			 int32_t siflags, int32_t len_p)
+{
+	wasi *w = wasi_of(c);
+	wasi_fd *f = wasi_fd_get(w, fd);
+	struct iovec io[64];
+	struct msghdr msg = {0};
+	ssize_t r;
+	int32_t e;
+
+	(void)siflags;
+	if (!f)
+		return W_BADF;
+	if ((e = collect_iovs(w, iovs, n, io)) != W_SUCCESS)
+		return e;
+	if (!wasi_mem(w, (uint32_t)len_p, 4))
+		return W_FAULT;
+	msg.msg_iov = io;
+	msg.msg_iovlen = (size_t)n;
+	if ((r = sendmsg(f->host, &msg, MSG_NOSIGNAL)) < 0)
+		return wasi_errno(errno);
+	return wasi_put_u32(w, (uint32_t)len_p, (uint32_t)r);
+}
+
+static int32_t sock_shutdown(kiln_vmctx *c, int32_t fd, int32_t how)
+{
+	wasi_fd *f = wasi_fd_get(wasi_of(c), fd);
+	static const int hows[] = {-1, SHUT_RD, SHUT_WR, SHUT_RDWR};
+
+	if (!f)
+		return W_BADF;
+	if (how < 1 || how > 3)
+		return W_INVAL;
+	return shutdown(f->host, hows[how]) < 0 ? wasi_errno(errno) : W_SUCCESS;
+}
+
 /* ---------------------------------------------------------------- table */
 
 #define T(...) ((const kiln_valtype[]){__VA_ARGS__})
@@ -933,6 +1031,10 @@ const wasi_func wasi_fs_funcs[] = {
 	{"path_rename", (void *)path_rename, {6, 1, T(i32, i32, i32, i32, i32, i32), RET}},
 	{"path_symlink", (void *)path_symlink, {5, 1, T(i32, i32, i32, i32, i32), RET}},
 	{"path_unlink_file", (void *)path_unlink_file, {3, 1, T(i32, i32, i32), RET}},
+	{"sock_accept", (void *)sock_accept, {3, 1, T(i32, i32, i32), RET}},
+	{"sock_recv", (void *)sock_recv, {6, 1, T(i32, i32, i32, i32, i32, i32), RET}},
+	{"sock_send", (void *)sock_send, {5, 1, T(i32, i32, i32, i32, i32), RET}},
+	{"sock_shutdown", (void *)sock_shutdown, {2, 1, T(i32, i32), RET}},
 };
 
 const size_t wasi_fs_nfuncs = sizeof wasi_fs_funcs / sizeof wasi_fs_funcs[0];

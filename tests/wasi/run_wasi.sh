@@ -38,5 +38,25 @@ grep -q 'HOME=set' "$tmp/inherit.out"; check "--inherit-env passes the environme
 "$kiln" run --dir "$tmp/no-such-dir" "$bin/misc.wasm" > /dev/null 2>&1
 [ $? -ne 0 ]; check "--dir of a missing directory is an error" $?
 
+# Sockets: a preopened listening socket on loopback; the program echoes
+# one line upper-cased.  Bounded: the client waits 10 s at most.
+port=$((20000 + $$ % 20000))
+"$kiln" run --tcplisten "127.0.0.1:$port" "$bin/echo.wasm" > "$tmp/echo.out" 2>&1 &
+server=$!
+reply=""
+for _ in 1 2 3 4 5 6 7 8 9 10; do
+  if exec 5<> "/dev/tcp/127.0.0.1/$port" 2> /dev/null; then
+    printf 'ping from the test\n' >&5
+    read -r -t 10 reply <&5
+    exec 5>&-
+    break
+  fi
+  sleep 0.2
+done
+wait $server
+rc=$?
+[ "$reply" = "PING FROM THE TEST" ]; check "sock_accept/recv/send: echoed '$reply'" $?
+[ $rc -eq 0 ] && grep -q 'echoed 19 bytes' "$tmp/echo.out"; check "echo.wasm exits 0 (exit $rc)" $?
+
 echo "$((checks - fails)) passed, $fails failed"
 [ $fails -eq 0 ]
