@@ -107,21 +107,24 @@ static LLVMTargetMachineRef host_machine(int opt)
 kiln_status kiln_engine_new(const kiln_config *config, kiln_engine **out,
 			    kiln_error *err)
 {
+	kiln_config cfg = config ? *config : kiln_config_default();
 	kiln_engine *e;
 	LLVMOrcDefinitionGeneratorRef gen;
 	LLVMErrorRef le;
 
 	*out = NULL;
+	if (cfg.opt_level < 0 || cfg.opt_level > 3)
+		return kiln_fail(err, KILN_ERR_ARG, KILN_NO_OFFSET,
+				 "optimisation level must be 0 to 3"), KILN_ERR_ARG;
+	if (cfg.bounds != KILN_BOUNDS_GUARD_PAGES || cfg.cache_dir)
+		return kiln_fail(err, KILN_ERR_UNSUPPORTED, KILN_NO_OFFSET, "%s is not supported yet",
+				 cfg.cache_dir ? "a code cache" : "explicit bounds checking"),
+		       KILN_ERR_UNSUPPORTED;
 	if (!(e = calloc(1, sizeof *e)))
 		return kiln_fail(err, KILN_ERR_NOMEM, KILN_NO_OFFSET, "out of memory"),
 		       KILN_ERR_NOMEM;
-	e->config = config ? *config : kiln_config_default();
-	e->opt_level = e->config.opt_level;
-	if (e->opt_level < 0 || e->opt_level > 3) {
-		free(e);
-		return kiln_fail(err, KILN_ERR_ARG, KILN_NO_OFFSET,
-				 "optimisation level must be 0 to 3"), KILN_ERR_ARG;
-	}
+	e->config = cfg;
+	e->opt_level = cfg.opt_level;
 	LLVMInitializeNativeTarget();
 	LLVMInitializeNativeAsmPrinter();
 	pthread_mutex_init(&e->lock, NULL);
@@ -510,10 +513,11 @@ kiln_status kiln_module_compile(kiln_engine *e, kiln_module *m, kiln_error *err)
 	}
 	m->engine = e;
 	m->max_memory_pages = e->config.max_memory_pages;
+	m->stack_size = e->config.stack_size;
 	return KILN_OK;
 }
 
 kiln_config kiln_config_default(void)
 {
-	return (kiln_config){.opt_level = 2};
+	return (kiln_config){.opt_level = 2, .bounds = KILN_BOUNDS_GUARD_PAGES};
 }

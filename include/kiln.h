@@ -268,14 +268,29 @@ KILN_API kiln_name kiln_module_name(const kiln_module *module);
 
 /* Compilation settings.  Zero-initialise, then set what differs from the
  * defaults (kiln_config_default). */
+/* How compiled code keeps memory accesses in bounds. */
+typedef enum kiln_bounds_mode {
+	KILN_BOUNDS_GUARD_PAGES = 0,	/* 8 GiB reservations, no checks in code */
+	KILN_BOUNDS_EXPLICIT,		/* checks in code, no reservation: not supported yet */
+} kiln_bounds_mode;
+
 typedef struct kiln_config {
 	int opt_level;		/* 0..3, LLVM's default<On>; default 2 */
 	/* The most 64 KiB pages a memory of an instance of this engine's
 	 * modules may have, below what its type allows; 0 means 65536. */
 	uint32_t max_memory_pages;
+	/* Stack a call into wasm may use before "call stack exhausted", in
+	 * bytes, from the thread's outermost entry; 0 means 1 MiB.  The
+	 * thread's own stack must be larger. */
+	size_t stack_size;
+	kiln_bounds_mode bounds;
+	/* A directory for compiled artifacts: not supported yet (the AOT
+	 * issue); must be NULL. */
+	const char *cache_dir;
 } kiln_config;
 
-/* The defaults: opt_level 2, max_memory_pages 0. */
+/* The defaults: opt_level 2, no memory limit below 4 GiB, 1 MiB of wasm
+ * stack, guard pages, no cache. */
 KILN_API kiln_config kiln_config_default(void);
 
 /* An engine compiles modules (it owns the JIT).  Modules compiled by an
@@ -285,7 +300,8 @@ KILN_API kiln_config kiln_config_default(void);
 typedef struct kiln_engine kiln_engine;
 
 /* NULL config means the defaults.  Fails with KILN_ERR_ARG on a bad
- * configuration, KILN_ERR_UNSUPPORTED when no native target exists. */
+ * configuration, KILN_ERR_UNSUPPORTED for what is not built yet (explicit
+ * bounds checks, the cache) or when no native target exists. */
 KILN_API kiln_status kiln_engine_new(const kiln_config *config,
 				     kiln_engine **out_engine, kiln_error *err);
 KILN_API void kiln_engine_delete(kiln_engine *engine);

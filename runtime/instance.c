@@ -261,6 +261,7 @@ static void set_ctx(kiln_instance *inst)
 	inst->ctx.funcs = inst->funcs;
 	inst->ctx.type_ids = inst->type_ids;
 	inst->ctx.instance = inst;
+	inst->ctx.stack_budget = inst->module->stack_size;
 }
 
 kiln_status kiln_instance_new(kiln_module *m, const kiln_extern *imports,
@@ -469,7 +470,9 @@ static void run_call(void *arg)
 static void describe_trap(const kiln_funcref *f, kiln_trap_kind kind,
 			  const kiln_trap_pcs *pcs, kiln_trap_info *out)
 {
-	const kiln_instance *inst = f->ctx ? f->ctx->instance : NULL;
+	/* A host function's ctx is a kiln_caller: name frames by its caller. */
+	const kiln_instance *inst = f->host ? ((kiln_caller *)f->ctx)->instance
+				  : f->ctx ? f->ctx->instance : NULL;
 	const kiln_module *m = inst ? inst->module : NULL;
 
 	out->kind = kind;
@@ -517,7 +520,10 @@ kiln_status kiln_func_call(kiln_extern ext, const kiln_val *args, size_t nargs,
 		memcpy(&slots[i], &args[i].of, sizeof slots[i]);
 	c.f = f;
 	c.slots = slots;
-	trap = kiln_trap_catch(f->ctx, run_call, &c, &pcs);
+	/* A host function's ctx is its kiln_caller, not a vmctx: the catcher
+	 * gets a blank one to keep its stack limit in. */
+	kiln_vmctx blank = {0};
+	trap = kiln_trap_catch(f->host ? &blank : f->ctx, run_call, &c, &pcs);
 	for (size_t i = 0; trap == KILN_TRAP_NONE && i < ft->nresults; i++) {
 		results[i].type = ft->results[i];
 		memcpy(&results[i].of, &slots[i], sizeof results[i].of);

@@ -226,7 +226,8 @@ kiln_trap_kind kiln_trap_catch(kiln_vmctx *ctx, void (*fn)(void *), void *arg,
 	 * instances nested calls go through. */
 	if (f.prev == NULL) {
 		uintptr_t sp = (uintptr_t)__builtin_frame_address(0);
-		thread_limit = sp > KILN_STACK_BUDGET ? sp - KILN_STACK_BUDGET : 0;
+		uintptr_t budget = ctx->stack_budget ? ctx->stack_budget : KILN_STACK_BUDGET;
+		thread_limit = sp > budget ? sp - budget : 0;
 	}
 	ctx->stack_limit = thread_limit;
 	if (sigsetjmp(f.env, 0) == 0) {

@@ -105,6 +105,7 @@ struct kiln_vmctx {
 	kiln_funcref **funcs;		/* one per function, imports included */
 	const uint32_t *type_ids;	/* canonical id of each type index */
 	void *instance;			/* the kiln_instance, for helpers */
+	uintptr_t stack_budget;		/* wasm stack for a call from here; 0: default */
 };
 
 /* Offsets compiled code uses. */

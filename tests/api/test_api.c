@@ -160,6 +160,37 @@ int main(int argc, char **argv)
 			CHECK(false, "memory limit setup: %s", err.message);
 		}
 	}
+	/* Configuration: a smaller wasm stack exhausts sooner; what is not
+	 * built says so. */
+	{
+		kiln_config cfg = kiln_config_default();
+		kiln_engine *e2;
+		kiln_module *m2;
+		kiln_instance *i2;
+		size_t len2;
+		uint8_t *b2 = read_file(argv[1], &len2);
+		cfg.stack_size = 64 * 1024;
+		CHECK(b2 && kiln_engine_new(&cfg, &e2, &err) == KILN_OK &&
+		      kiln_module_new(b2, len2, &m2, &err) == KILN_OK &&
+		      kiln_module_compile(e2, m2, &err) == KILN_OK &&
+		      kiln_instance_new(m2, NULL, 0, &i2, &trap, &err) == KILN_OK, "small stack setup");
+		free(b2);
+		arg.of.i32 = 0;
+		CHECK(call(i2, "stack", &arg, 1, NULL) == KILN_TRAP_STACK_EXHAUSTED, "small stack");
+		CHECK(last_trap.nframes == KILN_MAX_TRAP_FRAMES, "deep backtrace: %u", last_trap.nframes);
+		kiln_instance_delete(i2);
+		kiln_module_delete(m2);
+		kiln_engine_delete(e2);
+		cfg = kiln_config_default();
+		cfg.bounds = KILN_BOUNDS_EXPLICIT;
+		CHECK(kiln_engine_new(&cfg, &e2, &err) == KILN_ERR_UNSUPPORTED, "explicit bounds");
+		cfg = kiln_config_default();
+		cfg.cache_dir = "/tmp";
+		CHECK(kiln_engine_new(&cfg, &e2, &err) == KILN_ERR_UNSUPPORTED, "cache");
+		cfg = kiln_config_default();
+		cfg.opt_level = 4;
+		CHECK(kiln_engine_new(&cfg, &e2, &err) == KILN_ERR_ARG, "opt level");
+	}
 	/* Host functions called from the API go through libffi. */
 	{
 		kiln_wasi_config wc = {0};
