@@ -396,6 +396,19 @@ KILN_API kiln_status kiln_func_call(kiln_extern func, const kiln_val *args,
 
 /* Reads a global extern's value. */
 KILN_API kiln_val kiln_global_get(kiln_extern global);
+/* Writes a mutable global; KILN_ERR_ARG for an immutable one or a value
+ * of another type. */
+KILN_API kiln_status kiln_global_set(kiln_extern global, kiln_val value,
+				     kiln_error *err);
+
+/* A table extern's size, and its elements (funcref values are function
+ * externs' handles; externref values are the host's pointers).  Get and
+ * set fail with KILN_ERR_ARG past the end or for a value of another type. */
+KILN_API uint32_t kiln_table_size(kiln_extern table);
+KILN_API kiln_status kiln_table_get(kiln_extern table, uint32_t index,
+				    kiln_val *out, kiln_error *err);
+KILN_API kiln_status kiln_table_set(kiln_extern table, uint32_t index,
+				    kiln_val value, kiln_error *err);
 
 /* A memory extern's bytes and size (valid until the memory grows). */
 KILN_API uint8_t *kiln_memory_data(kiln_extern memory, size_t *out_size);

@@ -404,6 +404,58 @@ kiln_val kiln_global_get(kiln_extern ext)
 	return v;
 }
 
+kiln_status kiln_global_set(kiln_extern ext, kiln_val value, kiln_error *err)
+{
+	kiln_global_rt *g = ext.handle;
+
+	if (ext.kind != KILN_EXTERN_GLOBAL || !g->type.mutable_ || value.type != g->type.type)
+		return kiln_fail(err, KILN_ERR_ARG, KILN_NO_OFFSET,
+				 "not a mutable global of that type"), KILN_ERR_ARG;
+	memcpy(&g->value, &value.of, sizeof g->value);
+	return KILN_OK;
+}
+
+uint32_t kiln_table_size(kiln_extern ext)
+{
+	return ext.kind == KILN_EXTERN_TABLE ? ((kiln_table_rt *)ext.handle)->size : 0;
+}
+
+static kiln_table_rt *table_at(kiln_extern ext, uint32_t i, kiln_error *err)
+{
+	kiln_table_rt *t = ext.kind == KILN_EXTERN_TABLE ? ext.handle : NULL;
+
+	if (t == NULL || i >= t->size) {
+		kiln_fail(err, KILN_ERR_ARG, KILN_NO_OFFSET, "no table element %u", i);
+		return NULL;
+	}
+	return t;
+}
+
+kiln_status kiln_table_get(kiln_extern ext, uint32_t i, kiln_val *out, kiln_error *err)
+{
+	kiln_table_rt *t = table_at(ext, i, err);
+
+	if (t == NULL)
+		return KILN_ERR_ARG;
+	memset(out, 0, sizeof *out);
+	out->type = (kiln_valtype)t->type;
+	out->of.ref = t->elems[i];
+	return KILN_OK;
+}
+
+kiln_status kiln_table_set(kiln_extern ext, uint32_t i, kiln_val v, kiln_error *err)
+{
+	kiln_table_rt *t = table_at(ext, i, err);
+
+	if (t == NULL)
+		return KILN_ERR_ARG;
+	if (v.type != (kiln_valtype)t->type)
+		return kiln_fail(err, KILN_ERR_ARG, KILN_NO_OFFSET, "value of another type"),
+		       KILN_ERR_ARG;
+	t->elems[i] = v.of.ref;
+	return KILN_OK;
+}
+
 /* --------------------------------------------------------------- calls */
 
 typedef struct call {

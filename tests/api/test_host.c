@@ -174,6 +174,25 @@ int main(int argc, char **argv)
 		      strstr(err.message, "unknown import"), "unknown import: %s", err.message);
 		kiln_linker_delete(l);
 	}
+	/* Tables and globals through handles: the spectest module has both. */
+	{
+		kiln_instance *st;
+		kiln_extern tab, g;
+		kiln_val v;
+		CHECK(kiln_spectest_new(&st, &err) == KILN_OK, "spectest");
+		kiln_instance_export(st, (kiln_name){"table", 5}, &tab);
+		kiln_instance_export(st, (kiln_name){"global_i32", 10}, &g);
+		CHECK(kiln_table_size(tab) == 10, "table size %u", kiln_table_size(tab));
+		v = (kiln_val){KILN_FUNCREF, {.ref = kiln_host_func_extern(h_add).handle}};
+		CHECK(kiln_table_set(tab, 3, v, &err) == KILN_OK, "table set");
+		CHECK(kiln_table_get(tab, 3, &v, &err) == KILN_OK &&
+		      v.of.ref == kiln_host_func_extern(h_add).handle, "table get");
+		CHECK(kiln_table_get(tab, 10, &v, &err) == KILN_ERR_ARG, "table get past the end");
+		CHECK(kiln_global_get(g).of.i32 == 666, "global get");
+		v = (kiln_val){KILN_I32, {.i32 = 1}};
+		CHECK(kiln_global_set(g, v, &err) == KILN_ERR_ARG, "immutable global set refused");
+		kiln_instance_delete(st);
+	}
 	printf("%s\n", failures ? "FAILED" : "host functions: native, generic, traps, re-entrancy all work");
 	kiln_instance_delete(inst);
 	kiln_module_delete(m);
