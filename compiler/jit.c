@@ -28,6 +28,7 @@
 #include <llvm-c/TargetMachine.h>
 #include <llvm-c/Transforms/PassBuilder.h>
 
+#include "jit_internal.h"
 #include "jit_memory.h"
 #include "lower.h"
 #include "trap.h"
@@ -193,16 +194,27 @@ kiln_engine_stats kiln_engine_stats_of(kiln_engine *e)
 	return s;
 }
 
-static bool optimise(kiln_engine *e, LLVMModuleRef mod, kiln_error *err)
+bool jit_optimise(const kiln_engine *e, LLVMModuleRef mod, LLVMTargetMachineRef tm,
+		  kiln_error *err)
 {
 	static const char *const pipelines[] = {
 		"default<O0>", "default<O1>", "default<O2>", "default<O3>",
 	};
 	LLVMPassBuilderOptionsRef opts = LLVMCreatePassBuilderOptions();
-	LLVMErrorRef le = LLVMRunPasses(mod, pipelines[e->opt_level], e->tm, opts);
+	LLVMErrorRef le = LLVMRunPasses(mod, pipelines[e->opt_level], tm, opts);
 
 	LLVMDisposePassBuilderOptions(opts);
 	return le == NULL ? true : llvm_error(le, err, "optimisation failed");
+}
+
+int jit_opt_level(const kiln_engine *e)
+{
+	return e->opt_level;
+}
+
+static bool optimise(kiln_engine *e, LLVMModuleRef mod, kiln_error *err)
+{
+	return jit_optimise(e, mod, e->tm, err);
 }
 
 static bool verify(LLVMModuleRef mod, kiln_error *err)
@@ -383,24 +395,6 @@ static bool compile(kiln_engine *e, kiln_module *m, kiln_error *err)
 	return ok;
 }
 
-/* Lazy compilation meets a function only when it runs; what kiln cannot
- * compile yet must be refused now, when the module is compiled. */
-static bool check_supported(const kiln_module *m, kiln_error *err)
-{
-	for (uint32_t i = m->nimported_funcs; i < m->nfuncs; i++) {
-		const kiln_func *f = &m->funcs[i];
-		kiln_reader r = {m->bytes, m->bytes + f->body.off,
-				 m->bytes + f->body.off + f->body.len, err};
-		kiln_instr in;
-		while (!rd_eof(&r) && rd_instr(&r, &in))
-			if (kiln_op_table[in.op].prefix == 0xfd)
-				return kiln_fail(err, KILN_ERR_UNSUPPORTED, in.offset,
-						 "%s is not supported yet (SIMD)",
-						 kiln_op_table[in.op].name);
-	}
-	return true;
-}
-
 static double now_seconds(void)
 {
 	return now();
@@ -489,7 +483,9 @@ kiln_status kiln_module_compile(kiln_engine *e, kiln_module *m, kiln_error *err)
 				     "module already compiled by another engine"), KILN_ERR_ARG);
 	if (kiln_module_validate(m, err) != KILN_OK)
 		return err->status;
-	if (!check_supported(m, err))
+	/* Lazy compilation meets a function only when it runs: what kiln
+	 * cannot compile yet is refused now. */
+	if (!lower_check_supported(m, err))
 		return KILN_ERR_UNSUPPORTED;
 	err->status = KILN_OK;
 	m->func_code = kiln_calloc(m->nfuncs, sizeof *m->func_code);

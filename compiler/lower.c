@@ -103,17 +103,43 @@ bool lower_module_init(lower_module *lm, const kiln_module *m,
 	return true;
 }
 
-LLVMValueRef lower_callee(lower_module *lm, uint32_t i)
+/* Declares (or finds) function `i` under the name kind `kind`. */
+static LLVMValueRef declare(lower_module *lm, char kind, uint32_t i)
 {
 	char name[64];
+	LLVMValueRef fn;
 
-	if (lm->funcs[i] == NULL) {
-		lower_func_name(lm, 'f', i, name, sizeof name);
-		lm->funcs[i] = LLVMAddFunction(lm->llmod, name,
-					       lm->func_types[lm->m->funcs[i].type_idx]);
-		add_attr(lm->llctx, lm->funcs[i], "nounwind");
-	}
+	lower_func_name(lm, kind, i, name, sizeof name);
+	if ((fn = LLVMGetNamedFunction(lm->llmod, name)) != NULL)
+		return fn;
+	fn = LLVMAddFunction(lm->llmod, name, lm->func_types[lm->m->funcs[i].type_idx]);
+	add_attr(lm->llctx, fn, "nounwind");
+	return fn;
+}
+
+LLVMValueRef lower_callee(lower_module *lm, uint32_t i)
+{
+	/* The JIT calls the lazy entry f<i>; a whole-module (AOT) compilation
+	 * calls the body b<i> itself. */
+	if (lm->funcs[i] == NULL)
+		lm->funcs[i] = declare(lm, lm->direct_calls ? 'b' : 'f', i);
 	return lm->funcs[i];
+}
+
+bool lower_check_supported(const kiln_module *m, kiln_error *err)
+{
+	for (uint32_t i = m->nimported_funcs; i < m->nfuncs; i++) {
+		const kiln_func *f = &m->funcs[i];
+		kiln_reader r = {m->bytes, m->bytes + f->body.off,
+				 m->bytes + f->body.off + f->body.len, err};
+		kiln_instr in;
+		while (!rd_eof(&r) && rd_instr(&r, &in))
+			if (kiln_op_table[in.op].prefix == 0xfd)
+				return kiln_fail(err, KILN_ERR_UNSUPPORTED, in.offset,
+						 "%s is not supported yet (SIMD)",
+						 kiln_op_table[in.op].name);
+	}
+	return true;
 }
 
 void lower_module_free(lower_module *lm)
@@ -730,9 +756,12 @@ bool lower_function(lower_module *lm, uint32_t fidx, kiln_error *err)
 	l.lm = lm;
 	l.m = lm->m;
 	l.err = err;
-	lower_func_name(lm, 'b', fidx, name, sizeof name);
-	l.fn = LLVMAddFunction(lm->llmod, name, lm->func_types[lm->m->funcs[fidx].type_idx]);
-	add_attr(lm->llctx, l.fn, "nounwind");
+	(void)name;
+	l.fn = declare(lm, 'b', fidx);
+	if (lm->direct_calls)	/* AOT: relocations stay PC32, PLT32 and 64 */
+		LLVMAddAttributeAtIndex(l.fn, LLVMAttributeFunctionIndex,
+					LLVMCreateStringAttribute(lm->llctx, "no-jump-tables", 14,
+								  "true", 4));
 	/* No library calls made from loops (memcpy, memset): a fault must
 	 * happen in kiln's code to be a trap. */
 	LLVMAddAttributeAtIndex(l.fn, LLVMAttributeFunctionIndex,

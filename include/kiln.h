@@ -481,6 +481,33 @@ KILN_API kiln_status kiln_linker_instantiate(kiln_linker *linker, kiln_module *m
 KILN_API kiln_status kiln_spectest_new(kiln_instance **out_instance,
 				       kiln_error *err);
 
+/* ------------------------------------------------------------------- AOT */
+
+/* Compiles every function of a (validated) module ahead of time for this
+ * machine, with the engine's options, into a .kwasm artifact: a header
+ * (format, kiln and LLVM versions, target triple, CPU and features, code
+ * options, SHA-256 of the module), the module's bytes and a relocatable
+ * ELF object.  *out is malloc'd; the caller frees it.  Provided by
+ * kiln-compiler.  (Loading artifacts is not built yet.) */
+KILN_API kiln_status kiln_module_serialize(kiln_engine *engine, kiln_module *module,
+					   uint8_t **out, size_t *out_len, kiln_error *err);
+
+/* What an artifact's header says; strings point into the artifact bytes
+ * and are not NUL-terminated. */
+typedef struct kiln_artifact_desc {
+	uint32_t format, opt_level;
+	kiln_name kiln_version, llvm_version, triple, cpu, features;
+	uint8_t module_sha256[32];
+	size_t module_size, object_offset, object_size;
+} kiln_artifact_desc;
+
+/* true when the bytes start like an artifact (magic only). */
+KILN_API bool kiln_is_artifact(const uint8_t *bytes, size_t len);
+/* Checks an artifact's header and every range in it (KILN_ERR_MALFORMED
+ * with the problem otherwise) and describes it. */
+KILN_API kiln_status kiln_artifact_describe(const uint8_t *bytes, size_t len,
+					    kiln_artifact_desc *out, kiln_error *err);
+
 /* ------------------------------------------------------------------ WASI */
 
 /* A directory the program may use, and the name it sees it under. */

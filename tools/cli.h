@@ -41,10 +41,14 @@ void cli_print_name(FILE *f, kiln_name name);
  * validates it; prints one line on failure.  Returns a CLI exit code; on
  * success *out holds the module. */
 int cli_load_module(int argc, char **argv, kiln_module **out);
+/* Decodes and validates bytes read from `path`; one error line on failure. */
+int cli_module_from_bytes(const char *path, const uint8_t *bytes, size_t len,
+			  kiln_module **out);
 
 int cmd_validate(int argc, char **argv);
 int cmd_inspect(int argc, char **argv);
 int cmd_wast(int argc, char **argv);
 int cmd_run(int argc, char **argv);
+int cmd_compile(int argc, char **argv);
 
 #endif /* KILN_CLI_H */

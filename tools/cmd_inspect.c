@@ -4,6 +4,7 @@
  */
 #include <inttypes.h>
 #include <stdio.h>
+#include <stdlib.h>
 
 #include "cli.h"
 
@@ -153,10 +154,44 @@ static void print_func_names(const kiln_module *m)
 	}
 }
 
+static int inspect_artifact(const char *path, const uint8_t *bytes, size_t len)
+{
+	kiln_artifact_desc d;
+	kiln_error err;
+
+	if (kiln_artifact_describe(bytes, len, &d, &err) != KILN_OK)
+		return cli_error(CLI_FAIL, "%s: %s", path, err.message);
+	printf("%s: kiln AOT artifact, format %u, %zu bytes\n", path, d.format, len);
+	printf("kiln: %.*s  LLVM: %.*s  -O%u\n", (int)d.kiln_version.len, d.kiln_version.data,
+	       (int)d.llvm_version.len, d.llvm_version.data, d.opt_level);
+	printf("target: %.*s  cpu: %.*s\n", (int)d.triple.len, d.triple.data,
+	       (int)d.cpu.len, d.cpu.data);
+	printf("features: %.*s\n", (int)d.features.len, d.features.data);
+	printf("module: %zu bytes, sha256 ", d.module_size);
+	for (int i = 0; i < 32; i++)
+		printf("%02x", d.module_sha256[i]);
+	printf("\nobject: %zu bytes at offset %zu\n", d.object_size, d.object_offset);
+	return CLI_OK;
+}
+
 int cmd_inspect(int argc, char **argv)
 {
-	kiln_module *m;
-	int rc = cli_load_module(argc, argv, &m);
+	kiln_module *m = NULL;
+	uint8_t *bytes;
+	size_t len;
+	bool aot;
+	int rc;
+
+	if (argc != 2 || argv[1][0] == '-')
+		return cli_load_module(argc, argv, &m);	/* the usage error */
+	if ((rc = cli_read_file(argv[1], &bytes, &len)) != CLI_OK)
+		return rc;
+	aot = kiln_is_artifact(bytes, len);
+	rc = aot ? inspect_artifact(argv[1], bytes, len)
+		 : cli_module_from_bytes(argv[1], bytes, len, &m);
+	free(bytes);
+	if (aot || rc != CLI_OK)
+		return rc;
 
 	if (rc != CLI_OK)
 		return rc;

@@ -331,12 +331,22 @@ int cmd_run(int argc, char **argv)
 	kiln_engine *engine;
 	kiln_instance *wasi = NULL;
 	kiln_module *m;
+	uint8_t *bytes;
+	size_t len;
 	int rc = parse_opts(argc, argv, &o);
 
 	if (rc != CLI_OK)
 		return rc;
-	/* cli_load_module wants (command, file). */
-	if ((rc = cli_load_module(2, (char *[]){argv[0], (char *)o.file}, &m)) != CLI_OK)
+	if ((rc = cli_read_file(o.file, &bytes, &len)) != CLI_OK)
+		return rc;
+	if (kiln_is_artifact(bytes, len)) {
+		free(bytes);
+		return cli_error(CLI_FAIL, "%s: running AOT artifacts is not supported yet "
+				 "(the loader comes next)", o.file);
+	}
+	rc = cli_module_from_bytes(o.file, bytes, len, &m);
+	free(bytes);
+	if (rc != CLI_OK)
 		return rc;
 	cfg.opt_level = o.opt_level;
 	if (kiln_engine_new(&cfg, &engine, NULL) != KILN_OK) {

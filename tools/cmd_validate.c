@@ -10,8 +10,6 @@ int cli_load_module(int argc, char **argv, kiln_module **out)
 {
 	uint8_t *bytes;
 	size_t len;
-	kiln_error err;
-	kiln_status st;
 	int rc;
 
 	*out = NULL;
@@ -26,15 +24,23 @@ int cli_load_module(int argc, char **argv, kiln_module **out)
 	}
 	if ((rc = cli_read_file(argv[1], &bytes, &len)) != CLI_OK)
 		return rc;
-	st = kiln_module_new(bytes, len, out, &err);
+	rc = cli_module_from_bytes(argv[1], bytes, len, out);
 	free(bytes);
+	return rc;
+}
+
+int cli_module_from_bytes(const char *path, const uint8_t *bytes, size_t len,
+			  kiln_module **out)
+{
+	kiln_error err;
+	kiln_status st = kiln_module_new(bytes, len, out, &err);
+
 	if (st == KILN_OK)
 		return CLI_OK;
 	if (err.offset != KILN_NO_OFFSET)
-		return cli_error(CLI_FAIL, "%s: %s: %s (at byte offset %zu)", argv[1],
+		return cli_error(CLI_FAIL, "%s: %s: %s (at byte offset %zu)", path,
 				 kiln_status_string(st), err.message, err.offset);
-	return cli_error(CLI_FAIL, "%s: %s: %s", argv[1], kiln_status_string(st),
-			 err.message);
+	return cli_error(CLI_FAIL, "%s: %s: %s", path, kiln_status_string(st), err.message);
 }
 
 int cmd_validate(int argc, char **argv)

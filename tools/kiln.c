@@ -43,7 +43,12 @@ static const cli_command commands[] = {
 	 "empty but for --env and, with --inherit-env, kiln's own.  --tcplisten\n"
 	 "preopens a listening socket for sock_accept.  --stats\n"
 	 "reports compile, instantiate and run times."},
-	{"compile", cmd_not_yet, "IN.wasm -o OUT.kwasm", "compile ahead of time (not supported yet)", NULL},
+	{"compile", cmd_compile, "[-O0..-O3] IN.wasm -o OUT.kwasm",
+	 "compile a module ahead of time",
+	 "Writes a .kwasm artifact: a header (format, kiln and LLVM versions,\n"
+	 "target, CPU and features, options, the module's SHA-256), the module\n"
+	 "and a native object for this machine.  `kiln inspect` shows the header.\n"
+	 "Running artifacts (the loader) is not built yet."},
 	{"cache", cmd_not_yet, "dir|stats|clean", "manage the code cache (not supported yet)", NULL},
 	{"help", cmd_help, "[COMMAND]", "show help for kiln or for one command", NULL},
 };

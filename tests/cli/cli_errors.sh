@@ -110,10 +110,22 @@ EOW
   expect_error "run: unsupported WASI function" run "$tmp/path.wasm"
 fi
 expect_ok "run --invoke -O0" '^-6$' run -O0 --invoke inc "$tmp/inc.wasm" -7
-for cmd in run compile cache; do
+for cmd in run cache; do
   expect_error "$cmd: not supported yet" $cmd "$tmp/small.wasm"
   grep -q 'not supported yet' "$tmp/err" || { echo "FAIL: $cmd does not say 'not supported yet'"; fails=$((fails + 1)); }
 done
+# AOT: compile writes an artifact inspect describes; damaged ones are refused.
+expect_error "compile: no output" compile "$tmp/inc.wasm"
+expect_error "compile: invalid module" compile "$tmp/invalid.wasm" -o "$tmp/x.kwasm"
+expect_error "compile: unwritable output" compile "$tmp/inc.wasm" -o "$tmp/nodir/x.kwasm"
+checks=$((checks + 1))
+"$kiln" compile -O1 "$tmp/inc.wasm" -o "$tmp/inc.kwasm" && [ -s "$tmp/inc.kwasm" ] ||
+  { echo "FAIL: compile wrote no artifact"; fails=$((fails + 1)); }
+expect_ok "inspect artifact" 'kiln AOT artifact, format 1' inspect "$tmp/inc.kwasm"
+head -c 100 "$tmp/inc.kwasm" > "$tmp/trunc.kwasm"
+expect_error "inspect truncated artifact" inspect "$tmp/trunc.kwasm"
+expect_error "run artifact: not supported yet" run "$tmp/inc.kwasm"
+grep -q 'not supported yet' "$tmp/err" || { echo "FAIL: run .kwasm does not say 'not supported yet'"; fails=$((fails + 1)); }
 
 expect_ok "--version" '^kiln [0-9]+\.[0-9]+\.[0-9]+ \(LLVM 19' --version
 expect_ok "help" '^usage: kiln COMMAND' help

@@ -1,0 +1,43 @@
+/*
+ * artifact.h — the .kwasm format: a module compiled ahead of time
+ * (internal; the compiler writes it, the runtime reads it).
+ *
+ * Layout, all little-endian, offsets from the start of the file:
+ *   kiln_artifact_header
+ *   string and blob regions named by the header's ranges, in any order:
+ *     kiln version, LLVM version, target triple, CPU name, CPU features,
+ *     the original module's bytes (its metadata: types, imports,
+ *     exports, segments... are decoded from them again), and the
+ *     relocatable ELF object holding b<i> (function bodies) and t<i>
+ *     (entry trampolines) for every own function i.
+ * A reader checks the magic, the format version and every range against
+ * the file size before using anything.
+ */
+#ifndef KILN_ARTIFACT_H
+#define KILN_ARTIFACT_H
+
+#include <stdint.h>
+
+#include "internal.h"
+
+#define KILN_ARTIFACT_MAGIC "\0kilnaot"
+#define KILN_ARTIFACT_FORMAT 1
+
+typedef struct kiln_artifact_range {
+	uint64_t off, len;
+} kiln_artifact_range;
+
+typedef struct kiln_artifact_header {
+	char magic[8];
+	uint32_t format;		/* KILN_ARTIFACT_FORMAT */
+	uint32_t opt_level;		/* options that change the code */
+	uint32_t bounds_mode;
+	uint32_t reserved;
+	uint8_t module_sha256[32];	/* of the original module's bytes */
+	kiln_artifact_range kiln_version, llvm_version, triple, cpu, features;
+	kiln_artifact_range module, object;
+} kiln_artifact_header;
+
+_Static_assert(sizeof(kiln_artifact_header) == 24 + 32 + 7 * 16, "artifact ABI");
+
+#endif /* KILN_ARTIFACT_H */

@@ -1,0 +1,74 @@
+/*
+ * cmd_compile.c — `kiln compile IN.wasm -o OUT.kwasm [-O0..-O3]`: compile a
+ * module ahead of time into a .kwasm artifact, written atomically
+ * (temporary file, then rename).
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cli.h"
+
+static int write_atomically(const char *path, const uint8_t *bytes, size_t len)
+{
+	size_t n = strlen(path) + 16;
+	char *tmp = malloc(n);
+	FILE *f;
+	int ok;
+
+	if (tmp == NULL)
+		return cli_error(CLI_FAIL, "out of memory");
+	snprintf(tmp, n, "%s.tmp%ld", path, (long)getpid());
+	f = fopen(tmp, "wb");
+	ok = f && fwrite(bytes, 1, len, f) == len;
+	ok = (f && fclose(f) == 0) && ok;
+	if (!ok || rename(tmp, path) != 0) {
+		int e = errno;
+		unlink(tmp);
+		free(tmp);
+		return cli_error(CLI_FAIL, "%s: %s", path, strerror(e));
+	}
+	free(tmp);
+	return CLI_OK;
+}
+
+int cmd_compile(int argc, char **argv)
+{
+	const char *in = NULL, *out = NULL;
+	kiln_config cfg = kiln_config_default();
+	kiln_engine *engine = NULL;
+	kiln_module *m = NULL;
+	kiln_error err;
+	uint8_t *bytes = NULL;
+	size_t len;
+	int rc;
+
+	for (int i = 1; i < argc; i++) {
+		if (!strcmp(argv[i], "-o") && i + 1 < argc)
+			out = argv[++i];
+		else if (argv[i][0] == '-' && argv[i][1] == 'O' && argv[i][2] >= '0' &&
+			 argv[i][2] <= '3' && !argv[i][3])
+			cfg.opt_level = argv[i][2] - '0';
+		else if (argv[i][0] == '-' || in)
+			return cli_error(CLI_USAGE, "compile: unexpected '%s'", argv[i]),
+			       cli_usage("compile");
+		else
+			in = argv[i];
+	}
+	if (!in || !out)
+		return cli_error(CLI_USAGE, "compile: need IN.wasm and -o OUT.kwasm"),
+		       cli_usage("compile");
+	if ((rc = cli_load_module(2, (char *[]){argv[0], (char *)in}, &m)) != CLI_OK)
+		return rc;
+	if (kiln_engine_new(&cfg, &engine, &err) != KILN_OK ||
+	    kiln_module_serialize(engine, m, &bytes, &len, &err) != KILN_OK)
+		rc = cli_error(CLI_FAIL, "%s: %s", in, err.message);
+	else
+		rc = write_atomically(out, bytes, len);
+	free(bytes);
+	kiln_module_delete(m);
+	kiln_engine_delete(engine);
+	return rc;
+}
