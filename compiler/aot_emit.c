@@ -140,6 +140,7 @@ kiln_status kiln_module_serialize(kiln_engine *e, kiln_module *m, uint8_t **out,
 	     append_str(&b, triple, &h.triple) && append_str(&b, cpu, &h.cpu) &&
 	     append_str(&b, features, &h.features) &&
 	     append(&b, m->bytes, m->size, &h.module) &&
+	     append(&b, "\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0", (16 - b.n % 16) % 16, NULL) &&
 	     append(&b, LLVMGetBufferStart(obj), LLVMGetBufferSize(obj), &h.object);
 	if (ok) {
 		memcpy(b.p, &h, sizeof h);	/* now with the ranges */

@@ -477,6 +477,8 @@ kiln_status kiln_module_compile(kiln_engine *e, kiln_module *m, kiln_error *err)
 
 	if (!err)
 		err = &local;
+	if (m->engine == NULL && m->func_code != NULL)
+		return KILN_OK;	/* loaded from an artifact: compiled already */
 	if (m->engine != NULL)
 		return m->engine == e ? KILN_OK
 			: (kiln_fail(err, KILN_ERR_ARG, KILN_NO_OFFSET,

@@ -488,7 +488,7 @@ KILN_API kiln_status kiln_spectest_new(kiln_instance **out_instance,
  * (format, kiln and LLVM versions, target triple, CPU and features, code
  * options, SHA-256 of the module), the module's bytes and a relocatable
  * ELF object.  *out is malloc'd; the caller frees it.  Provided by
- * kiln-compiler.  (Loading artifacts is not built yet.) */
+ * kiln-compiler.  kiln_module_load loads it back. */
 KILN_API kiln_status kiln_module_serialize(kiln_engine *engine, kiln_module *module,
 					   uint8_t **out, size_t *out_len, kiln_error *err);
 
@@ -500,6 +500,16 @@ typedef struct kiln_artifact_desc {
 	uint8_t module_sha256[32];
 	size_t module_size, object_offset, object_size;
 } kiln_artifact_desc;
+
+/* Loads an artifact written by kiln_module_serialize: checks its header,
+ * decodes its module and links its object (x86-64 PC32, PLT32 and 64
+ * relocations; anything else is refused by name).  The result is a
+ * compiled module, ready for kiln_instance_new, made with no compiler:
+ * provided by kiln-runtime.  Artifacts are trusted like shared libraries;
+ * malformed ones fail with KILN_ERR_MALFORMED, those of another kiln or
+ * machine with KILN_ERR_UNSUPPORTED.  The bytes may be freed afterwards. */
+KILN_API kiln_status kiln_module_load(const uint8_t *bytes, size_t len,
+				      kiln_module **out_module, kiln_error *err);
 
 /* true when the bytes start like an artifact (magic only). */
 KILN_API bool kiln_is_artifact(const uint8_t *bytes, size_t len);

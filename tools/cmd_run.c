@@ -340,11 +340,12 @@ int cmd_run(int argc, char **argv)
 	if ((rc = cli_read_file(o.file, &bytes, &len)) != CLI_OK)
 		return rc;
 	if (kiln_is_artifact(bytes, len)) {
-		free(bytes);
-		return cli_error(CLI_FAIL, "%s: running AOT artifacts is not supported yet "
-				 "(the loader comes next)", o.file);
+		kiln_error err;
+		if (kiln_module_load(bytes, len, &m, &err) != KILN_OK)
+			rc = cli_error(CLI_FAIL, "%s: %s", o.file, err.message);
+	} else {
+		rc = cli_module_from_bytes(o.file, bytes, len, &m);
 	}
-	rc = cli_module_from_bytes(o.file, bytes, len, &m);
 	free(bytes);
 	if (rc != CLI_OK)
 		return rc;

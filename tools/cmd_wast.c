@@ -308,6 +308,8 @@ int cmd_wast(int argc, char **argv)
 			flags[nflags++] = argv[i];
 		} else if (!strcmp(argv[i], "-v") || !strcmp(argv[i], "--verbose")) {
 			run.verbose = true;
+		} else if (!strcmp(argv[i], "--aot")) {
+			run.aot = true;
 		} else if (argv[i][0] == '-' || run.path) {
 			free(flags);
 			cli_error(CLI_USAGE, argv[i][0] == '-' ? "wast: unknown option '%s'"

@@ -21,13 +21,14 @@ static const cli_command commands[] = {
 	 "prints why (the spec's message and the byte offset) and exits 1."},
 	{"inspect", cmd_inspect, "FILE.wasm",
 	 "show a module's sections, imports, exports and counts", NULL},
-	{"wast", cmd_wast, "[--enable-FEATURE...] [-v] FILE.wast",
+	{"wast", cmd_wast, "[--enable-FEATURE...] [--aot] [-v] FILE.wast",
 	 "run a spec test script",
 	 "Converts FILE.wast with wabt's wast2json (found on PATH, or named by\n"
 	 "$KILN_WAST2JSON) and runs its commands. Each command counts once, as\n"
 	 "passed, failed or skipped; the last line is 'N passed, N failed, N\n"
 	 "skipped'. Exits 1 on any failure.\n"
 	 "  --enable-FEATURE  passed to wast2json (e.g. --enable-tail-call)\n"
+	 "  --aot             compile each module to an artifact, load it and run that\n"
 	 "  -v, --verbose     also print passes, skips and message differences"},
 	{"run", cmd_run, "[--invoke NAME] [--dir HOST[::GUEST]]... [--env NAME=VALUE]...\n"
 	 "                [--inherit-env] [--tcplisten ADDR:PORT]... [--stats] [-O0..-O3]\n"
@@ -47,8 +48,8 @@ static const cli_command commands[] = {
 	 "compile a module ahead of time",
 	 "Writes a .kwasm artifact: a header (format, kiln and LLVM versions,\n"
 	 "target, CPU and features, options, the module's SHA-256), the module\n"
-	 "and a native object for this machine.  `kiln inspect` shows the header.\n"
-	 "Running artifacts (the loader) is not built yet."},
+	 "and a native object for this machine.  `kiln inspect` shows the header;\n"
+	 "`kiln run OUT.kwasm` runs it with no compiler involved."},
 	{"cache", cmd_not_yet, "dir|stats|clean", "manage the code cache (not supported yet)", NULL},
 	{"help", cmd_help, "[COMMAND]", "show help for kiln or for one command", NULL},
 };

@@ -25,6 +25,7 @@ typedef struct wast_run {
 	const char *path;	/* the .wast, as given */
 	char dir[256];		/* temporary directory */
 	bool verbose;
+	bool aot;		/* run every module through a .kwasm artifact */
 	unsigned passed, failed, skipped, mismatches;
 	const char *reasons[MAX_REASONS];
 	unsigned reason_counts[MAX_REASONS];

@@ -93,6 +93,26 @@ static bool resolve(wast_run *run, kiln_module *m, kiln_extern **out, char *why,
 	return true;
 }
 
+/* --aot: compile the module to an artifact, load that back and use it
+ * instead (the way a precompiled module runs). */
+static kiln_status through_artifact(wast_run *run, kiln_module **m, kiln_error *err)
+{
+	uint8_t *bytes;
+	size_t len;
+	kiln_module *loaded;
+	kiln_status st = kiln_module_serialize(run->engine, *m, &bytes, &len, err);
+
+	if (st != KILN_OK)
+		return st;
+	st = kiln_module_load(bytes, len, &loaded, err);
+	free(bytes);
+	if (st != KILN_OK)
+		return st;
+	kiln_module_delete(*m);
+	*m = loaded;
+	return KILN_OK;
+}
+
 /* Loads, compiles, links and instantiates the command's module.  Returns
  * its status; *out is the new instance record (also on a trap). */
 static kiln_status instantiate(wast_run *run, const json_t *cmd, wast_instance **out,
@@ -108,6 +128,8 @@ static kiln_status instantiate(wast_run *run, const json_t *cmd, wast_instance *
 	*trap = KILN_TRAP_NONE;
 	if ((st = wast_load(run, cmd, true, &m, &stage, err)) != KILN_OK)
 		return st;
+	if (run->aot && (st = through_artifact(run, &m, err)) != KILN_OK)
+		goto fail;
 	if ((st = kiln_module_compile(run->engine, m, err)) != KILN_OK)
 		goto fail;
 	if (!resolve(run, m, &imports, err->message, sizeof err->message)) {

@@ -22,3 +22,25 @@ done
 und=$(readelf -sW "$tmp/a.o" | awk '$7 == "UND" && $8 != "" {print $8}')
 [ -z "$und" ] || { echo "FAIL: undefined symbols: $und"; exit 1; }
 echo "object ok: only PC32/PLT32/64 relocations, no undefined symbols"
+
+# The artifact runs, with no compiler involved, exactly like the JIT.
+"$kiln" run "$tmp/a.kwasm" > "$tmp/aot.out" 2>&1 || { echo "FAIL: the artifact did not run"; cat "$tmp/aot.out"; exit 1; }
+"$kiln" run "$wasm" > "$tmp/jit.out" 2>&1 || { echo "FAIL: the JIT run failed"; exit 1; }
+cmp "$tmp/aot.out" "$tmp/jit.out" || { echo "FAIL: AOT and JIT outputs differ"; exit 1; }
+echo "artifact output matches the JIT's"
+# Damaged artifacts are refused with one error line, never run.
+for cut in 8 100 1000 $((offset + 64)); do
+  head -c "$cut" "$tmp/a.kwasm" > "$tmp/cut.kwasm"
+  if "$kiln" run "$tmp/cut.kwasm" > /dev/null 2> "$tmp/err"; then
+    echo "FAIL: an artifact cut at $cut bytes ran"; exit 1
+  fi
+  [ "$(grep -c '^kiln: ' "$tmp/err")" = 1 ] || { echo "FAIL: cut at $cut:"; cat "$tmp/err"; exit 1; }
+done
+# A foreign object: the ELF machine field set to another architecture.
+cp "$tmp/a.kwasm" "$tmp/foreign.kwasm"
+printf '\x28\x00' | dd of="$tmp/foreign.kwasm" bs=1 seek=$((offset + 18)) conv=notrunc 2> /dev/null
+if "$kiln" run "$tmp/foreign.kwasm" > /dev/null 2> "$tmp/err"; then
+  echo "FAIL: a foreign object ran"; exit 1
+fi
+grep -q 'not an x86-64 relocatable ELF object' "$tmp/err" || { cat "$tmp/err"; exit 1; }
+echo "damaged and foreign artifacts are refused"

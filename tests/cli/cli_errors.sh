@@ -124,8 +124,8 @@ checks=$((checks + 1))
 expect_ok "inspect artifact" 'kiln AOT artifact, format 1' inspect "$tmp/inc.kwasm"
 head -c 100 "$tmp/inc.kwasm" > "$tmp/trunc.kwasm"
 expect_error "inspect truncated artifact" inspect "$tmp/trunc.kwasm"
-expect_error "run artifact: not supported yet" run "$tmp/inc.kwasm"
-grep -q 'not supported yet' "$tmp/err" || { echo "FAIL: run .kwasm does not say 'not supported yet'"; fails=$((fails + 1)); }
+expect_ok "run artifact" '^42$' run --invoke inc "$tmp/inc.kwasm" 41
+expect_error "run truncated artifact" run --invoke inc "$tmp/trunc.kwasm" 41
 
 expect_ok "--version" '^kiln [0-9]+\.[0-9]+\.[0-9]+ \(LLVM 19' --version
 expect_ok "help" '^usage: kiln COMMAND' help

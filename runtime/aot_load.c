@@ -1,0 +1,363 @@
+/*
+ * aot_load.c — loading a .kwasm artifact without LLVM and without dlopen.
+ *
+ * The header and every range are checked (artifact.c), the module is
+ * decoded from its bytes, and the ELF object is linked by hand: every
+ * allocated section is copied into one private mapping (code first), the
+ * x86-64 relocations R_X86_64_PC32, _PLT32 and _64 are applied — anything
+ * else is refused by name — undefined symbols resolve from a fixed table
+ * of libcalls, code is made read-execute and registered with the trap
+ * handler, and the function bodies and trampolines are found by name.
+ * Every offset, size and index in the object is checked before use.
+ * Artifacts are trusted like shared libraries: this guards against
+ * malformed files, not malicious ones (DESIGN.md).
+ */
+#include <elf.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include "artifact.h"
+#include "module.h"
+#include "trap.h"
+
+typedef struct aot_image {
+	uint8_t *base;
+	size_t len, code_len;
+	uint8_t **sec_addr;	/* per section: where it was placed, or NULL */
+} aot_image;
+
+typedef struct elf {
+	const uint8_t *p;
+	size_t len;
+	const Elf64_Ehdr *eh;
+	const Elf64_Shdr *sh;
+	const Elf64_Sym *syms;
+	size_t nsyms;
+	const char *strtab;
+	size_t strtab_len;
+} elf;
+
+static bool bad(kiln_error *err, const char *what)
+{
+	return kiln_fail(err, KILN_ERR_MALFORMED, KILN_NO_OFFSET, "artifact object: %s", what);
+}
+
+static bool fits(uint64_t off, uint64_t n, uint64_t len)
+{
+	return off <= len && n <= len - off;
+}
+
+static bool parse_elf(elf *e, kiln_error *err)
+{
+	if (e->len < sizeof(Elf64_Ehdr))
+		return bad(err, "truncated ELF header");
+	e->eh = (const Elf64_Ehdr *)e->p;
+	if (memcmp(e->eh->e_ident, ELFMAG, SELFMAG) || e->eh->e_ident[EI_CLASS] != ELFCLASS64 ||
+	    e->eh->e_ident[EI_DATA] != ELFDATA2LSB || e->eh->e_type != ET_REL ||
+	    e->eh->e_machine != EM_X86_64)
+		return bad(err, "not an x86-64 relocatable ELF object");
+	if (e->eh->e_shentsize != sizeof(Elf64_Shdr) ||
+	    !fits(e->eh->e_shoff, (uint64_t)e->eh->e_shnum * sizeof(Elf64_Shdr), e->len) ||
+	    (e->eh->e_shoff & 7))
+		return bad(err, "section headers out of bounds");
+	e->sh = (const Elf64_Shdr *)(e->p + e->eh->e_shoff);
+	for (unsigned i = 0; i < e->eh->e_shnum; i++) {
+		const Elf64_Shdr *s = &e->sh[i];
+		if (s->sh_type != SHT_NOBITS && !fits(s->sh_offset, s->sh_size, e->len))
+			return bad(err, "section out of bounds");
+		if (s->sh_type == SHT_SYMTAB) {
+			if (s->sh_entsize != sizeof(Elf64_Sym) || s->sh_link >= e->eh->e_shnum ||
+			    (s->sh_offset & 7))
+				return bad(err, "bad symbol table");
+			e->syms = (const Elf64_Sym *)(e->p + s->sh_offset);
+			e->nsyms = s->sh_size / sizeof(Elf64_Sym);
+			e->strtab = (const char *)e->p + e->sh[s->sh_link].sh_offset;
+			e->strtab_len = e->sh[s->sh_link].sh_size;
+		}
+	}
+	return e->syms ? true : bad(err, "no symbol table");
+}
+
+static const char *sym_name(const elf *e, const Elf64_Sym *s)
+{
+	if (s->st_name >= e->strtab_len || !memchr(e->strtab + s->st_name, 0,
+						   e->strtab_len - s->st_name))
+		return NULL;
+	return e->strtab + s->st_name;
+}
+
+/* Copies the allocated sections into one mapping, code first. */
+static bool place(elf *e, aot_image *img, kiln_error *err)
+{
+	size_t at = 0, page = (size_t)sysconf(_SC_PAGESIZE);
+
+	if (!(img->sec_addr = kiln_calloc(e->eh->e_shnum, sizeof *img->sec_addr)))
+		return kiln_fail(err, KILN_ERR_NOMEM, KILN_NO_OFFSET, "out of memory");
+	for (int pass = 0; pass < 2; pass++) {
+		for (unsigned i = 0; i < e->eh->e_shnum; i++) {
+			const Elf64_Shdr *s = &e->sh[i];
+			uint64_t align = s->sh_addralign ? s->sh_addralign : 1;
+			if (!(s->sh_flags & SHF_ALLOC) || !!(s->sh_flags & SHF_EXECINSTR) != !pass)
+				continue;
+			if (align > page || (align & (align - 1)) || s->sh_size > ((size_t)1 << 30))
+				return bad(err, "bad section alignment or size");
+			at = (at + align - 1) & ~(size_t)(align - 1);
+			img->sec_addr[i] = (uint8_t *)(uintptr_t)(at + 1);	/* offset + 1 for now */
+			at += s->sh_size;
+		}
+		if (pass == 0)
+			img->code_len = at = (at + page - 1) & ~(page - 1);
+	}
+	img->len = (at + page - 1) & ~(page - 1);
+	if (img->len == 0)
+		img->len = page;
+	img->base = mmap(NULL, img->len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (img->base == MAP_FAILED) {
+		img->base = NULL;
+		return kiln_fail(err, KILN_ERR_NOMEM, KILN_NO_OFFSET, "cannot map artifact code");
+	}
+	for (unsigned i = 0; i < e->eh->e_shnum; i++) {
+		if (!img->sec_addr[i])
+			continue;
+		img->sec_addr[i] = img->base + ((uintptr_t)img->sec_addr[i] - 1);
+		if (e->sh[i].sh_type != SHT_NOBITS)
+			memcpy(img->sec_addr[i], e->p + e->sh[i].sh_offset, e->sh[i].sh_size);
+	}
+	return true;
+}
+
+/* The libcalls compiled code may make (rounding without SSE4.1...). */
+static uint64_t libcall(const char *name)
+{
+	static const struct {
+		const char *name;
+		void *fn;
+	} table[] = {
+		{"memcpy", (void *)memcpy}, {"memmove", (void *)memmove}, {"memset", (void *)memset},
+		{"floor", (void *)floor}, {"floorf", (void *)floorf}, {"ceil", (void *)ceil},
+		{"ceilf", (void *)ceilf}, {"trunc", (void *)trunc}, {"truncf", (void *)truncf},
+		{"nearbyint", (void *)nearbyint}, {"nearbyintf", (void *)nearbyintf},
+		{"roundeven", (void *)roundeven}, {"roundevenf", (void *)roundevenf},
+		{"rint", (void *)rint}, {"rintf", (void *)rintf}, {"sqrt", (void *)sqrt},
+		{"sqrtf", (void *)sqrtf}, {"fmin", (void *)fmin}, {"fminf", (void *)fminf},
+		{"fmax", (void *)fmax}, {"fmaxf", (void *)fmaxf},
+	};
+
+	for (size_t i = 0; name && i < sizeof table / sizeof table[0]; i++)
+		if (!strcmp(table[i].name, name))
+			return (uint64_t)(uintptr_t)table[i].fn;
+	return 0;
+}
+
+static bool sym_addr(const elf *e, const aot_image *img, uint64_t idx, uint64_t *out,
+		     kiln_error *err)
+{
+	const Elf64_Sym *s;
+
+	if (idx >= e->nsyms)
+		return bad(err, "relocation symbol out of range");
+	s = &e->syms[idx];
+	if (s->st_shndx == SHN_UNDEF) {
+		const char *name = sym_name(e, s);
+		if (!(*out = libcall(name)))
+			return kiln_fail(err, KILN_ERR_MALFORMED, KILN_NO_OFFSET,
+					 "artifact object: undefined symbol %s", name ? name : "?");
+		return true;
+	}
+	if (s->st_shndx == SHN_ABS) {
+		*out = s->st_value;
+		return true;
+	}
+	if (s->st_shndx >= e->eh->e_shnum || !img->sec_addr[s->st_shndx])
+		return bad(err, "symbol in a section that is not loaded");
+	*out = (uint64_t)(uintptr_t)img->sec_addr[s->st_shndx] + s->st_value;
+	return true;
+}
+
+static bool relocate_section(const elf *e, const aot_image *img, const Elf64_Shdr *rs,
+			     kiln_error *err)
+{
+	const Elf64_Shdr *target;
+	const Elf64_Rela *r;
+	size_t n;
+
+	if (rs->sh_entsize != sizeof(Elf64_Rela) || rs->sh_info >= e->eh->e_shnum ||
+	    (rs->sh_offset & 7))
+		return bad(err, "bad relocation section");
+	target = &e->sh[rs->sh_info];
+	if (!img->sec_addr[rs->sh_info])
+		return true;	/* relocations of debug or other unloaded sections */
+	r = (const Elf64_Rela *)(e->p + rs->sh_offset);
+	n = rs->sh_size / sizeof *r;
+	for (size_t i = 0; i < n; i++) {
+		uint32_t type = ELF64_R_TYPE(r[i].r_info);
+		unsigned size = type == R_X86_64_64 ? 8 : 4;
+		uint64_t s, p;
+		int64_t v;
+		if (type != R_X86_64_PC32 && type != R_X86_64_PLT32 && type != R_X86_64_64)
+			return kiln_fail(err, KILN_ERR_MALFORMED, KILN_NO_OFFSET,
+					 "artifact object: relocation type %u is not supported "
+					 "(only R_X86_64_PC32, _PLT32 and _64)", type);
+		if (!fits(r[i].r_offset, size, target->sh_size))
+			return bad(err, "relocation outside its section");
+		if (!sym_addr(e, img, ELF64_R_SYM(r[i].r_info), &s, err))
+			return false;
+		p = (uint64_t)(uintptr_t)img->sec_addr[rs->sh_info] + r[i].r_offset;
+		if (type == R_X86_64_64) {
+			uint64_t val = s + (uint64_t)r[i].r_addend;
+			memcpy((void *)(uintptr_t)p, &val, 8);
+			continue;
+		}
+		v = (int64_t)(s + (uint64_t)r[i].r_addend - p);
+		if (v != (int32_t)v)
+			return bad(err, "PC-relative relocation out of range");
+		int32_t v32 = (int32_t)v;
+		memcpy((void *)(uintptr_t)p, &v32, 4);
+	}
+	return true;
+}
+
+/* Finds b<i> and t<i> for every own function. */
+static bool find_functions(const elf *e, const aot_image *img, kiln_module *m,
+			   kiln_error *err)
+{
+	for (size_t k = 0; k < e->nsyms; k++) {
+		const char *name = sym_name(e, &e->syms[k]);
+		char kind, *end;
+		unsigned long i;
+		uint64_t addr;
+		if (!name || (name[0] != 'b' && name[0] != 't') || !name[1])
+			continue;
+		kind = name[0];
+		i = strtoul(name + 1, &end, 10);
+		if (*end || i < m->nimported_funcs || i >= m->nfuncs)
+			continue;
+		if (!sym_addr(e, img, k, &addr, err))
+			return false;
+		if (kind == 'b')
+			m->func_code[i] = (void *)(uintptr_t)addr;
+		else
+			m->func_tramp[i] = (void *)(uintptr_t)addr;
+	}
+	for (uint32_t i = m->nimported_funcs; i < m->nfuncs; i++)
+		if (!m->func_code[i] || !m->func_tramp[i])
+			return bad(err, "a function is missing from the object");
+	return true;
+}
+
+static void image_free(void *p)
+{
+	aot_image *img = p;
+
+	if (img == NULL)
+		return;
+	if (img->base) {
+		kiln_trap_unregister_code(img->base);
+		munmap(img->base, img->len);
+	}
+	free(img->sec_addr);
+	free(img);
+}
+
+/* The own function whose body starts closest below pc. */
+static uint32_t symbolize(const kiln_module *m, uintptr_t pc)
+{
+	uint32_t best = UINT32_MAX;
+	uintptr_t best_start = 0;
+
+	for (uint32_t i = m->nimported_funcs; i < m->nfuncs; i++) {
+		uintptr_t b = (uintptr_t)m->func_code[i], t = (uintptr_t)m->func_tramp[i];
+		if (b <= pc && b >= best_start)
+			best_start = b, best = i;
+		if (t <= pc && t > best_start)
+			best_start = t, best = KILN_NOT_A_FUNCTION;
+	}
+	return best;
+}
+
+static bool link_image(elf *e, aot_image *img, kiln_module *m, kiln_error *err)
+{
+	if (!parse_elf(e, err) || !place(e, img, err))
+		return false;
+	for (unsigned i = 0; i < e->eh->e_shnum; i++)
+		if (e->sh[i].sh_type == SHT_RELA && !relocate_section(e, img, &e->sh[i], err))
+			return false;
+	if (!(m->func_code = kiln_calloc(m->nfuncs, sizeof *m->func_code)) ||
+	    !(m->func_tramp = kiln_calloc(m->nfuncs, sizeof *m->func_tramp)))
+		return kiln_fail(err, KILN_ERR_NOMEM, KILN_NO_OFFSET, "out of memory");
+	if (!find_functions(e, img, m, err))
+		return false;
+	if (mprotect(img->base, img->code_len, PROT_READ | PROT_EXEC) != 0 ||
+	    (img->len > img->code_len &&
+	     mprotect(img->base + img->code_len, img->len - img->code_len, PROT_READ) != 0))
+		return kiln_fail(err, KILN_ERR_NOMEM, KILN_NO_OFFSET, "cannot protect artifact code");
+	if (img->code_len && !kiln_trap_register_code(img->base, img->code_len))
+		return kiln_fail(err, KILN_ERR_NOMEM, KILN_NO_OFFSET, "too many code ranges");
+	return true;
+}
+
+kiln_status kiln_module_load(const uint8_t *bytes, size_t len, kiln_module **out,
+			     kiln_error *err)
+{
+	kiln_artifact_desc d;
+	kiln_artifact_header h;
+	kiln_module *m = NULL;
+	aot_image *img = NULL;
+	kiln_error local;
+	elf e = {0};
+	kiln_status st;
+
+	*out = NULL;
+	if (!err)
+		err = &local;
+	if ((st = kiln_artifact_describe(bytes, len, &d, err)) != KILN_OK)
+		return st;
+	memcpy(&h, bytes, sizeof h);
+	if (d.kiln_version.len != strlen(kiln_version()) ||
+	    memcmp(d.kiln_version.data, kiln_version(), d.kiln_version.len) ||
+	    d.triple.len < 6 || memcmp(d.triple.data, "x86_64", 6))
+		return kiln_fail(err, KILN_ERR_UNSUPPORTED, KILN_NO_OFFSET,
+				 "artifact made by kiln %.*s for %.*s; this is kiln %s on x86_64",
+				 (int)d.kiln_version.len, d.kiln_version.data,
+				 (int)d.triple.len, d.triple.data, kiln_version()),
+		       KILN_ERR_UNSUPPORTED;
+	if ((st = kiln_module_decode(bytes + h.module.off, (size_t)h.module.len, &m, err)) != KILN_OK)
+		return st;
+	if (!(img = calloc(1, sizeof *img))) {
+		kiln_module_delete(m);
+		return kiln_fail(err, KILN_ERR_NOMEM, KILN_NO_OFFSET, "out of memory"), KILN_ERR_NOMEM;
+	}
+	/* Trusted, as a shared library is: compiled from a validated module. */
+	m->validated = true;
+	m->valid_status = KILN_OK;
+	m->jit = img;
+	m->jit_free = image_free;
+	m->symbolize = symbolize;
+	/* The ELF structures are read in place: they need 8-byte alignment,
+	 * which kiln's writer gives; any other buffer is copied first. */
+	uint8_t *copy = NULL;
+	e.p = bytes + h.object.off;
+	e.len = (size_t)h.object.len;
+	if (((uintptr_t)e.p & 7) != 0) {
+		if (!(copy = malloc(e.len ? e.len : 1))) {
+			kiln_module_delete(m);
+			return kiln_fail(err, KILN_ERR_NOMEM, KILN_NO_OFFSET, "out of memory"),
+			       KILN_ERR_NOMEM;
+		}
+		memcpy(copy, e.p, e.len);
+		e.p = copy;
+	}
+	if (!link_image(&e, img, m, err)) {
+		st = err->status;
+		free(copy);
+		kiln_module_delete(m);
+		return st;
+	}
+	free(copy);
+	*out = m;
+	return KILN_OK;
+}
