@@ -252,6 +252,12 @@ static int link_imports(kiln_module *m, kiln_instance *wasi, const run_opts *o,
 	return CLI_OK;
 }
 
+#ifdef KILN_RUNTIME_ONLY
+/* kiln-run: no compiler; artifacts arrive compiled. */
+#define kiln_module_compile(e, m, err) ((void)(e), (void)(m), (void)(err), KILN_OK)
+#define kiln_engine_stats_of(e) ((void)(e), (kiln_engine_stats){0, 0})
+#endif
+
 static int run_module(kiln_engine *engine, kiln_module *m, kiln_instance *wasi,
 		      const run_opts *o)
 {
@@ -327,7 +333,6 @@ static int make_wasi(run_opts *o, kiln_instance **out)
 int cmd_run(int argc, char **argv)
 {
 	run_opts o;
-	kiln_config cfg = kiln_config_default();
 	kiln_engine *engine;
 	kiln_instance *wasi = NULL;
 	kiln_module *m;
@@ -344,20 +349,32 @@ int cmd_run(int argc, char **argv)
 		if (kiln_module_load(bytes, len, &m, &err) != KILN_OK)
 			rc = cli_error(CLI_FAIL, "%s: %s", o.file, err.message);
 	} else {
+#ifdef KILN_RUNTIME_ONLY
+		rc = cli_error(CLI_USAGE, "%s: kiln-run runs .kwasm artifacts only "
+			       "(make one with kiln compile)", o.file);
+#else
 		rc = cli_module_from_bytes(o.file, bytes, len, &m);
+#endif
 	}
 	free(bytes);
 	if (rc != CLI_OK)
 		return rc;
+#ifdef KILN_RUNTIME_ONLY
+	engine = NULL;
+#else
+	kiln_config cfg = kiln_config_default();
 	cfg.opt_level = o.opt_level;
 	if (kiln_engine_new(&cfg, &engine, NULL) != KILN_OK) {
 		kiln_module_delete(m);
 		return cli_error(CLI_FAIL, "cannot create the compiler");
 	}
+#endif
 	if ((rc = make_wasi(&o, &wasi)) == CLI_OK)
 		rc = run_module(engine, m, wasi, &o);
 	kiln_module_delete(m);
 	kiln_instance_delete(wasi);
+#ifndef KILN_RUNTIME_ONLY
 	kiln_engine_delete(engine);
+#endif
 	return rc;
 }
