@@ -11,6 +11,7 @@
  * identifies the module.
  */
 #include <openssl/evp.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -159,4 +160,36 @@ kiln_status kiln_module_serialize(kiln_engine *e, kiln_module *m, uint8_t **out,
 	LLVMDisposeMessage(cpu);
 	LLVMDisposeMessage(features);
 	return ok ? KILN_OK : err->status;
+}
+
+kiln_status kiln_cache_key(kiln_engine *e, const uint8_t *bytes, size_t len,
+			   char out[65], kiln_error *err)
+{
+	char *triple = LLVMGetDefaultTargetTriple(), *cpu = LLVMGetHostCPUName();
+	char *features = LLVMGetHostCPUFeatures(), opts[32];
+	unsigned char md[32];
+	EVP_MD_CTX *ctx = EVP_MD_CTX_new();
+	bool ok;
+
+	snprintf(opts, sizeof opts, "O%d bounds%d", jit_opt_level(e), KILN_BOUNDS_GUARD_PAGES);
+	ok = ctx && EVP_DigestInit_ex(ctx, EVP_sha256(), NULL) == 1 &&
+	     EVP_DigestUpdate(ctx, bytes, len) == 1 &&
+	     EVP_DigestUpdate(ctx, kiln_version(), strlen(kiln_version()) + 1) == 1 &&
+	     EVP_DigestUpdate(ctx, kiln_compiler_llvm_version(),
+			      strlen(kiln_compiler_llvm_version()) + 1) == 1 &&
+	     EVP_DigestUpdate(ctx, triple, strlen(triple) + 1) == 1 &&
+	     EVP_DigestUpdate(ctx, cpu, strlen(cpu) + 1) == 1 &&
+	     EVP_DigestUpdate(ctx, features, strlen(features) + 1) == 1 &&
+	     EVP_DigestUpdate(ctx, opts, strlen(opts) + 1) == 1 &&
+	     EVP_DigestFinal_ex(ctx, md, NULL) == 1;
+	EVP_MD_CTX_free(ctx);
+	LLVMDisposeMessage(triple);
+	LLVMDisposeMessage(cpu);
+	LLVMDisposeMessage(features);
+	if (!ok)
+		return kiln_fail(err, KILN_ERR_NOMEM, KILN_NO_OFFSET, "cannot hash the module"),
+		       KILN_ERR_NOMEM;
+	for (int i = 0; i < 32; i++)
+		snprintf(out + 2 * i, 3, "%02x", md[i]);
+	return KILN_OK;
 }

@@ -492,6 +492,13 @@ KILN_API kiln_status kiln_spectest_new(kiln_instance **out_instance,
 KILN_API kiln_status kiln_module_serialize(kiln_engine *engine, kiln_module *module,
 					   uint8_t **out, size_t *out_len, kiln_error *err);
 
+/* The code-cache key of a module for this engine and machine: SHA-256 over
+ * the module's bytes, the kiln and LLVM versions, the target, CPU and
+ * features, and the options that change code, as 64 hex digits and a NUL.
+ * Provided by kiln-compiler. */
+KILN_API kiln_status kiln_cache_key(kiln_engine *engine, const uint8_t *bytes, size_t len,
+				    char out_key[65], kiln_error *err);
+
 /* What an artifact's header says; strings point into the artifact bytes
  * and are not NUL-terminated. */
 typedef struct kiln_artifact_desc {

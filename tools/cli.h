@@ -8,6 +8,7 @@
 #ifndef KILN_CLI_H
 #define KILN_CLI_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdint.h>
@@ -50,5 +51,11 @@ int cmd_inspect(int argc, char **argv);
 int cmd_wast(int argc, char **argv);
 int cmd_run(int argc, char **argv);
 int cmd_compile(int argc, char **argv);
+int cmd_cache(int argc, char **argv);
+
+/* The code cache (cache.c). */
+bool cache_dir(char *out, size_t len, bool create);
+kiln_module *cache_lookup(const char *key);
+int cache_store(kiln_engine *engine, kiln_module *m, const char *key);
 
 #endif /* KILN_CLI_H */

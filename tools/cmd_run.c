@@ -33,6 +33,7 @@ typedef struct run_opts {
 	bool inherit_env;
 	int sockets[MAX_DIRS];
 	int nsockets;
+	bool no_cache, aot;
 } run_opts;
 
 /* --tcplisten ADDR:PORT: a listening IPv4 socket the program can accept on. */
@@ -122,6 +123,10 @@ static int parse_opts(int argc, char **argv, run_opts *o)
 				return CLI_USAGE;
 		} else if (!strcmp(argv[i], "--inherit-env"))
 			o->inherit_env = true;
+		else if (!strcmp(argv[i], "--no-cache"))
+			o->no_cache = true;
+		else if (!strcmp(argv[i], "--aot"))
+			o->aot = true;
 		else if (!strcmp(argv[i], "--stats"))
 			o->stats = true;
 		else if (argv[i][1] == 'O' && argv[i][2] >= '0' && argv[i][2] <= '3' && !argv[i][3])
@@ -330,47 +335,88 @@ static int make_wasi(run_opts *o, kiln_instance **out)
 	return rc;
 }
 
+#ifndef KILN_RUNTIME_ONLY
+/* The code cache around a run of a .wasm: a hit replaces *m by the cached
+ * artifact's module; with --aot a miss compiles and stores the artifact
+ * first and runs that.  Returns whether *m came from the cache. */
+static bool from_cache(kiln_engine *engine, const run_opts *o, const char *key,
+		       kiln_module **m)
+{
+	kiln_module *hit = cache_lookup(key);
+
+	if (!hit && o->aot && cache_store(engine, *m, key) == CLI_OK)
+		hit = cache_lookup(key);
+	if (!hit)
+		return false;
+	kiln_module_delete(*m);
+	*m = hit;
+	return true;
+}
+#endif
+
+/* Reads FILE: an artifact is loaded, a .wasm decoded and validated (and
+ * looked up in the cache).  *key is set when the cache applies. */
+static int load_input(const run_opts *o, kiln_engine *engine, kiln_module **m,
+		      char key[65], bool *cached)
+{
+	uint8_t *bytes;
+	size_t len;
+	kiln_error err;
+	int rc;
+
+	*m = NULL;
+	key[0] = 0;
+	*cached = false;
+	if ((rc = cli_read_file(o->file, &bytes, &len)) != CLI_OK)
+		return rc;
+	if (kiln_is_artifact(bytes, len)) {
+		if (kiln_module_load(bytes, len, m, &err) != KILN_OK)
+			rc = cli_error(CLI_FAIL, "%s: %s", o->file, err.message);
+	} else {
+#ifdef KILN_RUNTIME_ONLY
+		(void)engine;
+		rc = cli_error(CLI_USAGE, "%s: kiln-run runs .kwasm artifacts only "
+			       "(make one with kiln compile)", o->file);
+#else
+		rc = cli_module_from_bytes(o->file, bytes, len, m);
+		if (rc == CLI_OK && !o->no_cache &&
+		    kiln_cache_key(engine, bytes, len, key, NULL) == KILN_OK)
+			*cached = from_cache(engine, o, key, m);
+		else
+			key[0] = 0;
+#endif
+	}
+	free(bytes);
+	return rc;
+}
+
 int cmd_run(int argc, char **argv)
 {
 	run_opts o;
-	kiln_engine *engine;
+	kiln_engine *engine = NULL;
 	kiln_instance *wasi = NULL;
-	kiln_module *m;
-	uint8_t *bytes;
-	size_t len;
+	kiln_module *m = NULL;
+	char key[65];
+	bool cached;
 	int rc = parse_opts(argc, argv, &o);
 
 	if (rc != CLI_OK)
 		return rc;
-	if ((rc = cli_read_file(o.file, &bytes, &len)) != CLI_OK)
-		return rc;
-	if (kiln_is_artifact(bytes, len)) {
-		kiln_error err;
-		if (kiln_module_load(bytes, len, &m, &err) != KILN_OK)
-			rc = cli_error(CLI_FAIL, "%s: %s", o.file, err.message);
-	} else {
-#ifdef KILN_RUNTIME_ONLY
-		rc = cli_error(CLI_USAGE, "%s: kiln-run runs .kwasm artifacts only "
-			       "(make one with kiln compile)", o.file);
-#else
-		rc = cli_module_from_bytes(o.file, bytes, len, &m);
-#endif
-	}
-	free(bytes);
-	if (rc != CLI_OK)
-		return rc;
-#ifdef KILN_RUNTIME_ONLY
-	engine = NULL;
-#else
+#ifndef KILN_RUNTIME_ONLY
 	kiln_config cfg = kiln_config_default();
 	cfg.opt_level = o.opt_level;
-	if (kiln_engine_new(&cfg, &engine, NULL) != KILN_OK) {
-		kiln_module_delete(m);
+	if (kiln_engine_new(&cfg, &engine, NULL) != KILN_OK)
 		return cli_error(CLI_FAIL, "cannot create the compiler");
-	}
 #endif
-	if ((rc = make_wasi(&o, &wasi)) == CLI_OK)
+	rc = load_input(&o, engine, &m, key, &cached);
+	if (rc == CLI_OK && (rc = make_wasi(&o, &wasi)) == CLI_OK)
 		rc = run_module(engine, m, wasi, &o);
+#ifndef KILN_RUNTIME_ONLY
+	/* A miss is compiled ahead of time and stored when the run is over,
+	 * so that it does not delay the program. */
+	if (key[0] && !cached && m)
+		cache_store(engine, m, key);
+#endif
 	kiln_module_delete(m);
 	kiln_instance_delete(wasi);
 #ifndef KILN_RUNTIME_ONLY

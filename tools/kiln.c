@@ -12,7 +12,6 @@
 #include "cli.h"
 
 static int cmd_help(int argc, char **argv);
-static int cmd_not_yet(int argc, char **argv);
 
 static const cli_command commands[] = {
 	{"validate", cmd_validate, "FILE.wasm",
@@ -32,7 +31,7 @@ static const cli_command commands[] = {
 	 "  -v, --verbose     also print passes, skips and message differences"},
 	{"run", cmd_run, "[--invoke NAME] [--dir HOST[::GUEST]]... [--env NAME=VALUE]...\n"
 	 "                [--inherit-env] [--tcplisten ADDR:PORT]... [--stats] [-O0..-O3]\n"
-	 "                FILE.wasm [ARGS...]",
+	 "                [--no-cache] [--aot] FILE.wasm|FILE.kwasm [ARGS...]",
 	 "compile and run a module",
 	 "Runs the module's _start, or with --invoke the named export, with ARGS\n"
 	 "parsed by the export's parameter types (integers in decimal or 0x hex,\n"
@@ -42,7 +41,10 @@ static const cli_command commands[] = {
 	 "WASI preview1: --dir gives the program a host directory (under the\n"
 	 "name GUEST, default HOST); paths never leave it.  The environment is\n"
 	 "empty but for --env and, with --inherit-env, kiln's own.  --tcplisten\n"
-	 "preopens a listening socket for sock_accept.  --stats\n"
+	 "preopens a listening socket for sock_accept.  The code cache: a module\n"
+	 "run before runs from its cached artifact, with no compiling; a new one\n"
+	 "runs with the JIT and its artifact is stored when the run is over\n"
+	 "(--aot: before it, and the artifact runs).  --no-cache skips it.  --stats\n"
 	 "reports compile, instantiate and run times."},
 	{"compile", cmd_compile, "[-O0..-O3] IN.wasm -o OUT.kwasm",
 	 "compile a module ahead of time",
@@ -50,7 +52,11 @@ static const cli_command commands[] = {
 	 "target, CPU and features, options, the module's SHA-256), the module\n"
 	 "and a native object for this machine.  `kiln inspect` shows the header;\n"
 	 "`kiln run OUT.kwasm` runs it with no compiler involved."},
-	{"cache", cmd_not_yet, "dir|stats|clean", "manage the code cache (not supported yet)", NULL},
+	{"cache", cmd_cache, "dir|stats|clean", "show or empty the code cache",
+	 "The cache holds artifacts of modules `kiln run` ran, by a key of the\n"
+	 "module, kiln, LLVM, target, CPU and options: $KILN_CACHE_DIR, else\n"
+	 "$XDG_CACHE_HOME/kiln, else ~/.cache/kiln; at most $KILN_CACHE_MAX_MB\n"
+	 "(default 512), oldest entries removed first."},
 	{"help", cmd_help, "[COMMAND]", "show help for kiln or for one command", NULL},
 };
 
@@ -98,11 +104,6 @@ static int cmd_help(int argc, char **argv)
 	return CLI_OK;
 }
 
-static int cmd_not_yet(int argc, char **argv)
-{
-	(void)argc;
-	return cli_error(CLI_USAGE, "'%s' is not supported yet", argv[0]);
-}
 
 int main(int argc, char **argv)
 {
