@@ -52,13 +52,50 @@ static bool append_str(blob *b, const char *s, kiln_artifact_range *r)
 	return append(b, s, strlen(s), r);
 }
 
-static LLVMTargetMachineRef object_machine(int opt, char **triple, char **cpu, char **features)
+/* x86-64 CPU names LLVM 19 knows.  LLVM aborts on a name it does not
+ * know, so names are checked here first. */
+static bool known_cpu(const char *cpu)
+{
+	static const char *const names[] = {
+		"native", "generic", "x86-64", "x86-64-v2", "x86-64-v3", "x86-64-v4",
+		"nocona", "core2", "penryn", "bonnell", "atom", "silvermont", "slm",
+		"goldmont", "goldmont-plus", "tremont", "nehalem", "corei7", "westmere",
+		"sandybridge", "corei7-avx", "ivybridge", "core-avx-i", "haswell",
+		"core-avx2", "broadwell", "skylake", "skylake-avx512", "skx", "cascadelake",
+		"cooperlake", "cannonlake", "icelake-client", "rocketlake", "icelake-server",
+		"tigerlake", "sapphirerapids", "alderlake", "raptorlake", "meteorlake",
+		"arrowlake", "sierraforest", "grandridge", "graniterapids", "emeraldrapids",
+		"knl", "knm", "k8", "athlon64", "opteron", "k8-sse3", "amdfam10", "barcelona",
+		"btver1", "btver2", "bdver1", "bdver2", "bdver3", "bdver4", "znver1", "znver2",
+		"znver3", "znver4",
+	};
+
+	for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
+		if (!strcmp(cpu, names[i]))
+			return true;
+	return false;
+}
+
+/* The CPU and features artifacts are compiled for (kiln_config). */
+static void target_of(const kiln_engine *e, char **cpu, char **features)
+{
+	const kiln_config *c = jit_config(e);
+	bool native = !c->target_cpu || !strcmp(c->target_cpu, "native");
+
+	*cpu = native ? LLVMGetHostCPUName()
+		      : LLVMCreateMessage(!strcmp(c->target_cpu, "generic") ? "x86-64" : c->target_cpu);
+	*features = c->target_features ? LLVMCreateMessage(c->target_features)
+				       : native ? LLVMGetHostCPUFeatures() : LLVMCreateMessage("");
+}
+
+static LLVMTargetMachineRef object_machine(const kiln_engine *e, char **triple, char **cpu,
+					   char **features)
 {
 	LLVMTargetRef target;
+	int opt = jit_opt_level(e);
 
 	*triple = LLVMGetDefaultTargetTriple();
-	*cpu = LLVMGetHostCPUName();
-	*features = LLVMGetHostCPUFeatures();
+	target_of(e, cpu, features);
 	if (LLVMGetTargetFromTriple(*triple, &target, NULL) != 0)
 		return NULL;
 	return LLVMCreateTargetMachine(target, *triple, *cpu, *features,
@@ -127,7 +164,10 @@ kiln_status kiln_module_serialize(kiln_engine *e, kiln_module *m, uint8_t **out,
 		return err->status;
 	if (!lower_check_supported(m, err))
 		return KILN_ERR_UNSUPPORTED;
-	tm = object_machine(jit_opt_level(e), &triple, &cpu, &features);
+	if (jit_config(e)->target_cpu && !known_cpu(jit_config(e)->target_cpu))
+		return kiln_fail(err, KILN_ERR_ARG, KILN_NO_OFFSET, "unknown target CPU '%s'",
+				 jit_config(e)->target_cpu), KILN_ERR_ARG;
+	tm = object_machine(e, &triple, &cpu, &features);
 	ok = tm != NULL ? emit_object(e, m, tm, &obj, err)
 			: kiln_fail(err, KILN_ERR_UNSUPPORTED, KILN_NO_OFFSET, "no native target");
 	memcpy(h.magic, KILN_ARTIFACT_MAGIC, 8);
@@ -165,12 +205,12 @@ kiln_status kiln_module_serialize(kiln_engine *e, kiln_module *m, uint8_t **out,
 kiln_status kiln_cache_key(kiln_engine *e, const uint8_t *bytes, size_t len,
 			   char out[65], kiln_error *err)
 {
-	char *triple = LLVMGetDefaultTargetTriple(), *cpu = LLVMGetHostCPUName();
-	char *features = LLVMGetHostCPUFeatures(), opts[32];
+	char *triple = LLVMGetDefaultTargetTriple(), *cpu, *features, opts[32];
 	unsigned char md[32];
 	EVP_MD_CTX *ctx = EVP_MD_CTX_new();
 	bool ok;
 
+	target_of(e, &cpu, &features);
 	snprintf(opts, sizeof opts, "O%d bounds%d", jit_opt_level(e), KILN_BOUNDS_GUARD_PAGES);
 	ok = ctx && EVP_DigestInit_ex(ctx, EVP_sha256(), NULL) == 1 &&
 	     EVP_DigestUpdate(ctx, bytes, len) == 1 &&

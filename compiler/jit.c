@@ -212,6 +212,11 @@ int jit_opt_level(const kiln_engine *e)
 	return e->opt_level;
 }
 
+const kiln_config *jit_config(const kiln_engine *e)
+{
+	return &e->config;
+}
+
 static bool optimise(kiln_engine *e, LLVMModuleRef mod, kiln_error *err)
 {
 	return jit_optimise(e, mod, e->tm, err);

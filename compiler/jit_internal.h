@@ -10,6 +10,7 @@
 #include "kiln.h"
 
 int jit_opt_level(const kiln_engine *e);
+const kiln_config *jit_config(const kiln_engine *e);
 /* Runs the engine's default<On> pipeline on `mod` for `tm`. */
 bool jit_optimise(const kiln_engine *e, LLVMModuleRef mod, LLVMTargetMachineRef tm,
 		  kiln_error *err);

@@ -284,9 +284,15 @@ typedef struct kiln_config {
 	 * thread's own stack must be larger. */
 	size_t stack_size;
 	kiln_bounds_mode bounds;
-	/* A directory for compiled artifacts: not supported yet (the AOT
-	 * issue); must be NULL. */
+	/* A directory for compiled artifacts: the CLI keeps one
+	 * (`kiln cache`); through the API not supported yet: must be NULL. */
 	const char *cache_dir;
+	/* What ahead-of-time code is compiled for: NULL or "native" is this
+	 * machine, "generic" any x86-64, or an LLVM CPU name; extra features
+	 * as "+avx2,-sse4.2" (NULL: the CPU's own).  An artifact runs on a
+	 * machine with its CPU's features.  The JIT always targets this one. */
+	const char *target_cpu;
+	const char *target_features;
 } kiln_config;
 
 /* The defaults: opt_level 2, no memory limit below 4 GiB, 1 MiB of wasm

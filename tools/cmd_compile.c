@@ -1,5 +1,6 @@
 /*
- * cmd_compile.c — `kiln compile IN.wasm -o OUT.kwasm [-O0..-O3]`: compile a
+ * cmd_compile.c — `kiln compile IN.wasm -o OUT.kwasm [-O0..-O3]
+ * [--target-cpu native|generic|NAME] [--target-features +x,-y]`: compile a
  * module ahead of time into a .kwasm artifact, written atomically
  * (temporary file, then rename).
  */
@@ -48,6 +49,10 @@ int cmd_compile(int argc, char **argv)
 	for (int i = 1; i < argc; i++) {
 		if (!strcmp(argv[i], "-o") && i + 1 < argc)
 			out = argv[++i];
+		else if (!strcmp(argv[i], "--target-cpu") && i + 1 < argc)
+			cfg.target_cpu = argv[++i];
+		else if (!strcmp(argv[i], "--target-features") && i + 1 < argc)
+			cfg.target_features = argv[++i];
 		else if (argv[i][0] == '-' && argv[i][1] == 'O' && argv[i][2] >= '0' &&
 			 argv[i][2] <= '3' && !argv[i][3])
 			cfg.opt_level = argv[i][2] - '0';

@@ -46,7 +46,8 @@ static const cli_command commands[] = {
 	 "runs with the JIT and its artifact is stored when the run is over\n"
 	 "(--aot: before it, and the artifact runs).  --no-cache skips it.  --stats\n"
 	 "reports compile, instantiate and run times."},
-	{"compile", cmd_compile, "[-O0..-O3] IN.wasm -o OUT.kwasm",
+	{"compile", cmd_compile, "[-O0..-O3] [--target-cpu native|generic|NAME]\n"
+	 "                    [--target-features +x,-y] IN.wasm -o OUT.kwasm",
 	 "compile a module ahead of time",
 	 "Writes a .kwasm artifact: a header (format, kiln and LLVM versions,\n"
 	 "target, CPU and features, options, the module's SHA-256), the module\n"
