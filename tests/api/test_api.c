@@ -65,6 +65,106 @@ static kiln_trap_kind call(kiln_instance *inst, const char *name, kiln_val *args
 	return trap.kind;
 }
 
+/* An engine's memory limit caps memory.grow below the type's maximum. */
+static void test_memory_limit(void)
+{
+	kiln_error err;
+	kiln_trap_kind trap;
+	kiln_val arg = {KILN_I32, {.i32 = 0}}, v;
+
+	kiln_config cfg = kiln_config_default();
+	kiln_engine *small;
+	kiln_module *gm;
+	kiln_instance *gi;
+	static const uint8_t grow_mod[] = {
+		/* (memory 1) (func (export "grow") (param i32) (result i32)
+		 *   (memory.grow (local.get 0))) */
+		0, 'a', 's', 'm', 1, 0, 0, 0, 1, 6, 1, 0x60, 1, 0x7f, 1, 0x7f,
+		3, 2, 1, 0, 5, 3, 1, 0, 1, 7, 8, 1, 4, 'g', 'r', 'o', 'w', 0, 0,
+		10, 8, 1, 6, 0, 0x20, 0, 0x40, 0, 0x0b,
+	};
+	cfg.max_memory_pages = 3;
+	if (kiln_engine_new(&cfg, &small, &err) == KILN_OK &&
+	    kiln_module_new(grow_mod, sizeof grow_mod, &gm, &err) == KILN_OK &&
+	    kiln_module_compile(small, gm, &err) == KILN_OK &&
+	    kiln_instance_new(gm, NULL, 0, &gi, &trap, &err) == KILN_OK) {
+		arg.of.i32 = 2;
+		call(gi, "grow", &arg, 1, &v);
+		CHECK(v.of.i32 == 1, "grow(2) from 1 page: %d", v.of.i32);
+		arg.of.i32 = 1;
+		call(gi, "grow", &arg, 1, &v);
+		CHECK(v.of.i32 == -1, "grow past the engine's limit: %d", v.of.i32);
+		kiln_instance_delete(gi);
+		kiln_module_delete(gm);
+		kiln_engine_delete(small);
+	} else {
+		CHECK(false, "memory limit setup: %s", err.message);
+	}
+
+}
+
+/* Configuration: a smaller wasm stack exhausts sooner; what is not
+ * built says so. */
+static void test_config(const char *path)
+{
+	kiln_error err;
+	kiln_trap_kind trap;
+	kiln_val arg = {KILN_I32, {.i32 = 0}};
+
+	kiln_config cfg = kiln_config_default();
+	kiln_engine *e2;
+	kiln_module *m2;
+	kiln_instance *i2;
+	size_t len2;
+	uint8_t *b2 = read_file(path, &len2);
+	cfg.stack_size = 64 * 1024;
+	CHECK(b2 && kiln_engine_new(&cfg, &e2, &err) == KILN_OK &&
+	      kiln_module_new(b2, len2, &m2, &err) == KILN_OK &&
+	      kiln_module_compile(e2, m2, &err) == KILN_OK &&
+	      kiln_instance_new(m2, NULL, 0, &i2, &trap, &err) == KILN_OK, "small stack setup");
+	free(b2);
+	arg.of.i32 = 0;
+	CHECK(call(i2, "stack", &arg, 1, NULL) == KILN_TRAP_STACK_EXHAUSTED, "small stack");
+	CHECK(last_trap.nframes == KILN_MAX_TRAP_FRAMES, "deep backtrace: %u", last_trap.nframes);
+	kiln_instance_delete(i2);
+	kiln_module_delete(m2);
+	kiln_engine_delete(e2);
+	cfg = kiln_config_default();
+	cfg.bounds = KILN_BOUNDS_EXPLICIT;
+	CHECK(kiln_engine_new(&cfg, &e2, &err) == KILN_ERR_UNSUPPORTED, "explicit bounds");
+	cfg = kiln_config_default();
+	cfg.cache_dir = "/tmp";
+	CHECK(kiln_engine_new(&cfg, &e2, &err) == KILN_ERR_UNSUPPORTED, "cache");
+	cfg = kiln_config_default();
+	cfg.opt_level = 4;
+	CHECK(kiln_engine_new(&cfg, &e2, &err) == KILN_ERR_ARG, "opt level");
+
+}
+
+/* Host functions called from the API go through libffi. */
+static void test_libffi_wasi(void)
+{
+	kiln_error err;
+	kiln_val arg = {KILN_I32, {.i32 = 0}}, v;
+
+	kiln_wasi_config wc = {0};
+	kiln_instance *wasi;
+	kiln_val two[2] = {{KILN_I32, {.i32 = 0}}, {KILN_I32, {.i32 = 4}}};
+	kiln_trap_info ti;
+	CHECK(kiln_wasi_new(&wc, &wasi, &err) == KILN_OK, "wasi: %s", err.message);
+	/* No memory bound yet: the pointers are bad, EFAULT (21). */
+	CHECK(kiln_func_call(export(wasi, "args_sizes_get"), two, 2, &v, 1, &ti, &err) == KILN_OK &&
+	      v.type == KILN_I32 && v.of.i32 == 21, "args_sizes_get via libffi: %d", v.of.i32);
+	CHECK(kiln_func_call(export(wasi, "sched_yield"), NULL, 0, &v, 1, &ti, &err) == KILN_OK &&
+	      v.of.i32 == 0, "sched_yield via libffi: %d", v.of.i32);
+	arg.of.i32 = 3;
+	CHECK(kiln_func_call(export(wasi, "proc_exit"), &arg, 1, &v, 1, &ti, &err) == KILN_ERR_TRAP &&
+	      ti.kind == KILN_TRAP_EXIT && kiln_wasi_exit_code(wasi) == 3,
+	      "proc_exit via libffi: trap %d code %d", ti.kind, kiln_wasi_exit_code(wasi));
+	kiln_instance_delete(wasi);
+
+}
+
 int main(int argc, char **argv)
 {
 	static const struct {
@@ -129,86 +229,9 @@ int main(int argc, char **argv)
 	trap = call(inst, "ok", &arg, 1, &v);
 	CHECK(trap == KILN_TRAP_NONE && v.type == KILN_I32 && v.of.i32 == 42,
 	      "ok(41): trap %d, value %d", trap, v.of.i32);
-	/* An engine's memory limit caps memory.grow below the type's maximum. */
-	{
-		kiln_config cfg = kiln_config_default();
-		kiln_engine *small;
-		kiln_module *gm;
-		kiln_instance *gi;
-		static const uint8_t grow_mod[] = {
-			/* (memory 1) (func (export "grow") (param i32) (result i32)
-			 *   (memory.grow (local.get 0))) */
-			0, 'a', 's', 'm', 1, 0, 0, 0, 1, 6, 1, 0x60, 1, 0x7f, 1, 0x7f,
-			3, 2, 1, 0, 5, 3, 1, 0, 1, 7, 8, 1, 4, 'g', 'r', 'o', 'w', 0, 0,
-			10, 8, 1, 6, 0, 0x20, 0, 0x40, 0, 0x0b,
-		};
-		cfg.max_memory_pages = 3;
-		if (kiln_engine_new(&cfg, &small, &err) == KILN_OK &&
-		    kiln_module_new(grow_mod, sizeof grow_mod, &gm, &err) == KILN_OK &&
-		    kiln_module_compile(small, gm, &err) == KILN_OK &&
-		    kiln_instance_new(gm, NULL, 0, &gi, &trap, &err) == KILN_OK) {
-			arg.of.i32 = 2;
-			call(gi, "grow", &arg, 1, &v);
-			CHECK(v.of.i32 == 1, "grow(2) from 1 page: %d", v.of.i32);
-			arg.of.i32 = 1;
-			call(gi, "grow", &arg, 1, &v);
-			CHECK(v.of.i32 == -1, "grow past the engine's limit: %d", v.of.i32);
-			kiln_instance_delete(gi);
-			kiln_module_delete(gm);
-			kiln_engine_delete(small);
-		} else {
-			CHECK(false, "memory limit setup: %s", err.message);
-		}
-	}
-	/* Configuration: a smaller wasm stack exhausts sooner; what is not
-	 * built says so. */
-	{
-		kiln_config cfg = kiln_config_default();
-		kiln_engine *e2;
-		kiln_module *m2;
-		kiln_instance *i2;
-		size_t len2;
-		uint8_t *b2 = read_file(argv[1], &len2);
-		cfg.stack_size = 64 * 1024;
-		CHECK(b2 && kiln_engine_new(&cfg, &e2, &err) == KILN_OK &&
-		      kiln_module_new(b2, len2, &m2, &err) == KILN_OK &&
-		      kiln_module_compile(e2, m2, &err) == KILN_OK &&
-		      kiln_instance_new(m2, NULL, 0, &i2, &trap, &err) == KILN_OK, "small stack setup");
-		free(b2);
-		arg.of.i32 = 0;
-		CHECK(call(i2, "stack", &arg, 1, NULL) == KILN_TRAP_STACK_EXHAUSTED, "small stack");
-		CHECK(last_trap.nframes == KILN_MAX_TRAP_FRAMES, "deep backtrace: %u", last_trap.nframes);
-		kiln_instance_delete(i2);
-		kiln_module_delete(m2);
-		kiln_engine_delete(e2);
-		cfg = kiln_config_default();
-		cfg.bounds = KILN_BOUNDS_EXPLICIT;
-		CHECK(kiln_engine_new(&cfg, &e2, &err) == KILN_ERR_UNSUPPORTED, "explicit bounds");
-		cfg = kiln_config_default();
-		cfg.cache_dir = "/tmp";
-		CHECK(kiln_engine_new(&cfg, &e2, &err) == KILN_ERR_UNSUPPORTED, "cache");
-		cfg = kiln_config_default();
-		cfg.opt_level = 4;
-		CHECK(kiln_engine_new(&cfg, &e2, &err) == KILN_ERR_ARG, "opt level");
-	}
-	/* Host functions called from the API go through libffi. */
-	{
-		kiln_wasi_config wc = {0};
-		kiln_instance *wasi;
-		kiln_val two[2] = {{KILN_I32, {.i32 = 0}}, {KILN_I32, {.i32 = 4}}};
-		kiln_trap_info ti;
-		CHECK(kiln_wasi_new(&wc, &wasi, &err) == KILN_OK, "wasi: %s", err.message);
-		/* No memory bound yet: the pointers are bad, EFAULT (21). */
-		CHECK(kiln_func_call(export(wasi, "args_sizes_get"), two, 2, &v, 1, &ti, &err) == KILN_OK &&
-		      v.type == KILN_I32 && v.of.i32 == 21, "args_sizes_get via libffi: %d", v.of.i32);
-		CHECK(kiln_func_call(export(wasi, "sched_yield"), NULL, 0, &v, 1, &ti, &err) == KILN_OK &&
-		      v.of.i32 == 0, "sched_yield via libffi: %d", v.of.i32);
-		arg.of.i32 = 3;
-		CHECK(kiln_func_call(export(wasi, "proc_exit"), &arg, 1, &v, 1, &ti, &err) == KILN_ERR_TRAP &&
-		      ti.kind == KILN_TRAP_EXIT && kiln_wasi_exit_code(wasi) == 3,
-		      "proc_exit via libffi: trap %d code %d", ti.kind, kiln_wasi_exit_code(wasi));
-		kiln_instance_delete(wasi);
-	}
+		test_memory_limit();
+		test_config(argv[1]);
+		test_libffi_wasi();
 	printf("%s\n", failures ? "FAILED" : "all trap kinds trapped every time; the instance still works");
 	kiln_instance_delete(inst);
 	kiln_module_delete(module);
