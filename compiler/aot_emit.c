@@ -2,15 +2,20 @@
  * aot_emit.c — whole-module compilation to a .kwasm artifact
  * (runtime/artifact.h).
  *
- * Every function is lowered into one LLVM module with direct calls between
- * bodies, optimised with the engine's level, and emitted as a relocatable
- * ELF object for this machine: position independent, small code model,
+ * The functions are split into parts of about equal size, compiled on as
+ * many threads (each with its own LLVM context and target machine), each
+ * part lowered into one LLVM module with direct calls between bodies
+ * (calls into other parts stay undefined symbols the loader resolves),
+ * optimised with the engine's level, and emitted as a relocatable ELF
+ * object: position independent, small code model,
  * no jump tables, nounwind, the runtime reached only through ctx — so
  * what relocations remain are PC32, PLT32 and 64 (DESIGN.md).  The
  * header records what the code depends on; SHA-256 (OpenSSL libcrypto)
  * identifies the module.
  */
 #include <openssl/evp.h>
+#include <pthread.h>
+#include <unistd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -104,8 +109,8 @@ static LLVMTargetMachineRef object_machine(const kiln_engine *e, char **triple, 
 }
 
 /* Lowers the whole module and emits its object into *obj. */
-static bool emit_object(kiln_engine *e, kiln_module *m, LLVMTargetMachineRef tm,
-			LLVMMemoryBufferRef *obj, kiln_error *err)
+static bool emit_object(kiln_engine *e, kiln_module *m, uint32_t first, uint32_t end,
+			LLVMTargetMachineRef tm, LLVMMemoryBufferRef *obj, kiln_error *err)
 {
 	LLVMContextRef c = LLVMContextCreate();
 	lower_module lm;
@@ -123,7 +128,7 @@ static bool emit_object(kiln_engine *e, kiln_module *m, LLVMTargetMachineRef tm,
 		LLVMSetTarget(lm.llmod, triple);
 		LLVMDisposeMessage(triple);
 	}
-	for (uint32_t i = m->nimported_funcs; ok && i < m->nfuncs; i++)
+	for (uint32_t i = first; ok && i < end; i++)
 		ok = lower_function(&lm, i, err) && lower_trampoline(&lm, i);
 	if (ok && LLVMVerifyModule(lm.llmod, LLVMReturnStatusAction, &msg)) {
 		ok = kiln_fail(err, KILN_ERR_UNSUPPORTED, KILN_NO_OFFSET,
@@ -144,11 +149,134 @@ static bool emit_object(kiln_engine *e, kiln_module *m, LLVMTargetMachineRef tm,
 	return ok;
 }
 
+/* ------------------------------------------------- compiling in parallel */
+
+/* A module with more code than SPLIT_BYTES is split into parts of at least
+ * PART_BYTES (and at most KILN_ARTIFACT_MAX_OBJECTS parts), taken from a
+ * queue by the compiling threads.  The parts depend on the module alone,
+ * never on the number of threads, so the artifact does not either. */
+#define SPLIT_BYTES (128u << 10)
+#define PART_BYTES (32u << 10)
+
+typedef struct part {
+	uint32_t first, end;
+	LLVMMemoryBufferRef obj;
+	kiln_error err;
+	bool ok;
+} part;
+
+typedef struct queue {
+	kiln_engine *e;
+	kiln_module *m;
+	part *parts;
+	uint32_t nparts, next, done, total;
+	pthread_mutex_t lock;
+} queue;
+
+static void compile_part(queue *q, part *p)
+{
+	char *triple, *cpu, *features;
+	LLVMTargetMachineRef tm = object_machine(q->e, &triple, &cpu, &features);
+
+	/* Each part has its own LLVM context and target machine. */
+	p->ok = tm ? emit_object(q->e, q->m, p->first, p->end, tm, &p->obj, &p->err)
+		   : kiln_fail(&p->err, KILN_ERR_UNSUPPORTED, KILN_NO_OFFSET, "no native target");
+	if (tm)
+		LLVMDisposeTargetMachine(tm);
+	LLVMDisposeMessage(triple);
+	LLVMDisposeMessage(cpu);
+	LLVMDisposeMessage(features);
+}
+
+static void *worker(void *arg)
+{
+	queue *q = arg;
+	const kiln_config *c = jit_config(q->e);
+
+	for (;;) {
+		pthread_mutex_lock(&q->lock);
+		uint32_t i = q->next < q->nparts ? q->next++ : UINT32_MAX;
+		pthread_mutex_unlock(&q->lock);
+		if (i == UINT32_MAX)
+			return NULL;
+		compile_part(q, &q->parts[i]);
+		pthread_mutex_lock(&q->lock);
+		q->done += q->parts[i].end - q->parts[i].first;
+		if (c->compile_progress && q->nparts > 1)
+			c->compile_progress(c->compile_progress_data, q->done, q->total);
+		pthread_mutex_unlock(&q->lock);
+	}
+}
+
+/* Splits the own functions into parts of about equal code size. */
+static uint32_t split(const kiln_module *m, part *parts)
+{
+	uint64_t total = 0, acc = 0, size;
+	uint32_t n = 1, k = 0;
+
+	for (uint32_t i = m->nimported_funcs; i < m->nfuncs; i++)
+		total += m->funcs[i].body.len;
+	if (total > SPLIT_BYTES) {
+		size = total / KILN_ARTIFACT_MAX_OBJECTS + 1;
+		size = size < PART_BYTES ? PART_BYTES : size;
+		n = (uint32_t)((total + size - 1) / size);
+	}
+	parts[0].first = m->nimported_funcs;
+	for (uint32_t i = m->nimported_funcs; i < m->nfuncs && k + 1 < n; i++) {
+		acc += m->funcs[i].body.len;
+		if (acc * n >= total * (k + 1) && i + 1 < m->nfuncs) {
+			parts[k].end = i + 1;
+			parts[++k].first = i + 1;
+		}
+	}
+	parts[k].end = m->nfuncs;
+	return k + 1;
+}
+
+static bool compile_parts(kiln_engine *e, kiln_module *m, part *parts, uint32_t *nparts,
+			  kiln_error *err)
+{
+	pthread_t threads[KILN_ARTIFACT_MAX_OBJECTS];
+	uint32_t nthreads = jit_config(e)->compile_threads, started = 0;
+	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+	queue q = {.e = e, .m = m, .parts = parts};
+	bool ok = true;
+
+	*nparts = q.nparts = split(m, parts);
+	q.total = m->nfuncs - m->nimported_funcs;
+	for (uint32_t i = 0; i < q.nparts; i++) {
+		parts[i].obj = NULL;
+		parts[i].err.status = KILN_OK;
+		parts[i].ok = false;
+	}
+	if (nthreads == 0)
+		nthreads = cpus > 0 ? (uint32_t)cpus : 1;
+	if (nthreads > q.nparts)
+		nthreads = q.nparts;
+	pthread_mutex_init(&q.lock, NULL);
+	/* This thread is one of the workers. */
+	while (started + 1 < nthreads &&
+	       pthread_create(&threads[started], NULL, worker, &q) == 0)
+		started++;
+	worker(&q);
+	for (uint32_t i = 0; i < started; i++)
+		pthread_join(threads[i], NULL);
+	pthread_mutex_destroy(&q.lock);
+	for (uint32_t i = 0; ok && i < q.nparts; i++)
+		if (!parts[i].ok) {
+			*err = parts[i].err;
+			ok = false;
+		}
+	return ok;
+}
+
 kiln_status kiln_module_serialize(kiln_engine *e, kiln_module *m, uint8_t **out,
 				  size_t *out_len, kiln_error *err)
 {
 	kiln_artifact_header h = {0};
-	LLVMMemoryBufferRef obj = NULL;
+	part parts[KILN_ARTIFACT_MAX_OBJECTS];
+	kiln_artifact_range objects[KILN_ARTIFACT_MAX_OBJECTS];
+	uint32_t nparts = 0;
 	LLVMTargetMachineRef tm;
 	char *triple = NULL, *cpu = NULL, *features = NULL;
 	blob b = {0};
@@ -168,7 +296,7 @@ kiln_status kiln_module_serialize(kiln_engine *e, kiln_module *m, uint8_t **out,
 		return kiln_fail(err, KILN_ERR_ARG, KILN_NO_OFFSET, "unknown target CPU '%s'",
 				 jit_config(e)->target_cpu), KILN_ERR_ARG;
 	tm = object_machine(e, &triple, &cpu, &features);
-	ok = tm != NULL ? emit_object(e, m, tm, &obj, err)
+	ok = tm != NULL ? compile_parts(e, m, parts, &nparts, err)
 			: kiln_fail(err, KILN_ERR_UNSUPPORTED, KILN_NO_OFFSET, "no native target");
 	memcpy(h.magic, KILN_ARTIFACT_MAGIC, 8);
 	h.format = KILN_ARTIFACT_FORMAT;
@@ -180,11 +308,17 @@ kiln_status kiln_module_serialize(kiln_engine *e, kiln_module *m, uint8_t **out,
 	     append_str(&b, kiln_compiler_llvm_version(), &h.llvm_version) &&
 	     append_str(&b, triple, &h.triple) && append_str(&b, cpu, &h.cpu) &&
 	     append_str(&b, features, &h.features) &&
-	     append(&b, m->bytes, m->size, &h.module) &&
-	     append(&b, "\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0", (16 - b.n % 16) % 16, NULL) &&
-	     append(&b, LLVMGetBufferStart(obj), LLVMGetBufferSize(obj), &h.object);
+	     append(&b, m->bytes, m->size, &h.module);
+	/* Each object 16-byte aligned, then the table of their ranges. */
+	for (uint32_t i = 0; ok && i < nparts; i++)
+		ok = append(&b, "\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0", (16 - b.n % 16) % 16, NULL) &&
+		     append(&b, LLVMGetBufferStart(parts[i].obj), LLVMGetBufferSize(parts[i].obj),
+			    &objects[i]);
+	ok = ok && append(&b, "\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0", (16 - b.n % 16) % 16, NULL) &&
+	     append(&b, objects, nparts * sizeof *objects, &h.objects);
 	if (ok) {
 		memcpy(b.p, &h, sizeof h);	/* now with the ranges */
+		kiln_artifact_seal(b.p, b.n);
 		*out = b.p;
 		*out_len = b.n;
 	} else {
@@ -192,8 +326,9 @@ kiln_status kiln_module_serialize(kiln_engine *e, kiln_module *m, uint8_t **out,
 		if (err->status == KILN_OK)
 			kiln_fail(err, KILN_ERR_NOMEM, KILN_NO_OFFSET, "out of memory");
 	}
-	if (obj)
-		LLVMDisposeMemoryBuffer(obj);
+	for (uint32_t i = 0; i < nparts; i++)
+		if (parts[i].obj)
+			LLVMDisposeMemoryBuffer(parts[i].obj);
 	if (tm)
 		LLVMDisposeTargetMachine(tm);
 	LLVMDisposeMessage(triple);

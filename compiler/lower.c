@@ -114,6 +114,10 @@ static LLVMValueRef declare(lower_module *lm, char kind, uint32_t i)
 		return fn;
 	fn = LLVMAddFunction(lm->llmod, name, lm->func_types[lm->m->funcs[i].type_idx]);
 	add_attr(lm->llctx, fn, "nounwind");
+	/* AOT: a body in another part of the module is reached PC-relative,
+	 * never through a GOT. */
+	if (lm->direct_calls)
+		LLVMSetVisibility(fn, LLVMHiddenVisibility);
 	return fn;
 }
 

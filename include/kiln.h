@@ -293,6 +293,14 @@ typedef struct kiln_config {
 	 * machine with its CPU's features.  The JIT always targets this one. */
 	const char *target_cpu;
 	const char *target_features;
+	/* Ahead-of-time compilation splits a large module (over 128 KiB of
+	 * code) into parts compiled in parallel: on this many threads, 0
+	 * meaning one per CPU.  The artifact does not depend on it. */
+	unsigned compile_threads;
+	/* Called as the parts of a large module finish (from compiling
+	 * threads, one call at a time): functions compiled of their total. */
+	void (*compile_progress)(void *data, uint32_t done, uint32_t total);
+	void *compile_progress_data;
 } kiln_config;
 
 /* The defaults: opt_level 2, no memory limit below 4 GiB, 1 MiB of wasm
@@ -492,8 +500,8 @@ KILN_API kiln_status kiln_spectest_new(kiln_instance **out_instance,
 /* Compiles every function of a (validated) module ahead of time for this
  * machine, with the engine's options, into a .kwasm artifact: a header
  * (format, kiln and LLVM versions, target triple, CPU and features, code
- * options, SHA-256 of the module), the module's bytes and a relocatable
- * ELF object.  *out is malloc'd; the caller frees it.  Provided by
+ * options, SHA-256 of the module), the module's bytes and relocatable
+ * ELF objects (one, or one per part of a large module).  *out is malloc'd; the caller frees it.  Provided by
  * kiln-compiler.  kiln_module_load loads it back. */
 KILN_API kiln_status kiln_module_serialize(kiln_engine *engine, kiln_module *module,
 					   uint8_t **out, size_t *out_len, kiln_error *err);
@@ -505,13 +513,20 @@ KILN_API kiln_status kiln_module_serialize(kiln_engine *engine, kiln_module *mod
 KILN_API kiln_status kiln_cache_key(kiln_engine *engine, const uint8_t *bytes, size_t len,
 				    char out_key[65], kiln_error *err);
 
+#define KILN_ARTIFACT_MAX_OBJECTS 64
+
 /* What an artifact's header says; strings point into the artifact bytes
  * and are not NUL-terminated. */
 typedef struct kiln_artifact_desc {
 	uint32_t format, opt_level;
 	kiln_name kiln_version, llvm_version, triple, cpu, features;
 	uint8_t module_sha256[32];
-	size_t module_size, object_offset, object_size;
+	size_t module_size;
+	/* The relocatable ELF objects, one per part compiled in parallel. */
+	uint32_t nobjects;
+	struct {
+		size_t offset, size;
+	} objects[KILN_ARTIFACT_MAX_OBJECTS];
 } kiln_artifact_desc;
 
 /* Loads an artifact written by kiln_module_serialize: checks its header,

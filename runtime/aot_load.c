@@ -1,9 +1,12 @@
 /*
  * aot_load.c — loading a .kwasm artifact without LLVM and without dlopen.
  *
- * The header and every range are checked (artifact.c), the module is
- * decoded from its bytes, and the ELF object is linked by hand: every
- * allocated section is copied into one private mapping (code first), the
+ * The header and every range are checked (artifact.c); the kiln and
+ * LLVM versions and the CPU features the code needs are checked against
+ * this machine; the module is decoded from its bytes, and its ELF objects
+ * (one per part compiled in parallel) are linked by hand: every allocated
+ * section of every object is copied into one private mapping (all code
+ * first), the
  * x86-64 relocations R_X86_64_PC32, _PLT32 and _64 are applied — anything
  * else is refused by name — undefined symbols resolve from a fixed table
  * of libcalls, code is made read-execute and registered with the trap
@@ -21,18 +24,21 @@
 #include <unistd.h>
 
 #include "artifact.h"
+#include "cpu.h"
 #include "module.h"
 #include "trap.h"
 
 typedef struct aot_image {
 	uint8_t *base;
 	size_t len, code_len;
-	uint8_t **sec_addr;	/* per section: where it was placed, or NULL */
 } aot_image;
 
+/* One of the artifact's objects, as it is linked. */
 typedef struct elf {
 	const uint8_t *p;
 	size_t len;
+	uint8_t *copy;		/* p, 8-byte aligned, if the artifact's was not */
+	uint8_t **sec_addr;	/* per section: where it was placed, or NULL */
 	const Elf64_Ehdr *eh;
 	const Elf64_Shdr *sh;
 	const Elf64_Sym *syms;
@@ -90,24 +96,32 @@ static const char *sym_name(const elf *e, const Elf64_Sym *s)
 	return e->strtab + s->st_name;
 }
 
-/* Copies the allocated sections into one mapping, code first. */
-static bool place(elf *e, aot_image *img, kiln_error *err)
+/* Copies the allocated sections of every object into one mapping, all
+ * code first. */
+static bool place(elf *objs, uint32_t n, aot_image *img, kiln_error *err)
 {
 	size_t at = 0, page = (size_t)sysconf(_SC_PAGESIZE);
 
-	if (!(img->sec_addr = kiln_calloc(e->eh->e_shnum, sizeof *img->sec_addr)))
-		return kiln_fail(err, KILN_ERR_NOMEM, KILN_NO_OFFSET, "out of memory");
+	for (uint32_t k = 0; k < n; k++)
+		if (!(objs[k].sec_addr = kiln_calloc(objs[k].eh->e_shnum, sizeof(uint8_t *))))
+			return kiln_fail(err, KILN_ERR_NOMEM, KILN_NO_OFFSET, "out of memory");
 	for (int pass = 0; pass < 2; pass++) {
-		for (unsigned i = 0; i < e->eh->e_shnum; i++) {
-			const Elf64_Shdr *s = &e->sh[i];
-			uint64_t align = s->sh_addralign ? s->sh_addralign : 1;
-			if (!(s->sh_flags & SHF_ALLOC) || !!(s->sh_flags & SHF_EXECINSTR) != !pass)
-				continue;
-			if (align > page || (align & (align - 1)) || s->sh_size > ((size_t)1 << 30))
-				return bad(err, "bad section alignment or size");
-			at = (at + align - 1) & ~(size_t)(align - 1);
-			img->sec_addr[i] = (uint8_t *)(uintptr_t)(at + 1);	/* offset + 1 for now */
-			at += s->sh_size;
+		for (uint32_t k = 0; k < n; k++) {
+			elf *e = &objs[k];
+			for (unsigned i = 0; i < e->eh->e_shnum; i++) {
+				const Elf64_Shdr *s = &e->sh[i];
+				uint64_t align = s->sh_addralign ? s->sh_addralign : 1;
+				if (!(s->sh_flags & SHF_ALLOC) ||
+				    !!(s->sh_flags & SHF_EXECINSTR) != !pass)
+					continue;
+				if (align > page || (align & (align - 1)) ||
+				    s->sh_size > ((size_t)1 << 30) || at > ((size_t)1 << 31))
+					return bad(err, "bad section alignment or size");
+				at = (at + align - 1) & ~(size_t)(align - 1);
+				/* offset + 1 for now */
+				e->sec_addr[i] = (uint8_t *)(uintptr_t)(at + 1);
+				at += s->sh_size;
+			}
 		}
 		if (pass == 0)
 			img->code_len = at = (at + page - 1) & ~(page - 1);
@@ -120,12 +134,15 @@ static bool place(elf *e, aot_image *img, kiln_error *err)
 		img->base = NULL;
 		return kiln_fail(err, KILN_ERR_NOMEM, KILN_NO_OFFSET, "cannot map artifact code");
 	}
-	for (unsigned i = 0; i < e->eh->e_shnum; i++) {
-		if (!img->sec_addr[i])
-			continue;
-		img->sec_addr[i] = img->base + ((uintptr_t)img->sec_addr[i] - 1);
-		if (e->sh[i].sh_type != SHT_NOBITS)
-			memcpy(img->sec_addr[i], e->p + e->sh[i].sh_offset, e->sh[i].sh_size);
+	for (uint32_t k = 0; k < n; k++) {
+		elf *e = &objs[k];
+		for (unsigned i = 0; i < e->eh->e_shnum; i++) {
+			if (!e->sec_addr[i])
+				continue;
+			e->sec_addr[i] = img->base + ((uintptr_t)e->sec_addr[i] - 1);
+			if (e->sh[i].sh_type != SHT_NOBITS)
+				memcpy(e->sec_addr[i], e->p + e->sh[i].sh_offset, e->sh[i].sh_size);
+		}
 	}
 	return true;
 }
@@ -153,7 +170,21 @@ static uint64_t libcall(const char *name)
 	return 0;
 }
 
-static bool sym_addr(const elf *e, const aot_image *img, uint64_t idx, uint64_t *out,
+/* The function index i of a name b<i>, or UINT32_MAX. */
+static uint32_t body_index(const char *name, const kiln_module *m)
+{
+	unsigned long i;
+	char *end;
+
+	if (!name || name[0] != 'b' || name[1] < '0' || name[1] > '9')
+		return UINT32_MAX;
+	i = strtoul(name + 1, &end, 10);
+	return *end || i < m->nimported_funcs || i >= m->nfuncs ? UINT32_MAX : (uint32_t)i;
+}
+
+/* Where symbol idx of object e is: in one of its sections, or (undefined
+ * there) a function body of another object, or a libcall. */
+static bool sym_addr(const elf *e, const kiln_module *m, uint64_t idx, uint64_t *out,
 		     kiln_error *err)
 {
 	const Elf64_Sym *s;
@@ -163,7 +194,10 @@ static bool sym_addr(const elf *e, const aot_image *img, uint64_t idx, uint64_t 
 	s = &e->syms[idx];
 	if (s->st_shndx == SHN_UNDEF) {
 		const char *name = sym_name(e, s);
-		if (!(*out = libcall(name)))
+		uint32_t body = body_index(name, m);
+		if (body != UINT32_MAX && m->func_code && m->func_code[body])
+			*out = (uint64_t)(uintptr_t)m->func_code[body];
+		else if (!(*out = libcall(name)))
 			return kiln_fail(err, KILN_ERR_MALFORMED, KILN_NO_OFFSET,
 					 "artifact object: undefined symbol %s", name ? name : "?");
 		return true;
@@ -172,13 +206,13 @@ static bool sym_addr(const elf *e, const aot_image *img, uint64_t idx, uint64_t 
 		*out = s->st_value;
 		return true;
 	}
-	if (s->st_shndx >= e->eh->e_shnum || !img->sec_addr[s->st_shndx])
+	if (s->st_shndx >= e->eh->e_shnum || !e->sec_addr[s->st_shndx])
 		return bad(err, "symbol in a section that is not loaded");
-	*out = (uint64_t)(uintptr_t)img->sec_addr[s->st_shndx] + s->st_value;
+	*out = (uint64_t)(uintptr_t)e->sec_addr[s->st_shndx] + s->st_value;
 	return true;
 }
 
-static bool relocate_section(const elf *e, const aot_image *img, const Elf64_Shdr *rs,
+static bool relocate_section(const elf *e, const kiln_module *m, const Elf64_Shdr *rs,
 			     kiln_error *err)
 {
 	const Elf64_Shdr *target;
@@ -189,7 +223,7 @@ static bool relocate_section(const elf *e, const aot_image *img, const Elf64_Shd
 	    (rs->sh_offset & 7))
 		return bad(err, "bad relocation section");
 	target = &e->sh[rs->sh_info];
-	if (!img->sec_addr[rs->sh_info])
+	if (!e->sec_addr[rs->sh_info])
 		return true;	/* relocations of debug or other unloaded sections */
 	r = (const Elf64_Rela *)(e->p + rs->sh_offset);
 	n = rs->sh_size / sizeof *r;
@@ -204,9 +238,9 @@ static bool relocate_section(const elf *e, const aot_image *img, const Elf64_Shd
 					 "(only R_X86_64_PC32, _PLT32 and _64)", type);
 		if (!fits(r[i].r_offset, size, target->sh_size))
 			return bad(err, "relocation outside its section");
-		if (!sym_addr(e, img, ELF64_R_SYM(r[i].r_info), &s, err))
+		if (!sym_addr(e, m, ELF64_R_SYM(r[i].r_info), &s, err))
 			return false;
-		p = (uint64_t)(uintptr_t)img->sec_addr[rs->sh_info] + r[i].r_offset;
+		p = (uint64_t)(uintptr_t)e->sec_addr[rs->sh_info] + r[i].r_offset;
 		if (type == R_X86_64_64) {
 			uint64_t val = s + (uint64_t)r[i].r_addend;
 			memcpy((void *)(uintptr_t)p, &val, 8);
@@ -221,9 +255,8 @@ static bool relocate_section(const elf *e, const aot_image *img, const Elf64_Shd
 	return true;
 }
 
-/* Finds b<i> and t<i> for every own function. */
-static bool find_functions(const elf *e, const aot_image *img, kiln_module *m,
-			   kiln_error *err)
+/* Finds the b<i> and t<i> object e defines. */
+static bool find_functions(const elf *e, kiln_module *m, kiln_error *err)
 {
 	for (size_t k = 0; k < e->nsyms; k++) {
 		const char *name = sym_name(e, &e->syms[k]);
@@ -234,18 +267,16 @@ static bool find_functions(const elf *e, const aot_image *img, kiln_module *m,
 			continue;
 		kind = name[0];
 		i = strtoul(name + 1, &end, 10);
-		if (*end || i < m->nimported_funcs || i >= m->nfuncs)
+		if (*end || i < m->nimported_funcs || i >= m->nfuncs ||
+		    e->syms[k].st_shndx == SHN_UNDEF)
 			continue;
-		if (!sym_addr(e, img, k, &addr, err))
+		if (!sym_addr(e, m, k, &addr, err))
 			return false;
 		if (kind == 'b')
 			m->func_code[i] = (void *)(uintptr_t)addr;
 		else
 			m->func_tramp[i] = (void *)(uintptr_t)addr;
 	}
-	for (uint32_t i = m->nimported_funcs; i < m->nfuncs; i++)
-		if (!m->func_code[i] || !m->func_tramp[i])
-			return bad(err, "a function is missing from the object");
 	return true;
 }
 
@@ -259,7 +290,6 @@ static void image_free(void *p)
 		kiln_trap_unregister_code(img->base);
 		munmap(img->base, img->len);
 	}
-	free(img->sec_addr);
 	free(img);
 }
 
@@ -279,24 +309,54 @@ static uint32_t symbolize(const kiln_module *m, uintptr_t pc)
 	return best;
 }
 
-static bool link_image(elf *e, aot_image *img, kiln_module *m, kiln_error *err)
+static bool link_image(elf *objs, uint32_t n, aot_image *img, kiln_module *m,
+		       kiln_error *err)
 {
-	if (!parse_elf(e, err) || !place(e, img, err))
-		return false;
-	for (unsigned i = 0; i < e->eh->e_shnum; i++)
-		if (e->sh[i].sh_type == SHT_RELA && !relocate_section(e, img, &e->sh[i], err))
+	for (uint32_t k = 0; k < n; k++)
+		if (!parse_elf(&objs[k], err))
 			return false;
+	if (!place(objs, n, img, err))
+		return false;
 	if (!(m->func_code = kiln_calloc(m->nfuncs, sizeof *m->func_code)) ||
 	    !(m->func_tramp = kiln_calloc(m->nfuncs, sizeof *m->func_tramp)))
 		return kiln_fail(err, KILN_ERR_NOMEM, KILN_NO_OFFSET, "out of memory");
-	if (!find_functions(e, img, m, err))
-		return false;
+	/* Every body's address first: objects call into each other. */
+	for (uint32_t k = 0; k < n; k++)
+		if (!find_functions(&objs[k], m, err))
+			return false;
+	for (uint32_t i = m->nimported_funcs; i < m->nfuncs; i++)
+		if (!m->func_code[i] || !m->func_tramp[i])
+			return bad(err, "a function is missing from the objects");
+	for (uint32_t k = 0; k < n; k++)
+		for (unsigned i = 0; i < objs[k].eh->e_shnum; i++)
+			if (objs[k].sh[i].sh_type == SHT_RELA &&
+			    !relocate_section(&objs[k], m, &objs[k].sh[i], err))
+				return false;
 	if (mprotect(img->base, img->code_len, PROT_READ | PROT_EXEC) != 0 ||
 	    (img->len > img->code_len &&
 	     mprotect(img->base + img->code_len, img->len - img->code_len, PROT_READ) != 0))
 		return kiln_fail(err, KILN_ERR_NOMEM, KILN_NO_OFFSET, "cannot protect artifact code");
 	if (img->code_len && !kiln_trap_register_code(img->base, img->code_len))
 		return kiln_fail(err, KILN_ERR_NOMEM, KILN_NO_OFFSET, "too many code ranges");
+	return true;
+}
+
+/* The ELF structures are read in place: they need 8-byte alignment, which
+ * kiln's writer gives; any other buffer is copied first. */
+static bool open_objects(const uint8_t *bytes, const kiln_artifact_desc *d, elf *objs,
+			 kiln_error *err)
+{
+	for (uint32_t k = 0; k < d->nobjects; k++) {
+		elf *e = &objs[k];
+		e->p = bytes + d->objects[k].offset;
+		e->len = d->objects[k].size;
+		if (((uintptr_t)e->p & 7) == 0)
+			continue;
+		if (!(e->copy = malloc(e->len ? e->len : 1)))
+			return kiln_fail(err, KILN_ERR_NOMEM, KILN_NO_OFFSET, "out of memory");
+		memcpy(e->copy, e->p, e->len);
+		e->p = e->copy;
+	}
 	return true;
 }
 
@@ -308,7 +368,8 @@ kiln_status kiln_module_load(const uint8_t *bytes, size_t len, kiln_module **out
 	kiln_module *m = NULL;
 	aot_image *img = NULL;
 	kiln_error local;
-	elf e = {0};
+	elf objs[KILN_ARTIFACT_MAX_OBJECTS] = {0};
+	kiln_name missing;
 	kiln_status st;
 
 	*out = NULL;
@@ -325,7 +386,18 @@ kiln_status kiln_module_load(const uint8_t *bytes, size_t len, kiln_module **out
 				 (int)d.kiln_version.len, d.kiln_version.data,
 				 (int)d.triple.len, d.triple.data, kiln_version()),
 		       KILN_ERR_UNSUPPORTED;
-	if ((st = kiln_module_decode(bytes + h.module.off, (size_t)h.module.len, &m, err)) != KILN_OK)
+	if (d.llvm_version.len != strlen(KILN_LLVM_VERSION) ||
+	    memcmp(d.llvm_version.data, KILN_LLVM_VERSION, d.llvm_version.len))
+		return kiln_fail(err, KILN_ERR_UNSUPPORTED, KILN_NO_OFFSET,
+				 "artifact compiled with LLVM %.*s; this kiln uses LLVM %s",
+				 (int)d.llvm_version.len, d.llvm_version.data, KILN_LLVM_VERSION),
+		       KILN_ERR_UNSUPPORTED;
+	if (!kiln_cpu_check(d.features, &missing))
+		return kiln_fail(err, KILN_ERR_UNSUPPORTED, KILN_NO_OFFSET,
+				 "artifact needs CPU feature %.*s, which this machine lacks "
+				 "(compiled for %.*s)", (int)missing.len, missing.data,
+				 (int)d.cpu.len, d.cpu.data), KILN_ERR_UNSUPPORTED;
+	if ((st = kiln_module_decode_trusted(bytes + h.module.off, (size_t)h.module.len, &m, err)) != KILN_OK)
 		return st;
 	if (!(img = calloc(1, sizeof *img))) {
 		kiln_module_delete(m);
@@ -337,27 +409,15 @@ kiln_status kiln_module_load(const uint8_t *bytes, size_t len, kiln_module **out
 	m->jit = img;
 	m->jit_free = image_free;
 	m->symbolize = symbolize;
-	/* The ELF structures are read in place: they need 8-byte alignment,
-	 * which kiln's writer gives; any other buffer is copied first. */
-	uint8_t *copy = NULL;
-	e.p = bytes + h.object.off;
-	e.len = (size_t)h.object.len;
-	if (((uintptr_t)e.p & 7) != 0) {
-		if (!(copy = malloc(e.len ? e.len : 1))) {
-			kiln_module_delete(m);
-			return kiln_fail(err, KILN_ERR_NOMEM, KILN_NO_OFFSET, "out of memory"),
-			       KILN_ERR_NOMEM;
-		}
-		memcpy(copy, e.p, e.len);
-		e.p = copy;
+	bool ok = open_objects(bytes, &d, objs, err) && link_image(objs, d.nobjects, img, m, err);
+	for (uint32_t k = 0; k < d.nobjects; k++) {
+		free(objs[k].copy);
+		free(objs[k].sec_addr);
 	}
-	if (!link_image(&e, img, m, err)) {
-		st = err->status;
-		free(copy);
+	if (!ok) {
 		kiln_module_delete(m);
-		return st;
+		return err->status;
 	}
-	free(copy);
 	*out = m;
 	return KILN_OK;
 }

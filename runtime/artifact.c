@@ -1,16 +1,45 @@
 /*
  * artifact.c — reading the header of a .kwasm artifact (artifact.h).
  *
- * Every range is checked against the file before it is used; nothing
- * here maps or runs code (the loader is the next step).
+ * The checksum of the whole file and every range are checked before
+ * anything is used; nothing here maps or runs code (aot_load.c does).
  */
+#include <stddef.h>
 #include <string.h>
+#include <xxhash.h>
 
 #include "artifact.h"
 
 bool kiln_is_artifact(const uint8_t *bytes, size_t len)
 {
 	return len >= 8 && memcmp(bytes, KILN_ARTIFACT_MAGIC, 8) == 0;
+}
+
+uint64_t kiln_artifact_checksum(const uint8_t *bytes, size_t len)
+{
+	static const uint8_t zero[8];
+	size_t at = offsetof(kiln_artifact_header, checksum);
+	XXH3_state_t *st = XXH3_createState();
+	uint64_t h;
+
+	if (st == NULL || len < sizeof(kiln_artifact_header)) {
+		XXH3_freeState(st);
+		return 0;
+	}
+	XXH3_64bits_reset(st);
+	XXH3_64bits_update(st, bytes, at);
+	XXH3_64bits_update(st, zero, sizeof zero);
+	XXH3_64bits_update(st, bytes + at + 8, len - at - 8);
+	h = XXH3_64bits_digest(st);
+	XXH3_freeState(st);
+	return h;
+}
+
+void kiln_artifact_seal(uint8_t *bytes, size_t len)
+{
+	uint64_t h = kiln_artifact_checksum(bytes, len);
+
+	memcpy(bytes + offsetof(kiln_artifact_header, checksum), &h, 8);
 }
 
 static bool in_file(kiln_artifact_range r, size_t len)
@@ -21,6 +50,30 @@ static bool in_file(kiln_artifact_range r, size_t len)
 static kiln_name name_at(const uint8_t *bytes, kiln_artifact_range r)
 {
 	return (kiln_name){(const char *)bytes + r.off, (size_t)r.len};
+}
+
+/* The table of object ranges: 1 to KILN_ARTIFACT_MAX_OBJECTS of them,
+ * each inside the file. */
+static kiln_status describe_objects(const uint8_t *bytes, size_t len, kiln_artifact_range t,
+				    kiln_artifact_desc *out, kiln_error *err)
+{
+	uint64_t n = t.len / sizeof(kiln_artifact_range);
+
+	if (t.len % sizeof(kiln_artifact_range) || n == 0 || n > KILN_ARTIFACT_MAX_OBJECTS)
+		return kiln_fail(err, KILN_ERR_MALFORMED, KILN_NO_OFFSET,
+				 "artifact object table is corrupt"), KILN_ERR_MALFORMED;
+	out->nobjects = (uint32_t)n;
+	for (uint32_t i = 0; i < n; i++) {
+		kiln_artifact_range r;
+		memcpy(&r, bytes + t.off + i * sizeof r, sizeof r);
+		if (!in_file(r, len))
+			return kiln_fail(err, KILN_ERR_MALFORMED, KILN_NO_OFFSET,
+					 "artifact object %u out of bounds (truncated or corrupt)",
+					 i), KILN_ERR_MALFORMED;
+		out->objects[i].offset = (size_t)r.off;
+		out->objects[i].size = (size_t)r.len;
+	}
+	return KILN_OK;
 }
 
 kiln_status kiln_artifact_describe(const uint8_t *bytes, size_t len,
@@ -40,9 +93,13 @@ kiln_status kiln_artifact_describe(const uint8_t *bytes, size_t len,
 		return kiln_fail(err, KILN_ERR_MALFORMED, 8,
 				 "artifact format %u, this kiln reads format %u", h.format,
 				 KILN_ARTIFACT_FORMAT), KILN_ERR_MALFORMED;
+	if (h.checksum != kiln_artifact_checksum(bytes, len))
+		return kiln_fail(err, KILN_ERR_MALFORMED, KILN_NO_OFFSET,
+				 "artifact checksum mismatch (truncated or corrupt)"),
+		       KILN_ERR_MALFORMED;
 	if (!in_file(h.kiln_version, len) || !in_file(h.llvm_version, len) ||
 	    !in_file(h.triple, len) || !in_file(h.cpu, len) || !in_file(h.features, len) ||
-	    !in_file(h.module, len) || !in_file(h.object, len))
+	    !in_file(h.module, len) || !in_file(h.objects, len))
 		return kiln_fail(err, KILN_ERR_MALFORMED, KILN_NO_OFFSET,
 				 "artifact range out of bounds (truncated or corrupt)"),
 		       KILN_ERR_MALFORMED;
@@ -55,7 +112,5 @@ kiln_status kiln_artifact_describe(const uint8_t *bytes, size_t len,
 	out->features = name_at(bytes, h.features);
 	memcpy(out->module_sha256, h.module_sha256, 32);
 	out->module_size = (size_t)h.module.len;
-	out->object_offset = (size_t)h.object.off;
-	out->object_size = (size_t)h.object.len;
-	return KILN_OK;
+	return describe_objects(bytes, len, h.objects, out, err);
 }

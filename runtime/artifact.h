@@ -8,10 +8,12 @@
  *     kiln version, LLVM version, target triple, CPU name, CPU features,
  *     the original module's bytes (its metadata: types, imports,
  *     exports, segments... are decoded from them again), and the
- *     relocatable ELF object holding b<i> (function bodies) and t<i>
- *     (entry trampolines) for every own function i.
- * A reader checks the magic, the format version and every range against
- * the file size before using anything.
+ *     relocatable ELF objects (compiled in parallel) holding b<i>
+ *     (function bodies) and t<i> (entry trampolines) for every own
+ *     function i; `objects` names a table of their ranges.
+ * A reader checks the magic, the format version, the checksum over the
+ * whole file (XXH3-64, libxxhash) and every range against the file size
+ * before using anything.
  */
 #ifndef KILN_ARTIFACT_H
 #define KILN_ARTIFACT_H
@@ -21,7 +23,7 @@
 #include "internal.h"
 
 #define KILN_ARTIFACT_MAGIC "\0kilnaot"
-#define KILN_ARTIFACT_FORMAT 1
+#define KILN_ARTIFACT_FORMAT 2
 
 typedef struct kiln_artifact_range {
 	uint64_t off, len;
@@ -33,11 +35,19 @@ typedef struct kiln_artifact_header {
 	uint32_t opt_level;		/* options that change the code */
 	uint32_t bounds_mode;
 	uint32_t reserved;
+	uint64_t checksum;		/* XXH3-64 of the file, this field zero */
 	uint8_t module_sha256[32];	/* of the original module's bytes */
 	kiln_artifact_range kiln_version, llvm_version, triple, cpu, features;
-	kiln_artifact_range module, object;
+	kiln_artifact_range module;
+	kiln_artifact_range objects;	/* a table of ranges, one per object */
 } kiln_artifact_header;
 
-_Static_assert(sizeof(kiln_artifact_header) == 24 + 32 + 7 * 16, "artifact ABI");
+_Static_assert(sizeof(kiln_artifact_header) == 32 + 32 + 7 * 16, "artifact ABI");
+
+/* The checksum of a whole artifact (its own field taken as zero), and
+ * setting it: damage anywhere in a file is found before anything in it is
+ * used. */
+KILN_INTERNAL uint64_t kiln_artifact_checksum(const uint8_t *bytes, size_t len);
+KILN_INTERNAL void kiln_artifact_seal(uint8_t *bytes, size_t len);
 
 #endif /* KILN_ARTIFACT_H */

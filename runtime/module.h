@@ -20,7 +20,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "kiln.h"
+#include "internal.h"
 
 #define KILN_NOT_A_FUNCTION (UINT32_MAX - 1)
 
@@ -165,5 +165,11 @@ struct kiln_module {
 	kiln_status valid_status;
 	kiln_error valid_error;
 };
+
+/* kiln_module_decode for the module inside an artifact, decoded and
+ * validated when the artifact was made: function bodies are not walked
+ * (start-up time), only their locals read. */
+KILN_INTERNAL kiln_status kiln_module_decode_trusted(const uint8_t *bytes, size_t len,
+						     kiln_module **out_module, kiln_error *err);
 
 #endif /* KILN_MODULE_H */

@@ -129,7 +129,7 @@ kiln_module *cache_lookup(const char *key)
 	if (!(f = fopen(path, "rb")))
 		return NULL;
 	fclose(f);
-	if (cli_read_file(path, &bytes, &len) != CLI_OK)
+	if (cli_map_file(path, &bytes, &len) != CLI_OK)
 		return NULL;
 	if (kiln_module_load(bytes, len, &m, &err) != KILN_OK) {
 		fprintf(stderr, "kiln: cache entry %s is unusable (%s); removed, recompiling\n",
@@ -137,7 +137,7 @@ kiln_module *cache_lookup(const char *key)
 		unlink(path);
 		m = NULL;
 	}
-	free(bytes);
+	cli_unmap_file(bytes, len);
 	return m;
 }
 

@@ -3,11 +3,15 @@
  * one-line errors, reading files, printing names.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
 
 #include "cli.h"
 
@@ -50,6 +54,41 @@ int cli_read_file(const char *path, uint8_t **out, size_t *out_len)
 	return CLI_OK;
 }
 
+int cli_map_file(const char *path, uint8_t **out, size_t *out_len)
+{
+	struct stat st;
+	void *p;
+	int fd;
+
+	*out = NULL;
+	*out_len = 0;
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
+		return cli_error(CLI_USAGE, "%s: %s", path, strerror(errno));
+	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+		close(fd);
+		return cli_error(CLI_USAGE, "%s: not a regular file", path);
+	}
+	if (st.st_size == 0) {
+		close(fd);
+		return cli_read_file(path, out, out_len);	/* an empty buffer */
+	}
+	p = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE | MAP_POPULATE, fd, 0);
+	close(fd);
+	if (p == MAP_FAILED)
+		return cli_error(CLI_USAGE, "%s: cannot map the file: %s", path, strerror(errno));
+	*out = p;
+	*out_len = (size_t)st.st_size;
+	return CLI_OK;
+}
+
+void cli_unmap_file(uint8_t *bytes, size_t len)
+{
+	if (len == 0)
+		free(bytes);	/* read: an empty file */
+	else
+		munmap(bytes, len);
+}
+
 void cli_print_name(FILE *f, kiln_name name)
 {
 	for (size_t i = 0; i < name.len; i++) {
@@ -61,3 +100,32 @@ void cli_print_name(FILE *f, kiln_name name)
 	}
 }
 
+
+/* ------------------------------------------------------------- progress */
+
+static struct {
+	const char *name;
+	struct timespec start;
+} progress;
+
+static void show_progress(void *data, uint32_t done, uint32_t total)
+{
+	struct timespec now;
+
+	(void)data;
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	fprintf(stderr, "\rkiln: compiling %s: %u/%u functions, %.1f s%s", progress.name, done,
+		total, (double)(now.tv_sec - progress.start.tv_sec) +
+			       (double)(now.tv_nsec - progress.start.tv_nsec) / 1e9,
+		done == total ? "\n" : "");
+	fflush(stderr);
+}
+
+void cli_show_progress(kiln_config *cfg, const char *name)
+{
+	if (!isatty(STDERR_FILENO))
+		return;
+	progress.name = name;
+	clock_gettime(CLOCK_MONOTONIC, &progress.start);
+	cfg->compile_progress = show_progress;
+}

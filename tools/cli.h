@@ -35,6 +35,11 @@ int cli_usage(const char *command);
  * CLI_USAGE; the caller frees *out. */
 int cli_read_file(const char *path, uint8_t **out, size_t *out_len);
 
+/* cli_read_file, but mapped (read-only) where the file can be: start-up
+ * reads no more than it uses.  Release with cli_unmap_file. */
+int cli_map_file(const char *path, uint8_t **out, size_t *out_len);
+void cli_unmap_file(uint8_t *bytes, size_t len);
+
 /* Prints a kiln_name, escaping bytes that are not printable ASCII. */
 void cli_print_name(FILE *f, kiln_name name);
 
@@ -45,6 +50,10 @@ int cli_load_module(int argc, char **argv, kiln_module **out);
 /* Decodes and validates bytes read from `path`; one error line on failure. */
 int cli_module_from_bytes(const char *path, const uint8_t *bytes, size_t len,
 			  kiln_module **out);
+
+/* On a terminal, ahead-of-time compilations of large modules through an
+ * engine made with cfg show their progress on stderr. */
+void cli_show_progress(kiln_config *cfg, const char *name);
 
 int cmd_validate(int argc, char **argv);
 int cmd_inspect(int argc, char **argv);

@@ -1,8 +1,10 @@
 /*
  * cmd_compile.c — `kiln compile IN.wasm -o OUT.kwasm [-O0..-O3]
- * [--target-cpu native|generic|NAME] [--target-features +x,-y]`: compile a
- * module ahead of time into a .kwasm artifact, written atomically
- * (temporary file, then rename).
+ * [--target-cpu native|generic|NAME] [--target-features +x,-y] [--threads N]`:
+ * compile a module ahead of time into a .kwasm artifact, written
+ * atomically (temporary file, then rename).  A large module is compiled
+ * in parts on N threads (default: one per CPU), with its progress shown
+ * on a terminal.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -53,7 +55,14 @@ int cmd_compile(int argc, char **argv)
 			cfg.target_cpu = argv[++i];
 		else if (!strcmp(argv[i], "--target-features") && i + 1 < argc)
 			cfg.target_features = argv[++i];
-		else if (argv[i][0] == '-' && argv[i][1] == 'O' && argv[i][2] >= '0' &&
+		else if (!strcmp(argv[i], "--threads") && i + 1 < argc) {
+			char *end;
+			unsigned long n = strtoul(argv[++i], &end, 10);
+			if (*end || !argv[i][0] || argv[i][0] == '-' || n > 1024)
+				return cli_error(CLI_USAGE, "compile: bad thread count '%s'",
+						 argv[i]), cli_usage("compile");
+			cfg.compile_threads = (unsigned)n;
+		} else if (argv[i][0] == '-' && argv[i][1] == 'O' && argv[i][2] >= '0' &&
 			 argv[i][2] <= '3' && !argv[i][3])
 			cfg.opt_level = argv[i][2] - '0';
 		else if (argv[i][0] == '-' || in)
@@ -67,6 +76,7 @@ int cmd_compile(int argc, char **argv)
 		       cli_usage("compile");
 	if ((rc = cli_load_module(2, (char *[]){argv[0], (char *)in}, &m)) != CLI_OK)
 		return rc;
+	cli_show_progress(&cfg, in);
 	if (kiln_engine_new(&cfg, &engine, &err) != KILN_OK ||
 	    kiln_module_serialize(engine, m, &bytes, &len, &err) != KILN_OK)
 		rc = cli_error(CLI_FAIL, "%s: %s", in, err.message);

@@ -170,7 +170,10 @@ static int inspect_artifact(const char *path, const uint8_t *bytes, size_t len)
 	printf("module: %zu bytes, sha256 ", d.module_size);
 	for (int i = 0; i < 32; i++)
 		printf("%02x", d.module_sha256[i]);
-	printf("\nobject: %zu bytes at offset %zu\n", d.object_size, d.object_offset);
+	putchar('\n');
+	for (uint32_t i = 0; i < d.nobjects; i++)
+		printf("object %u: %zu bytes at offset %zu\n", i, d.objects[i].size,
+		       d.objects[i].offset);
 	return CLI_OK;
 }
 

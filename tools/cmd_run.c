@@ -96,6 +96,19 @@ static int add_env(run_opts *o, const char *kv)
 	return CLI_OK;
 }
 
+static double realtime(void)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_REALTIME, &t);
+	return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
+}
+
+/* When the command started: $KILN_STATS_T0 (seconds since the epoch, as
+ * bash's $EPOCHREALTIME gives, taken by whoever started the process, so
+ * that exec and dynamic linking count), else when cmd_run began. */
+static double started;
+
 static double now(void)
 {
 	struct timespec t;
@@ -288,6 +301,7 @@ static int run_module(kiln_engine *engine, kiln_module *m, kiln_instance *wasi,
 	t2 = now();
 	if (inst && kiln_instance_export(inst, (kiln_name){"memory", 6}, &memory))
 		kiln_wasi_set_memory(wasi, memory);
+	double entry = realtime();
 	if (st == KILN_ERR_TRAP)
 		fprintf(stderr, "error: wasm trap: %s\n", kiln_trap_message(trap));
 	rc = st == KILN_OK ? invoke(inst, wasi, o, o->invoke ? o->invoke : "_start")
@@ -296,9 +310,9 @@ static int run_module(kiln_engine *engine, kiln_module *m, kiln_instance *wasi,
 	if (o->stats) {
 		kiln_engine_stats s = kiln_engine_stats_of(engine);
 		fprintf(stderr, "compile: %.3f ms eager, %.3f ms lazy (%" PRIu64 " functions)\n"
-			"instantiate: %.3f ms\nrun: %.3f ms\n", (t1 - t0) * 1e3,
-			s.compile_seconds * 1e3, s.functions_compiled, (t2 - t1) * 1e3,
-			(now() - t2) * 1e3);
+			"instantiate: %.3f ms\nrun: %.3f ms\nentry: %.3f ms after start\n",
+			(t1 - t0) * 1e3, s.compile_seconds * 1e3, s.functions_compiled,
+			(t2 - t1) * 1e3, (now() - t2) * 1e3, (entry - started) * 1e3);
 	}
 	kiln_instance_delete(inst);
 	return rc;
@@ -367,7 +381,7 @@ static int load_input(const run_opts *o, kiln_engine *engine, kiln_module **m,
 	*m = NULL;
 	key[0] = 0;
 	*cached = false;
-	if ((rc = cli_read_file(o->file, &bytes, &len)) != CLI_OK)
+	if ((rc = cli_map_file(o->file, &bytes, &len)) != CLI_OK)
 		return rc;
 	if (kiln_is_artifact(bytes, len)) {
 		if (kiln_module_load(bytes, len, m, &err) != KILN_OK)
@@ -386,7 +400,7 @@ static int load_input(const run_opts *o, kiln_engine *engine, kiln_module **m,
 			key[0] = 0;
 #endif
 	}
-	free(bytes);
+	cli_unmap_file(bytes, len);
 	return rc;
 }
 
@@ -398,13 +412,18 @@ int cmd_run(int argc, char **argv)
 	kiln_module *m = NULL;
 	char key[65];
 	bool cached;
-	int rc = parse_opts(argc, argv, &o);
+	const char *t0 = getenv("KILN_STATS_T0");
+	int rc;
+
+	started = t0 && atof(t0) > 0 ? atof(t0) : realtime();
+	rc = parse_opts(argc, argv, &o);
 
 	if (rc != CLI_OK)
 		return rc;
 #ifndef KILN_RUNTIME_ONLY
 	kiln_config cfg = kiln_config_default();
 	cfg.opt_level = o.opt_level;
+	cli_show_progress(&cfg, o.file);
 	if (kiln_engine_new(&cfg, &engine, NULL) != KILN_OK)
 		return cli_error(CLI_FAIL, "cannot create the compiler");
 #endif

@@ -45,13 +45,17 @@ static const cli_command commands[] = {
 	 "run before runs from its cached artifact, with no compiling; a new one\n"
 	 "runs with the JIT and its artifact is stored when the run is over\n"
 	 "(--aot: before it, and the artifact runs).  --no-cache skips it.  --stats\n"
-	 "reports compile, instantiate and run times."},
+	 "reports compile, instantiate and run times, and when the entry point\n"
+	 "was called after the start ($KILN_STATS_T0, seconds since the epoch as\n"
+	 "bash's $EPOCHREALTIME, else when the command began)."},
 	{"compile", cmd_compile, "[-O0..-O3] [--target-cpu native|generic|NAME]\n"
-	 "                    [--target-features +x,-y] IN.wasm -o OUT.kwasm",
+	 "                    [--target-features +x,-y] [--threads N] IN.wasm -o OUT.kwasm",
 	 "compile a module ahead of time",
 	 "Writes a .kwasm artifact: a header (format, kiln and LLVM versions,\n"
 	 "target, CPU and features, options, the module's SHA-256), the module\n"
-	 "and a native object for this machine.  `kiln inspect` shows the header;\n"
+	 "and native objects for this machine.  A module with over 128 KiB of\n"
+	 "code is split into parts compiled on N threads (default: one per CPU),\n"
+	 "its progress shown on a terminal.  `kiln inspect` shows the header;\n"
 	 "`kiln run OUT.kwasm` runs it with no compiler involved."},
 	{"cache", cmd_cache, "dir|stats|clean", "show or empty the code cache",
 	 "The cache holds artifacts of modules `kiln run` ran, by a key of the\n"

@@ -6,10 +6,12 @@
  */
 #include <check.h>
 #include <setjmp.h>
+#include <stdlib.h>
 #include <signal.h>
 #include <string.h>
 #include <sys/mman.h>
 
+#include "cpu.h"
 #include "memory.h"
 #include "trap.h"
 #include "unit.h"
@@ -217,6 +219,46 @@ START_TEST(trap_messages)
 }
 END_TEST
 
+/* The runtime's CPUID table agrees with LLVM on every feature both know:
+ * LLVM's host features are those a native artifact records. */
+START_TEST(cpu_features_agree_with_llvm)
+{
+	static const uint8_t empty[] = {0, 'a', 's', 'm', 1, 0, 0, 0};
+	kiln_engine *e = NULL;
+	kiln_module *m = NULL;
+	kiln_artifact_desc d;
+	kiln_name missing;
+	uint8_t *art = NULL;
+	size_t len, checked = 0;
+	kiln_error err;
+
+	ck_assert_int_eq(kiln_engine_new(NULL, &e, &err), KILN_OK);
+	ck_assert_int_eq(kiln_module_decode(empty, sizeof empty, &m, &err), KILN_OK);
+	ck_assert_int_eq(kiln_module_serialize(e, m, &art, &len, &err), KILN_OK);
+	ck_assert_int_eq(kiln_artifact_describe(art, len, &d, &err), KILN_OK);
+	const char *p = d.features.data, *end = p + d.features.len;
+	while (p < end) {
+		const char *stop = memchr(p, ',', (size_t)(end - p));
+		stop = stop ? stop : end;
+		int has = kiln_cpu_feature(p + 1, (size_t)(stop - p - 1));
+		if (has >= 0) {
+			ck_assert_msg(has == (p[0] == '+'), "feature %.*s: LLVM says %c",
+				      (int)(stop - p - 1), p + 1, p[0]);
+			checked++;
+		}
+		p = stop + 1;
+	}
+	ck_assert_uint_ge(checked, 40);
+	ck_assert(kiln_cpu_check(d.features, &missing));
+	ck_assert(!kiln_cpu_check((kiln_name){"+sse2,+nosuch,+avx512f", 22}, &missing) ==
+		  (kiln_cpu_feature("avx512f", 7) == 0));
+	ck_assert(kiln_cpu_check((kiln_name){"-sse2,+nosuch,+64bit", 20}, &missing));
+	free(art);
+	kiln_module_delete(m);
+	kiln_engine_delete(e);
+}
+END_TEST
+
 Suite *runtime_suite(void)
 {
 	Suite *s = suite_create("runtime");
@@ -229,6 +271,7 @@ Suite *runtime_suite(void)
 	tcase_add_test(tc, host_handler_still_gets_its_faults);
 	tcase_add_test(tc, trap_messages);
 	tcase_add_test(tc, foreign_code_fault_is_not_a_trap);
+	tcase_add_test(tc, cpu_features_agree_with_llvm);
 	suite_add_tcase(s, tc);
 	return s;
 }

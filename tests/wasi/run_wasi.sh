@@ -1,11 +1,23 @@
 #!/usr/bin/env bash
-# run_wasi.sh KILN WASM_DIR SRC_DIR — runs the WASI test programs under
-# kiln and checks their output, exit codes, and that nothing outside the
-# preopened directory changed.
+# run_wasi.sh KILN WASM_DIR SRC_DIR [KILN_RUN] — runs the WASI test programs
+# under kiln and checks their output, exit codes, and that nothing outside
+# the preopened directory changed.  With KILN_RUN, the programs are
+# compiled to artifacts first and run by the runtime-only kiln-run.
 set -u
-kiln=$1 bin=$2 src=$3
+kiln=$1 bin=$2 src=$3 kilnrun=${4:-}
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
+ext=wasm
+if [ -n "$kilnrun" ]; then
+  mkdir -p "$tmp/aot"
+  for w in "$bin"/*.wasm; do
+    "$kiln" compile "$w" -o "$tmp/aot/$(basename "$w" .wasm).kwasm" || exit 1
+  done
+  bin=$tmp/aot ext=kwasm
+fi
+kiln_run() {
+  if [ -n "$kilnrun" ]; then "$kilnrun" "$@"; else "$kiln" run "$@"; fi
+}
 fails=0 checks=0
 mkdir -p "$tmp/sandbox" "$tmp/outside"
 echo "top secret" > "$tmp/outside/secret"
@@ -15,11 +27,11 @@ check() { # DESCRIPTION CONDITION-EXIT-STATUS
   if [ "$2" -ne 0 ]; then echo "FAIL: $1"; fails=$((fails + 1)); else echo "ok: $1"; fi
 }
 
-"$kiln" run --dir "$tmp/sandbox::/sandbox" "$bin/files.wasm" > "$tmp/files.out" 2>&1
+kiln_run --dir "$tmp/sandbox::/sandbox" "$bin/files.$ext" > "$tmp/files.out" 2>&1
 check "files.wasm exits 0" $?
 diff -u "$src/files.expected" "$tmp/files.out"; check "files.wasm output" $?
 
-"$kiln" run --dir "$tmp/sandbox::/sandbox" "$bin/escape.wasm" > "$tmp/escape.out" 2>&1
+kiln_run --dir "$tmp/sandbox::/sandbox" "$bin/escape.$ext" > "$tmp/escape.out" 2>&1
 rc=$?
 cat "$tmp/escape.out"
 check "escape.wasm: no attempt escaped (exit $rc)" $rc
@@ -27,21 +39,21 @@ grep -q ESCAPED "$tmp/escape.out"; [ $? -ne 0 ]; check "escape.wasm: every attem
 [ "$(ls "$tmp/outside")" = "secret" ] && [ "$(cat "$tmp/outside/secret")" = "top secret" ]
 check "outside the sandbox nothing changed" $?
 
-echo "a line from stdin" | HOME=/root "$kiln" run --env KILN_TEST=yes "$bin/misc.wasm" one two \
+echo "a line from stdin" | HOME=/root kiln_run --env KILN_TEST=yes "$bin/misc.$ext" one two \
   > "$tmp/misc.out" 2>&1
 rc=$?
 [ $rc -eq 7 ]; check "misc.wasm: exit(7) is kiln's exit code (got $rc)" $?
 diff -u "$src/misc.expected" "$tmp/misc.out"; check "misc.wasm output" $?
-echo "x" | HOME=/root "$kiln" run --inherit-env "$bin/misc.wasm" > "$tmp/inherit.out" 2>&1
+echo "x" | HOME=/root kiln_run --inherit-env "$bin/misc.$ext" > "$tmp/inherit.out" 2>&1
 grep -q 'HOME=set' "$tmp/inherit.out"; check "--inherit-env passes the environment" $?
 
-"$kiln" run --dir "$tmp/no-such-dir" "$bin/misc.wasm" > /dev/null 2>&1
+kiln_run --dir "$tmp/no-such-dir" "$bin/misc.$ext" > /dev/null 2>&1
 [ $? -ne 0 ]; check "--dir of a missing directory is an error" $?
 
 # Sockets: a preopened listening socket on loopback; the program echoes
 # one line upper-cased.  Bounded: the client waits 10 s at most.
 port=$((20000 + $$ % 20000))
-"$kiln" run --tcplisten "127.0.0.1:$port" "$bin/echo.wasm" > "$tmp/echo.out" 2>&1 &
+kiln_run --tcplisten "127.0.0.1:$port" "$bin/echo.$ext" > "$tmp/echo.out" 2>&1 &
 server=$!
 reply=""
 for _ in 1 2 3 4 5 6 7 8 9 10; do

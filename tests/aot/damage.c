@@ -1,0 +1,180 @@
+/*
+ * damage.c — `artifact-damage WASM OUTDIR`: bad artifacts are refused by
+ * kiln_module_load with a clear message, never loaded.
+ *
+ * The module is compiled to an artifact, then: cut at every byte; every
+ * byte of the header and metadata flipped, and every 61st of the objects;
+ * and, with the checksum recomputed so that the checks behind it are
+ * reached, a wrong magic, another format, kiln or LLVM version, a CPU
+ * feature this machine lacks, an object range past the end, a foreign
+ * object and an unsupported relocation.  Each of the last kind is also
+ * written to OUTDIR for damage.sh to run through the CLIs.
+ */
+#include <elf.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "artifact.h"
+#include "cpu.h"
+
+static int failures;
+
+#define FAIL(...) (fprintf(stderr, "FAIL: " __VA_ARGS__), fputc('\n', stderr), failures++)
+
+static uint8_t *read_file(const char *path, size_t *len)
+{
+	FILE *f = fopen(path, "rb");
+	uint8_t *p;
+	long n;
+
+	if (!f || fseek(f, 0, SEEK_END) || (n = ftell(f)) < 0 || fseek(f, 0, SEEK_SET))
+		return NULL;
+	p = malloc((size_t)n + 1);
+	if (p && fread(p, 1, (size_t)n, f) != (size_t)n) {
+		free(p);
+		p = NULL;
+	}
+	fclose(f);
+	*len = (size_t)n;
+	return p;
+}
+
+/* Loads must fail; returns the message. */
+static const char *refused(const uint8_t *bytes, size_t len, const char *what)
+{
+	static kiln_error err;
+	kiln_module *m = NULL;
+
+	if (kiln_module_load(bytes, len, &m, &err) == KILN_OK) {
+		FAIL("%s: loaded", what);
+		kiln_module_delete(m);
+		return "";
+	}
+	return err.message;
+}
+
+/* A copy with one change and the checksum recomputed, refused with a
+ * message holding `expect`, and written to OUTDIR/NAME.kwasm. */
+static void sealed(const uint8_t *art, size_t len, size_t at, const void *with, size_t n,
+		   const char *name, const char *expect, const char *outdir)
+{
+	uint8_t *p = malloc(len);
+	char path[4096];
+	const char *msg;
+	FILE *f;
+
+	memcpy(p, art, len);
+	memcpy(p + at, with, n);
+	kiln_artifact_seal(p, len);
+	msg = refused(p, len, name);
+	if (!strstr(msg, expect))
+		FAIL("%s: message '%s' lacks '%s'", name, msg, expect);
+	else
+		printf("%-18s refused: %s\n", name, msg);
+	snprintf(path, sizeof path, "%s/%s.kwasm", outdir, name);
+	if ((f = fopen(path, "wb")) != NULL) {
+		fwrite(p, 1, len, f);
+		fclose(f);
+	}
+	free(p);
+}
+
+static void cuts_and_flips(const uint8_t *art, size_t len, const kiln_artifact_desc *d)
+{
+	uint8_t *p = malloc(len);
+	size_t meta = d->objects[0].offset, n = 0;
+
+	for (size_t cut = 0; cut < len; cut++)
+		refused(art, cut, "cut");
+	printf("cut at every one of %zu bytes: all refused\n", len);
+	memcpy(p, art, len);
+	for (size_t i = 0; i < len; i += i < meta ? 1 : 61, n++) {
+		p[i] ^= 0xff;
+		refused(p, len, "flipped byte");
+		p[i] ^= 0xff;
+	}
+	printf("%zu bytes flipped (all %zu of header and metadata): all refused\n", n, meta);
+	free(p);
+}
+
+/* Turns "-feature" into "+feature" for one this machine lacks. */
+static void missing_feature(const uint8_t *art, size_t len, const kiln_artifact_desc *d,
+			    const char *outdir)
+{
+	const char *p = d->features.data, *end = p + d->features.len;
+
+	while (p < end) {
+		const char *stop = memchr(p, ',', (size_t)(end - p));
+		stop = stop ? stop : end;
+		if (p[0] == '-' && kiln_cpu_feature(p + 1, (size_t)(stop - p - 1)) == 0) {
+			sealed(art, len, (size_t)(p - (const char *)art), "+", 1, "cpu-feature",
+			       "which this machine lacks", outdir);
+			return;
+		}
+		p = stop + 1;
+	}
+	FAIL("no feature this machine lacks in '%.*s'", (int)d->features.len, d->features.data);
+}
+
+/* The first relocation of the first object: its offset in the file. */
+static size_t first_rela(const uint8_t *art, const kiln_artifact_desc *d)
+{
+	const uint8_t *o = art + d->objects[0].offset;
+	Elf64_Ehdr eh;
+	Elf64_Shdr sh;
+
+	memcpy(&eh, o, sizeof eh);
+	for (unsigned i = 0; i < eh.e_shnum; i++) {
+		memcpy(&sh, o + eh.e_shoff + i * sizeof sh, sizeof sh);
+		if (sh.sh_type == SHT_RELA && sh.sh_size)
+			return d->objects[0].offset + sh.sh_offset + offsetof(Elf64_Rela, r_info);
+	}
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	kiln_engine *e = NULL;
+	kiln_module *m = NULL;
+	kiln_artifact_desc d;
+	kiln_artifact_header h;
+	kiln_error err;
+	uint8_t *wasm, *art = NULL;
+	size_t wasm_len, len;
+
+	if (argc != 3 || !(wasm = read_file(argv[1], &wasm_len)))
+		return fprintf(stderr, "usage: artifact-damage WASM OUTDIR\n"), 2;
+	if (kiln_engine_new(NULL, &e, &err) != KILN_OK ||
+	    kiln_module_decode(wasm, wasm_len, &m, &err) != KILN_OK ||
+	    kiln_module_serialize(e, m, &art, &len, &err) != KILN_OK ||
+	    kiln_artifact_describe(art, len, &d, &err) != KILN_OK)
+		return fprintf(stderr, "FAIL: %s\n", err.message), 1;
+	kiln_module_delete(m);
+	if (kiln_module_load(art, len, &m, &err) != KILN_OK)
+		return fprintf(stderr, "FAIL: the intact artifact: %s\n", err.message), 1;
+	kiln_module_delete(m);
+	memcpy(&h, art, sizeof h);
+
+	cuts_and_flips(art, len, &d);
+	sealed(art, len, 1, "K", 1, "magic", "not a kiln artifact", argv[2]);
+	sealed(art, len, offsetof(kiln_artifact_header, format), &(uint32_t){KILN_ARTIFACT_FORMAT + 1},
+	       4, "format", "artifact format 3", argv[2]);
+	sealed(art, len, h.kiln_version.off, "9", 1, "kiln-version", "made by kiln 9", argv[2]);
+	sealed(art, len, h.llvm_version.off, "8", 1, "llvm-version", "compiled with LLVM 8",
+	       argv[2]);
+	missing_feature(art, len, &d, argv[2]);
+	sealed(art, len, h.objects.off + 8, &(uint64_t){len}, 8, "object-range", "out of bounds",
+	       argv[2]);
+	sealed(art, len, d.objects[0].offset + offsetof(Elf64_Ehdr, e_machine),
+	       &(uint16_t){EM_AARCH64}, 2, "foreign-object", "not an x86-64", argv[2]);
+	sealed(art, len, first_rela(art, &d), &(uint32_t){R_X86_64_GOTPCREL}, 4, "relocation",
+	       "relocation type 9 is not supported", argv[2]);
+
+	free(art);
+	free(wasm);
+	kiln_engine_delete(e);
+	if (failures)
+		fprintf(stderr, "%d failure(s)\n", failures);
+	return failures ? 1 : 0;
+}
