@@ -11,7 +11,8 @@
  *
  * lower.c drives the body and does control flow, locals and calls;
  * lower_numeric.c the fixed-signature numeric instructions;
- * lower_memory.c memories, tables, globals and references.
+ * lower_memory.c memories, tables, globals and references; lower_simd.c
+ * the v128 instructions.
  */
 #ifndef KILN_LOWER_H
 #define KILN_LOWER_H
@@ -107,5 +108,9 @@ LLVMValueRef lower_intrinsic(lower *l, const char *name, LLVMTypeRef *types,
 bool lower_numeric(lower *l, const kiln_instr *in, bool *handled);
 /* lower_memory.c */
 bool lower_memory_op(lower *l, const kiln_instr *in, bool *handled);
+/* The address of a load or store: pops the i32 index, adds the offset. */
+LLVMValueRef lower_address(lower *l, const kiln_instr *in);
+/* lower_simd.c: the 0xfd-prefixed (SIMD) instructions. */
+bool lower_simd(lower *l, const kiln_instr *in, bool *handled);
 
 #endif /* KILN_LOWER_H */

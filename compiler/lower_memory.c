@@ -12,7 +12,7 @@
 
 #include "lower.h"
 
-static LLVMValueRef address(lower *l, const kiln_instr *in)
+LLVMValueRef lower_address(lower *l, const kiln_instr *in)
 {
 	LLVMValueRef a = LLVMBuildZExt(l->b, lower_pop(l), l->lm->i64, "");
 
@@ -32,7 +32,7 @@ static bool load(lower *l, const kiln_instr *in)
 	LLVMTypeRef rt = lower_type(l->lm, (kiln_valtype)info->result);
 	unsigned bytes = 1u << info->arg;
 	LLVMTypeRef mt = LLVMGetTypeKind(rt) == LLVMIntegerTypeKind ? int_type(l, bytes) : rt;
-	LLVMValueRef v = LLVMBuildLoad2(l->b, mt, address(l, in), "");
+	LLVMValueRef v = LLVMBuildLoad2(l->b, mt, lower_address(l, in), "");
 	const char *name = info->name;
 	size_t n = strlen(name);
 
@@ -52,7 +52,7 @@ static bool store(lower *l, const kiln_instr *in)
 
 	if (LLVMGetTypeKind(vt) == LLVMIntegerTypeKind && LLVMGetIntTypeWidth(vt) != bytes * 8)
 		v = LLVMBuildTrunc(l->b, v, int_type(l, bytes), "");
-	s = LLVMBuildStore(l->b, v, address(l, in));
+	s = LLVMBuildStore(l->b, v, lower_address(l, in));
 	LLVMSetAlignment(s, 1);
 	return true;
 }

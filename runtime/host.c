@@ -133,6 +133,13 @@ kiln_status kiln_host_func_new(const kiln_functype *type, kiln_native_fn native,
 		return kiln_fail(err, KILN_ERR_UNSUPPORTED, KILN_NO_OFFSET,
 				 "host functions with more than one result or 64 parameters "
 				 "are not supported yet"), KILN_ERR_UNSUPPORTED;
+	/* libffi has no type for a 128-bit vector passed in an XMM register. */
+	for (uint32_t i = 0; i < type->nparams + type->nresults; i++)
+		if ((i < type->nparams ? type->params[i] : type->results[i - type->nparams]) ==
+		    KILN_V128)
+			return kiln_fail(err, KILN_ERR_UNSUPPORTED, KILN_NO_OFFSET,
+					 "host functions with v128 values are not supported yet"),
+			       KILN_ERR_UNSUPPORTED;
 	if (!(f = calloc(1, sizeof *f)) || !(f->types = kiln_calloc(n, sizeof *f->types)))
 		goto nomem;
 	if (type->nparams)

@@ -310,6 +310,8 @@ int cmd_wast(int argc, char **argv)
 			run.verbose = true;
 		} else if (!strcmp(argv[i], "--aot")) {
 			run.aot = true;
+		} else if (!strcmp(argv[i], "--target-cpu") && i + 1 < argc) {
+			run.target_cpu = argv[++i];
 		} else if (argv[i][0] == '-' || run.path) {
 			free(flags);
 			cli_error(CLI_USAGE, argv[i][0] == '-' ? "wast: unknown option '%s'"
@@ -318,6 +320,11 @@ int cmd_wast(int argc, char **argv)
 		} else {
 			run.path = argv[i];
 		}
+	}
+	if (run.target_cpu && !run.aot) {
+		free(flags);
+		cli_error(CLI_USAGE, "wast: --target-cpu needs --aot (the JIT targets this machine)");
+		return cli_usage("wast");
 	}
 	if (run.path == NULL) {
 		free(flags);

@@ -26,6 +26,7 @@ typedef struct wast_run {
 	char dir[256];		/* temporary directory */
 	bool verbose;
 	bool aot;		/* run every module through a .kwasm artifact */
+	const char *target_cpu;	/* --aot: the CPU artifacts are compiled for */
 	unsigned passed, failed, skipped, mismatches;
 	const char *reasons[MAX_REASONS];
 	unsigned reason_counts[MAX_REASONS];

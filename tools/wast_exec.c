@@ -31,10 +31,12 @@ static wast_instance *add_instance(wast_run *run)
 
 bool wast_exec_init(wast_run *run)
 {
+	kiln_config cfg = kiln_config_default();
 	kiln_error err;
 	wast_instance *spectest;
 
-	if (kiln_engine_new(NULL, &run->engine, &err) != KILN_OK)
+	cfg.target_cpu = run->target_cpu;
+	if (kiln_engine_new(&cfg, &run->engine, &err) != KILN_OK)
 		return false;
 	if (!(spectest = add_instance(run)) ||
 	    kiln_spectest_new(&spectest->instance, &err) != KILN_OK)
@@ -192,11 +194,45 @@ enum outcome wast_register(wast_run *run, const json_t *cmd)
 
 /* ------------------------------------------------------------ values */
 
+/* A v128 lane's width in bytes from its lane type, or 0. */
+static unsigned lane_bytes(const char *lane)
+{
+	if (!lane)
+		return 0;
+	return !strcmp(lane, "i8") ? 1 : !strcmp(lane, "i16") ? 2
+	       : !strcmp(lane, "i32") || !strcmp(lane, "f32") ? 4
+	       : !strcmp(lane, "i64") || !strcmp(lane, "f64") ? 8 : 0;
+}
+
+/* {"type": "v128", "lane_type": "i32", "value": ["1", "2", "3", "4"]}:
+ * each lane a decimal bit pattern, little-endian. */
+static bool parse_v128(const json_t *j, kiln_val *v)
+{
+	const json_t *lanes = json_object_get(j, "value"), *x;
+	unsigned w = lane_bytes(wast_str(j, "lane_type"));
+	size_t i;
+
+	if (!w || !json_is_array(lanes) || json_array_size(lanes) != 16 / w)
+		return false;
+	v->type = KILN_V128;
+	json_array_foreach(lanes, i, x) {
+		const char *s = json_string_value(x);
+		uint64_t bits;
+		if (!s)
+			return false;
+		bits = strtoull(s, NULL, 10);
+		memcpy(v->of.v128 + i * w, &bits, w);	/* little-endian host */
+	}
+	return true;
+}
+
 static bool parse_value(const json_t *j, kiln_val *v)
 {
 	const char *type = wast_str(j, "type"), *s = wast_str(j, "value");
 	uint64_t bits;
 
+	if (type && !strcmp(type, "v128"))
+		return parse_v128(j, v);
 	if (!type || !s)
 		return false;
 	bits = strtoull(s, NULL, 10);
@@ -224,7 +260,7 @@ static bool parse_value(const json_t *j, kiln_val *v)
 static void format_value(const kiln_val *v, char *buf, size_t len)
 {
 	uint32_t b32;
-	uint64_t b64;
+	uint64_t b64, w64;
 
 	switch (v->type) {
 	case KILN_I32: snprintf(buf, len, "i32:%" PRIu32, (uint32_t)v->of.i32); break;
@@ -237,8 +273,63 @@ static void format_value(const kiln_val *v, char *buf, size_t len)
 		memcpy(&b64, &v->of.f64, 8);
 		snprintf(buf, len, "f64:%g (0x%016" PRIx64 ")", v->of.f64, b64);
 		break;
+	case KILN_V128:
+		memcpy(&b64, v->of.v128, 8);
+		memcpy(&w64, v->of.v128 + 8, 8);
+		snprintf(buf, len, "v128:0x%016" PRIx64 "%016" PRIx64, w64, b64);
+		break;
 	default: snprintf(buf, len, "%s:%p", kiln_valtype_name(v->type), v->of.ref); break;
 	}
+}
+
+/* Whether float bits of `width` bytes match "nan:canonical" or
+ * "nan:arithmetic" (s). */
+static bool nan_matches(const char *s, const uint8_t *bits, unsigned width)
+{
+	bool canonical = s[4] == 'c';
+
+	if (width == 4) {
+		uint32_t b;
+		memcpy(&b, bits, 4);
+		return canonical ? (b & 0x7fffffff) == 0x7fc00000
+				 : (b & 0x7f800000) == 0x7f800000 && (b & 0x00400000);
+	}
+	uint64_t b;
+	memcpy(&b, bits, 8);
+	return canonical ? (b & 0x7fffffffffffffff) == 0x7ff8000000000000
+			 : (b & 0x7ff0000000000000) == 0x7ff0000000000000 &&
+				   (b & 0x0008000000000000);
+}
+
+static bool is_nan_pattern(const char *s)
+{
+	return s && (!strcmp(s, "nan:canonical") || !strcmp(s, "nan:arithmetic"));
+}
+
+/* A v128 result, lane by lane: float lanes may be NaN patterns. */
+static bool v128_matches(const json_t *want, const kiln_val *got)
+{
+	const json_t *lanes = json_object_get(want, "value"), *x;
+	unsigned w = lane_bytes(wast_str(want, "lane_type"));
+	size_t i;
+
+	if (!w || !json_is_array(lanes) || json_array_size(lanes) != 16 / w)
+		return false;
+	json_array_foreach(lanes, i, x) {
+		const char *s = json_string_value(x);
+		uint64_t bits;
+		if (!s)
+			return false;
+		if (is_nan_pattern(s)) {
+			if (!nan_matches(s, got->of.v128 + i * w, w))
+				return false;
+			continue;
+		}
+		bits = strtoull(s, NULL, 10);
+		if (memcmp(got->of.v128 + i * w, &bits, w) != 0)
+			return false;
+	}
+	return true;
 }
 
 /* Whether a result matches an expected value, NaN patterns included. */
@@ -249,19 +340,12 @@ static bool matches(const json_t *want, const kiln_val *got)
 
 	if (!type || strcmp(type, kiln_valtype_name(got->type)) != 0)
 		return false;
-	if (s && (!strcmp(s, "nan:canonical") || !strcmp(s, "nan:arithmetic"))) {
-		bool canonical = s[4] == 'c';
-		if (got->type == KILN_F32) {
-			uint32_t b;
-			memcpy(&b, &got->of.f32, 4);
-			return canonical ? (b & 0x7fffffff) == 0x7fc00000
-					 : isnan(got->of.f32) && (b & 0x00400000);
-		}
-		uint64_t b;
-		memcpy(&b, &got->of.f64, 8);
-		return canonical ? (b & 0x7fffffffffffffff) == 0x7ff8000000000000
-				 : isnan(got->of.f64) && (b & 0x0008000000000000);
-	}
+	if (got->type == KILN_V128)
+		return v128_matches(want, got);
+	if (is_nan_pattern(s))
+		return nan_matches(s, got->type == KILN_F32 ? (const uint8_t *)&got->of.f32
+							    : (const uint8_t *)&got->of.f64,
+				   got->type == KILN_F32 ? 4 : 8);
 	if (s == NULL)	/* (ref.func) / (ref.extern): any non-null reference */
 		return got->of.ref != NULL;
 	if (!parse_value(want, &w))

@@ -122,6 +122,11 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	free(bytes);
+	kiln_valtype v128 = KILN_V128;
+	kiln_host_func *h_v;
+	CHECK(kiln_host_func_new(&(kiln_functype){1, 0, &v128, NULL}, (kiln_native_fn)add, NULL,
+				 NULL, &h_v, &err) == KILN_ERR_UNSUPPORTED && h_v == NULL &&
+	      strstr(err.message, "v128"), "a v128 host function is refused: %s", err.message);
 
 	args[0] = (kiln_val){KILN_I32, {.i32 = 40}};
 	args[1] = (kiln_val){KILN_I32, {.i32 = 2}};
