@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# bench/simd.sh [ROUNDS] — the SIMD kernel (bench/simd.c: dot product and
+# bench/simd.sh [ROUNDS] — the SIMD kernel (bench/programs/simd.c: dot product and
 # alpha blend) built as SIMD wasm, scalar wasm and native code, run side by
 # side: kiln JIT and kiln AOT (kiln-run on an artifact) for both wasm
 # builds, and the native build.  Reports the median kernel time of RUNS
@@ -11,13 +11,13 @@ runs=${RUNS:-7} rounds=${1:-2000}
 kiln=$build/tools/kiln kilnrun=$build/tools/kiln-run
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
-"$kiln" compile "$build/bench/simd.wasm" -o "$tmp/simd.kwasm"
-"$kiln" compile "$build/bench/simd-scalar.wasm" -o "$tmp/scalar.kwasm"
+"$kiln" compile "$build/bench/programs/simd.wasm" -o "$tmp/simd.kwasm"
+"$kiln" compile "$build/bench/programs/simd-scalar.wasm" -o "$tmp/scalar.kwasm"
 names=("native" "kiln JIT, SIMD" "kiln AOT, SIMD" "kiln JIT, scalar" "kiln AOT, scalar")
-cmds=("$build/bench/simd-native"
-      "$kiln run --no-cache $build/bench/simd.wasm"
+cmds=("$build/bench/programs/native/simd"
+      "$kiln run --no-cache $build/bench/programs/simd.wasm"
       "$kilnrun $tmp/simd.kwasm"
-      "$kiln run --no-cache $build/bench/simd-scalar.wasm"
+      "$kiln run --no-cache $build/bench/programs/simd-scalar.wasm"
       "$kilnrun $tmp/scalar.kwasm")
 for _ in $(seq "$runs"); do
   for i in "${!cmds[@]}"; do

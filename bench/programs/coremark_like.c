@@ -1,9 +1,9 @@
 /*
- * workload.c — a program of CoreMark's kind: linked-list work, a small
+ * coremark_like.c — a program of CoreMark's kind: linked-list work, a small
  * matrix multiply, a state machine over bytes and CRC-16, on malloc'd data,
  * timed with clock_gettime and reported with printf.  The checksums must
  * equal the native build's; the time line is not compared.
- *   workload [ITERATIONS]
+ *   coremark_like [ITERATIONS] (also the WASI tests' workload)
  */
 #include <stdint.h>
 #include <stdio.h>
