@@ -296,7 +296,7 @@ static int run_json(wast_run *run)
 
 int cmd_wast(int argc, char **argv)
 {
-	wast_run run = {0};
+	wast_run run = {.opt_level = 2};
 	const char *tmp;
 	char **flags = calloc((size_t)argc, sizeof *flags);
 	int nflags = 0, rc;
@@ -310,6 +310,9 @@ int cmd_wast(int argc, char **argv)
 			run.verbose = true;
 		} else if (!strcmp(argv[i], "--aot")) {
 			run.aot = true;
+		} else if (argv[i][0] == '-' && argv[i][1] == 'O' && argv[i][2] >= '0' &&
+			   argv[i][2] <= '3' && !argv[i][3]) {
+			run.opt_level = argv[i][2] - '0';
 		} else if (!strcmp(argv[i], "--target-cpu") && i + 1 < argc) {
 			run.target_cpu = argv[++i];
 		} else if (argv[i][0] == '-' || run.path) {

@@ -20,13 +20,14 @@ static const cli_command commands[] = {
 	 "prints why (the spec's message and the byte offset) and exits 1."},
 	{"inspect", cmd_inspect, "FILE.wasm",
 	 "show a module's sections, imports, exports and counts", NULL},
-	{"wast", cmd_wast, "[--enable-FEATURE...] [--aot [--target-cpu NAME]] [-v] FILE.wast",
+	{"wast", cmd_wast, "[--enable-FEATURE...] [-O0..-O3] [--aot [--target-cpu NAME]] [-v] FILE.wast",
 	 "run a spec test script",
 	 "Converts FILE.wast with wabt's wast2json (found on PATH, or named by\n"
 	 "$KILN_WAST2JSON) and runs its commands. Each command counts once, as\n"
 	 "passed, failed or skipped; the last line is 'N passed, N failed, N\n"
 	 "skipped'. Exits 1 on any failure.\n"
 	 "  --enable-FEATURE  passed to wast2json (e.g. --enable-tail-call)\n"
+	 "  -O0..-O3          optimisation level (default -O2)\n"
 	 "  --aot             compile each module to an artifact, load it and run that\n"
 	 "  --target-cpu NAME with --aot: compile for NAME (generic: any x86-64)\n"
 	 "  -v, --verbose     also print passes, skips and message differences"},

@@ -27,6 +27,7 @@ typedef struct wast_run {
 	bool verbose;
 	bool aot;		/* run every module through a .kwasm artifact */
 	const char *target_cpu;	/* --aot: the CPU artifacts are compiled for */
+	int opt_level;		/* -O0..-O3 */
 	unsigned passed, failed, skipped, mismatches;
 	const char *reasons[MAX_REASONS];
 	unsigned reason_counts[MAX_REASONS];

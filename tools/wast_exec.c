@@ -36,6 +36,7 @@ bool wast_exec_init(wast_run *run)
 	wast_instance *spectest;
 
 	cfg.target_cpu = run->target_cpu;
+	cfg.opt_level = run->opt_level;
 	if (kiln_engine_new(&cfg, &run->engine, &err) != KILN_OK)
 		return false;
 	if (!(spectest = add_instance(run)) ||
