@@ -290,8 +290,6 @@ kiln_status kiln_module_serialize(kiln_engine *e, kiln_module *m, uint8_t **out,
 	err->status = KILN_OK;
 	if (kiln_module_validate(m, err) != KILN_OK)
 		return err->status;
-	if (!lower_check_supported(m, err))
-		return KILN_ERR_UNSUPPORTED;
 	if (jit_config(e)->target_cpu && !known_cpu(jit_config(e)->target_cpu))
 		return kiln_fail(err, KILN_ERR_ARG, KILN_NO_OFFSET, "unknown target CPU '%s'",
 				 jit_config(e)->target_cpu), KILN_ERR_ARG;

@@ -500,10 +500,6 @@ kiln_status kiln_module_compile(kiln_engine *e, kiln_module *m, kiln_error *err)
 				     "module already compiled by another engine"), KILN_ERR_ARG);
 	if (kiln_module_validate(m, err) != KILN_OK)
 		return err->status;
-	/* Lazy compilation meets a function only when it runs: what kiln
-	 * cannot compile yet is refused now. */
-	if (!lower_check_supported(m, err))
-		return KILN_ERR_UNSUPPORTED;
 	err->status = KILN_OK;
 	m->func_code = kiln_calloc(m->nfuncs, sizeof *m->func_code);
 	m->func_tramp = kiln_calloc(m->nfuncs, sizeof *m->func_tramp);

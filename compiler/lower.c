@@ -130,14 +130,6 @@ LLVMValueRef lower_callee(lower_module *lm, uint32_t i)
 	return lm->funcs[i];
 }
 
-bool lower_check_supported(const kiln_module *m, kiln_error *err)
-{
-	/* Every instruction of WebAssembly 2.0 is lowered. */
-	(void)m;
-	(void)err;
-	return true;
-}
-
 void lower_module_free(lower_module *lm)
 {
 	free(lm->func_types);

@@ -80,8 +80,6 @@ void lower_module_free(lower_module *lm);
 bool lower_function(lower_module *lm, uint32_t func_index, kiln_error *err);
 bool lower_trampoline(lower_module *lm, uint32_t func_index);
 LLVMValueRef lower_callee(lower_module *lm, uint32_t func_index);
-/* What kiln cannot compile yet, refused up front (SIMD). */
-bool lower_check_supported(const kiln_module *m, kiln_error *err);
 
 /* Symbol names: "<prefix><kind><i>", kind 'b', 'f' or 't'. */
 void lower_func_name(const lower_module *lm, char kind, uint32_t i,

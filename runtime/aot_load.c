@@ -6,11 +6,11 @@
  * this machine; the module is decoded from its bytes, and its ELF objects
  * (one per part compiled in parallel) are linked by hand: every allocated
  * section of every object is copied into one private mapping (all code
- * first), the
- * x86-64 relocations R_X86_64_PC32, _PLT32 and _64 are applied — anything
- * else is refused by name — undefined symbols resolve from a fixed table
- * of libcalls, code is made read-execute and registered with the trap
- * handler, and the function bodies and trampolines are found by name.
+ * first), the x86-64 relocations R_X86_64_PC32, _PLT32 and _64 are
+ * applied — anything else is refused by name — undefined symbols resolve
+ * to the bodies of other parts or from a fixed table of libcalls, code is
+ * made read-execute and registered with the trap handler, and the
+ * function bodies and trampolines are found by name.
  * Every offset, size and index in the object is checked before use.
  * Artifacts are trusted like shared libraries: this guards against
  * malformed files, not malicious ones (DESIGN.md).
@@ -170,13 +170,14 @@ static uint64_t libcall(const char *name)
 	return 0;
 }
 
-/* The function index i of a name b<i>, or UINT32_MAX. */
-static uint32_t body_index(const char *name, const kiln_module *m)
+/* The own function index i of a symbol named <kind><i> (b: body, t:
+ * trampoline), or UINT32_MAX. */
+static uint32_t func_index(const char *name, char kind, const kiln_module *m)
 {
 	unsigned long i;
 	char *end;
 
-	if (!name || name[0] != 'b' || name[1] < '0' || name[1] > '9')
+	if (!name || name[0] != kind || name[1] < '0' || name[1] > '9')
 		return UINT32_MAX;
 	i = strtoul(name + 1, &end, 10);
 	return *end || i < m->nimported_funcs || i >= m->nfuncs ? UINT32_MAX : (uint32_t)i;
@@ -194,7 +195,7 @@ static bool sym_addr(const elf *e, const kiln_module *m, uint64_t idx, uint64_t 
 	s = &e->syms[idx];
 	if (s->st_shndx == SHN_UNDEF) {
 		const char *name = sym_name(e, s);
-		uint32_t body = body_index(name, m);
+		uint32_t body = func_index(name, 'b', m);
 		if (body != UINT32_MAX && m->func_code && m->func_code[body])
 			*out = (uint64_t)(uintptr_t)m->func_code[body];
 		else if (!(*out = libcall(name)))
@@ -260,15 +261,10 @@ static bool find_functions(const elf *e, kiln_module *m, kiln_error *err)
 {
 	for (size_t k = 0; k < e->nsyms; k++) {
 		const char *name = sym_name(e, &e->syms[k]);
-		char kind, *end;
-		unsigned long i;
+		char kind = name ? name[0] : 0;
+		uint32_t i = func_index(name, kind == 't' ? 't' : 'b', m);
 		uint64_t addr;
-		if (!name || (name[0] != 'b' && name[0] != 't') || !name[1])
-			continue;
-		kind = name[0];
-		i = strtoul(name + 1, &end, 10);
-		if (*end || i < m->nimported_funcs || i >= m->nfuncs ||
-		    e->syms[k].st_shndx == SHN_UNDEF)
+		if (i == UINT32_MAX || e->syms[k].st_shndx == SHN_UNDEF)
 			continue;
 		if (!sym_addr(e, m, k, &addr, err))
 			return false;

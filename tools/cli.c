@@ -100,7 +100,6 @@ void cli_print_name(FILE *f, kiln_name name)
 	}
 }
 
-
 /* ------------------------------------------------------------- progress */
 
 static struct {

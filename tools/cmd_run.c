@@ -96,26 +96,29 @@ static int add_env(run_opts *o, const char *kv)
 	return CLI_OK;
 }
 
-static double realtime(void)
-{
-	struct timespec t;
-
-	clock_gettime(CLOCK_REALTIME, &t);
-	return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
-}
-
 /* When the command started: $KILN_STATS_T0 (seconds since the epoch, as
  * bash's $EPOCHREALTIME gives, taken by whoever started the process, so
  * that exec and dynamic linking count), else when cmd_run began. */
 static double started;
 static double load_seconds;	/* reading and loading or decoding the input */
 
-static double now(void)
+static double seconds(clockid_t clock)
 {
 	struct timespec t;
 
-	clock_gettime(CLOCK_MONOTONIC, &t);
+	clock_gettime(clock, &t);
 	return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
+}
+
+static double now(void)
+{
+	return seconds(CLOCK_MONOTONIC);
+}
+
+/* Wall-clock time: comparable with $KILN_STATS_T0 from another process. */
+static double realtime(void)
+{
+	return seconds(CLOCK_REALTIME);
 }
 
 static int parse_opts(int argc, char **argv, run_opts *o)
