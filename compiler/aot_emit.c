@@ -108,9 +108,49 @@ static LLVMTargetMachineRef object_machine(const kiln_engine *e, char **triple, 
 				       LLVMRelocPIC, LLVMCodeModelSmall);
 }
 
-/* Lowers the whole module and emits its object into *obj. */
+/* kiln_config.dump_prefix: the optimised IR, headed by the wasm names of
+ * the bodies, and the assembly of one part.  Code generation runs once
+ * more for the assembly, before the object's. */
+static bool dump_part(kiln_engine *e, kiln_module *m, uint32_t first, uint32_t end,
+		      uint32_t part, LLVMModuleRef mod, LLVMTargetMachineRef tm,
+		      kiln_error *err)
+{
+	const char *prefix = jit_config(e)->dump_prefix;
+	char path[4096], num[16] = "", *msg = NULL, *ir;
+	bool split = first != m->nimported_funcs || end != m->nfuncs;
+	FILE *f;
+
+	if (split)
+		snprintf(num, sizeof num, ".%u", part);
+	snprintf(path, sizeof path, "%s%s.ll", prefix, num);
+	f = fopen(path, "w");
+	if (f == NULL)
+		return kiln_fail(err, KILN_ERR_IO, KILN_NO_OFFSET, "cannot write %s", path);
+	for (uint32_t i = first; i < end; i++) {
+		kiln_name n = kiln_module_func_name(m, i);
+		if (n.data)
+			fprintf(f, "; b%u = %.*s\n", i, (int)n.len, (const char *)n.data);
+	}
+	ir = LLVMPrintModuleToString(mod);
+	fputs(ir, f);
+	LLVMDisposeMessage(ir);
+	if (fclose(f) != 0)
+		return kiln_fail(err, KILN_ERR_IO, KILN_NO_OFFSET, "cannot write %s", path);
+	snprintf(path, sizeof path, "%s%s.s", prefix, num);
+	if (LLVMTargetMachineEmitToFile(tm, mod, path, LLVMAssemblyFile, &msg)) {
+		kiln_fail(err, KILN_ERR_IO, KILN_NO_OFFSET, "cannot write %s: %s", path,
+			  msg ? msg : "?");
+		LLVMDisposeMessage(msg);
+		return false;
+	}
+	return true;
+}
+
+/* Lowers functions [first, end) (part number `part`) and emits their
+ * object into *obj. */
 static bool emit_object(kiln_engine *e, kiln_module *m, uint32_t first, uint32_t end,
-			LLVMTargetMachineRef tm, LLVMMemoryBufferRef *obj, kiln_error *err)
+			uint32_t part, LLVMTargetMachineRef tm, LLVMMemoryBufferRef *obj,
+			kiln_error *err)
 {
 	LLVMContextRef c = LLVMContextCreate();
 	lower_module lm;
@@ -137,6 +177,8 @@ static bool emit_object(kiln_engine *e, kiln_module *m, uint32_t first, uint32_t
 	LLVMDisposeMessage(msg);
 	msg = NULL;
 	ok = ok && jit_optimise(e, lm.llmod, tm, err);
+	if (ok && jit_config(e)->dump_prefix)
+		ok = dump_part(e, m, first, end, part, lm.llmod, tm, err);
 	if (ok && LLVMTargetMachineEmitToMemoryBuffer(tm, lm.llmod, LLVMObjectFile, &msg, obj)) {
 		ok = kiln_fail(err, KILN_ERR_UNSUPPORTED, KILN_NO_OFFSET, "code generation: %s",
 			       msg ? msg : "?");
@@ -179,7 +221,8 @@ static void compile_part(queue *q, part *p)
 	LLVMTargetMachineRef tm = object_machine(q->e, &triple, &cpu, &features);
 
 	/* Each part has its own LLVM context and target machine. */
-	p->ok = tm ? emit_object(q->e, q->m, p->first, p->end, tm, &p->obj, &p->err)
+	p->ok = tm ? emit_object(q->e, q->m, p->first, p->end, (uint32_t)(p - q->parts), tm,
+				 &p->obj, &p->err)
 		   : kiln_fail(&p->err, KILN_ERR_UNSUPPORTED, KILN_NO_OFFSET, "no native target");
 	if (tm)
 		LLVMDisposeTargetMachine(tm);

@@ -9,9 +9,13 @@
  *  - lazy reexports "f<i>" -> "b<i>": stubs that materialize the body on
  *    first call.  Compiled code calls "f<i>", funcrefs point at it;
  *  - the entry trampolines "t<i>", compiled eagerly (they are tiny).
- * So exactly the functions that run get compiled.  Every LLVMErrorRef is
- * converted in one place, llvm_error().  Teardown order: see
- * kiln_engine_delete.
+ * So exactly the functions that run get compiled — and, with
+ * kiln_config.speculative_compile, the functions compiled code calls
+ * directly, ahead of their first call, on the engine's speculation thread.
+ * Materializing may happen on any thread: each compilation takes a target
+ * machine of its own from the engine's pool, emits an object itself and
+ * hands it to the object linking layer.  Every LLVMErrorRef is converted in
+ * one place, llvm_error().  Teardown order: see kiln_engine_delete.
  */
 #include <pthread.h>
 #include <stdatomic.h>
@@ -33,27 +37,50 @@
 #include "lower.h"
 #include "trap.h"
 
+typedef struct module_jit module_jit;
+
+/* A function the speculation thread is to compile. */
+typedef struct spec_item {
+	module_jit *mj;
+	uint32_t index;
+} spec_item;
+
+#define TM_POOL 4
+
 struct kiln_engine {
 	kiln_config config;
 	LLVMOrcLLJITRef jit;
 	LLVMOrcLazyCallThroughManagerRef lctm;
 	LLVMOrcIndirectStubsManagerRef ism;
-	LLVMTargetMachineRef tm;	/* for optimisation */
 	int opt_level;
 	pthread_mutex_t lock;		/* module compilations are serialised */
 	pthread_mutex_t stats_lock;
 	unsigned next_module;
 	kiln_engine_stats stats;
+	/* Target machines not in use (a compilation takes one). */
+	pthread_mutex_t tm_lock;
+	LLVMTargetMachineRef tms[TM_POOL];
+	unsigned ntms;
+	/* Speculation: a queue of functions, the thread that compiles them,
+	 * and the module it is compiling for (module_jit_free waits). */
+	pthread_mutex_t spec_lock;
+	pthread_cond_t spec_work, spec_idle;
+	spec_item *spec_q;
+	size_t spec_head, spec_n, spec_cap;
+	module_jit *spec_busy;
+	pthread_t spec_thread;
+	bool spec_started, spec_stop;
 };
 
 /* The compiler's state for one module (kiln_module.jit). */
-typedef struct module_jit {
+struct module_jit {
 	kiln_engine *engine;
 	char prefix[16];
 	_Atomic uint8_t *compiled;	/* per function: its body was emitted */
+	_Atomic uint8_t *queued;	/* per function: given to speculation */
 	void **body;			/* per function: body address, once looked up */
 	pthread_mutex_t lock;		/* for body */
-} module_jit;
+};
 
 /* What materializing one function body needs. */
 typedef struct body_unit {
@@ -110,6 +137,94 @@ static LLVMTargetMachineRef host_machine(int opt)
 	return tm;
 }
 
+/* ------------------------------------------------------------ speculation */
+
+/* Queues function i of mj's module unless compiled or queued already.
+ * Called with spec_lock held. */
+static void spec_push(kiln_engine *e, module_jit *mj, uint32_t i)
+{
+	if (atomic_load(&mj->compiled[i]) || atomic_exchange(&mj->queued[i], 1))
+		return;
+	if (e->spec_n == e->spec_cap) {
+		size_t cap = e->spec_cap ? e->spec_cap * 2 : 64;
+		spec_item *q = realloc(e->spec_q, cap * sizeof *q);
+		if (q == NULL) {
+			atomic_store(&mj->queued[i], 0);
+			return;		/* speculation is only ever a head start */
+		}
+		e->spec_q = q;
+		e->spec_cap = cap;
+	}
+	e->spec_q[e->spec_n++] = (spec_item){mj, i};
+}
+
+/* The own functions the body just lowered calls directly (the callees it
+ * declared), in order. */
+static void speculate_callees(kiln_engine *e, module_jit *mj, const lower_module *lm,
+			      uint32_t self)
+{
+	const kiln_module *m = lm->m;
+
+	pthread_mutex_lock(&e->spec_lock);
+	for (uint32_t i = m->nimported_funcs; i < m->nfuncs; i++)
+		if (i != self && lm->funcs[i] != NULL)
+			spec_push(e, mj, i);
+	pthread_cond_signal(&e->spec_work);
+	pthread_mutex_unlock(&e->spec_lock);
+}
+
+/* The speculation thread: looking a body up materializes it here, unless
+ * some thread did or is doing so (ORC then waits for that one). */
+static void *speculate(void *arg)
+{
+	kiln_engine *e = arg;
+	char name[64];
+	LLVMOrcExecutorAddress addr;
+
+	pthread_mutex_lock(&e->spec_lock);
+	for (;;) {
+		while (!e->spec_stop && e->spec_head == e->spec_n)
+			pthread_cond_wait(&e->spec_work, &e->spec_lock);
+		if (e->spec_stop)
+			break;
+		spec_item it = e->spec_q[e->spec_head++];
+		if (e->spec_head == e->spec_n)
+			e->spec_head = e->spec_n = 0;
+		e->spec_busy = it.mj;
+		pthread_mutex_unlock(&e->spec_lock);
+		if (!atomic_load(&it.mj->compiled[it.index])) {
+			snprintf(name, sizeof name, "%sb%u", it.mj->prefix, it.index);
+			LLVMErrorRef le = LLVMOrcLLJITLookup(e->jit, &addr, name);
+			if (le != NULL)	/* the call, if it comes, traps */
+				LLVMConsumeError(le);
+		}
+		pthread_mutex_lock(&e->spec_lock);
+		e->spec_busy = NULL;
+		pthread_cond_broadcast(&e->spec_idle);
+	}
+	pthread_mutex_unlock(&e->spec_lock);
+	return NULL;
+}
+
+/* A module going: nothing of it is left queued or being compiled.  The
+ * compilation in flight may queue more: the queue is purged after it. */
+static void spec_forget(kiln_engine *e, module_jit *mj)
+{
+	size_t k;
+
+	pthread_mutex_lock(&e->spec_lock);
+	while (e->spec_busy == mj)
+		pthread_cond_wait(&e->spec_idle, &e->spec_lock);
+	k = e->spec_head;
+	for (size_t i = e->spec_head; i < e->spec_n; i++)
+		if (e->spec_q[i].mj != mj)
+			e->spec_q[k++] = e->spec_q[i];
+	e->spec_n = k;
+	if (e->spec_head == e->spec_n)
+		e->spec_head = e->spec_n = 0;
+	pthread_mutex_unlock(&e->spec_lock);
+}
+
 kiln_status kiln_engine_new(const kiln_config *config, kiln_engine **out,
 			    kiln_error *err)
 {
@@ -140,6 +255,10 @@ kiln_status kiln_engine_new(const kiln_config *config, kiln_engine **out,
 	LLVMOrcLLJITBuilderSetObjectLinkingLayerCreator(builder, jit_memory_layer, NULL);
 	/* Code generation at the engine's level (the default is LLVM's O2). */
 	LLVMTargetMachineRef jtm = host_machine(cfg.opt_level);
+	pthread_mutex_init(&e->tm_lock, NULL);
+	pthread_mutex_init(&e->spec_lock, NULL);
+	pthread_cond_init(&e->spec_work, NULL);
+	pthread_cond_init(&e->spec_idle, NULL);
 	if (jtm)
 		LLVMOrcLLJITBuilderSetJITTargetMachineBuilder(
 			builder, LLVMOrcJITTargetMachineBuilderCreateFromTargetMachine(jtm));
@@ -163,10 +282,17 @@ kiln_status kiln_engine_new(const kiln_config *config, kiln_engine **out,
 		goto fail;
 	}
 	e->ism = LLVMOrcCreateLocalIndirectStubsManager(LLVMOrcLLJITGetTripleString(e->jit));
-	if (!(e->tm = host_machine(e->opt_level))) {
+	if (!(e->tms[0] = host_machine(e->opt_level))) {
 		kiln_fail(err, KILN_ERR_UNSUPPORTED, KILN_NO_OFFSET, "no native target");
 		goto fail;
 	}
+	e->ntms = 1;
+	if (cfg.speculative_compile &&
+	    pthread_create(&e->spec_thread, NULL, speculate, e) != 0) {
+		kiln_fail(err, KILN_ERR_NOMEM, KILN_NO_OFFSET, "cannot start a thread");
+		goto fail;
+	}
+	e->spec_started = cfg.speculative_compile;
 	*out = e;
 	return KILN_OK;
 fail:
@@ -178,6 +304,13 @@ void kiln_engine_delete(kiln_engine *e)
 {
 	if (e == NULL)
 		return;
+	if (e->spec_started) {
+		pthread_mutex_lock(&e->spec_lock);
+		e->spec_stop = true;
+		pthread_cond_signal(&e->spec_work);
+		pthread_mutex_unlock(&e->spec_lock);
+		pthread_join(e->spec_thread, NULL);
+	}
 	/* The call-through manager holds names from the session's string
 	 * pool: it goes before the JIT (valgrind shows the reverse order
 	 * reading freed memory).  The stubs go last. */
@@ -187,8 +320,13 @@ void kiln_engine_delete(kiln_engine *e)
 		LLVMConsumeError(LLVMOrcDisposeLLJIT(e->jit));
 	if (e->ism)
 		LLVMOrcDisposeIndirectStubsManager(e->ism);
-	if (e->tm)
-		LLVMDisposeTargetMachine(e->tm);
+	for (unsigned i = 0; i < e->ntms; i++)
+		LLVMDisposeTargetMachine(e->tms[i]);
+	free(e->spec_q);
+	pthread_mutex_destroy(&e->tm_lock);
+	pthread_mutex_destroy(&e->spec_lock);
+	pthread_cond_destroy(&e->spec_work);
+	pthread_cond_destroy(&e->spec_idle);
 	pthread_mutex_destroy(&e->lock);
 	pthread_mutex_destroy(&e->stats_lock);
 	free(e);
@@ -227,9 +365,44 @@ const kiln_config *jit_config(const kiln_engine *e)
 	return &e->config;
 }
 
-static bool optimise(kiln_engine *e, LLVMModuleRef mod, kiln_error *err)
+/* A target machine for one compilation on this thread. */
+static LLVMTargetMachineRef take_tm(kiln_engine *e)
 {
-	return jit_optimise(e, mod, e->tm, err);
+	LLVMTargetMachineRef tm = NULL;
+
+	pthread_mutex_lock(&e->tm_lock);
+	if (e->ntms > 0)
+		tm = e->tms[--e->ntms];
+	pthread_mutex_unlock(&e->tm_lock);
+	return tm ? tm : host_machine(e->opt_level);
+}
+
+static void give_tm(kiln_engine *e, LLVMTargetMachineRef tm)
+{
+	pthread_mutex_lock(&e->tm_lock);
+	if (e->ntms < TM_POOL) {
+		e->tms[e->ntms++] = tm;
+		tm = NULL;
+	}
+	pthread_mutex_unlock(&e->tm_lock);
+	if (tm)
+		LLVMDisposeTargetMachine(tm);
+}
+
+/* Optimises and emits an object (not thread-safe for one tm). */
+static bool codegen(kiln_engine *e, LLVMModuleRef mod, LLVMTargetMachineRef tm,
+		    LLVMMemoryBufferRef *obj, kiln_error *err)
+{
+	char *msg = NULL;
+
+	if (!jit_optimise(e, mod, tm, err))
+		return false;
+	if (LLVMTargetMachineEmitToMemoryBuffer(tm, mod, LLVMObjectFile, &msg, obj) == 0)
+		return true;
+	kiln_fail(err, KILN_ERR_UNSUPPORTED, KILN_NO_OFFSET, "code generation: %s",
+		  msg ? msg : "?");
+	LLVMDisposeMessage(msg);
+	return false;
 }
 
 static bool verify(LLVMModuleRef mod, kiln_error *err)
@@ -255,27 +428,39 @@ static void set_target(kiln_engine *e, LLVMModuleRef mod)
 
 static double now_seconds(void);
 
-/* Materializes one function body: lower, optimise, emit. */
+static void speculate_callees(kiln_engine *e, module_jit *mj, const lower_module *lm,
+			      uint32_t self);
+
+/* Materializes one function body: lower, optimise, emit; on whichever
+ * thread first looked it up. */
 static void materialize_body(void *ctx, LLVMOrcMaterializationResponsibilityRef mr)
 {
 	body_unit *u = ctx;
 	kiln_engine *e = u->engine;
-	LLVMOrcThreadSafeContextRef tsc = LLVMOrcCreateNewThreadSafeContext();
-	lower_module lm;
+	LLVMContextRef c = LLVMContextCreate();
+	LLVMTargetMachineRef tm = take_tm(e);
+	LLVMMemoryBufferRef obj = NULL;
+	lower_module lm = {0};
 	kiln_error err = {0};
 	double t0 = now_seconds();
-	bool ok = lower_module_init(&lm, u->module, LLVMOrcThreadSafeContextGetContext(tsc),
-				    u->prefix, &err);
+	bool ok = tm != NULL && lower_module_init(&lm, u->module, c, u->prefix, &err);
 
 	if (ok) {
 		set_target(e, lm.llmod);
 		ok = lower_function(&lm, u->index, &err) && verify(lm.llmod, &err) &&
-		     optimise(e, lm.llmod, &err);
+		     codegen(e, lm.llmod, tm, &obj, &err);
 	}
+	if (ok && e->spec_started)
+		speculate_callees(e, u->mj, &lm, u->index);
+	if (lm.llmod)
+		LLVMDisposeModule(lm.llmod);
+	lower_module_free(&lm);
+	if (tm)
+		give_tm(e, tm);
+	LLVMContextDispose(c);
 	if (ok) {
-		LLVMOrcThreadSafeModuleRef tsm = LLVMOrcCreateNewThreadSafeModule(lm.llmod, tsc);
-		lm.llmod = NULL;	/* owned by tsm, then by the JIT */
-		LLVMOrcIRTransformLayerEmit(LLVMOrcLLJITGetIRTransformLayer(e->jit), mr, tsm);
+		/* Takes mr and obj. */
+		LLVMOrcObjectLayerEmit(LLVMOrcLLJITGetObjLinkingLayer(e->jit), mr, obj);
 		atomic_store(&u->mj->compiled[u->index], 1);
 		pthread_mutex_lock(&e->stats_lock);
 		e->stats.functions_compiled++;
@@ -285,10 +470,6 @@ static void materialize_body(void *ctx, LLVMOrcMaterializationResponsibilityRef 
 		LLVMOrcMaterializationResponsibilityFailMaterialization(mr);
 		LLVMOrcDisposeMaterializationResponsibility(mr);
 	}
-	if (lm.llmod)
-		LLVMDisposeModule(lm.llmod);
-	lower_module_free(&lm);
-	LLVMOrcDisposeThreadSafeContext(tsc);
 	/* A materialized unit is not destroyed by ORC: its context is ours. */
 	free(u);
 }
@@ -421,7 +602,10 @@ static void module_jit_free(void *p)
 
 	if (mj == NULL)
 		return;
+	if (mj->engine->spec_started)
+		spec_forget(mj->engine, mj);
 	free((void *)mj->compiled);
+	free((void *)mj->queued);
 	free(mj->body);
 	pthread_mutex_destroy(&mj->lock);
 	free(mj);
@@ -435,9 +619,10 @@ static module_jit *module_jit_new(kiln_engine *e, const kiln_module *m)
 		return NULL;
 	mj->engine = e;
 	mj->compiled = kiln_calloc(m->nfuncs, sizeof *mj->compiled);
+	mj->queued = kiln_calloc(m->nfuncs, sizeof *mj->queued);
 	mj->body = kiln_calloc(m->nfuncs, sizeof *mj->body);
 	pthread_mutex_init(&mj->lock, NULL);
-	if (!mj->compiled || !mj->body) {
+	if (!mj->compiled || !mj->queued || !mj->body) {
 		module_jit_free(mj);
 		return NULL;
 	}

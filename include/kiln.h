@@ -301,6 +301,17 @@ typedef struct kiln_config {
 	 * threads, one call at a time): functions compiled of their total. */
 	void (*compile_progress)(void *data, uint32_t done, uint32_t total);
 	void *compile_progress_data;
+	/* JIT: a thread of the engine compiles the functions that compiled
+	 * functions call directly, ahead of their first call, so that a
+	 * program's first run does not wait for most of its compiling.  Off
+	 * (the default), exactly the functions called get compiled, each on
+	 * the thread that first calls it. */
+	bool speculative_compile;
+	/* Debugging: ahead-of-time compilation also writes each part's
+	 * optimised LLVM IR and assembly to PREFIX.ll and PREFIX.s (PREFIX.N.*
+	 * for part N of a split module), with the wasm names of the bodies.
+	 * The artifact does not depend on it.  NULL: nothing written. */
+	const char *dump_prefix;
 } kiln_config;
 
 /* The defaults: opt_level 2, no memory limit below 4 GiB, 1 MiB of wasm

@@ -12,6 +12,9 @@ void kiln_module_delete(kiln_module *m)
 {
 	if (m == NULL)
 		return;
+	/* The compiler's state first: it may still be reading the module. */
+	if (m->jit_free)
+		m->jit_free(m->jit);
 	for (uint32_t i = 0; i < m->nfuncs; i++)
 		free(m->funcs[i].runs);
 	for (uint32_t i = 0; i < m->nelems; i++) {
@@ -32,8 +35,6 @@ void kiln_module_delete(kiln_module *m)
 	free(m->func_names);
 	free(m->func_code);
 	free(m->func_tramp);
-	if (m->jit_free)
-		m->jit_free(m->jit);
 	free(m->bytes);
 	free(m);
 }

@@ -1,10 +1,11 @@
 /*
  * cmd_compile.c — `kiln compile IN.wasm -o OUT.kwasm [-O0..-O3]
- * [--target-cpu native|generic|NAME] [--target-features +x,-y] [--threads N]`:
+ * [--target-cpu native|generic|NAME] [--target-features +x,-y] [--threads N]
+ * [--dump PREFIX]`:
  * compile a module ahead of time into a .kwasm artifact, written
  * atomically (temporary file, then rename).  A large module is compiled
  * in parts on N threads (default: one per CPU), with its progress shown
- * on a terminal.
+ * on a terminal.  --dump writes the optimised IR and assembly beside it.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -55,6 +56,8 @@ int cmd_compile(int argc, char **argv)
 			cfg.target_cpu = argv[++i];
 		else if (!strcmp(argv[i], "--target-features") && i + 1 < argc)
 			cfg.target_features = argv[++i];
+		else if (!strcmp(argv[i], "--dump") && i + 1 < argc)
+			cfg.dump_prefix = argv[++i];
 		else if (!strcmp(argv[i], "--threads") && i + 1 < argc) {
 			char *end;
 			unsigned long n = strtoul(argv[++i], &end, 10);

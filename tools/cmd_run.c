@@ -33,7 +33,7 @@ typedef struct run_opts {
 	bool inherit_env;
 	int sockets[MAX_DIRS];
 	int nsockets;
-	bool no_cache, aot;
+	bool no_cache, aot, lazy;
 } run_opts;
 
 /* --tcplisten ADDR:PORT: a listening IPv4 socket the program can accept on. */
@@ -144,6 +144,8 @@ static int parse_opts(int argc, char **argv, run_opts *o)
 			o->no_cache = true;
 		else if (!strcmp(argv[i], "--aot"))
 			o->aot = true;
+		else if (!strcmp(argv[i], "--lazy"))
+			o->lazy = true;
 		else if (!strcmp(argv[i], "--stats"))
 			o->stats = true;
 		else if (argv[i][1] == 'O' && argv[i][2] >= '0' && argv[i][2] <= '3' && !argv[i][3])
@@ -428,6 +430,7 @@ int cmd_run(int argc, char **argv)
 #ifndef KILN_RUNTIME_ONLY
 	kiln_config cfg = kiln_config_default();
 	cfg.opt_level = o.opt_level;
+	cfg.speculative_compile = !o.lazy;
 	cli_show_progress(&cfg, o.file);
 	if (kiln_engine_new(&cfg, &engine, NULL) != KILN_OK)
 		return cli_error(CLI_FAIL, "cannot create the compiler");

@@ -33,7 +33,7 @@ static const cli_command commands[] = {
 	 "  -v, --verbose     also print passes, skips and message differences"},
 	{"run", cmd_run, "[--invoke NAME] [--dir HOST[::GUEST]]... [--env NAME=VALUE]...\n"
 	 "                [--inherit-env] [--tcplisten ADDR:PORT]... [--stats] [-O0..-O3]\n"
-	 "                [--no-cache] [--aot] FILE.wasm|FILE.kwasm [ARGS...]",
+	 "                [--no-cache] [--aot] [--lazy] FILE.wasm|FILE.kwasm [ARGS...]",
 	 "compile and run a module",
 	 "Runs the module's _start, or with --invoke the named export, with ARGS\n"
 	 "parsed by the export's parameter types (integers in decimal or 0x hex,\n"
@@ -46,19 +46,25 @@ static const cli_command commands[] = {
 	 "preopens a listening socket for sock_accept.  The code cache: a module\n"
 	 "run before runs from its cached artifact, with no compiling; a new one\n"
 	 "runs with the JIT and its artifact is stored when the run is over\n"
-	 "(--aot: before it, and the artifact runs).  --no-cache skips it.  --stats\n"
+	 "(--aot: before it, and the artifact runs).  --no-cache skips it.  The\n"
+	 "JIT compiles a function when first called, and on a second thread the\n"
+	 "functions compiled ones call, ahead of their first call; --lazy: only\n"
+	 "the functions called, on the calling thread.  --stats\n"
 	 "reports compile, instantiate and run times, and when the entry point\n"
 	 "was called after the start ($KILN_STATS_T0, seconds since the epoch as\n"
 	 "bash's $EPOCHREALTIME, else when the command began)."},
 	{"compile", cmd_compile, "[-O0..-O3] [--target-cpu native|generic|NAME]\n"
-	 "                    [--target-features +x,-y] [--threads N] IN.wasm -o OUT.kwasm",
+	 "                    [--target-features +x,-y] [--threads N] [--dump PREFIX]\n"
+	 "                    IN.wasm -o OUT.kwasm",
 	 "compile a module ahead of time",
 	 "Writes a .kwasm artifact: a header (format, kiln and LLVM versions,\n"
 	 "target, CPU and features, options, the module's SHA-256), the module\n"
 	 "and native objects for this machine.  A module with over 128 KiB of\n"
 	 "code is split into parts compiled on N threads (default: one per CPU),\n"
 	 "its progress shown on a terminal.  `kiln inspect` shows the header;\n"
-	 "`kiln run OUT.kwasm` runs it with no compiler involved."},
+	 "`kiln run OUT.kwasm` runs it with no compiler involved.  --dump also\n"
+	 "writes the optimised LLVM IR and the assembly to PREFIX.ll and\n"
+	 "PREFIX.s (PREFIX.N.* per part), the bodies named b<index>."},
 	{"cache", cmd_cache, "dir|stats|clean", "show or empty the code cache",
 	 "The cache holds artifacts of modules `kiln run` ran, by a key of the\n"
 	 "module, kiln, LLVM, target, CPU and options: $KILN_CACHE_DIR, else\n"

@@ -1,11 +1,16 @@
 /*
  * test_lazy.c — lazy compilation is real: in a module of 1,000 functions,
- * calling one compiles exactly the functions that call reaches.
+ * calling one compiles exactly the functions that call reaches; with
+ * speculative compilation, the functions compiled code calls get compiled
+ * without being called, and no others.
  *
  * Functions 0..9 each call the next and add 1; function 10 returns 0;
  * functions 11..999 return their index and are reached by nothing but
- * export "f500".  Built byte by byte (tests/unit/builder.h).
+ * export "f500"; function 1000 ("spec") could call function 0 but does
+ * not: it returns 7.  Built byte by byte (tests/unit/builder.h).
  */
+#include <time.h>
+#include <unistd.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -13,7 +18,7 @@
 
 #include "builder.h"
 
-enum { NFUNCS = 1000, CHAIN = 10 };
+enum { NFUNCS = 1001, SPEC = 1000, CHAIN = 10 };
 
 static void put_s32(buf *b, int32_t v)
 {
@@ -39,13 +44,16 @@ static buf build(void)
 	for (int i = 0; i < NFUNCS; i++)
 		put(&s, 0);
 	section(&m, 3, &s);
-	put(&s, 2);
+	put(&s, 3);
 	put_name(&s, "entry"), PUT(&s, 0x00, 0);
 	put_name(&s, "f500"), PUT(&s, 0x00), put_u32(&s, 500);
+	put_name(&s, "spec"), PUT(&s, 0x00), put_u32(&s, SPEC);
 	section(&m, 7, &s);
 	put_u32(&s, NFUNCS);
 	for (int i = 0; i < NFUNCS; i++) {
-		if (i < CHAIN) {	/* call i+1; i32.const 1; i32.add */
+		if (i == SPEC) {	/* i32.const 0; if i32: call 0; else 7 */
+			PUT(&body, 0, 0x41, 0, 0x04, 0x7f, 0x10, 0, 0x05, 0x41, 7, 0x0b, 0x0b);
+		} else if (i < CHAIN) {	/* call i+1; i32.const 1; i32.add */
 			PUT(&body, 0, 0x10), put_u32(&body, (uint32_t)i + 1);
 			PUT(&body, 0x41, 1, 0x6a, 0x0b);
 		} else {		/* i32.const (i == CHAIN ? 0 : i) */
@@ -74,25 +82,78 @@ static int call(kiln_instance *inst, const char *name)
 	return r.of.i32;
 }
 
-int main(void)
+/* A module built, compiled by e and instantiated. */
+static bool setup(kiln_engine *e, kiln_module **mod, kiln_instance **inst)
 {
 	buf m = build();
+	kiln_error err;
+	kiln_trap_kind trap;
+	bool ok = kiln_module_new(m.p, m.n, mod, &err) == KILN_OK &&
+		  kiln_module_compile(e, *mod, &err) == KILN_OK &&
+		  kiln_instance_new(*mod, NULL, 0, inst, &trap, &err) == KILN_OK;
+
+	buf_free(&m);
+	if (!ok)
+		printf("setup: %s\n", err.message);
+	return ok;
+}
+
+static double now(void)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
+}
+
+/* Speculation: calling "spec" compiles it, then the chain it could call
+ * (functions 0..10) on the engine's thread; nothing else, ever. */
+static int speculative(void)
+{
+	kiln_config cfg = kiln_config_default();
 	kiln_engine *e;
 	kiln_module *mod;
 	kiln_instance *inst;
-	kiln_error err;
-	kiln_trap_kind trap;
+	uint64_t n = 0;
+	int failures = 0, v;
+
+	cfg.speculative_compile = true;
+	if (kiln_engine_new(&cfg, &e, NULL) != KILN_OK || !setup(e, &mod, &inst))
+		return 1;
+	v = call(inst, "spec");
+	for (double end = now() + 30; now() < end && n < CHAIN + 2; usleep(1000))
+		n = kiln_engine_stats_of(e).functions_compiled;
+	usleep(200 * 1000);	/* time to compile more, which it must not */
+	n = kiln_engine_stats_of(e).functions_compiled;
+	printf("speculative: spec() = %d, %llu compiled\n", v, (unsigned long long)n);
+	failures += v != 7 || n != CHAIN + 2;
+	failures += call(inst, "entry") != CHAIN;
+	failures += kiln_engine_stats_of(e).functions_compiled != CHAIN + 2;
+	kiln_instance_delete(inst);
+	kiln_module_delete(mod);
+	/* A module deleted while its functions are being compiled ahead:
+	 * nothing of it may be compiled after (ASan watches). */
+	for (int k = 0; k < 4; k++) {
+		if (!setup(e, &mod, &inst))
+			return failures + 1;
+		failures += call(inst, "spec") != 7;
+		kiln_instance_delete(inst);
+		kiln_module_delete(mod);
+	}
+	kiln_engine_delete(e);
+	return failures;
+}
+
+int main(void)
+{
+	kiln_engine *e;
+	kiln_module *mod;
+	kiln_instance *inst;
 	uint64_t after_compile, after_entry, after_again, after_f500;
 	int failures = 0, v;
 
-	if (kiln_engine_new(NULL, &e, &err) != KILN_OK ||
-	    kiln_module_new(m.p, m.n, &mod, &err) != KILN_OK ||
-	    kiln_module_compile(e, mod, &err) != KILN_OK ||
-	    kiln_instance_new(mod, NULL, 0, &inst, &trap, &err) != KILN_OK) {
-		printf("setup: %s\n", err.message);
+	if (kiln_engine_new(NULL, &e, NULL) != KILN_OK || !setup(e, &mod, &inst))
 		return 1;
-	}
-	buf_free(&m);
 	after_compile = kiln_engine_stats_of(e).functions_compiled;
 	v = call(inst, "entry");
 	after_entry = kiln_engine_stats_of(e).functions_compiled;
@@ -111,6 +172,7 @@ int main(void)
 	kiln_instance_delete(inst);
 	kiln_module_delete(mod);
 	kiln_engine_delete(e);
+	failures += speculative();
 	printf("%s\n", failures ? "FAILED" : "exactly the reachable functions were compiled");
 	return failures ? 1 : 0;
 }
