@@ -172,9 +172,30 @@ LLVMValueRef lower_load_at(lower *l, LLVMValueRef base, unsigned offset,
 	return v;
 }
 
+/* Marks a load of what never changes once the instance exists: LLVM may
+ * then reuse one across stores and calls, and hoist it out of loops. */
+static LLVMValueRef invariant(lower *l, LLVMValueRef load)
+{
+	LLVMContextRef c = l->lm->llctx;
+
+	LLVMSetMetadata(load, LLVMGetMDKindIDInContext(c, "invariant.load", 14),
+			LLVMMetadataAsValue(c, LLVMMDNodeInContext2(c, NULL, 0)));
+	return load;
+}
+
+LLVMValueRef lower_load_invariant(lower *l, LLVMValueRef base, unsigned offset,
+				  LLVMTypeRef type)
+{
+	return invariant(l, lower_load_at(l, base, offset, type));
+}
+
+/* Every ctx field but the stack limit is set before any code of the
+ * instance runs and never changes (vmctx.h). */
 LLVMValueRef lower_ctx_field(lower *l, unsigned offset, LLVMTypeRef type)
 {
-	return lower_load_at(l, l->ctx, offset, type);
+	LLVMValueRef v = lower_load_at(l, l->ctx, offset, type);
+
+	return offset == KILN_CTX_STACK_LIMIT ? v : invariant(l, v);
 }
 
 static LLVMBasicBlockRef new_block(lower *l, const char *name)
@@ -195,7 +216,7 @@ LLVMValueRef lower_call_helper(lower *l, enum kiln_helper_id id, LLVMTypeRef ret
 		all[i + 1] = args[i];
 	}
 	helpers = lower_ctx_field(l, KILN_CTX_HELPERS, l->lm->ptr);
-	fp = lower_load_at(l, helpers, id * 8, l->lm->ptr);
+	fp = lower_load_invariant(l, helpers, id * 8, l->lm->ptr);
 	return LLVMBuildCall2(l->b, LLVMFunctionType(ret, types, nargs + 1, 0),
 			      fp, all, nargs + 1, "");
 }
@@ -513,7 +534,7 @@ static LLVMValueRef funcref_of(lower *l, LLVMValueRef findex)
 	LLVMValueRef funcs = lower_ctx_field(l, KILN_CTX_FUNCS, l->lm->ptr);
 	LLVMValueRef p = LLVMBuildGEP2(l->b, l->lm->ptr, funcs, &findex, 1, "");
 
-	return LLVMBuildLoad2(l->b, l->lm->ptr, p, "");
+	return invariant(l, LLVMBuildLoad2(l->b, l->lm->ptr, p, ""));
 }
 
 static bool op_call(lower *l, uint32_t f)
@@ -527,8 +548,8 @@ static bool op_call(lower *l, uint32_t f)
 				 lower_callee(l->lm, f), l->ctx);
 	ref = funcref_of(l, LLVMConstInt(l->lm->i64, f, 0));
 	return emit_call(l, &m->types[t], l->lm->func_types[t],
-			 lower_load_at(l, ref, KILN_FUNCREF_CODE, l->lm->ptr),
-			 lower_load_at(l, ref, KILN_FUNCREF_CTX, l->lm->ptr));
+			 lower_load_invariant(l, ref, KILN_FUNCREF_CODE, l->lm->ptr),
+			 lower_load_invariant(l, ref, KILN_FUNCREF_CTX, l->lm->ptr));
 }
 
 static bool op_call_indirect(lower *l, uint32_t type, uint32_t table)
@@ -537,25 +558,35 @@ static bool op_call_indirect(lower *l, uint32_t type, uint32_t table)
 	LLVMValueRef idx = lower_pop(l), tables, tab, size, elems, slot, ref;
 	LLVMValueRef ids, want, got, ti = LLVMConstInt(lm->i64, table, 0);
 	LLVMValueRef ty = LLVMConstInt(lm->i64, type, 0);
+	bool fixed = l->m->tables[table].fixed;
 
 	tables = lower_ctx_field(l, KILN_CTX_TABLES, lm->ptr);
-	tab = LLVMBuildLoad2(l->b, lm->ptr, LLVMBuildGEP2(l->b, lm->ptr, tables, &ti, 1, ""), "");
+	tab = invariant(l, LLVMBuildLoad2(l->b, lm->ptr,
+					  LLVMBuildGEP2(l->b, lm->ptr, tables, &ti, 1, ""), ""));
 	size = lower_load_at(l, tab, KILN_TABLE_SIZE, lm->i32);
+	if (fixed)
+		invariant(l, size);
 	lower_trap_if(l, LLVMBuildICmp(l->b, LLVMIntUGE, idx, size, ""),
 		      KILN_TRAP_UNDEFINED_ELEMENT);
 	elems = lower_load_at(l, tab, KILN_TABLE_ELEMS, lm->ptr);
 	idx = LLVMBuildZExt(l->b, idx, lm->i64, "");
 	slot = LLVMBuildGEP2(l->b, lm->ptr, elems, &idx, 1, "");
 	ref = LLVMBuildLoad2(l->b, lm->ptr, slot, "");
+	if (fixed) {	/* the call's target can be found once, out of loops */
+		invariant(l, elems);
+		invariant(l, ref);
+	}
 	lower_trap_if(l, LLVMBuildIsNull(l->b, ref, ""), KILN_TRAP_UNINITIALIZED_ELEMENT);
 	ids = lower_ctx_field(l, KILN_CTX_TYPE_IDS, lm->ptr);
-	want = LLVMBuildLoad2(l->b, lm->i32, LLVMBuildGEP2(l->b, lm->i32, ids, &ty, 1, ""), "");
-	got = lower_load_at(l, ref, KILN_FUNCREF_TYPE_ID, lm->i32);
+	want = invariant(l, LLVMBuildLoad2(l->b, lm->i32,
+					   LLVMBuildGEP2(l->b, lm->i32, ids, &ty, 1, ""), ""));
+	/* A funcref never changes (the table slot holding it may). */
+	got = lower_load_invariant(l, ref, KILN_FUNCREF_TYPE_ID, lm->i32);
 	lower_trap_if(l, LLVMBuildICmp(l->b, LLVMIntNE, want, got, ""),
 		      KILN_TRAP_SIGNATURE_MISMATCH);
 	return emit_call(l, &l->m->types[type], lm->func_types[type],
-			 lower_load_at(l, ref, KILN_FUNCREF_CODE, lm->ptr),
-			 lower_load_at(l, ref, KILN_FUNCREF_CTX, lm->ptr));
+			 lower_load_invariant(l, ref, KILN_FUNCREF_CODE, lm->ptr),
+			 lower_load_invariant(l, ref, KILN_FUNCREF_CTX, lm->ptr));
 }
 
 /* ------------------------------------------------- locals and others */
@@ -766,7 +797,7 @@ bool lower_function(lower_module *lm, uint32_t fidx, kiln_error *err)
 	ok = setup_locals(&l, fidx);
 	if (ok && l.m->nmemories > 0) {
 		LLVMValueRef mem = lower_ctx_field(&l, KILN_CTX_MEMORY, lm->ptr);
-		l.mem_base = lower_load_at(&l, mem, KILN_MEMORY_BASE, lm->ptr);
+		l.mem_base = lower_load_invariant(&l, mem, KILN_MEMORY_BASE, lm->ptr);
 	}
 	if (ok) {
 		stack_check(&l);

@@ -89,7 +89,11 @@ void lower_func_name(const lower_module *lm, char kind, uint32_t i,
 LLVMTypeRef lower_type(const lower_module *lm, kiln_valtype t);
 bool lower_push(lower *l, LLVMValueRef v);
 LLVMValueRef lower_pop(lower *l);
+/* A ctx field (invariant.load for all but the stack limit). */
 LLVMValueRef lower_ctx_field(lower *l, unsigned offset, LLVMTypeRef type);
+/* A load of what never changes once the instance exists. */
+LLVMValueRef lower_load_invariant(lower *l, LLVMValueRef base, unsigned offset,
+				  LLVMTypeRef type);
 LLVMValueRef lower_load_at(lower *l, LLVMValueRef base, unsigned offset,
 			   LLVMTypeRef type);
 /* Branches to the function's trap block for `kind` when cond is true. */

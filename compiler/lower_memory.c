@@ -108,7 +108,7 @@ static LLVMValueRef global_slot(lower *l, uint32_t g)
 {
 	LLVMValueRef globals = lower_ctx_field(l, KILN_CTX_GLOBALS, l->lm->ptr);
 
-	return lower_load_at(l, globals, g * 8, l->lm->ptr);
+	return lower_load_invariant(l, globals, g * 8, l->lm->ptr);
 }
 
 static bool global(lower *l, const kiln_instr *in)
@@ -144,7 +144,7 @@ static bool table(lower *l, const kiln_instr *in)
 		return true;
 	case KILN_OP_TABLE_SIZE: {
 		LLVMValueRef tables = lower_ctx_field(l, KILN_CTX_TABLES, lm->ptr);
-		LLVMValueRef t = lower_load_at(l, tables, in->u.idx * 8, lm->ptr);
+		LLVMValueRef t = lower_load_invariant(l, tables, in->u.idx * 8, lm->ptr);
 		return lower_push(l, lower_load_at(l, t, KILN_TABLE_SIZE, lm->i32));
 	}
 	case KILN_OP_TABLE_GROW:
@@ -187,7 +187,7 @@ static bool reference(lower *l, const kiln_instr *in)
 						   lm->i32, ""));
 	default: { /* ref.func: this instance's funcref of the function */
 		LLVMValueRef funcs = lower_ctx_field(l, KILN_CTX_FUNCS, lm->ptr);
-		return lower_push(l, lower_load_at(l, funcs, in->u.idx * 8, lm->ptr));
+		return lower_push(l, lower_load_invariant(l, funcs, in->u.idx * 8, lm->ptr));
 	}
 	}
 }

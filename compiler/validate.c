@@ -49,6 +49,7 @@ typedef struct validator {
 	uint64_t *run_ends;	/* cumulative local counts, per run */
 	/* Functions that may be named by ref.func in code (C.refs). */
 	uint8_t *declared;
+	uint8_t *written;	/* per table: an instruction may change it */
 } validator;
 
 static bool invalid(validator *v, const char *msg)
@@ -430,6 +431,8 @@ static bool check_table(validator *v, const kiln_instr *in)
 
 	if (!table_elem(v, in->u.idx, &t))
 		return false;
+	if (in->op != KILN_OP_TABLE_GET)
+		v->written[in->u.idx] = 1;
 	switch (in->op) {
 	case KILN_OP_TABLE_GET:
 		return pop_expect(v, KILN_I32) && push(v, t);
@@ -527,8 +530,11 @@ static bool check_table_pair(validator *v, uint32_t a, uint32_t b_elem_or_table,
 		if (!table_elem(v, b_elem_or_table, &ta) || !need_elem(v, a))
 			return false;
 		tb = v->m->elems[a].type;
+		v->written[b_elem_or_table] = 1;
 	} else if (!table_elem(v, a, &ta) || !table_elem(v, b_elem_or_table, &tb)) {
 		return false;
+	} else {
+		v->written[a] = 1;	/* table.copy dst src */
 	}
 	return ta == tb ? true : invalid(v, "type mismatch");
 }
@@ -889,6 +895,17 @@ static bool validate(validator *v)
 	return true;
 }
 
+/* kiln_table.fixed: a table neither imported nor exported that no
+ * instruction writes holds what instantiation put in it, for good. */
+static void mark_fixed_tables(kiln_module *m, const uint8_t *written)
+{
+	for (uint32_t i = 0; i < m->ntables; i++)
+		m->tables[i].fixed = !m->tables[i].imported && !written[i];
+	for (uint32_t i = 0; i < m->nexports; i++)
+		if (m->exports[i].kind == KILN_EXTERN_TABLE)
+			m->tables[m->exports[i].index].fixed = false;
+}
+
 kiln_status kiln_module_validate(kiln_module *m, kiln_error *err)
 {
 	validator v = {.m = m, .err = &m->valid_error};
@@ -897,8 +914,15 @@ kiln_status kiln_module_validate(kiln_module *m, kiln_error *err)
 		return kiln_fail(err, KILN_ERR_ARG, KILN_NO_OFFSET, "no module"),
 		       KILN_ERR_ARG;
 	if (!m->validated) {
+		v.written = kiln_calloc(m->ntables, 1);
+		if (v.written == NULL && m->ntables > 0)
+			return kiln_fail(err, KILN_ERR_NOMEM, KILN_NO_OFFSET, "out of memory"),
+			       KILN_ERR_NOMEM;
 		m->valid_status = validate(&v) ? KILN_OK : m->valid_error.status;
 		m->validated = true;
+		if (m->valid_status == KILN_OK)
+			mark_fixed_tables(m, v.written);
+		free(v.written);
 		free(v.vals);
 		free(v.frames);
 		free(v.run_ends);

@@ -48,6 +48,10 @@ typedef struct kiln_func {
 typedef struct kiln_table {
 	kiln_tabletype type;
 	bool imported;
+	/* Set by validation: not imported, not exported, and no instruction
+	 * writes it, so its size and elements never change once the instance
+	 * exists (compiled code may load them once). */
+	bool fixed;
 } kiln_table;
 
 typedef struct kiln_memory {
