@@ -17,6 +17,7 @@
  * hands it to the object linking layer.  Every LLVMErrorRef is converted in
  * one place, llvm_error().  Teardown order: see kiln_engine_delete.
  */
+#include <elf.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -35,6 +36,7 @@
 #include "jit_internal.h"
 #include "jit_memory.h"
 #include "lower.h"
+#include "perfmap.h"
 #include "trap.h"
 
 typedef struct module_jit module_jit;
@@ -75,10 +77,12 @@ struct kiln_engine {
 /* The compiler's state for one module (kiln_module.jit). */
 struct module_jit {
 	kiln_engine *engine;
+	const kiln_module *module;
 	char prefix[16];
 	_Atomic uint8_t *compiled;	/* per function: its body was emitted */
 	_Atomic uint8_t *queued;	/* per function: given to speculation */
 	void **body;			/* per function: body address, once looked up */
+	uint32_t *code_size;		/* per function: its code's size, for perf */
 	pthread_mutex_t lock;		/* for body */
 };
 
@@ -431,6 +435,32 @@ static double now_seconds(void);
 static void speculate_callees(kiln_engine *e, module_jit *mj, const lower_module *lm,
 			      uint32_t self);
 
+/* The size of the (one) global function an object of LLVM's defines, 0
+ * if not found: perf map lines (perfmap.h). */
+static uint32_t code_size(LLVMMemoryBufferRef obj)
+{
+	const uint8_t *p = (const uint8_t *)LLVMGetBufferStart(obj);
+	size_t len = LLVMGetBufferSize(obj);
+	const Elf64_Ehdr *eh = (const void *)p;
+
+	if (len < sizeof *eh || eh->e_shoff > len ||
+	    eh->e_shnum > (len - eh->e_shoff) / sizeof(Elf64_Shdr))
+		return 0;
+	for (unsigned i = 0; i < eh->e_shnum; i++) {
+		const Elf64_Shdr *sh = (const void *)(p + eh->e_shoff) + i * sizeof *sh;
+		if (sh->sh_type != SHT_SYMTAB || sh->sh_offset > len ||
+		    sh->sh_size > len - sh->sh_offset)
+			continue;
+		const Elf64_Sym *sym = (const void *)(p + sh->sh_offset);
+		for (size_t k = 0; k < sh->sh_size / sizeof *sym; k++)
+			if (ELF64_ST_TYPE(sym[k].st_info) == STT_FUNC &&
+			    ELF64_ST_BIND(sym[k].st_info) == STB_GLOBAL &&
+			    sym[k].st_shndx != SHN_UNDEF)
+				return (uint32_t)sym[k].st_size;
+	}
+	return 0;
+}
+
 /* Materializes one function body: lower, optimise, emit; on whichever
  * thread first looked it up. */
 static void materialize_body(void *ctx, LLVMOrcMaterializationResponsibilityRef mr)
@@ -446,6 +476,7 @@ static void materialize_body(void *ctx, LLVMOrcMaterializationResponsibilityRef 
 	bool ok = tm != NULL && lower_module_init(&lm, u->module, c, u->prefix, &err);
 
 	if (ok) {
+		lm.epoch_checks = e->config.epoch_interruption;
 		set_target(e, lm.llmod);
 		ok = lower_function(&lm, u->index, &err) && verify(lm.llmod, &err) &&
 		     codegen(e, lm.llmod, tm, &obj, &err);
@@ -459,6 +490,7 @@ static void materialize_body(void *ctx, LLVMOrcMaterializationResponsibilityRef 
 		give_tm(e, tm);
 	LLVMContextDispose(c);
 	if (ok) {
+		u->mj->code_size[u->index] = code_size(obj);
 		/* Takes mr and obj. */
 		LLVMOrcObjectLayerEmit(LLVMOrcLLJITGetObjLinkingLayer(e->jit), mr, obj);
 		atomic_store(&u->mj->compiled[u->index], 1);
@@ -596,6 +628,18 @@ static double now_seconds(void)
 	return now();
 }
 
+static bool body_address(module_jit *mj, uint32_t i);
+
+/* perf map lines for the bodies compiled (perfmap.h). */
+static void perfmap_module(module_jit *mj)
+{
+	pthread_mutex_lock(&mj->lock);
+	for (uint32_t i = 0; i < mj->module->nfuncs; i++)
+		if (atomic_load(&mj->compiled[i]) && body_address(mj, i))
+			kiln_perfmap_add(mj->body[i], mj->code_size[i], mj->module, i);
+	pthread_mutex_unlock(&mj->lock);
+}
+
 static void module_jit_free(void *p)
 {
 	module_jit *mj = p;
@@ -604,7 +648,10 @@ static void module_jit_free(void *p)
 		return;
 	if (mj->engine->spec_started)
 		spec_forget(mj->engine, mj);
+	if (kiln_perfmap_on())
+		perfmap_module(mj);
 	free((void *)mj->compiled);
+	free(mj->code_size);
 	free((void *)mj->queued);
 	free(mj->body);
 	pthread_mutex_destroy(&mj->lock);
@@ -621,12 +668,33 @@ static module_jit *module_jit_new(kiln_engine *e, const kiln_module *m)
 	mj->compiled = kiln_calloc(m->nfuncs, sizeof *mj->compiled);
 	mj->queued = kiln_calloc(m->nfuncs, sizeof *mj->queued);
 	mj->body = kiln_calloc(m->nfuncs, sizeof *mj->body);
+	mj->code_size = kiln_calloc(m->nfuncs, sizeof *mj->code_size);
+	mj->module = m;
 	pthread_mutex_init(&mj->lock, NULL);
-	if (!mj->compiled || !mj->queued || !mj->body) {
+	if (!mj->compiled || !mj->queued || !mj->body || !mj->code_size) {
 		module_jit_free(mj);
 		return NULL;
 	}
 	return mj;
+}
+
+/* mj->body[i], looked up once (with mj->lock held; compiled bodies only:
+ * this compiles nothing). */
+static bool body_address(module_jit *mj, uint32_t i)
+{
+	char name[64];
+	LLVMOrcExecutorAddress addr;
+
+	if (mj->body[i] != NULL)
+		return true;
+	snprintf(name, sizeof name, "%sb%u", mj->prefix, i);
+	LLVMErrorRef le = LLVMOrcLLJITLookup(mj->engine->jit, &addr, name);
+	if (le != NULL) {
+		LLVMConsumeError(le);
+		return false;
+	}
+	mj->body[i] = (void *)(uintptr_t)addr;
+	return true;
 }
 
 /* The compiled function holding `pc`: the closest body start below it.
@@ -636,22 +704,13 @@ static uint32_t symbolize(const kiln_module *m, uintptr_t pc)
 	module_jit *mj = m->jit;
 	uint32_t best = UINT32_MAX;
 	uintptr_t best_start = 0;
-	char name[64];
-	LLVMOrcExecutorAddress addr;
 
 	pthread_mutex_lock(&mj->lock);
 	for (uint32_t i = m->nimported_funcs; i < m->nfuncs; i++) {
 		if (!atomic_load(&mj->compiled[i]))
 			continue;
-		if (mj->body[i] == NULL) {
-			snprintf(name, sizeof name, "%sb%u", mj->prefix, i);
-			LLVMErrorRef le = LLVMOrcLLJITLookup(mj->engine->jit, &addr, name);
-			if (le != NULL) {
-				LLVMConsumeError(le);
-				continue;
-			}
-			mj->body[i] = (void *)(uintptr_t)addr;
-		}
+		if (!body_address(mj, i))
+			continue;
 		uintptr_t start = (uintptr_t)mj->body[i];
 		if (start <= pc && start >= best_start) {
 			best_start = start;
@@ -707,6 +766,7 @@ kiln_status kiln_module_compile(kiln_engine *e, kiln_module *m, kiln_error *err)
 	}
 	m->engine = e;
 	m->max_memory_pages = e->config.max_memory_pages;
+	m->epoch_checks = e->config.epoch_interruption;
 	m->stack_size = e->config.stack_size;
 	return KILN_OK;
 }

@@ -189,13 +189,15 @@ LLVMValueRef lower_load_invariant(lower *l, LLVMValueRef base, unsigned offset,
 	return invariant(l, lower_load_at(l, base, offset, type));
 }
 
-/* Every ctx field but the stack limit is set before any code of the
- * instance runs and never changes (vmctx.h). */
+/* Every ctx field but the stack limit and the epoch deadline is set
+ * before any code of the instance runs and never changes (vmctx.h). */
 LLVMValueRef lower_ctx_field(lower *l, unsigned offset, LLVMTypeRef type)
 {
 	LLVMValueRef v = lower_load_at(l, l->ctx, offset, type);
 
-	return offset == KILN_CTX_STACK_LIMIT ? v : invariant(l, v);
+	if (offset == KILN_CTX_STACK_LIMIT || offset == KILN_CTX_EPOCH_DEADLINE)
+		return v;
+	return invariant(l, v);
 }
 
 static LLVMBasicBlockRef new_block(lower *l, const char *name)
@@ -358,6 +360,8 @@ static void blocktype(lower *l, int64_t bt, const kiln_valtype **p, uint32_t *np
 	*r = l->m->types[bt].results, *nr = l->m->types[bt].nresults;
 }
 
+static void epoch_check(lower *l);
+
 static bool op_block(lower *l, const kiln_instr *in)
 {
 	const kiln_valtype *p, *r;
@@ -381,6 +385,8 @@ static bool op_block(lower *l, const kiln_instr *in)
 		l->nstack -= np;
 		for (uint32_t i = 0; i < np; i++)
 			lower_push(l, f->phis[i]);
+		if (l->lm->epoch_checks)
+			epoch_check(l);
 		return true;
 	}
 	/* if */
@@ -742,6 +748,22 @@ static void stack_check(lower *l)
 		      KILN_TRAP_STACK_EXHAUSTED);
 }
 
+/* Traps "interrupted" once the process's epoch has reached the instance's
+ * deadline: at function entries and loop headers, so that no code runs
+ * long without a check.  The epoch is read atomically (another thread
+ * moves it), so no loop keeps it in a register. */
+static void epoch_check(lower *l)
+{
+	LLVMValueRef p = lower_ctx_field(l, KILN_CTX_EPOCH, l->lm->ptr);
+	LLVMValueRef now = LLVMBuildLoad2(l->b, l->lm->i64, p, "");
+	LLVMValueRef deadline = lower_ctx_field(l, KILN_CTX_EPOCH_DEADLINE, l->lm->i64);
+
+	LLVMSetOrdering(now, LLVMAtomicOrderingMonotonic);
+	LLVMSetAlignment(now, 8);
+	lower_trap_if(l, LLVMBuildICmp(l->b, LLVMIntUGE, now, deadline, ""),
+		      KILN_TRAP_INTERRUPTED);
+}
+
 static bool lower_body(lower *l, uint32_t fidx)
 {
 	const kiln_func *f = &l->m->funcs[fidx];
@@ -801,6 +823,8 @@ bool lower_function(lower_module *lm, uint32_t fidx, kiln_error *err)
 	}
 	if (ok) {
 		stack_check(&l);
+		if (lm->epoch_checks)
+			epoch_check(&l);
 		ok = lower_body(&l, fidx);
 	}
 	while (l.nframes > 0)

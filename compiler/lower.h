@@ -49,6 +49,7 @@ typedef struct lower_module {
 	LLVMTypeRef *func_types;	/* by type index */
 	const char *prefix;		/* symbol prefix, unique per module */
 	bool direct_calls;		/* call bodies directly (whole-module, AOT) */
+	bool epoch_checks;		/* check the epoch deadline (vmctx.h) */
 } lower_module;
 
 typedef struct lower {

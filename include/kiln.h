@@ -301,6 +301,10 @@ typedef struct kiln_config {
 	 * threads, one call at a time): functions compiled of their total. */
 	void (*compile_progress)(void *data, uint32_t done, uint32_t total);
 	void *compile_progress_data;
+	/* Compiled code checks an epoch deadline at function entries and
+	 * loop headers (kiln_instance_set_epoch_deadline); costs a load and
+	 * a compare per loop iteration.  Default off. */
+	bool epoch_interruption;
 	/* JIT: a thread of the engine compiles the functions that compiled
 	 * functions call directly, ahead of their first call, so that a
 	 * program's first run does not wait for most of its compiling.  Off
@@ -419,6 +423,22 @@ KILN_API kiln_status kiln_func_call(kiln_extern func, const kiln_val *args,
 				    size_t nresults, kiln_trap_info *out_trap,
 				    kiln_error *err);
 
+/* Epoch interruption (wasmtime's design): code compiled with
+ * kiln_config.epoch_interruption (`kiln compile --epoch-interruption`)
+ * checks, at every function entry and loop header, whether the process's
+ * epoch has reached its instance's deadline, and then traps with
+ * KILN_TRAP_INTERRUPTED.  The epoch moves only when kiln_epoch_increment is
+ * called: from any thread or a signal handler (one atomic add), e.g. by a
+ * timer thread every few milliseconds. */
+KILN_API void kiln_epoch_increment(void);
+KILN_API uint64_t kiln_epoch_now(void);
+/* The instance's calls trap once the epoch is `ticks` past its value now
+ * (0: at the next check); UINT64_MAX: never, the default.  Fails with
+ * KILN_ERR_UNSUPPORTED when the module was compiled without the checks.
+ * Call it between calls or from a host function of the instance. */
+KILN_API kiln_status kiln_instance_set_epoch_deadline(kiln_instance *instance,
+						      uint64_t ticks, kiln_error *err);
+
 /* Reads a global extern's value. */
 KILN_API kiln_val kiln_global_get(kiln_extern global);
 /* Writes a mutable global; KILN_ERR_ARG for an immutable one or a value
@@ -530,6 +550,7 @@ KILN_API kiln_status kiln_cache_key(kiln_engine *engine, const uint8_t *bytes, s
  * and are not NUL-terminated. */
 typedef struct kiln_artifact_desc {
 	uint32_t format, opt_level;
+	bool epoch_interruption;	/* the code checks epoch deadlines */
 	kiln_name kiln_version, llvm_version, triple, cpu, features;
 	uint8_t module_sha256[32];
 	size_t module_size;

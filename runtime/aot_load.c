@@ -26,6 +26,7 @@
 #include "artifact.h"
 #include "cpu.h"
 #include "module.h"
+#include "perfmap.h"
 #include "trap.h"
 
 typedef struct aot_image {
@@ -272,6 +273,8 @@ static bool find_functions(const elf *e, kiln_module *m, kiln_error *err)
 			m->func_code[i] = (void *)(uintptr_t)addr;
 		else
 			m->func_tramp[i] = (void *)(uintptr_t)addr;
+		kiln_perfmap_add((void *)(uintptr_t)addr, e->syms[k].st_size, m,
+				 kind == 'b' ? i : UINT32_MAX);
 	}
 	return true;
 }
@@ -402,6 +405,7 @@ kiln_status kiln_module_load(const uint8_t *bytes, size_t len, kiln_module **out
 	/* Trusted, as a shared library is: compiled from a validated module. */
 	m->validated = true;
 	m->valid_status = KILN_OK;
+	m->epoch_checks = (h.code_flags & KILN_ARTIFACT_EPOCH_CHECKS) != 0;
 	m->jit = img;
 	m->jit_free = image_free;
 	m->symbolize = symbolize;

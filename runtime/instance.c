@@ -9,6 +9,7 @@
  * writes in place); then run the start function.
  */
 #include <ffi.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -262,6 +263,8 @@ static void set_ctx(kiln_instance *inst)
 	inst->ctx.type_ids = inst->type_ids;
 	inst->ctx.instance = inst;
 	inst->ctx.stack_budget = inst->module->stack_size;
+	inst->ctx.epoch = &kiln_epoch_counter;
+	inst->ctx.epoch_deadline = UINT64_MAX;
 }
 
 kiln_status kiln_instance_new(kiln_module *m, const kiln_extern *imports,
@@ -307,6 +310,35 @@ kiln_status kiln_instance_new(kiln_module *m, const kiln_extern *imports,
 fail:
 	kiln_instance_delete(inst);
 	return err->status;
+}
+
+/* ------------------------------------------------------------ interruption */
+
+_Atomic uint64_t kiln_epoch_counter;
+
+void kiln_epoch_increment(void)
+{
+	atomic_fetch_add_explicit(&kiln_epoch_counter, 1, memory_order_relaxed);
+}
+
+uint64_t kiln_epoch_now(void)
+{
+	return atomic_load_explicit(&kiln_epoch_counter, memory_order_relaxed);
+}
+
+kiln_status kiln_instance_set_epoch_deadline(kiln_instance *inst, uint64_t ticks,
+					     kiln_error *err)
+{
+	uint64_t now = kiln_epoch_now();
+
+	if (inst == NULL || inst->module == NULL)
+		return kiln_fail(err, KILN_ERR_ARG, KILN_NO_OFFSET, "no instance"), KILN_ERR_ARG;
+	if (!inst->module->epoch_checks)
+		return kiln_fail(err, KILN_ERR_UNSUPPORTED, KILN_NO_OFFSET,
+				 "the module was compiled without epoch interruption"),
+		       KILN_ERR_UNSUPPORTED;
+	inst->ctx.epoch_deadline = ticks > UINT64_MAX - now ? UINT64_MAX : now + ticks;
+	return KILN_OK;
 }
 
 void kiln_instance_delete(kiln_instance *inst)

@@ -64,6 +64,9 @@ struct kiln_host_func {
 	void *cif_types;
 };
 
+/* The process's epoch (instance.c): compiled code reads it through ctx. */
+KILN_INTERNAL extern _Atomic uint64_t kiln_epoch_counter;
+
 /* The helper table compiled code calls (helpers.c). */
 KILN_INTERNAL extern const kiln_helpers kiln_runtime_helpers;
 

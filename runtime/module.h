@@ -156,6 +156,7 @@ struct kiln_module {
 	void **func_tramp;
 	struct kiln_engine *engine;
 	uint32_t max_memory_pages;	/* the engine's limit; 0: none */
+	bool epoch_checks;		/* code checks the epoch deadline */
 	size_t stack_size;		/* the engine's wasm stack; 0: default */
 	/* The compiler's per-module state, its teardown, and the own function
 	 * whose compiled code holds `pc` (UINT32_MAX when none, or

@@ -106,6 +106,11 @@ struct kiln_vmctx {
 	const uint32_t *type_ids;	/* canonical id of each type index */
 	void *instance;			/* the kiln_instance, for helpers */
 	uintptr_t stack_budget;		/* wasm stack for a call from here; 0: default */
+	/* Interruption (code compiled with kiln_config.epoch_interruption):
+	 * at function entries and loop headers, code traps "interrupted" once
+	 * *epoch (the process's counter) reaches epoch_deadline. */
+	const _Atomic uint64_t *epoch;
+	uint64_t epoch_deadline;
 };
 
 /* Offsets compiled code uses. */
@@ -119,6 +124,8 @@ enum kiln_vmctx_offset {
 	KILN_CTX_TABLES = 40,
 	KILN_CTX_FUNCS = 48,
 	KILN_CTX_TYPE_IDS = 56,
+	KILN_CTX_EPOCH = 80,
+	KILN_CTX_EPOCH_DEADLINE = 88,
 	KILN_FUNCREF_CODE = 0,
 	KILN_FUNCREF_CTX = 8,
 	KILN_FUNCREF_TYPE_ID = 16,
@@ -136,6 +143,8 @@ _Static_assert(offsetof(kiln_vmctx, globals) == KILN_CTX_GLOBALS, "ABI");
 _Static_assert(offsetof(kiln_vmctx, tables) == KILN_CTX_TABLES, "ABI");
 _Static_assert(offsetof(kiln_vmctx, funcs) == KILN_CTX_FUNCS, "ABI");
 _Static_assert(offsetof(kiln_vmctx, type_ids) == KILN_CTX_TYPE_IDS, "ABI");
+_Static_assert(offsetof(kiln_vmctx, epoch) == KILN_CTX_EPOCH, "ABI");
+_Static_assert(offsetof(kiln_vmctx, epoch_deadline) == KILN_CTX_EPOCH_DEADLINE, "ABI");
 _Static_assert(offsetof(kiln_funcref, code) == KILN_FUNCREF_CODE, "ABI");
 _Static_assert(offsetof(kiln_funcref, ctx) == KILN_FUNCREF_CTX, "ABI");
 _Static_assert(offsetof(kiln_funcref, type_id) == KILN_FUNCREF_TYPE_ID, "ABI");

@@ -1,7 +1,7 @@
 /*
  * cmd_compile.c — `kiln compile IN.wasm -o OUT.kwasm [-O0..-O3]
  * [--target-cpu native|generic|NAME] [--target-features +x,-y] [--threads N]
- * [--dump PREFIX]`:
+ * [--epoch-interruption] [--dump PREFIX]`:
  * compile a module ahead of time into a .kwasm artifact, written
  * atomically (temporary file, then rename).  A large module is compiled
  * in parts on N threads (default: one per CPU), with its progress shown
@@ -56,6 +56,8 @@ int cmd_compile(int argc, char **argv)
 			cfg.target_cpu = argv[++i];
 		else if (!strcmp(argv[i], "--target-features") && i + 1 < argc)
 			cfg.target_features = argv[++i];
+		else if (!strcmp(argv[i], "--epoch-interruption"))
+			cfg.epoch_interruption = true;
 		else if (!strcmp(argv[i], "--dump") && i + 1 < argc)
 			cfg.dump_prefix = argv[++i];
 		else if (!strcmp(argv[i], "--threads") && i + 1 < argc) {

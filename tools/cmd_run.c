@@ -8,6 +8,7 @@
 #include <errno.h>
 #include <netinet/in.h>
 #include <inttypes.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -34,7 +35,82 @@ typedef struct run_opts {
 	int sockets[MAX_DIRS];
 	int nsockets;
 	bool no_cache, aot, lazy;
+	double timeout;		/* --timeout, seconds; 0: none */
 } run_opts;
+
+/* --timeout DURATION: a number with ms, s (the default) or m. */
+static bool parse_duration(const char *s, double *out)
+{
+	char *end;
+	double v;
+
+	errno = 0;
+	v = strtod(s, &end);
+	if (end == s || errno || !(v > 0))
+		return false;
+	if (!strcmp(end, "ms"))
+		v /= 1e3;
+	else if (!strcmp(end, "m"))
+		v *= 60;
+	else if (*end && strcmp(end, "s"))
+		return false;
+	*out = v;
+	return v < 1e9;
+}
+
+/* The timer behind --timeout: moves the epoch once the time is up, unless
+ * the run ends first. */
+typedef struct timer {
+	pthread_t thread;
+	pthread_mutex_t lock;
+	pthread_cond_t done;
+	struct timespec at;
+	bool over, started;
+} timer;
+
+static void *timer_main(void *arg)
+{
+	timer *t = arg;
+	int rc = 0;
+
+	pthread_mutex_lock(&t->lock);
+	while (!t->over && rc != ETIMEDOUT)
+		rc = pthread_cond_timedwait(&t->done, &t->lock, &t->at);
+	if (!t->over)
+		kiln_epoch_increment();
+	pthread_mutex_unlock(&t->lock);
+	return NULL;
+}
+
+static void timer_start(timer *t, double seconds)
+{
+	pthread_condattr_t attr;
+
+	pthread_mutex_init(&t->lock, NULL);
+	pthread_condattr_init(&attr);
+	pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
+	pthread_cond_init(&t->done, &attr);
+	pthread_condattr_destroy(&attr);
+	clock_gettime(CLOCK_MONOTONIC, &t->at);
+	double ns = (double)t->at.tv_nsec + (seconds - (double)(time_t)seconds) * 1e9;
+	t->at.tv_sec += (time_t)seconds + (time_t)(ns / 1e9);
+	t->at.tv_nsec = (long)ns % 1000000000L;
+	t->over = false;
+	t->started = pthread_create(&t->thread, NULL, timer_main, t) == 0;
+}
+
+static void timer_stop(timer *t)
+{
+	if (!t->started)
+		return;
+	pthread_mutex_lock(&t->lock);
+	t->over = true;
+	pthread_cond_signal(&t->done);
+	pthread_mutex_unlock(&t->lock);
+	pthread_join(t->thread, NULL);
+	pthread_cond_destroy(&t->done);
+	pthread_mutex_destroy(&t->lock);
+}
 
 /* --tcplisten ADDR:PORT: a listening IPv4 socket the program can accept on. */
 static int add_listener(run_opts *o, const char *spec)
@@ -146,6 +222,11 @@ static int parse_opts(int argc, char **argv, run_opts *o)
 			o->aot = true;
 		else if (!strcmp(argv[i], "--lazy"))
 			o->lazy = true;
+		else if (!strcmp(argv[i], "--timeout") && i + 1 < argc) {
+			if (!parse_duration(argv[++i], &o->timeout))
+				return cli_error(CLI_USAGE, "run: bad duration '%s' (e.g. 2s, 500ms)",
+						 argv[i]), cli_usage("run");
+		}
 		else if (!strcmp(argv[i], "--stats"))
 			o->stats = true;
 		else if (argv[i][1] == 'O' && argv[i][2] >= '0' && argv[i][2] <= '3' && !argv[i][3])
@@ -308,11 +389,21 @@ static int run_module(kiln_engine *engine, kiln_module *m, kiln_instance *wasi,
 	if (inst && kiln_instance_export(inst, (kiln_name){"memory", 6}, &memory))
 		kiln_wasi_set_memory(wasi, memory);
 	double entry = realtime();
+	timer tm = {0};
+	if (st == KILN_OK && o->timeout > 0) {
+		if (kiln_instance_set_epoch_deadline(inst, 1, &err) != KILN_OK) {
+			kiln_instance_delete(inst);
+			return cli_error(CLI_FAIL, "%s: --timeout: %s (compile it with "
+					 "kiln compile --epoch-interruption)", o->file, err.message);
+		}
+		timer_start(&tm, o->timeout);
+	}
 	if (st == KILN_ERR_TRAP)
 		fprintf(stderr, "error: wasm trap: %s\n", kiln_trap_message(trap));
 	rc = st == KILN_OK ? invoke(inst, wasi, o, o->invoke ? o->invoke : "_start")
 			   : st == KILN_ERR_TRAP ? CLI_FAIL
 			   : cli_error(CLI_FAIL, "%s: %s", o->file, err.message);
+	timer_stop(&tm);
 	if (o->stats) {
 		kiln_engine_stats s = kiln_engine_stats_of(engine);
 		fprintf(stderr, "compile: %.3f ms eager, %.3f ms lazy (%" PRIu64 " functions)\n"
@@ -431,6 +522,7 @@ int cmd_run(int argc, char **argv)
 	kiln_config cfg = kiln_config_default();
 	cfg.opt_level = o.opt_level;
 	cfg.speculative_compile = !o.lazy;
+	cfg.epoch_interruption = o.timeout > 0;
 	cli_show_progress(&cfg, o.file);
 	if (kiln_engine_new(&cfg, &engine, NULL) != KILN_OK)
 		return cli_error(CLI_FAIL, "cannot create the compiler");

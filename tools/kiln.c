@@ -33,7 +33,8 @@ static const cli_command commands[] = {
 	 "  -v, --verbose     also print passes, skips and message differences"},
 	{"run", cmd_run, "[--invoke NAME] [--dir HOST[::GUEST]]... [--env NAME=VALUE]...\n"
 	 "                [--inherit-env] [--tcplisten ADDR:PORT]... [--stats] [-O0..-O3]\n"
-	 "                [--no-cache] [--aot] [--lazy] FILE.wasm|FILE.kwasm [ARGS...]",
+	 "                [--no-cache] [--aot] [--lazy] [--timeout DURATION]\n"
+	 "                FILE.wasm|FILE.kwasm [ARGS...]",
 	 "compile and run a module",
 	 "Runs the module's _start, or with --invoke the named export, with ARGS\n"
 	 "parsed by the export's parameter types (integers in decimal or 0x hex,\n"
@@ -49,12 +50,16 @@ static const cli_command commands[] = {
 	 "(--aot: before it, and the artifact runs).  --no-cache skips it.  The\n"
 	 "JIT compiles a function when first called, and on a second thread the\n"
 	 "functions compiled ones call, ahead of their first call; --lazy: only\n"
-	 "the functions called, on the calling thread.  --stats\n"
+	 "the functions called, on the calling thread.  --timeout (2s, 500ms,\n"
+	 "1m) ends the entry's call with 'wasm trap: interrupted' once the time\n"
+	 "is up (epoch interruption: an artifact needs kiln compile\n"
+	 "--epoch-interruption).  --stats\n"
 	 "reports compile, instantiate and run times, and when the entry point\n"
 	 "was called after the start ($KILN_STATS_T0, seconds since the epoch as\n"
 	 "bash's $EPOCHREALTIME, else when the command began)."},
 	{"compile", cmd_compile, "[-O0..-O3] [--target-cpu native|generic|NAME]\n"
-	 "                    [--target-features +x,-y] [--threads N] [--dump PREFIX]\n"
+	 "                    [--target-features +x,-y] [--threads N] [--epoch-interruption]\n"
+	 "                    [--dump PREFIX]\n"
 	 "                    IN.wasm -o OUT.kwasm",
 	 "compile a module ahead of time",
 	 "Writes a .kwasm artifact: a header (format, kiln and LLVM versions,\n"
@@ -62,7 +67,9 @@ static const cli_command commands[] = {
 	 "and native objects for this machine.  A module with over 128 KiB of\n"
 	 "code is split into parts compiled on N threads (default: one per CPU),\n"
 	 "its progress shown on a terminal.  `kiln inspect` shows the header;\n"
-	 "`kiln run OUT.kwasm` runs it with no compiler involved.  --dump also\n"
+	 "`kiln run OUT.kwasm` runs it with no compiler involved.\n"
+	 "--epoch-interruption: the code checks for interruption at function\n"
+	 "entries and loops (for kiln run --timeout).  --dump also\n"
 	 "writes the optimised LLVM IR and the assembly to PREFIX.ll and\n"
 	 "PREFIX.s (PREFIX.N.* per part), the bodies named b<index>."},
 	{"cache", cmd_cache, "dir|stats|clean", "show or empty the code cache",

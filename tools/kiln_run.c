@@ -14,7 +14,8 @@ int cli_usage(const char *name)
 	fprintf(stderr, "usage: kiln-run [--invoke NAME] [--dir HOST[::GUEST]]... "
 			"[--env NAME=VALUE]...\n"
 			"                [--inherit-env] [--tcplisten ADDR:PORT]... [--stats] "
-			"FILE.kwasm [ARGS...]\n");
+			"[--timeout DURATION]\n"
+			"                FILE.kwasm [ARGS...]\n");
 	return CLI_USAGE;
 }
 

@@ -10,6 +10,8 @@
 
 #include <kiln.h>
 
+#include "test_util.h"
+
 static int failures;
 static kiln_trap_info last_trap;
 
@@ -22,32 +24,6 @@ static kiln_trap_info last_trap;
 			failures++;                                            \
 		}                                                              \
 	} while (0)
-
-static uint8_t *read_file(const char *path, size_t *len)
-{
-	FILE *f = fopen(path, "rb");
-	uint8_t *b;
-	long n;
-
-	if (!f || fseek(f, 0, SEEK_END) || (n = ftell(f)) < 0 || fseek(f, 0, SEEK_SET))
-		return NULL;
-	b = malloc((size_t)n + 1);
-	if (b && fread(b, 1, (size_t)n, f) != (size_t)n) {
-		free(b);
-		b = NULL;
-	}
-	fclose(f);
-	*len = (size_t)n;
-	return b;
-}
-
-static kiln_extern export(kiln_instance *inst, const char *name)
-{
-	kiln_extern e = {0};
-
-	kiln_instance_export(inst, (kiln_name){name, strlen(name)}, &e);
-	return e;
-}
 
 static kiln_trap_kind call(kiln_instance *inst, const char *name, kiln_val *args,
 			   size_t nargs, kiln_val *result)

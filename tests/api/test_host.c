@@ -12,6 +12,8 @@
 
 #include <kiln.h>
 
+#include "test_util.h"
+
 static int failures;
 
 #define CHECK(cond, ...)                                                       \
@@ -63,28 +65,6 @@ static int32_t reenter(kiln_caller *c, int32_t n)
 	    kiln_func_call(f, &arg, 1, &r, 1, &trap, NULL) != KILN_OK)
 		kiln_caller_trap(c);
 	return r.of.i32 + 1;
-}
-
-static kiln_extern export(kiln_instance *inst, const char *name)
-{
-	kiln_extern e = {0};
-
-	kiln_instance_export(inst, (kiln_name){name, strlen(name)}, &e);
-	return e;
-}
-
-static uint8_t *read_file(const char *path, size_t *len)
-{
-	FILE *f = fopen(path, "rb");
-	uint8_t *b = NULL;
-	long n;
-
-	if (f && !fseek(f, 0, SEEK_END) && (n = ftell(f)) >= 0 && !fseek(f, 0, SEEK_SET) &&
-	    (b = malloc((size_t)n + 1)) && fread(b, 1, (size_t)n, f) == (size_t)n)
-		*len = (size_t)n;
-	if (f)
-		fclose(f);
-	return b;
 }
 
 int main(int argc, char **argv)

@@ -80,6 +80,8 @@ expect_error "run: unknown export" run --invoke nope "$tmp/inc.wasm"
 expect_error "run: missing argument" run --invoke inc "$tmp/inc.wasm"
 expect_error "run: bad argument" run --invoke inc "$tmp/inc.wasm" twelve
 expect_error "run: bad option" run --fast "$tmp/inc.wasm"
+expect_error "run: bad timeout" run --timeout soon "$tmp/inc.wasm"
+expect_error "run: zero timeout" run --timeout 0s "$tmp/inc.wasm"
 expect_error "run: invalid module" run "$tmp/invalid.wasm"
 checks=$((checks + 1))
 "$kiln" run --invoke boom "$tmp/boom.wasm" > "$tmp/out" 2> "$tmp/err"
