@@ -392,6 +392,36 @@ KILN_API kiln_status kiln_instance_new(kiln_module *module,
 				       kiln_trap_kind *out_trap, kiln_error *err);
 KILN_API void kiln_instance_delete(kiln_instance *instance);
 
+/* The pooling allocator, for many short-lived instances: a pool reserves
+ * address space for max_instances linear memories up front (8 GiB each,
+ * nothing committed) and instances made in it take a reserved slot and
+ * give it back zeroed (madvise) when deleted, so instantiating and
+ * deleting make no mmap/munmap.  It also caps how many instances with a
+ * memory are live at once and the pages any of their memories may have.
+ * Thread-safe. */
+typedef struct kiln_pool kiln_pool;
+typedef struct kiln_pool_config {
+	uint32_t max_instances;		/* live at once; 1..8192, default 1000 */
+	uint32_t max_memory_pages;	/* per memory; 0: the module's own limit */
+} kiln_pool_config;
+
+KILN_API kiln_pool_config kiln_pool_config_default(void);
+/* Fails with KILN_ERR_ARG on a bad configuration, KILN_ERR_NOMEM when the
+ * address space cannot be reserved. */
+KILN_API kiln_status kiln_pool_new(const kiln_pool_config *config, kiln_pool **out_pool,
+				   kiln_error *err);
+/* After every instance made in it is deleted (a pool with live instances
+ * keeps its reservation). */
+KILN_API void kiln_pool_delete(kiln_pool *pool);
+/* How many of its instances are live. */
+KILN_API uint32_t kiln_pool_live(kiln_pool *pool);
+/* kiln_instance_new in a pool: also KILN_ERR_NOMEM "pool exhausted" when
+ * max_instances are live.  kiln_instance_delete gives the slot back. */
+KILN_API kiln_status kiln_instance_new_pooled(kiln_pool *pool, kiln_module *module,
+					      const kiln_extern *imports, size_t nimports,
+					      kiln_instance **out_instance,
+					      kiln_trap_kind *out_trap, kiln_error *err);
+
 /* Looks up an export by name; false when there is none. */
 KILN_API bool kiln_instance_export(kiln_instance *instance, kiln_name name,
 				   kiln_extern *out);

@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "instance.h"
+#include "pool.h"
 #include "reader.h"
 #include "trap.h"
 
@@ -81,27 +82,40 @@ static bool check_import(const kiln_module *m, uint32_t i, const kiln_extern *ex
 
 /* ------------------------------------------------------ construction */
 
-static bool alloc_spaces(kiln_instance *inst, const kiln_module *m, kiln_error *err)
+/* One allocation holds the instance and all its index spaces, freed whole:
+ * instantiation is a hot path for servers.  Carving twice: once to size
+ * the block (p NULL), once to place the arrays, each 16-byte aligned. */
+#define CARVE(field, count)                                                    \
+	do {                                                                   \
+		size_t at_ = off;                                              \
+		off += ((size_t)(count) * sizeof *inst->field + 15) & ~(size_t)15; \
+		if (p)                                                         \
+			inst->field = (void *)(p + at_);                       \
+	} while (0)
+
+static kiln_instance *alloc_instance(const kiln_module *m)
 {
-	inst->globals = kiln_calloc(m->nglobals, sizeof *inst->globals);
-	inst->own_globals = kiln_calloc(m->nglobals, sizeof *inst->own_globals);
-	inst->tables = kiln_calloc(m->ntables, sizeof *inst->tables);
-	inst->own_tables = kiln_calloc(m->ntables, sizeof *inst->own_tables);
-	inst->funcs = kiln_calloc(m->nfuncs, sizeof *inst->funcs);
-	inst->own_funcs = kiln_calloc(m->nfuncs, sizeof *inst->own_funcs);
-	inst->type_ids = kiln_calloc(m->ntypes, sizeof *inst->type_ids);
-	inst->elems = kiln_calloc(m->nelems, sizeof *inst->elems);
-	inst->elem_len = kiln_calloc(m->nelems, sizeof *inst->elem_len);
-	inst->data_len = kiln_calloc(m->ndatas, sizeof *inst->data_len);
-	inst->callers = kiln_calloc(m->nimported_funcs, sizeof *inst->callers);
-	inst->host_refs = kiln_calloc(m->nimported_funcs, sizeof *inst->host_refs);
-	if (!inst->callers || !inst->host_refs)
-		return nomem(err);
-	if (!inst->globals || !inst->own_globals || !inst->tables ||
-	    !inst->own_tables || !inst->funcs || !inst->own_funcs ||
-	    !inst->type_ids || !inst->elems || !inst->elem_len || !inst->data_len)
-		return nomem(err);
-	return true;
+	kiln_instance *inst = NULL;
+	uint8_t *p = NULL;
+
+	for (int pass = 0; pass < 2; pass++) {
+		size_t off = (sizeof *inst + 15) & ~(size_t)15;
+		CARVE(globals, m->nglobals);
+		CARVE(own_globals, m->nglobals);
+		CARVE(tables, m->ntables);
+		CARVE(own_tables, m->ntables);
+		CARVE(funcs, m->nfuncs);
+		CARVE(own_funcs, m->nfuncs);
+		CARVE(type_ids, m->ntypes);
+		CARVE(elems, m->nelems);
+		CARVE(elem_len, m->nelems);
+		CARVE(data_len, m->ndatas);
+		CARVE(callers, m->nimported_funcs);
+		CARVE(host_refs, m->nimported_funcs);
+		if (pass == 0 && !(inst = (kiln_instance *)(p = calloc(1, off))))
+			return NULL;
+	}
+	return inst;
 }
 
 /* An imported host function gets a funcref of this instance's own, whose
@@ -158,7 +172,8 @@ static kiln_slot eval_const(kiln_instance *inst, kiln_range expr)
 	return v;
 }
 
-static bool build(kiln_instance *inst, const kiln_module *m, kiln_error *err)
+static bool build(kiln_instance *inst, const kiln_module *m, kiln_pool *pool,
+		  kiln_error *err)
 {
 	for (uint32_t t = 0; t < m->ntypes; t++)
 		inst->type_ids[t] = kiln_type_id(&m->types[t]);
@@ -191,11 +206,15 @@ static bool build(kiln_instance *inst, const kiln_module *m, kiln_error *err)
 		uint32_t max = lim->has_max ? (uint32_t)lim->max : KILN_MAX_PAGES;
 		if (m->max_memory_pages && m->max_memory_pages < max)
 			max = m->max_memory_pages;
+		if (pool && kiln_pool_max_pages(pool) && kiln_pool_max_pages(pool) < max)
+			max = kiln_pool_max_pages(pool);
 		if (lim->min > max)
 			return kiln_fail(err, KILN_ERR_NOMEM, KILN_NO_OFFSET,
 					 "memory of %u pages exceeds the limit of %u",
 					 (uint32_t)lim->min, max);
-		if (!kiln_memory_init(&inst->own_memory, (uint32_t)lim->min, max, err))
+		if (pool ? !kiln_pool_memory_init(pool, &inst->own_memory, (uint32_t)lim->min,
+						  max, err)
+			 : !kiln_memory_init(&inst->own_memory, (uint32_t)lim->min, max, err))
 			return false;
 		inst->own_memory.has_max = lim->has_max;
 		inst->memory = &inst->own_memory;
@@ -267,9 +286,9 @@ static void set_ctx(kiln_instance *inst)
 	inst->ctx.epoch_deadline = UINT64_MAX;
 }
 
-kiln_status kiln_instance_new(kiln_module *m, const kiln_extern *imports,
-			      size_t nimports, kiln_instance **out,
-			      kiln_trap_kind *out_trap, kiln_error *err)
+static kiln_status instantiate(kiln_pool *pool, kiln_module *m, const kiln_extern *imports,
+			       size_t nimports, kiln_instance **out,
+			       kiln_trap_kind *out_trap, kiln_error *err)
 {
 	kiln_instance *inst;
 	kiln_error local;
@@ -290,13 +309,11 @@ kiln_status kiln_instance_new(kiln_module *m, const kiln_extern *imports,
 	for (uint32_t i = 0; i < m->nimports; i++)
 		if (!check_import(m, i, &imports[i], err))
 			return KILN_ERR_LINK;
-	if (!(inst = calloc(1, sizeof *inst)))
+	if (!(inst = alloc_instance(m)))
 		return nomem(err), KILN_ERR_NOMEM;
 	inst->module = m;
-	if (!alloc_spaces(inst, m, err))
-		goto fail;
 	bind_imports(inst, m, imports);
-	if (!build(inst, m, err) || !eval_elems(inst, m, err))
+	if (!build(inst, m, pool, err) || !eval_elems(inst, m, err))
 		goto fail;
 	set_ctx(inst);
 	*out = inst;
@@ -310,6 +327,25 @@ kiln_status kiln_instance_new(kiln_module *m, const kiln_extern *imports,
 fail:
 	kiln_instance_delete(inst);
 	return err->status;
+}
+
+kiln_status kiln_instance_new(kiln_module *m, const kiln_extern *imports,
+			      size_t nimports, kiln_instance **out,
+			      kiln_trap_kind *out_trap, kiln_error *err)
+{
+	return instantiate(NULL, m, imports, nimports, out, out_trap, err);
+}
+
+kiln_status kiln_instance_new_pooled(kiln_pool *pool, kiln_module *m,
+				     const kiln_extern *imports, size_t nimports,
+				     kiln_instance **out, kiln_trap_kind *out_trap,
+				     kiln_error *err)
+{
+	if (pool == NULL) {
+		*out = NULL;
+		return kiln_fail(err, KILN_ERR_ARG, KILN_NO_OFFSET, "no pool"), KILN_ERR_ARG;
+	}
+	return instantiate(pool, m, imports, nimports, out, out_trap, err);
 }
 
 /* ------------------------------------------------------------ interruption */
@@ -357,19 +393,7 @@ void kiln_instance_delete(kiln_instance *inst)
 	for (uint32_t s = 0; m && s < m->nelems; s++)
 		free(inst->elems[s]);
 	kiln_memory_free(&inst->own_memory);
-	free(inst->own_globals);
-	free(inst->globals);
-	free(inst->own_tables);
-	free(inst->tables);
-	free(inst->own_funcs);
-	free(inst->funcs);
-	free(inst->type_ids);
-	free(inst->elems);
-	free(inst->elem_len);
-	free(inst->data_len);
-	free(inst->callers);
-	free(inst->host_refs);
-	free(inst);
+	free(inst);	/* and every array (alloc_instance) */
 }
 
 /* ------------------------------------------------------------ exports */

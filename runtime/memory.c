@@ -9,6 +9,7 @@
 #include <sys/mman.h>
 
 #include "memory.h"
+#include "pool.h"
 #include "trap.h"
 
 bool kiln_memory_init(kiln_memory_rt *mem, uint32_t min, uint32_t max,
@@ -62,6 +63,10 @@ void kiln_memory_free(kiln_memory_rt *mem)
 {
 	if (mem->base == NULL)
 		return;
+	if (mem->pool) {
+		kiln_pool_memory_free(mem);
+		return;
+	}
 	kiln_trap_unregister_range(mem->base);
 	munmap(mem->base, KILN_RESERVATION);
 	memset(mem, 0, sizeof *mem);

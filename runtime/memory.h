@@ -26,6 +26,8 @@ typedef struct kiln_memory_rt {
 	uint32_t pages;
 	uint32_t max_pages;	/* from the type, capped by the configuration */
 	bool has_max;		/* the type declares a maximum */
+	kiln_pool *pool;	/* a pooled memory's pool and slot (pool.h) */
+	uint32_t slot;
 } kiln_memory_rt;
 
 /* Reserves and makes `min` pages accessible.  `max` is the most the memory

@@ -1,6 +1,6 @@
 /*
- * test_util.h — what the API tests share: reading a file whole, finding an
- * export by name.
+ * test_util.h — what the API tests (and bench/instantiate) share: reading
+ * a file whole, finding an export by name, the process's RSS.
  */
 #ifndef KILN_TEST_UTIL_H
 #define KILN_TEST_UTIL_H
@@ -37,6 +37,20 @@ static inline kiln_extern export(kiln_instance *inst, const char *name)
 
 	kiln_instance_export(inst, (kiln_name){name, strlen(name)}, &e);
 	return e;
+}
+
+/* The process's resident set, KiB. */
+static inline long rss_kb(void)
+{
+	FILE *f = fopen("/proc/self/statm", "r");
+	long pages = 0, res = 0;
+
+	if (f) {
+		if (fscanf(f, "%ld %ld", &pages, &res) != 2)
+			res = 0;
+		fclose(f);
+	}
+	return res * 4;
 }
 
 #endif /* KILN_TEST_UTIL_H */

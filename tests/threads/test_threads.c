@@ -1,12 +1,16 @@
 /*
  * test_threads.c — one compiled module instantiated and run from many
  * threads at once: under the JIT (lazy compilation racing, without and with
- * speculation) and as an artifact loaded with no compiler.  Every thread
- * instantiates, runs each export of threads.wat, checks each result and
- * trap, and deletes the instance, ROUNDS times.  Built with
+ * speculation), as an artifact loaded with no compiler, and that artifact
+ * instantiated in a pool whose memories are capped at 2 pages.  Every
+ * thread instantiates, runs each export of threads.wat, checks each result
+ * and trap (an endless loop ended by an epoch deadline among them), and
+ * deletes the instance, ROUNDS times.  The process's RSS is printed after
+ * each mode: it must not grow once warm.  Built with
  * -DKILN_SANITIZE_THREAD=ON this is ThreadSanitizer's workload.
  *
  * kiln-threads-test THREADS.wasm [THREADS] [ROUNDS]
+ * (the stress run: kiln-threads-test threads.wasm 2 100000)
  */
 #include <pthread.h>
 #include <stdatomic.h>
@@ -16,10 +20,13 @@
 
 #include <kiln.h>
 
+enum { POOL_PAGES = 2 };
+
 #include "test_util.h"
 
 typedef struct shared {
 	kiln_module *module;
+	kiln_pool *pool;		/* memories capped at POOL_PAGES */
 	unsigned rounds;
 	pthread_barrier_t start;
 	atomic_uint failures, traps;
@@ -76,7 +83,10 @@ static void *run(void *arg)
 		int32_t n = 100 + (int32_t)((w->id * 7 + r) % 50), zero = 0, one = 1;
 		int32_t k = (int32_t)r;
 
-		if (kiln_instance_new(w->s->module, NULL, 0, &inst, &trap, NULL) != KILN_OK) {
+		kiln_status st = w->s->pool
+			? kiln_instance_new_pooled(w->s->pool, w->s->module, NULL, 0, &inst, &trap, NULL)
+			: kiln_instance_new(w->s->module, NULL, 0, &inst, &trap, NULL);
+		if (st != KILN_OK) {
 			CHECK(0, "instantiation failed");
 			continue;
 		}
@@ -88,10 +98,13 @@ static void *run(void *arg)
 		CHECK(call(inst, "trap", &zero, &v) == KILN_TRAP_DIVIDE_BY_ZERO, "trap(0)");
 		CHECK(call(inst, "trap", &one, &v) == KILN_TRAP_NONE && v == 1, "trap(1)");
 		if (r % 8 == 0) {
+			int32_t limit = w->s->pool ? POOL_PAGES : 4;
 			CHECK(call(inst, "deep", &zero, &v) == KILN_TRAP_STACK_EXHAUSTED, "deep");
-			CHECK(call(inst, "grow", NULL, &v) == KILN_TRAP_NONE && v == 4,
+			CHECK(call(inst, "grow", NULL, &v) == KILN_TRAP_NONE && v == limit,
 			      "grow() = %d", v);
-			atomic_fetch_add(&w->s->traps, 1);
+			kiln_instance_set_epoch_deadline(inst, 0, NULL);
+			CHECK(call(inst, "spin", &zero, &v) == KILN_TRAP_INTERRUPTED, "spin");
+			atomic_fetch_add(&w->s->traps, 2);
 		}
 		atomic_fetch_add(&w->s->traps, 1);
 		kiln_instance_delete(inst);
@@ -99,10 +112,10 @@ static void *run(void *arg)
 	return NULL;
 }
 
-static unsigned run_threads(kiln_module *m, unsigned nthreads, unsigned rounds,
-			    const char *what)
+static unsigned run_threads(kiln_module *m, kiln_pool *pool, unsigned nthreads,
+			    unsigned rounds, const char *what)
 {
-	shared s = {.module = m, .rounds = rounds};
+	shared s = {.module = m, .pool = pool, .rounds = rounds};
 	pthread_t t[64];
 	worker w[64];
 
@@ -114,8 +127,9 @@ static unsigned run_threads(kiln_module *m, unsigned nthreads, unsigned rounds,
 	for (unsigned i = 0; i < nthreads; i++)
 		pthread_join(t[i], NULL);
 	pthread_barrier_destroy(&s.start);
-	printf("%s: %u threads x %u instances, %u traps caught, %u failures\n", what,
-	       nthreads, rounds, atomic_load(&s.traps), atomic_load(&s.failures));
+	printf("%s: %u threads x %u instances, %u traps caught, %u failures; RSS %ld KiB\n",
+	       what, nthreads, rounds, atomic_load(&s.traps), atomic_load(&s.failures),
+	       rss_kb());
 	return atomic_load(&s.failures);
 }
 
@@ -136,14 +150,14 @@ int main(int argc, char **argv)
 		kiln_engine *e;
 		kiln_module *m;
 		cfg.speculative_compile = spec;
-		cfg.max_memory_pages = 0;
+		cfg.epoch_interruption = true;
 		if (kiln_engine_new(&cfg, &e, &err) != KILN_OK ||
 		    kiln_module_new(bytes, len, &m, &err) != KILN_OK ||
 		    kiln_module_compile(e, m, &err) != KILN_OK) {
 			printf("setup: %s\n", err.message);
 			return 1;
 		}
-		failures += run_threads(m, nthreads, rounds,
+		failures += run_threads(m, NULL, nthreads, rounds,
 					spec ? "JIT, speculative" : "JIT, lazy");
 		if (spec && kiln_module_serialize(e, m, &art, &alen, &err) != KILN_OK) {
 			printf("serialize: %s\n", err.message);
@@ -157,7 +171,30 @@ int main(int argc, char **argv)
 		printf("load: %s\n", err.message);
 		return 1;
 	}
-	failures += run_threads(m, nthreads, rounds, "AOT");
+	failures += run_threads(m, NULL, nthreads, rounds, "AOT");
+	kiln_pool_config pc = kiln_pool_config_default();
+	kiln_pool *pool;
+	pc.max_instances = 64;
+	pc.max_memory_pages = POOL_PAGES;
+	if (kiln_pool_new(&pc, &pool, &err) != KILN_OK) {
+		printf("pool: %s\n", err.message);
+		return 1;
+	}
+	long warm = 0;
+	for (int k = 0; k < 3; k++) {	/* RSS once warm, then twice more */
+		failures += run_threads(m, pool, nthreads, rounds, "AOT, pooled");
+		if (k == 0)
+			warm = rss_kb();
+	}
+	if (rss_kb() > warm + 8192) {
+		printf("RSS grew from %ld to %ld KiB over two pooled runs\n", warm, rss_kb());
+		failures++;
+	}
+	if (kiln_pool_live(pool) != 0) {
+		printf("%u pooled instances left live\n", kiln_pool_live(pool));
+		failures++;
+	}
+	kiln_pool_delete(pool);
 	kiln_module_delete(m);
 	free(art);
 	free(bytes);

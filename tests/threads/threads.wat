@@ -1,6 +1,7 @@
 ;; What the concurrency test runs from many threads at once: a loop over
 ;; memory, a trap, stack exhaustion, growing memory to its limit, a call
-;; through a table, and a chain of calls for lazy compilation to race on.
+;; through a table, a chain of calls for lazy compilation to race on, and
+;; a loop that only an epoch deadline ends.
 (module
   (type $ii (func (param i32) (result i32)))
   (memory 1 4)
@@ -39,6 +40,7 @@
   (func $c2 (param i32) (result i32) (i32.add (call $c3 (local.get 0)) (i32.const 1)))
   (func $c3 (param i32) (result i32) (i32.add (call $c4 (local.get 0)) (i32.const 1)))
   (func $c4 (param i32) (result i32) (i32.add (local.get 0) (i32.const 1)))
+  (func (export "spin") (param i32) (result i32) (loop $l (br $l)) (i32.const 0))
   (func (export "chain") (param i32) (result i32)
     (call_indirect (type $ii) (local.get 0) (i32.const 1)))
 )

@@ -1,0 +1,27 @@
+/*
+ * pool.h — the pooling allocator's memory slots (internal; the API is in
+ * kiln.h).
+ *
+ * A pool reserves one PROT_NONE region of max_instances slots of
+ * KILN_RESERVATION bytes each, registered with the trap handler once.  An
+ * instance's memory takes a free slot; deleting the instance zeroes what
+ * it used (madvise MADV_DONTNEED) and leaves the slot's accessible prefix
+ * as it was, so the next memory of that size needs no system call but the
+ * madvise.  Free slots are reused last-in first-out: warm ones first.
+ */
+#ifndef KILN_POOL_H
+#define KILN_POOL_H
+
+#include "memory.h"
+
+/* Takes a slot for a memory of `min` pages (at most `max`): *mem is set up
+ * as kiln_memory_init would.  Fails with KILN_ERR_NOMEM when every slot is
+ * taken. */
+KILN_INTERNAL bool kiln_pool_memory_init(kiln_pool *pool, kiln_memory_rt *mem, uint32_t min,
+					 uint32_t max, kiln_error *err);
+/* Gives the slot back (kiln_memory_free calls it for pooled memories). */
+KILN_INTERNAL void kiln_pool_memory_free(kiln_memory_rt *mem);
+/* The pool's cap on a memory's pages (0: none). */
+KILN_INTERNAL uint32_t kiln_pool_max_pages(const kiln_pool *pool);
+
+#endif /* KILN_POOL_H */
