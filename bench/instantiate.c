@@ -5,8 +5,10 @@
  * instance costs.  Modules compiled ahead of time (the artifact path a
  * server takes) and by the JIT, instantiated plainly and in a pool.
  *
- * kiln-bench-instantiate [ITERATIONS] [DATA_MB] [pooled]   (pooled: only in a pool,
- * for profiling)
+ * kiln-bench-instantiate [ITERATIONS] [DATA_KB] [pooled]   (pooled: only in a pool,
+ * for profiling).  Modules with data run pooled twice: segments copied, and
+ * mapped copy-on-write from the module's image (kiln_pool_config's
+ * image_min_bytes), to show where each pays.
  */
 #include <pthread.h>
 #include <stdio.h>
@@ -137,18 +139,21 @@ static double rss_per_instance(kiln_module *m)
 	return kb;
 }
 
-static void run(const char *what, kiln_module *m, unsigned n, unsigned cpus)
+static void run(const char *what, kiln_module *m, unsigned n, unsigned cpus, bool data)
 {
-	for (int pooled = pooled_only; pooled < 2; pooled++) {
+	static const char *const modes[] = {"", ", pooled", ", pooled, copy-on-write"};
+
+	for (int mode = pooled_only; mode < (data ? 3 : 2); mode++) {
 		kiln_pool_config pc = kiln_pool_config_default();
 		pc.max_instances = 256;
-		if (pooled && kiln_pool_new(&pc, &pool, NULL) != KILN_OK) {
-			printf("| %s, pooled | no pool |\n", what);
+		pc.image_min_bytes = mode == 2 ? 1 : UINT32_MAX;
+		if (mode && kiln_pool_new(&pc, &pool, NULL) != KILN_OK) {
+			printf("| %s%s | no pool |\n", what, modes[mode]);
 			return;
 		}
 		double one = measure(m, 1, n), all = measure(m, cpus, n);
 		printf("| %s%s | %.2f µs | %.2f µs, %.0f instances/s | %.0f KiB |\n", what,
-		       pooled ? ", pooled" : "", one, all, cpus * 1e6 / all, rss_per_instance(m));
+		       modes[mode], one, all, cpus * 1e6 / all, rss_per_instance(m));
 		kiln_pool_delete(pool);
 		pool = NULL;
 	}
@@ -157,7 +162,7 @@ static void run(const char *what, kiln_module *m, unsigned n, unsigned cpus)
 int main(int argc, char **argv)
 {
 	unsigned n = argc > 1 ? (unsigned)atoi(argv[1]) : 20000;
-	unsigned mb = argc > 2 ? (unsigned)atoi(argv[2]) : 4;
+	unsigned kb = argc > 2 ? (unsigned)atoi(argv[2]) : 4096;
 	unsigned cpus = (unsigned)sysconf(_SC_NPROCESSORS_ONLN);
 
 	pooled_only = argc > 3 && !strcmp(argv[3], "pooled");
@@ -172,7 +177,7 @@ int main(int argc, char **argv)
 	printf("| module | 1 thread | each of %u threads, all together | RSS per live instance |\n"
 	       "|---|---|---|---|\n", cpus);
 	for (int big = 0; big < 2; big++) {
-		buf b = build(big ? mb << 20 : 0);
+		buf b = build(big ? kb << 10 : 0);
 		kiln_module *jm, *am;
 		uint8_t *art;
 		size_t len;
@@ -182,14 +187,14 @@ int main(int argc, char **argv)
 		    kiln_module_serialize(e, jm, &art, &len, &err) != KILN_OK ||
 		    kiln_module_load(art, len, &am, &err) != KILN_OK)
 			return printf("module: %s\n", err.message), 1;
-		snprintf(what, sizeof what, "%s, AOT", big ? "4 MiB of data" : "tiny");
+		unsigned iters = big && kb >= 1024 ? n / 10 : n;
 		if (big)
-			snprintf(what, sizeof what, "%u MiB of data, AOT", mb);
-		run(what, am, big ? n / 10 : n, cpus);
-		snprintf(what, sizeof what, "%s, JIT", big ? "data" : "tiny");
-		if (big)
-			snprintf(what, sizeof what, "%u MiB of data, JIT", mb);
-		run(what, jm, big ? n / 10 : n, cpus);
+			snprintf(what, sizeof what, "%u KiB of data, AOT", kb);
+		else
+			snprintf(what, sizeof what, "tiny, AOT");
+		run(what, am, iters, cpus, big && kb);
+		if (!big)
+			run("tiny, JIT", jm, iters, cpus, false);
 		kiln_module_delete(am);
 		kiln_module_delete(jm);
 		free(art);

@@ -396,13 +396,19 @@ KILN_API void kiln_instance_delete(kiln_instance *instance);
  * address space for max_instances linear memories up front (8 GiB each,
  * nothing committed) and instances made in it take a reserved slot and
  * give it back zeroed (madvise) when deleted, so instantiating and
- * deleting make no mmap/munmap.  It also caps how many instances with a
+ * deleting make no mmap/munmap; a module with image_min_bytes or more of data
+ * segments at constant offsets has its initial memory mapped copy-on-write
+ * from an image built once (memfd) instead of copied.  It also caps how many instances with a
  * memory are live at once and the pages any of their memories may have.
  * Thread-safe. */
 typedef struct kiln_pool kiln_pool;
 typedef struct kiln_pool_config {
 	uint32_t max_instances;		/* live at once; 1..8192, default 1000 */
 	uint32_t max_memory_pages;	/* per memory; 0: the module's own limit */
+	/* Map memories copy-on-write from an image when the module's data
+	 * segments come to this many bytes (default 256 KiB; UINT32_MAX:
+	 * never, 0 or 1: always). */
+	uint32_t image_min_bytes;
 } kiln_pool_config;
 
 KILN_API kiln_pool_config kiln_pool_config_default(void);

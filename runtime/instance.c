@@ -172,7 +172,7 @@ static kiln_slot eval_const(kiln_instance *inst, kiln_range expr)
 	return v;
 }
 
-static bool build(kiln_instance *inst, const kiln_module *m, kiln_pool *pool,
+static bool build(kiln_instance *inst, kiln_module *m, kiln_pool *pool,
 		  kiln_error *err)
 {
 	for (uint32_t t = 0; t < m->ntypes; t++)
@@ -212,8 +212,9 @@ static bool build(kiln_instance *inst, const kiln_module *m, kiln_pool *pool,
 			return kiln_fail(err, KILN_ERR_NOMEM, KILN_NO_OFFSET,
 					 "memory of %u pages exceeds the limit of %u",
 					 (uint32_t)lim->min, max);
-		if (pool ? !kiln_pool_memory_init(pool, &inst->own_memory, (uint32_t)lim->min,
-						  max, err)
+		if (pool ? !kiln_pool_memory_init_for(pool, m, &inst->own_memory,
+						      (uint32_t)lim->min, max,
+						      &inst->memory_from_image, err)
 			 : !kiln_memory_init(&inst->own_memory, (uint32_t)lim->min, max, err))
 			return false;
 		inst->own_memory.has_max = lim->has_max;
@@ -257,7 +258,8 @@ static void initialise(void *arg)
 		if (e->count)
 			memcpy(t->elems + off, inst->elems[s], e->count * sizeof *t->elems);
 	}
-	for (uint32_t s = 0; s < m->ndatas; s++) {
+	/* A memory mapped from the module's image has its segments (pool.c). */
+	for (uint32_t s = 0; s < m->ndatas && !inst->memory_from_image; s++) {
 		const kiln_data *d = &m->datas[s];
 		if (d->mode != KILN_SEG_ACTIVE)
 			continue;

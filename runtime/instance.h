@@ -25,6 +25,7 @@ struct kiln_instance {
 	const kiln_module *module;	/* NULL for a host instance */
 	kiln_memory_rt own_memory;
 	kiln_memory_rt *memory;
+	bool memory_from_image;		/* own memory mapped from a pool image */
 	kiln_global_rt *own_globals;
 	kiln_slot **globals;
 	kiln_table_rt *own_tables;

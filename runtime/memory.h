@@ -28,6 +28,7 @@ typedef struct kiln_memory_rt {
 	bool has_max;		/* the type declares a maximum */
 	kiln_pool *pool;	/* a pooled memory's pool and slot (pool.h) */
 	uint32_t slot;
+	uint64_t image_len;	/* a pooled memory mapped from a module image */
 } kiln_memory_rt;
 
 /* Reserves and makes `min` pages accessible.  `max` is the most the memory

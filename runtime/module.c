@@ -5,6 +5,7 @@
  * is a caller bug and yields a zeroed value rather than a crash.
  */
 #include <stdlib.h>
+#include <unistd.h>
 
 #include "module.h"
 
@@ -15,6 +16,8 @@ void kiln_module_delete(kiln_module *m)
 	/* The compiler's state first: it may still be reading the module. */
 	if (m->jit_free)
 		m->jit_free(m->jit);
+	if (m->image_state == 1)
+		close(m->image_fd);
 	for (uint32_t i = 0; i < m->nfuncs; i++)
 		free(m->funcs[i].runs);
 	for (uint32_t i = 0; i < m->nelems; i++) {

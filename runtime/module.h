@@ -157,6 +157,13 @@ struct kiln_module {
 	struct kiln_engine *engine;
 	uint32_t max_memory_pages;	/* the engine's limit; 0: none */
 	bool epoch_checks;		/* code checks the epoch deadline */
+	/* Pooled instances' copy-on-write memory image (pool.c): a memfd of
+	 * the initial memory with the data segments applied; image_state 0
+	 * before the first look, 2 possible, 1 built, -1 not possible. */
+	int image_state;
+	int image_fd;
+	uint64_t image_len;
+	uint64_t image_data;	/* bytes of active data segments */
 	size_t stack_size;		/* the engine's wasm stack; 0: default */
 	/* The compiler's per-module state, its teardown, and the own function
 	 * whose compiled code holds `pc` (UINT32_MAX when none, or

@@ -9,7 +9,9 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
+#include "module.h"
 #include "pool.h"
+#include "reader.h"
 #include "trap.h"
 
 struct kiln_pool {
@@ -19,13 +21,16 @@ struct kiln_pool {
 	uint32_t *free;		/* stack of free slot indices */
 	uint32_t nfree;
 	uint64_t *rw;		/* per slot: bytes left read-write */
+	uint64_t image_min;	/* data bytes from which images are used */
 };
 
 #define MAX_SLOTS 8192u	/* 64 TiB of address space */
+#define IMAGE_MIN (256u << 10)	/* see the copy-on-write images below */
 
 kiln_pool_config kiln_pool_config_default(void)
 {
-	return (kiln_pool_config){.max_instances = 1000, .max_memory_pages = 0};
+	return (kiln_pool_config){.max_instances = 1000, .max_memory_pages = 0,
+				  .image_min_bytes = IMAGE_MIN};
 }
 
 kiln_status kiln_pool_new(const kiln_pool_config *config, kiln_pool **out, kiln_error *err)
@@ -62,6 +67,7 @@ kiln_status kiln_pool_new(const kiln_pool_config *config, kiln_pool **out, kiln_
 	p->region = region;
 	p->nslots = cfg.max_instances;
 	p->max_pages = cfg.max_memory_pages;
+	p->image_min = cfg.image_min_bytes ? cfg.image_min_bytes : 1;
 	pthread_mutex_init(&p->lock, NULL);
 	for (uint32_t i = 0; i < p->nslots; i++)
 		p->free[i] = p->nslots - 1 - i;	/* slot 0 first */
@@ -131,6 +137,123 @@ bool kiln_pool_memory_init(kiln_pool *p, kiln_memory_rt *mem, uint32_t min, uint
 	return true;
 }
 
+/* ------------------------------------------------ copy-on-write images */
+
+/* A module whose active data segments come to IMAGE_MIN bytes or more, all
+ * at constant offsets within its initial memory, gets an image: a memfd
+ * holding the initial memory's bytes up to the last segment's end.  A
+ * pooled instance maps it MAP_PRIVATE over its slot instead of copying the
+ * segments: pages are shared until written.  Below the pool's
+ * image_min_bytes (default IMAGE_MIN), copying is cheaper than the
+ * mapping, the page faults and the unmapping.  bench/instantiate, one
+ * thread / each of two: 64 KiB copied 6.2 / 10.0 µs, mapped 9.5 / 31.7 µs;
+ * 256 KiB copied 24.5 / 23.7 µs, mapped 10.4 / 24.6 µs; 1 MiB copied
+ * 774 / 841 µs, mapped 9.7 / 27.2 µs (remapping interrupts the other
+ * CPUs, as madvise does). */
+
+static pthread_mutex_t image_lock = PTHREAD_MUTEX_INITIALIZER;
+
+/* The constant offset of an active segment, if it is one. */
+static bool const_offset(const kiln_module *m, kiln_range expr, uint32_t *out)
+{
+	kiln_error ignored;
+	kiln_reader r = {m->bytes, m->bytes + expr.off, m->bytes + expr.off + expr.len, &ignored};
+	kiln_instr a, b;
+
+	if (!rd_instr(&r, &a) || a.op != KILN_OP_I32_CONST || !rd_instr(&r, &b) ||
+	    b.op != KILN_OP_END)
+		return false;
+	*out = (uint32_t)a.u.i32;
+	return true;
+}
+
+/* Whether m's memory can come from an image, and how many bytes of data
+ * it would hold: image_state -1 or 2, image_data, image_len. */
+static void scan_image(kiln_module *m)
+{
+	uint64_t end = 0, total = 0, initial;
+	size_t page = (size_t)sysconf(_SC_PAGESIZE);
+	uint32_t off;
+
+	m->image_state = -1;
+	if (m->nmemories == 0 || m->nimported_memories > 0)
+		return;
+	initial = m->memories[0].type.limits.min * (uint64_t)KILN_PAGE_SIZE;
+	for (uint32_t s = 0; s < m->ndatas; s++) {
+		const kiln_data *d = &m->datas[s];
+		if (d->mode != KILN_SEG_ACTIVE)
+			continue;
+		if (!const_offset(m, d->offset, &off) || (uint64_t)off + d->init.len > initial)
+			return;	/* instantiation decides, or traps */
+		total += d->init.len;
+		end = (uint64_t)off + d->init.len > end ? (uint64_t)off + d->init.len : end;
+	}
+	if (total == 0)
+		return;
+	m->image_data = total;
+	m->image_len = (end + page - 1) & ~(uint64_t)(page - 1);
+	m->image_state = 2;
+}
+
+/* The memfd of the scanned image: image_state 1, or -1 on failure. */
+static void build_image(kiln_module *m)
+{
+	uint32_t off;
+	int fd = memfd_create("kiln-memory-image", MFD_CLOEXEC);
+
+	m->image_state = -1;
+	if (fd < 0)
+		return;
+	if (ftruncate(fd, (off_t)m->image_len) != 0)
+		goto fail;
+	for (uint32_t s = 0; s < m->ndatas; s++) {
+		const kiln_data *d = &m->datas[s];
+		if (d->mode != KILN_SEG_ACTIVE || d->init.len == 0)
+			continue;
+		const_offset(m, d->offset, &off);
+		if (pwrite(fd, m->bytes + d->init.off, d->init.len, off) != (ssize_t)d->init.len)
+			goto fail;
+	}
+	m->image_fd = fd;
+	m->image_state = 1;
+	return;
+fail:
+	close(fd);
+}
+
+/* Whether pool p maps m's memory from its image (building it once). */
+static bool image_of(const kiln_pool *p, kiln_module *m)
+{
+	bool use;
+
+	pthread_mutex_lock(&image_lock);
+	if (m->image_state == 0)
+		scan_image(m);
+	use = m->image_state > 0 && m->image_data >= p->image_min;
+	if (use && m->image_state == 2)
+		build_image(m);
+	use = use && m->image_state == 1;
+	pthread_mutex_unlock(&image_lock);
+	return use;
+}
+
+bool kiln_pool_memory_init_for(kiln_pool *p, kiln_module *m, kiln_memory_rt *mem,
+			       uint32_t min, uint32_t max, bool *from_image, kiln_error *err)
+{
+	*from_image = false;
+	if (!kiln_pool_memory_init(p, mem, min, max, err))
+		return false;
+	if (!image_of(p, m))
+		return true;
+	/* The slot's prefix is read-write and zero: the image goes over it. */
+	if (mmap(mem->base, m->image_len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_FIXED,
+		 m->image_fd, 0) == MAP_FAILED)
+		return true;	/* the segments are copied instead */
+	mem->image_len = m->image_len;
+	*from_image = true;
+	return true;
+}
+
 /* Resetting a slot.  madvise(MADV_DONTNEED) flushes the TLB of every CPU
  * running the process — an interprocessor interrupt per reset when other
  * threads run instances (bench/instantiate: 1.5 µs alone, 4.4 µs each on
@@ -163,13 +286,24 @@ void kiln_pool_memory_free(kiln_memory_rt *mem)
 {
 	kiln_pool *p = mem->pool;
 
+	/* An image's mapping becomes fresh zero pages again. */
+	if (mem->image_len &&
+	    mmap(mem->base, mem->image_len, PROT_READ | PROT_WRITE,
+		 MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0) == MAP_FAILED) {
+		/* Cannot happen short of the kernel refusing memory: the slot
+		 * is not reused rather than reused dirty. */
+		memset(mem, 0, sizeof *mem);
+		return;
+	}
 	/* Zero what the instance could write; the mapping stays. */
-	if (mem->size) {
-		size_t used = resident(mem->base, mem->size, false);
+	if (mem->size > mem->image_len) {
+		uint8_t *from = mem->base + mem->image_len;
+		uint64_t len = mem->size - mem->image_len;
+		size_t used = resident(from, len, false);
 		if (used > KEEP_RESIDENT)
-			madvise(mem->base, mem->size, MADV_DONTNEED);
+			madvise(from, len, MADV_DONTNEED);
 		else if (used > 0)
-			resident(mem->base, mem->size, true);
+			resident(from, len, true);
 	}
 	p->rw[mem->slot] = mem->size;
 	pthread_mutex_lock(&p->lock);
