@@ -36,7 +36,32 @@ typedef struct run_opts {
 	int nsockets;
 	bool no_cache, aot, lazy;
 	double timeout;		/* --timeout, seconds; 0: none */
+	uint32_t max_pages;	/* --max-memory, in 64 KiB pages; 0: none */
 } run_opts;
+
+/* --max-memory SIZE: bytes, or with KiB, MiB or GiB; whole 64 KiB pages,
+ * at least one, at most 4 GiB. */
+static bool parse_size(const char *s, uint32_t *pages)
+{
+	static const struct {
+		const char *suffix;
+		unsigned long long mul;
+	} units[] = {{"", 1}, {"KiB", 1ull << 10}, {"MiB", 1ull << 20}, {"GiB", 1ull << 30}};
+	char *end;
+	unsigned long long v;
+
+	errno = 0;
+	if (*s < '0' || *s > '9')
+		return false;
+	v = strtoull(s, &end, 10);
+	for (size_t i = 0; i < sizeof units / sizeof units[0]; i++)
+		if (!strcmp(end, units[i].suffix) && !errno && v <= (4ull << 30) / units[i].mul) {
+			v *= units[i].mul;
+			*pages = (uint32_t)(v / 65536);
+			return v % 65536 == 0 && *pages > 0;
+		}
+	return false;
+}
 
 /* --timeout DURATION: a number with ms, s (the default) or m. */
 static bool parse_duration(const char *s, double *out)
@@ -222,7 +247,12 @@ static int parse_opts(int argc, char **argv, run_opts *o)
 			o->aot = true;
 		else if (!strcmp(argv[i], "--lazy"))
 			o->lazy = true;
-		else if (!strcmp(argv[i], "--timeout") && i + 1 < argc) {
+		else if (!strcmp(argv[i], "--max-memory") && i + 1 < argc) {
+			if (!parse_size(argv[++i], &o->max_pages))
+				return cli_error(CLI_USAGE, "run: bad memory size '%s' (whole 64 KiB "
+						 "pages up to 4GiB, e.g. 64MiB)", argv[i]),
+				       cli_usage("run");
+		} else if (!strcmp(argv[i], "--timeout") && i + 1 < argc) {
 			if (!parse_duration(argv[++i], &o->timeout))
 				return cli_error(CLI_USAGE, "run: bad duration '%s' (e.g. 2s, 500ms)",
 						 argv[i]), cli_usage("run");
@@ -383,7 +413,18 @@ static int run_module(kiln_engine *engine, kiln_module *m, kiln_instance *wasi,
 		free(imports);
 		return rc;
 	}
-	st = kiln_instance_new(m, imports, kiln_module_import_count(m), &inst, &trap, &err);
+	/* --max-memory: a pool of one, whose memories may have max_pages. */
+	kiln_pool *pool = NULL;
+	kiln_pool_config pc = kiln_pool_config_default();
+	pc.max_instances = 1;
+	pc.max_memory_pages = o->max_pages;
+	if (o->max_pages && kiln_pool_new(&pc, &pool, &err) != KILN_OK) {
+		free(imports);
+		return cli_error(CLI_FAIL, "%s", err.message);
+	}
+	st = pool ? kiln_instance_new_pooled(pool, m, imports, kiln_module_import_count(m), &inst,
+					     &trap, &err)
+		  : kiln_instance_new(m, imports, kiln_module_import_count(m), &inst, &trap, &err);
 	free(imports);
 	t2 = now();
 	if (inst && kiln_instance_export(inst, (kiln_name){"memory", 6}, &memory))
@@ -393,6 +434,7 @@ static int run_module(kiln_engine *engine, kiln_module *m, kiln_instance *wasi,
 	if (st == KILN_OK && o->timeout > 0) {
 		if (kiln_instance_set_epoch_deadline(inst, 1, &err) != KILN_OK) {
 			kiln_instance_delete(inst);
+			kiln_pool_delete(pool);
 			return cli_error(CLI_FAIL, "%s: --timeout: %s (compile it with "
 					 "kiln compile --epoch-interruption)", o->file, err.message);
 		}
@@ -413,6 +455,7 @@ static int run_module(kiln_engine *engine, kiln_module *m, kiln_instance *wasi,
 			load_seconds * 1e3, (t2 - t1) * 1e3, (now() - t2) * 1e3, (entry - started) * 1e3);
 	}
 	kiln_instance_delete(inst);
+	kiln_pool_delete(pool);
 	return rc;
 }
 

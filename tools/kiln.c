@@ -33,7 +33,7 @@ static const cli_command commands[] = {
 	 "  -v, --verbose     also print passes, skips and message differences"},
 	{"run", cmd_run, "[--invoke NAME] [--dir HOST[::GUEST]]... [--env NAME=VALUE]...\n"
 	 "                [--inherit-env] [--tcplisten ADDR:PORT]... [--stats] [-O0..-O3]\n"
-	 "                [--no-cache] [--aot] [--lazy] [--timeout DURATION]\n"
+	 "                [--no-cache] [--aot] [--lazy] [--timeout DURATION] [--max-memory SIZE]\n"
 	 "                FILE.wasm|FILE.kwasm [ARGS...]",
 	 "compile and run a module",
 	 "Runs the module's _start, or with --invoke the named export, with ARGS\n"
@@ -53,7 +53,9 @@ static const cli_command commands[] = {
 	 "the functions called, on the calling thread.  --timeout (2s, 500ms,\n"
 	 "1m) ends the entry's call with 'wasm trap: interrupted' once the time\n"
 	 "is up (epoch interruption: an artifact needs kiln compile\n"
-	 "--epoch-interruption).  --stats\n"
+	 "--epoch-interruption).  --max-memory (64MiB, 1GiB) caps the module's\n"
+	 "memory: memory.grow fails beyond it; a larger initial memory is refused.\n"
+	 "--stats\n"
 	 "reports compile, instantiate and run times, and when the entry point\n"
 	 "was called after the start ($KILN_STATS_T0, seconds since the epoch as\n"
 	 "bash's $EPOCHREALTIME, else when the command began)."},

@@ -14,7 +14,7 @@ int cli_usage(const char *name)
 	fprintf(stderr, "usage: kiln-run [--invoke NAME] [--dir HOST[::GUEST]]... "
 			"[--env NAME=VALUE]...\n"
 			"                [--inherit-env] [--tcplisten ADDR:PORT]... [--stats] "
-			"[--timeout DURATION]\n"
+			"[--timeout DURATION] [--max-memory SIZE]\n"
 			"                FILE.kwasm [ARGS...]\n");
 	return CLI_USAGE;
 }

@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# max_memory.sh KILN KILN_RUN THREADS.wasm — `--max-memory` caps a module's
+# memory: its "grow" export (memory 1..4 pages, grows until memory.grow
+# fails) stops at the cap, under the JIT and from an artifact; bad sizes
+# are usage errors.
+set -u
+kiln=$1 kilnrun=$2 wasm=$3
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+export KILN_CACHE_DIR=$tmp/cache
+fails=0
+expect() { # WANT CMD...
+  local want=$1 got; shift
+  got=$("$@" 2> "$tmp/err")
+  if [ "$got" != "$want" ]; then
+    echo "FAIL: $*: got '$got', want '$want'"; cat "$tmp/err"; fails=$((fails + 1))
+  else
+    echo "$*: $got pages"
+  fi
+}
+expect 4 "$kiln" run --no-cache --invoke grow "$wasm"
+expect 2 "$kiln" run --no-cache --max-memory 128KiB --invoke grow "$wasm"
+expect 1 "$kiln" run --max-memory 65536 --invoke grow "$wasm"
+"$kiln" compile "$wasm" -o "$tmp/t.kwasm" || exit 1
+expect 3 "$kilnrun" --max-memory 192KiB --invoke grow "$tmp/t.kwasm"
+for bad in 0 64MB 1000 5GiB -1MiB; do
+  "$kiln" run --max-memory "$bad" --invoke grow "$wasm" > /dev/null 2>&1
+  rc=$?
+  [ $rc = 2 ] || { echo "FAIL: --max-memory $bad: exit $rc, want 2"; fails=$((fails + 1)); }
+done
+exit $fails
