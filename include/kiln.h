@@ -405,6 +405,7 @@ typedef struct kiln_pool kiln_pool;
 typedef struct kiln_pool_config {
 	uint32_t max_instances;		/* live at once; 1..8192, default 1000 */
 	uint32_t max_memory_pages;	/* per memory; 0: the module's own limit */
+	uint32_t max_table_elements;	/* per table; 0: the module's own limit */
 	/* Map memories copy-on-write from an image when the module's data
 	 * segments come to this many bytes (default 256 KiB; UINT32_MAX:
 	 * never, 0 or 1: always). */

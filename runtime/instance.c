@@ -197,6 +197,12 @@ static bool build(kiln_instance *inst, kiln_module *m, kiln_pool *pool,
 		const kiln_tabletype *tt = &m->tables[t].type;
 		tab->type = (uint8_t)tt->elem;
 		tab->max = tt->limits.has_max ? (uint32_t)tt->limits.max : UINT32_MAX;
+		if (pool && kiln_pool_max_elements(pool) && kiln_pool_max_elements(pool) < tab->max)
+			tab->max = kiln_pool_max_elements(pool);
+		if (tt->limits.min > tab->max)
+			return kiln_fail(err, KILN_ERR_NOMEM, KILN_NO_OFFSET,
+					 "table of %u elements exceeds the limit of %u",
+					 (uint32_t)tt->limits.min, tab->max);
 		if (kiln_table_grow(tab, (uint32_t)tt->limits.min, NULL) == UINT32_MAX)
 			return nomem(err);
 		inst->tables[t] = tab;

@@ -16,7 +16,7 @@
 
 struct kiln_pool {
 	uint8_t *region;
-	uint32_t nslots, max_pages;
+	uint32_t nslots, max_pages, max_elements;
 	pthread_mutex_t lock;
 	uint32_t *free;		/* stack of free slot indices */
 	uint32_t nfree;
@@ -67,6 +67,7 @@ kiln_status kiln_pool_new(const kiln_pool_config *config, kiln_pool **out, kiln_
 	p->region = region;
 	p->nslots = cfg.max_instances;
 	p->max_pages = cfg.max_memory_pages;
+	p->max_elements = cfg.max_table_elements;
 	p->image_min = cfg.image_min_bytes ? cfg.image_min_bytes : 1;
 	pthread_mutex_init(&p->lock, NULL);
 	for (uint32_t i = 0; i < p->nslots; i++)
@@ -102,6 +103,11 @@ uint32_t kiln_pool_live(kiln_pool *p)
 uint32_t kiln_pool_max_pages(const kiln_pool *p)
 {
 	return p->max_pages;
+}
+
+uint32_t kiln_pool_max_elements(const kiln_pool *p)
+{
+	return p->max_elements;
 }
 
 bool kiln_pool_memory_init(kiln_pool *p, kiln_memory_rt *mem, uint32_t min, uint32_t max,

@@ -27,7 +27,8 @@ KILN_INTERNAL bool kiln_pool_memory_init_for(kiln_pool *pool, kiln_module *m,
 					     bool *from_image, kiln_error *err);
 /* Gives the slot back (kiln_memory_free calls it for pooled memories). */
 KILN_INTERNAL void kiln_pool_memory_free(kiln_memory_rt *mem);
-/* The pool's cap on a memory's pages (0: none). */
+/* The pool's caps on a memory's pages and a table's elements (0: none). */
 KILN_INTERNAL uint32_t kiln_pool_max_pages(const kiln_pool *pool);
+KILN_INTERNAL uint32_t kiln_pool_max_elements(const kiln_pool *pool);
 
 #endif /* KILN_POOL_H */

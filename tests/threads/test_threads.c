@@ -2,7 +2,8 @@
  * test_threads.c — one compiled module instantiated and run from many
  * threads at once: under the JIT (lazy compilation racing, without and with
  * speculation), as an artifact loaded with no compiler, and that artifact
- * instantiated in a pool whose memories are capped at 2 pages.  Every
+ * instantiated in a pool whose memories are capped at 2 pages and tables at
+ * 3 elements.  Every
  * thread instantiates, runs each export of threads.wat, checks each result
  * and trap (an endless loop ended by an epoch deadline among them), and
  * deletes the instance, ROUNDS times.  The process's RSS is printed after
@@ -20,7 +21,7 @@
 
 #include <kiln.h>
 
-enum { POOL_PAGES = 2 };
+enum { POOL_PAGES = 2, POOL_ELEMENTS = 3 };
 
 #include "test_util.h"
 
@@ -102,6 +103,9 @@ static void *run(void *arg)
 			CHECK(call(inst, "deep", &zero, &v) == KILN_TRAP_STACK_EXHAUSTED, "deep");
 			CHECK(call(inst, "grow", NULL, &v) == KILN_TRAP_NONE && v == limit,
 			      "grow() = %d", v);
+			limit = w->s->pool ? POOL_ELEMENTS : 8;
+			CHECK(call(inst, "tgrow", NULL, &v) == KILN_TRAP_NONE && v == limit,
+			      "tgrow() = %d", v);
 			kiln_instance_set_epoch_deadline(inst, 0, NULL);
 			CHECK(call(inst, "spin", &zero, &v) == KILN_TRAP_INTERRUPTED, "spin");
 			atomic_fetch_add(&w->s->traps, 2);
@@ -176,6 +180,7 @@ int main(int argc, char **argv)
 	kiln_pool *pool;
 	pc.max_instances = 64;
 	pc.max_memory_pages = POOL_PAGES;
+	pc.max_table_elements = POOL_ELEMENTS;
 	if (kiln_pool_new(&pc, &pool, &err) != KILN_OK) {
 		printf("pool: %s\n", err.message);
 		return 1;

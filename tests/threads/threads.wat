@@ -5,7 +5,7 @@
 (module
   (type $ii (func (param i32) (result i32)))
   (memory 1 4)
-  (table 2 funcref)
+  (table 2 8 funcref)
   (elem (i32.const 0) $sq $c0)
   (global $calls (mut i32) (i32.const 0))
   (func $sq (type $ii) (i32.mul (local.get 0) (local.get 0)))
@@ -40,6 +40,13 @@
   (func $c2 (param i32) (result i32) (i32.add (call $c3 (local.get 0)) (i32.const 1)))
   (func $c3 (param i32) (result i32) (i32.add (call $c4 (local.get 0)) (i32.const 1)))
   (func $c4 (param i32) (result i32) (i32.add (local.get 0) (i32.const 1)))
+  ;; grows the table by one until it fails; returns its size
+  (func (export "tgrow") (result i32)
+    (block $full
+      (loop $l
+        (br_if $full (i32.eq (table.grow 0 (ref.null func) (i32.const 1)) (i32.const -1)))
+        (br $l)))
+    (table.size 0))
   (func (export "spin") (param i32) (result i32) (loop $l (br $l)) (i32.const 0))
   (func (export "chain") (param i32) (result i32)
     (call_indirect (type $ii) (local.get 0) (i32.const 1)))
