@@ -490,7 +490,8 @@ static void materialize_body(void *ctx, LLVMOrcMaterializationResponsibilityRef 
 		give_tm(e, tm);
 	LLVMContextDispose(c);
 	if (ok) {
-		u->mj->code_size[u->index] = code_size(obj);
+		if (kiln_perfmap_on())
+			u->mj->code_size[u->index] = code_size(obj);
 		/* Takes mr and obj. */
 		LLVMOrcObjectLayerEmit(LLVMOrcLLJITGetObjLinkingLayer(e->jit), mr, obj);
 		atomic_store(&u->mj->compiled[u->index], 1);
@@ -648,7 +649,7 @@ static void module_jit_free(void *p)
 		return;
 	if (mj->engine->spec_started)
 		spec_forget(mj->engine, mj);
-	if (kiln_perfmap_on())
+	if (kiln_perfmap_on() && mj->compiled && mj->body && mj->code_size)
 		perfmap_module(mj);
 	free((void *)mj->compiled);
 	free(mj->code_size);

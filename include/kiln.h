@@ -418,7 +418,7 @@ KILN_API kiln_pool_config kiln_pool_config_default(void);
 KILN_API kiln_status kiln_pool_new(const kiln_pool_config *config, kiln_pool **out_pool,
 				   kiln_error *err);
 /* After every instance made in it is deleted (a pool with live instances
- * keeps its reservation). */
+ * is left as it is, reservation and all). */
 KILN_API void kiln_pool_delete(kiln_pool *pool);
 /* How many of its instances are live. */
 KILN_API uint32_t kiln_pool_live(kiln_pool *pool);

@@ -218,9 +218,9 @@ static bool build(kiln_instance *inst, kiln_module *m, kiln_pool *pool,
 			return kiln_fail(err, KILN_ERR_NOMEM, KILN_NO_OFFSET,
 					 "memory of %u pages exceeds the limit of %u",
 					 (uint32_t)lim->min, max);
-		if (pool ? !kiln_pool_memory_init_for(pool, m, &inst->own_memory,
-						      (uint32_t)lim->min, max,
-						      &inst->memory_from_image, err)
+		if (pool ? !kiln_pool_memory_init(pool, m, &inst->own_memory,
+						  (uint32_t)lim->min, max,
+						  &inst->memory_from_image, err)
 			 : !kiln_memory_init(&inst->own_memory, (uint32_t)lim->min, max, err))
 			return false;
 		inst->own_memory.has_max = lim->has_max;

@@ -79,13 +79,12 @@ kiln_status kiln_pool_new(const kiln_pool_config *config, kiln_pool **out, kiln_
 
 void kiln_pool_delete(kiln_pool *p)
 {
-	if (p == NULL)
+	/* A live instance still uses its slot and gives it back to the pool
+	 * when deleted: then the pool stays, whole. */
+	if (p == NULL || kiln_pool_live(p) > 0)
 		return;
-	/* A live instance still uses its slot: then the region stays. */
-	if (p->nfree == p->nslots) {
-		kiln_trap_unregister_range(p->region);
-		munmap(p->region, (size_t)p->nslots * KILN_RESERVATION);
-	}
+	kiln_trap_unregister_range(p->region);
+	munmap(p->region, (size_t)p->nslots * KILN_RESERVATION);
 	pthread_mutex_destroy(&p->lock);
 	free(p->free);
 	free(p->rw);
@@ -110,8 +109,9 @@ uint32_t kiln_pool_max_elements(const kiln_pool *p)
 	return p->max_elements;
 }
 
-bool kiln_pool_memory_init(kiln_pool *p, kiln_memory_rt *mem, uint32_t min, uint32_t max,
-			   kiln_error *err)
+/* A slot whose accessible prefix is `min` zero pages. */
+static bool take_slot(kiln_pool *p, kiln_memory_rt *mem, uint32_t min, uint32_t max,
+		      kiln_error *err)
 {
 	uint32_t slot;
 	uint64_t need = (uint64_t)min * KILN_PAGE_SIZE, have;
@@ -243,11 +243,11 @@ static bool image_of(const kiln_pool *p, kiln_module *m)
 	return use;
 }
 
-bool kiln_pool_memory_init_for(kiln_pool *p, kiln_module *m, kiln_memory_rt *mem,
-			       uint32_t min, uint32_t max, bool *from_image, kiln_error *err)
+bool kiln_pool_memory_init(kiln_pool *p, kiln_module *m, kiln_memory_rt *mem,
+			   uint32_t min, uint32_t max, bool *from_image, kiln_error *err)
 {
 	*from_image = false;
-	if (!kiln_pool_memory_init(p, mem, min, max, err))
+	if (!take_slot(p, mem, min, max, err))
 		return false;
 	if (!image_of(p, m))
 		return true;

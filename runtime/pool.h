@@ -14,17 +14,14 @@
 
 #include "memory.h"
 
-/* Takes a slot for a memory of `min` pages (at most `max`): *mem is set up
- * as kiln_memory_init would.  Fails with KILN_ERR_NOMEM when every slot is
- * taken. */
-KILN_INTERNAL bool kiln_pool_memory_init(kiln_pool *pool, kiln_memory_rt *mem, uint32_t min,
-					 uint32_t max, kiln_error *err);
-/* Like kiln_pool_memory_init, for module m's memory: when m's data
- * segments make a large enough image (pool.c), the slot maps it copy-on-
- * write and *from_image says the segments need not be applied. */
-KILN_INTERNAL bool kiln_pool_memory_init_for(kiln_pool *pool, kiln_module *m,
-					     kiln_memory_rt *mem, uint32_t min, uint32_t max,
-					     bool *from_image, kiln_error *err);
+/* Takes a slot for module m's memory of `min` pages (at most `max`): *mem
+ * is set up as kiln_memory_init would.  When m's data segments make a
+ * large enough image (pool.c), the slot maps it copy-on-write and
+ * *from_image says the segments need not be applied.  Fails with
+ * KILN_ERR_NOMEM when every slot is taken. */
+KILN_INTERNAL bool kiln_pool_memory_init(kiln_pool *pool, kiln_module *m,
+					 kiln_memory_rt *mem, uint32_t min, uint32_t max,
+					 bool *from_image, kiln_error *err);
 /* Gives the slot back (kiln_memory_free calls it for pooled memories). */
 KILN_INTERNAL void kiln_pool_memory_free(kiln_memory_rt *mem);
 /* The pool's caps on a memory's pages and a table's elements (0: none). */
