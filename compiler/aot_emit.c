@@ -159,6 +159,7 @@ static bool emit_object(kiln_engine *e, kiln_module *m, uint32_t first, uint32_t
 
 	lm.direct_calls = true;
 	lm.epoch_checks = jit_config(e)->epoch_interruption;
+	lm.fuel_checks = jit_config(e)->fuel_metering;
 	if (ok) {
 		LLVMTargetDataRef td = LLVMCreateTargetDataLayout(tm);
 		char *dl = LLVMCopyStringRepOfTargetData(td);
@@ -344,7 +345,8 @@ kiln_status kiln_module_serialize(kiln_engine *e, kiln_module *m, uint8_t **out,
 	h.format = KILN_ARTIFACT_FORMAT;
 	h.opt_level = (uint32_t)jit_opt_level(e);
 	h.bounds_mode = KILN_BOUNDS_GUARD_PAGES;
-	h.code_flags = jit_config(e)->epoch_interruption ? KILN_ARTIFACT_EPOCH_CHECKS : 0;
+	h.code_flags = (jit_config(e)->epoch_interruption ? KILN_ARTIFACT_EPOCH_CHECKS : 0) |
+		       (jit_config(e)->fuel_metering ? KILN_ARTIFACT_FUEL : 0);
 	ok = ok && EVP_Digest(m->bytes, m->size, h.module_sha256, NULL, EVP_sha256(), NULL) == 1;
 	ok = ok && append(&b, &h, sizeof h, NULL) &&
 	     append_str(&b, kiln_version(), &h.kiln_version) &&
@@ -383,14 +385,15 @@ kiln_status kiln_module_serialize(kiln_engine *e, kiln_module *m, uint8_t **out,
 kiln_status kiln_cache_key(kiln_engine *e, const uint8_t *bytes, size_t len,
 			   char out[65], kiln_error *err)
 {
-	char *triple = LLVMGetDefaultTargetTriple(), *cpu, *features, opts[32];
+	char *triple = LLVMGetDefaultTargetTriple(), *cpu, *features, opts[48];
 	unsigned char md[32];
 	EVP_MD_CTX *ctx = EVP_MD_CTX_new();
 	bool ok;
 
 	target_of(e, &cpu, &features);
-	snprintf(opts, sizeof opts, "O%d bounds%d epoch%d", jit_opt_level(e),
-		 KILN_BOUNDS_GUARD_PAGES, jit_config(e)->epoch_interruption);
+	snprintf(opts, sizeof opts, "O%d bounds%d epoch%d fuel%d", jit_opt_level(e),
+		 KILN_BOUNDS_GUARD_PAGES, jit_config(e)->epoch_interruption,
+		 jit_config(e)->fuel_metering);
 	ok = ctx && EVP_DigestInit_ex(ctx, EVP_sha256(), NULL) == 1 &&
 	     EVP_DigestUpdate(ctx, bytes, len) == 1 &&
 	     EVP_DigestUpdate(ctx, kiln_version(), strlen(kiln_version()) + 1) == 1 &&

@@ -477,6 +477,7 @@ static void materialize_body(void *ctx, LLVMOrcMaterializationResponsibilityRef 
 
 	if (ok) {
 		lm.epoch_checks = e->config.epoch_interruption;
+		lm.fuel_checks = e->config.fuel_metering;
 		set_target(e, lm.llmod);
 		ok = lower_function(&lm, u->index, &err) && verify(lm.llmod, &err) &&
 		     codegen(e, lm.llmod, tm, &obj, &err);
@@ -768,6 +769,7 @@ kiln_status kiln_module_compile(kiln_engine *e, kiln_module *m, kiln_error *err)
 	m->engine = e;
 	m->max_memory_pages = e->config.max_memory_pages;
 	m->epoch_checks = e->config.epoch_interruption;
+	m->fuel_checks = e->config.fuel_metering;
 	m->stack_size = e->config.stack_size;
 	return KILN_OK;
 }

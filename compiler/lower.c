@@ -189,13 +189,14 @@ LLVMValueRef lower_load_invariant(lower *l, LLVMValueRef base, unsigned offset,
 	return invariant(l, lower_load_at(l, base, offset, type));
 }
 
-/* Every ctx field but the stack limit and the epoch deadline is set
+/* Every ctx field but the stack limit, the epoch deadline and the fuel is set
  * before any code of the instance runs and never changes (vmctx.h). */
 LLVMValueRef lower_ctx_field(lower *l, unsigned offset, LLVMTypeRef type)
 {
 	LLVMValueRef v = lower_load_at(l, l->ctx, offset, type);
 
-	if (offset == KILN_CTX_STACK_LIMIT || offset == KILN_CTX_EPOCH_DEADLINE)
+	if (offset == KILN_CTX_STACK_LIMIT || offset == KILN_CTX_EPOCH_DEADLINE ||
+	    offset == KILN_CTX_FUEL)
 		return v;
 	return invariant(l, v);
 }
@@ -361,6 +362,8 @@ static void blocktype(lower *l, int64_t bt, const kiln_valtype **p, uint32_t *np
 }
 
 static void epoch_check(lower *l);
+static void fuel_charge(lower *l);
+static void fuel_settle(lower *l);
 
 static bool op_block(lower *l, const kiln_instr *in)
 {
@@ -387,6 +390,11 @@ static bool op_block(lower *l, const kiln_instr *in)
 			lower_push(l, f->phis[i]);
 		if (l->lm->epoch_checks)
 			epoch_check(l);
+		if (l->lm->fuel_checks) {
+			f->outer_fuel_sub = l->fuel_sub;
+			f->outer_fuel_ops = l->fuel_ops;
+			fuel_charge(l);
+		}
 		return true;
 	}
 	/* if */
@@ -447,6 +455,11 @@ static bool op_end(lower *l)
 	for (uint32_t i = 0; i < f->nresults; i++)
 		if (!lower_push(l, f->end_phis[i]))
 			return false;
+	if (l->lm->fuel_checks && (f->kind == FR_LOOP || f->kind == FR_FUNC)) {
+		fuel_settle(l);
+		l->fuel_sub = f->outer_fuel_sub;
+		l->fuel_ops = f->outer_fuel_ops;
+	}
 	if (f->kind == FR_FUNC) {
 		/* The function's end: return what the merge block gathered. */
 		if (f->nresults == 0)
@@ -764,6 +777,30 @@ static void epoch_check(lower *l)
 		      KILN_TRAP_INTERRUPTED);
 }
 
+/* Charges the fuel of the code from here to the end of the innermost loop
+ * or the function (outside inner loops), trapping "all fuel consumed" when
+ * none is left.  Its cost is not known until that end: the subtraction
+ * gets a placeholder, fuel_settle puts the count of operators in. */
+static void fuel_charge(lower *l)
+{
+	LLVMTypeRef i64 = l->lm->i64;
+	LLVMValueRef fuel = lower_ctx_field(l, KILN_CTX_FUEL, i64);
+	LLVMValueRef off = LLVMConstInt(i64, KILN_CTX_FUEL, 0);
+	LLVMValueRef p = LLVMBuildGEP2(l->b, l->lm->i8, l->ctx, &off, 1, "");
+
+	l->fuel_sub = LLVMBuildSub(l->b, fuel, LLVMConstInt(i64, 0, 0), "fuel");
+	l->fuel_ops = 0;
+	LLVMSetAlignment(LLVMBuildStore(l->b, l->fuel_sub, p), 8);
+	lower_trap_if(l, LLVMBuildICmp(l->b, LLVMIntSLT, l->fuel_sub, LLVMConstInt(i64, 0, 0), ""),
+		      KILN_TRAP_OUT_OF_FUEL);
+}
+
+static void fuel_settle(lower *l)
+{
+	if (l->fuel_sub)
+		LLVMSetOperand(l->fuel_sub, 1, LLVMConstInt(l->lm->i64, l->fuel_ops, 0));
+}
+
 static bool lower_body(lower *l, uint32_t fidx)
 {
 	const kiln_func *f = &l->m->funcs[fidx];
@@ -783,6 +820,7 @@ static bool lower_body(lower *l, uint32_t fidx)
 		} else {
 			dead_depth = 0;
 			ok = lower_instr(l, &in);
+			l->fuel_ops++;
 		}
 		if (!ok)
 			return false;
@@ -825,6 +863,8 @@ bool lower_function(lower_module *lm, uint32_t fidx, kiln_error *err)
 		stack_check(&l);
 		if (lm->epoch_checks)
 			epoch_check(&l);
+		if (lm->fuel_checks)
+			fuel_charge(&l);
 		ok = lower_body(&l, fidx);
 	}
 	while (l.nframes > 0)

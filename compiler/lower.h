@@ -37,6 +37,9 @@ typedef struct lower_frame {
 	LLVMValueRef *end_phis;		/* at `merge`: results (== phis unless loop) */
 	LLVMValueRef *if_params;	/* if: params, for the else arm */
 	size_t height;			/* operand stack height below the params */
+	/* loop, with fuel metering: the enclosing meter, restored at the end */
+	LLVMValueRef outer_fuel_sub;
+	uint64_t outer_fuel_ops;
 } lower_frame;
 
 /* Per-module state shared by the functions of one compilation. */
@@ -50,6 +53,7 @@ typedef struct lower_module {
 	const char *prefix;		/* symbol prefix, unique per module */
 	bool direct_calls;		/* call bodies directly (whole-module, AOT) */
 	bool epoch_checks;		/* check the epoch deadline (vmctx.h) */
+	bool fuel_checks;		/* charge fuel (vmctx.h) */
 } lower_module;
 
 typedef struct lower {
@@ -67,6 +71,11 @@ typedef struct lower {
 	size_t nstack, stack_cap;
 	lower_frame *frames;
 	size_t nframes, frames_cap;
+	/* Fuel metering: the subtraction charging the innermost loop (or the
+	 * function), whose constant becomes fuel_ops, the operators lowered
+	 * in it so far, when it ends. */
+	LLVMValueRef fuel_sub;
+	uint64_t fuel_ops;
 	kiln_error *err;
 } lower;
 

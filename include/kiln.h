@@ -97,6 +97,7 @@ typedef enum kiln_trap_kind {
 	KILN_TRAP_INTERRUPTED,		/* "interrupted": an epoch deadline passed */
 	KILN_TRAP_HOST,			/* a host function raised a trap */
 	KILN_TRAP_EXIT,			/* "exit": WASI proc_exit ended the program */
+	KILN_TRAP_OUT_OF_FUEL,		/* "all fuel consumed": the instance's fuel ran out */
 	KILN_TRAP_KIND_COUNT_
 } kiln_trap_kind;
 
@@ -305,6 +306,15 @@ typedef struct kiln_config {
 	 * loop headers (kiln_instance_set_epoch_deadline); costs a load and
 	 * a compare per loop iteration.  Default off. */
 	bool epoch_interruption;
+	/* Fuel metering (kiln_instance_set_fuel): compiled code charges fuel
+	 * at function entries and loop headers and traps "all fuel consumed"
+	 * when an instance has none left.  A function entry costs the wasm
+	 * operators of its body outside loops, each loop iteration those of
+	 * the loop's body outside inner loops: deterministic, and every
+	 * operator executed is paid for (some not executed too).  Costs a
+	 * load, a subtract, a store and a compare per loop iteration.  Default
+	 * off. */
+	bool fuel_metering;
 	/* JIT: a thread of the engine compiles the functions that compiled
 	 * functions call directly, ahead of their first call, so that a
 	 * program's first run does not wait for most of its compiling.  Off
@@ -429,6 +439,23 @@ KILN_API kiln_status kiln_instance_new_pooled(kiln_pool *pool, kiln_module *modu
 					      kiln_instance **out_instance,
 					      kiln_trap_kind *out_trap, kiln_error *err);
 
+/* A pre-linked instance template (wasmtime's InstancePre): a module with
+ * its imports resolved and type-checked once, so that each instance made
+ * from it skips both.  The imports (copied as handles) must outlive it;
+ * the module too.  Instantiating from it is thread-safe as far as the
+ * imports are (host functions and WASI instances are per thread). */
+typedef struct kiln_instance_pre kiln_instance_pre;
+/* Fails as kiln_instance_new does before creating anything. */
+KILN_API kiln_status kiln_instance_pre_new(kiln_module *module, const kiln_extern *imports,
+					   size_t nimports, kiln_instance_pre **out,
+					   kiln_error *err);
+KILN_API void kiln_instance_pre_delete(kiln_instance_pre *pre);
+KILN_API kiln_module *kiln_instance_pre_module(const kiln_instance_pre *pre);
+/* kiln_instance_new (pool NULL) or kiln_instance_new_pooled with the
+ * template's imports, without the checks. */
+KILN_API kiln_status kiln_instance_pre_instantiate(kiln_instance_pre *pre, kiln_pool *pool,
+						   kiln_instance **out_instance,
+						   kiln_trap_kind *out_trap, kiln_error *err);
 /* Looks up an export by name; false when there is none. */
 KILN_API bool kiln_instance_export(kiln_instance *instance, kiln_name name,
 				   kiln_extern *out);
@@ -476,6 +503,16 @@ KILN_API uint64_t kiln_epoch_now(void);
 KILN_API kiln_status kiln_instance_set_epoch_deadline(kiln_instance *instance,
 						      uint64_t ticks, kiln_error *err);
 
+/* Fuel (code compiled with kiln_config.fuel_metering, `kiln compile
+ * --fuel-metering`): an instance starts with INT64_MAX units; set_fuel
+ * gives it `fuel`, get_fuel says how much is left (0 after "all fuel
+ * consumed").  Both fail with KILN_ERR_UNSUPPORTED for code without
+ * metering, KILN_ERR_ARG for fuel over INT64_MAX.  Between calls or from a
+ * host function of the instance. */
+KILN_API kiln_status kiln_instance_set_fuel(kiln_instance *instance, uint64_t fuel,
+					    kiln_error *err);
+KILN_API kiln_status kiln_instance_get_fuel(kiln_instance *instance, uint64_t *out_fuel,
+					    kiln_error *err);
 /* Reads a global extern's value. */
 KILN_API kiln_val kiln_global_get(kiln_extern global);
 /* Writes a mutable global; KILN_ERR_ARG for an immutable one or a value
@@ -555,6 +592,10 @@ KILN_API kiln_status kiln_linker_define_instance(kiln_linker *linker, const char
 KILN_API kiln_status kiln_linker_instantiate(kiln_linker *linker, kiln_module *module,
 					     kiln_instance **out_instance,
 					     kiln_trap_kind *out_trap, kiln_error *err);
+/* Resolves the module's imports as kiln_linker_instantiate does, into a
+ * template (kiln_instance_pre_new). */
+KILN_API kiln_status kiln_linker_instantiate_pre(kiln_linker *linker, kiln_module *module,
+						 kiln_instance_pre **out, kiln_error *err);
 
 /* The spec testsuite's host module "spectest": print functions
  * (print, print_i32, print_i64, print_f32, print_f64, print_i32_f32,
@@ -588,6 +629,7 @@ KILN_API kiln_status kiln_cache_key(kiln_engine *engine, const uint8_t *bytes, s
 typedef struct kiln_artifact_desc {
 	uint32_t format, opt_level;
 	bool epoch_interruption;	/* the code checks epoch deadlines */
+	bool fuel_metering;		/* the code charges fuel */
 	kiln_name kiln_version, llvm_version, triple, cpu, features;
 	uint8_t module_sha256[32];
 	size_t module_size;
@@ -632,6 +674,18 @@ typedef struct kiln_wasi_config {
 	const kiln_wasi_dir *dirs;	/* preopened directories (fds 3, 4...) */
 	int nsockets;
 	const int *sockets;		/* listening sockets, after the dirs (duplicated) */
+	/* In-memory standard streams, for a program run per request (as
+	 * `kiln serve` does).  With stdin_bytes non-NULL, fd 0 reads these
+	 * stdin_len bytes and then end of file; they are not copied and must
+	 * stay until the WASI instance is deleted or reset.  With stdout_write
+	 * non-NULL, what the program writes to fd 1 is passed to it, on the
+	 * calling thread (false fails the write with EIO).  Such streams look
+	 * like pipes, not terminals.  NULL: the host's fd 0 / fd 1.  fd 2 is
+	 * always the host's stderr. */
+	const uint8_t *stdin_bytes;
+	size_t stdin_len;
+	bool (*stdout_write)(void *data, const uint8_t *bytes, size_t len);
+	void *stdout_data;
 } kiln_wasi_config;
 
 /* A host instance exporting WASI preview1 ("wasi_snapshot_preview1"):
@@ -648,6 +702,14 @@ typedef struct kiln_wasi_config {
  * cannot be opened. */
 KILN_API kiln_status kiln_wasi_new(const kiln_wasi_config *config,
 				   kiln_instance **out_wasi, kiln_error *err);
+/* Makes a WASI instance new again with another configuration (the
+ * descriptors it had are closed, its exit code is 0, its memory unbound),
+ * keeping its function externs: instances linked to it once (e.g. through
+ * a kiln_instance_pre) can be made again without linking.  Only while no
+ * instance using it is running.  On failure (KILN_ERR_NOMEM, KILN_ERR_IO)
+ * it has no descriptors. */
+KILN_API kiln_status kiln_wasi_reset(kiln_instance *wasi, const kiln_wasi_config *config,
+				     kiln_error *err);
 KILN_API void kiln_wasi_set_memory(kiln_instance *wasi, kiln_extern memory);
 /* After a call ended with KILN_TRAP_EXIT: the code passed to proc_exit. */
 KILN_API int kiln_wasi_exit_code(kiln_instance *wasi);

@@ -406,6 +406,7 @@ kiln_status kiln_module_load(const uint8_t *bytes, size_t len, kiln_module **out
 	m->validated = true;
 	m->valid_status = KILN_OK;
 	m->epoch_checks = (h.code_flags & KILN_ARTIFACT_EPOCH_CHECKS) != 0;
+	m->fuel_checks = (h.code_flags & KILN_ARTIFACT_FUEL) != 0;
 	m->jit = img;
 	m->jit_free = image_free;
 	m->symbolize = symbolize;

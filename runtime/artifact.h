@@ -27,6 +27,8 @@
 
 /* code_flags: the code checks the epoch deadline (vmctx.h). */
 #define KILN_ARTIFACT_EPOCH_CHECKS 1u
+/* code_flags: the code charges fuel (vmctx.h). */
+#define KILN_ARTIFACT_FUEL 2u
 
 typedef struct kiln_artifact_range {
 	uint64_t off, len;
@@ -37,7 +39,7 @@ typedef struct kiln_artifact_header {
 	uint32_t format;		/* KILN_ARTIFACT_FORMAT */
 	uint32_t opt_level;		/* options that change the code */
 	uint32_t bounds_mode;
-	uint32_t code_flags;		/* KILN_ARTIFACT_EPOCH_CHECKS */
+	uint32_t code_flags;		/* KILN_ARTIFACT_EPOCH_CHECKS, _FUEL */
 	uint64_t checksum;		/* XXH3-64 of the file, this field zero */
 	uint8_t module_sha256[32];	/* of the original module's bytes */
 	kiln_artifact_range kiln_version, llvm_version, triple, cpu, features;

@@ -271,12 +271,11 @@ static bool lookup(kiln_linker *l, kiln_import_info imp, kiln_extern *out)
 	return false;
 }
 
-kiln_status kiln_linker_instantiate(kiln_linker *l, kiln_module *m, kiln_instance **out,
-				    kiln_trap_kind *trap, kiln_error *err)
+/* The module's imports as the linker defines them, in a new array. */
+static kiln_status resolve(kiln_linker *l, kiln_module *m, kiln_extern **out, kiln_error *err)
 {
 	size_t n = kiln_module_import_count(m);
 	kiln_extern *ext = kiln_calloc(n, sizeof *ext);
-	kiln_status st;
 
 	*out = NULL;
 	if (ext == NULL)
@@ -292,7 +291,34 @@ kiln_status kiln_linker_instantiate(kiln_linker *l, kiln_module *m, kiln_instanc
 					 (int)imp.name.len, imp.name.data), KILN_ERR_LINK;
 		}
 	}
-	st = kiln_instance_new(m, ext, n, out, trap, err);
+	*out = ext;
+	return KILN_OK;
+}
+
+kiln_status kiln_linker_instantiate(kiln_linker *l, kiln_module *m, kiln_instance **out,
+				    kiln_trap_kind *trap, kiln_error *err)
+{
+	kiln_extern *ext;
+	kiln_status st;
+
+	*out = NULL;
+	if ((st = resolve(l, m, &ext, err)) != KILN_OK)
+		return st;
+	st = kiln_instance_new(m, ext, kiln_module_import_count(m), out, trap, err);
+	free(ext);
+	return st;
+}
+
+kiln_status kiln_linker_instantiate_pre(kiln_linker *l, kiln_module *m,
+					kiln_instance_pre **out, kiln_error *err)
+{
+	kiln_extern *ext;
+	kiln_status st;
+
+	*out = NULL;
+	if ((st = resolve(l, m, &ext, err)) != KILN_OK)
+		return st;
+	st = kiln_instance_pre_new(m, ext, kiln_module_import_count(m), out, err);
 	free(ext);
 	return st;
 }

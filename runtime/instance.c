@@ -292,21 +292,13 @@ static void set_ctx(kiln_instance *inst)
 	inst->ctx.stack_budget = inst->module->stack_size;
 	inst->ctx.epoch = &kiln_epoch_counter;
 	inst->ctx.epoch_deadline = UINT64_MAX;
+	inst->ctx.fuel = INT64_MAX;
 }
 
-static kiln_status instantiate(kiln_pool *pool, kiln_module *m, const kiln_extern *imports,
-			       size_t nimports, kiln_instance **out,
-			       kiln_trap_kind *out_trap, kiln_error *err)
+/* The checks instantiation makes of a module and its imports, once. */
+static kiln_status check_link(kiln_module *m, const kiln_extern *imports, size_t nimports,
+			      kiln_error *err)
 {
-	kiln_instance *inst;
-	kiln_error local;
-	kiln_trap_kind trap;
-
-	*out = NULL;
-	if (out_trap)
-		*out_trap = KILN_TRAP_NONE;
-	if (!err)
-		err = &local;
 	if (m->func_code == NULL && m->nfuncs > m->nimported_funcs)
 		return kiln_fail(err, KILN_ERR_ARG, KILN_NO_OFFSET, "module not compiled"),
 		       KILN_ERR_ARG;
@@ -317,6 +309,16 @@ static kiln_status instantiate(kiln_pool *pool, kiln_module *m, const kiln_exter
 	for (uint32_t i = 0; i < m->nimports; i++)
 		if (!check_import(m, i, &imports[i], err))
 			return KILN_ERR_LINK;
+	return KILN_OK;
+}
+
+/* Instantiates with imports that check_link accepted. */
+static kiln_status instantiate(kiln_pool *pool, kiln_module *m, const kiln_extern *imports,
+			       kiln_instance **out, kiln_trap_kind *out_trap, kiln_error *err)
+{
+	kiln_instance *inst;
+	kiln_trap_kind trap;
+
 	if (!(inst = alloc_instance(m)))
 		return nomem(err), KILN_ERR_NOMEM;
 	inst->module = m;
@@ -337,11 +339,29 @@ fail:
 	return err->status;
 }
 
+static kiln_status link_and_instantiate(kiln_pool *pool, kiln_module *m,
+					const kiln_extern *imports, size_t nimports,
+					kiln_instance **out, kiln_trap_kind *out_trap,
+					kiln_error *err)
+{
+	kiln_error local;
+	kiln_status st;
+
+	*out = NULL;
+	if (out_trap)
+		*out_trap = KILN_TRAP_NONE;
+	if (!err)
+		err = &local;
+	if ((st = check_link(m, imports, nimports, err)) != KILN_OK)
+		return st;
+	return instantiate(pool, m, imports, out, out_trap, err);
+}
+
 kiln_status kiln_instance_new(kiln_module *m, const kiln_extern *imports,
 			      size_t nimports, kiln_instance **out,
 			      kiln_trap_kind *out_trap, kiln_error *err)
 {
-	return instantiate(NULL, m, imports, nimports, out, out_trap, err);
+	return link_and_instantiate(NULL, m, imports, nimports, out, out_trap, err);
 }
 
 kiln_status kiln_instance_new_pooled(kiln_pool *pool, kiln_module *m,
@@ -353,7 +373,56 @@ kiln_status kiln_instance_new_pooled(kiln_pool *pool, kiln_module *m,
 		*out = NULL;
 		return kiln_fail(err, KILN_ERR_ARG, KILN_NO_OFFSET, "no pool"), KILN_ERR_ARG;
 	}
-	return instantiate(pool, m, imports, nimports, out, out_trap, err);
+	return link_and_instantiate(pool, m, imports, nimports, out, out_trap, err);
+}
+
+/* ------------------------------------------------------- pre-linked */
+
+struct kiln_instance_pre {
+	kiln_module *module;
+	size_t nimports;
+	kiln_extern imports[];
+};
+
+kiln_status kiln_instance_pre_new(kiln_module *m, const kiln_extern *imports,
+				  size_t nimports, kiln_instance_pre **out, kiln_error *err)
+{
+	kiln_instance_pre *pre;
+	kiln_status st;
+
+	*out = NULL;
+	if ((st = check_link(m, imports, nimports, err)) != KILN_OK)
+		return st;
+	if (!(pre = malloc(sizeof *pre + nimports * sizeof *imports)))
+		return nomem(err), KILN_ERR_NOMEM;
+	pre->module = m;
+	pre->nimports = nimports;
+	if (nimports)
+		memcpy(pre->imports, imports, nimports * sizeof *imports);
+	*out = pre;
+	return KILN_OK;
+}
+
+void kiln_instance_pre_delete(kiln_instance_pre *pre)
+{
+	free(pre);
+}
+
+kiln_module *kiln_instance_pre_module(const kiln_instance_pre *pre)
+{
+	return pre->module;
+}
+
+kiln_status kiln_instance_pre_instantiate(kiln_instance_pre *pre, kiln_pool *pool,
+					  kiln_instance **out, kiln_trap_kind *out_trap,
+					  kiln_error *err)
+{
+	kiln_error local;
+
+	*out = NULL;
+	if (out_trap)
+		*out_trap = KILN_TRAP_NONE;
+	return instantiate(pool, pre->module, pre->imports, out, out_trap, err ? err : &local);
 }
 
 /* ------------------------------------------------------------ interruption */
@@ -368,6 +437,37 @@ void kiln_epoch_increment(void)
 uint64_t kiln_epoch_now(void)
 {
 	return atomic_load_explicit(&kiln_epoch_counter, memory_order_relaxed);
+}
+
+static kiln_status fuel_unsupported(kiln_instance *inst, kiln_error *err)
+{
+	if (inst->module->fuel_checks)
+		return KILN_OK;
+	return kiln_fail(err, KILN_ERR_UNSUPPORTED, KILN_NO_OFFSET,
+			 "the module was compiled without fuel metering"), KILN_ERR_UNSUPPORTED;
+}
+
+kiln_status kiln_instance_set_fuel(kiln_instance *inst, uint64_t fuel, kiln_error *err)
+{
+	kiln_status st = fuel_unsupported(inst, err);
+
+	if (st != KILN_OK)
+		return st;
+	if (fuel > INT64_MAX)
+		return kiln_fail(err, KILN_ERR_ARG, KILN_NO_OFFSET, "fuel over INT64_MAX"),
+		       KILN_ERR_ARG;
+	inst->ctx.fuel = (int64_t)fuel;
+	return KILN_OK;
+}
+
+kiln_status kiln_instance_get_fuel(kiln_instance *inst, uint64_t *out, kiln_error *err)
+{
+	kiln_status st = fuel_unsupported(inst, err);
+
+	*out = 0;
+	if (st == KILN_OK && inst->ctx.fuel > 0)
+		*out = (uint64_t)inst->ctx.fuel;
+	return st;
 }
 
 kiln_status kiln_instance_set_epoch_deadline(kiln_instance *inst, uint64_t ticks,

@@ -157,6 +157,7 @@ struct kiln_module {
 	struct kiln_engine *engine;
 	uint32_t max_memory_pages;	/* the engine's limit; 0: none */
 	bool epoch_checks;		/* code checks the epoch deadline */
+	bool fuel_checks;		/* code charges fuel */
 	/* Pooled instances' copy-on-write memory image (pool.c): a memfd of
 	 * the initial memory with the data segments applied; image_state 0
 	 * before the first look, 2 possible, 1 built, -1 not possible. */

@@ -111,6 +111,10 @@ struct kiln_vmctx {
 	 * *epoch (the process's counter) reaches epoch_deadline. */
 	const _Atomic uint64_t *epoch;
 	uint64_t epoch_deadline;
+	/* Fuel (code compiled with kiln_config.fuel_metering): what is left;
+	 * function entries and loop headers subtract their cost and trap "all
+	 * fuel consumed" below zero. */
+	int64_t fuel;
 };
 
 /* Offsets compiled code uses. */
@@ -126,6 +130,7 @@ enum kiln_vmctx_offset {
 	KILN_CTX_TYPE_IDS = 56,
 	KILN_CTX_EPOCH = 80,
 	KILN_CTX_EPOCH_DEADLINE = 88,
+	KILN_CTX_FUEL = 96,
 	KILN_FUNCREF_CODE = 0,
 	KILN_FUNCREF_CTX = 8,
 	KILN_FUNCREF_TYPE_ID = 16,
@@ -145,6 +150,7 @@ _Static_assert(offsetof(kiln_vmctx, funcs) == KILN_CTX_FUNCS, "ABI");
 _Static_assert(offsetof(kiln_vmctx, type_ids) == KILN_CTX_TYPE_IDS, "ABI");
 _Static_assert(offsetof(kiln_vmctx, epoch) == KILN_CTX_EPOCH, "ABI");
 _Static_assert(offsetof(kiln_vmctx, epoch_deadline) == KILN_CTX_EPOCH_DEADLINE, "ABI");
+_Static_assert(offsetof(kiln_vmctx, fuel) == KILN_CTX_FUEL, "ABI");
 _Static_assert(offsetof(kiln_funcref, code) == KILN_FUNCREF_CODE, "ABI");
 _Static_assert(offsetof(kiln_funcref, ctx) == KILN_FUNCREF_CTX, "ABI");
 _Static_assert(offsetof(kiln_funcref, type_id) == KILN_FUNCREF_TYPE_ID, "ABI");

@@ -2,8 +2,10 @@
  * cli.c — helpers every kiln command line shares (kiln and kiln-run):
  * one-line errors, reading files, printing names.
  */
+#include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <netinet/in.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -127,4 +129,85 @@ void cli_show_progress(kiln_config *cfg, const char *name)
 	progress.name = name;
 	clock_gettime(CLOCK_MONOTONIC, &progress.start);
 	cfg->compile_progress = show_progress;
+}
+
+/* A decimal number that starts with a digit; *end is what follows.  false
+ * on overflow. */
+static bool parse_digits(const char *s, unsigned long long *v, char **end)
+{
+	errno = 0;
+	if (*s < '0' || *s > '9')
+		return false;
+	*v = strtoull(s, end, 10);
+	return errno == 0;
+}
+
+bool cli_parse_size(const char *s, uint32_t *pages)
+{
+	static const struct {
+		const char *suffix;
+		unsigned long long mul;
+	} units[] = {{"", 1}, {"KiB", 1ull << 10}, {"MiB", 1ull << 20}, {"GiB", 1ull << 30}};
+	char *end;
+	unsigned long long v;
+
+	if (!parse_digits(s, &v, &end))
+		return false;
+	for (size_t i = 0; i < sizeof units / sizeof units[0]; i++)
+		if (!strcmp(end, units[i].suffix) && v <= (4ull << 30) / units[i].mul) {
+			v *= units[i].mul;
+			*pages = (uint32_t)(v / 65536);
+			return v % 65536 == 0 && *pages > 0;
+		}
+	return false;
+}
+
+bool cli_parse_duration(const char *s, double *out)
+{
+	char *end;
+	double v;
+
+	errno = 0;
+	v = strtod(s, &end);
+	if (end == s || errno || !(v > 0))
+		return false;
+	if (!strcmp(end, "ms"))
+		v /= 1e3;
+	else if (!strcmp(end, "m"))
+		v *= 60;
+	else if (*end && strcmp(end, "s"))
+		return false;
+	*out = v;
+	return v < 1e9;
+}
+
+bool cli_parse_addr(const char *spec, struct sockaddr_in *out)
+{
+	char host[64], *end;
+	const char *colon = strrchr(spec, ':');
+	long port;
+
+	*out = (struct sockaddr_in){.sin_family = AF_INET};
+	if (!colon || colon == spec || (size_t)(colon - spec) >= sizeof host || !colon[1])
+		return false;
+	memcpy(host, spec, (size_t)(colon - spec));
+	host[colon - spec] = 0;
+	errno = 0;
+	port = strtol(colon + 1, &end, 10);
+	if (*end || errno || port < 0 || port > 65535 ||
+	    inet_pton(AF_INET, host, &out->sin_addr) != 1)
+		return false;
+	out->sin_port = htons((uint16_t)port);
+	return true;
+}
+
+bool cli_parse_count(const char *s, uint64_t *out)
+{
+	char *end;
+	unsigned long long v;
+
+	if (!parse_digits(s, &v, &end) || *end || v == 0 || v > INT64_MAX)
+		return false;
+	*out = v;
+	return true;
 }

@@ -55,12 +55,24 @@ int cli_module_from_bytes(const char *path, const uint8_t *bytes, size_t len,
  * engine made with cfg show their progress on stderr. */
 void cli_show_progress(kiln_config *cfg, const char *name);
 
+/* SIZE: bytes, or with KiB, MiB or GiB; whole 64 KiB pages, at least one,
+ * at most 4 GiB (--max-memory). */
+bool cli_parse_size(const char *s, uint32_t *pages);
+/* DURATION: a positive number with ms, s (the default) or m (--timeout). */
+bool cli_parse_duration(const char *s, double *seconds);
+/* A count 1..INT64_MAX, in decimal (--fuel). */
+bool cli_parse_count(const char *s, uint64_t *out);
+/* ADDR:PORT: an IPv4 address and a port 0..65535. */
+struct sockaddr_in;
+bool cli_parse_addr(const char *spec, struct sockaddr_in *out);
+
 int cmd_validate(int argc, char **argv);
 int cmd_inspect(int argc, char **argv);
 int cmd_wast(int argc, char **argv);
 int cmd_run(int argc, char **argv);
 int cmd_compile(int argc, char **argv);
 int cmd_cache(int argc, char **argv);
+int cmd_serve(int argc, char **argv);
 
 /* The code cache (cache.c). */
 bool cache_dir(char *out, size_t len, bool create);

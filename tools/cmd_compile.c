@@ -58,6 +58,8 @@ int cmd_compile(int argc, char **argv)
 			cfg.target_features = argv[++i];
 		else if (!strcmp(argv[i], "--epoch-interruption"))
 			cfg.epoch_interruption = true;
+		else if (!strcmp(argv[i], "--fuel-metering"))
+			cfg.fuel_metering = true;
 		else if (!strcmp(argv[i], "--dump") && i + 1 < argc)
 			cfg.dump_prefix = argv[++i];
 		else if (!strcmp(argv[i], "--threads") && i + 1 < argc) {

@@ -162,9 +162,10 @@ static int inspect_artifact(const char *path, const uint8_t *bytes, size_t len)
 	if (kiln_artifact_describe(bytes, len, &d, &err) != KILN_OK)
 		return cli_error(CLI_FAIL, "%s: %s", path, err.message);
 	printf("%s: kiln AOT artifact, format %u, %zu bytes\n", path, d.format, len);
-	printf("kiln: %.*s  LLVM: %.*s  -O%u%s\n", (int)d.kiln_version.len, d.kiln_version.data,
+	printf("kiln: %.*s  LLVM: %.*s  -O%u%s%s\n", (int)d.kiln_version.len, d.kiln_version.data,
 	       (int)d.llvm_version.len, d.llvm_version.data, d.opt_level,
-	       d.epoch_interruption ? "  epoch interruption" : "");
+	       d.epoch_interruption ? "  epoch interruption" : "",
+	       d.fuel_metering ? "  fuel metering" : "");
 	printf("target: %.*s  cpu: %.*s\n", (int)d.triple.len, d.triple.data,
 	       (int)d.cpu.len, d.cpu.data);
 	printf("features: %.*s\n", (int)d.features.len, d.features.data);

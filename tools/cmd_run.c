@@ -37,51 +37,8 @@ typedef struct run_opts {
 	bool no_cache, aot, lazy;
 	double timeout;		/* --timeout, seconds; 0: none */
 	uint32_t max_pages;	/* --max-memory, in 64 KiB pages; 0: none */
+	uint64_t fuel;		/* --fuel; 0: no metering */
 } run_opts;
-
-/* --max-memory SIZE: bytes, or with KiB, MiB or GiB; whole 64 KiB pages,
- * at least one, at most 4 GiB. */
-static bool parse_size(const char *s, uint32_t *pages)
-{
-	static const struct {
-		const char *suffix;
-		unsigned long long mul;
-	} units[] = {{"", 1}, {"KiB", 1ull << 10}, {"MiB", 1ull << 20}, {"GiB", 1ull << 30}};
-	char *end;
-	unsigned long long v;
-
-	errno = 0;
-	if (*s < '0' || *s > '9')
-		return false;
-	v = strtoull(s, &end, 10);
-	for (size_t i = 0; i < sizeof units / sizeof units[0]; i++)
-		if (!strcmp(end, units[i].suffix) && !errno && v <= (4ull << 30) / units[i].mul) {
-			v *= units[i].mul;
-			*pages = (uint32_t)(v / 65536);
-			return v % 65536 == 0 && *pages > 0;
-		}
-	return false;
-}
-
-/* --timeout DURATION: a number with ms, s (the default) or m. */
-static bool parse_duration(const char *s, double *out)
-{
-	char *end;
-	double v;
-
-	errno = 0;
-	v = strtod(s, &end);
-	if (end == s || errno || !(v > 0))
-		return false;
-	if (!strcmp(end, "ms"))
-		v /= 1e3;
-	else if (!strcmp(end, "m"))
-		v *= 60;
-	else if (*end && strcmp(end, "s"))
-		return false;
-	*out = v;
-	return v < 1e9;
-}
 
 /* The timer behind --timeout: moves the epoch once the time is up, unless
  * the run ends first. */
@@ -140,22 +97,13 @@ static void timer_stop(timer *t)
 /* --tcplisten ADDR:PORT: a listening IPv4 socket the program can accept on. */
 static int add_listener(run_opts *o, const char *spec)
 {
-	char host[64];
-	const char *colon = strrchr(spec, ':');
-	struct sockaddr_in sa = {.sin_family = AF_INET};
-	long port;
+	struct sockaddr_in sa;
 	int fd, one = 1;
 
-	if (!colon || colon == spec || (size_t)(colon - spec) >= sizeof host)
-		return cli_error(CLI_USAGE, "run: --tcplisten wants ADDR:PORT, got '%s'", spec);
-	memcpy(host, spec, (size_t)(colon - spec));
-	host[colon - spec] = 0;
-	port = strtol(colon + 1, NULL, 10);
-	if (inet_pton(AF_INET, host, &sa.sin_addr) != 1 || port <= 0 || port > 65535)
+	if (!cli_parse_addr(spec, &sa) || sa.sin_port == 0)
 		return cli_error(CLI_USAGE, "run: --tcplisten wants an IPv4 ADDR:PORT, got '%s'", spec);
 	if (o->nsockets == MAX_DIRS)
 		return cli_error(CLI_USAGE, "run: at most %d --tcplisten", MAX_DIRS);
-	sa.sin_port = htons((uint16_t)port);
 	if ((fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0)) < 0 ||
 	    setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one) < 0 ||
 	    bind(fd, (struct sockaddr *)&sa, sizeof sa) < 0 || listen(fd, 64) < 0) {
@@ -248,12 +196,16 @@ static int parse_opts(int argc, char **argv, run_opts *o)
 		else if (!strcmp(argv[i], "--lazy"))
 			o->lazy = true;
 		else if (!strcmp(argv[i], "--max-memory") && i + 1 < argc) {
-			if (!parse_size(argv[++i], &o->max_pages))
+			if (!cli_parse_size(argv[++i], &o->max_pages))
 				return cli_error(CLI_USAGE, "run: bad memory size '%s' (whole 64 KiB "
 						 "pages up to 4GiB, e.g. 64MiB)", argv[i]),
 				       cli_usage("run");
+		} else if (!strcmp(argv[i], "--fuel") && i + 1 < argc) {
+			if (!cli_parse_count(argv[++i], &o->fuel))
+				return cli_error(CLI_USAGE, "run: bad fuel '%s' (1 to 2^63-1)",
+						 argv[i]), cli_usage("run");
 		} else if (!strcmp(argv[i], "--timeout") && i + 1 < argc) {
-			if (!parse_duration(argv[++i], &o->timeout))
+			if (!cli_parse_duration(argv[++i], &o->timeout))
 				return cli_error(CLI_USAGE, "run: bad duration '%s' (e.g. 2s, 500ms)",
 						 argv[i]), cli_usage("run");
 		}
@@ -440,6 +392,13 @@ static int run_module(kiln_engine *engine, kiln_module *m, kiln_instance *wasi,
 		}
 		timer_start(&tm, o->timeout);
 	}
+	if (st == KILN_OK && o->fuel && kiln_instance_set_fuel(inst, o->fuel, &err) != KILN_OK) {
+		timer_stop(&tm);
+		kiln_instance_delete(inst);
+		kiln_pool_delete(pool);
+		return cli_error(CLI_FAIL, "%s: --fuel: %s (compile it with kiln compile "
+				 "--fuel-metering)", o->file, err.message);
+	}
 	if (st == KILN_ERR_TRAP)
 		fprintf(stderr, "error: wasm trap: %s\n", kiln_trap_message(trap));
 	rc = st == KILN_OK ? invoke(inst, wasi, o, o->invoke ? o->invoke : "_start")
@@ -453,6 +412,10 @@ static int run_module(kiln_engine *engine, kiln_module *m, kiln_instance *wasi,
 			"entry: %.3f ms after start\n",
 			(t1 - t0) * 1e3, s.compile_seconds * 1e3, s.functions_compiled,
 			load_seconds * 1e3, (t2 - t1) * 1e3, (now() - t2) * 1e3, (entry - started) * 1e3);
+		uint64_t left;
+		if (o->fuel && inst && kiln_instance_get_fuel(inst, &left, NULL) == KILN_OK)
+			fprintf(stderr, "fuel: %" PRIu64 " consumed, %" PRIu64 " left\n",
+				o->fuel - left, left);
 	}
 	kiln_instance_delete(inst);
 	kiln_pool_delete(pool);
@@ -479,9 +442,10 @@ static int make_wasi(run_opts *o, kiln_instance **out)
 		env[n++] = *e;
 	for (int i = 0; i < o->nenv; i++)
 		env[n++] = o->env[i];
-	cfg = (kiln_wasi_config){o->invoke ? 1 : o->nargs + 1,
-				 (const char *const *)o->args - 1, n, env, o->ndirs, o->dirs,
-				 o->nsockets, o->sockets};
+	cfg = (kiln_wasi_config){.argc = o->invoke ? 1 : o->nargs + 1,
+				 .argv = (const char *const *)o->args - 1,
+				 .envc = n, .envp = env, .ndirs = o->ndirs, .dirs = o->dirs,
+				 .nsockets = o->nsockets, .sockets = o->sockets};
 	if (kiln_wasi_new(&cfg, out, &err) != KILN_OK)
 		rc = cli_error(err.status == KILN_ERR_IO ? CLI_USAGE : CLI_FAIL, "%s", err.message);
 	free(env);
@@ -566,6 +530,7 @@ int cmd_run(int argc, char **argv)
 	cfg.opt_level = o.opt_level;
 	cfg.speculative_compile = !o.lazy;
 	cfg.epoch_interruption = o.timeout > 0;
+	cfg.fuel_metering = o.fuel > 0;
 	cli_show_progress(&cfg, o.file);
 	if (kiln_engine_new(&cfg, &engine, NULL) != KILN_OK)
 		return cli_error(CLI_FAIL, "cannot create the compiler");

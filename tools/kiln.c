@@ -34,6 +34,7 @@ static const cli_command commands[] = {
 	{"run", cmd_run, "[--invoke NAME] [--dir HOST[::GUEST]]... [--env NAME=VALUE]...\n"
 	 "                [--inherit-env] [--tcplisten ADDR:PORT]... [--stats] [-O0..-O3]\n"
 	 "                [--no-cache] [--aot] [--lazy] [--timeout DURATION] [--max-memory SIZE]\n"
+	 "                [--fuel N]\n"
 	 "                FILE.wasm|FILE.kwasm [ARGS...]",
 	 "compile and run a module",
 	 "Runs the module's _start, or with --invoke the named export, with ARGS\n"
@@ -55,12 +56,16 @@ static const cli_command commands[] = {
 	 "is up (epoch interruption: an artifact needs kiln compile\n"
 	 "--epoch-interruption).  --max-memory (64MiB, 1GiB) caps the module's\n"
 	 "memory: memory.grow fails beyond it; a larger initial memory is refused.\n"
+	 "--fuel N ends the call with 'wasm trap: all fuel consumed' after about N\n"
+	 "wasm operators (fuel metering: an artifact needs kiln compile\n"
+	 "--fuel-metering); --stats then reports the fuel consumed.\n"
 	 "--stats\n"
 	 "reports compile, instantiate and run times, and when the entry point\n"
 	 "was called after the start ($KILN_STATS_T0, seconds since the epoch as\n"
 	 "bash's $EPOCHREALTIME, else when the command began)."},
 	{"compile", cmd_compile, "[-O0..-O3] [--target-cpu native|generic|NAME]\n"
 	 "                    [--target-features +x,-y] [--threads N] [--epoch-interruption]\n"
+	 "                    [--fuel-metering]\n"
 	 "                    [--dump PREFIX]\n"
 	 "                    IN.wasm -o OUT.kwasm",
 	 "compile a module ahead of time",
@@ -71,9 +76,27 @@ static const cli_command commands[] = {
 	 "its progress shown on a terminal.  `kiln inspect` shows the header;\n"
 	 "`kiln run OUT.kwasm` runs it with no compiler involved.\n"
 	 "--epoch-interruption: the code checks for interruption at function\n"
-	 "entries and loops (for kiln run --timeout).  --dump also\n"
+	 "entries and loops (for kiln run --timeout); --fuel-metering: code that\n"
+	 "charges fuel there (for kiln run --fuel).  --dump also\n"
 	 "writes the optimised LLVM IR and the assembly to PREFIX.ll and\n"
 	 "PREFIX.s (PREFIX.N.* per part), the bodies named b<index>."},
+	{"serve", cmd_serve, "--listen ADDR:PORT [--workers N] [--timeout DURATION|0]\n"
+	 "                  [--max-memory SIZE] [--quiet] [--no-cache] HANDLER.wasm|HANDLER.kwasm",
+	 "serve HTTP, running the handler for each request (WAGI)",
+	 "Answers every request with a fresh instance of HANDLER, WAGI-style\n"
+	 "(CGI for WebAssembly): REQUEST_METHOD, PATH_INFO, QUERY_STRING,\n"
+	 "CONTENT_TYPE, CONTENT_LENGTH, SERVER_*, REMOTE_ADDR and HTTP_* for\n"
+	 "each header are the program's environment, the body is its stdin; it\n"
+	 "prints headers (Status: 404 Not Found sets the status, Location alone\n"
+	 "means 302), a blank line and the body.  N worker threads (default 2)\n"
+	 "each run the requests of their connections, HTTP/1.1 keep-alive.  A\n"
+	 "trap, a non-zero exit, output without headers, a request over\n"
+	 "--timeout (default 10s; 0: none) or a memory.grow past --max-memory\n"
+	 "that the handler cannot survive answers 500; other requests never\n"
+	 "notice.  Bodies up to 16 MiB (else 413).  The access log goes to\n"
+	 "stderr (--quiet: none).  A .wasm is compiled ahead of time through the\n"
+	 "code cache; an artifact for --timeout needs --epoch-interruption.\n"
+	 "HTTP by GNU libmicrohttpd.  SIGINT or SIGTERM stops the server."},
 	{"cache", cmd_cache, "dir|stats|clean", "show or empty the code cache",
 	 "The cache holds artifacts of modules `kiln run` ran, by a key of the\n"
 	 "module, kiln, LLVM, target, CPU and options: $KILN_CACHE_DIR, else\n"

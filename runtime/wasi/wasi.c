@@ -244,6 +244,7 @@ static int32_t poll_oneoff(kiln_vmctx *c, int32_t in, int32_t out, int32_t n, in
 	uint8_t *subs = wasi_mem(w, (uint32_t)in, (uint64_t)(uint32_t)n * SUB_SIZE);
 	uint8_t *evs = wasi_mem(w, (uint32_t)out, (uint64_t)(uint32_t)n * EVENT_SIZE);
 	struct pollfd pfd[MAX_SUBS];
+	bool ready[MAX_SUBS] = {false};
 	uint64_t deadline = UINT64_MAX, now = now_ns(CLOCK_MONOTONIC), clock_at[MAX_SUBS];
 	uint32_t nev = 0;
 	int r;
@@ -276,6 +277,11 @@ static int32_t poll_oneoff(kiln_vmctx *c, int32_t in, int32_t out, int32_t n, in
 			if (!(f = wasi_fd_get(w, (int32_t)fd)))
 				return W_BADF;
 			pfd[i] = (struct pollfd){f->host, tag == 1 ? POLLIN : POLLOUT, 0};
+			if (f->host == WASI_HOST_MEMORY) {	/* always ready */
+				pfd[i].fd = -1;
+				ready[i] = true;
+				deadline = now;
+			}
 		} else {
 			return W_INVAL;
 		}
@@ -301,7 +307,7 @@ static int32_t poll_oneoff(kiln_vmctx *c, int32_t in, int32_t out, int32_t n, in
 		memcpy(&userdata, s, 8);
 		if (s[8] == 0 && clock_at[i] <= now)
 			put_event(evs + (size_t)nev++ * EVENT_SIZE, userdata, 0, 0, 0);
-		else if (s[8] != 0 && pfd[i].revents)
+		else if (s[8] != 0 && (pfd[i].revents || ready[i]))
 			put_event(evs + (size_t)nev++ * EVENT_SIZE, userdata,
 				  (pfd[i].revents & POLLNVAL) ? W_BADF : 0, s[8], 1);
 	}
@@ -329,15 +335,14 @@ static const wasi_func core_funcs[] = {
 
 static void free_strings(char **v, int n)
 {
-	for (int i = 0; i < n; i++)
+	for (int i = 0; v && i < n; i++)
 		free(v[i]);
 	free(v);
 }
 
-static void wasi_free(kiln_instance *inst)
+/* Everything a configuration gave: descriptors, arguments, environment. */
+static void wasi_clear(wasi *w)
 {
-	wasi *w = (wasi *)inst;
-
 	for (uint32_t i = 0; i < w->nfds; i++) {
 		if (w->fds[i].host > 2)
 			close(w->fds[i].host);
@@ -346,6 +351,17 @@ static void wasi_free(kiln_instance *inst)
 	free(w->fds);
 	free_strings(w->argv, w->argc);
 	free_strings(w->envp, w->envc);
+	w->fds = NULL;
+	w->nfds = 0;
+	w->argv = w->envp = NULL;
+	w->argc = w->envc = 0;
+}
+
+static void wasi_free(kiln_instance *inst)
+{
+	wasi *w = (wasi *)inst;
+
+	wasi_clear(w);
 	free(w->refs);
 	free(w->exports);
 	free(w);
@@ -375,36 +391,39 @@ static bool add_funcs(wasi *w, const wasi_func *f, size_t n, size_t *at)
 	return true;
 }
 
-kiln_status kiln_wasi_new(const kiln_wasi_config *cfg, kiln_instance **out,
-			  kiln_error *err)
+/* The standard streams: the host's, or in memory. */
+static bool add_stdio(wasi *w, const kiln_wasi_config *cfg)
 {
-	size_t ncore = sizeof core_funcs / sizeof core_funcs[0];
-	size_t n = ncore + wasi_fs_nfuncs, at = 0;
-	wasi *w = calloc(1, sizeof *w);
+	bool mem_in = cfg->stdin_bytes != NULL, mem_out = cfg->stdout_write != NULL;
 
-	*out = NULL;
-	if (w == NULL)
-		goto nomem;
-	w->inst.free_host = wasi_free;
+	w->in = cfg->stdin_bytes;
+	w->in_len = cfg->stdin_len;
+	w->in_pos = 0;
+	w->out = cfg->stdout_write;
+	w->out_data = cfg->stdout_data;
+	/* In memory, they look like pipes, so that a libc buffers stdout
+	 * fully (wasi-libc's isatty wants a character device). */
+	return wasi_fd_add(w, mem_in ? WASI_HOST_MEMORY : 0, mem_in ? FT_UNKNOWN : FT_CHAR,
+			   RIGHT_FD_READ, 0, NULL) == 0 &&
+	       wasi_fd_add(w, mem_out ? WASI_HOST_MEMORY : 1, mem_out ? FT_UNKNOWN : FT_CHAR,
+			   RIGHT_FD_WRITE, 0, NULL) == 1 &&
+	       wasi_fd_add(w, 2, FT_CHAR, RIGHT_FD_WRITE, 0, NULL) == 2;
+}
+
+/* Sets up what the configuration says on a cleared instance. */
+static kiln_status wasi_init(wasi *w, const kiln_wasi_config *cfg, kiln_error *err)
+{
 	w->argc = cfg->argc;
 	w->envc = cfg->envc;
+	w->exit_code = 0;
 	if (!(w->argv = copy_strings(cfg->argc, cfg->argv)) ||
-	    !(w->envp = copy_strings(cfg->envc, cfg->envp)) ||
-	    !(w->refs = kiln_calloc(n, sizeof *w->refs)) ||
-	    !(w->exports = kiln_calloc(n, sizeof *w->exports)))
+	    !(w->envp = copy_strings(cfg->envc, cfg->envp)) || !add_stdio(w, cfg))
 		goto nomem;
-	for (int fd = 0; fd < 3; fd++)
-		if (wasi_fd_add(w, fd, FT_CHAR, fd == 0 ? RIGHT_FD_READ : RIGHT_FD_WRITE,
-				0, NULL) < 0)
-			goto nomem;
 	for (int i = 0; i < cfg->ndirs; i++) {
 		int host = open(cfg->dirs[i].host, O_PATH | O_DIRECTORY | O_CLOEXEC);
-		if (host < 0) {
-			kiln_fail(err, KILN_ERR_IO, KILN_NO_OFFSET, "--dir %s: %s",
-				  cfg->dirs[i].host, strerror(errno));
-			wasi_free(&w->inst);
-			return KILN_ERR_IO;
-		}
+		if (host < 0)
+			return kiln_fail(err, KILN_ERR_IO, KILN_NO_OFFSET, "--dir %s: %s",
+					 cfg->dirs[i].host, strerror(errno)), KILN_ERR_IO;
 		if (wasi_fd_add(w, host, FT_DIR, RIGHTS_ALL, RIGHTS_ALL, cfg->dirs[i].guest) < 0) {
 			close(host);
 			goto nomem;
@@ -418,6 +437,34 @@ kiln_status kiln_wasi_new(const kiln_wasi_config *cfg, kiln_instance **out,
 			goto nomem;
 		}
 	}
+	return KILN_OK;
+nomem:
+	return kiln_fail(err, KILN_ERR_NOMEM, KILN_NO_OFFSET, "out of memory"), KILN_ERR_NOMEM;
+}
+
+kiln_status kiln_wasi_new(const kiln_wasi_config *cfg, kiln_instance **out,
+			  kiln_error *err)
+{
+	size_t ncore = sizeof core_funcs / sizeof core_funcs[0];
+	size_t n = ncore + wasi_fs_nfuncs, at = 0;
+	wasi *w = calloc(1, sizeof *w);
+	kiln_status st;
+
+	*out = NULL;
+	if (w == NULL)
+		return kiln_fail(err, KILN_ERR_NOMEM, KILN_NO_OFFSET, "out of memory"),
+		       KILN_ERR_NOMEM;
+	w->inst.free_host = wasi_free;
+	if (!(w->refs = kiln_calloc(n, sizeof *w->refs)) ||
+	    !(w->exports = kiln_calloc(n, sizeof *w->exports))) {
+		wasi_free(&w->inst);
+		return kiln_fail(err, KILN_ERR_NOMEM, KILN_NO_OFFSET, "out of memory"),
+		       KILN_ERR_NOMEM;
+	}
+	if ((st = wasi_init(w, cfg, err)) != KILN_OK) {
+		wasi_free(&w->inst);
+		return st;
+	}
 	add_funcs(w, core_funcs, ncore, &at);
 	add_funcs(w, wasi_fs_funcs, wasi_fs_nfuncs, &at);
 	w->inst.host_exports = w->exports;
@@ -426,10 +473,19 @@ kiln_status kiln_wasi_new(const kiln_wasi_config *cfg, kiln_instance **out,
 	w->inst.ctx.helpers = &kiln_runtime_helpers;
 	*out = &w->inst;
 	return KILN_OK;
-nomem:
-	if (w)
-		wasi_free(&w->inst);
-	return kiln_fail(err, KILN_ERR_NOMEM, KILN_NO_OFFSET, "out of memory"), KILN_ERR_NOMEM;
+}
+
+kiln_status kiln_wasi_reset(kiln_instance *inst, const kiln_wasi_config *cfg,
+			    kiln_error *err)
+{
+	wasi *w = (wasi *)inst;
+	kiln_status st;
+
+	wasi_clear(w);
+	w->memory = NULL;
+	if ((st = wasi_init(w, cfg, err)) != KILN_OK)
+		wasi_clear(w);
+	return st;
 }
 
 void kiln_wasi_set_memory(kiln_instance *inst, kiln_extern memory)

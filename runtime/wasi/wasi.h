@@ -31,8 +31,14 @@ enum {
 #define RIGHT_FD_READ ((uint64_t)1 << 1)
 #define RIGHT_FD_WRITE ((uint64_t)1 << 6)
 
+/* wasi_fd.host of a free slot, and of the in-memory stdin or stdout
+ * (kiln_wasi_config.stdin_bytes, stdout_write): the host calls made on
+ * it fail with EBADF; fd_read, fd_write and poll_oneoff serve it. */
+#define WASI_HOST_FREE (-1)
+#define WASI_HOST_MEMORY (-2)
+
 typedef struct wasi_fd {
-	int host;		/* -1: free slot */
+	int host;		/* WASI_HOST_FREE, WASI_HOST_MEMORY or a host fd */
 	uint8_t type;		/* FT_* */
 	uint16_t flags;		/* fdflags */
 	uint64_t rights, inheriting;
@@ -45,6 +51,10 @@ typedef struct wasi {
 	int argc, envc;
 	char **argv, **envp;
 	int exit_code;
+	const uint8_t *in;	/* in-memory stdin: in[in_pos..in_len) left */
+	size_t in_len, in_pos;
+	bool (*out)(void *data, const uint8_t *bytes, size_t len);
+	void *out_data;
 	wasi_fd *fds;
 	uint32_t nfds;
 	kiln_funcref *refs;

@@ -33,7 +33,7 @@
 
 wasi_fd *wasi_fd_get(wasi *w, int32_t fd)
 {
-	if (fd < 0 || (uint32_t)fd >= w->nfds || w->fds[fd].host < 0)
+	if (fd < 0 || (uint32_t)fd >= w->nfds || w->fds[fd].host == WASI_HOST_FREE)
 		return NULL;
 	return &w->fds[fd];
 }
@@ -43,7 +43,7 @@ int32_t wasi_fd_add(wasi *w, int host, uint8_t type, uint64_t rights,
 {
 	uint32_t i;
 
-	for (i = 0; i < w->nfds && w->fds[i].host >= 0; i++)
+	for (i = 0; i < w->nfds && w->fds[i].host != WASI_HOST_FREE; i++)
 		;
 	if (i == w->nfds) {
 		wasi_fd *f = realloc(w->fds, (w->nfds + 1) * sizeof *f);
@@ -54,7 +54,7 @@ int32_t wasi_fd_add(wasi *w, int host, uint8_t type, uint64_t rights,
 	}
 	w->fds[i] = (wasi_fd){host, type, 0, rights, inheriting, NULL};
 	if (preopen && !(w->fds[i].preopen = strdup(preopen))) {
-		w->fds[i].host = -1;
+		w->fds[i].host = WASI_HOST_FREE;
 		return -1;
 	}
 	return (int32_t)i;
@@ -584,6 +584,30 @@ static int32_t collect_iovs(wasi *w, int32_t iovs, int32_t n, struct iovec io[64
 	return W_SUCCESS;
 }
 
+/* The in-memory stdin or stdout (kiln_wasi_config.stdin_bytes,
+ * stdout_write): reads copy what is left of the bytes, writes go to the
+ * embedder's function. */
+static ssize_t memory_rw(wasi *w, const struct iovec *io, int32_t n, bool writing)
+{
+	size_t done = 0;
+
+	for (int32_t i = 0; i < n; i++) {
+		size_t len = io[i].iov_len;
+		if (writing) {
+			if (len && !w->out(w->out_data, io[i].iov_base, len)) {
+				errno = EIO;
+				return -1;
+			}
+		} else {
+			len = len < w->in_len - w->in_pos ? len : w->in_len - w->in_pos;
+			memcpy(io[i].iov_base, w->in + w->in_pos, len);
+			w->in_pos += len;
+		}
+		done += len;
+	}
+	return (ssize_t)done;
+}
+
 /* Reads or writes through the module's iovecs. */
 static int32_t rw(kiln_vmctx *c, int32_t fd, int32_t iovs, int32_t n, int64_t off,
 		  bool positioned, bool writing, int32_t done_p)
@@ -603,7 +627,11 @@ static int32_t rw(kiln_vmctx *c, int32_t fd, int32_t iovs, int32_t n, int64_t of
 		return e;
 	if (!wasi_mem(w, (uint32_t)done_p, 4))
 		return W_FAULT;
-	if (positioned)
+	if (f->host == WASI_HOST_MEMORY && positioned)
+		return W_SPIPE;
+	if (f->host == WASI_HOST_MEMORY)
+		r = memory_rw(w, io, n, writing);
+	else if (positioned)
 		r = writing ? pwritev(f->host, io, n, off) : preadv(f->host, io, n, off);
 	else
 		r = writing ? writev(f->host, io, n) : readv(f->host, io, n);
@@ -665,7 +693,7 @@ static int32_t fd_close(kiln_vmctx *c, int32_t fd)
 	if (f->host > 2)
 		close(f->host);
 	free(f->preopen);
-	*f = (wasi_fd){.host = -1};
+	*f = (wasi_fd){.host = WASI_HOST_FREE};
 	return W_SUCCESS;
 }
 
@@ -683,7 +711,7 @@ static int32_t fd_renumber(kiln_vmctx *c, int32_t from, int32_t to)
 		close(t->host);
 	free(t->preopen);
 	*t = *f;
-	*f = (wasi_fd){.host = -1};
+	*f = (wasi_fd){.host = WASI_HOST_FREE};
 	return W_SUCCESS;
 }
 

@@ -10,20 +10,11 @@
 
 #include <kiln.h>
 
+#include "check.h"
 #include "test_util.h"
 
-static int failures;
 static kiln_trap_info last_trap;
 
-#define CHECK(cond, ...)                                                       \
-	do {                                                                   \
-		if (!(cond)) {                                                 \
-			printf("FAIL %s:%d: ", __FILE__, __LINE__);            \
-			printf(__VA_ARGS__);                                   \
-			printf("\n");                                          \
-			failures++;                                            \
-		}                                                              \
-	} while (0)
 
 static kiln_trap_kind call(kiln_instance *inst, const char *name, kiln_val *args,
 			   size_t nargs, kiln_val *result)

@@ -18,17 +18,10 @@
 
 #include <kiln.h>
 
+#include "check.h"
 #include "test_util.h"
 
-static int failures;
 
-#define CHECK(cond, what)                                                       \
-	do {                                                                    \
-		if (!(cond)) {                                                  \
-			printf("FAIL: %s\n", what);                             \
-			failures++;                                             \
-		}                                                               \
-	} while (0)
 
 static kiln_trap_kind call(kiln_instance *inst, const char *name, int32_t arg, int32_t *out)
 {

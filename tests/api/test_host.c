@@ -12,19 +12,10 @@
 
 #include <kiln.h>
 
+#include "check.h"
 #include "test_util.h"
 
-static int failures;
 
-#define CHECK(cond, ...)                                                       \
-	do {                                                                   \
-		if (!(cond)) {                                                 \
-			printf("FAIL line %d: ", __LINE__);                    \
-			printf(__VA_ARGS__);                                   \
-			printf("\n");                                          \
-			failures++;                                            \
-		}                                                              \
-	} while (0)
 
 /* Native form: (i32, i32) -> i32; also stores the sum at memory[0]. */
 static int32_t add(kiln_caller *c, int32_t a, int32_t b)

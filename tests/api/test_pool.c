@@ -12,19 +12,8 @@
 #include <kiln.h>
 
 #include "builder.h"
+#include "check.h"
 #include "test_util.h"
-
-static int failures;
-
-#define CHECK(cond, ...)                                                        \
-	do {                                                                    \
-		if (!(cond)) {                                                  \
-			printf("FAIL: ");                                       \
-			printf(__VA_ARGS__);                                    \
-			printf("\n");                                           \
-			failures++;                                             \
-		}                                                               \
-	} while (0)
 
 enum { DATA_AT = 1024, PAGES = 3 };
 

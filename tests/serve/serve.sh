@@ -1,0 +1,102 @@
+#!/usr/bin/env bash
+# serve.sh KILN HANDLER.wasm — `kiln serve` end to end with curl: the WAGI
+# environment and body, the handler's status and headers, a fresh instance
+# per request, 500 for a trap, an exit, bad output, a timeout and a
+# memory-limit hit while other requests go on, keep-alive, bad arguments,
+# and a clean stop on SIGTERM.
+set -u
+kiln=$1 handler=$2
+tmp=$(mktemp -d)
+pid=
+trap '[ -n "$pid" ] && kill $pid 2> /dev/null; rm -rf "$tmp"' EXIT
+export KILN_CACHE_DIR=$tmp/cache
+fails=0
+fail() { echo "FAIL: $*"; fails=$((fails + 1)); }
+
+# Bad arguments exit 2 with a message, before serving anything.
+for args in "$handler" "--listen nowhere $handler" "--listen 127.0.0.1:99999 $handler" \
+            "--listen 127.0.0.1:0 --workers 0 $handler" "--listen 127.0.0.1:0 --timeout soon $handler" \
+            "--listen 127.0.0.1:0 --max-memory 1000 $handler" "--listen 127.0.0.1:0 $tmp/missing.wasm" \
+            "--listen 127.0.0.1:0 --bogus $handler"; do
+  timeout 60 "$kiln" serve $args > /dev/null 2> "$tmp/err"
+  rc=$?
+  [ $rc -eq 2 ] && grep -q 'kiln' "$tmp/err" || fail "kiln serve $args: exit $rc: $(cat "$tmp/err")"
+done
+
+"$kiln" serve --listen 127.0.0.1:0 --workers 2 --timeout 500ms --max-memory 1MiB "$handler" \
+  2> "$tmp/log" &
+pid=$!
+for _ in $(seq 600); do
+  grep -q '^kiln serve: .* on http://' "$tmp/log" && break
+  kill -0 $pid 2> /dev/null || break
+  sleep 0.1
+done
+url=$(grep -o 'http://127\.0\.0\.1:[0-9]*' "$tmp/log" | head -1)
+[ -n "$url" ] || { cat "$tmp/log"; echo "FAIL: the server did not start"; exit 1; }
+echo "serving on $url"
+
+# expect PATH CODE BODY-PATTERN [CURL ARGS...]; an empty pattern: no body
+expect() {
+  local path=$1 code=$2 pattern=$3; shift 3
+  local got
+  got=$(curl -s -o "$tmp/body" -w '%{http_code}' --max-time 20 "$@" "$url$path")
+  if [ "$got" != "$code" ] || { [ -n "$pattern" ] && ! grep -Eq -- "$pattern" "$tmp/body"; } ||
+     { [ -z "$pattern" ] && [ -s "$tmp/body" ]; }; then
+    fail "$path: HTTP $got (want $code), body: $(head -c 300 "$tmp/body")"
+  else
+    echo "$path: $got"
+  fi
+}
+expect /hello 200 '^hello, world$'
+expect '/env?a=1&b=%20x' 200 '^QUERY_STRING=a=1&b=%20x$' -H 'X-Kiln-Test: yes' --data-binary 'body text'
+for want in 'GATEWAY_INTERFACE=CGI/1.1' 'REQUEST_METHOD=POST' 'PATH_INFO=/env' \
+            'CONTENT_LENGTH=9' 'SERVER_PROTOCOL=HTTP/1.1' 'HTTP_X_KILN_TEST=yes' \
+            'REMOTE_ADDR=127.0.0.1' 'BODY TEXT'; do
+  grep -qx -- "$want" "$tmp/body" || fail "/env: no line '$want'"
+done
+expect /status 404 '^nothing here$'
+curl -s -D "$tmp/headers" -o /dev/null "$url/status"
+grep -qi '^X-Handler: kiln-test' "$tmp/headers" || fail "/status: the handler's header is missing"
+grep -qi '^Status:' "$tmp/headers" && fail "/status: the Status header was passed on"
+expect /redirect 302 ''
+expect /count 200 '^1$'
+expect /count 200 '^1$'
+expect /big 200 '^abcdefghijklmnopqrstuvwxyz'
+[ "$(stat -c %s "$tmp/body")" -eq 1048576 ] || fail "/big: $(stat -c %s "$tmp/body") bytes"
+expect /trap 500 'Internal Server Error'
+expect /exit3 500 'Internal Server Error'
+expect /noheaders 500 'Internal Server Error'
+expect /grow 500 'Internal Server Error'
+
+# A handler that never ends is cut at --timeout, while the other worker
+# goes on answering.
+curl -s -o "$tmp/spin" -w '%{http_code}' --max-time 20 "$url/spin" > "$tmp/spin.code" &
+cpid=$!
+sleep 0.1
+expect /hello 200 '^hello, world$'
+wait $cpid
+[ "$(cat "$tmp/spin.code")" = 500 ] || fail "/spin: HTTP $(cat "$tmp/spin.code")"
+expect /hello 200 '^hello, world$'
+
+# Keep-alive: two requests, one connection.
+conns=$(curl -s -o /dev/null -o /dev/null -w '%{num_connects} ' "$url/hello" "$url/count")
+[ "$conns" = "1 0 " ] || fail "keep-alive: connects per request '$conns'"
+
+# A body over 16 MiB is refused.
+head -c $((17 << 20)) /dev/zero > "$tmp/huge"
+expect /env 413 'Too Large' --data-binary @"$tmp/huge"
+
+# The access log: a line per request, with the reason for a 500.
+grep -q '"GET /trap HTTP/1.1" 500 0 .* trap: unreachable$' "$tmp/log" || fail "access log: no trap line"
+grep -q '"GET /spin HTTP/1.1" 500 0 .* timeout$' "$tmp/log" || fail "access log: no timeout line"
+grep -q '"GET /exit3 HTTP/1.1" 500 0 .* exit 3$' "$tmp/log" || fail "access log: no exit line"
+grep -q '"POST /env?a=1&b=%20x HTTP/1.1" 200 ' "$tmp/log" || fail "access log: no /env line"
+
+kill -TERM $pid
+wait $pid
+rc=$?
+pid=
+[ $rc -eq 0 ] || fail "SIGTERM: exit $rc"
+grep -q 'terminated, stopping' "$tmp/log" || fail "SIGTERM: no message"
+[ $fails -eq 0 ] && echo "kiln serve: all checks passed"
+exit $((fails > 0))

@@ -1,0 +1,697 @@
+/*
+ * cmd_serve.c — `kiln serve --listen ADDR:PORT HANDLER.wasm`: an HTTP server
+ * that answers each request by running the handler, WAGI-style (CGI for
+ * WebAssembly): the request's method, path, query and headers are the
+ * program's environment (CGI variables), its body is stdin; the program
+ * prints response headers, a blank line and the body on stdout.
+ *
+ * HTTP is libmicrohttpd's (keep-alive, parsing, a pool of N threads each
+ * with its own epoll loop).  Each thread is a worker that runs the handlers
+ * of its connections itself, one at a time: it owns a WASI instance, reset
+ * per request with in-memory stdin and stdout, and a kiln_instance_pre of
+ * the handler linked to it once.  Every request gets a fresh instance from
+ * a pool of `workers` slots, deleted when it ends.  A trap, a non-zero exit,
+ * a timeout (epoch deadline, ticked by one timer thread) or a memory-limit
+ * hit answers 500 and touches nothing but that instance.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <inttypes.h>
+#include <microhttpd.h>
+#include <netinet/in.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "cli.h"
+
+#define TICK_MS 5			/* the epoch moves this often */
+#define MAX_OUTPUT (64u << 20)		/* bytes a handler may print */
+
+typedef struct serve_opts {
+	const char *file;
+	struct sockaddr_in addr;
+	unsigned workers;
+	double timeout;			/* seconds; 0: none */
+	uint32_t max_pages;		/* per instance; 0: the module's own */
+	size_t max_body;
+	bool quiet, no_cache;
+} serve_opts;
+
+/* A growing byte buffer. */
+typedef struct buf {
+	char *p;
+	size_t len, cap;
+} buf;
+
+static bool buf_add(buf *b, const void *p, size_t n)
+{
+	if (n > b->cap - b->len) {
+		size_t cap = b->cap ? b->cap : 4096;
+		while (cap - b->len < n)
+			cap *= 2;
+		char *q = realloc(b->p, cap);
+		if (q == NULL)
+			return false;
+		b->p = q;
+		b->cap = cap;
+	}
+	memcpy(b->p + b->len, p, n);
+	b->len += n;
+	return true;
+}
+
+/* One thread of the server's pool and what it reuses between requests. */
+typedef struct worker {
+	struct worker *next;
+	kiln_instance *wasi;
+	kiln_instance_pre *pre;
+	buf out;		/* the handler's stdout */
+	buf env;		/* NAME=value strings, NUL-separated */
+	const char **envp;
+	size_t nenv_cap;
+} worker;
+
+typedef struct server {
+	serve_opts o;
+	kiln_module *module;
+	kiln_pool *pool;
+	uint64_t deadline_ticks;
+	char host[INET_ADDRSTRLEN], port[8];
+	pthread_mutex_t lock;
+	worker *workers;
+	pthread_t ticker;
+	_Atomic bool stopping;
+} server;
+
+/* What a connection knows of the request it is reading. */
+typedef struct request {
+	char *raw_uri;
+	buf body;
+	bool started, too_large;
+	struct timespec t0;
+} request;
+
+static _Thread_local worker *self;
+
+/* ------------------------------------------------------------ workers */
+
+static bool collect(void *data, const uint8_t *bytes, size_t len)
+{
+	buf *out = data;
+
+	return out->len + len <= MAX_OUTPUT && buf_add(out, bytes, len);
+}
+
+static void worker_free(worker *w)
+{
+	kiln_instance_pre_delete(w->pre);
+	kiln_instance_delete(w->wasi);
+	free(w->out.p);
+	free(w->env.p);
+	free(w->envp);
+	free(w);
+}
+
+/* This thread's worker, made on its first request: a WASI instance and the
+ * handler linked to it. */
+static worker *worker_get(server *s)
+{
+	kiln_wasi_config wc = {0};
+	kiln_linker *l = NULL;
+	kiln_error err;
+	worker *w;
+
+	if (self)
+		return self;
+	if (!(w = calloc(1, sizeof *w)))
+		return NULL;
+	if (kiln_wasi_new(&wc, &w->wasi, &err) != KILN_OK ||
+	    kiln_linker_new(&l, &err) != KILN_OK ||
+	    kiln_linker_define_instance(l, "wasi_snapshot_preview1", w->wasi, &err) != KILN_OK ||
+	    kiln_linker_instantiate_pre(l, s->module, &w->pre, &err) != KILN_OK) {
+		fprintf(stderr, "kiln serve: %s: %s\n", s->o.file, err.message);
+		kiln_linker_delete(l);
+		worker_free(w);
+		return NULL;
+	}
+	kiln_linker_delete(l);
+	pthread_mutex_lock(&s->lock);
+	w->next = s->workers;
+	s->workers = w;
+	pthread_mutex_unlock(&s->lock);
+	return self = w;
+}
+
+/* ------------------------------------------------------- environment */
+
+typedef struct env_ctx {
+	worker *w;
+	bool ok;
+} env_ctx;
+
+static void env_add(env_ctx *e, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+static void env_add(env_ctx *e, const char *fmt, ...)
+{
+	char small[512], *p = small;
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(small, sizeof small, fmt, ap);
+	va_end(ap);
+	if (n < 0) {
+		e->ok = false;
+		return;
+	}
+	if ((size_t)n >= sizeof small) {
+		if (!(p = malloc((size_t)n + 1))) {
+			e->ok = false;
+			return;
+		}
+		va_start(ap, fmt);
+		vsnprintf(p, (size_t)n + 1, fmt, ap);
+		va_end(ap);
+	}
+	e->ok = e->ok && buf_add(&e->w->env, p, (size_t)n + 1);
+	if (p != small)
+		free(p);
+}
+
+/* A request header as HTTP_NAME (upper case, '-' as '_'). */
+static enum MHD_Result add_header(void *cls, enum MHD_ValueKind kind, const char *key,
+				  const char *value)
+{
+	env_ctx *e = cls;
+	char name[256];
+	size_t i;
+
+	(void)kind;
+	for (i = 0; key[i] && i < sizeof name - 1; i++) {
+		unsigned char c = (unsigned char)key[i];
+		name[i] = c == '-' ? '_' : (c >= 'a' && c <= 'z') ? (char)(c - 32) : (char)c;
+	}
+	name[i] = 0;
+	if (!strcmp(name, "CONTENT_TYPE"))
+		env_add(e, "CONTENT_TYPE=%s", value ? value : "");
+	else if (strcmp(name, "CONTENT_LENGTH"))
+		env_add(e, "HTTP_%s=%s", name, value ? value : "");
+	return MHD_YES;
+}
+
+static void client_addr(struct MHD_Connection *c, char out[INET_ADDRSTRLEN])
+{
+	const union MHD_ConnectionInfo *ci =
+		MHD_get_connection_info(c, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+
+	strcpy(out, "-");
+	if (ci && ci->client_addr && ci->client_addr->sa_family == AF_INET)
+		inet_ntop(AF_INET, &((struct sockaddr_in *)ci->client_addr)->sin_addr,
+			  out, INET_ADDRSTRLEN);
+}
+
+/* The CGI variables of a request, as w->envp (NULL-terminated). */
+static bool make_env(server *s, worker *w, struct MHD_Connection *c, const char *method,
+		     const char *version, request *r)
+{
+	env_ctx e = {w, true};
+	const char *raw = r->raw_uri ? r->raw_uri : "/";
+	const char *q = strchr(raw, '?');
+	int path_len = q ? (int)(q - raw) : (int)strlen(raw);
+	char remote[INET_ADDRSTRLEN];
+
+	client_addr(c, remote);
+	w->env.len = 0;
+	env_add(&e, "GATEWAY_INTERFACE=CGI/1.1");
+	env_add(&e, "SERVER_SOFTWARE=kiln/%s", kiln_version());
+	env_add(&e, "SERVER_PROTOCOL=%s", version);
+	env_add(&e, "SERVER_NAME=%s", s->host);
+	env_add(&e, "SERVER_PORT=%s", s->port);
+	env_add(&e, "REQUEST_METHOD=%s", method);
+	env_add(&e, "SCRIPT_NAME=");
+	env_add(&e, "PATH_INFO=%.*s", path_len, raw);
+	env_add(&e, "X_RAW_PATH_INFO=%.*s", path_len, raw);
+	env_add(&e, "QUERY_STRING=%s", q ? q + 1 : "");
+	env_add(&e, "X_FULL_URL=http://%s:%s%s", s->host, s->port, raw);
+	env_add(&e, "REMOTE_ADDR=%s", remote);
+	env_add(&e, "REMOTE_HOST=%s", remote);
+	env_add(&e, "CONTENT_LENGTH=%zu", r->body.len);
+	MHD_get_connection_values(c, MHD_HEADER_KIND, add_header, &e);
+	if (!e.ok)
+		return false;
+	size_t n = 0;
+	for (size_t i = 0; i < w->env.len; i++)
+		n += w->env.p[i] == 0;
+	if (n + 1 > w->nenv_cap) {
+		const char **p = realloc(w->envp, (n + 1) * sizeof *p);
+		if (!p)
+			return false;
+		w->envp = p;
+		w->nenv_cap = n + 1;
+	}
+	n = 0;
+	for (size_t i = 0; i < w->env.len; i += strlen(w->env.p + i) + 1)
+		w->envp[n++] = w->env.p + i;
+	w->envp[n] = NULL;
+	return true;
+}
+
+/* ------------------------------------------------------------ running */
+
+/* How a handler run ended, for the response and the log. */
+typedef struct outcome {
+	unsigned status;	/* 0: the handler's own response */
+	char why[300];
+} outcome;
+
+/* Runs the handler once in a fresh pooled instance. */
+static outcome run_handler(server *s, worker *w, request *r, const char *script)
+{
+	const char *argv[] = {script};
+	kiln_wasi_config wc = {.argc = 1, .argv = argv, .envp = w->envp,
+			       .stdin_bytes = (const uint8_t *)(r->body.p ? r->body.p : ""),
+			       .stdin_len = r->body.len, .stdout_write = collect,
+			       .stdout_data = &w->out};
+	kiln_instance *inst = NULL;
+	kiln_extern start, memory;
+	kiln_trap_info ti;
+	kiln_trap_kind trap;
+	kiln_error err;
+	outcome oc = {0, ""};
+
+	while (w->envp[wc.envc])
+		wc.envc++;
+	w->out.len = 0;
+	if (kiln_wasi_reset(w->wasi, &wc, &err) != KILN_OK ||
+	    kiln_instance_pre_instantiate(w->pre, s->pool, &inst, &trap, &err) != KILN_OK) {
+		oc.status = 500;
+		snprintf(oc.why, sizeof oc.why, "instantiate: %s", err.message);
+		goto done;
+	}
+	if (kiln_instance_export(inst, (kiln_name){"memory", 6}, &memory))
+		kiln_wasi_set_memory(w->wasi, memory);
+	if (!kiln_instance_export(inst, (kiln_name){"_start", 6}, &start)) {
+		oc.status = 500;
+		snprintf(oc.why, sizeof oc.why, "no _start export");
+		goto done;
+	}
+	if (s->deadline_ticks)
+		kiln_instance_set_epoch_deadline(inst, s->deadline_ticks, NULL);
+	if (kiln_func_call(start, NULL, 0, NULL, 0, &ti, &err) == KILN_OK)
+		goto done;
+	oc.status = 500;
+	if (err.status != KILN_ERR_TRAP)
+		snprintf(oc.why, sizeof oc.why, "%s", err.message);
+	else if (ti.kind == KILN_TRAP_EXIT && kiln_wasi_exit_code(w->wasi) == 0)
+		oc.status = 0;
+	else if (ti.kind == KILN_TRAP_EXIT)
+		snprintf(oc.why, sizeof oc.why, "exit %d", kiln_wasi_exit_code(w->wasi));
+	else if (ti.kind == KILN_TRAP_INTERRUPTED)
+		snprintf(oc.why, sizeof oc.why, "timeout");
+	else
+		snprintf(oc.why, sizeof oc.why, "trap: %s", kiln_trap_message(ti.kind));
+done:
+	kiln_instance_delete(inst);
+	return oc;
+}
+
+#define MAX_HEADERS 64
+
+/* The handler's output as a response: headers up to a blank line (Status
+ * sets the code, Location alone means 302), then the body, whose size goes
+ * to *body_len.  NULL (with oc->why) when the output is not like that. */
+static struct MHD_Response *parse_output(buf *out, unsigned *status, size_t *body_len,
+					 outcome *oc)
+{
+	char *p = out->p ? out->p : "", *end = p + out->len, *line = p;
+	char *names[MAX_HEADERS], *values[MAX_HEADERS];
+	struct MHD_Response *resp;
+	bool location = false;
+	int n = 0;
+
+	*status = 0;
+	for (;;) {
+		char *nl = memchr(line, '\n', (size_t)(end - line)), *colon;
+		if (nl == NULL) {
+			snprintf(oc->why, sizeof oc->why, "no blank line after the headers");
+			return NULL;
+		}
+		size_t len = (size_t)(nl - line) - (nl > line && nl[-1] == '\r');
+		if (len == 0) {
+			line = nl + 1;
+			break;
+		}
+		line[len] = 0;
+		if (!(colon = strchr(line, ':')) || colon == line || n == MAX_HEADERS) {
+			snprintf(oc->why, sizeof oc->why, n == MAX_HEADERS ? "too many headers"
+					: "a header line without a name and ':'");
+			return NULL;
+		}
+		*colon = 0;
+		names[n] = line;
+		values[n++] = colon + 1 + strspn(colon + 1, " \t");
+		if (!strcasecmp(line, "Status"))
+			*status = (unsigned)strtoul(colon + 1, NULL, 10);
+		location |= !strcasecmp(line, "Location");
+		line = nl + 1;
+	}
+	if (*status == 0)
+		*status = location ? 302 : 200;
+	if (*status < 100 || *status > 599) {
+		snprintf(oc->why, sizeof oc->why, "a bad Status");
+		return NULL;
+	}
+	*body_len = (size_t)(end - line);
+	resp = MHD_create_response_from_buffer(*body_len, line, MHD_RESPMEM_MUST_COPY);
+	/* libmicrohttpd frames the response itself. */
+	for (int i = 0; resp && i < n; i++)
+		if (strcasecmp(names[i], "Status") && strcasecmp(names[i], "Content-Length") &&
+		    strcasecmp(names[i], "Connection") && strcasecmp(names[i], "Transfer-Encoding"))
+			MHD_add_response_header(resp, names[i], values[i]);
+	if (!resp)
+		snprintf(oc->why, sizeof oc->why, "out of memory");
+	return resp;
+}
+
+static enum MHD_Result answer_error(struct MHD_Connection *c, unsigned status,
+				    const char *text)
+{
+	struct MHD_Response *resp = MHD_create_response_from_buffer(
+		strlen(text), (void *)text, MHD_RESPMEM_PERSISTENT);
+	enum MHD_Result rc;
+
+	if (resp == NULL)
+		return MHD_NO;
+	MHD_add_response_header(resp, "Content-Type", "text/plain");
+	rc = MHD_queue_response(c, status, resp);
+	MHD_destroy_response(resp);
+	return rc;
+}
+
+static void access_log(server *s, request *r, const char *method, const char *version,
+		       unsigned status, size_t bytes, const char *why, const char *remote)
+{
+	struct timespec t1;
+	time_t now = time(NULL);
+	struct tm tm;
+	char when[32];
+
+	if (s->o.quiet)
+		return;
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	double ms = (double)(t1.tv_sec - r->t0.tv_sec) * 1e3 +
+		    (double)(t1.tv_nsec - r->t0.tv_nsec) / 1e6;
+	gmtime_r(&now, &tm);
+	strftime(when, sizeof when, "%d/%b/%Y:%H:%M:%S +0000", &tm);
+	/* One write per line: lines of concurrent workers do not mix. */
+	fprintf(stderr, "%s - - [%s] \"%s %s %s\" %u %zu %.3fms%s%s\n", remote, when, method,
+		r->raw_uri ? r->raw_uri : "?", version, status, bytes, ms, *why ? " " : "", why);
+}
+
+/* The last call for a request: its body is in. */
+static enum MHD_Result respond(server *s, struct MHD_Connection *c, const char *method,
+			       const char *version, request *r)
+{
+	worker *w = worker_get(s);
+	struct MHD_Response *resp = NULL;
+	outcome oc = {500, "out of memory"};
+	unsigned status = 500;
+	size_t bytes = 0;
+	enum MHD_Result rc;
+	char remote[INET_ADDRSTRLEN];
+
+	if (r->too_large) {
+		oc = (outcome){413, "request body too large"};
+	} else if (w == NULL) {
+		oc = (outcome){500, "cannot link the handler"};
+	} else if (make_env(s, w, c, method, version, r)) {
+		oc = run_handler(s, w, r, s->o.file);
+		if (oc.status == 0 && !(resp = parse_output(&w->out, &status, &bytes, &oc)))
+			oc.status = 500;
+	}
+	if (resp) {
+		rc = MHD_queue_response(c, status, resp);
+		MHD_destroy_response(resp);
+	} else {
+		status = oc.status;
+		rc = answer_error(c, status, status == 413 ? "413 Payload Too Large\n"
+						      : "500 Internal Server Error\n");
+	}
+	client_addr(c, remote);
+	access_log(s, r, method, version, status, bytes, oc.why, remote);
+	return rc;
+}
+
+static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const char *url,
+				  const char *method, const char *version,
+				  const char *upload, size_t *upload_size, void **con_cls)
+{
+	server *s = cls;
+	request *r = *con_cls;
+
+	(void)url;
+	if (r == NULL)
+		return MHD_NO;
+	if (!r->started) {	/* headers only, so far */
+		r->started = true;
+		return MHD_YES;
+	}
+	if (*upload_size) {
+		if (r->body.len + *upload_size > s->o.max_body ||
+		    !buf_add(&r->body, upload, *upload_size))
+			r->too_large = true;
+		*upload_size = 0;
+		return MHD_YES;
+	}
+	return respond(s, c, method, version, r);
+}
+
+/* Called first for each request, with the URI as sent: the query string
+ * is kept raw for QUERY_STRING. */
+static void *on_uri(void *cls, const char *uri, struct MHD_Connection *c)
+{
+	request *r = calloc(1, sizeof *r);
+
+	(void)cls;
+	(void)c;
+	if (r) {
+		r->raw_uri = strdup(uri);
+		clock_gettime(CLOCK_MONOTONIC, &r->t0);
+	}
+	return r;
+}
+
+static void on_done(void *cls, struct MHD_Connection *c, void **con_cls,
+		    enum MHD_RequestTerminationCode why)
+{
+	request *r = *con_cls;
+
+	(void)cls;
+	(void)c;
+	(void)why;
+	if (r) {
+		free(r->raw_uri);
+		free(r->body.p);
+		free(r);
+		*con_cls = NULL;
+	}
+}
+
+/* ------------------------------------------------------------- setup */
+
+static void *ticker_main(void *arg)
+{
+	server *s = arg;
+	struct timespec ts = {0, TICK_MS * 1000000L};
+
+	while (!s->stopping) {
+		nanosleep(&ts, NULL);
+		kiln_epoch_increment();
+	}
+	return NULL;
+}
+
+static int parse_opts(int argc, char **argv, serve_opts *o)
+{
+	const char *listen = NULL;
+
+	*o = (serve_opts){.workers = 2, .timeout = 10, .max_body = 16u << 20};
+	for (int i = 1; i < argc; i++) {
+		const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
+		if (a[0] != '-' || !strcmp(a, "--")) {
+			if (!strcmp(a, "--"))
+				i++;
+			if (i != argc - 1)
+				return cli_usage("serve");
+			o->file = argv[i];
+			break;
+		}
+		if (!strcmp(a, "--quiet")) {
+			o->quiet = true;
+			continue;
+		}
+		if (!strcmp(a, "--no-cache")) {
+			o->no_cache = true;
+			continue;
+		}
+		if (!v)
+			return cli_error(CLI_USAGE, "serve: %s wants a value", a);
+		i++;
+		if (!strcmp(a, "--listen")) {
+			listen = v;
+			if (!cli_parse_addr(v, &o->addr))
+				return cli_error(CLI_USAGE, "serve: --listen wants an IPv4 ADDR:PORT, "
+						 "got '%s'", v);
+		} else if (!strcmp(a, "--workers")) {
+			char *end;
+			long n = strtol(v, &end, 10);
+			if (*end || n < 1 || n > 1024)
+				return cli_error(CLI_USAGE, "serve: --workers wants 1..1024, got '%s'", v);
+			o->workers = (unsigned)n;
+		} else if (!strcmp(a, "--timeout")) {
+			if (!strcmp(v, "0"))
+				o->timeout = 0;
+			else if (!cli_parse_duration(v, &o->timeout))
+				return cli_error(CLI_USAGE, "serve: bad --timeout '%s' (e.g. 500ms, 2s, 0 "
+						 "for none)", v);
+		} else if (!strcmp(a, "--max-memory")) {
+			if (!cli_parse_size(v, &o->max_pages))
+				return cli_error(CLI_USAGE, "serve: bad --max-memory '%s' (whole 64 KiB "
+						 "pages: 65536, 64KiB, 16MiB, 1GiB)", v);
+		} else {
+			return cli_error(CLI_USAGE, "serve: unknown option '%s'", a);
+		}
+	}
+	if (!o->file)
+		return cli_usage("serve");
+	if (!listen)
+		return cli_error(CLI_USAGE, "serve: --listen ADDR:PORT is required");
+	return CLI_OK;
+}
+
+/* The handler, compiled ahead of time: an artifact as it is, a .wasm
+ * through the code cache (or, with --no-cache, by the JIT up front). */
+static int load_handler(const serve_opts *o, kiln_engine *engine, kiln_module **m)
+{
+	uint8_t *bytes;
+	size_t len;
+	kiln_error err;
+	kiln_artifact_desc d;
+	char key[65];
+	int rc;
+
+	*m = NULL;
+	if ((rc = cli_map_file(o->file, &bytes, &len)) != CLI_OK)
+		return rc;
+	if (kiln_is_artifact(bytes, len)) {
+		if (kiln_module_load(bytes, len, m, &err) != KILN_OK)
+			rc = cli_error(CLI_FAIL, "%s: %s", o->file, err.message);
+		else if (o->timeout > 0 && kiln_artifact_describe(bytes, len, &d, NULL) == KILN_OK &&
+			 !d.epoch_interruption)
+			rc = cli_error(CLI_USAGE, "%s: --timeout needs an artifact compiled with "
+				       "kiln compile --epoch-interruption (or --timeout 0)", o->file);
+	} else if ((rc = cli_module_from_bytes(o->file, bytes, len, m)) == CLI_OK) {
+		kiln_module *hit = NULL;
+		if (!o->no_cache && kiln_cache_key(engine, bytes, len, key, NULL) == KILN_OK &&
+		    !(hit = cache_lookup(key)) && cache_store(engine, *m, key) == CLI_OK)
+			hit = cache_lookup(key);
+		if (hit) {
+			kiln_module_delete(*m);
+			*m = hit;
+		} else if (kiln_module_compile(engine, *m, &err) != KILN_OK) {
+			rc = cli_error(CLI_FAIL, "%s: %s", o->file, err.message);
+		}
+	}
+	cli_unmap_file(bytes, len);
+	return rc;
+}
+
+/* Serves until SIGINT or SIGTERM. */
+static int serve(server *s)
+{
+	unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL;
+	struct MHD_Daemon *d;
+	const union MHD_DaemonInfo *di;
+	sigset_t set;
+	int sig;
+
+	sigemptyset(&set);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGTERM);
+	pthread_sigmask(SIG_BLOCK, &set, NULL);	/* the pool's threads inherit it */
+	d = MHD_start_daemon(flags, 0, NULL, NULL, on_request, s,
+			     MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&s->o.addr,
+			     MHD_OPTION_THREAD_POOL_SIZE, s->o.workers,
+			     MHD_OPTION_THREAD_STACK_SIZE, (size_t)8 << 20,
+			     MHD_OPTION_LISTENING_ADDRESS_REUSE, 1,
+			     MHD_OPTION_CONNECTION_TIMEOUT, 60u,
+			     MHD_OPTION_URI_LOG_CALLBACK, on_uri, s,
+			     MHD_OPTION_NOTIFY_COMPLETED, on_done, s,
+			     MHD_OPTION_END);
+	if (d == NULL)
+		return cli_error(CLI_USAGE, "serve: cannot listen on %s:%u: %s", s->host,
+				 ntohs(s->o.addr.sin_port), strerror(errno));
+	di = MHD_get_daemon_info(d, MHD_DAEMON_INFO_BIND_PORT);
+	snprintf(s->port, sizeof s->port, "%u", di ? di->port : ntohs(s->o.addr.sin_port));
+	fprintf(stderr, "kiln serve: %s on http://%s:%s/ (%u workers, timeout %s)\n",
+		s->o.file, s->host, s->port, s->o.workers, s->o.timeout > 0 ? "on" : "off");
+	sigwait(&set, &sig);
+	fprintf(stderr, "kiln serve: %s, stopping\n", sig == SIGINT ? "interrupted" : "terminated");
+	MHD_stop_daemon(d);
+	return CLI_OK;
+}
+
+int cmd_serve(int argc, char **argv)
+{
+	server s = {.lock = PTHREAD_MUTEX_INITIALIZER};
+	kiln_config cfg = kiln_config_default();
+	kiln_pool_config pc = kiln_pool_config_default();
+	kiln_engine *engine = NULL;
+	kiln_error err;
+	int rc;
+
+	if ((rc = parse_opts(argc, argv, &s.o)) != CLI_OK)
+		return rc;
+	inet_ntop(AF_INET, &s.o.addr.sin_addr, s.host, sizeof s.host);
+	snprintf(s.port, sizeof s.port, "%u", ntohs(s.o.addr.sin_port));
+	cfg.epoch_interruption = s.o.timeout > 0;
+	cfg.speculative_compile = true;
+	if (kiln_engine_new(&cfg, &engine, &err) != KILN_OK)
+		return cli_error(CLI_FAIL, "cannot create the compiler: %s", err.message);
+	pc.max_instances = s.o.workers;
+	pc.max_memory_pages = s.o.max_pages;
+	if ((rc = load_handler(&s.o, engine, &s.module)) != CLI_OK)
+		goto out;
+	if (kiln_pool_new(&pc, &s.pool, &err) != KILN_OK) {
+		rc = cli_error(CLI_FAIL, "%s", err.message);
+		goto out;
+	}
+	if (s.o.timeout > 0) {
+		s.deadline_ticks = (uint64_t)(s.o.timeout * 1000 / TICK_MS) + 1;
+		if (pthread_create(&s.ticker, NULL, ticker_main, &s) != 0) {
+			rc = cli_error(CLI_FAIL, "cannot start the timer thread");
+			goto out;
+		}
+	}
+	rc = serve(&s);
+	s.stopping = true;
+	if (s.o.timeout > 0)
+		pthread_join(s.ticker, NULL);
+out:
+	while (s.workers) {
+		worker *w = s.workers;
+		s.workers = w->next;
+		worker_free(w);
+	}
+	kiln_pool_delete(s.pool);
+	kiln_module_delete(s.module);
+	kiln_engine_delete(engine);
+	return rc;
+}
