@@ -123,8 +123,9 @@ static double measure(kiln_module *m, unsigned threads, unsigned n)
 	return us;
 }
 
-/* The RSS of 100 live instances, each having touched its memory once. */
-static double rss_per_instance(kiln_module *m)
+/* The RSS of 100 live instances, each having touched its memory once, and
+ * what stays of it once they are deleted (in a pool: idle slots). */
+static void rss_per_instance(kiln_module *m, double *live_kb, double *idle_kb)
 {
 	enum { N = 100 };
 	kiln_instance *inst[N];
@@ -133,10 +134,10 @@ static double rss_per_instance(kiln_module *m)
 	for (int i = 0; i < N; i++)
 		if (new_instance(m, &inst[i]) != KILN_OK)
 			inst[i] = NULL;
-	double kb = (double)(rss_kb() - before) / N;
+	*live_kb = (double)(rss_kb() - before) / N;
 	for (int i = 0; i < N; i++)
 		kiln_instance_delete(inst[i]);
-	return kb;
+	*idle_kb = (double)(rss_kb() - before) / N;
 }
 
 static void run(const char *what, kiln_module *m, unsigned n, unsigned cpus, bool data)
@@ -151,9 +152,10 @@ static void run(const char *what, kiln_module *m, unsigned n, unsigned cpus, boo
 			printf("| %s%s | no pool |\n", what, modes[mode]);
 			return;
 		}
-		double one = measure(m, 1, n), all = measure(m, cpus, n);
-		printf("| %s%s | %.2f µs | %.2f µs, %.0f instances/s | %.0f KiB |\n", what,
-		       modes[mode], one, all, cpus * 1e6 / all, rss_per_instance(m));
+		double one = measure(m, 1, n), all = measure(m, cpus, n), live, idle;
+		rss_per_instance(m, &live, &idle);
+		printf("| %s%s | %.2f µs | %.2f µs, %.0f instances/s | %.1f KiB | %.1f KiB |\n",
+		       what, modes[mode], one, all, cpus * 1e6 / all, live, idle);
 		kiln_pool_delete(pool);
 		pool = NULL;
 	}
@@ -174,8 +176,8 @@ int main(int argc, char **argv)
 	if (kiln_engine_new(NULL, &e, &err) != KILN_OK)
 		return printf("engine: %s\n", err.message), 1;
 	printf("instantiate + call f() + delete, %u iterations per thread; %u CPUs\n\n", n, cpus);
-	printf("| module | 1 thread | each of %u threads, all together | RSS per live instance |\n"
-	       "|---|---|---|---|\n", cpus);
+	printf("| module | 1 thread | each of %u threads, all together | RSS per live instance "
+	       "| RSS per deleted one (pooled: idle slot) |\n|---|---|---|---|---|\n", cpus);
 	for (int big = 0; big < 2; big++) {
 		buf b = build(big ? kb << 10 : 0);
 		kiln_module *jm, *am;

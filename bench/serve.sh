@@ -19,15 +19,18 @@ median() { sort -g | awk '{v[NR] = $1} END {print (NR % 2) ? v[(NR + 1) / 2] : (
 # wrk's latencies (1.02ms, 850.00us, 1.10s) in ms.
 to_ms() { awk '{v = $1 + 0; if ($1 ~ /us$/) v /= 1000; else if ($1 ~ /[^m]s$/) v *= 1000; print v}'; }
 
-echo "| handler | connections | requests/s | p50 ms | p99 ms | errors |"
-echo "|---|---|---|---|---|---|"
+rss() { awk '/^VmRSS/ {print $2}' /proc/$pid/status; }
+echo "| handler | connections | requests/s | p50 ms | p99 ms | errors | server RSS: started, after 1 request, after all |"
+echo "|---|---|---|---|---|---|---|"
 for h in hello compute; do
   clang --target=wasm32-wasi -O2 -Wall -Werror -Wl,--strip-debug -o "$tmp/$h.wasm" "$root/bench/serve/$h.c"
   "$kiln" serve --quiet --listen 127.0.0.1:0 --workers "$workers" "$tmp/$h.wasm" 2> "$tmp/log" &
   pid=$!
   for _ in $(seq 600); do grep -q ' on http://' "$tmp/log" && break; sleep 0.1; done
   url=$(grep -o 'http://127\.0\.0\.1:[0-9]*' "$tmp/log" | head -1)/
+  rss0=$(rss)
   curl -sf "$url" > /dev/null
+  rss1=$(rss)
   for c in 32; do
     : > "$tmp/rps"; : > "$tmp/p50"; : > "$tmp/p99"; errors=0
     for _ in $(seq "$runs"); do
@@ -37,9 +40,9 @@ for h in hello compute; do
       awk '$1 == "99%" {print $2}' "$tmp/out" | to_ms >> "$tmp/p99"
       if grep -q 'Socket errors\|Non-2xx' "$tmp/out"; then errors=$((errors + 1)); fi
     done
-    printf '| %s | %d | %.0f (%s) | %.2f | %.2f | %s |\n' "$h" "$c" "$(median < "$tmp/rps")" \
-      "$(sort -g "$tmp/rps" | sed -n '1p;$p' | awk '{printf "%s%.0f", NR > 1 ? "–" : "", $1}')" \
-      "$(median < "$tmp/p50")" "$(median < "$tmp/p99")" "$errors of $runs runs"
+    printf '| %s | %d | %.0f (%s) | %.2f | %.2f | %s | %s / %s / %s KiB |\n' "$h" "$c" "$(median < "$tmp/rps")" \
+      "$(sort -g "$tmp/rps" | sed -n '1p;$p' | awk '{printf "%s%.0f", (NR > 1 ? "–" : ""), $1}')" \
+      "$(median < "$tmp/p50")" "$(median < "$tmp/p99")" "$errors of $runs runs" "$rss0" "$rss1" "$(rss)"
   done
   kill $pid; wait $pid || true; pid=
 done

@@ -122,6 +122,8 @@ bool lower_numeric(lower *l, const kiln_instr *in, bool *handled);
 bool lower_memory_op(lower *l, const kiln_instr *in, bool *handled);
 /* The address of a load or store: pops the i32 index, adds the offset. */
 LLVMValueRef lower_address(lower *l, const kiln_instr *in);
+/* A load from linear memory that is never deleted or moved past a trap. */
+LLVMValueRef lower_memory_load(lower *l, LLVMTypeRef t, LLVMValueRef addr);
 /* lower_simd.c: the 0xfd-prefixed (SIMD) instructions. */
 bool lower_simd(lower *l, const kiln_instr *in, bool *handled);
 

@@ -5,7 +5,12 @@
  * Loads and stores compute base + zext(address) + offset with no bounds
  * check: the 8 GiB reservation's guard pages fault, and the fault handler
  * raises the trap.  Accesses are unaligned (align 1): wasm's alignment is
- * a hint.  Bulk operations and table operations go through runtime helpers,
+ * a hint.  LLVM takes a load for free of side effects: it deletes one whose
+ * value is unused and may sink one past a trap's branch, so an
+ * out-of-bounds load would not trap, or trap late.  Each loaded value is
+ * therefore handed to an empty inline asm with side effects (wasm2c's
+ * force_read): the load stays, in order with other traps and calls.
+ * Found by the differential tester (tests/regress/wast/dead_load_traps.wast).  Bulk operations and table operations go through runtime helpers,
  * which check bounds as the spec orders.
  */
 #include <string.h>
@@ -21,6 +26,30 @@ LLVMValueRef lower_address(lower *l, const kiln_instr *in)
 	return LLVMBuildGEP2(l->b, l->lm->i8, l->mem_base, &a, 1, "");
 }
 
+LLVMValueRef lower_memory_load(lower *l, LLVMTypeRef t, LLVMValueRef addr)
+{
+	LLVMValueRef v = LLVMBuildLoad2(l->b, t, addr, ""), used = v;
+	LLVMTypeKind k = LLVMGetTypeKind(t);
+	LLVMTypeRef ut = t;
+
+	LLVMSetAlignment(v, 1);
+	/* Vectors narrower than 128 bits (load8x8 and friends) go to the asm
+	 * as an integer of their width: "x" takes whole SSE registers only. */
+	LLVMTypeRef elem = k == LLVMVectorTypeKind ? LLVMGetElementType(t) : NULL;
+	unsigned bits = elem && LLVMGetTypeKind(elem) == LLVMIntegerTypeKind
+				? LLVMGetIntTypeWidth(elem) * LLVMGetVectorSize(t) : 128;
+	if (bits < 128) {
+		ut = LLVMIntTypeInContext(l->lm->llctx, bits);
+		used = LLVMBuildBitCast(l->b, v, ut, "");
+		k = LLVMIntegerTypeKind;
+	}
+	LLVMTypeRef ft = LLVMFunctionType(l->lm->void_, &ut, 1, 0);
+	LLVMValueRef use = LLVMGetInlineAsm(ft, "", 0, k == LLVMIntegerTypeKind ? "r" : "x", 1,
+					    1, 0, LLVMInlineAsmDialectATT, 0);
+	LLVMBuildCall2(l->b, ft, use, &used, 1, "");
+	return v;
+}
+
 static LLVMTypeRef int_type(lower *l, unsigned bytes)
 {
 	return LLVMIntTypeInContext(l->lm->llctx, bytes * 8);
@@ -32,11 +61,10 @@ static bool load(lower *l, const kiln_instr *in)
 	LLVMTypeRef rt = lower_type(l->lm, (kiln_valtype)info->result);
 	unsigned bytes = 1u << info->arg;
 	LLVMTypeRef mt = LLVMGetTypeKind(rt) == LLVMIntegerTypeKind ? int_type(l, bytes) : rt;
-	LLVMValueRef v = LLVMBuildLoad2(l->b, mt, lower_address(l, in), "");
+	LLVMValueRef v = lower_memory_load(l, mt, lower_address(l, in));
 	const char *name = info->name;
 	size_t n = strlen(name);
 
-	LLVMSetAlignment(v, 1);
 	if (mt != rt)	/* narrow integer loads: _s sign-extends, _u zero-extends */
 		v = name[n - 1] == 's' ? LLVMBuildSExt(l->b, v, rt, "")
 				       : LLVMBuildZExt(l->b, v, rt, "");

@@ -137,10 +137,7 @@ static LLVMValueRef vquiet(lower *l, LLVMValueRef v, enum shape s)
 
 static LLVMValueRef load_as(lower *l, LLVMTypeRef t, LLVMValueRef addr)
 {
-	LLVMValueRef v = LLVMBuildLoad2(l->b, t, addr, "");
-
-	LLVMSetAlignment(v, 1);
-	return v;
+	return lower_memory_load(l, t, addr);
 }
 
 static void store_at(lower *l, LLVMValueRef v, LLVMValueRef addr)

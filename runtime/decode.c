@@ -225,7 +225,9 @@ static bool sec_type(decoder *d, uint32_t count)
 		ft->results = (const kiln_valtype *)(uintptr_t)r0;
 		m->ntypes = i + 1;
 	}
-	for (uint32_t i = 0; i < m->ntypes; i++) {
+	/* Offsets become pointers; no valtypes at all leaves them NULL (NULL +
+	 * 0 is undefined behaviour). */
+	for (uint32_t i = 0; m->valtypes && i < m->ntypes; i++) {
 		kiln_functype *ft = &m->types[i];
 		ft->params = m->valtypes + (uintptr_t)ft->params;
 		ft->results = m->valtypes + (uintptr_t)ft->results;

@@ -119,29 +119,41 @@ static void worker_free(worker *w)
 	free(w);
 }
 
-/* This thread's worker, made on its first request: a WASI instance and the
- * handler linked to it. */
-static worker *worker_get(server *s)
+/* A WASI instance and the handler linked to it; NULL with *err. */
+static worker *worker_new(server *s, kiln_error *err)
 {
 	kiln_wasi_config wc = {0};
 	kiln_linker *l = NULL;
-	kiln_error err;
-	worker *w;
+	worker *w = calloc(1, sizeof *w);
 
-	if (self)
-		return self;
-	if (!(w = calloc(1, sizeof *w)))
+	if (!w) {
+		snprintf(err->message, sizeof err->message, "out of memory");
 		return NULL;
-	if (kiln_wasi_new(&wc, &w->wasi, &err) != KILN_OK ||
-	    kiln_linker_new(&l, &err) != KILN_OK ||
-	    kiln_linker_define_instance(l, "wasi_snapshot_preview1", w->wasi, &err) != KILN_OK ||
-	    kiln_linker_instantiate_pre(l, s->module, &w->pre, &err) != KILN_OK) {
-		fprintf(stderr, "kiln serve: %s: %s\n", s->o.file, err.message);
+	}
+	if (kiln_wasi_new(&wc, &w->wasi, err) != KILN_OK ||
+	    kiln_linker_new(&l, err) != KILN_OK ||
+	    kiln_linker_define_instance(l, "wasi_snapshot_preview1", w->wasi, err) != KILN_OK ||
+	    kiln_linker_instantiate_pre(l, s->module, &w->pre, err) != KILN_OK) {
 		kiln_linker_delete(l);
 		worker_free(w);
 		return NULL;
 	}
 	kiln_linker_delete(l);
+	return w;
+}
+
+/* This thread's worker, made on its first request. */
+static worker *worker_get(server *s)
+{
+	kiln_error err;
+	worker *w;
+
+	if (self)
+		return self;
+	if (!(w = worker_new(s, &err))) {
+		fprintf(stderr, "kiln serve: %s: %s\n", s->o.file, err.message);
+		return NULL;
+	}
 	pthread_mutex_lock(&s->lock);
 	w->next = s->workers;
 	s->workers = w;
@@ -613,6 +625,30 @@ static int load_handler(const serve_opts *o, kiln_engine *engine, kiln_module **
 	return rc;
 }
 
+/* Before serving: the handler links (WASI imports only), fits the pool and
+ * exports _start, so that a handler that cannot run is an error at start,
+ * not a 500 on every request. */
+static int probe(server *s)
+{
+	kiln_instance *inst = NULL;
+	kiln_extern start;
+	kiln_error err;
+	worker *w = worker_new(s, &err);
+	int rc = CLI_OK;
+
+	if (!w)
+		return cli_error(CLI_FAIL, "%s: %s", s->o.file, err.message);
+	if (kiln_instance_pre_instantiate(w->pre, s->pool, &inst, NULL, &err) != KILN_OK)
+		rc = cli_error(CLI_FAIL, "%s: %s", s->o.file, err.message);
+	else if (!kiln_instance_export(inst, (kiln_name){"_start", 6}, &start) ||
+		 start.kind != KILN_EXTERN_FUNC)
+		rc = cli_error(CLI_FAIL, "%s: a WAGI handler exports _start (a WASI command)",
+			       s->o.file);
+	kiln_instance_delete(inst);
+	worker_free(w);
+	return rc;
+}
+
 /* Serves until SIGINT or SIGTERM. */
 static int serve(server *s)
 {
@@ -673,6 +709,8 @@ int cmd_serve(int argc, char **argv)
 		rc = cli_error(CLI_FAIL, "%s", err.message);
 		goto out;
 	}
+	if ((rc = probe(&s)) != CLI_OK)
+		goto out;
 	if (s.o.timeout > 0) {
 		s.deadline_ticks = (uint64_t)(s.o.timeout * 1000 / TICK_MS) + 1;
 		if (pthread_create(&s.ticker, NULL, ticker_main, &s) != 0) {

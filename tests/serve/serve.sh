@@ -3,7 +3,7 @@
 # environment and body, the handler's status and headers, a fresh instance
 # per request, 500 for a trap, an exit, bad output, a timeout and a
 # memory-limit hit while other requests go on, keep-alive, bad arguments,
-# and a clean stop on SIGTERM.
+# handlers that cannot run refused at start, and a clean stop on SIGTERM.
 set -u
 kiln=$1 handler=$2
 tmp=$(mktemp -d)
@@ -21,6 +21,18 @@ for args in "$handler" "--listen nowhere $handler" "--listen 127.0.0.1:99999 $ha
   timeout 60 "$kiln" serve $args > /dev/null 2> "$tmp/err"
   rc=$?
   [ $rc -eq 2 ] && grep -q 'kiln' "$tmp/err" || fail "kiln serve $args: exit $rc: $(cat "$tmp/err")"
+done
+
+# Handlers that cannot run are refused at start (exit 1), not served as 500s.
+echo '(module (import "env" "f" (func)) (func (export "_start")))' > "$tmp/import.wat"
+echo '(module (memory (export "memory") 1))' > "$tmp/nostart.wat"
+echo '(module (memory (export "memory") 100) (func (export "_start")))' > "$tmp/big.wat"
+for h in import:'unknown import' nostart:'exports _start' big:'exceeds the limit'; do
+  name=${h%%:*} want=${h#*:}
+  wat2wasm "$tmp/$name.wat" -o "$tmp/$name.wasm" || exit 1
+  timeout 60 "$kiln" serve --listen 127.0.0.1:0 --max-memory 1MiB "$tmp/$name.wasm" 2> "$tmp/err"
+  rc=$?
+  [ $rc -eq 1 ] && grep -q "$want" "$tmp/err" || fail "handler $name: exit $rc: $(cat "$tmp/err")"
 done
 
 "$kiln" serve --listen 127.0.0.1:0 --workers 2 --timeout 500ms --max-memory 1MiB "$handler" \

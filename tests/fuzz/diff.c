@@ -1,0 +1,242 @@
+/*
+ * diff.c — differential testing: modules from gen.c run under kiln's JIT
+ * at -O2, kiln's JIT at -O0, a kiln AOT artifact and wabt's wasm-interp
+ * (the reference interpreter of another project); every export's result,
+ * or the fact that it trapped, must agree.  Between kiln's three the trap
+ * messages must agree too.
+ *
+ * kiln-diff [--start SEED] [--count N] [--interp PATH|none] [--keep DIR]
+ * kiln-diff --dump SEED FILE.wasm
+ *
+ * Each export is called in order in one instance (as wasm-interp's
+ * --run-all-exports does), so state carries from one call to the next.
+ * Prints a line per divergence (the module is kept in DIR, default /tmp)
+ * and a summary; exits 1 when any module diverged or was invalid (a
+ * generator bug), 2 on bad usage.
+ */
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <kiln.h>
+
+#include "gen.h"
+
+#define MAX_EXPORTS 16
+#define RESULT_LEN 96
+
+typedef struct outcome {
+	uint32_t n;
+	char name[MAX_EXPORTS][16];
+	char result[MAX_EXPORTS][RESULT_LEN];	/* "i64:N" or "trap: MESSAGE" */
+} outcome;
+
+static bool run_kiln(kiln_engine *e, kiln_module *m, outcome *out, char *why, size_t whylen)
+{
+	kiln_instance *inst;
+	kiln_error err;
+
+	out->n = 0;
+	if (e && kiln_module_compile(e, m, &err) != KILN_OK) {
+		snprintf(why, whylen, "compile: %s", err.message);
+		return false;
+	}
+	if (kiln_instance_new(m, NULL, 0, &inst, NULL, &err) != KILN_OK) {
+		snprintf(why, whylen, "instantiate: %s", err.message);
+		return false;
+	}
+	for (size_t i = 0; i < kiln_module_export_count(m) && out->n < MAX_EXPORTS; i++) {
+		kiln_export_info x = kiln_module_export(m, i);
+		kiln_extern f;
+		kiln_val r;
+		kiln_trap_info t;
+		if (x.kind != KILN_EXTERN_FUNC || !kiln_instance_export(inst, x.name, &f))
+			continue;
+		snprintf(out->name[out->n], sizeof out->name[0], "%.*s", (int)x.name.len, x.name.data);
+		if (kiln_func_call(f, NULL, 0, &r, 1, &t, &err) == KILN_OK)
+			snprintf(out->result[out->n], RESULT_LEN, "i64:%" PRIu64, (uint64_t)r.of.i64);
+		else
+			snprintf(out->result[out->n], RESULT_LEN, "trap: %s", kiln_trap_message(t.kind));
+		out->n++;
+	}
+	kiln_instance_delete(inst);
+	return true;
+}
+
+/* wasm-interp --run-all-exports: "f0() => i64:123" or "f0() => error: ...". */
+static bool run_interp(const char *interp, const char *path, outcome *out)
+{
+	char cmd[1024], line[512];
+	FILE *p;
+
+	snprintf(cmd, sizeof cmd, "%s --run-all-exports '%s' 2>&1", interp, path);
+	if (!(p = popen(cmd, "r")))
+		return false;
+	out->n = 0;
+	while (fgets(line, sizeof line, p) && out->n < MAX_EXPORTS) {
+		char *arrow = strstr(line, "() => ");
+		if (!arrow)
+			continue;
+		*arrow = 0;
+		snprintf(out->name[out->n], sizeof out->name[0], "%.15s", line);
+		char *v = arrow + 6;
+		v[strcspn(v, "\n")] = 0;
+		snprintf(out->result[out->n], RESULT_LEN, "%.90s", strncmp(v, "error:", 6) ? v : "trap");
+		out->n++;
+	}
+	return pclose(p) == 0;
+}
+
+/* The first difference between two outcomes, or -1; traps_only compares
+ * "trapped" rather than the message. */
+static int differ(const outcome *a, const outcome *b, bool traps_only)
+{
+	if (a->n != b->n)
+		return 0;
+	for (uint32_t i = 0; i < a->n; i++) {
+		const char *x = a->result[i], *y = b->result[i];
+		if (traps_only && !strncmp(x, "trap", 4) && !strncmp(y, "trap", 4))
+			continue;
+		if (strcmp(a->name[i], b->name[i]) || strcmp(x, y))
+			return (int)i;
+	}
+	return -1;
+}
+
+static void report(uint64_t seed, const char *what, const outcome *a, const outcome *b, int i,
+		   const char *keep, const uint8_t *bytes, size_t len)
+{
+	char path[512];
+	FILE *f;
+
+	snprintf(path, sizeof path, "%s/kiln-diff-%" PRIu64 ".wasm", keep, seed);
+	if ((f = fopen(path, "wb"))) {
+		fwrite(bytes, 1, len, f);
+		fclose(f);
+	}
+	if ((uint32_t)i < a->n && (uint32_t)i < b->n)
+		printf("DIVERGENCE seed %" PRIu64 " (%s): %s: %s vs %s; module %s\n", seed, what,
+		       a->name[i], a->result[i], b->result[i], path);
+	else
+		printf("DIVERGENCE seed %" PRIu64 " (%s): %u vs %u exports; module %s\n", seed, what,
+		       a->n, b->n, path);
+}
+
+static int dump(const char *seed, const char *path)
+{
+	uint8_t *bytes;
+	size_t len;
+	FILE *f;
+
+	if (!kiln_gen_module(strtoull(seed, NULL, 10), &bytes, &len) || !(f = fopen(path, "wb")))
+		return 2;
+	fwrite(bytes, 1, len, f);
+	fclose(f);
+	free(bytes);
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	uint64_t start = 1, count = 1000, diverged = 0, invalid = 0, compared = 0, traps = 0;
+	const char *interp = "wasm-interp", *keep = "/tmp";
+	kiln_config c2 = kiln_config_default(), c0 = kiln_config_default();
+	kiln_engine *e2, *e0;
+	char tmp[] = "/tmp/kiln-diff-XXXXXX", path[64], why[300];
+	kiln_error err;
+
+	for (int i = 1; i < argc; i++) {
+		if (!strcmp(argv[i], "--dump") && i + 2 < argc)
+			return dump(argv[i + 1], argv[i + 2]);
+		else if (!strcmp(argv[i], "--start") && i + 1 < argc)
+			start = strtoull(argv[++i], NULL, 10);
+		else if (!strcmp(argv[i], "--count") && i + 1 < argc)
+			count = strtoull(argv[++i], NULL, 10);
+		else if (!strcmp(argv[i], "--interp") && i + 1 < argc)
+			interp = argv[++i];
+		else if (!strcmp(argv[i], "--keep") && i + 1 < argc)
+			keep = argv[++i];
+		else
+			return fprintf(stderr, "usage: kiln-diff [--start SEED] [--count N] "
+				       "[--interp PATH|none] [--keep DIR] | --dump SEED FILE\n"), 2;
+	}
+	if (!strcmp(interp, "none"))
+		interp = NULL;
+	c0.opt_level = 0;
+	if (kiln_engine_new(&c2, &e2, &err) != KILN_OK || kiln_engine_new(&c0, &e0, &err) != KILN_OK ||
+	    !mkdtemp(tmp))
+		return fprintf(stderr, "setup: %s\n", err.message), 1;
+	snprintf(path, sizeof path, "%s/m.wasm", tmp);
+	for (uint64_t seed = start; seed < start + count; seed++) {
+		/* JIT code lives as long as its engine (kiln_engine_delete frees
+		 * it; deleting a module does not): fresh engines now and then. */
+		if ((seed - start) % 64 == 63) {
+			kiln_engine_delete(e2);
+			kiln_engine_delete(e0);
+			if (kiln_engine_new(&c2, &e2, &err) != KILN_OK ||
+			    kiln_engine_new(&c0, &e0, &err) != KILN_OK)
+				return fprintf(stderr, "engine: %s\n", err.message), 1;
+		}
+		uint8_t *bytes, *art = NULL;
+		size_t len, art_len;
+		kiln_module *m2 = NULL, *m0 = NULL, *ma = NULL;
+		outcome o2, o0, oa, oi;
+		int d;
+		if (!kiln_gen_module(seed, &bytes, &len))
+			return fprintf(stderr, "out of memory\n"), 1;
+		if (kiln_module_new(bytes, len, &m2, &err) != KILN_OK ||
+		    kiln_module_new(bytes, len, &m0, &err) != KILN_OK) {
+			printf("INVALID seed %" PRIu64 ": %s (at %zu)\n", seed, err.message, err.offset);
+			invalid++;
+			goto next;
+		}
+		why[0] = 0;
+		err.message[0] = 0;
+		if (!run_kiln(e2, m2, &o2, why, sizeof why) || !run_kiln(e0, m0, &o0, why, sizeof why) ||
+		    kiln_module_serialize(e2, m2, &art, &art_len, &err) != KILN_OK ||
+		    kiln_module_load(art, art_len, &ma, &err) != KILN_OK ||
+		    !run_kiln(NULL, ma, &oa, why, sizeof why)) {
+			printf("FAILED seed %" PRIu64 ": %s %s\n", seed, why, err.message);
+			invalid++;
+			goto next;
+		}
+		compared++;
+		for (uint32_t i = 0; i < o2.n; i++)
+			traps += !strncmp(o2.result[i], "trap", 4);
+		if ((d = differ(&o2, &o0, false)) >= 0)
+			report(seed, "JIT -O2 vs JIT -O0", &o2, &o0, d, keep, bytes, len), diverged++;
+		else if ((d = differ(&o2, &oa, false)) >= 0)
+			report(seed, "JIT vs AOT", &o2, &oa, d, keep, bytes, len), diverged++;
+		else if (interp) {
+			FILE *f = fopen(path, "wb");
+			if (f) {
+				fwrite(bytes, 1, len, f);
+				fclose(f);
+			}
+			if (!f || !run_interp(interp, path, &oi))
+				printf("INTERP seed %" PRIu64 ": %s could not run it\n", seed, interp),
+					invalid++;
+			else if ((d = differ(&o2, &oi, true)) >= 0)
+				report(seed, "kiln vs wasm-interp", &o2, &oi, d, keep, bytes, len),
+					diverged++;
+		}
+next:
+		kiln_module_delete(m2);
+		kiln_module_delete(m0);
+		kiln_module_delete(ma);
+		free(art);
+		free(bytes);
+		if ((seed - start + 1) % 1000 == 0)
+			fprintf(stderr, "%" PRIu64 " modules...\n", seed - start + 1);
+	}
+	unlink(path);
+	rmdir(tmp);
+	printf("%" PRIu64 " modules from seed %" PRIu64 ": %" PRIu64 " compared (%" PRIu64
+	       " export calls trapped), %" PRIu64 " diverged, %" PRIu64 " invalid or failed%s\n",
+	       count, start, compared, traps, diverged, invalid, interp ? "" : " (no wasm-interp)");
+	kiln_engine_delete(e2);
+	kiln_engine_delete(e0);
+	return diverged || invalid ? 1 : 0;
+}

@@ -1,0 +1,965 @@
+/*
+ * gen.c — a generator of valid WebAssembly 2.0 modules for differential
+ * testing (diff.c): from a seed, a module with no imports whose exports
+ * take no arguments and return one i64 each, so that any engine's answers
+ * can be compared as integers.
+ *
+ * What a module holds: 2–8 functions of random types (up to 3 params of
+ * any number type or v128, up to 3 results: multi-value), calling only
+ * functions of lower index (no recursion); locals; a memory with active
+ * and passive data; mutable globals; a funcref table filled by an active
+ * element segment with the functions that call nothing (so call_indirect
+ * cannot recurse either).  Bodies are typed expression trees over every
+ * numeric instruction (integer, float, conversions — trapping and
+ * saturating — sign extension, reinterpretation), loads and stores of
+ * every width, memory.size/grow/fill/copy/init and data.drop, select
+ * (typed too), block/if with results, loops bounded by a counter, br_if,
+ * br_table, local.tee, globals, calls, call_indirect, ref.null/is_null/
+ * ref.func, table.get/set/size/grow, and SIMD (splats, lane ops, integer
+ * and float arithmetic, shuffles, bitselect, v128 loads and stores).
+ *
+ * Floating point NaNs have nondeterministic bits in WebAssembly: every
+ * float operation that can make one is followed by a canonicalisation
+ * (x != x ? canonical NaN : x), so results are exact across engines.
+ * Exports "f0".."fN" call function N with generated arguments and fold
+ * its results into an i64; "state" folds the globals and a hash of memory.
+ */
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "gen.h"
+
+enum { I32 = 0x7f, I64 = 0x7e, F32 = 0x7d, F64 = 0x7c, V128 = 0x7b, FUNCREF = 0x70 };
+enum { MAX_FUNCS = 8, MAX_PARAMS = 3, MAX_RESULTS = 3, MAX_LOCALS = 12, NGLOBALS = 4 };
+
+typedef struct out {
+	uint8_t *p;
+	size_t n, cap;
+	bool oom;
+} out;
+
+typedef struct functype {
+	uint8_t np, nr, p[MAX_PARAMS], r[MAX_RESULTS];
+} functype;
+
+typedef struct gen {
+	uint64_t rng;
+	uint32_t nfuncs, ntypes;
+	functype types[MAX_FUNCS * 2 + 2];
+	uint32_t func_type[MAX_FUNCS * 2 + 1];
+	bool leaf[MAX_FUNCS];
+	uint32_t slot[MAX_FUNCS];	/* a table index holding the function, or UINT32_MAX */
+	uint8_t global_type[NGLOBALS];
+	uint32_t table_size;
+	/* the function being generated */
+	uint32_t self;
+	uint8_t local_type[MAX_PARAMS + MAX_LOCALS];
+	uint32_t nlocals, counter;	/* counter: the first of 4 loop-counter locals */
+	uint32_t loops, calls;
+	out *o;
+} gen;
+
+static uint32_t rnd(gen *g, uint32_t n)
+{
+	g->rng ^= g->rng << 13;
+	g->rng ^= g->rng >> 7;
+	g->rng ^= g->rng << 17;
+	return n ? (uint32_t)(g->rng % n) : 0;
+}
+
+static void put(out *o, uint8_t b)
+{
+	if (o->n == o->cap) {
+		size_t cap = o->cap ? o->cap * 2 : 1024;
+		uint8_t *p = realloc(o->p, cap);
+		if (!p) {
+			o->oom = true;
+			return;
+		}
+		o->p = p, o->cap = cap;
+	}
+	o->p[o->n++] = b;
+}
+
+static void u32(out *o, uint32_t v)
+{
+	do {
+		uint8_t b = v & 0x7f;
+		v >>= 7;
+		put(o, (uint8_t)(b | (v ? 0x80 : 0)));
+	} while (v);
+}
+
+static void s64(out *o, int64_t v)
+{
+	for (;;) {
+		uint8_t b = v & 0x7f;
+		v >>= 7;
+		if ((v == 0 && !(b & 0x40)) || (v == -1 && (b & 0x40))) {
+			put(o, b);
+			return;
+		}
+		put(o, b | 0x80);
+	}
+}
+
+static void raw(out *o, const void *p, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		put(o, ((const uint8_t *)p)[i]);
+}
+
+static void op(gen *g, uint8_t b)
+{
+	put(g->o, b);
+}
+
+static void simd(gen *g, uint32_t sub)
+{
+	put(g->o, 0xfd);
+	u32(g->o, sub);
+}
+
+static void fc(gen *g, uint32_t sub)
+{
+	put(g->o, 0xfc);
+	u32(g->o, sub);
+}
+
+/* Interesting constants more often than uniform ones. */
+static uint64_t value(gen *g)
+{
+	static const uint64_t edge[] = {0, 1, 2, 7, 31, 32, 63, 64, 255, 0x7fffffff, 0x80000000,
+					0xffffffff, 0x7fffffffffffffff, 0x8000000000000000,
+					0xffffffffffffffff, 65535, 65536};
+	if (rnd(g, 3) == 0)
+		return edge[rnd(g, sizeof edge / sizeof edge[0])];
+	uint64_t v = ((uint64_t)rnd(g, 1u << 31) << 33) ^ ((uint64_t)rnd(g, 1u << 31) << 2) ^ rnd(g, 4);
+	return rnd(g, 2) ? v : v % 1000;
+}
+
+static void konst(gen *g, uint8_t t)
+{
+	uint64_t v = value(g);
+
+	switch (t) {
+	case I32: op(g, 0x41), s64(g->o, (int32_t)v); break;
+	case I64: op(g, 0x42), s64(g->o, (int64_t)v); break;
+	case F32: {
+		float f = rnd(g, 2) ? (float)(int32_t)v / (float)(1 + rnd(g, 100)) : 0.0f;
+		uint32_t bits;
+		memcpy(&bits, &f, 4);
+		if (rnd(g, 8) == 0)
+			bits = (uint32_t)v;	/* any bits: infinities, subnormals, NaNs */
+		if ((bits & 0x7f800000) == 0x7f800000 && (bits & 0x7fffff))
+			bits = 0x7fc00000;	/* NaN: canonical */
+		op(g, 0x43), raw(g->o, &bits, 4);
+		break;
+	}
+	case F64: {
+		double d = rnd(g, 2) ? (double)(int64_t)v / (double)(1 + rnd(g, 1000)) : -0.0;
+		uint64_t bits;
+		memcpy(&bits, &d, 8);
+		if (rnd(g, 8) == 0)
+			bits = v;
+		if ((bits & 0x7ff0000000000000) == 0x7ff0000000000000 && (bits & 0xfffffffffffff))
+			bits = 0x7ff8000000000000;
+		op(g, 0x44), raw(g->o, &bits, 8);
+		break;
+	}
+	default: {
+		uint64_t lanes[2] = {value(g), value(g)};
+		simd(g, 12), raw(g->o, lanes, 16);	/* ints only: no NaN bits */
+	}
+	}
+}
+
+static void expr(gen *g, uint8_t t, int depth);
+static void stmt(gen *g, int depth);
+
+/* Scratch locals, after the loop counters: one of each float type and
+ * v128, for canonicalising. */
+static uint32_t scratch(gen *g, uint8_t t)
+{
+	return g->counter + 4 + (t == F32 ? 0 : t == F64 ? 1 : 2);
+}
+
+/* x != x ? canonical NaN : x, on the value on the stack; lane-wise for a
+ * vector of floats (vf: 0 none, 1 f32x4, 2 f64x2). */
+static void canon(gen *g, uint8_t t, int vf)
+{
+	uint32_t s = scratch(g, t);
+
+	if (t == V128 && vf == 0)
+		return;
+	op(g, 0x21), u32(g->o, s);
+	if (t == F32) {
+		uint32_t nan = 0x7fc00000;
+		op(g, 0x43), raw(g->o, &nan, 4);
+	} else if (t == F64) {
+		uint64_t nan = 0x7ff8000000000000;
+		op(g, 0x44), raw(g->o, &nan, 8);
+	} else {
+		uint32_t n4[4] = {0x7fc00000, 0x7fc00000, 0x7fc00000, 0x7fc00000};
+		uint64_t n2[2] = {0x7ff8000000000000, 0x7ff8000000000000};
+		simd(g, 12);
+		if (vf == 1)
+			raw(g->o, n4, 16);
+		else
+			raw(g->o, n2, 16);
+	}
+	op(g, 0x20), u32(g->o, s);
+	op(g, 0x20), u32(g->o, s);
+	op(g, 0x20), u32(g->o, s);
+	if (t == F32)
+		op(g, 0x5c), op(g, 0x1b);		/* f32.ne; select */
+	else if (t == F64)
+		op(g, 0x62), op(g, 0x1b);		/* f64.ne; select */
+	else
+		simd(g, vf == 1 ? 66 : 72), simd(g, 82);	/* f32x4.ne / f64x2.ne; bitselect */
+}
+
+/* A memory address: mostly in the first page, sometimes anywhere. */
+static void address(gen *g, int depth)
+{
+	if (rnd(g, 16) == 0) {
+		expr(g, I32, depth);
+		return;
+	}
+	expr(g, I32, depth);
+	op(g, 0x41), s64(g->o, rnd(g, 4) ? 0xfff : 0xffff);
+	op(g, 0x71);	/* i32.and */
+}
+
+static void memarg(gen *g, uint32_t max_align)
+{
+	u32(g->o, rnd(g, max_align + 1));
+	u32(g->o, rnd(g, 4) ? 0 : rnd(g, 64));
+}
+
+/* A local of type t among the function's own (never a loop counter or a
+ * scratch local: those come after g->counter). */
+static void local_of(gen *g, uint8_t t, uint8_t opcode)
+{
+	uint32_t c[MAX_PARAMS + MAX_LOCALS], n = 0;
+
+	for (uint32_t i = 0; i < g->counter; i++)
+		if (g->local_type[i] == t)
+			c[n++] = i;
+	op(g, opcode);
+	u32(g->o, c[rnd(g, n)]);	/* setup_locals gives every type one */
+}
+
+/* Results of an operator on the stack: its type of each kind. */
+typedef struct unop { uint8_t code, from; bool nan, traps; } unop;
+
+static void scalar_expr(gen *g, uint8_t t, int depth);
+static void vector_expr(gen *g, int depth);
+
+static void expr(gen *g, uint8_t t, int depth)
+{
+	if (t == V128)
+		vector_expr(g, depth);
+	else
+		scalar_expr(g, t, depth);
+}
+
+/* Calls function f (lower than the current one) or through the table, then
+ * keeps one result of type t (or makes one). */
+static void call_expr(gen *g, uint8_t t, int depth)
+{
+	uint32_t f = rnd(g, g->self);
+	const functype *ft = &g->types[g->func_type[f]];
+	bool indirect = g->leaf[f] && rnd(g, 2);
+
+	for (uint8_t i = 0; i < ft->np; i++)
+		expr(g, ft->p[i], depth - 1);
+	if (indirect) {
+		/* an index that is mostly right, sometimes null or out of range */
+		op(g, 0x41), s64(g->o, rnd(g, 4) && g->slot[f] != UINT32_MAX ? g->slot[f]
+									    : rnd(g, g->table_size + 2));
+		op(g, 0x11), u32(g->o, g->func_type[f]), u32(g->o, 0);
+	} else {
+		op(g, 0x10), u32(g->o, f);
+	}
+	/* keep the first result of type t, drop the others */
+	int keep = -1;
+	for (int i = ft->nr - 1; i >= 0; i--)
+		if (ft->r[i] == t && keep < 0)
+			keep = i;
+	for (int i = ft->nr - 1; i >= 0; i--) {
+		if (i == keep) {
+			op(g, 0x21), u32(g->o, scratch(g, V128) + 1 + (t == I32 ? 0 : t == I64 ? 1 :
+							 t == F32 ? 2 : t == F64 ? 3 : 4));
+		} else {
+			op(g, 0x1a);
+		}
+	}
+	if (keep >= 0)
+		op(g, 0x20), u32(g->o, scratch(g, V128) + 1 + (t == I32 ? 0 : t == I64 ? 1 :
+						      t == F32 ? 2 : t == F64 ? 3 : 4));
+	else
+		konst(g, t);
+}
+
+/* block (result t) ... br_if 0 ... end, if/else with results, a bounded
+ * loop, br_table, or select. */
+static void control_expr(gen *g, uint8_t t, int depth)
+{
+	switch (rnd(g, 5)) {
+	case 0:		/* block: an early exit with a value */
+		op(g, 0x02), put(g->o, t);
+		expr(g, t, depth - 1);
+		expr(g, I32, depth - 1);
+		op(g, 0x0d), u32(g->o, 0);	/* br_if 0 */
+		op(g, 0x1a);
+		stmt(g, depth - 1);
+		expr(g, t, depth - 1);
+		op(g, 0x0b);
+		break;
+	case 1:		/* if/else */
+		expr(g, I32, depth - 1);
+		op(g, 0x04), put(g->o, t);
+		expr(g, t, depth - 1);
+		op(g, 0x05);
+		expr(g, t, depth - 1);
+		op(g, 0x0b);
+		break;
+	case 2:		/* a loop of 1..8 rounds, counter local */
+		if (g->loops < 2) {
+			uint32_t c = g->counter + g->loops++;
+			op(g, 0x41), s64(g->o, 1 + rnd(g, 8)), op(g, 0x21), u32(g->o, c);
+			op(g, 0x03), put(g->o, 0x40);
+			stmt(g, depth - 1);
+			op(g, 0x20), u32(g->o, c), op(g, 0x41), s64(g->o, 1), op(g, 0x6b);
+			op(g, 0x22), u32(g->o, c);
+			op(g, 0x0d), u32(g->o, 0);	/* br_if 0: again while c != 0 */
+			op(g, 0x0b);
+			g->loops--;
+		}
+		expr(g, t, depth - 1);
+		break;
+	case 3:		/* br_table out of nested blocks, each with a value */
+		op(g, 0x02), put(g->o, t);
+		op(g, 0x02), put(g->o, t);
+		expr(g, t, depth - 1);
+		expr(g, I32, depth - 1);
+		op(g, 0x0e), u32(g->o, 2), u32(g->o, 0), u32(g->o, 1), u32(g->o, rnd(g, 2));
+		op(g, 0x0b);
+		op(g, 0x0b);
+		break;
+	default:	/* select, typed or not */
+		expr(g, t, depth - 1);
+		expr(g, t, depth - 1);
+		expr(g, I32, depth - 1);
+		if (t == V128 || rnd(g, 2))
+			op(g, 0x1c), u32(g->o, 1), put(g->o, t);
+		else
+			op(g, 0x1b);
+	}
+}
+
+static const unop i32_un[] = {
+	{0x67, I32, 0, 0}, {0x68, I32, 0, 0}, {0x69, I32, 0, 0}, {0x45, I32, 0, 0},
+	{0x50, I64, 0, 0}, {0xa7, I64, 0, 0}, {0xa8, F32, 0, 1}, {0xa9, F32, 0, 1},
+	{0xaa, F64, 0, 1}, {0xab, F64, 0, 1}, {0xbc, F32, 0, 0}, {0xc0, I32, 0, 0},
+	{0xc1, I32, 0, 0},
+};
+static const unop i64_un[] = {
+	{0x79, I64, 0, 0}, {0x7a, I64, 0, 0}, {0x7b, I64, 0, 0}, {0xac, I32, 0, 0},
+	{0xad, I32, 0, 0}, {0xae, F32, 0, 1}, {0xaf, F32, 0, 1}, {0xb0, F64, 0, 1},
+	{0xb1, F64, 0, 1}, {0xbd, F64, 0, 0}, {0xc2, I64, 0, 0}, {0xc3, I64, 0, 0},
+	{0xc4, I64, 0, 0},
+};
+static const unop f32_un[] = {
+	{0x8b, F32, 0, 0}, {0x8c, F32, 0, 0}, {0x8d, F32, 1, 0}, {0x8e, F32, 1, 0},
+	{0x8f, F32, 1, 0}, {0x90, F32, 1, 0}, {0x91, F32, 1, 0}, {0xb2, I32, 0, 0},
+	{0xb3, I32, 0, 0}, {0xb4, I64, 0, 0}, {0xb5, I64, 0, 0}, {0xb6, F64, 1, 0},
+	{0xbe, I32, 1, 0},
+};
+static const unop f64_un[] = {
+	{0x99, F64, 0, 0}, {0x9a, F64, 0, 0}, {0x9b, F64, 1, 0}, {0x9c, F64, 1, 0},
+	{0x9d, F64, 1, 0}, {0x9e, F64, 1, 0}, {0x9f, F64, 1, 0}, {0xb7, I32, 0, 0},
+	{0xb8, I32, 0, 0}, {0xb9, I64, 0, 0}, {0xba, I64, 0, 0}, {0xbb, F32, 1, 0},
+	{0xbf, I64, 1, 0},
+};
+
+static void unary(gen *g, uint8_t t, int depth)
+{
+	const unop *u;
+	size_t n;
+
+	switch (t) {
+	case I32: u = i32_un, n = sizeof i32_un / sizeof *u; break;
+	case I64: u = i64_un, n = sizeof i64_un / sizeof *u; break;
+	case F32: u = f32_un, n = sizeof f32_un / sizeof *u; break;
+	default: u = f64_un, n = sizeof f64_un / sizeof *u; break;
+	}
+	u += rnd(g, (uint32_t)n);
+	expr(g, u->from, depth - 1);
+	op(g, u->code);
+	if (u->nan)
+		canon(g, t, 0);
+	/* saturating conversions of floats, beside the trapping ones */
+	if (u->traps && rnd(g, 2)) {
+		static const uint8_t trunc[] = {0xa8, 0xa9, 0xaa, 0xab, 0xae, 0xaf, 0xb0, 0xb1};
+		uint32_t k = 0;
+		while (trunc[k] != u->code)
+			k++;
+		g->o->n--;	/* the trapping opcode: saturating instead */
+		fc(g, k);
+	}
+}
+
+static void binary(gen *g, uint8_t t, int depth)
+{
+	uint8_t lo, hi, code;
+	bool nan = false;
+
+	switch (t) {
+	case I32:
+		if (rnd(g, 3) == 0) {	/* a comparison of any type */
+			static const struct { uint8_t t, lo, hi; } cmp[] = {
+				{I32, 0x46, 0x4f}, {I64, 0x51, 0x5a}, {F32, 0x5b, 0x60}, {F64, 0x61, 0x66}};
+			int k = (int)rnd(g, 4);
+			expr(g, cmp[k].t, depth - 1);
+			expr(g, cmp[k].t, depth - 1);
+			op(g, (uint8_t)(cmp[k].lo + rnd(g, (uint32_t)(cmp[k].hi - cmp[k].lo + 1))));
+			return;
+		}
+		lo = 0x6a, hi = 0x78;
+		break;
+	case I64: lo = 0x7c, hi = 0x8a; break;
+	case F32: lo = 0x92, hi = 0x98, nan = true; break;
+	default: lo = 0xa0, hi = 0xa6, nan = true; break;
+	}
+	code = (uint8_t)(lo + rnd(g, (uint32_t)(hi - lo + 1)));
+	expr(g, t, depth - 1);
+	expr(g, t, depth - 1);
+	op(g, code);
+	if (nan)
+		canon(g, t, 0);
+}
+
+static void load_expr(gen *g, uint8_t t, int depth)
+{
+	static const struct { uint8_t t, code, align; } loads[] = {
+		{I32, 0x28, 2}, {I64, 0x29, 3}, {F32, 0x2a, 2}, {F64, 0x2b, 3}, {I32, 0x2c, 0},
+		{I32, 0x2d, 0}, {I32, 0x2e, 1}, {I32, 0x2f, 1}, {I64, 0x30, 0}, {I64, 0x31, 0},
+		{I64, 0x32, 1}, {I64, 0x33, 1}, {I64, 0x34, 2}, {I64, 0x35, 2},
+	};
+	uint32_t k;
+
+	do
+		k = rnd(g, sizeof loads / sizeof loads[0]);
+	while (loads[k].t != t);
+	address(g, depth - 1);
+	op(g, loads[k].code), memarg(g, loads[k].align);
+	if (t == F32 || t == F64)
+		canon(g, t, 0);	/* memory may hold any NaN bits */
+}
+
+static void scalar_expr(gen *g, uint8_t t, int depth)
+{
+	if (depth <= 0) {
+		switch (rnd(g, 3)) {
+		case 0: konst(g, t); return;
+		case 1: local_of(g, t, 0x20); return;
+		default:
+			for (uint32_t i = 0; i < NGLOBALS; i++)
+				if (g->global_type[i] == t) {
+					op(g, 0x23), u32(g->o, i);
+					return;
+				}
+			konst(g, t);
+			return;
+		}
+	}
+	switch (rnd(g, 16)) {
+	case 0: case 1: case 2: binary(g, t, depth); return;
+	case 3: case 4: unary(g, t, depth); return;
+	case 5: load_expr(g, t, depth); return;
+	case 6: control_expr(g, t, depth); return;
+	case 7:
+		/* no calls in loops, at most 2 call sites a function: the work a
+		 * module does stays small */
+		if (g->self > 0 && g->loops == 0 && g->calls < 2) {
+			g->calls++;
+			call_expr(g, t, depth);
+			return;
+		}
+		break;
+	case 8:		/* local.tee */
+		expr(g, t, depth - 1);
+		local_of(g, t, 0x22);
+		return;
+	case 9:
+		if (t == I32) {
+			switch (rnd(g, 5)) {
+			case 0: op(g, 0x3f), put(g->o, 0); return;		/* memory.size */
+			case 1: op(g, 0x41), s64(g->o, rnd(g, 3)), op(g, 0x40), put(g->o, 0); return;
+			case 2: fc(g, 16), u32(g->o, 0); return;		/* table.size */
+			case 3:		/* ref.is_null of a table element or ref.func */
+				if (rnd(g, 2))
+					op(g, 0x41), s64(g->o, rnd(g, g->table_size + 1)), op(g, 0x25),
+						u32(g->o, 0);
+				else
+					op(g, 0xd2), u32(g->o, rnd(g, g->nfuncs));
+				op(g, 0xd1);
+				return;
+			default:	/* table.grow by 0..2 with null */
+				op(g, 0xd0), put(g->o, FUNCREF), op(g, 0x41), s64(g->o, rnd(g, 3));
+				fc(g, 15), u32(g->o, 0);
+				return;
+			}
+		}
+		if (t == I64 || t == I32) {
+			/* a lane of a vector */
+			vector_expr(g, depth - 1);
+			simd(g, t == I32 ? 27 : 29), put(g->o, (uint8_t)rnd(g, t == I32 ? 4 : 2));
+			return;
+		}
+		break;
+	case 10:
+		if (t == I32) {	/* vector tests */
+			static const uint32_t tests[] = {83, 99, 100, 131, 132, 163, 164, 195, 196};
+			vector_expr(g, depth - 1);
+			simd(g, tests[rnd(g, 9)]);
+			return;
+		}
+		break;
+	default:
+		break;
+	}
+	if (rnd(g, 2))
+		konst(g, t);
+	else
+		local_of(g, t, 0x20);
+}
+
+static void vector_expr(gen *g, int depth)
+{
+	static const uint32_t int_bin[] = {
+		78, 79, 80, 81,				/* and andnot or xor */
+		110, 111, 112, 113, 114, 115, 118, 119, 120, 121,	/* i8x16 add..max */
+		142, 143, 144, 145, 146, 147, 149, 150, 151, 152, 153,	/* i16x8 */
+		174, 177, 181, 182, 183, 184, 185, 186,	/* i32x4 add sub mul min max */
+		206, 209, 213,				/* i64x2 add sub mul */
+		35, 36, 37, 38, 45, 46, 55, 56,		/* integer compares */
+		14,					/* i8x16.swizzle */
+	};
+	static const uint32_t f32_bin[] = {228, 229, 230, 231, 232, 233, 234, 235};
+	static const uint32_t f64_bin[] = {240, 241, 242, 243, 244, 245, 246, 247};
+
+	if (depth <= 0) {
+		if (rnd(g, 2))
+			konst(g, V128);
+		else
+			local_of(g, V128, 0x20);
+		return;
+	}
+	switch (rnd(g, 10)) {
+	case 0: case 1: {
+		uint32_t k = rnd(g, sizeof int_bin / sizeof *int_bin);
+		vector_expr(g, depth - 1);
+		vector_expr(g, depth - 1);
+		simd(g, int_bin[k]);
+		return;
+	}
+	case 2: {
+		bool f32 = rnd(g, 2);
+		vector_expr(g, depth - 1);
+		vector_expr(g, depth - 1);
+		simd(g, f32 ? f32_bin[rnd(g, 8)] : f64_bin[rnd(g, 8)]);
+		canon(g, V128, f32 ? 1 : 2);
+		return;
+	}
+	case 3: {	/* splat */
+		static const struct { uint32_t sub; uint8_t t; } sp[] = {
+			{15, I32}, {16, I32}, {17, I32}, {18, I64}, {19, F32}, {20, F64}};
+		int k = (int)rnd(g, 6);
+		expr(g, sp[k].t, depth - 1);
+		simd(g, sp[k].sub);
+		return;
+	}
+	case 4: {	/* replace lane */
+		static const struct { uint32_t sub; uint8_t t, lanes; } rl[] = {
+			{23, I32, 16}, {26, I32, 8}, {28, I32, 4}, {30, I64, 2}, {32, F32, 4}, {34, F64, 2}};
+		int k = (int)rnd(g, 6);
+		vector_expr(g, depth - 1);
+		expr(g, rl[k].t, depth - 1);
+		simd(g, rl[k].sub), put(g->o, (uint8_t)rnd(g, rl[k].lanes));
+		return;
+	}
+	case 5: {	/* shuffle */
+		vector_expr(g, depth - 1);
+		vector_expr(g, depth - 1);
+		simd(g, 13);
+		for (int i = 0; i < 16; i++)
+			put(g->o, (uint8_t)rnd(g, 32));
+		return;
+	}
+	case 6:		/* bitselect */
+		vector_expr(g, depth - 1);
+		vector_expr(g, depth - 1);
+		vector_expr(g, depth - 1);
+		simd(g, 82);
+		return;
+	case 7:		/* v128.load (integer use: any bits are fine) */
+		address(g, depth - 1);
+		simd(g, 0), memarg(g, 4);
+		return;
+	case 8: {	/* shifts and integer unaries */
+		static const uint32_t sh[] = {107, 108, 109, 139, 140, 141, 171, 172, 173, 203, 204, 205};
+		static const uint32_t un[] = {77, 96, 97, 98, 128, 129, 160, 161, 192, 193, 124, 125};
+		vector_expr(g, depth - 1);
+		if (rnd(g, 2))
+			expr(g, I32, depth - 1), simd(g, sh[rnd(g, 12)]);
+		else
+			simd(g, un[rnd(g, 12)]);
+		return;
+	}
+	default:
+		control_expr(g, V128, depth);
+	}
+}
+
+static void stmt(gen *g, int depth)
+{
+	static const uint8_t types[] = {I32, I64, F32, F64, V128};
+
+	switch (rnd(g, 9)) {
+	case 0: case 1: {	/* local.set */
+		uint8_t t = types[rnd(g, 5)];
+		expr(g, t, depth);
+		local_of(g, t, 0x21);
+		/* never a loop counter or a scratch local: local_of picks by type,
+		 * and those are i32 counters — allowed only below counter */
+		return;
+	}
+	case 2: {		/* global.set */
+		uint32_t i = rnd(g, NGLOBALS);
+		expr(g, g->global_type[i], depth);
+		op(g, 0x24), u32(g->o, i);
+		return;
+	}
+	case 3: {		/* store */
+		static const struct { uint8_t t, code, align; } st[] = {
+			{I32, 0x36, 2}, {I64, 0x37, 3}, {F32, 0x38, 2}, {F64, 0x39, 3}, {I32, 0x3a, 0},
+			{I32, 0x3b, 1}, {I64, 0x3c, 0}, {I64, 0x3d, 1}, {I64, 0x3e, 2}};
+		int k = (int)rnd(g, 9);
+		address(g, depth);
+		expr(g, st[k].t, depth);
+		op(g, st[k].code), memarg(g, st[k].align);
+		return;
+	}
+	case 4:			/* v128.store */
+		address(g, depth);
+		vector_expr(g, depth);
+		simd(g, 11), memarg(g, 4);
+		return;
+	case 5: {		/* bulk memory */
+		address(g, depth);
+		switch (rnd(g, 4)) {
+		case 0:		/* memory.fill */
+			expr(g, I32, depth);
+			op(g, 0x41), s64(g->o, rnd(g, 64));
+			fc(g, 11), put(g->o, 0);
+			return;
+		case 1:		/* memory.copy */
+			address(g, depth);
+			op(g, 0x41), s64(g->o, rnd(g, 64));
+			fc(g, 10), put(g->o, 0), put(g->o, 0);
+			return;
+		case 2:		/* memory.init from the passive segment */
+			op(g, 0x41), s64(g->o, rnd(g, 8));
+			op(g, 0x41), s64(g->o, rnd(g, 10));
+			fc(g, 8), u32(g->o, 1), put(g->o, 0);
+			return;
+		default:
+			op(g, 0x1a);
+			fc(g, 9), u32(g->o, 1);	/* data.drop */
+			return;
+		}
+	}
+	case 6:			/* table.set of a function or null */
+		op(g, 0x41), s64(g->o, rnd(g, g->table_size + 1));
+		if (rnd(g, 2)) {
+			uint32_t f;
+			do
+				f = rnd(g, g->nfuncs);
+			while (!g->leaf[f]);
+			op(g, 0xd2), u32(g->o, f);
+		} else {
+			op(g, 0xd0), put(g->o, FUNCREF);
+		}
+		op(g, 0x26), u32(g->o, 0);
+		return;
+	case 7:			/* drop */
+		expr(g, types[rnd(g, 5)], depth);
+		op(g, 0x1a);
+		return;
+	default:		/* an if without else */
+		expr(g, I32, depth);
+		op(g, 0x04), put(g->o, 0x40);
+		stmt(g, depth - 1);
+		op(g, 0x0b);
+	}
+}
+
+/* ------------------------------------------------------------- functions */
+
+static const uint8_t num_types[] = {I32, I64, F32, F64, V128};
+
+static void random_type(gen *g, functype *t, bool any_results)
+{
+	t->np = (uint8_t)rnd(g, MAX_PARAMS + 1);
+	t->nr = any_results ? (uint8_t)rnd(g, MAX_RESULTS + 1) : 1;
+	for (int i = 0; i < t->np; i++)
+		t->p[i] = num_types[rnd(g, 5)];
+	for (int i = 0; i < t->nr; i++)
+		t->r[i] = num_types[rnd(g, 5)];
+}
+
+/* Locals: the params, 0..4 more of random types, one of each type (so
+ * that local_of always finds one), then 2 loop counters, the scratch f32,
+ * f64 and v128, and one of each type for call results.  Writes the local
+ * declarations of the body. */
+static void setup_locals(gen *g, const functype *t, out *o)
+{
+	uint8_t extra[32];
+	uint32_t n = 0, k = rnd(g, 5);
+
+	g->nlocals = 0;
+	for (int i = 0; i < t->np; i++)
+		g->local_type[g->nlocals++] = t->p[i];
+	for (uint32_t i = 0; i < k; i++)
+		extra[n++] = num_types[rnd(g, 5)];
+	for (int i = 0; i < 5; i++)
+		extra[n++] = num_types[i];
+	uint32_t own = n;
+	extra[n++] = I32, extra[n++] = I32, extra[n++] = I32, extra[n++] = I32;
+	extra[n++] = F32, extra[n++] = F64, extra[n++] = V128;
+	for (int i = 0; i < 5; i++)
+		extra[n++] = num_types[i];
+	for (uint32_t i = 0; i < own; i++)
+		g->local_type[g->nlocals++] = extra[i];
+	g->counter = g->nlocals;
+	u32(o, n);
+	for (uint32_t i = 0; i < n; i++)
+		u32(o, 1), put(o, extra[i]);
+}
+
+static void end_body(out *code, out *body)
+{
+	put(body, 0x0b);
+	u32(code, (uint32_t)body->n);
+	raw(code, body->p, body->n);
+	free(body->p);
+}
+
+static void gen_func(gen *g, uint32_t f, out *code)
+{
+	const functype *t = &g->types[g->func_type[f]];
+	out body = {0};
+
+	g->o = &body;
+	g->self = g->leaf[f] ? 0 : f;
+	g->loops = g->calls = 0;
+	setup_locals(g, t, &body);
+	for (uint32_t i = rnd(g, 4); i > 0; i--)
+		stmt(g, 2 + (int)rnd(g, 2));
+	for (int i = 0; i < t->nr; i++)
+		expr(g, t->r[i], 2 + (int)rnd(g, 3));
+	end_body(code, &body);
+}
+
+/* Turns the value on the stack into an i64 and folds it into local acc. */
+static void fold(gen *g, uint8_t t, uint32_t acc)
+{
+	switch (t) {
+	case I32: op(g, 0xad); break;				/* i64.extend_i32_u */
+	case F32: canon(g, F32, 0), op(g, 0xbc), op(g, 0xad); break;
+	case F64: canon(g, F64, 0), op(g, 0xbd); break;
+	case V128: {
+		uint32_t s = scratch(g, V128);
+		op(g, 0x21), u32(g->o, s);
+		op(g, 0x20), u32(g->o, s), simd(g, 29), put(g->o, 0);
+		op(g, 0x20), u32(g->o, s), simd(g, 29), put(g->o, 1);
+		op(g, 0x85);					/* i64.xor */
+		break;
+	}
+	default: break;
+	}
+	op(g, 0x20), u32(g->o, acc);
+	op(g, 0x42), s64(g->o, 7), op(g, 0x89);		/* i64.rotl */
+	op(g, 0x85), op(g, 0x21), u32(g->o, acc);
+}
+
+/* "f<k>": () -> i64, calls function k with generated arguments and folds
+ * its results. */
+static void gen_wrapper(gen *g, uint32_t k, const functype *wt, out *code)
+{
+	const functype *t = &g->types[g->func_type[k]];
+	out body = {0};
+	uint32_t acc;
+
+	g->o = &body;
+	g->self = 0;	/* arguments call nothing */
+	g->loops = g->calls = 0;
+	setup_locals(g, wt, &body);
+	acc = g->counter + 7 + 1;	/* the i64 of the call-result locals */
+	for (int i = 0; i < t->np; i++)
+		expr(g, t->p[i], 2);
+	op(g, 0x10), u32(&body, k);
+	for (int i = t->nr - 1; i >= 0; i--)
+		fold(g, t->r[i], acc);
+	op(g, 0x20), u32(&body, acc);
+	end_body(code, &body);
+}
+
+/* "state": the globals and a hash of the first 4 KiB of memory. */
+static void gen_state(gen *g, const functype *wt, out *code)
+{
+	out body = {0};
+	uint32_t acc, c;
+
+	g->o = &body;
+	setup_locals(g, wt, &body);
+	acc = g->counter + 7 + 1;
+	c = g->counter;
+	for (uint32_t i = 0; i < NGLOBALS; i++) {
+		op(g, 0x23), u32(&body, i);
+		fold(g, g->global_type[i], acc);
+	}
+	op(g, 0x41), s64(&body, 512), op(g, 0x21), u32(&body, c);
+	op(g, 0x03), put(&body, 0x40);
+	op(g, 0x20), u32(&body, c), op(g, 0x41), s64(&body, 8), op(g, 0x6c);	/* c * 8 */
+	op(g, 0x29), u32(&body, 3), u32(&body, 0);				/* i64.load */
+	fold(g, I64, acc);
+	op(g, 0x20), u32(&body, c), op(g, 0x41), s64(&body, 1), op(g, 0x6b);
+	op(g, 0x22), u32(&body, c), op(g, 0x0d), u32(&body, 0);
+	op(g, 0x0b);
+	op(g, 0x20), u32(&body, acc);
+	end_body(code, &body);
+}
+
+/* ------------------------------------------------------------- the module */
+
+static void section(out *m, uint8_t id, out *s)
+{
+	put(m, id);
+	u32(m, (uint32_t)s->n);
+	raw(m, s->p, s->n);
+	free(s->p);
+	*s = (out){0};
+}
+
+static void functype_out(out *s, const functype *t)
+{
+	put(s, 0x60);
+	u32(s, t->np);
+	raw(s, t->p, t->np);
+	u32(s, t->nr);
+	raw(s, t->r, t->nr);
+}
+
+bool kiln_gen_module(uint64_t seed, uint8_t **out_bytes, size_t *out_len)
+{
+	gen g = {.rng = seed * 0x9e3779b97f4a7c15ull + 0x2545f4914f6cdd1dull};
+	out m = {0}, s = {0}, code = {0};
+	functype wt = {0, 1, {0}, {I64}};
+
+	for (int i = 0; i < 4; i++)
+		rnd(&g, 1);
+	g.nfuncs = 2 + rnd(&g, MAX_FUNCS - 1);
+	g.ntypes = g.nfuncs + 1;
+	for (uint32_t f = 0; f < g.nfuncs; f++) {
+		random_type(&g, &g.types[f], true);
+		g.func_type[f] = f;
+		g.leaf[f] = f == 0 || rnd(&g, 3) == 0;
+		g.slot[f] = UINT32_MAX;
+	}
+	g.types[g.nfuncs] = wt;
+	for (int i = 0; i < NGLOBALS; i++)
+		g.global_type[i] = num_types[rnd(&g, 4)];
+	g.table_size = 2 + rnd(&g, 6);
+
+	raw(&m, "\0asm\1\0\0\0", 8);
+	u32(&s, g.ntypes);					/* types */
+	for (uint32_t i = 0; i < g.ntypes; i++)
+		functype_out(&s, &g.types[i]);
+	section(&m, 1, &s);
+	u32(&s, 2 * g.nfuncs + 1);				/* functions */
+	for (uint32_t f = 0; f < g.nfuncs; f++)
+		u32(&s, f);
+	for (uint32_t f = 0; f <= g.nfuncs; f++)
+		u32(&s, g.nfuncs);
+	section(&m, 3, &s);
+	u32(&s, 1), put(&s, FUNCREF), put(&s, 1);		/* table */
+	u32(&s, g.table_size), u32(&s, g.table_size + 8);
+	section(&m, 4, &s);
+	u32(&s, 1), put(&s, 1), u32(&s, 1), u32(&s, 4);	/* memory 1..4 */
+	section(&m, 5, &s);
+	u32(&s, NGLOBALS);					/* globals */
+	for (int i = 0; i < NGLOBALS; i++) {
+		g.o = &s;
+		put(&s, g.global_type[i]), put(&s, 1);
+		konst(&g, g.global_type[i]);
+		put(&s, 0x0b);
+	}
+	section(&m, 6, &s);
+	u32(&s, g.nfuncs + 1);					/* exports */
+	for (uint32_t f = 0; f <= g.nfuncs; f++) {
+		char name[16];
+		int n = f < g.nfuncs ? snprintf(name, sizeof name, "f%u", f)
+				     : snprintf(name, sizeof name, "state");
+		u32(&s, (uint32_t)n), raw(&s, name, (size_t)n);
+		put(&s, 0), u32(&s, g.nfuncs + f);
+	}
+	section(&m, 7, &s);
+	u32(&s, 2);						/* elements */
+	put(&s, 0), put(&s, 0x41), s64(&s, 0), put(&s, 0x0b);
+	u32(&s, g.table_size);
+	for (uint32_t i = 0, f = 0; i < g.table_size; i++) {
+		while (!g.leaf[f % g.nfuncs])
+			f++;
+		if (g.slot[f % g.nfuncs] == UINT32_MAX)
+			g.slot[f % g.nfuncs] = i;
+		u32(&s, f++ % g.nfuncs);
+	}
+	put(&s, 3), put(&s, 0), u32(&s, g.nfuncs);		/* declarative: ref.func */
+	for (uint32_t f = 0; f < g.nfuncs; f++)
+		u32(&s, f);
+	section(&m, 9, &s);
+	u32(&s, 2);						/* data count */
+	section(&m, 12, &s);
+	u32(&code, 2 * g.nfuncs + 1);				/* code */
+	for (uint32_t f = 0; f < g.nfuncs; f++)
+		gen_func(&g, f, &code);
+	for (uint32_t f = 0; f < g.nfuncs; f++)
+		gen_wrapper(&g, f, &wt, &code);
+	gen_state(&g, &wt, &code);
+	s = code;
+	section(&m, 10, &s);
+	u32(&s, 2);						/* data: active, passive */
+	put(&s, 0), put(&s, 0x41), s64(&s, rnd(&g, 1000)), put(&s, 0x0b);
+	uint32_t dl = 16 + rnd(&g, 48);
+	u32(&s, dl);
+	for (uint32_t i = 0; i < dl; i++)
+		put(&s, (uint8_t)rnd(&g, 256));
+	put(&s, 1), u32(&s, 32);
+	for (int i = 0; i < 32; i++)
+		put(&s, (uint8_t)rnd(&g, 256));
+	section(&m, 11, &s);
+	if (m.oom || s.oom || code.oom) {
+		free(m.p);
+		return false;
+	}
+	*out_bytes = m.p;
+	*out_len = m.n;
+	return true;
+}
