@@ -1,8 +1,9 @@
 /*
  * jit.c — the engine and lazy in-process compilation with ORC LLJIT.
  *
- * One LLJIT per engine.  Compiling a module defines, in the main JITDylib
- * and with a prefix unique within the engine ("k<N>_"):
+ * One LLJIT per engine.  Compiling a module defines, in a JITDylib of its
+ * own (cleared when the module is deleted: its code is freed then, not
+ * with the engine) and with a prefix unique within the engine ("k<N>_"):
  *  - one custom materialization unit per function for its body "b<i>":
  *    materializing it lowers that one function into its own LLVM module,
  *    optimises it (default<O2> unless configured otherwise) and emits it;
@@ -72,6 +73,11 @@ struct kiln_engine {
 	module_jit *spec_busy;
 	pthread_t spec_thread;
 	bool spec_started, spec_stop;
+	/* JITDylibs of deleted modules, cleared, for the next modules (the C
+	 * API cannot remove a JITDylib from the session). */
+	pthread_mutex_t jd_lock;
+	LLVMOrcJITDylibRef *free_jds;
+	size_t nfree_jds, free_jds_cap;
 };
 
 /* The compiler's state for one module (kiln_module.jit). */
@@ -79,6 +85,7 @@ struct module_jit {
 	kiln_engine *engine;
 	const kiln_module *module;
 	char prefix[16];
+	LLVMOrcJITDylibRef jd;		/* everything compiled for the module */
 	_Atomic uint8_t *compiled;	/* per function: its body was emitted */
 	_Atomic uint8_t *queued;	/* per function: given to speculation */
 	void **body;			/* per function: body address, once looked up */
@@ -109,6 +116,49 @@ static bool llvm_error(LLVMErrorRef e, kiln_error *err, const char *what)
 	kiln_fail(err, KILN_ERR_UNSUPPORTED, KILN_NO_OFFSET, "%s: %s", what, msg);
 	LLVMDisposeErrorMessage(msg);
 	return false;
+}
+
+/* A blocking lookup of one symbol in one JITDylib (LLJIT's own lookup
+ * searches the main JITDylib only); materializes it if need be. */
+typedef struct sync_lookup {
+	pthread_mutex_t lock;
+	pthread_cond_t done_cond;
+	bool done;
+	LLVMErrorRef err;
+	LLVMOrcExecutorAddress addr;
+} sync_lookup;
+
+static void lookup_done(LLVMErrorRef err, LLVMOrcCSymbolMapPairs result, size_t n, void *ctx)
+{
+	sync_lookup *s = ctx;
+
+	pthread_mutex_lock(&s->lock);
+	s->err = err;
+	if (err == NULL && n == 1)
+		s->addr = result[0].Sym.Address;
+	s->done = true;
+	pthread_cond_signal(&s->done_cond);
+	pthread_mutex_unlock(&s->lock);
+}
+
+static LLVMErrorRef jd_lookup(kiln_engine *e, LLVMOrcJITDylibRef jd, const char *name,
+			      LLVMOrcExecutorAddress *addr)
+{
+	LLVMOrcExecutionSessionRef es = LLVMOrcLLJITGetExecutionSession(e->jit);
+	sync_lookup s = {PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, false, NULL, 0};
+	LLVMOrcCJITDylibSearchOrderElement order = {
+		jd, LLVMOrcJITDylibLookupFlagsMatchExportedSymbolsOnly};
+	LLVMOrcCLookupSetElement sym = {
+		LLVMOrcExecutionSessionIntern(es, name), LLVMOrcSymbolLookupFlagsRequiredSymbol};
+
+	LLVMOrcExecutionSessionLookup(es, LLVMOrcLookupKindStatic, &order, 1, &sym, 1,
+				      lookup_done, &s);
+	pthread_mutex_lock(&s.lock);
+	while (!s.done)
+		pthread_cond_wait(&s.done_cond, &s.lock);
+	pthread_mutex_unlock(&s.lock);
+	*addr = s.addr;	/* sym.Name was the lookup's to release */
+	return s.err;
 }
 
 static double now(void)
@@ -198,7 +248,7 @@ static void *speculate(void *arg)
 		pthread_mutex_unlock(&e->spec_lock);
 		if (!atomic_load(&it.mj->compiled[it.index])) {
 			snprintf(name, sizeof name, "%sb%u", it.mj->prefix, it.index);
-			LLVMErrorRef le = LLVMOrcLLJITLookup(e->jit, &addr, name);
+			LLVMErrorRef le = jd_lookup(e, it.mj->jd, name, &addr);
 			if (le != NULL)	/* the call, if it comes, traps */
 				LLVMConsumeError(le);
 		}
@@ -260,6 +310,7 @@ kiln_status kiln_engine_new(const kiln_config *config, kiln_engine **out,
 	/* Code generation at the engine's level (the default is LLVM's O2). */
 	LLVMTargetMachineRef jtm = host_machine(cfg.opt_level);
 	pthread_mutex_init(&e->tm_lock, NULL);
+	pthread_mutex_init(&e->jd_lock, NULL);
 	pthread_mutex_init(&e->spec_lock, NULL);
 	pthread_cond_init(&e->spec_work, NULL);
 	pthread_cond_init(&e->spec_idle, NULL);
@@ -328,6 +379,8 @@ void kiln_engine_delete(kiln_engine *e)
 		LLVMDisposeTargetMachine(e->tms[i]);
 	free(e->spec_q);
 	pthread_mutex_destroy(&e->tm_lock);
+	pthread_mutex_destroy(&e->jd_lock);
+	free(e->free_jds);
 	pthread_mutex_destroy(&e->spec_lock);
 	pthread_cond_destroy(&e->spec_work);
 	pthread_cond_destroy(&e->spec_idle);
@@ -536,7 +589,7 @@ static const LLVMJITSymbolFlags callable = {
 static bool define_lazy(kiln_engine *e, kiln_module *m, const lower_module *lm,
 			kiln_error *err)
 {
-	LLVMOrcJITDylibRef jd = LLVMOrcLLJITGetMainJITDylib(e->jit);
+	LLVMOrcJITDylibRef jd = ((module_jit *)m->jit)->jd;
 	uint32_t n = m->nfuncs - m->nimported_funcs;
 	LLVMOrcCSymbolAliasMapPairs aliases = kiln_calloc(n, sizeof *aliases);
 	LLVMErrorRef le;
@@ -567,15 +620,15 @@ static bool define_lazy(kiln_engine *e, kiln_module *m, const lower_module *lm,
 	return le == NULL ? true : llvm_error(le, err, "cannot define lazy entry points");
 }
 
-static bool lookup(kiln_engine *e, const lower_module *lm, char kind, uint32_t i,
-		   void **out, kiln_error *err)
+static bool lookup(kiln_engine *e, LLVMOrcJITDylibRef jd, const lower_module *lm, char kind,
+		   uint32_t i, void **out, kiln_error *err)
 {
 	char name[64];
 	LLVMOrcExecutorAddress addr;
 	LLVMErrorRef le;
 
 	lower_func_name(lm, kind, i, name, sizeof name);
-	if ((le = LLVMOrcLLJITLookup(e->jit, &addr, name)) != NULL)
+	if ((le = jd_lookup(e, jd, name, &addr)) != NULL)
 		return llvm_error(le, err, "compilation failed");
 	*out = (void *)(uintptr_t)addr;
 	return true;
@@ -586,6 +639,7 @@ static bool lookup(kiln_engine *e, const lower_module *lm, char kind, uint32_t i
 static bool define_entries(kiln_engine *e, kiln_module *m, lower_module *lm,
 			   LLVMOrcThreadSafeContextRef tsc, kiln_error *err)
 {
+	LLVMOrcJITDylibRef jd = ((module_jit *)m->jit)->jd;
 	LLVMErrorRef le;
 
 	set_target(e, lm->llmod);
@@ -597,13 +651,35 @@ static bool define_entries(kiln_engine *e, kiln_module *m, lower_module *lm,
 		return false;
 	LLVMOrcThreadSafeModuleRef tsm = LLVMOrcCreateNewThreadSafeModule(lm->llmod, tsc);
 	lm->llmod = NULL;	/* owned by tsm, then by the JIT */
-	le = LLVMOrcLLJITAddLLVMIRModule(e->jit, LLVMOrcLLJITGetMainJITDylib(e->jit), tsm);
+	le = LLVMOrcLLJITAddLLVMIRModule(e->jit, jd, tsm);
 	if (le != NULL)
 		return llvm_error(le, err, "cannot add the module");
 	for (uint32_t i = m->nimported_funcs; i < m->nfuncs; i++)
-		if (!lookup(e, lm, 'f', i, &m->func_code[i], err) ||
-		    !lookup(e, lm, 't', i, &m->func_tramp[i], err))
+		if (!lookup(e, jd, lm, 'f', i, &m->func_code[i], err) ||
+		    !lookup(e, jd, lm, 't', i, &m->func_tramp[i], err))
 			return false;
+	return true;
+}
+
+/* The module's JITDylib; libcalls LLVM may emit (fmod...) resolve in
+ * the process. */
+static bool module_dylib(kiln_engine *e, module_jit *mj, const char *prefix, kiln_error *err)
+{
+	LLVMOrcDefinitionGeneratorRef gen;
+	LLVMErrorRef le;
+
+	pthread_mutex_lock(&e->jd_lock);
+	mj->jd = e->nfree_jds ? e->free_jds[--e->nfree_jds] : NULL;
+	pthread_mutex_unlock(&e->jd_lock);
+	if (mj->jd)
+		return true;
+	le = LLVMOrcCreateDynamicLibrarySearchGeneratorForProcess(
+		&gen, LLVMOrcLLJITGetGlobalPrefix(e->jit), NULL, NULL);
+	if (le != NULL)
+		return llvm_error(le, err, "cannot create the module's JIT dylib");
+	mj->jd = LLVMOrcExecutionSessionCreateBareJITDylib(LLVMOrcLLJITGetExecutionSession(e->jit),
+							   prefix);
+	LLVMOrcJITDylibAddGenerator(mj->jd, gen);
 	return true;
 }
 
@@ -616,6 +692,10 @@ static bool compile(kiln_engine *e, kiln_module *m, kiln_error *err)
 
 	snprintf(prefix, sizeof prefix, "k%u_", e->next_module++);
 	snprintf(((module_jit *)m->jit)->prefix, sizeof prefix, "%s", prefix);
+	if (!module_dylib(e, m->jit, prefix, err)) {
+		LLVMOrcDisposeThreadSafeContext(tsc);
+		return false;
+	}
 	ok = lower_module_init(&lm, m, LLVMOrcThreadSafeContextGetContext(tsc), prefix, err) &&
 	     define_lazy(e, m, &lm, err) && define_entries(e, m, &lm, tsc, err);
 	if (lm.llmod)
@@ -650,8 +730,28 @@ static void module_jit_free(void *p)
 		return;
 	if (mj->engine->spec_started)
 		spec_forget(mj->engine, mj);
-	if (kiln_perfmap_on() && mj->compiled && mj->body && mj->code_size)
+	if (kiln_perfmap_on() && mj->compiled && mj->body && mj->code_size && mj->jd)
 		perfmap_module(mj);
+	/* The module's code and stubs go; its instances are gone (they may
+	 * not outlive it).  The empty JITDylib stays with the session. */
+	if (mj->jd) {
+		kiln_engine *e = mj->engine;
+		LLVMErrorRef le = LLVMOrcJITDylibClear(mj->jd);
+		if (le != NULL) {
+			LLVMConsumeError(le);	/* not reused: it may hold something */
+		} else {
+			pthread_mutex_lock(&e->jd_lock);
+			if (e->nfree_jds == e->free_jds_cap) {
+				size_t cap = e->free_jds_cap ? e->free_jds_cap * 2 : 16;
+				LLVMOrcJITDylibRef *grown = realloc(e->free_jds, cap * sizeof *grown);
+				if (grown)
+					e->free_jds = grown, e->free_jds_cap = cap;
+			}
+			if (e->nfree_jds < e->free_jds_cap)
+				e->free_jds[e->nfree_jds++] = mj->jd;
+			pthread_mutex_unlock(&e->jd_lock);
+		}
+	}
 	free((void *)mj->compiled);
 	free(mj->code_size);
 	free((void *)mj->queued);
@@ -690,7 +790,7 @@ static bool body_address(module_jit *mj, uint32_t i)
 	if (mj->body[i] != NULL)
 		return true;
 	snprintf(name, sizeof name, "%sb%u", mj->prefix, i);
-	LLVMErrorRef le = LLVMOrcLLJITLookup(mj->engine->jit, &addr, name);
+	LLVMErrorRef le = jd_lookup(mj->engine, mj->jd, name, &addr);
 	if (le != NULL) {
 		LLVMConsumeError(le);
 		return false;

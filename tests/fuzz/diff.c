@@ -170,15 +170,6 @@ int main(int argc, char **argv)
 		return fprintf(stderr, "setup: %s\n", err.message), 1;
 	snprintf(path, sizeof path, "%s/m.wasm", tmp);
 	for (uint64_t seed = start; seed < start + count; seed++) {
-		/* JIT code lives as long as its engine (kiln_engine_delete frees
-		 * it; deleting a module does not): fresh engines now and then. */
-		if ((seed - start) % 64 == 63) {
-			kiln_engine_delete(e2);
-			kiln_engine_delete(e0);
-			if (kiln_engine_new(&c2, &e2, &err) != KILN_OK ||
-			    kiln_engine_new(&c0, &e0, &err) != KILN_OK)
-				return fprintf(stderr, "engine: %s\n", err.message), 1;
-		}
 		uint8_t *bytes, *art = NULL;
 		size_t len, art_len;
 		kiln_module *m2 = NULL, *m0 = NULL, *ma = NULL;
