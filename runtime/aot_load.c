@@ -77,8 +77,10 @@ static bool parse_elf(elf *e, kiln_error *err)
 		if (s->sh_type != SHT_NOBITS && !fits(s->sh_offset, s->sh_size, e->len))
 			return bad(err, "section out of bounds");
 		if (s->sh_type == SHT_SYMTAB) {
+			/* The string table must be one (SHT_NOBITS would skip the
+			 * bounds check above: found by fuzz_artifact). */
 			if (s->sh_entsize != sizeof(Elf64_Sym) || s->sh_link >= e->eh->e_shnum ||
-			    (s->sh_offset & 7))
+			    (s->sh_offset & 7) || e->sh[s->sh_link].sh_type != SHT_STRTAB)
 				return bad(err, "bad symbol table");
 			e->syms = (const Elf64_Sym *)(e->p + s->sh_offset);
 			e->nsyms = s->sh_size / sizeof(Elf64_Sym);
