@@ -180,6 +180,13 @@ static void konst(gen *g, uint8_t t)
 static void expr(gen *g, uint8_t t, int depth);
 static void stmt(gen *g, int depth);
 
+/* The call-result local of type t, after the scratch locals (setup_locals
+ * declares one of each type in num_types' order). */
+static uint32_t result_local(gen *g, uint8_t t)
+{
+	return g->counter + 7 + (t == I32 ? 0 : t == I64 ? 1 : t == F32 ? 2 : t == F64 ? 3 : 4);
+}
+
 /* Scratch locals, after the loop counters: one of each float type and
  * v128, for canonicalising. */
 static uint32_t scratch(gen *g, uint8_t t)
@@ -253,7 +260,8 @@ static void local_of(gen *g, uint8_t t, uint8_t opcode)
 	u32(g->o, c[rnd(g, n)]);	/* setup_locals gives every type one */
 }
 
-/* Results of an operator on the stack: its type of each kind. */
+/* A unary operator: its opcode, operand type, whether it can make a NaN
+ * and whether it traps (then a saturating form exists). */
 typedef struct unop { uint8_t code, from; bool nan, traps; } unop;
 
 static void scalar_expr(gen *g, uint8_t t, int depth);
@@ -292,15 +300,13 @@ static void call_expr(gen *g, uint8_t t, int depth)
 			keep = i;
 	for (int i = ft->nr - 1; i >= 0; i--) {
 		if (i == keep) {
-			op(g, 0x21), u32(g->o, scratch(g, V128) + 1 + (t == I32 ? 0 : t == I64 ? 1 :
-							 t == F32 ? 2 : t == F64 ? 3 : 4));
+			op(g, 0x21), u32(g->o, result_local(g, t));
 		} else {
 			op(g, 0x1a);
 		}
 	}
 	if (keep >= 0)
-		op(g, 0x20), u32(g->o, scratch(g, V128) + 1 + (t == I32 ? 0 : t == I64 ? 1 :
-						      t == F32 ? 2 : t == F64 ? 3 : 4));
+		op(g, 0x20), u32(g->o, result_local(g, t));
 	else
 		konst(g, t);
 }
@@ -811,7 +817,7 @@ static void gen_wrapper(gen *g, uint32_t k, const functype *wt, out *code)
 	g->self = 0;	/* arguments call nothing */
 	g->loops = g->calls = 0;
 	setup_locals(g, wt, &body);
-	acc = g->counter + 7 + 1;	/* the i64 of the call-result locals */
+	acc = result_local(g, I64);
 	for (int i = 0; i < t->np; i++)
 		expr(g, t->p[i], 2);
 	op(g, 0x10), u32(&body, k);
@@ -829,7 +835,7 @@ static void gen_state(gen *g, const functype *wt, out *code)
 
 	g->o = &body;
 	setup_locals(g, wt, &body);
-	acc = g->counter + 7 + 1;
+	acc = result_local(g, I64);
 	c = g->counter;
 	for (uint32_t i = 0; i < NGLOBALS; i++) {
 		op(g, 0x23), u32(&body, i);
