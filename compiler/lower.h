@@ -124,6 +124,9 @@ bool lower_memory_op(lower *l, const kiln_instr *in, bool *handled);
 LLVMValueRef lower_address(lower *l, const kiln_instr *in);
 /* A load from linear memory that is never deleted or moved past a trap. */
 LLVMValueRef lower_memory_load(lower *l, LLVMTypeRef t, LLVMValueRef addr);
+/* A store to linear memory that stays in order with traps, whatever it
+ * overwrites or is overwritten by. */
+void lower_memory_store(lower *l, LLVMValueRef v, LLVMValueRef addr);
 /* lower_simd.c: the 0xfd-prefixed (SIMD) instructions. */
 bool lower_simd(lower *l, const kiln_instr *in, bool *handled);
 

@@ -10,8 +10,15 @@
  * out-of-bounds load would not trap, or trap late.  Each loaded value is
  * therefore handed to an empty inline asm with side effects (wasm2c's
  * force_read): the load stays, in order with other traps and calls.
- * Found by the differential tester (tests/regress/wast/dead_load_traps.wast).  Bulk operations and table operations go through runtime helpers,
- * which check bounds as the spec orders.
+ * Found by the differential tester (tests/regress/wast/dead_load_traps.wast).
+ * Likewise LLVM takes a store for one that cannot fault: it deleted a
+ * store that a later one overwrote although a faulting store came between,
+ * so the trap left the old value behind.  Each store is therefore followed
+ * by an empty asm with side effects, which LLVM must assume reads and
+ * writes all memory: what came before a faulting store stays before it
+ * and stays written (tests/regress/wast/stores_before_trap.wast).  Bulk
+ * operations and table operations go through runtime helpers, which check
+ * bounds as the spec orders.
  */
 #include <string.h>
 
@@ -50,6 +57,16 @@ LLVMValueRef lower_memory_load(lower *l, LLVMTypeRef t, LLVMValueRef addr)
 	return v;
 }
 
+void lower_memory_store(lower *l, LLVMValueRef v, LLVMValueRef addr)
+{
+	LLVMTypeRef ft = LLVMFunctionType(l->lm->void_, NULL, 0, 0);
+	LLVMValueRef barrier = LLVMGetInlineAsm(ft, "", 0, "", 0, 1, 0,
+						LLVMInlineAsmDialectATT, 0);
+
+	LLVMSetAlignment(LLVMBuildStore(l->b, v, addr), 1);
+	LLVMBuildCall2(l->b, ft, barrier, NULL, 0, "");
+}
+
 static LLVMTypeRef int_type(lower *l, unsigned bytes)
 {
 	return LLVMIntTypeInContext(l->lm->llctx, bytes * 8);
@@ -74,14 +91,13 @@ static bool load(lower *l, const kiln_instr *in)
 static bool store(lower *l, const kiln_instr *in)
 {
 	const kiln_op_info *info = &kiln_op_table[in->op];
-	LLVMValueRef v = lower_pop(l), s;
+	LLVMValueRef v = lower_pop(l);
 	unsigned bytes = 1u << info->arg;
 	LLVMTypeRef vt = LLVMTypeOf(v);
 
 	if (LLVMGetTypeKind(vt) == LLVMIntegerTypeKind && LLVMGetIntTypeWidth(vt) != bytes * 8)
 		v = LLVMBuildTrunc(l->b, v, int_type(l, bytes), "");
-	s = LLVMBuildStore(l->b, v, lower_address(l, in));
-	LLVMSetAlignment(s, 1);
+	lower_memory_store(l, v, lower_address(l, in));
 	return true;
 }
 

@@ -140,11 +140,6 @@ static LLVMValueRef load_as(lower *l, LLVMTypeRef t, LLVMValueRef addr)
 	return lower_memory_load(l, t, addr);
 }
 
-static void store_at(lower *l, LLVMValueRef v, LLVMValueRef addr)
-{
-	LLVMSetAlignment(LLVMBuildStore(l->b, v, addr), 1);
-}
-
 static bool memory(lower *l, const kiln_instr *in)
 {
 	kiln_op op = in->op;
@@ -155,7 +150,7 @@ static bool memory(lower *l, const kiln_instr *in)
 		return push_v(l, load_as(l, l->lm->v128, lower_address(l, in)));
 	case KILN_OP_V128_STORE:
 		v = lower_pop(l);
-		store_at(l, v, lower_address(l, in));
+		lower_memory_store(l, v, lower_address(l, in));
 		return true;
 	case KILN_OP_V128_LOAD8X8_S: case KILN_OP_V128_LOAD8X8_U:
 	case KILN_OP_V128_LOAD16X4_S: case KILN_OP_V128_LOAD16X4_U:
@@ -190,7 +185,7 @@ static bool memory(lower *l, const kiln_instr *in)
 		unsigned bits = 8u << (op - KILN_OP_V128_STORE8_LANE);
 		v = LLVMBuildBitCast(l->b, lower_pop(l), ivec(l, bits, 128 / bits), "");
 		v = LLVMBuildExtractElement(l->b, v, i32c(l, in->u.mem.lane), "");
-		store_at(l, v, lower_address(l, in));
+		lower_memory_store(l, v, lower_address(l, in));
 		return true;
 	}
 	default:
