@@ -135,11 +135,6 @@ static LLVMValueRef vquiet(lower *l, LLVMValueRef v, enum shape s)
 
 /* ------------------------------------------------------------- memory */
 
-static LLVMValueRef load_as(lower *l, LLVMTypeRef t, LLVMValueRef addr)
-{
-	return lower_memory_load(l, t, addr);
-}
-
 static bool memory(lower *l, const kiln_instr *in)
 {
 	kiln_op op = in->op;
@@ -147,7 +142,7 @@ static bool memory(lower *l, const kiln_instr *in)
 
 	switch (op) {
 	case KILN_OP_V128_LOAD:
-		return push_v(l, load_as(l, l->lm->v128, lower_address(l, in)));
+		return push_v(l, lower_memory_load(l, l->lm->v128, lower_address(l, in)));
 	case KILN_OP_V128_STORE:
 		v = lower_pop(l);
 		lower_memory_store(l, v, lower_address(l, in));
@@ -156,7 +151,7 @@ static bool memory(lower *l, const kiln_instr *in)
 	case KILN_OP_V128_LOAD16X4_S: case KILN_OP_V128_LOAD16X4_U:
 	case KILN_OP_V128_LOAD32X2_S: case KILN_OP_V128_LOAD32X2_U: {
 		unsigned k = (op - KILN_OP_V128_LOAD8X8_S) / 2, bits = 8u << k, n = 64 / bits;
-		v = load_as(l, ivec(l, bits, n), lower_address(l, in));
+		v = lower_memory_load(l, ivec(l, bits, n), lower_address(l, in));
 		LLVMTypeRef wide = ivec(l, bits * 2, n);
 		return push_v(l, (op - KILN_OP_V128_LOAD8X8_S) % 2 == 0
 				 ? LLVMBuildSExt(l->b, v, wide, "") : LLVMBuildZExt(l->b, v, wide, ""));
@@ -164,20 +159,20 @@ static bool memory(lower *l, const kiln_instr *in)
 	case KILN_OP_V128_LOAD8_SPLAT: case KILN_OP_V128_LOAD16_SPLAT:
 	case KILN_OP_V128_LOAD32_SPLAT: case KILN_OP_V128_LOAD64_SPLAT: {
 		unsigned bits = 8u << (op - KILN_OP_V128_LOAD8_SPLAT);
-		v = load_as(l, LLVMIntTypeInContext(l->lm->llctx, bits), lower_address(l, in));
+		v = lower_memory_load(l, LLVMIntTypeInContext(l->lm->llctx, bits), lower_address(l, in));
 		return push_v(l, splat(l, v, 128 / bits));
 	}
 	case KILN_OP_V128_LOAD32_ZERO: case KILN_OP_V128_LOAD64_ZERO: {
 		unsigned bits = op == KILN_OP_V128_LOAD32_ZERO ? 32 : 64;
 		LLVMTypeRef vt = ivec(l, bits, 128 / bits);
-		v = load_as(l, LLVMIntTypeInContext(l->lm->llctx, bits), lower_address(l, in));
+		v = lower_memory_load(l, LLVMIntTypeInContext(l->lm->llctx, bits), lower_address(l, in));
 		return push_v(l, LLVMBuildInsertElement(l->b, LLVMConstNull(vt), v, i32c(l, 0), ""));
 	}
 	case KILN_OP_V128_LOAD8_LANE: case KILN_OP_V128_LOAD16_LANE:
 	case KILN_OP_V128_LOAD32_LANE: case KILN_OP_V128_LOAD64_LANE: {
 		unsigned bits = 8u << (op - KILN_OP_V128_LOAD8_LANE);
 		v = LLVMBuildBitCast(l->b, lower_pop(l), ivec(l, bits, 128 / bits), "");
-		a = load_as(l, LLVMIntTypeInContext(l->lm->llctx, bits), lower_address(l, in));
+		a = lower_memory_load(l, LLVMIntTypeInContext(l->lm->llctx, bits), lower_address(l, in));
 		return push_v(l, LLVMBuildInsertElement(l->b, v, a, i32c(l, in->u.mem.lane), ""));
 	}
 	case KILN_OP_V128_STORE8_LANE: case KILN_OP_V128_STORE16_LANE:
