@@ -101,11 +101,10 @@ static bool pop_any(validator *v, uint8_t *out)
 {
 	frame *f = &v->frames[v->nframes - 1];
 
+	*out = UNKNOWN;		/* on every path, as label_types does */
 	if (v->nvals == f->height) {
-		if (f->unreachable) {
-			*out = UNKNOWN;
+		if (f->unreachable)
 			return true;
-		}
 		return invalid(v, "type mismatch");
 	}
 	*out = v->vals[--v->nvals];
@@ -207,6 +206,10 @@ static bool label_types(validator *v, uint32_t depth, const kiln_valtype **types
 {
 	frame *f;
 
+	/* Outputs are written on every path, so callers never read an
+	 * unset value (gcc -O3 cannot see that unknown() returns false). */
+	*types = NULL;
+	*n = 0;
 	if (depth >= v->nframes)
 		return unknown(v, "label", depth);
 	f = &v->frames[v->nframes - 1 - depth];

@@ -79,9 +79,9 @@ static void test_config(const char *path)
 	kiln_val arg = {KILN_I32, {.i32 = 0}};
 
 	kiln_config cfg = kiln_config_default();
-	kiln_engine *e2;
-	kiln_module *m2;
-	kiln_instance *i2;
+	kiln_engine *e2 = NULL;
+	kiln_module *m2 = NULL;
+	kiln_instance *i2 = NULL;
 	size_t len2;
 	uint8_t *b2 = read_file(path, &len2);
 	cfg.stack_size = 64 * 1024;
@@ -90,6 +90,11 @@ static void test_config(const char *path)
 	      kiln_module_compile(e2, m2, &err) == KILN_OK &&
 	      kiln_instance_new(m2, NULL, 0, &i2, &trap, &err) == KILN_OK, "small stack setup");
 	free(b2);
+	if (!i2) {		/* failed above: nothing to run */
+		kiln_module_delete(m2);
+		kiln_engine_delete(e2);
+		return;
+	}
 	arg.of.i32 = 0;
 	CHECK(call(i2, "stack", &arg, 1, NULL) == KILN_TRAP_STACK_EXHAUSTED, "small stack");
 	CHECK(last_trap.nframes == KILN_MAX_TRAP_FRAMES, "deep backtrace: %u", last_trap.nframes);

@@ -71,28 +71,28 @@ static void exercise(kiln_module *m, const char *what)
 		return;
 	}
 	snprintf(msg, sizeof msg, "%s: no deadline: count(1000) returns", what);
-	CHECK(call(a, "count", 1000, &v) == KILN_TRAP_NONE && v == 1000, msg);
+	CHECK(call(a, "count", 1000, &v) == KILN_TRAP_NONE && v == 1000, "%s", msg);
 	/* Deadline now: the first check traps, a loop's or an entry's. */
 	kiln_instance_set_epoch_deadline(a, 0, NULL);
 	snprintf(msg, sizeof msg, "%s: deadline passed: count traps", what);
-	CHECK(call(a, "count", 5, &v) == KILN_TRAP_INTERRUPTED, msg);
+	CHECK(call(a, "count", 5, &v) == KILN_TRAP_INTERRUPTED, "%s", msg);
 	snprintf(msg, sizeof msg, "%s: deadline passed: a loopless call traps", what);
-	CHECK(call(a, "down", 3, &v) == KILN_TRAP_INTERRUPTED, msg);
+	CHECK(call(a, "down", 3, &v) == KILN_TRAP_INTERRUPTED, "%s", msg);
 	/* A loop that never ends, ended by the ticker; b, with no deadline,
 	 * counts meanwhile undisturbed. */
 	kiln_instance_set_epoch_deadline(a, 20, NULL);
 	ticking = 1;
 	pthread_create(&t, NULL, ticker, NULL);
 	snprintf(msg, sizeof msg, "%s: spin() is interrupted", what);
-	CHECK(call(a, "spin", 0, &v) == KILN_TRAP_INTERRUPTED, msg);
+	CHECK(call(a, "spin", 0, &v) == KILN_TRAP_INTERRUPTED, "%s", msg);
 	snprintf(msg, sizeof msg, "%s: another instance is not", what);
-	CHECK(call(b, "count", 50000000, &v) == KILN_TRAP_NONE && v == 50000000, msg);
+	CHECK(call(b, "count", 50000000, &v) == KILN_TRAP_NONE && v == 50000000, "%s", msg);
 	ticking = 0;
 	pthread_join(t, NULL);
 	/* After a trap the instance runs again with a new deadline. */
 	kiln_instance_set_epoch_deadline(a, UINT64_MAX, NULL);
 	snprintf(msg, sizeof msg, "%s: deadline lifted: down(100) returns", what);
-	CHECK(call(a, "down", 100, &v) == KILN_TRAP_NONE && v == 0, msg);
+	CHECK(call(a, "down", 100, &v) == KILN_TRAP_NONE && v == 0, "%s", msg);
 	printf("%s: interrupted a loop, a loopless call and spin(); others undisturbed\n", what);
 	kiln_instance_delete(a);
 	kiln_instance_delete(b);
