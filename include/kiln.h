@@ -499,9 +499,31 @@ KILN_API uint64_t kiln_epoch_now(void);
 /* The instance's calls trap once the epoch is `ticks` past its value now
  * (0: at the next check); UINT64_MAX: never, the default.  Fails with
  * KILN_ERR_UNSUPPORTED when the module was compiled without the checks.
- * Call it between calls or from a host function of the instance. */
+ * Call it between calls or from a host function of the instance.
+ *
+ * A deadline also ends the WASI calls that block (poll_oneoff, fd_read and
+ * fd_write on pipes, sockets and terminals, sock_accept, sock_recv,
+ * sock_send): while the running call has a deadline they wait in slices of
+ * 10 ms, check it between slices and trap "interrupted" once the epoch
+ * reaches it.  The running call's deadline is that of the instance it was
+ * entered through (kiln_func_call's function's, or the instance being
+ * made while its start function runs).  Under a deadline a write to such
+ * a descriptor may be short (at most PIPE_BUF bytes at a time) and
+ * sock_recv's RECV_WAITALL returns what has come when the peer pauses, so
+ * that no call blocks past the deadline in the kernel. */
 KILN_API kiln_status kiln_instance_set_epoch_deadline(kiln_instance *instance,
 						      uint64_t ticks, kiln_error *err);
+
+/* The deadline instances made on the calling thread from now on start
+ * with: `ticks` past the epoch now, as kiln_instance_set_epoch_deadline
+ * (UINT64_MAX: none, the default).  This is how instantiation is bounded:
+ * the start function runs under it (trapping KILN_TRAP_INTERRUPTED, so
+ * that kiln_instance_new fails with KILN_ERR_TRAP), and the instance keeps
+ * it for its calls afterwards until kiln_instance_set_epoch_deadline
+ * changes it.  Code compiled without epoch_interruption does not check
+ * it, but its blocking WASI calls do.  Thread-local; instances already
+ * made are untouched. */
+KILN_API void kiln_thread_set_epoch_deadline(uint64_t ticks);
 
 /* Fuel (code compiled with kiln_config.fuel_metering, `kiln compile
  * --fuel-metering`): an instance starts with INT64_MAX units; set_fuel

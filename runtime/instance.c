@@ -280,6 +280,10 @@ static void initialise(void *arg)
 	}
 }
 
+/* The deadline instances made on this thread start with, as an epoch
+ * value (kiln_thread_set_epoch_deadline). */
+static _Thread_local uint64_t thread_deadline = UINT64_MAX;
+
 static void set_ctx(kiln_instance *inst)
 {
 	inst->ctx.memory = (kiln_memory_view *)inst->memory;
@@ -291,7 +295,7 @@ static void set_ctx(kiln_instance *inst)
 	inst->ctx.instance = inst;
 	inst->ctx.stack_budget = inst->module->stack_size;
 	inst->ctx.epoch = &kiln_epoch_counter;
-	inst->ctx.epoch_deadline = UINT64_MAX;
+	inst->ctx.epoch_deadline = thread_deadline;
 	inst->ctx.fuel = INT64_MAX;
 }
 
@@ -439,6 +443,33 @@ uint64_t kiln_epoch_now(void)
 	return atomic_load_explicit(&kiln_epoch_counter, memory_order_relaxed);
 }
 
+/* The epoch `ticks` from now; UINT64_MAX (never) when that overflows. */
+static uint64_t epoch_after(uint64_t ticks)
+{
+	uint64_t now = kiln_epoch_now();
+
+	return ticks > UINT64_MAX - now ? UINT64_MAX : now + ticks;
+}
+
+void kiln_thread_set_epoch_deadline(uint64_t ticks)
+{
+	thread_deadline = epoch_after(ticks);
+}
+
+/* The running call's deadline is read through its catch frame's ctx: a
+ * host function's own ctx (WASI's) is not the caller's.  A ctx without an
+ * epoch pointer (the WASI instance's, the blank one of a direct host call)
+ * has no deadline. */
+uint64_t kiln_deadline_check(void)
+{
+	const kiln_vmctx *ctx = kiln_trap_running_ctx();
+	uint64_t deadline = ctx && ctx->epoch ? ctx->epoch_deadline : UINT64_MAX;
+
+	if (deadline != UINT64_MAX && kiln_epoch_now() >= deadline)
+		kiln_trap_raise(KILN_TRAP_INTERRUPTED);
+	return deadline;
+}
+
 static kiln_status fuel_unsupported(kiln_instance *inst, kiln_error *err)
 {
 	if (inst->module->fuel_checks)
@@ -473,15 +504,13 @@ kiln_status kiln_instance_get_fuel(kiln_instance *inst, uint64_t *out, kiln_erro
 kiln_status kiln_instance_set_epoch_deadline(kiln_instance *inst, uint64_t ticks,
 					     kiln_error *err)
 {
-	uint64_t now = kiln_epoch_now();
-
 	if (inst == NULL || inst->module == NULL)
 		return kiln_fail(err, KILN_ERR_ARG, KILN_NO_OFFSET, "no instance"), KILN_ERR_ARG;
 	if (!inst->module->epoch_checks)
 		return kiln_fail(err, KILN_ERR_UNSUPPORTED, KILN_NO_OFFSET,
 				 "the module was compiled without epoch interruption"),
 		       KILN_ERR_UNSUPPORTED;
-	inst->ctx.epoch_deadline = ticks > UINT64_MAX - now ? UINT64_MAX : now + ticks;
+	inst->ctx.epoch_deadline = epoch_after(ticks);
 	return KILN_OK;
 }
 

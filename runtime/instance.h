@@ -68,6 +68,17 @@ struct kiln_host_func {
 /* The process's epoch (instance.c): compiled code reads it through ctx. */
 KILN_INTERNAL extern _Atomic uint64_t kiln_epoch_counter;
 
+/* Host calls that block (WASI's poll_oneoff, reads, accepts) wait in
+ * slices of this many milliseconds while the running call has an epoch
+ * deadline, and check it between slices: the epoch is a counter moved by
+ * the embedder, not a clock, so they cannot sleep until it. */
+#define KILN_DEADLINE_SLICE_MS 10
+
+/* The epoch deadline of the call running on this thread (its entry
+ * instance's), UINT64_MAX when it has none; ends the call with
+ * "interrupted" when the epoch has reached it.  Only inside a call. */
+KILN_INTERNAL uint64_t kiln_deadline_check(void);
+
 /* The helper table compiled code calls (helpers.c). */
 KILN_INTERNAL extern const kiln_helpers kiln_runtime_helpers;
 

@@ -31,6 +31,9 @@ typedef struct catch_frame {
 	struct catch_frame *prev;
 	volatile uint32_t kind;
 	kiln_trap_pcs pcs;
+	/* The vmctx the call entered with: host functions (WASI's blocking
+	 * calls) read the running call's epoch deadline through it. */
+	const kiln_vmctx *ctx;
 } catch_frame;
 
 static _Thread_local catch_frame *innermost;
@@ -218,6 +221,7 @@ kiln_trap_kind kiln_trap_catch(kiln_vmctx *ctx, void (*fn)(void *), void *arg,
 	uintptr_t saved_limit = ctx->stack_limit;
 
 	f.pcs.n = 0;
+	f.ctx = ctx;
 
 	prepare_thread();
 	f.prev = innermost;
@@ -255,6 +259,11 @@ void kiln_trap_raise(uint32_t kind)
 bool kiln_trap_active(void)
 {
 	return innermost != NULL;
+}
+
+const kiln_vmctx *kiln_trap_running_ctx(void)
+{
+	return innermost ? innermost->ctx : NULL;
 }
 
 const char *kiln_trap_message(kiln_trap_kind kind)

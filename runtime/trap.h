@@ -36,6 +36,11 @@ KILN_INTERNAL __attribute__((noreturn)) void kiln_trap_raise(uint32_t kind);
 /* true while a kiln_trap_catch is active on this thread. */
 KILN_INTERNAL bool kiln_trap_active(void);
 
+/* The ctx the innermost kiln_trap_catch on this thread entered with, or
+ * NULL outside one: the instance whose call is running (a blank ctx when
+ * the API called a host function directly). */
+KILN_INTERNAL const kiln_vmctx *kiln_trap_running_ctx(void);
+
 /* Address ranges faults in which are traps (linear memory reservations).
  * Registration is thread-safe; the fault handler reads the registry
  * without locks.  Returns false when the registry is full. */

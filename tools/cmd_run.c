@@ -374,24 +374,22 @@ static int run_module(kiln_engine *engine, kiln_module *m, kiln_instance *wasi,
 		free(imports);
 		return cli_error(CLI_FAIL, "%s", err.message);
 	}
+	/* --timeout covers the start function: the instance is made under
+	 * the deadline (a tick away: the timer moves the epoch once). */
+	timer tm = {0};
+	if (o->timeout > 0) {
+		kiln_thread_set_epoch_deadline(1);
+		timer_start(&tm, o->timeout);
+	}
 	st = pool ? kiln_instance_new_pooled(pool, m, imports, kiln_module_import_count(m), &inst,
 					     &trap, &err)
 		  : kiln_instance_new(m, imports, kiln_module_import_count(m), &inst, &trap, &err);
+	kiln_thread_set_epoch_deadline(UINT64_MAX);	/* the instance keeps its own */
 	free(imports);
 	t2 = now();
 	if (inst && kiln_instance_export(inst, (kiln_name){"memory", 6}, &memory))
 		kiln_wasi_set_memory(wasi, memory);
 	double entry = realtime();
-	timer tm = {0};
-	if (st == KILN_OK && o->timeout > 0) {
-		if (kiln_instance_set_epoch_deadline(inst, 1, &err) != KILN_OK) {
-			kiln_instance_delete(inst);
-			kiln_pool_delete(pool);
-			return cli_error(CLI_FAIL, "%s: --timeout: %s (compile it with "
-					 "kiln compile --epoch-interruption)", o->file, err.message);
-		}
-		timer_start(&tm, o->timeout);
-	}
 	if (st == KILN_OK && o->fuel && kiln_instance_set_fuel(inst, o->fuel, &err) != KILN_OK) {
 		timer_stop(&tm);
 		kiln_instance_delete(inst);
@@ -489,8 +487,14 @@ static int load_input(const run_opts *o, kiln_engine *engine, kiln_module **m,
 	if ((rc = cli_map_file(o->file, &bytes, &len)) != CLI_OK)
 		return rc;
 	if (kiln_is_artifact(bytes, len)) {
+		kiln_artifact_desc d;
 		if (kiln_module_load(bytes, len, m, &err) != KILN_OK)
 			rc = cli_error(CLI_FAIL, "%s: %s", o->file, err.message);
+		else if (o->timeout > 0 && kiln_artifact_describe(bytes, len, &d, NULL) == KILN_OK &&
+			 !d.epoch_interruption)
+			rc = cli_error(CLI_FAIL, "%s: --timeout: the module was compiled without "
+				       "epoch interruption (compile it with kiln compile "
+				       "--epoch-interruption)", o->file);
 	} else {
 #ifdef KILN_RUNTIME_ONLY
 		(void)engine;

@@ -283,6 +283,20 @@ typedef struct outcome {
 	char why[300];
 } outcome;
 
+/* A fresh pooled instance of the handler, made under the handler's
+ * deadline (which its start function and then _start run under). */
+static kiln_status instantiate(server *s, worker *w, kiln_instance **inst,
+			       kiln_trap_kind *trap, kiln_error *err)
+{
+	kiln_status st;
+
+	*trap = KILN_TRAP_NONE;
+	kiln_thread_set_epoch_deadline(s->deadline_ticks ? s->deadline_ticks : UINT64_MAX);
+	st = kiln_instance_pre_instantiate(w->pre, s->pool, inst, trap, err);
+	kiln_thread_set_epoch_deadline(UINT64_MAX);
+	return st;
+}
+
 /* Runs the handler once in a fresh pooled instance. */
 static outcome run_handler(server *s, worker *w, request *r, const char *script)
 {
@@ -294,7 +308,7 @@ static outcome run_handler(server *s, worker *w, request *r, const char *script)
 	kiln_instance *inst = NULL;
 	kiln_extern start, memory;
 	kiln_trap_info ti;
-	kiln_trap_kind trap;
+	kiln_trap_kind trap = KILN_TRAP_NONE;
 	kiln_error err;
 	outcome oc = {0, ""};
 
@@ -302,9 +316,10 @@ static outcome run_handler(server *s, worker *w, request *r, const char *script)
 		wc.envc++;
 	w->out.len = 0;
 	if (kiln_wasi_reset(w->wasi, &wc, &err) != KILN_OK ||
-	    kiln_instance_pre_instantiate(w->pre, s->pool, &inst, &trap, &err) != KILN_OK) {
+	    instantiate(s, w, &inst, &trap, &err) != KILN_OK) {
 		oc.status = 500;
-		snprintf(oc.why, sizeof oc.why, "instantiate: %s", err.message);
+		snprintf(oc.why, sizeof oc.why, "%s: %s",
+			 trap == KILN_TRAP_INTERRUPTED ? "timeout" : "instantiate", err.message);
 		goto done;
 	}
 	if (kiln_instance_export(inst, (kiln_name){"memory", 6}, &memory))
@@ -314,8 +329,6 @@ static outcome run_handler(server *s, worker *w, request *r, const char *script)
 		snprintf(oc.why, sizeof oc.why, "no _start export");
 		goto done;
 	}
-	if (s->deadline_ticks)
-		kiln_instance_set_epoch_deadline(inst, s->deadline_ticks, NULL);
 	if (kiln_func_call(start, NULL, 0, NULL, 0, &ti, &err) == KILN_OK)
 		goto done;
 	oc.status = 500;
@@ -633,12 +646,18 @@ static int probe(server *s)
 	kiln_instance *inst = NULL;
 	kiln_extern start;
 	kiln_error err;
+	kiln_trap_kind trap;
+	kiln_status st;
 	worker *w = worker_new(s, &err);
 	int rc = CLI_OK;
 
 	if (!w)
 		return cli_error(CLI_FAIL, "%s: %s", s->o.file, err.message);
-	if (kiln_instance_pre_instantiate(w->pre, s->pool, &inst, NULL, &err) != KILN_OK)
+	st = instantiate(s, w, &inst, &trap, &err);
+	if (st != KILN_OK && trap == KILN_TRAP_INTERRUPTED)
+		rc = cli_error(CLI_FAIL, "%s: the start function did not end within --timeout "
+			       "(%gs)", s->o.file, s->o.timeout);
+	else if (st != KILN_OK)
 		rc = cli_error(CLI_FAIL, "%s: %s", s->o.file, err.message);
 	else if (!kiln_instance_export(inst, (kiln_name){"_start", 6}, &start) ||
 		 start.kind != KILN_EXTERN_FUNC)
@@ -709,8 +728,7 @@ int cmd_serve(int argc, char **argv)
 		rc = cli_error(CLI_FAIL, "%s", err.message);
 		goto out;
 	}
-	if ((rc = probe(&s)) != CLI_OK)
-		goto out;
+	/* The ticker first: the probe's start function runs under the timeout. */
 	if (s.o.timeout > 0) {
 		s.deadline_ticks = (uint64_t)(s.o.timeout * 1000 / TICK_MS) + 1;
 		if (pthread_create(&s.ticker, NULL, ticker_main, &s) != 0) {
@@ -718,7 +736,8 @@ int cmd_serve(int argc, char **argv)
 			goto out;
 		}
 	}
-	rc = serve(&s);
+	if ((rc = probe(&s)) == CLI_OK)
+		rc = serve(&s);
 	s.stopping = true;
 	if (s.o.timeout > 0)
 		pthread_join(s.ticker, NULL);

@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/random.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -216,6 +217,28 @@ static void proc_exit(kiln_vmctx *c, int32_t code)
 
 /* ------------------------------------------------------------ poll_oneoff */
 
+bool wasi_wait(int host, short events)
+{
+	struct pollfd p = {host, events, 0};
+	struct stat st;
+	int fl;
+
+	if (kiln_deadline_check() == UINT64_MAX)
+		return false;
+	/* Files and directories never block; a non-blocking descriptor
+	 * answers EAGAIN itself. */
+	if (fstat(host, &st) != 0 || S_ISREG(st.st_mode) || S_ISDIR(st.st_mode) ||
+	    S_ISBLK(st.st_mode) || (fl = fcntl(host, F_GETFL)) < 0 || (fl & O_NONBLOCK))
+		return false;
+	for (;;) {
+		int r = poll(&p, 1, KILN_DEADLINE_SLICE_MS);
+		if (r > 0 || (r < 0 && errno != EINTR))
+			return true;	/* the call itself reports an error */
+		kiln_deadline_check();
+	}
+}
+
+
 enum { SUB_SIZE = 48, EVENT_SIZE = 32, MAX_SUBS = 64 };
 
 static uint64_t now_ns(clockid_t id)
@@ -236,8 +259,11 @@ static void put_event(uint8_t *ev, uint64_t userdata, uint16_t error, uint8_t ty
 	memcpy(ev + 16, &nbytes, 8);
 }
 
+#define SLICE_NS ((uint64_t)KILN_DEADLINE_SLICE_MS * 1000000u)
+
 /* Clock subscriptions (relative or absolute) and fd read/write readiness:
- * waits with ppoll until an fd is ready or the earliest clock expires. */
+ * waits with ppoll until an fd is ready or the earliest clock expires; in
+ * slices under an epoch deadline, trapping "interrupted" when it passes. */
 static int32_t poll_oneoff(kiln_vmctx *c, int32_t in, int32_t out, int32_t n, int32_t nev_p)
 {
 	wasi *w = wasi_of(c);
@@ -288,14 +314,21 @@ static int32_t poll_oneoff(kiln_vmctx *c, int32_t in, int32_t out, int32_t n, in
 	}
 	for (;;) {
 		struct timespec ts, *tp = NULL;
+		bool sliced = kiln_deadline_check() != UINT64_MAX;
+		uint64_t left = UINT64_MAX;
 		now = now_ns(CLOCK_MONOTONIC);
-		if (deadline != UINT64_MAX) {
-			uint64_t left = deadline > now ? deadline - now : 0;
+		if (deadline != UINT64_MAX)
+			left = deadline > now ? deadline - now : 0;
+		if (sliced && left > SLICE_NS)
+			left = SLICE_NS;
+		if (left != UINT64_MAX) {
 			ts = (struct timespec){(time_t)(left / 1000000000u), (long)(left % 1000000000u)};
 			tp = &ts;
 		}
 		r = ppoll(pfd, (nfds_t)n, tp, NULL);
-		if (r >= 0 || errno != EINTR)
+		if (r > 0 || (r < 0 && errno != EINTR))
+			break;
+		if (r == 0 && (deadline == UINT64_MAX ? !sliced : now_ns(CLOCK_MONOTONIC) >= deadline))
 			break;
 	}
 	if (r < 0)

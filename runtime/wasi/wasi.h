@@ -78,6 +78,14 @@ wasi_fd *wasi_fd_get(wasi *w, int32_t fd);
 int32_t wasi_fd_add(wasi *w, int host, uint8_t type, uint64_t rights,
 		    uint64_t inheriting, const char *preopen);
 
+/* Before a host call on `host` that may block: under an epoch deadline
+ * (instance.h), waits until the descriptor is ready for `events` (POLLIN,
+ * POLLOUT), in slices, and ends the call with "interrupted" once the
+ * deadline passes.  Returns whether it waited: false without a deadline
+ * (the call blocks as it would) and for descriptors that never block
+ * (files, directories, O_NONBLOCK ones). */
+bool wasi_wait(int host, short events);
+
 /* One exported function: name, native code, type. */
 typedef struct wasi_func {
 	const char *name;

@@ -17,6 +17,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <poll.h>
 #include <linux/openat2.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -584,6 +585,20 @@ static int32_t collect_iovs(wasi *w, int32_t iovs, int32_t n, struct iovec io[64
 	return W_SUCCESS;
 }
 
+/* Shortens n iovecs to at most `max` bytes in all; returns how many are
+ * left. */
+static int32_t cap_iovs(struct iovec *io, int32_t n, size_t max)
+{
+	for (int32_t i = 0; i < n; i++) {
+		if (io[i].iov_len >= max) {
+			io[i].iov_len = max;
+			return i + 1;
+		}
+		max -= io[i].iov_len;
+	}
+	return n;
+}
+
 /* The in-memory stdin or stdout (kiln_wasi_config.stdin_bytes,
  * stdout_write): reads copy what is left of the bytes, writes go to the
  * embedder's function. */
@@ -633,8 +648,10 @@ static int32_t rw(kiln_vmctx *c, int32_t fd, int32_t iovs, int32_t n, int64_t of
 		r = memory_rw(w, io, n, writing);
 	else if (positioned)
 		r = writing ? pwritev(f->host, io, n, off) : preadv(f->host, io, n, off);
-	else
+	else if (!wasi_wait(f->host, writing ? POLLOUT : POLLIN))
 		r = writing ? writev(f->host, io, n) : readv(f->host, io, n);
+	else	/* ready: a read takes what is there, PIPE_BUF bytes fit */
+		r = writing ? writev(f->host, io, cap_iovs(io, n, PIPE_BUF)) : readv(f->host, io, n);
 	if (r < 0)
 		return wasi_errno(errno);
 	return wasi_put_u32(w, (uint32_t)done_p, (uint32_t)r);
@@ -946,6 +963,7 @@ static int32_t sock_accept(kiln_vmctx *c, int32_t fd, int32_t flags, int32_t out
 		return W_NOTSUP;
 	if (!wasi_mem(w, (uint32_t)out, 4))
 		return W_FAULT;
+	wasi_wait(f->host, POLLIN);
 	if ((h = accept4(f->host, NULL, NULL, SOCK_CLOEXEC | ((flags & 4) ? SOCK_NONBLOCK : 0))) < 0)
 		return wasi_errno(errno);
 	if ((nfd = wasi_fd_add(w, h, FT_SOCK_STREAM, f->inheriting, f->inheriting, NULL)) < 0) {
@@ -953,6 +971,39 @@ static int32_t sock_accept(kiln_vmctx *c, int32_t fd, int32_t flags, int32_t out
 		return W_NOMEM;
 	}
 	return wasi_put_u32(w, (uint32_t)out, (uint32_t)nfd);
+}
+
+/* recvmsg under an epoch deadline (wasi_wait said so): never blocks in
+ * the kernel.  MSG_WAITALL is kept by reading until the buffers are full,
+ * the peer is done or the deadline ends the call; with MSG_PEEK, which
+ * reads the same bytes again, it returns what is there. */
+static ssize_t recv_sliced(int host, struct msghdr *msg, int flags)
+{
+	size_t want = 0, got = 0;
+	bool all = (flags & MSG_WAITALL) && !(flags & MSG_PEEK);
+
+	for (size_t i = 0; i < msg->msg_iovlen; i++)
+		want += msg->msg_iov[i].iov_len;
+	flags = (flags & ~MSG_WAITALL) | MSG_DONTWAIT;
+	for (;;) {
+		ssize_t r = recvmsg(host, msg, flags);
+		if (r < 0 && errno == EAGAIN) {
+			wasi_wait(host, POLLIN);
+			continue;
+		}
+		if (r <= 0)
+			return got ? (ssize_t)got : r;
+		got += (size_t)r;
+		if (!all || got >= want)
+			return (ssize_t)got;
+		while ((size_t)r >= msg->msg_iov->iov_len) {	/* skip what is full */
+			r -= (ssize_t)msg->msg_iov->iov_len;
+			msg->msg_iov++;
+			msg->msg_iovlen--;
+		}
+		msg->msg_iov->iov_base = (uint8_t *)msg->msg_iov->iov_base + r;
+		msg->msg_iov->iov_len -= (size_t)r;
+	}
 }
 
 static int32_t sock_recv(kiln_vmctx *c, int32_t fd, int32_t iovs, int32_t n,
@@ -974,7 +1025,8 @@ static int32_t sock_recv(kiln_vmctx *c, int32_t fd, int32_t iovs, int32_t n,
 		return W_FAULT;
 	msg.msg_iov = io;
 	msg.msg_iovlen = (size_t)n;
-	r = recvmsg(f->host, &msg, ((riflags & 1) ? MSG_PEEK : 0) | ((riflags & 2) ? MSG_WAITALL : 0));
+	r = (wasi_wait(f->host, POLLIN) ? recv_sliced : recvmsg)(
+		f->host, &msg, ((riflags & 1) ? MSG_PEEK : 0) | ((riflags & 2) ? MSG_WAITALL : 0));
 	if (r < 0)
 		return wasi_errno(errno);
 	ro[0] = (msg.msg_flags & MSG_TRUNC) ? 1 : 0;
@@ -1001,7 +1053,12 @@ static int32_t sock_send(kiln_vmctx *c, int32_t fd, int32_t iovs, int32_t n,
 		return W_FAULT;
 	msg.msg_iov = io;
 	msg.msg_iovlen = (size_t)n;
-	if ((r = sendmsg(f->host, &msg, MSG_NOSIGNAL)) < 0)
+	/* Under a deadline: once writable, whatever fits (maybe short). */
+	bool sliced = wasi_wait(f->host, POLLOUT);
+	while ((r = sendmsg(f->host, &msg, MSG_NOSIGNAL | (sliced ? MSG_DONTWAIT : 0))) < 0 &&
+	       sliced && errno == EAGAIN)
+		wasi_wait(f->host, POLLOUT);
+	if (r < 0)
 		return wasi_errno(errno);
 	return wasi_put_u32(w, (uint32_t)len_p, (uint32_t)r);
 }
