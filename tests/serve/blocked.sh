@@ -11,18 +11,10 @@ pid=
 trap '[ -n "$pid" ] && kill $pid 2> /dev/null; rm -rf "$tmp"' EXIT
 export KILN_CACHE_DIR=$tmp/cache
 fails=0
+. "$(dirname "$0")/start_server.sh"
 fail() { echo "FAIL: $*"; fails=$((fails + 1)); }
 
-"$kiln" serve --listen 127.0.0.1:0 --timeout 1s "$handler" 2> "$tmp/log" &
-pid=$!
-for _ in $(seq 600); do
-  grep -q '^kiln serve: .* on http://' "$tmp/log" && break
-  kill -0 $pid 2> /dev/null || break
-  sleep 0.1
-done
-url=$(grep -o 'http://127\.0\.0\.1:[0-9]*' "$tmp/log" | head -1)
-[ -n "$url" ] || { cat "$tmp/log"; echo "FAIL: the server did not start"; exit 1; }
-echo "serving on $url"
+start_server --timeout 1s "$handler"
 
 # get NAME PATH: HTTP code and seconds to $tmp/NAME, in the background.
 get() {

@@ -11,6 +11,7 @@ pid=
 trap '[ -n "$pid" ] && kill $pid 2> /dev/null; rm -rf "$tmp"' EXIT
 export KILN_CACHE_DIR=$tmp/cache
 fails=0
+. "$(dirname "$0")/start_server.sh"
 fail() { echo "FAIL: $*"; fails=$((fails + 1)); }
 
 # Bad arguments exit 2 with a message, before serving anything.
@@ -35,17 +36,7 @@ for h in import:'unknown import' nostart:'exports _start' big:'exceeds the limit
   [ $rc -eq 1 ] && grep -q "$want" "$tmp/err" || fail "handler $name: exit $rc: $(cat "$tmp/err")"
 done
 
-"$kiln" serve --listen 127.0.0.1:0 --workers 2 --timeout 500ms --max-memory 1MiB "$handler" \
-  2> "$tmp/log" &
-pid=$!
-for _ in $(seq 600); do
-  grep -q '^kiln serve: .* on http://' "$tmp/log" && break
-  kill -0 $pid 2> /dev/null || break
-  sleep 0.1
-done
-url=$(grep -o 'http://127\.0\.0\.1:[0-9]*' "$tmp/log" | head -1)
-[ -n "$url" ] || { cat "$tmp/log"; echo "FAIL: the server did not start"; exit 1; }
-echo "serving on $url"
+start_server --workers 2 --timeout 500ms --max-memory 1MiB "$handler"
 
 # expect PATH CODE BODY-PATTERN [CURL ARGS...]; an empty pattern: no body
 expect() {
