@@ -83,7 +83,9 @@ int32_t wasi_fd_add(wasi *w, int host, uint8_t type, uint64_t rights,
  * POLLOUT), in slices, and ends the call with "interrupted" once the
  * deadline passes.  Returns whether it waited: false without a deadline
  * (the call blocks as it would) and for descriptors that never block
- * (files, directories, O_NONBLOCK ones). */
+ * (files, directories, O_NONBLOCK ones).  What poll saw ready can still
+ * be taken by another process sharing the descriptor first (a terminal's
+ * stdin, an accept queue): the call then blocks as before. */
 bool wasi_wait(int host, short events);
 
 /* One exported function: name, native code, type. */
