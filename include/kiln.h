@@ -507,10 +507,11 @@ KILN_API uint64_t kiln_epoch_now(void);
  * 10 ms, check it between slices and trap "interrupted" once the epoch
  * reaches it.  The running call's deadline is that of the instance it was
  * entered through (kiln_func_call's function's, or the instance being
- * made while its start function runs).  Under a deadline a write to such
- * a descriptor may be short (at most PIPE_BUF bytes at a time) and
- * sock_recv's RECV_WAITALL returns what has come when the peer pauses, so
- * that no call blocks past the deadline in the kernel. */
+ * made while its start function runs).  So that no call blocks past the
+ * deadline in the kernel, under a deadline a write to such a descriptor
+ * may be short (at most PIPE_BUF bytes at a time, as sock_send what fits)
+ * and sock_recv with both RECV_PEEK and RECV_WAITALL returns what is
+ * there. */
 KILN_API kiln_status kiln_instance_set_epoch_deadline(kiln_instance *instance,
 						      uint64_t ticks, kiln_error *err);
 

@@ -217,6 +217,7 @@ static void proc_exit(kiln_vmctx *c, int32_t code)
 
 /* ------------------------------------------------------------ poll_oneoff */
 
+/* Also serves wasi_fs.c's reads, writes and sockets (wasi.h). */
 bool wasi_wait(int host, short events)
 {
 	struct pollfd p = {host, events, 0};
@@ -237,7 +238,6 @@ bool wasi_wait(int host, short events)
 		kiln_deadline_check();
 	}
 }
-
 
 enum { SUB_SIZE = 48, EVENT_SIZE = 32, MAX_SUBS = 64 };
 
