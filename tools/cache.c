@@ -126,9 +126,14 @@ static int open_cache(bool create)
 		return -1;
 	}
 	snprintf(what, sizeof what, "directory %s", cache.path);
-	if (lstat(cache.path, &st) == 0 && S_ISLNK(st.st_mode) && st.st_uid != geteuid())
-		return refuse(what, "is a symbolic link owned by another user"), -1;
-	cache.fd = open(cache.path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	/* A symbolic link is followed only when it is the user's own. */
+	cache.fd = open(cache.path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (cache.fd < 0 && (errno == ELOOP || errno == ENOTDIR) && lstat(cache.path, &st) == 0 &&
+	    S_ISLNK(st.st_mode)) {
+		if (st.st_uid != geteuid())
+			return refuse(what, "is a symbolic link owned by another user"), -1;
+		cache.fd = open(cache.path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	}
 	if (cache.fd < 0 || fstat(cache.fd, &st) != 0) {
 		bool missing = errno == ENOENT;
 		snprintf(why, sizeof why, "cannot be opened: %s", strerror(errno));
