@@ -58,8 +58,8 @@ size_t cli_max_input_bytes(void)
 		return CLI_MAX_INPUT_BYTES;
 	errno = 0;
 	mb = strtoull(max, &end, 10);
-	if (errno || *end || *max == '-' || mb > (SIZE_MAX >> 20))
-		return CLI_MAX_INPUT_BYTES;
+	if (errno || *end || *max == '-' || mb == 0 || mb > (SIZE_MAX >> 20))
+		return 0;
 	return (size_t)mb << 20;
 }
 
@@ -81,6 +81,12 @@ static int open_input(const char *path, struct stat *st)
 		close(fd);
 		return cli_error(CLI_USAGE, "%s: %s, not a regular file", path,
 				 file_kind(st->st_mode)), -1;
+	}
+	if (cli_max_input_bytes() == 0) {
+		close(fd);
+		return cli_error(CLI_USAGE, "KILN_MAX_INPUT_MB=%s: not a whole number of MiB "
+				 "between 1 and %zu", getenv("KILN_MAX_INPUT_MB"),
+				 SIZE_MAX >> 20), -1;
 	}
 	if ((unsigned long long)st->st_size > cli_max_input_bytes()) {
 		close(fd);

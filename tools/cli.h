@@ -32,7 +32,8 @@ int cli_error(int code, const char *fmt, ...) __attribute__((format(printf, 2, 3
 int cli_usage(const char *command);
 
 /* The largest input file read, by default: 1 GiB, V8's limit on a module's
- * size; $KILN_MAX_INPUT_MB overrides it. */
+ * size; $KILN_MAX_INPUT_MB overrides it.  cli_max_input_bytes() returns 0 when
+ * that variable is set but not a whole number of MiB >= 1 (an error). */
 #define CLI_MAX_INPUT_BYTES ((size_t)1 << 30)
 size_t cli_max_input_bytes(void);
 

@@ -42,6 +42,10 @@ KILN_MAX_INPUT_MB=1 refused 2 'over the input limit of 1 MiB (KILN_MAX_INPUT_MB)
   "an input over KILN_MAX_INPUT_MB" "$kiln" run "$tmp/big"
 KILN_MAX_INPUT_MB=1 refused 2 'over the input limit' \
   "an input over KILN_MAX_INPUT_MB (kiln-run)" "$kiln_run" "$tmp/big"
+KILN_MAX_INPUT_MB=1x refused 2 'KILN_MAX_INPUT_MB=1x: not a whole number' \
+  "a KILN_MAX_INPUT_MB that is not a number" "$kiln" run "$tmp/big"
+KILN_MAX_INPUT_MB=0 refused 2 'KILN_MAX_INPUT_MB=0: not a whole number' \
+  "KILN_MAX_INPUT_MB=0" "$kiln_run" "$tmp/big"
 
 # Outputs.  `-o /dev/full` as root is the case that replaced the device
 # node: as root the test makes its own node like /dev/full (so that a
