@@ -875,8 +875,6 @@ static void print_counts(server *s)
 {
 	guard_counts k = guard_get_counts(s->guard);
 
-	if (s->o.quiet)
-		return;
 	fprintf(stderr, "kiln serve: %" PRIu64 " connections; closed at --header-timeout %" PRIu64
 		", --body-timeout %" PRIu64 ", --idle-timeout %" PRIu64 "; evicted when full %"
 		PRIu64 "; refused: full %" PRIu64 ", over --max-connections-per-ip %" PRIu64 "\n",

@@ -8,6 +8,13 @@
  * no limit (its socket is about to go); every other one counts once, in
  * g->live and for its address.
  *
+ * A connection counts from guard_admit on, so that clients accepted at
+ * once by several threads cannot all pass the limits: admitting records it
+ * (with no socket yet) in `admitted`, a thread-local, and guard_conn_add,
+ * which libmicrohttpd calls next in the same thread, completes it.  A record
+ * left there (libmicrohttpd dropped the client in between) is removed by the
+ * thread's next guard_admit.
+ *
  * The deadline thread wakes every GUARD_TICK_MS and scans the table; so does
  * guard_admit when the server is full.  A few thousand entries at most
  * (max_conns), so a linear scan is cheaper than keeping a heap in order.
@@ -30,6 +37,8 @@ struct guard_conn {
 	int64_t deadline;	/* ns; 0: none */
 	size_t slot;
 };
+
+static _Thread_local guard_conn *admitted;
 
 struct guard {
 	guard_limits lim;
@@ -128,66 +137,103 @@ static guard_conn *victim(guard *g)
 
 	for (size_t i = 0; i < g->n; i++) {
 		guard_conn *c = g->conns[i];
-		if (!c->closing && (c->state == GUARD_HEADERS || c->state == GUARD_IDLE) &&
+		if (!c->closing && c->fd >= 0 &&
+		    (c->state == GUARD_HEADERS || c->state == GUARD_IDLE) &&
 		    (!best || c->since < best->since))
 			best = c;
 	}
 	return best;
 }
 
-bool guard_admit(guard *g, uint32_t ipv4)
+/* Puts c in the table; under the lock.  False when out of memory. */
+static bool table_add(guard *g, guard_conn *c)
 {
-	bool ok = true;
-
-	pthread_mutex_lock(&g->lock);
-	if (g->lim.max_per_ip) {
-		unsigned mine = 0;
-		for (size_t i = 0; i < g->n; i++)
-			mine += !g->conns[i]->closing && g->conns[i]->ip == ipv4;
-		if (mine >= g->lim.max_per_ip) {
-			g->counts.refused_per_ip++;
-			ok = false;
-		}
-	}
-	if (ok && g->live >= g->lim.max_conns) {
-		guard_conn *c = victim(g);
-		if (c) {
-			g->counts.evicted++;
-			shut(g, c);
-		} else {
-			g->counts.refused_full++;
-			ok = false;
-		}
-	}
-	pthread_mutex_unlock(&g->lock);
-	return ok;
-}
-
-guard_conn *guard_conn_add(guard *g, int fd, uint32_t ipv4)
-{
-	guard_conn *c = calloc(1, sizeof *c);
-
-	if (!c)
-		return NULL;
-	*c = (guard_conn){.fd = fd, .ip = ipv4, .state = GUARD_HEADERS, .since = now_ns()};
-	if (g->timeout_ns[GUARD_HEADERS])
-		c->deadline = c->since + g->timeout_ns[GUARD_HEADERS];
-	pthread_mutex_lock(&g->lock);
 	if (g->n == g->cap) {
 		size_t cap = g->cap ? 2 * g->cap : 256;
 		guard_conn **p = realloc(g->conns, cap * sizeof *p);
-		if (!p) {
-			pthread_mutex_unlock(&g->lock);
-			free(c);
-			return NULL;
-		}
+		if (!p)
+			return false;
 		g->conns = p;
 		g->cap = cap;
 	}
 	c->slot = g->n;
 	g->conns[g->n++] = c;
 	g->live++;
-	g->counts.accepted++;
+	return true;
+}
+
+/* Takes c out of the table and frees it; under the lock. */
+static void table_remove(guard *g, guard_conn *c)
+{
+	g->conns[c->slot] = g->conns[--g->n];
+	g->conns[c->slot]->slot = c->slot;
+	if (!c->closing)
+		g->live--;
+	free(c);
+}
+
+/* Whether the limits let a client at ipv4 in; under the lock. */
+static bool admissible(guard *g, uint32_t ipv4)
+{
+	if (g->lim.max_per_ip) {
+		unsigned mine = 0;
+		for (size_t i = 0; i < g->n; i++)
+			mine += !g->conns[i]->closing && g->conns[i]->ip == ipv4;
+		if (mine >= g->lim.max_per_ip) {
+			g->counts.refused_per_ip++;
+			return false;
+		}
+	}
+	if (g->live >= g->lim.max_conns) {
+		guard_conn *c = victim(g);
+		if (!c) {
+			g->counts.refused_full++;
+			return false;
+		}
+		g->counts.evicted++;
+		shut(g, c);
+	}
+	return true;
+}
+
+bool guard_admit(guard *g, uint32_t ipv4)
+{
+	guard_conn *c = calloc(1, sizeof *c);
+	bool ok;
+
+	if (!c)
+		return false;
+	*c = (guard_conn){.fd = -1, .ip = ipv4, .state = GUARD_HEADERS, .since = now_ns()};
+	pthread_mutex_lock(&g->lock);
+	if (admitted)
+		table_remove(g, admitted);
+	admitted = NULL;
+	ok = admissible(g, ipv4) && table_add(g, c);
+	if (ok)
+		admitted = c;
+	pthread_mutex_unlock(&g->lock);
+	if (!ok)
+		free(c);
+	return ok;
+}
+
+guard_conn *guard_conn_add(guard *g, int fd, uint32_t ipv4)
+{
+	guard_conn *c;
+
+	pthread_mutex_lock(&g->lock);
+	c = admitted;
+	admitted = NULL;
+	if (c && c->ip == ipv4) {
+		c->fd = fd;
+		c->since = now_ns();
+		if (g->timeout_ns[GUARD_HEADERS])
+			c->deadline = c->since + g->timeout_ns[GUARD_HEADERS];
+		g->counts.accepted++;
+	} else if (c) {		/* not the client admitted: cannot happen */
+		table_remove(g, c);
+		c = NULL;
+	}
 	pthread_mutex_unlock(&g->lock);
 	return c;
 }
@@ -197,12 +243,8 @@ void guard_conn_remove(guard *g, guard_conn *c)
 	if (!c)
 		return;
 	pthread_mutex_lock(&g->lock);
-	g->conns[c->slot] = g->conns[--g->n];
-	g->conns[c->slot]->slot = c->slot;
-	if (!c->closing)
-		g->live--;
+	table_remove(g, c);
 	pthread_mutex_unlock(&g->lock);
-	free(c);
 }
 
 void guard_conn_enter(guard *g, guard_conn *c, guard_state st)

@@ -65,11 +65,13 @@ void guard_delete(guard *g);
 
 /* Whether to accept a client at `ipv4` (network order): false when its
  * address has its share, or when the server is full and no connection
- * waits for headers (one that does is shut down to make room). */
+ * waits for headers (one that does is shut down to make room), or when out
+ * of memory.  An admitted client counts from now on. */
 bool guard_admit(guard *g, uint32_t ipv4);
 
-/* A connection was accepted on socket fd: it starts in GUARD_HEADERS.
- * NULL when out of memory (the connection is then not guarded). */
+/* The client this thread admitted last is connected on socket fd: it
+ * starts in GUARD_HEADERS.  NULL when this thread admitted no client at
+ * ipv4 (the connection is then not guarded). */
 guard_conn *guard_conn_add(guard *g, int fd, uint32_t ipv4);
 
 /* The connection is closing; c is freed (NULL: nothing). */
