@@ -903,13 +903,14 @@ static int serve(server *s)
 		return cli_error(CLI_FAIL, "cannot start the connection guard");
 	}
 	/* libmicrohttpd's idle timeout backs the guard's up, also while a
-	 * response is sent to a client that does not read it. */
+	 * response is sent to a client that does not read it; a second later
+	 * than the guard's, so that the guard's count is the one that shows. */
 	d = MHD_start_daemon(flags, 0, on_accept, s, on_request, s,
 			     MHD_OPTION_LISTEN_SOCKET, fd,
 			     MHD_OPTION_THREAD_POOL_SIZE, s->o.workers,
 			     MHD_OPTION_THREAD_STACK_SIZE, (size_t)8 << 20,
 			     MHD_OPTION_CONNECTION_LIMIT, mhd_limit,
-			     MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)(idle > 0 ? idle + 0.999 : 0),
+			     MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)(idle > 0 ? idle + 1.999 : 0),
 			     MHD_OPTION_NOTIFY_CONNECTION, on_connection, s,
 			     MHD_OPTION_URI_LOG_CALLBACK, on_uri, s,
 			     MHD_OPTION_NOTIFY_COMPLETED, on_done, s,
