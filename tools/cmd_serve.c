@@ -828,9 +828,10 @@ static int fit_connections(serve_opts *o, unsigned *mhd_limit)
 	struct rlimit rl;
 	rlim_t avail;
 
-	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
-		rlim_t want = rl.rlim_max;
-		rl.rlim_cur = want > (1u << 20) ? (1u << 20) : want;
+	/* An unlimited hard limit: as many as Linux allows by default. */
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max &&
+	    rl.rlim_cur < (1u << 20)) {
+		rl.rlim_cur = rl.rlim_max > (1u << 20) ? (1u << 20) : rl.rlim_max;
 		setrlimit(RLIMIT_NOFILE, &rl);
 	}
 	if (getrlimit(RLIMIT_NOFILE, &rl) != 0)
