@@ -13,7 +13,8 @@ requests  (serve_hostile_requests) with small limits: control bytes in the
           URL reach the access log as \\xHH; a 2 GB Content-Length is answered
           413 within 1 s without the body; of 6 connections from one address
           2 are refused at --max-connections-per-ip 4; at --max-connections 8 a
-          new client is served and the oldest header-waiter evicted; slow
+          new client is served and the oldest header-waiter evicted, and when
+          all 8 are reading bodies a new client is closed at once; slow
           headers, a slow body and an idle kept-alive connection are dropped
           at their deadlines.
 
@@ -338,6 +339,26 @@ def check_full(srv):
     time.sleep(0.3)
 
 
+def check_full_busy(srv):
+    # 8 connections reading bodies: nothing to evict, a new client is closed.
+    socks = []
+    for i in range(8):
+        s = connect(srv.port, "127.0.0.%d" % (20 + i))
+        s.sendall(b"POST /env HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\nabc")
+        socks.append(s)
+    time.sleep(0.3)	# well within --body-timeout 2s
+    status, took = get(srv.port, timeout=5)
+    if status != 0 or took > 1:
+        fail("full of bodies: a new client got HTTP %d after %.2f s, want closed" % (status, took))
+    else:
+        print("full of bodies: a new client closed after %.3f s" % took)
+    if any(is_closed(s, 0.05) for s in socks):
+        fail("full of bodies: a body reader was evicted")
+    for s in socks:
+        s.close()
+    time.sleep(0.3)
+
+
 def check_deadlines(srv):
     s = connect(srv.port)
     s.sendall(b"GET /hello HTTP/1.1\r\n")
@@ -380,12 +401,13 @@ def run_requests(kiln, handler, tmp):
     check_huge_body(srv)
     check_per_ip(srv)
     check_full(srv)
+    check_full_busy(srv)
     check_deadlines(srv)
     log = srv.stop().decode(errors="replace")
     summary = log.strip().splitlines()[-1]
     print(summary)
     for what in ("--header-timeout", "--body-timeout", "--idle-timeout", "evicted when full",
-                 "over --max-connections-per-ip"):
+                 "refused: full", "over --max-connections-per-ip"):
         m = re.search(re.escape(what) + r" (\d+)", summary)
         if not m or int(m.group(1)) == 0:
             fail("summary: no count for %s" % what)
