@@ -312,19 +312,29 @@ def check_per_ip(srv):
     status, _ = get(srv.port, source="127.0.0.3")
     if status != 200:
         fail("another address while 127.0.0.2 is at its share: HTTP %d" % status)
+    close_all(socks)
+
+
+def fill(srv, first, request):
+    """--max-connections 8 filled from 8 addresses, oldest first, each having
+    sent `request`."""
+    socks = []
+    for i in range(8):
+        s = connect(srv.port, "127.0.0.%d" % (first + i))
+        s.sendall(request)
+        socks.append(s)
+        time.sleep(0.05)
+    return socks
+
+
+def close_all(socks):
     for s in socks:
         s.close()
     time.sleep(0.3)
 
 
 def check_full(srv):
-    # 8 header-waiters from 8 addresses fill --max-connections 8.
-    socks = []
-    for i in range(8):
-        s = connect(srv.port, "127.0.0.%d" % (10 + i))
-        s.sendall(b"GET / HTTP/1.1\r\n")
-        socks.append(s)
-        time.sleep(0.05)
+    socks = fill(srv, 10, b"GET / HTTP/1.1\r\n")
     status, took = get(srv.port)
     if status != 200 or took > 1:
         fail("a new client when full: HTTP %d after %.2f s" % (status, took))
@@ -334,18 +344,12 @@ def check_full(srv):
     closed = [is_closed(s, 0.05) for s in socks]
     if not closed[0] or closed.count(True) > 2:
         fail("full: evicted %s, want the oldest" % closed)
-    for s in socks:
-        s.close()
-    time.sleep(0.3)
+    close_all(socks)
 
 
 def check_full_busy(srv):
     # 8 connections reading bodies: nothing to evict, a new client is closed.
-    socks = []
-    for i in range(8):
-        s = connect(srv.port, "127.0.0.%d" % (20 + i))
-        s.sendall(b"POST /env HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\nabc")
-        socks.append(s)
+    socks = fill(srv, 20, b"POST /env HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\nabc")
     time.sleep(0.3)	# well within --body-timeout 2s
     status, took = get(srv.port, timeout=5)
     if status != 0 or took > 1:
@@ -354,9 +358,7 @@ def check_full_busy(srv):
         print("full of bodies: a new client closed after %.3f s" % took)
     if any(is_closed(s, 0.05) for s in socks):
         fail("full of bodies: a body reader was evicted")
-    for s in socks:
-        s.close()
-    time.sleep(0.3)
+    close_all(socks)
 
 
 def check_deadlines(srv):
