@@ -81,7 +81,10 @@ static const cli_command commands[] = {
 	 "writes the optimised LLVM IR and the assembly to PREFIX.ll and\n"
 	 "PREFIX.s (PREFIX.N.* per part), the bodies named b<index>."},
 	{"serve", cmd_serve, "--listen ADDR:PORT [--workers N] [--timeout DURATION|0]\n"
-	 "                  [--max-memory SIZE] [--quiet] [--no-cache] HANDLER.wasm|HANDLER.kwasm",
+	 "                  [--max-memory SIZE] [--header-timeout D|0] [--body-timeout D|0]\n"
+	 "                  [--idle-timeout D|0] [--max-connections N]\n"
+	 "                  [--max-connections-per-ip N|0]\n"
+	 "                  [--quiet] [--no-cache] HANDLER.wasm|HANDLER.kwasm",
 	 "serve HTTP, running the handler for each request (WAGI)",
 	 "Answers every request with a fresh instance of HANDLER, WAGI-style\n"
 	 "(CGI for WebAssembly): REQUEST_METHOD, PATH_INFO, QUERY_STRING,\n"
@@ -93,8 +96,19 @@ static const cli_command commands[] = {
 	 "trap, a non-zero exit, output without headers, a request over\n"
 	 "--timeout (default 10s; 0: none) or a memory.grow past --max-memory\n"
 	 "that the handler cannot survive answers 500; other requests never\n"
-	 "notice.  Bodies up to 16 MiB (else 413).  The access log goes to\n"
-	 "stderr (--quiet: none).  A .wasm is compiled ahead of time through the\n"
+	 "notice.  Bodies up to 16 MiB: a larger Content-Length is answered 413\n"
+	 "at once, unread.  The access log goes to stderr (--quiet: none), bytes\n"
+	 "outside printable ASCII as \\xHH.\n"
+	 "Slow clients: the headers must arrive within --header-timeout (default\n"
+	 "10s), a body within --body-timeout (30s) of them, a kept-alive\n"
+	 "connection's next request within --idle-timeout (30s); else the\n"
+	 "connection is closed (0: no such limit).  At --max-connections (1024;\n"
+	 "the soft open-file limit is raised to the hard one, and the default\n"
+	 "shrinks to fit it) a new client evicts the connection waiting longest\n"
+	 "for its headers, and is refused only when all are busy; one address\n"
+	 "holds at most --max-connections-per-ip (256; 0: no share).  At the end\n"
+	 "one line counts the connections closed, evicted and refused.\n"
+	 "A .wasm is compiled ahead of time through the\n"
 	 "code cache; an artifact for --timeout needs --epoch-interruption.\n"
 	 "HTTP by GNU libmicrohttpd.  SIGINT or SIGTERM stops the server."},
 	{"cache", cmd_cache, "dir|stats|clean", "show or empty the code cache",
