@@ -21,5 +21,5 @@ for f in "$tmp"/*.kwasm; do
     n=$((n + 1))
   done
 done
-[ $n -ge 16 ] || { echo "FAIL: only $n runs"; exit 1; }
+[ $n -ge 22 ] || { echo "FAIL: only $n runs"; exit 1; }
 echo "$n runs of damaged artifacts through kiln run and kiln-run: all refused with one line"
