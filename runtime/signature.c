@@ -36,16 +36,24 @@ static kiln_status untrusted(kiln_error *err, const char *msg)
 	return KILN_ERR_UNTRUSTED;
 }
 
+/* An encrypted key is refused, never asked a password for on the
+ * terminal (OpenSSL's default without a callback). */
+static int no_password(char *buf, int size, int rwflag, void *u)
+{
+	(void)buf, (void)size, (void)rwflag, (void)u;
+	return -1;
+}
+
 /* The key in a PEM buffer: private first, then public. */
 static EVP_PKEY *read_pem(const char *pem, size_t len, bool *is_private)
 {
-	BIO *bio = BIO_new_mem_buf(pem, len > INT32_MAX ? -1 : (int)len);
+	BIO *bio = BIO_new_mem_buf(pem, (int)len);
 	EVP_PKEY *k = NULL;
 
-	if (bio && (k = PEM_read_bio_PrivateKey(bio, NULL, NULL, NULL)) != NULL)
+	if (bio && (k = PEM_read_bio_PrivateKey(bio, NULL, no_password, NULL)) != NULL)
 		*is_private = true;
 	else if (bio && BIO_reset(bio) == 1 &&
-		 (k = PEM_read_bio_PUBKEY(bio, NULL, NULL, NULL)) != NULL)
+		 (k = PEM_read_bio_PUBKEY(bio, NULL, no_password, NULL)) != NULL)
 		*is_private = false;
 	BIO_free(bio);
 	ERR_clear_error();
@@ -59,9 +67,12 @@ kiln_status kiln_key_from_pem(const char *pem, size_t len, kiln_key **out, kiln_
 	size_t n = sizeof raw;
 
 	*out = NULL;
-	if (pem == NULL || len > INT32_MAX || !(key = calloc(1, sizeof *key)))
-		return kiln_fail(err, pem ? KILN_ERR_NOMEM : KILN_ERR_ARG, KILN_NO_OFFSET,
-				 pem ? "out of memory" : "no key"), pem ? KILN_ERR_NOMEM : KILN_ERR_ARG;
+	if (pem == NULL || len > INT32_MAX)
+		return kiln_fail(err, KILN_ERR_ARG, KILN_NO_OFFSET, "no key, or over 2 GiB"),
+		       KILN_ERR_ARG;
+	if (!(key = calloc(1, sizeof *key)))
+		return kiln_fail(err, KILN_ERR_NOMEM, KILN_NO_OFFSET, "out of memory"),
+		       KILN_ERR_NOMEM;
 	key->pkey = read_pem(pem, len, &key->is_private);
 	if (!key->pkey || EVP_PKEY_get_id(key->pkey) != EVP_PKEY_ED25519 ||
 	    EVP_PKEY_get_raw_public_key(key->pkey, raw, &n) != 1 || n != sizeof raw ||

@@ -50,6 +50,9 @@ refuse changed.kwasm a.pub "checksum mismatch"
 refuse "$wasm" a.pub "not a .kwasm artifact"
 echo "not a key" > junk.pem
 refuse signed.kwasm junk.pem "not an Ed25519 key"
+# An encrypted key is refused, never asked a password for.
+openssl genpkey -algorithm ed25519 -aes-256-cbc -pass pass:x -out enc.pem 2> /dev/null || exit 1
+refuse signed.kwasm enc.pem "not an Ed25519 key" < /dev/null
 refuse signed.kwasm missing.pem "missing.pem: No such file" 2   # as a missing input file
 
 # Signing needs the private key.
