@@ -11,7 +11,9 @@
  * SHA-256, and — that SHA-256 recomputed too — an export index of 127 in
  * the module and a symbol whose value lies far past its section (both
  * crashed the loader once).  Each of the last kind is also written to
- * OUTDIR for damage.sh to run through the CLIs.
+ * OUTDIR for damage.sh to run through the CLIs.  Last, 4,000 seeded
+ * mutations of the module, the symbol tables, relocations and section
+ * headers, both hashes recomputed, loaded and instantiated (never run).
  */
 #include <elf.h>
 #include <stdio.h>
@@ -242,6 +244,73 @@ static void behind_the_hashes(const uint8_t *art, size_t len, const kiln_artifac
 	keep_module_sha = false;
 }
 
+/* Byte ranges the mutations below aim at: the module, and the symbol
+ * tables, relocations and section headers of the first object. */
+static int mutation_targets(const uint8_t *art, const kiln_artifact_desc *d, size_t *at,
+			    size_t *n)
+{
+	const uint8_t *o = art + d->objects[0].offset;
+	kiln_artifact_header h;
+	Elf64_Ehdr eh;
+	Elf64_Shdr sh;
+	int k = 0;
+
+	memcpy(&h, art, sizeof h);
+	at[k] = h.module.off, n[k++] = h.module.len;
+	memcpy(&eh, o, sizeof eh);
+	at[k] = d->objects[0].offset + eh.e_shoff, n[k++] = eh.e_shnum * sizeof sh;
+	for (unsigned i = 0; i < eh.e_shnum && k < 8; i++) {
+		memcpy(&sh, o + eh.e_shoff + i * sizeof sh, sizeof sh);
+		if ((sh.sh_type == SHT_SYMTAB || sh.sh_type == SHT_RELA) && sh.sh_size)
+			at[k] = d->objects[0].offset + sh.sh_offset, n[k++] = sh.sh_size;
+	}
+	return k;
+}
+
+/* Seeded mutations (1 to 4 bytes) of those ranges with both hashes
+ * recomputed: each is refused with a message, or loads and instantiates
+ * (with WASI) without a fault; nothing is run. */
+static void mutations(const uint8_t *art, size_t len, const kiln_artifact_desc *d, int count)
+{
+	size_t at[8], n[8];
+	int k = mutation_targets(art, d, at, n), loaded = 0, refusals = 0;
+	uint8_t *p = malloc(len);
+	kiln_instance *wasi = NULL;
+	kiln_linker *linker = NULL;
+	kiln_wasi_config cfg = {0};
+	kiln_error err;
+
+	if (kiln_wasi_new(&cfg, &wasi, &err) != KILN_OK || kiln_linker_new(&linker, &err) ||
+	    kiln_linker_define_instance(linker, "wasi_snapshot_preview1", wasi, &err))
+		FAIL("WASI: %s", err.message);
+	srand(17);
+	for (int i = 0; i < count; i++) {
+		kiln_module *m = NULL;
+		kiln_instance *inst = NULL;
+		memcpy(p, art, len);
+		for (int j = rand() % 4; j >= 0; j--)
+			p[at[i % k] + (size_t)rand() % n[i % k]] ^= (uint8_t)(1 + rand() % 255);
+		reseal_module(p);
+		kiln_artifact_seal(p, len);
+		err.message[0] = 0;
+		if (kiln_module_load(p, len, &m, &err) != KILN_OK) {
+			refusals++;
+			if (!err.message[0] || m)
+				FAIL("mutation %d: refused without a message", i);
+			continue;
+		}
+		loaded++;
+		kiln_linker_instantiate(linker, m, &inst, NULL, &err);
+		kiln_instance_delete(inst);
+		kiln_module_delete(m);
+	}
+	printf("%d mutations of the module, symbols, relocations and section headers, hashes "
+	       "recomputed: %d refused, %d loaded and instantiated\n", count, refusals, loaded);
+	kiln_linker_delete(linker);
+	kiln_instance_delete(wasi);
+	free(p);
+}
+
 int main(int argc, char **argv)
 {
 	kiln_engine *e = NULL;
@@ -282,6 +351,7 @@ int main(int argc, char **argv)
 	sealed(art, len, first_rela(art, &d), &(uint32_t){R_X86_64_GOTPCREL}, 4, "relocation",
 	       "relocation type 9 is not supported", argv[2]);
 	behind_the_hashes(art, len, &d, argv[2]);
+	mutations(art, len, &d, 4000);
 
 	free(art);
 	free(wasm);
