@@ -3,7 +3,8 @@
  * [--target-cpu native|generic|NAME] [--target-features +x,-y] [--threads N]
  * [--epoch-interruption] [--dump PREFIX] [--sign KEY.pem]`:
  * compile a module ahead of time into a .kwasm artifact, written
- * atomically (temporary file, then rename).  A large module is compiled
+ * atomically by cli_write_file (never over a device, a directory or a
+ * symbolic link).  A large module is compiled
  * in parts on N threads (default: one per CPU), with its progress shown
  * on a terminal.  --dump writes the optimised IR and assembly beside it.
  */
@@ -14,29 +15,6 @@
 #include <unistd.h>
 
 #include "cli.h"
-
-static int write_atomically(const char *path, const uint8_t *bytes, size_t len)
-{
-	size_t n = strlen(path) + 16;
-	char *tmp = malloc(n);
-	FILE *f;
-	int ok;
-
-	if (tmp == NULL)
-		return cli_error(CLI_FAIL, "out of memory");
-	snprintf(tmp, n, "%s.tmp%ld", path, (long)getpid());
-	f = fopen(tmp, "wb");
-	ok = f && fwrite(bytes, 1, len, f) == len;
-	ok = (f && fclose(f) == 0) && ok;
-	if (!ok || rename(tmp, path) != 0) {
-		int e = errno;
-		unlink(tmp);
-		free(tmp);
-		return cli_error(CLI_FAIL, "%s: %s", path, strerror(e));
-	}
-	free(tmp);
-	return CLI_OK;
-}
 
 int cmd_compile(int argc, char **argv)
 {
@@ -90,7 +68,7 @@ int cmd_compile(int argc, char **argv)
 	    kiln_module_serialize(engine, m, &bytes, &len, &err) != KILN_OK)
 		rc = cli_error(CLI_FAIL, "%s: %s", in, err.message);
 	else if (!sign_key || (rc = cli_sign(sign_key, &bytes, &len)) == CLI_OK)
-		rc = write_atomically(out, bytes, len);
+		rc = cli_write_file(out, bytes, len);
 	free(bytes);
 	kiln_module_delete(m);
 	kiln_engine_delete(engine);

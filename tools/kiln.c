@@ -109,7 +109,10 @@ static const cli_command commands[] = {
 	 "The cache holds artifacts of modules `kiln run` ran, by a key of the\n"
 	 "module, kiln, LLVM, target, CPU and options: $KILN_CACHE_DIR, else\n"
 	 "$XDG_CACHE_HOME/kiln, else ~/.cache/kiln; at most $KILN_CACHE_MAX_MB\n"
-	 "(default 512), oldest entries removed first."},
+	 "(default 512), oldest entries removed first.  The directory is made\n"
+	 "0700 and entries 0600; one owned by another user or writable by others\n"
+	 "is refused (kiln runs without the cache), and each entry carries an\n"
+	 "HMAC under the cache's own key (mac.key), so a planted one never runs."},
 	{"help", cmd_help, "[COMMAND]", "show help for kiln or for one command", NULL},
 };
 
