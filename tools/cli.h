@@ -87,6 +87,14 @@ bool cli_parse_count(const char *s, uint64_t *out);
 struct sockaddr_in;
 bool cli_parse_addr(const char *spec, struct sockaddr_in *out);
 
+/* Ed25519 keys (cli_keys.c): a PEM file's key; *bytes, an artifact,
+ * replaced by a signed copy; an artifact loaded only when signed by the
+ * key in key_path.  One error line and CLI_FAIL otherwise. */
+int cli_load_key(const char *path, kiln_key **out);
+int cli_sign(const char *key_path, uint8_t **bytes, size_t *len);
+int cli_load_verified(const char *path, const char *key_path, const uint8_t *bytes,
+		      size_t len, kiln_module **out);
+
 int cmd_validate(int argc, char **argv);
 int cmd_inspect(int argc, char **argv);
 int cmd_wast(int argc, char **argv);

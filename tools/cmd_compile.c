@@ -1,7 +1,7 @@
 /*
  * cmd_compile.c — `kiln compile IN.wasm -o OUT.kwasm [-O0..-O3]
  * [--target-cpu native|generic|NAME] [--target-features +x,-y] [--threads N]
- * [--epoch-interruption] [--dump PREFIX]`:
+ * [--epoch-interruption] [--dump PREFIX] [--sign KEY.pem]`:
  * compile a module ahead of time into a .kwasm artifact, written
  * atomically by cli_write_file (never over a device, a directory or a
  * symbolic link).  A large module is compiled
@@ -18,7 +18,7 @@
 
 int cmd_compile(int argc, char **argv)
 {
-	const char *in = NULL, *out = NULL;
+	const char *in = NULL, *out = NULL, *sign_key = NULL;
 	kiln_config cfg = kiln_config_default();
 	kiln_engine *engine = NULL;
 	kiln_module *m = NULL;
@@ -40,6 +40,8 @@ int cmd_compile(int argc, char **argv)
 			cfg.fuel_metering = true;
 		else if (!strcmp(argv[i], "--dump") && i + 1 < argc)
 			cfg.dump_prefix = argv[++i];
+		else if (!strcmp(argv[i], "--sign") && i + 1 < argc)
+			sign_key = argv[++i];
 		else if (!strcmp(argv[i], "--threads") && i + 1 < argc) {
 			char *end;
 			unsigned long n = strtoul(argv[++i], &end, 10);
@@ -65,7 +67,7 @@ int cmd_compile(int argc, char **argv)
 	if (kiln_engine_new(&cfg, &engine, &err) != KILN_OK ||
 	    kiln_module_serialize(engine, m, &bytes, &len, &err) != KILN_OK)
 		rc = cli_error(CLI_FAIL, "%s: %s", in, err.message);
-	else
+	else if (!sign_key || (rc = cli_sign(sign_key, &bytes, &len)) == CLI_OK)
 		rc = cli_write_file(out, bytes, len);
 	free(bytes);
 	kiln_module_delete(m);

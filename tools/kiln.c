@@ -18,8 +18,10 @@ static const cli_command commands[] = {
 	 "decode and validate a module",
 	 "Exits 0 when FILE.wasm is a valid WebAssembly 2.0 module; otherwise\n"
 	 "prints why (the spec's message and the byte offset) and exits 1."},
-	{"inspect", cmd_inspect, "FILE.wasm",
-	 "show a module's sections, imports, exports and counts", NULL},
+	{"inspect", cmd_inspect, "FILE.wasm|FILE.kwasm",
+	 "show a module's sections, imports, exports and counts",
+	 "For an artifact: its header, and when it is signed the signer's key\n"
+	 "fingerprint (SHA-256 of the raw Ed25519 public key)."},
 	{"wast", cmd_wast, "[--enable-FEATURE...] [-O0..-O3] [--aot [--target-cpu NAME]] [-v] FILE.wast",
 	 "run a spec test script",
 	 "Converts FILE.wast with wabt's wast2json (found on PATH, or named by\n"
@@ -34,7 +36,7 @@ static const cli_command commands[] = {
 	{"run", cmd_run, "[--invoke NAME] [--dir HOST[::GUEST]]... [--env NAME=VALUE]...\n"
 	 "                [--inherit-env] [--tcplisten ADDR:PORT]... [--stats] [-O0..-O3]\n"
 	 "                [--no-cache] [--aot] [--lazy] [--timeout DURATION] [--max-memory SIZE]\n"
-	 "                [--fuel N]\n"
+	 "                [--fuel N] [--verify PUBKEY.pem]\n"
 	 "                FILE.wasm|FILE.kwasm [ARGS...]",
 	 "compile and run a module",
 	 "Runs the module's _start, or with --invoke the named export, with ARGS\n"
@@ -59,6 +61,8 @@ static const cli_command commands[] = {
 	 "--fuel N ends the call with 'wasm trap: all fuel consumed' after about N\n"
 	 "wasm operators (fuel metering: an artifact needs kiln compile\n"
 	 "--fuel-metering); --stats then reports the fuel consumed.\n"
+	 "--verify PUBKEY.pem runs FILE.kwasm only when it is signed by that\n"
+	 "Ed25519 key (kiln compile --sign): an artifact is native code.\n"
 	 "--stats\n"
 	 "reports compile, instantiate and run times, and when the entry point\n"
 	 "was called after the start ($KILN_STATS_T0, seconds since the epoch as\n"
@@ -66,7 +70,7 @@ static const cli_command commands[] = {
 	{"compile", cmd_compile, "[-O0..-O3] [--target-cpu native|generic|NAME]\n"
 	 "                    [--target-features +x,-y] [--threads N] [--epoch-interruption]\n"
 	 "                    [--fuel-metering]\n"
-	 "                    [--dump PREFIX]\n"
+	 "                    [--dump PREFIX] [--sign KEY.pem]\n"
 	 "                    IN.wasm -o OUT.kwasm",
 	 "compile a module ahead of time",
 	 "Writes a .kwasm artifact: a header (format, kiln and LLVM versions,\n"
@@ -79,7 +83,11 @@ static const cli_command commands[] = {
 	 "entries and loops (for kiln run --timeout); --fuel-metering: code that\n"
 	 "charges fuel there (for kiln run --fuel).  --dump also\n"
 	 "writes the optimised LLVM IR and the assembly to PREFIX.ll and\n"
-	 "PREFIX.s (PREFIX.N.* per part), the bodies named b<index>."},
+	 "PREFIX.s (PREFIX.N.* per part), the bodies named b<index>.\n"
+	 "--sign KEY.pem signs the artifact with an Ed25519 private key (openssl\n"
+	 "genpkey -algorithm ed25519); kiln run --verify and kiln-run --verify\n"
+	 "with its public key then refuse any artifact it did not sign.  An\n"
+	 "artifact is native code: run only artifacts you trust."},
 	{"serve", cmd_serve, "--listen ADDR:PORT [--workers N] [--timeout DURATION|0]\n"
 	 "                  [--max-memory SIZE] [--header-timeout D|0] [--body-timeout D|0]\n"
 	 "                  [--idle-timeout D|0] [--max-connections N]\n"
