@@ -103,8 +103,9 @@ typedef struct walk {
 	int links;
 } walk;
 
-/* Takes the next component into `comp`; false when none is left. */
-static bool next_component(walk *w, char comp[NAME_MAX + 1], bool *last)
+/* Takes the next component into `comp`; false when none is left.  *last
+ * tells whether it is the final one, *trailing whether slashes follow it. */
+static bool next_component(walk *w, char comp[NAME_MAX + 1], bool *last, bool *trailing)
 {
 	char *p = w->rest, *slash;
 	size_t n;
@@ -120,6 +121,7 @@ static bool next_component(walk *w, char comp[NAME_MAX + 1], bool *last)
 	memcpy(comp, p, n);
 	comp[n] = 0;
 	p += n;
+	*trailing = *p == '/';
 	while (*p == '/')
 		p++;
 	*last = !*p;
@@ -161,12 +163,14 @@ static bool is_link(int dir, const char *name)
 
 /* Resolves beneath `dir` one component at a time, never following a
  * symlink with the kernel: "..", absolute paths and absolute symlinks are
- * refused (EXDEV) where they would leave `dir`. */
+ * refused (EXDEV) where they would leave `dir`.  A final name with a
+ * trailing slash must be a directory, as openat2 has it: a symlink there
+ * is followed, O_CREAT is EISDIR, a file ENOTDIR. */
 static int open_walk(int dir, const char *path, uint64_t flags, mode_t mode, bool follow)
 {
 	int stack[MAX_DEPTH], depth = 0, fd = -1;
 	char comp[NAME_MAX + 1];
-	bool last = true, more;
+	bool last = true, more, slash = false;
 	walk *w = malloc(sizeof *w);
 
 	if (w == NULL || path[0] == '/') {
@@ -180,9 +184,17 @@ static int open_walk(int dir, const char *path, uint64_t flags, mode_t mode, boo
 	for (;;) {
 		int cur = stack[depth];
 
-		more = next_component(w, comp, &last);
+		more = next_component(w, comp, &last, &slash);
 		if (!more || (last && strcmp(comp, ".") && strcmp(comp, ".."))) {
 			const char *name = more ? comp : ".";
+			if (more && slash) {
+				if (flags & O_CREAT) {
+					errno = EISDIR;
+					break;
+				}
+				flags |= O_DIRECTORY;
+				follow = true;
+			}
 			if (more && follow && is_link(cur, name)) {
 				if (!expand_link(w, cur, name))
 					break;
@@ -369,6 +381,16 @@ static int32_t path_readlink(kiln_vmctx *c, int32_t fd, int32_t p, int32_t len,
 
 	if (e != W_SUCCESS)
 		return e;
+	if (strchr(last, '/')) {
+		/* "name/" would make the kernel follow a final symlink, beyond
+		 * the sandbox: not a link either way (EINVAL on a directory). */
+		struct stat st;
+		*strchr((char *)last, '/') = 0;
+		e = fstatat(parent, last, &st, AT_SYMLINK_NOFOLLOW) < 0 ? wasi_errno(errno)
+		    : S_ISDIR(st.st_mode) ? W_INVAL : W_NOTDIR;
+		close(parent);
+		return e;
+	}
 	n = readlinkat(parent, last, (char *)d, (uint32_t)out_len);
 	e = n < 0 ? wasi_errno(errno) : wasi_put_u32(wasi_of(c), (uint32_t)used_p, (uint32_t)n);
 	close(parent);

@@ -131,6 +131,27 @@ static void paths(void)
 	e = __wasi_path_symlink("f", DIR, "s/");
 	check(e == __WASI_ERRNO_NOENT || e == __WASI_ERRNO_NOTDIR, "8 symlink at \"s/\" refused", e);
 	expect(__wasi_path_filestat_get(DIR, 0, "s", &st), __WASI_ERRNO_NOENT, "8 no link made");
+	expect(__wasi_path_filestat_get(DIR, 0, "f/", &st), __WASI_ERRNO_NOTDIR, "stat \"f/\" is ENOTDIR");
+	expect(__wasi_path_filestat_get(DIR, 0, "d/", &st), 0, "stat \"d/\" works");
+	{
+		__wasi_fd_t fd;
+		open_at("f/", 0, __WASI_RIGHTS_FD_READ, &e);
+		expect(e, __WASI_ERRNO_NOTDIR, "open \"f/\" is ENOTDIR");
+		open_at("new/", __WASI_OFLAGS_CREAT, __WASI_RIGHTS_FD_READ, &e);
+		expect(e, __WASI_ERRNO_ISDIR, "create \"new/\" is EISDIR");
+		fd = open_at("d/", __WASI_OFLAGS_DIRECTORY, __WASI_RIGHTS_FD_READ, &e);
+		expect(e, 0, "open \"d/\" works");
+		(void)__wasi_fd_close(fd);
+	}
+	{
+		uint8_t buf[64];
+		__wasi_size_t n;
+		expect(__wasi_path_symlink("/..", DIR, "up"), __WASI_ERRNO_PERM, "5 symlink to \"/..\" refused");
+		expect(__wasi_path_symlink("d", DIR, "ld"), 0, "symlink ld -> d");
+		expect(__wasi_path_readlink(DIR, "ld", buf, sizeof buf, &n), 0, "readlink ld");
+		e = __wasi_path_readlink(DIR, "ld/", buf, sizeof buf, &n);
+		check(e == __WASI_ERRNO_NOTDIR || e == __WASI_ERRNO_INVAL, "readlink \"ld/\" refused", e);
+	}
 	expect(__wasi_path_create_directory(DIR, "d2/"), 0, "mkdir \"d2/\" still works");
 	expect(__wasi_path_remove_directory(DIR, "d2/"), 0, "rmdir \"d2/\" still works");
 }
