@@ -897,6 +897,9 @@ static int32_t fd_fdstat_set_flags(kiln_vmctx *c, int32_t fd, int32_t flags)
 
 	if (!f)
 		return e;
+	if (flags & (2 | 8 | 16))	/* dsync, rsync, sync: as the reference, only
+					 * append and nonblock may change */
+		return W_INVAL;
 	if ((fl = fcntl(f->host, F_GETFL)) < 0)
 		return wasi_errno(errno);
 	fl = (fl & ~(O_APPEND | O_NONBLOCK)) | ((flags & 1) ? O_APPEND : 0) |

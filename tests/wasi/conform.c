@@ -100,6 +100,11 @@ static void rights(void)
 	check(!e && (st.fs_rights_base & (seek | tell)) == (seek | tell) &&
 	      !(st.fs_rights_base & __WASI_RIGHTS_FD_WRITE) && (st.fs_rights_base & __WASI_RIGHTS_FD_READ),
 	      "2 read-only file: read, seek, tell; no write", (long)st.fs_rights_base);
+	expect(__wasi_fd_fdstat_set_flags(fd, __WASI_FDFLAGS_DSYNC), __WASI_ERRNO_INVAL,
+	       "set_flags(file, DSYNC) is EINVAL");
+	expect(__wasi_fd_fdstat_set_flags(fd, __WASI_FDFLAGS_APPEND), 0, "set_flags(file, APPEND) works");
+	e = __wasi_fd_fdstat_get(fd, &st);
+	check(!e && st.fs_flags == __WASI_FDFLAGS_APPEND, "file shows APPEND", st.fs_flags);
 	(void)__wasi_fd_close(fd);
 	e = __wasi_fd_fdstat_get(0, &st);
 	check(!e && st.fs_rights_base == __WASI_RIGHTS_FD_READ &&
