@@ -129,8 +129,9 @@ static bool next_component(walk *w, char comp[NAME_MAX + 1], bool *last, bool *t
 	return true;
 }
 
-/* Replaces the current component by the symlink's target. */
-static bool expand_link(walk *w, int dir, const char *name)
+/* Replaces the current component by the symlink's target, keeping the
+ * slash after it (what follows, or the final name's trailing slash). */
+static bool expand_link(walk *w, int dir, const char *name, bool slash)
 {
 	char target[PATH_MAX], tmp[PATH_MAX * 2];
 	ssize_t n = readlinkat(dir, name, target, sizeof target - 1);
@@ -148,8 +149,9 @@ static bool expand_link(walk *w, int dir, const char *name)
 	}
 	/* Lengths checked above: target, '/', rest and NUL fit. */
 	memcpy(tmp, target, (size_t)n);
-	tmp[n] = '/';
-	memcpy(tmp + n + 1, w->rest, strlen(w->rest) + 1);
+	if (*w->rest || slash)
+		tmp[n++] = '/';
+	memcpy(tmp + n, w->rest, strlen(w->rest) + 1);
 	memcpy(w->rest, tmp, strlen(tmp) + 1);
 	return true;
 }
@@ -196,7 +198,7 @@ static int open_walk(int dir, const char *path, uint64_t flags, mode_t mode, boo
 				follow = true;
 			}
 			if (more && follow && is_link(cur, name)) {
-				if (!expand_link(w, cur, name))
+				if (!expand_link(w, cur, name, slash))
 					break;
 				continue;
 			}
@@ -212,7 +214,7 @@ static int open_walk(int dir, const char *path, uint64_t flags, mode_t mode, boo
 			}
 			close(stack[depth--]);
 		} else if (is_link(cur, comp)) {
-			if (!expand_link(w, cur, comp))
+			if (!expand_link(w, cur, comp, true))
 				break;
 		} else {
 			int next = openat(cur, comp, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);

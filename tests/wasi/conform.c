@@ -154,6 +154,15 @@ static void paths(void)
 		expect(__wasi_path_symlink("/..", DIR, "up"), __WASI_ERRNO_PERM, "5 symlink to \"/..\" refused");
 		expect(__wasi_path_symlink("d", DIR, "ld"), 0, "symlink ld -> d");
 		expect(__wasi_path_readlink(DIR, "ld", buf, sizeof buf, &n), 0, "readlink ld");
+		e = __wasi_path_filestat_get(DIR, __WASI_LOOKUPFLAGS_SYMLINK_FOLLOW, "ld/", &st);
+		check(!e && st.filetype == __WASI_FILETYPE_DIRECTORY, "stat \"ld/\" follows to d", e);
+		e = __wasi_path_filestat_get(DIR, 0, "ld/", &st);
+		check(!e && st.filetype == __WASI_FILETYPE_DIRECTORY, "stat \"ld/\" follows even unasked", e);
+		expect(__wasi_path_symlink("f", DIR, "lf"), 0, "symlink lf -> f");
+		expect(__wasi_path_filestat_get(DIR, __WASI_LOOKUPFLAGS_SYMLINK_FOLLOW, "lf/", &st),
+		       __WASI_ERRNO_NOTDIR, "stat \"lf/\" is ENOTDIR");
+		e = __wasi_path_filestat_get(DIR, __WASI_LOOKUPFLAGS_SYMLINK_FOLLOW, "lf", &st);
+		check(!e && st.filetype == __WASI_FILETYPE_REGULAR_FILE, "stat \"lf\" follows to f", e);
 		e = __wasi_path_readlink(DIR, "ld/", buf, sizeof buf, &n);
 		check(e == __WASI_ERRNO_NOTDIR || e == __WASI_ERRNO_INVAL, "readlink \"ld/\" refused", e);
 	}
