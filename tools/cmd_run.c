@@ -38,6 +38,7 @@ typedef struct run_opts {
 	double timeout;		/* --timeout, seconds; 0: none */
 	uint32_t max_pages;	/* --max-memory, in 64 KiB pages; 0: none */
 	uint64_t fuel;		/* --fuel; 0: no metering */
+	const char *verify;	/* --verify PUBKEY.pem: artifacts signed by it only */
 } run_opts;
 
 /* The timer behind --timeout: moves the epoch once the time is up, unless
@@ -211,6 +212,8 @@ static int parse_opts(int argc, char **argv, run_opts *o)
 		}
 		else if (!strcmp(argv[i], "--stats"))
 			o->stats = true;
+		else if (!strcmp(argv[i], "--verify") && i + 1 < argc)
+			o->verify = argv[++i];
 		else if (argv[i][1] == 'O' && argv[i][2] >= '0' && argv[i][2] <= '3' && !argv[i][3])
 			o->opt_level = argv[i][2] - '0';
 		else if (!strcmp(argv[i], "--"))
@@ -488,13 +491,17 @@ static int load_input(const run_opts *o, kiln_engine *engine, kiln_module **m,
 		return rc;
 	if (kiln_is_artifact(bytes, len)) {
 		kiln_artifact_desc d;
-		if (kiln_module_load(bytes, len, m, &err) != KILN_OK)
+		if (o->verify)
+			rc = cli_load_verified(o->file, o->verify, bytes, len, m);
+		else if (kiln_module_load(bytes, len, m, &err) != KILN_OK)
 			rc = cli_error(CLI_FAIL, "%s: %s", o->file, err.message);
-		else if (o->timeout > 0 && kiln_artifact_describe(bytes, len, &d, NULL) == KILN_OK &&
-			 !d.epoch_interruption)
+		if (rc == CLI_OK && o->timeout > 0 &&
+		    kiln_artifact_describe(bytes, len, &d, NULL) == KILN_OK && !d.epoch_interruption)
 			rc = cli_error(CLI_FAIL, "%s: --timeout: the module was compiled without "
 				       "epoch interruption (compile it with kiln compile "
 				       "--epoch-interruption)", o->file);
+	} else if (o->verify) {
+		rc = cli_error(CLI_FAIL, "%s: --verify: not a .kwasm artifact", o->file);
 	} else {
 #ifdef KILN_RUNTIME_ONLY
 		(void)engine;
