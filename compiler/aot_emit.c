@@ -333,7 +333,8 @@ kiln_status kiln_module_serialize(kiln_engine *e, kiln_module *m, uint8_t **out,
 	if (!err)
 		err = &local;
 	err->status = KILN_OK;
-	if (kiln_module_validate(m, err) != KILN_OK)
+	if (kiln_module_check_limits(m, &jit_config(e)->limits, err) != KILN_OK ||
+	    kiln_module_validate(m, err) != KILN_OK)
 		return err->status;
 	if (jit_config(e)->target_cpu && !known_cpu(jit_config(e)->target_cpu))
 		return kiln_fail(err, KILN_ERR_ARG, KILN_NO_OFFSET, "unknown target CPU '%s'",

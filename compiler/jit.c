@@ -844,7 +844,8 @@ kiln_status kiln_module_compile(kiln_engine *e, kiln_module *m, kiln_error *err)
 		return m->engine == e ? KILN_OK
 			: (kiln_fail(err, KILN_ERR_ARG, KILN_NO_OFFSET,
 				     "module already compiled by another engine"), KILN_ERR_ARG);
-	if (kiln_module_validate(m, err) != KILN_OK)
+	if (kiln_module_check_limits(m, &e->config.limits, err) != KILN_OK ||
+	    kiln_module_validate(m, err) != KILN_OK)
 		return err->status;
 	err->status = KILN_OK;
 	m->func_code = kiln_calloc(m->nfuncs, sizeof *m->func_code);
@@ -868,6 +869,7 @@ kiln_status kiln_module_compile(kiln_engine *e, kiln_module *m, kiln_error *err)
 	}
 	m->engine = e;
 	m->max_memory_pages = e->config.max_memory_pages;
+	m->max_table_elements = e->config.max_table_elements;
 	m->epoch_checks = e->config.epoch_interruption;
 	m->fuel_checks = e->config.fuel_metering;
 	m->stack_size = e->config.stack_size;
@@ -876,5 +878,9 @@ kiln_status kiln_module_compile(kiln_engine *e, kiln_module *m, kiln_error *err)
 
 kiln_config kiln_config_default(void)
 {
-	return (kiln_config){.opt_level = 2, .bounds = KILN_BOUNDS_GUARD_PAGES};
+	return (kiln_config){.opt_level = 2, .bounds = KILN_BOUNDS_GUARD_PAGES,
+			     .limits = kiln_module_limits_default(),
+			     .max_table_elements = KILN_DEFAULT_MAX_TABLE_ELEMENTS,
+			     .ssa_max_locals = KILN_SSA_MAX_LOCALS,
+			     .ssa_max_body = KILN_SSA_MAX_BODY};
 }
