@@ -160,6 +160,8 @@ static bool emit_object(kiln_engine *e, kiln_module *m, uint32_t first, uint32_t
 	lm.direct_calls = true;
 	lm.epoch_checks = jit_config(e)->epoch_interruption;
 	lm.fuel_checks = jit_config(e)->fuel_metering;
+	lm.ssa_max_locals = jit_config(e)->ssa_max_locals;
+	lm.ssa_max_body = jit_config(e)->ssa_max_body;
 	if (ok) {
 		LLVMTargetDataRef td = LLVMCreateTargetDataLayout(tm);
 		char *dl = LLVMCopyStringRepOfTargetData(td);

@@ -531,6 +531,8 @@ static void materialize_body(void *ctx, LLVMOrcMaterializationResponsibilityRef 
 	if (ok) {
 		lm.epoch_checks = e->config.epoch_interruption;
 		lm.fuel_checks = e->config.fuel_metering;
+		lm.ssa_max_locals = e->config.ssa_max_locals;
+		lm.ssa_max_body = e->config.ssa_max_body;
 		set_target(e, lm.llmod);
 		ok = lower_function(&lm, u->index, &err) && verify(lm.llmod, &err) &&
 		     codegen(e, lm.llmod, tm, &obj, &err);
