@@ -534,8 +534,13 @@ static void materialize_body(void *ctx, LLVMOrcMaterializationResponsibilityRef 
 		lm.ssa_max_locals = e->config.ssa_max_locals;
 		lm.ssa_max_body = e->config.ssa_max_body;
 		set_target(e, lm.llmod);
-		ok = lower_function(&lm, u->index, &err) && verify(lm.llmod, &err) &&
-		     codegen(e, lm.llmod, tm, &obj, &err);
+		ok = lower_function(&lm, u->index, &err) && verify(lm.llmod, &err);
+		/* A function over the SSA thresholds: -O0 code generation too. */
+		LLVMTargetMachineRef cheap = ok && lm.unoptimised && e->opt_level > 0
+					     ? host_machine(0) : NULL;
+		ok = ok && codegen(e, lm.llmod, cheap ? cheap : tm, &obj, &err);
+		if (cheap)
+			LLVMDisposeTargetMachine(cheap);
 	}
 	if (ok && e->spec_started)
 		speculate_callees(e, u->mj, &lm, u->index);

@@ -768,6 +768,7 @@ static bool setup_frame(lower *l)
 	LLVMSetAlignment(l->frame, 16);
 	add_attr(l->lm->llctx, l->fn, "optnone");
 	add_attr(l->lm->llctx, l->fn, "noinline");
+	l->lm->unoptimised = true;
 	return true;
 }
 

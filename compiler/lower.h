@@ -57,6 +57,7 @@ typedef struct lower_module {
 	/* kiln_config.ssa_max_locals and ssa_max_body (0: the defaults):
 	 * larger functions keep their locals in a frame array, unoptimised. */
 	uint32_t ssa_max_locals, ssa_max_body;
+	bool unoptimised;		/* set when a function went that way */
 } lower_module;
 
 typedef struct lower {

@@ -18,7 +18,8 @@ fail() { echo "FAIL: $*"; fails=$((fails + 1)); }
 "$gen" tables 10 10000000 "$tmp/tables10x10m.wasm" &&
 "$gen" tables 100 100000 "$tmp/tables100.wasm" &&
 "$gen" grow 5000000 "$tmp/grow.wasm" &&
-"$gen" blocks 5000 25000 "$tmp/blocks.wasm" || { echo "FAIL: generator"; exit 1; }
+"$gen" blocks 5000 25000 "$tmp/blocks.wasm" &&
+"$gen" nested 5000 25000 "$tmp/nested.wasm" || { echo "FAIL: generator"; exit 1; }
 
 # run WANT_RC MAX_SECONDS CMD...: runs CMD under /usr/bin/time; checks the
 # exit code, the wall time and max RSS (< 500 MB); leaves stdout in
@@ -80,8 +81,10 @@ for bad in 0 -1 4294967296 12x; do
   [ $rc = 2 ] || fail "--max-table-elements $bad: exit $rc, want 2"
 done
 
-# Item 5: 5,000 blocks and 25,000 locals compile in linear time.
+# Item 5: 5,000 blocks (in a row, nested) and 25,000 locals compile in
+# linear time.
 run 0 30 "$kiln" run --no-cache "$tmp/blocks.wasm"
+run 0 30 "$kiln" run --no-cache "$tmp/nested.wasm"
 run 0 30 "$kiln" compile "$tmp/blocks.wasm" -o "$tmp/blocks.kwasm"
 run 0 10 "$kilnrun" "$tmp/blocks.kwasm"
 

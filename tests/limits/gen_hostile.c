@@ -9,9 +9,11 @@
  *                                   0; export grow(i32)->i32 grows the second
  *   gen_hostile blocks B L OUT      _start with L i32 locals and B blocks
  *                                   that add and move them around
+ *   gen_hostile nested B L OUT      the same, the blocks nested
  *
  * Every module is valid; what it asks for is the point.
  */
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -137,7 +139,7 @@ static void gen_grow(buf *m, uint32_t n)
 	code(m, 0, &body);
 }
 
-static void gen_blocks(buf *m, uint32_t blocks, uint32_t locals)
+static void gen_blocks(buf *m, uint32_t blocks, uint32_t locals, bool nested)
 {
 	buf body = {0};
 	uint64_t x = 1;
@@ -158,8 +160,11 @@ static void gen_blocks(buf *m, uint32_t blocks, uint32_t locals)
 		}
 		byte(&body, 0x20), leb(&body, (uint32_t)(x >> 20) % locals);
 		byte(&body, 0x0d), byte(&body, 0x00);	/* br_if 0 */
-		byte(&body, 0x0b);
+		if (!nested)
+			byte(&body, 0x0b);
 	}
+	for (uint32_t i = 0; nested && i < blocks; i++)
+		byte(&body, 0x0b);
 	byte(&body, 0x0b);
 	start_only(m, locals, &body);
 }
@@ -167,7 +172,7 @@ static void gen_blocks(buf *m, uint32_t blocks, uint32_t locals)
 static int usage(void)
 {
 	fprintf(stderr, "usage: gen_hostile locals N OUT | tables K N OUT | grow N OUT | "
-			"blocks B L OUT\n");
+			"blocks|nested B L OUT\n");
 	return 2;
 }
 
@@ -187,9 +192,9 @@ int main(int argc, char **argv)
 			   (uint32_t)strtoul(argv[3], NULL, 0));
 	else if (!strcmp(argv[1], "grow") && argc == 4)
 		gen_grow(&m, (uint32_t)strtoul(argv[2], NULL, 0));
-	else if (!strcmp(argv[1], "blocks") && argc == 5)
+	else if ((!strcmp(argv[1], "blocks") || !strcmp(argv[1], "nested")) && argc == 5)
 		gen_blocks(&m, (uint32_t)strtoul(argv[2], NULL, 0),
-			   (uint32_t)strtoul(argv[3], NULL, 0));
+			   (uint32_t)strtoul(argv[3], NULL, 0), argv[1][0] == 'n');
 	else
 		return usage();
 	out = argv[argc - 1];
