@@ -536,7 +536,8 @@ static void materialize_body(void *ctx, LLVMOrcMaterializationResponsibilityRef 
 		set_target(e, lm.llmod);
 		ok = lower_function(&lm, u->index, &err) && verify(lm.llmod, &err);
 		/* A function over the SSA thresholds: -O0 code generation too. */
-		LLVMTargetMachineRef cheap = ok && lm.unoptimised && e->opt_level > 0
+		LLVMTargetMachineRef cheap = ok && e->opt_level > 0 &&
+					     lower_unoptimised(&lm, u->index)
 					     ? host_machine(0) : NULL;
 		ok = ok && codegen(e, lm.llmod, cheap ? cheap : tm, &obj, &err);
 		if (cheap)

@@ -739,14 +739,16 @@ static bool skip_dead(lower *l, const kiln_instr *in, uint32_t *depth)
  * in one array of 8-byte slots (16 for v128), addressed by constant
  * offsets, which no pass sees as promotable, and is marked optnone, so
  * that LLVM runs no optimisation on it and selects its instructions with
- * FastISel: compile time and memory linear in its size. */
-static bool over_ssa_thresholds(const lower *l, uint32_t fidx, uint64_t nlocals)
+ * FastISel (the JIT and AOT generate its code at -O0 too): compile time
+ * and memory linear in its size. */
+bool lower_unoptimised(const lower_module *lm, uint32_t fidx)
 {
-	const lower_module *lm = l->lm;
+	const kiln_func *f = &lm->m->funcs[fidx];
 	uint32_t max_locals = lm->ssa_max_locals ? lm->ssa_max_locals : KILN_SSA_MAX_LOCALS;
 	uint32_t max_body = lm->ssa_max_body ? lm->ssa_max_body : KILN_SSA_MAX_BODY;
+	uint64_t nlocals = f->nlocals + lm->m->types[f->type_idx].nparams;
 
-	return nlocals > max_locals || l->m->funcs[fidx].code_size > max_body;
+	return nlocals > max_locals || f->code_size > max_body;
 }
 
 /* The frame array: its layout, and the alloca (in the entry block, so that
@@ -768,7 +770,6 @@ static bool setup_frame(lower *l)
 	LLVMSetAlignment(l->frame, 16);
 	add_attr(l->lm->llctx, l->fn, "optnone");
 	add_attr(l->lm->llctx, l->fn, "noinline");
-	l->lm->unoptimised = true;
 	return true;
 }
 
@@ -805,7 +806,7 @@ static bool setup_locals(lower *l, uint32_t fidx)
 	if (!(l->local_types = kiln_calloc(n, sizeof *l->local_types)))
 		return nomem(l->err);
 	l->nlocals = (uint32_t)n;
-	if (over_ssa_thresholds(l, fidx, n)) {
+	if (lower_unoptimised(l->lm, fidx)) {
 		for (uint32_t i = 0; i < l->type->nparams; i++, k++)
 			l->local_types[k] = lower_type(l->lm, l->type->params[i]);
 		for (uint32_t r = 0; r < f->nruns; r++)

@@ -57,7 +57,6 @@ typedef struct lower_module {
 	/* kiln_config.ssa_max_locals and ssa_max_body (0: the defaults):
 	 * larger functions keep their locals in a frame array, unoptimised. */
 	uint32_t ssa_max_locals, ssa_max_body;
-	bool unoptimised;		/* set when a function went that way */
 } lower_module;
 
 typedef struct lower {
@@ -97,6 +96,9 @@ bool lower_module_init(lower_module *lm, const kiln_module *m,
 		       LLVMContextRef llctx, const char *prefix, kiln_error *err);
 void lower_module_free(lower_module *lm);
 bool lower_function(lower_module *lm, uint32_t func_index, kiln_error *err);
+/* Whether lower_function lowers function `func_index` unoptimised: over
+ * lm's SSA thresholds, its locals in a frame array, optnone. */
+bool lower_unoptimised(const lower_module *lm, uint32_t func_index);
 bool lower_trampoline(lower_module *lm, uint32_t func_index);
 LLVMValueRef lower_callee(lower_module *lm, uint32_t func_index);
 
