@@ -610,15 +610,30 @@ static bool op_call_indirect(lower *l, uint32_t type, uint32_t table)
 
 /* ------------------------------------------------- locals and others */
 
-/* Where local i lives: its alloca, or its slot in the frame array. */
+/* Where local i lives: its slot in the frame array, or its alloca, made
+ * on first use at the top of the entry block (where mem2reg promotes it)
+ * with its initial value stored: a function pays only for the locals it
+ * uses. */
 static LLVMValueRef local_ptr(lower *l, uint32_t i)
 {
-	LLVMValueRef off;
+	LLVMBasicBlockRef entry;
+	LLVMBuilderRef b;
+	LLVMValueRef off, init;
 
-	if (l->frame == NULL)
+	if (l->frame) {
+		off = LLVMConstInt(l->lm->i64, l->local_offs[i], 0);
+		return LLVMBuildGEP2(l->b, l->lm->i8, l->frame, &off, 1, "");
+	}
+	if (l->locals[i])
 		return l->locals[i];
-	off = LLVMConstInt(l->lm->i64, l->local_offs[i], 0);
-	return LLVMBuildGEP2(l->b, l->lm->i8, l->frame, &off, 1, "");
+	entry = LLVMGetEntryBasicBlock(l->fn);
+	b = LLVMCreateBuilderInContext(l->lm->llctx);
+	LLVMPositionBuilderBefore(b, LLVMGetFirstInstruction(entry));
+	init = i < l->type->nparams ? LLVMGetParam(l->fn, i + 1) : LLVMConstNull(l->local_types[i]);
+	l->locals[i] = LLVMBuildAlloca(b, l->local_types[i], "");
+	LLVMBuildStore(b, init, l->locals[i]);
+	LLVMDisposeBuilder(b);
+	return l->locals[i];
 }
 
 static bool op_local(lower *l, const kiln_instr *in)
@@ -806,29 +821,18 @@ static bool setup_locals(lower *l, uint32_t fidx)
 	if (!(l->local_types = kiln_calloc(n, sizeof *l->local_types)))
 		return nomem(l->err);
 	l->nlocals = (uint32_t)n;
-	if (lower_unoptimised(l->lm, fidx)) {
-		for (uint32_t i = 0; i < l->type->nparams; i++, k++)
-			l->local_types[k] = lower_type(l->lm, l->type->params[i]);
-		for (uint32_t r = 0; r < f->nruns; r++)
-			for (uint32_t i = 0; i < f->runs[r].count; i++, k++)
-				l->local_types[k] = lower_type(l->lm, f->runs[r].type);
-		return setup_frame(l);
-	}
-	if (!(l->locals = kiln_calloc(n, sizeof *l->locals)))
-		return nomem(l->err);
-	for (uint32_t i = 0; i < l->type->nparams; i++, k++) {
+	for (uint32_t i = 0; i < l->type->nparams; i++, k++)
 		l->local_types[k] = lower_type(l->lm, l->type->params[i]);
-		l->locals[k] = LLVMBuildAlloca(l->b, l->local_types[k], "");
-		LLVMBuildStore(l->b, LLVMGetParam(l->fn, i + 1), l->locals[k]);
-	}
 	for (uint32_t r = 0; r < f->nruns; r++) {
 		LLVMTypeRef t = lower_type(l->lm, f->runs[r].type);
-		for (uint32_t i = 0; i < f->runs[r].count; i++, k++) {
+		for (uint32_t i = 0; i < f->runs[r].count; i++, k++)
 			l->local_types[k] = t;
-			l->locals[k] = LLVMBuildAlloca(l->b, t, "");
-			LLVMBuildStore(l->b, LLVMConstNull(t), l->locals[k]);
-		}
 	}
+	if (lower_unoptimised(l->lm, fidx))
+		return setup_frame(l);
+	/* Allocas are made on first use (local_ptr). */
+	if (!(l->locals = kiln_calloc(n, sizeof *l->locals)))
+		return nomem(l->err);
 	return true;
 }
 
