@@ -9,7 +9,7 @@
  * optimised with the engine's level, and emitted as a relocatable ELF
  * object: position independent, small code model,
  * no jump tables, nounwind, the runtime reached only through ctx — so
- * what relocations remain are PC32, PLT32 and 64 (DESIGN.md).  The
+ * what relocations remain are PC32, PLT32 and 64.  The
  * header records what the code depends on; SHA-256 (OpenSSL libcrypto)
  * identifies the module.
  */

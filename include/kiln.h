@@ -60,6 +60,7 @@ typedef enum kiln_status {
 	KILN_ERR_ARG,		/* a bad argument from the caller */
 	KILN_ERR_LINK,		/* an import does not match (spec: unlinkable) */
 	KILN_ERR_TRAP,		/* running code trapped; see the kiln_trap_kind */
+	KILN_ERR_UNTRUSTED,	/* an artifact is unsigned, or not signed by the key given */
 	KILN_ERR_LIMIT,		/* a module or instance exceeds a resource limit
 				   (kiln_module_limits, max_table_elements) */
 } kiln_status;
@@ -730,6 +731,11 @@ typedef struct kiln_artifact_desc {
 	kiln_name kiln_version, llvm_version, triple, cpu, features;
 	uint8_t module_sha256[32];
 	size_t module_size;
+	/* A signed artifact (kiln_artifact_sign) names its signer by the
+	 * SHA-256 of the raw Ed25519 public key; the signature itself is
+	 * checked by kiln_module_load_verified, not here. */
+	bool is_signed;
+	uint8_t signer_fingerprint[32];
 	/* The relocatable ELF objects, one per part compiled in parallel. */
 	uint32_t nobjects;
 	struct {
@@ -738,14 +744,55 @@ typedef struct kiln_artifact_desc {
 } kiln_artifact_desc;
 
 /* Loads an artifact written by kiln_module_serialize: checks its header,
- * decodes its module and links its object (x86-64 PC32, PLT32 and 64
- * relocations; anything else is refused by name).  The result is a
- * compiled module, ready for kiln_instance_new, made with no compiler:
- * provided by kiln-runtime.  Artifacts are trusted like shared libraries;
- * malformed ones fail with KILN_ERR_MALFORMED, those of another kiln or
- * machine with KILN_ERR_UNSUPPORTED.  The bytes may be freed afterwards. */
+ * the SHA-256 of its module, every index the runtime takes from the
+ * module and every offset, size and symbol of its objects, decodes the
+ * module and links its objects (x86-64 PC32, PLT32 and 64 relocations;
+ * anything else is refused by name).  The result is a compiled module,
+ * ready for kiln_instance_new, made with no compiler: provided by
+ * kiln-runtime.  Malformed artifacts fail with KILN_ERR_MALFORMED, those
+ * of another kiln or machine with KILN_ERR_UNSUPPORTED.  The bytes may be
+ * freed afterwards.
+ *
+ * An artifact is native code, and its code runs with the rights of the
+ * process: load only artifacts you trust, as you would a shared library.
+ * The checks above find damage, not intent — whoever can write an artifact
+ * (and recompute its checksums) can make it do anything.  To refuse
+ * artifacts you did not build, sign them (kiln_artifact_sign) and load them
+ * with kiln_module_load_verified. */
 KILN_API kiln_status kiln_module_load(const uint8_t *bytes, size_t len,
 				      kiln_module **out_module, kiln_error *err);
+
+/* An Ed25519 key (OpenSSL libcrypto): a private key signs and verifies, a
+ * public key verifies.  Immutable once made: may be shared by threads. */
+typedef struct kiln_key kiln_key;
+
+/* Reads a PEM private key ("-----BEGIN PRIVATE KEY-----", as made by
+ * `openssl genpkey -algorithm ed25519`) or public key ("-----BEGIN PUBLIC
+ * KEY-----", `openssl pkey -pubout`), unencrypted, from `len` bytes
+ * (copied).  KILN_ERR_ARG when the bytes hold no Ed25519 key. */
+KILN_API kiln_status kiln_key_from_pem(const char *pem, size_t len, kiln_key **out_key,
+				       kiln_error *err);
+/* Frees a key; NULL is a no-op. */
+KILN_API void kiln_key_delete(kiln_key *key);
+/* The key's fingerprint: the SHA-256 of its raw 32-byte public key, as
+ * kiln_artifact_desc.signer_fingerprint shows it. */
+KILN_API void kiln_key_fingerprint(const kiln_key *key, uint8_t out[32]);
+
+/* Signs an artifact with a private key: *out (malloc'd, the caller frees
+ * it) is the artifact with a signature block at its end, replacing any it
+ * had.  The signature covers every byte of the artifact but the block.
+ * KILN_ERR_ARG for a public key, KILN_ERR_MALFORMED for bytes that are not
+ * a well-formed artifact, KILN_ERR_NOMEM. */
+KILN_API kiln_status kiln_artifact_sign(const uint8_t *bytes, size_t len, const kiln_key *key,
+					uint8_t **out, size_t *out_len, kiln_error *err);
+
+/* kiln_module_load, after checking that the artifact is signed by `key`
+ * (public or private): KILN_ERR_UNTRUSTED when it is unsigned, signed by
+ * another key, or changed since it was signed; nothing in it is decoded
+ * or mapped before the signature holds. */
+KILN_API kiln_status kiln_module_load_verified(const uint8_t *bytes, size_t len,
+					       const kiln_key *key, kiln_module **out_module,
+					       kiln_error *err);
 
 /* true when the bytes start like an artifact (magic only). */
 KILN_API bool kiln_is_artifact(const uint8_t *bytes, size_t len);

@@ -39,6 +39,7 @@ typedef struct run_opts {
 	uint32_t max_pages;	/* --max-memory, in 64 KiB pages; 0: none */
 	uint32_t max_table_elements;	/* --max-table-elements; 0: the default */
 	uint64_t fuel;		/* --fuel; 0: no metering */
+	const char *verify;	/* --verify PUBKEY.pem: artifacts signed by it only */
 } run_opts;
 
 /* The timer behind --timeout: moves the epoch once the time is up, unless
@@ -218,6 +219,8 @@ static int parse_opts(int argc, char **argv, run_opts *o)
 		}
 		else if (!strcmp(argv[i], "--stats"))
 			o->stats = true;
+		else if (!strcmp(argv[i], "--verify") && i + 1 < argc)
+			o->verify = argv[++i];
 		else if (argv[i][1] == 'O' && argv[i][2] >= '0' && argv[i][2] <= '3' && !argv[i][3])
 			o->opt_level = argv[i][2] - '0';
 		else if (!strcmp(argv[i], "--"))
@@ -499,8 +502,12 @@ static int load_input(const run_opts *o, kiln_engine *engine, kiln_module **m,
 	if ((rc = cli_map_file(o->file, &bytes, &len)) != CLI_OK)
 		return rc;
 	if (kiln_is_artifact(bytes, len)) {
-		if (kiln_module_load(bytes, len, m, &err) != KILN_OK)
+		if (o->verify)
+			rc = cli_load_verified(o->file, o->verify, bytes, len, m);
+		else if (kiln_module_load(bytes, len, m, &err) != KILN_OK)
 			rc = cli_error(CLI_FAIL, "%s: %s", o->file, err.message);
+	} else if (o->verify) {
+		rc = cli_error(CLI_FAIL, "%s: --verify: not a .kwasm artifact", o->file);
 	} else {
 #ifdef KILN_RUNTIME_ONLY
 		(void)engine;
