@@ -36,7 +36,7 @@ static const cli_command commands[] = {
 	{"run", cmd_run, "[--invoke NAME] [--dir HOST[::GUEST]]... [--env NAME=VALUE]...\n"
 	 "                [--inherit-env] [--tcplisten ADDR:PORT]... [--stats] [-O0..-O3]\n"
 	 "                [--no-cache] [--aot] [--lazy] [--timeout DURATION] [--max-memory SIZE]\n"
-	 "                [--fuel N] [--verify PUBKEY.pem]\n"
+	 "                [--fuel N] [--verify PUBKEY.pem] [--max-table-elements N]\n"
 	 "                FILE.wasm|FILE.kwasm [ARGS...]",
 	 "compile and run a module",
 	 "Runs the module's _start, or with --invoke the named export, with ARGS\n"
@@ -64,6 +64,13 @@ static const cli_command commands[] = {
 	 "--fuel-metering); --stats then reports the fuel consumed.\n"
 	 "--verify PUBKEY.pem runs FILE.kwasm only when it is signed by that\n"
 	 "Ed25519 key (kiln compile --sign): an artifact is native code.\n"
+	 "--max-table-elements N (default 10000000) caps the elements of all\n"
+	 "the tables the module defines, together: table.grow returns -1\n"
+	 "beyond it; larger initial tables are refused.  Modules are refused\n"
+	 "(one line naming the limit) past V8's limits on what a module\n"
+	 "declares: 50000 locals per function, 7654321 bytes per function,\n"
+	 "1000000 functions, types or globals, 100000 imports, exports or data\n"
+	 "segments (README, Resource limits).\n"
 	 "--stats\n"
 	 "reports compile, instantiate and run times, and when the entry point\n"
 	 "was called after the start ($KILN_STATS_T0, seconds since the epoch as\n"
