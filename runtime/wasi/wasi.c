@@ -302,9 +302,14 @@ static int32_t poll_oneoff(kiln_vmctx *c, int32_t in, int32_t out, int32_t n, in
 			memcpy(&flags, s + 40, 2);
 			if (!host_clock((int32_t)fd, &cid))
 				return W_INVAL;
-			/* Absolute times are on the subscription's clock. */
-			clock_at[i] = (flags & 1) ? now + (timeout > now_ns(cid) ? timeout - now_ns(cid) : 0)
-						  : now + timeout;
+			/* Absolute times are on the subscription's clock.  A
+			 * time past what the monotonic clock can reach
+			 * (relative UINT64_MAX) never fires: UINT64_MAX. */
+			if (flags & 1) {
+				uint64_t at = now_ns(cid);
+				timeout = timeout > at ? timeout - at : 0;
+			}
+			clock_at[i] = timeout > UINT64_MAX - now ? UINT64_MAX : now + timeout;
 			deadline = clock_at[i] < deadline ? clock_at[i] : deadline;
 		} else if (tag == 1 || tag == 2) {
 			wasi_fd *f;

@@ -1,7 +1,8 @@
 /*
  * conform.c — WASI preview1 edge cases checked against the behaviour of
  * the reference implementation (wasmtime): rights, trailing slashes,
- * symlink targets, O_TRUNC and O_DIRECTORY, sockets and proc_raise.
+ * symlink targets, O_TRUNC and O_DIRECTORY, sockets, poll_oneoff's
+ * clocks and proc_raise.
  * Raw __wasi_* calls, since wasi-libc rewrites several of these cases.
  * Usage: conform (with a directory preopened as fd 3, empty); prints one
  * line per check and exits 1 when any failed.
@@ -211,6 +212,67 @@ static void opens(void)
 	(void)__wasi_fd_close(fd);
 }
 
+static __wasi_subscription_t clock_sub(__wasi_userdata_t id, __wasi_clockid_t clock,
+				       __wasi_timestamp_t timeout, __wasi_subclockflags_t flags)
+{
+	__wasi_subscription_t s;
+
+	memset(&s, 0, sizeof s);
+	s.userdata = id;
+	s.u.tag = __WASI_EVENTTYPE_CLOCK;
+	s.u.u.clock.id = clock;
+	s.u.u.clock.timeout = timeout;
+	s.u.u.clock.flags = flags;
+	return s;
+}
+
+/* Item 10: a timeout of UINT64_MAX (relative, or absolute far past now)
+ * never fires, so only the 200 ms subscription beside it may, and not
+ * before 200 ms have passed. */
+static void polls(void)
+{
+	static const struct {
+		__wasi_clockid_t clock;
+		__wasi_subclockflags_t flags;
+		const char *what;
+	} never[] = {
+		{__WASI_CLOCKID_MONOTONIC, 0, "10 relative UINT64_MAX"},
+		{__WASI_CLOCKID_REALTIME, __WASI_SUBCLOCKFLAGS_SUBSCRIPTION_CLOCK_ABSTIME,
+		 "10 absolute UINT64_MAX (realtime)"},
+		{__WASI_CLOCKID_MONOTONIC, __WASI_SUBCLOCKFLAGS_SUBSCRIPTION_CLOCK_ABSTIME,
+		 "10 absolute UINT64_MAX (monotonic)"},
+	};
+
+	for (size_t i = 0; i < sizeof never / sizeof never[0]; i++) {
+		__wasi_subscription_t in[2] = {
+			clock_sub(1, never[i].clock, UINT64_MAX, never[i].flags),
+			clock_sub(2, __WASI_CLOCKID_MONOTONIC, 200000000, 0),
+		};
+		__wasi_event_t out[2];
+		__wasi_size_t n = 0;
+		__wasi_timestamp_t t0 = 0, t1 = 0;
+		__wasi_errno_t e;
+
+		e = __wasi_clock_time_get(__WASI_CLOCKID_MONOTONIC, 1, &t0);
+		e = e ? e : __wasi_poll_oneoff(in, out, 2, &n);
+		e = e ? e : __wasi_clock_time_get(__WASI_CLOCKID_MONOTONIC, 1, &t1);
+		check(!e && n == 1 && out[0].userdata == 2 && t1 - t0 >= 190000000, never[i].what,
+		      e ? (long)e : n != 1 ? (long)n : (long)((t1 - t0) / 1000000));
+	}
+}
+
+/* Invoked alone (kiln run --invoke never): one clock subscription of
+ * UINT64_MAX blocks for good, so only the caller's --timeout ends it. */
+__attribute__((export_name("never"))) void never(void)
+{
+	__wasi_subscription_t in = clock_sub(1, __WASI_CLOCKID_MONOTONIC, UINT64_MAX, 0);
+	__wasi_event_t out;
+	__wasi_size_t n;
+
+	if (__wasi_poll_oneoff(&in, &out, 1, &n) == 0)
+		printf("poll_oneoff of UINT64_MAX returned %u event(s)\n", (unsigned)n);
+}
+
 int main(void)
 {
 	__wasi_errno_t e;
@@ -222,6 +284,7 @@ int main(void)
 	rights();
 	paths();
 	opens();
+	polls();
 	expect(raw_proc_raise(15), __WASI_ERRNO_NOSYS, "11 proc_raise is linked, ENOSYS");
 	printf("%d failed\n", fails);
 	return fails != 0;

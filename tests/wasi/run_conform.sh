@@ -40,5 +40,14 @@ check "stdio.wasm through a pipe" $?
 "$kiln" run "$bin/stdio.wasm" > /dev/null 2> "$tmp/null.err"
 grep -q '^0 failed$' "$tmp/null.err"; check "stdio.wasm into /dev/null" $?
 
+# Item 10: poll_oneoff with nothing but a relative UINT64_MAX clock blocks
+# (until --timeout ends it), rather than returning at once.
+start=$(date +%s%N)
+"$kiln" run --timeout 1s --invoke never "$bin/conform.wasm" > /dev/null 2> "$tmp/never.err"
+rc=$? ms=$((($(date +%s%N) - start) / 1000000))
+cat "$tmp/never.err"
+[ $rc -eq 1 ] && grep -q 'interrupted' "$tmp/never.err" && [ $ms -ge 900 ]
+check "poll_oneoff of UINT64_MAX alone blocks until --timeout 1s (exit $rc, $ms ms)" $?
+
 echo "$((checks - fails)) passed, $fails failed"
 [ $fails -eq 0 ]
