@@ -50,6 +50,8 @@ typedef struct serve_opts {
 	unsigned workers;
 	double timeout;			/* seconds; 0: none */
 	uint32_t max_pages;		/* per instance; 0: the module's own */
+	uint32_t max_table_elements;	/* per instance, all tables; 0: default */
+	const char *verify;		/* --verify PUBKEY.pem: signed artifacts only */
 	size_t max_body;
 	guard_limits conns;		/* deadlines and connection limits */
 	bool max_conns_given;
@@ -759,6 +761,14 @@ static int parse_opts(int argc, char **argv, serve_opts *o)
 			if (!cli_parse_size(v, &o->max_pages))
 				return cli_error(CLI_USAGE, "serve: bad --max-memory '%s' (whole 64 KiB "
 						 "pages: 65536, 64KiB, 16MiB, 1GiB)", v);
+		} else if (!strcmp(a, "--max-table-elements")) {
+			uint64_t n;
+			if (!cli_parse_count(v, &n) || n > UINT32_MAX)
+				return cli_error(CLI_USAGE, "serve: bad --max-table-elements '%s' "
+						 "(1 to 4294967295)", v);
+			o->max_table_elements = (uint32_t)n;
+		} else if (!strcmp(a, "--verify")) {
+			o->verify = v;
 		} else {
 			return cli_error(CLI_USAGE, "serve: unknown option '%s'", a);
 		}
@@ -785,12 +795,16 @@ static int load_handler(const serve_opts *o, kiln_engine *engine, kiln_module **
 	if ((rc = cli_map_file(o->file, &bytes, &len)) != CLI_OK)
 		return rc;
 	if (kiln_is_artifact(bytes, len)) {
-		if (kiln_module_load(bytes, len, m, &err) != KILN_OK)
+		if (o->verify)
+			rc = cli_load_verified(o->file, o->verify, bytes, len, m);
+		else if (kiln_module_load(bytes, len, m, &err) != KILN_OK)
 			rc = cli_error(CLI_FAIL, "%s: %s", o->file, err.message);
-		else if (o->timeout > 0 && kiln_artifact_describe(bytes, len, &d, NULL) == KILN_OK &&
+		if (rc == CLI_OK && o->timeout > 0 && kiln_artifact_describe(bytes, len, &d, NULL) == KILN_OK &&
 			 !d.epoch_interruption)
 			rc = cli_error(CLI_USAGE, "%s: --timeout needs an artifact compiled with "
 				       "kiln compile --epoch-interruption (or --timeout 0)", o->file);
+	} else if (o->verify) {
+		rc = cli_error(CLI_FAIL, "%s: --verify: not a .kwasm artifact", o->file);
 	} else if ((rc = cli_module_from_bytes(o->file, bytes, len, m)) == CLI_OK) {
 		kiln_module *hit = NULL;
 		if (!o->no_cache && kiln_cache_key(engine, bytes, len, key, NULL) == KILN_OK &&
@@ -969,10 +983,13 @@ int cmd_serve(int argc, char **argv)
 	snprintf(s.port, sizeof s.port, "%u", ntohs(s.o.addr.sin_port));
 	cfg.epoch_interruption = s.o.timeout > 0;
 	cfg.speculative_compile = true;
+	if (s.o.max_table_elements)
+		cfg.max_table_elements = s.o.max_table_elements;
 	if (kiln_engine_new(&cfg, &engine, &err) != KILN_OK)
 		return cli_error(CLI_FAIL, "cannot create the compiler: %s", err.message);
 	pc.max_instances = s.o.workers;
 	pc.max_memory_pages = s.o.max_pages;
+	pc.max_instance_table_elements = s.o.max_table_elements;
 	if ((rc = load_handler(&s.o, engine, &s.module)) != CLI_OK)
 		goto out;
 	if (kiln_pool_new(&pc, &s.pool, &err) != KILN_OK) {

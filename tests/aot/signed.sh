@@ -55,6 +55,29 @@ openssl genpkey -algorithm ed25519 -aes-256-cbc -pass pass:x -out enc.pem 2> /de
 refuse signed.kwasm enc.pem "not an Ed25519 key" < /dev/null
 refuse signed.kwasm missing.pem "missing.pem: No such file" 2   # as a missing input file
 
+# kiln serve --verify: an artifact it cannot trust is refused before it
+# listens (one line, exit 1); the signed one is served.
+serve_refuses() { # FILE KEY MESSAGE
+  timeout 20 "$kiln" serve --listen 127.0.0.1:0 --verify "$2" "$1" > out 2> err
+  rc=$?
+  [ $rc = 1 ] && [ "$(wc -l < err)" = 1 ] && grep -q "$3" err ||
+    { echo "FAIL: serve --verify $2 $1: exit $rc, want one line with '$3':"; cat err; exit 1; }
+  echo "serve --verify $2 $1: $(cat err)"
+}
+serve_refuses plain.kwasm a.pub "artifact is not signed"
+serve_refuses signed.kwasm b.pub "signed by another key"
+serve_refuses "$wasm" a.pub "not a .kwasm artifact"
+"$kiln" serve --listen 127.0.0.1:0 --timeout 0 --verify a.pub signed.kwasm 2> serve.log &
+pid=$!
+for _ in $(seq 300); do
+  grep -q ' on http://' serve.log && break
+  kill -0 $pid 2> /dev/null || break
+  sleep 0.1
+done
+kill $pid 2> /dev/null; wait $pid 2> /dev/null
+grep -q ' on http://' serve.log ||
+  { echo "FAIL: serve --verify a.pub signed.kwasm did not listen:"; cat serve.log; exit 1; }
+
 # Signing needs the private key.
 "$kiln" compile "$wasm" -o x.kwasm --sign a.pub 2> err
 rc=$?

@@ -63,6 +63,12 @@ refuse "$msg" "$kilnrun" "$tmp/t10.kwasm"
 run 0 10 "$kiln" run --no-cache "$tmp/tables100.wasm"	# 100 x 100,000: exactly the cap
 refuse "limit of 1000 per instance \(max_table_elements\)" \
   "$kiln" run --no-cache --max-table-elements 1000 "$tmp/tables100.wasm"
+# kiln serve instantiates its handler once before it listens: the same
+# refusals, before any socket is opened.
+refuse "$msg" "$kiln" serve --listen 127.0.0.1:0 --no-cache "$tmp/tables10x10m.wasm"
+refuse "$msg" "$kiln" serve --listen 127.0.0.1:0 --timeout 0 "$tmp/t10.kwasm"
+refuse "limit of 1000 per instance \(max_table_elements\)" \
+  "$kiln" serve --listen 127.0.0.1:0 --no-cache --max-table-elements 1000 "$tmp/tables100.wasm"
 
 # table.grow past the cap returns -1; the flag moves the cap.
 "$kiln" compile "$tmp/grow.wasm" -o "$tmp/grow.kwasm" || fail "kiln compile grow.wasm"
@@ -81,6 +87,9 @@ for bad in 0 -1 4294967296 12x; do
   "$kiln" run --max-table-elements "$bad" --invoke grow "$tmp/grow.wasm" 1 > /dev/null 2>&1
   rc=$?
   [ $rc = 2 ] || fail "--max-table-elements $bad: exit $rc, want 2"
+  "$kiln" serve --listen 127.0.0.1:0 --max-table-elements "$bad" "$tmp/grow.wasm" 2> /dev/null
+  rc=$?
+  [ $rc = 2 ] || fail "serve --max-table-elements $bad: exit $rc, want 2"
 done
 
 # Item 5: 5,000 blocks (in a row, nested) and 25,000 locals compile in
