@@ -17,6 +17,13 @@
  * machine of its own from the engine's pool, emits an object itself and
  * hands it to the object linking layer.  Every LLVMErrorRef is converted in
  * one place, llvm_error().  Teardown order: see kiln_engine_delete.
+ *
+ * A lazy compilation that fails ends the call with KILN_TRAP_COMPILE_FAILED.
+ * Its cause is recorded, not printed: ORC's session errors go to
+ * record_session_error instead of LLVM's default reporter (which prints a
+ * line per failure to stderr: one failure cascades into hundreds), and a
+ * body that cannot be lowered records its own message; the engine keeps
+ * the first until kiln_engine_compile_error reads it.
  */
 #include <elf.h>
 #include <pthread.h>
@@ -78,6 +85,8 @@ struct kiln_engine {
 	pthread_mutex_t jd_lock;
 	LLVMOrcJITDylibRef *free_jds;
 	size_t nfree_jds, free_jds_cap;
+	/* The first compilation failure not yet read (under stats_lock). */
+	char compile_error[256];
 };
 
 /* The compiler's state for one module (kiln_module.jit). */
@@ -102,11 +111,46 @@ typedef struct body_unit {
 	char prefix[16];
 } body_unit;
 
-/* A lazy compilation that fails (out of memory, an internal error) cannot
- * return to the caller's code: it ends the call with a trap. */
+/* A lazy compilation that fails (out of memory, a limit, an internal
+ * error) cannot return to the caller's code: it ends the call with a trap. */
 static void lazy_compile_failed(void)
 {
-	kiln_trap_raise(KILN_TRAP_HOST);
+	kiln_trap_raise(KILN_TRAP_COMPILE_FAILED);
+}
+
+/* Keeps the first failure's message (one line) until it is read. */
+static void record_compile_error(kiln_engine *e, const char *msg)
+{
+	pthread_mutex_lock(&e->stats_lock);
+	if (e->compile_error[0] == 0) {
+		snprintf(e->compile_error, sizeof e->compile_error, "%s", msg);
+		for (char *p = e->compile_error; *p; p++)
+			if (*p == '\n' || *p == '\r')
+				*p = ' ';
+	}
+	pthread_mutex_unlock(&e->stats_lock);
+}
+
+/* ORC's error reporter: takes the error. */
+static void record_session_error(void *ctx, LLVMErrorRef le)
+{
+	char *msg = LLVMGetErrorMessage(le);
+
+	record_compile_error(ctx, msg);
+	LLVMDisposeErrorMessage(msg);
+}
+
+size_t kiln_engine_compile_error(kiln_engine *e, char *buf, size_t size)
+{
+	size_t len;
+
+	pthread_mutex_lock(&e->stats_lock);
+	len = strlen(e->compile_error);
+	if (size > 0)
+		snprintf(buf, size, "%s", e->compile_error);
+	e->compile_error[0] = 0;
+	pthread_mutex_unlock(&e->stats_lock);
+	return len;
 }
 
 static bool llvm_error(LLVMErrorRef e, kiln_error *err, const char *what)
@@ -321,6 +365,8 @@ kiln_status kiln_engine_new(const kiln_config *config, kiln_engine **out,
 		llvm_error(le, err, "cannot create the JIT");
 		goto fail;
 	}
+	LLVMOrcExecutionSessionSetErrorReporter(LLVMOrcLLJITGetExecutionSession(e->jit),
+						record_session_error, e);
 	/* Libcalls LLVM may emit (memcpy, fmod...) resolve in the process. */
 	le = LLVMOrcCreateDynamicLibrarySearchGeneratorForProcess(
 		&gen, LLVMOrcLLJITGetGlobalPrefix(e->jit), NULL, NULL);
@@ -554,6 +600,10 @@ static void materialize_body(void *ctx, LLVMOrcMaterializationResponsibilityRef 
 		e->stats.compile_seconds += now_seconds() - t0;
 		pthread_mutex_unlock(&e->stats_lock);
 	} else {
+		char msg[320];
+		snprintf(msg, sizeof msg, "function %u: %s", u->index,
+			 err.message[0] ? err.message : "no target machine");
+		record_compile_error(e, msg);
 		LLVMOrcMaterializationResponsibilityFailMaterialization(mr);
 		LLVMOrcDisposeMaterializationResponsibility(mr);
 	}

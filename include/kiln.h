@@ -98,6 +98,9 @@ typedef enum kiln_trap_kind {
 	KILN_TRAP_HOST,			/* a host function raised a trap */
 	KILN_TRAP_EXIT,			/* "exit": WASI proc_exit ended the program */
 	KILN_TRAP_OUT_OF_FUEL,		/* "all fuel consumed": the instance's fuel ran out */
+	/* "compile error": the JIT could not compile a function the call
+	 * reached (out of memory, a limit): kiln_engine_compile_error says why */
+	KILN_TRAP_COMPILE_FAILED,
 	KILN_TRAP_KIND_COUNT_
 } kiln_trap_kind;
 
@@ -351,6 +354,13 @@ typedef struct kiln_engine_stats {
 } kiln_engine_stats;
 
 KILN_API kiln_engine_stats kiln_engine_stats_of(kiln_engine *engine);
+
+/* Why lazy compilation failed: after a call trapped with
+ * KILN_TRAP_COMPILE_FAILED, the message (one line) of the first failure of
+ * the engine's compilations since the last call of this function, copied
+ * NUL-terminated into buf (truncated to size - 1 bytes); returns its full
+ * length, 0 (and "") when nothing failed.  Clears it.  Thread-safe. */
+KILN_API size_t kiln_engine_compile_error(kiln_engine *engine, char *buf, size_t size);
 
 /* Validates (if not yet done) and compiles every function of the module to
  * native code.  A module is compiled by one engine only; compiling it again

@@ -389,6 +389,7 @@ const char *kiln_trap_message(kiln_trap_kind kind)
 		[KILN_TRAP_HOST] = "host trap",
 		[KILN_TRAP_EXIT] = "exit",
 		[KILN_TRAP_OUT_OF_FUEL] = "all fuel consumed",
+		[KILN_TRAP_COMPILE_FAILED] = "compile error",
 	};
 	return (unsigned)kind < KILN_TRAP_KIND_COUNT_ ? messages[kind] : "unknown trap";
 }

@@ -283,8 +283,27 @@ static void print_trap(const kiln_trap_info *t)
 	}
 }
 
-static int invoke(kiln_instance *inst, kiln_instance *wasi, const run_opts *o,
-		  const char *name)
+/* A trap that ended instantiation or the call: a compile failure is one
+ * line with its cause, not a wasm trap. */
+static int report_trap(kiln_engine *engine, const run_opts *o, const kiln_trap_info *t)
+{
+	char why[256];
+
+	if (t->kind != KILN_TRAP_COMPILE_FAILED) {
+		print_trap(t);
+		return CLI_FAIL;
+	}
+#ifdef KILN_RUNTIME_ONLY
+	(void)engine;	/* kiln-run compiles nothing */
+	why[0] = 0;
+#else
+	kiln_engine_compile_error(engine, why, sizeof why);
+#endif
+	return cli_error(CLI_FAIL, "%s: compile error: %s", o->file, why[0] ? why : "unknown");
+}
+
+static int invoke(kiln_engine *engine, kiln_instance *inst, kiln_instance *wasi,
+		  const run_opts *o, const char *name)
 {
 	kiln_extern fn;
 	const kiln_functype *ft;
@@ -310,10 +329,8 @@ static int invoke(kiln_instance *inst, kiln_instance *wasi, const run_opts *o,
 	st = kiln_func_call(fn, args, o->invoke ? ft->nparams : 0, results, 64, &trap, &err);
 	if (st == KILN_ERR_TRAP && trap.kind == KILN_TRAP_EXIT)
 		return kiln_wasi_exit_code(wasi);
-	if (st == KILN_ERR_TRAP) {
-		print_trap(&trap);
-		return CLI_FAIL;
-	}
+	if (st == KILN_ERR_TRAP)
+		return report_trap(engine, o, &trap);
 	if (st != KILN_OK)
 		return cli_error(CLI_FAIL, "%s", err.message);
 	for (uint32_t i = 0; i < ft->nresults; i++)
@@ -399,10 +416,8 @@ static int run_module(kiln_engine *engine, kiln_module *m, kiln_instance *wasi,
 		return cli_error(CLI_FAIL, "%s: --fuel: %s (compile it with kiln compile "
 				 "--fuel-metering)", o->file, err.message);
 	}
-	if (st == KILN_ERR_TRAP)
-		fprintf(stderr, "error: wasm trap: %s\n", kiln_trap_message(trap));
-	rc = st == KILN_OK ? invoke(inst, wasi, o, o->invoke ? o->invoke : "_start")
-			   : st == KILN_ERR_TRAP ? CLI_FAIL
+	rc = st == KILN_OK ? invoke(engine, inst, wasi, o, o->invoke ? o->invoke : "_start")
+			   : st == KILN_ERR_TRAP ? report_trap(engine, o, &(kiln_trap_info){.kind = trap})
 			   : cli_error(CLI_FAIL, "%s: %s", o->file, err.message);
 	timer_stop(&tm);
 	if (o->stats) {
