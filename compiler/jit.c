@@ -85,6 +85,7 @@ struct kiln_engine {
 	pthread_mutex_t jd_lock;
 	LLVMOrcJITDylibRef *free_jds;
 	size_t nfree_jds, free_jds_cap;
+	unsigned stub_blocks;		/* batches of lazy stubs made (under lock) */
 	/* The first compilation failure not yet read (under stats_lock). */
 	char compile_error[256];
 };
@@ -635,6 +636,32 @@ static const LLVMJITSymbolFlags callable = {
 	LLVMJITSymbolGenericFlagsExported | LLVMJITSymbolGenericFlagsCallable, 0,
 };
 
+/* LLVM's local stubs manager numbers its stubs with 16 bits: block, then
+ * stub in the block, a block per request for more stubs than it has free.
+ * A request for more than 65,536 stubs wraps around and gives several
+ * functions one stub (a call then runs another function), and so does
+ * the 65,537th block.  So the reexports are defined in batches of
+ * STUB_BATCH, and an engine refuses to make more than STUB_BLOCKS. */
+#define STUB_BATCH 4096
+#define STUB_BLOCKS 65535
+
+static LLVMErrorRef define_reexports(kiln_engine *e, LLVMOrcJITDylibRef jd,
+				     LLVMOrcCSymbolAliasMapPairs aliases, uint32_t n)
+{
+	LLVMErrorRef le = NULL;
+
+	for (uint32_t i = 0; i < n && le == NULL; i += STUB_BATCH) {
+		uint32_t k = n - i < STUB_BATCH ? n - i : STUB_BATCH;
+		if (e->stub_blocks == STUB_BLOCKS)
+			return LLVMCreateStringError("the engine has made all the lazy stubs it can "
+						     "(65,535 batches): use a new engine");
+		e->stub_blocks++;
+		le = LLVMOrcJITDylibDefine(jd, LLVMOrcLazyReexports(e->lctm, e->ism, jd,
+								     aliases + i, k));
+	}
+	return le;
+}
+
 /* One materialization unit per body, then the lazy reexports. */
 static bool define_lazy(kiln_engine *e, kiln_module *m, const lower_module *lm,
 			kiln_error *err)
@@ -665,7 +692,7 @@ static bool define_lazy(kiln_engine *e, kiln_module *m, const lower_module *lm,
 		aliases[i - m->nimported_funcs] = (LLVMOrcCSymbolAliasMapPair){
 			intern(e, lm, 'f', i), {intern(e, lm, 'b', i), callable}};
 	}
-	le = LLVMOrcJITDylibDefine(jd, LLVMOrcLazyReexports(e->lctm, e->ism, jd, aliases, n));
+	le = define_reexports(e, jd, aliases, n);
 	free(aliases);
 	return le == NULL ? true : llvm_error(le, err, "cannot define lazy entry points");
 }

@@ -302,21 +302,10 @@ static int report_trap(kiln_engine *engine, const run_opts *o, const kiln_trap_i
 	return cli_error(CLI_FAIL, "%s: compile error: %s", o->file, why[0] ? why : "unknown");
 }
 
-static int invoke(kiln_engine *engine, kiln_instance *inst, kiln_instance *wasi,
-		  const run_opts *o, const char *name)
+/* The export's arguments: their number and parsing, by its type. */
+static int check_args(const run_opts *o, const char *name, const kiln_functype *ft,
+		      kiln_val *args)
 {
-	kiln_extern fn;
-	const kiln_functype *ft;
-	kiln_val args[64], results[64];
-	kiln_trap_info trap;
-	kiln_error err;
-	kiln_status st;
-
-	if (!kiln_instance_export(inst, (kiln_name){name, strlen(name)}, &fn) ||
-	    fn.kind != KILN_EXTERN_FUNC)
-		return cli_error(CLI_FAIL, "%s: no exported function '%s'%s", o->file, name,
-				 o->invoke ? "" : " (use --invoke NAME)");
-	ft = kiln_extern_type(fn).u.func;
 	if (!o->invoke && ft->nparams != 0)
 		return cli_error(CLI_FAIL, "%s: _start must take no arguments", o->file);
 	if (o->invoke && ((int)ft->nparams != o->nargs || ft->nparams > 64 || ft->nresults > 64))
@@ -326,6 +315,44 @@ static int invoke(kiln_engine *engine, kiln_instance *inst, kiln_instance *wasi,
 		if (!parse_arg(o->args[i], ft->params[i], &args[i]))
 			return cli_error(CLI_USAGE, "argument %u: '%s' is not a valid %s", i + 1,
 					 o->args[i], kiln_valtype_name(ft->params[i]));
+	return CLI_OK;
+}
+
+/* --invoke NAME ARGS, checked against the module's export before anything
+ * is compiled or instantiated: a wrong call costs nothing. */
+static int check_invoke(const kiln_module *m, const run_opts *o)
+{
+	kiln_val args[64];
+	size_t len = strlen(o->invoke);
+
+	for (size_t i = 0; i < kiln_module_export_count(m); i++) {
+		kiln_export_info x = kiln_module_export(m, i);
+		if (x.kind != KILN_EXTERN_FUNC || x.name.len != len ||
+		    memcmp(x.name.data, o->invoke, len) != 0)
+			continue;
+		return check_args(o, o->invoke, kiln_module_export_type(m, i).u.func, args);
+	}
+	return cli_error(CLI_FAIL, "%s: no exported function '%s'", o->file, o->invoke);
+}
+
+static int invoke(kiln_engine *engine, kiln_instance *inst, kiln_instance *wasi,
+		  const run_opts *o, const char *name)
+{
+	kiln_extern fn;
+	const kiln_functype *ft;
+	kiln_val args[64], results[64];
+	kiln_trap_info trap;
+	kiln_error err;
+	kiln_status st;
+	int rc;
+
+	if (!kiln_instance_export(inst, (kiln_name){name, strlen(name)}, &fn) ||
+	    fn.kind != KILN_EXTERN_FUNC)
+		return cli_error(CLI_FAIL, "%s: no exported function '%s'%s", o->file, name,
+				 o->invoke ? "" : " (use --invoke NAME)");
+	ft = kiln_extern_type(fn).u.func;
+	if ((rc = check_args(o, name, ft, args)) != CLI_OK)
+		return rc;
 	st = kiln_func_call(fn, args, o->invoke ? ft->nparams : 0, results, 64, &trap, &err);
 	if (st == KILN_ERR_TRAP && trap.kind == KILN_TRAP_EXIT)
 		return kiln_wasi_exit_code(wasi);
@@ -373,6 +400,8 @@ static int run_module(kiln_engine *engine, kiln_module *m, kiln_instance *wasi,
 	double t0 = now(), t1, t2;
 	int rc;
 
+	if (o->invoke && (rc = check_invoke(m, o)) != CLI_OK)
+		return rc;
 	if ((st = kiln_module_compile(engine, m, &err)) != KILN_OK)
 		return cli_error(CLI_FAIL, "%s: %s", o->file, err.message);
 	t1 = now();
