@@ -635,18 +635,8 @@ static void materialize_body(void *ctx, LLVMOrcMaterializationResponsibilityRef 
 			       : lower_function(&lm, u->index, &err)) &&
 		     verify(lm.llmod, &err) && codegen(e, lm.llmod, tm, &obj, &err);
 	}
-	if (u->tramp) {
-		/* Only the trampoline: no stats, no speculation. */
-		if (lm.llmod)
-			LLVMDisposeModule(lm.llmod);
-		lower_module_free(&lm);
-		if (tm)
-			give_tm(e, tm);
-		LLVMContextDispose(c);
-		emit_or_fail(u, mr, ok ? obj : NULL, &err);
-		return;
-	}
-	if (ok && e->spec_started)
+	/* Trampolines: no speculation, no stats. */
+	if (ok && !u->tramp && e->spec_started)
 		speculate_callees(e, u->mj, &lm, u->index);
 	if (lm.llmod)
 		LLVMDisposeModule(lm.llmod);
@@ -654,7 +644,7 @@ static void materialize_body(void *ctx, LLVMOrcMaterializationResponsibilityRef 
 	if (tm)
 		give_tm(e, tm);
 	LLVMContextDispose(c);
-	if (ok) {
+	if (ok && !u->tramp) {
 		if (kiln_perfmap_on())
 			u->mj->code_size[u->index] = code_size(obj);
 		pthread_mutex_lock(&e->stats_lock);

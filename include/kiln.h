@@ -523,6 +523,13 @@ KILN_API kiln_status kiln_instance_set_fuel(kiln_instance *instance, uint64_t fu
 					    kiln_error *err);
 KILN_API kiln_status kiln_instance_get_fuel(kiln_instance *instance, uint64_t *out_fuel,
 					    kiln_error *err);
+/* The fuel instances made on the calling thread from now on start with:
+ * their start function runs on it (ending with KILN_TRAP_OUT_OF_FUEL, so
+ * that instantiation fails with KILN_ERR_TRAP, when it runs out), and the
+ * instance keeps what is left.  Over INT64_MAX (e.g. UINT64_MAX): as
+ * much as there is, the default.  Code compiled without fuel metering
+ * ignores it.  Thread-local; instances already made are untouched. */
+KILN_API void kiln_thread_set_fuel(uint64_t fuel);
 /* Reads a global extern's value. */
 KILN_API kiln_val kiln_global_get(kiln_extern global);
 /* Writes a mutable global; KILN_ERR_ARG for an immutable one or a value

@@ -420,6 +420,9 @@ static int run_module(kiln_engine *engine, kiln_module *m, kiln_instance *wasi,
 		free(imports);
 		return cli_error(CLI_FAIL, "%s", err.message);
 	}
+	/* --fuel: the start function runs on it too. */
+	if (o->fuel)
+		kiln_thread_set_fuel(o->fuel);
 	st = pool ? kiln_instance_new_pooled(pool, m, imports, kiln_module_import_count(m), &inst,
 					     &trap, &err)
 		  : kiln_instance_new(m, imports, kiln_module_import_count(m), &inst, &trap, &err);
@@ -438,7 +441,8 @@ static int run_module(kiln_engine *engine, kiln_module *m, kiln_instance *wasi,
 		}
 		timer_start(&tm, o->timeout);
 	}
-	if (st == KILN_OK && o->fuel && kiln_instance_set_fuel(inst, o->fuel, &err) != KILN_OK) {
+	uint64_t fuel_left;
+	if (st == KILN_OK && o->fuel && kiln_instance_get_fuel(inst, &fuel_left, &err) != KILN_OK) {
 		timer_stop(&tm);
 		kiln_instance_delete(inst);
 		kiln_pool_delete(pool);
