@@ -319,7 +319,10 @@ static int check_args(const run_opts *o, const char *name, const kiln_functype *
 }
 
 /* --invoke NAME ARGS, checked against the module's export before anything
- * is compiled or instantiated: a wrong call costs nothing. */
+ * is compiled or instantiated (or stored in the cache): a wrong call costs
+ * nothing. */
+static bool invoke_refused;
+
 static int check_invoke(const kiln_module *m, const run_opts *o)
 {
 	kiln_val args[64];
@@ -400,8 +403,10 @@ static int run_module(kiln_engine *engine, kiln_module *m, kiln_instance *wasi,
 	double t0 = now(), t1, t2;
 	int rc;
 
-	if (o->invoke && (rc = check_invoke(m, o)) != CLI_OK)
+	if (o->invoke && (rc = check_invoke(m, o)) != CLI_OK) {
+		invoke_refused = true;
 		return rc;
+	}
 	if ((st = kiln_module_compile(engine, m, &err)) != KILN_OK)
 		return cli_error(CLI_FAIL, "%s: %s", o->file, err.message);
 	t1 = now();
@@ -591,7 +596,7 @@ int cmd_run(int argc, char **argv)
 #ifndef KILN_RUNTIME_ONLY
 	/* A miss is compiled ahead of time and stored when the run is over,
 	 * so that it does not delay the program. */
-	if (key[0] && !cached && m)
+	if (key[0] && !cached && m && !invoke_refused)
 		cache_store(engine, m, key);
 #endif
 	kiln_module_delete(m);
