@@ -107,6 +107,7 @@ struct module_jit {
 	void **tramp;			/* per function: trampoline address, ditto */
 	uint32_t *code_size;		/* per function: its code's size, for perf */
 	pthread_mutex_t lock;		/* for body */
+	bool forgotten;			/* being deleted: not to speculate (spec_lock) */
 };
 
 /* What materializing one function body (or its trampoline) needs. */
@@ -270,7 +271,7 @@ static LLVMTargetMachineRef host_machine(int opt)
  * Called with spec_lock held. */
 static void spec_push(kiln_engine *e, module_jit *mj, uint32_t i)
 {
-	if (atomic_load(&mj->compiled[i]) || atomic_exchange(&mj->queued[i], 1))
+	if (mj->forgotten || atomic_load(&mj->compiled[i]) || atomic_exchange(&mj->queued[i], 1))
 		return;
 	if (e->spec_n == e->spec_cap) {
 		size_t cap = e->spec_cap ? e->spec_cap * 2 : 64;
@@ -333,15 +334,17 @@ static void *speculate(void *arg)
 	return NULL;
 }
 
-/* A module going: nothing of it is left queued or being compiled.  The
- * compilation in flight may queue more: the queue is purged after it. */
+/* A module going: nothing of it is left queued or being compiled (the
+ * compilation in flight, waited for, queues nothing more of it). */
 static void spec_forget(kiln_engine *e, module_jit *mj)
 {
 	size_t k;
 
 	pthread_mutex_lock(&e->spec_lock);
-	while (e->spec_busy == mj)
-		pthread_cond_wait(&e->spec_idle, &e->spec_lock);
+	/* First nothing more of it is queued: the speculation thread takes
+	 * the next item without releasing the lock after one, so waiting
+	 * while it compiles a chain lasted the whole chain. */
+	mj->forgotten = true;
 	k = e->spec_head;
 	for (size_t i = e->spec_head; i < e->spec_n; i++)
 		if (e->spec_q[i].mj != mj)
@@ -349,6 +352,8 @@ static void spec_forget(kiln_engine *e, module_jit *mj)
 	e->spec_n = k;
 	if (e->spec_head == e->spec_n)
 		e->spec_head = e->spec_n = 0;
+	while (e->spec_busy == mj)
+		pthread_cond_wait(&e->spec_idle, &e->spec_lock);
 	pthread_mutex_unlock(&e->spec_lock);
 }
 
