@@ -9,7 +9,7 @@
  * optimised with the engine's level, and emitted as a relocatable ELF
  * object: position independent, small code model,
  * no jump tables, nounwind, the runtime reached only through ctx — so
- * what relocations remain are PC32, PLT32 and 64 (DESIGN.md).  The
+ * what relocations remain are PC32, PLT32 and 64.  The
  * header records what the code depends on; SHA-256 (OpenSSL libcrypto)
  * identifies the module.
  */
@@ -93,18 +93,18 @@ static void target_of(const kiln_engine *e, char **cpu, char **features)
 				       : native ? LLVMGetHostCPUFeatures() : LLVMCreateMessage("");
 }
 
-static LLVMTargetMachineRef object_machine(const kiln_engine *e, char **triple, char **cpu,
-					   char **features)
+static LLVMTargetMachineRef object_machine(const kiln_engine *e, int opt, char **triple,
+					   char **cpu, char **features)
 {
 	LLVMTargetRef target;
-	int opt = jit_opt_level(e);
 
 	*triple = LLVMGetDefaultTargetTriple();
 	target_of(e, cpu, features);
 	if (LLVMGetTargetFromTriple(*triple, &target, NULL) != 0)
 		return NULL;
 	return LLVMCreateTargetMachine(target, *triple, *cpu, *features,
-				       opt >= 2 ? LLVMCodeGenLevelDefault : LLVMCodeGenLevelLess,
+				       opt >= 2 ? LLVMCodeGenLevelDefault
+				       : opt == 1 ? LLVMCodeGenLevelLess : LLVMCodeGenLevelNone,
 				       LLVMRelocPIC, LLVMCodeModelSmall);
 }
 
@@ -160,6 +160,8 @@ static bool emit_object(kiln_engine *e, kiln_module *m, uint32_t first, uint32_t
 	lm.direct_calls = true;
 	lm.epoch_checks = jit_config(e)->epoch_interruption;
 	lm.fuel_checks = jit_config(e)->fuel_metering;
+	lm.ssa_max_locals = jit_config(e)->ssa_max_locals;
+	lm.ssa_max_body = jit_config(e)->ssa_max_body;
 	if (ok) {
 		LLVMTargetDataRef td = LLVMCreateTargetDataLayout(tm);
 		char *dl = LLVMCopyStringRepOfTargetData(td);
@@ -217,10 +219,24 @@ typedef struct queue {
 	pthread_mutex_t lock;
 } queue;
 
+/* A part whose functions are all over the SSA thresholds (lower.c) has its
+ * code generated at -O0 too. */
+static int part_opt_level(const queue *q, const part *p)
+{
+	lower_module lm = {.m = q->m, .ssa_max_locals = jit_config(q->e)->ssa_max_locals,
+			   .ssa_max_body = jit_config(q->e)->ssa_max_body};
+
+	for (uint32_t i = p->first; i < p->end; i++)
+		if (!lower_unoptimised(&lm, i))
+			return jit_opt_level(q->e);
+	return 0;
+}
+
 static void compile_part(queue *q, part *p)
 {
 	char *triple, *cpu, *features;
-	LLVMTargetMachineRef tm = object_machine(q->e, &triple, &cpu, &features);
+	LLVMTargetMachineRef tm = object_machine(q->e, part_opt_level(q, p), &triple, &cpu,
+						 &features);
 
 	/* Each part has its own LLVM context and target machine. */
 	p->ok = tm ? emit_object(q->e, q->m, p->first, p->end, (uint32_t)(p - q->parts), tm,
@@ -333,12 +349,13 @@ kiln_status kiln_module_serialize(kiln_engine *e, kiln_module *m, uint8_t **out,
 	if (!err)
 		err = &local;
 	err->status = KILN_OK;
-	if (kiln_module_validate(m, err) != KILN_OK)
+	if (kiln_module_check_limits(m, &jit_config(e)->limits, err) != KILN_OK ||
+	    kiln_module_validate(m, err) != KILN_OK)
 		return err->status;
 	if (jit_config(e)->target_cpu && !known_cpu(jit_config(e)->target_cpu))
 		return kiln_fail(err, KILN_ERR_ARG, KILN_NO_OFFSET, "unknown target CPU '%s'",
 				 jit_config(e)->target_cpu), KILN_ERR_ARG;
-	tm = object_machine(e, &triple, &cpu, &features);
+	tm = object_machine(e, jit_opt_level(e), &triple, &cpu, &features);
 	ok = tm != NULL ? compile_parts(e, m, parts, &nparts, err)
 			: kiln_fail(err, KILN_ERR_UNSUPPORTED, KILN_NO_OFFSET, "no native target");
 	memcpy(h.magic, KILN_ARTIFACT_MAGIC, 8);

@@ -635,10 +635,22 @@ static void materialize_body(void *ctx, LLVMOrcMaterializationResponsibilityRef 
 	if (ok) {
 		lm.epoch_checks = e->config.epoch_interruption;
 		lm.fuel_checks = e->config.fuel_metering;
+		lm.ssa_max_locals = e->config.ssa_max_locals;
+		lm.ssa_max_body = e->config.ssa_max_body;
 		set_target(e, lm.llmod);
-		ok = (u->tramp ? lower_trampoline(&lm, u->index)
-			       : lower_function(&lm, u->index, &err)) &&
-		     verify(lm.llmod, &err) && codegen(e, lm.llmod, tm, &obj, &err);
+		if (u->tramp) {
+			ok = lower_trampoline(&lm, u->index) && verify(lm.llmod, &err) &&
+			     codegen(e, lm.llmod, tm, &obj, &err);
+		} else {
+			ok = lower_function(&lm, u->index, &err) && verify(lm.llmod, &err);
+			/* A function over the SSA thresholds: -O0 code generation too. */
+			LLVMTargetMachineRef cheap = ok && e->opt_level > 0 &&
+						     lower_unoptimised(&lm, u->index)
+						     ? host_machine(0) : NULL;
+			ok = ok && codegen(e, lm.llmod, cheap ? cheap : tm, &obj, &err);
+			if (cheap)
+				LLVMDisposeTargetMachine(cheap);
+		}
 	}
 	/* Trampolines: no speculation, no stats. */
 	if (ok && !u->tramp && e->spec_started)
@@ -1004,7 +1016,8 @@ kiln_status kiln_module_compile(kiln_engine *e, kiln_module *m, kiln_error *err)
 		return m->engine == e ? KILN_OK
 			: (kiln_fail(err, KILN_ERR_ARG, KILN_NO_OFFSET,
 				     "module already compiled by another engine"), KILN_ERR_ARG);
-	if (kiln_module_validate(m, err) != KILN_OK)
+	if (kiln_module_check_limits(m, &e->config.limits, err) != KILN_OK ||
+	    kiln_module_validate(m, err) != KILN_OK)
 		return err->status;
 	err->status = KILN_OK;
 	m->func_code = kiln_calloc(m->nfuncs, sizeof *m->func_code);
@@ -1028,6 +1041,7 @@ kiln_status kiln_module_compile(kiln_engine *e, kiln_module *m, kiln_error *err)
 	}
 	m->engine = e;
 	m->max_memory_pages = e->config.max_memory_pages;
+	m->max_table_elements = e->config.max_table_elements;
 	m->epoch_checks = e->config.epoch_interruption;
 	m->fuel_checks = e->config.fuel_metering;
 	m->stack_size = e->config.stack_size;
@@ -1036,5 +1050,9 @@ kiln_status kiln_module_compile(kiln_engine *e, kiln_module *m, kiln_error *err)
 
 kiln_config kiln_config_default(void)
 {
-	return (kiln_config){.opt_level = 2, .bounds = KILN_BOUNDS_GUARD_PAGES};
+	return (kiln_config){.opt_level = 2, .bounds = KILN_BOUNDS_GUARD_PAGES,
+			     .limits = kiln_module_limits_default(),
+			     .max_table_elements = KILN_DEFAULT_MAX_TABLE_ELEMENTS,
+			     .ssa_max_locals = KILN_SSA_MAX_LOCALS,
+			     .ssa_max_body = KILN_SSA_MAX_BODY};
 }

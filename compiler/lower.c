@@ -610,6 +610,32 @@ static bool op_call_indirect(lower *l, uint32_t type, uint32_t table)
 
 /* ------------------------------------------------- locals and others */
 
+/* Where local i lives: its slot in the frame array, or its alloca, made
+ * on first use at the top of the entry block (where mem2reg promotes it)
+ * with its initial value stored: a function pays only for the locals it
+ * uses. */
+static LLVMValueRef local_ptr(lower *l, uint32_t i)
+{
+	LLVMBasicBlockRef entry;
+	LLVMBuilderRef b;
+	LLVMValueRef off, init;
+
+	if (l->frame) {
+		off = LLVMConstInt(l->lm->i64, l->local_offs[i], 0);
+		return LLVMBuildGEP2(l->b, l->lm->i8, l->frame, &off, 1, "");
+	}
+	if (l->locals[i])
+		return l->locals[i];
+	entry = LLVMGetEntryBasicBlock(l->fn);
+	b = LLVMCreateBuilderInContext(l->lm->llctx);
+	LLVMPositionBuilderBefore(b, LLVMGetFirstInstruction(entry));
+	init = i < l->type->nparams ? LLVMGetParam(l->fn, i + 1) : LLVMConstNull(l->local_types[i]);
+	l->locals[i] = LLVMBuildAlloca(b, l->local_types[i], "");
+	LLVMBuildStore(b, init, l->locals[i]);
+	LLVMDisposeBuilder(b);
+	return l->locals[i];
+}
+
 static bool op_local(lower *l, const kiln_instr *in)
 {
 	uint32_t i = in->u.idx;
@@ -617,12 +643,12 @@ static bool op_local(lower *l, const kiln_instr *in)
 	switch (in->op) {
 	case KILN_OP_LOCAL_GET:
 		return lower_push(l, LLVMBuildLoad2(l->b, l->local_types[i],
-						    l->locals[i], ""));
+						    local_ptr(l, i), ""));
 	case KILN_OP_LOCAL_SET:
-		LLVMBuildStore(l->b, lower_pop(l), l->locals[i]);
+		LLVMBuildStore(l->b, lower_pop(l), local_ptr(l, i));
 		return true;
 	default:
-		LLVMBuildStore(l->b, l->stack[l->nstack - 1], l->locals[i]);
+		LLVMBuildStore(l->b, l->stack[l->nstack - 1], local_ptr(l, i));
 		return true;
 	}
 }
@@ -722,29 +748,91 @@ static bool skip_dead(lower *l, const kiln_instr *in, uint32_t *depth)
 
 /* ------------------------------------------------------------- function */
 
+/* Compile cost (issue 17): mem2reg and the optimisers grow faster than
+ * linearly with locals times blocks (5,000 blocks and 25,000 locals took
+ * 52 s, 90 % in mem2reg).  A function over the thresholds keeps its locals
+ * in one array of 8-byte slots (16 for v128), addressed by constant
+ * offsets, which no pass sees as promotable, and is marked optnone, so
+ * that LLVM runs no optimisation on it and selects its instructions with
+ * FastISel (the JIT and AOT generate its code at -O0 too): compile time
+ * and memory linear in its size. */
+bool lower_unoptimised(const lower_module *lm, uint32_t fidx)
+{
+	const kiln_func *f = &lm->m->funcs[fidx];
+	uint32_t max_locals = lm->ssa_max_locals ? lm->ssa_max_locals : KILN_SSA_MAX_LOCALS;
+	uint32_t max_body = lm->ssa_max_body ? lm->ssa_max_body : KILN_SSA_MAX_BODY;
+	uint64_t nlocals = f->nlocals + lm->m->types[f->type_idx].nparams;
+
+	return nlocals > max_locals || f->code_size > max_body;
+}
+
+/* The frame array: its layout, and the alloca (in the entry block, so that
+ * it is part of the fixed frame).  init_frame fills it. */
+static bool setup_frame(lower *l)
+{
+	uint32_t off = 0;
+
+	if (!(l->local_offs = kiln_calloc(l->nlocals, sizeof *l->local_offs)))
+		return nomem(l->err);
+	for (uint32_t k = 0; k < l->nlocals; k++) {
+		uint32_t size = l->local_types[k] == l->lm->v128 ? 16 : 8;
+		off = (off + size - 1) & ~(size - 1);
+		l->local_offs[k] = off;
+		off += size;
+	}
+	l->frame_bytes = (off + 15) & ~15u;
+	l->frame = LLVMBuildAlloca(l->b, LLVMArrayType(l->lm->i64, l->frame_bytes / 8), "frame");
+	LLVMSetAlignment(l->frame, 16);
+	add_attr(l->lm->llctx, l->fn, "optnone");
+	add_attr(l->lm->llctx, l->fn, "noinline");
+	return true;
+}
+
+/* Zeroes the frame array with a loop (constant code size whatever the
+ * number of locals) and stores the parameters; after the stack check, so
+ * that a large frame is never written beyond the stack limit. */
+static void init_frame(lower *l)
+{
+	lower_module *lm = l->lm;
+	LLVMBasicBlockRef entry = LLVMGetInsertBlock(l->b);
+	LLVMBasicBlockRef loop = new_block(l, "zero"), done = new_block(l, "zeroed");
+	LLVMValueRef i, next, zero = LLVMConstInt(lm->i64, 0, 0);
+
+	LLVMBuildBr(l->b, loop);
+	LLVMPositionBuilderAtEnd(l->b, loop);
+	i = LLVMBuildPhi(l->b, lm->i64, "");
+	LLVMBuildStore(l->b, zero, LLVMBuildGEP2(l->b, lm->i64, l->frame, &i, 1, ""));
+	next = LLVMBuildAdd(l->b, i, LLVMConstInt(lm->i64, 1, 0), "");
+	LLVMAddIncoming(i, (LLVMValueRef[]){zero, next}, (LLVMBasicBlockRef[]){entry, loop}, 2);
+	LLVMBuildCondBr(l->b, LLVMBuildICmp(l->b, LLVMIntULT, next,
+					    LLVMConstInt(lm->i64, l->frame_bytes / 8, 0), ""),
+			loop, done);
+	LLVMPositionBuilderAtEnd(l->b, done);
+	for (uint32_t k = 0; k < l->type->nparams; k++)
+		LLVMBuildStore(l->b, LLVMGetParam(l->fn, k + 1), local_ptr(l, k));
+}
+
 static bool setup_locals(lower *l, uint32_t fidx)
 {
 	const kiln_func *f = &l->m->funcs[fidx];
 	uint64_t n = l->type->nparams + f->nlocals;
 	uint32_t k = 0;
 
-	if (!(l->locals = kiln_calloc(n, sizeof *l->locals)) ||
-	    !(l->local_types = kiln_calloc(n, sizeof *l->local_types)))
+	if (!(l->local_types = kiln_calloc(n, sizeof *l->local_types)))
 		return nomem(l->err);
 	l->nlocals = (uint32_t)n;
-	for (uint32_t i = 0; i < l->type->nparams; i++, k++) {
+	for (uint32_t i = 0; i < l->type->nparams; i++, k++)
 		l->local_types[k] = lower_type(l->lm, l->type->params[i]);
-		l->locals[k] = LLVMBuildAlloca(l->b, l->local_types[k], "");
-		LLVMBuildStore(l->b, LLVMGetParam(l->fn, i + 1), l->locals[k]);
-	}
 	for (uint32_t r = 0; r < f->nruns; r++) {
 		LLVMTypeRef t = lower_type(l->lm, f->runs[r].type);
-		for (uint32_t i = 0; i < f->runs[r].count; i++, k++) {
+		for (uint32_t i = 0; i < f->runs[r].count; i++, k++)
 			l->local_types[k] = t;
-			l->locals[k] = LLVMBuildAlloca(l->b, t, "");
-			LLVMBuildStore(l->b, LLVMConstNull(t), l->locals[k]);
-		}
 	}
+	if (lower_unoptimised(l->lm, fidx))
+		return setup_frame(l);
+	/* Allocas are made on first use (local_ptr). */
+	if (!(l->locals = kiln_calloc(n, sizeof *l->locals)))
+		return nomem(l->err);
 	return true;
 }
 
@@ -861,6 +949,8 @@ bool lower_function(lower_module *lm, uint32_t fidx, kiln_error *err)
 	}
 	if (ok) {
 		stack_check(&l);
+		if (l.frame)
+			init_frame(&l);
 		if (lm->epoch_checks)
 			epoch_check(&l);
 		if (lm->fuel_checks)
@@ -873,6 +963,7 @@ bool lower_function(lower_module *lm, uint32_t fidx, kiln_error *err)
 	free(l.stack);
 	free(l.locals);
 	free(l.local_types);
+	free(l.local_offs);
 	LLVMDisposeBuilder(l.b);
 	return ok;
 }

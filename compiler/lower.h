@@ -54,6 +54,9 @@ typedef struct lower_module {
 	bool direct_calls;		/* call bodies directly (whole-module, AOT) */
 	bool epoch_checks;		/* check the epoch deadline (vmctx.h) */
 	bool fuel_checks;		/* charge fuel (vmctx.h) */
+	/* kiln_config.ssa_max_locals and ssa_max_body (0: the defaults):
+	 * larger functions keep their locals in a frame array, unoptimised. */
+	uint32_t ssa_max_locals, ssa_max_body;
 } lower_module;
 
 typedef struct lower {
@@ -62,9 +65,14 @@ typedef struct lower {
 	LLVMBuilderRef b;
 	LLVMValueRef fn, ctx;
 	const kiln_functype *type;
-	LLVMValueRef *locals;		/* allocas */
+	LLVMValueRef *locals;		/* allocas (none with a frame) */
 	LLVMTypeRef *local_types;
 	uint32_t nlocals;
+	/* A function over the SSA thresholds keeps its locals in one array,
+	 * `frame`, at byte offsets `local_offs`; NULL otherwise. */
+	LLVMValueRef frame;
+	uint32_t *local_offs;
+	uint32_t frame_bytes;
 	LLVMValueRef mem_base;		/* loaded in the entry block, or NULL */
 	LLVMBasicBlockRef traps[KILN_TRAP_KIND_COUNT_];
 	LLVMValueRef *stack;
@@ -88,6 +96,9 @@ bool lower_module_init(lower_module *lm, const kiln_module *m,
 		       LLVMContextRef llctx, const char *prefix, kiln_error *err);
 void lower_module_free(lower_module *lm);
 bool lower_function(lower_module *lm, uint32_t func_index, kiln_error *err);
+/* Whether lower_function lowers function `func_index` unoptimised: over
+ * lm's SSA thresholds, its locals in a frame array, optnone. */
+bool lower_unoptimised(const lower_module *lm, uint32_t func_index);
 bool lower_trampoline(lower_module *lm, uint32_t func_index);
 LLVMValueRef lower_callee(lower_module *lm, uint32_t func_index);
 

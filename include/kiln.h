@@ -60,6 +60,9 @@ typedef enum kiln_status {
 	KILN_ERR_ARG,		/* a bad argument from the caller */
 	KILN_ERR_LINK,		/* an import does not match (spec: unlinkable) */
 	KILN_ERR_TRAP,		/* running code trapped; see the kiln_trap_kind */
+	KILN_ERR_UNTRUSTED,	/* an artifact is unsigned, or not signed by the key given */
+	KILN_ERR_LIMIT,		/* a module or instance exceeds a resource limit
+				   (kiln_module_limits, max_table_elements) */
 } kiln_status;
 
 #define KILN_NO_OFFSET ((size_t)-1)
@@ -181,14 +184,73 @@ typedef struct kiln_externtype {
 
 typedef struct kiln_module kiln_module;
 
+/* What a module may declare, so that a small hostile module cannot make
+ * decoding or compiling take gigabytes (a function declaring 5,000,000
+ * locals is 42 bytes).  The defaults are V8's (src/wasm/wasm-limits.h),
+ * which wasmtime's parser shares: modules that run on the web fit.  A field
+ * left 0 takes its default; UINT32_MAX lifts the limit.  Exceeding one
+ * fails with KILN_ERR_LIMIT and a one-line message naming the field, e.g.
+ * "function 0 declares 5000000 locals, limit 50000 (max_locals)". */
+typedef struct kiln_module_limits {
+	uint32_t max_types;		/* type section entries; 1,000,000 */
+	uint32_t max_funcs;		/* functions, imported ones included; 1,000,000 */
+	uint32_t max_imports;		/* 100,000 */
+	uint32_t max_exports;		/* 100,000 */
+	uint32_t max_globals;		/* imported ones included; 1,000,000 */
+	uint32_t max_tables;		/* imported ones included; 100,000 */
+	uint32_t max_memories;		/* imported ones included; 100,000 */
+	uint32_t max_data_segments;	/* 100,000 */
+	/* Element segments, and the entries of one segment; V8 bounds only
+	 * the entries (kV8MaxWasmTableInitEntries): 10,000,000 each. */
+	uint32_t max_elem_segments;
+	uint32_t max_elem_entries;
+	uint32_t max_params;		/* of one function type; 1,000 */
+	uint32_t max_results;		/* of one function type; 1,000 */
+	/* Locals of one function, its parameters included (as V8 and
+	 * wasmtime count them); 50,000. */
+	uint32_t max_locals;
+	/* Bytes of one function's code entry (locals and body); 7,654,321. */
+	uint32_t max_func_size;
+	uint32_t max_br_table;		/* targets of one br_table; 65,520 */
+} kiln_module_limits;
+
+#define KILN_LIMIT_TYPES 1000000u
+#define KILN_LIMIT_FUNCS 1000000u
+#define KILN_LIMIT_IMPORTS 100000u
+#define KILN_LIMIT_EXPORTS 100000u
+#define KILN_LIMIT_GLOBALS 1000000u
+#define KILN_LIMIT_TABLES 100000u
+#define KILN_LIMIT_MEMORIES 100000u
+#define KILN_LIMIT_DATA_SEGMENTS 100000u
+#define KILN_LIMIT_ELEM_SEGMENTS 10000000u
+#define KILN_LIMIT_ELEM_ENTRIES 10000000u
+#define KILN_LIMIT_PARAMS 1000u
+#define KILN_LIMIT_RESULTS 1000u
+#define KILN_LIMIT_LOCALS 50000u
+#define KILN_LIMIT_FUNC_SIZE 7654321u
+#define KILN_LIMIT_BR_TABLE 65520u
+
+/* The defaults above, every field set. */
+KILN_API kiln_module_limits kiln_module_limits_default(void);
+
 /* Decodes a binary module (the whole WebAssembly 2.0 binary format).
  * Copies `bytes`.  Fails with KILN_ERR_MALFORMED (and the spec's message and
- * the byte offset) on any malformed input, KILN_ERR_NOMEM on allocation
+ * the byte offset) on any malformed input, KILN_ERR_LIMIT when the module
+ * exceeds kiln_module_limits_default() (checked before anything is
+ * allocated for the entries concerned), KILN_ERR_NOMEM on allocation
  * failure.  The result is decoded but not yet validated.
  * Thread-safe. */
 KILN_API kiln_status kiln_module_decode(const uint8_t *bytes, size_t len,
 					kiln_module **out_module,
 					kiln_error *err);
+
+/* kiln_module_decode under other limits (NULL: the defaults); the limits
+ * are not kept.  Use it with kiln_config.limits to raise a limit (an
+ * engine only lowers them: kiln_module_compile). */
+KILN_API kiln_status kiln_module_decode_limited(const uint8_t *bytes, size_t len,
+						const kiln_module_limits *limits,
+						kiln_module **out_module,
+						kiln_error *err);
 
 /* Validates a decoded module with the spec's algorithm (WebAssembly 2.0,
  * SIMD included).  Fails with KILN_ERR_INVALID.  Time is linear in the size
@@ -329,10 +391,38 @@ typedef struct kiln_config {
 	 * for part N of a split module), with the wasm names of the bodies.
 	 * The artifact does not depend on it.  NULL: nothing written. */
 	const char *dump_prefix;
+
+	/* ---- Resource limits (issue 17: bounded resources per module) ---- */
+	/* kiln_module_compile and kiln_module_serialize refuse a module over
+	 * these (KILN_ERR_LIMIT), whatever it was decoded with; fields 0 take
+	 * the defaults (kiln_module_limits). */
+	kiln_module_limits limits;
+	/* Elements all the tables an instance defines may have together, at
+	 * instantiation and after table.grow (which returns -1, as for any
+	 * failed growth, past it); imported tables count for their owner.
+	 * An instance whose tables' initial sizes exceed it fails with
+	 * KILN_ERR_LIMIT.  0: KILN_DEFAULT_MAX_TABLE_ELEMENTS; UINT32_MAX:
+	 * only the 10,000,000 elements each table may have.  A pool's
+	 * max_instance_table_elements lowers it further. */
+	uint32_t max_table_elements;
+	/* Compile cost: a function with more locals (parameters included)
+	 * than ssa_max_locals, or a code entry over ssa_max_body bytes, keeps
+	 * its locals in one stack-frame array instead of SSA registers and is
+	 * compiled without optimisation (LLVM's optnone), so its compile time
+	 * and memory grow linearly with its size: slower code, bounded
+	 * compiling.  0: KILN_SSA_MAX_LOCALS, KILN_SSA_MAX_BODY; UINT32_MAX:
+	 * never. */
+	uint32_t ssa_max_locals;
+	uint32_t ssa_max_body;
 } kiln_config;
 
+#define KILN_DEFAULT_MAX_TABLE_ELEMENTS 10000000u
+#define KILN_SSA_MAX_LOCALS 1000u
+#define KILN_SSA_MAX_BODY (128u * 1024u)
+
 /* The defaults: opt_level 2, no memory limit below 4 GiB, 1 MiB of wasm
- * stack, guard pages, no cache. */
+ * stack, guard pages, no cache, kiln_module_limits_default(), 10,000,000
+ * table elements per instance, the SSA thresholds above. */
 KILN_API kiln_config kiln_config_default(void);
 
 /* An engine compiles modules (it owns the JIT).  Modules compiled by an
@@ -364,7 +454,8 @@ KILN_API size_t kiln_engine_compile_error(kiln_engine *engine, char *buf, size_t
 
 /* Validates (if not yet done) and compiles every function of the module to
  * native code.  A module is compiled by one engine only; compiling it again
- * with the same engine does nothing.  Fails with KILN_ERR_INVALID, or
+ * with the same engine does nothing.  Fails with KILN_ERR_LIMIT when the
+ * module exceeds the engine's kiln_config.limits, KILN_ERR_INVALID, or
  * KILN_ERR_UNSUPPORTED naming the first instruction kiln cannot compile
  * yet.  Not thread-safe for one module. */
 KILN_API kiln_status kiln_module_compile(kiln_engine *engine, kiln_module *module,
@@ -404,6 +495,8 @@ typedef struct kiln_extern {
  *    (*out_trap says how).  The instance is still returned in *out_instance:
  *    what it wrote to imported tables and memories stays, and may refer to
  *    it, so delete it only when those are gone;
+ *  - KILN_ERR_LIMIT: the tables' initial sizes exceed the instance's
+ *    max_table_elements (kiln_config, kiln_pool_config); nothing is created;
  *  - KILN_ERR_NOMEM, KILN_ERR_ARG (module not compiled).
  * The module must outlive the instance.  Instances are single-threaded. */
 KILN_API kiln_status kiln_instance_new(kiln_module *module,
@@ -430,6 +523,11 @@ typedef struct kiln_pool_config {
 	 * segments come to this many bytes (default 256 KiB; UINT32_MAX:
 	 * never, 0 or 1: always). */
 	uint32_t image_min_bytes;
+	/* Elements all the tables of one instance may have together (see
+	 * kiln_config.max_table_elements, which it lowers; for a module loaded
+	 * from an artifact, which has no engine, it replaces the default);
+	 * 0: the engine's limit. */
+	uint32_t max_instance_table_elements;
 } kiln_pool_config;
 
 KILN_API kiln_pool_config kiln_pool_config_default(void);
@@ -650,6 +748,11 @@ typedef struct kiln_artifact_desc {
 	kiln_name kiln_version, llvm_version, triple, cpu, features;
 	uint8_t module_sha256[32];
 	size_t module_size;
+	/* A signed artifact (kiln_artifact_sign) names its signer by the
+	 * SHA-256 of the raw Ed25519 public key; the signature itself is
+	 * checked by kiln_module_load_verified, not here. */
+	bool is_signed;
+	uint8_t signer_fingerprint[32];
 	/* The relocatable ELF objects, one per part compiled in parallel. */
 	uint32_t nobjects;
 	struct {
@@ -658,14 +761,55 @@ typedef struct kiln_artifact_desc {
 } kiln_artifact_desc;
 
 /* Loads an artifact written by kiln_module_serialize: checks its header,
- * decodes its module and links its object (x86-64 PC32, PLT32 and 64
- * relocations; anything else is refused by name).  The result is a
- * compiled module, ready for kiln_instance_new, made with no compiler:
- * provided by kiln-runtime.  Artifacts are trusted like shared libraries;
- * malformed ones fail with KILN_ERR_MALFORMED, those of another kiln or
- * machine with KILN_ERR_UNSUPPORTED.  The bytes may be freed afterwards. */
+ * the SHA-256 of its module, every index the runtime takes from the
+ * module and every offset, size and symbol of its objects, decodes the
+ * module and links its objects (x86-64 PC32, PLT32 and 64 relocations;
+ * anything else is refused by name).  The result is a compiled module,
+ * ready for kiln_instance_new, made with no compiler: provided by
+ * kiln-runtime.  Malformed artifacts fail with KILN_ERR_MALFORMED, those
+ * of another kiln or machine with KILN_ERR_UNSUPPORTED.  The bytes may be
+ * freed afterwards.
+ *
+ * An artifact is native code, and its code runs with the rights of the
+ * process: load only artifacts you trust, as you would a shared library.
+ * The checks above find damage, not intent — whoever can write an artifact
+ * (and recompute its checksums) can make it do anything.  To refuse
+ * artifacts you did not build, sign them (kiln_artifact_sign) and load them
+ * with kiln_module_load_verified. */
 KILN_API kiln_status kiln_module_load(const uint8_t *bytes, size_t len,
 				      kiln_module **out_module, kiln_error *err);
+
+/* An Ed25519 key (OpenSSL libcrypto): a private key signs and verifies, a
+ * public key verifies.  Immutable once made: may be shared by threads. */
+typedef struct kiln_key kiln_key;
+
+/* Reads a PEM private key ("-----BEGIN PRIVATE KEY-----", as made by
+ * `openssl genpkey -algorithm ed25519`) or public key ("-----BEGIN PUBLIC
+ * KEY-----", `openssl pkey -pubout`), unencrypted, from `len` bytes
+ * (copied).  KILN_ERR_ARG when the bytes hold no Ed25519 key. */
+KILN_API kiln_status kiln_key_from_pem(const char *pem, size_t len, kiln_key **out_key,
+				       kiln_error *err);
+/* Frees a key; NULL is a no-op. */
+KILN_API void kiln_key_delete(kiln_key *key);
+/* The key's fingerprint: the SHA-256 of its raw 32-byte public key, as
+ * kiln_artifact_desc.signer_fingerprint shows it. */
+KILN_API void kiln_key_fingerprint(const kiln_key *key, uint8_t out[32]);
+
+/* Signs an artifact with a private key: *out (malloc'd, the caller frees
+ * it) is the artifact with a signature block at its end, replacing any it
+ * had.  The signature covers every byte of the artifact but the block.
+ * KILN_ERR_ARG for a public key, KILN_ERR_MALFORMED for bytes that are not
+ * a well-formed artifact, KILN_ERR_NOMEM. */
+KILN_API kiln_status kiln_artifact_sign(const uint8_t *bytes, size_t len, const kiln_key *key,
+					uint8_t **out, size_t *out_len, kiln_error *err);
+
+/* kiln_module_load, after checking that the artifact is signed by `key`
+ * (public or private): KILN_ERR_UNTRUSTED when it is unsigned, signed by
+ * another key, or changed since it was signed; nothing in it is decoded
+ * or mapped before the signature holds. */
+KILN_API kiln_status kiln_module_load_verified(const uint8_t *bytes, size_t len,
+					       const kiln_key *key, kiln_module **out_module,
+					       kiln_error *err);
 
 /* true when the bytes start like an artifact (magic only). */
 KILN_API bool kiln_is_artifact(const uint8_t *bytes, size_t len);

@@ -11,9 +11,12 @@
  * to the bodies of other parts or from a fixed table of libcalls, code is
  * made read-execute and registered with the trap handler, and the
  * function bodies and trampolines are found by name.
- * Every offset, size and index in the object is checked before use.
- * Artifacts are trusted like shared libraries: this guards against
- * malformed files, not malicious ones (DESIGN.md).
+ * Every offset, size and index in the objects is checked before use, and
+ * every symbol lies inside its section; the module's SHA-256 must be the
+ * header's, and every index the runtime takes from it is checked
+ * (aot_check.c).  This guards against damaged files, not malicious ones:
+ * an artifact is native code, trusted as a shared library is.  Signatures
+ * (signature.c) tell an artifact one built from any other.
  */
 #include <elf.h>
 #include <math.h>
@@ -212,6 +215,8 @@ static bool sym_addr(const elf *e, const kiln_module *m, uint64_t idx, uint64_t 
 	}
 	if (s->st_shndx >= e->eh->e_shnum || !e->sec_addr[s->st_shndx])
 		return bad(err, "symbol in a section that is not loaded");
+	if (!fits(s->st_value, s->st_size, e->sh[s->st_shndx].sh_size))
+		return bad(err, "symbol outside its section");
 	*out = (uint64_t)(uintptr_t)e->sec_addr[s->st_shndx] + s->st_value;
 	return true;
 }
@@ -269,6 +274,10 @@ static bool find_functions(const elf *e, kiln_module *m, kiln_error *err)
 		uint64_t addr;
 		if (i == UINT32_MAX || e->syms[k].st_shndx == SHN_UNDEF)
 			continue;
+		/* Entry points: code, never an absolute address. */
+		if (e->syms[k].st_shndx >= e->eh->e_shnum ||
+		    !(e->sh[e->syms[k].st_shndx].sh_flags & SHF_EXECINSTR))
+			return bad(err, "function symbol outside code");
 		if (!sym_addr(e, m, k, &addr, err))
 			return false;
 		if (kind == 'b')
@@ -371,6 +380,7 @@ kiln_status kiln_module_load(const uint8_t *bytes, size_t len, kiln_module **out
 	kiln_error local;
 	elf objs[KILN_ARTIFACT_MAX_OBJECTS] = {0};
 	kiln_name missing;
+	uint8_t sha[32];
 	kiln_status st;
 
 	*out = NULL;
@@ -398,8 +408,17 @@ kiln_status kiln_module_load(const uint8_t *bytes, size_t len, kiln_module **out
 				 "artifact needs CPU feature %.*s, which this machine lacks "
 				 "(compiled for %.*s)", (int)missing.len, missing.data,
 				 (int)d.cpu.len, d.cpu.data), KILN_ERR_UNSUPPORTED;
+	if (!kiln_sha256(bytes + h.module.off, (size_t)h.module.len, sha) ||
+	    memcmp(sha, h.module_sha256, 32))
+		return kiln_fail(err, KILN_ERR_MALFORMED, KILN_NO_OFFSET,
+				 "artifact module does not match its SHA-256 (corrupt)"),
+		       KILN_ERR_MALFORMED;
 	if ((st = kiln_module_decode_trusted(bytes + h.module.off, (size_t)h.module.len, &m, err)) != KILN_OK)
 		return st;
+	if (!aot_check_module(m, err)) {
+		kiln_module_delete(m);
+		return err->status;
+	}
 	if (!(img = calloc(1, sizeof *img))) {
 		kiln_module_delete(m);
 		return kiln_fail(err, KILN_ERR_NOMEM, KILN_NO_OFFSET, "out of memory"), KILN_ERR_NOMEM;

@@ -10,10 +10,18 @@
  *     exports, segments... are decoded from them again), and the
  *     relocatable ELF objects (compiled in parallel) holding b<i>
  *     (function bodies) and t<i> (entry trampolines) for every own
- *     function i; `objects` names a table of their ranges.
+ *     function i; `objects` names a table of their ranges;
+ *   a signed artifact ends with its signature block (kiln_artifact_signature),
+ *     which `signature` names; every other range lies before it.
  * A reader checks the magic, the format version, the checksum over the
  * whole file (XXH3-64, libxxhash) and every range against the file size
- * before using anything.
+ * before using anything; the loader then checks the module's SHA-256.
+ *
+ * Signatures (signature.c): Ed25519 (OpenSSL libcrypto) over
+ * KILN_SIGNATURE_CONTEXT followed by the SHA-512 of every byte before the
+ * signature block, with the checksum field taken as zero (the checksum,
+ * computed last, covers the block too).  The block also holds the SHA-256
+ * of the signer's raw public key, so that a wrong key is named as such.
  */
 #ifndef KILN_ARTIFACT_H
 #define KILN_ARTIFACT_H
@@ -23,7 +31,7 @@
 #include "internal.h"
 
 #define KILN_ARTIFACT_MAGIC "\0kilnaot"
-#define KILN_ARTIFACT_FORMAT 2
+#define KILN_ARTIFACT_FORMAT 3
 
 /* code_flags: the code checks the epoch deadline (vmctx.h). */
 #define KILN_ARTIFACT_EPOCH_CHECKS 1u
@@ -45,14 +53,33 @@ typedef struct kiln_artifact_header {
 	kiln_artifact_range kiln_version, llvm_version, triple, cpu, features;
 	kiln_artifact_range module;
 	kiln_artifact_range objects;	/* a table of ranges, one per object */
+	kiln_artifact_range signature;	/* the signature block; {0, 0}: unsigned */
 } kiln_artifact_header;
 
-_Static_assert(sizeof(kiln_artifact_header) == 32 + 32 + 7 * 16, "artifact ABI");
+_Static_assert(sizeof(kiln_artifact_header) == 32 + 32 + 8 * 16, "artifact ABI");
+
+#define KILN_SIGNATURE_MAGIC "kilnsig1"
+#define KILN_SIGNATURE_CONTEXT "kiln artifact signature, format 3"
+
+typedef struct kiln_artifact_signature {
+	char magic[8];			/* KILN_SIGNATURE_MAGIC */
+	uint8_t fingerprint[32];	/* SHA-256 of the raw Ed25519 public key */
+	uint8_t signature[64];		/* Ed25519, as described above */
+} kiln_artifact_signature;
+
+_Static_assert(sizeof(kiln_artifact_signature) == 104, "artifact ABI");
 
 /* The checksum of a whole artifact (its own field taken as zero), and
  * setting it: damage anywhere in a file is found before anything in it is
  * used. */
 KILN_INTERNAL uint64_t kiln_artifact_checksum(const uint8_t *bytes, size_t len);
 KILN_INTERNAL void kiln_artifact_seal(uint8_t *bytes, size_t len);
+
+/* Checks the indices the runtime uses from an artifact's decoded module
+ * (aot_check.c); KILN_ERR_MALFORMED naming the first bad one. */
+KILN_INTERNAL bool aot_check_module(const kiln_module *m, kiln_error *err);
+
+/* The SHA-256 of bytes (signature.c); false when libcrypto fails. */
+KILN_INTERNAL bool kiln_sha256(const uint8_t *bytes, size_t len, uint8_t out[32]);
 
 #endif /* KILN_ARTIFACT_H */

@@ -123,6 +123,10 @@ static bool read_expr(decoder *d, kiln_range *out)
 		case KILN_OP_DATA_DROP:
 			d->uses_data_index = true;
 			break;
+		case KILN_OP_BR_TABLE:
+			if (in.u.vec.n > d->m->max_br_table)
+				d->m->max_br_table = in.u.vec.n;
+			break;
 		default:
 			break;
 		}
@@ -557,6 +561,7 @@ static bool sec_code(decoder *d, uint32_t count)
 		if (!rd_len32(&d->r, &size))
 			return false;
 		start = rd_offset(&d->r);
+		f->code_size = size;
 		if (!read_locals(d, f))
 			return false;
 		if (d->trusted) {
@@ -754,21 +759,34 @@ static bool decode(decoder *d)
 }
 
 static kiln_status decode_bytes(const uint8_t *bytes, size_t len, bool trusted,
+				const kiln_module_limits *limits,
 				kiln_module **out_module, kiln_error *err);
 
 kiln_status kiln_module_decode(const uint8_t *bytes, size_t len,
 			       kiln_module **out_module, kiln_error *err)
 {
-	return decode_bytes(bytes, len, false, out_module, err);
+	return decode_bytes(bytes, len, false, NULL, out_module, err);
 }
 
+kiln_status kiln_module_decode_limited(const uint8_t *bytes, size_t len,
+				       const kiln_module_limits *limits,
+				       kiln_module **out_module, kiln_error *err)
+{
+	return decode_bytes(bytes, len, false, limits, out_module, err);
+}
+
+/* Artifacts were checked against the limits of the engine that made them. */
 kiln_status kiln_module_decode_trusted(const uint8_t *bytes, size_t len,
 				       kiln_module **out_module, kiln_error *err)
 {
-	return decode_bytes(bytes, len, true, out_module, err);
+	return decode_bytes(bytes, len, true, NULL, out_module, err);
 }
 
+/* Limits are checked once the module is decoded: decoding is linear in the
+ * input and allocates no more than it (see the top of this file), and what
+ * a module declares costs only later, in compiling and instantiating. */
 static kiln_status decode_bytes(const uint8_t *bytes, size_t len, bool trusted,
+				const kiln_module_limits *limits,
 				kiln_module **out_module, kiln_error *err)
 {
 	decoder d = {0};
@@ -797,7 +815,7 @@ static kiln_status decode_bytes(const uint8_t *bytes, size_t len, bool trusted,
 	/* Decoding needs the status even when the caller doesn't. */
 	d.r = (kiln_reader){m->bytes, m->bytes, m->bytes + len,
 			    err ? err : &local};
-	if (decode(&d)) {
+	if (decode(&d) && (trusted || kiln_module_check_limits(m, limits, d.r.err) == KILN_OK)) {
 		*out_module = m;
 		st = KILN_OK;
 	} else {

@@ -50,6 +50,8 @@ const char *kiln_status_string(kiln_status status)
 	case KILN_ERR_ARG: return "bad argument";
 	case KILN_ERR_LINK: return "link error";
 	case KILN_ERR_TRAP: return "trap";
+	case KILN_ERR_UNTRUSTED: return "untrusted artifact";
+	case KILN_ERR_LIMIT: return "resource limit exceeded";
 	}
 	return "unknown status";
 }

@@ -93,7 +93,7 @@ uint32_t kiln_table_grow(kiln_table_rt *t, uint32_t delta, void *init)
 	uint64_t n = (uint64_t)old + delta;
 	void **elems;
 
-	if (n > t->max || n > MAX_TABLE_SIZE)
+	if (n > t->max || n > MAX_TABLE_SIZE || (t->budget && delta > *t->budget))
 		return UINT32_MAX;
 	if (delta == 0)
 		return old;
@@ -103,6 +103,8 @@ uint32_t kiln_table_grow(kiln_table_rt *t, uint32_t delta, void *init)
 		elems[i] = init;
 	t->elems = elems;
 	t->size = (uint32_t)n;
+	if (t->budget)
+		*t->budget -= delta;
 	return old;
 }
 

@@ -172,9 +172,43 @@ static kiln_slot eval_const(kiln_instance *inst, kiln_range expr)
 	return v;
 }
 
+/* The cap on the elements of all the instance's own tables: the engine's,
+ * lowered by the pool's; a module loaded from an artifact has no engine,
+ * and takes the pool's, else the default. */
+static uint32_t table_cap(const kiln_module *m, const kiln_pool *pool)
+{
+	uint32_t p = pool ? kiln_pool_max_instance_elements(pool) : 0;
+	uint32_t cap = m->max_table_elements ? m->max_table_elements
+		       : p ? p : KILN_DEFAULT_MAX_TABLE_ELEMENTS;
+
+	return p && p < cap ? p : cap;
+}
+
+/* Refuses initial table sizes over the cap before anything is allocated,
+ * and points the tables at the instance's budget. */
+static bool table_budget(kiln_instance *inst, const kiln_module *m, const kiln_pool *pool,
+			 kiln_error *err)
+{
+	uint32_t cap = table_cap(m, pool);
+	uint64_t total = 0;
+
+	for (uint32_t t = m->nimported_tables; t < m->ntables; t++)
+		total += m->tables[t].type.limits.min;
+	if (total > cap)
+		return kiln_fail(err, KILN_ERR_LIMIT, KILN_NO_OFFSET,
+				 "tables of %llu elements in all exceed the limit of %u per "
+				 "instance (max_table_elements)", (unsigned long long)total, cap);
+	inst->table_budget = cap;
+	for (uint32_t t = m->nimported_tables; t < m->ntables; t++)
+		inst->own_tables[t].budget = cap == UINT32_MAX ? NULL : &inst->table_budget;
+	return true;
+}
+
 static bool build(kiln_instance *inst, kiln_module *m, kiln_pool *pool,
 		  kiln_error *err)
 {
+	if (!table_budget(inst, m, pool, err))
+		return false;
 	for (uint32_t t = 0; t < m->ntypes; t++)
 		inst->type_ids[t] = kiln_type_id(&m->types[t]);
 	for (uint32_t f = m->nimported_funcs; f < m->nfuncs; f++) {

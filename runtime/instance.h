@@ -30,6 +30,7 @@ struct kiln_instance {
 	kiln_slot **globals;
 	kiln_table_rt *own_tables;
 	kiln_table_rt **tables;
+	uint32_t table_budget;		/* own tables' elements still allowed */
 	kiln_funcref *own_funcs;
 	kiln_funcref **funcs;
 	uint32_t *type_ids;
@@ -78,7 +79,8 @@ KILN_INTERNAL uint32_t kiln_type_id(const kiln_functype *ft);
 #define KILN_INSTANCE(ctx) ((kiln_instance *)(ctx)->instance)
 
 /* Grows a table by `delta` elements set to `init`; returns the old size or
- * UINT32_MAX. */
+ * UINT32_MAX (past its maximum, 10,000,000 elements, its instance's
+ * max_table_elements, or out of memory). */
 KILN_INTERNAL uint32_t kiln_table_grow(kiln_table_rt *t, uint32_t delta, void *init);
 
 #endif /* KILN_INSTANCE_H */

@@ -43,6 +43,7 @@ typedef struct kiln_func {
 	uint32_t nruns;
 	kiln_local_run *runs;
 	uint64_t nlocals;	/* declared locals, parameters excluded */
+	uint32_t code_size;	/* bytes of the code entry: locals and body */
 } kiln_func;
 
 typedef struct kiln_table {
@@ -143,6 +144,7 @@ struct kiln_module {
 
 	uint32_t nsections;
 	kiln_section_info *sections;
+	uint32_t max_br_table;	/* targets of the largest br_table */
 
 	/* From the `name` custom section; malformed name sections are ignored,
 	 * as the spec allows for custom sections. */
@@ -156,6 +158,7 @@ struct kiln_module {
 	void **func_tramp;
 	struct kiln_engine *engine;
 	uint32_t max_memory_pages;	/* the engine's limit; 0: none */
+	uint32_t max_table_elements;	/* the engine's limit; 0: the default */
 	bool epoch_checks;		/* code checks the epoch deadline */
 	bool fuel_checks;		/* code charges fuel */
 	/* Pooled instances' copy-on-write memory image (pool.c): a memfd of
@@ -184,5 +187,12 @@ struct kiln_module {
  * (start-up time), only their locals read. */
 KILN_INTERNAL kiln_status kiln_module_decode_trusted(const uint8_t *bytes, size_t len,
 						     kiln_module **out_module, kiln_error *err);
+
+/* Checks a decoded module against `limits` (NULL: the defaults; fields 0
+ * take theirs): KILN_ERR_LIMIT with a one-line message naming the first
+ * limit exceeded.  Linear in the module's declarations; reads no code. */
+KILN_INTERNAL kiln_status kiln_module_check_limits(const kiln_module *m,
+						   const kiln_module_limits *limits,
+						   kiln_error *err);
 
 #endif /* KILN_MODULE_H */

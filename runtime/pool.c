@@ -16,7 +16,7 @@
 
 struct kiln_pool {
 	uint8_t *region;
-	uint32_t nslots, max_pages, max_elements;
+	uint32_t nslots, max_pages, max_elements, max_instance_elements;
 	pthread_mutex_t lock;
 	uint32_t *free;		/* stack of free slot indices */
 	uint32_t nfree;
@@ -68,6 +68,7 @@ kiln_status kiln_pool_new(const kiln_pool_config *config, kiln_pool **out, kiln_
 	p->nslots = cfg.max_instances;
 	p->max_pages = cfg.max_memory_pages;
 	p->max_elements = cfg.max_table_elements;
+	p->max_instance_elements = cfg.max_instance_table_elements;
 	p->image_min = cfg.image_min_bytes ? cfg.image_min_bytes : 1;
 	pthread_mutex_init(&p->lock, NULL);
 	for (uint32_t i = 0; i < p->nslots; i++)
@@ -107,6 +108,11 @@ uint32_t kiln_pool_max_pages(const kiln_pool *p)
 uint32_t kiln_pool_max_elements(const kiln_pool *p)
 {
 	return p->max_elements;
+}
+
+uint32_t kiln_pool_max_instance_elements(const kiln_pool *p)
+{
+	return p->max_instance_elements;
 }
 
 /* A slot whose accessible prefix is `min` zero pages. */

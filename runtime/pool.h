@@ -27,5 +27,7 @@ KILN_INTERNAL void kiln_pool_memory_free(kiln_memory_rt *mem);
 /* The pool's caps on a memory's pages and a table's elements (0: none). */
 KILN_INTERNAL uint32_t kiln_pool_max_pages(const kiln_pool *pool);
 KILN_INTERNAL uint32_t kiln_pool_max_elements(const kiln_pool *pool);
+/* The pool's cap on the elements of all an instance's tables (0: none). */
+KILN_INTERNAL uint32_t kiln_pool_max_instance_elements(const kiln_pool *pool);
 
 #endif /* KILN_POOL_H */

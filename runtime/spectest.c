@@ -97,7 +97,7 @@ kiln_status kiln_spectest_new(kiln_instance **out, kiln_error *err)
 	s->globals[3] = (kiln_global_rt){{.f64 = 666.6}, {KILN_F64, false}};
 	for (size_t i = 0; i < NGLOBALS; i++)
 		add(s, &n, gnames[i], KILN_EXTERN_GLOBAL, &s->globals[i]);
-	s->table = (kiln_table_rt){NULL, 0, 20, KILN_FUNCREF};
+	s->table = (kiln_table_rt){.size = 0, .max = 20, .type = KILN_FUNCREF};
 	if (kiln_table_grow(&s->table, 10, NULL) == UINT32_MAX ||
 	    !kiln_memory_init(&s->inst.own_memory, 1, 2, err)) {
 		free(s->table.elems);

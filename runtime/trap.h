@@ -6,7 +6,7 @@
  * innermost such point with a kind; so does the fault handler when a
  * guard page of a linear memory is touched while kiln code runs.  Frames
  * between the two are abandoned: compiled code holds no resources, and
- * host code that calls back into wasm must not either (DESIGN.md).
+ * host code that calls back into wasm must not either.
  */
 #ifndef KILN_TRAP_H
 #define KILN_TRAP_H

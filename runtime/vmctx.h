@@ -66,6 +66,9 @@ typedef struct kiln_table_rt {
 	void **elems;		/* kiln_funcref * or externref */
 	uint32_t size, max;
 	uint8_t type;		/* KILN_FUNCREF or KILN_EXTERNREF */
+	/* Elements the owning instance's tables may still grow by, all
+	 * together (max_table_elements); NULL: no such cap.  Runtime only. */
+	uint32_t *budget;
 } kiln_table_rt;
 
 /* Runtime helpers compiled code calls through ctx->helpers.  Each takes the

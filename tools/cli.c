@@ -1,6 +1,16 @@
 /*
  * cli.c — helpers every kiln command line shares (kiln and kiln-run):
- * one-line errors, reading files, printing names.
+ * one-line errors, reading and writing files, printing names.
+ *
+ * Files are read only when they are regular files of at most
+ * cli_max_input_bytes(): opening never blocks (O_NONBLOCK, O_NOCTTY), so a
+ * FIFO, a device or a terminal is refused with one line instead of hanging.
+ * Files are written only over a regular file or a missing name, never
+ * through a symbolic link at the output name (refused: a rename would
+ * replace the link, not what it points to, which is never what was
+ * meant): the bytes go to a new file with a random name, created with
+ * O_EXCL|O_NOFOLLOW in the target's directory, are synced, then renamed
+ * over the target.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -11,6 +21,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/random.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -29,28 +40,98 @@ int cli_error(int code, const char *fmt, ...)
 	return code;
 }
 
+/* What a path names, for an error line. */
+static const char *file_kind(mode_t mode)
+{
+	return S_ISDIR(mode) ? "a directory" : S_ISFIFO(mode) ? "a FIFO" :
+	       S_ISCHR(mode) ? "a character device" : S_ISBLK(mode) ? "a block device" :
+	       S_ISSOCK(mode) ? "a socket" : S_ISLNK(mode) ? "a symbolic link" : "an unknown kind of file";
+}
+
+size_t cli_max_input_bytes(void)
+{
+	const char *max = getenv("KILN_MAX_INPUT_MB");
+	char *end;
+	unsigned long long mb;
+
+	if (!max || !*max)
+		return CLI_MAX_INPUT_BYTES;
+	errno = 0;
+	mb = strtoull(max, &end, 10);
+	if (errno || *end || *max == '-' || mb == 0 || mb > (SIZE_MAX >> 20))
+		return 0;
+	return (size_t)mb << 20;
+}
+
+/* Opens an input file for reading: never blocks in open (a FIFO with no
+ * writer, a terminal), refuses anything but a regular file of at most
+ * cli_max_input_bytes().  Returns the descriptor, or -1 after one error
+ * line. */
+static int open_input(const char *path, struct stat *st)
+{
+	int fd = open(path, O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
+
+	if (fd < 0)
+		return cli_error(CLI_USAGE, "%s: %s", path, strerror(errno)), -1;
+	if (fstat(fd, st) != 0) {
+		close(fd);
+		return cli_error(CLI_USAGE, "%s: %s", path, strerror(errno)), -1;
+	}
+	if (!S_ISREG(st->st_mode)) {
+		close(fd);
+		return cli_error(CLI_USAGE, "%s: %s, not a regular file", path,
+				 file_kind(st->st_mode)), -1;
+	}
+	if (cli_max_input_bytes() == 0) {
+		close(fd);
+		return cli_error(CLI_USAGE, "KILN_MAX_INPUT_MB=%s: not a whole number of MiB "
+				 "between 1 and %zu", getenv("KILN_MAX_INPUT_MB"),
+				 SIZE_MAX >> 20), -1;
+	}
+	if ((unsigned long long)st->st_size > cli_max_input_bytes()) {
+		close(fd);
+		return cli_error(CLI_USAGE, "%s: %lld bytes, over the input limit of %zu MiB "
+				 "(KILN_MAX_INPUT_MB)", path, (long long)st->st_size,
+				 cli_max_input_bytes() >> 20), -1;
+	}
+	/* Regular files never block; clear the flag so that reads are plain. */
+	fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK);
+	return fd;
+}
+
+/* Reads exactly n bytes (a file that shrank while read is an error). */
+static bool read_all(int fd, uint8_t *buf, size_t n)
+{
+	while (n > 0) {
+		ssize_t r = read(fd, buf, n);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0)
+			return false;
+		buf += r;
+		n -= (size_t)r;
+	}
+	return true;
+}
+
 int cli_read_file(const char *path, uint8_t **out, size_t *out_len)
 {
 	struct stat st;
-	FILE *f = NULL;
 	uint8_t *buf = NULL;
 	size_t n;
+	int fd;
 
 	*out = NULL;
 	*out_len = 0;
-	if (!(f = fopen(path, "rb")))
-		return cli_error(CLI_USAGE, "%s: %s", path, strerror(errno));
-	if (fstat(fileno(f), &st) != 0 || !S_ISREG(st.st_mode)) {
-		fclose(f);
-		return cli_error(CLI_USAGE, "%s: not a regular file", path);
-	}
+	if ((fd = open_input(path, &st)) < 0)
+		return CLI_USAGE;
 	n = (size_t)st.st_size;
-	if (!(buf = malloc(n ? n : 1)) || fread(buf, 1, n, f) != n) {
+	if (!(buf = malloc(n ? n : 1)) || !read_all(fd, buf, n)) {
 		free(buf);
-		fclose(f);
+		close(fd);
 		return cli_error(CLI_USAGE, "%s: cannot read the file", path);
 	}
-	fclose(f);
+	close(fd);
 	*out = buf;
 	*out_len = n;
 	return CLI_OK;
@@ -64,12 +145,8 @@ int cli_map_file(const char *path, uint8_t **out, size_t *out_len)
 
 	*out = NULL;
 	*out_len = 0;
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
-		return cli_error(CLI_USAGE, "%s: %s", path, strerror(errno));
-	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
-		close(fd);
-		return cli_error(CLI_USAGE, "%s: not a regular file", path);
-	}
+	if ((fd = open_input(path, &st)) < 0)
+		return CLI_USAGE;
 	if (st.st_size == 0) {
 		close(fd);
 		return cli_read_file(path, out, out_len);	/* an empty buffer */
@@ -89,6 +166,102 @@ void cli_unmap_file(uint8_t *bytes, size_t len)
 		free(bytes);	/* read: an empty file */
 	else
 		munmap(bytes, len);
+}
+
+/* ---------------------------------------------------------------- output */
+
+int cli_create_temp(int dirfd, const char *base, char *name, size_t size)
+{
+	for (int tries = 0; tries < 64; tries++) {
+		uint64_t r;
+		int fd;
+
+		if (getrandom(&r, sizeof r, 0) != (ssize_t)sizeof r)
+			return -1;
+		snprintf(name, size, ".%.200s.%016llx.tmp", base, (unsigned long long)r);
+		fd = openat(dirfd, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+		if (fd >= 0 || errno != EEXIST)
+			return fd;
+	}
+	errno = EEXIST;
+	return -1;
+}
+
+static bool write_all(int fd, const uint8_t *bytes, size_t len)
+{
+	while (len > 0) {
+		ssize_t w = write(fd, bytes, len);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0)
+			return false;
+		bytes += w;
+		len -= (size_t)w;
+	}
+	return true;
+}
+
+/* The mode of a new output file: the replaced file's permissions, else
+ * what the umask allows. */
+static mode_t output_mode(const struct stat *old, bool replacing)
+{
+	mode_t u;
+
+	if (replacing)
+		return old->st_mode & 0777;
+	u = umask(0);
+	umask(u);
+	return 0666 & ~u;
+}
+
+int cli_write_at(int dirfd, const char *name, const char *shown, const uint8_t *bytes,
+		 size_t len, int mode)
+{
+	char tmp[256];
+	struct stat st;
+	bool replacing = fstatat(dirfd, name, &st, AT_SYMLINK_NOFOLLOW) == 0, ok;
+	int fd, e;
+
+	if (!replacing && errno != ENOENT)
+		return cli_error(CLI_FAIL, "%s: %s", shown, strerror(errno));
+	if (replacing && !S_ISREG(st.st_mode))
+		return cli_error(CLI_FAIL, "%s: %s, not a regular file; refusing to replace it",
+				 shown, file_kind(st.st_mode));
+	if ((fd = cli_create_temp(dirfd, name, tmp, sizeof tmp)) < 0)
+		return cli_error(CLI_FAIL, "%s: cannot create a temporary file beside it: %s",
+				 shown, strerror(errno));
+	ok = write_all(fd, bytes, len) &&
+	     fchmod(fd, mode >= 0 ? (mode_t)mode : output_mode(&st, replacing)) == 0 &&
+	     fsync(fd) == 0;
+	e = errno;
+	ok = close(fd) == 0 && ok;
+	if (!ok || renameat(dirfd, tmp, dirfd, name) != 0) {
+		e = ok ? errno : e ? e : EIO;
+		unlinkat(dirfd, tmp, 0);
+		return cli_error(CLI_FAIL, "%s: %s", shown, strerror(e));
+	}
+	fsync(dirfd);	/* the rename itself survives a crash */
+	return CLI_OK;
+}
+
+int cli_write_file(const char *path, const uint8_t *bytes, size_t len)
+{
+	const char *slash = strrchr(path, '/'), *name = slash ? slash + 1 : path;
+	char *dir = slash ? strndup(path, (size_t)(slash - path) + (slash == path)) : NULL;
+	int dirfd, rc;
+
+	if (!*name)
+		rc = cli_error(CLI_FAIL, "%s: names a directory, not a file", path);
+	else if (slash && !dir)
+		rc = cli_error(CLI_FAIL, "out of memory");
+	else if ((dirfd = open(dir ? dir : ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0)
+		rc = cli_error(CLI_FAIL, "%s: %s", dir ? dir : ".", strerror(errno));
+	else {
+		rc = cli_write_at(dirfd, name, path, bytes, len, -1);
+		close(dirfd);
+	}
+	free(dir);
+	return rc;
 }
 
 void cli_print_name(FILE *f, kiln_name name)

@@ -31,7 +31,14 @@ int cli_error(int code, const char *fmt, ...) __attribute__((format(printf, 2, 3
 /* Prints the usage of one command on stderr; returns CLI_USAGE. */
 int cli_usage(const char *command);
 
-/* Reads a whole regular file.  On failure prints one line and returns
+/* The largest input file read, by default: 1 GiB, V8's limit on a module's
+ * size; $KILN_MAX_INPUT_MB overrides it.  cli_max_input_bytes() returns 0 when
+ * that variable is set but not a whole number of MiB >= 1 (an error). */
+#define CLI_MAX_INPUT_BYTES ((size_t)1 << 30)
+size_t cli_max_input_bytes(void);
+
+/* Reads a whole regular file of at most cli_max_input_bytes(); a FIFO, a
+ * device or a directory is refused without blocking.  On failure prints one line and returns
  * CLI_USAGE; the caller frees *out. */
 int cli_read_file(const char *path, uint8_t **out, size_t *out_len);
 
@@ -39,6 +46,20 @@ int cli_read_file(const char *path, uint8_t **out, size_t *out_len);
  * reads no more than it uses.  Release with cli_unmap_file. */
 int cli_map_file(const char *path, uint8_t **out, size_t *out_len);
 void cli_unmap_file(uint8_t *bytes, size_t len);
+
+/* Writes `bytes` to `path` atomically: refuses (one line, CLI_FAIL) to
+ * replace anything but a regular file or a missing path — a symbolic link,
+ * a device, a directory; writes a new file in the same directory (random
+ * name, O_EXCL|O_NOFOLLOW), syncs it and renames it over `path`.  The file
+ * keeps the permissions of the one it replaces, else 0666 less the umask. */
+int cli_write_file(const char *path, const uint8_t *bytes, size_t len);
+/* The same for `name` in the directory dirfd, shown as `shown` in errors,
+ * with permissions `mode` (or, when negative, as cli_write_file). */
+int cli_write_at(int dirfd, const char *name, const char *shown, const uint8_t *bytes,
+		 size_t len, int mode);
+/* Creates ".BASE.<random>.tmp" in dirfd with O_CREAT|O_EXCL|O_NOFOLLOW,
+ * mode 0600, writable; its name goes to name[size].  -1 with errno. */
+int cli_create_temp(int dirfd, const char *base, char *name, size_t size);
 
 /* Prints a kiln_name, escaping bytes that are not printable ASCII. */
 void cli_print_name(FILE *f, kiln_name name);
@@ -65,6 +86,14 @@ bool cli_parse_count(const char *s, uint64_t *out);
 /* ADDR:PORT: an IPv4 address and a port 0..65535. */
 struct sockaddr_in;
 bool cli_parse_addr(const char *spec, struct sockaddr_in *out);
+
+/* Ed25519 keys (cli_keys.c): a PEM file's key; *bytes, an artifact,
+ * replaced by a signed copy; an artifact loaded only when signed by the
+ * key in key_path.  One error line and CLI_FAIL otherwise. */
+int cli_load_key(const char *path, kiln_key **out);
+int cli_sign(const char *key_path, uint8_t **bytes, size_t *len);
+int cli_load_verified(const char *path, const char *key_path, const uint8_t *bytes,
+		      size_t len, kiln_module **out);
 
 int cmd_validate(int argc, char **argv);
 int cmd_inspect(int argc, char **argv);

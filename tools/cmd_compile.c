@@ -1,9 +1,10 @@
 /*
  * cmd_compile.c — `kiln compile IN.wasm -o OUT.kwasm [-O0..-O3]
  * [--target-cpu native|generic|NAME] [--target-features +x,-y] [--threads N]
- * [--epoch-interruption] [--dump PREFIX]`:
+ * [--epoch-interruption] [--dump PREFIX] [--sign KEY.pem]`:
  * compile a module ahead of time into a .kwasm artifact, written
- * atomically (temporary file, then rename).  A large module is compiled
+ * atomically by cli_write_file (never over a device, a directory or a
+ * symbolic link).  A large module is compiled
  * in parts on N threads (default: one per CPU), with its progress shown
  * on a terminal.  --dump writes the optimised IR and assembly beside it.
  */
@@ -15,32 +16,9 @@
 
 #include "cli.h"
 
-static int write_atomically(const char *path, const uint8_t *bytes, size_t len)
-{
-	size_t n = strlen(path) + 16;
-	char *tmp = malloc(n);
-	FILE *f;
-	int ok;
-
-	if (tmp == NULL)
-		return cli_error(CLI_FAIL, "out of memory");
-	snprintf(tmp, n, "%s.tmp%ld", path, (long)getpid());
-	f = fopen(tmp, "wb");
-	ok = f && fwrite(bytes, 1, len, f) == len;
-	ok = (f && fclose(f) == 0) && ok;
-	if (!ok || rename(tmp, path) != 0) {
-		int e = errno;
-		unlink(tmp);
-		free(tmp);
-		return cli_error(CLI_FAIL, "%s: %s", path, strerror(e));
-	}
-	free(tmp);
-	return CLI_OK;
-}
-
 int cmd_compile(int argc, char **argv)
 {
-	const char *in = NULL, *out = NULL;
+	const char *in = NULL, *out = NULL, *sign_key = NULL;
 	kiln_config cfg = kiln_config_default();
 	kiln_engine *engine = NULL;
 	kiln_module *m = NULL;
@@ -62,6 +40,8 @@ int cmd_compile(int argc, char **argv)
 			cfg.fuel_metering = true;
 		else if (!strcmp(argv[i], "--dump") && i + 1 < argc)
 			cfg.dump_prefix = argv[++i];
+		else if (!strcmp(argv[i], "--sign") && i + 1 < argc)
+			sign_key = argv[++i];
 		else if (!strcmp(argv[i], "--threads") && i + 1 < argc) {
 			char *end;
 			unsigned long n = strtoul(argv[++i], &end, 10);
@@ -87,8 +67,8 @@ int cmd_compile(int argc, char **argv)
 	if (kiln_engine_new(&cfg, &engine, &err) != KILN_OK ||
 	    kiln_module_serialize(engine, m, &bytes, &len, &err) != KILN_OK)
 		rc = cli_error(CLI_FAIL, "%s: %s", in, err.message);
-	else
-		rc = write_atomically(out, bytes, len);
+	else if (!sign_key || (rc = cli_sign(sign_key, &bytes, &len)) == CLI_OK)
+		rc = cli_write_file(out, bytes, len);
 	free(bytes);
 	kiln_module_delete(m);
 	kiln_engine_delete(engine);

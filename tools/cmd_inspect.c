@@ -176,6 +176,14 @@ static int inspect_artifact(const char *path, const uint8_t *bytes, size_t len)
 	for (uint32_t i = 0; i < d.nobjects; i++)
 		printf("object %u: %zu bytes at offset %zu\n", i, d.objects[i].size,
 		       d.objects[i].offset);
+	if (!d.is_signed) {
+		printf("signature: none\n");
+		return CLI_OK;
+	}
+	printf("signature: Ed25519, signer fingerprint sha256 ");
+	for (int i = 0; i < 32; i++)
+		printf("%02x", d.signer_fingerprint[i]);
+	printf(" (not verified here: kiln run --verify)\n");
 	return CLI_OK;
 }
 

@@ -37,7 +37,9 @@ typedef struct run_opts {
 	bool no_cache, aot, lazy;
 	double timeout;		/* --timeout, seconds; 0: none */
 	uint32_t max_pages;	/* --max-memory, in 64 KiB pages; 0: none */
+	uint32_t max_table_elements;	/* --max-table-elements; 0: the default */
 	uint64_t fuel;		/* --fuel; 0: no metering */
+	const char *verify;	/* --verify PUBKEY.pem: artifacts signed by it only */
 } run_opts;
 
 /* The timer behind --timeout: moves the epoch once the time is up, unless
@@ -200,6 +202,12 @@ static int parse_opts(int argc, char **argv, run_opts *o)
 				return cli_error(CLI_USAGE, "run: bad memory size '%s' (whole 64 KiB "
 						 "pages up to 4GiB, e.g. 64MiB)", argv[i]),
 				       cli_usage("run");
+		} else if (!strcmp(argv[i], "--max-table-elements") && i + 1 < argc) {
+			uint64_t n;
+			if (!cli_parse_count(argv[++i], &n) || n > UINT32_MAX)
+				return cli_error(CLI_USAGE, "run: bad table element count '%s' "
+						 "(1 to 4294967295)", argv[i]), cli_usage("run");
+			o->max_table_elements = (uint32_t)n;
 		} else if (!strcmp(argv[i], "--fuel") && i + 1 < argc) {
 			if (!cli_parse_count(argv[++i], &o->fuel))
 				return cli_error(CLI_USAGE, "run: bad fuel '%s' (1 to 2^63-1)",
@@ -211,6 +219,8 @@ static int parse_opts(int argc, char **argv, run_opts *o)
 		}
 		else if (!strcmp(argv[i], "--stats"))
 			o->stats = true;
+		else if (!strcmp(argv[i], "--verify") && i + 1 < argc)
+			o->verify = argv[++i];
 		else if (argv[i][1] == 'O' && argv[i][2] >= '0' && argv[i][2] <= '3' && !argv[i][3])
 			o->opt_level = argv[i][2] - '0';
 		else if (!strcmp(argv[i], "--"))
@@ -416,12 +426,15 @@ static int run_module(kiln_engine *engine, kiln_module *m, kiln_instance *wasi,
 		free(imports);
 		return rc;
 	}
-	/* --max-memory: a pool of one, whose memories may have max_pages. */
+	/* --max-memory, --max-table-elements: a pool of one, whose memories
+	 * may have max_pages, and tables max_table_elements in all. */
 	kiln_pool *pool = NULL;
 	kiln_pool_config pc = kiln_pool_config_default();
 	pc.max_instances = 1;
 	pc.max_memory_pages = o->max_pages;
-	if (o->max_pages && kiln_pool_new(&pc, &pool, &err) != KILN_OK) {
+	pc.max_instance_table_elements = o->max_table_elements;
+	if ((o->max_pages || o->max_table_elements) &&
+	    kiln_pool_new(&pc, &pool, &err) != KILN_OK) {
 		free(imports);
 		return cli_error(CLI_FAIL, "%s", err.message);
 	}
@@ -542,8 +555,12 @@ static int load_input(const run_opts *o, kiln_engine *engine, kiln_module **m,
 	if ((rc = cli_map_file(o->file, &bytes, &len)) != CLI_OK)
 		return rc;
 	if (kiln_is_artifact(bytes, len)) {
-		if (kiln_module_load(bytes, len, m, &err) != KILN_OK)
+		if (o->verify)
+			rc = cli_load_verified(o->file, o->verify, bytes, len, m);
+		else if (kiln_module_load(bytes, len, m, &err) != KILN_OK)
 			rc = cli_error(CLI_FAIL, "%s: %s", o->file, err.message);
+	} else if (o->verify) {
+		rc = cli_error(CLI_FAIL, "%s: --verify: not a .kwasm artifact", o->file);
 	} else {
 #ifdef KILN_RUNTIME_ONLY
 		(void)engine;
@@ -584,6 +601,8 @@ int cmd_run(int argc, char **argv)
 	cfg.speculative_compile = !o.lazy;
 	cfg.epoch_interruption = o.timeout > 0;
 	cfg.fuel_metering = o.fuel > 0;
+	if (o.max_table_elements)
+		cfg.max_table_elements = o.max_table_elements;
 	cli_show_progress(&cfg, o.file);
 	if (kiln_engine_new(&cfg, &engine, NULL) != KILN_OK)
 		return cli_error(CLI_FAIL, "cannot create the compiler");

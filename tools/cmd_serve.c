@@ -13,6 +13,12 @@
  * a pool of `workers` slots, deleted when it ends.  A trap, a non-zero exit,
  * a timeout (epoch deadline, ticked by one timer thread) or a memory-limit
  * hit answers 500 and touches nothing but that instance.
+ *
+ * Slow or too many clients are serve_guard.c's: every connection has a
+ * deadline for its headers, its body or its next request, there are at
+ * most --max-connections (a share per client address), and a new client
+ * when full evicts the connection that has waited longest for its headers.
+ * A Content-Length over the body limit is answered 413 from the headers.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -26,13 +32,17 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "cli.h"
+#include "serve_guard.h"
 
 #define TICK_MS 5			/* the epoch moves this often */
 #define MAX_OUTPUT (64u << 20)		/* bytes a handler may print */
+#define FD_RESERVE 64			/* open files kept for all but connections */
 
 typedef struct serve_opts {
 	const char *file;
@@ -41,6 +51,8 @@ typedef struct serve_opts {
 	double timeout;			/* seconds; 0: none */
 	uint32_t max_pages;		/* per instance; 0: the module's own */
 	size_t max_body;
+	guard_limits conns;		/* deadlines and connection limits */
+	bool max_conns_given;
 	bool quiet, no_cache;
 } serve_opts;
 
@@ -86,6 +98,7 @@ typedef struct server {
 	char host[INET_ADDRSTRLEN], port[8];
 	pthread_mutex_t lock;
 	worker *workers;
+	guard *guard;
 	pthread_t ticker;
 	_Atomic bool stopping;
 } server;
@@ -218,15 +231,25 @@ static enum MHD_Result add_header(void *cls, enum MHD_ValueKind kind, const char
 	return MHD_YES;
 }
 
-static void client_addr(struct MHD_Connection *c, char out[INET_ADDRSTRLEN])
+/* The client's IPv4 address (network order); false when it has none. */
+static bool peer_ip(struct MHD_Connection *c, uint32_t *ip)
 {
 	const union MHD_ConnectionInfo *ci =
 		MHD_get_connection_info(c, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
 
+	if (!ci || !ci->client_addr || ci->client_addr->sa_family != AF_INET)
+		return false;
+	*ip = ((const struct sockaddr_in *)ci->client_addr)->sin_addr.s_addr;
+	return true;
+}
+
+static void client_addr(struct MHD_Connection *c, char out[INET_ADDRSTRLEN])
+{
+	struct in_addr a;
+
 	strcpy(out, "-");
-	if (ci && ci->client_addr && ci->client_addr->sa_family == AF_INET)
-		inet_ntop(AF_INET, &((struct sockaddr_in *)ci->client_addr)->sin_addr,
-			  out, INET_ADDRSTRLEN);
+	if (peer_ip(c, &a.s_addr))
+		inet_ntop(AF_INET, &a, out, INET_ADDRSTRLEN);
 }
 
 /* The CGI variables of a request, as w->envp (NULL-terminated). */
@@ -402,9 +425,35 @@ static enum MHD_Result answer_error(struct MHD_Connection *c, unsigned status,
 	if (resp == NULL)
 		return MHD_NO;
 	MHD_add_response_header(resp, "Content-Type", "text/plain");
+	if (status == 413)	/* the body is left unread */
+		MHD_add_response_header(resp, "Connection", "close");
 	rc = MHD_queue_response(c, status, resp);
 	MHD_destroy_response(resp);
 	return rc;
+}
+
+/* s for the log, in a new string (NULL when out of memory): bytes outside
+ * printable ASCII, '\' and '"' as \xHH, so that what a client sent cannot
+ * reach the operator's terminal as escape sequences or forge a field. */
+static char *log_escape(const char *s)
+{
+	static const char hex[] = "0123456789abcdef";
+	char *out = malloc(4 * strlen(s) + 1), *o = out;
+
+	for (; out && *s; s++) {
+		unsigned char c = (unsigned char)*s;
+		if (c >= 0x20 && c < 0x7f && c != '\\' && c != '"') {
+			*o++ = (char)c;
+			continue;
+		}
+		*o++ = '\\';
+		*o++ = 'x';
+		*o++ = hex[c >> 4];
+		*o++ = hex[c & 15];
+	}
+	if (out)
+		*o = 0;
+	return out;
 }
 
 static void access_log(server *s, request *r, const char *method, const char *version,
@@ -413,7 +462,7 @@ static void access_log(server *s, request *r, const char *method, const char *ve
 	struct timespec t1;
 	time_t now = time(NULL);
 	struct tm tm;
-	char when[32];
+	char when[32], *m, *u, *v;
 
 	if (s->o.quiet)
 		return;
@@ -422,16 +471,62 @@ static void access_log(server *s, request *r, const char *method, const char *ve
 		    (double)(t1.tv_nsec - r->t0.tv_nsec) / 1e6;
 	gmtime_r(&now, &tm);
 	strftime(when, sizeof when, "%d/%b/%Y:%H:%M:%S +0000", &tm);
+	m = log_escape(method);
+	u = log_escape(r->raw_uri ? r->raw_uri : "?");
+	v = log_escape(version);
 	/* One write per line: lines of concurrent workers do not mix. */
-	fprintf(stderr, "%s - - [%s] \"%s %s %s\" %u %zu %.3fms%s%s\n", remote, when, method,
-		r->raw_uri ? r->raw_uri : "?", version, status, bytes, ms, *why ? " " : "", why);
+	fprintf(stderr, "%s - - [%s] \"%s %s %s\" %u %zu %.3fms%s%s\n", remote, when,
+		m ? m : "?", u ? u : "?", v ? v : "?", status, bytes, ms, *why ? " " : "", why);
+	free(m);
+	free(u);
+	free(v);
 }
 
-/* The last call for a request: its body is in. */
+/* ------------------------------------------------------ connections */
+
+static guard_conn *conn_of(struct MHD_Connection *c)
+{
+	const union MHD_ConnectionInfo *ci =
+		MHD_get_connection_info(c, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+
+	return ci ? ci->socket_context : NULL;
+}
+
+/* libmicrohttpd's accept policy: the guard's. */
+static enum MHD_Result on_accept(void *cls, const struct sockaddr *addr, socklen_t len)
+{
+	server *s = cls;
+	uint32_t ip = 0;
+
+	if (addr->sa_family == AF_INET && len >= sizeof(struct sockaddr_in))
+		ip = ((const struct sockaddr_in *)addr)->sin_addr.s_addr;
+	return guard_admit(s->guard, ip) ? MHD_YES : MHD_NO;
+}
+
+/* A connection opened or closed: the guard's record of it is its socket
+ * context.  Closed comes before libmicrohttpd closes the socket. */
+static void on_connection(void *cls, struct MHD_Connection *c, void **socket_context,
+			  enum MHD_ConnectionNotificationCode code)
+{
+	server *s = cls;
+	const union MHD_ConnectionInfo *fd;
+	uint32_t ip = 0;
+
+	if (code == MHD_CONNECTION_NOTIFY_CLOSED) {
+		guard_conn_remove(s->guard, *socket_context);
+		*socket_context = NULL;
+		return;
+	}
+	fd = MHD_get_connection_info(c, MHD_CONNECTION_INFO_CONNECTION_FD);
+	peer_ip(c, &ip);
+	*socket_context = fd ? guard_conn_add(s->guard, fd->connect_fd, ip) : NULL;
+}
+
+/* The last call for a request: its body is in (or too large). */
 static enum MHD_Result respond(server *s, struct MHD_Connection *c, const char *method,
 			       const char *version, request *r)
 {
-	worker *w = worker_get(s);
+	worker *w = r->too_large ? NULL : worker_get(s);
 	struct MHD_Response *resp = NULL;
 	outcome oc = {500, "out of memory"};
 	unsigned status = 500;
@@ -439,6 +534,7 @@ static enum MHD_Result respond(server *s, struct MHD_Connection *c, const char *
 	enum MHD_Result rc;
 	char remote[INET_ADDRSTRLEN];
 
+	guard_conn_enter(s->guard, conn_of(c), GUARD_BUSY);
 	if (r->too_large) {
 		oc = (outcome){413, "request body too large"};
 	} else if (w == NULL) {
@@ -456,9 +552,28 @@ static enum MHD_Result respond(server *s, struct MHD_Connection *c, const char *
 		rc = answer_error(c, status, status == 413 ? "413 Payload Too Large\n"
 						      : "500 Internal Server Error\n");
 	}
+	if (rc != MHD_YES)	/* e.g. 413 in the middle of a chunked body */
+		snprintf(oc.why + strlen(oc.why), sizeof oc.why - strlen(oc.why), "%s",
+			 "; connection dropped unanswered");
 	client_addr(c, remote);
 	access_log(s, r, method, version, status, bytes, oc.why, remote);
 	return rc;
+}
+
+/* Whether the request's Content-Length is over the body limit (so that a
+ * client announcing 2 GB is refused before it sends any). */
+static bool declared_too_large(server *s, struct MHD_Connection *c)
+{
+	const char *v = MHD_lookup_connection_value(c, MHD_HEADER_KIND,
+						    MHD_HTTP_HEADER_CONTENT_LENGTH);
+	unsigned long long n;
+	char *end;
+
+	if (v == NULL)
+		return false;
+	errno = 0;
+	n = strtoull(v, &end, 10);
+	return errno == ERANGE || n > s->o.max_body;
 }
 
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const char *url,
@@ -473,14 +588,20 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 		return MHD_NO;
 	if (!r->started) {	/* headers only, so far */
 		r->started = true;
-		return MHD_YES;
+		guard_conn_enter(s->guard, conn_of(c), GUARD_BODY);
+		if (!declared_too_large(s, c))
+			return MHD_YES;
+		r->too_large = true;	/* answered now, the body never read */
+		return respond(s, c, method, version, r);
 	}
 	if (*upload_size) {
 		if (r->body.len + *upload_size > s->o.max_body ||
 		    !buf_add(&r->body, upload, *upload_size))
 			r->too_large = true;
 		*upload_size = 0;
-		return MHD_YES;
+		/* A chunked body too large: answered as soon as libmicrohttpd
+		 * lets us, else the connection is dropped unread. */
+		return r->too_large ? respond(s, c, method, version, r) : MHD_YES;
 	}
 	return respond(s, c, method, version, r);
 }
@@ -489,10 +610,10 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
  * is kept raw for QUERY_STRING. */
 static void *on_uri(void *cls, const char *uri, struct MHD_Connection *c)
 {
+	server *s = cls;
 	request *r = calloc(1, sizeof *r);
 
-	(void)cls;
-	(void)c;
+	guard_conn_enter(s->guard, conn_of(c), GUARD_HEADERS);
 	if (r) {
 		r->raw_uri = strdup(uri);
 		clock_gettime(CLOCK_MONOTONIC, &r->t0);
@@ -503,11 +624,11 @@ static void *on_uri(void *cls, const char *uri, struct MHD_Connection *c)
 static void on_done(void *cls, struct MHD_Connection *c, void **con_cls,
 		    enum MHD_RequestTerminationCode why)
 {
+	server *s = cls;
 	request *r = *con_cls;
 
-	(void)cls;
-	(void)c;
 	(void)why;
+	guard_conn_enter(s->guard, conn_of(c), GUARD_IDLE);
 	if (r) {
 		free(r->raw_uri);
 		free(r->body.p);
@@ -530,11 +651,62 @@ static void *ticker_main(void *arg)
 	return NULL;
 }
 
+/* A DURATION or 0 (none) for option a. */
+static bool parse_timeout(const char *a, const char *v, double *out)
+{
+	if (!strcmp(v, "0")) {
+		*out = 0;
+		return true;
+	}
+	if (cli_parse_duration(v, out))
+		return true;
+	cli_error(CLI_USAGE, "serve: bad %s '%s' (e.g. 500ms, 2s, 0 for none)", a, v);
+	return false;
+}
+
+/* A whole number min..max for option a. */
+static bool parse_number(const char *a, const char *v, long min, long max, unsigned *out)
+{
+	char *end;
+	long n = strtol(v, &end, 10);
+
+	if (*v && !*end && n >= min && n <= max) {
+		*out = (unsigned)n;
+		return true;
+	}
+	cli_error(CLI_USAGE, "serve: %s wants %ld..%ld, got '%s'", a, min, max, v);
+	return false;
+}
+
+/* The options of the connection guard; -1: not one of them, else a CLI_*. */
+static int parse_conn_opt(const char *a, const char *v, serve_opts *o)
+{
+	guard_limits *g = &o->conns;
+	bool ok;
+
+	if (!strcmp(a, "--header-timeout"))
+		ok = parse_timeout(a, v, &g->header_timeout);
+	else if (!strcmp(a, "--body-timeout"))
+		ok = parse_timeout(a, v, &g->body_timeout);
+	else if (!strcmp(a, "--idle-timeout"))
+		ok = parse_timeout(a, v, &g->idle_timeout);
+	else if (!strcmp(a, "--max-connections"))
+		ok = (o->max_conns_given = parse_number(a, v, 1, 1 << 20, &g->max_conns));
+	else if (!strcmp(a, "--max-connections-per-ip"))
+		ok = parse_number(a, v, 0, 1 << 20, &g->max_per_ip);
+	else
+		return -1;
+	return ok ? CLI_OK : CLI_USAGE;
+}
+
 static int parse_opts(int argc, char **argv, serve_opts *o)
 {
 	const char *listen = NULL;
+	int rc;
 
-	*o = (serve_opts){.workers = 2, .timeout = 10, .max_body = 16u << 20};
+	*o = (serve_opts){.workers = 2, .timeout = 10, .max_body = 16u << 20,
+			  .conns = {.max_conns = 1024, .max_per_ip = 256, .header_timeout = 10,
+				    .body_timeout = 30, .idle_timeout = 30}};
 	for (int i = 1; i < argc; i++) {
 		const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
 		if (a[0] != '-' || !strcmp(a, "--")) {
@@ -562,17 +734,14 @@ static int parse_opts(int argc, char **argv, serve_opts *o)
 				return cli_error(CLI_USAGE, "serve: --listen wants an IPv4 ADDR:PORT, "
 						 "got '%s'", v);
 		} else if (!strcmp(a, "--workers")) {
-			char *end;
-			long n = strtol(v, &end, 10);
-			if (*end || n < 1 || n > 1024)
-				return cli_error(CLI_USAGE, "serve: --workers wants 1..1024, got '%s'", v);
-			o->workers = (unsigned)n;
+			if (!parse_number(a, v, 1, 1024, &o->workers))
+				return CLI_USAGE;
 		} else if (!strcmp(a, "--timeout")) {
-			if (!strcmp(v, "0"))
-				o->timeout = 0;
-			else if (!cli_parse_duration(v, &o->timeout))
-				return cli_error(CLI_USAGE, "serve: bad --timeout '%s' (e.g. 500ms, 2s, 0 "
-						 "for none)", v);
+			if (!parse_timeout(a, v, &o->timeout))
+				return CLI_USAGE;
+		} else if ((rc = parse_conn_opt(a, v, o)) >= 0) {
+			if (rc != CLI_OK)
+				return rc;
 		} else if (!strcmp(a, "--max-memory")) {
 			if (!cli_parse_size(v, &o->max_pages))
 				return cli_error(CLI_USAGE, "serve: bad --max-memory '%s' (whole 64 KiB "
@@ -649,38 +818,120 @@ static int probe(server *s)
 	return rc;
 }
 
+/* Raises the soft limit on open files to the hard one and fits
+ * --max-connections in it.  libmicrohttpd may hold twice as many sockets:
+ * one the guard shut down stays open until its worker thread next runs.
+ * The default shrinks to fit; a number given that does not fit is an
+ * error.  *mhd_limit: libmicrohttpd's own connection limit. */
+static int fit_connections(serve_opts *o, unsigned *mhd_limit)
+{
+	struct rlimit rl;
+	rlim_t avail;
+
+	/* An unlimited hard limit: as many as Linux allows by default. */
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max &&
+	    rl.rlim_cur < (1u << 20)) {
+		rl.rlim_cur = rl.rlim_max > (1u << 20) ? (1u << 20) : rl.rlim_max;
+		setrlimit(RLIMIT_NOFILE, &rl);
+	}
+	if (getrlimit(RLIMIT_NOFILE, &rl) != 0)
+		rl.rlim_cur = 1024;
+	avail = rl.rlim_cur > FD_RESERVE + 2 ? (rl.rlim_cur - FD_RESERVE) / 2 : 1;
+	if (o->conns.max_conns > avail) {
+		if (o->max_conns_given)
+			return cli_error(CLI_USAGE, "serve: --max-connections %u needs %u open files, "
+					 "the limit is %llu (ulimit -n)", o->conns.max_conns,
+					 2 * o->conns.max_conns + FD_RESERVE,
+					 (unsigned long long)rl.rlim_cur);
+		o->conns.max_conns = (unsigned)avail;
+	}
+	*mhd_limit = 2 * o->conns.max_conns + o->workers;
+	return CLI_OK;
+}
+
+/* The listening socket, made here so that the port is known (for
+ * SERVER_PORT) before any thread of the server runs. */
+static int listen_on(server *s, int *out_fd)
+{
+	int fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0), one = 1, e;
+	struct sockaddr_in a;
+	socklen_t len = sizeof a;
+
+	if (fd >= 0 && setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one) == 0 &&
+	    bind(fd, (struct sockaddr *)&s->o.addr, sizeof s->o.addr) == 0 &&
+	    listen(fd, SOMAXCONN) == 0 && getsockname(fd, (struct sockaddr *)&a, &len) == 0) {
+		snprintf(s->port, sizeof s->port, "%u", ntohs(a.sin_port));
+		*out_fd = fd;
+		return CLI_OK;
+	}
+	e = errno;
+	if (fd >= 0)
+		close(fd);
+	return cli_error(CLI_USAGE, "serve: cannot listen on %s:%u: %s", s->host,
+			 ntohs(s->o.addr.sin_port), strerror(e));
+}
+
+/* What the guard did, one line at the end. */
+static void print_counts(server *s)
+{
+	guard_counts k = guard_get_counts(s->guard);
+
+	fprintf(stderr, "kiln serve: %" PRIu64 " connections; closed at --header-timeout %" PRIu64
+		", --body-timeout %" PRIu64 ", --idle-timeout %" PRIu64 "; evicted when full %"
+		PRIu64 "; refused: full %" PRIu64 ", over --max-connections-per-ip %" PRIu64 "\n",
+		k.accepted, k.timed_out[GUARD_HEADERS], k.timed_out[GUARD_BODY],
+		k.timed_out[GUARD_IDLE], k.evicted, k.refused_full, k.refused_per_ip);
+}
+
 /* Serves until SIGINT or SIGTERM. */
 static int serve(server *s)
 {
-	unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL;
+	unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL, mhd_limit = 0;
+	double idle = s->o.conns.idle_timeout;
 	struct MHD_Daemon *d;
-	const union MHD_DaemonInfo *di;
 	sigset_t set;
-	int sig;
+	int sig, fd = -1, rc;
 
+	if ((rc = fit_connections(&s->o, &mhd_limit)) != CLI_OK ||
+	    (rc = listen_on(s, &fd)) != CLI_OK)
+		return rc;
 	sigemptyset(&set);
 	sigaddset(&set, SIGINT);
 	sigaddset(&set, SIGTERM);
-	pthread_sigmask(SIG_BLOCK, &set, NULL);	/* the pool's threads inherit it */
-	d = MHD_start_daemon(flags, 0, NULL, NULL, on_request, s,
-			     MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&s->o.addr,
+	pthread_sigmask(SIG_BLOCK, &set, NULL);	/* the threads started next inherit it */
+	if (!(s->guard = guard_new(&s->o.conns))) {
+		close(fd);
+		return cli_error(CLI_FAIL, "cannot start the connection guard");
+	}
+	/* libmicrohttpd's idle timeout backs the guard's up, also while a
+	 * response is sent to a client that does not read it; a second later
+	 * than the guard's, so that the guard's count is the one that shows. */
+	d = MHD_start_daemon(flags, 0, on_accept, s, on_request, s,
+			     MHD_OPTION_LISTEN_SOCKET, fd,
 			     MHD_OPTION_THREAD_POOL_SIZE, s->o.workers,
 			     MHD_OPTION_THREAD_STACK_SIZE, (size_t)8 << 20,
-			     MHD_OPTION_LISTENING_ADDRESS_REUSE, 1,
-			     MHD_OPTION_CONNECTION_TIMEOUT, 60u,
+			     MHD_OPTION_CONNECTION_LIMIT, mhd_limit,
+			     MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)(idle > 0 ? idle + 1.999 : 0),
+			     MHD_OPTION_NOTIFY_CONNECTION, on_connection, s,
 			     MHD_OPTION_URI_LOG_CALLBACK, on_uri, s,
 			     MHD_OPTION_NOTIFY_COMPLETED, on_done, s,
 			     MHD_OPTION_END);
-	if (d == NULL)
-		return cli_error(CLI_USAGE, "serve: cannot listen on %s:%u: %s", s->host,
-				 ntohs(s->o.addr.sin_port), strerror(errno));
-	di = MHD_get_daemon_info(d, MHD_DAEMON_INFO_BIND_PORT);
-	snprintf(s->port, sizeof s->port, "%u", di ? di->port : ntohs(s->o.addr.sin_port));
-	fprintf(stderr, "kiln serve: %s on http://%s:%s/ (%u workers, timeout %s)\n",
-		s->o.file, s->host, s->port, s->o.workers, s->o.timeout > 0 ? "on" : "off");
+	if (d == NULL) {
+		close(fd);
+		guard_delete(s->guard);
+		s->guard = NULL;
+		return cli_error(CLI_FAIL, "serve: cannot start the HTTP server on %s:%s",
+				 s->host, s->port);
+	}
+	fprintf(stderr, "kiln serve: %s on http://%s:%s/ (%u workers, timeout %s, "
+		"%u connections)\n", s->o.file, s->host, s->port, s->o.workers,
+		s->o.timeout > 0 ? "on" : "off", s->o.conns.max_conns);
 	sigwait(&set, &sig);
 	fprintf(stderr, "kiln serve: %s, stopping\n", sig == SIGINT ? "interrupted" : "terminated");
 	MHD_stop_daemon(d);
+	print_counts(s);
+	guard_delete(s->guard);
+	s->guard = NULL;
 	return CLI_OK;
 }
 

@@ -18,8 +18,10 @@ static const cli_command commands[] = {
 	 "decode and validate a module",
 	 "Exits 0 when FILE.wasm is a valid WebAssembly 2.0 module; otherwise\n"
 	 "prints why (the spec's message and the byte offset) and exits 1."},
-	{"inspect", cmd_inspect, "FILE.wasm",
-	 "show a module's sections, imports, exports and counts", NULL},
+	{"inspect", cmd_inspect, "FILE.wasm|FILE.kwasm",
+	 "show a module's sections, imports, exports and counts",
+	 "For an artifact: its header, and when it is signed the signer's key\n"
+	 "fingerprint (SHA-256 of the raw Ed25519 public key)."},
 	{"wast", cmd_wast, "[--enable-FEATURE...] [-O0..-O3] [--aot [--target-cpu NAME]] [-v] FILE.wast",
 	 "run a spec test script",
 	 "Converts FILE.wast with wabt's wast2json (found on PATH, or named by\n"
@@ -34,7 +36,7 @@ static const cli_command commands[] = {
 	{"run", cmd_run, "[--invoke NAME] [--dir HOST[::GUEST]]... [--env NAME=VALUE]...\n"
 	 "                [--inherit-env] [--tcplisten ADDR:PORT]... [--stats] [-O0..-O3]\n"
 	 "                [--no-cache] [--aot] [--lazy] [--timeout DURATION] [--max-memory SIZE]\n"
-	 "                [--fuel N]\n"
+	 "                [--fuel N] [--verify PUBKEY.pem] [--max-table-elements N]\n"
 	 "                FILE.wasm|FILE.kwasm [ARGS...]",
 	 "compile and run a module",
 	 "Runs the module's _start, or with --invoke the named export, with ARGS\n"
@@ -59,6 +61,15 @@ static const cli_command commands[] = {
 	 "--fuel N ends the call with 'wasm trap: all fuel consumed' after about N\n"
 	 "wasm operators (fuel metering: an artifact needs kiln compile\n"
 	 "--fuel-metering); --stats then reports the fuel consumed.\n"
+	 "--verify PUBKEY.pem runs FILE.kwasm only when it is signed by that\n"
+	 "Ed25519 key (kiln compile --sign): an artifact is native code.\n"
+	 "--max-table-elements N (default 10000000) caps the elements of all\n"
+	 "the tables the module defines, together: table.grow returns -1\n"
+	 "beyond it; larger initial tables are refused.  Modules are refused\n"
+	 "(one line naming the limit) past V8's limits on what a module\n"
+	 "declares: 50000 locals per function, 7654321 bytes per function,\n"
+	 "1000000 functions, types or globals, 100000 imports, exports or data\n"
+	 "segments (README, Resource limits).\n"
 	 "--stats\n"
 	 "reports compile, instantiate and run times, and when the entry point\n"
 	 "was called after the start ($KILN_STATS_T0, seconds since the epoch as\n"
@@ -66,7 +77,7 @@ static const cli_command commands[] = {
 	{"compile", cmd_compile, "[-O0..-O3] [--target-cpu native|generic|NAME]\n"
 	 "                    [--target-features +x,-y] [--threads N] [--epoch-interruption]\n"
 	 "                    [--fuel-metering]\n"
-	 "                    [--dump PREFIX]\n"
+	 "                    [--dump PREFIX] [--sign KEY.pem]\n"
 	 "                    IN.wasm -o OUT.kwasm",
 	 "compile a module ahead of time",
 	 "Writes a .kwasm artifact: a header (format, kiln and LLVM versions,\n"
@@ -79,9 +90,16 @@ static const cli_command commands[] = {
 	 "entries and loops (for kiln run --timeout); --fuel-metering: code that\n"
 	 "charges fuel there (for kiln run --fuel).  --dump also\n"
 	 "writes the optimised LLVM IR and the assembly to PREFIX.ll and\n"
-	 "PREFIX.s (PREFIX.N.* per part), the bodies named b<index>."},
+	 "PREFIX.s (PREFIX.N.* per part), the bodies named b<index>.\n"
+	 "--sign KEY.pem signs the artifact with an Ed25519 private key (openssl\n"
+	 "genpkey -algorithm ed25519); kiln run --verify and kiln-run --verify\n"
+	 "with its public key then refuse any artifact it did not sign.  An\n"
+	 "artifact is native code: run only artifacts you trust."},
 	{"serve", cmd_serve, "--listen ADDR:PORT [--workers N] [--timeout DURATION|0]\n"
-	 "                  [--max-memory SIZE] [--quiet] [--no-cache] HANDLER.wasm|HANDLER.kwasm",
+	 "                  [--max-memory SIZE] [--header-timeout D|0] [--body-timeout D|0]\n"
+	 "                  [--idle-timeout D|0] [--max-connections N]\n"
+	 "                  [--max-connections-per-ip N|0]\n"
+	 "                  [--quiet] [--no-cache] HANDLER.wasm|HANDLER.kwasm",
 	 "serve HTTP, running the handler for each request (WAGI)",
 	 "Answers every request with a fresh instance of HANDLER, WAGI-style\n"
 	 "(CGI for WebAssembly): REQUEST_METHOD, PATH_INFO, QUERY_STRING,\n"
@@ -93,15 +111,29 @@ static const cli_command commands[] = {
 	 "trap, a non-zero exit, output without headers, a request over\n"
 	 "--timeout (default 10s; 0: none) or a memory.grow past --max-memory\n"
 	 "that the handler cannot survive answers 500; other requests never\n"
-	 "notice.  Bodies up to 16 MiB (else 413).  The access log goes to\n"
-	 "stderr (--quiet: none).  A .wasm is compiled ahead of time through the\n"
+	 "notice.  Bodies up to 16 MiB: a larger Content-Length is answered 413\n"
+	 "at once, unread.  The access log goes to stderr (--quiet: none), bytes\n"
+	 "outside printable ASCII as \\xHH.\n"
+	 "Slow clients: the headers must arrive within --header-timeout (default\n"
+	 "10s), a body within --body-timeout (30s) of them, a kept-alive\n"
+	 "connection's next request within --idle-timeout (30s); else the\n"
+	 "connection is closed (0: no such limit).  At --max-connections (1024;\n"
+	 "the soft open-file limit is raised to the hard one, and the default\n"
+	 "shrinks to fit it) a new client evicts the connection waiting longest\n"
+	 "for its headers, and is refused only when all are busy; one address\n"
+	 "holds at most --max-connections-per-ip (256; 0: no share).  At the end\n"
+	 "one line counts the connections closed, evicted and refused.\n"
+	 "A .wasm is compiled ahead of time through the\n"
 	 "code cache; an artifact for --timeout needs --epoch-interruption.\n"
 	 "HTTP by GNU libmicrohttpd.  SIGINT or SIGTERM stops the server."},
 	{"cache", cmd_cache, "dir|stats|clean", "show or empty the code cache",
 	 "The cache holds artifacts of modules `kiln run` ran, by a key of the\n"
 	 "module, kiln, LLVM, target, CPU and options: $KILN_CACHE_DIR, else\n"
 	 "$XDG_CACHE_HOME/kiln, else ~/.cache/kiln; at most $KILN_CACHE_MAX_MB\n"
-	 "(default 512), oldest entries removed first."},
+	 "(default 512), oldest entries removed first.  The directory is made\n"
+	 "0700 and entries 0600; one owned by another user or writable by others\n"
+	 "is refused (kiln runs without the cache), and each entry carries an\n"
+	 "HMAC under the cache's own key (mac.key), so a planted one never runs."},
 	{"help", cmd_help, "[COMMAND]", "show help for kiln or for one command", NULL},
 };
 

@@ -208,6 +208,15 @@ static int32_t sched_yield_(kiln_vmctx *c)
 	return W_SUCCESS;
 }
 
+/* Signals are not delivered to a WASI program: linked, so that modules
+ * importing it run, and refused with ENOSYS. */
+static int32_t proc_raise(kiln_vmctx *c, int32_t sig)
+{
+	(void)c;
+	(void)sig;
+	return W_NOSYS;
+}
+
 static void proc_exit(kiln_vmctx *c, int32_t code)
 {
 	wasi_of(c)->exit_code = code;
@@ -329,6 +338,7 @@ static const wasi_func core_funcs[] = {
 	{"sched_yield", (void *)sched_yield_, {0, 1, NULL, I}},
 	{"poll_oneoff", (void *)poll_oneoff, {4, 1, IIII, I}},
 	{"proc_exit", (void *)proc_exit, {1, 0, I, NULL}},
+	{"proc_raise", (void *)proc_raise, {1, 1, I, I}},
 };
 
 /* ------------------------------------------------------------- instance */
@@ -403,11 +413,17 @@ static bool add_stdio(wasi *w, const kiln_wasi_config *cfg)
 	w->out_data = cfg->stdout_data;
 	/* In memory, they look like pipes, so that a libc buffers stdout
 	 * fully (wasi-libc's isatty wants a character device). */
-	return wasi_fd_add(w, mem_in ? WASI_HOST_MEMORY : 0, mem_in ? FT_UNKNOWN : FT_CHAR,
-			   RIGHT_FD_READ, 0, NULL) == 0 &&
-	       wasi_fd_add(w, mem_out ? WASI_HOST_MEMORY : 1, mem_out ? FT_UNKNOWN : FT_CHAR,
-			   RIGHT_FD_WRITE, 0, NULL) == 1 &&
-	       wasi_fd_add(w, 2, FT_CHAR, RIGHT_FD_WRITE, 0, NULL) == 2;
+	if (wasi_fd_add(w, mem_in ? WASI_HOST_MEMORY : 0, mem_in ? FT_UNKNOWN : FT_CHAR,
+			RIGHT_FD_READ, 0, NULL) != 0 ||
+	    wasi_fd_add(w, mem_out ? WASI_HOST_MEMORY : 1, mem_out ? FT_UNKNOWN : FT_CHAR,
+			RIGHT_FD_WRITE, 0, NULL) != 1 ||
+	    wasi_fd_add(w, 2, FT_CHAR, RIGHT_FD_WRITE, 0, NULL) != 2)
+		return false;
+	/* Streams, whatever the host descriptor is: the guest cannot seek,
+	 * resize or re-flag what the shell opened (a `>> log` stays append). */
+	for (int i = 0; i < 3; i++)
+		w->fds[i].stream = true;
+	return true;
 }
 
 /* Sets up what the configuration says on a cleared instance. */

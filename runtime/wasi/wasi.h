@@ -16,7 +16,7 @@ enum {
 	W_EXIST = 20, W_FAULT = 21, W_FBIG = 22, W_INTR = 27, W_INVAL = 28, W_IO = 29,
 	W_ISDIR = 31, W_LOOP = 32, W_MFILE = 33, W_MLINK = 34, W_NAMETOOLONG = 37,
 	W_NFILE = 41, W_NODEV = 43, W_NOENT = 44, W_NOMEM = 48, W_NOSPC = 51,
-	W_NOSYS = 52, W_NOTDIR = 54, W_NOTEMPTY = 55, W_NOTSUP = 58, W_NOTTY = 59,
+	W_NOSYS = 52, W_NOTDIR = 54, W_NOTEMPTY = 55, W_NOTSOCK = 57, W_NOTSUP = 58, W_NOTTY = 59,
 	W_NXIO = 60, W_OVERFLOW = 61, W_PERM = 63, W_PIPE = 64, W_RANGE = 68,
 	W_ROFS = 69, W_SPIPE = 70, W_TXTBSY = 74, W_XDEV = 75, W_NOTCAPABLE = 76,
 };
@@ -27,9 +27,16 @@ enum {
 	FT_SOCK_DGRAM = 5, FT_SOCK_STREAM = 6, FT_SYMLINK = 7,
 };
 
+/* Rights (witx "rights"): the bits kiln checks or reports. */
 #define RIGHTS_ALL ((uint64_t)0x1fffffff)
 #define RIGHT_FD_READ ((uint64_t)1 << 1)
+#define RIGHT_FD_SEEK ((uint64_t)1 << 2)
 #define RIGHT_FD_WRITE ((uint64_t)1 << 6)
+#define RIGHT_FD_READDIR ((uint64_t)1 << 14)
+#define RIGHT_PATH_CREATE_FILE ((uint64_t)1 << 10)
+#define RIGHT_PATH_OPEN ((uint64_t)1 << 13)
+#define RIGHT_PATH_FILESTAT_SET_SIZE ((uint64_t)1 << 19)
+#define RIGHT_FD_FILESTAT_SET_SIZE ((uint64_t)1 << 22)
 
 /* wasi_fd.host of a free slot, and of the in-memory stdin or stdout
  * (kiln_wasi_config.stdin_bytes, stdout_write): the host calls made on
@@ -41,7 +48,9 @@ typedef struct wasi_fd {
 	int host;		/* WASI_HOST_FREE, WASI_HOST_MEMORY or a host fd */
 	uint8_t type;		/* FT_* */
 	uint16_t flags;		/* fdflags */
-	uint64_t rights, inheriting;
+	bool stream;		/* an inherited stdio descriptor: no seek, size, times... */
+	uint64_t rights, inheriting;	/* what kiln enforces; fd_fdstat_get reports the
+					 * reference's view of them (wasi_fs.c) */
 	char *preopen;		/* guest name of a preopened directory, or NULL */
 } wasi_fd;
 

@@ -52,7 +52,7 @@ int32_t wasi_fd_add(wasi *w, int host, uint8_t type, uint64_t rights,
 		w->fds = f;
 		w->nfds++;
 	}
-	w->fds[i] = (wasi_fd){host, type, 0, rights, inheriting, NULL};
+	w->fds[i] = (wasi_fd){host, type, 0, false, rights, inheriting, NULL};
 	if (preopen && !(w->fds[i].preopen = strdup(preopen))) {
 		w->fds[i].host = WASI_HOST_FREE;
 		return -1;
@@ -103,8 +103,9 @@ typedef struct walk {
 	int links;
 } walk;
 
-/* Takes the next component into `comp`; false when none is left. */
-static bool next_component(walk *w, char comp[NAME_MAX + 1], bool *last)
+/* Takes the next component into `comp`; false when none is left.  *last
+ * tells whether it is the final one, *trailing whether slashes follow it. */
+static bool next_component(walk *w, char comp[NAME_MAX + 1], bool *last, bool *trailing)
 {
 	char *p = w->rest, *slash;
 	size_t n;
@@ -120,6 +121,7 @@ static bool next_component(walk *w, char comp[NAME_MAX + 1], bool *last)
 	memcpy(comp, p, n);
 	comp[n] = 0;
 	p += n;
+	*trailing = *p == '/';
 	while (*p == '/')
 		p++;
 	*last = !*p;
@@ -127,8 +129,9 @@ static bool next_component(walk *w, char comp[NAME_MAX + 1], bool *last)
 	return true;
 }
 
-/* Replaces the current component by the symlink's target. */
-static bool expand_link(walk *w, int dir, const char *name)
+/* Replaces the current component by the symlink's target, keeping the
+ * slash after it (what follows, or the final name's trailing slash). */
+static bool expand_link(walk *w, int dir, const char *name, bool slash)
 {
 	char target[PATH_MAX], tmp[PATH_MAX * 2];
 	ssize_t n = readlinkat(dir, name, target, sizeof target - 1);
@@ -146,8 +149,9 @@ static bool expand_link(walk *w, int dir, const char *name)
 	}
 	/* Lengths checked above: target, '/', rest and NUL fit. */
 	memcpy(tmp, target, (size_t)n);
-	tmp[n] = '/';
-	memcpy(tmp + n + 1, w->rest, strlen(w->rest) + 1);
+	if (*w->rest || slash)
+		tmp[n++] = '/';
+	memcpy(tmp + n, w->rest, strlen(w->rest) + 1);
 	memcpy(w->rest, tmp, strlen(tmp) + 1);
 	return true;
 }
@@ -161,12 +165,14 @@ static bool is_link(int dir, const char *name)
 
 /* Resolves beneath `dir` one component at a time, never following a
  * symlink with the kernel: "..", absolute paths and absolute symlinks are
- * refused (EXDEV) where they would leave `dir`. */
+ * refused (EXDEV) where they would leave `dir`.  A final name with a
+ * trailing slash must be a directory, as openat2 has it: a symlink there
+ * is followed, O_CREAT is EISDIR, a file ENOTDIR. */
 static int open_walk(int dir, const char *path, uint64_t flags, mode_t mode, bool follow)
 {
 	int stack[MAX_DEPTH], depth = 0, fd = -1;
 	char comp[NAME_MAX + 1];
-	bool last = true, more;
+	bool last = true, more, slash = false;
 	walk *w = malloc(sizeof *w);
 
 	if (w == NULL || path[0] == '/') {
@@ -180,11 +186,19 @@ static int open_walk(int dir, const char *path, uint64_t flags, mode_t mode, boo
 	for (;;) {
 		int cur = stack[depth];
 
-		more = next_component(w, comp, &last);
+		more = next_component(w, comp, &last, &slash);
 		if (!more || (last && strcmp(comp, ".") && strcmp(comp, ".."))) {
 			const char *name = more ? comp : ".";
+			if (more && slash) {
+				if (flags & O_CREAT) {
+					errno = EISDIR;
+					break;
+				}
+				flags |= O_DIRECTORY;
+				follow = true;
+			}
 			if (more && follow && is_link(cur, name)) {
-				if (!expand_link(w, cur, name))
+				if (!expand_link(w, cur, name, slash))
 					break;
 				continue;
 			}
@@ -200,7 +214,7 @@ static int open_walk(int dir, const char *path, uint64_t flags, mode_t mode, boo
 			}
 			close(stack[depth--]);
 		} else if (is_link(cur, comp)) {
-			if (!expand_link(w, cur, comp))
+			if (!expand_link(w, cur, comp, true))
 				break;
 		} else {
 			int next = openat(cur, comp, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
@@ -250,23 +264,28 @@ static int open_beneath(int dir, const char *path, uint64_t flags, mode_t mode, 
 }
 
 /* Opens the parent directory of `path` beneath `dir` and points *last at
- * the final component, which is a plain name (not ".", "..", or empty). */
+ * the final component, which is a plain name (not ".", "..", or empty).
+ * Trailing slashes stay on *last, so that the *at() call applies the
+ * kernel's rule (the name must be a directory): unlinkat("file/") fails
+ * with ENOTDIR, symlinkat and linkat to "new/" with ENOENT, as the
+ * reference's cap-std does. */
 static int32_t parent_of(int dir, char *path, int *out, const char **last)
 {
-	char *slash;
-	size_t n = strlen(path);
+	size_t end = strlen(path), start;
 
-	while (n > 1 && path[n - 1] == '/')
-		path[--n] = 0;
-	slash = strrchr(path, '/');
-	*last = slash ? slash + 1 : path;
-	if (!**last || !strcmp(*last, ".") || !strcmp(*last, ".."))
+	if (path[0] == '/')
+		return W_NOTCAPABLE;	/* absolute */
+	while (end > 0 && path[end - 1] == '/')
+		end--;
+	for (start = end; start > 0 && path[start - 1] != '/'; start--)
+		;
+	*last = path + start;
+	if (end == start || (end - start == 1 && path[start] == '.') ||
+	    (end - start == 2 && !strncmp(path + start, "..", 2)))
 		return W_INVAL;
-	if (slash == path)
-		return W_NOTCAPABLE;	/* "/name": absolute */
-	if (slash)
-		*slash = 0;
-	*out = open_beneath(dir, slash ? path : ".", O_PATH | O_DIRECTORY, 0, true);
+	if (start > 0)
+		path[start - 1] = 0;
+	*out = open_beneath(dir, start > 0 ? path : ".", O_PATH | O_DIRECTORY, 0, true);
 	return *out < 0 ? wasi_errno(errno) : W_SUCCESS;
 }
 
@@ -338,11 +357,14 @@ static int32_t path_symlink(kiln_vmctx *c, int32_t tp, int32_t tlen, int32_t fd,
 	int parent;
 	int32_t e = get_path(wasi_of(c), tp, tlen, target);
 
+	/* An absolute target is refused (EPERM, as cap-std's escape error);
+	 * a relative one may be written, since following it stays beneath. */
+	if (e == W_SUCCESS && target[0] == '/')
+		e = W_PERM;
 	if (e == W_SUCCESS)
 		e = resolve_parent(wasi_of(c), fd, p, len, buf, &parent, &last);
 	if (e != W_SUCCESS)
 		return e;
-	/* Any target may be written; following it later stays beneath. */
 	return done(symlinkat(target, parent, last), parent);
 }
 
@@ -361,6 +383,16 @@ static int32_t path_readlink(kiln_vmctx *c, int32_t fd, int32_t p, int32_t len,
 
 	if (e != W_SUCCESS)
 		return e;
+	if (strchr(last, '/')) {
+		/* "name/" would make the kernel follow a final symlink, beyond
+		 * the sandbox: not a link either way (EINVAL on a directory). */
+		struct stat st;
+		*strchr((char *)last, '/') = 0;
+		e = fstatat(parent, last, &st, AT_SYMLINK_NOFOLLOW) < 0 ? wasi_errno(errno)
+		    : S_ISDIR(st.st_mode) ? W_INVAL : W_NOTDIR;
+		close(parent);
+		return e;
+	}
 	n = readlinkat(parent, last, (char *)d, (uint32_t)out_len);
 	e = n < 0 ? wasi_errno(errno) : wasi_put_u32(wasi_of(c), (uint32_t)used_p, (uint32_t)n);
 	close(parent);
@@ -510,12 +542,47 @@ static int32_t path_filestat_set_times(kiln_vmctx *c, int32_t fd, int32_t flags,
 /* The access mode path_open needs for the rights asked. */
 static int access_mode(uint64_t rights, bool dir)
 {
-	const uint64_t reads = RIGHT_FD_READ | ((uint64_t)1 << 14);	/* fd_readdir */
+	const uint64_t reads = RIGHT_FD_READ | RIGHT_FD_READDIR;
 	const uint64_t writes = RIGHT_FD_WRITE | ((uint64_t)1 << 8) |	/* fd_allocate */
-				((uint64_t)1 << 22) | ((uint64_t)1 << 4);	/* set_size, datasync... */
+				RIGHT_FD_FILESTAT_SET_SIZE | ((uint64_t)1 << 4);	/* fd_sync */
 	bool r = rights & reads, wr = (rights & writes) && !dir;
 
 	return r && wr ? O_RDWR : wr ? O_WRONLY : O_RDONLY;
+}
+
+/* What path_open refuses before touching the file system: the rights the
+ * directory must hold (path_open, path_create_file for O_CREAT,
+ * path_filestat_set_size for O_TRUNC, which also needs fd_write asked),
+ * and O_DIRECTORY with O_CREAT, O_EXCL or O_TRUNC (EINVAL) or with
+ * fd_write asked (EISDIR: a directory is never open for writing). */
+static int32_t open_refused(const wasi_fd *dir, int32_t oflags, uint64_t rights)
+{
+	uint64_t need = RIGHT_PATH_OPEN | ((oflags & 1) ? RIGHT_PATH_CREATE_FILE : 0) |
+			((oflags & 8) ? RIGHT_PATH_FILESTAT_SET_SIZE : 0);
+
+	if ((dir->rights & need) != need || ((oflags & 8) && !(rights & RIGHT_FD_WRITE)))
+		return W_NOTCAPABLE;
+	if ((oflags & 2) && (oflags & (1 | 4 | 8)))
+		return W_INVAL;
+	if ((oflags & 2) && (rights & RIGHT_FD_WRITE))
+		return W_ISDIR;
+	return W_SUCCESS;
+}
+
+/* The rights the reference gives a descriptor path_open made: all, less
+ * seek and set-size on a directory, less read and readdir unless fd_read
+ * was asked, less write unless fd_write was asked. */
+static uint64_t opened_rights(uint8_t type, uint64_t asked)
+{
+	uint64_t r = RIGHTS_ALL;
+
+	if (type == FT_DIR)
+		r &= ~(RIGHT_FD_SEEK | RIGHT_FD_FILESTAT_SET_SIZE);
+	if (!(asked & RIGHT_FD_READ))
+		r &= ~(RIGHT_FD_READ | RIGHT_FD_READDIR);
+	if (!(asked & RIGHT_FD_WRITE))
+		r &= ~RIGHT_FD_WRITE;
+	return r;
 }
 
 static int32_t path_open(kiln_vmctx *c, int32_t fd, int32_t dirflags, int32_t p,
@@ -538,13 +605,18 @@ static int32_t path_open(kiln_vmctx *c, int32_t fd, int32_t dirflags, int32_t p,
 		return e;
 	if (!wasi_mem(w, (uint32_t)out, 4))
 		return W_FAULT;
+	if ((e = open_refused(f, oflags, (uint64_t)rights & f->inheriting)) != W_SUCCESS)
+		return e;
 	flags = (uint64_t)access_mode((uint64_t)rights, oflags & 2) |
 		((oflags & 1) ? O_CREAT : 0) | ((oflags & 2) ? O_DIRECTORY : 0) |
 		((oflags & 4) ? O_EXCL : 0) | ((oflags & 8) ? O_TRUNC : 0) |
 		((fdflags & 1) ? O_APPEND : 0) | ((fdflags & 4) ? O_NONBLOCK : 0) |
 		((fdflags & 2) ? O_DSYNC : 0) | ((fdflags & 16) ? O_SYNC : 0);
 	host = open_beneath(f->host, buf, flags, 0666, dirflags & 1);
-	if (host < 0 && errno == EISDIR && (flags & O_ACCMODE) != O_RDONLY)
+	/* A directory asked with write-like rights other than fd_write
+	 * (fd_sync, fd_allocate...) opens read-only. */
+	if (host < 0 && errno == EISDIR && (flags & O_ACCMODE) != O_RDONLY &&
+	    !((uint64_t)rights & RIGHT_FD_WRITE))
 		host = open_beneath(f->host, buf, (flags & ~(uint64_t)O_ACCMODE) | O_RDONLY,
 				    0666, dirflags & 1);
 	if (host < 0)
@@ -554,8 +626,8 @@ static int32_t path_open(kiln_vmctx *c, int32_t fd, int32_t dirflags, int32_t p,
 		return wasi_errno(errno);
 	}
 	nfd = wasi_fd_add(w, host, filetype(st.st_mode),
-			  (uint64_t)rights & f->inheriting, (uint64_t)inheriting & f->inheriting,
-			  NULL);
+			  opened_rights(filetype(st.st_mode), (uint64_t)rights) & f->inheriting,
+			  (uint64_t)inheriting & f->inheriting, NULL);
 	if (nfd < 0) {
 		close(host);
 		return W_NOMEM;
@@ -650,24 +722,45 @@ static int32_t fd_write(kiln_vmctx *c, int32_t fd, int32_t iovs, int32_t n, int3
 	return rw(c, fd, iovs, n, 0, false, true, d);
 }
 
+/* The descriptor `fd` for a call that inherited stdio does not take
+ * (stdio is a stream: its host descriptor, a terminal, pipe or file opened
+ * by the shell, is never repositioned, resized or re-flagged); NULL with
+ * *err BADF, or `stream_err` for a stream. */
+static wasi_fd *non_stream(wasi *w, int32_t fd, int32_t stream_err, int32_t *err)
+{
+	wasi_fd *f = wasi_fd_get(w, fd);
+
+	*err = !f ? W_BADF : f->stream ? stream_err : W_SUCCESS;
+	return *err == W_SUCCESS ? f : NULL;
+}
+
 static int32_t fd_pread(kiln_vmctx *c, int32_t fd, int32_t iovs, int32_t n, int64_t off, int32_t d)
 {
+	int32_t e;
+
+	if (!non_stream(wasi_of(c), fd, W_SPIPE, &e))
+		return e;
 	return rw(c, fd, iovs, n, off, true, false, d);
 }
 
 static int32_t fd_pwrite(kiln_vmctx *c, int32_t fd, int32_t iovs, int32_t n, int64_t off, int32_t d)
 {
+	int32_t e;
+
+	if (!non_stream(wasi_of(c), fd, W_SPIPE, &e))
+		return e;
 	return rw(c, fd, iovs, n, off, true, true, d);
 }
 
 static int32_t fd_seek(kiln_vmctx *c, int32_t fd, int64_t off, int32_t whence, int32_t out)
 {
-	wasi_fd *f = wasi_fd_get(wasi_of(c), fd);
+	int32_t e;
+	wasi_fd *f = non_stream(wasi_of(c), fd, W_SPIPE, &e);
 	static const int how[] = {SEEK_SET, SEEK_CUR, SEEK_END};
 	off_t r;
 
 	if (!f)
-		return W_BADF;
+		return e;
 	if (whence < 0 || whence > 2)
 		return W_INVAL;
 	if (f->type == FT_DIR)
@@ -717,10 +810,11 @@ static int32_t fd_renumber(kiln_vmctx *c, int32_t from, int32_t to)
 
 static int32_t simple(kiln_vmctx *c, int32_t fd, int (*op)(int))
 {
-	wasi_fd *f = wasi_fd_get(wasi_of(c), fd);
+	int32_t e;
+	wasi_fd *f = non_stream(wasi_of(c), fd, W_BADF, &e);
 
 	if (!f)
-		return W_BADF;
+		return e;
 	return op(f->host) < 0 ? wasi_errno(errno) : W_SUCCESS;
 }
 
@@ -736,10 +830,11 @@ static int32_t fd_datasync(kiln_vmctx *c, int32_t fd)
 
 static int32_t fd_advise(kiln_vmctx *c, int32_t fd, int64_t off, int64_t len, int32_t advice)
 {
-	wasi_fd *f = wasi_fd_get(wasi_of(c), fd);
+	int32_t e;
+	wasi_fd *f = non_stream(wasi_of(c), fd, W_BADF, &e);
 
 	if (!f)
-		return W_BADF;
+		return e;
 	if (advice < 0 || advice > 5)
 		return W_INVAL;
 	return wasi_errno(posix_fadvise(f->host, off, len, advice));
@@ -747,20 +842,29 @@ static int32_t fd_advise(kiln_vmctx *c, int32_t fd, int64_t off, int64_t len, in
 
 static int32_t fd_allocate(kiln_vmctx *c, int32_t fd, int64_t off, int64_t len)
 {
-	wasi_fd *f = wasi_fd_get(wasi_of(c), fd);
+	int32_t e;
+	wasi_fd *f = non_stream(wasi_of(c), fd, W_BADF, &e);
 
 	if (!f)
-		return W_BADF;
+		return e;
 	return wasi_errno(posix_fallocate(f->host, off, len));
 }
 
 /* ----------------------------------------------------- descriptor state */
+
+/* A preopen's rights as the reference reports them: the path rights
+ * (less path_filestat_set_size), fd_readdir and the directory's own
+ * filestat get/set-times; files opened beneath may also inherit the fd
+ * rights (bits 0-8), fd_filestat_set_size and poll_fd_readwrite. */
+#define PREOPEN_RIGHTS ((uint64_t)0x7b7fe00)
+#define PREOPEN_INHERITING ((uint64_t)0xff7ffff)
 
 static int32_t fd_fdstat_get(kiln_vmctx *c, int32_t fd, int32_t out)
 {
 	wasi *w = wasi_of(c);
 	wasi_fd *f = wasi_fd_get(w, fd);
 	uint8_t *d = wasi_mem(w, (uint32_t)out, 24);
+	uint64_t rights, inheriting;
 	int fl;
 	uint16_t flags = 0;
 
@@ -768,7 +872,11 @@ static int32_t fd_fdstat_get(kiln_vmctx *c, int32_t fd, int32_t out)
 		return W_BADF;
 	if (d == NULL)
 		return W_FAULT;
-	fl = f->preopen ? 0 : fcntl(f->host, F_GETFL);
+	/* The reference's view: a preopen has its fixed set, any other
+	 * descriptor inherits what it holds, stdio shows no flags. */
+	rights = f->preopen ? PREOPEN_RIGHTS & f->rights : f->rights;
+	inheriting = f->preopen ? PREOPEN_INHERITING & f->inheriting : f->rights;
+	fl = f->preopen || f->stream ? 0 : fcntl(f->host, F_GETFL);
 	if (fl > 0) {
 		flags |= (fl & O_APPEND) ? 1 : 0;
 		flags |= (fl & O_NONBLOCK) ? 4 : 0;
@@ -778,18 +886,22 @@ static int32_t fd_fdstat_get(kiln_vmctx *c, int32_t fd, int32_t out)
 	memset(d, 0, 24);
 	d[0] = f->type;
 	memcpy(d + 2, &flags, 2);
-	memcpy(d + 8, &f->rights, 8);
-	memcpy(d + 16, &f->inheriting, 8);
+	memcpy(d + 8, &rights, 8);
+	memcpy(d + 16, &inheriting, 8);
 	return W_SUCCESS;
 }
 
 static int32_t fd_fdstat_set_flags(kiln_vmctx *c, int32_t fd, int32_t flags)
 {
-	wasi_fd *f = wasi_fd_get(wasi_of(c), fd);
+	int32_t e;
+	wasi_fd *f = non_stream(wasi_of(c), fd, W_BADF, &e);
 	int fl;
 
 	if (!f)
-		return W_BADF;
+		return e;
+	if (flags & (2 | 8 | 16))	/* dsync, rsync, sync: as the reference, only
+					 * append and nonblock may change */
+		return W_INVAL;
 	if ((fl = fcntl(f->host, F_GETFL)) < 0)
 		return wasi_errno(errno);
 	fl = (fl & ~(O_APPEND | O_NONBLOCK)) | ((flags & 1) ? O_APPEND : 0) |
@@ -818,28 +930,34 @@ static int32_t fd_filestat_get(kiln_vmctx *c, int32_t fd, int32_t out)
 
 	if (!f)
 		return W_BADF;
-	if (fstat(f->host, &st) < 0)
+	if (f->stream) {	/* as the reference: all zero but the type */
+		memset(&st, 0, sizeof st);
+		st.st_mode = f->type == FT_CHAR ? S_IFCHR : 0;
+	} else if (fstat(f->host, &st) < 0) {
 		return wasi_errno(errno);
+	}
 	return put_filestat(wasi_of(c), (uint32_t)out, &st);
 }
 
 static int32_t fd_filestat_set_size(kiln_vmctx *c, int32_t fd, int64_t size)
 {
-	wasi_fd *f = wasi_fd_get(wasi_of(c), fd);
+	int32_t e;
+	wasi_fd *f = non_stream(wasi_of(c), fd, W_BADF, &e);
 
 	if (!f)
-		return W_BADF;
+		return e;
 	return ftruncate(f->host, size) < 0 ? wasi_errno(errno) : W_SUCCESS;
 }
 
 static int32_t fd_filestat_set_times(kiln_vmctx *c, int32_t fd, int64_t atim,
 				     int64_t mtim, int32_t fst)
 {
-	wasi_fd *f = wasi_fd_get(wasi_of(c), fd);
+	int32_t e;
+	wasi_fd *f = non_stream(wasi_of(c), fd, W_BADF, &e);
 	struct timespec ts[2];
 
 	if (!f)
-		return W_BADF;
+		return e;
 	if (!times_of(atim, mtim, fst, ts))
 		return W_INVAL;
 	return futimens(f->host, ts) < 0 ? wasi_errno(errno) : W_SUCCESS;
@@ -943,7 +1061,7 @@ static int32_t sock_accept(kiln_vmctx *c, int32_t fd, int32_t flags, int32_t out
 	if (!f)
 		return W_BADF;
 	if (f->type != FT_SOCK_STREAM)
-		return W_NOTSUP;
+		return W_NOTSOCK;
 	if (!wasi_mem(w, (uint32_t)out, 4))
 		return W_FAULT;
 	if ((h = accept4(f->host, NULL, NULL, SOCK_CLOEXEC | ((flags & 4) ? SOCK_NONBLOCK : 0))) < 0)
@@ -1013,6 +1131,8 @@ static int32_t sock_shutdown(kiln_vmctx *c, int32_t fd, int32_t how)
 
 	if (!f)
 		return W_BADF;
+	if (f->type != FT_SOCK_STREAM)
+		return W_NOTSOCK;
 	if (how < 1 || how > 3)
 		return W_INVAL;
 	return shutdown(f->host, hows[how]) < 0 ? wasi_errno(errno) : W_SUCCESS;

@@ -2,8 +2,7 @@
 # check_object.sh KILN WASM — `kiln compile` writes an artifact whose objects
 # have only the relocations the runtime's loader will apply (R_X86_64_PC32,
 # _PLT32, _64) and no undefined symbols but the function bodies of other
-# parts: compiled code reaches the runtime only through its context
-# (DESIGN.md).
+# parts: compiled code reaches the runtime only through its context.
 set -u
 kiln=$1 wasm=$2
 tmp=$(mktemp -d)

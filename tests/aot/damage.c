@@ -7,8 +7,13 @@
  * and, with the checksum recomputed so that the checks behind it are
  * reached, a wrong magic, another format, kiln or LLVM version, a CPU
  * feature this machine lacks, an object range past the end, a foreign
- * object and an unsupported relocation.  Each of the last kind is also
- * written to OUTDIR for damage.sh to run through the CLIs.
+ * object, an unsupported relocation, a module that does not match its
+ * SHA-256, and — that SHA-256 recomputed too — an export index of 127 in
+ * the module and a symbol whose value lies far past its section (both
+ * crashed the loader once).  Each of the last kind is also written to
+ * OUTDIR for damage.sh to run through the CLIs.  Last, 4,000 seeded
+ * mutations of the module, the symbol tables, relocations and section
+ * headers, both hashes recomputed, loaded and instantiated (never run).
  */
 #include <elf.h>
 #include <stdio.h>
@@ -54,6 +59,20 @@ static const char *refused(const uint8_t *bytes, size_t len, const char *what)
 	return err.message;
 }
 
+/* The module's SHA-256 in the header made right, unless the module is the
+ * damage being tested. */
+static bool keep_module_sha;
+
+static void reseal_module(uint8_t *p)
+{
+	kiln_artifact_header h;
+
+	memcpy(&h, p, sizeof h);
+	if (!keep_module_sha)
+		kiln_sha256(p + h.module.off, (size_t)h.module.len,
+			    p + offsetof(kiln_artifact_header, module_sha256));
+}
+
 /* A copy with one change and the checksum recomputed, refused with a
  * message holding `expect`, and written to OUTDIR/NAME.kwasm. */
 static void sealed(const uint8_t *art, size_t len, size_t at, const void *with, size_t n,
@@ -66,6 +85,7 @@ static void sealed(const uint8_t *art, size_t len, size_t at, const void *with, 
 
 	memcpy(p, art, len);
 	memcpy(p + at, with, n);
+	reseal_module(p);
 	kiln_artifact_seal(p, len);
 	msg = refused(p, len, name);
 	if (!strstr(msg, expect))
@@ -133,6 +153,164 @@ static size_t first_rela(const uint8_t *art, const kiln_artifact_desc *d)
 	return 0;
 }
 
+static size_t leb(const uint8_t *p, uint32_t *v)
+{
+	size_t n = 0;
+
+	*v = 0;
+	do
+		*v |= (uint32_t)(p[n] & 0x7f) << (7 * n);
+	while (p[n++] & 0x80);
+	return n;
+}
+
+/* The file offset of the first export's index in the embedded module,
+ * and the length of its LEB128. */
+static size_t first_export_index(const uint8_t *art, size_t *n)
+{
+	kiln_artifact_header h;
+	const uint8_t *p, *end;
+	uint32_t size, count, name;
+
+	memcpy(&h, art, sizeof h);
+	p = art + h.module.off + 8;
+	end = art + h.module.off + h.module.len;
+	while (p < end) {
+		uint8_t id = *p++;
+		p += leb(p, &size);
+		if (id != 7) {
+			p += size;
+			continue;
+		}
+		p += leb(p, &count);
+		p += leb(p, &name);
+		p += name + 1;	/* the name, the kind */
+		leb(p, &size);
+		*n = leb(p, &size);
+		return (size_t)(p - art);
+	}
+	return 0;
+}
+
+/* The file offset of st_value of the first function body symbol b<i> of
+ * the first object. */
+static size_t first_body_symbol(const uint8_t *art, const kiln_artifact_desc *d)
+{
+	const uint8_t *o = art + d->objects[0].offset;
+	Elf64_Ehdr eh;
+	Elf64_Shdr sh, strtab;
+	Elf64_Sym sym;
+
+	memcpy(&eh, o, sizeof eh);
+	for (unsigned i = 0; i < eh.e_shnum; i++) {
+		memcpy(&sh, o + eh.e_shoff + i * sizeof sh, sizeof sh);
+		if (sh.sh_type != SHT_SYMTAB)
+			continue;
+		memcpy(&strtab, o + eh.e_shoff + sh.sh_link * sizeof sh, sizeof sh);
+		for (size_t k = 0; k < sh.sh_size / sizeof sym; k++) {
+			memcpy(&sym, o + sh.sh_offset + k * sizeof sym, sizeof sym);
+			if (sym.st_shndx != SHN_UNDEF &&
+			    o[strtab.sh_offset + sym.st_name] == 'b')
+				return d->objects[0].offset + sh.sh_offset + k * sizeof sym +
+				       offsetof(Elf64_Sym, st_value);
+		}
+	}
+	return 0;
+}
+
+/* Structural damage behind valid hashes: an export index of 127 (as a
+ * LEB128 of the same length) and a symbol 16 MiB past its section (a call there crashed). */
+static void behind_the_hashes(const uint8_t *art, size_t len, const kiln_artifact_desc *d,
+			      const char *outdir)
+{
+	uint8_t idx[5] = {0x7f}, flip = 0;
+	size_t n = 0, at = first_export_index(art, &n);
+	kiln_artifact_header h;
+
+	if (at == 0 || n > 5)
+		FAIL("no export in the module");
+	for (size_t i = 0; i + 1 < n; i++)
+		idx[i] |= 0x80, idx[i + 1] = 0;
+	sealed(art, len, at, idx, n, "export-index", "export index 127 out of range", outdir);
+	if (!(at = first_body_symbol(art, d)))
+		FAIL("no function body symbol in the first object");
+	sealed(art, len, at, &(uint64_t){(uint64_t)1 << 24}, 8, "symbol-value",
+	       "symbol outside its section", outdir);
+	memcpy(&h, art, sizeof h);
+	flip = art[h.module.off + h.module.len - 1] ^ 1;
+	keep_module_sha = true;
+	sealed(art, len, h.module.off + h.module.len - 1, &flip, 1, "module-sha256",
+	       "does not match its SHA-256", outdir);
+	keep_module_sha = false;
+}
+
+/* Byte ranges the mutations below aim at: the module, and the symbol
+ * tables, relocations and section headers of the first object. */
+static int mutation_targets(const uint8_t *art, const kiln_artifact_desc *d, size_t *at,
+			    size_t *n)
+{
+	const uint8_t *o = art + d->objects[0].offset;
+	kiln_artifact_header h;
+	Elf64_Ehdr eh;
+	Elf64_Shdr sh;
+	int k = 0;
+
+	memcpy(&h, art, sizeof h);
+	at[k] = h.module.off, n[k++] = h.module.len;
+	memcpy(&eh, o, sizeof eh);
+	at[k] = d->objects[0].offset + eh.e_shoff, n[k++] = eh.e_shnum * sizeof sh;
+	for (unsigned i = 0; i < eh.e_shnum && k < 8; i++) {
+		memcpy(&sh, o + eh.e_shoff + i * sizeof sh, sizeof sh);
+		if ((sh.sh_type == SHT_SYMTAB || sh.sh_type == SHT_RELA) && sh.sh_size)
+			at[k] = d->objects[0].offset + sh.sh_offset, n[k++] = sh.sh_size;
+	}
+	return k;
+}
+
+/* Seeded mutations (1 to 4 bytes) of those ranges with both hashes
+ * recomputed: each is refused with a message, or loads and instantiates
+ * (with WASI) without a fault; nothing is run. */
+static void mutations(const uint8_t *art, size_t len, const kiln_artifact_desc *d, int count)
+{
+	size_t at[8], n[8];
+	int k = mutation_targets(art, d, at, n), loaded = 0, refusals = 0;
+	uint8_t *p = malloc(len);
+	kiln_instance *wasi = NULL;
+	kiln_linker *linker = NULL;
+	kiln_wasi_config cfg = {0};
+	kiln_error err;
+
+	if (kiln_wasi_new(&cfg, &wasi, &err) != KILN_OK || kiln_linker_new(&linker, &err) ||
+	    kiln_linker_define_instance(linker, "wasi_snapshot_preview1", wasi, &err))
+		FAIL("WASI: %s", err.message);
+	srand(17);
+	for (int i = 0; i < count; i++) {
+		kiln_module *m = NULL;
+		kiln_instance *inst = NULL;
+		memcpy(p, art, len);
+		for (int j = rand() % 4; j >= 0; j--)
+			p[at[i % k] + (size_t)rand() % n[i % k]] ^= (uint8_t)(1 + rand() % 255);
+		reseal_module(p);
+		kiln_artifact_seal(p, len);
+		err.message[0] = 0;
+		if (kiln_module_load(p, len, &m, &err) != KILN_OK) {
+			refusals++;
+			if (!err.message[0] || m)
+				FAIL("mutation %d: refused without a message", i);
+			continue;
+		}
+		loaded++;
+		kiln_linker_instantiate(linker, m, &inst, NULL, &err);
+		kiln_instance_delete(inst);
+		kiln_module_delete(m);
+	}
+	printf("%d mutations of the module, symbols, relocations and section headers, hashes "
+	       "recomputed: %d refused, %d loaded and instantiated\n", count, refusals, loaded);
+	kiln_linker_delete(linker);
+	kiln_instance_delete(wasi);
+	free(p);
+}
+
 int main(int argc, char **argv)
 {
 	kiln_engine *e = NULL;
@@ -158,8 +336,10 @@ int main(int argc, char **argv)
 
 	cuts_and_flips(art, len, &d);
 	sealed(art, len, 1, "K", 1, "magic", "not a kiln artifact", argv[2]);
+	char format[32];
+	snprintf(format, sizeof format, "artifact format %d", KILN_ARTIFACT_FORMAT + 1);
 	sealed(art, len, offsetof(kiln_artifact_header, format), &(uint32_t){KILN_ARTIFACT_FORMAT + 1},
-	       4, "format", "artifact format 3", argv[2]);
+	       4, "format", format, argv[2]);
 	sealed(art, len, h.kiln_version.off, "9", 1, "kiln-version", "made by kiln 9", argv[2]);
 	sealed(art, len, h.llvm_version.off, "8", 1, "llvm-version", "compiled with LLVM 8",
 	       argv[2]);
@@ -170,6 +350,8 @@ int main(int argc, char **argv)
 	       &(uint16_t){EM_AARCH64}, 2, "foreign-object", "not an x86-64", argv[2]);
 	sealed(art, len, first_rela(art, &d), &(uint32_t){R_X86_64_GOTPCREL}, 4, "relocation",
 	       "relocation type 9 is not supported", argv[2]);
+	behind_the_hashes(art, len, &d, argv[2]);
+	mutations(art, len, &d, 4000);
 
 	free(art);
 	free(wasm);

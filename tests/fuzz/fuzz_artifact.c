@@ -1,23 +1,38 @@
 /*
  * fuzz_artifact.c — libFuzzer target: the .kwasm loader.  Each input is
- * given a correct checksum first (the XXH3-64 of the file with its field
- * zero, as the writer seals it), so that mutations reach the header, the
- * ranges, the module and the ELF objects and their relocations instead of
- * stopping at the checksum.  Loading must refuse what it cannot use with a
- * message; a loaded module is deleted, never run (an artifact is trusted
- * like a shared library: its code may do anything).
+ * given a correct module SHA-256 (when its module range lies in the
+ * input) and then a correct checksum (the XXH3-64 of the file with its
+ * field zero, as the writer seals it), so that mutations reach the
+ * header, the ranges, the decoded module's indices, the ELF objects,
+ * their symbol tables and relocations instead of stopping at either hash.
+ * Loading must refuse what it cannot use with a message; a loaded module
+ * is deleted, never run (an artifact is native code: its code may do
+ * anything).
  */
 #include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <openssl/evp.h>
 #include <xxhash.h>
 
 #include <kiln.h>
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-enum { CHECKSUM_AT = 24 };	/* kiln_artifact_header.checksum */
+/* kiln_artifact_header: checksum, module_sha256, module (off, len). */
+enum { CHECKSUM_AT = 24, SHA256_AT = 32, MODULE_AT = 144 };
+
+static void reseal_module(uint8_t *p, size_t size)
+{
+	uint64_t r[2];
+
+	if (size < MODULE_AT + 16)
+		return;
+	memcpy(r, p + MODULE_AT, 16);
+	if (r[0] <= size && r[1] <= size - r[0])
+		EVP_Digest(p + r[0], (size_t)r[1], p + SHA256_AT, NULL, EVP_sha256(), NULL);
+}
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -29,6 +44,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (!copy)
 		return 0;
 	memcpy(copy, data, size);
+	reseal_module(copy, size);
 	if (size >= CHECKSUM_AT + 8) {
 		uint64_t h;
 		memset(copy + CHECKSUM_AT, 0, 8);

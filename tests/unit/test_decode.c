@@ -315,8 +315,11 @@ START_TEST(code_section)
 	ck_assert_int_eq(CODE(&err, false, 2, 0xff, 0xff, 0xff, 0xff, 0x0f, 0x7f,
 			      1, 0x7e, 0x0b), KILN_ERR_MALFORMED);
 	ck_assert_str_eq(err.message, "too many locals");
+	/* 2^32 - 1 locals decode, and are over the limit (issue 17). */
 	ck_assert_int_eq(CODE(&err, false, 1, 0xff, 0xff, 0xff, 0xff, 0x0f, 0x7f,
-			      0x0b), KILN_OK);
+			      0x0b), KILN_ERR_LIMIT);
+	ck_assert_str_eq(err.message,
+			 "function 0 declares 4294967295 locals, limit 50000 (max_locals)");
 	ck_assert_int_eq(CODE(&err, false, 1, 1, 0x70, 0x0b), KILN_OK);
 	ck_assert_int_eq(CODE(&err, false, 1, 1, 0x40, 0x0b), KILN_ERR_MALFORMED);
 	ck_assert_str_eq(err.message, "malformed value type");
