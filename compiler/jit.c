@@ -9,7 +9,11 @@
  *    optimises it (default<O2> unless configured otherwise) and emits it;
  *  - lazy reexports "f<i>" -> "b<i>": stubs that materialize the body on
  *    first call.  Compiled code calls "f<i>", funcrefs point at it;
- *  - the entry trampolines "t<i>", compiled eagerly (they are tiny).
+ *  - the same for the entry trampolines: a unit per trampoline "t<i>" and
+ *    a lazy reexport "e<i>" -> "t<i>", which funcrefs hold.  A trampoline
+ *    is compiled at the first call from C, not with the module: a module
+ *    of 100,000 functions compiled them all for ~30 s before its first
+ *    call.
  * So exactly the functions that run get compiled — and, with
  * kiln_config.speculative_compile, the functions compiled code calls
  * directly, ahead of their first call, on the engine's speculation thread.
@@ -17,6 +21,13 @@
  * machine of its own from the engine's pool, emits an object itself and
  * hands it to the object linking layer.  Every LLVMErrorRef is converted in
  * one place, llvm_error().  Teardown order: see kiln_engine_delete.
+ *
+ * A lazy compilation that fails ends the call with KILN_TRAP_COMPILE_FAILED.
+ * Its cause is recorded, not printed: ORC's session errors go to
+ * record_session_error instead of LLVM's default reporter (which prints a
+ * line per failure to stderr: one failure cascades into hundreds), and a
+ * body that cannot be lowered records its own message; the engine keeps
+ * the first until kiln_engine_compile_error reads it.
  */
 #include <elf.h>
 #include <pthread.h>
@@ -78,6 +89,9 @@ struct kiln_engine {
 	pthread_mutex_t jd_lock;
 	LLVMOrcJITDylibRef *free_jds;
 	size_t nfree_jds, free_jds_cap;
+	unsigned stub_blocks;		/* batches of lazy stubs made (under lock) */
+	/* The first compilation failure not yet read (under stats_lock). */
+	char compile_error[256];
 };
 
 /* The compiler's state for one module (kiln_module.jit). */
@@ -88,25 +102,64 @@ struct module_jit {
 	LLVMOrcJITDylibRef jd;		/* everything compiled for the module */
 	_Atomic uint8_t *compiled;	/* per function: its body was emitted */
 	_Atomic uint8_t *queued;	/* per function: given to speculation */
+	_Atomic uint8_t *tramp_compiled;/* per function: its trampoline was emitted */
 	void **body;			/* per function: body address, once looked up */
+	void **tramp;			/* per function: trampoline address, ditto */
 	uint32_t *code_size;		/* per function: its code's size, for perf */
 	pthread_mutex_t lock;		/* for body */
+	bool forgotten;			/* being deleted: not to speculate (spec_lock) */
 };
 
-/* What materializing one function body needs. */
+/* What materializing one function body (or its trampoline) needs. */
 typedef struct body_unit {
 	kiln_engine *engine;
 	kiln_module *module;
 	module_jit *mj;
 	uint32_t index;
+	bool tramp;		/* the entry trampoline "t<i>", not the body */
 	char prefix[16];
 } body_unit;
 
-/* A lazy compilation that fails (out of memory, an internal error) cannot
- * return to the caller's code: it ends the call with a trap. */
+/* A lazy compilation that fails (out of memory, a limit, an internal
+ * error) cannot return to the caller's code: it ends the call with a trap. */
 static void lazy_compile_failed(void)
 {
-	kiln_trap_raise(KILN_TRAP_HOST);
+	kiln_trap_raise(KILN_TRAP_COMPILE_FAILED);
+}
+
+/* Keeps the first failure's message (one line) until it is read. */
+static void record_compile_error(kiln_engine *e, const char *msg)
+{
+	pthread_mutex_lock(&e->stats_lock);
+	if (e->compile_error[0] == 0) {
+		snprintf(e->compile_error, sizeof e->compile_error, "%s", msg);
+		for (char *p = e->compile_error; *p; p++)
+			if (*p == '\n' || *p == '\r')
+				*p = ' ';
+	}
+	pthread_mutex_unlock(&e->stats_lock);
+}
+
+/* ORC's error reporter: takes the error. */
+static void record_session_error(void *ctx, LLVMErrorRef le)
+{
+	char *msg = LLVMGetErrorMessage(le);
+
+	record_compile_error(ctx, msg);
+	LLVMDisposeErrorMessage(msg);
+}
+
+size_t kiln_engine_compile_error(kiln_engine *e, char *buf, size_t size)
+{
+	size_t len;
+
+	pthread_mutex_lock(&e->stats_lock);
+	len = strlen(e->compile_error);
+	if (size > 0)
+		snprintf(buf, size, "%s", e->compile_error);
+	e->compile_error[0] = 0;
+	pthread_mutex_unlock(&e->stats_lock);
+	return len;
 }
 
 static bool llvm_error(LLVMErrorRef e, kiln_error *err, const char *what)
@@ -118,47 +171,68 @@ static bool llvm_error(LLVMErrorRef e, kiln_error *err, const char *what)
 	return false;
 }
 
-/* A blocking lookup of one symbol in one JITDylib (LLJIT's own lookup
- * searches the main JITDylib only); materializes it if need be. */
+/* A blocking lookup of symbols in one JITDylib (LLJIT's own lookup
+ * searches the main JITDylib only); materializes them if need be. */
+typedef void found_fn(void *ctx, const char *name, LLVMOrcExecutorAddress addr);
+
 typedef struct sync_lookup {
 	pthread_mutex_t lock;
 	pthread_cond_t done_cond;
 	bool done;
 	LLVMErrorRef err;
-	LLVMOrcExecutorAddress addr;
+	found_fn *found;
+	void *found_ctx;
 } sync_lookup;
 
 static void lookup_done(LLVMErrorRef err, LLVMOrcCSymbolMapPairs result, size_t n, void *ctx)
 {
 	sync_lookup *s = ctx;
 
+	for (size_t i = 0; err == NULL && i < n; i++)
+		s->found(s->found_ctx, LLVMOrcSymbolStringPoolEntryStr(result[i].Name),
+			 result[i].Sym.Address);
 	pthread_mutex_lock(&s->lock);
 	s->err = err;
-	if (err == NULL && n == 1)
-		s->addr = result[0].Sym.Address;
 	s->done = true;
 	pthread_cond_signal(&s->done_cond);
 	pthread_mutex_unlock(&s->lock);
 }
 
-static LLVMErrorRef jd_lookup(kiln_engine *e, LLVMOrcJITDylibRef jd, const char *name,
-			      LLVMOrcExecutorAddress *addr)
+/* Takes the names (interned by the caller); found() gets each symbol. */
+static LLVMErrorRef jd_lookup_set(kiln_engine *e, LLVMOrcJITDylibRef jd,
+				  LLVMOrcCLookupSetElement *syms, size_t n, found_fn *found,
+				  void *found_ctx)
 {
 	LLVMOrcExecutionSessionRef es = LLVMOrcLLJITGetExecutionSession(e->jit);
-	sync_lookup s = {PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, false, NULL, 0};
+	sync_lookup s = {PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, false, NULL,
+			 found, found_ctx};
 	LLVMOrcCJITDylibSearchOrderElement order = {
 		jd, LLVMOrcJITDylibLookupFlagsMatchExportedSymbolsOnly};
-	LLVMOrcCLookupSetElement sym = {
-		LLVMOrcExecutionSessionIntern(es, name), LLVMOrcSymbolLookupFlagsRequiredSymbol};
 
-	LLVMOrcExecutionSessionLookup(es, LLVMOrcLookupKindStatic, &order, 1, &sym, 1,
+	LLVMOrcExecutionSessionLookup(es, LLVMOrcLookupKindStatic, &order, 1, syms, n,
 				      lookup_done, &s);
 	pthread_mutex_lock(&s.lock);
 	while (!s.done)
 		pthread_cond_wait(&s.done_cond, &s.lock);
 	pthread_mutex_unlock(&s.lock);
-	*addr = s.addr;	/* sym.Name was the lookup's to release */
 	return s.err;
+}
+
+static void found_one(void *ctx, const char *name, LLVMOrcExecutorAddress addr)
+{
+	(void)name;
+	*(LLVMOrcExecutorAddress *)ctx = addr;
+}
+
+static LLVMErrorRef jd_lookup(kiln_engine *e, LLVMOrcJITDylibRef jd, const char *name,
+			      LLVMOrcExecutorAddress *addr)
+{
+	LLVMOrcCLookupSetElement sym = {
+		LLVMOrcExecutionSessionIntern(LLVMOrcLLJITGetExecutionSession(e->jit), name),
+		LLVMOrcSymbolLookupFlagsRequiredSymbol};
+
+	*addr = 0;
+	return jd_lookup_set(e, jd, &sym, 1, found_one, addr);
 }
 
 static double now(void)
@@ -197,7 +271,7 @@ static LLVMTargetMachineRef host_machine(int opt)
  * Called with spec_lock held. */
 static void spec_push(kiln_engine *e, module_jit *mj, uint32_t i)
 {
-	if (atomic_load(&mj->compiled[i]) || atomic_exchange(&mj->queued[i], 1))
+	if (mj->forgotten || atomic_load(&mj->compiled[i]) || atomic_exchange(&mj->queued[i], 1))
 		return;
 	if (e->spec_n == e->spec_cap) {
 		size_t cap = e->spec_cap ? e->spec_cap * 2 : 64;
@@ -260,15 +334,17 @@ static void *speculate(void *arg)
 	return NULL;
 }
 
-/* A module going: nothing of it is left queued or being compiled.  The
- * compilation in flight may queue more: the queue is purged after it. */
+/* A module going: nothing of it is left queued or being compiled (the
+ * compilation in flight, waited for, queues nothing more of it). */
 static void spec_forget(kiln_engine *e, module_jit *mj)
 {
 	size_t k;
 
 	pthread_mutex_lock(&e->spec_lock);
-	while (e->spec_busy == mj)
-		pthread_cond_wait(&e->spec_idle, &e->spec_lock);
+	/* First nothing more of it is queued: the speculation thread takes
+	 * the next item without releasing the lock after one, so waiting
+	 * while it compiles a chain lasted the whole chain. */
+	mj->forgotten = true;
 	k = e->spec_head;
 	for (size_t i = e->spec_head; i < e->spec_n; i++)
 		if (e->spec_q[i].mj != mj)
@@ -276,6 +352,8 @@ static void spec_forget(kiln_engine *e, module_jit *mj)
 	e->spec_n = k;
 	if (e->spec_head == e->spec_n)
 		e->spec_head = e->spec_n = 0;
+	while (e->spec_busy == mj)
+		pthread_cond_wait(&e->spec_idle, &e->spec_lock);
 	pthread_mutex_unlock(&e->spec_lock);
 }
 
@@ -321,6 +399,8 @@ kiln_status kiln_engine_new(const kiln_config *config, kiln_engine **out,
 		llvm_error(le, err, "cannot create the JIT");
 		goto fail;
 	}
+	LLVMOrcExecutionSessionSetErrorReporter(LLVMOrcLLJITGetExecutionSession(e->jit),
+						record_session_error, e);
 	/* Libcalls LLVM may emit (memcpy, fmod...) resolve in the process. */
 	le = LLVMOrcCreateDynamicLibrarySearchGeneratorForProcess(
 		&gen, LLVMOrcLLJITGetGlobalPrefix(e->jit), NULL, NULL);
@@ -514,8 +594,32 @@ static uint32_t code_size(LLVMMemoryBufferRef obj)
 	return 0;
 }
 
-/* Materializes one function body: lower, optimise, emit; on whichever
- * thread first looked it up. */
+/* Hands obj (NULL: the compilation failed with *err) to the linking
+ * layer, or fails mr with the cause recorded; frees u. */
+static void emit_or_fail(body_unit *u, LLVMOrcMaterializationResponsibilityRef mr,
+			 LLVMMemoryBufferRef obj, const kiln_error *err)
+{
+	kiln_engine *e = u->engine;
+
+	if (obj != NULL) {
+		/* Takes mr and obj. */
+		LLVMOrcObjectLayerEmit(LLVMOrcLLJITGetObjLinkingLayer(e->jit), mr, obj);
+		atomic_store(&(u->tramp ? u->mj->tramp_compiled : u->mj->compiled)[u->index], 1);
+	} else {
+		char msg[320];
+		snprintf(msg, sizeof msg, "function %u%s: %s", u->index,
+			 u->tramp ? "'s entry" : "",
+			 err->message[0] ? err->message : "no target machine");
+		record_compile_error(e, msg);
+		LLVMOrcMaterializationResponsibilityFailMaterialization(mr);
+		LLVMOrcDisposeMaterializationResponsibility(mr);
+	}
+	/* A materialized unit is not destroyed by ORC: its context is ours. */
+	free(u);
+}
+
+/* Materializes one function body (or trampoline): lower, optimise, emit;
+ * on whichever thread first looked it up. */
 static void materialize_body(void *ctx, LLVMOrcMaterializationResponsibilityRef mr)
 {
 	body_unit *u = ctx;
@@ -534,16 +638,22 @@ static void materialize_body(void *ctx, LLVMOrcMaterializationResponsibilityRef 
 		lm.ssa_max_locals = e->config.ssa_max_locals;
 		lm.ssa_max_body = e->config.ssa_max_body;
 		set_target(e, lm.llmod);
-		ok = lower_function(&lm, u->index, &err) && verify(lm.llmod, &err);
-		/* A function over the SSA thresholds: -O0 code generation too. */
-		LLVMTargetMachineRef cheap = ok && e->opt_level > 0 &&
-					     lower_unoptimised(&lm, u->index)
-					     ? host_machine(0) : NULL;
-		ok = ok && codegen(e, lm.llmod, cheap ? cheap : tm, &obj, &err);
-		if (cheap)
-			LLVMDisposeTargetMachine(cheap);
+		if (u->tramp) {
+			ok = lower_trampoline(&lm, u->index) && verify(lm.llmod, &err) &&
+			     codegen(e, lm.llmod, tm, &obj, &err);
+		} else {
+			ok = lower_function(&lm, u->index, &err) && verify(lm.llmod, &err);
+			/* A function over the SSA thresholds: -O0 code generation too. */
+			LLVMTargetMachineRef cheap = ok && e->opt_level > 0 &&
+						     lower_unoptimised(&lm, u->index)
+						     ? host_machine(0) : NULL;
+			ok = ok && codegen(e, lm.llmod, cheap ? cheap : tm, &obj, &err);
+			if (cheap)
+				LLVMDisposeTargetMachine(cheap);
+		}
 	}
-	if (ok && e->spec_started)
+	/* Trampolines: no speculation, no stats. */
+	if (ok && !u->tramp && e->spec_started)
 		speculate_callees(e, u->mj, &lm, u->index);
 	if (lm.llmod)
 		LLVMDisposeModule(lm.llmod);
@@ -551,22 +661,15 @@ static void materialize_body(void *ctx, LLVMOrcMaterializationResponsibilityRef 
 	if (tm)
 		give_tm(e, tm);
 	LLVMContextDispose(c);
-	if (ok) {
+	if (ok && !u->tramp) {
 		if (kiln_perfmap_on())
 			u->mj->code_size[u->index] = code_size(obj);
-		/* Takes mr and obj. */
-		LLVMOrcObjectLayerEmit(LLVMOrcLLJITGetObjLinkingLayer(e->jit), mr, obj);
-		atomic_store(&u->mj->compiled[u->index], 1);
 		pthread_mutex_lock(&e->stats_lock);
 		e->stats.functions_compiled++;
 		e->stats.compile_seconds += now_seconds() - t0;
 		pthread_mutex_unlock(&e->stats_lock);
-	} else {
-		LLVMOrcMaterializationResponsibilityFailMaterialization(mr);
-		LLVMOrcDisposeMaterializationResponsibility(mr);
 	}
-	/* A materialized unit is not destroyed by ORC: its context is ours. */
-	free(u);
+	emit_or_fail(u, mr, ok ? obj : NULL, &err);
 }
 
 static void discard_body(void *ctx, LLVMOrcJITDylibRef jd, LLVMOrcSymbolStringPoolEntryRef sym)
@@ -593,79 +696,127 @@ static const LLVMJITSymbolFlags callable = {
 	LLVMJITSymbolGenericFlagsExported | LLVMJITSymbolGenericFlagsCallable, 0,
 };
 
-/* One materialization unit per body, then the lazy reexports. */
+/* LLVM's local stubs manager numbers its stubs with 16 bits: block, then
+ * stub in the block, a block per request for more stubs than it has free.
+ * A request for more than 65,536 stubs wraps around and gives several
+ * functions one stub (a call then runs another function), and so does
+ * the 65,537th block.  So the reexports are defined in batches of
+ * STUB_BATCH, and an engine refuses to make more than STUB_BLOCKS. */
+#define STUB_BATCH 4096
+#define STUB_BLOCKS 65535
+
+static LLVMErrorRef define_reexports(kiln_engine *e, LLVMOrcJITDylibRef jd,
+				     LLVMOrcCSymbolAliasMapPairs aliases, uint32_t n)
+{
+	LLVMErrorRef le = NULL;
+
+	for (uint32_t i = 0; i < n && le == NULL; i += STUB_BATCH) {
+		uint32_t k = n - i < STUB_BATCH ? n - i : STUB_BATCH;
+		if (e->stub_blocks == STUB_BLOCKS)
+			return LLVMCreateStringError("the engine has made all the lazy stubs it can "
+						     "(65,535 batches): use a new engine");
+		e->stub_blocks++;
+		le = LLVMOrcJITDylibDefine(jd, LLVMOrcLazyReexports(e->lctm, e->ism, jd,
+								     aliases + i, k));
+	}
+	return le;
+}
+
+/* The unit that compiles function i's body ('b') or trampoline ('t'). */
+static bool define_unit(kiln_engine *e, kiln_module *m, const lower_module *lm, uint32_t i,
+			bool tramp, kiln_error *err)
+{
+	body_unit *u = calloc(1, sizeof *u);
+	LLVMOrcCSymbolFlagsMapPair sym;
+	LLVMErrorRef le;
+
+	if (u == NULL)
+		return kiln_fail(err, KILN_ERR_NOMEM, KILN_NO_OFFSET, "out of memory");
+	*u = (body_unit){e, m, m->jit, i, tramp, ""};
+	snprintf(u->prefix, sizeof u->prefix, "%s", lm->prefix);
+	sym = (LLVMOrcCSymbolFlagsMapPair){intern(e, lm, tramp ? 't' : 'b', i), callable};
+	le = LLVMOrcJITDylibDefine(((module_jit *)m->jit)->jd,
+				   LLVMOrcCreateCustomMaterializationUnit(
+					   "kiln-function", u, &sym, 1, NULL, materialize_body,
+					   discard_body, destroy_body));
+	return le == NULL ? true : llvm_error(le, err, "cannot define a function");
+}
+
+/* One materialization unit per body and per trampoline, then the lazy
+ * reexports: "f<i>" -> "b<i>" and "e<i>" -> "t<i>". */
 static bool define_lazy(kiln_engine *e, kiln_module *m, const lower_module *lm,
 			kiln_error *err)
 {
-	LLVMOrcJITDylibRef jd = ((module_jit *)m->jit)->jd;
 	uint32_t n = m->nfuncs - m->nimported_funcs;
-	LLVMOrcCSymbolAliasMapPairs aliases = kiln_calloc(n, sizeof *aliases);
+	LLVMOrcCSymbolAliasMapPairs aliases = kiln_calloc(2 * (size_t)n, sizeof *aliases);
 	LLVMErrorRef le;
 
 	if (aliases == NULL)
 		return kiln_fail(err, KILN_ERR_NOMEM, KILN_NO_OFFSET, "out of memory");
 	for (uint32_t i = m->nimported_funcs; i < m->nfuncs; i++) {
-		body_unit *u = calloc(1, sizeof *u);
-		LLVMOrcCSymbolFlagsMapPair sym = {intern(e, lm, 'b', i), callable};
-		if (u == NULL) {
+		uint32_t k = i - m->nimported_funcs;
+		if (!define_unit(e, m, lm, i, false, err) || !define_unit(e, m, lm, i, true, err)) {
 			free(aliases);
-			return kiln_fail(err, KILN_ERR_NOMEM, KILN_NO_OFFSET, "out of memory");
+			return false;
 		}
-		*u = (body_unit){e, m, m->jit, i, ""};
-		snprintf(u->prefix, sizeof u->prefix, "%s", lm->prefix);
-		le = LLVMOrcJITDylibDefine(jd, LLVMOrcCreateCustomMaterializationUnit(
-			"kiln-function", u, &sym, 1, NULL, materialize_body, discard_body,
-			destroy_body));
-		if (le != NULL) {
-			free(aliases);
-			return llvm_error(le, err, "cannot define a function");
-		}
-		aliases[i - m->nimported_funcs] = (LLVMOrcCSymbolAliasMapPair){
+		aliases[2 * k] = (LLVMOrcCSymbolAliasMapPair){
 			intern(e, lm, 'f', i), {intern(e, lm, 'b', i), callable}};
+		aliases[2 * k + 1] = (LLVMOrcCSymbolAliasMapPair){
+			intern(e, lm, 'e', i), {intern(e, lm, 't', i), callable}};
 	}
-	le = LLVMOrcJITDylibDefine(jd, LLVMOrcLazyReexports(e->lctm, e->ism, jd, aliases, n));
+	le = define_reexports(e, ((module_jit *)m->jit)->jd, aliases, 2 * n);
 	free(aliases);
 	return le == NULL ? true : llvm_error(le, err, "cannot define lazy entry points");
 }
 
-static bool lookup(kiln_engine *e, LLVMOrcJITDylibRef jd, const lower_module *lm, char kind,
-		   uint32_t i, void **out, kiln_error *err)
+/* A stub "<prefix>f<i>" or "<prefix>e<i>" found: m->func_code[i] or
+ * m->func_tramp[i]. */
+static void found_entry(void *ctx, const char *name, LLVMOrcExecutorAddress addr)
 {
-	char name[64];
-	LLVMOrcExecutorAddress addr;
-	LLVMErrorRef le;
+	kiln_module *m = ctx;
+	const char *p = name + strlen(((module_jit *)m->jit)->prefix);
+	unsigned long i = strtoul(p + 1, NULL, 10);
 
-	lower_func_name(lm, kind, i, name, sizeof name);
-	if ((le = jd_lookup(e, jd, name, &addr)) != NULL)
-		return llvm_error(le, err, "compilation failed");
-	*out = (void *)(uintptr_t)addr;
-	return true;
+	if (i < m->nfuncs)
+		(*p == 'f' ? m->func_code : m->func_tramp)[i] = (void *)(uintptr_t)addr;
 }
 
-/* The trampolines, eagerly; then every entry point's address (the stubs:
- * looking them up compiles nothing). */
+/* Every entry point's address: the stubs (looking them up compiles
+ * nothing). */
 static bool define_entries(kiln_engine *e, kiln_module *m, lower_module *lm,
-			   LLVMOrcThreadSafeContextRef tsc, kiln_error *err)
+			   kiln_error *err)
 {
 	LLVMOrcJITDylibRef jd = ((module_jit *)m->jit)->jd;
-	LLVMErrorRef le;
 
-	set_target(e, lm->llmod);
 	for (uint32_t i = m->nimported_funcs; i < m->nfuncs; i++)
-		if (!lower_trampoline(lm, i))
+		if (m->types[m->funcs[i].type_idx].nparams > 128)
 			return kiln_fail(err, KILN_ERR_UNSUPPORTED, KILN_NO_OFFSET,
 					 "functions of more than 128 parameters are not supported yet");
-	if (!verify(lm->llmod, err))
-		return false;
-	LLVMOrcThreadSafeModuleRef tsm = LLVMOrcCreateNewThreadSafeModule(lm->llmod, tsc);
-	lm->llmod = NULL;	/* owned by tsm, then by the JIT */
-	le = LLVMOrcLLJITAddLLVMIRModule(e->jit, jd, tsm);
+	/* Batches as define_reexports made them: one lookup of a whole batch
+	 * makes its stubs at once (one symbol at a time, ORC splits the rest
+	 * of the batch off anew for each: quadratic). */
+	LLVMOrcCLookupSetElement *syms = kiln_calloc(STUB_BATCH, sizeof *syms);
+	LLVMErrorRef le = NULL;
+
+	if (syms == NULL)
+		return kiln_fail(err, KILN_ERR_NOMEM, KILN_NO_OFFSET, "out of memory");
+	for (uint32_t i = m->nimported_funcs; i < m->nfuncs && le == NULL; i += STUB_BATCH / 2) {
+		uint32_t k = 0;
+		for (uint32_t j = i; j < m->nfuncs && j < i + STUB_BATCH / 2; j++) {
+			syms[k++] = (LLVMOrcCLookupSetElement){
+				intern(e, lm, 'f', j), LLVMOrcSymbolLookupFlagsRequiredSymbol};
+			syms[k++] = (LLVMOrcCLookupSetElement){
+				intern(e, lm, 'e', j), LLVMOrcSymbolLookupFlagsRequiredSymbol};
+		}
+		le = jd_lookup_set(e, jd, syms, k, found_entry, m);
+	}
+	free(syms);
 	if (le != NULL)
-		return llvm_error(le, err, "cannot add the module");
+		return llvm_error(le, err, "compilation failed");
 	for (uint32_t i = m->nimported_funcs; i < m->nfuncs; i++)
-		if (!lookup(e, jd, lm, 'f', i, &m->func_code[i], err) ||
-		    !lookup(e, jd, lm, 't', i, &m->func_tramp[i], err))
-			return false;
+		if (!m->func_code[i] || !m->func_tramp[i])
+			return kiln_fail(err, KILN_ERR_UNSUPPORTED, KILN_NO_OFFSET,
+					 "internal error: no entry point for function %u", i);
 	return true;
 }
 
@@ -705,7 +856,7 @@ static bool compile(kiln_engine *e, kiln_module *m, kiln_error *err)
 		return false;
 	}
 	ok = lower_module_init(&lm, m, LLVMOrcThreadSafeContextGetContext(tsc), prefix, err) &&
-	     define_lazy(e, m, &lm, err) && define_entries(e, m, &lm, tsc, err);
+	     define_lazy(e, m, &lm, err) && define_entries(e, m, &lm, err);
 	if (lm.llmod)
 		LLVMDisposeModule(lm.llmod);
 	lower_module_free(&lm);
@@ -763,7 +914,9 @@ static void module_jit_free(void *p)
 	free((void *)mj->compiled);
 	free(mj->code_size);
 	free((void *)mj->queued);
+	free((void *)mj->tramp_compiled);
 	free(mj->body);
+	free(mj->tramp);
 	pthread_mutex_destroy(&mj->lock);
 	free(mj);
 }
@@ -779,32 +932,43 @@ static module_jit *module_jit_new(kiln_engine *e, const kiln_module *m)
 	mj->queued = kiln_calloc(m->nfuncs, sizeof *mj->queued);
 	mj->body = kiln_calloc(m->nfuncs, sizeof *mj->body);
 	mj->code_size = kiln_calloc(m->nfuncs, sizeof *mj->code_size);
+	mj->tramp_compiled = kiln_calloc(m->nfuncs, sizeof *mj->tramp_compiled);
+	mj->tramp = kiln_calloc(m->nfuncs, sizeof *mj->tramp);
 	mj->module = m;
 	pthread_mutex_init(&mj->lock, NULL);
-	if (!mj->compiled || !mj->queued || !mj->body || !mj->code_size) {
+	if (!mj->compiled || !mj->queued || !mj->body || !mj->code_size ||
+	    !mj->tramp_compiled || !mj->tramp) {
 		module_jit_free(mj);
 		return NULL;
 	}
 	return mj;
 }
 
-/* mj->body[i], looked up once (with mj->lock held; compiled bodies only:
- * this compiles nothing). */
-static bool body_address(module_jit *mj, uint32_t i)
+/* The address of a compiled body ('b', in mj->body) or trampoline ('t',
+ * in mj->tramp), looked up once (with mj->lock held; compiled ones only:
+ * this compiles nothing).  NULL if not compiled. */
+static void *code_address(module_jit *mj, char kind, uint32_t i)
 {
+	void **slot = kind == 't' ? &mj->tramp[i] : &mj->body[i];
 	char name[64];
 	LLVMOrcExecutorAddress addr;
 
-	if (mj->body[i] != NULL)
-		return true;
-	snprintf(name, sizeof name, "%sb%u", mj->prefix, i);
+	if (*slot != NULL)
+		return *slot;
+	if (!atomic_load(&(kind == 't' ? mj->tramp_compiled : mj->compiled)[i]))
+		return NULL;
+	snprintf(name, sizeof name, "%s%c%u", mj->prefix, kind, i);
 	LLVMErrorRef le = jd_lookup(mj->engine, mj->jd, name, &addr);
 	if (le != NULL) {
 		LLVMConsumeError(le);
-		return false;
+		return NULL;
 	}
-	mj->body[i] = (void *)(uintptr_t)addr;
-	return true;
+	return *slot = (void *)(uintptr_t)addr;
+}
+
+static bool body_address(module_jit *mj, uint32_t i)
+{
+	return code_address(mj, 'b', i) != NULL;
 }
 
 /* The compiled function holding `pc`: the closest body start below it.
@@ -829,8 +993,8 @@ static uint32_t symbolize(const kiln_module *m, uintptr_t pc)
 	}
 	/* Entry trampolines are compiled code too, but no wasm function. */
 	for (uint32_t i = m->nimported_funcs; i < m->nfuncs; i++) {
-		uintptr_t start = (uintptr_t)m->func_tramp[i];
-		if (start <= pc && start > best_start) {
+		uintptr_t start = (uintptr_t)code_address(mj, 't', i);
+		if (start && start <= pc && start > best_start) {
 			best_start = start;
 			best = KILN_NOT_A_FUNCTION;
 		}

@@ -8,7 +8,13 @@
  * turns a fault into a wasm trap when the faulting instruction lies in
  * registered code.  Destroying an object's allocator unregisters and
  * unmaps its sections.
+ *
+ * KILN_JIT_CODE_LIMIT=N (environment; for tests only): finalizing fails
+ * once N code sections are registered by the process's JITs, as running
+ * out of memory would — the way tests reach the lazy-compile failure path.
  */
+#include <stdatomic.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -91,6 +97,42 @@ static uint8_t *allocate_data(void *opaque, uintptr_t size, unsigned align,
 			     read_only ? PROT_READ : PROT_READ | PROT_WRITE);
 }
 
+static _Atomic size_t code_sections;	/* registered, process-wide */
+
+/* KILN_JIT_CODE_LIMIT, read once; 0: none. */
+static size_t code_limit(void)
+{
+	static _Atomic long limit = -1;
+	long l = atomic_load(&limit);
+
+	if (l < 0) {
+		const char *v = getenv("KILN_JIT_CODE_LIMIT");
+		l = v ? atol(v) : 0;
+		atomic_store(&limit, l > 0 ? l : 0);
+	}
+	return l > 0 ? (size_t)l : 0;
+}
+
+static bool register_code(section *s, char **err)
+{
+	size_t limit = code_limit();
+
+	if (limit && atomic_fetch_add(&code_sections, 1) >= limit) {
+		atomic_fetch_sub(&code_sections, 1);
+		char msg[96];
+		snprintf(msg, sizeof msg, "out of JIT code sections (KILN_JIT_CODE_LIMIT=%zu)", limit);
+		*err = strdup(msg);
+		return false;
+	}
+	if (!kiln_trap_register_code(s->base, s->len)) {
+		if (limit)
+			atomic_fetch_sub(&code_sections, 1);
+		*err = strdup("out of memory registering JIT code");
+		return false;
+	}
+	return s->registered = true;
+}
+
 /* Returns true on error, as LLVM's MCJIT memory managers do. */
 static LLVMBool finalize(void *opaque, char **err)
 {
@@ -108,13 +150,8 @@ static LLVMBool finalize(void *opaque, char **err)
 			*err = strdup("cannot protect JIT code");
 			return 1;
 		}
-		if (s->prot & PROT_EXEC) {
-			if (!kiln_trap_register_code(s->base, s->len)) {
-				*err = strdup("too many JIT code sections");
-				return 1;
-			}
-			s->registered = true;
-		}
+		if ((s->prot & PROT_EXEC) && !register_code(s, err))
+			return 1;
 	}
 	return 0;
 }
@@ -124,8 +161,11 @@ static void destroy(void *opaque)
 	allocator *a = opaque;
 
 	for (size_t i = 0; i < a->n; i++) {
-		if (a->sections[i].registered)
+		if (a->sections[i].registered) {
 			kiln_trap_unregister_code(a->sections[i].base);
+			if (code_limit())
+				atomic_fetch_sub(&code_sections, 1);
+		}
 		munmap(a->sections[i].base, a->sections[i].len);
 	}
 	free(a->sections);

@@ -101,6 +101,9 @@ typedef enum kiln_trap_kind {
 	KILN_TRAP_HOST,			/* a host function raised a trap */
 	KILN_TRAP_EXIT,			/* "exit": WASI proc_exit ended the program */
 	KILN_TRAP_OUT_OF_FUEL,		/* "all fuel consumed": the instance's fuel ran out */
+	/* "compile error": the JIT could not compile a function the call
+	 * reached (out of memory, a limit): kiln_engine_compile_error says why */
+	KILN_TRAP_COMPILE_FAILED,
 	KILN_TRAP_KIND_COUNT_
 } kiln_trap_kind;
 
@@ -442,6 +445,13 @@ typedef struct kiln_engine_stats {
 
 KILN_API kiln_engine_stats kiln_engine_stats_of(kiln_engine *engine);
 
+/* Why lazy compilation failed: after a call trapped with
+ * KILN_TRAP_COMPILE_FAILED, the message (one line) of the first failure of
+ * the engine's compilations since the last call of this function, copied
+ * NUL-terminated into buf (truncated to size - 1 bytes); returns its full
+ * length, 0 (and "") when nothing failed.  Clears it.  Thread-safe. */
+KILN_API size_t kiln_engine_compile_error(kiln_engine *engine, char *buf, size_t size);
+
 /* Validates (if not yet done) and compiles every function of the module to
  * native code.  A module is compiled by one engine only; compiling it again
  * with the same engine does nothing.  Fails with KILN_ERR_LIMIT when the
@@ -634,6 +644,13 @@ KILN_API kiln_status kiln_instance_set_fuel(kiln_instance *instance, uint64_t fu
 					    kiln_error *err);
 KILN_API kiln_status kiln_instance_get_fuel(kiln_instance *instance, uint64_t *out_fuel,
 					    kiln_error *err);
+/* The fuel instances made on the calling thread from now on start with:
+ * their start function runs on it (ending with KILN_TRAP_OUT_OF_FUEL, so
+ * that instantiation fails with KILN_ERR_TRAP, when it runs out), and the
+ * instance keeps what is left.  Over INT64_MAX (e.g. UINT64_MAX): as
+ * much as there is, the default.  Code compiled without fuel metering
+ * ignores it.  Thread-local; instances already made are untouched. */
+KILN_API void kiln_thread_set_fuel(uint64_t fuel);
 /* Reads a global extern's value. */
 KILN_API kiln_val kiln_global_get(kiln_extern global);
 /* Writes a mutable global; KILN_ERR_ARG for an immutable one or a value

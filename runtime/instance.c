@@ -350,6 +350,15 @@ static kiln_status check_link(kiln_module *m, const kiln_extern *imports, size_t
 	return KILN_OK;
 }
 
+/* The fuel instances made on this thread start with
+ * (kiln_thread_set_fuel). */
+static _Thread_local int64_t thread_fuel = INT64_MAX;
+
+void kiln_thread_set_fuel(uint64_t fuel)
+{
+	thread_fuel = fuel > INT64_MAX ? INT64_MAX : (int64_t)fuel;
+}
+
 /* Instantiates with imports that check_link accepted. */
 static kiln_status instantiate(kiln_pool *pool, kiln_module *m, const kiln_extern *imports,
 			       kiln_instance **out, kiln_trap_kind *out_trap, kiln_error *err)
@@ -364,6 +373,7 @@ static kiln_status instantiate(kiln_pool *pool, kiln_module *m, const kiln_exter
 	if (!build(inst, m, pool, err) || !eval_elems(inst, m, err))
 		goto fail;
 	set_ctx(inst);
+	inst->ctx.fuel = thread_fuel;	/* the start function runs on it */
 	*out = inst;
 	trap = kiln_trap_catch(&inst->ctx, initialise, inst, NULL);
 	if (trap == KILN_TRAP_NONE)

@@ -43,31 +43,115 @@ static _Thread_local char altstack[64 * 1024] __attribute__((aligned(16)));
 
 /* ------------------------------------------------------------ registry */
 
-#define MAX_RANGES 4096
+/*
+ * Two registries of address ranges: linear-memory reservations and code.
+ * They have no fixed size (a JIT makes a code section per compiled
+ * function: thousands).  Each is a sorted array of disjoint ranges,
+ * published through an atomic pointer and never changed once published:
+ * a writer (under the set's mutex) copies it with the change into a new
+ * array, publishes that, and retires the old one.  The fault handler
+ * binary-searches whatever array it loads, without locks or allocation.
+ *
+ * Reclamation: a reader counts itself in `readers` before loading the
+ * pointer and out after its search (it never jumps out in between).  With
+ * sequentially consistent atomics, a reader that loaded an old array
+ * incremented the count before the writer's exchange, so once a writer,
+ * after publishing, sees the count at zero, nobody holds a retired array:
+ * it frees them all then.  It never waits: while the count is not zero the
+ * arrays stay on the retired list for the next change (a retired array
+ * is freed at the first change made while no fault is being handled).
+ * A change costs a copy of the array: 16 bytes a range, negligible next
+ * to compiling the function that brings the range.
+ */
+typedef struct range {
+	uintptr_t base;
+	size_t len;
+} range;
+
+typedef struct range_array {
+	size_t n;
+	range r[];	/* sorted by base, disjoint */
+} range_array;
 
 typedef struct range_set {
-	struct {
-		_Atomic uintptr_t base;
-		_Atomic size_t len;
-	} r[MAX_RANGES];
+	_Atomic(range_array *) cur;
 	pthread_mutex_t lock;
+	range_array **retired;	/* under lock */
+	size_t nretired, retired_cap;
 } range_set;
 
 static range_set memories = {.lock = PTHREAD_MUTEX_INITIALIZER};
 static range_set code = {.lock = PTHREAD_MUTEX_INITIALIZER};
+static _Atomic unsigned readers;
+
+/* The index of the first range whose base is above addr. */
+static size_t upper_bound(const range_array *a, uintptr_t addr)
+{
+	size_t lo = 0, hi = a->n;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (a->r[mid].base <= addr)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
+/* Publishes `next` (with set->lock held) and frees what no reader can
+ * hold any more.  Returns false, publishing nothing, when out of memory. */
+static bool publish(range_set *set, range_array *next)
+{
+	range_array *old;
+
+	if (set->nretired == set->retired_cap) {
+		size_t cap = set->retired_cap ? set->retired_cap * 2 : 8;
+		range_array **grown = realloc(set->retired, cap * sizeof *grown);
+		if (grown == NULL) {
+			free(next);
+			return false;
+		}
+		set->retired = grown;
+		set->retired_cap = cap;
+	}
+	old = atomic_exchange(&set->cur, next);
+	if (old)
+		set->retired[set->nretired++] = old;
+	if (atomic_load(&readers) == 0) {
+		while (set->nretired > 0)
+			free(set->retired[--set->nretired]);
+	}
+	return true;
+}
+
+/* A copy of the current array with room for `extra` more ranges. */
+static range_array *copy_current(range_set *set, size_t extra)
+{
+	range_array *cur = atomic_load(&set->cur);
+	size_t n = cur ? cur->n : 0;
+	range_array *a = malloc(sizeof *a + (n + extra) * sizeof a->r[0]);
+
+	if (a == NULL)
+		return NULL;
+	a->n = n;
+	if (n)
+		memcpy(a->r, cur->r, n * sizeof a->r[0]);
+	return a;
+}
 
 static bool add_range(range_set *set, void *base, size_t len)
 {
 	bool ok = false;
+	range_array *a;
 
 	pthread_mutex_lock(&set->lock);
-	for (size_t i = 0; i < MAX_RANGES && !ok; i++) {
-		if (atomic_load(&set->r[i].base) == 0) {
-			/* Length first: a reader that sees the base sees it. */
-			atomic_store(&set->r[i].len, len);
-			atomic_store(&set->r[i].base, (uintptr_t)base);
-			ok = true;
-		}
+	if ((a = copy_current(set, 1)) != NULL) {
+		size_t i = upper_bound(a, (uintptr_t)base);
+		memmove(&a->r[i + 1], &a->r[i], (a->n - i) * sizeof a->r[0]);
+		a->r[i] = (range){(uintptr_t)base, len};
+		a->n++;
+		ok = publish(set, a);
 	}
 	pthread_mutex_unlock(&set->lock);
 	return ok;
@@ -75,21 +159,51 @@ static bool add_range(range_set *set, void *base, size_t len)
 
 static void remove_range(range_set *set, void *base)
 {
+	range_array *a;
+
 	pthread_mutex_lock(&set->lock);
-	for (size_t i = 0; i < MAX_RANGES; i++)
-		if (atomic_load(&set->r[i].base) == (uintptr_t)base)
-			atomic_store(&set->r[i].base, 0);
+	/* Removing cannot fail: without memory for a copy, the range is
+	 * cleared in place (its length: a reader sees it or not, both safe,
+	 * since the range is going). */
+	if ((a = copy_current(set, 0)) != NULL) {
+		size_t i = upper_bound(a, (uintptr_t)base);
+		if (i > 0 && a->r[i - 1].base == (uintptr_t)base) {
+			memmove(&a->r[i - 1], &a->r[i], (a->n - i) * sizeof a->r[0]);
+			a->n--;
+			if (!publish(set, a))
+				a = NULL;
+		} else {
+			free(a);
+		}
+	}
+	if (a == NULL) {
+		range_array *cur = atomic_load(&set->cur);
+		size_t i = cur ? upper_bound(cur, (uintptr_t)base) : 0;
+		if (i > 0 && cur->r[i - 1].base == (uintptr_t)base)
+			__atomic_store_n(&cur->r[i - 1].len, 0, __ATOMIC_SEQ_CST);
+	}
 	pthread_mutex_unlock(&set->lock);
 }
 
+/* Async-signal-safe: no locks, no allocation. */
 static bool in_range(range_set *set, uintptr_t addr)
 {
-	for (size_t i = 0; i < MAX_RANGES; i++) {
-		uintptr_t base = atomic_load(&set->r[i].base);
-		if (base != 0 && addr - base < atomic_load(&set->r[i].len))
-			return true;
+	bool hit = false;
+
+	atomic_fetch_add(&readers, 1);
+	range_array *a = atomic_load(&set->cur);
+	if (a != NULL) {
+		size_t i = upper_bound(a, addr);
+		hit = i > 0 && addr - a->r[i - 1].base <
+			__atomic_load_n(&a->r[i - 1].len, __ATOMIC_SEQ_CST);
 	}
-	return false;
+	atomic_fetch_sub(&readers, 1);
+	return hit;
+}
+
+bool kiln_trap_in_code(uintptr_t addr)
+{
+	return in_range(&code, addr);
 }
 
 bool kiln_trap_register_range(void *base, size_t len)
@@ -284,6 +398,7 @@ const char *kiln_trap_message(kiln_trap_kind kind)
 		[KILN_TRAP_HOST] = "host trap",
 		[KILN_TRAP_EXIT] = "exit",
 		[KILN_TRAP_OUT_OF_FUEL] = "all fuel consumed",
+		[KILN_TRAP_COMPILE_FAILED] = "compile error",
 	};
 	return (unsigned)kind < KILN_TRAP_KIND_COUNT_ ? messages[kind] : "unknown trap";
 }

@@ -43,7 +43,8 @@ KILN_INTERNAL const kiln_vmctx *kiln_trap_running_ctx(void);
 
 /* Address ranges faults in which are traps (linear memory reservations).
  * Registration is thread-safe; the fault handler reads the registry
- * without locks.  Returns false when the registry is full. */
+ * without locks.  No fixed number: returns false only when out of
+ * memory. */
 KILN_INTERNAL bool kiln_trap_register_range(void *base, size_t len);
 KILN_INTERNAL void kiln_trap_unregister_range(void *base);
 
@@ -51,6 +52,8 @@ KILN_INTERNAL void kiln_trap_unregister_range(void *base);
  * trap.  Same rules as above. */
 KILN_INTERNAL bool kiln_trap_register_code(void *base, size_t len);
 KILN_INTERNAL void kiln_trap_unregister_code(void *base);
+/* true when addr lies in registered code (what the fault handler asks). */
+KILN_INTERNAL bool kiln_trap_in_code(uintptr_t addr);
 
 /* The stack a wasm call may use, below the outermost entry point. */
 #define KILN_STACK_BUDGET ((uintptr_t)1 << 20)

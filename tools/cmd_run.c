@@ -293,21 +293,29 @@ static void print_trap(const kiln_trap_info *t)
 	}
 }
 
-static int invoke(kiln_instance *inst, kiln_instance *wasi, const run_opts *o,
-		  const char *name)
+/* A trap that ended instantiation or the call: a compile failure is one
+ * line with its cause, not a wasm trap. */
+static int report_trap(kiln_engine *engine, const run_opts *o, const kiln_trap_info *t)
 {
-	kiln_extern fn;
-	const kiln_functype *ft;
-	kiln_val args[64], results[64];
-	kiln_trap_info trap;
-	kiln_error err;
-	kiln_status st;
+	char why[256];
 
-	if (!kiln_instance_export(inst, (kiln_name){name, strlen(name)}, &fn) ||
-	    fn.kind != KILN_EXTERN_FUNC)
-		return cli_error(CLI_FAIL, "%s: no exported function '%s'%s", o->file, name,
-				 o->invoke ? "" : " (use --invoke NAME)");
-	ft = kiln_extern_type(fn).u.func;
+	if (t->kind != KILN_TRAP_COMPILE_FAILED) {
+		print_trap(t);
+		return CLI_FAIL;
+	}
+#ifdef KILN_RUNTIME_ONLY
+	(void)engine;	/* kiln-run compiles nothing */
+	why[0] = 0;
+#else
+	kiln_engine_compile_error(engine, why, sizeof why);
+#endif
+	return cli_error(CLI_FAIL, "%s: compile error: %s", o->file, why[0] ? why : "unknown");
+}
+
+/* The export's arguments: their number and parsing, by its type. */
+static int check_args(const run_opts *o, const char *name, const kiln_functype *ft,
+		      kiln_val *args)
+{
 	if (!o->invoke && ft->nparams != 0)
 		return cli_error(CLI_FAIL, "%s: _start must take no arguments", o->file);
 	if (o->invoke && ((int)ft->nparams != o->nargs || ft->nparams > 64 || ft->nresults > 64))
@@ -317,13 +325,52 @@ static int invoke(kiln_instance *inst, kiln_instance *wasi, const run_opts *o,
 		if (!parse_arg(o->args[i], ft->params[i], &args[i]))
 			return cli_error(CLI_USAGE, "argument %u: '%s' is not a valid %s", i + 1,
 					 o->args[i], kiln_valtype_name(ft->params[i]));
+	return CLI_OK;
+}
+
+/* --invoke NAME ARGS, checked against the module's export before anything
+ * is compiled or instantiated (or stored in the cache): a wrong call costs
+ * nothing. */
+static bool invoke_refused;
+
+static int check_invoke(const kiln_module *m, const run_opts *o)
+{
+	kiln_val args[64];
+	size_t len = strlen(o->invoke);
+
+	for (size_t i = 0; i < kiln_module_export_count(m); i++) {
+		kiln_export_info x = kiln_module_export(m, i);
+		if (x.kind != KILN_EXTERN_FUNC || x.name.len != len ||
+		    memcmp(x.name.data, o->invoke, len) != 0)
+			continue;
+		return check_args(o, o->invoke, kiln_module_export_type(m, i).u.func, args);
+	}
+	return cli_error(CLI_FAIL, "%s: no exported function '%s'", o->file, o->invoke);
+}
+
+static int invoke(kiln_engine *engine, kiln_instance *inst, kiln_instance *wasi,
+		  const run_opts *o, const char *name)
+{
+	kiln_extern fn;
+	const kiln_functype *ft;
+	kiln_val args[64], results[64];
+	kiln_trap_info trap;
+	kiln_error err;
+	kiln_status st;
+	int rc;
+
+	if (!kiln_instance_export(inst, (kiln_name){name, strlen(name)}, &fn) ||
+	    fn.kind != KILN_EXTERN_FUNC)
+		return cli_error(CLI_FAIL, "%s: no exported function '%s'%s", o->file, name,
+				 o->invoke ? "" : " (use --invoke NAME)");
+	ft = kiln_extern_type(fn).u.func;
+	if ((rc = check_args(o, name, ft, args)) != CLI_OK)
+		return rc;
 	st = kiln_func_call(fn, args, o->invoke ? ft->nparams : 0, results, 64, &trap, &err);
 	if (st == KILN_ERR_TRAP && trap.kind == KILN_TRAP_EXIT)
 		return kiln_wasi_exit_code(wasi);
-	if (st == KILN_ERR_TRAP) {
-		print_trap(&trap);
-		return CLI_FAIL;
-	}
+	if (st == KILN_ERR_TRAP)
+		return report_trap(engine, o, &trap);
 	if (st != KILN_OK)
 		return cli_error(CLI_FAIL, "%s", err.message);
 	for (uint32_t i = 0; i < ft->nresults; i++)
@@ -366,6 +413,10 @@ static int run_module(kiln_engine *engine, kiln_module *m, kiln_instance *wasi,
 	double t0 = now(), t1, t2;
 	int rc;
 
+	if (o->invoke && (rc = check_invoke(m, o)) != CLI_OK) {
+		invoke_refused = true;
+		return rc;
+	}
 	if ((st = kiln_module_compile(engine, m, &err)) != KILN_OK)
 		return cli_error(CLI_FAIL, "%s: %s", o->file, err.message);
 	t1 = now();
@@ -387,33 +438,36 @@ static int run_module(kiln_engine *engine, kiln_module *m, kiln_instance *wasi,
 		free(imports);
 		return cli_error(CLI_FAIL, "%s", err.message);
 	}
-	/* --timeout covers the start function: the instance is made under
-	 * the deadline (a tick away: the timer moves the epoch once). */
+	/* --timeout and --fuel cover the start function: the instance is
+	 * made under the deadline (a tick away: the timer moves the epoch
+	 * once) and on the fuel. */
 	timer tm = {0};
 	if (o->timeout > 0) {
 		kiln_thread_set_epoch_deadline(1);
 		timer_start(&tm, o->timeout);
 	}
+	if (o->fuel)
+		kiln_thread_set_fuel(o->fuel);
 	st = pool ? kiln_instance_new_pooled(pool, m, imports, kiln_module_import_count(m), &inst,
 					     &trap, &err)
 		  : kiln_instance_new(m, imports, kiln_module_import_count(m), &inst, &trap, &err);
 	kiln_thread_set_epoch_deadline(UINT64_MAX);	/* the instance keeps its own */
+	kiln_thread_set_fuel(UINT64_MAX);		/* and its fuel */
 	free(imports);
 	t2 = now();
 	if (inst && kiln_instance_export(inst, (kiln_name){"memory", 6}, &memory))
 		kiln_wasi_set_memory(wasi, memory);
 	double entry = realtime();
-	if (st == KILN_OK && o->fuel && kiln_instance_set_fuel(inst, o->fuel, &err) != KILN_OK) {
+	uint64_t fuel_left;
+	if (st == KILN_OK && o->fuel && kiln_instance_get_fuel(inst, &fuel_left, &err) != KILN_OK) {
 		timer_stop(&tm);
 		kiln_instance_delete(inst);
 		kiln_pool_delete(pool);
 		return cli_error(CLI_FAIL, "%s: --fuel: %s (compile it with kiln compile "
 				 "--fuel-metering)", o->file, err.message);
 	}
-	if (st == KILN_ERR_TRAP)
-		fprintf(stderr, "error: wasm trap: %s\n", kiln_trap_message(trap));
-	rc = st == KILN_OK ? invoke(inst, wasi, o, o->invoke ? o->invoke : "_start")
-			   : st == KILN_ERR_TRAP ? CLI_FAIL
+	rc = st == KILN_OK ? invoke(engine, inst, wasi, o, o->invoke ? o->invoke : "_start")
+			   : st == KILN_ERR_TRAP ? report_trap(engine, o, &(kiln_trap_info){.kind = trap})
 			   : cli_error(CLI_FAIL, "%s: %s", o->file, err.message);
 	timer_stop(&tm);
 	if (o->stats) {
@@ -566,7 +620,7 @@ int cmd_run(int argc, char **argv)
 #ifndef KILN_RUNTIME_ONLY
 	/* A miss is compiled ahead of time and stored when the run is over,
 	 * so that it does not delay the program. */
-	if (key[0] && !cached && m)
+	if (key[0] && !cached && m && !invoke_refused)
 		cache_store(engine, m, key);
 #endif
 	kiln_module_delete(m);

@@ -3,7 +3,8 @@
  * per function entry and loop iteration, the same under the JIT and from
  * an artifact (consumption is linear in a loop's trip count); an endless
  * loop ends with "all fuel consumed" and nothing left, and the instance
- * runs again once refuelled; code without metering refuses fuel.
+ * runs again once refuelled; code without metering refuses fuel; an
+ * instance starts with the fuel kiln_thread_set_fuel gave its thread.
  *
  * kiln-fuel-test FUEL.wasm
  */
@@ -76,6 +77,18 @@ static void check_metered(kiln_module *m, const char *how, uint64_t want[3])
 	CHECK(cost(inst, 10) == c10, "%s: refuelled, the instance runs the same", how);
 	CHECK(kiln_instance_set_fuel(inst, (uint64_t)INT64_MAX + 1, &err) == KILN_ERR_ARG,
 	      "%s: fuel over INT64_MAX refused", how);
+	kiln_instance_delete(inst);
+	/* The thread's fuel: instances start with it (their start function
+	 * would run on it), until it is reset. */
+	kiln_thread_set_fuel(c10);
+	inst = instantiate(m);
+	CHECK(inst && kiln_instance_get_fuel(inst, &left, &err) == KILN_OK && left == c10,
+	      "%s: an instance made under kiln_thread_set_fuel starts with it", how);
+	kiln_instance_delete(inst);
+	kiln_thread_set_fuel(UINT64_MAX);
+	inst = instantiate(m);
+	CHECK(inst && kiln_instance_get_fuel(inst, &left, &err) == KILN_OK && left == INT64_MAX,
+	      "%s: the thread's fuel reset", how);
 	kiln_instance_delete(inst);
 }
 

@@ -5,6 +5,8 @@
  * runtime's half is driven directly.)
  */
 #include <check.h>
+#include <pthread.h>
+#include <stdatomic.h>
 #include <setjmp.h>
 #include <stdlib.h>
 #include <signal.h>
@@ -219,6 +221,68 @@ START_TEST(trap_messages)
 }
 END_TEST
 
+/* Code ranges: 10,000 of them (the registry once held 4,096), registered
+ * in a shuffled order, are each found at their first and last byte and
+ * the gaps between them are not; removing every other one leaves the
+ * rest.  A thread looks addresses up all the while, as the fault handler
+ * does (under ASan this catches a retired array freed too early). */
+#define NRANGES 10000
+#define RANGE_STRIDE 64
+
+static _Atomic bool lookups_stop;
+
+static void *look_up(void *arg)
+{
+	uintptr_t base = (uintptr_t)arg;
+	unsigned long found = 0;
+
+	while (!atomic_load(&lookups_stop))
+		for (uintptr_t i = 0; i < NRANGES; i += 97)
+			found += kiln_trap_in_code(base + i * RANGE_STRIDE);
+	return (void *)found;
+}
+
+START_TEST(code_ranges_grow)
+{
+	/* Addresses only: nothing is mapped there, nothing runs. */
+	uintptr_t base = (uintptr_t)1 << 44;
+	uint32_t *order = malloc(NRANGES * sizeof *order);
+	pthread_t reader;
+
+	ck_assert_ptr_nonnull(order);
+	for (uint32_t i = 0; i < NRANGES; i++)
+		order[i] = i;
+	srand(17);
+	for (uint32_t i = NRANGES - 1; i > 0; i--) {
+		uint32_t j = (uint32_t)rand() % (i + 1), t = order[i];
+		order[i] = order[j], order[j] = t;
+	}
+	atomic_store(&lookups_stop, false);
+	ck_assert_int_eq(pthread_create(&reader, NULL, look_up, (void *)base), 0);
+	for (uint32_t i = 0; i < NRANGES; i++)
+		ck_assert(kiln_trap_register_code((void *)(base + order[i] * RANGE_STRIDE),
+						  RANGE_STRIDE / 2));
+	for (uint32_t i = 0; i < NRANGES; i++) {
+		uintptr_t b = base + i * RANGE_STRIDE;
+		ck_assert_msg(kiln_trap_in_code(b) && kiln_trap_in_code(b + RANGE_STRIDE / 2 - 1),
+			      "range %u not found", i);
+		ck_assert(!kiln_trap_in_code(b + RANGE_STRIDE / 2));
+		ck_assert(!kiln_trap_in_code(b - 1));
+	}
+	for (uint32_t i = 0; i < NRANGES; i += 2)
+		kiln_trap_unregister_code((void *)(base + i * RANGE_STRIDE));
+	for (uint32_t i = 0; i < NRANGES; i++)
+		ck_assert(kiln_trap_in_code(base + i * RANGE_STRIDE + 1) == (i % 2 == 1));
+	for (uint32_t i = 1; i < NRANGES; i += 2)
+		kiln_trap_unregister_code((void *)(base + i * RANGE_STRIDE));
+	atomic_store(&lookups_stop, true);
+	pthread_join(reader, NULL);
+	for (uint32_t i = 0; i < NRANGES; i++)
+		ck_assert(!kiln_trap_in_code(base + i * RANGE_STRIDE));
+	free(order);
+}
+END_TEST
+
 /* The runtime's CPUID table agrees with LLVM on every feature both know:
  * LLVM's host features are those a native artifact records. */
 START_TEST(cpu_features_agree_with_llvm)
@@ -272,6 +336,7 @@ Suite *runtime_suite(void)
 	tcase_add_test(tc, trap_messages);
 	tcase_add_test(tc, foreign_code_fault_is_not_a_trap);
 	tcase_add_test(tc, cpu_features_agree_with_llvm);
+	tcase_add_test(tc, code_ranges_grow);
 	suite_add_tcase(s, tc);
 	return s;
 }
