@@ -17,6 +17,7 @@
 #include <xxhash.h>
 
 #include <kiln.h>
+#include "outcome.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -53,6 +54,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	(void)kiln_artifact_describe(copy, size, &d, &err);
 	kiln_status st = kiln_module_load(copy, size, &m, &err);
+	if (fuzz_outcome)
+		fuzz_outcome(st, st == KILN_OK ? "loaded" : err.message);
 	if (st == KILN_OK)
 		kiln_module_delete(m);
 	else if (m != NULL || err.message[0] == 0)

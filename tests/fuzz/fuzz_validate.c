@@ -4,10 +4,12 @@
  * must be a status with a message; nothing may crash or leak.
  */
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include <kiln.h>
+#include "outcome.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -38,11 +40,22 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	if (st == KILN_OK) {
 		inspect(m);
+		if (fuzz_outcome) {
+			char summary[128];
+			kiln_module_counts c = kiln_module_counts_of(m);
+			snprintf(summary, sizeof summary, "%zu types, %zu imports, %zu exports, %u functions",
+				 kiln_module_type_count(m), kiln_module_import_count(m),
+				 kiln_module_export_count(m), c.funcs);
+			fuzz_outcome(st, summary);
+		}
 		kiln_module_delete(m);
-	} else if (m != NULL || err.status != st || err.message[0] == 0 ||
-		   (st != KILN_ERR_MALFORMED && st != KILN_ERR_INVALID &&
-		    st != KILN_ERR_UNSUPPORTED && st != KILN_ERR_NOMEM)) {
-		abort();	/* a failure must say what failed */
+		return 0;
 	}
+	if (fuzz_outcome)
+		fuzz_outcome(st, err.message);
+	if (m != NULL || err.status != st || err.message[0] == 0 ||
+	    (st != KILN_ERR_MALFORMED && st != KILN_ERR_INVALID &&
+	     st != KILN_ERR_UNSUPPORTED && st != KILN_ERR_NOMEM))
+		abort();	/* a failure must say what failed */
 	return 0;
 }

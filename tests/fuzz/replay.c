@@ -4,14 +4,80 @@
  * inputs in tests/regress run in the normal build (and under ASan in CI).
  * A file ending in .hex holds the input as hex digits (whitespace and
  * lines starting with '#' ignored); any other file is the input itself.
+ *
+ * Each input carries the outcome it must have, not only "no crash": a
+ * line "# expect: OUTCOME" in a .hex file, or the first line of FILE.expect
+ * beside any other file.  OUTCOME is "STATUS: TEXT", STATUS as
+ * kiln_status_string names it ("ok", "malformed module", "invalid
+ * module", ...) and TEXT a part of the error message, or of the target's
+ * summary on "ok" (outcome.h).  The status must be equal and the text
+ * found in what the target reported; a missing expectation, a target that
+ * reports nothing, or any other outcome fails the replay (exit 1).
  */
 #include <ctype.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "outcome.h"
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+enum { LINE = 512 };
+
+static bool reported;
+static kiln_status got_status;
+static char got_text[LINE];
+
+void fuzz_outcome(kiln_status st, const char *text)
+{
+	reported = true;
+	got_status = st;
+	snprintf(got_text, sizeof got_text, "%s", text);
+}
+
+static bool ends_with(const char *s, const char *tail)
+{
+	size_t n = strlen(s), t = strlen(tail);
+
+	return n >= t && !strcmp(s + n - t, tail);
+}
+
+/* The expected outcome of PATH into OUT (newline stripped), or false. */
+static bool read_expectation(const char *path, char out[LINE])
+{
+	static const char tag[] = "# expect: ";
+	char name[4096], line[LINE];
+	bool hex = ends_with(path, ".hex"), found = false;
+
+	snprintf(name, sizeof name, hex ? "%s" : "%s.expect", path);
+	FILE *f = fopen(name, "r");
+	if (!f)
+		return false;
+	while (!found && fgets(line, sizeof line, f)) {
+		if (!hex || !strncmp(line, tag, sizeof tag - 1)) {
+			snprintf(out, LINE, "%s", hex ? line + sizeof tag - 1 : line);
+			out[strcspn(out, "\n")] = 0;
+			found = out[0] != 0;
+		}
+		if (!hex)
+			break;
+	}
+	fclose(f);
+	return found;
+}
+
+/* "STATUS: TEXT" against what the target reported. */
+static bool outcome_matches(const char *want)
+{
+	const char *status = kiln_status_string(got_status);
+	size_t n = strlen(status);
+
+	return !strncmp(want, status, n) && !strncmp(want + n, ": ", 2) &&
+	       strstr(got_text, want + n + 2) != NULL;
+}
 
 static uint8_t *read_input(const char *path, size_t *len)
 {
@@ -61,16 +127,38 @@ static uint8_t *read_input(const char *path, size_t *len)
 
 int main(int argc, char **argv)
 {
+	int failures = 0;
+
 	for (int i = 1; i < argc; i++) {
+		char want[LINE];
 		size_t len;
+
+		if (!read_expectation(argv[i], want)) {
+			printf("%s: FAIL: no expected outcome ('# expect: STATUS: TEXT' "
+			       "in a .hex file, or FILE.expect)\n", argv[i]);
+			failures++;
+			continue;
+		}
 		uint8_t *in = read_input(argv[i], &len);
 		if (!in) {
 			perror(argv[i]);
 			return 2;
 		}
+		reported = false;
 		LLVMFuzzerTestOneInput(in, len);
 		free(in);
-		printf("%s: ok\n", argv[i]);
+		if (!reported) {
+			printf("%s: FAIL: the target reported no outcome (expected '%s')\n",
+			       argv[i], want);
+			failures++;
+		} else if (!outcome_matches(want)) {
+			printf("%s: FAIL: got '%s: %s', expected '%s'\n", argv[i],
+			       kiln_status_string(got_status), got_text, want);
+			failures++;
+		} else {
+			printf("%s: %s: %s\n", argv[i], kiln_status_string(got_status), got_text);
+		}
 	}
-	return 0;
+	printf("%d inputs, %d failed\n", argc - 1, failures);
+	return failures ? 1 : 0;
 }
