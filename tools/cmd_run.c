@@ -96,23 +96,35 @@ static void timer_stop(timer *t)
 	pthread_mutex_destroy(&t->lock);
 }
 
-/* --tcplisten ADDR:PORT: a listening IPv4 socket the program can accept on. */
+/* --tcplisten ADDR:PORT: a listening IPv4 socket the program can accept on.
+ * Port 0 lets the kernel pick a free one, which is reported on stderr
+ * ("kiln run: --tcplisten 127.0.0.1:0 is 127.0.0.1:PORT") for the client. */
 static int add_listener(run_opts *o, const char *spec)
 {
 	struct sockaddr_in sa;
+	socklen_t salen = sizeof sa;
 	int fd, one = 1;
+	bool any_port;
 
-	if (!cli_parse_addr(spec, &sa) || sa.sin_port == 0)
+	if (!cli_parse_addr(spec, &sa))
 		return cli_error(CLI_USAGE, "run: --tcplisten wants an IPv4 ADDR:PORT, got '%s'", spec);
+	any_port = sa.sin_port == 0;
 	if (o->nsockets == MAX_DIRS)
 		return cli_error(CLI_USAGE, "run: at most %d --tcplisten", MAX_DIRS);
 	if ((fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0)) < 0 ||
 	    setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one) < 0 ||
-	    bind(fd, (struct sockaddr *)&sa, sizeof sa) < 0 || listen(fd, 64) < 0) {
+	    bind(fd, (struct sockaddr *)&sa, sizeof sa) < 0 || listen(fd, 64) < 0 ||
+	    getsockname(fd, (struct sockaddr *)&sa, &salen) < 0) {
 		int e = errno;
 		if (fd >= 0)
 			close(fd);
 		return cli_error(CLI_USAGE, "run: --tcplisten %s: %s", spec, strerror(e));
+	}
+	if (any_port) {
+		char host[INET_ADDRSTRLEN];
+		inet_ntop(AF_INET, &sa.sin_addr, host, sizeof host);
+		fprintf(stderr, "kiln run: --tcplisten %s is %s:%u\n", spec, host,
+			(unsigned)ntohs(sa.sin_port));
 	}
 	o->sockets[o->nsockets++] = fd;
 	return CLI_OK;

@@ -75,17 +75,17 @@ blocking)
   interrupted "kiln run: fd_write to a full pipe" \
     "$kiln" run --timeout 1s --invoke write "$block" >&3
   exec 3>&-
-  port=$((20000 + ($$ + RANDOM) % 20000))
+  # Port 0: the kernel picks a free port, and kiln prints it.
   interrupted "kiln run: sock_accept" \
-    "$kiln" run --timeout 1s --tcplisten "127.0.0.1:$port" --invoke accept "$block"
+    "$kiln" run --timeout 1s --tcplisten 127.0.0.1:0 --invoke accept "$block"
   # sock_recv: a client connects and sends nothing.
-  port=$((port + 1))
-  "$kiln" run --timeout 1s --tcplisten "127.0.0.1:$port" --invoke recv "$block" \
+  "$kiln" run --timeout 1s --tcplisten 127.0.0.1:0 --invoke recv "$block" \
     > "$tmp/out" 2> "$tmp/err" &
   server=$!
   t0=$EPOCHREALTIME
   for _ in $(seq 20); do
-    { exec 4<> "/dev/tcp/127.0.0.1/$port"; } 2> /dev/null && break
+    port=$(sed -n 's/^kiln run: --tcplisten 127\.0\.0\.1:0 is 127\.0\.0\.1:\([0-9]*\)$/\1/p' "$tmp/err")
+    [ -n "$port" ] && { exec 4<> "/dev/tcp/127.0.0.1/$port"; } 2> /dev/null && break
     sleep 0.05
   done
   wait $server
