@@ -5,6 +5,7 @@
 # a longer TIMEOUT, so a hang is a failure in minutes instead of a stalled
 # run.  include(CTest) writes it into DartConfiguration.tcl, where ctest
 # reads its default; scripts/test passes the same value as --timeout.
+# tests_have_timeouts (tests/CMakeLists.txt) checks that this holds.
 set(KILN_TEST_TIMEOUT 300 CACHE STRING
   "Seconds a test may run unless it sets its own TIMEOUT (ctest default timeout)")
 set(DART_TESTING_TIMEOUT ${KILN_TEST_TIMEOUT})

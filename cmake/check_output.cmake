@@ -4,6 +4,7 @@
 # standard output matches REGEX.  ctest's PASS_REGULAR_EXPRESSION alone
 # ignores the exit status: a program printing the expected line and then
 # exiting 3 would pass.  kiln_add_output_test (KilnTesting.cmake) runs this.
+cmake_minimum_required(VERSION 3.25)
 if(NOT DEFINED EXPECT)
   message(FATAL_ERROR "check_output: -DEXPECT=REGEX is required")
 endif()
