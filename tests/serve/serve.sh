@@ -118,6 +118,8 @@ grep -q '"GET /trap HTTP/1.1" 500 0 .* trap: unreachable$' "$tmp/log" || fail "a
 [ "$(grep -c '"GET /spin?[ab] HTTP/1.1" 500 0 .* timeout$' "$tmp/log")" = 2 ] ||
   fail "access log: not two timeout lines"
 grep -q '"GET /exit3 HTTP/1.1" 500 0 .* exit 3$' "$tmp/log" || fail "access log: no exit line"
+grep -q '"GET /noheaders HTTP/1.1" 500 0 .* a header line without a name and .:.$' "$tmp/log" ||
+  fail "access log: no bad-output line"
 # /grow exits 12 only when malloc failed below 1 MiB: the --max-memory cap,
 # not a timeout or a trap.
 grep -q '"GET /grow HTTP/1.1" 500 0 .* exit 12$' "$tmp/log" ||
