@@ -38,7 +38,7 @@ for h in import:'unknown import' nostart:'exports _start' big:'exceeds the limit
   [ $rc -eq 1 ] && grep -q "$want" "$tmp/err" || fail "handler $name: exit $rc: $(cat "$tmp/err")"
 done
 
-start_server --workers 2 --timeout 500ms --max-memory 1MiB "$handler"
+start_server --workers 2 --timeout 1s --max-memory 1MiB "$handler"
 
 # expect PATH CODE BODY-PATTERN [CURL ARGS...]; an empty pattern: no body
 expect() {
