@@ -5,7 +5,10 @@
  *   kiln-bench-roundtrip ROUNDTRIP.wasm [CALLS] [RUNS]
  *
  * Runs each measurement RUNS times (default 7), alternating, and prints
- * the median and the range in ns per call.  A benchmark, not a test.
+ * the median and the range in ns per call.  Every call's status and result
+ * are checked against the native loop's (loop(n) returns (n + 1) / 2): a
+ * call that traps or computes something else ends the run with exit 1, so
+ * the ctest run of a few calls fails rather than timing traps.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -33,6 +36,21 @@ __attribute__((noinline)) static int32_t native_loop(int32_t n)
 	for (; n; n--)
 		acc += native_target(NULL, n);
 	return acc;
+}
+
+/* One timed call of the wasm loop; exits on a trap or a wrong result. */
+static void wasm_loop(kiln_extern loop, int32_t calls, int32_t expect)
+{
+	kiln_val arg = {KILN_I32, {.i32 = calls}}, r = {KILN_I32, {.i32 = 0}};
+	kiln_trap_info t = {.kind = KILN_TRAP_NONE};
+	kiln_status s = kiln_func_call(loop, &arg, 1, &r, 1, &t, NULL);
+
+	if (s != KILN_OK || r.of.i32 != expect) {
+		fprintf(stderr, "kiln-bench-roundtrip: loop(%d): status %d (%s), result %d, expected %d\n",
+			calls, (int)s, s == KILN_ERR_TRAP ? kiln_trap_message(t.kind) : "no trap",
+			r.of.i32, expect);
+		exit(1);
+	}
 }
 
 static double now(void)
@@ -81,7 +99,7 @@ int main(int argc, char **argv)
 	kiln_extern loop;
 	kiln_error err;
 	kiln_trap_kind tk;
-	kiln_val arg = {KILN_I32, {.i32 = calls}}, r;
+	int32_t expect;
 
 	if (argc < 2 || !(bytes = read_file(argv[1], &len)) || runs < 1 || runs > 64) {
 		fprintf(stderr, "usage: kiln-bench-roundtrip ROUNDTRIP.wasm [CALLS] [RUNS]\n");
@@ -97,14 +115,23 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	free(bytes);
-	kiln_func_call(loop, &arg, 1, &r, 1, NULL, NULL);	/* compile, warm up */
+	if (calls < 1) {
+		fprintf(stderr, "kiln-bench-roundtrip: CALLS must be at least 1\n");
+		return 2;
+	}
+	expect = native_loop(calls);	/* (calls + 1) / 2: nop returns x & 1 */
+	wasm_loop(loop, calls, expect);	/* compile, warm up */
 	for (int k = 0; k < runs; k++) {
 		double t0 = now();
-		kiln_func_call(loop, &arg, 1, &r, 1, NULL, NULL);
+		wasm_loop(loop, calls, expect);
 		double t1 = now();
-		volatile int32_t sink = native_loop(calls);
+		int32_t got = native_loop(calls);
 		double t2 = now();
-		(void)sink;
+
+		if (got != expect) {
+			fprintf(stderr, "kiln-bench-roundtrip: native loop returned %d\n", got);
+			return 1;
+		}
 		wasm[k] = (t1 - t0) * 1e9 / calls;
 		native[k] = (t2 - t1) * 1e9 / calls;
 	}

@@ -657,11 +657,20 @@ static void on_done(void *cls, struct MHD_Connection *c, void **con_cls,
 static void *ticker_main(void *arg)
 {
 	server *s = arg;
-	struct timespec ts = {0, TICK_MS * 1000000L};
+	struct timespec ts = {0, TICK_MS * 1000000L}, t0, now;
+	uint64_t done = 0, due;
 
+	/* The epoch follows the clock, not the count of sleeps: a sleep
+	 * that overran on a loaded machine is made up at once, so that
+	 * --timeout stays the time it says. */
+	clock_gettime(CLOCK_MONOTONIC, &t0);
 	while (!s->stopping) {
 		nanosleep(&ts, NULL);
-		kiln_epoch_increment();
+		clock_gettime(CLOCK_MONOTONIC, &now);
+		due = (uint64_t)((now.tv_sec - t0.tv_sec) * 1000 +
+				 (now.tv_nsec - t0.tv_nsec) / 1000000) / TICK_MS;
+		for (; done < due; done++)
+			kiln_epoch_increment();
 	}
 	return NULL;
 }

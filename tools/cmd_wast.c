@@ -17,6 +17,7 @@
  */
 #include <dirent.h>
 #include <errno.h>
+#include <inttypes.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -34,9 +35,13 @@ const char *wast_str(const json_t *obj, const char *key)
 	return json_string_value(v);
 }
 
-enum outcome wast_skip(wast_run *run, const char *reason)
+enum outcome wast_skip(wast_run *run, const char *fmt, ...)
 {
-	run->skip_reason = reason;
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(run->skip_reason, sizeof run->skip_reason, fmt, ap);
+	va_end(ap);
 	return SKIP;
 }
 
@@ -155,16 +160,18 @@ static const struct {
 	{"assert_uninstantiable", wast_assert_uninstantiable},
 };
 
+/* Counts a skip under its reason; past MAX_REASONS - 1 kinds, the rest
+ * share the last slot as "other reasons". */
 static void count_skip(wast_run *run, const char *reason)
 {
 	size_t i;
 
-	for (i = 0; i < MAX_REASONS && run->reasons[i]; i++)
+	for (i = 0; i < MAX_REASONS - 1 && run->reasons[i][0]; i++)
 		if (strcmp(run->reasons[i], reason) == 0)
 			break;
-	if (i == MAX_REASONS)
-		i = MAX_REASONS - 1;	/* cannot happen: reasons are static */
-	run->reasons[i] = reason;
+	if (i == MAX_REASONS - 1)
+		reason = "other reasons";
+	snprintf(run->reasons[i], sizeof run->reasons[i], "%s", reason);
 	run->reason_counts[i]++;
 	run->skipped++;
 }
@@ -174,7 +181,7 @@ static void run_command(wast_run *run, const json_t *cmd)
 	const char *type = wast_str(cmd, "type");
 	const json_t *line = json_object_get(cmd, "line");
 	int ln = (int)json_integer_value(line);
-	enum outcome o = wast_skip(run, "not supported yet");
+	enum outcome o = wast_skip(run, "not supported yet: command %s", type ? type : "?");
 
 	run->why[0] = 0;
 	for (size_t i = 0; type && i < sizeof handlers / sizeof handlers[0]; i++)
@@ -285,12 +292,15 @@ static int run_json(wast_run *run)
 		run_command(run, cmd);
 	wast_exec_free(run);
 	json_decref(doc);
-	for (i = 0; i < MAX_REASONS && run->reasons[i]; i++)
+	for (i = 0; i < MAX_REASONS && run->reasons[i][0]; i++)
 		printf("  skipped %u: %s\n", run->reason_counts[i], run->reasons[i]);
 	if (run->mismatches)
 		printf("%u message differences\n", run->mismatches);
 	printf("%u passed, %u failed, %u skipped\n", run->passed, run->failed,
 	       run->skipped);
+	if (run->passed < run->min_passed)
+		return cli_error(CLI_FAIL, "%s: %u passed, fewer than --min-passed %" PRIu64,
+				 run->path, run->passed, run->min_passed);
 	return run->failed ? CLI_FAIL : CLI_OK;
 }
 
@@ -315,6 +325,12 @@ int cmd_wast(int argc, char **argv)
 			run.opt_level = argv[i][2] - '0';
 		} else if (!strcmp(argv[i], "--target-cpu") && i + 1 < argc) {
 			run.target_cpu = argv[++i];
+		} else if (!strcmp(argv[i], "--min-passed") && i + 1 < argc) {
+			if (!cli_parse_count(argv[++i], &run.min_passed)) {
+				free(flags);
+				return cli_error(CLI_USAGE, "wast: --min-passed: not a count: '%s'",
+						 argv[i]);
+			}
 		} else if (argv[i][0] == '-' || run.path) {
 			free(flags);
 			cli_error(CLI_USAGE, argv[i][0] == '-' ? "wast: unknown option '%s'"

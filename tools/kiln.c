@@ -22,16 +22,18 @@ static const cli_command commands[] = {
 	 "show a module's sections, imports, exports and counts",
 	 "For an artifact: its header, and when it is signed the signer's key\n"
 	 "fingerprint (SHA-256 of the raw Ed25519 public key)."},
-	{"wast", cmd_wast, "[--enable-FEATURE...] [-O0..-O3] [--aot [--target-cpu NAME]] [-v] FILE.wast",
+	{"wast", cmd_wast, "[--enable-FEATURE...] [-O0..-O3] [--aot [--target-cpu NAME]]\n"
+	 "                [--min-passed N] [-v] FILE.wast",
 	 "run a spec test script",
 	 "Converts FILE.wast with wabt's wast2json (found on PATH, or named by\n"
 	 "$KILN_WAST2JSON) and runs its commands. Each command counts once, as\n"
-	 "passed, failed or skipped; the last line is 'N passed, N failed, N\n"
-	 "skipped'. Exits 1 on any failure.\n"
+	 "passed, failed or skipped; each skip reason's count is printed, and\n"
+	 "the last line is 'N passed, N failed, N skipped'. Exits 1 on any failure.\n"
 	 "  --enable-FEATURE  passed to wast2json (e.g. --enable-tail-call)\n"
 	 "  -O0..-O3          optimisation level (default -O2)\n"
 	 "  --aot             compile each module to an artifact, load it and run that\n"
 	 "  --target-cpu NAME with --aot: compile for NAME (generic: any x86-64)\n"
+	 "  --min-passed N    exit 1 when fewer than N commands passed\n"
 	 "  -v, --verbose     also print passes, skips and message differences"},
 	{"run", cmd_run, "[--invoke NAME] [--dir HOST[::GUEST]]... [--env NAME=VALUE]...\n"
 	 "                [--inherit-env] [--tcplisten ADDR:PORT]... [--stats] [-O0..-O3]\n"

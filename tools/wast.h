@@ -12,13 +12,15 @@
 
 enum outcome { PASS, FAIL, SKIP };
 
-#define MAX_REASONS 8
+#define MAX_REASONS 32	/* kinds of skip counted apart; the rest as "other" */
+#define REASON_LEN 160
 
 typedef struct wast_instance {
 	char *name;		/* "$name" from the script, or NULL */
 	char *registered;	/* the name it is registered under, or NULL */
 	kiln_module *module;	/* NULL for the spectest host module */
-	kiln_instance *instance;
+	kiln_instance *instance;	/* NULL: its module is missing */
+	char *missing;		/* then why: a skip reason or "its module failed" */
 } wast_instance;
 
 typedef struct wast_run {
@@ -28,22 +30,24 @@ typedef struct wast_run {
 	bool aot;		/* run every module through a .kwasm artifact */
 	const char *target_cpu;	/* --aot: the CPU artifacts are compiled for */
 	int opt_level;		/* -O0..-O3 */
+	uint64_t min_passed;	/* --min-passed: fewer passed commands fail */
 	unsigned passed, failed, skipped, mismatches;
-	const char *reasons[MAX_REASONS];
+	char reasons[MAX_REASONS][REASON_LEN];	/* "" = a free slot */
 	unsigned reason_counts[MAX_REASONS];
-	const char *skip_reason;	/* set by skip() */
+	char skip_reason[REASON_LEN];	/* set by wast_skip() */
 	char why[512];		/* a failure's explanation */
 
 	kiln_engine *engine;
 	wast_instance *instances;	/* every instance, kept to the end */
 	size_t ninstances, cap;
 	wast_instance *current;		/* the last module's, or NULL */
-	bool current_skipped;		/* the last module was not supported */
+	char missing[REASON_LEN];	/* why run->current is NULL */
 } wast_run;
 
 typedef enum outcome (*handler_fn)(wast_run *run, const json_t *cmd);
 
-enum outcome wast_skip(wast_run *run, const char *reason);
+enum outcome wast_skip(wast_run *run, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
 enum outcome wast_fail(wast_run *run, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 const char *wast_str(const json_t *obj, const char *key);

@@ -4,8 +4,10 @@
  * Every instance a script creates is kept to the end of the script (other
  * instances may hold references into it).  Imports resolve by the names
  * instances were registered under; "spectest" is registered from the
- * start.  A module kiln cannot compile yet is skipped as "not supported
- * yet", and so is every command that needs it.
+ * start.  A module kiln cannot compile yet ("X is not supported yet": an
+ * instruction or a limit kiln has not built) is skipped with the reason
+ * "not supported yet: X", and so is every command that needs it; any other
+ * failure to compile (an internal error, code generation) is a failure.
  */
 #include <inttypes.h>
 #include <math.h>
@@ -54,20 +56,68 @@ void wast_exec_free(wast_run *run)
 		kiln_module_delete(run->instances[i].module);
 		free(run->instances[i].name);
 		free(run->instances[i].registered);
+		free(run->instances[i].missing);
 	}
 	free(run->instances);
 	kiln_engine_delete(run->engine);
 }
 
+/* The newest instance of that name, or NULL (also when the newest module
+ * of that name is missing). */
 static wast_instance *find(wast_run *run, const char *name, bool registered)
 {
 	for (size_t i = run->ninstances; i-- > 0;) {
 		const char *n = registered ? run->instances[i].registered
 					   : run->instances[i].name;
-		if (n != NULL && run->instances[i].instance && strcmp(n, name) == 0)
-			return &run->instances[i];
+		if (n != NULL && strcmp(n, name) == 0)
+			return run->instances[i].instance ? &run->instances[i] : NULL;
 	}
 	return NULL;
+}
+
+/* Why the module a command names (NULL: the last one) is missing: the
+ * skip reason of its module command, or "its module failed"; NULL when
+ * the script never defined it. */
+static const char *missing_reason(wast_run *run, const char *name)
+{
+	if (name == NULL)
+		return run->missing[0] ? run->missing : NULL;
+	for (size_t i = run->ninstances; i-- > 0;)
+		if (run->instances[i].name && strcmp(run->instances[i].name, name) == 0)
+			return run->instances[i].missing;
+	return NULL;
+}
+
+/* A command whose module is missing: skipped when its module command
+ * counted (as a skip or a failure), else a failure of its own. */
+static enum outcome module_missing(wast_run *run, const char *name)
+{
+	const char *why = missing_reason(run, name);
+
+	if (why == NULL)
+		return wast_fail(run, "no module %s", name ? name : "defined yet");
+	return wast_skip(run, "%s", why);
+}
+
+/* Whether a failure to compile is a feature kiln has not built yet ("X is
+ * not supported yet", KILN_ERR_UNSUPPORTED): then the skip reason is "not
+ * supported yet: X".  Anything else is a failure, KILN_ERR_UNSUPPORTED or
+ * not (an internal error, code generation, a CPU feature missing). */
+static bool not_built_yet(wast_run *run, kiln_status st, const kiln_error *err)
+{
+	static const char *const tails[] = {" is not supported yet", " are not supported yet"};
+	size_t n = strlen(err->message);
+
+	if (st != KILN_ERR_UNSUPPORTED)
+		return false;
+	for (size_t i = 0; i < sizeof tails / sizeof tails[0]; i++) {
+		size_t t = strlen(tails[i]);
+		if (n > t && strcmp(err->message + n - t, tails[i]) == 0) {
+			wast_skip(run, "not supported yet: %.*s", (int)(n - t), err->message);
+			return true;
+		}
+	}
+	return false;
 }
 
 /* Resolves the module's imports against registered instances. */
@@ -167,16 +217,26 @@ enum outcome wast_module(wast_run *run, const json_t *cmd)
 	kiln_error err;
 	kiln_status st = instantiate(run, cmd, &w, &trap, &err);
 
+	enum outcome o;
+
 	run->current = st == KILN_OK ? w : NULL;
-	run->current_skipped = st == KILN_ERR_UNSUPPORTED;
-	if (st == KILN_ERR_UNSUPPORTED)
-		return wast_skip(run, "not supported yet");
-	if (st != KILN_OK)
-		return wast_fail(run, "expected a module, got %s: %s",
-				 kiln_status_string(st), err.message);
-	if (name && !(w->name = strdup(name)))
-		return wast_fail(run, "out of memory");
-	return PASS;
+	run->missing[0] = 0;
+	if (st == KILN_OK) {
+		if (name && !(w->name = strdup(name)))
+			return wast_fail(run, "out of memory");
+		return PASS;
+	}
+	o = not_built_yet(run, st, &err) ? SKIP
+		: wast_fail(run, "expected a module, got %s: %s", kiln_status_string(st),
+			    err.message);
+	/* The commands that need it are skipped for the same reason. */
+	snprintf(run->missing, sizeof run->missing, "%s",
+		 o == SKIP ? run->skip_reason : "its module failed");
+	if (name && (w = add_instance(run)) != NULL) {
+		w->name = strdup(name);
+		w->missing = strdup(run->missing);
+	}
+	return o;
 }
 
 enum outcome wast_register(wast_run *run, const json_t *cmd)
@@ -185,8 +245,7 @@ enum outcome wast_register(wast_run *run, const json_t *cmd)
 	wast_instance *w = name ? find(run, name, false) : run->current;
 
 	if (w == NULL)
-		return wast_skip(run, run->current_skipped ? "not supported yet"
-							   : "its module failed");
+		return module_missing(run, name);
 	free(w->registered);
 	if (!as || !(w->registered = strdup(as)))
 		return wast_fail(run, "bad register command");
@@ -388,8 +447,7 @@ static enum outcome run_action(wast_run *run, const json_t *cmd, action_result *
 	if (w == NULL) {
 		/* The module's own command already counted its failure. */
 		r->skipped = true;
-		return wast_skip(run, run->current_skipped ? "not supported yet"
-							   : "its module failed");
+		return module_missing(run, mod);
 	}
 	if (!field || !kiln_instance_export(w->instance, fname, &ext))
 		return wast_fail(run, "no export \"%s\"", field ? field : "?");
@@ -400,12 +458,14 @@ static enum outcome run_action(wast_run *run, const json_t *cmd, action_result *
 	}
 	json_array_foreach(args, k, a) {
 		if (n == 32 || !parse_value(a, &argv[n]))
-			return wast_skip(run, "not supported yet");
+			return n == 32 ? wast_skip(run, "not supported yet: more than 32 arguments")
+				       : wast_skip(run, "not supported yet: a %s argument",
+						   wast_str(a, "type") ? wast_str(a, "type") : "?");
 		n++;
 	}
 	r->nresults = kiln_extern_type(ext).u.func->nresults;
 	if (r->nresults > 16)
-		return wast_skip(run, "not supported yet");
+		return wast_skip(run, "not supported yet: more than 16 results");
 	kiln_trap_info trap;
 	r->status = kiln_func_call(ext, argv, n, r->results, 16, &trap, &err);
 	r->trap = trap.kind;
@@ -498,8 +558,8 @@ static enum outcome expect_instantiation_failure(wast_run *run, const json_t *cm
 	kiln_error err;
 	kiln_status st = instantiate(run, cmd, &w, &trap, &err);
 
-	if (st == KILN_ERR_UNSUPPORTED)
-		return wast_skip(run, "not supported yet");
+	if (not_built_yet(run, st, &err))
+		return SKIP;
 	if (st != want)
 		return wast_fail(run, "expected %s (\"%s\"), got %s: %s",
 				 kiln_status_string(want), text ? text : "",

@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
-# check_object.sh KILN WASM — `kiln compile` writes an artifact whose objects
+# check_object.sh KILN WASM NATIVE — `kiln compile` writes an artifact whose objects
 # have only the relocations the runtime's loader will apply (R_X86_64_PC32,
 # _PLT32, _64) and no undefined symbols but the function bodies of other
-# parts: compiled code reaches the runtime only through its context.
+# parts: compiled code reaches the runtime only through its context.  The
+# artifact and the JIT (without the code cache, so no artifact stands in
+# for it) print what NATIVE, the native build of the same source, prints.
 set -u
-kiln=$1 wasm=$2
+kiln=$1 wasm=$2 native=$3
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 "$kiln" compile "$wasm" -o "$tmp/a.kwasm" || exit 1
@@ -31,11 +33,15 @@ done
 offset=$first
 echo "$n object(s) ok: only PC32/PLT32/64 relocations, no undefined symbols but other parts' bodies"
 
-# The artifact runs, with no compiler involved, exactly like the JIT.
+# The artifact runs, with no compiler involved, exactly like the JIT, and
+# both like the native build.
+"$native" > "$tmp/native.out" || { echo "FAIL: the native build exited $?"; exit 1; }
+[ -s "$tmp/native.out" ] || { echo "FAIL: the native build printed nothing"; exit 1; }
 "$kiln" run "$tmp/a.kwasm" > "$tmp/aot.out" 2>&1 || { echo "FAIL: the artifact did not run"; cat "$tmp/aot.out"; exit 1; }
-"$kiln" run "$wasm" > "$tmp/jit.out" 2>&1 || { echo "FAIL: the JIT run failed"; exit 1; }
-cmp "$tmp/aot.out" "$tmp/jit.out" || { echo "FAIL: AOT and JIT outputs differ"; exit 1; }
-echo "artifact output matches the JIT's"
+"$kiln" run --no-cache "$wasm" > "$tmp/jit.out" 2>&1 || { echo "FAIL: the JIT run failed"; cat "$tmp/jit.out"; exit 1; }
+cmp "$tmp/aot.out" "$tmp/native.out" || { echo "FAIL: the artifact's output differs from native"; exit 1; }
+cmp "$tmp/jit.out" "$tmp/native.out" || { echo "FAIL: the JIT's output differs from native"; exit 1; }
+echo "artifact and JIT (no cache) print what the native build prints"
 # Damaged artifacts are refused with one error line, never run.
 for cut in 8 100 1000 $((offset + 64)); do
   head -c "$cut" "$tmp/a.kwasm" > "$tmp/cut.kwasm"

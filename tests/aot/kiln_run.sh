@@ -1,14 +1,20 @@
 #!/usr/bin/env bash
-# kiln_run.sh KILN KILN_RUN WASM — the runtime-only CLI runs an artifact
-# like kiln does, and nothing it loads is LLVM.
+# kiln_run.sh KILN KILN_RUN WASM NATIVE — the runtime-only CLI runs an
+# artifact of WASM and prints exactly what NATIVE, the native build of the
+# same C source, prints (an oracle that shares no code with the loader),
+# and nothing it loads is LLVM.
 set -u
-kiln=$1 kilnrun=$2 wasm=$3
+kiln=$1 kilnrun=$2 wasm=$3 native=$4
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 "$kiln" compile "$wasm" -o "$tmp/a.kwasm" || exit 1
-"$kilnrun" "$tmp/a.kwasm" > "$tmp/run.out" 2>&1 || { cat "$tmp/run.out"; exit 1; }
-"$kiln" run "$tmp/a.kwasm" > "$tmp/kiln.out" 2>&1 || exit 1
-cmp "$tmp/run.out" "$tmp/kiln.out" || { echo "FAIL: kiln-run and kiln run differ"; exit 1; }
+"$kilnrun" "$tmp/a.kwasm" > "$tmp/run.out" 2> "$tmp/run.err" ||
+  { echo "FAIL: kiln-run exited $?"; cat "$tmp/run.err"; exit 1; }
+[ ! -s "$tmp/run.err" ] || { echo "FAIL: kiln-run wrote to stderr"; cat "$tmp/run.err"; exit 1; }
+"$native" > "$tmp/native.out" || { echo "FAIL: the native build exited $?"; exit 1; }
+[ -s "$tmp/native.out" ] || { echo "FAIL: the native build printed nothing"; exit 1; }
+cmp "$tmp/run.out" "$tmp/native.out" || { echo "FAIL: kiln-run and the native build differ"; exit 1; }
+echo "kiln-run prints what the native build prints ($(wc -c < "$tmp/native.out") bytes)"
 if ldd "$kilnrun" | grep -i llvm; then
   echo "FAIL: kiln-run loads LLVM"; exit 1
 fi

@@ -1,6 +1,11 @@
 /*
  * test_api.c — compiled code through the public API only: every trap
- * kind, many times over, leaves the process and the instance working.
+ * kind a call can end with, 10,000 times each, leaves the process and the
+ * instance working — those of traps.wat's code (stack exhaustion too),
+ * and an epoch deadline, fuel running out, a host function's trap and
+ * WASI proc_exit (a module of imports below).  A JIT compile failure
+ * (KILN_TRAP_COMPILE_FAILED) needs the process-wide test knob
+ * KILN_JIT_CODE_LIMIT: cli_compile_cost forces it.
  *
  *   kiln-api-test TRAPS.wasm
  */
@@ -137,6 +142,113 @@ static void test_libffi_wasi(void)
 
 }
 
+#define TRAP_CALLS 10000
+
+static void host_fail(kiln_caller *c)
+{
+	kiln_caller_trap(c);
+}
+
+/* Arms the trap the next call must end with: a passed epoch deadline for
+ * "interrupted", 100 units of fuel for "all fuel consumed"; neither for
+ * the others (no deadline, all the fuel there is). */
+static void arm(kiln_instance *inst, kiln_trap_kind kind)
+{
+	uint64_t deadline = kind == KILN_TRAP_INTERRUPTED ? 0 : UINT64_MAX;
+	uint64_t fuel = kind == KILN_TRAP_OUT_OF_FUEL ? 100 : INT64_MAX;
+	kiln_error err;
+
+	if (kiln_instance_set_epoch_deadline(inst, deadline, &err) != KILN_OK ||
+	    kiln_instance_set_fuel(inst, fuel, &err) != KILN_OK)
+		CHECK(false, "arming trap %d: %s", kind, err.message);
+}
+
+/* The kinds the runtime raises from outside the code: a module compiled
+ * with epoch checks and fuel metering, importing a host function that
+ * traps and WASI's proc_exit, called TRAP_CALLS times per kind. */
+static void test_runtime_traps(void)
+{
+	/* (module
+	 *   (import "host" "fail" (func $fail))
+	 *   (import "wasi_snapshot_preview1" "proc_exit" (func $exit (param i32)))
+	 *   (func (export "host") (call $fail))
+	 *   (func (export "exit") (call $exit (i32.const 3)))
+	 *   (func (export "spin") (loop $l (br $l)))
+	 *   (func (export "ok") (param i32) (result i32)
+	 *     (i32.add (local.get 0) (i32.const 1)))) */
+	static const uint8_t mod[] = {
+		0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00, 0x01, 0x0d, 0x03, 0x60,
+		0x00, 0x00, 0x60, 0x01, 0x7f, 0x00, 0x60, 0x01, 0x7f, 0x01, 0x7f, 0x02,
+		0x30, 0x02, 0x04, 0x68, 0x6f, 0x73, 0x74, 0x04, 0x66, 0x61, 0x69, 0x6c,
+		0x00, 0x00, 0x16, 0x77, 0x61, 0x73, 0x69, 0x5f, 0x73, 0x6e, 0x61, 0x70,
+		0x73, 0x68, 0x6f, 0x74, 0x5f, 0x70, 0x72, 0x65, 0x76, 0x69, 0x65, 0x77,
+		0x31, 0x09, 0x70, 0x72, 0x6f, 0x63, 0x5f, 0x65, 0x78, 0x69, 0x74, 0x00,
+		0x01, 0x03, 0x05, 0x04, 0x00, 0x00, 0x00, 0x02, 0x07, 0x1b, 0x04, 0x04,
+		0x68, 0x6f, 0x73, 0x74, 0x00, 0x02, 0x04, 0x65, 0x78, 0x69, 0x74, 0x00,
+		0x03, 0x04, 0x73, 0x70, 0x69, 0x6e, 0x00, 0x04, 0x02, 0x6f, 0x6b, 0x00,
+		0x05, 0x0a, 0x1d, 0x04, 0x04, 0x00, 0x10, 0x00, 0x0b, 0x06, 0x00, 0x41,
+		0x03, 0x10, 0x01, 0x0b, 0x07, 0x00, 0x03, 0x40, 0x0c, 0x00, 0x0b, 0x0b,
+		0x07, 0x00, 0x20, 0x00, 0x41, 0x01, 0x6a, 0x0b,
+	};
+	static const struct {
+		const char *name;
+		kiln_trap_kind kind;
+	} cases[] = {
+		{"spin", KILN_TRAP_INTERRUPTED},
+		{"spin", KILN_TRAP_OUT_OF_FUEL},
+		{"host", KILN_TRAP_HOST},
+		{"exit", KILN_TRAP_EXIT},
+	};
+	kiln_functype void_fn = {0, 0, NULL, NULL};
+	kiln_config cfg = kiln_config_default();
+	kiln_wasi_config wc = {0};
+	kiln_engine *e = NULL;
+	kiln_module *m = NULL;
+	kiln_host_func *h = NULL;
+	kiln_instance *wasi = NULL, *inst = NULL;
+	kiln_linker *l = NULL;
+	kiln_trap_kind trap;
+	kiln_error err;
+
+	cfg.epoch_interruption = true;
+	cfg.fuel_metering = true;
+	if (kiln_engine_new(&cfg, &e, &err) != KILN_OK ||
+	    kiln_module_new(mod, sizeof mod, &m, &err) != KILN_OK ||
+	    kiln_module_compile(e, m, &err) != KILN_OK ||
+	    kiln_host_func_new(&void_fn, (kiln_native_fn)host_fail, NULL, NULL, &h, &err) != KILN_OK ||
+	    kiln_wasi_new(&wc, &wasi, &err) != KILN_OK || kiln_linker_new(&l, &err) != KILN_OK ||
+	    kiln_linker_define(l, "host", "fail", kiln_host_func_extern(h), &err) != KILN_OK ||
+	    kiln_linker_define_instance(l, "wasi_snapshot_preview1", wasi, &err) != KILN_OK ||
+	    kiln_linker_instantiate(l, m, &inst, &trap, &err) != KILN_OK) {
+		CHECK(false, "runtime traps setup: %s", err.message);
+		goto done;
+	}
+	for (size_t c = 0; c < sizeof cases / sizeof cases[0]; c++) {
+		int wrong = 0;
+
+		for (int i = 0; i < TRAP_CALLS; i++) {
+			arm(inst, cases[c].kind);
+			wrong += call(inst, cases[c].name, NULL, 0, NULL) != cases[c].kind;
+		}
+		CHECK(wrong == 0, "%s: %d of %d calls did not trap with \"%s\"", cases[c].name,
+		      wrong, TRAP_CALLS, kiln_trap_message(cases[c].kind));
+	}
+	CHECK(kiln_wasi_exit_code(wasi) == 3, "proc_exit(3): exit code %d", kiln_wasi_exit_code(wasi));
+	/* The same instance, refuelled, still returns. */
+	kiln_val arg = {KILN_I32, {.i32 = 41}}, v = {KILN_I32, {.i32 = 0}};
+	arm(inst, KILN_TRAP_NONE);
+	trap = call(inst, "ok", &arg, 1, &v);
+	CHECK(trap == KILN_TRAP_NONE && v.of.i32 == 42, "ok(41) after %d traps: trap %d, value %d",
+	      4 * TRAP_CALLS, trap, v.of.i32);
+done:
+	kiln_instance_delete(inst);
+	kiln_linker_delete(l);
+	kiln_instance_delete(wasi);
+	kiln_host_func_delete(h);
+	kiln_module_delete(m);
+	kiln_engine_delete(e);
+}
+
 int main(int argc, char **argv)
 {
 	static const struct {
@@ -179,12 +291,12 @@ int main(int argc, char **argv)
 	}
 	free(bytes);
 	for (size_t c = 0; c < sizeof cases / sizeof cases[0]; c++) {
-		int n = cases[c].kind == KILN_TRAP_STACK_EXHAUSTED ? 1000 : 10000, wrong = 0;
+		int wrong = 0;
 		arg.of.i32 = cases[c].arg;
-		for (int i = 0; i < n; i++)
+		for (int i = 0; i < TRAP_CALLS; i++)
 			wrong += call(inst, cases[c].name, &arg, cases[c].has_arg, NULL) != cases[c].kind;
 		CHECK(wrong == 0, "%s: %d of %d calls did not trap with \"%s\"", cases[c].name,
-		      wrong, n, kiln_trap_message(cases[c].kind));
+		      wrong, TRAP_CALLS, kiln_trap_message(cases[c].kind));
 	}
 	/* The backtrace of a trap three calls deep names the functions. */
 	trap = call(inst, "nested", NULL, 0, NULL);
@@ -201,9 +313,10 @@ int main(int argc, char **argv)
 	trap = call(inst, "ok", &arg, 1, &v);
 	CHECK(trap == KILN_TRAP_NONE && v.type == KILN_I32 && v.of.i32 == 42,
 	      "ok(41): trap %d, value %d", trap, v.of.i32);
-		test_memory_limit();
-		test_config(argv[1]);
-		test_libffi_wasi();
+	test_runtime_traps();
+	test_memory_limit();
+	test_config(argv[1]);
+	test_libffi_wasi();
 	printf("%s\n", failures ? "FAILED" : "all trap kinds trapped every time; the instance still works");
 	kiln_instance_delete(inst);
 	kiln_module_delete(module);

@@ -10,7 +10,8 @@
  *   /big        a 1 MiB body
  *   /trap       traps (unreachable)
  *   /spin       never ends (for --timeout)
- *   /grow       allocates until malloc fails, then aborts (--max-memory)
+ *   /grow       allocates until malloc fails, then exits with 12 (ENOMEM)
+ *               when that came below 1 MiB (--max-memory 1MiB), else 13
  *   /exit3      exits with 3
  *   /noheaders  prints no blank line
  */
@@ -67,12 +68,13 @@ int main(void)
 		for (volatile unsigned i = 0;; i++)
 			;
 	} else if (!strcmp(path, "/grow")) {
-		for (;;) {
-			/* Kept, so that the compiler cannot drop the malloc. */
-			static void *volatile last;
-			if (!(last = malloc(1 << 16)))
-				abort();
-		}
+		/* Kept, so that the compiler cannot drop the malloc. */
+		static void *volatile last;
+		unsigned long got = 0;
+
+		while ((last = malloc(1 << 16)))
+			got += 1 << 16;
+		exit(got < 1 << 20 ? 12 : 13);
 	} else if (!strcmp(path, "/exit3")) {
 		exit(3);
 	} else if (!strcmp(path, "/noheaders")) {

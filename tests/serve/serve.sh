@@ -2,7 +2,9 @@
 # serve.sh KILN HANDLER.wasm — `kiln serve` end to end with curl: the WAGI
 # environment and body, the handler's status and headers, a fresh instance
 # per request, 500 for a trap, an exit, bad output, a timeout and a
-# memory-limit hit while other requests go on, keep-alive, bad arguments,
+# memory-limit hit (each with its reason in the access log) while another
+# worker answers (two timed-out handlers overlap: proven by the clock),
+# keep-alive, bad arguments,
 # handlers that cannot run refused at start, and a clean stop on SIGTERM.
 set -u
 kiln=$1 handler=$2
@@ -36,7 +38,7 @@ for h in import:'unknown import' nostart:'exports _start' big:'exceeds the limit
   [ $rc -eq 1 ] && grep -q "$want" "$tmp/err" || fail "handler $name: exit $rc: $(cat "$tmp/err")"
 done
 
-start_server --workers 2 --timeout 500ms --max-memory 1MiB "$handler"
+start_server --workers 2 --timeout 1s --max-memory 1MiB "$handler"
 
 # expect PATH CODE BODY-PATTERN [CURL ARGS...]; an empty pattern: no body
 expect() {
@@ -72,13 +74,35 @@ expect /noheaders 500 'Internal Server Error'
 expect /grow 500 'Internal Server Error'
 
 # A handler that never ends is cut at --timeout, while the other worker
-# goes on answering.
-curl -s -o "$tmp/spin" -w '%{http_code}' --max-time 20 "$url/spin" > "$tmp/spin.code" &
-cpid=$!
-sleep 0.1
-expect /hello 200 '^hello, world$'
-wait $cpid
-[ "$(cat "$tmp/spin.code")" = 500 ] || fail "/spin: HTTP $(cat "$tmp/spin.code")"
+# goes on answering: /spin?a runs, /hello?during is answered (its log line
+# comes first), then /spin?b runs on the worker /hello left.  That a and b
+# ran at once is proven by the clock: one after the other they would take
+# at least the sum of their logged durations, and they take less.
+now_ms() { echo $(($(date +%s%N) / 1000000)); }
+spin() {
+  curl -s -o /dev/null -w '%{http_code}' --max-time 20 "$url/spin?$1" > "$tmp/spin.$1" &
+}
+t0=$(now_ms)
+spin a
+apid=$!
+sleep 0.2
+expect '/hello?during' 200 '^hello, world$'
+spin b
+bpid=$!
+wait $apid $bpid
+wall=$(($(now_ms) - t0))
+for s in a b; do
+  [ "$(cat "$tmp/spin.$s")" = 500 ] || fail "/spin?$s: HTTP $(cat "$tmp/spin.$s")"
+done
+ms() { grep "\"GET $1 HTTP/1.1\" " "$tmp/log" | sed -n 's/.* \([0-9]*\)\.[0-9]*ms .*/\1/p'; }
+da=$(ms '/spin?a') db=$(ms '/spin?b')
+if [ -z "$da" ] || [ -z "$db" ] || [ "$wall" -ge $((da + db)) ]; then
+  fail "/spin?a and /spin?b did not overlap: ${da:-?} + ${db:-?} ms logged, $wall ms in all"
+else
+  echo "/spin?a ${da} ms and /spin?b ${db} ms overlapped: $wall ms in all"
+fi
+first=$(grep -o '"GET /\(hello?during\|spin?a\) ' "$tmp/log" | head -1)
+[ "$first" = '"GET /hello?during ' ] || fail "/hello?during not answered before /spin?a ended: $first"
 expect /hello 200 '^hello, world$'
 
 # Keep-alive: two requests, one connection.
@@ -91,8 +115,15 @@ expect /env 413 'Too Large' --data-binary @"$tmp/huge"
 
 # The access log: a line per request, with the reason for a 500.
 grep -q '"GET /trap HTTP/1.1" 500 0 .* trap: unreachable$' "$tmp/log" || fail "access log: no trap line"
-grep -q '"GET /spin HTTP/1.1" 500 0 .* timeout$' "$tmp/log" || fail "access log: no timeout line"
+[ "$(grep -c '"GET /spin?[ab] HTTP/1.1" 500 0 .* timeout$' "$tmp/log")" = 2 ] ||
+  fail "access log: not two timeout lines"
 grep -q '"GET /exit3 HTTP/1.1" 500 0 .* exit 3$' "$tmp/log" || fail "access log: no exit line"
+grep -q '"GET /noheaders HTTP/1.1" 500 0 .* a header line without a name and .:.$' "$tmp/log" ||
+  fail "access log: no bad-output line"
+# /grow exits 12 only when malloc failed below 1 MiB: the --max-memory cap,
+# not a timeout or a trap.
+grep -q '"GET /grow HTTP/1.1" 500 0 .* exit 12$' "$tmp/log" ||
+  fail "access log: /grow did not end at the memory cap: $(grep '/grow' "$tmp/log")"
 grep -q '"POST /env?a=1&b=%20x HTTP/1.1" 200 ' "$tmp/log" || fail "access log: no /env line"
 
 kill -TERM $pid

@@ -36,6 +36,9 @@ rc=$?
 cat "$tmp/escape.out"
 check "escape.wasm: no attempt escaped (exit $rc)" $rc
 grep -q ESCAPED "$tmp/escape.out"; [ $? -ne 0 ]; check "escape.wasm: every attempt blocked" $?
+# The README's count: an attempt dropped from escape.c shows here.
+n=$(grep -c ' blocked$' "$tmp/escape.out")
+[ "$n" = 17 ]; check "escape.wasm: 17 attempts blocked (got $n)" $?
 [ "$(ls "$tmp/outside")" = "secret" ] && [ "$(cat "$tmp/outside/secret")" = "top secret" ]
 check "outside the sandbox nothing changed" $?
 
