@@ -132,7 +132,8 @@ static void record_compile_error(kiln_engine *e, const char *msg)
 {
 	pthread_mutex_lock(&e->stats_lock);
 	if (e->compile_error[0] == 0) {
-		snprintf(e->compile_error, sizeof e->compile_error, "%s", msg);
+		snprintf(e->compile_error, sizeof e->compile_error, "%.*s",
+			 (int)sizeof e->compile_error - 1, msg);	/* cut */
 		for (char *p = e->compile_error; *p; p++)
 			if (*p == '\n' || *p == '\r')
 				*p = ' ';
