@@ -141,9 +141,111 @@ static uint64_t value(gen *g)
 	return rnd(g, 2) ? v : v % 1000;
 }
 
+/* Values bugs hide behind, each type's table starting with its five core
+ * values: INT_MIN, INT_MAX, -1, 0 and 1 for integers, ±0, ±infinity and 1
+ * for floats.  Then, for integers, shift counts at and past the width and the
+ * 16-, 32-bit and page boundaries; for floats, the smallest and largest
+ * denormals and normals, the bounds of every float → int conversion (the
+ * last value that fits and the first that traps), and NaNs: quiet,
+ * signalling, negative, with payloads (the last NEDGE_NAN of each float
+ * table). */
+enum { NCORE = 5, NEDGE_NAN = 6 };
+static const uint64_t edge_i32[] = {
+	0x80000000, 0x7fffffff, 0xffffffff, 0, 1,
+	31, 32, 33, 64, 0x80000001, 0xfffffffe, 0x7fff, 0x8000, 0xffff, 0x10000, 0xff, 0x80,
+};
+static const uint64_t edge_i64[] = {
+	0x8000000000000000, 0x7fffffffffffffff, 0xffffffffffffffff, 0, 1,
+	63, 64, 65, 32, 0x8000000000000001, 0x7fffffff, 0x80000000, 0xffffffff, 0x100000000,
+	0xffffffff80000000, 0xffffffff7fffffff,
+};
+static const uint64_t edge_f32[] = {
+	0x00000000, 0x80000000, 0x7f800000, 0xff800000, 0x3f800000,	/* +0 -0 +inf -inf 1 */
+	0xbf800000, 0x3f000000, 0xbf000000,				/* -1 0.5 -0.5 */
+	0x00000001, 0x807fffff, 0x00800000, 0x7f7fffff, 0xff7fffff,	/* denormals, FLT_MIN, ±FLT_MAX */
+	0x4effffff, 0x4f000000, 0xcf000000, 0xcf000001,		/* around ±2^31 */
+	0x4f7fffff, 0x4f800000, 0xbf7fffff,				/* around 2^32, just above -1 */
+	0x5effffff, 0x5f000000, 0xdf000000, 0xdf000001, 0x5f800000,	/* around ±2^63, 2^64 */
+	0x7fc00000, 0xffc00000, 0x7fa00000, 0x7f800001, 0x7fc12345, 0xff812345,	/* NaNs */
+};
+static const uint64_t edge_f64[] = {
+	0x0000000000000000, 0x8000000000000000, 0x7ff0000000000000, 0xfff0000000000000,
+	0x3ff0000000000000,						/* +0 -0 +inf -inf 1 */
+	0xbff0000000000000, 0x3fe0000000000000, 0xbfe0000000000000,	/* -1 0.5 -0.5 */
+	0x0000000000000001, 0x800fffffffffffff, 0x0010000000000000,	/* denormals, DBL_MIN */
+	0x7fefffffffffffff, 0xffefffffffffffff,				/* ±DBL_MAX */
+	0x41dfffffffc00000, 0x41e0000000000000, 0xc1e0000000000000,	/* 2^31-1, ±2^31 */
+	0xc1e0000000100000, 0xc1e0000000200000,				/* -2^31-0.5, -2^31-1 */
+	0x41efffffffe00000, 0x41f0000000000000, 0xbfefffffffffffff,	/* 2^32-1, 2^32, > -1 */
+	0x43dfffffffffffff, 0x43e0000000000000, 0xc3e0000000000000,	/* around ±2^63 */
+	0xc3e0000000000001, 0x43f0000000000000,				/* below -2^63, 2^64 */
+	0x7ff8000000000000, 0xfff8000000000000, 0x7ff4000000000000,	/* NaNs */
+	0x7ff0000000000001, 0x7ff8000000012345, 0xfff00000abcdef01,
+};
+
+/* Bits of an edge value of scalar type t: among the first `n` of its
+ * table when n > 0.  A NaN other than the canonical one only when
+ * `any_nan` (the value feeds an operation whose result is canonicalised or
+ * an integer), as NaN bits are nondeterministic elsewhere. */
+static uint64_t edge_bits(gen *g, uint8_t t, uint32_t n, bool any_nan)
+{
+	const uint64_t *e;
+	uint32_t len;
+
+	switch (t) {
+	case I32: e = edge_i32, len = sizeof edge_i32 / sizeof *e; break;
+	case I64: e = edge_i64, len = sizeof edge_i64 / sizeof *e; break;
+	case F32: e = edge_f32, len = sizeof edge_f32 / sizeof *e; break;
+	default: e = edge_f64, len = sizeof edge_f64 / sizeof *e; break;
+	}
+	if (n == 0 || n > len)
+		n = len;
+	if ((t == F32 || t == F64) && !any_nan && n == len)
+		n = len - NEDGE_NAN + 1;	/* the canonical NaN, first of the NaNs */
+	return e[rnd(g, n)];
+}
+
+/* A constant of scalar type t with the given bits. */
+static void const_bits(gen *g, uint8_t t, uint64_t bits)
+{
+	switch (t) {
+	case I32: op(g, 0x41), s64(g->o, (int32_t)bits); break;
+	case I64: op(g, 0x42), s64(g->o, (int64_t)bits); break;
+	case F32: {
+		uint32_t b = (uint32_t)bits;
+		op(g, 0x43), raw(g->o, &b, 4);
+		break;
+	}
+	default: op(g, 0x44), raw(g->o, &bits, 8);
+	}
+}
+
+/* An edge constant of type t (v128: lanes of integer edges, no NaN bits). */
+static void edge(gen *g, uint8_t t, bool any_nan)
+{
+	if (t == V128) {
+		uint64_t lanes[2];
+		if (rnd(g, 2))
+			lanes[0] = lanes[1] = edge_bits(g, I64, 0, false);
+		else
+			for (int i = 0; i < 2; i++) {
+				uint64_t lo = edge_bits(g, I32, 0, false);
+				lanes[i] = lo | edge_bits(g, I32, 0, false) << 32;
+			}
+		simd(g, 12), raw(g->o, lanes, 16);
+		return;
+	}
+	const_bits(g, t, edge_bits(g, t, 0, any_nan));
+}
+
 static void konst(gen *g, uint8_t t)
 {
 	uint64_t v = value(g);
+
+	if (rnd(g, 4) == 0) {
+		edge(g, t, false);
+		return;
+	}
 
 	switch (t) {
 	case I32: op(g, 0x41), s64(g->o, (int32_t)v); break;
@@ -229,9 +331,34 @@ static void canon(gen *g, uint8_t t, int vf)
 		simd(g, vf == 1 ? 66 : 72), simd(g, 82);	/* f32x4.ne / f64x2.ne; bitselect */
 }
 
-/* A memory address: mostly in the first page, sometimes anywhere. */
+/* A table index: the last element or one past the end of the table (which
+ * may have grown) one time in three, else any index up to two past its
+ * initial size. */
+static void table_index(gen *g)
+{
+	if (rnd(g, 3) == 0) {
+		fc(g, 16), u32(g->o, 0);			/* table.size */
+		op(g, 0x41), s64(g->o, rnd(g, 2)), op(g, 0x6b);	/* - 0 or 1 */
+		return;
+	}
+	op(g, 0x41), s64(g->o, rnd(g, g->table_size + 2));
+}
+
+/* A memory address: mostly in the first page, sometimes at the end of the
+ * first page or of memory (which may have grown), where an access of
+ * several bytes or with an offset straddles it, sometimes anywhere. */
 static void address(gen *g, int depth)
 {
+	static const uint8_t before[] = {0, 1, 2, 3, 4, 7, 8, 15, 16, 64};
+
+	if (rnd(g, 8) == 0) {
+		if (rnd(g, 2))
+			op(g, 0x41), s64(g->o, 65536);
+		else
+			op(g, 0x3f), put(g->o, 0), op(g, 0x41), s64(g->o, 16), op(g, 0x74);
+		op(g, 0x41), s64(g->o, before[rnd(g, sizeof before)]), op(g, 0x6b);
+		return;
+	}
 	if (rnd(g, 16) == 0) {
 		expr(g, I32, depth);
 		return;
@@ -275,6 +402,16 @@ static void expr(gen *g, uint8_t t, int depth)
 		scalar_expr(g, t, depth);
 }
 
+/* An operand of an operator: an edge constant one time in five (any NaN
+ * when the operator's result cannot show NaN bits), else an expression. */
+static void operand(gen *g, uint8_t t, int depth, bool any_nan)
+{
+	if (rnd(g, 5) == 0)
+		edge(g, t, any_nan);
+	else
+		expr(g, t, depth);
+}
+
 /* Calls function f (lower than the current one) or through the table, then
  * keeps one result of type t (or makes one). */
 static void call_expr(gen *g, uint8_t t, int depth)
@@ -284,11 +421,13 @@ static void call_expr(gen *g, uint8_t t, int depth)
 	bool indirect = g->leaf[f] && rnd(g, 2);
 
 	for (uint8_t i = 0; i < ft->np; i++)
-		expr(g, ft->p[i], depth - 1);
+		operand(g, ft->p[i], depth - 1, false);
 	if (indirect) {
 		/* an index that is mostly right, sometimes null or out of range */
-		op(g, 0x41), s64(g->o, rnd(g, 4) && g->slot[f] != UINT32_MAX ? g->slot[f]
-									    : rnd(g, g->table_size + 2));
+		if (rnd(g, 4) && g->slot[f] != UINT32_MAX)
+			op(g, 0x41), s64(g->o, g->slot[f]);
+		else
+			table_index(g);
 		op(g, 0x11), u32(g->o, g->func_type[f]), u32(g->o, 0);
 	} else {
 		op(g, 0x10), u32(g->o, f);
@@ -405,7 +544,7 @@ static void unary(gen *g, uint8_t t, int depth)
 	default: u = f64_un, n = sizeof f64_un / sizeof *u; break;
 	}
 	u += rnd(g, (uint32_t)n);
-	expr(g, u->from, depth - 1);
+	operand(g, u->from, depth - 1, u->nan || u->traps);
 	op(g, u->code);
 	if (u->nan)
 		canon(g, t, 0);
@@ -420,6 +559,36 @@ static void unary(gen *g, uint8_t t, int depth)
 	}
 }
 
+/* The operands of integer operator k (add..rotr in opcode order) where it
+ * has edges of its own: for div and rem, a hostile pair half the time
+ * (INT_MIN / -1 first), else two core values; for shifts and rotations, a
+ * count at or past the width.  false for the other operators. */
+static bool int_edge_pair(gen *g, uint8_t t, int k, int depth)
+{
+	/* indices into the core values: INT_MIN, INT_MAX, -1, 0, 1 */
+	static const uint8_t pairs[][2] = {{0, 2}, {0, 4}, {1, 2}, {2, 2}, {0, 0}, {3, 2}, {4, 3}};
+	static const uint8_t counts[] = {31, 32, 33, 63, 64, 65, 0xff};
+	const uint64_t *core = t == I32 ? edge_i32 : edge_i64;
+
+	if (k >= 3 && k <= 6) {
+		if (rnd(g, 2)) {
+			const uint8_t *p = pairs[rnd(g, 2) ? 0 : rnd(g, sizeof pairs / sizeof *pairs)];
+			const_bits(g, t, core[p[0]]);
+			const_bits(g, t, core[p[1]]);
+		} else {
+			operand(g, t, depth - 1, false);
+			const_bits(g, t, edge_bits(g, t, NCORE, false));
+		}
+		return true;
+	}
+	if (k >= 10) {
+		expr(g, t, depth - 1);
+		const_bits(g, t, rnd(g, 4) ? counts[rnd(g, sizeof counts)] : edge_bits(g, t, NCORE, false));
+		return true;
+	}
+	return false;
+}
+
 static void binary(gen *g, uint8_t t, int depth)
 {
 	uint8_t lo, hi, code;
@@ -431,8 +600,8 @@ static void binary(gen *g, uint8_t t, int depth)
 			static const struct { uint8_t t, lo, hi; } cmp[] = {
 				{I32, 0x46, 0x4f}, {I64, 0x51, 0x5a}, {F32, 0x5b, 0x60}, {F64, 0x61, 0x66}};
 			int k = (int)rnd(g, 4);
-			expr(g, cmp[k].t, depth - 1);
-			expr(g, cmp[k].t, depth - 1);
+			operand(g, cmp[k].t, depth - 1, true);
+			operand(g, cmp[k].t, depth - 1, true);
 			op(g, (uint8_t)(cmp[k].lo + rnd(g, (uint32_t)(cmp[k].hi - cmp[k].lo + 1))));
 			return;
 		}
@@ -443,8 +612,14 @@ static void binary(gen *g, uint8_t t, int depth)
 	default: lo = 0xa0, hi = 0xa6, nan = true; break;
 	}
 	code = (uint8_t)(lo + rnd(g, (uint32_t)(hi - lo + 1)));
-	expr(g, t, depth - 1);
-	expr(g, t, depth - 1);
+	/* integer operators with edges of their own (div, rem, shifts,
+	 * rotations: 3..6 and 10..14) one time in four, those edges then */
+	if (!nan && rnd(g, 4) == 0) {
+		uint32_t k = rnd(g, 9);
+		code = (uint8_t)(lo + (k < 4 ? 3 + k : 6 + k));
+		int_edge_pair(g, t, code - lo, depth);
+	} else if (nan || rnd(g, 3) || !int_edge_pair(g, t, code - lo, depth))
+		operand(g, t, depth - 1, true), operand(g, t, depth - 1, true);
 	op(g, code);
 	if (nan)
 		canon(g, t, 0);
@@ -510,8 +685,7 @@ static void scalar_expr(gen *g, uint8_t t, int depth)
 			case 2: fc(g, 16), u32(g->o, 0); return;		/* table.size */
 			case 3:		/* ref.is_null of a table element or ref.func */
 				if (rnd(g, 2))
-					op(g, 0x41), s64(g->o, rnd(g, g->table_size + 1)), op(g, 0x25),
-						u32(g->o, 0);
+					table_index(g), op(g, 0x25), u32(g->o, 0);
 				else
 					op(g, 0xd2), u32(g->o, rnd(g, g->nfuncs));
 				op(g, 0xd1);
@@ -623,7 +797,7 @@ static void vector_expr(gen *g, int depth)
 		static const uint32_t un[] = {77, 96, 97, 98, 128, 129, 160, 161, 192, 193, 124, 125};
 		vector_expr(g, depth - 1);
 		if (rnd(g, 2))
-			expr(g, I32, depth - 1), simd(g, sh[rnd(g, 12)]);
+			operand(g, I32, depth - 1, false), simd(g, sh[rnd(g, 12)]);
 		else
 			simd(g, un[rnd(g, 12)]);
 		return;
@@ -692,7 +866,7 @@ static void stmt(gen *g, int depth)
 		}
 	}
 	case 6:			/* table.set of a function or null */
-		op(g, 0x41), s64(g->o, rnd(g, g->table_size + 1));
+		table_index(g);
 		if (rnd(g, 2)) {
 			uint32_t f;
 			do
@@ -818,8 +992,12 @@ static void gen_wrapper(gen *g, uint32_t k, const functype *wt, out *code)
 	g->loops = g->calls = 0;
 	setup_locals(g, wt, &body);
 	acc = result_local(g, I64);
-	for (int i = 0; i < t->np; i++)
-		expr(g, t->p[i], 2);
+	for (int i = 0; i < t->np; i++) {
+		if (rnd(g, 2))
+			edge(g, t->p[i], false);	/* arguments at the edges half the time */
+		else
+			expr(g, t->p[i], 2);
+	}
 	op(g, 0x10), u32(&body, k);
 	for (int i = t->nr - 1; i >= 0; i--)
 		fold(g, t->r[i], acc);
