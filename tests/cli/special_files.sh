@@ -31,11 +31,18 @@ mkfifo "$tmp/fifo"
 refused 2 'a FIFO, not a regular file' "kiln run FIFO" "$kiln" run "$tmp/fifo"
 refused 2 'a FIFO, not a regular file' "kiln-run FIFO" "$kiln_run" "$tmp/fifo"
 refused 2 'a FIFO, not a regular file' "kiln validate FIFO" "$kiln" validate "$tmp/fifo"
-refused 2 'a character device' "kiln run /dev/zero" "$kiln" run /dev/zero
-refused 2 'a character device' "kiln-run /dev/null" "$kiln_run" /dev/null
-refused 2 'a directory' "kiln run DIRECTORY" "$kiln" run "$tmp"
 ln -s /dev/zero "$tmp/zero-link"
-refused 2 'a character device' "kiln run LINK-TO-DEVICE" "$kiln" run "$tmp/zero-link"
+for cmd in "kiln run" "kiln-run" "kiln validate"; do
+  case $cmd in
+    "kiln run") argv=("$kiln" run) ;;
+    kiln-run) argv=("$kiln_run") ;;
+    *) argv=("$kiln" validate) ;;
+  esac
+  refused 2 'a character device' "$cmd /dev/zero" "${argv[@]}" /dev/zero
+  refused 2 'a character device' "$cmd /dev/null" "${argv[@]}" /dev/null
+  refused 2 'a directory' "$cmd DIRECTORY" "${argv[@]}" "$tmp"
+  refused 2 'a character device' "$cmd LINK-TO-DEVICE" "${argv[@]}" "$tmp/zero-link"
+done
 
 head -c $((2 << 20)) /dev/zero > "$tmp/big"
 KILN_MAX_INPUT_MB=1 refused 2 'over the input limit of 1 MiB (KILN_MAX_INPUT_MB)' \
