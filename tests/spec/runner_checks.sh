@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # runner_checks.sh — run_spec.sh's own teeth, on a small testsuite made
 # here (no real testsuite needed): counts that match pass; a changed count,
-# a file added or gone, an empty or missing folder fail; an absent testsuite
+# a new command failure, a listed failure that now passes, a new "not
+# supported yet" skip, a file added or
+# gone, an empty or missing folder fail; an absent testsuite
 # is a skip (77); and `kiln wast --min-passed` fails a script whose commands
 # did not all pass.
 #
@@ -61,6 +63,29 @@ printf '(module)\n' > "$spec/core/c.wast"
 check 1 "core/c.wast: new (not in expected.txt)" "a new file fails" \
   "$spec" core "$known" "$expected"
 rm "$spec/core/c.wast"
+
+# A command that now fails, and a listed failure that now passes.
+cp "$spec/core/a.wast" "$work/a.good"
+echo '(assert_return (invoke "f" (i32.const 7)) (i32.const 2))' >> "$spec/core/a.wast"
+check 1 "NEW failures" "a new command failure fails" "$spec" core "$known" "$expected"
+cp "$work/a.good" "$spec/core/a.wast"
+echo 'core/a.wast:2' > "$known"
+check 1 "FIXED (remove from" "a listed failure that now passes fails" \
+  "$spec" core "$known" "$expected"
+: > "$known"
+check 0 "counts match expected.txt (2 files)" "... and all is well again" \
+  "$spec" core "$known" "$expected"
+
+# A command kiln cannot run yet is a skip with its reason, counted: a new
+# one changes the counts and fails.
+args=$(printf ' (i32.const 1)%.0s' $(seq 33))
+params=$(printf ' i32%.0s' $(seq 33))
+printf '(module (func (export "g") (param%s) (result i32) (local.get 0)))\n' "$params" > "$work/n.wast"
+printf '(assert_return (invoke "g"%s) (i32.const 1))\n' "$args" >> "$work/n.wast"
+cat "$work/n.wast" >> "$spec/core/a.wast"
+check 1 "skipped (not supported yet: more than 32 arguments) was 0, now 1" \
+  "a new \"not supported yet\" skip fails, by its reason" "$spec" core "$known" "$expected"
+cp "$work/a.good" "$spec/core/a.wast"
 
 check 1 "no .wast files in" "an empty folder fails" "$spec" empty "$known" "$expected"
 check 1 "has no folder proposals/gone" "a missing folder fails" \
