@@ -243,6 +243,8 @@ def run_slow(kiln, handler, tmp):
           "%d/%d GETs answered, slowest %.3f s" % (attack.peak, attack.drops, answered, probes, worst))
     if attack.peak < 1100:
         fail("the attack held only %d connections" % attack.peak)
+    if probes < 6:	# 15 s of GETs taking at most 2 s + 0.5 s each
+        fail("only %d GETs were made under the attack" % probes)
     attack.stop = True
     attack.thread.join()
     # A lone slow client: dropped at the default --header-timeout (10 s).
