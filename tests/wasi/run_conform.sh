@@ -22,6 +22,23 @@ cat "$tmp/conform.out"
 [ $rc -eq 0 ] && grep -q '^0 failed$' "$tmp/conform.out"; check "conform.wasm (exit $rc)" $?
 [ ! -e "$tmp/sandbox/abs1" ] && [ ! -e "$tmp/sandbox/abs2" ] && [ ! -e "$tmp/sandbox/s" ]
 check "no absolute or slash-named symlink on the host" $?
+# The resolver in use is the one asked for: with KILN_WASI_NO_OPENAT2=1
+# kiln makes no openat2 call, without it (on Linux >= 5.6) it does.
+if command -v strace > /dev/null; then
+  rm -rf "$tmp/sandbox2" && mkdir "$tmp/sandbox2"
+  strace -f -e trace=openat2 -o "$tmp/strace" \
+    "$kiln" run --dir "$tmp/sandbox2::/sandbox" "$bin/conform.wasm" > /dev/null 2>&1
+  calls=$(grep -c 'openat2(' "$tmp/strace")
+  if [ "${KILN_WASI_NO_OPENAT2:-0}" = 1 ]; then
+    [ "$calls" -eq 0 ]; check "the fallback resolver: no openat2 call ($calls)" $?
+  elif grep -q 'openat2(.*ENOSYS' "$tmp/strace"; then
+    echo "note: this kernel has no openat2; the fallback resolver runs"
+  else
+    [ "$calls" -gt 0 ]; check "the openat2 resolver: $calls openat2 calls" $?
+  fi
+else
+  echo "note: no strace: which resolver runs is not checked"
+fi
 
 # Item 9: stdout opened with >> by the shell.
 printf 'kept line 1\nkept line 2\n' > "$tmp/log"
