@@ -88,11 +88,12 @@ struct sockaddr_in;
 bool cli_parse_addr(const char *spec, struct sockaddr_in *out);
 
 /* Ed25519 keys (cli_keys.c): a PEM file's key; *bytes, an artifact,
- * replaced by a signed copy; an artifact loaded only when signed by the
- * key in key_path.  One error line and CLI_FAIL otherwise. */
+ * replaced by a signed copy; an artifact loaded, only when signed by the
+ * key in key_path unless key_path is NULL (--verify not given).  One error
+ * line and CLI_FAIL otherwise. */
 int cli_load_key(const char *path, kiln_key **out);
 int cli_sign(const char *key_path, uint8_t **bytes, size_t *len);
-int cli_load_verified(const char *path, const char *key_path, const uint8_t *bytes,
+int cli_load_artifact(const char *path, const char *key_path, const uint8_t *bytes,
 		      size_t len, kiln_module **out);
 
 int cmd_validate(int argc, char **argv);

@@ -45,7 +45,7 @@ int cli_sign(const char *key_path, uint8_t **bytes, size_t *len)
 	return rc;
 }
 
-int cli_load_verified(const char *path, const char *key_path, const uint8_t *bytes,
+int cli_load_artifact(const char *path, const char *key_path, const uint8_t *bytes,
 		      size_t len, kiln_module **out)
 {
 	kiln_key *key;
@@ -53,6 +53,9 @@ int cli_load_verified(const char *path, const char *key_path, const uint8_t *byt
 	int rc;
 
 	*out = NULL;
+	if (!key_path)
+		return kiln_module_load(bytes, len, out, &err) == KILN_OK
+			       ? CLI_OK : cli_error(CLI_FAIL, "%s: %s", path, err.message);
 	if ((rc = cli_load_key(key_path, &key)) != CLI_OK)
 		return rc;
 	if (kiln_module_load_verified(bytes, len, key, out, &err) != KILN_OK)

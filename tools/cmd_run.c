@@ -557,7 +557,6 @@ static int load_input(const run_opts *o, kiln_engine *engine, kiln_module **m,
 {
 	uint8_t *bytes;
 	size_t len;
-	kiln_error err;
 	int rc;
 
 	*m = NULL;
@@ -567,10 +566,7 @@ static int load_input(const run_opts *o, kiln_engine *engine, kiln_module **m,
 		return rc;
 	if (kiln_is_artifact(bytes, len)) {
 		kiln_artifact_desc d;
-		if (o->verify)
-			rc = cli_load_verified(o->file, o->verify, bytes, len, m);
-		else if (kiln_module_load(bytes, len, m, &err) != KILN_OK)
-			rc = cli_error(CLI_FAIL, "%s: %s", o->file, err.message);
+		rc = cli_load_artifact(o->file, o->verify, bytes, len, m);
 		if (rc == CLI_OK && o->timeout > 0 &&
 		    kiln_artifact_describe(bytes, len, &d, NULL) == KILN_OK && !d.epoch_interruption)
 			rc = cli_error(CLI_FAIL, "%s: --timeout: the module was compiled without "

@@ -804,12 +804,9 @@ static int load_handler(const serve_opts *o, kiln_engine *engine, kiln_module **
 	if ((rc = cli_map_file(o->file, &bytes, &len)) != CLI_OK)
 		return rc;
 	if (kiln_is_artifact(bytes, len)) {
-		if (o->verify)
-			rc = cli_load_verified(o->file, o->verify, bytes, len, m);
-		else if (kiln_module_load(bytes, len, m, &err) != KILN_OK)
-			rc = cli_error(CLI_FAIL, "%s: %s", o->file, err.message);
-		if (rc == CLI_OK && o->timeout > 0 && kiln_artifact_describe(bytes, len, &d, NULL) == KILN_OK &&
-			 !d.epoch_interruption)
+		rc = cli_load_artifact(o->file, o->verify, bytes, len, m);
+		if (rc == CLI_OK && o->timeout > 0 &&
+		    kiln_artifact_describe(bytes, len, &d, NULL) == KILN_OK && !d.epoch_interruption)
 			rc = cli_error(CLI_USAGE, "%s: --timeout needs an artifact compiled with "
 				       "kiln compile --epoch-interruption (or --timeout 0)", o->file);
 	} else if (o->verify) {

@@ -6,13 +6,7 @@
 # within 6 s.
 set -u
 kiln=$1 handler=$2
-tmp=$(mktemp -d)
-pid=
-trap '[ -n "$pid" ] && kill $pid 2> /dev/null; rm -rf "$tmp"' EXIT
-export KILN_CACHE_DIR=$tmp/cache
-fails=0
 . "$(dirname "$0")/start_server.sh"
-fail() { echo "FAIL: $*"; fails=$((fails + 1)); }
 
 start_server --timeout 1s "$handler"
 

@@ -8,13 +8,7 @@
 # handlers that cannot run refused at start, and a clean stop on SIGTERM.
 set -u
 kiln=$1 handler=$2
-tmp=$(mktemp -d)
-pid=
-trap '[ -n "$pid" ] && kill $pid 2> /dev/null; rm -rf "$tmp"' EXIT
-export KILN_CACHE_DIR=$tmp/cache
-fails=0
 . "$(dirname "$0")/start_server.sh"
-fail() { echo "FAIL: $*"; fails=$((fails + 1)); }
 
 # Bad arguments exit 2 with a message, before serving anything.
 for args in "$handler" "--listen nowhere $handler" "--listen 127.0.0.1:99999 $handler" \
