@@ -172,24 +172,36 @@ static kiln_slot eval_const(kiln_instance *inst, kiln_range expr)
 	return v;
 }
 
-/* The cap on the elements of all the instance's own tables: the engine's,
- * lowered by the pool's; a module loaded from an artifact has no engine,
- * and takes the pool's, else the default. */
-static uint32_t table_cap(const kiln_module *m, const kiln_pool *pool)
+/* An instance's limits: what it was asked for, else the defaults of its
+ * code (the engine's configuration; none for an artifact), else kiln's;
+ * a pool lowers each further. */
+static kiln_instance_limits resolve_limits(const kiln_module *m,
+					   const kiln_instance_limits *asked,
+					   const kiln_pool *pool)
 {
-	uint32_t p = pool ? kiln_pool_max_instance_elements(pool) : 0;
-	uint32_t cap = m->max_table_elements ? m->max_table_elements
-		       : p ? p : KILN_DEFAULT_MAX_TABLE_ELEMENTS;
+	kiln_instance_limits l = asked ? *asked : (kiln_instance_limits){0};
+	uint32_t pe = pool ? kiln_pool_max_instance_elements(pool) : 0;
+	uint32_t pp = pool ? kiln_pool_max_pages(pool) : 0;
 
-	return p && p < cap ? p : cap;
+	if (!l.max_memory_pages)
+		l.max_memory_pages = m->max_memory_pages;
+	if (pp && (!l.max_memory_pages || pp < l.max_memory_pages))
+		l.max_memory_pages = pp;
+	if (!l.max_table_elements)
+		l.max_table_elements = m->max_table_elements ? m->max_table_elements
+				       : pe ? pe : KILN_DEFAULT_MAX_TABLE_ELEMENTS;
+	if (pe && pe < l.max_table_elements)
+		l.max_table_elements = pe;
+	if (!l.stack_size)
+		l.stack_size = m->stack_size;
+	return l;
 }
 
 /* Refuses initial table sizes over the cap before anything is allocated,
  * and points the tables at the instance's budget. */
-static bool table_budget(kiln_instance *inst, const kiln_module *m, const kiln_pool *pool,
-			 kiln_error *err)
+static bool table_budget(kiln_instance *inst, const kiln_module *m, kiln_error *err)
 {
-	uint32_t cap = table_cap(m, pool);
+	uint32_t cap = inst->limits.max_table_elements;
 	uint64_t total = 0;
 
 	for (uint32_t t = m->nimported_tables; t < m->ntables; t++)
@@ -207,7 +219,7 @@ static bool table_budget(kiln_instance *inst, const kiln_module *m, const kiln_p
 static bool build(kiln_instance *inst, kiln_module *m, kiln_pool *pool,
 		  kiln_error *err)
 {
-	if (!table_budget(inst, m, pool, err))
+	if (!table_budget(inst, m, err))
 		return false;
 	for (uint32_t t = 0; t < m->ntypes; t++)
 		inst->type_ids[t] = kiln_type_id(&m->types[t]);
@@ -244,10 +256,8 @@ static bool build(kiln_instance *inst, kiln_module *m, kiln_pool *pool,
 	if (m->nmemories > m->nimported_memories) {
 		const kiln_limits *lim = &m->memories[0].type.limits;
 		uint32_t max = lim->has_max ? (uint32_t)lim->max : KILN_MAX_PAGES;
-		if (m->max_memory_pages && m->max_memory_pages < max)
-			max = m->max_memory_pages;
-		if (pool && kiln_pool_max_pages(pool) && kiln_pool_max_pages(pool) < max)
-			max = kiln_pool_max_pages(pool);
+		if (inst->limits.max_memory_pages && inst->limits.max_memory_pages < max)
+			max = inst->limits.max_memory_pages;
 		if (lim->min > max)
 			return kiln_fail(err, KILN_ERR_NOMEM, KILN_NO_OFFSET,
 					 "memory of %u pages exceeds the limit of %u",
@@ -327,7 +337,7 @@ static void set_ctx(kiln_instance *inst)
 	inst->ctx.funcs = inst->funcs;
 	inst->ctx.type_ids = inst->type_ids;
 	inst->ctx.instance = inst;
-	inst->ctx.stack_budget = inst->module->stack_size;
+	inst->ctx.stack_budget = inst->limits.stack_size;
 	inst->ctx.epoch = &kiln_epoch_counter;
 	inst->ctx.epoch_deadline = thread_deadline;
 	inst->ctx.fuel = INT64_MAX;
@@ -361,7 +371,8 @@ void kiln_thread_set_fuel(uint64_t fuel)
 
 /* Instantiates with imports that check_link accepted. */
 static kiln_status instantiate(kiln_pool *pool, kiln_module *m, const kiln_extern *imports,
-			       kiln_instance **out, kiln_trap_kind *out_trap, kiln_error *err)
+			       const kiln_instance_limits *limits, kiln_instance **out,
+			       kiln_trap_kind *out_trap, kiln_error *err)
 {
 	kiln_instance *inst;
 	kiln_trap_kind trap;
@@ -369,6 +380,7 @@ static kiln_status instantiate(kiln_pool *pool, kiln_module *m, const kiln_exter
 	if (!(inst = alloc_instance(m)))
 		return nomem(err), KILN_ERR_NOMEM;
 	inst->module = m;
+	inst->limits = resolve_limits(m, limits, pool);
 	bind_imports(inst, m, imports);
 	if (!build(inst, m, pool, err) || !eval_elems(inst, m, err))
 		goto fail;
@@ -387,10 +399,11 @@ fail:
 	return err->status;
 }
 
-static kiln_status link_and_instantiate(kiln_pool *pool, kiln_module *m,
-					const kiln_extern *imports, size_t nimports,
-					kiln_instance **out, kiln_trap_kind *out_trap,
-					kiln_error *err)
+kiln_status kiln_instance_new_limited(kiln_pool *pool, kiln_module *m,
+				      const kiln_extern *imports, size_t nimports,
+				      const kiln_instance_limits *limits,
+				      kiln_instance **out, kiln_trap_kind *out_trap,
+				      kiln_error *err)
 {
 	kiln_error local;
 	kiln_status st;
@@ -402,14 +415,14 @@ static kiln_status link_and_instantiate(kiln_pool *pool, kiln_module *m,
 		err = &local;
 	if ((st = check_link(m, imports, nimports, err)) != KILN_OK)
 		return st;
-	return instantiate(pool, m, imports, out, out_trap, err);
+	return instantiate(pool, m, imports, limits, out, out_trap, err);
 }
 
 kiln_status kiln_instance_new(kiln_module *m, const kiln_extern *imports,
 			      size_t nimports, kiln_instance **out,
 			      kiln_trap_kind *out_trap, kiln_error *err)
 {
-	return link_and_instantiate(NULL, m, imports, nimports, out, out_trap, err);
+	return kiln_instance_new_limited(NULL, m, imports, nimports, NULL, out, out_trap, err);
 }
 
 kiln_status kiln_instance_new_pooled(kiln_pool *pool, kiln_module *m,
@@ -421,7 +434,7 @@ kiln_status kiln_instance_new_pooled(kiln_pool *pool, kiln_module *m,
 		*out = NULL;
 		return kiln_fail(err, KILN_ERR_ARG, KILN_NO_OFFSET, "no pool"), KILN_ERR_ARG;
 	}
-	return link_and_instantiate(pool, m, imports, nimports, out, out_trap, err);
+	return kiln_instance_new_limited(pool, m, imports, nimports, NULL, out, out_trap, err);
 }
 
 /* ------------------------------------------------------- pre-linked */
@@ -470,7 +483,8 @@ kiln_status kiln_instance_pre_instantiate(kiln_instance_pre *pre, kiln_pool *poo
 	*out = NULL;
 	if (out_trap)
 		*out_trap = KILN_TRAP_NONE;
-	return instantiate(pool, pre->module, pre->imports, out, out_trap, err ? err : &local);
+	return instantiate(pool, pre->module, pre->imports, NULL, out, out_trap,
+			   err ? err : &local);
 }
 
 /* ------------------------------------------------------------ interruption */
