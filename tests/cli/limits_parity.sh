@@ -7,13 +7,8 @@
 # --max-memory, --max-table-elements, --max-stack (and the default stack),
 # --fuel and --timeout, each one where the limit is hit and one where it is
 # not.
-set -u
 kiln=$1 kilnrun=$2 wasm=$3
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-export KILN_CACHE_DIR=$tmp/cache
-fails=0
-fail() { echo "FAIL: $*"; fails=$((fails + 1)); }
+. "$(dirname "$0")/lib.sh"
 
 "$kiln" compile --epoch-interruption --fuel-metering "$wasm" -o "$tmp/m.kwasm" || exit 1
 "$kiln" compile "$wasm" -o "$tmp/plain.kwasm" || exit 1
@@ -81,5 +76,4 @@ for bad in "--max-stack 0" "--max-stack 1GiB" "--max-stack x" "--max-memory 0"; 
     [ $rc = 2 ] || fail "$cmd $bad: exit $rc, want 2"
   done
 done
-[ $fails -eq 0 ] && echo "limits act the same under the JIT, from an artifact and under kiln-run"
-exit $((fails > 0))
+finish "limits act the same under the JIT, from an artifact and under kiln-run"
