@@ -15,10 +15,13 @@
 
 #include "lower.h"
 
+/* The lanes of the shapes of opcodes.def's shape column that SIMD rows
+ * have (V128: the whole vector as one). */
 static const struct {
 	unsigned lanes, bits;
 	bool is_float;
 } shapes[] = {
+	[KILN_SHAPE_V128] = {1, 128, false},
 	[KILN_SHAPE_I8X16] = {16, 8, false}, [KILN_SHAPE_I16X8] = {8, 16, false},
 	[KILN_SHAPE_I32X4] = {4, 32, false}, [KILN_SHAPE_I64X2] = {2, 64, false},
 	[KILN_SHAPE_F32X4] = {4, 32, true}, [KILN_SHAPE_F64X2] = {2, 64, true},
@@ -209,7 +212,7 @@ static bool swizzle(lower *l)
 static bool lanes_op(lower *l, const kiln_instr *in, const kiln_op_info *d)
 {
 	kiln_shape s = d->shape;
-	LLVMValueRef v, x, lane = i32c(l, in->u.lane);
+	LLVMValueRef v, x;
 
 	switch (d->oper) {
 	case KILN_OPER_CONST: {
@@ -238,9 +241,9 @@ static bool lanes_op(lower *l, const kiln_instr *in, const kiln_op_info *d)
 		v = pop_as(l, s);
 		if (shapes[s].bits < 32)
 			x = LLVMBuildTrunc(l->b, x, lane_type(l, s), "");
-		return push_v(l, LLVMBuildInsertElement(l->b, v, x, lane, ""));
+		return push_v(l, LLVMBuildInsertElement(l->b, v, x, i32c(l, in->u.lane), ""));
 	case KILN_OPER_EXTRACT_LANE:
-		v = LLVMBuildExtractElement(l->b, pop_as(l, s), lane, "");
+		v = LLVMBuildExtractElement(l->b, pop_as(l, s), i32c(l, in->u.lane), "");
 		if (d->sign == KILN_SIGN_S)
 			v = LLVMBuildSExt(l->b, v, l->lm->i32, "");
 		else if (d->sign == KILN_SIGN_U)
