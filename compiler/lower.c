@@ -636,20 +636,22 @@ static LLVMValueRef local_ptr(lower *l, uint32_t i)
 	return l->locals[i];
 }
 
-static bool op_local(lower *l, const kiln_instr *in)
+static bool op_local(lower *l, const kiln_instr *in, const kiln_op_info *d)
 {
 	uint32_t i = in->u.idx;
 
-	switch (in->op) {
-	case KILN_OP_LOCAL_GET:
+	switch (d->oper) {
+	case KILN_OPER_GET:
 		return lower_push(l, LLVMBuildLoad2(l->b, l->local_types[i],
 						    local_ptr(l, i), ""));
-	case KILN_OP_LOCAL_SET:
+	case KILN_OPER_SET:
 		LLVMBuildStore(l->b, lower_pop(l), local_ptr(l, i));
 		return true;
-	default:
+	case KILN_OPER_TEE:
 		LLVMBuildStore(l->b, l->stack[l->nstack - 1], local_ptr(l, i));
 		return true;
+	default:
+		return lower_unsupported(l, in);
 	}
 }
 
@@ -681,46 +683,101 @@ static bool op_return(lower *l)
 	return true;
 }
 
+/* The predicate of a comparison (EQ..GE) of integers, scalar or lanes. */
+LLVMIntPredicate lower_int_predicate(kiln_oper oper, kiln_sign sign)
+{
+	bool s = sign == KILN_SIGN_S;
+
+	switch (oper) {
+	case KILN_OPER_NE: return LLVMIntNE;
+	case KILN_OPER_LT: return s ? LLVMIntSLT : LLVMIntULT;
+	case KILN_OPER_GT: return s ? LLVMIntSGT : LLVMIntUGT;
+	case KILN_OPER_LE: return s ? LLVMIntSLE : LLVMIntULE;
+	case KILN_OPER_GE: return s ? LLVMIntSGE : LLVMIntUGE;
+	default: return LLVMIntEQ;
+	}
+}
+
+/* Of floats: ordered, but ne is true for NaN (unordered). */
+LLVMRealPredicate lower_real_predicate(kiln_oper oper)
+{
+	switch (oper) {
+	case KILN_OPER_NE: return LLVMRealUNE;
+	case KILN_OPER_LT: return LLVMRealOLT;
+	case KILN_OPER_GT: return LLVMRealOGT;
+	case KILN_OPER_LE: return LLVMRealOLE;
+	case KILN_OPER_GE: return LLVMRealOGE;
+	default: return LLVMRealOEQ;
+	}
+}
+
 /* ------------------------------------------------------- dispatch */
 
-static bool lower_instr(lower *l, const kiln_instr *in)
+bool lower_unsupported(lower *l, const kiln_instr *in)
 {
-	bool handled = false, ok;
+	return kiln_fail(l->err, KILN_ERR_UNSUPPORTED, in->offset,
+			 "%s is not supported yet", kiln_op_table[in->op].name);
+}
 
-	switch (in->op) {
-	case KILN_OP_NOP: return true;
-	case KILN_OP_UNREACHABLE:
+static bool lower_control(lower *l, const kiln_instr *in, const kiln_op_info *d)
+{
+	switch (d->oper) {
+	case KILN_OPER_NOP: return true;
+	case KILN_OPER_UNREACHABLE:
 		LLVMBuildBr(l->b, trap_block(l, KILN_TRAP_UNREACHABLE));
 		set_dead(l);
 		return true;
-	case KILN_OP_BLOCK:
-	case KILN_OP_LOOP:
-	case KILN_OP_IF: return op_block(l, in);
-	case KILN_OP_ELSE: return op_else(l);
-	case KILN_OP_END: return op_end(l);
-	case KILN_OP_BR:
-	case KILN_OP_BR_IF: return op_br(l, in);
-	case KILN_OP_BR_TABLE: return op_br_table(l, in);
-	case KILN_OP_RETURN: return op_return(l);
-	case KILN_OP_CALL: return op_call(l, in->u.idx);
-	case KILN_OP_CALL_INDIRECT: return op_call_indirect(l, in->u.pair.a, in->u.pair.b);
-	case KILN_OP_DROP: return op_drop(l);
-	case KILN_OP_SELECT:
-	case KILN_OP_SELECT_T: return op_select(l);
-	case KILN_OP_LOCAL_GET:
-	case KILN_OP_LOCAL_SET:
-	case KILN_OP_LOCAL_TEE: return op_local(l, in);
-	default: break;
+	case KILN_OPER_BLOCK:
+	case KILN_OPER_LOOP:
+	case KILN_OPER_IF: return op_block(l, in);
+	case KILN_OPER_ELSE: return op_else(l);
+	case KILN_OPER_END: return op_end(l);
+	case KILN_OPER_BR:
+	case KILN_OPER_BR_IF: return op_br(l, in);
+	case KILN_OPER_BR_TABLE: return op_br_table(l, in);
+	case KILN_OPER_RETURN: return op_return(l);
+	case KILN_OPER_CALL: return op_call(l, in->u.idx);
+	case KILN_OPER_CALL_INDIRECT: return op_call_indirect(l, in->u.pair.a, in->u.pair.b);
+	default: return lower_unsupported(l, in);
 	}
-	ok = lower_simd(l, in, &handled);
-	if (!handled)
-		ok = lower_numeric(l, in, &handled);
-	if (!handled)
-		ok = lower_memory_op(l, in, &handled);
-	if (!handled)
-		return kiln_fail(l->err, KILN_ERR_UNSUPPORTED, in->offset,
-				 "%s is not supported yet", kiln_op_table[in->op].name);
-	return ok;
+}
+
+static bool lower_parametric(lower *l, const kiln_instr *in, const kiln_op_info *d)
+{
+	switch (d->oper) {
+	case KILN_OPER_DROP: return op_drop(l);
+	case KILN_OPER_SELECT: return op_select(l);
+	default: return lower_unsupported(l, in);
+	}
+}
+
+/* Locals here; globals live in the instance (lower_memory.c). */
+static bool lower_variable(lower *l, const kiln_instr *in, const kiln_op_info *d)
+{
+	if (d->imm == KILN_IMM_GLOBAL)
+		return lower_global(l, in, d);
+	return op_local(l, in, d);
+}
+
+/* Each family is called for the instructions of its `fam` column only. */
+static lower_family_fn *const families[] = {
+	[KILN_FAM_CONTROL] = lower_control,
+	[KILN_FAM_PARAMETRIC] = lower_parametric,
+	[KILN_FAM_VARIABLE] = lower_variable,
+	[KILN_FAM_TABLE] = lower_table,
+	[KILN_FAM_MEMORY] = lower_memory,
+	[KILN_FAM_REFERENCE] = lower_reference,
+	[KILN_FAM_NUMERIC] = lower_numeric,
+	[KILN_FAM_SIMD] = lower_simd,
+};
+_Static_assert(sizeof families / sizeof families[0] == KILN_FAM_COUNT_,
+	       "a lowering function for every instruction family");
+
+static bool lower_instr(lower *l, const kiln_instr *in)
+{
+	const kiln_op_info *d = &kiln_op_table[in->op];
+
+	return families[d->family](l, in, d);
 }
 
 /* In dead code, only nesting matters: skip to the frame's else or end. */

@@ -9,8 +9,9 @@
  * branch carries.  Code after an unconditional branch is skipped to the
  * end of its frame (the validator has already checked it).
  *
- * lower.c drives the body and does control flow, locals and calls;
- * lower_numeric.c the fixed-signature numeric instructions;
+ * lower.c drives the body, hands each instruction to the function of its
+ * family (the `fam` column of opcodes.def), and does control flow, locals
+ * and calls itself; lower_numeric.c the numeric instructions;
  * lower_memory.c memories, tables, globals and references; lower_simd.c
  * the v128 instructions.
  */
@@ -126,11 +127,25 @@ LLVMValueRef lower_call_helper(lower *l, enum kiln_helper_id id,
 LLVMValueRef lower_intrinsic(lower *l, const char *name, LLVMTypeRef *types,
 			     unsigned ntypes, LLVMValueRef *args, unsigned nargs);
 
-/* lower_numeric.c: the instructions of opcodes.def with fixed types and no
- * memory or context access.  Returns false if `op` is not one of them. */
-bool lower_numeric(lower *l, const kiln_instr *in, bool *handled);
-/* lower_memory.c */
-bool lower_memory_op(lower *l, const kiln_instr *in, bool *handled);
+/* Comparison predicates for the oper (EQ..GE) and sign columns. */
+LLVMIntPredicate lower_int_predicate(kiln_oper oper, kiln_sign sign);
+LLVMRealPredicate lower_real_predicate(kiln_oper oper);
+
+/* The instruction families.  lower.c calls each one only for instructions
+ * whose `fam` column (opcodes.def) is its own, with d their row; each
+ * lowers by d's oper, shape and sign columns.  All return true when the
+ * instruction is lowered, and false after storing the failure in l->err
+ * (out of memory, or an instruction they do not lower:
+ * lower_unsupported). */
+typedef bool lower_family_fn(lower *l, const kiln_instr *in, const kiln_op_info *d);
+/* Fails with KILN_ERR_UNSUPPORTED: "<instruction> is not supported yet". */
+bool lower_unsupported(lower *l, const kiln_instr *in);
+/* lower_numeric.c: constants, comparisons, arithmetic and conversions of
+ * i32, i64, f32 and f64. */
+lower_family_fn lower_numeric;
+/* lower_memory.c: linear memory (loads, stores, memory.*, data.drop),
+ * tables, references and globals (the variable family's other half). */
+lower_family_fn lower_memory, lower_table, lower_reference, lower_global;
 /* The address of a load or store: pops the i32 index, adds the offset. */
 LLVMValueRef lower_address(lower *l, const kiln_instr *in);
 /* A load from linear memory that is never deleted or moved past a trap. */
@@ -139,6 +154,6 @@ LLVMValueRef lower_memory_load(lower *l, LLVMTypeRef t, LLVMValueRef addr);
  * overwrites or is overwritten by. */
 void lower_memory_store(lower *l, LLVMValueRef v, LLVMValueRef addr);
 /* lower_simd.c: the 0xfd-prefixed (SIMD) instructions. */
-bool lower_simd(lower *l, const kiln_instr *in, bool *handled);
+lower_family_fn lower_simd;
 
 #endif /* KILN_LOWER_H */

@@ -20,8 +20,6 @@
  * operations and table operations go through runtime helpers, which check
  * bounds as the spec orders.
  */
-#include <string.h>
-
 #include "lower.h"
 
 LLVMValueRef lower_address(lower *l, const kiln_instr *in)
@@ -72,27 +70,23 @@ static LLVMTypeRef int_type(lower *l, unsigned bytes)
 	return LLVMIntTypeInContext(l->lm->llctx, bytes * 8);
 }
 
-static bool load(lower *l, const kiln_instr *in)
+static bool load(lower *l, const kiln_instr *in, const kiln_op_info *d)
 {
-	const kiln_op_info *info = &kiln_op_table[in->op];
-	LLVMTypeRef rt = lower_type(l->lm, (kiln_valtype)info->result);
-	unsigned bytes = 1u << info->arg;
+	LLVMTypeRef rt = lower_type(l->lm, (kiln_valtype)d->result);
+	unsigned bytes = 1u << d->arg;
 	LLVMTypeRef mt = LLVMGetTypeKind(rt) == LLVMIntegerTypeKind ? int_type(l, bytes) : rt;
 	LLVMValueRef v = lower_memory_load(l, mt, lower_address(l, in));
-	const char *name = info->name;
-	size_t n = strlen(name);
 
 	if (mt != rt)	/* narrow integer loads: _s sign-extends, _u zero-extends */
-		v = name[n - 1] == 's' ? LLVMBuildSExt(l->b, v, rt, "")
-				       : LLVMBuildZExt(l->b, v, rt, "");
+		v = d->sign == KILN_SIGN_S ? LLVMBuildSExt(l->b, v, rt, "")
+					   : LLVMBuildZExt(l->b, v, rt, "");
 	return lower_push(l, v);
 }
 
-static bool store(lower *l, const kiln_instr *in)
+static bool store(lower *l, const kiln_instr *in, const kiln_op_info *d)
 {
-	const kiln_op_info *info = &kiln_op_table[in->op];
 	LLVMValueRef v = lower_pop(l);
-	unsigned bytes = 1u << info->arg;
+	unsigned bytes = 1u << d->arg;
 	LLVMTypeRef vt = LLVMTypeOf(v);
 
 	if (LLVMGetTypeKind(vt) == LLVMIntegerTypeKind && LLVMGetIntTypeWidth(vt) != bytes * 8)
@@ -113,38 +107,44 @@ static LLVMValueRef u32(lower *l, uint32_t v)
 	return LLVMConstInt(l->lm->i32, v, 0);
 }
 
-static bool bulk_memory(lower *l, const kiln_instr *in)
+bool lower_memory(lower *l, const kiln_instr *in, const kiln_op_info *d)
 {
 	lower_module *lm = l->lm;
 	LLVMValueRef a[4];
 
-	switch (in->op) {
-	case KILN_OP_MEMORY_SIZE: {
+	switch (d->oper) {
+	case KILN_OPER_LOAD:
+		return load(l, in, d);
+	case KILN_OPER_STORE:
+		return store(l, in, d);
+	case KILN_OPER_SIZE: {
 		LLVMValueRef mem = lower_ctx_field(l, KILN_CTX_MEMORY, lm->ptr);
 		LLVMValueRef size = lower_load_at(l, mem, KILN_MEMORY_SIZE, lm->i64);
 		size = LLVMBuildLShr(l->b, size, LLVMConstInt(lm->i64, 16, 0), "");
 		return lower_push(l, LLVMBuildTrunc(l->b, size, lm->i32, ""));
 	}
-	case KILN_OP_MEMORY_GROW:
+	case KILN_OPER_GROW:
 		a[0] = lower_pop(l);
 		return lower_push(l, lower_call_helper(l, KILN_H_MEMORY_GROW, lm->i32, a, 1));
-	case KILN_OP_MEMORY_FILL:
+	case KILN_OPER_FILL:
 		pop_n(l, a, 3);
 		lower_call_helper(l, KILN_H_MEMORY_FILL, lm->void_, a, 3);
 		return true;
-	case KILN_OP_MEMORY_COPY:
+	case KILN_OPER_COPY:
 		pop_n(l, a, 3);
 		lower_call_helper(l, KILN_H_MEMORY_COPY, lm->void_, a, 3);
 		return true;
-	case KILN_OP_MEMORY_INIT:
+	case KILN_OPER_INIT:
 		pop_n(l, a + 1, 3);
 		a[0] = u32(l, in->u.pair.a);
 		lower_call_helper(l, KILN_H_MEMORY_INIT, lm->void_, a, 4);
 		return true;
-	default: /* data.drop */
+	case KILN_OPER_DROP:
 		a[0] = u32(l, in->u.idx);
 		lower_call_helper(l, KILN_H_DATA_DROP, lm->void_, a, 1);
 		return true;
+	default:
+		return lower_unsupported(l, in);
 	}
 }
 
@@ -155,108 +155,90 @@ static LLVMValueRef global_slot(lower *l, uint32_t g)
 	return lower_load_invariant(l, globals, g * 8, l->lm->ptr);
 }
 
-static bool global(lower *l, const kiln_instr *in)
+bool lower_global(lower *l, const kiln_instr *in, const kiln_op_info *d)
 {
 	LLVMTypeRef t = lower_type(l->lm, l->m->globals[in->u.idx].type.type);
 	LLVMValueRef slot = global_slot(l, in->u.idx);
-
 	LLVMValueRef v;
 
-	if (in->op == KILN_OP_GLOBAL_GET) {
+	switch (d->oper) {
+	case KILN_OPER_GET:
 		v = LLVMBuildLoad2(l->b, t, slot, "");
 		LLVMSetAlignment(v, 8);
 		return lower_push(l, v);
+	case KILN_OPER_SET:
+		LLVMSetAlignment(LLVMBuildStore(l->b, lower_pop(l), slot), 8);
+		return true;
+	default:
+		return lower_unsupported(l, in);
 	}
-	LLVMSetAlignment(LLVMBuildStore(l->b, lower_pop(l), slot), 8);
-	return true;
 }
 
-static bool table(lower *l, const kiln_instr *in)
+bool lower_table(lower *l, const kiln_instr *in, const kiln_op_info *d)
 {
 	lower_module *lm = l->lm;
 	LLVMValueRef a[6];
 
-	switch (in->op) {
-	case KILN_OP_TABLE_GET:
+	switch (d->oper) {
+	case KILN_OPER_GET:
 		a[0] = u32(l, in->u.idx);
 		a[1] = lower_pop(l);
 		return lower_push(l, lower_call_helper(l, KILN_H_TABLE_GET, lm->ptr, a, 2));
-	case KILN_OP_TABLE_SET:
+	case KILN_OPER_SET:
 		a[0] = u32(l, in->u.idx);
 		pop_n(l, a + 1, 2);
 		lower_call_helper(l, KILN_H_TABLE_SET, lm->void_, a, 3);
 		return true;
-	case KILN_OP_TABLE_SIZE: {
+	case KILN_OPER_SIZE: {
 		LLVMValueRef tables = lower_ctx_field(l, KILN_CTX_TABLES, lm->ptr);
 		LLVMValueRef t = lower_load_invariant(l, tables, in->u.idx * 8, lm->ptr);
 		return lower_push(l, lower_load_at(l, t, KILN_TABLE_SIZE, lm->i32));
 	}
-	case KILN_OP_TABLE_GROW:
+	case KILN_OPER_GROW:
 		a[0] = u32(l, in->u.idx);
 		pop_n(l, a + 1, 2);
 		return lower_push(l, lower_call_helper(l, KILN_H_TABLE_GROW, lm->i32, a, 3));
-	case KILN_OP_TABLE_FILL:
+	case KILN_OPER_FILL:
 		a[0] = u32(l, in->u.idx);
 		pop_n(l, a + 1, 3);
 		lower_call_helper(l, KILN_H_TABLE_FILL, lm->void_, a, 4);
 		return true;
-	case KILN_OP_TABLE_COPY:
+	case KILN_OPER_COPY:
 		a[0] = u32(l, in->u.pair.a);
 		a[1] = u32(l, in->u.pair.b);
 		pop_n(l, a + 2, 3);
 		lower_call_helper(l, KILN_H_TABLE_COPY, lm->void_, a, 5);
 		return true;
-	case KILN_OP_TABLE_INIT:
+	case KILN_OPER_INIT:
 		a[0] = u32(l, in->u.pair.b);	/* table */
 		a[1] = u32(l, in->u.pair.a);	/* element segment */
 		pop_n(l, a + 2, 3);
 		lower_call_helper(l, KILN_H_TABLE_INIT, lm->void_, a, 5);
 		return true;
-	default: /* elem.drop */
+	case KILN_OPER_DROP:
 		a[0] = u32(l, in->u.idx);
 		lower_call_helper(l, KILN_H_ELEM_DROP, lm->void_, a, 1);
 		return true;
+	default:
+		return lower_unsupported(l, in);
 	}
 }
 
-static bool reference(lower *l, const kiln_instr *in)
+bool lower_reference(lower *l, const kiln_instr *in, const kiln_op_info *d)
 {
 	lower_module *lm = l->lm;
+	LLVMValueRef funcs;
 
-	switch (in->op) {
-	case KILN_OP_REF_NULL:
+	switch (d->oper) {
+	case KILN_OPER_NUL:
 		return lower_push(l, LLVMConstNull(lm->ptr));
-	case KILN_OP_REF_IS_NULL:
+	case KILN_OPER_IS_NULL:
 		return lower_push(l, LLVMBuildZExt(l->b, LLVMBuildIsNull(l->b, lower_pop(l), ""),
 						   lm->i32, ""));
-	default: { /* ref.func: this instance's funcref of the function */
-		LLVMValueRef funcs = lower_ctx_field(l, KILN_CTX_FUNCS, lm->ptr);
+	case KILN_OPER_FUNC:	/* this instance's funcref of the function */
+		funcs = lower_ctx_field(l, KILN_CTX_FUNCS, lm->ptr);
 		return lower_push(l, lower_load_invariant(l, funcs, in->u.idx * 8, lm->ptr));
-	}
-	}
-}
-
-bool lower_memory_op(lower *l, const kiln_instr *in, bool *handled)
-{
-	const kiln_op_info *info = &kiln_op_table[in->op];
-
-	*handled = true;
-	if (info->prefix != 0xfd && info->imm == KILN_IMM_MEMARG)
-		return info->result != KILN_VT_NONE ? load(l, in) : store(l, in);
-	switch (in->op) {
-	case KILN_OP_MEMORY_SIZE: case KILN_OP_MEMORY_GROW: case KILN_OP_MEMORY_FILL:
-	case KILN_OP_MEMORY_COPY: case KILN_OP_MEMORY_INIT: case KILN_OP_DATA_DROP:
-		return bulk_memory(l, in);
-	case KILN_OP_GLOBAL_GET: case KILN_OP_GLOBAL_SET:
-		return global(l, in);
-	case KILN_OP_TABLE_GET: case KILN_OP_TABLE_SET: case KILN_OP_TABLE_SIZE:
-	case KILN_OP_TABLE_GROW: case KILN_OP_TABLE_FILL: case KILN_OP_TABLE_COPY:
-	case KILN_OP_TABLE_INIT: case KILN_OP_ELEM_DROP:
-		return table(l, in);
-	case KILN_OP_REF_NULL: case KILN_OP_REF_IS_NULL: case KILN_OP_REF_FUNC:
-		return reference(l, in);
 	default:
-		*handled = false;
-		return true;
+		return lower_unsupported(l, in);
 	}
 }

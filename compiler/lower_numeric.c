@@ -122,78 +122,77 @@ static LLVMValueRef sign_extend_low(lower *l, LLVMValueRef x, unsigned bits)
 	return LLVMBuildSExt(l->b, LLVMBuildTrunc(l->b, x, narrow, ""), t, "");
 }
 
-/* Integer comparisons, eq..ge_u in opcode order. */
-static const LLVMIntPredicate int_cmp[] = {
-	LLVMIntEQ, LLVMIntNE, LLVMIntSLT, LLVMIntULT, LLVMIntSGT, LLVMIntUGT,
-	LLVMIntSLE, LLVMIntULE, LLVMIntSGE, LLVMIntUGE,
-};
-/* Float comparisons, eq..ge.  ne is true for NaN (unordered). */
-static const LLVMRealPredicate float_cmp[] = {
-	LLVMRealOEQ, LLVMRealUNE, LLVMRealOLT, LLVMRealOGT, LLVMRealOLE, LLVMRealOGE,
-};
+static bool is_float(const kiln_op_info *d)
+{
+	return d->shape == KILN_SHAPE_F32 || d->shape == KILN_SHAPE_F64;
+}
 
-static bool compare(lower *l, kiln_op op, bool *handled)
+static bool compare(lower *l, const kiln_op_info *d)
 {
 	LLVMValueRef y, x;
-	int k;
 
-	*handled = true;
-	if (op >= KILN_OP_I32_EQ && op <= KILN_OP_I32_GE_U)
-		k = op - KILN_OP_I32_EQ;
-	else if (op >= KILN_OP_I64_EQ && op <= KILN_OP_I64_GE_U)
-		k = op - KILN_OP_I64_EQ;
-	else if (op >= KILN_OP_F32_EQ && op <= KILN_OP_F32_GE)
-		k = 100 + (op - KILN_OP_F32_EQ);
-	else if (op >= KILN_OP_F64_EQ && op <= KILN_OP_F64_GE)
-		k = 100 + (op - KILN_OP_F64_EQ);
-	else if (op == KILN_OP_I32_EQZ || op == KILN_OP_I64_EQZ) {
+	if (d->oper == KILN_OPER_EQZ) {
 		x = lower_pop(l);
 		return push(l, bool_to_i32(l, LLVMBuildICmp(l->b, LLVMIntEQ, x,
 					   LLVMConstNull(LLVMTypeOf(x)), "")));
-	} else {
-		*handled = false;
-		return true;
 	}
 	y = lower_pop(l);
 	x = lower_pop(l);
-	if (k >= 100)
-		return push(l, bool_to_i32(l, LLVMBuildFCmp(l->b, float_cmp[k - 100], x, y, "")));
-	return push(l, bool_to_i32(l, LLVMBuildICmp(l->b, int_cmp[k], x, y, "")));
+	if (is_float(d))
+		return push(l, bool_to_i32(l, LLVMBuildFCmp(l->b, lower_real_predicate(d->oper),
+							    x, y, "")));
+	return push(l, bool_to_i32(l, LLVMBuildICmp(l->b, lower_int_predicate(d->oper, d->sign),
+						    x, y, "")));
 }
 
-/* i32/i64 binary arithmetic, add..rotr in opcode order. */
-static LLVMValueRef int_binary(lower *l, int k, LLVMValueRef x, LLVMValueRef y)
+/* i32/i64 clz, ctz, popcnt; NULL for another operation. */
+static LLVMValueRef int_unary(lower *l, kiln_oper oper, LLVMValueRef x)
 {
-	switch (k) {
-	case 0: return LLVMBuildAdd(l->b, x, y, "");
-	case 1: return LLVMBuildSub(l->b, x, y, "");
-	case 2: return LLVMBuildMul(l->b, x, y, "");
-	case 3: return divide(l, LLVMSDiv, x, y);
-	case 4: return divide(l, LLVMUDiv, x, y);
-	case 5: return divide(l, LLVMSRem, x, y);
-	case 6: return divide(l, LLVMURem, x, y);
-	case 7: return LLVMBuildAnd(l->b, x, y, "");
-	case 8: return LLVMBuildOr(l->b, x, y, "");
-	case 9: return LLVMBuildXor(l->b, x, y, "");
-	case 10: return LLVMBuildShl(l->b, x, shift_count(l, x, y), "");
-	case 11: return LLVMBuildAShr(l->b, x, shift_count(l, x, y), "");
-	case 12: return LLVMBuildLShr(l->b, x, shift_count(l, x, y), "");
-	case 13: return rotate(l, "llvm.fshl", x, y);
-	default: return rotate(l, "llvm.fshr", x, y);
+	switch (oper) {
+	case KILN_OPER_CLZ: return bit_count(l, "llvm.ctlz", x);
+	case KILN_OPER_CTZ: return bit_count(l, "llvm.cttz", x);
+	case KILN_OPER_POPCNT: return unary_intrinsic(l, "llvm.ctpop", x);
+	default: return NULL;
 	}
 }
 
-/* f32/f64 unary abs..sqrt and binary add..copysign, in opcode order. */
-static LLVMValueRef float_unary(lower *l, int k, LLVMValueRef x)
+/* i32/i64 binary arithmetic; NULL for another operation. */
+static LLVMValueRef int_binary(lower *l, const kiln_op_info *d, LLVMValueRef x, LLVMValueRef y)
 {
-	static const char *const names[] = {
-		"llvm.fabs", NULL, "llvm.ceil", "llvm.floor", "llvm.trunc",
-		"llvm.roundeven", "llvm.sqrt",
-	};
+	bool s = d->sign == KILN_SIGN_S;
 
-	if (k == 1)
-		return LLVMBuildFNeg(l->b, x, "");
-	return unary_intrinsic(l, names[k], x);
+	switch (d->oper) {
+	case KILN_OPER_ADD: return LLVMBuildAdd(l->b, x, y, "");
+	case KILN_OPER_SUB: return LLVMBuildSub(l->b, x, y, "");
+	case KILN_OPER_MUL: return LLVMBuildMul(l->b, x, y, "");
+	case KILN_OPER_DIV: return divide(l, s ? LLVMSDiv : LLVMUDiv, x, y);
+	case KILN_OPER_REM: return divide(l, s ? LLVMSRem : LLVMURem, x, y);
+	case KILN_OPER_AND: return LLVMBuildAnd(l->b, x, y, "");
+	case KILN_OPER_OR: return LLVMBuildOr(l->b, x, y, "");
+	case KILN_OPER_XOR: return LLVMBuildXor(l->b, x, y, "");
+	case KILN_OPER_SHL: return LLVMBuildShl(l->b, x, shift_count(l, x, y), "");
+	case KILN_OPER_SHR:
+		return s ? LLVMBuildAShr(l->b, x, shift_count(l, x, y), "")
+			 : LLVMBuildLShr(l->b, x, shift_count(l, x, y), "");
+	case KILN_OPER_ROTL: return rotate(l, "llvm.fshl", x, y);
+	case KILN_OPER_ROTR: return rotate(l, "llvm.fshr", x, y);
+	default: return NULL;
+	}
+}
+
+/* f32/f64 unary operations; NULL for another operation. */
+static LLVMValueRef float_unary(lower *l, kiln_oper oper, LLVMValueRef x)
+{
+	switch (oper) {
+	case KILN_OPER_ABS: return unary_intrinsic(l, "llvm.fabs", x);
+	case KILN_OPER_NEG: return LLVMBuildFNeg(l->b, x, "");
+	case KILN_OPER_CEIL: return unary_intrinsic(l, "llvm.ceil", x);
+	case KILN_OPER_FLOOR: return unary_intrinsic(l, "llvm.floor", x);
+	case KILN_OPER_TRUNC: return unary_intrinsic(l, "llvm.trunc", x);
+	case KILN_OPER_NEAREST: return unary_intrinsic(l, "llvm.roundeven", x);
+	case KILN_OPER_SQRT: return unary_intrinsic(l, "llvm.sqrt", x);
+	default: return NULL;
+	}
 }
 
 /* LLVM folds x * 1.0, x + -0.0, x - 0.0 and x / 1.0 to x, and may pass a
@@ -214,153 +213,106 @@ static LLVMValueRef quiet(lower *l, LLVMValueRef v)
 	return LLVMBuildSelect(l->b, LLVMBuildFCmp(l->b, LLVMRealUNO, v, v, ""), q, v, "");
 }
 
-static LLVMValueRef float_binary(lower *l, int k, LLVMValueRef x, LLVMValueRef y)
+/* f32/f64 binary operations; NULL for another operation. */
+static LLVMValueRef float_binary(lower *l, kiln_oper oper, LLVMValueRef x, LLVMValueRef y)
 {
 	LLVMTypeRef t = LLVMTypeOf(x);
 	LLVMValueRef args[2] = {x, y}, r;
 	bool folds = LLVMIsConstant(x) || LLVMIsConstant(y);
 
-	switch (k) {
-	case 0: r = LLVMBuildFAdd(l->b, x, y, ""); break;
-	case 1: r = LLVMBuildFSub(l->b, x, y, ""); break;
-	case 2: r = LLVMBuildFMul(l->b, x, y, ""); break;
-	case 3: r = LLVMBuildFDiv(l->b, x, y, ""); break;
-	case 4: return quiet(l, lower_intrinsic(l, "llvm.minimum", &t, 1, args, 2));
-	case 5: return quiet(l, lower_intrinsic(l, "llvm.maximum", &t, 1, args, 2));
-	default: return lower_intrinsic(l, "llvm.copysign", &t, 1, args, 2);
+	switch (oper) {
+	case KILN_OPER_ADD: r = LLVMBuildFAdd(l->b, x, y, ""); break;
+	case KILN_OPER_SUB: r = LLVMBuildFSub(l->b, x, y, ""); break;
+	case KILN_OPER_MUL: r = LLVMBuildFMul(l->b, x, y, ""); break;
+	case KILN_OPER_DIV: r = LLVMBuildFDiv(l->b, x, y, ""); break;
+	case KILN_OPER_MIN: return quiet(l, lower_intrinsic(l, "llvm.minimum", &t, 1, args, 2));
+	case KILN_OPER_MAX: return quiet(l, lower_intrinsic(l, "llvm.maximum", &t, 1, args, 2));
+	case KILN_OPER_COPYSIGN: return lower_intrinsic(l, "llvm.copysign", &t, 1, args, 2);
+	default: return NULL;
 	}
 	return folds ? quiet(l, r) : r;
 }
 
-static bool arithmetic(lower *l, kiln_op op, bool *handled)
+/* The arithmetic operations: unary if the row has one operand. */
+static bool arithmetic(lower *l, const kiln_instr *in, const kiln_op_info *d)
 {
-	LLVMValueRef x, y;
+	LLVMValueRef x, y, r;
 
-	*handled = true;
-	if (op >= KILN_OP_I32_CLZ && op <= KILN_OP_I32_POPCNT)
-		op = op - KILN_OP_I32_CLZ + KILN_OP_I64_CLZ;	/* same code, other width */
-	if (op >= KILN_OP_I64_CLZ && op <= KILN_OP_I64_POPCNT) {
+	if (d->params[1] == KILN_VT_NONE) {
 		x = lower_pop(l);
-		if (op == KILN_OP_I64_POPCNT)
-			return push(l, unary_intrinsic(l, "llvm.ctpop", x));
-		return push(l, bit_count(l, op == KILN_OP_I64_CLZ ? "llvm.ctlz" : "llvm.cttz", x));
-	}
-	if ((op >= KILN_OP_I32_ADD && op <= KILN_OP_I32_ROTR) ||
-	    (op >= KILN_OP_I64_ADD && op <= KILN_OP_I64_ROTR)) {
-		int k = op <= KILN_OP_I32_ROTR ? op - KILN_OP_I32_ADD : op - KILN_OP_I64_ADD;
+		r = is_float(d) ? float_unary(l, d->oper, x) : int_unary(l, d->oper, x);
+	} else {
 		y = lower_pop(l);
 		x = lower_pop(l);
-		return push(l, int_binary(l, k, x, y));
+		r = is_float(d) ? float_binary(l, d->oper, x, y) : int_binary(l, d, x, y);
 	}
-	if ((op >= KILN_OP_F32_ABS && op <= KILN_OP_F32_SQRT) ||
-	    (op >= KILN_OP_F64_ABS && op <= KILN_OP_F64_SQRT)) {
-		int k = op <= KILN_OP_F32_SQRT ? op - KILN_OP_F32_ABS : op - KILN_OP_F64_ABS;
-		return push(l, float_unary(l, k, lower_pop(l)));
-	}
-	if ((op >= KILN_OP_F32_ADD && op <= KILN_OP_F32_COPYSIGN) ||
-	    (op >= KILN_OP_F64_ADD && op <= KILN_OP_F64_COPYSIGN)) {
-		int k = op <= KILN_OP_F32_COPYSIGN ? op - KILN_OP_F32_ADD : op - KILN_OP_F64_ADD;
-		y = lower_pop(l);
-		x = lower_pop(l);
-		return push(l, float_binary(l, k, x, y));
-	}
-	*handled = false;
-	return true;
+	return r ? push(l, r) : lower_unsupported(l, in);
 }
 
-static LLVMValueRef convert(lower *l, kiln_op op, LLVMValueRef x)
+/* Conversions to the row's shape, from the type of x (its p0). */
+static LLVMValueRef convert(lower *l, const kiln_op_info *d, LLVMValueRef x)
 {
 	lower_module *lm = l->lm;
+	LLVMTypeRef to = lower_type(lm, (kiln_valtype)d->result);
+	bool s = d->sign == KILN_SIGN_S;
 
-	switch (op) {
-	case KILN_OP_I32_WRAP_I64: return LLVMBuildTrunc(l->b, x, lm->i32, "");
-	case KILN_OP_I32_TRUNC_F32_S:
-	case KILN_OP_I32_TRUNC_F64_S: return trunc_checked(l, x, lm->i32, true);
-	case KILN_OP_I32_TRUNC_F32_U:
-	case KILN_OP_I32_TRUNC_F64_U: return trunc_checked(l, x, lm->i32, false);
-	case KILN_OP_I64_TRUNC_F32_S:
-	case KILN_OP_I64_TRUNC_F64_S: return trunc_checked(l, x, lm->i64, true);
-	case KILN_OP_I64_TRUNC_F32_U:
-	case KILN_OP_I64_TRUNC_F64_U: return trunc_checked(l, x, lm->i64, false);
-	case KILN_OP_I32_TRUNC_SAT_F32_S:
-	case KILN_OP_I32_TRUNC_SAT_F64_S: return trunc_sat(l, x, lm->i32, true);
-	case KILN_OP_I32_TRUNC_SAT_F32_U:
-	case KILN_OP_I32_TRUNC_SAT_F64_U: return trunc_sat(l, x, lm->i32, false);
-	case KILN_OP_I64_TRUNC_SAT_F32_S:
-	case KILN_OP_I64_TRUNC_SAT_F64_S: return trunc_sat(l, x, lm->i64, true);
-	case KILN_OP_I64_TRUNC_SAT_F32_U:
-	case KILN_OP_I64_TRUNC_SAT_F64_U: return trunc_sat(l, x, lm->i64, false);
-	case KILN_OP_I64_EXTEND_I32_S: return LLVMBuildSExt(l->b, x, lm->i64, "");
-	case KILN_OP_I64_EXTEND_I32_U: return LLVMBuildZExt(l->b, x, lm->i64, "");
-	case KILN_OP_F32_CONVERT_I32_S:
-	case KILN_OP_F32_CONVERT_I64_S: return LLVMBuildSIToFP(l->b, x, lm->f32, "");
-	case KILN_OP_F32_CONVERT_I32_U:
-	case KILN_OP_F32_CONVERT_I64_U: return LLVMBuildUIToFP(l->b, x, lm->f32, "");
-	case KILN_OP_F64_CONVERT_I32_S:
-	case KILN_OP_F64_CONVERT_I64_S: return LLVMBuildSIToFP(l->b, x, lm->f64, "");
-	case KILN_OP_F64_CONVERT_I32_U:
-	case KILN_OP_F64_CONVERT_I64_U: return LLVMBuildUIToFP(l->b, x, lm->f64, "");
+	switch (d->oper) {
+	case KILN_OPER_WRAP: return LLVMBuildTrunc(l->b, x, to, "");
+	case KILN_OPER_TRUNC_TO_INT: return trunc_checked(l, x, to, s);
+	case KILN_OPER_TRUNC_SAT: return trunc_sat(l, x, to, s);
+	case KILN_OPER_EXTEND:
+		return s ? LLVMBuildSExt(l->b, x, to, "") : LLVMBuildZExt(l->b, x, to, "");
+	case KILN_OPER_CONVERT:
+		return s ? LLVMBuildSIToFP(l->b, x, to, "") : LLVMBuildUIToFP(l->b, x, to, "");
 	/* quiet(): LLVM folds demote(promote(x)) to x, signalling NaNs too. */
-	case KILN_OP_F32_DEMOTE_F64: return quiet(l, LLVMBuildFPTrunc(l->b, x, lm->f32, ""));
-	case KILN_OP_F64_PROMOTE_F32: return quiet(l, LLVMBuildFPExt(l->b, x, lm->f64, ""));
-	case KILN_OP_I32_REINTERPRET_F32: return LLVMBuildBitCast(l->b, x, lm->i32, "");
-	case KILN_OP_I64_REINTERPRET_F64: return LLVMBuildBitCast(l->b, x, lm->i64, "");
-	case KILN_OP_F32_REINTERPRET_I32: return LLVMBuildBitCast(l->b, x, lm->f32, "");
-	case KILN_OP_F64_REINTERPRET_I64: return LLVMBuildBitCast(l->b, x, lm->f64, "");
-	case KILN_OP_I32_EXTEND8_S:
-	case KILN_OP_I64_EXTEND8_S: return sign_extend_low(l, x, 8);
-	case KILN_OP_I32_EXTEND16_S:
-	case KILN_OP_I64_EXTEND16_S: return sign_extend_low(l, x, 16);
-	case KILN_OP_I64_EXTEND32_S: return sign_extend_low(l, x, 32);
+	case KILN_OPER_DEMOTE: return quiet(l, LLVMBuildFPTrunc(l->b, x, to, ""));
+	case KILN_OPER_PROMOTE: return quiet(l, LLVMBuildFPExt(l->b, x, to, ""));
+	case KILN_OPER_REINTERPRET: return LLVMBuildBitCast(l->b, x, to, "");
+	case KILN_OPER_EXTEND8: return sign_extend_low(l, x, 8);
+	case KILN_OPER_EXTEND16: return sign_extend_low(l, x, 16);
+	case KILN_OPER_EXTEND32: return sign_extend_low(l, x, 32);
 	default: return NULL;
 	}
 }
 
-static bool constant(lower *l, const kiln_instr *in, bool *handled)
+static bool constant(lower *l, const kiln_instr *in, const kiln_op_info *d)
 {
 	lower_module *lm = l->lm;
 	union { uint32_t u; float f; } f32;
 	union { uint64_t u; double d; } f64;
 
-	*handled = true;
-	switch (in->op) {
-	case KILN_OP_I32_CONST: return push(l, c_int(lm->i32, (uint32_t)in->u.i32));
-	case KILN_OP_I64_CONST: return push(l, c_int(lm->i64, (uint64_t)in->u.i64));
-	case KILN_OP_F32_CONST:
+	switch (d->shape) {
+	case KILN_SHAPE_I32: return push(l, c_int(lm->i32, (uint32_t)in->u.i32));
+	case KILN_SHAPE_I64: return push(l, c_int(lm->i64, (uint64_t)in->u.i64));
+	case KILN_SHAPE_F32:
 		/* Through the bits: NaN payloads must survive. */
 		f32.u = in->u.f32;
 		return push(l, LLVMBuildBitCast(l->b, c_int(lm->i32, f32.u), lm->f32, ""));
-	case KILN_OP_F64_CONST:
+	case KILN_SHAPE_F64:
 		f64.u = in->u.f64;
 		return push(l, LLVMBuildBitCast(l->b, c_int(lm->i64, f64.u), lm->f64, ""));
 	default:
-		*handled = false;
-		return true;
+		return lower_unsupported(l, in);
 	}
 }
 
-bool lower_numeric(lower *l, const kiln_instr *in, bool *handled)
+bool lower_numeric(lower *l, const kiln_instr *in, const kiln_op_info *d)
 {
-	const kiln_op_info *info = &kiln_op_table[in->op];
 	LLVMValueRef v;
-	bool ok;
 
-	ok = constant(l, in, handled);
-	if (!*handled)
-		ok = compare(l, in->op, handled);
-	if (!*handled)
-		ok = arithmetic(l, in->op, handled);
-	if (*handled)
-		return ok;
-	/* What is left here is conversions: one operand, no immediates.
-	 * convert() builds nothing for other instructions. */
-	if (info->prefix == 0xfd || info->imm != KILN_IMM_NONE ||
-	    info->params[0] == KILN_VT_SPECIAL || info->params[0] == KILN_VT_NONE ||
-	    info->params[1] != KILN_VT_NONE)
-		return true;
-	if ((v = convert(l, in->op, l->stack[l->nstack - 1])) == NULL)
-		return true;
-	l->nstack--;
-	*handled = true;
-	return push(l, v);
+	switch (d->oper) {
+	case KILN_OPER_CONST:
+		return constant(l, in, d);
+	case KILN_OPER_EQZ: case KILN_OPER_EQ: case KILN_OPER_NE: case KILN_OPER_LT:
+	case KILN_OPER_GT: case KILN_OPER_LE: case KILN_OPER_GE:
+		return compare(l, d);
+	case KILN_OPER_WRAP: case KILN_OPER_TRUNC_TO_INT: case KILN_OPER_TRUNC_SAT:
+	case KILN_OPER_EXTEND: case KILN_OPER_CONVERT: case KILN_OPER_DEMOTE:
+	case KILN_OPER_PROMOTE: case KILN_OPER_REINTERPRET: case KILN_OPER_EXTEND8:
+	case KILN_OPER_EXTEND16: case KILN_OPER_EXTEND32:
+		v = convert(l, d, lower_pop(l));
+		return v ? push(l, v) : lower_unsupported(l, in);
+	default:
+		return arithmetic(l, in, d);
+	}
 }

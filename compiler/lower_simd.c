@@ -15,25 +15,37 @@
 
 #include "lower.h"
 
-/* Lane shapes. */
-enum shape { I8X16, I16X8, I32X4, I64X2, F32X4, F64X2 };
-
+/* The lanes of the shapes of opcodes.def's shape column that SIMD rows
+ * have (V128: the whole vector as one). */
 static const struct {
 	unsigned lanes, bits;
 	bool is_float;
 } shapes[] = {
-	[I8X16] = {16, 8, false}, [I16X8] = {8, 16, false}, [I32X4] = {4, 32, false},
-	[I64X2] = {2, 64, false}, [F32X4] = {4, 32, true}, [F64X2] = {2, 64, true},
+	[KILN_SHAPE_V128] = {1, 128, false},
+	[KILN_SHAPE_I8X16] = {16, 8, false}, [KILN_SHAPE_I16X8] = {8, 16, false},
+	[KILN_SHAPE_I32X4] = {4, 32, false}, [KILN_SHAPE_I64X2] = {2, 64, false},
+	[KILN_SHAPE_F32X4] = {4, 32, true}, [KILN_SHAPE_F64X2] = {2, 64, true},
 };
 
-static LLVMTypeRef lane_type(lower *l, enum shape s)
+/* The integer shape with lanes half as wide (twice as many), which
+ * extend, extmul and extadd_pairwise widen from. */
+static kiln_shape half_shape(kiln_shape s)
+{
+	switch (s) {
+	case KILN_SHAPE_I16X8: return KILN_SHAPE_I8X16;
+	case KILN_SHAPE_I32X4: return KILN_SHAPE_I16X8;
+	default: return KILN_SHAPE_I32X4;	/* KILN_SHAPE_I64X2 */
+	}
+}
+
+static LLVMTypeRef lane_type(lower *l, kiln_shape s)
 {
 	if (shapes[s].is_float)
 		return shapes[s].bits == 32 ? l->lm->f32 : l->lm->f64;
 	return LLVMIntTypeInContext(l->lm->llctx, shapes[s].bits);
 }
 
-static LLVMTypeRef vec_type(lower *l, enum shape s)
+static LLVMTypeRef vec_type(lower *l, kiln_shape s)
 {
 	return LLVMVectorType(lane_type(l, s), shapes[s].lanes);
 }
@@ -44,12 +56,12 @@ static LLVMTypeRef ivec(lower *l, unsigned bits, unsigned n)
 	return LLVMVectorType(LLVMIntTypeInContext(l->lm->llctx, bits), n);
 }
 
-static LLVMValueRef as(lower *l, LLVMValueRef v, enum shape s)
+static LLVMValueRef as(lower *l, LLVMValueRef v, kiln_shape s)
 {
 	return LLVMBuildBitCast(l->b, v, vec_type(l, s), "");
 }
 
-static LLVMValueRef pop_as(lower *l, enum shape s)
+static LLVMValueRef pop_as(lower *l, kiln_shape s)
 {
 	return as(l, lower_pop(l), s);
 }
@@ -120,7 +132,7 @@ static LLVMValueRef intrinsic2(lower *l, const char *name, LLVMValueRef x, LLVMV
 }
 
 /* Sets the quiet bit of NaN lanes (see quiet() in lower_numeric.c). */
-static LLVMValueRef vquiet(lower *l, LLVMValueRef v, enum shape s)
+static LLVMValueRef vquiet(lower *l, LLVMValueRef v, kiln_shape s)
 {
 	unsigned bits = shapes[s].bits;
 	LLVMTypeRef it = ivec(l, bits, shapes[s].lanes);
@@ -135,56 +147,45 @@ static LLVMValueRef vquiet(lower *l, LLVMValueRef v, enum shape s)
 
 /* ------------------------------------------------------------- memory */
 
-static bool memory(lower *l, const kiln_instr *in)
+/* Loads and stores; the shape is that of the register's lanes. */
+static bool memory(lower *l, const kiln_instr *in, const kiln_op_info *d)
 {
-	kiln_op op = in->op;
+	unsigned bits = shapes[d->shape].bits;
 	LLVMValueRef v, a;
 
-	switch (op) {
-	case KILN_OP_V128_LOAD:
+	switch (d->oper) {
+	case KILN_OPER_LOAD:
 		return push_v(l, lower_memory_load(l, l->lm->v128, lower_address(l, in)));
-	case KILN_OP_V128_STORE:
+	case KILN_OPER_STORE:
 		v = lower_pop(l);
 		lower_memory_store(l, v, lower_address(l, in));
 		return true;
-	case KILN_OP_V128_LOAD8X8_S: case KILN_OP_V128_LOAD8X8_U:
-	case KILN_OP_V128_LOAD16X4_S: case KILN_OP_V128_LOAD16X4_U:
-	case KILN_OP_V128_LOAD32X2_S: case KILN_OP_V128_LOAD32X2_U: {
-		unsigned k = (op - KILN_OP_V128_LOAD8X8_S) / 2, bits = 8u << k, n = 64 / bits;
-		v = lower_memory_load(l, ivec(l, bits, n), lower_address(l, in));
-		LLVMTypeRef wide = ivec(l, bits * 2, n);
-		return push_v(l, (op - KILN_OP_V128_LOAD8X8_S) % 2 == 0
-				 ? LLVMBuildSExt(l->b, v, wide, "") : LLVMBuildZExt(l->b, v, wide, ""));
+	case KILN_OPER_LOAD_EXTEND: {	/* 64 bits of lanes half as wide */
+		unsigned n = shapes[d->shape].lanes;
+		v = lower_memory_load(l, ivec(l, bits / 2, n), lower_address(l, in));
+		LLVMTypeRef wide = ivec(l, bits, n);
+		return push_v(l, d->sign == KILN_SIGN_S ? LLVMBuildSExt(l->b, v, wide, "")
+							: LLVMBuildZExt(l->b, v, wide, ""));
 	}
-	case KILN_OP_V128_LOAD8_SPLAT: case KILN_OP_V128_LOAD16_SPLAT:
-	case KILN_OP_V128_LOAD32_SPLAT: case KILN_OP_V128_LOAD64_SPLAT: {
-		unsigned bits = 8u << (op - KILN_OP_V128_LOAD8_SPLAT);
+	case KILN_OPER_LOAD_SPLAT:
 		v = lower_memory_load(l, LLVMIntTypeInContext(l->lm->llctx, bits), lower_address(l, in));
 		return push_v(l, splat(l, v, 128 / bits));
-	}
-	case KILN_OP_V128_LOAD32_ZERO: case KILN_OP_V128_LOAD64_ZERO: {
-		unsigned bits = op == KILN_OP_V128_LOAD32_ZERO ? 32 : 64;
+	case KILN_OPER_LOAD_ZERO: {
 		LLVMTypeRef vt = ivec(l, bits, 128 / bits);
 		v = lower_memory_load(l, LLVMIntTypeInContext(l->lm->llctx, bits), lower_address(l, in));
 		return push_v(l, LLVMBuildInsertElement(l->b, LLVMConstNull(vt), v, i32c(l, 0), ""));
 	}
-	case KILN_OP_V128_LOAD8_LANE: case KILN_OP_V128_LOAD16_LANE:
-	case KILN_OP_V128_LOAD32_LANE: case KILN_OP_V128_LOAD64_LANE: {
-		unsigned bits = 8u << (op - KILN_OP_V128_LOAD8_LANE);
+	case KILN_OPER_LOAD_LANE:
 		v = LLVMBuildBitCast(l->b, lower_pop(l), ivec(l, bits, 128 / bits), "");
 		a = lower_memory_load(l, LLVMIntTypeInContext(l->lm->llctx, bits), lower_address(l, in));
 		return push_v(l, LLVMBuildInsertElement(l->b, v, a, i32c(l, in->u.mem.lane), ""));
-	}
-	case KILN_OP_V128_STORE8_LANE: case KILN_OP_V128_STORE16_LANE:
-	case KILN_OP_V128_STORE32_LANE: case KILN_OP_V128_STORE64_LANE: {
-		unsigned bits = 8u << (op - KILN_OP_V128_STORE8_LANE);
+	case KILN_OPER_STORE_LANE:
 		v = LLVMBuildBitCast(l->b, lower_pop(l), ivec(l, bits, 128 / bits), "");
 		v = LLVMBuildExtractElement(l->b, v, i32c(l, in->u.mem.lane), "");
 		lower_memory_store(l, v, lower_address(l, in));
 		return true;
-	}
 	default:
-		return false;
+		return lower_unsupported(l, in);
 	}
 }
 
@@ -192,9 +193,9 @@ static bool memory(lower *l, const kiln_instr *in)
 
 static bool swizzle(lower *l)
 {
-	LLVMValueRef s = pop_as(l, I8X16), a = pop_as(l, I8X16);
+	LLVMValueRef s = pop_as(l, KILN_SHAPE_I8X16), a = pop_as(l, KILN_SHAPE_I8X16);
 	LLVMTypeRef i8 = l->lm->i8;
-	LLVMValueRef r = LLVMConstNull(vec_type(l, I8X16));
+	LLVMValueRef r = LLVMConstNull(vec_type(l, KILN_SHAPE_I8X16));
 
 	/* Lane by lane: an index past 15 selects 0. */
 	for (unsigned i = 0; i < 16; i++) {
@@ -208,204 +209,138 @@ static bool swizzle(lower *l)
 	return push_v(l, r);
 }
 
-static bool lanes_op(lower *l, const kiln_instr *in)
+static bool lanes_op(lower *l, const kiln_instr *in, const kiln_op_info *d)
 {
-	kiln_op op = in->op;
+	kiln_shape s = d->shape;
 	LLVMValueRef v, x;
 
-	switch (op) {
-	case KILN_OP_V128_CONST: {
+	switch (d->oper) {
+	case KILN_OPER_CONST: {
 		uint64_t lo, hi;
 		memcpy(&lo, in->u.bytes, 8);
 		memcpy(&hi, in->u.bytes + 8, 8);
 		LLVMValueRef c[2] = {LLVMConstInt(l->lm->i64, lo, 0), LLVMConstInt(l->lm->i64, hi, 0)};
 		return lower_push(l, LLVMConstVector(c, 2));
 	}
-	case KILN_OP_I8X16_SHUFFLE: {
+	case KILN_OPER_SHUFFLE: {
 		unsigned idx[16];
-		LLVMValueRef b = pop_as(l, I8X16), a = pop_as(l, I8X16);
+		LLVMValueRef b = pop_as(l, KILN_SHAPE_I8X16), a = pop_as(l, KILN_SHAPE_I8X16);
 		for (unsigned i = 0; i < 16; i++)
 			idx[i] = in->u.bytes[i];
 		return push_v(l, LLVMBuildShuffleVector(l->b, a, b, mask(l, idx, 16), ""));
 	}
-	case KILN_OP_I8X16_SWIZZLE:
+	case KILN_OPER_SWIZZLE:
 		return swizzle(l);
-	case KILN_OP_I8X16_SPLAT: case KILN_OP_I16X8_SPLAT: case KILN_OP_I32X4_SPLAT:
-	case KILN_OP_I64X2_SPLAT: case KILN_OP_F32X4_SPLAT: case KILN_OP_F64X2_SPLAT: {
-		enum shape s = (enum shape)(op - KILN_OP_I8X16_SPLAT);
+	case KILN_OPER_SPLAT:
 		x = lower_pop(l);
-		if (s < I32X4)
+		if (shapes[s].bits < 32)	/* i8x16, i16x8: from an i32 */
 			x = LLVMBuildTrunc(l->b, x, lane_type(l, s), "");
 		return push_v(l, splat(l, x, shapes[s].lanes));
-	}
-	default:
-		break;
-	}
-	if (op < KILN_OP_I8X16_EXTRACT_LANE_S || op > KILN_OP_F64X2_REPLACE_LANE)
-		return false;
-	static const struct {
-		kiln_op op;
-		enum shape s;
-		char kind;	/* 's' extract signed, 'u' unsigned, 'e' extract, 'r' replace */
-	} t[] = {
-		{KILN_OP_I8X16_EXTRACT_LANE_S, I8X16, 's'}, {KILN_OP_I8X16_EXTRACT_LANE_U, I8X16, 'u'},
-		{KILN_OP_I8X16_REPLACE_LANE, I8X16, 'r'}, {KILN_OP_I16X8_EXTRACT_LANE_S, I16X8, 's'},
-		{KILN_OP_I16X8_EXTRACT_LANE_U, I16X8, 'u'}, {KILN_OP_I16X8_REPLACE_LANE, I16X8, 'r'},
-		{KILN_OP_I32X4_EXTRACT_LANE, I32X4, 'e'}, {KILN_OP_I32X4_REPLACE_LANE, I32X4, 'r'},
-		{KILN_OP_I64X2_EXTRACT_LANE, I64X2, 'e'}, {KILN_OP_I64X2_REPLACE_LANE, I64X2, 'r'},
-		{KILN_OP_F32X4_EXTRACT_LANE, F32X4, 'e'}, {KILN_OP_F32X4_REPLACE_LANE, F32X4, 'r'},
-		{KILN_OP_F64X2_EXTRACT_LANE, F64X2, 'e'}, {KILN_OP_F64X2_REPLACE_LANE, F64X2, 'r'},
-	};
-	for (size_t i = 0; i < sizeof t / sizeof t[0]; i++) {
-		if (t[i].op != op)
-			continue;
-		LLVMValueRef lane = i32c(l, in->u.lane);
-		if (t[i].kind == 'r') {
-			x = lower_pop(l);
-			v = pop_as(l, t[i].s);
-			if (t[i].s < I32X4)
-				x = LLVMBuildTrunc(l->b, x, lane_type(l, t[i].s), "");
-			return push_v(l, LLVMBuildInsertElement(l->b, v, x, lane, ""));
-		}
-		v = LLVMBuildExtractElement(l->b, pop_as(l, t[i].s), lane, "");
-		if (t[i].kind == 's')
+	case KILN_OPER_REPLACE_LANE:
+		x = lower_pop(l);
+		v = pop_as(l, s);
+		if (shapes[s].bits < 32)
+			x = LLVMBuildTrunc(l->b, x, lane_type(l, s), "");
+		return push_v(l, LLVMBuildInsertElement(l->b, v, x, i32c(l, in->u.lane), ""));
+	case KILN_OPER_EXTRACT_LANE:
+		v = LLVMBuildExtractElement(l->b, pop_as(l, s), i32c(l, in->u.lane), "");
+		if (d->sign == KILN_SIGN_S)
 			v = LLVMBuildSExt(l->b, v, l->lm->i32, "");
-		else if (t[i].kind == 'u')
+		else if (d->sign == KILN_SIGN_U)
 			v = LLVMBuildZExt(l->b, v, l->lm->i32, "");
 		return lower_push(l, v);
+	default:
+		return lower_unsupported(l, in);
 	}
-	return false;
 }
 
 /* -------------------------------------------------------- comparisons */
 
-static const LLVMIntPredicate icmp10[] = {
-	LLVMIntEQ, LLVMIntNE, LLVMIntSLT, LLVMIntULT, LLVMIntSGT, LLVMIntUGT,
-	LLVMIntSLE, LLVMIntULE, LLVMIntSGE, LLVMIntUGE,
-};
-static const LLVMIntPredicate icmp64[] = {
-	LLVMIntEQ, LLVMIntNE, LLVMIntSLT, LLVMIntSGT, LLVMIntSLE, LLVMIntSGE,
-};
-static const LLVMRealPredicate fcmp6[] = {
-	LLVMRealOEQ, LLVMRealUNE, LLVMRealOLT, LLVMRealOGT, LLVMRealOLE, LLVMRealOGE,
-};
-
-static bool compare(lower *l, kiln_op op)
+/* All ones in the lanes where the comparison holds. */
+static bool compare(lower *l, const kiln_op_info *d)
 {
-	enum shape s;
-	int k;
-	bool fl = false;
-
-	if (op >= KILN_OP_I8X16_EQ && op <= KILN_OP_I32X4_GE_U) {
-		s = (enum shape)((op - KILN_OP_I8X16_EQ) / 10);
-		k = (op - KILN_OP_I8X16_EQ) % 10;
-	} else if (op >= KILN_OP_F32X4_EQ && op <= KILN_OP_F64X2_GE) {
-		s = op <= KILN_OP_F32X4_GE ? F32X4 : F64X2;
-		k = (op - KILN_OP_F32X4_EQ) % 6;
-		fl = true;
-	} else if (op >= KILN_OP_I64X2_EQ && op <= KILN_OP_I64X2_GE_S) {
-		s = I64X2;
-		k = -1 - (op - KILN_OP_I64X2_EQ);
-	} else {
-		return false;
-	}
+	kiln_shape s = d->shape;
 	LLVMValueRef y = pop_as(l, s), x = pop_as(l, s), c;
-	if (fl)
-		c = LLVMBuildFCmp(l->b, fcmp6[k], x, y, "");
+
+	if (shapes[s].is_float)
+		c = LLVMBuildFCmp(l->b, lower_real_predicate(d->oper), x, y, "");
 	else
-		c = LLVMBuildICmp(l->b, k >= 0 ? icmp10[k] : icmp64[-1 - k], x, y, "");
+		c = LLVMBuildICmp(l->b, lower_int_predicate(d->oper, d->sign), x, y, "");
 	return push_v(l, LLVMBuildSExt(l->b, c, ivec(l, shapes[s].bits, shapes[s].lanes), ""));
 }
 
 /* ---------------------------------------------------- bitwise, tests */
 
-static bool bitwise(lower *l, kiln_op op)
+static bool bitwise(lower *l, const kiln_instr *in, const kiln_op_info *d)
 {
-	LLVMValueRef x, y, c;
+	LLVMValueRef x, y, c = NULL;
 
-	switch (op) {
-	case KILN_OP_V128_NOT:
+	if (d->oper == KILN_OPER_NOT)
 		return lower_push(l, LLVMBuildNot(l->b, lower_pop(l), ""));
-	case KILN_OP_V128_AND: case KILN_OP_V128_ANDNOT: case KILN_OP_V128_OR:
-	case KILN_OP_V128_XOR:
-		y = lower_pop(l);
-		x = lower_pop(l);
-		if (op == KILN_OP_V128_AND)
-			return lower_push(l, LLVMBuildAnd(l->b, x, y, ""));
-		if (op == KILN_OP_V128_ANDNOT)
-			return lower_push(l, LLVMBuildAnd(l->b, x, LLVMBuildNot(l->b, y, ""), ""));
-		if (op == KILN_OP_V128_OR)
-			return lower_push(l, LLVMBuildOr(l->b, x, y, ""));
-		return lower_push(l, LLVMBuildXor(l->b, x, y, ""));
-	case KILN_OP_V128_BITSELECT:
+	if (d->oper == KILN_OPER_BITSELECT)
 		c = lower_pop(l);
-		y = lower_pop(l);
-		x = lower_pop(l);
+	y = lower_pop(l);
+	x = lower_pop(l);
+	switch (d->oper) {
+	case KILN_OPER_AND:
+		return lower_push(l, LLVMBuildAnd(l->b, x, y, ""));
+	case KILN_OPER_ANDNOT:
+		return lower_push(l, LLVMBuildAnd(l->b, x, LLVMBuildNot(l->b, y, ""), ""));
+	case KILN_OPER_OR:
+		return lower_push(l, LLVMBuildOr(l->b, x, y, ""));
+	case KILN_OPER_XOR:
+		return lower_push(l, LLVMBuildXor(l->b, x, y, ""));
+	case KILN_OPER_BITSELECT:
 		return lower_push(l, LLVMBuildOr(l->b, LLVMBuildAnd(l->b, x, c, ""),
 			LLVMBuildAnd(l->b, y, LLVMBuildNot(l->b, c, ""), ""), ""));
-	case KILN_OP_V128_ANY_TRUE:
+	default:
+		return lower_unsupported(l, in);
+	}
+}
+
+/* any_true, all_true, bitmask: an i32 from the lanes. */
+static bool test(lower *l, const kiln_instr *in, const kiln_op_info *d)
+{
+	LLVMValueRef x, c;
+
+	switch (d->oper) {
+	case KILN_OPER_ANY_TRUE:
 		x = LLVMBuildBitCast(l->b, lower_pop(l), LLVMIntTypeInContext(l->lm->llctx, 128), "");
 		c = LLVMBuildICmp(l->b, LLVMIntNE, x, LLVMConstNull(LLVMTypeOf(x)), "");
 		return lower_push(l, LLVMBuildZExt(l->b, c, l->lm->i32, ""));
+	case KILN_OPER_ALL_TRUE:
+		x = pop_as(l, d->shape);
+		c = LLVMBuildICmp(l->b, LLVMIntNE, x, LLVMConstNull(LLVMTypeOf(x)), "");
+		c = intrinsic1(l, "llvm.vector.reduce.and", c);
+		return lower_push(l, LLVMBuildZExt(l->b, c, l->lm->i32, ""));
+	case KILN_OPER_BITMASK:
+		x = pop_as(l, d->shape);
+		c = LLVMBuildICmp(l->b, LLVMIntSLT, x, LLVMConstNull(LLVMTypeOf(x)), "");
+		c = LLVMBuildBitCast(l->b, c, LLVMIntTypeInContext(l->lm->llctx,
+								  shapes[d->shape].lanes), "");
+		return lower_push(l, LLVMBuildZExt(l->b, c, l->lm->i32, ""));
 	default:
-		break;
+		return lower_unsupported(l, in);
 	}
-	static const struct {
-		kiln_op all_true, bitmask;
-		enum shape s;
-	} t[] = {
-		{KILN_OP_I8X16_ALL_TRUE, KILN_OP_I8X16_BITMASK, I8X16},
-		{KILN_OP_I16X8_ALL_TRUE, KILN_OP_I16X8_BITMASK, I16X8},
-		{KILN_OP_I32X4_ALL_TRUE, KILN_OP_I32X4_BITMASK, I32X4},
-		{KILN_OP_I64X2_ALL_TRUE, KILN_OP_I64X2_BITMASK, I64X2},
-	};
-	for (size_t i = 0; i < sizeof t / sizeof t[0]; i++) {
-		unsigned n = shapes[t[i].s].lanes;
-		if (op == t[i].all_true) {
-			x = pop_as(l, t[i].s);
-			c = LLVMBuildICmp(l->b, LLVMIntNE, x, LLVMConstNull(LLVMTypeOf(x)), "");
-			c = intrinsic1(l, "llvm.vector.reduce.and", c);
-			return lower_push(l, LLVMBuildZExt(l->b, c, l->lm->i32, ""));
-		}
-		if (op == t[i].bitmask) {
-			x = pop_as(l, t[i].s);
-			c = LLVMBuildICmp(l->b, LLVMIntSLT, x, LLVMConstNull(LLVMTypeOf(x)), "");
-			c = LLVMBuildBitCast(l->b, c, LLVMIntTypeInContext(l->lm->llctx, n), "");
-			return lower_push(l, LLVMBuildZExt(l->b, c, l->lm->i32, ""));
-		}
-	}
-	return false;
 }
 
 /* ------------------------------------------------- integer arithmetic */
 
 /* Shifts: the count is taken modulo the lane width. */
-static bool shift(lower *l, kiln_op op)
+static bool shift(lower *l, const kiln_op_info *d)
 {
-	static const struct {
-		kiln_op first;
-		enum shape s;
-	} t[] = {
-		{KILN_OP_I8X16_SHL, I8X16}, {KILN_OP_I16X8_SHL, I16X8},
-		{KILN_OP_I32X4_SHL, I32X4}, {KILN_OP_I64X2_SHL, I64X2},
-	};
+	kiln_shape s = d->shape;
+	LLVMValueRef n = lower_pop(l), x = pop_as(l, s);
 
-	for (size_t i = 0; i < sizeof t / sizeof t[0]; i++) {
-		if (op < t[i].first || op > t[i].first + 2)
-			continue;
-		enum shape s = t[i].s;
-		LLVMValueRef n = lower_pop(l), x = pop_as(l, s);
-		n = LLVMBuildAnd(l->b, n, i32c(l, shapes[s].bits - 1), "");
-		n = s == I64X2 ? LLVMBuildZExt(l->b, n, l->lm->i64, "")
-			       : LLVMBuildTrunc(l->b, n, lane_type(l, s), "");
-		n = splat(l, n, shapes[s].lanes);
-		switch (op - t[i].first) {
-		case 0: return push_v(l, LLVMBuildShl(l->b, x, n, ""));
-		case 1: return push_v(l, LLVMBuildAShr(l->b, x, n, ""));
-		default: return push_v(l, LLVMBuildLShr(l->b, x, n, ""));
-		}
-	}
-	return false;
+	n = LLVMBuildAnd(l->b, n, i32c(l, shapes[s].bits - 1), "");
+	n = s == KILN_SHAPE_I64X2 ? LLVMBuildZExt(l->b, n, l->lm->i64, "")
+		       : LLVMBuildTrunc(l->b, n, lane_type(l, s), "");
+	n = splat(l, n, shapes[s].lanes);
+	if (d->oper == KILN_OPER_SHL)
+		return push_v(l, LLVMBuildShl(l->b, x, n, ""));
+	if (d->sign == KILN_SIGN_S)
+		return push_v(l, LLVMBuildAShr(l->b, x, n, ""));
+	return push_v(l, LLVMBuildLShr(l->b, x, n, ""));
 }
 
 /* x widened to lanes twice as wide (n lanes in, n out). */
@@ -433,275 +368,242 @@ static LLVMValueRef narrow(lower *l, LLVMValueRef a, LLVMValueRef b, unsigned bi
 	return LLVMBuildTrunc(l->b, v, ivec(l, bits, 2 * n), "");
 }
 
-static bool int_arith(lower *l, kiln_op op)
+/* (x + y + 1) / 2 without overflow: in lanes twice as wide. */
+static LLVMValueRef avgr(lower *l, LLVMValueRef x, LLVMValueRef y, kiln_shape s)
 {
-	/* Binary operations by shape: name of the LLVM operation. */
-	static const struct {
-		kiln_op op;
-		enum shape s;
-		const char *what;
-	} t[] = {
-		{KILN_OP_I8X16_ADD, I8X16, "add"}, {KILN_OP_I8X16_SUB, I8X16, "sub"},
-		{KILN_OP_I8X16_ADD_SAT_S, I8X16, "llvm.sadd.sat"},
-		{KILN_OP_I8X16_ADD_SAT_U, I8X16, "llvm.uadd.sat"},
-		{KILN_OP_I8X16_SUB_SAT_S, I8X16, "llvm.ssub.sat"},
-		{KILN_OP_I8X16_SUB_SAT_U, I8X16, "llvm.usub.sat"},
-		{KILN_OP_I8X16_MIN_S, I8X16, "llvm.smin"}, {KILN_OP_I8X16_MIN_U, I8X16, "llvm.umin"},
-		{KILN_OP_I8X16_MAX_S, I8X16, "llvm.smax"}, {KILN_OP_I8X16_MAX_U, I8X16, "llvm.umax"},
-		{KILN_OP_I8X16_AVGR_U, I8X16, "avgr"},
-		{KILN_OP_I16X8_ADD, I16X8, "add"}, {KILN_OP_I16X8_SUB, I16X8, "sub"},
-		{KILN_OP_I16X8_MUL, I16X8, "mul"},
-		{KILN_OP_I16X8_ADD_SAT_S, I16X8, "llvm.sadd.sat"},
-		{KILN_OP_I16X8_ADD_SAT_U, I16X8, "llvm.uadd.sat"},
-		{KILN_OP_I16X8_SUB_SAT_S, I16X8, "llvm.ssub.sat"},
-		{KILN_OP_I16X8_SUB_SAT_U, I16X8, "llvm.usub.sat"},
-		{KILN_OP_I16X8_MIN_S, I16X8, "llvm.smin"}, {KILN_OP_I16X8_MIN_U, I16X8, "llvm.umin"},
-		{KILN_OP_I16X8_MAX_S, I16X8, "llvm.smax"}, {KILN_OP_I16X8_MAX_U, I16X8, "llvm.umax"},
-		{KILN_OP_I16X8_AVGR_U, I16X8, "avgr"}, {KILN_OP_I16X8_Q15MULR_SAT_S, I16X8, "q15"},
-		{KILN_OP_I32X4_ADD, I32X4, "add"}, {KILN_OP_I32X4_SUB, I32X4, "sub"},
-		{KILN_OP_I32X4_MUL, I32X4, "mul"},
-		{KILN_OP_I32X4_MIN_S, I32X4, "llvm.smin"}, {KILN_OP_I32X4_MIN_U, I32X4, "llvm.umin"},
-		{KILN_OP_I32X4_MAX_S, I32X4, "llvm.smax"}, {KILN_OP_I32X4_MAX_U, I32X4, "llvm.umax"},
-		{KILN_OP_I32X4_DOT_I16X8_S, I16X8, "dot"},
-		{KILN_OP_I64X2_ADD, I64X2, "add"}, {KILN_OP_I64X2_SUB, I64X2, "sub"},
-		{KILN_OP_I64X2_MUL, I64X2, "mul"},
-	};
+	unsigned n = shapes[s].lanes;
+	LLVMValueRef a = widen(l, x, false), b = widen(l, y, false);
+	LLVMTypeRef wt = LLVMGetElementType(LLVMTypeOf(a));
 
-	for (size_t i = 0; i < sizeof t / sizeof t[0]; i++) {
-		if (t[i].op != op)
-			continue;
-		enum shape s = t[i].s;
-		unsigned n = shapes[s].lanes;
-		LLVMValueRef y = pop_as(l, s), x = pop_as(l, s), r;
-		const char *w = t[i].what;
-		if (!strcmp(w, "add"))
-			r = LLVMBuildAdd(l->b, x, y, "");
-		else if (!strcmp(w, "sub"))
-			r = LLVMBuildSub(l->b, x, y, "");
-		else if (!strcmp(w, "mul"))
-			r = LLVMBuildMul(l->b, x, y, "");
-		else if (!strcmp(w, "avgr")) {
-			/* (x + y + 1) / 2 without overflow: in lanes twice as wide. */
-			LLVMValueRef a = widen(l, x, false), b = widen(l, y, false);
-			LLVMTypeRef wt = LLVMGetElementType(LLVMTypeOf(a));
-			a = LLVMBuildAdd(l->b, LLVMBuildAdd(l->b, a, b, ""),
-					 splat(l, LLVMConstInt(wt, 1, 0), n), "");
-			a = LLVMBuildLShr(l->b, a, splat(l, LLVMConstInt(wt, 1, 0), n), "");
-			r = LLVMBuildTrunc(l->b, a, vec_type(l, s), "");
-		} else if (!strcmp(w, "q15")) {
-			/* (x * y + 0x4000) >> 15, saturated: only -32768 * -32768
-			 * overflows. */
-			LLVMValueRef a = LLVMBuildSExt(l->b, x, ivec(l, 32, 8), "");
-			LLVMValueRef b = LLVMBuildSExt(l->b, y, ivec(l, 32, 8), "");
-			a = LLVMBuildAdd(l->b, LLVMBuildMul(l->b, a, b, ""),
-					 splat(l, i32c(l, 0x4000), 8), "");
-			a = LLVMBuildAShr(l->b, a, splat(l, i32c(l, 15), 8), "");
-			a = intrinsic2(l, "llvm.smin", a, splat(l, i32c(l, 0x7fff), 8));
-			r = LLVMBuildTrunc(l->b, a, vec_type(l, s), "");
-		} else if (!strcmp(w, "dot")) {
-			LLVMValueRef a = LLVMBuildSExt(l->b, x, ivec(l, 32, 8), "");
-			LLVMValueRef b = LLVMBuildSExt(l->b, y, ivec(l, 32, 8), "");
-			a = LLVMBuildMul(l->b, a, b, "");
-			r = LLVMBuildAdd(l->b, lanes(l, a, 0, 4, 2), lanes(l, a, 1, 4, 2), "");
-		} else {
-			r = intrinsic2(l, w, x, y);
-		}
-		return push_v(l, r);
-	}
-	return false;
+	a = LLVMBuildAdd(l->b, LLVMBuildAdd(l->b, a, b, ""), splat(l, LLVMConstInt(wt, 1, 0), n), "");
+	a = LLVMBuildLShr(l->b, a, splat(l, LLVMConstInt(wt, 1, 0), n), "");
+	return LLVMBuildTrunc(l->b, a, vec_type(l, s), "");
 }
 
-static bool int_unary(lower *l, kiln_op op)
+/* (x * y + 0x4000) >> 15 on i16x8, saturated: only -32768 * -32768
+ * overflows. */
+static LLVMValueRef q15mulr(lower *l, LLVMValueRef x, LLVMValueRef y)
 {
-	static const struct {
-		kiln_op abs, neg;
-		enum shape s;
-	} t[] = {
-		{KILN_OP_I8X16_ABS, KILN_OP_I8X16_NEG, I8X16},
-		{KILN_OP_I16X8_ABS, KILN_OP_I16X8_NEG, I16X8},
-		{KILN_OP_I32X4_ABS, KILN_OP_I32X4_NEG, I32X4},
-		{KILN_OP_I64X2_ABS, KILN_OP_I64X2_NEG, I64X2},
-	};
+	LLVMValueRef a = LLVMBuildSExt(l->b, x, ivec(l, 32, 8), "");
+	LLVMValueRef b = LLVMBuildSExt(l->b, y, ivec(l, 32, 8), "");
 
-	if (op == KILN_OP_I8X16_POPCNT)
-		return push_v(l, intrinsic1(l, "llvm.ctpop", pop_as(l, I8X16)));
-	for (size_t i = 0; i < sizeof t / sizeof t[0]; i++) {
-		if (op == t[i].neg)
-			return push_v(l, LLVMBuildNeg(l->b, pop_as(l, t[i].s), ""));
-		if (op == t[i].abs) {
-			LLVMValueRef x = pop_as(l, t[i].s);
-			LLVMValueRef args[2] = {x, LLVMConstInt(LLVMInt1TypeInContext(l->lm->llctx), 0, 0)};
-			LLVMTypeRef ty = LLVMTypeOf(x);
-			return push_v(l, lower_intrinsic(l, "llvm.abs", &ty, 1, args, 2));
-		}
-	}
-	return false;
+	a = LLVMBuildAdd(l->b, LLVMBuildMul(l->b, a, b, ""), splat(l, i32c(l, 0x4000), 8), "");
+	a = LLVMBuildAShr(l->b, a, splat(l, i32c(l, 15), 8), "");
+	a = intrinsic2(l, "llvm.smin", a, splat(l, i32c(l, 0x7fff), 8));
+	return LLVMBuildTrunc(l->b, a, vec_type(l, KILN_SHAPE_I16X8), "");
 }
 
-/* Narrowing, widening, extended multiplication, pairwise addition. */
-static bool resize(lower *l, kiln_op op)
+/* i32x4.dot_i16x8_s: products of the i16 lanes, added in pairs. */
+static LLVMValueRef dot(lower *l, LLVMValueRef x, LLVMValueRef y)
 {
+	LLVMValueRef a = LLVMBuildSExt(l->b, x, ivec(l, 32, 8), "");
+	LLVMValueRef b = LLVMBuildSExt(l->b, y, ivec(l, 32, 8), "");
+
+	a = LLVMBuildMul(l->b, a, b, "");
+	return LLVMBuildAdd(l->b, lanes(l, a, 0, 4, 2), lanes(l, a, 1, 4, 2), "");
+}
+
+/* The LLVM intrinsic of a saturating or min/max operation, or NULL. */
+static const char *int_intrinsic(const kiln_op_info *d)
+{
+	bool s = d->sign == KILN_SIGN_S;
+
+	switch (d->oper) {
+	case KILN_OPER_ADD_SAT: return s ? "llvm.sadd.sat" : "llvm.uadd.sat";
+	case KILN_OPER_SUB_SAT: return s ? "llvm.ssub.sat" : "llvm.usub.sat";
+	case KILN_OPER_MIN: return s ? "llvm.smin" : "llvm.umin";
+	case KILN_OPER_MAX: return s ? "llvm.smax" : "llvm.umax";
+	default: return NULL;
+	}
+}
+
+/* Binary integer lane arithmetic. */
+static bool int_arith(lower *l, const kiln_instr *in, const kiln_op_info *d)
+{
+	/* dot multiplies i16 lanes into i32 ones */
+	kiln_shape s = d->oper == KILN_OPER_DOT ? KILN_SHAPE_I16X8 : d->shape;
+	LLVMValueRef y = pop_as(l, s), x = pop_as(l, s);
+	const char *name;
+
+	switch (d->oper) {
+	case KILN_OPER_ADD: return push_v(l, LLVMBuildAdd(l->b, x, y, ""));
+	case KILN_OPER_SUB: return push_v(l, LLVMBuildSub(l->b, x, y, ""));
+	case KILN_OPER_MUL: return push_v(l, LLVMBuildMul(l->b, x, y, ""));
+	case KILN_OPER_AVGR: return push_v(l, avgr(l, x, y, s));
+	case KILN_OPER_Q15MULR_SAT: return push_v(l, q15mulr(l, x, y));
+	case KILN_OPER_DOT: return push_v(l, dot(l, x, y));
+	default:
+		if ((name = int_intrinsic(d)) == NULL)
+			return lower_unsupported(l, in);
+		return push_v(l, intrinsic2(l, name, x, y));
+	}
+}
+
+static bool int_unary(lower *l, const kiln_instr *in, const kiln_op_info *d)
+{
+	LLVMValueRef x = pop_as(l, d->shape);
+	LLVMValueRef args[2] = {x, LLVMConstInt(LLVMInt1TypeInContext(l->lm->llctx), 0, 0)};
+	LLVMTypeRef ty = LLVMTypeOf(x);
+
+	switch (d->oper) {
+	case KILN_OPER_POPCNT: return push_v(l, intrinsic1(l, "llvm.ctpop", x));
+	case KILN_OPER_NEG: return push_v(l, LLVMBuildNeg(l->b, x, ""));
+	case KILN_OPER_ABS: return push_v(l, lower_intrinsic(l, "llvm.abs", &ty, 1, args, 2));
+	default: return lower_unsupported(l, in);
+	}
+}
+
+/* Narrowing, widening, extended multiplication, pairwise addition; the
+ * shape is the result's. */
+static bool resize(lower *l, const kiln_instr *in, const kiln_op_info *d)
+{
+	bool is_signed = d->sign == KILN_SIGN_S;
+	bool high = d->oper == KILN_OPER_EXTEND_HIGH || d->oper == KILN_OPER_EXTMUL_HIGH;
+	kiln_shape from = half_shape(d->shape);
+	unsigned half = shapes[from].lanes / 2, first = high ? half : 0;
 	LLVMValueRef x, y;
 
-	switch (op) {
-	case KILN_OP_I8X16_NARROW_I16X8_S: case KILN_OP_I8X16_NARROW_I16X8_U:
-		y = pop_as(l, I16X8), x = pop_as(l, I16X8);
-		return push_v(l, narrow(l, x, y, 8, op == KILN_OP_I8X16_NARROW_I16X8_S));
-	case KILN_OP_I16X8_NARROW_I32X4_S: case KILN_OP_I16X8_NARROW_I32X4_U:
-		y = pop_as(l, I32X4), x = pop_as(l, I32X4);
-		return push_v(l, narrow(l, x, y, 16, op == KILN_OP_I16X8_NARROW_I32X4_S));
+	switch (d->oper) {
+	case KILN_OPER_NARROW:	/* from lanes twice as wide */
+		from = d->shape == KILN_SHAPE_I8X16 ? KILN_SHAPE_I16X8 : KILN_SHAPE_I32X4;
+		y = pop_as(l, from), x = pop_as(l, from);
+		return push_v(l, narrow(l, x, y, shapes[d->shape].bits, is_signed));
+	case KILN_OPER_EXTEND_LOW: case KILN_OPER_EXTEND_HIGH:
+		x = lanes(l, pop_as(l, from), first, half, 1);
+		return push_v(l, widen(l, x, is_signed));
+	case KILN_OPER_EXTMUL_LOW: case KILN_OPER_EXTMUL_HIGH:
+		y = lanes(l, pop_as(l, from), first, half, 1);
+		x = lanes(l, pop_as(l, from), first, half, 1);
+		return push_v(l, LLVMBuildMul(l->b, widen(l, x, is_signed), widen(l, y, is_signed), ""));
+	case KILN_OPER_EXTADD_PAIRWISE:
+		x = widen(l, pop_as(l, from), is_signed);
+		return push_v(l, LLVMBuildAdd(l->b, lanes(l, x, 0, half, 2), lanes(l, x, 1, half, 2), ""));
 	default:
-		break;
+		return lower_unsupported(l, in);
 	}
-	/* extend_{low,high}_{s,u}: four in a row per shape, low_s high_s low_u high_u. */
-	static const struct {
-		kiln_op extend, extmul, pairwise;
-		enum shape from;
-	} t[] = {
-		{KILN_OP_I16X8_EXTEND_LOW_I8X16_S, KILN_OP_I16X8_EXTMUL_LOW_I8X16_S,
-		 KILN_OP_I16X8_EXTADD_PAIRWISE_I8X16_S, I8X16},
-		{KILN_OP_I32X4_EXTEND_LOW_I16X8_S, KILN_OP_I32X4_EXTMUL_LOW_I16X8_S,
-		 KILN_OP_I32X4_EXTADD_PAIRWISE_I16X8_S, I16X8},
-		{KILN_OP_I64X2_EXTEND_LOW_I32X4_S, KILN_OP_I64X2_EXTMUL_LOW_I32X4_S, 0, I32X4},
-	};
-	for (size_t i = 0; i < sizeof t / sizeof t[0]; i++) {
-		enum shape s = t[i].from;
-		unsigned half = shapes[s].lanes / 2;
-		if (op >= t[i].extend && op < t[i].extend + 4) {
-			unsigned k = op - t[i].extend;
-			x = lanes(l, pop_as(l, s), k % 2 ? half : 0, half, 1);
-			return push_v(l, widen(l, x, k < 2));
-		}
-		if (op >= t[i].extmul && op < t[i].extmul + 4) {
-			/* low_s high_s low_u high_u */
-			unsigned k = op - t[i].extmul;
-			y = lanes(l, pop_as(l, s), k % 2 ? half : 0, half, 1);
-			x = lanes(l, pop_as(l, s), k % 2 ? half : 0, half, 1);
-			return push_v(l, LLVMBuildMul(l->b, widen(l, x, k < 2), widen(l, y, k < 2), ""));
-		}
-		if (t[i].pairwise && op >= t[i].pairwise && op < t[i].pairwise + 2) {
-			x = widen(l, pop_as(l, s), op == t[i].pairwise);
-			return push_v(l, LLVMBuildAdd(l->b, lanes(l, x, 0, half, 2),
-						      lanes(l, x, 1, half, 2), ""));
-		}
-	}
-	return false;
 }
 
 /* --------------------------------------------------- float arithmetic */
 
-static bool float_arith(lower *l, kiln_op op)
+static bool float_unary(lower *l, const kiln_instr *in, const kiln_op_info *d)
 {
-	static const struct {
-		kiln_op first_unary, first_binary;
-		enum shape s;
-	} t[] = {
-		{KILN_OP_F32X4_ABS, KILN_OP_F32X4_ADD, F32X4},
-		{KILN_OP_F64X2_ABS, KILN_OP_F64X2_ADD, F64X2},
-	};
-	static const char *const rounding[] = {"llvm.ceil", "llvm.floor", "llvm.trunc",
-					       "llvm.roundeven"};
-	enum shape s;
-	LLVMValueRef x, y, r;
+	LLVMValueRef x = pop_as(l, d->shape);
 
-	if (op >= KILN_OP_F32X4_CEIL && op <= KILN_OP_F32X4_NEAREST)
-		return push_v(l, intrinsic1(l, rounding[op - KILN_OP_F32X4_CEIL], pop_as(l, F32X4)));
-	if (op == KILN_OP_F64X2_CEIL || op == KILN_OP_F64X2_FLOOR || op == KILN_OP_F64X2_TRUNC ||
-	    op == KILN_OP_F64X2_NEAREST) {
-		int k = op == KILN_OP_F64X2_CEIL ? 0 : op == KILN_OP_F64X2_FLOOR ? 1
-		      : op == KILN_OP_F64X2_TRUNC ? 2 : 3;
-		return push_v(l, intrinsic1(l, rounding[k], pop_as(l, F64X2)));
+	switch (d->oper) {
+	case KILN_OPER_ABS:	/* the sign bit only */
+		return push_v(l, intrinsic1(l, "llvm.fabs", x));
+	case KILN_OPER_NEG: return push_v(l, LLVMBuildFNeg(l->b, x, ""));
+	case KILN_OPER_SQRT: return push_v(l, intrinsic1(l, "llvm.sqrt", x));
+	case KILN_OPER_CEIL: return push_v(l, intrinsic1(l, "llvm.ceil", x));
+	case KILN_OPER_FLOOR: return push_v(l, intrinsic1(l, "llvm.floor", x));
+	case KILN_OPER_TRUNC: return push_v(l, intrinsic1(l, "llvm.trunc", x));
+	case KILN_OPER_NEAREST: return push_v(l, intrinsic1(l, "llvm.roundeven", x));
+	default: return lower_unsupported(l, in);
 	}
-	for (size_t i = 0; i < sizeof t / sizeof t[0]; i++) {
-		s = t[i].s;
-		if (op == t[i].first_unary)	/* abs: the sign bit only */
-			return push_v(l, intrinsic1(l, "llvm.fabs", pop_as(l, s)));
-		if (op == t[i].first_unary + 1)
-			return push_v(l, LLVMBuildFNeg(l->b, pop_as(l, s), ""));
-		if (op == t[i].first_unary + 2)	/* sqrt (0xe2 / 0xee are not SIMD ops) */
-			return push_v(l, intrinsic1(l, "llvm.sqrt", pop_as(l, s)));
-		if (op < t[i].first_binary || op > t[i].first_binary + 7)
-			continue;
-		y = pop_as(l, s);
-		x = pop_as(l, s);
-		/* As scalar: quiet where LLVM may fold a NaN through. */
-		bool folds = LLVMIsConstant(x) || LLVMIsConstant(y);
-		switch (op - t[i].first_binary) {
-		case 0: r = LLVMBuildFAdd(l->b, x, y, ""); break;
-		case 1: r = LLVMBuildFSub(l->b, x, y, ""); break;
-		case 2: r = LLVMBuildFMul(l->b, x, y, ""); break;
-		case 3: r = LLVMBuildFDiv(l->b, x, y, ""); break;
-		case 4: return push_v(l, vquiet(l, intrinsic2(l, "llvm.minimum", x, y), s));
-		case 5: return push_v(l, vquiet(l, intrinsic2(l, "llvm.maximum", x, y), s));
-		/* pmin: y < x ? y : x; pmax: x < y ? y : x — NaN and ±0 as they fall. */
-		case 6: return push_v(l, LLVMBuildSelect(l->b,
-				LLVMBuildFCmp(l->b, LLVMRealOLT, y, x, ""), y, x, ""));
-		default: return push_v(l, LLVMBuildSelect(l->b,
-				LLVMBuildFCmp(l->b, LLVMRealOLT, x, y, ""), y, x, ""));
-		}
-		return push_v(l, folds ? vquiet(l, r, s) : r);
-	}
-	return false;
 }
 
-static bool float_convert(lower *l, kiln_op op)
+static bool float_binary(lower *l, const kiln_instr *in, const kiln_op_info *d)
 {
+	kiln_shape s = d->shape;
+	LLVMValueRef y = pop_as(l, s), x = pop_as(l, s), r;
+	/* As scalar: quiet where LLVM may fold a NaN through. */
+	bool folds = LLVMIsConstant(x) || LLVMIsConstant(y);
+
+	switch (d->oper) {
+	case KILN_OPER_ADD: r = LLVMBuildFAdd(l->b, x, y, ""); break;
+	case KILN_OPER_SUB: r = LLVMBuildFSub(l->b, x, y, ""); break;
+	case KILN_OPER_MUL: r = LLVMBuildFMul(l->b, x, y, ""); break;
+	case KILN_OPER_DIV: r = LLVMBuildFDiv(l->b, x, y, ""); break;
+	case KILN_OPER_MIN: return push_v(l, vquiet(l, intrinsic2(l, "llvm.minimum", x, y), s));
+	case KILN_OPER_MAX: return push_v(l, vquiet(l, intrinsic2(l, "llvm.maximum", x, y), s));
+	/* pmin: y < x ? y : x; pmax: x < y ? y : x — NaN and ±0 as they fall. */
+	case KILN_OPER_PMIN: return push_v(l, LLVMBuildSelect(l->b,
+				LLVMBuildFCmp(l->b, LLVMRealOLT, y, x, ""), y, x, ""));
+	case KILN_OPER_PMAX: return push_v(l, LLVMBuildSelect(l->b,
+				LLVMBuildFCmp(l->b, LLVMRealOLT, x, y, ""), y, x, ""));
+	default: return lower_unsupported(l, in);
+	}
+	return push_v(l, folds ? vquiet(l, r, s) : r);
+}
+
+/* Float/integer conversions; the shape is the result's. */
+static bool float_convert(lower *l, const kiln_instr *in, const kiln_op_info *d)
+{
+	bool is_signed = d->sign == KILN_SIGN_S;
+	const char *sat = is_signed ? "llvm.fptosi.sat" : "llvm.fptoui.sat";
 	LLVMValueRef x;
 	LLVMTypeRef types[2];
 
-	switch (op) {
-	case KILN_OP_I32X4_TRUNC_SAT_F32X4_S: case KILN_OP_I32X4_TRUNC_SAT_F32X4_U:
-		x = pop_as(l, F32X4);
+	switch (d->oper) {
+	case KILN_OPER_TRUNC_SAT:	/* i32x4 from f32x4 */
+		x = pop_as(l, KILN_SHAPE_F32X4);
 		types[0] = ivec(l, 32, 4), types[1] = LLVMTypeOf(x);
-		return push_v(l, lower_intrinsic(l, op == KILN_OP_I32X4_TRUNC_SAT_F32X4_S
-						 ? "llvm.fptosi.sat" : "llvm.fptoui.sat",
-						 types, 2, &x, 1));
-	case KILN_OP_I32X4_TRUNC_SAT_F64X2_S_ZERO: case KILN_OP_I32X4_TRUNC_SAT_F64X2_U_ZERO:
-		x = pop_as(l, F64X2);
+		return push_v(l, lower_intrinsic(l, sat, types, 2, &x, 1));
+	case KILN_OPER_TRUNC_SAT_ZERO:	/* i32x4 from f64x2 */
+		x = pop_as(l, KILN_SHAPE_F64X2);
 		types[0] = ivec(l, 32, 2), types[1] = LLVMTypeOf(x);
-		x = lower_intrinsic(l, op == KILN_OP_I32X4_TRUNC_SAT_F64X2_S_ZERO
-				    ? "llvm.fptosi.sat" : "llvm.fptoui.sat", types, 2, &x, 1);
+		x = lower_intrinsic(l, sat, types, 2, &x, 1);
 		return push_v(l, concat(l, x, LLVMConstNull(ivec(l, 32, 2)), 2));
-	case KILN_OP_F32X4_CONVERT_I32X4_S:
-		return push_v(l, LLVMBuildSIToFP(l->b, pop_as(l, I32X4), vec_type(l, F32X4), ""));
-	case KILN_OP_F32X4_CONVERT_I32X4_U:
-		return push_v(l, LLVMBuildUIToFP(l->b, pop_as(l, I32X4), vec_type(l, F32X4), ""));
-	case KILN_OP_F64X2_CONVERT_LOW_I32X4_S: case KILN_OP_F64X2_CONVERT_LOW_I32X4_U:
-		x = lanes(l, pop_as(l, I32X4), 0, 2, 1);
-		return push_v(l, op == KILN_OP_F64X2_CONVERT_LOW_I32X4_S
-				 ? LLVMBuildSIToFP(l->b, x, vec_type(l, F64X2), "")
-				 : LLVMBuildUIToFP(l->b, x, vec_type(l, F64X2), ""));
-	case KILN_OP_F32X4_DEMOTE_F64X2_ZERO: {
+	case KILN_OPER_CONVERT:		/* f32x4 from i32x4 */
+		x = pop_as(l, KILN_SHAPE_I32X4);
+		return push_v(l, is_signed ? LLVMBuildSIToFP(l->b, x, vec_type(l, KILN_SHAPE_F32X4), "")
+					   : LLVMBuildUIToFP(l->b, x, vec_type(l, KILN_SHAPE_F32X4), ""));
+	case KILN_OPER_CONVERT_LOW:	/* f64x2 from i32x4 */
+		x = lanes(l, pop_as(l, KILN_SHAPE_I32X4), 0, 2, 1);
+		return push_v(l, is_signed ? LLVMBuildSIToFP(l->b, x, vec_type(l, KILN_SHAPE_F64X2), "")
+					   : LLVMBuildUIToFP(l->b, x, vec_type(l, KILN_SHAPE_F64X2), ""));
+	case KILN_OPER_DEMOTE_ZERO: {	/* f32x4 from f64x2 */
 		LLVMTypeRef v2f = LLVMVectorType(l->lm->f32, 2);
-		x = LLVMBuildFPTrunc(l->b, pop_as(l, F64X2), v2f, "");
+		x = LLVMBuildFPTrunc(l->b, pop_as(l, KILN_SHAPE_F64X2), v2f, "");
 		x = concat(l, x, LLVMConstNull(v2f), 2);
-		return push_v(l, vquiet(l, x, F32X4));
+		return push_v(l, vquiet(l, x, KILN_SHAPE_F32X4));
 	}
-	case KILN_OP_F64X2_PROMOTE_LOW_F32X4:
-		x = lanes(l, pop_as(l, F32X4), 0, 2, 1);
-		return push_v(l, vquiet(l, LLVMBuildFPExt(l->b, x, vec_type(l, F64X2), ""), F64X2));
+	case KILN_OPER_PROMOTE_LOW:	/* f64x2 from f32x4 */
+		x = lanes(l, pop_as(l, KILN_SHAPE_F32X4), 0, 2, 1);
+		x = LLVMBuildFPExt(l->b, x, vec_type(l, KILN_SHAPE_F64X2), "");
+		return push_v(l, vquiet(l, x, KILN_SHAPE_F64X2));
 	default:
-		return false;
+		return lower_unsupported(l, in);
 	}
 }
 
-bool lower_simd(lower *l, const kiln_instr *in, bool *handled)
+/* Arithmetic on lanes: by the operand count and whether they are floats. */
+static bool arithmetic(lower *l, const kiln_instr *in, const kiln_op_info *d)
 {
-	kiln_op op = in->op;
+	bool unary = d->params[1] == KILN_VT_NONE;
 
-	*handled = kiln_op_table[op].prefix == 0xfd;
-	if (!*handled)
-		return true;
-	/* Room for the one result each instruction pushes, so that below a
-	 * push cannot fail and "handled" is all a family has to report. */
-	if (!lower_push(l, NULL))
-		return false;
-	l->nstack--;
-	if (kiln_op_table[op].imm == KILN_IMM_MEMARG ||
-	    kiln_op_table[op].imm == KILN_IMM_MEMARG_LANE)
-		return memory(l, in) ? true : (*handled = false, true);
-	*handled = lanes_op(l, in) || compare(l, op) || bitwise(l, op) || shift(l, op) ||
-		   int_arith(l, op) || int_unary(l, op) || resize(l, op) || float_arith(l, op) ||
-		   float_convert(l, op);
-	return true;
+	if (shapes[d->shape].is_float)
+		return unary ? float_unary(l, in, d) : float_binary(l, in, d);
+	return unary ? int_unary(l, in, d) : int_arith(l, in, d);
+}
+
+bool lower_simd(lower *l, const kiln_instr *in, const kiln_op_info *d)
+{
+	switch (d->oper) {
+	case KILN_OPER_LOAD: case KILN_OPER_STORE: case KILN_OPER_LOAD_EXTEND:
+	case KILN_OPER_LOAD_SPLAT: case KILN_OPER_LOAD_ZERO: case KILN_OPER_LOAD_LANE:
+	case KILN_OPER_STORE_LANE:
+		return memory(l, in, d);
+	case KILN_OPER_CONST: case KILN_OPER_SHUFFLE: case KILN_OPER_SWIZZLE:
+	case KILN_OPER_SPLAT: case KILN_OPER_EXTRACT_LANE: case KILN_OPER_REPLACE_LANE:
+		return lanes_op(l, in, d);
+	case KILN_OPER_EQ: case KILN_OPER_NE: case KILN_OPER_LT: case KILN_OPER_GT:
+	case KILN_OPER_LE: case KILN_OPER_GE:
+		return compare(l, d);
+	case KILN_OPER_NOT: case KILN_OPER_AND: case KILN_OPER_ANDNOT: case KILN_OPER_OR:
+	case KILN_OPER_XOR: case KILN_OPER_BITSELECT:
+		return bitwise(l, in, d);
+	case KILN_OPER_ANY_TRUE: case KILN_OPER_ALL_TRUE: case KILN_OPER_BITMASK:
+		return test(l, in, d);
+	case KILN_OPER_SHL: case KILN_OPER_SHR:
+		return shift(l, d);
+	case KILN_OPER_NARROW: case KILN_OPER_EXTEND_LOW: case KILN_OPER_EXTEND_HIGH:
+	case KILN_OPER_EXTMUL_LOW: case KILN_OPER_EXTMUL_HIGH: case KILN_OPER_EXTADD_PAIRWISE:
+		return resize(l, in, d);
+	case KILN_OPER_TRUNC_SAT: case KILN_OPER_TRUNC_SAT_ZERO: case KILN_OPER_CONVERT:
+	case KILN_OPER_CONVERT_LOW: case KILN_OPER_DEMOTE_ZERO: case KILN_OPER_PROMOTE_LOW:
+		return float_convert(l, in, d);
+	default:
+		return arithmetic(l, in, d);
+	}
 }

@@ -16,10 +16,12 @@
 #define KILN_VT_V128 KILN_V128
 
 const kiln_op_info kiln_op_table[KILN_OP_COUNT_] = {
-#define KILN_OP(id, name, prefix, code, imm, arg, p0, p1, p2, r)               \
+#define KILN_OP(id, name, prefix, code, imm, arg, p0, p1, p2, r, fam, oper,   \
+		shape, sign)                                                   \
 	[KILN_OP_##id] = {name, prefix, KILN_IMM_##imm, arg,                   \
 			  {KILN_VT_##p0, KILN_VT_##p1, KILN_VT_##p2},          \
-			  KILN_VT_##r, code},
+			  KILN_VT_##r, KILN_FAM_##fam, KILN_OPER_##oper,       \
+			  KILN_SHAPE_##shape, KILN_SIGN_##sign, code},
 #include "opcodes.def"
 #undef KILN_OP
 };
@@ -30,7 +32,8 @@ kiln_op kiln_op_lookup(uint8_t prefix, uint32_t code)
 		return KILN_OP_COUNT_;
 	/* A dense switch: the compiler makes it a jump table. */
 	switch ((uint32_t)prefix << 16 | code) {
-#define KILN_OP(id, name, prefix, code, imm, arg, p0, p1, p2, r)               \
+#define KILN_OP(id, name, prefix, code, imm, arg, p0, p1, p2, r, fam, oper,   \
+		shape, sign)                                                   \
 	case (uint32_t)(prefix) << 16 | (code):                                \
 		return KILN_OP_##id;
 #include "opcodes.def"

@@ -1,5 +1,6 @@
 /*
- * test_reader.c — LEB128 integers, names and UTF-8, at their edges.
+ * test_reader.c — LEB128 integers, names and UTF-8, at their edges; the
+ * opcode table the reader decodes with.
  */
 #include <check.h>
 #include <string.h>
@@ -183,6 +184,79 @@ START_TEST(opcode_table_round_trips)
 }
 END_TEST
 
+/* What a mnemonic says about its shape and sign, the way lowering reads
+ * them from the table. */
+static const char *const shape_names[] = {
+	[KILN_SHAPE__] = "", [KILN_SHAPE_I32] = "i32", [KILN_SHAPE_I64] = "i64",
+	[KILN_SHAPE_F32] = "f32", [KILN_SHAPE_F64] = "f64", [KILN_SHAPE_V128] = "v128",
+	[KILN_SHAPE_I8X16] = "i8x16", [KILN_SHAPE_I16X8] = "i16x8",
+	[KILN_SHAPE_I32X4] = "i32x4", [KILN_SHAPE_I64X2] = "i64x2",
+	[KILN_SHAPE_F32X4] = "f32x4", [KILN_SHAPE_F64X2] = "f64x2",
+};
+
+static kiln_sign sign_of(const char *name)
+{
+	size_t n = strlen(name);
+
+	if (strstr(name, "_s_zero") || (n > 2 && !strcmp(name + n - 2, "_s")))
+		return KILN_SIGN_S;
+	if (strstr(name, "_u_zero") || (n > 2 && !strcmp(name + n - 2, "_u")))
+		return KILN_SIGN_U;
+	return KILN_SIGN__;
+}
+
+static const struct {
+	kiln_op op;
+	kiln_family family;
+	kiln_oper oper;
+	kiln_shape shape;
+} odd_rows[] = {
+	{KILN_OP_I32_TRUNC_F32_S, KILN_FAM_NUMERIC, KILN_OPER_TRUNC_TO_INT, KILN_SHAPE_I32},
+	{KILN_OP_F32_TRUNC, KILN_FAM_NUMERIC, KILN_OPER_TRUNC, KILN_SHAPE_F32},
+	{KILN_OP_I32X4_DOT_I16X8_S, KILN_FAM_SIMD, KILN_OPER_DOT, KILN_SHAPE_I32X4},
+	{KILN_OP_V128_LOAD8X8_S, KILN_FAM_SIMD, KILN_OPER_LOAD_EXTEND, KILN_SHAPE_I16X8},
+	{KILN_OP_V128_STORE16_LANE, KILN_FAM_SIMD, KILN_OPER_STORE_LANE, KILN_SHAPE_I16X8},
+	{KILN_OP_V128_LOAD64_ZERO, KILN_FAM_SIMD, KILN_OPER_LOAD_ZERO, KILN_SHAPE_I64X2},
+	{KILN_OP_I64_LOAD32_U, KILN_FAM_MEMORY, KILN_OPER_LOAD, KILN_SHAPE_I64},
+	{KILN_OP_GLOBAL_SET, KILN_FAM_VARIABLE, KILN_OPER_SET, KILN_SHAPE__},
+	{KILN_OP_ELEM_DROP, KILN_FAM_TABLE, KILN_OPER_DROP, KILN_SHAPE__},
+	{KILN_OP_SELECT_T, KILN_FAM_PARAMETRIC, KILN_OPER_SELECT, KILN_SHAPE__},
+	{KILN_OP_REF_NULL, KILN_FAM_REFERENCE, KILN_OPER_NUL, KILN_SHAPE__},
+};
+
+START_TEST(opcode_table_lowering_columns)
+{
+	for (int op = 0; op < KILN_OP_COUNT_; op++) {
+		const kiln_op_info *d = &kiln_op_table[op];
+		const char *dot = strchr(d->name, '.');
+		size_t plen = dot ? (size_t)(dot - d->name) : 0;
+		bool v128_access = !strncmp(d->name, "v128.load", 9) ||
+				   !strncmp(d->name, "v128.store", 10);
+
+		ck_assert_int_lt(d->family, KILN_FAM_COUNT_);
+		ck_assert_int_lt(d->oper, KILN_OPER_COUNT_);
+		ck_assert_msg((d->family == KILN_FAM_SIMD) == (d->prefix == 0xfd), "%s", d->name);
+		ck_assert_msg(d->sign == sign_of(d->name), "%s: sign", d->name);
+		if (d->family == KILN_FAM_NUMERIC)
+			ck_assert_msg(d->shape >= KILN_SHAPE_I32 && d->shape <= KILN_SHAPE_F64,
+				      "%s: shape", d->name);
+		if (d->family == KILN_FAM_SIMD)
+			ck_assert_msg(d->shape >= KILN_SHAPE_V128, "%s: shape", d->name);
+		if (d->shape == KILN_SHAPE__ || v128_access)
+			continue;
+		/* Otherwise the shape is the mnemonic's prefix. */
+		ck_assert_msg(plen == strlen(shape_names[d->shape]) &&
+			      !strncmp(d->name, shape_names[d->shape], plen), "%s: shape", d->name);
+	}
+	/* Rows whose columns are not the mnemonic's letters. */
+	for (size_t i = 0; i < sizeof odd_rows / sizeof odd_rows[0]; i++) {
+		const kiln_op_info *d = &kiln_op_table[odd_rows[i].op];
+		ck_assert_msg(d->family == odd_rows[i].family && d->oper == odd_rows[i].oper &&
+			      d->shape == odd_rows[i].shape, "%s", d->name);
+	}
+}
+END_TEST
+
 Suite *reader_suite(void)
 {
 	Suite *s = suite_create("reader");
@@ -194,6 +268,7 @@ Suite *reader_suite(void)
 	tcase_add_test(tc, names_utf8);
 	tcase_add_test(tc, name_length_out_of_bounds);
 	tcase_add_test(tc, opcode_table_round_trips);
+	tcase_add_test(tc, opcode_table_lowering_columns);
 	suite_add_tcase(s, tc);
 	return s;
 }
