@@ -353,8 +353,8 @@ kiln_status kiln_module_serialize(kiln_engine *e, kiln_module *m, uint8_t **out,
 	    kiln_module_validate(m, err) != KILN_OK)
 		return err->status;
 	if (jit_config(e)->target_cpu && !known_cpu(jit_config(e)->target_cpu))
-		return kiln_fail(err, KILN_ERR_ARG, KILN_NO_OFFSET, "unknown target CPU '%s'",
-				 jit_config(e)->target_cpu), KILN_ERR_ARG;
+		return kiln_fail_status(err, KILN_ERR_ARG, KILN_NO_OFFSET,
+					"unknown target CPU '%s'", jit_config(e)->target_cpu);
 	tm = object_machine(e, jit_opt_level(e), &triple, &cpu, &features);
 	ok = tm != NULL ? compile_parts(e, m, parts, &nparts, err)
 			: kiln_fail(err, KILN_ERR_UNSUPPORTED, KILN_NO_OFFSET, "no native target");
@@ -426,8 +426,8 @@ kiln_status kiln_cache_key(kiln_engine *e, const uint8_t *bytes, size_t len,
 	LLVMDisposeMessage(cpu);
 	LLVMDisposeMessage(features);
 	if (!ok)
-		return kiln_fail(err, KILN_ERR_NOMEM, KILN_NO_OFFSET, "cannot hash the module"),
-		       KILN_ERR_NOMEM;
+		return kiln_fail_status(err, KILN_ERR_NOMEM, KILN_NO_OFFSET,
+					"cannot hash the module");
 	for (int i = 0; i < 32; i++)
 		snprintf(out + 2 * i, 3, "%02x", md[i]);
 	return KILN_OK;

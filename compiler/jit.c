@@ -365,18 +365,20 @@ kiln_status kiln_engine_new(const kiln_config *config, kiln_engine **out,
 	kiln_engine *e;
 	LLVMOrcDefinitionGeneratorRef gen;
 	LLVMErrorRef le;
+	kiln_error local;
 
 	*out = NULL;
+	if (!err)
+		err = &local;	/* the failure path returns what it stored */
 	if (cfg.opt_level < 0 || cfg.opt_level > 3)
-		return kiln_fail(err, KILN_ERR_ARG, KILN_NO_OFFSET,
-				 "optimisation level must be 0 to 3"), KILN_ERR_ARG;
+		return kiln_fail_status(err, KILN_ERR_ARG, KILN_NO_OFFSET,
+					"optimisation level must be 0 to 3");
 	if (cfg.bounds != KILN_BOUNDS_GUARD_PAGES || cfg.cache_dir)
-		return kiln_fail(err, KILN_ERR_UNSUPPORTED, KILN_NO_OFFSET, "%s is not supported yet",
-				 cfg.cache_dir ? "a code cache" : "explicit bounds checking"),
-		       KILN_ERR_UNSUPPORTED;
+		return kiln_fail_status(err, KILN_ERR_UNSUPPORTED, KILN_NO_OFFSET,
+					"%s is not supported yet",
+					cfg.cache_dir ? "a code cache" : "explicit bounds checking");
 	if (!(e = calloc(1, sizeof *e)))
-		return kiln_fail(err, KILN_ERR_NOMEM, KILN_NO_OFFSET, "out of memory"),
-		       KILN_ERR_NOMEM;
+		return kiln_fail_status(err, KILN_ERR_NOMEM, KILN_NO_OFFSET, "out of memory");
 	e->config = cfg;
 	e->opt_level = cfg.opt_level;
 	LLVMInitializeNativeTarget();
@@ -433,7 +435,7 @@ kiln_status kiln_engine_new(const kiln_config *config, kiln_engine **out,
 	return KILN_OK;
 fail:
 	kiln_engine_delete(e);
-	return KILN_ERR_UNSUPPORTED;
+	return err->status;
 }
 
 void kiln_engine_delete(kiln_engine *e)
@@ -1015,8 +1017,8 @@ kiln_status kiln_module_compile(kiln_engine *e, kiln_module *m, kiln_error *err)
 		return KILN_OK;	/* loaded from an artifact: compiled already */
 	if (m->engine != NULL)
 		return m->engine == e ? KILN_OK
-			: (kiln_fail(err, KILN_ERR_ARG, KILN_NO_OFFSET,
-				     "module already compiled by another engine"), KILN_ERR_ARG);
+			: (kiln_fail_status(err, KILN_ERR_ARG, KILN_NO_OFFSET,
+					    "module already compiled by another engine"));
 	if (kiln_module_check_limits(m, &e->config.limits, err) != KILN_OK ||
 	    kiln_module_validate(m, err) != KILN_OK)
 		return err->status;
@@ -1024,11 +1026,9 @@ kiln_status kiln_module_compile(kiln_engine *e, kiln_module *m, kiln_error *err)
 	m->func_code = kiln_calloc(m->nfuncs, sizeof *m->func_code);
 	m->func_tramp = kiln_calloc(m->nfuncs, sizeof *m->func_tramp);
 	if (!m->func_code || !m->func_tramp)
-		return kiln_fail(err, KILN_ERR_NOMEM, KILN_NO_OFFSET, "out of memory"),
-		       KILN_ERR_NOMEM;
+		return kiln_fail_status(err, KILN_ERR_NOMEM, KILN_NO_OFFSET, "out of memory");
 	if (!(m->jit = module_jit_new(e, m)))
-		return kiln_fail(err, KILN_ERR_NOMEM, KILN_NO_OFFSET, "out of memory"),
-		       KILN_ERR_NOMEM;
+		return kiln_fail_status(err, KILN_ERR_NOMEM, KILN_NO_OFFSET, "out of memory");
 	m->jit_free = module_jit_free;
 	m->symbolize = symbolize;
 	pthread_mutex_lock(&e->lock);
@@ -1038,7 +1038,9 @@ kiln_status kiln_module_compile(kiln_engine *e, kiln_module *m, kiln_error *err)
 		free(m->func_code);
 		free(m->func_tramp);
 		m->func_code = m->func_tramp = NULL;
-		return err->status ? err->status : KILN_ERR_UNSUPPORTED;
+		return err->status != KILN_OK ? err->status
+			: kiln_fail_status(err, KILN_ERR_UNSUPPORTED, KILN_NO_OFFSET,
+					   "internal error: compilation failed without a reason");
 	}
 	m->engine = e;
 	m->max_memory_pages = e->config.max_memory_pages;

@@ -796,16 +796,13 @@ static kiln_status decode_bytes(const uint8_t *bytes, size_t len, bool trusted,
 
 	*out_module = NULL;
 	if (bytes == NULL && len > 0)
-		return kiln_fail(err, KILN_ERR_ARG, KILN_NO_OFFSET, "no bytes"),
-		       KILN_ERR_ARG;
+		return kiln_fail_status(err, KILN_ERR_ARG, KILN_NO_OFFSET, "no bytes");
 	if (len > UINT32_MAX)
-		return kiln_fail(err, KILN_ERR_UNSUPPORTED, KILN_NO_OFFSET,
-				 "modules larger than 4 GiB are not supported"),
-		       KILN_ERR_UNSUPPORTED;
+		return kiln_fail_status(err, KILN_ERR_UNSUPPORTED, KILN_NO_OFFSET,
+					"modules larger than 4 GiB are not supported");
 	if (!(m = calloc(1, sizeof *m)) || !(m->bytes = malloc(len ? len : 1))) {
 		free(m);
-		return kiln_fail(err, KILN_ERR_NOMEM, KILN_NO_OFFSET, "out of memory"),
-		       KILN_ERR_NOMEM;
+		return kiln_fail_status(err, KILN_ERR_NOMEM, KILN_NO_OFFSET, "out of memory");
 	}
 	if (len)
 		memcpy(m->bytes, bytes, len);

@@ -9,17 +9,33 @@
 
 #include "internal.h"
 
-bool kiln_fail(kiln_error *err, kiln_status status, size_t offset,
-	       const char *fmt, ...)
+static void fill(kiln_error *err, kiln_status status, size_t offset, const char *fmt,
+		 va_list ap)
+{
+	if (err == NULL)
+		return;
+	err->status = status;
+	err->offset = offset;
+	vsnprintf(err->message, sizeof err->message, fmt, ap);
+}
+
+kiln_status kiln_fail_status(kiln_error *err, kiln_status status, size_t offset,
+			     const char *fmt, ...)
 {
 	va_list ap;
 
-	if (err == NULL)
-		return false;
-	err->status = status;
-	err->offset = offset;
 	va_start(ap, fmt);
-	vsnprintf(err->message, sizeof err->message, fmt, ap);
+	fill(err, status, offset, fmt, ap);
+	va_end(ap);
+	return status;
+}
+
+bool kiln_fail(kiln_error *err, kiln_status status, size_t offset, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	fill(err, status, offset, fmt, ap);
 	va_end(ap);
 	return false;
 }

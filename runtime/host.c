@@ -126,20 +126,18 @@ kiln_status kiln_host_func_new(const kiln_functype *type, kiln_native_fn native,
 
 	*out = NULL;
 	if (!native == !generic)
-		return kiln_fail(err, KILN_ERR_ARG, KILN_NO_OFFSET,
-				 "give exactly one of a native and a generic function"),
-		       KILN_ERR_ARG;
+		return kiln_fail_status(err, KILN_ERR_ARG, KILN_NO_OFFSET,
+					"give exactly one of a native and a generic function");
 	if (type->nresults > 1 || type->nparams > 64)
-		return kiln_fail(err, KILN_ERR_UNSUPPORTED, KILN_NO_OFFSET,
-				 "host functions with more than one result or 64 parameters "
-				 "are not supported yet"), KILN_ERR_UNSUPPORTED;
+		return kiln_fail_status(err, KILN_ERR_UNSUPPORTED, KILN_NO_OFFSET,
+					"host functions with more than one result or 64 parameters "
+					"are not supported yet");
 	/* libffi has no type for a 128-bit vector passed in an XMM register. */
 	for (uint32_t i = 0; i < type->nparams + type->nresults; i++)
 		if ((i < type->nparams ? type->params[i] : type->results[i - type->nparams]) ==
 		    KILN_V128)
-			return kiln_fail(err, KILN_ERR_UNSUPPORTED, KILN_NO_OFFSET,
-					 "host functions with v128 values are not supported yet"),
-			       KILN_ERR_UNSUPPORTED;
+			return kiln_fail_status(err, KILN_ERR_UNSUPPORTED, KILN_NO_OFFSET,
+						"host functions with v128 values are not supported yet");
 	if (!(f = calloc(1, sizeof *f)) || !(f->types = kiln_calloc(n, sizeof *f->types)))
 		goto nomem;
 	if (type->nparams)
@@ -159,7 +157,7 @@ kiln_status kiln_host_func_new(const kiln_functype *type, kiln_native_fn native,
 	return KILN_OK;
 nomem:
 	kiln_host_func_delete(f);
-	return kiln_fail(err, KILN_ERR_NOMEM, KILN_NO_OFFSET, "out of memory"), KILN_ERR_NOMEM;
+	return kiln_fail_status(err, KILN_ERR_NOMEM, KILN_NO_OFFSET, "out of memory");
 }
 
 void kiln_host_func_delete(kiln_host_func *f)
@@ -195,8 +193,7 @@ struct kiln_linker {
 kiln_status kiln_linker_new(kiln_linker **out, kiln_error *err)
 {
 	if (!(*out = calloc(1, sizeof **out)))
-		return kiln_fail(err, KILN_ERR_NOMEM, KILN_NO_OFFSET, "out of memory"),
-		       KILN_ERR_NOMEM;
+		return kiln_fail_status(err, KILN_ERR_NOMEM, KILN_NO_OFFSET, "out of memory");
 	return KILN_OK;
 }
 
@@ -235,7 +232,7 @@ static kiln_status add(kiln_linker *l, const char *module, const char *name,
 	l->n++;
 	return KILN_OK;
 nomem:
-	return kiln_fail(err, KILN_ERR_NOMEM, KILN_NO_OFFSET, "out of memory"), KILN_ERR_NOMEM;
+	return kiln_fail_status(err, KILN_ERR_NOMEM, KILN_NO_OFFSET, "out of memory");
 }
 
 kiln_status kiln_linker_define(kiln_linker *l, const char *module, const char *name,
@@ -279,16 +276,15 @@ static kiln_status resolve(kiln_linker *l, kiln_module *m, kiln_extern **out, ki
 
 	*out = NULL;
 	if (ext == NULL)
-		return kiln_fail(err, KILN_ERR_NOMEM, KILN_NO_OFFSET, "out of memory"),
-		       KILN_ERR_NOMEM;
+		return kiln_fail_status(err, KILN_ERR_NOMEM, KILN_NO_OFFSET, "out of memory");
 	for (size_t i = 0; i < n; i++) {
 		kiln_import_info imp = kiln_module_import(m, i);
 		if (!lookup(l, imp, &ext[i])) {
 			free(ext);
-			return kiln_fail(err, KILN_ERR_LINK, KILN_NO_OFFSET,
-					 "unknown import \"%.*s\" \"%.*s\"",
-					 (int)imp.module.len, imp.module.data,
-					 (int)imp.name.len, imp.name.data), KILN_ERR_LINK;
+			return kiln_fail_status(err, KILN_ERR_LINK, KILN_NO_OFFSET,
+						"unknown import \"%.*s\" \"%.*s\"",
+						(int)imp.module.len, imp.module.data,
+						(int)imp.name.len, imp.name.data);
 		}
 	}
 	*out = ext;

@@ -338,12 +338,11 @@ static kiln_status check_link(kiln_module *m, const kiln_extern *imports, size_t
 			      kiln_error *err)
 {
 	if (m->func_code == NULL && m->nfuncs > m->nimported_funcs)
-		return kiln_fail(err, KILN_ERR_ARG, KILN_NO_OFFSET, "module not compiled"),
-		       KILN_ERR_ARG;
+		return kiln_fail_status(err, KILN_ERR_ARG, KILN_NO_OFFSET,
+					"module not compiled");
 	if (nimports != m->nimports)
-		return kiln_fail(err, KILN_ERR_LINK, KILN_NO_OFFSET,
-				 "expected %u imports, got %zu", m->nimports, nimports),
-		       KILN_ERR_LINK;
+		return kiln_fail_status(err, KILN_ERR_LINK, KILN_NO_OFFSET,
+					"expected %u imports, got %zu", m->nimports, nimports);
 	for (uint32_t i = 0; i < m->nimports; i++)
 		if (!check_import(m, i, &imports[i], err))
 			return KILN_ERR_LINK;
@@ -380,8 +379,7 @@ static kiln_status instantiate(kiln_pool *pool, kiln_module *m, const kiln_exter
 		return KILN_OK;
 	if (out_trap)
 		*out_trap = trap;
-	kiln_fail(err, KILN_ERR_TRAP, KILN_NO_OFFSET, "%s", kiln_trap_message(trap));
-	return KILN_ERR_TRAP;
+	return kiln_fail_status(err, KILN_ERR_TRAP, KILN_NO_OFFSET, "%s", kiln_trap_message(trap));
 fail:
 	kiln_instance_delete(inst);
 	return err->status;
@@ -419,7 +417,7 @@ kiln_status kiln_instance_new_pooled(kiln_pool *pool, kiln_module *m,
 {
 	if (pool == NULL) {
 		*out = NULL;
-		return kiln_fail(err, KILN_ERR_ARG, KILN_NO_OFFSET, "no pool"), KILN_ERR_ARG;
+		return kiln_fail_status(err, KILN_ERR_ARG, KILN_NO_OFFSET, "no pool");
 	}
 	return link_and_instantiate(pool, m, imports, nimports, out, out_trap, err);
 }
@@ -518,8 +516,8 @@ static kiln_status fuel_unsupported(kiln_instance *inst, kiln_error *err)
 {
 	if (inst->module->fuel_checks)
 		return KILN_OK;
-	return kiln_fail(err, KILN_ERR_UNSUPPORTED, KILN_NO_OFFSET,
-			 "the module was compiled without fuel metering"), KILN_ERR_UNSUPPORTED;
+	return kiln_fail_status(err, KILN_ERR_UNSUPPORTED, KILN_NO_OFFSET,
+				"the module was compiled without fuel metering");
 }
 
 kiln_status kiln_instance_set_fuel(kiln_instance *inst, uint64_t fuel, kiln_error *err)
@@ -529,8 +527,8 @@ kiln_status kiln_instance_set_fuel(kiln_instance *inst, uint64_t fuel, kiln_erro
 	if (st != KILN_OK)
 		return st;
 	if (fuel > INT64_MAX)
-		return kiln_fail(err, KILN_ERR_ARG, KILN_NO_OFFSET, "fuel over INT64_MAX"),
-		       KILN_ERR_ARG;
+		return kiln_fail_status(err, KILN_ERR_ARG, KILN_NO_OFFSET,
+					"fuel over INT64_MAX");
 	inst->ctx.fuel = (int64_t)fuel;
 	return KILN_OK;
 }
@@ -549,11 +547,10 @@ kiln_status kiln_instance_set_epoch_deadline(kiln_instance *inst, uint64_t ticks
 					     kiln_error *err)
 {
 	if (inst == NULL || inst->module == NULL)
-		return kiln_fail(err, KILN_ERR_ARG, KILN_NO_OFFSET, "no instance"), KILN_ERR_ARG;
+		return kiln_fail_status(err, KILN_ERR_ARG, KILN_NO_OFFSET, "no instance");
 	if (!inst->module->epoch_checks)
-		return kiln_fail(err, KILN_ERR_UNSUPPORTED, KILN_NO_OFFSET,
-				 "the module was compiled without epoch interruption"),
-		       KILN_ERR_UNSUPPORTED;
+		return kiln_fail_status(err, KILN_ERR_UNSUPPORTED, KILN_NO_OFFSET,
+					"the module was compiled without epoch interruption");
 	inst->ctx.epoch_deadline = epoch_after(ticks);
 	return KILN_OK;
 }
@@ -646,8 +643,8 @@ kiln_status kiln_global_set(kiln_extern ext, kiln_val value, kiln_error *err)
 	kiln_global_rt *g = ext.handle;
 
 	if (ext.kind != KILN_EXTERN_GLOBAL || !g->type.mutable_ || value.type != g->type.type)
-		return kiln_fail(err, KILN_ERR_ARG, KILN_NO_OFFSET,
-				 "not a mutable global of that type"), KILN_ERR_ARG;
+		return kiln_fail_status(err, KILN_ERR_ARG, KILN_NO_OFFSET,
+					"not a mutable global of that type");
 	memcpy(&g->value, &value.of, sizeof g->value);
 	return KILN_OK;
 }
@@ -687,8 +684,8 @@ kiln_status kiln_table_set(kiln_extern ext, uint32_t i, kiln_val v, kiln_error *
 	if (t == NULL)
 		return KILN_ERR_ARG;
 	if (v.type != (kiln_valtype)t->type)
-		return kiln_fail(err, KILN_ERR_ARG, KILN_NO_OFFSET, "value of another type"),
-		       KILN_ERR_ARG;
+		return kiln_fail_status(err, KILN_ERR_ARG, KILN_NO_OFFSET,
+					"value of another type");
 	t->elems[i] = v.of.ref;
 	return KILN_OK;
 }
@@ -791,17 +788,17 @@ kiln_status kiln_func_call(kiln_extern ext, const kiln_val *args, size_t nargs,
 	if (out_trap)
 		*out_trap = (kiln_trap_info){.kind = KILN_TRAP_NONE};
 	if (ext.kind != KILN_EXTERN_FUNC || f == NULL)
-		return kiln_fail(err, KILN_ERR_ARG, KILN_NO_OFFSET, "not a function"), KILN_ERR_ARG;
+		return kiln_fail_status(err, KILN_ERR_ARG, KILN_NO_OFFSET, "not a function");
 	ft = f->type;
 	if (nargs != ft->nparams || nresults < ft->nresults)
-		return kiln_fail(err, KILN_ERR_ARG, KILN_NO_OFFSET,
-				 "expected %u arguments and room for %u results",
-				 ft->nparams, ft->nresults), KILN_ERR_ARG;
+		return kiln_fail_status(err, KILN_ERR_ARG, KILN_NO_OFFSET,
+					"expected %u arguments and room for %u results",
+					ft->nparams, ft->nresults);
 	for (size_t i = 0; i < nargs; i++)
 		if (args[i].type != ft->params[i])
-			return kiln_fail(err, KILN_ERR_ARG, KILN_NO_OFFSET,
-					 "argument %zu: expected %s", i,
-					 kiln_valtype_name(ft->params[i])), KILN_ERR_ARG;
+			return kiln_fail_status(err, KILN_ERR_ARG, KILN_NO_OFFSET,
+						"argument %zu: expected %s", i,
+						kiln_valtype_name(ft->params[i]));
 	n = nargs > ft->nresults ? nargs : ft->nresults;
 	if (n > 16 && !(slots = kiln_calloc(n, sizeof *slots)))
 		return nomem(err), KILN_ERR_NOMEM;
@@ -823,6 +820,5 @@ kiln_status kiln_func_call(kiln_extern ext, const kiln_val *args, size_t nargs,
 		return KILN_OK;
 	if (out_trap)
 		describe_trap(f, trap, &pcs, out_trap);
-	kiln_fail(err, KILN_ERR_TRAP, KILN_NO_OFFSET, "%s", kiln_trap_message(trap));
-	return KILN_ERR_TRAP;
+	return kiln_fail_status(err, KILN_ERR_TRAP, KILN_NO_OFFSET, "%s", kiln_trap_message(trap));
 }

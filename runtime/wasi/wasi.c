@@ -476,8 +476,9 @@ static kiln_status wasi_init(wasi *w, const kiln_wasi_config *cfg, kiln_error *e
 	for (int i = 0; i < cfg->ndirs; i++) {
 		int host = open(cfg->dirs[i].host, O_PATH | O_DIRECTORY | O_CLOEXEC);
 		if (host < 0)
-			return kiln_fail(err, KILN_ERR_IO, KILN_NO_OFFSET, "--dir %s: %s",
-					 cfg->dirs[i].host, strerror(errno)), KILN_ERR_IO;
+			return kiln_fail_status(err, KILN_ERR_IO, KILN_NO_OFFSET,
+						"--dir %s: %s", cfg->dirs[i].host,
+						strerror(errno));
 		if (wasi_fd_add(w, host, FT_DIR, RIGHTS_ALL, RIGHTS_ALL, cfg->dirs[i].guest) < 0) {
 			close(host);
 			goto nomem;
@@ -493,7 +494,7 @@ static kiln_status wasi_init(wasi *w, const kiln_wasi_config *cfg, kiln_error *e
 	}
 	return KILN_OK;
 nomem:
-	return kiln_fail(err, KILN_ERR_NOMEM, KILN_NO_OFFSET, "out of memory"), KILN_ERR_NOMEM;
+	return kiln_fail_status(err, KILN_ERR_NOMEM, KILN_NO_OFFSET, "out of memory");
 }
 
 kiln_status kiln_wasi_new(const kiln_wasi_config *cfg, kiln_instance **out,
@@ -506,14 +507,12 @@ kiln_status kiln_wasi_new(const kiln_wasi_config *cfg, kiln_instance **out,
 
 	*out = NULL;
 	if (w == NULL)
-		return kiln_fail(err, KILN_ERR_NOMEM, KILN_NO_OFFSET, "out of memory"),
-		       KILN_ERR_NOMEM;
+		return kiln_fail_status(err, KILN_ERR_NOMEM, KILN_NO_OFFSET, "out of memory");
 	w->inst.free_host = wasi_free;
 	if (!(w->refs = kiln_calloc(n, sizeof *w->refs)) ||
 	    !(w->exports = kiln_calloc(n, sizeof *w->exports))) {
 		wasi_free(&w->inst);
-		return kiln_fail(err, KILN_ERR_NOMEM, KILN_NO_OFFSET, "out of memory"),
-		       KILN_ERR_NOMEM;
+		return kiln_fail_status(err, KILN_ERR_NOMEM, KILN_NO_OFFSET, "out of memory");
 	}
 	if ((st = wasi_init(w, cfg, err)) != KILN_OK) {
 		wasi_free(&w->inst);
