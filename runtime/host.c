@@ -59,6 +59,39 @@ static ffi_type *ffi_of(kiln_valtype t)
 	}
 }
 
+/* The call interface of a native entry `R f(ctx, P...)` of type ft, for
+ * calling one (host_call_native) and for being one (make_closure); types
+ * has room for ft->nparams + 1. */
+static bool prep_cif(ffi_cif *cif, ffi_type **types, const kiln_functype *ft)
+{
+	types[0] = &ffi_type_pointer;
+	for (uint32_t i = 0; i < ft->nparams; i++)
+		types[i + 1] = ffi_of(ft->params[i]);
+	return ffi_prep_cif(cif, FFI_DEFAULT_ABI, ft->nparams + 1,
+			    ft->nresults ? ffi_of(ft->results[0]) : &ffi_type_void,
+			    types) == FFI_OK;
+}
+
+void host_call_native(const kiln_funcref *f, kiln_slot *slots)
+{
+	const kiln_functype *ft = f->type;
+	ffi_type *types[65];
+	void *values[65];
+	kiln_vmctx *ctx = f->ctx;
+	ffi_cif cif;
+	kiln_slot ret;
+
+	if (ft->nparams > 64 || ft->nresults > 1 || !prep_cif(&cif, types, ft))
+		kiln_trap_raise(KILN_TRAP_HOST);
+	values[0] = &ctx;
+	for (uint32_t i = 0; i < ft->nparams; i++)
+		values[i + 1] = &slots[i];
+	/* libffi widens integer results narrower than a register. */
+	ffi_call(&cif, FFI_FN(f->code), &ret, values);
+	if (ft->nresults)
+		slots[0] = ret;
+}
+
 /* The generic form's native entry: args[0] is the kiln_caller. */
 static void generic_entry(ffi_cif *cif, void *ret, void **args, void *data)
 {
@@ -100,14 +133,7 @@ static bool make_closure(kiln_host_func *f)
 
 	f->cif = cif;
 	f->cif_types = types;
-	if (!cif || !types)
-		return false;
-	types[0] = &ffi_type_pointer;
-	for (uint32_t i = 0; i < f->type.nparams; i++)
-		types[i + 1] = ffi_of(f->type.params[i]);
-	if (ffi_prep_cif(cif, FFI_DEFAULT_ABI, f->type.nparams + 1,
-			 f->type.nresults ? ffi_of(f->type.results[0]) : &ffi_type_void,
-			 types) != FFI_OK)
+	if (!cif || !types || !prep_cif(cif, types, &f->type))
 		return false;
 	if (!(f->closure = ffi_closure_alloc(sizeof(ffi_closure), &code)))
 		return false;

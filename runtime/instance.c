@@ -8,7 +8,6 @@
  * each bounds-checked as a whole (a failure traps and leaves earlier
  * writes in place); then run the start function.
  */
-#include <ffi.h>
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
@@ -697,52 +696,12 @@ typedef struct call {
 	kiln_slot *slots;
 } call;
 
-static ffi_type *ffi_of(kiln_valtype t)
-{
-	switch (t) {
-	case KILN_I32: return &ffi_type_sint32;
-	case KILN_I64: return &ffi_type_sint64;
-	case KILN_F32: return &ffi_type_float;
-	case KILN_F64: return &ffi_type_double;
-	default: return &ffi_type_pointer;
-	}
-}
-
-/* A host function has no entry trampoline: libffi calls its native form,
- * `R f(kiln_vmctx *ctx, P1, ...)`, with the arguments from the slots. */
-static void call_native(const kiln_funcref *f, kiln_slot *slots)
-{
-	const kiln_functype *ft = f->type;
-	ffi_type *types[65];
-	void *values[65];
-	kiln_vmctx *ctx = f->ctx;
-	ffi_cif cif;
-	kiln_slot ret;
-
-	if (ft->nparams > 64 || ft->nresults > 1)
-		kiln_trap_raise(KILN_TRAP_HOST);
-	types[0] = &ffi_type_pointer;
-	values[0] = &ctx;
-	for (uint32_t i = 0; i < ft->nparams; i++) {
-		types[i + 1] = ffi_of(ft->params[i]);
-		values[i + 1] = &slots[i];
-	}
-	if (ffi_prep_cif(&cif, FFI_DEFAULT_ABI, ft->nparams + 1,
-			 ft->nresults ? ffi_of(ft->results[0]) : &ffi_type_void,
-			 types) != FFI_OK)
-		kiln_trap_raise(KILN_TRAP_HOST);
-	/* libffi widens integer results narrower than a register. */
-	ffi_call(&cif, FFI_FN(f->code), &ret, values);
-	if (ft->nresults)
-		slots[0] = ret;
-}
-
 static void call_funcref(const kiln_funcref *f, kiln_slot *slots)
 {
 	if (f->tramp)
 		f->tramp(f->ctx, slots);
 	else
-		call_native(f, slots);
+		host_call_native(f, slots);
 }
 
 static void run_call(void *arg)
