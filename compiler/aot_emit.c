@@ -37,14 +37,8 @@ typedef struct blob {
 
 static bool append(blob *b, const void *data, size_t n, kiln_artifact_range *r)
 {
-	if (b->n + n > b->cap) {
-		size_t cap = (b->n + n) * 2;
-		uint8_t *p = realloc(b->p, cap);
-		if (p == NULL)
-			return false;
-		b->p = p;
-		b->cap = cap;
-	}
+	if (!kiln_grow((void **)&b->p, &b->cap, b->n + n, 1))
+		return false;
 	if (r)
 		*r = (kiln_artifact_range){b->n, n};
 	memcpy(b->p + b->n, data, n);

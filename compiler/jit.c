@@ -274,15 +274,9 @@ static void spec_push(kiln_engine *e, module_jit *mj, uint32_t i)
 {
 	if (mj->forgotten || atomic_load(&mj->compiled[i]) || atomic_exchange(&mj->queued[i], 1))
 		return;
-	if (e->spec_n == e->spec_cap) {
-		size_t cap = e->spec_cap ? e->spec_cap * 2 : 64;
-		spec_item *q = realloc(e->spec_q, cap * sizeof *q);
-		if (q == NULL) {
-			atomic_store(&mj->queued[i], 0);
-			return;		/* speculation is only ever a head start */
-		}
-		e->spec_q = q;
-		e->spec_cap = cap;
+	if (!kiln_grow((void **)&e->spec_q, &e->spec_cap, e->spec_n + 1, sizeof *e->spec_q)) {
+		atomic_store(&mj->queued[i], 0);
+		return;		/* speculation is only ever a head start */
 	}
 	e->spec_q[e->spec_n++] = (spec_item){mj, i};
 }
@@ -903,13 +897,8 @@ static void module_jit_free(void *p)
 			LLVMConsumeError(le);	/* not reused: it may hold something */
 		} else {
 			pthread_mutex_lock(&e->jd_lock);
-			if (e->nfree_jds == e->free_jds_cap) {
-				size_t cap = e->free_jds_cap ? e->free_jds_cap * 2 : 16;
-				LLVMOrcJITDylibRef *grown = realloc(e->free_jds, cap * sizeof *grown);
-				if (grown)
-					e->free_jds = grown, e->free_jds_cap = cap;
-			}
-			if (e->nfree_jds < e->free_jds_cap)
+			if (kiln_grow((void **)&e->free_jds, &e->free_jds_cap, e->nfree_jds + 1,
+				      sizeof *e->free_jds))
 				e->free_jds[e->nfree_jds++] = mj->jd;
 			pthread_mutex_unlock(&e->jd_lock);
 		}

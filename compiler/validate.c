@@ -70,15 +70,7 @@ static bool nomem(validator *v)
 
 static bool grow(validator *v, void **arr, size_t *cap, size_t n, size_t size)
 {
-	if (n < *cap)
-		return true;
-	size_t c = *cap ? *cap * 2 : 64;
-	void *a = realloc(*arr, c * size);
-	if (a == NULL)
-		return nomem(v);
-	*arr = a;
-	*cap = c;
-	return true;
+	return kiln_grow(arr, cap, n + 1, size) || nomem(v);
 }
 
 /* ---------------------------------------------------- operand stack */

@@ -240,14 +240,8 @@ static kiln_status add(kiln_linker *l, const char *module, const char *name,
 {
 	definition *d;
 
-	if (l->n == l->cap) {
-		size_t cap = l->cap ? l->cap * 2 : 8;
-		definition *defs = realloc(l->defs, cap * sizeof *defs);
-		if (defs == NULL)
-			goto nomem;
-		l->defs = defs;
-		l->cap = cap;
-	}
+	if (!kiln_grow((void **)&l->defs, &l->cap, l->n + 1, sizeof *l->defs))
+		goto nomem;
 	d = &l->defs[l->n];
 	*d = (definition){strdup(module), name ? strdup(name) : NULL, ext, inst};
 	if (!d->module || (name && !d->name)) {

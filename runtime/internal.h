@@ -33,4 +33,10 @@ KILN_INTERNAL bool kiln_fail(kiln_error *err, kiln_status status, size_t offset,
 /* Allocation that treats n * size overflow as failure; zeroed memory. */
 KILN_INTERNAL void *kiln_calloc(size_t n, size_t size);
 
+/* Makes room for `need` elements of `size` bytes in the growing array
+ * *arr of capacity *cap (in elements), doubling it (to 8 at least).  False
+ * when out of memory or the size overflows: *arr and *cap are unchanged,
+ * and *arr is still the caller's to free. */
+KILN_INTERNAL bool kiln_grow(void **arr, size_t *cap, size_t need, size_t size);
+
 #endif /* KILN_INTERNAL_H */
