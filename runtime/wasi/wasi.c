@@ -30,23 +30,13 @@ uint8_t *wasi_mem(wasi *w, uint32_t p, uint64_t n)
 	return w->memory->base + p;
 }
 
-int32_t wasi_put_u32(wasi *w, uint32_t p, uint32_t v)
+int32_t wasi_put(wasi *w, uint32_t p, const void *v, uint32_t n)
 {
-	uint8_t *d = wasi_mem(w, p, 4);
+	uint8_t *d = wasi_mem(w, p, n);
 
 	if (d == NULL)
 		return W_FAULT;
-	memcpy(d, &v, 4);
-	return W_SUCCESS;
-}
-
-int32_t wasi_put_u64(wasi *w, uint32_t p, uint64_t v)
-{
-	uint8_t *d = wasi_mem(w, p, 8);
-
-	if (d == NULL)
-		return W_FAULT;
-	memcpy(d, &v, 8);
+	memcpy(d, v, n);
 	return W_SUCCESS;
 }
 
@@ -361,23 +351,22 @@ static int32_t poll_oneoff(kiln_vmctx *c, int32_t in, int32_t out, int32_t n, in
 	return wasi_put_u32(w, (uint32_t)nev_p, nev);
 }
 
-static const kiln_valtype I[] = {KILN_I32}, II[] = {KILN_I32, KILN_I32};
-static const kiln_valtype IIII[] = {KILN_I32, KILN_I32, KILN_I32, KILN_I32};
-static const kiln_valtype ILI[] = {KILN_I32, KILN_I64, KILN_I32};
-
-static const wasi_func core_funcs[] = {
-	{"args_get", (void *)args_get, {2, 1, II, I}},
-	{"args_sizes_get", (void *)args_sizes_get, {2, 1, II, I}},
-	{"environ_get", (void *)environ_get, {2, 1, II, I}},
-	{"environ_sizes_get", (void *)environ_sizes_get, {2, 1, II, I}},
-	{"clock_res_get", (void *)clock_res_get, {2, 1, II, I}},
-	{"clock_time_get", (void *)clock_time_get, {3, 1, ILI, I}},
-	{"random_get", (void *)random_get, {2, 1, II, I}},
-	{"sched_yield", (void *)sched_yield_, {0, 1, NULL, I}},
-	{"poll_oneoff", (void *)poll_oneoff, {4, 1, IIII, I}},
-	{"proc_exit", (void *)proc_exit, {1, 0, I, NULL}},
-	{"proc_raise", (void *)proc_raise, {1, 1, I, I}},
-};
+/* X(result, export name, function, (CTX, parameter types)): wasi_table.h. */
+#define WASI_FUNCS(X) \
+	X(i32, "args_get", args_get, (CTX, i32, i32)) \
+	X(i32, "args_sizes_get", args_sizes_get, (CTX, i32, i32)) \
+	X(i32, "environ_get", environ_get, (CTX, i32, i32)) \
+	X(i32, "environ_sizes_get", environ_sizes_get, (CTX, i32, i32)) \
+	X(i32, "clock_res_get", clock_res_get, (CTX, i32, i32)) \
+	X(i32, "clock_time_get", clock_time_get, (CTX, i32, i64, i32)) \
+	X(i32, "random_get", random_get, (CTX, i32, i32)) \
+	X(i32, "sched_yield", sched_yield_, (CTX)) \
+	X(i32, "poll_oneoff", poll_oneoff, (CTX, i32, i32, i32, i32)) \
+	X(none, "proc_exit", proc_exit, (CTX, i32)) \
+	X(i32, "proc_raise", proc_raise, (CTX, i32))
+#define WASI_TABLE wasi_core_funcs
+#define WASI_NFUNCS wasi_core_nfuncs
+#include "wasi_table.h"
 
 /* ------------------------------------------------------------- instance */
 
@@ -500,8 +489,7 @@ nomem:
 kiln_status kiln_wasi_new(const kiln_wasi_config *cfg, kiln_instance **out,
 			  kiln_error *err)
 {
-	size_t ncore = sizeof core_funcs / sizeof core_funcs[0];
-	size_t n = ncore + wasi_fs_nfuncs, at = 0;
+	size_t n = wasi_core_nfuncs + wasi_fs_nfuncs, at = 0;
 	wasi *w = calloc(1, sizeof *w);
 	kiln_status st;
 
@@ -518,7 +506,7 @@ kiln_status kiln_wasi_new(const kiln_wasi_config *cfg, kiln_instance **out,
 		wasi_free(&w->inst);
 		return st;
 	}
-	add_funcs(w, core_funcs, ncore, &at);
+	add_funcs(w, wasi_core_funcs, wasi_core_nfuncs, &at);
 	add_funcs(w, wasi_fs_funcs, wasi_fs_nfuncs, &at);
 	w->inst.host_exports = w->exports;
 	w->inst.nhost_exports = n;

@@ -1179,49 +1179,44 @@ static int32_t sock_shutdown(kiln_vmctx *c, int32_t fd, int32_t how)
 
 /* ---------------------------------------------------------------- table */
 
-#define T(...) ((const kiln_valtype[]){__VA_ARGS__})
-#define i32 KILN_I32
-#define i64 KILN_I64
-#define RET T(i32)
-
-const wasi_func wasi_fs_funcs[] = {
-	{"fd_advise", (void *)fd_advise, {4, 1, T(i32, i64, i64, i32), RET}},
-	{"fd_allocate", (void *)fd_allocate, {3, 1, T(i32, i64, i64), RET}},
-	{"fd_close", (void *)fd_close, {1, 1, T(i32), RET}},
-	{"fd_datasync", (void *)fd_datasync, {1, 1, T(i32), RET}},
-	{"fd_fdstat_get", (void *)fd_fdstat_get, {2, 1, T(i32, i32), RET}},
-	{"fd_fdstat_set_flags", (void *)fd_fdstat_set_flags, {2, 1, T(i32, i32), RET}},
-	{"fd_fdstat_set_rights", (void *)fd_fdstat_set_rights, {3, 1, T(i32, i64, i64), RET}},
-	{"fd_filestat_get", (void *)fd_filestat_get, {2, 1, T(i32, i32), RET}},
-	{"fd_filestat_set_size", (void *)fd_filestat_set_size, {2, 1, T(i32, i64), RET}},
-	{"fd_filestat_set_times", (void *)fd_filestat_set_times, {4, 1, T(i32, i64, i64, i32), RET}},
-	{"fd_pread", (void *)fd_pread, {5, 1, T(i32, i32, i32, i64, i32), RET}},
-	{"fd_prestat_get", (void *)fd_prestat_get, {2, 1, T(i32, i32), RET}},
-	{"fd_prestat_dir_name", (void *)fd_prestat_dir_name, {3, 1, T(i32, i32, i32), RET}},
-	{"fd_pwrite", (void *)fd_pwrite, {5, 1, T(i32, i32, i32, i64, i32), RET}},
-	{"fd_read", (void *)fd_read, {4, 1, T(i32, i32, i32, i32), RET}},
-	{"fd_readdir", (void *)fd_readdir, {5, 1, T(i32, i32, i32, i64, i32), RET}},
-	{"fd_renumber", (void *)fd_renumber, {2, 1, T(i32, i32), RET}},
-	{"fd_seek", (void *)fd_seek, {4, 1, T(i32, i64, i32, i32), RET}},
-	{"fd_sync", (void *)fd_sync, {1, 1, T(i32), RET}},
-	{"fd_tell", (void *)fd_tell, {2, 1, T(i32, i32), RET}},
-	{"fd_write", (void *)fd_write, {4, 1, T(i32, i32, i32, i32), RET}},
-	{"path_create_directory", (void *)path_create_directory, {3, 1, T(i32, i32, i32), RET}},
-	{"path_filestat_get", (void *)path_filestat_get, {5, 1, T(i32, i32, i32, i32, i32), RET}},
-	{"path_filestat_set_times", (void *)path_filestat_set_times,
-	 {7, 1, T(i32, i32, i32, i32, i64, i64, i32), RET}},
-	{"path_link", (void *)path_link, {7, 1, T(i32, i32, i32, i32, i32, i32, i32), RET}},
-	{"path_open", (void *)path_open,
-	 {9, 1, T(i32, i32, i32, i32, i32, i64, i64, i32, i32), RET}},
-	{"path_readlink", (void *)path_readlink, {6, 1, T(i32, i32, i32, i32, i32, i32), RET}},
-	{"path_remove_directory", (void *)path_remove_directory, {3, 1, T(i32, i32, i32), RET}},
-	{"path_rename", (void *)path_rename, {6, 1, T(i32, i32, i32, i32, i32, i32), RET}},
-	{"path_symlink", (void *)path_symlink, {5, 1, T(i32, i32, i32, i32, i32), RET}},
-	{"path_unlink_file", (void *)path_unlink_file, {3, 1, T(i32, i32, i32), RET}},
-	{"sock_accept", (void *)sock_accept, {3, 1, T(i32, i32, i32), RET}},
-	{"sock_recv", (void *)sock_recv, {6, 1, T(i32, i32, i32, i32, i32, i32), RET}},
-	{"sock_send", (void *)sock_send, {5, 1, T(i32, i32, i32, i32, i32), RET}},
-	{"sock_shutdown", (void *)sock_shutdown, {2, 1, T(i32, i32), RET}},
-};
-
-const size_t wasi_fs_nfuncs = sizeof wasi_fs_funcs / sizeof wasi_fs_funcs[0];
+/* X(result, export name, function, (CTX, parameter types)): wasi_table.h. */
+#define WASI_FUNCS(X) \
+	X(i32, "fd_advise", fd_advise, (CTX, i32, i64, i64, i32)) \
+	X(i32, "fd_allocate", fd_allocate, (CTX, i32, i64, i64)) \
+	X(i32, "fd_close", fd_close, (CTX, i32)) \
+	X(i32, "fd_datasync", fd_datasync, (CTX, i32)) \
+	X(i32, "fd_fdstat_get", fd_fdstat_get, (CTX, i32, i32)) \
+	X(i32, "fd_fdstat_set_flags", fd_fdstat_set_flags, (CTX, i32, i32)) \
+	X(i32, "fd_fdstat_set_rights", fd_fdstat_set_rights, (CTX, i32, i64, i64)) \
+	X(i32, "fd_filestat_get", fd_filestat_get, (CTX, i32, i32)) \
+	X(i32, "fd_filestat_set_size", fd_filestat_set_size, (CTX, i32, i64)) \
+	X(i32, "fd_filestat_set_times", fd_filestat_set_times, (CTX, i32, i64, i64, i32)) \
+	X(i32, "fd_pread", fd_pread, (CTX, i32, i32, i32, i64, i32)) \
+	X(i32, "fd_prestat_get", fd_prestat_get, (CTX, i32, i32)) \
+	X(i32, "fd_prestat_dir_name", fd_prestat_dir_name, (CTX, i32, i32, i32)) \
+	X(i32, "fd_pwrite", fd_pwrite, (CTX, i32, i32, i32, i64, i32)) \
+	X(i32, "fd_read", fd_read, (CTX, i32, i32, i32, i32)) \
+	X(i32, "fd_readdir", fd_readdir, (CTX, i32, i32, i32, i64, i32)) \
+	X(i32, "fd_renumber", fd_renumber, (CTX, i32, i32)) \
+	X(i32, "fd_seek", fd_seek, (CTX, i32, i64, i32, i32)) \
+	X(i32, "fd_sync", fd_sync, (CTX, i32)) \
+	X(i32, "fd_tell", fd_tell, (CTX, i32, i32)) \
+	X(i32, "fd_write", fd_write, (CTX, i32, i32, i32, i32)) \
+	X(i32, "path_create_directory", path_create_directory, (CTX, i32, i32, i32)) \
+	X(i32, "path_filestat_get", path_filestat_get, (CTX, i32, i32, i32, i32, i32)) \
+	X(i32, "path_filestat_set_times", path_filestat_set_times, \
+	  (CTX, i32, i32, i32, i32, i64, i64, i32)) \
+	X(i32, "path_link", path_link, (CTX, i32, i32, i32, i32, i32, i32, i32)) \
+	X(i32, "path_open", path_open, (CTX, i32, i32, i32, i32, i32, i64, i64, i32, i32)) \
+	X(i32, "path_readlink", path_readlink, (CTX, i32, i32, i32, i32, i32, i32)) \
+	X(i32, "path_remove_directory", path_remove_directory, (CTX, i32, i32, i32)) \
+	X(i32, "path_rename", path_rename, (CTX, i32, i32, i32, i32, i32, i32)) \
+	X(i32, "path_symlink", path_symlink, (CTX, i32, i32, i32, i32, i32)) \
+	X(i32, "path_unlink_file", path_unlink_file, (CTX, i32, i32, i32)) \
+	X(i32, "sock_accept", sock_accept, (CTX, i32, i32, i32)) \
+	X(i32, "sock_recv", sock_recv, (CTX, i32, i32, i32, i32, i32, i32)) \
+	X(i32, "sock_send", sock_send, (CTX, i32, i32, i32, i32, i32)) \
+	X(i32, "sock_shutdown", sock_shutdown, (CTX, i32, i32))
+#define WASI_TABLE wasi_fs_funcs
+#define WASI_NFUNCS wasi_fs_nfuncs
+#include "wasi_table.h"
