@@ -146,31 +146,31 @@ static bool host_clock(int32_t id, clockid_t *out)
 	return true;
 }
 
-static int32_t clock_res_get(kiln_vmctx *c, int32_t id, int32_t p)
+/* clock_res_get and clock_time_get: what `query` says of the clock, in
+ * nanoseconds at p. */
+static int32_t put_clock(kiln_vmctx *c, int32_t id, int32_t p,
+			 int (*query)(clockid_t, struct timespec *))
 {
 	clockid_t cid;
 	struct timespec ts;
 
 	if (!host_clock(id, &cid))
 		return W_INVAL;
-	if (clock_getres(cid, &ts) != 0)
+	if (query(cid, &ts) != 0)
 		return wasi_errno(errno);
 	return wasi_put_u64(wasi_of(c), (uint32_t)p,
 			    (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec);
 }
 
+static int32_t clock_res_get(kiln_vmctx *c, int32_t id, int32_t p)
+{
+	return put_clock(c, id, p, clock_getres);
+}
+
 static int32_t clock_time_get(kiln_vmctx *c, int32_t id, int64_t precision, int32_t p)
 {
-	clockid_t cid;
-	struct timespec ts;
-
 	(void)precision;
-	if (!host_clock(id, &cid))
-		return W_INVAL;
-	if (clock_gettime(cid, &ts) != 0)
-		return wasi_errno(errno);
-	return wasi_put_u64(wasi_of(c), (uint32_t)p,
-			    (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec);
+	return put_clock(c, id, p, clock_gettime);
 }
 
 static int32_t random_get(kiln_vmctx *c, int32_t p, int32_t len)
