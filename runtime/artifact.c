@@ -80,32 +80,35 @@ static kiln_status describe_objects(const uint8_t *bytes, size_t len, kiln_artif
 
 /* The signature block, when there is one: the last bytes of the file,
  * after the header.  *signed_len is where the signed bytes end. */
-static bool describe_signature(const uint8_t *bytes, size_t len, const kiln_artifact_header *h,
-			       kiln_artifact_desc *out, size_t *signed_len, kiln_error *err)
+static kiln_status describe_signature(const uint8_t *bytes, size_t len,
+				      const kiln_artifact_header *h, kiln_artifact_desc *out,
+				      size_t *signed_len, kiln_error *err)
 {
 	kiln_artifact_signature sig;
 
 	*signed_len = len;
 	if (h->signature.off == 0 && h->signature.len == 0)
-		return true;
+		return KILN_OK;
 	if (h->signature.len != sizeof sig || h->signature.off < sizeof *h ||
 	    h->signature.off > len || len - h->signature.off != sizeof sig)
-		return kiln_fail(err, KILN_ERR_MALFORMED, KILN_NO_OFFSET,
-				 "artifact signature block out of place (truncated or corrupt)");
+		return kiln_fail_status(err, KILN_ERR_MALFORMED, KILN_NO_OFFSET,
+					"artifact signature block out of place "
+					"(truncated or corrupt)");
 	memcpy(&sig, bytes + h->signature.off, sizeof sig);
 	if (memcmp(sig.magic, KILN_SIGNATURE_MAGIC, 8))
-		return kiln_fail(err, KILN_ERR_MALFORMED, KILN_NO_OFFSET,
-				 "artifact signature block is corrupt");
+		return kiln_fail_status(err, KILN_ERR_MALFORMED, KILN_NO_OFFSET,
+					"artifact signature block is corrupt");
 	out->is_signed = true;
 	memcpy(out->signer_fingerprint, sig.fingerprint, 32);
 	*signed_len = (size_t)h->signature.off;
-	return true;
+	return KILN_OK;
 }
 
 kiln_status kiln_artifact_describe(const uint8_t *bytes, size_t len,
 				   kiln_artifact_desc *out, kiln_error *err)
 {
 	kiln_artifact_header h;
+	kiln_status st;
 
 	memset(out, 0, sizeof *out);
 	if (!kiln_is_artifact(bytes, len))
@@ -121,8 +124,8 @@ kiln_status kiln_artifact_describe(const uint8_t *bytes, size_t len,
 	if (h.checksum != kiln_artifact_checksum(bytes, len))
 		return kiln_fail_status(err, KILN_ERR_MALFORMED, KILN_NO_OFFSET,
 					"artifact checksum mismatch (truncated or corrupt)");
-	if (!describe_signature(bytes, len, &h, out, &len, err))
-		return KILN_ERR_MALFORMED;
+	if ((st = describe_signature(bytes, len, &h, out, &len, err)) != KILN_OK)
+		return st;
 	/* From here on, len ends before the signature block. */
 	if (!in_file(h.kiln_version, len) || !in_file(h.llvm_version, len) ||
 	    !in_file(h.triple, len) || !in_file(h.cpu, len) || !in_file(h.features, len) ||
