@@ -37,14 +37,8 @@ typedef struct blob {
 
 static bool append(blob *b, const void *data, size_t n, kiln_artifact_range *r)
 {
-	if (b->n + n > b->cap) {
-		size_t cap = (b->n + n) * 2;
-		uint8_t *p = realloc(b->p, cap);
-		if (p == NULL)
-			return false;
-		b->p = p;
-		b->cap = cap;
-	}
+	if (!kiln_grow((void **)&b->p, &b->cap, b->n + n, 1))
+		return false;
 	if (r)
 		*r = (kiln_artifact_range){b->n, n};
 	memcpy(b->p + b->n, data, n);
@@ -326,8 +320,8 @@ kiln_status kiln_module_serialize(kiln_engine *e, kiln_module *m, uint8_t **out,
 	    kiln_module_validate(m, err) != KILN_OK)
 		return err->status;
 	if (engine_config(e)->target_cpu && !known_cpu(engine_config(e)->target_cpu))
-		return kiln_fail(err, KILN_ERR_ARG, KILN_NO_OFFSET, "unknown target CPU '%s'",
-				 engine_config(e)->target_cpu), KILN_ERR_ARG;
+		return kiln_fail_status(err, KILN_ERR_ARG, KILN_NO_OFFSET,
+					"unknown target CPU '%s'", engine_config(e)->target_cpu);
 	tm = engine_object_machine(e, engine_opt_level(e), &triple, &cpu, &features);
 	ok = tm != NULL ? compile_parts(e, m, parts, &nparts, err)
 			: kiln_fail(err, KILN_ERR_UNSUPPORTED, KILN_NO_OFFSET, "no native target");
@@ -399,8 +393,8 @@ kiln_status kiln_cache_key(kiln_engine *e, const uint8_t *bytes, size_t len,
 	LLVMDisposeMessage(cpu);
 	LLVMDisposeMessage(features);
 	if (!ok)
-		return kiln_fail(err, KILN_ERR_NOMEM, KILN_NO_OFFSET, "cannot hash the module"),
-		       KILN_ERR_NOMEM;
+		return kiln_fail_status(err, KILN_ERR_NOMEM, KILN_NO_OFFSET,
+					"cannot hash the module");
 	for (int i = 0; i < 32; i++)
 		snprintf(out + 2 * i, 3, "%02x", md[i]);
 	return KILN_OK;

@@ -225,18 +225,20 @@ kiln_status kiln_engine_new(const kiln_config *config, kiln_engine **out,
 {
 	kiln_config cfg = config ? *config : kiln_config_default();
 	kiln_engine *e;
+	kiln_error local;
 
 	*out = NULL;
+	if (!err)
+		err = &local;	/* the failure path returns what it stored */
 	if (cfg.opt_level < 0 || cfg.opt_level > 3)
-		return kiln_fail(err, KILN_ERR_ARG, KILN_NO_OFFSET,
-				 "optimisation level must be 0 to 3"), KILN_ERR_ARG;
+		return kiln_fail_status(err, KILN_ERR_ARG, KILN_NO_OFFSET,
+					"optimisation level must be 0 to 3");
 	if (cfg.bounds != KILN_BOUNDS_GUARD_PAGES || cfg.cache_dir)
-		return kiln_fail(err, KILN_ERR_UNSUPPORTED, KILN_NO_OFFSET, "%s is not supported yet",
-				 cfg.cache_dir ? "a code cache" : "explicit bounds checking"),
-		       KILN_ERR_UNSUPPORTED;
+		return kiln_fail_status(err, KILN_ERR_UNSUPPORTED, KILN_NO_OFFSET,
+					"%s is not supported yet",
+					cfg.cache_dir ? "a code cache" : "explicit bounds checking");
 	if (!(e = calloc(1, sizeof *e)))
-		return kiln_fail(err, KILN_ERR_NOMEM, KILN_NO_OFFSET, "out of memory"),
-		       KILN_ERR_NOMEM;
+		return kiln_fail_status(err, KILN_ERR_NOMEM, KILN_NO_OFFSET, "out of memory");
 	e->config = cfg;
 	e->opt_level = cfg.opt_level;
 	LLVMInitializeNativeTarget();
@@ -260,7 +262,7 @@ kiln_status kiln_engine_new(const kiln_config *config, kiln_engine **out,
 	return KILN_OK;
 fail:
 	kiln_engine_delete(e);
-	return KILN_ERR_UNSUPPORTED;
+	return err->status;
 }
 
 void kiln_engine_delete(kiln_engine *e)

@@ -210,15 +210,9 @@ static void spec_push(jit_state *j, module_jit *mj, uint32_t i)
 {
 	if (mj->forgotten || atomic_load(&mj->compiled[i]) || atomic_exchange(&mj->queued[i], 1))
 		return;
-	if (j->spec_n == j->spec_cap) {
-		size_t cap = j->spec_cap ? j->spec_cap * 2 : 64;
-		spec_item *q = realloc(j->spec_q, cap * sizeof *q);
-		if (q == NULL) {
-			atomic_store(&mj->queued[i], 0);
-			return;		/* speculation is only ever a head start */
-		}
-		j->spec_q = q;
-		j->spec_cap = cap;
+	if (!kiln_grow((void **)&j->spec_q, &j->spec_cap, j->spec_n + 1, sizeof *j->spec_q)) {
+		atomic_store(&mj->queued[i], 0);
+		return;		/* speculation is only ever a head start */
 	}
 	j->spec_q[j->spec_n++] = (spec_item){mj, i};
 }
@@ -749,13 +743,8 @@ static void module_jit_free(void *p)
 			LLVMConsumeError(le);	/* not reused: it may hold something */
 		} else {
 			pthread_mutex_lock(&j->jd_lock);
-			if (j->nfree_jds == j->free_jds_cap) {
-				size_t cap = j->free_jds_cap ? j->free_jds_cap * 2 : 16;
-				LLVMOrcJITDylibRef *grown = realloc(j->free_jds, cap * sizeof *grown);
-				if (grown)
-					j->free_jds = grown, j->free_jds_cap = cap;
-			}
-			if (j->nfree_jds < j->free_jds_cap)
+			if (kiln_grow((void **)&j->free_jds, &j->free_jds_cap, j->nfree_jds + 1,
+				      sizeof *j->free_jds))
 				j->free_jds[j->nfree_jds++] = mj->jd;
 			pthread_mutex_unlock(&j->jd_lock);
 		}
@@ -863,8 +852,8 @@ kiln_status kiln_module_compile(kiln_engine *e, kiln_module *m, kiln_error *err)
 		return KILN_OK;	/* loaded from an artifact: compiled already */
 	if (m->engine != NULL)
 		return m->engine == e ? KILN_OK
-			: (kiln_fail(err, KILN_ERR_ARG, KILN_NO_OFFSET,
-				     "module already compiled by another engine"), KILN_ERR_ARG);
+			: (kiln_fail_status(err, KILN_ERR_ARG, KILN_NO_OFFSET,
+					    "module already compiled by another engine"));
 	if (kiln_module_check_limits(m, &engine_config(e)->limits, err) != KILN_OK ||
 	    kiln_module_validate(m, err) != KILN_OK)
 		return err->status;
@@ -872,11 +861,9 @@ kiln_status kiln_module_compile(kiln_engine *e, kiln_module *m, kiln_error *err)
 	m->func_code = kiln_calloc(m->nfuncs, sizeof *m->func_code);
 	m->func_tramp = kiln_calloc(m->nfuncs, sizeof *m->func_tramp);
 	if (!m->func_code || !m->func_tramp)
-		return kiln_fail(err, KILN_ERR_NOMEM, KILN_NO_OFFSET, "out of memory"),
-		       KILN_ERR_NOMEM;
+		return kiln_fail_status(err, KILN_ERR_NOMEM, KILN_NO_OFFSET, "out of memory");
 	if (!(m->jit = module_jit_new(e, m)))
-		return kiln_fail(err, KILN_ERR_NOMEM, KILN_NO_OFFSET, "out of memory"),
-		       KILN_ERR_NOMEM;
+		return kiln_fail_status(err, KILN_ERR_NOMEM, KILN_NO_OFFSET, "out of memory");
 	m->jit_free = module_jit_free;
 	m->symbolize = symbolize;
 	pthread_mutex_lock(&engine_jit(e)->lock);
@@ -886,7 +873,9 @@ kiln_status kiln_module_compile(kiln_engine *e, kiln_module *m, kiln_error *err)
 		free(m->func_code);
 		free(m->func_tramp);
 		m->func_code = m->func_tramp = NULL;
-		return err->status ? err->status : KILN_ERR_UNSUPPORTED;
+		return err->status != KILN_OK ? err->status
+			: kiln_fail_status(err, KILN_ERR_UNSUPPORTED, KILN_NO_OFFSET,
+					   "internal error: compilation failed without a reason");
 	}
 	m->engine = e;
 	m->max_memory_pages = engine_config(e)->max_memory_pages;

@@ -51,14 +51,8 @@ static uint8_t *alloc_section(allocator *a, uintptr_t size, int prot)
 	size_t len = page_round(size ? size : 1);
 	void *p;
 
-	if (a->n == a->cap) {
-		size_t cap = a->cap ? a->cap * 2 : 8;
-		section *s = realloc(a->sections, cap * sizeof *s);
-		if (s == NULL)
-			goto fail;
-		a->sections = s;
-		a->cap = cap;
-	}
+	if (!kiln_grow((void **)&a->sections, &a->cap, a->n + 1, sizeof *a->sections))
+		goto fail;
 	/* Page alignment satisfies every section alignment LLVM asks for on
 	 * x86-64 (at most 64 bytes for code and constants). */
 	p = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);

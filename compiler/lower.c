@@ -142,14 +142,8 @@ void lower_module_free(lower_module *lm)
 
 bool lower_push(lower *l, LLVMValueRef v)
 {
-	if (l->nstack == l->stack_cap) {
-		size_t cap = l->stack_cap ? l->stack_cap * 2 : 64;
-		LLVMValueRef *s = realloc(l->stack, cap * sizeof *s);
-		if (s == NULL)
-			return nomem(l->err);
-		l->stack = s;
-		l->stack_cap = cap;
-	}
+	if (!kiln_grow((void **)&l->stack, &l->stack_cap, l->nstack + 1, sizeof *l->stack))
+		return nomem(l->err);
 	l->stack[l->nstack++] = v;
 	return true;
 }
@@ -286,14 +280,8 @@ static bool push_frame(lower *l, uint8_t kind, const kiln_valtype *params,
 {
 	lower_frame *f;
 
-	if (l->nframes == l->frames_cap) {
-		size_t cap = l->frames_cap ? l->frames_cap * 2 : 16;
-		lower_frame *fr = realloc(l->frames, cap * sizeof *fr);
-		if (fr == NULL)
-			return nomem(l->err);
-		l->frames = fr;
-		l->frames_cap = cap;
-	}
+	if (!kiln_grow((void **)&l->frames, &l->frames_cap, l->nframes + 1, sizeof *l->frames))
+		return nomem(l->err);
 	f = &l->frames[l->nframes++];
 	memset(f, 0, sizeof *f);
 	f->kind = kind;

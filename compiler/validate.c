@@ -70,15 +70,7 @@ static bool nomem(validator *v)
 
 static bool grow(validator *v, void **arr, size_t *cap, size_t n, size_t size)
 {
-	if (n < *cap)
-		return true;
-	size_t c = *cap ? *cap * 2 : 64;
-	void *a = realloc(*arr, c * size);
-	if (a == NULL)
-		return nomem(v);
-	*arr = a;
-	*cap = c;
-	return true;
+	return kiln_grow(arr, cap, n + 1, size) || nomem(v);
 }
 
 /* ---------------------------------------------------- operand stack */
@@ -914,13 +906,12 @@ kiln_status kiln_module_validate(kiln_module *m, kiln_error *err)
 	validator v = {.m = m, .err = &m->valid_error};
 
 	if (m == NULL)
-		return kiln_fail(err, KILN_ERR_ARG, KILN_NO_OFFSET, "no module"),
-		       KILN_ERR_ARG;
+		return kiln_fail_status(err, KILN_ERR_ARG, KILN_NO_OFFSET, "no module");
 	if (!m->validated) {
 		v.written = kiln_calloc(m->ntables, 1);
 		if (v.written == NULL && m->ntables > 0)
-			return kiln_fail(err, KILN_ERR_NOMEM, KILN_NO_OFFSET, "out of memory"),
-			       KILN_ERR_NOMEM;
+			return kiln_fail_status(err, KILN_ERR_NOMEM, KILN_NO_OFFSET,
+						"out of memory");
 		m->valid_status = validate(&v) ? KILN_OK : m->valid_error.status;
 		m->validated = true;
 		if (m->valid_status == KILN_OK)

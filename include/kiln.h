@@ -332,14 +332,15 @@ KILN_API kiln_name kiln_module_name(const kiln_module *module);
 
 /* ---------------------------------------------------------------- engines */
 
-/* Compilation settings.  Zero-initialise, then set what differs from the
- * defaults (kiln_config_default). */
 /* How compiled code keeps memory accesses in bounds. */
 typedef enum kiln_bounds_mode {
 	KILN_BOUNDS_GUARD_PAGES = 0,	/* 8 GiB reservations, no checks in code */
 	KILN_BOUNDS_EXPLICIT,		/* checks in code, no reservation: not supported yet */
 } kiln_bounds_mode;
 
+/* Compilation settings.  Start from kiln_config_default() and set what
+ * differs: a zero-initialised config is not the defaults (its opt_level
+ * is 0, not 2; its other zero fields do mean their defaults). */
 typedef struct kiln_config {
 	int opt_level;		/* 0..3, LLVM's default<On>; default 2 */
 	/* The most 64 KiB pages a memory of an instance of this engine's
@@ -492,9 +493,10 @@ typedef struct kiln_extern {
  *  - KILN_ERR_LINK: an import has the wrong kind or an incompatible type;
  *    nothing is created;
  *  - KILN_ERR_TRAP: initialising segments or the start function trapped
- *    (*out_trap says how).  The instance is still returned in *out_instance:
- *    what it wrote to imported tables and memories stays, and may refer to
- *    it, so delete it only when those are gone;
+ *    (*out_trap, when non-NULL, is the kind of trap).  The instance is
+ *    still returned in *out_instance: what it wrote to imported tables and
+ *    memories stays, and may refer to it, so delete it only when those are
+ *    gone;
  *  - KILN_ERR_LIMIT: the tables' initial sizes exceed the instance's
  *    max_table_elements (kiln_config, kiln_pool_config); nothing is created;
  *  - KILN_ERR_NOMEM, KILN_ERR_ARG (module not compiled).
@@ -618,11 +620,12 @@ typedef struct kiln_trap_info {
 
 /* Calls a function extern.  `args` must match its parameters in number and
  * type, and `results` have room for its results.  Returns KILN_OK when the
- * call returned, KILN_ERR_TRAP (with *out_trap filled, when non-NULL) when
- * it trapped, KILN_ERR_ARG on mismatched arguments. */
+ * call returned, KILN_ERR_TRAP (with *out_trap_info filled, when non-NULL:
+ * the kind and where) when it trapped, KILN_ERR_ARG on mismatched
+ * arguments.  (Instantiation's out_trap is the kind alone.) */
 KILN_API kiln_status kiln_func_call(kiln_extern func, const kiln_val *args,
 				    size_t nargs, kiln_val *results,
-				    size_t nresults, kiln_trap_info *out_trap,
+				    size_t nresults, kiln_trap_info *out_trap_info,
 				    kiln_error *err);
 
 /* Epoch interruption (wasmtime's design): code compiled with

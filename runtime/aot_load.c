@@ -392,27 +392,25 @@ kiln_status kiln_module_load(const uint8_t *bytes, size_t len, kiln_module **out
 	if (d.kiln_version.len != strlen(kiln_version()) ||
 	    memcmp(d.kiln_version.data, kiln_version(), d.kiln_version.len) ||
 	    d.triple.len < 6 || memcmp(d.triple.data, "x86_64", 6))
-		return kiln_fail(err, KILN_ERR_UNSUPPORTED, KILN_NO_OFFSET,
-				 "artifact made by kiln %.*s for %.*s; this is kiln %s on x86_64",
-				 (int)d.kiln_version.len, d.kiln_version.data,
-				 (int)d.triple.len, d.triple.data, kiln_version()),
-		       KILN_ERR_UNSUPPORTED;
+		return kiln_fail_status(err, KILN_ERR_UNSUPPORTED, KILN_NO_OFFSET,
+					"artifact made by kiln %.*s for %.*s; this is kiln %s on x86_64",
+					(int)d.kiln_version.len, d.kiln_version.data,
+					(int)d.triple.len, d.triple.data, kiln_version());
 	if (d.llvm_version.len != strlen(KILN_LLVM_VERSION) ||
 	    memcmp(d.llvm_version.data, KILN_LLVM_VERSION, d.llvm_version.len))
-		return kiln_fail(err, KILN_ERR_UNSUPPORTED, KILN_NO_OFFSET,
-				 "artifact compiled with LLVM %.*s; this kiln uses LLVM %s",
-				 (int)d.llvm_version.len, d.llvm_version.data, KILN_LLVM_VERSION),
-		       KILN_ERR_UNSUPPORTED;
+		return kiln_fail_status(err, KILN_ERR_UNSUPPORTED, KILN_NO_OFFSET,
+					"artifact compiled with LLVM %.*s; this kiln uses LLVM %s",
+					(int)d.llvm_version.len, d.llvm_version.data,
+					KILN_LLVM_VERSION);
 	if (!kiln_cpu_check(d.features, &missing))
-		return kiln_fail(err, KILN_ERR_UNSUPPORTED, KILN_NO_OFFSET,
-				 "artifact needs CPU feature %.*s, which this machine lacks "
-				 "(compiled for %.*s)", (int)missing.len, missing.data,
-				 (int)d.cpu.len, d.cpu.data), KILN_ERR_UNSUPPORTED;
+		return kiln_fail_status(err, KILN_ERR_UNSUPPORTED, KILN_NO_OFFSET,
+					"artifact needs CPU feature %.*s, which this machine lacks "
+					"(compiled for %.*s)", (int)missing.len, missing.data,
+					(int)d.cpu.len, d.cpu.data);
 	if (!kiln_sha256(bytes + h.module.off, (size_t)h.module.len, sha) ||
 	    memcmp(sha, h.module_sha256, 32))
-		return kiln_fail(err, KILN_ERR_MALFORMED, KILN_NO_OFFSET,
-				 "artifact module does not match its SHA-256 (corrupt)"),
-		       KILN_ERR_MALFORMED;
+		return kiln_fail_status(err, KILN_ERR_MALFORMED, KILN_NO_OFFSET,
+					"artifact module does not match its SHA-256 (corrupt)");
 	if ((st = kiln_module_decode_trusted(bytes + h.module.off, (size_t)h.module.len, &m, err)) != KILN_OK)
 		return st;
 	if (!aot_check_module(m, err)) {
@@ -421,7 +419,7 @@ kiln_status kiln_module_load(const uint8_t *bytes, size_t len, kiln_module **out
 	}
 	if (!(img = calloc(1, sizeof *img))) {
 		kiln_module_delete(m);
-		return kiln_fail(err, KILN_ERR_NOMEM, KILN_NO_OFFSET, "out of memory"), KILN_ERR_NOMEM;
+		return kiln_fail_status(err, KILN_ERR_NOMEM, KILN_NO_OFFSET, "out of memory");
 	}
 	/* Trusted, as a shared library is: compiled from a validated module. */
 	m->validated = true;

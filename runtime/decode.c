@@ -75,14 +75,8 @@ static void *alloc_vec(decoder *d, uint32_t count, size_t size)
 
 static bool ctl_push(decoder *d, size_t depth, uint8_t kind)
 {
-	if (depth == d->ctl_cap) {
-		size_t cap = d->ctl_cap ? d->ctl_cap * 2 : 64;
-		uint8_t *ctl = realloc(d->ctl, cap);
-		if (ctl == NULL)
-			return nomem(d);
-		d->ctl = ctl;
-		d->ctl_cap = cap;
-	}
+	if (!kiln_grow((void **)&d->ctl, &d->ctl_cap, depth + 1, 1))
+		return nomem(d);
 	d->ctl[depth] = kind;
 	return true;
 }
@@ -186,14 +180,8 @@ static bool read_valtypes(decoder *d, uint32_t *n, kiln_valtype **buf,
 	for (uint32_t i = 0; i < *n; i++) {
 		if (!rd_valtype(&d->r, &vt))
 			return false;
-		if (*len == *cap) {
-			size_t c = *cap ? *cap * 2 : 16;
-			kiln_valtype *b = realloc(*buf, c * sizeof *b);
-			if (b == NULL)
-				return nomem(d);
-			*buf = b;
-			*cap = c;
-		}
+		if (!kiln_grow((void **)buf, cap, *len + 1, sizeof **buf))
+			return nomem(d);
 		(*buf)[(*len)++] = (kiln_valtype)vt;
 	}
 	return true;
@@ -244,15 +232,13 @@ static bool sec_type(decoder *d, uint32_t count)
 /* Grows an index-space array by one entry; returns the new entry. */
 static void *space_push(decoder *d, void **arr, uint32_t *n, size_t size)
 {
-	/* Entries are counted against the input, so the doubling is bounded. */
-	if ((*n & (*n - 1)) == 0) {
-		size_t cap = *n ? (size_t)*n * 2 : 4;
-		void *a = realloc(*arr, cap * size);
-		if (a == NULL) {
-			nomem(d);
-			return NULL;
-		}
-		*arr = a;
+	/* The capacity is implicit: *n at a power of two (or 0) is full.
+	 * Entries are counted against the input, so the doubling is bounded. */
+	size_t cap = *n;
+
+	if ((*n & (*n - 1)) == 0 && !kiln_grow(arr, &cap, (size_t)*n + 1, size)) {
+		nomem(d);
+		return NULL;
 	}
 	void *e = (char *)*arr + (size_t)(*n)++ * size;
 	memset(e, 0, size);
@@ -796,16 +782,13 @@ static kiln_status decode_bytes(const uint8_t *bytes, size_t len, bool trusted,
 
 	*out_module = NULL;
 	if (bytes == NULL && len > 0)
-		return kiln_fail(err, KILN_ERR_ARG, KILN_NO_OFFSET, "no bytes"),
-		       KILN_ERR_ARG;
+		return kiln_fail_status(err, KILN_ERR_ARG, KILN_NO_OFFSET, "no bytes");
 	if (len > UINT32_MAX)
-		return kiln_fail(err, KILN_ERR_UNSUPPORTED, KILN_NO_OFFSET,
-				 "modules larger than 4 GiB are not supported"),
-		       KILN_ERR_UNSUPPORTED;
+		return kiln_fail_status(err, KILN_ERR_UNSUPPORTED, KILN_NO_OFFSET,
+					"modules larger than 4 GiB are not supported");
 	if (!(m = calloc(1, sizeof *m)) || !(m->bytes = malloc(len ? len : 1))) {
 		free(m);
-		return kiln_fail(err, KILN_ERR_NOMEM, KILN_NO_OFFSET, "out of memory"),
-		       KILN_ERR_NOMEM;
+		return kiln_fail_status(err, KILN_ERR_NOMEM, KILN_NO_OFFSET, "out of memory");
 	}
 	if (len)
 		memcpy(m->bytes, bytes, len);

@@ -1,6 +1,7 @@
 /*
- * error.c — filling kiln_error, the one error type of every API call, and
- * the static names of statuses, value types and extern kinds.
+ * error.c — filling kiln_error, the one error type of every API call, the
+ * allocation helpers every file shares (kiln_calloc, kiln_grow), and the
+ * static names of statuses, value types and extern kinds.
  */
 #include <stdarg.h>
 #include <stdint.h>
@@ -9,17 +10,33 @@
 
 #include "internal.h"
 
-bool kiln_fail(kiln_error *err, kiln_status status, size_t offset,
-	       const char *fmt, ...)
+static void fill(kiln_error *err, kiln_status status, size_t offset, const char *fmt,
+		 va_list ap)
+{
+	if (err == NULL)
+		return;
+	err->status = status;
+	err->offset = offset;
+	vsnprintf(err->message, sizeof err->message, fmt, ap);
+}
+
+kiln_status kiln_fail_status(kiln_error *err, kiln_status status, size_t offset,
+			     const char *fmt, ...)
 {
 	va_list ap;
 
-	if (err == NULL)
-		return false;
-	err->status = status;
-	err->offset = offset;
 	va_start(ap, fmt);
-	vsnprintf(err->message, sizeof err->message, fmt, ap);
+	fill(err, status, offset, fmt, ap);
+	va_end(ap);
+	return status;
+}
+
+bool kiln_fail(kiln_error *err, kiln_status status, size_t offset, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	fill(err, status, offset, fmt, ap);
 	va_end(ap);
 	return false;
 }
@@ -31,6 +48,24 @@ void *kiln_calloc(size_t n, size_t size)
 	if (n > SIZE_MAX / size)
 		return NULL;
 	return calloc(n, size);
+}
+
+bool kiln_grow(void **arr, size_t *cap, size_t need, size_t size)
+{
+	size_t c = *cap > SIZE_MAX / 2 ? SIZE_MAX : *cap * 2;
+	void *a;
+
+	if (need <= *cap)
+		return true;
+	if (c < need)
+		c = need;
+	if (c < 8)
+		c = 8;
+	if (size == 0 || c > SIZE_MAX / size || !(a = realloc(*arr, c * size)))
+		return false;
+	*arr = a;
+	*cap = c;
+	return true;
 }
 
 const char *kiln_version(void)

@@ -59,6 +59,39 @@ static ffi_type *ffi_of(kiln_valtype t)
 	}
 }
 
+/* The call interface of a native entry `R f(ctx, P...)` of type ft, for
+ * calling one (host_call_native) and for being one (make_closure); types
+ * has room for ft->nparams + 1. */
+static bool prep_cif(ffi_cif *cif, ffi_type **types, const kiln_functype *ft)
+{
+	types[0] = &ffi_type_pointer;
+	for (uint32_t i = 0; i < ft->nparams; i++)
+		types[i + 1] = ffi_of(ft->params[i]);
+	return ffi_prep_cif(cif, FFI_DEFAULT_ABI, ft->nparams + 1,
+			    ft->nresults ? ffi_of(ft->results[0]) : &ffi_type_void,
+			    types) == FFI_OK;
+}
+
+void host_call_native(const kiln_funcref *f, kiln_slot *slots)
+{
+	const kiln_functype *ft = f->type;
+	ffi_type *types[65];
+	void *values[65];
+	kiln_vmctx *ctx = f->ctx;
+	ffi_cif cif;
+	kiln_slot ret;
+
+	if (ft->nparams > 64 || ft->nresults > 1 || !prep_cif(&cif, types, ft))
+		kiln_trap_raise(KILN_TRAP_HOST);
+	values[0] = &ctx;
+	for (uint32_t i = 0; i < ft->nparams; i++)
+		values[i + 1] = &slots[i];
+	/* libffi widens integer results narrower than a register. */
+	ffi_call(&cif, FFI_FN(f->code), &ret, values);
+	if (ft->nresults)
+		slots[0] = ret;
+}
+
 /* The generic form's native entry: args[0] is the kiln_caller. */
 static void generic_entry(ffi_cif *cif, void *ret, void **args, void *data)
 {
@@ -100,14 +133,7 @@ static bool make_closure(kiln_host_func *f)
 
 	f->cif = cif;
 	f->cif_types = types;
-	if (!cif || !types)
-		return false;
-	types[0] = &ffi_type_pointer;
-	for (uint32_t i = 0; i < f->type.nparams; i++)
-		types[i + 1] = ffi_of(f->type.params[i]);
-	if (ffi_prep_cif(cif, FFI_DEFAULT_ABI, f->type.nparams + 1,
-			 f->type.nresults ? ffi_of(f->type.results[0]) : &ffi_type_void,
-			 types) != FFI_OK)
+	if (!cif || !types || !prep_cif(cif, types, &f->type))
 		return false;
 	if (!(f->closure = ffi_closure_alloc(sizeof(ffi_closure), &code)))
 		return false;
@@ -126,20 +152,18 @@ kiln_status kiln_host_func_new(const kiln_functype *type, kiln_native_fn native,
 
 	*out = NULL;
 	if (!native == !generic)
-		return kiln_fail(err, KILN_ERR_ARG, KILN_NO_OFFSET,
-				 "give exactly one of a native and a generic function"),
-		       KILN_ERR_ARG;
+		return kiln_fail_status(err, KILN_ERR_ARG, KILN_NO_OFFSET,
+					"give exactly one of a native and a generic function");
 	if (type->nresults > 1 || type->nparams > 64)
-		return kiln_fail(err, KILN_ERR_UNSUPPORTED, KILN_NO_OFFSET,
-				 "host functions with more than one result or 64 parameters "
-				 "are not supported yet"), KILN_ERR_UNSUPPORTED;
+		return kiln_fail_status(err, KILN_ERR_UNSUPPORTED, KILN_NO_OFFSET,
+					"host functions with more than one result or 64 parameters "
+					"are not supported yet");
 	/* libffi has no type for a 128-bit vector passed in an XMM register. */
 	for (uint32_t i = 0; i < type->nparams + type->nresults; i++)
 		if ((i < type->nparams ? type->params[i] : type->results[i - type->nparams]) ==
 		    KILN_V128)
-			return kiln_fail(err, KILN_ERR_UNSUPPORTED, KILN_NO_OFFSET,
-					 "host functions with v128 values are not supported yet"),
-			       KILN_ERR_UNSUPPORTED;
+			return kiln_fail_status(err, KILN_ERR_UNSUPPORTED, KILN_NO_OFFSET,
+						"host functions with v128 values are not supported yet");
 	if (!(f = calloc(1, sizeof *f)) || !(f->types = kiln_calloc(n, sizeof *f->types)))
 		goto nomem;
 	if (type->nparams)
@@ -159,7 +183,7 @@ kiln_status kiln_host_func_new(const kiln_functype *type, kiln_native_fn native,
 	return KILN_OK;
 nomem:
 	kiln_host_func_delete(f);
-	return kiln_fail(err, KILN_ERR_NOMEM, KILN_NO_OFFSET, "out of memory"), KILN_ERR_NOMEM;
+	return kiln_fail_status(err, KILN_ERR_NOMEM, KILN_NO_OFFSET, "out of memory");
 }
 
 void kiln_host_func_delete(kiln_host_func *f)
@@ -195,8 +219,7 @@ struct kiln_linker {
 kiln_status kiln_linker_new(kiln_linker **out, kiln_error *err)
 {
 	if (!(*out = calloc(1, sizeof **out)))
-		return kiln_fail(err, KILN_ERR_NOMEM, KILN_NO_OFFSET, "out of memory"),
-		       KILN_ERR_NOMEM;
+		return kiln_fail_status(err, KILN_ERR_NOMEM, KILN_NO_OFFSET, "out of memory");
 	return KILN_OK;
 }
 
@@ -217,14 +240,8 @@ static kiln_status add(kiln_linker *l, const char *module, const char *name,
 {
 	definition *d;
 
-	if (l->n == l->cap) {
-		size_t cap = l->cap ? l->cap * 2 : 8;
-		definition *defs = realloc(l->defs, cap * sizeof *defs);
-		if (defs == NULL)
-			goto nomem;
-		l->defs = defs;
-		l->cap = cap;
-	}
+	if (!kiln_grow((void **)&l->defs, &l->cap, l->n + 1, sizeof *l->defs))
+		goto nomem;
 	d = &l->defs[l->n];
 	*d = (definition){strdup(module), name ? strdup(name) : NULL, ext, inst};
 	if (!d->module || (name && !d->name)) {
@@ -235,7 +252,7 @@ static kiln_status add(kiln_linker *l, const char *module, const char *name,
 	l->n++;
 	return KILN_OK;
 nomem:
-	return kiln_fail(err, KILN_ERR_NOMEM, KILN_NO_OFFSET, "out of memory"), KILN_ERR_NOMEM;
+	return kiln_fail_status(err, KILN_ERR_NOMEM, KILN_NO_OFFSET, "out of memory");
 }
 
 kiln_status kiln_linker_define(kiln_linker *l, const char *module, const char *name,
@@ -279,16 +296,15 @@ static kiln_status resolve(kiln_linker *l, kiln_module *m, kiln_extern **out, ki
 
 	*out = NULL;
 	if (ext == NULL)
-		return kiln_fail(err, KILN_ERR_NOMEM, KILN_NO_OFFSET, "out of memory"),
-		       KILN_ERR_NOMEM;
+		return kiln_fail_status(err, KILN_ERR_NOMEM, KILN_NO_OFFSET, "out of memory");
 	for (size_t i = 0; i < n; i++) {
 		kiln_import_info imp = kiln_module_import(m, i);
 		if (!lookup(l, imp, &ext[i])) {
 			free(ext);
-			return kiln_fail(err, KILN_ERR_LINK, KILN_NO_OFFSET,
-					 "unknown import \"%.*s\" \"%.*s\"",
-					 (int)imp.module.len, imp.module.data,
-					 (int)imp.name.len, imp.name.data), KILN_ERR_LINK;
+			return kiln_fail_status(err, KILN_ERR_LINK, KILN_NO_OFFSET,
+						"unknown import \"%.*s\" \"%.*s\"",
+						(int)imp.module.len, imp.module.data,
+						(int)imp.name.len, imp.name.data);
 		}
 	}
 	*out = ext;

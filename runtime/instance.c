@@ -8,7 +8,6 @@
  * each bounds-checked as a whole (a failure traps and leaves earlier
  * writes in place); then run the start function.
  */
-#include <ffi.h>
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
@@ -348,12 +347,11 @@ static kiln_status check_link(kiln_module *m, const kiln_extern *imports, size_t
 			      kiln_error *err)
 {
 	if (m->func_code == NULL && m->nfuncs > m->nimported_funcs)
-		return kiln_fail(err, KILN_ERR_ARG, KILN_NO_OFFSET, "module not compiled"),
-		       KILN_ERR_ARG;
+		return kiln_fail_status(err, KILN_ERR_ARG, KILN_NO_OFFSET,
+					"module not compiled");
 	if (nimports != m->nimports)
-		return kiln_fail(err, KILN_ERR_LINK, KILN_NO_OFFSET,
-				 "expected %u imports, got %zu", m->nimports, nimports),
-		       KILN_ERR_LINK;
+		return kiln_fail_status(err, KILN_ERR_LINK, KILN_NO_OFFSET,
+					"expected %u imports, got %zu", m->nimports, nimports);
 	for (uint32_t i = 0; i < m->nimports; i++)
 		if (!check_import(m, i, &imports[i], err))
 			return KILN_ERR_LINK;
@@ -392,8 +390,7 @@ static kiln_status instantiate(kiln_pool *pool, kiln_module *m, const kiln_exter
 		return KILN_OK;
 	if (out_trap)
 		*out_trap = trap;
-	kiln_fail(err, KILN_ERR_TRAP, KILN_NO_OFFSET, "%s", kiln_trap_message(trap));
-	return KILN_ERR_TRAP;
+	return kiln_fail_status(err, KILN_ERR_TRAP, KILN_NO_OFFSET, "%s", kiln_trap_message(trap));
 fail:
 	kiln_instance_delete(inst);
 	return err->status;
@@ -432,7 +429,7 @@ kiln_status kiln_instance_new_pooled(kiln_pool *pool, kiln_module *m,
 {
 	if (pool == NULL) {
 		*out = NULL;
-		return kiln_fail(err, KILN_ERR_ARG, KILN_NO_OFFSET, "no pool"), KILN_ERR_ARG;
+		return kiln_fail_status(err, KILN_ERR_ARG, KILN_NO_OFFSET, "no pool");
 	}
 	return kiln_instance_new_limited(pool, m, imports, nimports, NULL, out, out_trap, err);
 }
@@ -532,8 +529,8 @@ static kiln_status fuel_unsupported(kiln_instance *inst, kiln_error *err)
 {
 	if (inst->module->fuel_checks)
 		return KILN_OK;
-	return kiln_fail(err, KILN_ERR_UNSUPPORTED, KILN_NO_OFFSET,
-			 "the module was compiled without fuel metering"), KILN_ERR_UNSUPPORTED;
+	return kiln_fail_status(err, KILN_ERR_UNSUPPORTED, KILN_NO_OFFSET,
+				"the module was compiled without fuel metering");
 }
 
 kiln_status kiln_instance_set_fuel(kiln_instance *inst, uint64_t fuel, kiln_error *err)
@@ -543,8 +540,8 @@ kiln_status kiln_instance_set_fuel(kiln_instance *inst, uint64_t fuel, kiln_erro
 	if (st != KILN_OK)
 		return st;
 	if (fuel > INT64_MAX)
-		return kiln_fail(err, KILN_ERR_ARG, KILN_NO_OFFSET, "fuel over INT64_MAX"),
-		       KILN_ERR_ARG;
+		return kiln_fail_status(err, KILN_ERR_ARG, KILN_NO_OFFSET,
+					"fuel over INT64_MAX");
 	inst->ctx.fuel = (int64_t)fuel;
 	return KILN_OK;
 }
@@ -563,11 +560,10 @@ kiln_status kiln_instance_set_epoch_deadline(kiln_instance *inst, uint64_t ticks
 					     kiln_error *err)
 {
 	if (inst == NULL || inst->module == NULL)
-		return kiln_fail(err, KILN_ERR_ARG, KILN_NO_OFFSET, "no instance"), KILN_ERR_ARG;
+		return kiln_fail_status(err, KILN_ERR_ARG, KILN_NO_OFFSET, "no instance");
 	if (!inst->module->epoch_checks)
-		return kiln_fail(err, KILN_ERR_UNSUPPORTED, KILN_NO_OFFSET,
-				 "the module was compiled without epoch interruption"),
-		       KILN_ERR_UNSUPPORTED;
+		return kiln_fail_status(err, KILN_ERR_UNSUPPORTED, KILN_NO_OFFSET,
+					"the module was compiled without epoch interruption");
 	inst->ctx.epoch_deadline = epoch_after(ticks);
 	return KILN_OK;
 }
@@ -660,8 +656,8 @@ kiln_status kiln_global_set(kiln_extern ext, kiln_val value, kiln_error *err)
 	kiln_global_rt *g = ext.handle;
 
 	if (ext.kind != KILN_EXTERN_GLOBAL || !g->type.mutable_ || value.type != g->type.type)
-		return kiln_fail(err, KILN_ERR_ARG, KILN_NO_OFFSET,
-				 "not a mutable global of that type"), KILN_ERR_ARG;
+		return kiln_fail_status(err, KILN_ERR_ARG, KILN_NO_OFFSET,
+					"not a mutable global of that type");
 	memcpy(&g->value, &value.of, sizeof g->value);
 	return KILN_OK;
 }
@@ -701,8 +697,8 @@ kiln_status kiln_table_set(kiln_extern ext, uint32_t i, kiln_val v, kiln_error *
 	if (t == NULL)
 		return KILN_ERR_ARG;
 	if (v.type != (kiln_valtype)t->type)
-		return kiln_fail(err, KILN_ERR_ARG, KILN_NO_OFFSET, "value of another type"),
-		       KILN_ERR_ARG;
+		return kiln_fail_status(err, KILN_ERR_ARG, KILN_NO_OFFSET,
+					"value of another type");
 	t->elems[i] = v.of.ref;
 	return KILN_OK;
 }
@@ -714,52 +710,12 @@ typedef struct call {
 	kiln_slot *slots;
 } call;
 
-static ffi_type *ffi_of(kiln_valtype t)
-{
-	switch (t) {
-	case KILN_I32: return &ffi_type_sint32;
-	case KILN_I64: return &ffi_type_sint64;
-	case KILN_F32: return &ffi_type_float;
-	case KILN_F64: return &ffi_type_double;
-	default: return &ffi_type_pointer;
-	}
-}
-
-/* A host function has no entry trampoline: libffi calls its native form,
- * `R f(kiln_vmctx *ctx, P1, ...)`, with the arguments from the slots. */
-static void call_native(const kiln_funcref *f, kiln_slot *slots)
-{
-	const kiln_functype *ft = f->type;
-	ffi_type *types[65];
-	void *values[65];
-	kiln_vmctx *ctx = f->ctx;
-	ffi_cif cif;
-	kiln_slot ret;
-
-	if (ft->nparams > 64 || ft->nresults > 1)
-		kiln_trap_raise(KILN_TRAP_HOST);
-	types[0] = &ffi_type_pointer;
-	values[0] = &ctx;
-	for (uint32_t i = 0; i < ft->nparams; i++) {
-		types[i + 1] = ffi_of(ft->params[i]);
-		values[i + 1] = &slots[i];
-	}
-	if (ffi_prep_cif(&cif, FFI_DEFAULT_ABI, ft->nparams + 1,
-			 ft->nresults ? ffi_of(ft->results[0]) : &ffi_type_void,
-			 types) != FFI_OK)
-		kiln_trap_raise(KILN_TRAP_HOST);
-	/* libffi widens integer results narrower than a register. */
-	ffi_call(&cif, FFI_FN(f->code), &ret, values);
-	if (ft->nresults)
-		slots[0] = ret;
-}
-
 static void call_funcref(const kiln_funcref *f, kiln_slot *slots)
 {
 	if (f->tramp)
 		f->tramp(f->ctx, slots);
 	else
-		call_native(f, slots);
+		host_call_native(f, slots);
 }
 
 static void run_call(void *arg)
@@ -805,17 +761,17 @@ kiln_status kiln_func_call(kiln_extern ext, const kiln_val *args, size_t nargs,
 	if (out_trap)
 		*out_trap = (kiln_trap_info){.kind = KILN_TRAP_NONE};
 	if (ext.kind != KILN_EXTERN_FUNC || f == NULL)
-		return kiln_fail(err, KILN_ERR_ARG, KILN_NO_OFFSET, "not a function"), KILN_ERR_ARG;
+		return kiln_fail_status(err, KILN_ERR_ARG, KILN_NO_OFFSET, "not a function");
 	ft = f->type;
 	if (nargs != ft->nparams || nresults < ft->nresults)
-		return kiln_fail(err, KILN_ERR_ARG, KILN_NO_OFFSET,
-				 "expected %u arguments and room for %u results",
-				 ft->nparams, ft->nresults), KILN_ERR_ARG;
+		return kiln_fail_status(err, KILN_ERR_ARG, KILN_NO_OFFSET,
+					"expected %u arguments and room for %u results",
+					ft->nparams, ft->nresults);
 	for (size_t i = 0; i < nargs; i++)
 		if (args[i].type != ft->params[i])
-			return kiln_fail(err, KILN_ERR_ARG, KILN_NO_OFFSET,
-					 "argument %zu: expected %s", i,
-					 kiln_valtype_name(ft->params[i])), KILN_ERR_ARG;
+			return kiln_fail_status(err, KILN_ERR_ARG, KILN_NO_OFFSET,
+						"argument %zu: expected %s", i,
+						kiln_valtype_name(ft->params[i]));
 	n = nargs > ft->nresults ? nargs : ft->nresults;
 	if (n > 16 && !(slots = kiln_calloc(n, sizeof *slots)))
 		return nomem(err), KILN_ERR_NOMEM;
@@ -837,6 +793,5 @@ kiln_status kiln_func_call(kiln_extern ext, const kiln_val *args, size_t nargs,
 		return KILN_OK;
 	if (out_trap)
 		describe_trap(f, trap, &pcs, out_trap);
-	kiln_fail(err, KILN_ERR_TRAP, KILN_NO_OFFSET, "%s", kiln_trap_message(trap));
-	return KILN_ERR_TRAP;
+	return kiln_fail_status(err, KILN_ERR_TRAP, KILN_NO_OFFSET, "%s", kiln_trap_message(trap));
 }

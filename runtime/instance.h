@@ -67,6 +67,11 @@ struct kiln_host_func {
 	void *cif_types;
 };
 
+/* Calls a host function's native entry `R f(ctx, P...)` (it has no entry
+ * trampoline) with the arguments from the slots, its result into slots[0]
+ * (host.c). */
+void host_call_native(const kiln_funcref *f, kiln_slot *slots);
+
 /* The process's epoch (instance.c): compiled code reads it through ctx. */
 KILN_INTERNAL extern _Atomic uint64_t kiln_epoch_counter;
 

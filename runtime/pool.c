@@ -42,15 +42,15 @@ kiln_status kiln_pool_new(const kiln_pool_config *config, kiln_pool **out, kiln_
 	*out = NULL;
 	if (cfg.max_instances == 0 || cfg.max_instances > MAX_SLOTS ||
 	    cfg.max_memory_pages > KILN_MAX_PAGES)
-		return kiln_fail(err, KILN_ERR_ARG, KILN_NO_OFFSET,
-				 "pool: max_instances must be 1 to %u, max_memory_pages at most %u",
-				 MAX_SLOTS, KILN_MAX_PAGES), KILN_ERR_ARG;
+		return kiln_fail_status(err, KILN_ERR_ARG, KILN_NO_OFFSET,
+					"pool: max_instances must be 1 to %u, max_memory_pages at most %u",
+					MAX_SLOTS, KILN_MAX_PAGES);
 	region = mmap(NULL, (size_t)cfg.max_instances * KILN_RESERVATION, PROT_NONE,
 		      MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
 	if (region == MAP_FAILED)
-		return kiln_fail(err, KILN_ERR_NOMEM, KILN_NO_OFFSET,
-				 "pool: cannot reserve %u x 8 GiB of address space",
-				 cfg.max_instances), KILN_ERR_NOMEM;
+		return kiln_fail_status(err, KILN_ERR_NOMEM, KILN_NO_OFFSET,
+					"pool: cannot reserve %u x 8 GiB of address space",
+					cfg.max_instances);
 	if (!(p = calloc(1, sizeof *p)) ||
 	    !(p->free = kiln_calloc(cfg.max_instances, sizeof *p->free)) ||
 	    !(p->rw = kiln_calloc(cfg.max_instances, sizeof *p->rw)) ||
@@ -61,8 +61,8 @@ kiln_status kiln_pool_new(const kiln_pool_config *config, kiln_pool **out, kiln_
 		}
 		free(p);
 		munmap(region, (size_t)cfg.max_instances * KILN_RESERVATION);
-		return kiln_fail(err, KILN_ERR_NOMEM, KILN_NO_OFFSET, "pool: out of memory"),
-		       KILN_ERR_NOMEM;
+		return kiln_fail_status(err, KILN_ERR_NOMEM, KILN_NO_OFFSET,
+					"pool: out of memory");
 	}
 	p->region = region;
 	p->nslots = cfg.max_instances;

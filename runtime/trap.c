@@ -108,15 +108,10 @@ static bool publish(range_set *set, range_array *next)
 {
 	range_array *old;
 
-	if (set->nretired == set->retired_cap) {
-		size_t cap = set->retired_cap ? set->retired_cap * 2 : 8;
-		range_array **grown = realloc(set->retired, cap * sizeof *grown);
-		if (grown == NULL) {
-			free(next);
-			return false;
-		}
-		set->retired = grown;
-		set->retired_cap = cap;
+	if (!kiln_grow((void **)&set->retired, &set->retired_cap, set->nretired + 1,
+		       sizeof *set->retired)) {
+		free(next);
+		return false;
 	}
 	old = atomic_exchange(&set->cur, next);
 	if (old)

@@ -15,7 +15,8 @@
 static struct {
 	pthread_mutex_t lock;
 	kiln_valtype **sigs;	/* nparams, nresults, then the types */
-	uint32_t n, cap;
+	uint32_t n;
+	size_t cap;
 } reg = {PTHREAD_MUTEX_INITIALIZER, NULL, 0, 0};
 
 static bool same(const kiln_valtype *sig, const kiln_functype *ft)
@@ -37,14 +38,8 @@ uint32_t kiln_type_id(const kiln_functype *ft)
 	for (uint32_t i = 0; i < reg.n && id == UINT32_MAX; i++)
 		if (same(reg.sigs[i], ft))
 			id = i;
-	if (id == UINT32_MAX && reg.n == reg.cap) {
-		kiln_valtype **grown = realloc(reg.sigs, (reg.cap * 2 + 16) * sizeof *grown);
-		if (grown != NULL) {
-			reg.sigs = grown;
-			reg.cap = reg.cap * 2 + 16;
-		}
-	}
-	if (id == UINT32_MAX && reg.n < reg.cap) {
+	if (id == UINT32_MAX &&
+	    kiln_grow((void **)&reg.sigs, &reg.cap, reg.n + 1, sizeof *reg.sigs)) {
 		sig = malloc((2 + ft->nparams + ft->nresults) * sizeof *sig);
 		if (sig != NULL) {
 			sig[0] = (kiln_valtype)ft->nparams;

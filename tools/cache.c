@@ -248,12 +248,8 @@ static entry *list(int dir, size_t *n, off_t *total)
 			continue;
 		if (fstatat(dir, de->d_name, &st, AT_SYMLINK_NOFOLLOW) != 0)
 			continue;
-		if (*n == cap) {
-			entry *g = realloc(v, (cap = cap * 2 + 16) * sizeof *v);
-			if (!g)
-				break;
-			v = g;
-		}
+		if (!cli_grow((void **)&v, &cap, *n + 1, sizeof *v))
+			break;
 		snprintf(v[*n].name, sizeof v[*n].name, "%s", de->d_name);
 		v[*n].size = st.st_size;
 		v[*n].mtime = st.st_mtime;

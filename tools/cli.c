@@ -17,6 +17,7 @@
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -169,6 +170,24 @@ void cli_unmap_file(uint8_t *bytes, size_t len)
 }
 
 /* ---------------------------------------------------------------- output */
+
+bool cli_grow(void **arr, size_t *cap, size_t need, size_t size)
+{
+	size_t c = *cap > SIZE_MAX / 2 ? SIZE_MAX : *cap * 2;
+	void *a;
+
+	if (need <= *cap)
+		return true;
+	if (c < need)
+		c = need;
+	if (c < 8)
+		c = 8;
+	if (size == 0 || c > SIZE_MAX / size || !(a = realloc(*arr, c * size)))
+		return false;
+	*arr = a;
+	*cap = c;
+	return true;
+}
 
 int cli_create_temp(int dirfd, const char *base, char *name, size_t size)
 {

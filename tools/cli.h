@@ -47,6 +47,11 @@ int cli_read_file(const char *path, uint8_t **out, size_t *out_len);
 int cli_map_file(const char *path, uint8_t **out, size_t *out_len);
 void cli_unmap_file(uint8_t *bytes, size_t len);
 
+/* Makes room for `need` elements of `size` bytes in the growing array
+ * *arr of capacity *cap (in elements), doubling it (to 8 at least).  False
+ * when out of memory or the size overflows: *arr and *cap are unchanged. */
+bool cli_grow(void **arr, size_t *cap, size_t need, size_t size);
+
 /* Writes `bytes` to `path` atomically: refuses (one line, CLI_FAIL) to
  * replace anything but a regular file or a missing path — a symbolic link,
  * a device, a directory; writes a new file in the same directory (random

@@ -66,16 +66,8 @@ typedef struct buf {
 
 static bool buf_add(buf *b, const void *p, size_t n)
 {
-	if (n > b->cap - b->len) {
-		size_t cap = b->cap ? b->cap : 4096;
-		while (cap - b->len < n)
-			cap *= 2;
-		char *q = realloc(b->p, cap);
-		if (q == NULL)
-			return false;
-		b->p = q;
-		b->cap = cap;
-	}
+	if (!cli_grow((void **)&b->p, &b->cap, b->len + n, 1))
+		return false;
 	memcpy(b->p + b->len, p, n);
 	b->len += n;
 	return true;
@@ -286,13 +278,8 @@ static bool make_env(server *s, worker *w, struct MHD_Connection *c, const char 
 	size_t n = 0;
 	for (size_t i = 0; i < w->env.len; i++)
 		n += w->env.p[i] == 0;
-	if (n + 1 > w->nenv_cap) {
-		const char **p = realloc(w->envp, (n + 1) * sizeof *p);
-		if (!p)
-			return false;
-		w->envp = p;
-		w->nenv_cap = n + 1;
-	}
+	if (!cli_grow((void **)&w->envp, &w->nenv_cap, n + 1, sizeof *w->envp))
+		return false;
 	n = 0;
 	for (size_t i = 0; i < w->env.len; i += strlen(w->env.p + i) + 1)
 		w->envp[n++] = w->env.p + i;

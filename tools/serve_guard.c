@@ -24,6 +24,7 @@
 #include <sys/socket.h>
 #include <time.h>
 
+#include "cli.h"
 #include "serve_guard.h"
 
 #define GUARD_TICK_MS 100
@@ -148,14 +149,8 @@ static guard_conn *victim(guard *g)
 /* Puts c in the table; under the lock.  False when out of memory. */
 static bool table_add(guard *g, guard_conn *c)
 {
-	if (g->n == g->cap) {
-		size_t cap = g->cap ? 2 * g->cap : 256;
-		guard_conn **p = realloc(g->conns, cap * sizeof *p);
-		if (!p)
-			return false;
-		g->conns = p;
-		g->cap = cap;
-	}
+	if (!cli_grow((void **)&g->conns, &g->cap, g->n + 1, sizeof *g->conns))
+		return false;
 	c->slot = g->n;
 	g->conns[g->n++] = c;
 	g->live++;

@@ -19,14 +19,9 @@
 
 static wast_instance *add_instance(wast_run *run)
 {
-	if (run->ninstances == run->cap) {
-		size_t cap = run->cap ? run->cap * 2 : 16;
-		wast_instance *a = realloc(run->instances, cap * sizeof *a);
-		if (a == NULL)
-			return NULL;
-		run->instances = a;
-		run->cap = cap;
-	}
+	if (!cli_grow((void **)&run->instances, &run->cap, run->ninstances + 1,
+		      sizeof *run->instances))
+		return NULL;
 	memset(&run->instances[run->ninstances], 0, sizeof *run->instances);
 	return &run->instances[run->ninstances++];
 }

@@ -30,23 +30,13 @@ uint8_t *wasi_mem(wasi *w, uint32_t p, uint64_t n)
 	return w->memory->base + p;
 }
 
-int32_t wasi_put_u32(wasi *w, uint32_t p, uint32_t v)
+int32_t wasi_put(wasi *w, uint32_t p, const void *v, uint32_t n)
 {
-	uint8_t *d = wasi_mem(w, p, 4);
+	uint8_t *d = wasi_mem(w, p, n);
 
 	if (d == NULL)
 		return W_FAULT;
-	memcpy(d, &v, 4);
-	return W_SUCCESS;
-}
-
-int32_t wasi_put_u64(wasi *w, uint32_t p, uint64_t v)
-{
-	uint8_t *d = wasi_mem(w, p, 8);
-
-	if (d == NULL)
-		return W_FAULT;
-	memcpy(d, &v, 8);
+	memcpy(d, v, n);
 	return W_SUCCESS;
 }
 
@@ -156,31 +146,31 @@ static bool host_clock(int32_t id, clockid_t *out)
 	return true;
 }
 
-static int32_t clock_res_get(kiln_vmctx *c, int32_t id, int32_t p)
+/* clock_res_get and clock_time_get: what `query` says of the clock, in
+ * nanoseconds at p. */
+static int32_t put_clock(kiln_vmctx *c, int32_t id, int32_t p,
+			 int (*query)(clockid_t, struct timespec *))
 {
 	clockid_t cid;
 	struct timespec ts;
 
 	if (!host_clock(id, &cid))
 		return W_INVAL;
-	if (clock_getres(cid, &ts) != 0)
+	if (query(cid, &ts) != 0)
 		return wasi_errno(errno);
 	return wasi_put_u64(wasi_of(c), (uint32_t)p,
 			    (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec);
 }
 
+static int32_t clock_res_get(kiln_vmctx *c, int32_t id, int32_t p)
+{
+	return put_clock(c, id, p, clock_getres);
+}
+
 static int32_t clock_time_get(kiln_vmctx *c, int32_t id, int64_t precision, int32_t p)
 {
-	clockid_t cid;
-	struct timespec ts;
-
 	(void)precision;
-	if (!host_clock(id, &cid))
-		return W_INVAL;
-	if (clock_gettime(cid, &ts) != 0)
-		return wasi_errno(errno);
-	return wasi_put_u64(wasi_of(c), (uint32_t)p,
-			    (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec);
+	return put_clock(c, id, p, clock_gettime);
 }
 
 static int32_t random_get(kiln_vmctx *c, int32_t p, int32_t len)
@@ -361,23 +351,22 @@ static int32_t poll_oneoff(kiln_vmctx *c, int32_t in, int32_t out, int32_t n, in
 	return wasi_put_u32(w, (uint32_t)nev_p, nev);
 }
 
-static const kiln_valtype I[] = {KILN_I32}, II[] = {KILN_I32, KILN_I32};
-static const kiln_valtype IIII[] = {KILN_I32, KILN_I32, KILN_I32, KILN_I32};
-static const kiln_valtype ILI[] = {KILN_I32, KILN_I64, KILN_I32};
-
-static const wasi_func core_funcs[] = {
-	{"args_get", (void *)args_get, {2, 1, II, I}},
-	{"args_sizes_get", (void *)args_sizes_get, {2, 1, II, I}},
-	{"environ_get", (void *)environ_get, {2, 1, II, I}},
-	{"environ_sizes_get", (void *)environ_sizes_get, {2, 1, II, I}},
-	{"clock_res_get", (void *)clock_res_get, {2, 1, II, I}},
-	{"clock_time_get", (void *)clock_time_get, {3, 1, ILI, I}},
-	{"random_get", (void *)random_get, {2, 1, II, I}},
-	{"sched_yield", (void *)sched_yield_, {0, 1, NULL, I}},
-	{"poll_oneoff", (void *)poll_oneoff, {4, 1, IIII, I}},
-	{"proc_exit", (void *)proc_exit, {1, 0, I, NULL}},
-	{"proc_raise", (void *)proc_raise, {1, 1, I, I}},
-};
+/* X(result, export name, function, (CTX, parameter types)): wasi_table.h. */
+#define WASI_FUNCS(X) \
+	X(i32, "args_get", args_get, (CTX, i32, i32)) \
+	X(i32, "args_sizes_get", args_sizes_get, (CTX, i32, i32)) \
+	X(i32, "environ_get", environ_get, (CTX, i32, i32)) \
+	X(i32, "environ_sizes_get", environ_sizes_get, (CTX, i32, i32)) \
+	X(i32, "clock_res_get", clock_res_get, (CTX, i32, i32)) \
+	X(i32, "clock_time_get", clock_time_get, (CTX, i32, i64, i32)) \
+	X(i32, "random_get", random_get, (CTX, i32, i32)) \
+	X(i32, "sched_yield", sched_yield_, (CTX)) \
+	X(i32, "poll_oneoff", poll_oneoff, (CTX, i32, i32, i32, i32)) \
+	X(none, "proc_exit", proc_exit, (CTX, i32)) \
+	X(i32, "proc_raise", proc_raise, (CTX, i32))
+#define WASI_TABLE wasi_core_funcs
+#define WASI_NFUNCS wasi_core_nfuncs
+#include "wasi_table.h"
 
 /* ------------------------------------------------------------- instance */
 
@@ -476,8 +465,9 @@ static kiln_status wasi_init(wasi *w, const kiln_wasi_config *cfg, kiln_error *e
 	for (int i = 0; i < cfg->ndirs; i++) {
 		int host = open(cfg->dirs[i].host, O_PATH | O_DIRECTORY | O_CLOEXEC);
 		if (host < 0)
-			return kiln_fail(err, KILN_ERR_IO, KILN_NO_OFFSET, "--dir %s: %s",
-					 cfg->dirs[i].host, strerror(errno)), KILN_ERR_IO;
+			return kiln_fail_status(err, KILN_ERR_IO, KILN_NO_OFFSET,
+						"--dir %s: %s", cfg->dirs[i].host,
+						strerror(errno));
 		if (wasi_fd_add(w, host, FT_DIR, RIGHTS_ALL, RIGHTS_ALL, cfg->dirs[i].guest) < 0) {
 			close(host);
 			goto nomem;
@@ -493,33 +483,30 @@ static kiln_status wasi_init(wasi *w, const kiln_wasi_config *cfg, kiln_error *e
 	}
 	return KILN_OK;
 nomem:
-	return kiln_fail(err, KILN_ERR_NOMEM, KILN_NO_OFFSET, "out of memory"), KILN_ERR_NOMEM;
+	return kiln_fail_status(err, KILN_ERR_NOMEM, KILN_NO_OFFSET, "out of memory");
 }
 
 kiln_status kiln_wasi_new(const kiln_wasi_config *cfg, kiln_instance **out,
 			  kiln_error *err)
 {
-	size_t ncore = sizeof core_funcs / sizeof core_funcs[0];
-	size_t n = ncore + wasi_fs_nfuncs, at = 0;
+	size_t n = wasi_core_nfuncs + wasi_fs_nfuncs, at = 0;
 	wasi *w = calloc(1, sizeof *w);
 	kiln_status st;
 
 	*out = NULL;
 	if (w == NULL)
-		return kiln_fail(err, KILN_ERR_NOMEM, KILN_NO_OFFSET, "out of memory"),
-		       KILN_ERR_NOMEM;
+		return kiln_fail_status(err, KILN_ERR_NOMEM, KILN_NO_OFFSET, "out of memory");
 	w->inst.free_host = wasi_free;
 	if (!(w->refs = kiln_calloc(n, sizeof *w->refs)) ||
 	    !(w->exports = kiln_calloc(n, sizeof *w->exports))) {
 		wasi_free(&w->inst);
-		return kiln_fail(err, KILN_ERR_NOMEM, KILN_NO_OFFSET, "out of memory"),
-		       KILN_ERR_NOMEM;
+		return kiln_fail_status(err, KILN_ERR_NOMEM, KILN_NO_OFFSET, "out of memory");
 	}
 	if ((st = wasi_init(w, cfg, err)) != KILN_OK) {
 		wasi_free(&w->inst);
 		return st;
 	}
-	add_funcs(w, core_funcs, ncore, &at);
+	add_funcs(w, wasi_core_funcs, wasi_core_nfuncs, &at);
 	add_funcs(w, wasi_fs_funcs, wasi_fs_nfuncs, &at);
 	w->inst.host_exports = w->exports;
 	w->inst.nhost_exports = n;

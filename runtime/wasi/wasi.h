@@ -77,11 +77,22 @@ static inline wasi *wasi_of(kiln_vmctx *ctx)
 
 /* The module's memory at [p, p + n), or NULL when out of bounds. */
 uint8_t *wasi_mem(wasi *w, uint32_t p, uint64_t n);
-int32_t wasi_put_u32(wasi *w, uint32_t p, uint32_t v);
-int32_t wasi_put_u64(wasi *w, uint32_t p, uint64_t v);
+/* Stores n bytes at p in the module's memory: W_FAULT when out of bounds. */
+int32_t wasi_put(wasi *w, uint32_t p, const void *v, uint32_t n);
+
+static inline int32_t wasi_put_u32(wasi *w, uint32_t p, uint32_t v)
+{
+	return wasi_put(w, p, &v, sizeof v);
+}
+
+static inline int32_t wasi_put_u64(wasi *w, uint32_t p, uint64_t v)
+{
+	return wasi_put(w, p, &v, sizeof v);
+}
 /* A host errno as a WASI errno. */
 int32_t wasi_errno(int e);
-/* The descriptor `fd`, or NULL (then *err is BADF). */
+/* The descriptor `fd`, or NULL when it is not open (the call fails with
+ * W_BADF). */
 wasi_fd *wasi_fd_get(wasi *w, int32_t fd);
 /* Adds a descriptor; returns its number or -1 (out of memory). */
 int32_t wasi_fd_add(wasi *w, int host, uint8_t type, uint64_t rights,
@@ -104,7 +115,9 @@ typedef struct wasi_func {
 	kiln_functype type;
 } wasi_func;
 
-extern const wasi_func wasi_fs_funcs[];
-extern const size_t wasi_fs_nfuncs;
+/* The functions of wasi.c and of wasi_fs.c, each table made by
+ * wasi_table.h from one list. */
+extern const wasi_func wasi_core_funcs[], wasi_fs_funcs[];
+extern const size_t wasi_core_nfuncs, wasi_fs_nfuncs;
 
 #endif /* KILN_WASI_H */

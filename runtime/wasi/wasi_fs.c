@@ -290,22 +290,38 @@ static int32_t parent_of(int dir, char *path, int *out, const char **last)
 	return *out < 0 ? wasi_errno(errno) : W_SUCCESS;
 }
 
-/* Resolves (fd, path) to a parent directory and a name in it. */
-static int32_t resolve_parent(wasi *w, int32_t fd, int32_t p, int32_t len,
-			      char buf[PATH_MAX], int *parent, const char **last)
+/* The first step of every path_* call: the directory `fd` names (EBADF,
+ * ENOTDIR) and the path (p, len) copied NUL-terminated into buf. */
+static int32_t dir_path(wasi *w, int32_t fd, int32_t p, int32_t len, char buf[PATH_MAX],
+			wasi_fd **dir)
 {
-	wasi_fd *f = wasi_fd_get(w, fd);
-	int32_t e;
-
-	if (!f)
+	*dir = wasi_fd_get(w, fd);
+	if (!*dir)
 		return W_BADF;
-	if (f->type != FT_DIR)
+	if ((*dir)->type != FT_DIR)
 		return W_NOTDIR;
-	if ((e = get_path(w, p, len, buf)) != W_SUCCESS)
-		return e;
-	return parent_of(f->host, buf, parent, last);
+	return get_path(w, p, len, buf);
 }
 
+/* A name in a directory, what path_* calls that make or remove one act
+ * on: the parent, opened beneath (O_PATH; the caller closes it), and the
+ * last component, which points into buf. */
+typedef struct at_name {
+	int parent;
+	const char *last;
+	char buf[PATH_MAX];
+} at_name;
+
+/* Resolves (fd, path) to a parent directory and a name in it. */
+static int32_t resolve_parent(wasi *w, int32_t fd, int32_t p, int32_t len, at_name *n)
+{
+	wasi_fd *dir;
+	int32_t e = dir_path(w, fd, p, len, n->buf, &dir);
+
+	return e != W_SUCCESS ? e : parent_of(dir->host, n->buf, &n->parent, &n->last);
+}
+
+/* The WASI errno of a call on a parent (r < 0: errno), which it closes. */
 static int32_t done(int r, int parent)
 {
 	int32_t e = r < 0 ? wasi_errno(errno) : W_SUCCESS;
@@ -316,46 +332,33 @@ static int32_t done(int r, int parent)
 
 static int32_t path_create_directory(kiln_vmctx *c, int32_t fd, int32_t p, int32_t len)
 {
-	char buf[PATH_MAX];
-	const char *last;
-	int parent;
-	int32_t e = resolve_parent(wasi_of(c), fd, p, len, buf, &parent, &last);
+	at_name n;
+	int32_t e = resolve_parent(wasi_of(c), fd, p, len, &n);
 
-	if (e != W_SUCCESS)
-		return e;
-	return done(mkdirat(parent, last, 0777), parent);
+	return e != W_SUCCESS ? e : done(mkdirat(n.parent, n.last, 0777), n.parent);
 }
 
 static int32_t path_remove_directory(kiln_vmctx *c, int32_t fd, int32_t p, int32_t len)
 {
-	char buf[PATH_MAX];
-	const char *last;
-	int parent;
-	int32_t e = resolve_parent(wasi_of(c), fd, p, len, buf, &parent, &last);
+	at_name n;
+	int32_t e = resolve_parent(wasi_of(c), fd, p, len, &n);
 
-	if (e != W_SUCCESS)
-		return e;
-	return done(unlinkat(parent, last, AT_REMOVEDIR), parent);
+	return e != W_SUCCESS ? e : done(unlinkat(n.parent, n.last, AT_REMOVEDIR), n.parent);
 }
 
 static int32_t path_unlink_file(kiln_vmctx *c, int32_t fd, int32_t p, int32_t len)
 {
-	char buf[PATH_MAX];
-	const char *last;
-	int parent;
-	int32_t e = resolve_parent(wasi_of(c), fd, p, len, buf, &parent, &last);
+	at_name n;
+	int32_t e = resolve_parent(wasi_of(c), fd, p, len, &n);
 
-	if (e != W_SUCCESS)
-		return e;
-	return done(unlinkat(parent, last, 0), parent);
+	return e != W_SUCCESS ? e : done(unlinkat(n.parent, n.last, 0), n.parent);
 }
 
 static int32_t path_symlink(kiln_vmctx *c, int32_t tp, int32_t tlen, int32_t fd,
 			    int32_t p, int32_t len)
 {
-	char target[PATH_MAX], buf[PATH_MAX];
-	const char *last;
-	int parent;
+	char target[PATH_MAX];
+	at_name n;
 	int32_t e = get_path(wasi_of(c), tp, tlen, target);
 
 	/* An absolute target is refused (EPERM, as cap-std's escape error);
@@ -363,67 +366,56 @@ static int32_t path_symlink(kiln_vmctx *c, int32_t tp, int32_t tlen, int32_t fd,
 	if (e == W_SUCCESS && target[0] == '/')
 		e = W_PERM;
 	if (e == W_SUCCESS)
-		e = resolve_parent(wasi_of(c), fd, p, len, buf, &parent, &last);
-	if (e != W_SUCCESS)
-		return e;
-	return done(symlinkat(target, parent, last), parent);
+		e = resolve_parent(wasi_of(c), fd, p, len, &n);
+	return e != W_SUCCESS ? e : done(symlinkat(target, n.parent, n.last), n.parent);
+}
+
+/* readlink of "name/": the kernel would follow a final symlink, beyond
+ * the sandbox, so it is not a link either way (EINVAL on a directory). */
+static int32_t readlink_slash(at_name *n)
+{
+	struct stat st;
+	int32_t e;
+
+	*strchr((char *)n->last, '/') = 0;
+	e = fstatat(n->parent, n->last, &st, AT_SYMLINK_NOFOLLOW) < 0 ? wasi_errno(errno)
+	    : S_ISDIR(st.st_mode) ? W_INVAL : W_NOTDIR;
+	close(n->parent);
+	return e;
 }
 
 static int32_t path_readlink(kiln_vmctx *c, int32_t fd, int32_t p, int32_t len,
 			     int32_t out, int32_t out_len, int32_t used_p)
 {
 	uint8_t *d = wasi_mem(wasi_of(c), (uint32_t)out, (uint32_t)out_len);
-	ssize_t n;
+	ssize_t r;
+	at_name n;
+	int32_t e;
 
 	if (d == NULL)
 		return W_FAULT;
-	char buf[PATH_MAX];
-	const char *last;
-	int parent;
-	int32_t e = resolve_parent(wasi_of(c), fd, p, len, buf, &parent, &last);
-
-	if (e != W_SUCCESS)
+	if ((e = resolve_parent(wasi_of(c), fd, p, len, &n)) != W_SUCCESS)
 		return e;
-	if (strchr(last, '/')) {
-		/* "name/" would make the kernel follow a final symlink, beyond
-		 * the sandbox: not a link either way (EINVAL on a directory). */
-		struct stat st;
-		*strchr((char *)last, '/') = 0;
-		e = fstatat(parent, last, &st, AT_SYMLINK_NOFOLLOW) < 0 ? wasi_errno(errno)
-		    : S_ISDIR(st.st_mode) ? W_INVAL : W_NOTDIR;
-		close(parent);
-		return e;
-	}
-	n = readlinkat(parent, last, (char *)d, (uint32_t)out_len);
-	e = n < 0 ? wasi_errno(errno) : wasi_put_u32(wasi_of(c), (uint32_t)used_p, (uint32_t)n);
-	close(parent);
+	if (strchr(n.last, '/'))
+		return readlink_slash(&n);
+	r = readlinkat(n.parent, n.last, (char *)d, (uint32_t)out_len);
+	e = r < 0 ? wasi_errno(errno) : wasi_put_u32(wasi_of(c), (uint32_t)used_p, (uint32_t)r);
+	close(n.parent);
 	return e;
 }
 
 static int32_t path_rename(kiln_vmctx *c, int32_t fd, int32_t p, int32_t len,
 			   int32_t nfd, int32_t np, int32_t nlen)
 {
-	char nbuf[PATH_MAX];
-	const char *nlast;
-	int nparent, r;
-	int32_t ne;
-
-	char buf[PATH_MAX];
-	const char *last;
-	int parent;
-	int32_t e = resolve_parent(wasi_of(c), fd, p, len, buf, &parent, &last);
+	at_name from, to;
+	int32_t e = resolve_parent(wasi_of(c), fd, p, len, &from);
 
 	if (e != W_SUCCESS)
 		return e;
-	ne = resolve_parent(wasi_of(c), nfd, np, nlen, nbuf, &nparent, &nlast);
-	if (ne != W_SUCCESS) {
-		close(parent);
-		return ne;
-	}
-	r = renameat(parent, last, nparent, nlast);
-	e = r < 0 ? wasi_errno(errno) : W_SUCCESS;
-	close(nparent);
-	close(parent);
+	e = resolve_parent(wasi_of(c), nfd, np, nlen, &to);
+	if (e == W_SUCCESS)
+		e = done(renameat(from.parent, from.last, to.parent, to.last), to.parent);
+	close(from.parent);
 	return e;
 }
 
@@ -432,17 +424,13 @@ static int32_t path_rename(kiln_vmctx *c, int32_t fd, int32_t p, int32_t len,
 static int32_t open_target(kiln_vmctx *c, int32_t fd, int32_t flags, int32_t p,
 			   int32_t len, int *out)
 {
-	wasi_fd *f = wasi_fd_get(wasi_of(c), fd);
+	wasi_fd *dir;
 	char buf[PATH_MAX];
-	int32_t e;
+	int32_t e = dir_path(wasi_of(c), fd, p, len, buf, &dir);
 
-	if (!f)
-		return W_BADF;
-	if (f->type != FT_DIR)
-		return W_NOTDIR;
-	if ((e = get_path(wasi_of(c), p, len, buf)) != W_SUCCESS)
+	if (e != W_SUCCESS)
 		return e;
-	*out = open_beneath(f->host, buf, O_PATH, 0, flags & 1);
+	*out = open_beneath(dir->host, buf, O_PATH, 0, flags & 1);
 	return *out < 0 ? wasi_errno(errno) : W_SUCCESS;
 }
 
@@ -455,20 +443,18 @@ static void proc_path(int fd, char out[64])
 static int32_t path_link(kiln_vmctx *c, int32_t ofd, int32_t oflags, int32_t op,
 			 int32_t olen, int32_t nfd, int32_t np, int32_t nlen)
 {
-	char proc[64], buf[PATH_MAX];
-	const char *last;
-	int target, parent, r;
+	char proc[64];
+	at_name n;
+	int target;
 	int32_t e = open_target(c, ofd, oflags, op, olen, &target);
 
 	if (e != W_SUCCESS)
 		return e;
-	e = resolve_parent(wasi_of(c), nfd, np, nlen, buf, &parent, &last);
+	e = resolve_parent(wasi_of(c), nfd, np, nlen, &n);
 	if (e == W_SUCCESS) {
 		proc_path(target, proc);
 		/* Link what the resolved descriptor names: never outside. */
-		r = linkat(AT_FDCWD, proc, parent, last, AT_SYMLINK_FOLLOW);
-		e = r < 0 ? wasi_errno(errno) : W_SUCCESS;
-		close(parent);
+		e = done(linkat(AT_FDCWD, proc, n.parent, n.last, AT_SYMLINK_FOLLOW), n.parent);
 	}
 	close(target);
 	return e;
@@ -591,18 +577,14 @@ static int32_t path_open(kiln_vmctx *c, int32_t fd, int32_t dirflags, int32_t p,
 			 int32_t fdflags, int32_t out)
 {
 	wasi *w = wasi_of(c);
-	wasi_fd *f = wasi_fd_get(w, fd);
+	wasi_fd *f;
 	char buf[PATH_MAX];
 	uint64_t flags;
 	struct stat st;
 	int host;
 	int32_t e, nfd;
 
-	if (!f)
-		return W_BADF;
-	if (f->type != FT_DIR)
-		return W_NOTDIR;
-	if ((e = get_path(w, p, len, buf)) != W_SUCCESS)
+	if ((e = dir_path(w, fd, p, len, buf, &f)) != W_SUCCESS)
 		return e;
 	if (!wasi_mem(w, (uint32_t)out, 4))
 		return W_FAULT;
@@ -1197,49 +1179,44 @@ static int32_t sock_shutdown(kiln_vmctx *c, int32_t fd, int32_t how)
 
 /* ---------------------------------------------------------------- table */
 
-#define T(...) ((const kiln_valtype[]){__VA_ARGS__})
-#define i32 KILN_I32
-#define i64 KILN_I64
-#define RET T(i32)
-
-const wasi_func wasi_fs_funcs[] = {
-	{"fd_advise", (void *)fd_advise, {4, 1, T(i32, i64, i64, i32), RET}},
-	{"fd_allocate", (void *)fd_allocate, {3, 1, T(i32, i64, i64), RET}},
-	{"fd_close", (void *)fd_close, {1, 1, T(i32), RET}},
-	{"fd_datasync", (void *)fd_datasync, {1, 1, T(i32), RET}},
-	{"fd_fdstat_get", (void *)fd_fdstat_get, {2, 1, T(i32, i32), RET}},
-	{"fd_fdstat_set_flags", (void *)fd_fdstat_set_flags, {2, 1, T(i32, i32), RET}},
-	{"fd_fdstat_set_rights", (void *)fd_fdstat_set_rights, {3, 1, T(i32, i64, i64), RET}},
-	{"fd_filestat_get", (void *)fd_filestat_get, {2, 1, T(i32, i32), RET}},
-	{"fd_filestat_set_size", (void *)fd_filestat_set_size, {2, 1, T(i32, i64), RET}},
-	{"fd_filestat_set_times", (void *)fd_filestat_set_times, {4, 1, T(i32, i64, i64, i32), RET}},
-	{"fd_pread", (void *)fd_pread, {5, 1, T(i32, i32, i32, i64, i32), RET}},
-	{"fd_prestat_get", (void *)fd_prestat_get, {2, 1, T(i32, i32), RET}},
-	{"fd_prestat_dir_name", (void *)fd_prestat_dir_name, {3, 1, T(i32, i32, i32), RET}},
-	{"fd_pwrite", (void *)fd_pwrite, {5, 1, T(i32, i32, i32, i64, i32), RET}},
-	{"fd_read", (void *)fd_read, {4, 1, T(i32, i32, i32, i32), RET}},
-	{"fd_readdir", (void *)fd_readdir, {5, 1, T(i32, i32, i32, i64, i32), RET}},
-	{"fd_renumber", (void *)fd_renumber, {2, 1, T(i32, i32), RET}},
-	{"fd_seek", (void *)fd_seek, {4, 1, T(i32, i64, i32, i32), RET}},
-	{"fd_sync", (void *)fd_sync, {1, 1, T(i32), RET}},
-	{"fd_tell", (void *)fd_tell, {2, 1, T(i32, i32), RET}},
-	{"fd_write", (void *)fd_write, {4, 1, T(i32, i32, i32, i32), RET}},
-	{"path_create_directory", (void *)path_create_directory, {3, 1, T(i32, i32, i32), RET}},
-	{"path_filestat_get", (void *)path_filestat_get, {5, 1, T(i32, i32, i32, i32, i32), RET}},
-	{"path_filestat_set_times", (void *)path_filestat_set_times,
-	 {7, 1, T(i32, i32, i32, i32, i64, i64, i32), RET}},
-	{"path_link", (void *)path_link, {7, 1, T(i32, i32, i32, i32, i32, i32, i32), RET}},
-	{"path_open", (void *)path_open,
-	 {9, 1, T(i32, i32, i32, i32, i32, i64, i64, i32, i32), RET}},
-	{"path_readlink", (void *)path_readlink, {6, 1, T(i32, i32, i32, i32, i32, i32), RET}},
-	{"path_remove_directory", (void *)path_remove_directory, {3, 1, T(i32, i32, i32), RET}},
-	{"path_rename", (void *)path_rename, {6, 1, T(i32, i32, i32, i32, i32, i32), RET}},
-	{"path_symlink", (void *)path_symlink, {5, 1, T(i32, i32, i32, i32, i32), RET}},
-	{"path_unlink_file", (void *)path_unlink_file, {3, 1, T(i32, i32, i32), RET}},
-	{"sock_accept", (void *)sock_accept, {3, 1, T(i32, i32, i32), RET}},
-	{"sock_recv", (void *)sock_recv, {6, 1, T(i32, i32, i32, i32, i32, i32), RET}},
-	{"sock_send", (void *)sock_send, {5, 1, T(i32, i32, i32, i32, i32), RET}},
-	{"sock_shutdown", (void *)sock_shutdown, {2, 1, T(i32, i32), RET}},
-};
-
-const size_t wasi_fs_nfuncs = sizeof wasi_fs_funcs / sizeof wasi_fs_funcs[0];
+/* X(result, export name, function, (CTX, parameter types)): wasi_table.h. */
+#define WASI_FUNCS(X) \
+	X(i32, "fd_advise", fd_advise, (CTX, i32, i64, i64, i32)) \
+	X(i32, "fd_allocate", fd_allocate, (CTX, i32, i64, i64)) \
+	X(i32, "fd_close", fd_close, (CTX, i32)) \
+	X(i32, "fd_datasync", fd_datasync, (CTX, i32)) \
+	X(i32, "fd_fdstat_get", fd_fdstat_get, (CTX, i32, i32)) \
+	X(i32, "fd_fdstat_set_flags", fd_fdstat_set_flags, (CTX, i32, i32)) \
+	X(i32, "fd_fdstat_set_rights", fd_fdstat_set_rights, (CTX, i32, i64, i64)) \
+	X(i32, "fd_filestat_get", fd_filestat_get, (CTX, i32, i32)) \
+	X(i32, "fd_filestat_set_size", fd_filestat_set_size, (CTX, i32, i64)) \
+	X(i32, "fd_filestat_set_times", fd_filestat_set_times, (CTX, i32, i64, i64, i32)) \
+	X(i32, "fd_pread", fd_pread, (CTX, i32, i32, i32, i64, i32)) \
+	X(i32, "fd_prestat_get", fd_prestat_get, (CTX, i32, i32)) \
+	X(i32, "fd_prestat_dir_name", fd_prestat_dir_name, (CTX, i32, i32, i32)) \
+	X(i32, "fd_pwrite", fd_pwrite, (CTX, i32, i32, i32, i64, i32)) \
+	X(i32, "fd_read", fd_read, (CTX, i32, i32, i32, i32)) \
+	X(i32, "fd_readdir", fd_readdir, (CTX, i32, i32, i32, i64, i32)) \
+	X(i32, "fd_renumber", fd_renumber, (CTX, i32, i32)) \
+	X(i32, "fd_seek", fd_seek, (CTX, i32, i64, i32, i32)) \
+	X(i32, "fd_sync", fd_sync, (CTX, i32)) \
+	X(i32, "fd_tell", fd_tell, (CTX, i32, i32)) \
+	X(i32, "fd_write", fd_write, (CTX, i32, i32, i32, i32)) \
+	X(i32, "path_create_directory", path_create_directory, (CTX, i32, i32, i32)) \
+	X(i32, "path_filestat_get", path_filestat_get, (CTX, i32, i32, i32, i32, i32)) \
+	X(i32, "path_filestat_set_times", path_filestat_set_times, \
+	  (CTX, i32, i32, i32, i32, i64, i64, i32)) \
+	X(i32, "path_link", path_link, (CTX, i32, i32, i32, i32, i32, i32, i32)) \
+	X(i32, "path_open", path_open, (CTX, i32, i32, i32, i32, i32, i64, i64, i32, i32)) \
+	X(i32, "path_readlink", path_readlink, (CTX, i32, i32, i32, i32, i32, i32)) \
+	X(i32, "path_remove_directory", path_remove_directory, (CTX, i32, i32, i32)) \
+	X(i32, "path_rename", path_rename, (CTX, i32, i32, i32, i32, i32, i32)) \
+	X(i32, "path_symlink", path_symlink, (CTX, i32, i32, i32, i32, i32)) \
+	X(i32, "path_unlink_file", path_unlink_file, (CTX, i32, i32, i32)) \
+	X(i32, "sock_accept", sock_accept, (CTX, i32, i32, i32)) \
+	X(i32, "sock_recv", sock_recv, (CTX, i32, i32, i32, i32, i32, i32)) \
+	X(i32, "sock_send", sock_send, (CTX, i32, i32, i32, i32, i32)) \
+	X(i32, "sock_shutdown", sock_shutdown, (CTX, i32, i32))
+#define WASI_TABLE wasi_fs_funcs
+#define WASI_NFUNCS wasi_fs_nfuncs
+#include "wasi_table.h"

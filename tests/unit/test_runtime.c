@@ -323,6 +323,38 @@ START_TEST(cpu_features_agree_with_llvm)
 }
 END_TEST
 
+/* kiln_grow doubles, never shrinks, and leaves the array as it was when
+ * the size would overflow; kiln_fail_status returns what it stores. */
+START_TEST(grow_and_fail_status)
+{
+	uint64_t *a = NULL;
+	size_t cap = 0;
+	kiln_error err;
+
+	ck_assert(kiln_grow((void **)&a, &cap, 1, sizeof *a));
+	ck_assert_uint_eq(cap, 8);
+	a[7] = 7;
+	ck_assert(kiln_grow((void **)&a, &cap, 9, sizeof *a));
+	ck_assert_uint_eq(cap, 16);
+	ck_assert_uint_eq(a[7], 7);
+	ck_assert(kiln_grow((void **)&a, &cap, 100, sizeof *a));
+	ck_assert_uint_eq(cap, 100);
+	ck_assert(kiln_grow((void **)&a, &cap, 3, sizeof *a));
+	ck_assert_uint_eq(cap, 100);
+	uint64_t *before = a;
+	ck_assert(!kiln_grow((void **)&a, &cap, SIZE_MAX / 4, sizeof *a));
+	ck_assert_ptr_eq(a, before);
+	ck_assert_uint_eq(cap, 100);
+	free(a);
+	ck_assert_int_eq(kiln_fail_status(&err, KILN_ERR_LINK, 5, "x %d", 1), KILN_ERR_LINK);
+	ck_assert_int_eq(err.status, KILN_ERR_LINK);
+	ck_assert_str_eq(err.message, "x 1");
+	ck_assert_int_eq(kiln_fail_status(NULL, KILN_ERR_NOMEM, 0, "y"), KILN_ERR_NOMEM);
+	ck_assert(!kiln_fail(&err, KILN_ERR_IO, 0, "z"));
+	ck_assert_int_eq(err.status, KILN_ERR_IO);
+}
+END_TEST
+
 Suite *runtime_suite(void)
 {
 	Suite *s = suite_create("runtime");
@@ -337,6 +369,7 @@ Suite *runtime_suite(void)
 	tcase_add_test(tc, foreign_code_fault_is_not_a_trap);
 	tcase_add_test(tc, cpu_features_agree_with_llvm);
 	tcase_add_test(tc, code_ranges_grow);
+	tcase_add_test(tc, grow_and_fail_status);
 	suite_add_tcase(s, tc);
 	return s;
 }
