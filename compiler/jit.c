@@ -47,9 +47,8 @@
 
 #include "jit_internal.h"
 #include "jit_memory.h"
+#include "krt.h"
 #include "lower.h"
-#include "perfmap.h"
-#include "trap.h"
 
 typedef struct module_jit module_jit;
 
