@@ -26,8 +26,8 @@
 #include <llvm-c/TargetMachine.h>
 #include <llvm-c/Transforms/PassBuilder.h>
 
-#include "artifact.h"
 #include "engine.h"
+#include "krt.h"
 #include "lower.h"
 
 typedef struct blob {

@@ -27,7 +27,7 @@
 #include <llvm-c/Transforms/PassBuilder.h>
 
 #include "engine.h"
-#include "internal.h"
+#include "krt.h"
 
 #define TM_POOL 4
 

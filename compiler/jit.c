@@ -50,9 +50,8 @@
 
 #include "engine.h"
 #include "jit_memory.h"
+#include "krt.h"
 #include "lower.h"
-#include "perfmap.h"
-#include "trap.h"
 
 typedef struct module_jit module_jit;
 

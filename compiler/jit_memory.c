@@ -24,7 +24,7 @@
 #include <llvm-c/OrcEE.h>
 
 #include "jit_memory.h"
-#include "trap.h"
+#include "krt.h"
 
 typedef struct section {
 	uint8_t *base;

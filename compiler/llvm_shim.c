@@ -6,7 +6,7 @@
 
 #include <llvm-c/Core.h>
 
-#include "internal.h"
+#include "krt.h"
 
 const char *kiln_compiler_llvm_version(void)
 {

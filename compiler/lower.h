@@ -20,9 +20,7 @@
 
 #include <llvm-c/Core.h>
 
-#include "module.h"
-#include "reader.h"
-#include "vmctx.h"
+#include "krt.h"
 
 enum { FR_BLOCK, FR_LOOP, FR_IF, FR_ELSE, FR_FUNC };
 

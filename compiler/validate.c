@@ -17,8 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "module.h"
-#include "reader.h"
+#include "krt.h"
 
 #define UNKNOWN 0	/* the bottom type of the polymorphic stack */
 

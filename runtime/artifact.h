@@ -72,14 +72,14 @@ _Static_assert(sizeof(kiln_artifact_signature) == 104, "artifact ABI");
 /* The checksum of a whole artifact (its own field taken as zero), and
  * setting it: damage anywhere in a file is found before anything in it is
  * used. */
-KILN_INTERNAL uint64_t kiln_artifact_checksum(const uint8_t *bytes, size_t len);
+uint64_t kiln_artifact_checksum(const uint8_t *bytes, size_t len);
 KILN_INTERNAL void kiln_artifact_seal(uint8_t *bytes, size_t len);
 
 /* Checks the indices the runtime uses from an artifact's decoded module
  * (aot_check.c); KILN_ERR_MALFORMED naming the first bad one. */
-KILN_INTERNAL bool aot_check_module(const kiln_module *m, kiln_error *err);
+bool aot_check_module(const kiln_module *m, kiln_error *err);
 
 /* The SHA-256 of bytes (signature.c); false when libcrypto fails. */
-KILN_INTERNAL bool kiln_sha256(const uint8_t *bytes, size_t len, uint8_t out[32]);
+bool kiln_sha256(const uint8_t *bytes, size_t len, uint8_t out[32]);
 
 #endif /* KILN_ARTIFACT_H */

@@ -10,10 +10,10 @@
 
 /* 1 if this CPU (and its OS, for AVX state) has feature `name`, 0 if it
  * lacks it, -1 if kiln cannot tell. */
-KILN_INTERNAL int kiln_cpu_feature(const char *name, size_t len);
+int kiln_cpu_feature(const char *name, size_t len);
 
 /* Checks a feature string "+a,-b,+c": every +feature kiln can tell about
  * must be present.  On failure *missing names the first one lacking. */
-KILN_INTERNAL bool kiln_cpu_check(kiln_name features, kiln_name *missing);
+bool kiln_cpu_check(kiln_name features, kiln_name *missing);
 
 #endif /* KILN_CPU_H */

@@ -73,7 +73,7 @@ struct kiln_host_func {
 void host_call_native(const kiln_funcref *f, kiln_slot *slots);
 
 /* The process's epoch (instance.c): compiled code reads it through ctx. */
-KILN_INTERNAL extern _Atomic uint64_t kiln_epoch_counter;
+extern _Atomic uint64_t kiln_epoch_counter;
 
 /* Host calls that block (WASI's poll_oneoff, reads, accepts) wait in
  * slices of this many milliseconds while the running call has an epoch
@@ -84,20 +84,20 @@ KILN_INTERNAL extern _Atomic uint64_t kiln_epoch_counter;
 /* The epoch deadline of the call running on this thread (its entry
  * instance's), UINT64_MAX when it has none; ends the call with
  * "interrupted" when the epoch has reached it.  Only inside a call. */
-KILN_INTERNAL uint64_t kiln_deadline_check(void);
+uint64_t kiln_deadline_check(void);
 
 /* The helper table compiled code calls (helpers.c). */
-KILN_INTERNAL extern const kiln_helpers kiln_runtime_helpers;
+extern const kiln_helpers kiln_runtime_helpers;
 
 /* The canonical id of a signature: equal signatures, equal ids, across
  * modules (types.c). */
-KILN_INTERNAL uint32_t kiln_type_id(const kiln_functype *ft);
+uint32_t kiln_type_id(const kiln_functype *ft);
 
 #define KILN_INSTANCE(ctx) ((kiln_instance *)(ctx)->instance)
 
 /* Grows a table by `delta` elements set to `init`; returns the old size or
  * UINT32_MAX (past its maximum, 10,000,000 elements, its instance's
  * max_table_elements, or out of memory). */
-KILN_INTERNAL uint32_t kiln_table_grow(kiln_table_rt *t, uint32_t delta, void *init);
+uint32_t kiln_table_grow(kiln_table_rt *t, uint32_t delta, void *init);
 
 #endif /* KILN_INSTANCE_H */

@@ -2,8 +2,10 @@
  * internal.h — what every kiln source file shares and no user sees.
  *
  * Libraries are built with hidden visibility: only KILN_API (public) and
- * KILN_INTERNAL (used across kiln's own libraries and by its unit tests,
- * never declared in include/) symbols are exported.
+ * KILN_INTERNAL symbols are exported.  KILN_INTERNAL marks the internal
+ * ABI, the runtime functions kiln's compiler calls (krt.h); each is also
+ * listed in libkiln-runtime.map, which exports nothing else.  Unit tests
+ * reach hidden functions by linking the static kiln-runtime-static.
  */
 #ifndef KILN_INTERNAL_H
 #define KILN_INTERNAL_H

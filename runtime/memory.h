@@ -33,15 +33,15 @@ typedef struct kiln_memory_rt {
 
 /* Reserves and makes `min` pages accessible.  `max` is the most the memory
  * may grow to (KILN_MAX_PAGES for no limit).  Fails with KILN_ERR_NOMEM. */
-KILN_INTERNAL bool kiln_memory_init(kiln_memory_rt *mem, uint32_t min,
-				    uint32_t max, kiln_error *err);
+bool kiln_memory_init(kiln_memory_rt *mem, uint32_t min,
+		      uint32_t max, kiln_error *err);
 
 /* Grows by `delta` pages; returns the old size in pages, or UINT32_MAX
  * (memory.grow's -1) when the limit or the system says no. */
-KILN_INTERNAL uint32_t kiln_memory_grow(kiln_memory_rt *mem, uint32_t delta);
+uint32_t kiln_memory_grow(kiln_memory_rt *mem, uint32_t delta);
 
 /* Releases the reservation.  A zeroed memory is a no-op. */
-KILN_INTERNAL void kiln_memory_free(kiln_memory_rt *mem);
+void kiln_memory_free(kiln_memory_rt *mem);
 
 _Static_assert(offsetof(kiln_memory_rt, base) == KILN_MEMORY_BASE, "ABI");
 _Static_assert(offsetof(kiln_memory_rt, size) == KILN_MEMORY_SIZE, "ABI");

@@ -185,8 +185,8 @@ struct kiln_module {
 /* kiln_module_decode for the module inside an artifact, decoded and
  * validated when the artifact was made: function bodies are not walked
  * (start-up time), only their locals read. */
-KILN_INTERNAL kiln_status kiln_module_decode_trusted(const uint8_t *bytes, size_t len,
-						     kiln_module **out_module, kiln_error *err);
+kiln_status kiln_module_decode_trusted(const uint8_t *bytes, size_t len,
+				       kiln_module **out_module, kiln_error *err);
 
 /* Checks a decoded module against `limits` (NULL: the defaults; fields 0
  * take theirs): KILN_ERR_LIMIT with a one-line message naming the first

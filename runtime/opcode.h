@@ -156,6 +156,6 @@ typedef struct kiln_op_info {
 KILN_INTERNAL extern const kiln_op_info kiln_op_table[KILN_OP_COUNT_];
 
 /* The op encoded as (prefix, code), or KILN_OP_COUNT_ if there is none. */
-KILN_INTERNAL kiln_op kiln_op_lookup(uint8_t prefix, uint32_t code);
+kiln_op kiln_op_lookup(uint8_t prefix, uint32_t code);
 
 #endif /* KILN_OPCODE_H */

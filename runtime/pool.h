@@ -19,15 +19,15 @@
  * large enough image (pool.c), the slot maps it copy-on-write and
  * *from_image says the segments need not be applied.  Fails with
  * KILN_ERR_NOMEM when every slot is taken. */
-KILN_INTERNAL bool kiln_pool_memory_init(kiln_pool *pool, kiln_module *m,
-					 kiln_memory_rt *mem, uint32_t min, uint32_t max,
-					 bool *from_image, kiln_error *err);
+bool kiln_pool_memory_init(kiln_pool *pool, kiln_module *m,
+			   kiln_memory_rt *mem, uint32_t min, uint32_t max,
+			   bool *from_image, kiln_error *err);
 /* Gives the slot back (kiln_memory_free calls it for pooled memories). */
-KILN_INTERNAL void kiln_pool_memory_free(kiln_memory_rt *mem);
+void kiln_pool_memory_free(kiln_memory_rt *mem);
 /* The pool's caps on a memory's pages and a table's elements (0: none). */
-KILN_INTERNAL uint32_t kiln_pool_max_pages(const kiln_pool *pool);
-KILN_INTERNAL uint32_t kiln_pool_max_elements(const kiln_pool *pool);
+uint32_t kiln_pool_max_pages(const kiln_pool *pool);
+uint32_t kiln_pool_max_elements(const kiln_pool *pool);
 /* The pool's cap on the elements of all an instance's tables (0: none). */
-KILN_INTERNAL uint32_t kiln_pool_max_instance_elements(const kiln_pool *pool);
+uint32_t kiln_pool_max_instance_elements(const kiln_pool *pool);
 
 #endif /* KILN_POOL_H */

@@ -16,9 +16,12 @@
 
 #define UNEXPECTED_END "unexpected end of section or function"
 
+/* Returns a literal false, not kiln_fail's result: the reads that inline
+ * this must see that a failed read never leaves *out unset and succeeds. */
 bool rd_fail(kiln_reader *r, const char *message)
 {
-	return kiln_fail(r->err, KILN_ERR_MALFORMED, rd_offset(r), "%s", message);
+	kiln_fail(r->err, KILN_ERR_MALFORMED, rd_offset(r), "%s", message);
+	return false;
 }
 
 bool rd_u8(kiln_reader *r, uint8_t *out)

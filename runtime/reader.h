@@ -36,33 +36,33 @@ static inline bool rd_eof(const kiln_reader *r)
 	return r->p >= r->end;
 }
 
-KILN_INTERNAL bool rd_fail(kiln_reader *r, const char *message);
-KILN_INTERNAL bool rd_u8(kiln_reader *r, uint8_t *out);
+bool rd_fail(kiln_reader *r, const char *message);
+bool rd_u8(kiln_reader *r, uint8_t *out);
 /* An N-bit LEB128 (N <= 64), unsigned or signed; zero- or sign-extended. */
-KILN_INTERNAL bool rd_leb(kiln_reader *r, unsigned bits, bool is_signed,
-			  uint64_t *out);
-KILN_INTERNAL bool rd_u32(kiln_reader *r, uint32_t *out);
-KILN_INTERNAL bool rd_s32(kiln_reader *r, int32_t *out);
-KILN_INTERNAL bool rd_s33(kiln_reader *r, int64_t *out);
-KILN_INTERNAL bool rd_s64(kiln_reader *r, int64_t *out);
-KILN_INTERNAL bool rd_u64(kiln_reader *r, uint64_t *out);
+bool rd_leb(kiln_reader *r, unsigned bits, bool is_signed,
+	    uint64_t *out);
+bool rd_u32(kiln_reader *r, uint32_t *out);
+bool rd_s32(kiln_reader *r, int32_t *out);
+bool rd_s33(kiln_reader *r, int64_t *out);
+bool rd_s64(kiln_reader *r, int64_t *out);
+bool rd_u64(kiln_reader *r, uint64_t *out);
 /* A u32 length of what follows ("length out of bounds" past the input). */
-KILN_INTERNAL bool rd_len32(kiln_reader *r, uint32_t *out);
+bool rd_len32(kiln_reader *r, uint32_t *out);
 /* `n` raw bytes; *out points into the input. */
-KILN_INTERNAL bool rd_bytes(kiln_reader *r, size_t n, const uint8_t **out);
+bool rd_bytes(kiln_reader *r, size_t n, const uint8_t **out);
 /* vec(byte) checked to be valid UTF-8 ("malformed UTF-8 encoding"). */
-KILN_INTERNAL bool rd_name(kiln_reader *r, kiln_name *out);
+bool rd_name(kiln_reader *r, kiln_name *out);
 /* A value type byte ("malformed value type"). */
-KILN_INTERNAL bool rd_valtype(kiln_reader *r, uint8_t *out);
+bool rd_valtype(kiln_reader *r, uint8_t *out);
 /* A reference type byte ("malformed reference type"). */
-KILN_INTERNAL bool rd_reftype(kiln_reader *r, uint8_t *out);
+bool rd_reftype(kiln_reader *r, uint8_t *out);
 
 /* Re-reads a u32 LEB128 that an earlier checked read has already accepted
  * (br_table targets, select types).  Advances *p. */
 KILN_INTERNAL uint32_t rd_u32_trusted(const uint8_t **p);
 
 /* true when the byte is a value type code of WebAssembly 2.0. */
-KILN_INTERNAL bool kiln_is_valtype(uint8_t byte);
+bool kiln_is_valtype(uint8_t byte);
 
 /* One decoded instruction.  Which member of `u` is set follows from
  * kiln_op_table[op].imm. */

@@ -26,34 +26,34 @@ typedef struct kiln_trap_pcs {
  * ended it, with the compiled-code frames it unwound in *pcs (when not
  * NULL).  Nests.  Sets ctx->stack_limit for the outermost call on the
  * thread. */
-KILN_INTERNAL kiln_trap_kind kiln_trap_catch(kiln_vmctx *ctx, void (*fn)(void *),
-					     void *arg, kiln_trap_pcs *pcs);
+kiln_trap_kind kiln_trap_catch(kiln_vmctx *ctx, void (*fn)(void *),
+			       void *arg, kiln_trap_pcs *pcs);
 
 /* Ends the innermost kiln_trap_catch on this thread with `kind`.  Must be
  * called inside one. */
 KILN_INTERNAL __attribute__((noreturn)) void kiln_trap_raise(uint32_t kind);
 
 /* true while a kiln_trap_catch is active on this thread. */
-KILN_INTERNAL bool kiln_trap_active(void);
+bool kiln_trap_active(void);
 
 /* The ctx the innermost kiln_trap_catch on this thread entered with, or
  * NULL outside one: the instance whose call is running (a blank ctx when
  * the API called a host function directly). */
-KILN_INTERNAL const kiln_vmctx *kiln_trap_running_ctx(void);
+const kiln_vmctx *kiln_trap_running_ctx(void);
 
 /* Address ranges faults in which are traps (linear memory reservations).
  * Registration is thread-safe; the fault handler reads the registry
  * without locks.  No fixed number: returns false only when out of
  * memory. */
-KILN_INTERNAL bool kiln_trap_register_range(void *base, size_t len);
-KILN_INTERNAL void kiln_trap_unregister_range(void *base);
+bool kiln_trap_register_range(void *base, size_t len);
+void kiln_trap_unregister_range(void *base);
 
 /* Code ranges (JIT or loaded artifacts) in which a fault may be a wasm
  * trap.  Same rules as above. */
 KILN_INTERNAL bool kiln_trap_register_code(void *base, size_t len);
 KILN_INTERNAL void kiln_trap_unregister_code(void *base);
 /* true when addr lies in registered code (what the fault handler asks). */
-KILN_INTERNAL bool kiln_trap_in_code(uintptr_t addr);
+bool kiln_trap_in_code(uintptr_t addr);
 
 /* The stack a wasm call may use, below the outermost entry point. */
 #define KILN_STACK_BUDGET ((uintptr_t)1 << 20)
