@@ -172,13 +172,13 @@ static kiln_slot eval_const(kiln_instance *inst, kiln_range expr)
 	return v;
 }
 
-/* The cap on the elements of all the instance's own tables: the engine's,
- * lowered by the pool's; a module loaded from an artifact has no engine,
- * and takes the pool's, else the default. */
-static uint32_t table_cap(const kiln_module *m, const kiln_pool *pool)
+/* The cap on the elements of all the instance's own tables: its code's
+ * (the engine's), lowered by the pool's; code loaded from an artifact has
+ * none, and takes the pool's, else the default. */
+static uint32_t table_cap(const kiln_instance_limits *lim, const kiln_pool *pool)
 {
 	uint32_t p = pool ? kiln_pool_max_instance_elements(pool) : 0;
-	uint32_t cap = m->max_table_elements ? m->max_table_elements
+	uint32_t cap = lim->max_table_elements ? lim->max_table_elements
 		       : p ? p : KILN_DEFAULT_MAX_TABLE_ELEMENTS;
 
 	return p && p < cap ? p : cap;
@@ -187,9 +187,9 @@ static uint32_t table_cap(const kiln_module *m, const kiln_pool *pool)
 /* Refuses initial table sizes over the cap before anything is allocated,
  * and points the tables at the instance's budget. */
 static bool table_budget(kiln_instance *inst, const kiln_module *m, const kiln_pool *pool,
-			 kiln_error *err)
+			 const kiln_instance_limits *lim, kiln_error *err)
 {
-	uint32_t cap = table_cap(m, pool);
+	uint32_t cap = table_cap(lim, pool);
 	uint64_t total = 0;
 
 	for (uint32_t t = m->nimported_tables; t < m->ntables; t++)
@@ -204,17 +204,45 @@ static bool table_budget(kiln_instance *inst, const kiln_module *m, const kiln_p
 	return true;
 }
 
+/* The own memory, at most the module's maximum, its code's limit and the
+ * pool's. */
+static bool build_memory(kiln_instance *inst, kiln_module *m, kiln_pool *pool,
+			 const kiln_instance_limits *il, kiln_error *err)
+{
+	const kiln_limits *lim = &m->memories[0].type.limits;
+	uint32_t max = lim->has_max ? (uint32_t)lim->max : KILN_MAX_PAGES;
+
+	if (il->max_memory_pages && il->max_memory_pages < max)
+		max = il->max_memory_pages;
+	if (pool && kiln_pool_max_pages(pool) && kiln_pool_max_pages(pool) < max)
+		max = kiln_pool_max_pages(pool);
+	if (lim->min > max)
+		return kiln_fail(err, KILN_ERR_NOMEM, KILN_NO_OFFSET,
+				 "memory of %u pages exceeds the limit of %u",
+				 (uint32_t)lim->min, max);
+	if (pool ? !kiln_pool_memory_init(pool, m, &inst->own_memory,
+					  (uint32_t)lim->min, max,
+					  &inst->memory_from_image, err)
+		 : !kiln_memory_init(&inst->own_memory, (uint32_t)lim->min, max, err))
+		return false;
+	inst->own_memory.has_max = lim->has_max;
+	inst->memory = &inst->own_memory;
+	return true;
+}
+
 static bool build(kiln_instance *inst, kiln_module *m, kiln_pool *pool,
 		  kiln_error *err)
 {
-	if (!table_budget(inst, m, pool, err))
+	kiln_instance_limits lim = kiln_code_limits(inst->code);
+
+	if (!table_budget(inst, m, pool, &lim, err))
 		return false;
 	for (uint32_t t = 0; t < m->ntypes; t++)
 		inst->type_ids[t] = kiln_type_id(&m->types[t]);
 	for (uint32_t f = m->nimported_funcs; f < m->nfuncs; f++) {
 		kiln_funcref *fr = &inst->own_funcs[f];
-		fr->code = m->func_code[f];
-		fr->tramp = (void (*)(kiln_vmctx *, kiln_slot *))m->func_tramp[f];
+		fr->code = kiln_code_entry(inst->code, f);
+		fr->tramp = (void (*)(kiln_vmctx *, kiln_slot *))kiln_code_tramp(inst->code, f);
 		fr->ctx = &inst->ctx;
 		fr->type = &m->types[m->funcs[f].type_idx];
 		fr->type_id = inst->type_ids[m->funcs[f].type_idx];
@@ -241,25 +269,8 @@ static bool build(kiln_instance *inst, kiln_module *m, kiln_pool *pool,
 			return nomem(err);
 		inst->tables[t] = tab;
 	}
-	if (m->nmemories > m->nimported_memories) {
-		const kiln_limits *lim = &m->memories[0].type.limits;
-		uint32_t max = lim->has_max ? (uint32_t)lim->max : KILN_MAX_PAGES;
-		if (m->max_memory_pages && m->max_memory_pages < max)
-			max = m->max_memory_pages;
-		if (pool && kiln_pool_max_pages(pool) && kiln_pool_max_pages(pool) < max)
-			max = kiln_pool_max_pages(pool);
-		if (lim->min > max)
-			return kiln_fail(err, KILN_ERR_NOMEM, KILN_NO_OFFSET,
-					 "memory of %u pages exceeds the limit of %u",
-					 (uint32_t)lim->min, max);
-		if (pool ? !kiln_pool_memory_init(pool, m, &inst->own_memory,
-						  (uint32_t)lim->min, max,
-						  &inst->memory_from_image, err)
-			 : !kiln_memory_init(&inst->own_memory, (uint32_t)lim->min, max, err))
-			return false;
-		inst->own_memory.has_max = lim->has_max;
-		inst->memory = &inst->own_memory;
-	}
+	if (m->nmemories > m->nimported_memories)
+		return build_memory(inst, m, pool, &lim, err);
 	return true;
 }
 
@@ -327,7 +338,7 @@ static void set_ctx(kiln_instance *inst)
 	inst->ctx.funcs = inst->funcs;
 	inst->ctx.type_ids = inst->type_ids;
 	inst->ctx.instance = inst;
-	inst->ctx.stack_budget = inst->module->stack_size;
+	inst->ctx.stack_budget = kiln_code_limits(inst->code).stack_size;
 	inst->ctx.epoch = &kiln_epoch_counter;
 	inst->ctx.epoch_deadline = thread_deadline;
 	inst->ctx.fuel = INT64_MAX;
@@ -337,7 +348,7 @@ static void set_ctx(kiln_instance *inst)
 static kiln_status check_link(kiln_module *m, const kiln_extern *imports, size_t nimports,
 			      kiln_error *err)
 {
-	if (m->func_code == NULL && m->nfuncs > m->nimported_funcs)
+	if (!kiln_code_ready(m->code) && m->nfuncs > m->nimported_funcs)
 		return kiln_fail(err, KILN_ERR_ARG, KILN_NO_OFFSET, "module not compiled"),
 		       KILN_ERR_ARG;
 	if (nimports != m->nimports)
@@ -369,6 +380,7 @@ static kiln_status instantiate(kiln_pool *pool, kiln_module *m, const kiln_exter
 	if (!(inst = alloc_instance(m)))
 		return nomem(err), KILN_ERR_NOMEM;
 	inst->module = m;
+	inst->code = m->code;
 	bind_imports(inst, m, imports);
 	if (!build(inst, m, pool, err) || !eval_elems(inst, m, err))
 		goto fail;
@@ -516,7 +528,7 @@ uint64_t kiln_deadline_check(void)
 
 static kiln_status fuel_unsupported(kiln_instance *inst, kiln_error *err)
 {
-	if (inst->module->fuel_checks)
+	if (inst->code && (kiln_code_flags(inst->code) & KILN_CODE_FUEL))
 		return KILN_OK;
 	return kiln_fail(err, KILN_ERR_UNSUPPORTED, KILN_NO_OFFSET,
 			 "the module was compiled without fuel metering"), KILN_ERR_UNSUPPORTED;
@@ -548,9 +560,9 @@ kiln_status kiln_instance_get_fuel(kiln_instance *inst, uint64_t *out, kiln_erro
 kiln_status kiln_instance_set_epoch_deadline(kiln_instance *inst, uint64_t ticks,
 					     kiln_error *err)
 {
-	if (inst == NULL || inst->module == NULL)
+	if (inst == NULL || inst->code == NULL)
 		return kiln_fail(err, KILN_ERR_ARG, KILN_NO_OFFSET, "no instance"), KILN_ERR_ARG;
-	if (!inst->module->epoch_checks)
+	if (!(kiln_code_flags(inst->code) & KILN_CODE_EPOCH_CHECKS))
 		return kiln_fail(err, KILN_ERR_UNSUPPORTED, KILN_NO_OFFSET,
 				 "the module was compiled without epoch interruption"),
 		       KILN_ERR_UNSUPPORTED;
@@ -767,7 +779,7 @@ static void describe_trap(const kiln_funcref *f, kiln_trap_kind kind,
 	out->kind = kind;
 	out->nframes = 0;
 	for (uint32_t i = 0; i < pcs->n; i++) {
-		uint32_t idx = m && m->symbolize ? m->symbolize(m, pcs->pc[i]) : UINT32_MAX;
+		uint32_t idx = inst ? kiln_code_symbolize(inst->code, pcs->pc[i]) : UINT32_MAX;
 		if (idx == KILN_NOT_A_FUNCTION)
 			continue;	/* an entry trampoline */
 		out->frames[out->nframes].func_index = idx;
