@@ -5,7 +5,6 @@
  * is a caller bug and yields a zeroed value rather than a crash.
  */
 #include <stdlib.h>
-#include <unistd.h>
 
 #include "module.h"
 
@@ -15,8 +14,6 @@ void kiln_module_delete(kiln_module *m)
 		return;
 	/* The code first: its producer's state may still read the module. */
 	kiln_code_delete(m->code);
-	if (m->image_state == 1)
-		close(m->image_fd);
 	for (uint32_t i = 0; i < m->nfuncs; i++)
 		free(m->funcs[i].runs);
 	for (uint32_t i = 0; i < m->nelems; i++) {

@@ -164,13 +164,6 @@ struct kiln_module {
 	 * compiled code, created empty (code.h says who fills it). */
 	uint64_t id;
 	kiln_code *code;
-	/* Pooled instances' copy-on-write memory image (pool.c): a memfd of
-	 * the initial memory with the data segments applied; image_state 0
-	 * before the first look, 2 possible, 1 built, -1 not possible. */
-	int image_state;
-	int image_fd;
-	uint64_t image_len;
-	uint64_t image_data;	/* bytes of active data segments */
 
 	/* Set by kiln_module_validate. */
 	bool validated;
