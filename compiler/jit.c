@@ -113,7 +113,7 @@ struct module_jit {
 /* What materializing one function body (or its trampoline) needs. */
 typedef struct body_unit {
 	kiln_engine *engine;
-	kiln_module *module;
+	const kiln_module *module;
 	module_jit *mj;
 	uint32_t index;
 	bool tramp;		/* the entry trampoline "t<i>", not the body */
@@ -733,7 +733,7 @@ static bool define_unit(kiln_engine *e, module_jit *mj, const lower_module *lm, 
 
 	if (u == NULL)
 		return kiln_fail(err, KILN_ERR_NOMEM, KILN_NO_OFFSET, "out of memory");
-	*u = (body_unit){e, (kiln_module *)mj->module, mj, i, tramp, ""};
+	*u = (body_unit){e, mj->module, mj, i, tramp, ""};
 	snprintf(u->prefix, sizeof u->prefix, "%s", lm->prefix);
 	sym = (LLVMOrcCSymbolFlagsMapPair){intern(e, lm, tramp ? 't' : 'b', i), callable};
 	le = LLVMOrcJITDylibDefine(mj->jd,

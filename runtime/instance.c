@@ -206,7 +206,7 @@ static bool table_budget(kiln_instance *inst, const kiln_module *m, const kiln_p
 
 /* The own memory, at most the module's maximum, its code's limit and the
  * pool's. */
-static bool build_memory(kiln_instance *inst, kiln_module *m, kiln_pool *pool,
+static bool build_memory(kiln_instance *inst, const kiln_module *m, kiln_pool *pool,
 			 const kiln_instance_limits *il, kiln_error *err)
 {
 	const kiln_limits *lim = &m->memories[0].type.limits;
@@ -230,7 +230,7 @@ static bool build_memory(kiln_instance *inst, kiln_module *m, kiln_pool *pool,
 	return true;
 }
 
-static bool build(kiln_instance *inst, kiln_module *m, kiln_pool *pool,
+static bool build(kiln_instance *inst, const kiln_module *m, kiln_pool *pool,
 		  kiln_error *err)
 {
 	kiln_instance_limits lim = kiln_code_limits(inst->code);
@@ -345,7 +345,7 @@ static void set_ctx(kiln_instance *inst)
 }
 
 /* The checks instantiation makes of a module and its imports, once. */
-static kiln_status check_link(kiln_module *m, const kiln_extern *imports, size_t nimports,
+static kiln_status check_link(const kiln_module *m, const kiln_extern *imports, size_t nimports,
 			      kiln_error *err)
 {
 	if (!kiln_code_ready(m->code) && m->nfuncs > m->nimported_funcs)
