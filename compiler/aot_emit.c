@@ -27,7 +27,7 @@
 #include <llvm-c/Transforms/PassBuilder.h>
 
 #include "artifact.h"
-#include "jit_internal.h"
+#include "engine.h"
 #include "lower.h"
 
 typedef struct blob {
@@ -81,33 +81,6 @@ static bool known_cpu(const char *cpu)
 	return false;
 }
 
-/* The CPU and features artifacts are compiled for (kiln_config). */
-static void target_of(const kiln_engine *e, char **cpu, char **features)
-{
-	const kiln_config *c = jit_config(e);
-	bool native = !c->target_cpu || !strcmp(c->target_cpu, "native");
-
-	*cpu = native ? LLVMGetHostCPUName()
-		      : LLVMCreateMessage(!strcmp(c->target_cpu, "generic") ? "x86-64" : c->target_cpu);
-	*features = c->target_features ? LLVMCreateMessage(c->target_features)
-				       : native ? LLVMGetHostCPUFeatures() : LLVMCreateMessage("");
-}
-
-static LLVMTargetMachineRef object_machine(const kiln_engine *e, int opt, char **triple,
-					   char **cpu, char **features)
-{
-	LLVMTargetRef target;
-
-	*triple = LLVMGetDefaultTargetTriple();
-	target_of(e, cpu, features);
-	if (LLVMGetTargetFromTriple(*triple, &target, NULL) != 0)
-		return NULL;
-	return LLVMCreateTargetMachine(target, *triple, *cpu, *features,
-				       opt >= 2 ? LLVMCodeGenLevelDefault
-				       : opt == 1 ? LLVMCodeGenLevelLess : LLVMCodeGenLevelNone,
-				       LLVMRelocPIC, LLVMCodeModelSmall);
-}
-
 /* kiln_config.dump_prefix: the optimised IR, headed by the wasm names of
  * the bodies, and the assembly of one part.  Code generation runs once
  * more for the assembly, before the object's. */
@@ -115,7 +88,7 @@ static bool dump_part(kiln_engine *e, kiln_module *m, uint32_t first, uint32_t e
 		      uint32_t part, LLVMModuleRef mod, LLVMTargetMachineRef tm,
 		      kiln_error *err)
 {
-	const char *prefix = jit_config(e)->dump_prefix;
+	const char *prefix = engine_config(e)->dump_prefix;
 	char path[4096], num[16] = "", *msg = NULL, *ir;
 	bool split = first != m->nimported_funcs || end != m->nfuncs;
 	FILE *f;
@@ -158,10 +131,10 @@ static bool emit_object(kiln_engine *e, kiln_module *m, uint32_t first, uint32_t
 	bool ok = lower_module_init(&lm, m, c, "", err);
 
 	lm.direct_calls = true;
-	lm.epoch_checks = jit_config(e)->epoch_interruption;
-	lm.fuel_checks = jit_config(e)->fuel_metering;
-	lm.ssa_max_locals = jit_config(e)->ssa_max_locals;
-	lm.ssa_max_body = jit_config(e)->ssa_max_body;
+	lm.epoch_checks = engine_config(e)->epoch_interruption;
+	lm.fuel_checks = engine_config(e)->fuel_metering;
+	lm.ssa_max_locals = engine_config(e)->ssa_max_locals;
+	lm.ssa_max_body = engine_config(e)->ssa_max_body;
 	if (ok) {
 		LLVMTargetDataRef td = LLVMCreateTargetDataLayout(tm);
 		char *dl = LLVMCopyStringRepOfTargetData(td);
@@ -180,8 +153,8 @@ static bool emit_object(kiln_engine *e, kiln_module *m, uint32_t first, uint32_t
 	}
 	LLVMDisposeMessage(msg);
 	msg = NULL;
-	ok = ok && jit_optimise(e, lm.llmod, tm, err);
-	if (ok && jit_config(e)->dump_prefix)
+	ok = ok && engine_optimise(e, lm.llmod, tm, err);
+	if (ok && engine_config(e)->dump_prefix)
 		ok = dump_part(e, m, first, end, part, lm.llmod, tm, err);
 	if (ok && LLVMTargetMachineEmitToMemoryBuffer(tm, lm.llmod, LLVMObjectFile, &msg, obj)) {
 		ok = kiln_fail(err, KILN_ERR_UNSUPPORTED, KILN_NO_OFFSET, "code generation: %s",
@@ -223,20 +196,20 @@ typedef struct queue {
  * code generated at -O0 too. */
 static int part_opt_level(const queue *q, const part *p)
 {
-	lower_module lm = {.m = q->m, .ssa_max_locals = jit_config(q->e)->ssa_max_locals,
-			   .ssa_max_body = jit_config(q->e)->ssa_max_body};
+	lower_module lm = {.m = q->m, .ssa_max_locals = engine_config(q->e)->ssa_max_locals,
+			   .ssa_max_body = engine_config(q->e)->ssa_max_body};
 
 	for (uint32_t i = p->first; i < p->end; i++)
 		if (!lower_unoptimised(&lm, i))
-			return jit_opt_level(q->e);
+			return engine_opt_level(q->e);
 	return 0;
 }
 
 static void compile_part(queue *q, part *p)
 {
 	char *triple, *cpu, *features;
-	LLVMTargetMachineRef tm = object_machine(q->e, part_opt_level(q, p), &triple, &cpu,
-						 &features);
+	LLVMTargetMachineRef tm = engine_object_machine(q->e, part_opt_level(q, p), &triple,
+							&cpu, &features);
 
 	/* Each part has its own LLVM context and target machine. */
 	p->ok = tm ? emit_object(q->e, q->m, p->first, p->end, (uint32_t)(p - q->parts), tm,
@@ -252,7 +225,7 @@ static void compile_part(queue *q, part *p)
 static void *worker(void *arg)
 {
 	queue *q = arg;
-	const kiln_config *c = jit_config(q->e);
+	const kiln_config *c = engine_config(q->e);
 
 	for (;;) {
 		pthread_mutex_lock(&q->lock);
@@ -298,7 +271,7 @@ static bool compile_parts(kiln_engine *e, kiln_module *m, part *parts, uint32_t 
 			  kiln_error *err)
 {
 	pthread_t threads[KILN_ARTIFACT_MAX_OBJECTS];
-	uint32_t nthreads = jit_config(e)->compile_threads, started = 0;
+	uint32_t nthreads = engine_config(e)->compile_threads, started = 0;
 	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
 	queue q = {.e = e, .m = m, .parts = parts};
 	bool ok = true;
@@ -349,21 +322,21 @@ kiln_status kiln_module_serialize(kiln_engine *e, kiln_module *m, uint8_t **out,
 	if (!err)
 		err = &local;
 	err->status = KILN_OK;
-	if (kiln_module_check_limits(m, &jit_config(e)->limits, err) != KILN_OK ||
+	if (kiln_module_check_limits(m, &engine_config(e)->limits, err) != KILN_OK ||
 	    kiln_module_validate(m, err) != KILN_OK)
 		return err->status;
-	if (jit_config(e)->target_cpu && !known_cpu(jit_config(e)->target_cpu))
+	if (engine_config(e)->target_cpu && !known_cpu(engine_config(e)->target_cpu))
 		return kiln_fail(err, KILN_ERR_ARG, KILN_NO_OFFSET, "unknown target CPU '%s'",
-				 jit_config(e)->target_cpu), KILN_ERR_ARG;
-	tm = object_machine(e, jit_opt_level(e), &triple, &cpu, &features);
+				 engine_config(e)->target_cpu), KILN_ERR_ARG;
+	tm = engine_object_machine(e, engine_opt_level(e), &triple, &cpu, &features);
 	ok = tm != NULL ? compile_parts(e, m, parts, &nparts, err)
 			: kiln_fail(err, KILN_ERR_UNSUPPORTED, KILN_NO_OFFSET, "no native target");
 	memcpy(h.magic, KILN_ARTIFACT_MAGIC, 8);
 	h.format = KILN_ARTIFACT_FORMAT;
-	h.opt_level = (uint32_t)jit_opt_level(e);
+	h.opt_level = (uint32_t)engine_opt_level(e);
 	h.bounds_mode = KILN_BOUNDS_GUARD_PAGES;
-	h.code_flags = (jit_config(e)->epoch_interruption ? KILN_ARTIFACT_EPOCH_CHECKS : 0) |
-		       (jit_config(e)->fuel_metering ? KILN_ARTIFACT_FUEL : 0);
+	h.code_flags = (engine_config(e)->epoch_interruption ? KILN_ARTIFACT_EPOCH_CHECKS : 0) |
+		       (engine_config(e)->fuel_metering ? KILN_ARTIFACT_FUEL : 0);
 	ok = ok && EVP_Digest(m->bytes, m->size, h.module_sha256, NULL, EVP_sha256(), NULL) == 1;
 	ok = ok && append(&b, &h, sizeof h, NULL) &&
 	     append_str(&b, kiln_version(), &h.kiln_version) &&
@@ -407,10 +380,10 @@ kiln_status kiln_cache_key(kiln_engine *e, const uint8_t *bytes, size_t len,
 	EVP_MD_CTX *ctx = EVP_MD_CTX_new();
 	bool ok;
 
-	target_of(e, &cpu, &features);
-	snprintf(opts, sizeof opts, "O%d bounds%d epoch%d fuel%d", jit_opt_level(e),
-		 KILN_BOUNDS_GUARD_PAGES, jit_config(e)->epoch_interruption,
-		 jit_config(e)->fuel_metering);
+	engine_target(e, &cpu, &features);
+	snprintf(opts, sizeof opts, "O%d bounds%d epoch%d fuel%d", engine_opt_level(e),
+		 KILN_BOUNDS_GUARD_PAGES, engine_config(e)->epoch_interruption,
+		 engine_config(e)->fuel_metering);
 	ok = ctx && EVP_DigestInit_ex(ctx, EVP_sha256(), NULL) == 1 &&
 	     EVP_DigestUpdate(ctx, bytes, len) == 1 &&
 	     EVP_DigestUpdate(ctx, kiln_version(), strlen(kiln_version()) + 1) == 1 &&

@@ -1,9 +1,11 @@
 /*
- * jit.c — the engine and lazy in-process compilation with ORC LLJIT.
+ * jit.c — lazy in-process compilation with ORC LLJIT (the engine itself,
+ * its configuration, target machines, pipeline and statistics: engine.c).
  *
- * One LLJIT per engine.  Compiling a module defines, in a JITDylib of its
- * own (cleared when the module is deleted: its code is freed then, not
- * with the engine) and with a prefix unique within the engine ("k<N>_"):
+ * One LLJIT per engine, in its jit_state.  Compiling a module defines, in
+ * a JITDylib of its own (cleared when the module is deleted: its code is
+ * freed then, not with the engine) and with a prefix unique within the
+ * engine ("k<N>_"):
  *  - one custom materialization unit per function for its body "b<i>":
  *    materializing it lowers that one function into its own LLVM module,
  *    optimises it (default<O2> unless configured otherwise) and emits it;
@@ -18,16 +20,18 @@
  * kiln_config.speculative_compile, the functions compiled code calls
  * directly, ahead of their first call, on the engine's speculation thread.
  * Materializing may happen on any thread: each compilation takes a target
- * machine of its own from the engine's pool, emits an object itself and
- * hands it to the object linking layer.  Every LLVMErrorRef is converted in
- * one place, llvm_error().  Teardown order: see kiln_engine_delete.
+ * machine of its own from the engine's pool (engine_take_tm), emits an
+ * object itself and hands it to the object linking layer.  Every
+ * LLVMErrorRef is converted in one place, engine_llvm_error().  Teardown
+ * order: see jit_delete (the engine joins the speculation thread first).
  *
  * A lazy compilation that fails ends the call with KILN_TRAP_COMPILE_FAILED.
  * Its cause is recorded, not printed: ORC's session errors go to
  * record_session_error instead of LLVM's default reporter (which prints a
  * line per failure to stderr: one failure cascades into hundreds), and a
  * body that cannot be lowered records its own message; the engine keeps
- * the first until kiln_engine_compile_error reads it.
+ * the first until kiln_engine_compile_error reads it
+ * (engine_record_compile_error).
  */
 #include <elf.h>
 #include <pthread.h>
@@ -43,9 +47,8 @@
 #include <llvm-c/Orc.h>
 #include <llvm-c/Target.h>
 #include <llvm-c/TargetMachine.h>
-#include <llvm-c/Transforms/PassBuilder.h>
 
-#include "jit_internal.h"
+#include "engine.h"
 #include "jit_memory.h"
 #include "lower.h"
 #include "perfmap.h"
@@ -59,39 +62,29 @@ typedef struct spec_item {
 	uint32_t index;
 } spec_item;
 
-#define TM_POOL 4
-
-struct kiln_engine {
-	kiln_config config;
+/* An engine's JIT (engine_jit): the LLJIT, lazy stubs, JITDylibs for
+ * reuse and the speculation queue; made by jit_new, gone with jit_delete. */
+struct jit_state {
 	LLVMOrcLLJITRef jit;
 	LLVMOrcLazyCallThroughManagerRef lctm;
 	LLVMOrcIndirectStubsManagerRef ism;
-	int opt_level;
 	pthread_mutex_t lock;		/* module compilations are serialised */
-	pthread_mutex_t stats_lock;
 	unsigned next_module;
-	kiln_engine_stats stats;
-	/* Target machines not in use (a compilation takes one). */
-	pthread_mutex_t tm_lock;
-	LLVMTargetMachineRef tms[TM_POOL];
-	unsigned ntms;
-	/* Speculation: a queue of functions, the thread that compiles them,
-	 * and the module it is compiling for (module_jit_free waits). */
+	/* Speculation: a queue of functions for the engine's speculation
+	 * thread (jit_speculate), and the module it is compiling for
+	 * (module_jit_free waits). */
 	pthread_mutex_t spec_lock;
 	pthread_cond_t spec_work, spec_idle;
 	spec_item *spec_q;
 	size_t spec_head, spec_n, spec_cap;
 	module_jit *spec_busy;
-	pthread_t spec_thread;
-	bool spec_started, spec_stop;
+	bool spec_stop;
 	/* JITDylibs of deleted modules, cleared, for the next modules (the C
 	 * API cannot remove a JITDylib from the session). */
 	pthread_mutex_t jd_lock;
 	LLVMOrcJITDylibRef *free_jds;
 	size_t nfree_jds, free_jds_cap;
 	unsigned stub_blocks;		/* batches of lazy stubs made (under lock) */
-	/* The first compilation failure not yet read (under stats_lock). */
-	char compile_error[256];
 };
 
 /* The compiler's state for one module (its kiln_code's state). */
@@ -127,49 +120,13 @@ static void lazy_compile_failed(void)
 	kiln_trap_raise(KILN_TRAP_COMPILE_FAILED);
 }
 
-/* Keeps the first failure's message (one line) until it is read. */
-static void record_compile_error(kiln_engine *e, const char *msg)
-{
-	pthread_mutex_lock(&e->stats_lock);
-	if (e->compile_error[0] == 0) {
-		snprintf(e->compile_error, sizeof e->compile_error, "%.*s",
-			 (int)sizeof e->compile_error - 1, msg);	/* cut */
-		for (char *p = e->compile_error; *p; p++)
-			if (*p == '\n' || *p == '\r')
-				*p = ' ';
-	}
-	pthread_mutex_unlock(&e->stats_lock);
-}
-
 /* ORC's error reporter: takes the error. */
 static void record_session_error(void *ctx, LLVMErrorRef le)
 {
 	char *msg = LLVMGetErrorMessage(le);
 
-	record_compile_error(ctx, msg);
+	engine_record_compile_error(ctx, msg);
 	LLVMDisposeErrorMessage(msg);
-}
-
-size_t kiln_engine_compile_error(kiln_engine *e, char *buf, size_t size)
-{
-	size_t len;
-
-	pthread_mutex_lock(&e->stats_lock);
-	len = strlen(e->compile_error);
-	if (size > 0)
-		snprintf(buf, size, "%s", e->compile_error);
-	e->compile_error[0] = 0;
-	pthread_mutex_unlock(&e->stats_lock);
-	return len;
-}
-
-static bool llvm_error(LLVMErrorRef e, kiln_error *err, const char *what)
-{
-	char *msg = LLVMGetErrorMessage(e);
-
-	kiln_fail(err, KILN_ERR_UNSUPPORTED, KILN_NO_OFFSET, "%s: %s", what, msg);
-	LLVMDisposeErrorMessage(msg);
-	return false;
 }
 
 /* A blocking lookup of symbols in one JITDylib (LLJIT's own lookup
@@ -204,7 +161,7 @@ static LLVMErrorRef jd_lookup_set(kiln_engine *e, LLVMOrcJITDylibRef jd,
 				  LLVMOrcCLookupSetElement *syms, size_t n, found_fn *found,
 				  void *found_ctx)
 {
-	LLVMOrcExecutionSessionRef es = LLVMOrcLLJITGetExecutionSession(e->jit);
+	LLVMOrcExecutionSessionRef es = LLVMOrcLLJITGetExecutionSession(engine_jit(e)->jit);
 	sync_lookup s = {PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, false, NULL,
 			 found, found_ctx};
 	LLVMOrcCJITDylibSearchOrderElement order = {
@@ -229,7 +186,8 @@ static LLVMErrorRef jd_lookup(kiln_engine *e, LLVMOrcJITDylibRef jd, const char 
 			      LLVMOrcExecutorAddress *addr)
 {
 	LLVMOrcCLookupSetElement sym = {
-		LLVMOrcExecutionSessionIntern(LLVMOrcLLJITGetExecutionSession(e->jit), name),
+		LLVMOrcExecutionSessionIntern(
+			LLVMOrcLLJITGetExecutionSession(engine_jit(e)->jit), name),
 		LLVMOrcSymbolLookupFlagsRequiredSymbol};
 
 	*addr = 0;
@@ -244,47 +202,25 @@ static double now(void)
 	return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
 }
 
-static LLVMTargetMachineRef host_machine(int opt)
-{
-	/* -O0 generates code fast (FastISel, the fast register allocator):
-	 * ~12 times less compile time than LLVM's default level. */
-	static const LLVMCodeGenOptLevel levels[] = {
-		LLVMCodeGenLevelNone, LLVMCodeGenLevelLess, LLVMCodeGenLevelDefault,
-		LLVMCodeGenLevelAggressive,
-	};
-	char *triple = LLVMGetDefaultTargetTriple();
-	char *cpu = LLVMGetHostCPUName(), *features = LLVMGetHostCPUFeatures();
-	LLVMTargetRef target;
-	LLVMTargetMachineRef tm = NULL;
-
-	if (LLVMGetTargetFromTriple(triple, &target, NULL) == 0)
-		tm = LLVMCreateTargetMachine(target, triple, cpu, features,
-					     levels[opt], LLVMRelocDefault, LLVMCodeModelJITDefault);
-	LLVMDisposeMessage(triple);
-	LLVMDisposeMessage(cpu);
-	LLVMDisposeMessage(features);
-	return tm;
-}
-
 /* ------------------------------------------------------------ speculation */
 
 /* Queues function i of mj's module unless compiled or queued already.
  * Called with spec_lock held. */
-static void spec_push(kiln_engine *e, module_jit *mj, uint32_t i)
+static void spec_push(jit_state *j, module_jit *mj, uint32_t i)
 {
 	if (mj->forgotten || atomic_load(&mj->compiled[i]) || atomic_exchange(&mj->queued[i], 1))
 		return;
-	if (e->spec_n == e->spec_cap) {
-		size_t cap = e->spec_cap ? e->spec_cap * 2 : 64;
-		spec_item *q = realloc(e->spec_q, cap * sizeof *q);
+	if (j->spec_n == j->spec_cap) {
+		size_t cap = j->spec_cap ? j->spec_cap * 2 : 64;
+		spec_item *q = realloc(j->spec_q, cap * sizeof *q);
 		if (q == NULL) {
 			atomic_store(&mj->queued[i], 0);
 			return;		/* speculation is only ever a head start */
 		}
-		e->spec_q = q;
-		e->spec_cap = cap;
+		j->spec_q = q;
+		j->spec_cap = cap;
 	}
-	e->spec_q[e->spec_n++] = (spec_item){mj, i};
+	j->spec_q[j->spec_n++] = (spec_item){mj, i};
 }
 
 /* The own functions the body just lowered calls directly (the callees it
@@ -293,45 +229,48 @@ static void speculate_callees(kiln_engine *e, module_jit *mj, const lower_module
 			      uint32_t self)
 {
 	const kiln_module *m = lm->m;
+	jit_state *j = engine_jit(e);
 
-	pthread_mutex_lock(&e->spec_lock);
+	pthread_mutex_lock(&j->spec_lock);
 	for (uint32_t i = m->nimported_funcs; i < m->nfuncs; i++)
 		if (i != self && lm->funcs[i] != NULL)
-			spec_push(e, mj, i);
-	pthread_cond_signal(&e->spec_work);
-	pthread_mutex_unlock(&e->spec_lock);
+			spec_push(j, mj, i);
+	pthread_cond_signal(&j->spec_work);
+	pthread_mutex_unlock(&j->spec_lock);
 }
 
-/* The speculation thread: looking a body up materializes it here, unless
- * some thread did or is doing so (ORC then waits for that one). */
-static void *speculate(void *arg)
+/* The speculation thread's work (the engine runs it): looking a body up
+ * materializes it here, unless some thread did or is doing so (ORC then
+ * waits for that one). */
+void *jit_speculate(void *arg)
 {
 	kiln_engine *e = arg;
+	jit_state *j = engine_jit(e);
 	char name[64];
 	LLVMOrcExecutorAddress addr;
 
-	pthread_mutex_lock(&e->spec_lock);
+	pthread_mutex_lock(&j->spec_lock);
 	for (;;) {
-		while (!e->spec_stop && e->spec_head == e->spec_n)
-			pthread_cond_wait(&e->spec_work, &e->spec_lock);
-		if (e->spec_stop)
+		while (!j->spec_stop && j->spec_head == j->spec_n)
+			pthread_cond_wait(&j->spec_work, &j->spec_lock);
+		if (j->spec_stop)
 			break;
-		spec_item it = e->spec_q[e->spec_head++];
-		if (e->spec_head == e->spec_n)
-			e->spec_head = e->spec_n = 0;
-		e->spec_busy = it.mj;
-		pthread_mutex_unlock(&e->spec_lock);
+		spec_item it = j->spec_q[j->spec_head++];
+		if (j->spec_head == j->spec_n)
+			j->spec_head = j->spec_n = 0;
+		j->spec_busy = it.mj;
+		pthread_mutex_unlock(&j->spec_lock);
 		if (!atomic_load(&it.mj->compiled[it.index])) {
 			snprintf(name, sizeof name, "%sb%u", it.mj->prefix, it.index);
 			LLVMErrorRef le = jd_lookup(e, it.mj->jd, name, &addr);
 			if (le != NULL)	/* the call, if it comes, traps */
 				LLVMConsumeError(le);
 		}
-		pthread_mutex_lock(&e->spec_lock);
-		e->spec_busy = NULL;
-		pthread_cond_broadcast(&e->spec_idle);
+		pthread_mutex_lock(&j->spec_lock);
+		j->spec_busy = NULL;
+		pthread_cond_broadcast(&j->spec_idle);
 	}
-	pthread_mutex_unlock(&e->spec_lock);
+	pthread_mutex_unlock(&j->spec_lock);
 	return NULL;
 }
 
@@ -339,192 +278,99 @@ static void *speculate(void *arg)
  * compilation in flight, waited for, queues nothing more of it). */
 static void spec_forget(kiln_engine *e, module_jit *mj)
 {
+	jit_state *j = engine_jit(e);
 	size_t k;
 
-	pthread_mutex_lock(&e->spec_lock);
+	pthread_mutex_lock(&j->spec_lock);
 	/* First nothing more of it is queued: the speculation thread takes
 	 * the next item without releasing the lock after one, so waiting
 	 * while it compiles a chain lasted the whole chain. */
 	mj->forgotten = true;
-	k = e->spec_head;
-	for (size_t i = e->spec_head; i < e->spec_n; i++)
-		if (e->spec_q[i].mj != mj)
-			e->spec_q[k++] = e->spec_q[i];
-	e->spec_n = k;
-	if (e->spec_head == e->spec_n)
-		e->spec_head = e->spec_n = 0;
-	while (e->spec_busy == mj)
-		pthread_cond_wait(&e->spec_idle, &e->spec_lock);
-	pthread_mutex_unlock(&e->spec_lock);
+	k = j->spec_head;
+	for (size_t i = j->spec_head; i < j->spec_n; i++)
+		if (j->spec_q[i].mj != mj)
+			j->spec_q[k++] = j->spec_q[i];
+	j->spec_n = k;
+	if (j->spec_head == j->spec_n)
+		j->spec_head = j->spec_n = 0;
+	while (j->spec_busy == mj)
+		pthread_cond_wait(&j->spec_idle, &j->spec_lock);
+	pthread_mutex_unlock(&j->spec_lock);
 }
 
-kiln_status kiln_engine_new(const kiln_config *config, kiln_engine **out,
-			    kiln_error *err)
+void jit_speculation_stop(kiln_engine *e)
 {
-	kiln_config cfg = config ? *config : kiln_config_default();
-	kiln_engine *e;
+	jit_state *j = engine_jit(e);
+
+	pthread_mutex_lock(&j->spec_lock);
+	j->spec_stop = true;
+	pthread_cond_signal(&j->spec_work);
+	pthread_mutex_unlock(&j->spec_lock);
+}
+
+bool jit_new(kiln_engine *e, jit_state **out, kiln_error *err)
+{
+	jit_state *j = calloc(1, sizeof *j);
 	LLVMOrcDefinitionGeneratorRef gen;
 	LLVMErrorRef le;
 
-	*out = NULL;
-	if (cfg.opt_level < 0 || cfg.opt_level > 3)
-		return kiln_fail(err, KILN_ERR_ARG, KILN_NO_OFFSET,
-				 "optimisation level must be 0 to 3"), KILN_ERR_ARG;
-	if (cfg.bounds != KILN_BOUNDS_GUARD_PAGES || cfg.cache_dir)
-		return kiln_fail(err, KILN_ERR_UNSUPPORTED, KILN_NO_OFFSET, "%s is not supported yet",
-				 cfg.cache_dir ? "a code cache" : "explicit bounds checking"),
-		       KILN_ERR_UNSUPPORTED;
-	if (!(e = calloc(1, sizeof *e)))
-		return kiln_fail(err, KILN_ERR_NOMEM, KILN_NO_OFFSET, "out of memory"),
-		       KILN_ERR_NOMEM;
-	e->config = cfg;
-	e->opt_level = cfg.opt_level;
-	LLVMInitializeNativeTarget();
-	LLVMInitializeNativeAsmPrinter();
-	pthread_mutex_init(&e->lock, NULL);
-	pthread_mutex_init(&e->stats_lock, NULL);
+	if ((*out = j) == NULL)
+		return kiln_fail(err, KILN_ERR_NOMEM, KILN_NO_OFFSET, "out of memory");
+	pthread_mutex_init(&j->lock, NULL);
 	LLVMOrcLLJITBuilderRef builder = LLVMOrcCreateLLJITBuilder();
 	/* kiln owns the code memory: the trap handler must know it. */
 	LLVMOrcLLJITBuilderSetObjectLinkingLayerCreator(builder, jit_memory_layer, NULL);
 	/* Code generation at the engine's level (the default is LLVM's O2). */
-	LLVMTargetMachineRef jtm = host_machine(cfg.opt_level);
-	pthread_mutex_init(&e->tm_lock, NULL);
-	pthread_mutex_init(&e->jd_lock, NULL);
-	pthread_mutex_init(&e->spec_lock, NULL);
-	pthread_cond_init(&e->spec_work, NULL);
-	pthread_cond_init(&e->spec_idle, NULL);
+	LLVMTargetMachineRef jtm = engine_host_machine(engine_opt_level(e));
+	pthread_mutex_init(&j->jd_lock, NULL);
+	pthread_mutex_init(&j->spec_lock, NULL);
+	pthread_cond_init(&j->spec_work, NULL);
+	pthread_cond_init(&j->spec_idle, NULL);
 	if (jtm)
 		LLVMOrcLLJITBuilderSetJITTargetMachineBuilder(
 			builder, LLVMOrcJITTargetMachineBuilderCreateFromTargetMachine(jtm));
-	if ((le = LLVMOrcCreateLLJIT(&e->jit, builder)) != NULL) {
-		llvm_error(le, err, "cannot create the JIT");
-		goto fail;
-	}
-	LLVMOrcExecutionSessionSetErrorReporter(LLVMOrcLLJITGetExecutionSession(e->jit),
+	if ((le = LLVMOrcCreateLLJIT(&j->jit, builder)) != NULL)
+		return engine_llvm_error(le, err, "cannot create the JIT");
+	LLVMOrcExecutionSessionSetErrorReporter(LLVMOrcLLJITGetExecutionSession(j->jit),
 						record_session_error, e);
 	/* Libcalls LLVM may emit (memcpy, fmod...) resolve in the process. */
 	le = LLVMOrcCreateDynamicLibrarySearchGeneratorForProcess(
-		&gen, LLVMOrcLLJITGetGlobalPrefix(e->jit), NULL, NULL);
-	if (le != NULL) {
-		llvm_error(le, err, "cannot create the JIT");
-		goto fail;
-	}
-	LLVMOrcJITDylibAddGenerator(LLVMOrcLLJITGetMainJITDylib(e->jit), gen);
+		&gen, LLVMOrcLLJITGetGlobalPrefix(j->jit), NULL, NULL);
+	if (le != NULL)
+		return engine_llvm_error(le, err, "cannot create the JIT");
+	LLVMOrcJITDylibAddGenerator(LLVMOrcLLJITGetMainJITDylib(j->jit), gen);
 	le = LLVMOrcCreateLocalLazyCallThroughManager(
-		LLVMOrcLLJITGetTripleString(e->jit), LLVMOrcLLJITGetExecutionSession(e->jit),
-		(LLVMOrcJITTargetAddress)(uintptr_t)lazy_compile_failed, &e->lctm);
-	if (le != NULL) {
-		llvm_error(le, err, "cannot create the JIT");
-		goto fail;
-	}
-	e->ism = LLVMOrcCreateLocalIndirectStubsManager(LLVMOrcLLJITGetTripleString(e->jit));
-	if (!(e->tms[0] = host_machine(e->opt_level))) {
-		kiln_fail(err, KILN_ERR_UNSUPPORTED, KILN_NO_OFFSET, "no native target");
-		goto fail;
-	}
-	e->ntms = 1;
-	if (cfg.speculative_compile &&
-	    pthread_create(&e->spec_thread, NULL, speculate, e) != 0) {
-		kiln_fail(err, KILN_ERR_NOMEM, KILN_NO_OFFSET, "cannot start a thread");
-		goto fail;
-	}
-	e->spec_started = cfg.speculative_compile;
-	*out = e;
-	return KILN_OK;
-fail:
-	kiln_engine_delete(e);
-	return KILN_ERR_UNSUPPORTED;
+		LLVMOrcLLJITGetTripleString(j->jit), LLVMOrcLLJITGetExecutionSession(j->jit),
+		(LLVMOrcJITTargetAddress)(uintptr_t)lazy_compile_failed, &j->lctm);
+	if (le != NULL)
+		return engine_llvm_error(le, err, "cannot create the JIT");
+	j->ism = LLVMOrcCreateLocalIndirectStubsManager(LLVMOrcLLJITGetTripleString(j->jit));
+	return true;
 }
 
-void kiln_engine_delete(kiln_engine *e)
+/* Also a jit_new that failed half-way.  The engine's speculation thread
+ * has been joined. */
+void jit_delete(jit_state *j)
 {
-	if (e == NULL)
+	if (j == NULL)
 		return;
-	if (e->spec_started) {
-		pthread_mutex_lock(&e->spec_lock);
-		e->spec_stop = true;
-		pthread_cond_signal(&e->spec_work);
-		pthread_mutex_unlock(&e->spec_lock);
-		pthread_join(e->spec_thread, NULL);
-	}
 	/* The call-through manager holds names from the session's string
 	 * pool: it goes before the JIT (valgrind shows the reverse order
 	 * reading freed memory).  The stubs go last. */
-	if (e->lctm)
-		LLVMOrcDisposeLazyCallThroughManager(e->lctm);
-	if (e->jit)
-		LLVMConsumeError(LLVMOrcDisposeLLJIT(e->jit));
-	if (e->ism)
-		LLVMOrcDisposeIndirectStubsManager(e->ism);
-	for (unsigned i = 0; i < e->ntms; i++)
-		LLVMDisposeTargetMachine(e->tms[i]);
-	free(e->spec_q);
-	pthread_mutex_destroy(&e->tm_lock);
-	pthread_mutex_destroy(&e->jd_lock);
-	free(e->free_jds);
-	pthread_mutex_destroy(&e->spec_lock);
-	pthread_cond_destroy(&e->spec_work);
-	pthread_cond_destroy(&e->spec_idle);
-	pthread_mutex_destroy(&e->lock);
-	pthread_mutex_destroy(&e->stats_lock);
-	free(e);
-}
-
-kiln_engine_stats kiln_engine_stats_of(kiln_engine *e)
-{
-	kiln_engine_stats s;
-
-	pthread_mutex_lock(&e->stats_lock);
-	s = e->stats;
-	pthread_mutex_unlock(&e->stats_lock);
-	return s;
-}
-
-bool jit_optimise(const kiln_engine *e, LLVMModuleRef mod, LLVMTargetMachineRef tm,
-		  kiln_error *err)
-{
-	static const char *const pipelines[] = {
-		"default<O0>", "default<O1>", "default<O2>", "default<O3>",
-	};
-	LLVMPassBuilderOptionsRef opts = LLVMCreatePassBuilderOptions();
-	LLVMErrorRef le = LLVMRunPasses(mod, pipelines[e->opt_level], tm, opts);
-
-	LLVMDisposePassBuilderOptions(opts);
-	return le == NULL ? true : llvm_error(le, err, "optimisation failed");
-}
-
-int jit_opt_level(const kiln_engine *e)
-{
-	return e->opt_level;
-}
-
-const kiln_config *jit_config(const kiln_engine *e)
-{
-	return &e->config;
-}
-
-/* A target machine for one compilation on this thread. */
-static LLVMTargetMachineRef take_tm(kiln_engine *e)
-{
-	LLVMTargetMachineRef tm = NULL;
-
-	pthread_mutex_lock(&e->tm_lock);
-	if (e->ntms > 0)
-		tm = e->tms[--e->ntms];
-	pthread_mutex_unlock(&e->tm_lock);
-	return tm ? tm : host_machine(e->opt_level);
-}
-
-static void give_tm(kiln_engine *e, LLVMTargetMachineRef tm)
-{
-	pthread_mutex_lock(&e->tm_lock);
-	if (e->ntms < TM_POOL) {
-		e->tms[e->ntms++] = tm;
-		tm = NULL;
-	}
-	pthread_mutex_unlock(&e->tm_lock);
-	if (tm)
-		LLVMDisposeTargetMachine(tm);
+	if (j->lctm)
+		LLVMOrcDisposeLazyCallThroughManager(j->lctm);
+	if (j->jit)
+		LLVMConsumeError(LLVMOrcDisposeLLJIT(j->jit));
+	if (j->ism)
+		LLVMOrcDisposeIndirectStubsManager(j->ism);
+	free(j->spec_q);
+	pthread_mutex_destroy(&j->jd_lock);
+	free(j->free_jds);
+	pthread_mutex_destroy(&j->spec_lock);
+	pthread_cond_destroy(&j->spec_work);
+	pthread_cond_destroy(&j->spec_idle);
+	pthread_mutex_destroy(&j->lock);
+	free(j);
 }
 
 /* Optimises and emits an object (not thread-safe for one tm). */
@@ -533,7 +379,7 @@ static bool codegen(kiln_engine *e, LLVMModuleRef mod, LLVMTargetMachineRef tm,
 {
 	char *msg = NULL;
 
-	if (!jit_optimise(e, mod, tm, err))
+	if (!engine_optimise(e, mod, tm, err))
 		return false;
 	if (LLVMTargetMachineEmitToMemoryBuffer(tm, mod, LLVMObjectFile, &msg, obj) == 0)
 		return true;
@@ -560,8 +406,10 @@ static bool verify(LLVMModuleRef mod, kiln_error *err)
 
 static void set_target(kiln_engine *e, LLVMModuleRef mod)
 {
-	LLVMSetTarget(mod, LLVMOrcLLJITGetTripleString(e->jit));
-	LLVMSetDataLayout(mod, LLVMOrcLLJITGetDataLayoutStr(e->jit));
+	LLVMOrcLLJITRef jit = engine_jit(e)->jit;
+
+	LLVMSetTarget(mod, LLVMOrcLLJITGetTripleString(jit));
+	LLVMSetDataLayout(mod, LLVMOrcLLJITGetDataLayoutStr(jit));
 }
 
 static double now_seconds(void);
@@ -604,14 +452,14 @@ static void emit_or_fail(body_unit *u, LLVMOrcMaterializationResponsibilityRef m
 
 	if (obj != NULL) {
 		/* Takes mr and obj. */
-		LLVMOrcObjectLayerEmit(LLVMOrcLLJITGetObjLinkingLayer(e->jit), mr, obj);
+		LLVMOrcObjectLayerEmit(LLVMOrcLLJITGetObjLinkingLayer(engine_jit(e)->jit), mr, obj);
 		atomic_store(&(u->tramp ? u->mj->tramp_compiled : u->mj->compiled)[u->index], 1);
 	} else {
 		char msg[320];
 		snprintf(msg, sizeof msg, "function %u%s: %s", u->index,
 			 u->tramp ? "'s entry" : "",
 			 err->message[0] ? err->message : "no target machine");
-		record_compile_error(e, msg);
+		engine_record_compile_error(e, msg);
 		LLVMOrcMaterializationResponsibilityFailMaterialization(mr);
 		LLVMOrcDisposeMaterializationResponsibility(mr);
 	}
@@ -626,7 +474,7 @@ static void materialize_body(void *ctx, LLVMOrcMaterializationResponsibilityRef 
 	body_unit *u = ctx;
 	kiln_engine *e = u->engine;
 	LLVMContextRef c = LLVMContextCreate();
-	LLVMTargetMachineRef tm = take_tm(e);
+	LLVMTargetMachineRef tm = engine_take_tm(e);
 	LLVMMemoryBufferRef obj = NULL;
 	lower_module lm = {0};
 	kiln_error err = {0};
@@ -634,10 +482,10 @@ static void materialize_body(void *ctx, LLVMOrcMaterializationResponsibilityRef 
 	bool ok = tm != NULL && lower_module_init(&lm, u->module, c, u->prefix, &err);
 
 	if (ok) {
-		lm.epoch_checks = e->config.epoch_interruption;
-		lm.fuel_checks = e->config.fuel_metering;
-		lm.ssa_max_locals = e->config.ssa_max_locals;
-		lm.ssa_max_body = e->config.ssa_max_body;
+		lm.epoch_checks = engine_config(e)->epoch_interruption;
+		lm.fuel_checks = engine_config(e)->fuel_metering;
+		lm.ssa_max_locals = engine_config(e)->ssa_max_locals;
+		lm.ssa_max_body = engine_config(e)->ssa_max_body;
 		set_target(e, lm.llmod);
 		if (u->tramp) {
 			ok = lower_trampoline(&lm, u->index) && verify(lm.llmod, &err) &&
@@ -645,30 +493,27 @@ static void materialize_body(void *ctx, LLVMOrcMaterializationResponsibilityRef 
 		} else {
 			ok = lower_function(&lm, u->index, &err) && verify(lm.llmod, &err);
 			/* A function over the SSA thresholds: -O0 code generation too. */
-			LLVMTargetMachineRef cheap = ok && e->opt_level > 0 &&
+			LLVMTargetMachineRef cheap = ok && engine_opt_level(e) > 0 &&
 						     lower_unoptimised(&lm, u->index)
-						     ? host_machine(0) : NULL;
+						     ? engine_host_machine(0) : NULL;
 			ok = ok && codegen(e, lm.llmod, cheap ? cheap : tm, &obj, &err);
 			if (cheap)
 				LLVMDisposeTargetMachine(cheap);
 		}
 	}
 	/* Trampolines: no speculation, no stats. */
-	if (ok && !u->tramp && e->spec_started)
+	if (ok && !u->tramp && engine_speculates(e))
 		speculate_callees(e, u->mj, &lm, u->index);
 	if (lm.llmod)
 		LLVMDisposeModule(lm.llmod);
 	lower_module_free(&lm);
 	if (tm)
-		give_tm(e, tm);
+		engine_give_tm(e, tm);
 	LLVMContextDispose(c);
 	if (ok && !u->tramp) {
 		if (kiln_perfmap_on())
 			u->mj->code_size[u->index] = code_size(obj);
-		pthread_mutex_lock(&e->stats_lock);
-		e->stats.functions_compiled++;
-		e->stats.compile_seconds += now_seconds() - t0;
-		pthread_mutex_unlock(&e->stats_lock);
+		engine_count_compiled(e, now_seconds() - t0);
 	}
 	emit_or_fail(u, mr, ok ? obj : NULL, &err);
 }
@@ -690,7 +535,8 @@ static LLVMOrcSymbolStringPoolEntryRef intern(kiln_engine *e, const lower_module
 	char name[64];
 
 	lower_func_name(lm, kind, i, name, sizeof name);
-	return LLVMOrcExecutionSessionIntern(LLVMOrcLLJITGetExecutionSession(e->jit), name);
+	return LLVMOrcExecutionSessionIntern(LLVMOrcLLJITGetExecutionSession(engine_jit(e)->jit),
+					     name);
 }
 
 static const LLVMJITSymbolFlags callable = {
@@ -709,15 +555,16 @@ static const LLVMJITSymbolFlags callable = {
 static LLVMErrorRef define_reexports(kiln_engine *e, LLVMOrcJITDylibRef jd,
 				     LLVMOrcCSymbolAliasMapPairs aliases, uint32_t n)
 {
+	jit_state *j = engine_jit(e);
 	LLVMErrorRef le = NULL;
 
 	for (uint32_t i = 0; i < n && le == NULL; i += STUB_BATCH) {
 		uint32_t k = n - i < STUB_BATCH ? n - i : STUB_BATCH;
-		if (e->stub_blocks == STUB_BLOCKS)
+		if (j->stub_blocks == STUB_BLOCKS)
 			return LLVMCreateStringError("the engine has made all the lazy stubs it can "
 						     "(65,535 batches): use a new engine");
-		e->stub_blocks++;
-		le = LLVMOrcJITDylibDefine(jd, LLVMOrcLazyReexports(e->lctm, e->ism, jd,
+		j->stub_blocks++;
+		le = LLVMOrcJITDylibDefine(jd, LLVMOrcLazyReexports(j->lctm, j->ism, jd,
 								     aliases + i, k));
 	}
 	return le;
@@ -740,7 +587,7 @@ static bool define_unit(kiln_engine *e, module_jit *mj, const lower_module *lm, 
 				   LLVMOrcCreateCustomMaterializationUnit(
 					   "kiln-function", u, &sym, 1, NULL, materialize_body,
 					   discard_body, destroy_body));
-	return le == NULL ? true : llvm_error(le, err, "cannot define a function");
+	return le == NULL ? true : engine_llvm_error(le, err, "cannot define a function");
 }
 
 /* One materialization unit per body and per trampoline, then the lazy
@@ -768,7 +615,7 @@ static bool define_lazy(kiln_engine *e, module_jit *mj, const lower_module *lm,
 	}
 	le = define_reexports(e, mj->jd, aliases, 2 * n);
 	free(aliases);
-	return le == NULL ? true : llvm_error(le, err, "cannot define lazy entry points");
+	return le == NULL ? true : engine_llvm_error(le, err, "cannot define lazy entry points");
 }
 
 /* A stub "<prefix>f<i>" or "<prefix>e<i>" found: function i's entry or
@@ -816,7 +663,7 @@ static bool define_entries(kiln_engine *e, module_jit *mj, lower_module *lm,
 	}
 	free(syms);
 	if (le != NULL)
-		return llvm_error(le, err, "compilation failed");
+		return engine_llvm_error(le, err, "compilation failed");
 	for (uint32_t i = m->nimported_funcs; i < m->nfuncs; i++)
 		if (!kiln_code_entry(m->code, i) || !kiln_code_tramp(m->code, i))
 			return kiln_fail(err, KILN_ERR_UNSUPPORTED, KILN_NO_OFFSET,
@@ -828,19 +675,20 @@ static bool define_entries(kiln_engine *e, module_jit *mj, lower_module *lm,
  * the process. */
 static bool module_dylib(kiln_engine *e, module_jit *mj, const char *prefix, kiln_error *err)
 {
+	jit_state *j = engine_jit(e);
 	LLVMOrcDefinitionGeneratorRef gen;
 	LLVMErrorRef le;
 
-	pthread_mutex_lock(&e->jd_lock);
-	mj->jd = e->nfree_jds ? e->free_jds[--e->nfree_jds] : NULL;
-	pthread_mutex_unlock(&e->jd_lock);
+	pthread_mutex_lock(&j->jd_lock);
+	mj->jd = j->nfree_jds ? j->free_jds[--j->nfree_jds] : NULL;
+	pthread_mutex_unlock(&j->jd_lock);
 	if (mj->jd)
 		return true;
 	le = LLVMOrcCreateDynamicLibrarySearchGeneratorForProcess(
-		&gen, LLVMOrcLLJITGetGlobalPrefix(e->jit), NULL, NULL);
+		&gen, LLVMOrcLLJITGetGlobalPrefix(j->jit), NULL, NULL);
 	if (le != NULL)
-		return llvm_error(le, err, "cannot create the module's JIT dylib");
-	mj->jd = LLVMOrcExecutionSessionCreateBareJITDylib(LLVMOrcLLJITGetExecutionSession(e->jit),
+		return engine_llvm_error(le, err, "cannot create the module's JIT dylib");
+	mj->jd = LLVMOrcExecutionSessionCreateBareJITDylib(LLVMOrcLLJITGetExecutionSession(j->jit),
 							   prefix);
 	LLVMOrcJITDylibAddGenerator(mj->jd, gen);
 	return true;
@@ -853,7 +701,7 @@ static bool compile(kiln_engine *e, kiln_module *m, module_jit *mj, kiln_error *
 	char prefix[16];
 	bool ok;
 
-	snprintf(prefix, sizeof prefix, "k%u_", e->next_module++);
+	snprintf(prefix, sizeof prefix, "k%u_", engine_jit(e)->next_module++);
 	snprintf(mj->prefix, sizeof prefix, "%s", prefix);
 	if (!module_dylib(e, mj, prefix, err)) {
 		LLVMOrcDisposeThreadSafeContext(tsc);
@@ -891,28 +739,28 @@ static void module_jit_free(void *p)
 
 	if (mj == NULL)
 		return;
-	if (mj->engine->spec_started)
+	if (engine_speculates(mj->engine))
 		spec_forget(mj->engine, mj);
 	if (kiln_perfmap_on() && mj->compiled && mj->body && mj->code_size && mj->jd)
 		perfmap_module(mj);
 	/* The module's code and stubs go; its instances are gone (they may
 	 * not outlive it).  The empty JITDylib stays with the session. */
 	if (mj->jd) {
-		kiln_engine *e = mj->engine;
+		jit_state *j = engine_jit(mj->engine);
 		LLVMErrorRef le = LLVMOrcJITDylibClear(mj->jd);
 		if (le != NULL) {
 			LLVMConsumeError(le);	/* not reused: it may hold something */
 		} else {
-			pthread_mutex_lock(&e->jd_lock);
-			if (e->nfree_jds == e->free_jds_cap) {
-				size_t cap = e->free_jds_cap ? e->free_jds_cap * 2 : 16;
-				LLVMOrcJITDylibRef *grown = realloc(e->free_jds, cap * sizeof *grown);
+			pthread_mutex_lock(&j->jd_lock);
+			if (j->nfree_jds == j->free_jds_cap) {
+				size_t cap = j->free_jds_cap ? j->free_jds_cap * 2 : 16;
+				LLVMOrcJITDylibRef *grown = realloc(j->free_jds, cap * sizeof *grown);
 				if (grown)
-					e->free_jds = grown, e->free_jds_cap = cap;
+					j->free_jds = grown, j->free_jds_cap = cap;
 			}
-			if (e->nfree_jds < e->free_jds_cap)
-				e->free_jds[e->nfree_jds++] = mj->jd;
-			pthread_mutex_unlock(&e->jd_lock);
+			if (j->nfree_jds < j->free_jds_cap)
+				j->free_jds[j->nfree_jds++] = mj->jd;
+			pthread_mutex_unlock(&j->jd_lock);
 		}
 	}
 	free((void *)mj->compiled);
@@ -1013,7 +861,7 @@ static const kiln_code_ops jit_ops = {"jit", symbolize, module_jit_free};
 /* What the engine's code is compiled with and its instances get. */
 static void publish(kiln_engine *e, kiln_module *m, module_jit *mj)
 {
-	const kiln_config *c = &e->config;
+	const kiln_config *c = engine_config(e);
 	kiln_instance_limits limits = {c->max_memory_pages, c->max_table_elements, c->stack_size};
 	uint32_t flags = (c->epoch_interruption ? KILN_CODE_EPOCH_CHECKS : 0) |
 			 (c->fuel_metering ? KILN_CODE_FUEL : 0);
@@ -1034,16 +882,16 @@ kiln_status kiln_module_compile(kiln_engine *e, kiln_module *m, kiln_error *err)
 		return m->code->owner == NULL || m->code->owner == e ? KILN_OK
 			: (kiln_fail(err, KILN_ERR_ARG, KILN_NO_OFFSET,
 				     "module already compiled by another engine"), KILN_ERR_ARG);
-	if (kiln_module_check_limits(m, &e->config.limits, err) != KILN_OK ||
+	if (kiln_module_check_limits(m, &engine_config(e)->limits, err) != KILN_OK ||
 	    kiln_module_validate(m, err) != KILN_OK)
 		return err->status;
 	err->status = KILN_OK;
 	if (!(mj = module_jit_new(e, m)))
 		return kiln_fail(err, KILN_ERR_NOMEM, KILN_NO_OFFSET, "out of memory"),
 		       KILN_ERR_NOMEM;
-	pthread_mutex_lock(&e->lock);
+	pthread_mutex_lock(&engine_jit(e)->lock);
 	ok = compile(e, m, mj, err);
-	pthread_mutex_unlock(&e->lock);
+	pthread_mutex_unlock(&engine_jit(e)->lock);
 	if (!ok) {
 		/* Nothing was published: the code stays empty. */
 		module_jit_free(mj);
@@ -1051,13 +899,4 @@ kiln_status kiln_module_compile(kiln_engine *e, kiln_module *m, kiln_error *err)
 	}
 	publish(e, m, mj);
 	return KILN_OK;
-}
-
-kiln_config kiln_config_default(void)
-{
-	return (kiln_config){.opt_level = 2, .bounds = KILN_BOUNDS_GUARD_PAGES,
-			     .limits = kiln_module_limits_default(),
-			     .max_table_elements = KILN_DEFAULT_MAX_TABLE_ELEMENTS,
-			     .ssa_max_locals = KILN_SSA_MAX_LOCALS,
-			     .ssa_max_body = KILN_SSA_MAX_BODY};
 }

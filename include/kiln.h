@@ -547,6 +547,36 @@ KILN_API kiln_status kiln_instance_new_pooled(kiln_pool *pool, kiln_module *modu
 					      kiln_instance **out_instance,
 					      kiln_trap_kind *out_trap, kiln_error *err);
 
+/* What one instance may use, set when it is made: the same whether the
+ * module was compiled by an engine or loaded from an artifact.  A field 0
+ * takes the default: for a module compiled by an engine, its kiln_config's
+ * (max_memory_pages, max_table_elements, stack_size); for one loaded from
+ * an artifact, none (the type's maximum), KILN_DEFAULT_MAX_TABLE_ELEMENTS
+ * and 1 MiB.  A pool's limits (kiln_pool_config) lower each further. */
+typedef struct kiln_instance_limits {
+	/* 64 KiB pages each of the instance's own memories may have, below
+	 * what its type allows (memory.grow returns -1 past it; a larger
+	 * minimum fails instantiation with KILN_ERR_NOMEM). */
+	uint32_t max_memory_pages;
+	/* Elements all the instance's own tables may have together (see
+	 * kiln_config.max_table_elements); UINT32_MAX: only each table's own
+	 * 10,000,000. */
+	uint32_t max_table_elements;
+	/* Stack a call into the instance may use before "call stack
+	 * exhausted", in bytes, from the thread's outermost entry into wasm;
+	 * never more than the thread's own stack leaves (less a margin for
+	 * host code): a larger value is cut to that. */
+	size_t stack_size;
+} kiln_instance_limits;
+
+/* kiln_instance_new (pool NULL) or kiln_instance_new_pooled, with limits
+ * (NULL: the defaults). */
+KILN_API kiln_status kiln_instance_new_limited(kiln_pool *pool, kiln_module *module,
+					       const kiln_extern *imports, size_t nimports,
+					       const kiln_instance_limits *limits,
+					       kiln_instance **out_instance,
+					       kiln_trap_kind *out_trap, kiln_error *err);
+
 /* A pre-linked instance template (wasmtime's InstancePre): a module with
  * its imports resolved and type-checked once, so that each instance made
  * from it skips both.  The imports (copied as handles) must outlive it;

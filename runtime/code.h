@@ -32,14 +32,6 @@
 #define KILN_CODE_EPOCH_CHECKS 1u	/* checks the epoch deadline (vmctx.h) */
 #define KILN_CODE_FUEL 2u		/* charges fuel (vmctx.h) */
 
-/* Instances' limits, as the producing engine's configuration sets them;
- * all 0 for an artifact: the runtime's defaults.  A pool lowers them. */
-typedef struct kiln_instance_limits {
-	uint32_t max_memory_pages;	/* per memory; 0: the module's own */
-	uint32_t max_table_elements;	/* all own tables; 0: the default */
-	size_t stack_size;		/* the wasm stack; 0: the default */
-} kiln_instance_limits;
-
 typedef struct kiln_code kiln_code;
 
 /* What kiln_code_ops.symbolize says of kiln's own glue. */
@@ -68,6 +60,9 @@ struct kiln_code {
 	void *state;			/* the producer's: module_jit, aot_image */
 	const void *owner;		/* the engine that compiled it; NULL: an artifact */
 	uint32_t flags;			/* KILN_CODE_* */
+	/* Its instances' default limits (kiln.h): the producing engine's
+	 * configuration; all 0 for an artifact, kiln's defaults.  What an
+	 * instance is asked for, and its pool, come first (instance.c). */
 	kiln_instance_limits limits;
 	atomic_bool ready;
 };

@@ -172,24 +172,37 @@ static kiln_slot eval_const(kiln_instance *inst, kiln_range expr)
 	return v;
 }
 
-/* The cap on the elements of all the instance's own tables: its code's
- * (the engine's), lowered by the pool's; code loaded from an artifact has
- * none, and takes the pool's, else the default. */
-static uint32_t table_cap(const kiln_instance_limits *lim, const kiln_pool *pool)
+/* An instance's limits: what it was asked for, else the defaults of its
+ * code (the engine's configuration; none for an artifact), else kiln's;
+ * a pool lowers each further. */
+static kiln_instance_limits resolve_limits(const kiln_module *m,
+					   const kiln_instance_limits *asked,
+					   const kiln_pool *pool)
 {
-	uint32_t p = pool ? kiln_pool_max_instance_elements(pool) : 0;
-	uint32_t cap = lim->max_table_elements ? lim->max_table_elements
-		       : p ? p : KILN_DEFAULT_MAX_TABLE_ELEMENTS;
+	kiln_instance_limits l = asked ? *asked : (kiln_instance_limits){0};
+	kiln_instance_limits code = kiln_code_limits(m->code);
+	uint32_t pe = pool ? kiln_pool_max_instance_elements(pool) : 0;
+	uint32_t pp = pool ? kiln_pool_max_pages(pool) : 0;
 
-	return p && p < cap ? p : cap;
+	if (!l.max_memory_pages)
+		l.max_memory_pages = code.max_memory_pages;
+	if (pp && (!l.max_memory_pages || pp < l.max_memory_pages))
+		l.max_memory_pages = pp;
+	if (!l.max_table_elements)
+		l.max_table_elements = code.max_table_elements ? code.max_table_elements
+				       : pe ? pe : KILN_DEFAULT_MAX_TABLE_ELEMENTS;
+	if (pe && pe < l.max_table_elements)
+		l.max_table_elements = pe;
+	if (!l.stack_size)
+		l.stack_size = code.stack_size;
+	return l;
 }
 
 /* Refuses initial table sizes over the cap before anything is allocated,
  * and points the tables at the instance's budget. */
-static bool table_budget(kiln_instance *inst, const kiln_module *m, const kiln_pool *pool,
-			 const kiln_instance_limits *lim, kiln_error *err)
+static bool table_budget(kiln_instance *inst, const kiln_module *m, kiln_error *err)
 {
-	uint32_t cap = table_cap(lim, pool);
+	uint32_t cap = inst->limits.max_table_elements;
 	uint64_t total = 0;
 
 	for (uint32_t t = m->nimported_tables; t < m->ntables; t++)
@@ -204,38 +217,10 @@ static bool table_budget(kiln_instance *inst, const kiln_module *m, const kiln_p
 	return true;
 }
 
-/* The own memory, at most the module's maximum, its code's limit and the
- * pool's. */
-static bool build_memory(kiln_instance *inst, const kiln_module *m, kiln_pool *pool,
-			 const kiln_instance_limits *il, kiln_error *err)
-{
-	const kiln_limits *lim = &m->memories[0].type.limits;
-	uint32_t max = lim->has_max ? (uint32_t)lim->max : KILN_MAX_PAGES;
-
-	if (il->max_memory_pages && il->max_memory_pages < max)
-		max = il->max_memory_pages;
-	if (pool && kiln_pool_max_pages(pool) && kiln_pool_max_pages(pool) < max)
-		max = kiln_pool_max_pages(pool);
-	if (lim->min > max)
-		return kiln_fail(err, KILN_ERR_NOMEM, KILN_NO_OFFSET,
-				 "memory of %u pages exceeds the limit of %u",
-				 (uint32_t)lim->min, max);
-	if (pool ? !kiln_pool_memory_init(pool, m, &inst->own_memory,
-					  (uint32_t)lim->min, max,
-					  &inst->memory_from_image, err)
-		 : !kiln_memory_init(&inst->own_memory, (uint32_t)lim->min, max, err))
-		return false;
-	inst->own_memory.has_max = lim->has_max;
-	inst->memory = &inst->own_memory;
-	return true;
-}
-
 static bool build(kiln_instance *inst, const kiln_module *m, kiln_pool *pool,
 		  kiln_error *err)
 {
-	kiln_instance_limits lim = kiln_code_limits(inst->code);
-
-	if (!table_budget(inst, m, pool, &lim, err))
+	if (!table_budget(inst, m, err))
 		return false;
 	for (uint32_t t = 0; t < m->ntypes; t++)
 		inst->type_ids[t] = kiln_type_id(&m->types[t]);
@@ -269,8 +254,23 @@ static bool build(kiln_instance *inst, const kiln_module *m, kiln_pool *pool,
 			return nomem(err);
 		inst->tables[t] = tab;
 	}
-	if (m->nmemories > m->nimported_memories)
-		return build_memory(inst, m, pool, &lim, err);
+	if (m->nmemories > m->nimported_memories) {
+		const kiln_limits *lim = &m->memories[0].type.limits;
+		uint32_t max = lim->has_max ? (uint32_t)lim->max : KILN_MAX_PAGES;
+		if (inst->limits.max_memory_pages && inst->limits.max_memory_pages < max)
+			max = inst->limits.max_memory_pages;
+		if (lim->min > max)
+			return kiln_fail(err, KILN_ERR_NOMEM, KILN_NO_OFFSET,
+					 "memory of %u pages exceeds the limit of %u",
+					 (uint32_t)lim->min, max);
+		if (pool ? !kiln_pool_memory_init(pool, m, &inst->own_memory,
+						  (uint32_t)lim->min, max,
+						  &inst->memory_from_image, err)
+			 : !kiln_memory_init(&inst->own_memory, (uint32_t)lim->min, max, err))
+			return false;
+		inst->own_memory.has_max = lim->has_max;
+		inst->memory = &inst->own_memory;
+	}
 	return true;
 }
 
@@ -338,7 +338,7 @@ static void set_ctx(kiln_instance *inst)
 	inst->ctx.funcs = inst->funcs;
 	inst->ctx.type_ids = inst->type_ids;
 	inst->ctx.instance = inst;
-	inst->ctx.stack_budget = kiln_code_limits(inst->code).stack_size;
+	inst->ctx.stack_budget = inst->limits.stack_size;
 	inst->ctx.epoch = &kiln_epoch_counter;
 	inst->ctx.epoch_deadline = thread_deadline;
 	inst->ctx.fuel = INT64_MAX;
@@ -372,7 +372,8 @@ void kiln_thread_set_fuel(uint64_t fuel)
 
 /* Instantiates with imports that check_link accepted. */
 static kiln_status instantiate(kiln_pool *pool, kiln_module *m, const kiln_extern *imports,
-			       kiln_instance **out, kiln_trap_kind *out_trap, kiln_error *err)
+			       const kiln_instance_limits *limits, kiln_instance **out,
+			       kiln_trap_kind *out_trap, kiln_error *err)
 {
 	kiln_instance *inst;
 	kiln_trap_kind trap;
@@ -381,6 +382,7 @@ static kiln_status instantiate(kiln_pool *pool, kiln_module *m, const kiln_exter
 		return nomem(err), KILN_ERR_NOMEM;
 	inst->module = m;
 	inst->code = m->code;
+	inst->limits = resolve_limits(m, limits, pool);
 	bind_imports(inst, m, imports);
 	if (!build(inst, m, pool, err) || !eval_elems(inst, m, err))
 		goto fail;
@@ -399,10 +401,11 @@ fail:
 	return err->status;
 }
 
-static kiln_status link_and_instantiate(kiln_pool *pool, kiln_module *m,
-					const kiln_extern *imports, size_t nimports,
-					kiln_instance **out, kiln_trap_kind *out_trap,
-					kiln_error *err)
+kiln_status kiln_instance_new_limited(kiln_pool *pool, kiln_module *m,
+				      const kiln_extern *imports, size_t nimports,
+				      const kiln_instance_limits *limits,
+				      kiln_instance **out, kiln_trap_kind *out_trap,
+				      kiln_error *err)
 {
 	kiln_error local;
 	kiln_status st;
@@ -414,14 +417,14 @@ static kiln_status link_and_instantiate(kiln_pool *pool, kiln_module *m,
 		err = &local;
 	if ((st = check_link(m, imports, nimports, err)) != KILN_OK)
 		return st;
-	return instantiate(pool, m, imports, out, out_trap, err);
+	return instantiate(pool, m, imports, limits, out, out_trap, err);
 }
 
 kiln_status kiln_instance_new(kiln_module *m, const kiln_extern *imports,
 			      size_t nimports, kiln_instance **out,
 			      kiln_trap_kind *out_trap, kiln_error *err)
 {
-	return link_and_instantiate(NULL, m, imports, nimports, out, out_trap, err);
+	return kiln_instance_new_limited(NULL, m, imports, nimports, NULL, out, out_trap, err);
 }
 
 kiln_status kiln_instance_new_pooled(kiln_pool *pool, kiln_module *m,
@@ -433,7 +436,7 @@ kiln_status kiln_instance_new_pooled(kiln_pool *pool, kiln_module *m,
 		*out = NULL;
 		return kiln_fail(err, KILN_ERR_ARG, KILN_NO_OFFSET, "no pool"), KILN_ERR_ARG;
 	}
-	return link_and_instantiate(pool, m, imports, nimports, out, out_trap, err);
+	return kiln_instance_new_limited(pool, m, imports, nimports, NULL, out, out_trap, err);
 }
 
 /* ------------------------------------------------------- pre-linked */
@@ -482,7 +485,8 @@ kiln_status kiln_instance_pre_instantiate(kiln_instance_pre *pre, kiln_pool *poo
 	*out = NULL;
 	if (out_trap)
 		*out_trap = KILN_TRAP_NONE;
-	return instantiate(pool, pre->module, pre->imports, out, out_trap, err ? err : &local);
+	return instantiate(pool, pre->module, pre->imports, NULL, out, out_trap,
+			   err ? err : &local);
 }
 
 /* ------------------------------------------------------------ interruption */

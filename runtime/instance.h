@@ -31,6 +31,7 @@ struct kiln_instance {
 	kiln_slot **globals;
 	kiln_table_rt *own_tables;
 	kiln_table_rt **tables;
+	kiln_instance_limits limits;	/* resolved: see resolve_limits */
 	uint32_t table_budget;		/* own tables' elements still allowed */
 	kiln_funcref *own_funcs;
 	kiln_funcref **funcs;

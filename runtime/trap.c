@@ -38,6 +38,9 @@ typedef struct catch_frame {
 
 static _Thread_local catch_frame *innermost;
 static _Thread_local uintptr_t thread_limit;
+/* The lowest address of the thread's own stack plus KILN_STACK_MARGIN (0
+ * until known): no budget takes wasm below it. */
+static _Thread_local uintptr_t thread_floor;
 static _Thread_local bool altstack_ready;
 static _Thread_local char altstack[64 * 1024] __attribute__((aligned(16)));
 
@@ -328,6 +331,23 @@ static void prepare_thread(void)
 
 /* ---------------------------------------------------------- catch/raise */
 
+/* The floor of this thread's stack (thread_floor), looked up once. */
+static uintptr_t stack_floor(void)
+{
+	pthread_attr_t attr;
+	void *low;
+	size_t size;
+
+	if (thread_floor)
+		return thread_floor;
+	if (pthread_getattr_np(pthread_self(), &attr) != 0)
+		return 0;
+	if (pthread_attr_getstack(&attr, &low, &size) == 0)
+		thread_floor = (uintptr_t)low + KILN_STACK_MARGIN;
+	pthread_attr_destroy(&attr);
+	return thread_floor;
+}
+
 kiln_trap_kind kiln_trap_catch(kiln_vmctx *ctx, void (*fn)(void *), void *arg,
 			       kiln_trap_pcs *pcs)
 {
@@ -345,7 +365,10 @@ kiln_trap_kind kiln_trap_catch(kiln_vmctx *ctx, void (*fn)(void *), void *arg,
 	if (f.prev == NULL) {
 		uintptr_t sp = (uintptr_t)__builtin_frame_address(0);
 		uintptr_t budget = ctx->stack_budget ? ctx->stack_budget : KILN_STACK_BUDGET;
+		uintptr_t floor = stack_floor();
 		thread_limit = sp > budget ? sp - budget : 0;
+		if (thread_limit < floor)
+			thread_limit = floor;
 	}
 	ctx->stack_limit = thread_limit;
 	if (sigsetjmp(f.env, 0) == 0) {

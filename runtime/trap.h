@@ -57,5 +57,8 @@ KILN_INTERNAL bool kiln_trap_in_code(uintptr_t addr);
 
 /* The stack a wasm call may use, below the outermost entry point. */
 #define KILN_STACK_BUDGET ((uintptr_t)1 << 20)
+/* Stack kept below wasm for the host code it calls (WASI, host functions):
+ * a budget larger than the thread's stack less this is cut to it. */
+#define KILN_STACK_MARGIN ((uintptr_t)256 << 10)
 
 #endif /* KILN_TRAP_H */

@@ -315,7 +315,7 @@ static bool parse_digits(const char *s, unsigned long long *v, char **end)
 	return errno == 0;
 }
 
-bool cli_parse_size(const char *s, uint32_t *pages)
+bool cli_parse_bytes(const char *s, uint64_t max, uint64_t *bytes)
 {
 	static const struct {
 		const char *suffix;
@@ -327,12 +327,21 @@ bool cli_parse_size(const char *s, uint32_t *pages)
 	if (!parse_digits(s, &v, &end))
 		return false;
 	for (size_t i = 0; i < sizeof units / sizeof units[0]; i++)
-		if (!strcmp(end, units[i].suffix) && v <= (4ull << 30) / units[i].mul) {
-			v *= units[i].mul;
-			*pages = (uint32_t)(v / 65536);
-			return v % 65536 == 0 && *pages > 0;
+		if (!strcmp(end, units[i].suffix) && v <= max / units[i].mul) {
+			*bytes = v * units[i].mul;
+			return true;
 		}
 	return false;
+}
+
+bool cli_parse_size(const char *s, uint32_t *pages)
+{
+	uint64_t v;
+
+	if (!cli_parse_bytes(s, 4ull << 30, &v) || v % 65536)
+		return false;
+	*pages = (uint32_t)(v / 65536);
+	return *pages > 0;
 }
 
 bool cli_parse_duration(const char *s, double *out)

@@ -76,8 +76,15 @@ int cli_module_from_bytes(const char *path, const uint8_t *bytes, size_t len,
  * engine made with cfg show their progress on stderr. */
 void cli_show_progress(kiln_config *cfg, const char *name);
 
-/* SIZE: bytes, or with KiB, MiB or GiB; whole 64 KiB pages, at least one,
- * at most 4 GiB (--max-memory). */
+/* --max-stack's range, and the stack the thread running wasm has beyond it
+ * for host code. */
+#define CLI_MIN_STACK (16ull << 10)
+#define CLI_MAX_STACK (512ull << 20)
+#define CLI_STACK_HEADROOM ((size_t)1 << 20)
+
+/* SIZE: bytes, or with KiB, MiB or GiB, at most max bytes. */
+bool cli_parse_bytes(const char *s, uint64_t max, uint64_t *bytes);
+/* A SIZE of whole 64 KiB pages, at least one, at most 4 GiB (--max-memory). */
 bool cli_parse_size(const char *s, uint32_t *pages);
 /* DURATION: a positive number with ms, s (the default) or m (--timeout). */
 bool cli_parse_duration(const char *s, double *seconds);

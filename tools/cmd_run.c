@@ -38,6 +38,7 @@ typedef struct run_opts {
 	double timeout;		/* --timeout, seconds; 0: none */
 	uint32_t max_pages;	/* --max-memory, in 64 KiB pages; 0: none */
 	uint32_t max_table_elements;	/* --max-table-elements; 0: the default */
+	uint64_t max_stack;	/* --max-stack, bytes; 0: the default (1 MiB) */
 	uint64_t fuel;		/* --fuel; 0: no metering */
 	const char *verify;	/* --verify PUBKEY.pem: artifacts signed by it only */
 } run_opts;
@@ -220,6 +221,11 @@ static int parse_opts(int argc, char **argv, run_opts *o)
 				return cli_error(CLI_USAGE, "run: bad table element count '%s' "
 						 "(1 to 4294967295)", argv[i]), cli_usage("run");
 			o->max_table_elements = (uint32_t)n;
+		} else if (!strcmp(argv[i], "--max-stack") && i + 1 < argc) {
+			if (!cli_parse_bytes(argv[++i], CLI_MAX_STACK, &o->max_stack) ||
+			    o->max_stack < CLI_MIN_STACK)
+				return cli_error(CLI_USAGE, "run: bad stack size '%s' (16KiB to "
+						 "512MiB)", argv[i]), cli_usage("run");
 		} else if (!strcmp(argv[i], "--fuel") && i + 1 < argc) {
 			if (!cli_parse_count(argv[++i], &o->fuel))
 				return cli_error(CLI_USAGE, "run: bad fuel '%s' (1 to 2^63-1)",
@@ -438,18 +444,9 @@ static int run_module(kiln_engine *engine, kiln_module *m, kiln_instance *wasi,
 		free(imports);
 		return rc;
 	}
-	/* --max-memory, --max-table-elements: a pool of one, whose memories
-	 * may have max_pages, and tables max_table_elements in all. */
-	kiln_pool *pool = NULL;
-	kiln_pool_config pc = kiln_pool_config_default();
-	pc.max_instances = 1;
-	pc.max_memory_pages = o->max_pages;
-	pc.max_instance_table_elements = o->max_table_elements;
-	if ((o->max_pages || o->max_table_elements) &&
-	    kiln_pool_new(&pc, &pool, &err) != KILN_OK) {
-		free(imports);
-		return cli_error(CLI_FAIL, "%s", err.message);
-	}
+	kiln_instance_limits limits = {.max_memory_pages = o->max_pages,
+				       .max_table_elements = o->max_table_elements,
+				       .stack_size = (size_t)o->max_stack};
 	/* --timeout and --fuel cover the start function: the instance is
 	 * made under the deadline (a tick away: the timer moves the epoch
 	 * once) and on the fuel. */
@@ -460,9 +457,8 @@ static int run_module(kiln_engine *engine, kiln_module *m, kiln_instance *wasi,
 	}
 	if (o->fuel)
 		kiln_thread_set_fuel(o->fuel);
-	st = pool ? kiln_instance_new_pooled(pool, m, imports, kiln_module_import_count(m), &inst,
-					     &trap, &err)
-		  : kiln_instance_new(m, imports, kiln_module_import_count(m), &inst, &trap, &err);
+	st = kiln_instance_new_limited(NULL, m, imports, kiln_module_import_count(m), &limits,
+				       &inst, &trap, &err);
 	kiln_thread_set_epoch_deadline(UINT64_MAX);	/* the instance keeps its own */
 	kiln_thread_set_fuel(UINT64_MAX);		/* and its fuel */
 	free(imports);
@@ -474,7 +470,6 @@ static int run_module(kiln_engine *engine, kiln_module *m, kiln_instance *wasi,
 	if (st == KILN_OK && o->fuel && kiln_instance_get_fuel(inst, &fuel_left, &err) != KILN_OK) {
 		timer_stop(&tm);
 		kiln_instance_delete(inst);
-		kiln_pool_delete(pool);
 		return cli_error(CLI_FAIL, "%s: --fuel: %s (compile it with kiln compile "
 				 "--fuel-metering)", o->file, err.message);
 	}
@@ -495,7 +490,6 @@ static int run_module(kiln_engine *engine, kiln_module *m, kiln_instance *wasi,
 				o->fuel - left, left);
 	}
 	kiln_instance_delete(inst);
-	kiln_pool_delete(pool);
 	return rc;
 }
 
@@ -592,6 +586,47 @@ static int load_input(const run_opts *o, kiln_engine *engine, kiln_module **m,
 	return rc;
 }
 
+/* --max-stack: wasm runs on a thread of its own whose stack holds the
+ * budget and CLI_STACK_HEADROOM below it for host code (the runtime cuts
+ * a budget to the stack the thread has). */
+typedef struct run_job {
+	kiln_engine *engine;
+	kiln_module *m;
+	kiln_instance *wasi;
+	run_opts *o;
+	int rc;
+} run_job;
+
+static void *run_job_main(void *arg)
+{
+	run_job *j = arg;
+
+	j->rc = run_module(j->engine, j->m, j->wasi, j->o);
+	return NULL;
+}
+
+static int run_with_stack(kiln_engine *engine, kiln_module *m, kiln_instance *wasi,
+			  run_opts *o)
+{
+	run_job j = {engine, m, wasi, o, CLI_FAIL};
+	pthread_attr_t attr;
+	pthread_t t;
+	int e;
+
+	if (!o->max_stack)
+		return run_module(engine, m, wasi, o);
+	pthread_attr_init(&attr);
+	e = pthread_attr_setstacksize(&attr, (size_t)o->max_stack + CLI_STACK_HEADROOM);
+	if (e == 0)
+		e = pthread_create(&t, &attr, run_job_main, &j);
+	pthread_attr_destroy(&attr);
+	if (e != 0)
+		return cli_error(CLI_FAIL, "--max-stack: cannot start a thread with that stack: %s",
+				 strerror(e));
+	pthread_join(t, NULL);
+	return j.rc;
+}
+
 int cmd_run(int argc, char **argv)
 {
 	run_opts o;
@@ -614,8 +649,6 @@ int cmd_run(int argc, char **argv)
 	cfg.speculative_compile = !o.lazy;
 	cfg.epoch_interruption = o.timeout > 0;
 	cfg.fuel_metering = o.fuel > 0;
-	if (o.max_table_elements)
-		cfg.max_table_elements = o.max_table_elements;
 	cli_show_progress(&cfg, o.file);
 	if (kiln_engine_new(&cfg, &engine, NULL) != KILN_OK)
 		return cli_error(CLI_FAIL, "cannot create the compiler");
@@ -624,7 +657,7 @@ int cmd_run(int argc, char **argv)
 	rc = load_input(&o, engine, &m, key, &cached);
 	load_seconds = now() - t;
 	if (rc == CLI_OK && (rc = make_wasi(&o, &wasi)) == CLI_OK)
-		rc = run_module(engine, m, wasi, &o);
+		rc = run_with_stack(engine, m, wasi, &o);
 #ifndef KILN_RUNTIME_ONLY
 	/* A miss is compiled ahead of time and stored when the run is over,
 	 * so that it does not delay the program. */

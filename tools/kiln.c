@@ -39,7 +39,7 @@ static const cli_command commands[] = {
 	 "                [--inherit-env] [--tcplisten ADDR:PORT]... [--stats] [-O0..-O3]\n"
 	 "                [--no-cache] [--aot] [--lazy] [--timeout DURATION] [--max-memory SIZE]\n"
 	 "                [--fuel N] [--verify PUBKEY.pem] [--max-table-elements N]\n"
-	 "                FILE.wasm|FILE.kwasm [ARGS...]",
+	 "                [--max-stack SIZE] FILE.wasm|FILE.kwasm [ARGS...]",
 	 "compile and run a module",
 	 "Runs the module's _start, or with --invoke the named export, with ARGS\n"
 	 "parsed by the export's parameter types (integers in decimal or 0x hex,\n"
@@ -70,7 +70,10 @@ static const cli_command commands[] = {
 	 "Ed25519 key (kiln compile --sign): an artifact is native code.\n"
 	 "--max-table-elements N (default 10000000) caps the elements of all\n"
 	 "the tables the module defines, together: table.grow returns -1\n"
-	 "beyond it; larger initial tables are refused.  Modules are refused\n"
+	 "beyond it; larger initial tables are refused.  --max-stack SIZE (16KiB\n"
+	 "to 512MiB, default 1MiB) is the stack wasm may use before 'wasm trap:\n"
+	 "call stack exhausted'.  These limits act the same on a module and on\n"
+	 "its artifact, under kiln run and kiln-run.  Modules are refused\n"
 	 "(one line naming the limit) past V8's limits on what a module\n"
 	 "declares: 50000 locals per function, 7654321 bytes per function,\n"
 	 "1000000 functions, types or globals, 100000 imports, exports or data\n"

@@ -75,6 +75,58 @@ static void test_memory_limit(void)
 
 }
 
+/* Instance limits act the same on a module compiled by the engine and on
+ * its artifact: memory pages, the stack (a smaller one exhausts sooner,
+ * one larger than the thread's own stack is cut to it: a trap, not a
+ * crash), and they override the engine's defaults. */
+static void test_instance_limits(const char *path)
+{
+	kiln_config cfg = kiln_config_default();
+	kiln_engine *e = NULL;
+	kiln_module *jit = NULL, *aot = NULL;
+	kiln_error err;
+	size_t len, alen = 0;
+	uint8_t *bytes = read_file(path, &len), *art = NULL;
+
+	cfg.stack_size = 64 * 1024;	/* the engine's default, overridden below */
+	CHECK(bytes && kiln_engine_new(&cfg, &e, &err) == KILN_OK &&
+	      kiln_module_new(bytes, len, &jit, &err) == KILN_OK &&
+	      kiln_module_compile(e, jit, &err) == KILN_OK &&
+	      kiln_module_serialize(e, jit, &art, &alen, &err) == KILN_OK &&
+	      kiln_module_load(art, alen, &aot, &err) == KILN_OK, "limits setup: %s",
+	      err.message);
+	for (int k = 0; jit && aot && k < 2; k++) {
+		kiln_module *m = k ? aot : jit;
+		const char *way = k ? "artifact" : "JIT";
+		static const size_t stacks[] = {32 << 10, 8 << 20, (size_t)1 << 40};
+		for (size_t i = 0; i < sizeof stacks / sizeof stacks[0]; i++) {
+			kiln_instance_limits lim = {.stack_size = stacks[i]};
+			kiln_instance *inst = NULL;
+			kiln_val arg = {KILN_I32, {.i32 = 20000}}, v = {0};
+			CHECK(kiln_instance_new_limited(NULL, m, NULL, 0, &lim, &inst, NULL,
+							&err) == KILN_OK, "%s: instance: %s", way,
+			      err.message);
+			if (!inst)
+				continue;
+			/* 20,000 frames fit in 8 MiB, not in 32 KiB; 1 TiB is cut
+			 * to the thread's stack, which 10^9 frames exhaust. */
+			kiln_trap_kind want = i == 1 ? KILN_TRAP_NONE : KILN_TRAP_STACK_EXHAUSTED;
+			if (i == 2)
+				arg.of.i32 = 1000000000;
+			CHECK(call(inst, "depth", &arg, 1, &v) == want, "%s: stack %zu: trap %d",
+			      way, stacks[i], (int)last_trap.kind);
+			CHECK(want != KILN_TRAP_NONE || v.of.i32 == 20000, "%s: depth %d", way,
+			      v.of.i32);
+			kiln_instance_delete(inst);
+		}
+	}
+	kiln_module_delete(aot);
+	kiln_module_delete(jit);
+	kiln_engine_delete(e);
+	free(art);
+	free(bytes);
+}
+
 /* Configuration: a smaller wasm stack exhausts sooner; what is not
  * built says so. */
 static void test_config(const char *path)
@@ -316,6 +368,7 @@ int main(int argc, char **argv)
 	test_runtime_traps();
 	test_memory_limit();
 	test_config(argv[1]);
+	test_instance_limits(argv[1]);
 	test_libffi_wasi();
 	printf("%s\n", failures ? "FAILED" : "all trap kinds trapped every time; the instance still works");
 	kiln_instance_delete(inst);

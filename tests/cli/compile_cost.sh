@@ -12,13 +12,8 @@
 #    and call the right function (LLVM's 16-bit stub numbering once gave
 #    functions past 65,536 shared stubs);
 #  - --fuel covers the start function: an endless start ends out of fuel.
-set -u
 kiln=$1 kilnrun=$2 gen=$3
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-export KILN_CACHE_DIR=$tmp/cache
-fails=0
-fail() { echo "FAIL: $*"; fails=$((fails + 1)); }
+. "$(dirname "$0")/lib.sh"
 ms() { echo $(( $(date +%s%N) / 1000000 )); }
 
 "$gen" chain 5000 > "$tmp/chain.wasm" && "$gen" many 100000 > "$tmp/many.wasm" &&
@@ -76,5 +71,4 @@ rc=$?
 [ $rc -eq 1 ] && grep -q '^error: wasm trap: all fuel consumed$' "$tmp/err" ||
   fail "kiln-run: an endless start under --fuel: exit $rc: $(cat "$tmp/err")"
 
-[ $fails -eq 0 ] && echo "all compile-cost checks passed"
-exit $((fails > 0))
+finish "all compile-cost checks passed"

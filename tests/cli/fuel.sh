@@ -4,13 +4,8 @@
 # returns; `--stats` reports the same consumption under the JIT and from an
 # artifact made with --fuel-metering; an artifact without metering and bad
 # counts are refused.
-set -u
 kiln=$1 kilnrun=$2 wasm=$3
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-export KILN_CACHE_DIR=$tmp/cache
-fails=0
-fail() { echo "FAIL: $*"; fails=$((fails + 1)); }
+. "$(dirname "$0")/lib.sh"
 
 out=$("$kiln" run --no-cache --fuel 1000000 --stats --invoke count "$wasm" 1000 2> "$tmp/err")
 [ "$out" = 1000 ] || fail "count 1000 with fuel: '$out'"
@@ -38,5 +33,4 @@ for bad in 0 -5 x 9223372036854775808 1e6; do
   "$kiln" run --fuel "$bad" --invoke count "$wasm" 1 > /dev/null 2>&1
   [ $? -eq 2 ] || fail "--fuel $bad not refused with exit 2"
 done
-[ $fails -eq 0 ] && echo "--fuel: all checks passed"
-exit $((fails > 0))
+finish "--fuel: all checks passed"

@@ -3,17 +3,13 @@
 # memory: its "grow" export (memory 1..4 pages, grows until memory.grow
 # fails) stops at the cap, under the JIT and from an artifact; bad sizes
 # are usage errors.
-set -u
 kiln=$1 kilnrun=$2 wasm=$3
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-export KILN_CACHE_DIR=$tmp/cache
-fails=0
+. "$(dirname "$0")/lib.sh"
 expect() { # WANT CMD...
   local want=$1 got; shift
   got=$("$@" 2> "$tmp/err")
   if [ "$got" != "$want" ]; then
-    echo "FAIL: $*: got '$got', want '$want'"; cat "$tmp/err"; fails=$((fails + 1))
+    fail "$*: got '$got', want '$want'"; cat "$tmp/err"
   else
     echo "$*: $got pages"
   fi
@@ -26,6 +22,6 @@ expect 3 "$kilnrun" --max-memory 192KiB --invoke grow "$tmp/t.kwasm"
 for bad in 0 64MB 1000 5GiB -1MiB; do
   "$kiln" run --max-memory "$bad" --invoke grow "$wasm" > /dev/null 2>&1
   rc=$?
-  [ $rc = 2 ] || { echo "FAIL: --max-memory $bad: exit $rc, want 2"; fails=$((fails + 1)); }
+  [ $rc = 2 ] || { fail "--max-memory $bad: exit $rc, want 2"; }
 done
-exit $fails
+finish

@@ -6,13 +6,8 @@
 # hang: each command runs under `timeout 10`), and the special file is
 # left as it was.  An input over $KILN_MAX_INPUT_MB is refused; a regular
 # output is written, keeping the permissions of the file it replaces.
-set -u
 kiln=$1 kiln_run=$2 wasm=$3
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-export KILN_CACHE_DIR=$tmp/cache
-fails=0
-fail() { echo "FAIL: $1"; fails=$((fails + 1)); }
+. "$(dirname "$0")/lib.sh"
 
 # refused CODE PATTERN DESCRIPTION CMD... : exits CODE within 10 s with
 # exactly one stderr line matching PATTERN.
@@ -92,4 +87,4 @@ timeout 10 "$kiln_run" "$tmp/out.kwasm" > "$tmp/run.out" ||
   fail "an output in the current directory"
 
 echo "$fails failed"
-[ $fails -eq 0 ]
+finish

@@ -3,12 +3,8 @@
 # returns with "wasm trap: interrupted" and exit 1, soon after the time is
 # up: under the JIT, from an artifact compiled with --epoch-interruption,
 # and refused (not ignored) for an artifact compiled without.
-set -u
 kiln=$1 kilnrun=$2 spin=$3
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-export KILN_CACHE_DIR=$tmp/cache
-fails=0
+. "$(dirname "$0")/lib.sh"
 
 # interrupted WHAT CMD...: exit 1, the trap on stderr, within 20 s.
 interrupted() {
@@ -18,7 +14,7 @@ interrupted() {
   local rc=$? ms
   ms=$(awk -v a="$t0" -v b="$EPOCHREALTIME" 'BEGIN {printf "%d", (b - a) * 1000}')
   if [ $rc -ne 1 ] || ! grep -q '^error: wasm trap: interrupted$' "$tmp/err"; then
-    echo "FAIL: $what: exit $rc"; cat "$tmp/err"; fails=$((fails + 1)); return
+    fail "$what: exit $rc"; cat "$tmp/err"; return
   fi
   echo "$what: interrupted after $ms ms"
 }
@@ -27,17 +23,17 @@ interrupted "kiln run --timeout 300ms (cached)" "$kiln" run --timeout 300ms --in
 interrupted "kiln run --timeout 300ms (cache hit)" "$kiln" run --timeout 300ms --invoke spin "$spin"
 "$kiln" compile --epoch-interruption "$spin" -o "$tmp/e.kwasm" || exit 1
 "$kiln" inspect "$tmp/e.kwasm" | grep -q 'epoch interruption' ||
-  { echo "FAIL: kiln inspect does not show the option"; fails=$((fails + 1)); }
+  { fail "kiln inspect does not show the option"; }
 interrupted "kiln-run --timeout 0.3s" "$kilnrun" --timeout 0.3s --invoke spin "$tmp/e.kwasm"
 # Calls that return are untouched by the timeout.
 out=$("$kilnrun" --timeout 1m --invoke count "$tmp/e.kwasm" 1000) && [ "$out" = 1000 ] ||
-  { echo "FAIL: a call that returns, under --timeout: '$out'"; fails=$((fails + 1)); }
+  { fail "a call that returns, under --timeout: '$out'"; }
 "$kiln" compile "$spin" -o "$tmp/plain.kwasm" || exit 1
 if "$kilnrun" --timeout 1s --invoke spin "$tmp/plain.kwasm" > /dev/null 2> "$tmp/err"; then
-  echo "FAIL: an artifact without checks ran under --timeout"; fails=$((fails + 1))
+  fail "an artifact without checks ran under --timeout"
 elif ! grep -q 'epoch-interruption' "$tmp/err"; then
-  echo "FAIL: no hint for an artifact without checks:"; cat "$tmp/err"; fails=$((fails + 1))
+  fail "no hint for an artifact without checks:"; cat "$tmp/err"
 else
   echo "without checks: $(head -1 "$tmp/err")"
 fi
-exit $fails
+finish

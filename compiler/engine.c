@@ -1,0 +1,280 @@
+/*
+ * engine.c — the engine: kiln_engine_new / kiln_engine_delete, the
+ * configuration, statistics and the first compile error, the target
+ * machines (a pool of TM_POOL for compilations on any thread), the
+ * optimisation pipeline (default<On>) and the speculation thread.
+ * Compiling is jit.c's (lazily, in process: its jit_state, which the engine
+ * makes and deletes) and aot_emit.c's (artifacts); both ask the engine for
+ * what they need through engine.h.
+ *
+ * Locks: stats_lock guards the statistics and the compile error (ORC's
+ * session error reporter and any compiling thread record errors);
+ * tm_lock guards the pool.  Neither is held while taking another.  jit.c
+ * has its own (jit_state).
+ *
+ * Teardown order (kiln_engine_delete): the speculation thread stops and is
+ * joined first (it compiles with the JIT and the pool), then the JIT goes
+ * (jit_delete: its session reports errors to this engine until then),
+ * then the pool and the locks.
+ */
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <llvm-c/Core.h>
+#include <llvm-c/Target.h>
+#include <llvm-c/Transforms/PassBuilder.h>
+
+#include "engine.h"
+#include "internal.h"
+
+#define TM_POOL 4
+
+struct kiln_engine {
+	kiln_config config;
+	int opt_level;
+	jit_state *jit;
+	pthread_mutex_t stats_lock;
+	kiln_engine_stats stats;
+	/* The first compilation failure not yet read (under stats_lock). */
+	char compile_error[256];
+	/* Target machines not in use (a compilation takes one). */
+	pthread_mutex_t tm_lock;
+	LLVMTargetMachineRef tms[TM_POOL];
+	unsigned ntms;
+	/* The speculation thread (its queue is jit.c's). */
+	pthread_t spec_thread;
+	bool spec_started;
+};
+
+kiln_config kiln_config_default(void)
+{
+	return (kiln_config){.opt_level = 2, .bounds = KILN_BOUNDS_GUARD_PAGES,
+			     .limits = kiln_module_limits_default(),
+			     .max_table_elements = KILN_DEFAULT_MAX_TABLE_ELEMENTS,
+			     .ssa_max_locals = KILN_SSA_MAX_LOCALS,
+			     .ssa_max_body = KILN_SSA_MAX_BODY};
+}
+
+const kiln_config *engine_config(const kiln_engine *e)
+{
+	return &e->config;
+}
+
+int engine_opt_level(const kiln_engine *e)
+{
+	return e->opt_level;
+}
+
+jit_state *engine_jit(const kiln_engine *e)
+{
+	return e->jit;
+}
+
+bool engine_speculates(const kiln_engine *e)
+{
+	return e->spec_started;
+}
+
+bool engine_llvm_error(LLVMErrorRef le, kiln_error *err, const char *what)
+{
+	char *msg = LLVMGetErrorMessage(le);
+
+	kiln_fail(err, KILN_ERR_UNSUPPORTED, KILN_NO_OFFSET, "%s: %s", what, msg);
+	LLVMDisposeErrorMessage(msg);
+	return false;
+}
+
+/* ------------------------------------------------ errors and statistics */
+
+void engine_record_compile_error(kiln_engine *e, const char *msg)
+{
+	pthread_mutex_lock(&e->stats_lock);
+	if (e->compile_error[0] == 0) {
+		snprintf(e->compile_error, sizeof e->compile_error, "%.*s",
+			 (int)sizeof e->compile_error - 1, msg);	/* cut */
+		for (char *p = e->compile_error; *p; p++)
+			if (*p == '\n' || *p == '\r')
+				*p = ' ';
+	}
+	pthread_mutex_unlock(&e->stats_lock);
+}
+
+size_t kiln_engine_compile_error(kiln_engine *e, char *buf, size_t size)
+{
+	size_t len;
+
+	pthread_mutex_lock(&e->stats_lock);
+	len = strlen(e->compile_error);
+	if (size > 0)
+		snprintf(buf, size, "%s", e->compile_error);
+	e->compile_error[0] = 0;
+	pthread_mutex_unlock(&e->stats_lock);
+	return len;
+}
+
+void engine_count_compiled(kiln_engine *e, double seconds)
+{
+	pthread_mutex_lock(&e->stats_lock);
+	e->stats.functions_compiled++;
+	e->stats.compile_seconds += seconds;
+	pthread_mutex_unlock(&e->stats_lock);
+}
+
+kiln_engine_stats kiln_engine_stats_of(kiln_engine *e)
+{
+	kiln_engine_stats s;
+
+	pthread_mutex_lock(&e->stats_lock);
+	s = e->stats;
+	pthread_mutex_unlock(&e->stats_lock);
+	return s;
+}
+
+/* ------------------------------------------- target machines, pipeline */
+
+LLVMTargetMachineRef engine_host_machine(int opt)
+{
+	/* -O0 generates code fast (FastISel, the fast register allocator):
+	 * ~12 times less compile time than LLVM's default level. */
+	static const LLVMCodeGenOptLevel levels[] = {
+		LLVMCodeGenLevelNone, LLVMCodeGenLevelLess, LLVMCodeGenLevelDefault,
+		LLVMCodeGenLevelAggressive,
+	};
+	char *triple = LLVMGetDefaultTargetTriple();
+	char *cpu = LLVMGetHostCPUName(), *features = LLVMGetHostCPUFeatures();
+	LLVMTargetRef target;
+	LLVMTargetMachineRef tm = NULL;
+
+	if (LLVMGetTargetFromTriple(triple, &target, NULL) == 0)
+		tm = LLVMCreateTargetMachine(target, triple, cpu, features,
+					     levels[opt], LLVMRelocDefault, LLVMCodeModelJITDefault);
+	LLVMDisposeMessage(triple);
+	LLVMDisposeMessage(cpu);
+	LLVMDisposeMessage(features);
+	return tm;
+}
+
+LLVMTargetMachineRef engine_take_tm(kiln_engine *e)
+{
+	LLVMTargetMachineRef tm = NULL;
+
+	pthread_mutex_lock(&e->tm_lock);
+	if (e->ntms > 0)
+		tm = e->tms[--e->ntms];
+	pthread_mutex_unlock(&e->tm_lock);
+	return tm ? tm : engine_host_machine(e->opt_level);
+}
+
+void engine_give_tm(kiln_engine *e, LLVMTargetMachineRef tm)
+{
+	pthread_mutex_lock(&e->tm_lock);
+	if (e->ntms < TM_POOL) {
+		e->tms[e->ntms++] = tm;
+		tm = NULL;
+	}
+	pthread_mutex_unlock(&e->tm_lock);
+	if (tm)
+		LLVMDisposeTargetMachine(tm);
+}
+
+void engine_target(const kiln_engine *e, char **cpu, char **features)
+{
+	const kiln_config *c = &e->config;
+	bool native = !c->target_cpu || !strcmp(c->target_cpu, "native");
+
+	*cpu = native ? LLVMGetHostCPUName()
+		      : LLVMCreateMessage(!strcmp(c->target_cpu, "generic") ? "x86-64" : c->target_cpu);
+	*features = c->target_features ? LLVMCreateMessage(c->target_features)
+				       : native ? LLVMGetHostCPUFeatures() : LLVMCreateMessage("");
+}
+
+LLVMTargetMachineRef engine_object_machine(const kiln_engine *e, int opt, char **triple,
+					   char **cpu, char **features)
+{
+	LLVMTargetRef target;
+
+	*triple = LLVMGetDefaultTargetTriple();
+	engine_target(e, cpu, features);
+	if (LLVMGetTargetFromTriple(*triple, &target, NULL) != 0)
+		return NULL;
+	return LLVMCreateTargetMachine(target, *triple, *cpu, *features,
+				       opt >= 2 ? LLVMCodeGenLevelDefault
+				       : opt == 1 ? LLVMCodeGenLevelLess : LLVMCodeGenLevelNone,
+				       LLVMRelocPIC, LLVMCodeModelSmall);
+}
+
+bool engine_optimise(const kiln_engine *e, LLVMModuleRef mod, LLVMTargetMachineRef tm,
+		     kiln_error *err)
+{
+	static const char *const pipelines[] = {
+		"default<O0>", "default<O1>", "default<O2>", "default<O3>",
+	};
+	LLVMPassBuilderOptionsRef opts = LLVMCreatePassBuilderOptions();
+	LLVMErrorRef le = LLVMRunPasses(mod, pipelines[e->opt_level], tm, opts);
+
+	LLVMDisposePassBuilderOptions(opts);
+	return le == NULL ? true : engine_llvm_error(le, err, "optimisation failed");
+}
+
+/* ------------------------------------------------------------ lifecycle */
+
+kiln_status kiln_engine_new(const kiln_config *config, kiln_engine **out,
+			    kiln_error *err)
+{
+	kiln_config cfg = config ? *config : kiln_config_default();
+	kiln_engine *e;
+
+	*out = NULL;
+	if (cfg.opt_level < 0 || cfg.opt_level > 3)
+		return kiln_fail(err, KILN_ERR_ARG, KILN_NO_OFFSET,
+				 "optimisation level must be 0 to 3"), KILN_ERR_ARG;
+	if (cfg.bounds != KILN_BOUNDS_GUARD_PAGES || cfg.cache_dir)
+		return kiln_fail(err, KILN_ERR_UNSUPPORTED, KILN_NO_OFFSET, "%s is not supported yet",
+				 cfg.cache_dir ? "a code cache" : "explicit bounds checking"),
+		       KILN_ERR_UNSUPPORTED;
+	if (!(e = calloc(1, sizeof *e)))
+		return kiln_fail(err, KILN_ERR_NOMEM, KILN_NO_OFFSET, "out of memory"),
+		       KILN_ERR_NOMEM;
+	e->config = cfg;
+	e->opt_level = cfg.opt_level;
+	LLVMInitializeNativeTarget();
+	LLVMInitializeNativeAsmPrinter();
+	pthread_mutex_init(&e->stats_lock, NULL);
+	pthread_mutex_init(&e->tm_lock, NULL);
+	if (!jit_new(e, &e->jit, err))
+		goto fail;
+	if (!(e->tms[0] = engine_host_machine(e->opt_level))) {
+		kiln_fail(err, KILN_ERR_UNSUPPORTED, KILN_NO_OFFSET, "no native target");
+		goto fail;
+	}
+	e->ntms = 1;
+	if (cfg.speculative_compile &&
+	    pthread_create(&e->spec_thread, NULL, jit_speculate, e) != 0) {
+		kiln_fail(err, KILN_ERR_NOMEM, KILN_NO_OFFSET, "cannot start a thread");
+		goto fail;
+	}
+	e->spec_started = cfg.speculative_compile;
+	*out = e;
+	return KILN_OK;
+fail:
+	kiln_engine_delete(e);
+	return KILN_ERR_UNSUPPORTED;
+}
+
+void kiln_engine_delete(kiln_engine *e)
+{
+	if (e == NULL)
+		return;
+	if (e->spec_started) {
+		jit_speculation_stop(e);
+		pthread_join(e->spec_thread, NULL);
+	}
+	jit_delete(e->jit);
+	for (unsigned i = 0; i < e->ntms; i++)
+		LLVMDisposeTargetMachine(e->tms[i]);
+	pthread_mutex_destroy(&e->tm_lock);
+	pthread_mutex_destroy(&e->stats_lock);
+	free(e);
+}

@@ -1,0 +1,62 @@
+/*
+ * engine.h — the engine (engine.c) as the rest of compiler/ sees it:
+ * through functions, never its fields.  The engine holds the
+ * configuration, target machines, the optimisation pipeline, statistics,
+ * the first compile error and the speculation thread; jit.c's state (the
+ * ORC LLJIT and what hangs off it) is a jit_state the engine makes and
+ * deletes through the jit_* functions at the end.
+ */
+#ifndef KILN_ENGINE_H
+#define KILN_ENGINE_H
+
+#include <llvm-c/Error.h>
+#include <llvm-c/TargetMachine.h>
+
+#include "kiln.h"
+
+/* jit.c's part of an engine. */
+typedef struct jit_state jit_state;
+
+const kiln_config *engine_config(const kiln_engine *e);
+int engine_opt_level(const kiln_engine *e);
+jit_state *engine_jit(const kiln_engine *e);
+/* kiln_config.speculative_compile, and its thread runs. */
+bool engine_speculates(const kiln_engine *e);
+
+/* A target machine for in-process code on this host at level `opt`
+ * (0-3), or NULL; the caller disposes of it. */
+LLVMTargetMachineRef engine_host_machine(int opt);
+/* One from the engine's pool for a compilation on this thread, back with
+ * engine_give_tm (a target machine is not thread-safe).  NULL: none. */
+LLVMTargetMachineRef engine_take_tm(kiln_engine *e);
+void engine_give_tm(kiln_engine *e, LLVMTargetMachineRef tm);
+/* The CPU and features artifacts are compiled for (kiln_config), as LLVM
+ * messages. */
+void engine_target(const kiln_engine *e, char **cpu, char **features);
+/* A target machine for relocatable artifact objects at level `opt`;
+ * *triple, *cpu and *features are set (LLVM messages) even on NULL. */
+LLVMTargetMachineRef engine_object_machine(const kiln_engine *e, int opt, char **triple,
+					   char **cpu, char **features);
+
+/* Runs the engine's default<On> pipeline on `mod` for `tm`. */
+bool engine_optimise(const kiln_engine *e, LLVMModuleRef mod, LLVMTargetMachineRef tm,
+		     kiln_error *err);
+
+/* Keeps the first failure's message until kiln_engine_compile_error. */
+void engine_record_compile_error(kiln_engine *e, const char *msg);
+/* One function body compiled in `seconds` (kiln_engine_stats). */
+void engine_count_compiled(kiln_engine *e, double seconds);
+
+/* Takes `le`; fails `err` with "<what>: <LLVM's message>"; false. */
+bool engine_llvm_error(LLVMErrorRef le, kiln_error *err, const char *what);
+
+/* jit.c, for the engine.  jit_new makes the LLJIT (its session errors go
+ * to engine_record_compile_error); jit_speculate is the speculation
+ * thread's work (arg: the engine) until jit_speculation_stop; jit_delete
+ * (NULL: nothing) after the thread is joined. */
+bool jit_new(kiln_engine *e, jit_state **out, kiln_error *err);
+void *jit_speculate(void *e);
+void jit_speculation_stop(kiln_engine *e);
+void jit_delete(jit_state *j);
+
+#endif /* KILN_ENGINE_H */

@@ -1,0 +1,14 @@
+# lib.sh — sourced by the CLI tests: a temporary folder ($tmp) removed when
+# the test exits, a code cache of the test's own in it, and a failure count
+# (fail MESSAGE prints it and counts; a test ends with `finish`).
+set -u
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+export KILN_CACHE_DIR=$tmp/cache
+fails=0
+fail() { echo "FAIL: $*"; fails=$((fails + 1)); }
+# finish [WHAT]: exit 0 when nothing failed (saying WHAT passed), else 1.
+finish() {
+  [ $fails -eq 0 ] && [ $# -gt 0 ] && echo "$*"
+  exit $((fails > 0))
+}
