@@ -11,13 +11,14 @@
  * Nothing else writes compiled-code state.
  *
  * Entries are read when something is built from them: an instance copies
- * entry and trampoline into its funcrefs at instantiation, and compiled
- * code calls other functions through the same addresses (the JIT's are
- * its lazy stubs "f<i>", an indirection of their own).  Entries are atomic
- * so that a producer may later replace one while instances run (tiering):
+ * entry and trampoline into its funcrefs at instantiation.  Compiled code
+ * calls other functions at the same addresses, resolved when it was made:
+ * an artifact's bodies call each other directly; the JIT's code calls its
+ * lazy stubs "f<i>", an indirection of their own.  Entries are atomic so
+ * that a producer may later replace one while instances run (tiering):
  * what already holds the old entry keeps calling it, so the old code must
- * stay until the state is freed, and swapping the code behind a JIT stub
- * is repointing the stub, not this table.
+ * stay until the state is freed; swapping the code behind a JIT stub is
+ * repointing the stub, which leaves this table as it is.
  */
 #ifndef KILN_CODE_H
 #define KILN_CODE_H
