@@ -86,7 +86,7 @@ struct jit_state {
 	unsigned stub_blocks;		/* batches of lazy stubs made (under lock) */
 };
 
-/* The compiler's state for one module (kiln_module.jit). */
+/* The compiler's state for one module (its kiln_code's state). */
 struct module_jit {
 	kiln_engine *engine;
 	const kiln_module *module;
@@ -105,7 +105,7 @@ struct module_jit {
 /* What materializing one function body (or its trampoline) needs. */
 typedef struct body_unit {
 	kiln_engine *engine;
-	kiln_module *module;
+	const kiln_module *module;
 	module_jit *mj;
 	uint32_t index;
 	bool tramp;		/* the entry trampoline "t<i>", not the body */
@@ -564,7 +564,7 @@ static LLVMErrorRef define_reexports(kiln_engine *e, LLVMOrcJITDylibRef jd,
 }
 
 /* The unit that compiles function i's body ('b') or trampoline ('t'). */
-static bool define_unit(kiln_engine *e, kiln_module *m, const lower_module *lm, uint32_t i,
+static bool define_unit(kiln_engine *e, module_jit *mj, const lower_module *lm, uint32_t i,
 			bool tramp, kiln_error *err)
 {
 	body_unit *u = calloc(1, sizeof *u);
@@ -573,10 +573,10 @@ static bool define_unit(kiln_engine *e, kiln_module *m, const lower_module *lm, 
 
 	if (u == NULL)
 		return kiln_fail(err, KILN_ERR_NOMEM, KILN_NO_OFFSET, "out of memory");
-	*u = (body_unit){e, m, m->jit, i, tramp, ""};
+	*u = (body_unit){e, mj->module, mj, i, tramp, ""};
 	snprintf(u->prefix, sizeof u->prefix, "%s", lm->prefix);
 	sym = (LLVMOrcCSymbolFlagsMapPair){intern(e, lm, tramp ? 't' : 'b', i), callable};
-	le = LLVMOrcJITDylibDefine(((module_jit *)m->jit)->jd,
+	le = LLVMOrcJITDylibDefine(mj->jd,
 				   LLVMOrcCreateCustomMaterializationUnit(
 					   "kiln-function", u, &sym, 1, NULL, materialize_body,
 					   discard_body, destroy_body));
@@ -585,9 +585,10 @@ static bool define_unit(kiln_engine *e, kiln_module *m, const lower_module *lm, 
 
 /* One materialization unit per body and per trampoline, then the lazy
  * reexports: "f<i>" -> "b<i>" and "e<i>" -> "t<i>". */
-static bool define_lazy(kiln_engine *e, kiln_module *m, const lower_module *lm,
+static bool define_lazy(kiln_engine *e, module_jit *mj, const lower_module *lm,
 			kiln_error *err)
 {
+	const kiln_module *m = mj->module;
 	uint32_t n = m->nfuncs - m->nimported_funcs;
 	LLVMOrcCSymbolAliasMapPairs aliases = kiln_calloc(2 * (size_t)n, sizeof *aliases);
 	LLVMErrorRef le;
@@ -596,7 +597,7 @@ static bool define_lazy(kiln_engine *e, kiln_module *m, const lower_module *lm,
 		return kiln_fail(err, KILN_ERR_NOMEM, KILN_NO_OFFSET, "out of memory");
 	for (uint32_t i = m->nimported_funcs; i < m->nfuncs; i++) {
 		uint32_t k = i - m->nimported_funcs;
-		if (!define_unit(e, m, lm, i, false, err) || !define_unit(e, m, lm, i, true, err)) {
+		if (!define_unit(e, mj, lm, i, false, err) || !define_unit(e, mj, lm, i, true, err)) {
 			free(aliases);
 			return false;
 		}
@@ -605,29 +606,31 @@ static bool define_lazy(kiln_engine *e, kiln_module *m, const lower_module *lm,
 		aliases[2 * k + 1] = (LLVMOrcCSymbolAliasMapPair){
 			intern(e, lm, 'e', i), {intern(e, lm, 't', i), callable}};
 	}
-	le = define_reexports(e, ((module_jit *)m->jit)->jd, aliases, 2 * n);
+	le = define_reexports(e, mj->jd, aliases, 2 * n);
 	free(aliases);
 	return le == NULL ? true : engine_llvm_error(le, err, "cannot define lazy entry points");
 }
 
-/* A stub "<prefix>f<i>" or "<prefix>e<i>" found: m->func_code[i] or
- * m->func_tramp[i]. */
+/* A stub "<prefix>f<i>" or "<prefix>e<i>" found: function i's entry or
+ * trampoline in the module's code. */
 static void found_entry(void *ctx, const char *name, LLVMOrcExecutorAddress addr)
 {
-	kiln_module *m = ctx;
-	const char *p = name + strlen(((module_jit *)m->jit)->prefix);
+	module_jit *mj = ctx;
+	const char *p = name + strlen(mj->prefix);
 	unsigned long i = strtoul(p + 1, NULL, 10);
+	void *a = (void *)(uintptr_t)addr;
 
-	if (i < m->nfuncs)
-		(*p == 'f' ? m->func_code : m->func_tramp)[i] = (void *)(uintptr_t)addr;
+	if (i < mj->module->nfuncs)
+		kiln_code_set(mj->module->code, (uint32_t)i, *p == 'f' ? a : NULL, *p == 'f' ? NULL : a);
 }
 
 /* Every entry point's address: the stubs (looking them up compiles
  * nothing). */
-static bool define_entries(kiln_engine *e, kiln_module *m, lower_module *lm,
+static bool define_entries(kiln_engine *e, module_jit *mj, lower_module *lm,
 			   kiln_error *err)
 {
-	LLVMOrcJITDylibRef jd = ((module_jit *)m->jit)->jd;
+	const kiln_module *m = mj->module;
+	LLVMOrcJITDylibRef jd = mj->jd;
 
 	for (uint32_t i = m->nimported_funcs; i < m->nfuncs; i++)
 		if (m->types[m->funcs[i].type_idx].nparams > 128)
@@ -649,13 +652,13 @@ static bool define_entries(kiln_engine *e, kiln_module *m, lower_module *lm,
 			syms[k++] = (LLVMOrcCLookupSetElement){
 				intern(e, lm, 'e', j), LLVMOrcSymbolLookupFlagsRequiredSymbol};
 		}
-		le = jd_lookup_set(e, jd, syms, k, found_entry, m);
+		le = jd_lookup_set(e, jd, syms, k, found_entry, mj);
 	}
 	free(syms);
 	if (le != NULL)
 		return engine_llvm_error(le, err, "compilation failed");
 	for (uint32_t i = m->nimported_funcs; i < m->nfuncs; i++)
-		if (!m->func_code[i] || !m->func_tramp[i])
+		if (!kiln_code_entry(m->code, i) || !kiln_code_tramp(m->code, i))
 			return kiln_fail(err, KILN_ERR_UNSUPPORTED, KILN_NO_OFFSET,
 					 "internal error: no entry point for function %u", i);
 	return true;
@@ -684,7 +687,7 @@ static bool module_dylib(kiln_engine *e, module_jit *mj, const char *prefix, kil
 	return true;
 }
 
-static bool compile(kiln_engine *e, kiln_module *m, kiln_error *err)
+static bool compile(kiln_engine *e, kiln_module *m, module_jit *mj, kiln_error *err)
 {
 	LLVMOrcThreadSafeContextRef tsc = LLVMOrcCreateNewThreadSafeContext();
 	lower_module lm;
@@ -692,13 +695,13 @@ static bool compile(kiln_engine *e, kiln_module *m, kiln_error *err)
 	bool ok;
 
 	snprintf(prefix, sizeof prefix, "k%u_", engine_jit(e)->next_module++);
-	snprintf(((module_jit *)m->jit)->prefix, sizeof prefix, "%s", prefix);
-	if (!module_dylib(e, m->jit, prefix, err)) {
+	snprintf(mj->prefix, sizeof prefix, "%s", prefix);
+	if (!module_dylib(e, mj, prefix, err)) {
 		LLVMOrcDisposeThreadSafeContext(tsc);
 		return false;
 	}
 	ok = lower_module_init(&lm, m, LLVMOrcThreadSafeContextGetContext(tsc), prefix, err) &&
-	     define_lazy(e, m, &lm, err) && define_entries(e, m, &lm, err);
+	     define_lazy(e, mj, &lm, err) && define_entries(e, mj, &lm, err);
 	if (lm.llmod)
 		LLVMDisposeModule(lm.llmod);
 	lower_module_free(&lm);
@@ -810,14 +813,14 @@ static bool body_address(module_jit *mj, uint32_t i)
 
 /* The compiled function holding `pc`: the closest body start below it.
  * Only bodies already compiled are looked up, so this compiles nothing. */
-static uint32_t symbolize(const kiln_module *m, uintptr_t pc)
+static uint32_t symbolize(const kiln_code *code, uintptr_t pc)
 {
-	module_jit *mj = m->jit;
+	module_jit *mj = code->state;
 	uint32_t best = UINT32_MAX;
 	uintptr_t best_start = 0;
 
 	pthread_mutex_lock(&mj->lock);
-	for (uint32_t i = m->nimported_funcs; i < m->nfuncs; i++) {
+	for (uint32_t i = code->nimported; i < code->nfuncs; i++) {
 		if (!atomic_load(&mj->compiled[i]))
 			continue;
 		if (!body_address(mj, i))
@@ -829,7 +832,7 @@ static uint32_t symbolize(const kiln_module *m, uintptr_t pc)
 		}
 	}
 	/* Entry trampolines are compiled code too, but no wasm function. */
-	for (uint32_t i = m->nimported_funcs; i < m->nfuncs; i++) {
+	for (uint32_t i = code->nimported; i < code->nfuncs; i++) {
 		uintptr_t start = (uintptr_t)code_address(mj, 't', i);
 		if (start && start <= pc && start > best_start) {
 			best_start = start;
@@ -840,47 +843,49 @@ static uint32_t symbolize(const kiln_module *m, uintptr_t pc)
 	return best;
 }
 
+/* The JIT's code: its entries are lazy stubs into mj's JITDylib. */
+static const kiln_code_ops jit_ops = {"jit", symbolize, module_jit_free};
+
+/* What the engine's code is compiled with and its instances get. */
+static void publish(kiln_engine *e, kiln_module *m, module_jit *mj)
+{
+	const kiln_config *c = engine_config(e);
+	kiln_instance_limits limits = {c->max_memory_pages, c->max_table_elements, c->stack_size};
+	uint32_t flags = (c->epoch_interruption ? KILN_CODE_EPOCH_CHECKS : 0) |
+			 (c->fuel_metering ? KILN_CODE_FUEL : 0);
+
+	kiln_code_publish(m->code, &jit_ops, mj, e, flags, &limits);
+}
+
 kiln_status kiln_module_compile(kiln_engine *e, kiln_module *m, kiln_error *err)
 {
 	kiln_error local;
+	module_jit *mj;
 	bool ok;
 
 	if (!err)
 		err = &local;
-	if (m->engine == NULL && m->func_code != NULL)
-		return KILN_OK;	/* loaded from an artifact: compiled already */
-	if (m->engine != NULL)
-		return m->engine == e ? KILN_OK
-			: (kiln_fail_status(err, KILN_ERR_ARG, KILN_NO_OFFSET,
-					    "module already compiled by another engine"));
+	/* Loaded from an artifact (no owner): compiled already. */
+	if (kiln_code_ready(m->code))
+		return m->code->owner == NULL || m->code->owner == e ? KILN_OK
+			: kiln_fail_status(err, KILN_ERR_ARG, KILN_NO_OFFSET,
+					   "module already compiled by another engine");
 	if (kiln_module_check_limits(m, &engine_config(e)->limits, err) != KILN_OK ||
 	    kiln_module_validate(m, err) != KILN_OK)
 		return err->status;
 	err->status = KILN_OK;
-	m->func_code = kiln_calloc(m->nfuncs, sizeof *m->func_code);
-	m->func_tramp = kiln_calloc(m->nfuncs, sizeof *m->func_tramp);
-	if (!m->func_code || !m->func_tramp)
+	if (!(mj = module_jit_new(e, m)))
 		return kiln_fail_status(err, KILN_ERR_NOMEM, KILN_NO_OFFSET, "out of memory");
-	if (!(m->jit = module_jit_new(e, m)))
-		return kiln_fail_status(err, KILN_ERR_NOMEM, KILN_NO_OFFSET, "out of memory");
-	m->jit_free = module_jit_free;
-	m->symbolize = symbolize;
 	pthread_mutex_lock(&engine_jit(e)->lock);
-	ok = compile(e, m, err);
+	ok = compile(e, m, mj, err);
 	pthread_mutex_unlock(&engine_jit(e)->lock);
 	if (!ok) {
-		free(m->func_code);
-		free(m->func_tramp);
-		m->func_code = m->func_tramp = NULL;
+		/* Nothing was published: the code stays empty. */
+		module_jit_free(mj);
 		return err->status != KILN_OK ? err->status
 			: kiln_fail_status(err, KILN_ERR_UNSUPPORTED, KILN_NO_OFFSET,
 					   "internal error: compilation failed without a reason");
 	}
-	m->engine = e;
-	m->max_memory_pages = engine_config(e)->max_memory_pages;
-	m->max_table_elements = engine_config(e)->max_table_elements;
-	m->epoch_checks = engine_config(e)->epoch_interruption;
-	m->fuel_checks = engine_config(e)->fuel_metering;
-	m->stack_size = engine_config(e)->stack_size;
+	publish(e, m, mj);
 	return KILN_OK;
 }

@@ -10,7 +10,9 @@
  * applied — anything else is refused by name — undefined symbols resolve
  * to the bodies of other parts or from a fixed table of libcalls, code is
  * made read-execute and registered with the trap handler, and the
- * function bodies and trampolines are found by name.
+ * function bodies and trampolines are found by name: they are the entries
+ * of the module's code (code.h), which this file is one of the two
+ * producers of; the code is published once everything is linked.
  * Every offset, size and index in the objects is checked before use, and
  * every symbol lies inside its section; the module's SHA-256 must be the
  * header's, and every index the runtime takes from it is checked
@@ -178,7 +180,7 @@ static uint64_t libcall(const char *name)
 
 /* The own function index i of a symbol named <kind><i> (b: body, t:
  * trampoline), or UINT32_MAX. */
-static uint32_t func_index(const char *name, char kind, const kiln_module *m)
+static uint32_t func_index(const char *name, char kind, const kiln_code *code)
 {
 	unsigned long i;
 	char *end;
@@ -186,12 +188,13 @@ static uint32_t func_index(const char *name, char kind, const kiln_module *m)
 	if (!name || name[0] != kind || name[1] < '0' || name[1] > '9')
 		return UINT32_MAX;
 	i = strtoul(name + 1, &end, 10);
-	return *end || i < m->nimported_funcs || i >= m->nfuncs ? UINT32_MAX : (uint32_t)i;
+	return *end || i < code->nimported || i >= code->nfuncs ? UINT32_MAX : (uint32_t)i;
 }
 
 /* Where symbol idx of object e is: in one of its sections, or (undefined
- * there) a function body of another object, or a libcall. */
-static bool sym_addr(const elf *e, const kiln_module *m, uint64_t idx, uint64_t *out,
+ * there) a function body of another object (found already: the code's
+ * entry), or a libcall. */
+static bool sym_addr(const elf *e, const kiln_code *code, uint64_t idx, uint64_t *out,
 		     kiln_error *err)
 {
 	const Elf64_Sym *s;
@@ -201,9 +204,9 @@ static bool sym_addr(const elf *e, const kiln_module *m, uint64_t idx, uint64_t 
 	s = &e->syms[idx];
 	if (s->st_shndx == SHN_UNDEF) {
 		const char *name = sym_name(e, s);
-		uint32_t body = func_index(name, 'b', m);
-		if (body != UINT32_MAX && m->func_code && m->func_code[body])
-			*out = (uint64_t)(uintptr_t)m->func_code[body];
+		uint32_t body = func_index(name, 'b', code);
+		if (body != UINT32_MAX && kiln_code_entry(code, body))
+			*out = (uint64_t)(uintptr_t)kiln_code_entry(code, body);
 		else if (!(*out = libcall(name)))
 			return kiln_fail(err, KILN_ERR_MALFORMED, KILN_NO_OFFSET,
 					 "artifact object: undefined symbol %s", name ? name : "?");
@@ -221,7 +224,7 @@ static bool sym_addr(const elf *e, const kiln_module *m, uint64_t idx, uint64_t 
 	return true;
 }
 
-static bool relocate_section(const elf *e, const kiln_module *m, const Elf64_Shdr *rs,
+static bool relocate_section(const elf *e, const kiln_code *code, const Elf64_Shdr *rs,
 			     kiln_error *err)
 {
 	const Elf64_Shdr *target;
@@ -247,7 +250,7 @@ static bool relocate_section(const elf *e, const kiln_module *m, const Elf64_Shd
 					 "(only R_X86_64_PC32, _PLT32 and _64)", type);
 		if (!fits(r[i].r_offset, size, target->sh_size))
 			return bad(err, "relocation outside its section");
-		if (!sym_addr(e, m, ELF64_R_SYM(r[i].r_info), &s, err))
+		if (!sym_addr(e, code, ELF64_R_SYM(r[i].r_info), &s, err))
 			return false;
 		p = (uint64_t)(uintptr_t)e->sec_addr[rs->sh_info] + r[i].r_offset;
 		if (type == R_X86_64_64) {
@@ -264,13 +267,13 @@ static bool relocate_section(const elf *e, const kiln_module *m, const Elf64_Shd
 	return true;
 }
 
-/* Finds the b<i> and t<i> object e defines. */
+/* Finds the b<i> and t<i> object e defines: the entries of m's code. */
 static bool find_functions(const elf *e, kiln_module *m, kiln_error *err)
 {
 	for (size_t k = 0; k < e->nsyms; k++) {
 		const char *name = sym_name(e, &e->syms[k]);
 		char kind = name ? name[0] : 0;
-		uint32_t i = func_index(name, kind == 't' ? 't' : 'b', m);
+		uint32_t i = func_index(name, kind == 't' ? 't' : 'b', m->code);
 		uint64_t addr;
 		if (i == UINT32_MAX || e->syms[k].st_shndx == SHN_UNDEF)
 			continue;
@@ -278,12 +281,12 @@ static bool find_functions(const elf *e, kiln_module *m, kiln_error *err)
 		if (e->syms[k].st_shndx >= e->eh->e_shnum ||
 		    !(e->sh[e->syms[k].st_shndx].sh_flags & SHF_EXECINSTR))
 			return bad(err, "function symbol outside code");
-		if (!sym_addr(e, m, k, &addr, err))
+		if (!sym_addr(e, m->code, k, &addr, err))
 			return false;
 		if (kind == 'b')
-			m->func_code[i] = (void *)(uintptr_t)addr;
+			kiln_code_set(m->code, i, (void *)(uintptr_t)addr, NULL);
 		else
-			m->func_tramp[i] = (void *)(uintptr_t)addr;
+			kiln_code_set(m->code, i, NULL, (void *)(uintptr_t)addr);
 		kiln_perfmap_add((void *)(uintptr_t)addr, e->syms[k].st_size, m,
 				 kind == 'b' ? i : UINT32_MAX);
 	}
@@ -304,19 +307,30 @@ static void image_free(void *p)
 }
 
 /* The own function whose body starts closest below pc. */
-static uint32_t symbolize(const kiln_module *m, uintptr_t pc)
+static uint32_t symbolize(const kiln_code *code, uintptr_t pc)
 {
 	uint32_t best = UINT32_MAX;
 	uintptr_t best_start = 0;
 
-	for (uint32_t i = m->nimported_funcs; i < m->nfuncs; i++) {
-		uintptr_t b = (uintptr_t)m->func_code[i], t = (uintptr_t)m->func_tramp[i];
+	for (uint32_t i = code->nimported; i < code->nfuncs; i++) {
+		uintptr_t b = (uintptr_t)kiln_code_entry(code, i);
+		uintptr_t t = (uintptr_t)kiln_code_tramp(code, i);
 		if (b <= pc && b >= best_start)
 			best_start = b, best = i;
 		if (t <= pc && t > best_start)
 			best_start = t, best = KILN_NOT_A_FUNCTION;
 	}
 	return best;
+}
+
+/* An artifact's code: its entries are the bodies, linked in `base`. */
+static const kiln_code_ops artifact_ops = {"artifact", symbolize, image_free};
+
+/* What the artifact's code was compiled with. */
+static uint32_t code_flags(const kiln_artifact_header *h)
+{
+	return (h->code_flags & KILN_ARTIFACT_EPOCH_CHECKS ? KILN_CODE_EPOCH_CHECKS : 0) |
+	       (h->code_flags & KILN_ARTIFACT_FUEL ? KILN_CODE_FUEL : 0);
 }
 
 static bool link_image(elf *objs, uint32_t n, aot_image *img, kiln_module *m,
@@ -327,20 +341,17 @@ static bool link_image(elf *objs, uint32_t n, aot_image *img, kiln_module *m,
 			return false;
 	if (!place(objs, n, img, err))
 		return false;
-	if (!(m->func_code = kiln_calloc(m->nfuncs, sizeof *m->func_code)) ||
-	    !(m->func_tramp = kiln_calloc(m->nfuncs, sizeof *m->func_tramp)))
-		return kiln_fail(err, KILN_ERR_NOMEM, KILN_NO_OFFSET, "out of memory");
 	/* Every body's address first: objects call into each other. */
 	for (uint32_t k = 0; k < n; k++)
 		if (!find_functions(&objs[k], m, err))
 			return false;
 	for (uint32_t i = m->nimported_funcs; i < m->nfuncs; i++)
-		if (!m->func_code[i] || !m->func_tramp[i])
+		if (!kiln_code_entry(m->code, i) || !kiln_code_tramp(m->code, i))
 			return bad(err, "a function is missing from the objects");
 	for (uint32_t k = 0; k < n; k++)
 		for (unsigned i = 0; i < objs[k].eh->e_shnum; i++)
 			if (objs[k].sh[i].sh_type == SHT_RELA &&
-			    !relocate_section(&objs[k], m, &objs[k].sh[i], err))
+			    !relocate_section(&objs[k], m->code, &objs[k].sh[i], err))
 				return false;
 	if (mprotect(img->base, img->code_len, PROT_READ | PROT_EXEC) != 0 ||
 	    (img->len > img->code_len &&
@@ -424,20 +435,18 @@ kiln_status kiln_module_load(const uint8_t *bytes, size_t len, kiln_module **out
 	/* Trusted, as a shared library is: compiled from a validated module. */
 	m->validated = true;
 	m->valid_status = KILN_OK;
-	m->epoch_checks = (h.code_flags & KILN_ARTIFACT_EPOCH_CHECKS) != 0;
-	m->fuel_checks = (h.code_flags & KILN_ARTIFACT_FUEL) != 0;
-	m->jit = img;
-	m->jit_free = image_free;
-	m->symbolize = symbolize;
 	bool ok = open_objects(bytes, &d, objs, err) && link_image(objs, d.nobjects, img, m, err);
 	for (uint32_t k = 0; k < d.nobjects; k++) {
 		free(objs[k].copy);
 		free(objs[k].sec_addr);
 	}
 	if (!ok) {
+		image_free(img);
 		kiln_module_delete(m);
 		return err->status;
 	}
+	/* No engine: instances take the runtime's default limits. */
+	kiln_code_publish(m->code, &artifact_ops, img, NULL, code_flags(&h), NULL);
 	*out = m;
 	return KILN_OK;
 }

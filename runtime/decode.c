@@ -14,6 +14,7 @@
  * entry takes at least one byte — and nothing recurses, so no input can
  * exhaust the C stack.
  */
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -748,6 +749,19 @@ static kiln_status decode_bytes(const uint8_t *bytes, size_t len, bool trusted,
 				const kiln_module_limits *limits,
 				kiln_module **out_module, kiln_error *err);
 
+/* What a decoded module gets besides its description: an identity never
+ * reused (0 is none) and its compiled code, empty.  The only writes of
+ * m->id and m->code. */
+static bool identify(kiln_module *m, kiln_error *err)
+{
+	static _Atomic uint64_t last_id;
+
+	m->id = atomic_fetch_add_explicit(&last_id, 1, memory_order_relaxed) + 1;
+	if (!(m->code = kiln_code_new(m->nfuncs, m->nimported_funcs)))
+		return kiln_fail(err, KILN_ERR_NOMEM, KILN_NO_OFFSET, "out of memory");
+	return true;
+}
+
 kiln_status kiln_module_decode(const uint8_t *bytes, size_t len,
 			       kiln_module **out_module, kiln_error *err)
 {
@@ -798,7 +812,8 @@ static kiln_status decode_bytes(const uint8_t *bytes, size_t len, bool trusted,
 	/* Decoding needs the status even when the caller doesn't. */
 	d.r = (kiln_reader){m->bytes, m->bytes, m->bytes + len,
 			    err ? err : &local};
-	if (decode(&d) && (trusted || kiln_module_check_limits(m, limits, d.r.err) == KILN_OK)) {
+	if (decode(&d) && (trusted || kiln_module_check_limits(m, limits, d.r.err) == KILN_OK) &&
+	    identify(m, d.r.err)) {
 		*out_module = m;
 		st = KILN_OK;
 	} else {

@@ -17,9 +17,15 @@
 #include "reader.h"
 #include "trap.h"
 
+static kiln_status nomem_status(kiln_error *err)
+{
+	return kiln_fail_status(err, KILN_ERR_NOMEM, KILN_NO_OFFSET, "out of memory");
+}
+
 static bool nomem(kiln_error *err)
 {
-	return kiln_fail(err, KILN_ERR_NOMEM, KILN_NO_OFFSET, "out of memory");
+	nomem_status(err);
+	return false;
 }
 
 static bool link_error(kiln_error *err, uint32_t i, const char *what)
@@ -179,20 +185,21 @@ static kiln_instance_limits resolve_limits(const kiln_module *m,
 					   const kiln_pool *pool)
 {
 	kiln_instance_limits l = asked ? *asked : (kiln_instance_limits){0};
+	kiln_instance_limits code = kiln_code_limits(m->code);
 	uint32_t pe = pool ? kiln_pool_max_instance_elements(pool) : 0;
 	uint32_t pp = pool ? kiln_pool_max_pages(pool) : 0;
 
 	if (!l.max_memory_pages)
-		l.max_memory_pages = m->max_memory_pages;
+		l.max_memory_pages = code.max_memory_pages;
 	if (pp && (!l.max_memory_pages || pp < l.max_memory_pages))
 		l.max_memory_pages = pp;
 	if (!l.max_table_elements)
-		l.max_table_elements = m->max_table_elements ? m->max_table_elements
+		l.max_table_elements = code.max_table_elements ? code.max_table_elements
 				       : pe ? pe : KILN_DEFAULT_MAX_TABLE_ELEMENTS;
 	if (pe && pe < l.max_table_elements)
 		l.max_table_elements = pe;
 	if (!l.stack_size)
-		l.stack_size = m->stack_size;
+		l.stack_size = code.stack_size;
 	return l;
 }
 
@@ -215,7 +222,7 @@ static bool table_budget(kiln_instance *inst, const kiln_module *m, kiln_error *
 	return true;
 }
 
-static bool build(kiln_instance *inst, kiln_module *m, kiln_pool *pool,
+static bool build(kiln_instance *inst, const kiln_module *m, kiln_pool *pool,
 		  kiln_error *err)
 {
 	if (!table_budget(inst, m, err))
@@ -224,8 +231,8 @@ static bool build(kiln_instance *inst, kiln_module *m, kiln_pool *pool,
 		inst->type_ids[t] = kiln_type_id(&m->types[t]);
 	for (uint32_t f = m->nimported_funcs; f < m->nfuncs; f++) {
 		kiln_funcref *fr = &inst->own_funcs[f];
-		fr->code = m->func_code[f];
-		fr->tramp = (void (*)(kiln_vmctx *, kiln_slot *))m->func_tramp[f];
+		fr->code = kiln_code_entry(inst->code, f);
+		fr->tramp = (void (*)(kiln_vmctx *, kiln_slot *))kiln_code_tramp(inst->code, f);
 		fr->ctx = &inst->ctx;
 		fr->type = &m->types[m->funcs[f].type_idx];
 		fr->type_id = inst->type_ids[m->funcs[f].type_idx];
@@ -343,10 +350,10 @@ static void set_ctx(kiln_instance *inst)
 }
 
 /* The checks instantiation makes of a module and its imports, once. */
-static kiln_status check_link(kiln_module *m, const kiln_extern *imports, size_t nimports,
+static kiln_status check_link(const kiln_module *m, const kiln_extern *imports, size_t nimports,
 			      kiln_error *err)
 {
-	if (m->func_code == NULL && m->nfuncs > m->nimported_funcs)
+	if (!kiln_code_ready(m->code) && m->nfuncs > m->nimported_funcs)
 		return kiln_fail_status(err, KILN_ERR_ARG, KILN_NO_OFFSET,
 					"module not compiled");
 	if (nimports != m->nimports)
@@ -376,8 +383,9 @@ static kiln_status instantiate(kiln_pool *pool, kiln_module *m, const kiln_exter
 	kiln_trap_kind trap;
 
 	if (!(inst = alloc_instance(m)))
-		return nomem(err), KILN_ERR_NOMEM;
+		return nomem_status(err);
 	inst->module = m;
+	inst->code = m->code;
 	inst->limits = resolve_limits(m, limits, pool);
 	bind_imports(inst, m, imports);
 	if (!build(inst, m, pool, err) || !eval_elems(inst, m, err))
@@ -452,7 +460,7 @@ kiln_status kiln_instance_pre_new(kiln_module *m, const kiln_extern *imports,
 	if ((st = check_link(m, imports, nimports, err)) != KILN_OK)
 		return st;
 	if (!(pre = malloc(sizeof *pre + nimports * sizeof *imports)))
-		return nomem(err), KILN_ERR_NOMEM;
+		return nomem_status(err);
 	pre->module = m;
 	pre->nimports = nimports;
 	if (nimports)
@@ -527,7 +535,7 @@ uint64_t kiln_deadline_check(void)
 
 static kiln_status fuel_unsupported(kiln_instance *inst, kiln_error *err)
 {
-	if (inst->module->fuel_checks)
+	if (inst->code && (kiln_code_flags(inst->code) & KILN_CODE_FUEL))
 		return KILN_OK;
 	return kiln_fail_status(err, KILN_ERR_UNSUPPORTED, KILN_NO_OFFSET,
 				"the module was compiled without fuel metering");
@@ -559,9 +567,9 @@ kiln_status kiln_instance_get_fuel(kiln_instance *inst, uint64_t *out, kiln_erro
 kiln_status kiln_instance_set_epoch_deadline(kiln_instance *inst, uint64_t ticks,
 					     kiln_error *err)
 {
-	if (inst == NULL || inst->module == NULL)
+	if (inst == NULL || inst->code == NULL)
 		return kiln_fail_status(err, KILN_ERR_ARG, KILN_NO_OFFSET, "no instance");
-	if (!inst->module->epoch_checks)
+	if (!(kiln_code_flags(inst->code) & KILN_CODE_EPOCH_CHECKS))
 		return kiln_fail_status(err, KILN_ERR_UNSUPPORTED, KILN_NO_OFFSET,
 					"the module was compiled without epoch interruption");
 	inst->ctx.epoch_deadline = epoch_after(ticks);
@@ -737,7 +745,7 @@ static void describe_trap(const kiln_funcref *f, kiln_trap_kind kind,
 	out->kind = kind;
 	out->nframes = 0;
 	for (uint32_t i = 0; i < pcs->n; i++) {
-		uint32_t idx = m && m->symbolize ? m->symbolize(m, pcs->pc[i]) : UINT32_MAX;
+		uint32_t idx = inst ? kiln_code_symbolize(inst->code, pcs->pc[i]) : UINT32_MAX;
 		if (idx == KILN_NOT_A_FUNCTION)
 			continue;	/* an entry trampoline */
 		out->frames[out->nframes].func_index = idx;
@@ -774,7 +782,7 @@ kiln_status kiln_func_call(kiln_extern ext, const kiln_val *args, size_t nargs,
 						kiln_valtype_name(ft->params[i]));
 	n = nargs > ft->nresults ? nargs : ft->nresults;
 	if (n > 16 && !(slots = kiln_calloc(n, sizeof *slots)))
-		return nomem(err), KILN_ERR_NOMEM;
+		return nomem_status(err);
 	for (size_t i = 0; i < nargs; i++)
 		memcpy(&slots[i], &args[i].of, sizeof slots[i]);
 	c.f = f;

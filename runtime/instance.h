@@ -23,6 +23,7 @@ typedef struct kiln_host_export {
 struct kiln_instance {
 	kiln_vmctx ctx;
 	const kiln_module *module;	/* NULL for a host instance */
+	const kiln_code *code;		/* the module's, which it runs; NULL likewise */
 	kiln_memory_rt own_memory;
 	kiln_memory_rt *memory;
 	bool memory_from_image;		/* own memory mapped from a pool image */

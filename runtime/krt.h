@@ -5,6 +5,7 @@
  * It brings in the compiled-code ABI and what lowering reads:
  *  - vmctx.h: the context compiled code gets, its offsets and helpers;
  *  - module.h: the decoded module, read-only once validated;
+ *  - code.h: its compiled code, which the JIT fills (entries, publish);
  *  - reader.h, opcode.h: re-reading function bodies, the opcode table;
  *  - trap.h, perfmap.h: registering JIT code for the fault handler and
  *    perf, raising a trap from a failed lazy compile;
@@ -24,6 +25,7 @@
 #include "internal.h"
 #include "vmctx.h"
 #include "module.h"
+#include "code.h"
 #include "reader.h"
 #include "opcode.h"
 #include "trap.h"

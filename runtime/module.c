@@ -5,7 +5,6 @@
  * is a caller bug and yields a zeroed value rather than a crash.
  */
 #include <stdlib.h>
-#include <unistd.h>
 
 #include "module.h"
 
@@ -13,11 +12,8 @@ void kiln_module_delete(kiln_module *m)
 {
 	if (m == NULL)
 		return;
-	/* The compiler's state first: it may still be reading the module. */
-	if (m->jit_free)
-		m->jit_free(m->jit);
-	if (m->image_state == 1)
-		close(m->image_fd);
+	/* The code first: its producer's state may still read the module. */
+	kiln_code_delete(m->code);
 	for (uint32_t i = 0; i < m->nfuncs; i++)
 		free(m->funcs[i].runs);
 	for (uint32_t i = 0; i < m->nelems; i++) {
@@ -36,8 +32,6 @@ void kiln_module_delete(kiln_module *m)
 	free(m->datas);
 	free(m->sections);
 	free(m->func_names);
-	free(m->func_code);
-	free(m->func_tramp);
 	free(m->bytes);
 	free(m);
 }

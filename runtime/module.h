@@ -1,8 +1,16 @@
 /*
  * module.h — kiln's description of a decoded module (internal).
  *
- * The decoder (decode.c) fills it; the validator, lowering and the public
- * accessors (module.c) read it.  Invariants once decoding has succeeded:
+ * The decoder (decode.c) fills it; the validator (compiler/validate.c)
+ * adds what it finds (kiln_table.fixed, the result: `validated`,
+ * `valid_status`, `valid_error`; kiln_module_load sets the result of an
+ * artifact's module, validated when the artifact was made); lowering, the
+ * runtime and the public accessors (module.c) read it.  No field is written
+ * after validation: from then on a module is read-only, shared by the
+ * engines, pools and instances that use it.  The one mutable thing it
+ * points to is its compiled code (`code`, code.h): decoding creates it
+ * empty, and only kiln_module_compile (compiler/jit.c) or kiln_module_load
+ * (aot_load.c) fills it.  Invariants once decoding has succeeded:
  *  - `bytes` is the module's own copy of the binary; every byte range below
  *    (function bodies, constant expressions, data) points into it and lies
  *    within it;
@@ -20,9 +28,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "code.h"
 #include "internal.h"
-
-#define KILN_NOT_A_FUNCTION (UINT32_MAX - 1)
 
 /* A byte range in kiln_module.bytes. */
 typedef struct kiln_range {
@@ -152,29 +159,11 @@ struct kiln_module {
 	uint32_t nfunc_names;
 	kiln_func_name *func_names;	/* sorted by index */
 
-	/* Set by kiln_module_compile: per function index (own functions only),
-	 * the native entry and the entry trampoline (runtime/vmctx.h). */
-	void **func_code;
-	void **func_tramp;
-	struct kiln_engine *engine;
-	uint32_t max_memory_pages;	/* the engine's limit; 0: none */
-	uint32_t max_table_elements;	/* the engine's limit; 0: the default */
-	bool epoch_checks;		/* code checks the epoch deadline */
-	bool fuel_checks;		/* code charges fuel */
-	/* Pooled instances' copy-on-write memory image (pool.c): a memfd of
-	 * the initial memory with the data segments applied; image_state 0
-	 * before the first look, 2 possible, 1 built, -1 not possible. */
-	int image_state;
-	int image_fd;
-	uint64_t image_len;
-	uint64_t image_data;	/* bytes of active data segments */
-	size_t stack_size;		/* the engine's wasm stack; 0: default */
-	/* The compiler's per-module state, its teardown, and the own function
-	 * whose compiled code holds `pc` (UINT32_MAX when none, or
-	 * KILN_NOT_A_FUNCTION for kiln's own glue), for trap backtraces. */
-	void *jit;
-	void (*jit_free)(void *jit);
-	uint32_t (*symbolize)(const struct kiln_module *m, uintptr_t pc);
+	/* Set by decoding: an identity no other module in the process ever
+	 * has (unlike its address), for caches (pool.c); and the module's
+	 * compiled code, created empty (code.h says who fills it). */
+	uint64_t id;
+	kiln_code *code;
 
 	/* Set by kiln_module_validate. */
 	bool validated;

@@ -14,6 +14,25 @@
 #include "reader.h"
 #include "trap.h"
 
+/* What a pool knows of a module's copy-on-write image (below). */
+typedef enum pool_image_state {
+	POOL_IMAGE_UNKNOWN,	/* not scanned yet */
+	POOL_IMAGE_POSSIBLE,	/* scanned: `len` and `data` say what it would hold */
+	POOL_IMAGE_BUILT,	/* `fd` holds it */
+	POOL_IMAGE_IMPOSSIBLE,	/* no data, not at constant offsets, or building failed */
+} pool_image_state;
+
+typedef struct pool_image {
+	uint64_t module;	/* kiln_module.id; 0: a free entry */
+	pool_image_state state;
+	int fd;
+	uint64_t len;		/* bytes of memory it covers, whole system pages */
+	uint64_t data;		/* bytes of active data segments */
+	uint64_t used;		/* the pool's image clock at its last use */
+} pool_image;
+
+#define POOL_IMAGES 32	/* modules whose images a pool keeps */
+
 struct kiln_pool {
 	uint8_t *region;
 	uint32_t nslots, max_pages, max_elements, max_instance_elements;
@@ -22,6 +41,11 @@ struct kiln_pool {
 	uint32_t nfree;
 	uint64_t *rw;		/* per slot: bytes left read-write */
 	uint64_t image_min;	/* data bytes from which images are used */
+	/* The images of the modules last instantiated, least recently used
+	 * evicted (its memfd closed: mappings keep their file). */
+	pthread_mutex_t image_lock;
+	pool_image images[POOL_IMAGES];
+	uint64_t image_clock;
 };
 
 #define MAX_SLOTS 8192u	/* 64 TiB of address space */
@@ -71,6 +95,7 @@ kiln_status kiln_pool_new(const kiln_pool_config *config, kiln_pool **out, kiln_
 	p->max_instance_elements = cfg.max_instance_table_elements;
 	p->image_min = cfg.image_min_bytes ? cfg.image_min_bytes : 1;
 	pthread_mutex_init(&p->lock, NULL);
+	pthread_mutex_init(&p->image_lock, NULL);
 	for (uint32_t i = 0; i < p->nslots; i++)
 		p->free[i] = p->nslots - 1 - i;	/* slot 0 first */
 	p->nfree = p->nslots;
@@ -87,6 +112,10 @@ void kiln_pool_delete(kiln_pool *p)
 	kiln_trap_unregister_range(p->region);
 	munmap(p->region, (size_t)p->nslots * KILN_RESERVATION);
 	pthread_mutex_destroy(&p->lock);
+	for (int i = 0; i < POOL_IMAGES; i++)
+		if (p->images[i].state == POOL_IMAGE_BUILT)
+			close(p->images[i].fd);
+	pthread_mutex_destroy(&p->image_lock);
 	free(p->free);
 	free(p->rw);
 	free(p);
@@ -161,9 +190,10 @@ static bool take_slot(kiln_pool *p, kiln_memory_rt *mem, uint32_t min, uint32_t 
  * thread / each of two: 64 KiB copied 6.2 / 10.0 µs, mapped 9.5 / 31.7 µs;
  * 256 KiB copied 24.5 / 23.7 µs, mapped 10.4 / 24.6 µs; 1 MiB copied
  * 774 / 841 µs, mapped 9.7 / 27.2 µs (remapping interrupts the other
- * CPUs, as madvise does). */
-
-static pthread_mutex_t image_lock = PTHREAD_MUTEX_INITIALIZER;
+ * CPUs, as madvise does).  Images belong to the pool, not to the module
+ * (read-only once validated): a pool keeps those of the last POOL_IMAGES
+ * modules it instantiated, keyed by kiln_module.id, and closes them when
+ * it goes. */
 
 /* The constant offset of an active segment, if it is one. */
 static bool const_offset(const kiln_module *m, kiln_range expr, uint32_t *out)
@@ -180,14 +210,14 @@ static bool const_offset(const kiln_module *m, kiln_range expr, uint32_t *out)
 }
 
 /* Whether m's memory can come from an image, and how many bytes of data
- * it would hold: image_state -1 or 2, image_data, image_len. */
-static void scan_image(kiln_module *m)
+ * it would hold: POSSIBLE (with `data` and `len`) or IMPOSSIBLE. */
+static void scan_image(pool_image *img, const kiln_module *m)
 {
 	uint64_t end = 0, total = 0, initial;
 	size_t page = (size_t)sysconf(_SC_PAGESIZE);
 	uint32_t off;
 
-	m->image_state = -1;
+	img->state = POOL_IMAGE_IMPOSSIBLE;
 	if (m->nmemories == 0 || m->nimported_memories > 0)
 		return;
 	initial = m->memories[0].type.limits.min * (uint64_t)KILN_PAGE_SIZE;
@@ -202,21 +232,21 @@ static void scan_image(kiln_module *m)
 	}
 	if (total == 0)
 		return;
-	m->image_data = total;
-	m->image_len = (end + page - 1) & ~(uint64_t)(page - 1);
-	m->image_state = 2;
+	img->data = total;
+	img->len = (end + page - 1) & ~(uint64_t)(page - 1);
+	img->state = POOL_IMAGE_POSSIBLE;
 }
 
-/* The memfd of the scanned image: image_state 1, or -1 on failure. */
-static void build_image(kiln_module *m)
+/* The memfd of the scanned image: BUILT, or IMPOSSIBLE on failure. */
+static void build_image(pool_image *img, const kiln_module *m)
 {
 	uint32_t off;
 	int fd = memfd_create("kiln-memory-image", MFD_CLOEXEC);
 
-	m->image_state = -1;
+	img->state = POOL_IMAGE_IMPOSSIBLE;
 	if (fd < 0)
 		return;
-	if (ftruncate(fd, (off_t)m->image_len) != 0)
+	if (ftruncate(fd, (off_t)img->len) != 0)
 		goto fail;
 	for (uint32_t s = 0; s < m->ndatas; s++) {
 		const kiln_data *d = &m->datas[s];
@@ -226,43 +256,76 @@ static void build_image(kiln_module *m)
 		if (pwrite(fd, m->bytes + d->init.off, d->init.len, off) != (ssize_t)d->init.len)
 			goto fail;
 	}
-	m->image_fd = fd;
-	m->image_state = 1;
+	img->fd = fd;
+	img->state = POOL_IMAGE_BUILT;
 	return;
 fail:
 	close(fd);
 }
 
-/* Whether pool p maps m's memory from its image (building it once). */
-static bool image_of(const kiln_pool *p, kiln_module *m)
+/* Module m's entry (image_lock held): found, else a free one or the least
+ * recently used, emptied.  Module ids are never reused, so an entry of a
+ * deleted module is only ever evicted. */
+static pool_image *image_entry(kiln_pool *p, const kiln_module *m)
 {
-	bool use;
+	pool_image *img = &p->images[0];
 
-	pthread_mutex_lock(&image_lock);
-	if (m->image_state == 0)
-		scan_image(m);
-	use = m->image_state > 0 && m->image_data >= p->image_min;
-	if (use && m->image_state == 2)
-		build_image(m);
-	use = use && m->image_state == 1;
-	pthread_mutex_unlock(&image_lock);
-	return use;
+	for (int i = 0; i < POOL_IMAGES; i++) {
+		if (p->images[i].module == m->id) {
+			img = &p->images[i];
+			goto found;
+		}
+		if (p->images[i].used < img->used)
+			img = &p->images[i];	/* free entries have used 0 */
+	}
+	if (img->state == POOL_IMAGE_BUILT)
+		close(img->fd);
+	*img = (pool_image){.module = m->id, .state = POOL_IMAGE_UNKNOWN};
+found:
+	img->used = ++p->image_clock;
+	return img;
 }
 
-bool kiln_pool_memory_init(kiln_pool *p, kiln_module *m, kiln_memory_rt *mem,
+/* Whether pool p maps m's memory from its image (building it once).  The
+ * mapping is made outside the lock, through a duplicate of the memfd: the
+ * entry may be evicted and its memfd closed meanwhile. */
+static bool map_image(kiln_pool *p, const kiln_module *m, kiln_memory_rt *mem)
+{
+	pool_image *img;
+	uint64_t len = 0;
+	int fd = -1;
+	bool mapped;
+
+	pthread_mutex_lock(&p->image_lock);
+	img = image_entry(p, m);
+	if (img->state == POOL_IMAGE_UNKNOWN)
+		scan_image(img, m);
+	if (img->state == POOL_IMAGE_POSSIBLE && img->data >= p->image_min)
+		build_image(img, m);
+	if (img->state == POOL_IMAGE_BUILT && img->data >= p->image_min) {
+		fd = dup(img->fd);
+		len = img->len;
+	}
+	pthread_mutex_unlock(&p->image_lock);
+	if (fd < 0)
+		return false;
+	/* The slot's prefix is read-write and zero: the image goes over it;
+	 * if it cannot, the segments are copied instead. */
+	mapped = mmap(mem->base, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_FIXED,
+		      fd, 0) != MAP_FAILED;
+	close(fd);
+	if (mapped)
+		mem->image_len = len;
+	return mapped;
+}
+
+bool kiln_pool_memory_init(kiln_pool *p, const kiln_module *m, kiln_memory_rt *mem,
 			   uint32_t min, uint32_t max, bool *from_image, kiln_error *err)
 {
 	*from_image = false;
 	if (!take_slot(p, mem, min, max, err))
 		return false;
-	if (!image_of(p, m))
-		return true;
-	/* The slot's prefix is read-write and zero: the image goes over it. */
-	if (mmap(mem->base, m->image_len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_FIXED,
-		 m->image_fd, 0) == MAP_FAILED)
-		return true;	/* the segments are copied instead */
-	mem->image_len = m->image_len;
-	*from_image = true;
+	*from_image = map_image(p, m, mem);
 	return true;
 }
 

@@ -16,10 +16,11 @@
 
 /* Takes a slot for module m's memory of `min` pages (at most `max`): *mem
  * is set up as kiln_memory_init would.  When m's data segments make a
- * large enough image (pool.c), the slot maps it copy-on-write and
- * *from_image says the segments need not be applied.  Fails with
+ * large enough image (pool.c; the pool keeps the images of the modules
+ * it instantiated last), the slot maps it copy-on-write and *from_image
+ * says the segments need not be applied.  Fails with
  * KILN_ERR_NOMEM when every slot is taken. */
-bool kiln_pool_memory_init(kiln_pool *pool, kiln_module *m,
+bool kiln_pool_memory_init(kiln_pool *pool, const kiln_module *m,
 			   kiln_memory_rt *mem, uint32_t min, uint32_t max,
 			   bool *from_image, kiln_error *err);
 /* Gives the slot back (kiln_memory_free calls it for pooled memories). */

@@ -3,11 +3,14 @@
  * segments (copied, or mapped copy-on-write from the module's image when
  * large), never what an earlier instance of the slot wrote; the pool caps
  * live instances and memory pages; a plain instance of the same module is
- * unaffected.  Modules built byte by byte (tests/unit/builder.h).
+ * unaffected; a pool keeps a bounded number of images, each its module's.
+ * Modules built byte by byte (tests/unit/builder.h).
  */
+#include <dirent.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <kiln.h>
 
@@ -17,9 +20,13 @@
 
 enum { DATA_AT = 1024, PAGES = 3 };
 
+/* The data of the modules built next (and checked): modules of one size
+ * differ by it. */
+static uint8_t seed;
+
 static uint8_t pattern(uint32_t i)
 {
-	return (uint8_t)(i * 13 + (i >> 9) + 1);
+	return (uint8_t)(i * 13 + (i >> 9) + 1 + seed);
 }
 
 /* (memory PAGES) get(addr) = load8_u, set(addr, v) = store8, and one
@@ -148,6 +155,108 @@ static void slots(kiln_engine *e, uint32_t len, uint32_t image_min, const char *
 	buf_free(&b);
 }
 
+/* Open memfds of pool images (pool.c names them). */
+static int image_fds(void)
+{
+	DIR *d = opendir("/proc/self/fd");
+	struct dirent *ent;
+	char path[300], target[128];
+	int n = 0;
+
+	while (d && (ent = readdir(d)) != NULL) {
+		snprintf(path, sizeof path, "/proc/self/fd/%s", ent->d_name);
+		ssize_t len = readlink(path, target, sizeof target - 1);
+		if (len > 0) {
+			target[len] = 0;
+			n += strncmp(target, "/memfd:kiln-memory-image", 24) == 0;
+		}
+	}
+	if (d)
+		closedir(d);
+	return n;
+}
+
+/* A pooled instance of module m (data of `seed`) sees m's data. */
+static void pooled_fresh(kiln_pool *pool, kiln_module *m, uint32_t len, const char *what)
+{
+	kiln_instance *inst;
+	kiln_trap_kind trap;
+	kiln_error err;
+
+	if (kiln_instance_new_pooled(pool, m, NULL, 0, &inst, &trap, &err) != KILN_OK) {
+		CHECK(0, "%s: pooled instance: %s", what, err.message);
+		return;
+	}
+	check_fresh(inst, len, what);
+	dirty(inst, len);
+	kiln_instance_delete(inst);
+}
+
+/* A module of `len` bytes of data, compiled; `replaced` is deleted just
+ * before it is made, so that it may take its address. */
+static kiln_module *compiled(kiln_engine *e, uint32_t len, kiln_module *replaced)
+{
+	buf b = build(len);
+	kiln_module *m = NULL;
+
+	kiln_module_delete(replaced);
+	if (kiln_module_new(b.p, b.n, &m, NULL) != KILN_OK ||
+	    kiln_module_compile(e, m, NULL) != KILN_OK) {
+		kiln_module_delete(m);
+		m = NULL;
+	}
+	buf_free(&b);
+	return m;
+}
+
+/* A pool keeps the images of the last 32 modules it instantiated: 40
+ * modules with images leave 32 memfds open, not 40, and each instance,
+ * of a module evicted and seen again too, has its own module's data; a
+ * module made right after another was deleted (at its address, when the
+ * allocator gives it again) gets an image of its own; deleting the pool
+ * closes them all. */
+static void images_bounded(kiln_engine *e)
+{
+	enum { N = 40, KEPT = 32, LEN = 70000 };
+	kiln_pool_config pc = kiln_pool_config_default();
+	kiln_module *m[N] = {0};
+	kiln_pool *pool;
+	int before = image_fds();
+	char what[96];
+
+	pc.max_instances = 2;
+	pc.image_min_bytes = 1;
+	if (kiln_pool_new(&pc, &pool, NULL) != KILN_OK) {
+		CHECK(0, "images: pool");
+		return;
+	}
+	for (int round = 0; round < 2; round++)
+		for (int k = 0; k < N; k++) {
+			seed = (uint8_t)k;
+			if (round == 0 && !(m[k] = compiled(e, LEN, NULL)))
+				continue;
+			snprintf(what, sizeof what, "images: module %d, round %d", k, round);
+			pooled_fresh(pool, m[k], LEN, what);
+		}
+	CHECK(image_fds() - before == KEPT, "images: %d memfds open for %d modules, not %d",
+	      image_fds() - before, N, KEPT);
+	for (int k = 0; k < N; k++) {
+		seed = (uint8_t)(100 + k);
+		m[k] = compiled(e, LEN, m[k]);
+		snprintf(what, sizeof what, "images: module %d made after a deletion", k);
+		if (m[k])
+			pooled_fresh(pool, m[k], LEN, what);
+	}
+	kiln_pool_delete(pool);
+	CHECK(image_fds() == before, "images: %d memfds left by a deleted pool",
+	      image_fds() - before);
+	for (int k = 0; k < N; k++)
+		kiln_module_delete(m[k]);
+	seed = 0;
+	printf("images: %d modules through a pool keep %d images, each its module's data\n",
+	       N, KEPT);
+}
+
 int main(void)
 {
 	kiln_engine *e;
@@ -159,6 +268,7 @@ int main(void)
 	slots(e, 1000, UINT32_MAX, "1000 bytes of data (copied)");
 	slots(e, 150000, UINT32_MAX, "150000 bytes of data (copied)");
 	slots(e, 150000, 1, "150000 bytes of data (copy-on-write image)");
+	images_bounded(e);
 	CHECK(kiln_pool_new(&bad, &pool, NULL) == KILN_ERR_ARG, "max_instances 0 is refused");
 	kiln_engine_delete(e);
 	printf("%s\n", failures ? "FAILED" : "the pool keeps instances apart");

@@ -2,7 +2,8 @@
  * test_runtime.c — the runtime core under compiled code: linear memory
  * reservations, the trap catcher and the fault handler.  (Traps raised by
  * compiled code are tested through it once lowering exists; here the
- * runtime's half is driven directly.)
+ * runtime's half is driven directly.)  And the life of a module's
+ * compiled-code object.
  */
 #include <check.h>
 #include <pthread.h>
@@ -13,8 +14,10 @@
 #include <string.h>
 #include <sys/mman.h>
 
+#include "code.h"
 #include "cpu.h"
 #include "memory.h"
+#include "module.h"
 #include "trap.h"
 #include "unit.h"
 
@@ -355,6 +358,73 @@ START_TEST(grow_and_fail_status)
 }
 END_TEST
 
+static int states_freed;
+
+static uint32_t symbolize_42(const kiln_code *code, uintptr_t pc)
+{
+	(void)code;
+	return pc == 42 ? 7 : UINT32_MAX;
+}
+
+static void free_state(void *state)
+{
+	ck_assert_ptr_eq(state, &states_freed);
+	states_freed++;
+}
+
+/* Empty until published, entries set one half at a time, the producer's
+ * state freed once with the code. */
+START_TEST(code_object_life)
+{
+	static const kiln_code_ops ops = {"test", symbolize_42, free_state};
+	kiln_instance_limits lim = {5, 6, 7}, got;
+	kiln_code *code = kiln_code_new(4, 1);
+	int a, b, c;
+
+	ck_assert_ptr_nonnull(code);
+	ck_assert(!kiln_code_ready(code));
+	ck_assert_uint_eq(kiln_code_flags(code), 0);
+	ck_assert_uint_eq(kiln_code_limits(code).stack_size, 0);
+	ck_assert_uint_eq(kiln_code_symbolize(code, 42), UINT32_MAX);
+	ck_assert_ptr_null(kiln_code_entry(code, 3));
+	kiln_code_set(code, 3, &a, &b);
+	kiln_code_set(code, 3, NULL, &c);	/* NULL: left as it is */
+	ck_assert_ptr_eq(kiln_code_entry(code, 3), &a);
+	ck_assert_ptr_eq(kiln_code_tramp(code, 3), &c);
+	kiln_code_publish(code, &ops, &states_freed, &lim, KILN_CODE_FUEL, &lim);
+	ck_assert(kiln_code_ready(code));
+	ck_assert_ptr_eq(code->owner, &lim);
+	ck_assert_uint_eq(kiln_code_flags(code), KILN_CODE_FUEL);
+	got = kiln_code_limits(code);
+	ck_assert(got.max_memory_pages == 5 && got.max_table_elements == 6 && got.stack_size == 7);
+	ck_assert_uint_eq(kiln_code_symbolize(code, 42), 7);
+	ck_assert_uint_eq(kiln_code_symbolize(code, 43), UINT32_MAX);
+	ck_assert_int_eq(states_freed, 0);
+	kiln_code_delete(code);
+	ck_assert_int_eq(states_freed, 1);
+	kiln_code_delete(NULL);
+}
+END_TEST
+
+/* Decoding gives each module empty code of its own and an id no other
+ * module has. */
+START_TEST(decoded_modules_own_empty_code)
+{
+	static const uint8_t empty[] = {0, 'a', 's', 'm', 1, 0, 0, 0};
+	kiln_module *m1, *m2;
+
+	ck_assert_int_eq(kiln_module_decode(empty, sizeof empty, &m1, NULL), KILN_OK);
+	ck_assert_int_eq(kiln_module_decode(empty, sizeof empty, &m2, NULL), KILN_OK);
+	ck_assert_ptr_nonnull(m1->code);
+	ck_assert_ptr_ne(m1->code, m2->code);
+	ck_assert(!kiln_code_ready(m1->code));
+	ck_assert_uint_ne(m1->id, 0);
+	ck_assert_uint_ne(m1->id, m2->id);
+	kiln_module_delete(m1);
+	kiln_module_delete(m2);
+}
+END_TEST
+
 Suite *runtime_suite(void)
 {
 	Suite *s = suite_create("runtime");
@@ -370,6 +440,8 @@ Suite *runtime_suite(void)
 	tcase_add_test(tc, cpu_features_agree_with_llvm);
 	tcase_add_test(tc, code_ranges_grow);
 	tcase_add_test(tc, grow_and_fail_status);
+	tcase_add_test(tc, code_object_life);
+	tcase_add_test(tc, decoded_modules_own_empty_code);
 	suite_add_tcase(s, tc);
 	return s;
 }
