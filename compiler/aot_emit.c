@@ -37,7 +37,7 @@ typedef struct blob {
 
 static bool append(blob *b, const void *data, size_t n, kiln_artifact_range *r)
 {
-	if (!kiln_grow((void **)&b->p, &b->cap, b->n + n, 1))
+	if (!krt_grow((void **)&b->p, &b->cap, b->n + n, 1))
 		return false;
 	if (r)
 		*r = (kiln_artifact_range){b->n, n};
@@ -92,7 +92,7 @@ static bool dump_part(kiln_engine *e, kiln_module *m, uint32_t first, uint32_t e
 	snprintf(path, sizeof path, "%s%s.ll", prefix, num);
 	f = fopen(path, "w");
 	if (f == NULL)
-		return kiln_fail(err, KILN_ERR_IO, KILN_NO_OFFSET, "cannot write %s", path);
+		return krt_fail(err, KILN_ERR_IO, KILN_NO_OFFSET, "cannot write %s", path);
 	for (uint32_t i = first; i < end; i++) {
 		kiln_name n = kiln_module_func_name(m, i);
 		if (n.data)
@@ -102,11 +102,11 @@ static bool dump_part(kiln_engine *e, kiln_module *m, uint32_t first, uint32_t e
 	fputs(ir, f);
 	LLVMDisposeMessage(ir);
 	if (fclose(f) != 0)
-		return kiln_fail(err, KILN_ERR_IO, KILN_NO_OFFSET, "cannot write %s", path);
+		return krt_fail(err, KILN_ERR_IO, KILN_NO_OFFSET, "cannot write %s", path);
 	snprintf(path, sizeof path, "%s%s.s", prefix, num);
 	if (LLVMTargetMachineEmitToFile(tm, mod, path, LLVMAssemblyFile, &msg)) {
-		kiln_fail(err, KILN_ERR_IO, KILN_NO_OFFSET, "cannot write %s: %s", path,
-			  msg ? msg : "?");
+		krt_fail(err, KILN_ERR_IO, KILN_NO_OFFSET, "cannot write %s: %s", path,
+			 msg ? msg : "?");
 		LLVMDisposeMessage(msg);
 		return false;
 	}
@@ -142,8 +142,8 @@ static bool emit_object(kiln_engine *e, kiln_module *m, uint32_t first, uint32_t
 	for (uint32_t i = first; ok && i < end; i++)
 		ok = lower_function(&lm, i, err) && lower_trampoline(&lm, i);
 	if (ok && LLVMVerifyModule(lm.llmod, LLVMReturnStatusAction, &msg)) {
-		ok = kiln_fail(err, KILN_ERR_UNSUPPORTED, KILN_NO_OFFSET,
-			       "internal error: invalid IR: %.200s", msg ? msg : "?");
+		ok = krt_fail(err, KILN_ERR_UNSUPPORTED, KILN_NO_OFFSET,
+			      "internal error: invalid IR: %.200s", msg ? msg : "?");
 	}
 	LLVMDisposeMessage(msg);
 	msg = NULL;
@@ -151,8 +151,8 @@ static bool emit_object(kiln_engine *e, kiln_module *m, uint32_t first, uint32_t
 	if (ok && engine_config(e)->dump_prefix)
 		ok = dump_part(e, m, first, end, part, lm.llmod, tm, err);
 	if (ok && LLVMTargetMachineEmitToMemoryBuffer(tm, lm.llmod, LLVMObjectFile, &msg, obj)) {
-		ok = kiln_fail(err, KILN_ERR_UNSUPPORTED, KILN_NO_OFFSET, "code generation: %s",
-			       msg ? msg : "?");
+		ok = krt_fail(err, KILN_ERR_UNSUPPORTED, KILN_NO_OFFSET, "code generation: %s",
+			      msg ? msg : "?");
 		LLVMDisposeMessage(msg);
 	}
 	if (lm.llmod)
@@ -208,7 +208,7 @@ static void compile_part(queue *q, part *p)
 	/* Each part has its own LLVM context and target machine. */
 	p->ok = tm ? emit_object(q->e, q->m, p->first, p->end, (uint32_t)(p - q->parts), tm,
 				 &p->obj, &p->err)
-		   : kiln_fail(&p->err, KILN_ERR_UNSUPPORTED, KILN_NO_OFFSET, "no native target");
+		   : krt_fail(&p->err, KILN_ERR_UNSUPPORTED, KILN_NO_OFFSET, "no native target");
 	if (tm)
 		LLVMDisposeTargetMachine(tm);
 	LLVMDisposeMessage(triple);
@@ -316,15 +316,15 @@ kiln_status kiln_module_serialize(kiln_engine *e, kiln_module *m, uint8_t **out,
 	if (!err)
 		err = &local;
 	err->status = KILN_OK;
-	if (kiln_module_check_limits(m, &engine_config(e)->limits, err) != KILN_OK ||
+	if (krt_module_check_limits(m, &engine_config(e)->limits, err) != KILN_OK ||
 	    kiln_module_validate(m, err) != KILN_OK)
 		return err->status;
 	if (engine_config(e)->target_cpu && !known_cpu(engine_config(e)->target_cpu))
-		return kiln_fail_status(err, KILN_ERR_ARG, KILN_NO_OFFSET,
-					"unknown target CPU '%s'", engine_config(e)->target_cpu);
+		return krt_fail_status(err, KILN_ERR_ARG, KILN_NO_OFFSET,
+				       "unknown target CPU '%s'", engine_config(e)->target_cpu);
 	tm = engine_object_machine(e, engine_opt_level(e), &triple, &cpu, &features);
 	ok = tm != NULL ? compile_parts(e, m, parts, &nparts, err)
-			: kiln_fail(err, KILN_ERR_UNSUPPORTED, KILN_NO_OFFSET, "no native target");
+			: krt_fail(err, KILN_ERR_UNSUPPORTED, KILN_NO_OFFSET, "no native target");
 	memcpy(h.magic, KILN_ARTIFACT_MAGIC, 8);
 	h.format = KILN_ARTIFACT_FORMAT;
 	h.opt_level = (uint32_t)engine_opt_level(e);
@@ -347,13 +347,13 @@ kiln_status kiln_module_serialize(kiln_engine *e, kiln_module *m, uint8_t **out,
 	     append(&b, objects, nparts * sizeof *objects, &h.objects);
 	if (ok) {
 		memcpy(b.p, &h, sizeof h);	/* now with the ranges */
-		kiln_artifact_seal(b.p, b.n);
+		krt_artifact_seal(b.p, b.n);
 		*out = b.p;
 		*out_len = b.n;
 	} else {
 		free(b.p);
 		if (err->status == KILN_OK)
-			kiln_fail(err, KILN_ERR_NOMEM, KILN_NO_OFFSET, "out of memory");
+			krt_fail(err, KILN_ERR_NOMEM, KILN_NO_OFFSET, "out of memory");
 	}
 	for (uint32_t i = 0; i < nparts; i++)
 		if (parts[i].obj)
@@ -393,8 +393,8 @@ kiln_status kiln_cache_key(kiln_engine *e, const uint8_t *bytes, size_t len,
 	LLVMDisposeMessage(cpu);
 	LLVMDisposeMessage(features);
 	if (!ok)
-		return kiln_fail_status(err, KILN_ERR_NOMEM, KILN_NO_OFFSET,
-					"cannot hash the module");
+		return krt_fail_status(err, KILN_ERR_NOMEM, KILN_NO_OFFSET,
+				       "cannot hash the module");
 	for (int i = 0; i < 32; i++)
 		snprintf(out + 2 * i, 3, "%02x", md[i]);
 	return KILN_OK;

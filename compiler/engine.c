@@ -81,7 +81,7 @@ bool engine_llvm_error(LLVMErrorRef le, kiln_error *err, const char *what)
 {
 	char *msg = LLVMGetErrorMessage(le);
 
-	kiln_fail(err, KILN_ERR_UNSUPPORTED, KILN_NO_OFFSET, "%s: %s", what, msg);
+	krt_fail(err, KILN_ERR_UNSUPPORTED, KILN_NO_OFFSET, "%s: %s", what, msg);
 	LLVMDisposeErrorMessage(msg);
 	return false;
 }
@@ -231,14 +231,14 @@ kiln_status kiln_engine_new(const kiln_config *config, kiln_engine **out,
 	if (!err)
 		err = &local;	/* the failure path returns what it stored */
 	if (cfg.opt_level < 0 || cfg.opt_level > 3)
-		return kiln_fail_status(err, KILN_ERR_ARG, KILN_NO_OFFSET,
-					"optimisation level must be 0 to 3");
+		return krt_fail_status(err, KILN_ERR_ARG, KILN_NO_OFFSET,
+				       "optimisation level must be 0 to 3");
 	if (cfg.bounds != KILN_BOUNDS_GUARD_PAGES || cfg.cache_dir)
-		return kiln_fail_status(err, KILN_ERR_UNSUPPORTED, KILN_NO_OFFSET,
-					"%s is not supported yet",
-					cfg.cache_dir ? "a code cache" : "explicit bounds checking");
+		return krt_fail_status(err, KILN_ERR_UNSUPPORTED, KILN_NO_OFFSET,
+				       "%s is not supported yet",
+				       cfg.cache_dir ? "a code cache" : "explicit bounds checking");
 	if (!(e = calloc(1, sizeof *e)))
-		return kiln_fail_status(err, KILN_ERR_NOMEM, KILN_NO_OFFSET, "out of memory");
+		return krt_fail_status(err, KILN_ERR_NOMEM, KILN_NO_OFFSET, "out of memory");
 	e->config = cfg;
 	e->opt_level = cfg.opt_level;
 	LLVMInitializeNativeTarget();
@@ -248,13 +248,13 @@ kiln_status kiln_engine_new(const kiln_config *config, kiln_engine **out,
 	if (!jit_new(e, &e->jit, err))
 		goto fail;
 	if (!(e->tms[0] = engine_host_machine(e->opt_level))) {
-		kiln_fail(err, KILN_ERR_UNSUPPORTED, KILN_NO_OFFSET, "no native target");
+		krt_fail(err, KILN_ERR_UNSUPPORTED, KILN_NO_OFFSET, "no native target");
 		goto fail;
 	}
 	e->ntms = 1;
 	if (cfg.speculative_compile &&
 	    pthread_create(&e->spec_thread, NULL, jit_speculate, e) != 0) {
-		kiln_fail(err, KILN_ERR_NOMEM, KILN_NO_OFFSET, "cannot start a thread");
+		krt_fail(err, KILN_ERR_NOMEM, KILN_NO_OFFSET, "cannot start a thread");
 		goto fail;
 	}
 	e->spec_started = cfg.speculative_compile;

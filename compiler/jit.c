@@ -116,7 +116,7 @@ typedef struct body_unit {
  * error) cannot return to the caller's code: it ends the call with a trap. */
 static void lazy_compile_failed(void)
 {
-	kiln_trap_raise(KILN_TRAP_COMPILE_FAILED);
+	krt_trap_raise(KILN_TRAP_COMPILE_FAILED);
 }
 
 /* ORC's error reporter: takes the error. */
@@ -209,7 +209,7 @@ static void spec_push(jit_state *j, module_jit *mj, uint32_t i)
 {
 	if (mj->forgotten || atomic_load(&mj->compiled[i]) || atomic_exchange(&mj->queued[i], 1))
 		return;
-	if (!kiln_grow((void **)&j->spec_q, &j->spec_cap, j->spec_n + 1, sizeof *j->spec_q)) {
+	if (!krt_grow((void **)&j->spec_q, &j->spec_cap, j->spec_n + 1, sizeof *j->spec_q)) {
 		atomic_store(&mj->queued[i], 0);
 		return;		/* speculation is only ever a head start */
 	}
@@ -308,7 +308,7 @@ bool jit_new(kiln_engine *e, jit_state **out, kiln_error *err)
 	LLVMErrorRef le;
 
 	if ((*out = j) == NULL)
-		return kiln_fail(err, KILN_ERR_NOMEM, KILN_NO_OFFSET, "out of memory");
+		return krt_fail(err, KILN_ERR_NOMEM, KILN_NO_OFFSET, "out of memory");
 	pthread_mutex_init(&j->lock, NULL);
 	LLVMOrcLLJITBuilderRef builder = LLVMOrcCreateLLJITBuilder();
 	/* kiln owns the code memory: the trap handler must know it. */
@@ -376,8 +376,8 @@ static bool codegen(kiln_engine *e, LLVMModuleRef mod, LLVMTargetMachineRef tm,
 		return false;
 	if (LLVMTargetMachineEmitToMemoryBuffer(tm, mod, LLVMObjectFile, &msg, obj) == 0)
 		return true;
-	kiln_fail(err, KILN_ERR_UNSUPPORTED, KILN_NO_OFFSET, "code generation: %s",
-		  msg ? msg : "?");
+	krt_fail(err, KILN_ERR_UNSUPPORTED, KILN_NO_OFFSET, "code generation: %s",
+		 msg ? msg : "?");
 	LLVMDisposeMessage(msg);
 	return false;
 }
@@ -391,8 +391,8 @@ static bool verify(LLVMModuleRef mod, kiln_error *err)
 		return true;
 	}
 	/* A lowering bug: report it rather than run broken code. */
-	kiln_fail(err, KILN_ERR_UNSUPPORTED, KILN_NO_OFFSET,
-		  "internal error: invalid IR: %.200s", msg ? msg : "?");
+	krt_fail(err, KILN_ERR_UNSUPPORTED, KILN_NO_OFFSET,
+		 "internal error: invalid IR: %.200s", msg ? msg : "?");
 	LLVMDisposeMessage(msg);
 	return false;
 }
@@ -504,7 +504,7 @@ static void materialize_body(void *ctx, LLVMOrcMaterializationResponsibilityRef 
 		engine_give_tm(e, tm);
 	LLVMContextDispose(c);
 	if (ok && !u->tramp) {
-		if (kiln_perfmap_on())
+		if (krt_perfmap_on())
 			u->mj->code_size[u->index] = code_size(obj);
 		engine_count_compiled(e, now_seconds() - t0);
 	}
@@ -572,7 +572,7 @@ static bool define_unit(kiln_engine *e, module_jit *mj, const lower_module *lm, 
 	LLVMErrorRef le;
 
 	if (u == NULL)
-		return kiln_fail(err, KILN_ERR_NOMEM, KILN_NO_OFFSET, "out of memory");
+		return krt_fail(err, KILN_ERR_NOMEM, KILN_NO_OFFSET, "out of memory");
 	*u = (body_unit){e, mj->module, mj, i, tramp, ""};
 	snprintf(u->prefix, sizeof u->prefix, "%s", lm->prefix);
 	sym = (LLVMOrcCSymbolFlagsMapPair){intern(e, lm, tramp ? 't' : 'b', i), callable};
@@ -590,11 +590,11 @@ static bool define_lazy(kiln_engine *e, module_jit *mj, const lower_module *lm,
 {
 	const kiln_module *m = mj->module;
 	uint32_t n = m->nfuncs - m->nimported_funcs;
-	LLVMOrcCSymbolAliasMapPairs aliases = kiln_calloc(2 * (size_t)n, sizeof *aliases);
+	LLVMOrcCSymbolAliasMapPairs aliases = krt_calloc(2 * (size_t)n, sizeof *aliases);
 	LLVMErrorRef le;
 
 	if (aliases == NULL)
-		return kiln_fail(err, KILN_ERR_NOMEM, KILN_NO_OFFSET, "out of memory");
+		return krt_fail(err, KILN_ERR_NOMEM, KILN_NO_OFFSET, "out of memory");
 	for (uint32_t i = m->nimported_funcs; i < m->nfuncs; i++) {
 		uint32_t k = i - m->nimported_funcs;
 		if (!define_unit(e, mj, lm, i, false, err) || !define_unit(e, mj, lm, i, true, err)) {
@@ -621,7 +621,7 @@ static void found_entry(void *ctx, const char *name, LLVMOrcExecutorAddress addr
 	void *a = (void *)(uintptr_t)addr;
 
 	if (i < mj->module->nfuncs)
-		kiln_code_set(mj->module->code, (uint32_t)i, *p == 'f' ? a : NULL, *p == 'f' ? NULL : a);
+		krt_code_set(mj->module->code, (uint32_t)i, *p == 'f' ? a : NULL, *p == 'f' ? NULL : a);
 }
 
 /* Every entry point's address: the stubs (looking them up compiles
@@ -634,16 +634,16 @@ static bool define_entries(kiln_engine *e, module_jit *mj, lower_module *lm,
 
 	for (uint32_t i = m->nimported_funcs; i < m->nfuncs; i++)
 		if (m->types[m->funcs[i].type_idx].nparams > 128)
-			return kiln_fail(err, KILN_ERR_UNSUPPORTED, KILN_NO_OFFSET,
-					 "functions of more than 128 parameters are not supported yet");
+			return krt_fail(err, KILN_ERR_UNSUPPORTED, KILN_NO_OFFSET,
+					"functions of more than 128 parameters are not supported yet");
 	/* Batches as define_reexports made them: one lookup of a whole batch
 	 * makes its stubs at once (one symbol at a time, ORC splits the rest
 	 * of the batch off anew for each: quadratic). */
-	LLVMOrcCLookupSetElement *syms = kiln_calloc(STUB_BATCH, sizeof *syms);
+	LLVMOrcCLookupSetElement *syms = krt_calloc(STUB_BATCH, sizeof *syms);
 	LLVMErrorRef le = NULL;
 
 	if (syms == NULL)
-		return kiln_fail(err, KILN_ERR_NOMEM, KILN_NO_OFFSET, "out of memory");
+		return krt_fail(err, KILN_ERR_NOMEM, KILN_NO_OFFSET, "out of memory");
 	for (uint32_t i = m->nimported_funcs; i < m->nfuncs && le == NULL; i += STUB_BATCH / 2) {
 		uint32_t k = 0;
 		for (uint32_t j = i; j < m->nfuncs && j < i + STUB_BATCH / 2; j++) {
@@ -658,9 +658,9 @@ static bool define_entries(kiln_engine *e, module_jit *mj, lower_module *lm,
 	if (le != NULL)
 		return engine_llvm_error(le, err, "compilation failed");
 	for (uint32_t i = m->nimported_funcs; i < m->nfuncs; i++)
-		if (!kiln_code_entry(m->code, i) || !kiln_code_tramp(m->code, i))
-			return kiln_fail(err, KILN_ERR_UNSUPPORTED, KILN_NO_OFFSET,
-					 "internal error: no entry point for function %u", i);
+		if (!krt_code_entry(m->code, i) || !krt_code_tramp(m->code, i))
+			return krt_fail(err, KILN_ERR_UNSUPPORTED, KILN_NO_OFFSET,
+					"internal error: no entry point for function %u", i);
 	return true;
 }
 
@@ -722,7 +722,7 @@ static void perfmap_module(module_jit *mj)
 	pthread_mutex_lock(&mj->lock);
 	for (uint32_t i = 0; i < mj->module->nfuncs; i++)
 		if (atomic_load(&mj->compiled[i]) && body_address(mj, i))
-			kiln_perfmap_add(mj->body[i], mj->code_size[i], mj->module, i);
+			krt_perfmap_add(mj->body[i], mj->code_size[i], mj->module, i);
 	pthread_mutex_unlock(&mj->lock);
 }
 
@@ -734,7 +734,7 @@ static void module_jit_free(void *p)
 		return;
 	if (engine_speculates(mj->engine))
 		spec_forget(mj->engine, mj);
-	if (kiln_perfmap_on() && mj->compiled && mj->body && mj->code_size && mj->jd)
+	if (krt_perfmap_on() && mj->compiled && mj->body && mj->code_size && mj->jd)
 		perfmap_module(mj);
 	/* The module's code and stubs go; its instances are gone (they may
 	 * not outlive it).  The empty JITDylib stays with the session. */
@@ -745,8 +745,8 @@ static void module_jit_free(void *p)
 			LLVMConsumeError(le);	/* not reused: it may hold something */
 		} else {
 			pthread_mutex_lock(&j->jd_lock);
-			if (kiln_grow((void **)&j->free_jds, &j->free_jds_cap, j->nfree_jds + 1,
-				      sizeof *j->free_jds))
+			if (krt_grow((void **)&j->free_jds, &j->free_jds_cap, j->nfree_jds + 1,
+				     sizeof *j->free_jds))
 				j->free_jds[j->nfree_jds++] = mj->jd;
 			pthread_mutex_unlock(&j->jd_lock);
 		}
@@ -768,12 +768,12 @@ static module_jit *module_jit_new(kiln_engine *e, const kiln_module *m)
 	if (mj == NULL)
 		return NULL;
 	mj->engine = e;
-	mj->compiled = kiln_calloc(m->nfuncs, sizeof *mj->compiled);
-	mj->queued = kiln_calloc(m->nfuncs, sizeof *mj->queued);
-	mj->body = kiln_calloc(m->nfuncs, sizeof *mj->body);
-	mj->code_size = kiln_calloc(m->nfuncs, sizeof *mj->code_size);
-	mj->tramp_compiled = kiln_calloc(m->nfuncs, sizeof *mj->tramp_compiled);
-	mj->tramp = kiln_calloc(m->nfuncs, sizeof *mj->tramp);
+	mj->compiled = krt_calloc(m->nfuncs, sizeof *mj->compiled);
+	mj->queued = krt_calloc(m->nfuncs, sizeof *mj->queued);
+	mj->body = krt_calloc(m->nfuncs, sizeof *mj->body);
+	mj->code_size = krt_calloc(m->nfuncs, sizeof *mj->code_size);
+	mj->tramp_compiled = krt_calloc(m->nfuncs, sizeof *mj->tramp_compiled);
+	mj->tramp = krt_calloc(m->nfuncs, sizeof *mj->tramp);
 	mj->module = m;
 	pthread_mutex_init(&mj->lock, NULL);
 	if (!mj->compiled || !mj->queued || !mj->body || !mj->code_size ||
@@ -854,7 +854,7 @@ static void publish(kiln_engine *e, kiln_module *m, module_jit *mj)
 	uint32_t flags = (c->epoch_interruption ? KILN_CODE_EPOCH_CHECKS : 0) |
 			 (c->fuel_metering ? KILN_CODE_FUEL : 0);
 
-	kiln_code_publish(m->code, &jit_ops, mj, e, flags, &limits);
+	krt_code_publish(m->code, &jit_ops, mj, e, flags, &limits);
 }
 
 kiln_status kiln_module_compile(kiln_engine *e, kiln_module *m, kiln_error *err)
@@ -866,16 +866,16 @@ kiln_status kiln_module_compile(kiln_engine *e, kiln_module *m, kiln_error *err)
 	if (!err)
 		err = &local;
 	/* Loaded from an artifact (no owner): compiled already. */
-	if (kiln_code_ready(m->code))
+	if (krt_code_ready(m->code))
 		return m->code->owner == NULL || m->code->owner == e ? KILN_OK
-			: kiln_fail_status(err, KILN_ERR_ARG, KILN_NO_OFFSET,
-					   "module already compiled by another engine");
-	if (kiln_module_check_limits(m, &engine_config(e)->limits, err) != KILN_OK ||
+			: krt_fail_status(err, KILN_ERR_ARG, KILN_NO_OFFSET,
+					  "module already compiled by another engine");
+	if (krt_module_check_limits(m, &engine_config(e)->limits, err) != KILN_OK ||
 	    kiln_module_validate(m, err) != KILN_OK)
 		return err->status;
 	err->status = KILN_OK;
 	if (!(mj = module_jit_new(e, m)))
-		return kiln_fail_status(err, KILN_ERR_NOMEM, KILN_NO_OFFSET, "out of memory");
+		return krt_fail_status(err, KILN_ERR_NOMEM, KILN_NO_OFFSET, "out of memory");
 	pthread_mutex_lock(&engine_jit(e)->lock);
 	ok = compile(e, m, mj, err);
 	pthread_mutex_unlock(&engine_jit(e)->lock);
@@ -883,8 +883,8 @@ kiln_status kiln_module_compile(kiln_engine *e, kiln_module *m, kiln_error *err)
 		/* Nothing was published: the code stays empty. */
 		module_jit_free(mj);
 		return err->status != KILN_OK ? err->status
-			: kiln_fail_status(err, KILN_ERR_UNSUPPORTED, KILN_NO_OFFSET,
-					   "internal error: compilation failed without a reason");
+			: krt_fail_status(err, KILN_ERR_UNSUPPORTED, KILN_NO_OFFSET,
+					  "internal error: compilation failed without a reason");
 	}
 	publish(e, m, mj);
 	return KILN_OK;

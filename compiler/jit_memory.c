@@ -51,7 +51,7 @@ static uint8_t *alloc_section(allocator *a, uintptr_t size, int prot)
 	size_t len = page_round(size ? size : 1);
 	void *p;
 
-	if (!kiln_grow((void **)&a->sections, &a->cap, a->n + 1, sizeof *a->sections))
+	if (!krt_grow((void **)&a->sections, &a->cap, a->n + 1, sizeof *a->sections))
 		goto fail;
 	/* Page alignment satisfies every section alignment LLVM asks for on
 	 * x86-64 (at most 64 bytes for code and constants). */
@@ -118,7 +118,7 @@ static bool register_code(section *s, char **err)
 		*err = strdup(msg);
 		return false;
 	}
-	if (!kiln_trap_register_code(s->base, s->len)) {
+	if (!krt_trap_register_code(s->base, s->len)) {
 		if (limit)
 			atomic_fetch_sub(&code_sections, 1);
 		*err = strdup("out of memory registering JIT code");
@@ -156,7 +156,7 @@ static void destroy(void *opaque)
 
 	for (size_t i = 0; i < a->n; i++) {
 		if (a->sections[i].registered) {
-			kiln_trap_unregister_code(a->sections[i].base);
+			krt_trap_unregister_code(a->sections[i].base);
 			if (code_limit())
 				atomic_fetch_sub(&code_sections, 1);
 		}

@@ -10,7 +10,7 @@
 
 static bool nomem(kiln_error *err)
 {
-	return kiln_fail(err, KILN_ERR_NOMEM, KILN_NO_OFFSET, "out of memory");
+	return krt_fail(err, KILN_ERR_NOMEM, KILN_NO_OFFSET, "out of memory");
 }
 
 void lower_func_name(const lower_module *lm, char kind, uint32_t i, char *buf,
@@ -92,8 +92,8 @@ bool lower_module_init(lower_module *lm, const kiln_module *m,
 	lm->f64 = LLVMDoubleTypeInContext(c);
 	lm->v128 = LLVMVectorType(lm->i64, 2);
 	lm->void_ = LLVMVoidTypeInContext(c);
-	lm->func_types = kiln_calloc(m->ntypes, sizeof *lm->func_types);
-	lm->funcs = kiln_calloc(m->nfuncs, sizeof *lm->funcs);
+	lm->func_types = krt_calloc(m->ntypes, sizeof *lm->func_types);
+	lm->funcs = krt_calloc(m->nfuncs, sizeof *lm->funcs);
 	if (!lm->func_types || !lm->funcs)
 		return nomem(err);
 	for (uint32_t i = 0; i < m->ntypes; i++)
@@ -142,7 +142,7 @@ void lower_module_free(lower_module *lm)
 
 bool lower_push(lower *l, LLVMValueRef v)
 {
-	if (!kiln_grow((void **)&l->stack, &l->stack_cap, l->nstack + 1, sizeof *l->stack))
+	if (!krt_grow((void **)&l->stack, &l->stack_cap, l->nstack + 1, sizeof *l->stack))
 		return nomem(l->err);
 	l->stack[l->nstack++] = v;
 	return true;
@@ -263,7 +263,7 @@ static LLVMValueRef *make_phis(lower *l, LLVMBasicBlockRef bb, uint32_t n,
 			       const kiln_valtype *types)
 {
 	LLVMBasicBlockRef here = LLVMGetInsertBlock(l->b);
-	LLVMValueRef *phis = kiln_calloc(n, sizeof *phis);
+	LLVMValueRef *phis = krt_calloc(n, sizeof *phis);
 
 	if (phis == NULL)
 		return NULL;
@@ -280,7 +280,7 @@ static bool push_frame(lower *l, uint8_t kind, const kiln_valtype *params,
 {
 	lower_frame *f;
 
-	if (!kiln_grow((void **)&l->frames, &l->frames_cap, l->nframes + 1, sizeof *l->frames))
+	if (!krt_grow((void **)&l->frames, &l->frames_cap, l->nframes + 1, sizeof *l->frames))
 		return nomem(l->err);
 	f = &l->frames[l->nframes++];
 	memset(f, 0, sizeof *f);
@@ -393,7 +393,7 @@ static bool op_block(lower *l, const kiln_instr *in)
 	f = top(l);
 	LLVMBasicBlockRef then_bb = new_block(l, "then");
 	f->else_bb = new_block(l, "else");
-	if (np && !(f->if_params = kiln_calloc(np, sizeof *f->if_params)))
+	if (np && !(f->if_params = krt_calloc(np, sizeof *f->if_params)))
 		return nomem(l->err);
 	for (uint32_t i = 0; i < np; i++)
 		f->if_params[i] = l->stack[l->nstack - np + i];
@@ -496,7 +496,7 @@ static bool op_br_table(lower *l, const kiln_instr *in)
 	/* One incoming entry per edge, duplicates included, as LLVM wants. */
 	add_incoming(l, dflt->phis, label_arity(dflt));
 	for (uint32_t i = 0; i < in->u.vec.n; i++) {
-		lower_frame *f = &l->frames[l->nframes - 1 - rd_u32_trusted(&p)];
+		lower_frame *f = &l->frames[l->nframes - 1 - krt_rd_u32_trusted(&p)];
 		LLVMAddCase(sw, LLVMConstInt(l->lm->i32, i, 0), f->target);
 		add_incoming(l, f->phis, label_arity(f));
 	}
@@ -703,8 +703,8 @@ LLVMRealPredicate lower_real_predicate(kiln_oper oper)
 
 bool lower_unsupported(lower *l, const kiln_instr *in)
 {
-	return kiln_fail(l->err, KILN_ERR_UNSUPPORTED, in->offset,
-			 "%s is not supported yet", kiln_op_table[in->op].name);
+	return krt_fail(l->err, KILN_ERR_UNSUPPORTED, in->offset,
+			"%s is not supported yet", krt_op_table[in->op].name);
 }
 
 static bool lower_control(lower *l, const kiln_instr *in, const kiln_op_info *d)
@@ -763,7 +763,7 @@ _Static_assert(sizeof families / sizeof families[0] == KILN_FAM_COUNT_,
 
 static bool lower_instr(lower *l, const kiln_instr *in)
 {
-	const kiln_op_info *d = &kiln_op_table[in->op];
+	const kiln_op_info *d = &krt_op_table[in->op];
 
 	return families[d->family](l, in, d);
 }
@@ -817,7 +817,7 @@ static bool setup_frame(lower *l)
 {
 	uint32_t off = 0;
 
-	if (!(l->local_offs = kiln_calloc(l->nlocals, sizeof *l->local_offs)))
+	if (!(l->local_offs = krt_calloc(l->nlocals, sizeof *l->local_offs)))
 		return nomem(l->err);
 	for (uint32_t k = 0; k < l->nlocals; k++) {
 		uint32_t size = l->local_types[k] == l->lm->v128 ? 16 : 8;
@@ -863,7 +863,7 @@ static bool setup_locals(lower *l, uint32_t fidx)
 	uint64_t n = l->type->nparams + f->nlocals;
 	uint32_t k = 0;
 
-	if (!(l->local_types = kiln_calloc(n, sizeof *l->local_types)))
+	if (!(l->local_types = krt_calloc(n, sizeof *l->local_types)))
 		return nomem(l->err);
 	l->nlocals = (uint32_t)n;
 	for (uint32_t i = 0; i < l->type->nparams; i++, k++)
@@ -876,7 +876,7 @@ static bool setup_locals(lower *l, uint32_t fidx)
 	if (lower_unoptimised(l->lm, fidx))
 		return setup_frame(l);
 	/* Allocas are made on first use (local_ptr). */
-	if (!(l->locals = kiln_calloc(n, sizeof *l->locals)))
+	if (!(l->locals = krt_calloc(n, sizeof *l->locals)))
 		return nomem(l->err);
 	return true;
 }
@@ -946,7 +946,7 @@ static bool lower_body(lower *l, uint32_t fidx)
 		return false;
 	while (l->nframes > 0) {
 		bool ok;
-		if (!rd_instr(&r, &in))
+		if (!krt_rd_instr(&r, &in))
 			return false;
 		if (top(l)->dead) {
 			ok = skip_dead(l, &in, &dead_depth);

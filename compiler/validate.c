@@ -53,23 +53,23 @@ typedef struct validator {
 
 static bool invalid(validator *v, const char *msg)
 {
-	return kiln_fail(v->err, KILN_ERR_INVALID, v->at, "%s", msg);
+	return krt_fail(v->err, KILN_ERR_INVALID, v->at, "%s", msg);
 }
 
 static bool unknown(validator *v, const char *what, uint32_t index)
 {
-	return kiln_fail(v->err, KILN_ERR_INVALID, v->at, "unknown %s %u", what,
-			 index);
+	return krt_fail(v->err, KILN_ERR_INVALID, v->at, "unknown %s %u", what,
+			index);
 }
 
 static bool nomem(validator *v)
 {
-	return kiln_fail(v->err, KILN_ERR_NOMEM, v->at, "out of memory");
+	return krt_fail(v->err, KILN_ERR_NOMEM, v->at, "out of memory");
 }
 
 static bool grow(validator *v, void **arr, size_t *cap, size_t n, size_t size)
 {
-	return kiln_grow(arr, cap, n + 1, size) || nomem(v);
+	return krt_grow(arr, cap, n + 1, size) || nomem(v);
 }
 
 /* ---------------------------------------------------- operand stack */
@@ -285,7 +285,7 @@ static bool peek_vals(validator *v, const kiln_valtype *types, uint32_t n)
 	kiln_valtype got[64], *buf = got;
 	bool ok = false;
 
-	if (n > KILN_ARRAY_LEN(got) && !(buf = kiln_calloc(n, sizeof *buf)))
+	if (n > KILN_ARRAY_LEN(got) && !(buf = krt_calloc(n, sizeof *buf)))
 		return nomem(v);
 	for (uint32_t i = n; i-- > 0;) {
 		if (!pop_expect(v, types[i]))
@@ -315,7 +315,7 @@ static bool check_br_table(validator *v, const kiln_instr *in)
 	 * length times the labels' arity. */
 	v->br_stamp++;
 	for (uint32_t i = 0; i < in->u.vec.n; i++) {
-		uint32_t label = rd_u32_trusted(&p);
+		uint32_t label = krt_rd_u32_trusted(&p);
 		frame *f;
 		if (!label_types(v, label, &types, &n))
 			return false;
@@ -535,7 +535,7 @@ static bool check_table_pair(validator *v, uint32_t a, uint32_t b_elem_or_table,
 
 static bool check_imm(validator *v, const kiln_instr *in)
 {
-	const kiln_op_info *info = &kiln_op_table[in->op];
+	const kiln_op_info *info = &krt_op_table[in->op];
 
 	switch ((kiln_imm)info->imm) {
 	case KILN_IMM_MEMARG:
@@ -573,7 +573,7 @@ static bool check_imm(validator *v, const kiln_instr *in)
 
 static bool check_fixed(validator *v, const kiln_instr *in)
 {
-	const kiln_op_info *info = &kiln_op_table[in->op];
+	const kiln_op_info *info = &krt_op_table[in->op];
 
 	if (!check_imm(v, in))
 		return false;
@@ -638,7 +638,7 @@ static bool check_body(validator *v, uint32_t fidx)
 	v->func = &m->funcs[fidx];
 	v->type = &m->types[v->func->type_idx];
 	free(v->run_ends);
-	if (!(v->run_ends = kiln_calloc(v->func->nruns, sizeof *v->run_ends)))
+	if (!(v->run_ends = krt_calloc(v->func->nruns, sizeof *v->run_ends)))
 		return nomem(v);
 	for (uint32_t i = 0; i < v->func->nruns; i++)
 		v->run_ends[i] = (i ? v->run_ends[i - 1] : 0) + v->func->runs[i].count;
@@ -650,7 +650,7 @@ static bool check_body(validator *v, uint32_t fidx)
 	v->r.p = m->bytes + v->func->body.off;
 	v->r.end = v->r.p + v->func->body.len;
 	while (v->nframes > 0) {
-		if (!rd_instr(&v->r, &in))
+		if (!krt_rd_instr(&v->r, &in))
 			return false;
 		v->at = in.offset;
 		if (!check_instr(v, &in))
@@ -673,7 +673,7 @@ static bool check_const(validator *v, kiln_range expr, uint8_t want,
 	uint8_t t = UNKNOWN;
 
 	for (;;) {
-		if (!rd_instr(&r, &in))
+		if (!krt_rd_instr(&r, &in))
 			return false;
 		v->at = in.offset;
 		switch (in.op) {
@@ -801,7 +801,7 @@ static bool check_export_names(validator *v)
 	const kiln_export **sorted;
 	bool ok = true;
 
-	if (!(sorted = kiln_calloc(m->nexports, sizeof *sorted)))
+	if (!(sorted = krt_calloc(m->nexports, sizeof *sorted)))
 		return nomem(v);
 	for (uint32_t i = 0; i < m->nexports; i++)
 		sorted[i] = &m->exports[i];
@@ -845,7 +845,7 @@ static void declare_in_expr(validator *v, kiln_range expr)
 			 v->m->bytes + expr.off + expr.len, &ignored};
 	kiln_instr in;
 
-	while (!rd_eof(&r) && rd_instr(&r, &in))
+	while (!rd_eof(&r) && krt_rd_instr(&r, &in))
 		if (in.op == KILN_OP_REF_FUNC && in.u.idx < v->m->nfuncs)
 			v->declared[in.u.idx] = 1;
 }
@@ -856,7 +856,7 @@ static bool collect_refs(validator *v)
 {
 	const kiln_module *m = v->m;
 
-	if (!(v->declared = kiln_calloc(m->nfuncs, 1)))
+	if (!(v->declared = krt_calloc(m->nfuncs, 1)))
 		return nomem(v);
 	for (uint32_t i = 0; i < m->nexports; i++)
 		if (m->exports[i].kind == KILN_EXTERN_FUNC)
@@ -905,12 +905,12 @@ kiln_status kiln_module_validate(kiln_module *m, kiln_error *err)
 	validator v = {.m = m, .err = &m->valid_error};
 
 	if (m == NULL)
-		return kiln_fail_status(err, KILN_ERR_ARG, KILN_NO_OFFSET, "no module");
+		return krt_fail_status(err, KILN_ERR_ARG, KILN_NO_OFFSET, "no module");
 	if (!m->validated) {
-		v.written = kiln_calloc(m->ntables, 1);
+		v.written = krt_calloc(m->ntables, 1);
 		if (v.written == NULL && m->ntables > 0)
-			return kiln_fail_status(err, KILN_ERR_NOMEM, KILN_NO_OFFSET,
-						"out of memory");
+			return krt_fail_status(err, KILN_ERR_NOMEM, KILN_NO_OFFSET,
+					       "out of memory");
 		m->valid_status = validate(&v) ? KILN_OK : m->valid_error.status;
 		m->validated = true;
 		if (m->valid_status == KILN_OK)

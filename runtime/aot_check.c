@@ -19,8 +19,8 @@
 
 static bool bad_index(kiln_error *err, const char *what, uint32_t i, uint32_t n)
 {
-	return kiln_fail(err, KILN_ERR_MALFORMED, KILN_NO_OFFSET,
-			 "artifact module: %s index %u out of range (%u defined)", what, i, n);
+	return krt_fail(err, KILN_ERR_MALFORMED, KILN_NO_OFFSET,
+			"artifact module: %s index %u out of range (%u defined)", what, i, n);
 }
 
 /* A constant expression: one instruction giving a `want`, whose ref.func
@@ -38,9 +38,9 @@ static bool check_const(const kiln_module *m, kiln_range e, uint8_t want, uint32
 	bool ended = false;
 
 	if (e.off > m->size || e.len > m->size - e.off)
-		return kiln_fail(err, KILN_ERR_MALFORMED, KILN_NO_OFFSET,
-				 "artifact module: constant expression out of bounds");
-	while (!ended && rd_instr(&r, &in)) {
+		return krt_fail(err, KILN_ERR_MALFORMED, KILN_NO_OFFSET,
+				"artifact module: constant expression out of bounds");
+	while (!ended && krt_rd_instr(&r, &in)) {
 		if ((ended = in.op == KILN_OP_END))
 			break;
 		n++;
@@ -66,8 +66,8 @@ static bool check_const(const kiln_module *m, kiln_range e, uint8_t want, uint32
 		}
 	}
 	if (!ended || n != 1 || t != want)
-		return kiln_fail(err, KILN_ERR_MALFORMED, KILN_NO_OFFSET,
-				 "artifact module: bad constant expression");
+		return krt_fail(err, KILN_ERR_MALFORMED, KILN_NO_OFFSET,
+				"artifact module: bad constant expression");
 	return true;
 }
 
@@ -88,14 +88,14 @@ static bool check_exports(const kiln_module *m, kiln_error *err)
 static bool check_elem(const kiln_module *m, const kiln_elem *e, kiln_error *err)
 {
 	if (e->type != KILN_FUNCREF && e->type != KILN_EXTERNREF)
-		return kiln_fail(err, KILN_ERR_MALFORMED, KILN_NO_OFFSET,
-				 "artifact module: bad element type");
+		return krt_fail(err, KILN_ERR_MALFORMED, KILN_NO_OFFSET,
+				"artifact module: bad element type");
 	if (e->mode == KILN_SEG_ACTIVE) {
 		if (e->table >= m->ntables)
 			return bad_index(err, "table", e->table, m->ntables);
 		if (m->tables[e->table].type.elem != e->type)
-			return kiln_fail(err, KILN_ERR_MALFORMED, KILN_NO_OFFSET,
-					 "artifact module: element type differs from its table's");
+			return krt_fail(err, KILN_ERR_MALFORMED, KILN_NO_OFFSET,
+					"artifact module: element type differs from its table's");
 		if (!check_const(m, e->offset, KILN_I32, m->nglobals, err))
 			return false;
 	}
@@ -128,8 +128,8 @@ static bool check_segments(const kiln_module *m, kiln_error *err)
 bool aot_check_module(const kiln_module *m, kiln_error *err)
 {
 	if (m->nmemories > 1)
-		return kiln_fail(err, KILN_ERR_MALFORMED, KILN_NO_OFFSET,
-				 "artifact module: multiple memories");
+		return krt_fail(err, KILN_ERR_MALFORMED, KILN_NO_OFFSET,
+				"artifact module: multiple memories");
 	for (uint32_t i = 0; i < m->nfuncs; i++)
 		if (m->funcs[i].type_idx >= m->ntypes)
 			return bad_index(err, "type", m->funcs[i].type_idx, m->ntypes);
@@ -141,9 +141,9 @@ bool aot_check_module(const kiln_module *m, kiln_error *err)
 			return bad_index(err, "start function", m->start, m->nfuncs);
 		const kiln_functype *t = &m->types[m->funcs[m->start].type_idx];
 		if (t->nparams || t->nresults)
-			return kiln_fail(err, KILN_ERR_MALFORMED, KILN_NO_OFFSET,
-					 "artifact module: start function %u takes or returns values",
-					 m->start);
+			return krt_fail(err, KILN_ERR_MALFORMED, KILN_NO_OFFSET,
+					"artifact module: start function %u takes or returns values",
+					m->start);
 	}
 	return check_exports(m, err) && check_segments(m, err);
 }

@@ -55,7 +55,7 @@ typedef struct elf {
 
 static bool bad(kiln_error *err, const char *what)
 {
-	return kiln_fail(err, KILN_ERR_MALFORMED, KILN_NO_OFFSET, "artifact object: %s", what);
+	return krt_fail(err, KILN_ERR_MALFORMED, KILN_NO_OFFSET, "artifact object: %s", what);
 }
 
 static bool fits(uint64_t off, uint64_t n, uint64_t len)
@@ -111,8 +111,8 @@ static bool place(elf *objs, uint32_t n, aot_image *img, kiln_error *err)
 	size_t at = 0, page = (size_t)sysconf(_SC_PAGESIZE);
 
 	for (uint32_t k = 0; k < n; k++)
-		if (!(objs[k].sec_addr = kiln_calloc(objs[k].eh->e_shnum, sizeof(uint8_t *))))
-			return kiln_fail(err, KILN_ERR_NOMEM, KILN_NO_OFFSET, "out of memory");
+		if (!(objs[k].sec_addr = krt_calloc(objs[k].eh->e_shnum, sizeof(uint8_t *))))
+			return krt_fail(err, KILN_ERR_NOMEM, KILN_NO_OFFSET, "out of memory");
 	for (int pass = 0; pass < 2; pass++) {
 		for (uint32_t k = 0; k < n; k++) {
 			elf *e = &objs[k];
@@ -140,7 +140,7 @@ static bool place(elf *objs, uint32_t n, aot_image *img, kiln_error *err)
 	img->base = mmap(NULL, img->len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	if (img->base == MAP_FAILED) {
 		img->base = NULL;
-		return kiln_fail(err, KILN_ERR_NOMEM, KILN_NO_OFFSET, "cannot map artifact code");
+		return krt_fail(err, KILN_ERR_NOMEM, KILN_NO_OFFSET, "cannot map artifact code");
 	}
 	for (uint32_t k = 0; k < n; k++) {
 		elf *e = &objs[k];
@@ -205,11 +205,11 @@ static bool sym_addr(const elf *e, const kiln_code *code, uint64_t idx, uint64_t
 	if (s->st_shndx == SHN_UNDEF) {
 		const char *name = sym_name(e, s);
 		uint32_t body = func_index(name, 'b', code);
-		if (body != UINT32_MAX && kiln_code_entry(code, body))
-			*out = (uint64_t)(uintptr_t)kiln_code_entry(code, body);
+		if (body != UINT32_MAX && krt_code_entry(code, body))
+			*out = (uint64_t)(uintptr_t)krt_code_entry(code, body);
 		else if (!(*out = libcall(name)))
-			return kiln_fail(err, KILN_ERR_MALFORMED, KILN_NO_OFFSET,
-					 "artifact object: undefined symbol %s", name ? name : "?");
+			return krt_fail(err, KILN_ERR_MALFORMED, KILN_NO_OFFSET,
+					"artifact object: undefined symbol %s", name ? name : "?");
 		return true;
 	}
 	if (s->st_shndx == SHN_ABS) {
@@ -245,9 +245,9 @@ static bool relocate_section(const elf *e, const kiln_code *code, const Elf64_Sh
 		uint64_t s, p;
 		int64_t v;
 		if (type != R_X86_64_PC32 && type != R_X86_64_PLT32 && type != R_X86_64_64)
-			return kiln_fail(err, KILN_ERR_MALFORMED, KILN_NO_OFFSET,
-					 "artifact object: relocation type %u is not supported "
-					 "(only R_X86_64_PC32, _PLT32 and _64)", type);
+			return krt_fail(err, KILN_ERR_MALFORMED, KILN_NO_OFFSET,
+					"artifact object: relocation type %u is not supported "
+					"(only R_X86_64_PC32, _PLT32 and _64)", type);
 		if (!fits(r[i].r_offset, size, target->sh_size))
 			return bad(err, "relocation outside its section");
 		if (!sym_addr(e, code, ELF64_R_SYM(r[i].r_info), &s, err))
@@ -284,11 +284,11 @@ static bool find_functions(const elf *e, kiln_module *m, kiln_error *err)
 		if (!sym_addr(e, m->code, k, &addr, err))
 			return false;
 		if (kind == 'b')
-			kiln_code_set(m->code, i, (void *)(uintptr_t)addr, NULL);
+			krt_code_set(m->code, i, (void *)(uintptr_t)addr, NULL);
 		else
-			kiln_code_set(m->code, i, NULL, (void *)(uintptr_t)addr);
-		kiln_perfmap_add((void *)(uintptr_t)addr, e->syms[k].st_size, m,
-				 kind == 'b' ? i : UINT32_MAX);
+			krt_code_set(m->code, i, NULL, (void *)(uintptr_t)addr);
+		krt_perfmap_add((void *)(uintptr_t)addr, e->syms[k].st_size, m,
+				kind == 'b' ? i : UINT32_MAX);
 	}
 	return true;
 }
@@ -300,7 +300,7 @@ static void image_free(void *p)
 	if (img == NULL)
 		return;
 	if (img->base) {
-		kiln_trap_unregister_code(img->base);
+		krt_trap_unregister_code(img->base);
 		munmap(img->base, img->len);
 	}
 	free(img);
@@ -313,8 +313,8 @@ static uint32_t symbolize(const kiln_code *code, uintptr_t pc)
 	uintptr_t best_start = 0;
 
 	for (uint32_t i = code->nimported; i < code->nfuncs; i++) {
-		uintptr_t b = (uintptr_t)kiln_code_entry(code, i);
-		uintptr_t t = (uintptr_t)kiln_code_tramp(code, i);
+		uintptr_t b = (uintptr_t)krt_code_entry(code, i);
+		uintptr_t t = (uintptr_t)krt_code_tramp(code, i);
 		if (b <= pc && b >= best_start)
 			best_start = b, best = i;
 		if (t <= pc && t > best_start)
@@ -346,7 +346,7 @@ static bool link_image(elf *objs, uint32_t n, aot_image *img, kiln_module *m,
 		if (!find_functions(&objs[k], m, err))
 			return false;
 	for (uint32_t i = m->nimported_funcs; i < m->nfuncs; i++)
-		if (!kiln_code_entry(m->code, i) || !kiln_code_tramp(m->code, i))
+		if (!krt_code_entry(m->code, i) || !krt_code_tramp(m->code, i))
 			return bad(err, "a function is missing from the objects");
 	for (uint32_t k = 0; k < n; k++)
 		for (unsigned i = 0; i < objs[k].eh->e_shnum; i++)
@@ -356,9 +356,9 @@ static bool link_image(elf *objs, uint32_t n, aot_image *img, kiln_module *m,
 	if (mprotect(img->base, img->code_len, PROT_READ | PROT_EXEC) != 0 ||
 	    (img->len > img->code_len &&
 	     mprotect(img->base + img->code_len, img->len - img->code_len, PROT_READ) != 0))
-		return kiln_fail(err, KILN_ERR_NOMEM, KILN_NO_OFFSET, "cannot protect artifact code");
-	if (img->code_len && !kiln_trap_register_code(img->base, img->code_len))
-		return kiln_fail(err, KILN_ERR_NOMEM, KILN_NO_OFFSET, "too many code ranges");
+		return krt_fail(err, KILN_ERR_NOMEM, KILN_NO_OFFSET, "cannot protect artifact code");
+	if (img->code_len && !krt_trap_register_code(img->base, img->code_len))
+		return krt_fail(err, KILN_ERR_NOMEM, KILN_NO_OFFSET, "too many code ranges");
 	return true;
 }
 
@@ -374,7 +374,7 @@ static bool open_objects(const uint8_t *bytes, const kiln_artifact_desc *d, elf 
 		if (((uintptr_t)e->p & 7) == 0)
 			continue;
 		if (!(e->copy = malloc(e->len ? e->len : 1)))
-			return kiln_fail(err, KILN_ERR_NOMEM, KILN_NO_OFFSET, "out of memory");
+			return krt_fail(err, KILN_ERR_NOMEM, KILN_NO_OFFSET, "out of memory");
 		memcpy(e->copy, e->p, e->len);
 		e->p = e->copy;
 	}
@@ -403,25 +403,25 @@ kiln_status kiln_module_load(const uint8_t *bytes, size_t len, kiln_module **out
 	if (d.kiln_version.len != strlen(kiln_version()) ||
 	    memcmp(d.kiln_version.data, kiln_version(), d.kiln_version.len) ||
 	    d.triple.len < 6 || memcmp(d.triple.data, "x86_64", 6))
-		return kiln_fail_status(err, KILN_ERR_UNSUPPORTED, KILN_NO_OFFSET,
-					"artifact made by kiln %.*s for %.*s; this is kiln %s on x86_64",
-					(int)d.kiln_version.len, d.kiln_version.data,
-					(int)d.triple.len, d.triple.data, kiln_version());
+		return krt_fail_status(err, KILN_ERR_UNSUPPORTED, KILN_NO_OFFSET,
+				       "artifact made by kiln %.*s for %.*s; this is kiln %s on x86_64",
+				       (int)d.kiln_version.len, d.kiln_version.data,
+				       (int)d.triple.len, d.triple.data, kiln_version());
 	if (d.llvm_version.len != strlen(KILN_LLVM_VERSION) ||
 	    memcmp(d.llvm_version.data, KILN_LLVM_VERSION, d.llvm_version.len))
-		return kiln_fail_status(err, KILN_ERR_UNSUPPORTED, KILN_NO_OFFSET,
-					"artifact compiled with LLVM %.*s; this kiln uses LLVM %s",
-					(int)d.llvm_version.len, d.llvm_version.data,
-					KILN_LLVM_VERSION);
+		return krt_fail_status(err, KILN_ERR_UNSUPPORTED, KILN_NO_OFFSET,
+				       "artifact compiled with LLVM %.*s; this kiln uses LLVM %s",
+				       (int)d.llvm_version.len, d.llvm_version.data,
+				       KILN_LLVM_VERSION);
 	if (!kiln_cpu_check(d.features, &missing))
-		return kiln_fail_status(err, KILN_ERR_UNSUPPORTED, KILN_NO_OFFSET,
-					"artifact needs CPU feature %.*s, which this machine lacks "
-					"(compiled for %.*s)", (int)missing.len, missing.data,
-					(int)d.cpu.len, d.cpu.data);
+		return krt_fail_status(err, KILN_ERR_UNSUPPORTED, KILN_NO_OFFSET,
+				       "artifact needs CPU feature %.*s, which this machine lacks "
+				       "(compiled for %.*s)", (int)missing.len, missing.data,
+				       (int)d.cpu.len, d.cpu.data);
 	if (!kiln_sha256(bytes + h.module.off, (size_t)h.module.len, sha) ||
 	    memcmp(sha, h.module_sha256, 32))
-		return kiln_fail_status(err, KILN_ERR_MALFORMED, KILN_NO_OFFSET,
-					"artifact module does not match its SHA-256 (corrupt)");
+		return krt_fail_status(err, KILN_ERR_MALFORMED, KILN_NO_OFFSET,
+				       "artifact module does not match its SHA-256 (corrupt)");
 	if ((st = kiln_module_decode_trusted(bytes + h.module.off, (size_t)h.module.len, &m, err)) != KILN_OK)
 		return st;
 	if (!aot_check_module(m, err)) {
@@ -430,7 +430,7 @@ kiln_status kiln_module_load(const uint8_t *bytes, size_t len, kiln_module **out
 	}
 	if (!(img = calloc(1, sizeof *img))) {
 		kiln_module_delete(m);
-		return kiln_fail_status(err, KILN_ERR_NOMEM, KILN_NO_OFFSET, "out of memory");
+		return krt_fail_status(err, KILN_ERR_NOMEM, KILN_NO_OFFSET, "out of memory");
 	}
 	/* Trusted, as a shared library is: compiled from a validated module. */
 	m->validated = true;
@@ -446,7 +446,7 @@ kiln_status kiln_module_load(const uint8_t *bytes, size_t len, kiln_module **out
 		return err->status;
 	}
 	/* No engine: instances take the runtime's default limits. */
-	kiln_code_publish(m->code, &artifact_ops, img, NULL, code_flags(&h), NULL);
+	krt_code_publish(m->code, &artifact_ops, img, NULL, code_flags(&h), NULL);
 	*out = m;
 	return KILN_OK;
 }

@@ -37,7 +37,7 @@ uint64_t kiln_artifact_checksum(const uint8_t *bytes, size_t len)
 	return h;
 }
 
-void kiln_artifact_seal(uint8_t *bytes, size_t len)
+void krt_artifact_seal(uint8_t *bytes, size_t len)
 {
 	uint64_t h = kiln_artifact_checksum(bytes, len);
 
@@ -62,16 +62,16 @@ static kiln_status describe_objects(const uint8_t *bytes, size_t len, kiln_artif
 	uint64_t n = t.len / sizeof(kiln_artifact_range);
 
 	if (t.len % sizeof(kiln_artifact_range) || n == 0 || n > KILN_ARTIFACT_MAX_OBJECTS)
-		return kiln_fail_status(err, KILN_ERR_MALFORMED, KILN_NO_OFFSET,
-					"artifact object table is corrupt");
+		return krt_fail_status(err, KILN_ERR_MALFORMED, KILN_NO_OFFSET,
+				       "artifact object table is corrupt");
 	out->nobjects = (uint32_t)n;
 	for (uint32_t i = 0; i < n; i++) {
 		kiln_artifact_range r;
 		memcpy(&r, bytes + t.off + i * sizeof r, sizeof r);
 		if (!in_file(r, len))
-			return kiln_fail_status(err, KILN_ERR_MALFORMED, KILN_NO_OFFSET,
-						"artifact object %u out of bounds (truncated or corrupt)",
-						i);
+			return krt_fail_status(err, KILN_ERR_MALFORMED, KILN_NO_OFFSET,
+					       "artifact object %u out of bounds (truncated or corrupt)",
+					       i);
 		out->objects[i].offset = (size_t)r.off;
 		out->objects[i].size = (size_t)r.len;
 	}
@@ -91,13 +91,13 @@ static kiln_status describe_signature(const uint8_t *bytes, size_t len,
 		return KILN_OK;
 	if (h->signature.len != sizeof sig || h->signature.off < sizeof *h ||
 	    h->signature.off > len || len - h->signature.off != sizeof sig)
-		return kiln_fail_status(err, KILN_ERR_MALFORMED, KILN_NO_OFFSET,
-					"artifact signature block out of place "
-					"(truncated or corrupt)");
+		return krt_fail_status(err, KILN_ERR_MALFORMED, KILN_NO_OFFSET,
+				       "artifact signature block out of place "
+				       "(truncated or corrupt)");
 	memcpy(&sig, bytes + h->signature.off, sizeof sig);
 	if (memcmp(sig.magic, KILN_SIGNATURE_MAGIC, 8))
-		return kiln_fail_status(err, KILN_ERR_MALFORMED, KILN_NO_OFFSET,
-					"artifact signature block is corrupt");
+		return krt_fail_status(err, KILN_ERR_MALFORMED, KILN_NO_OFFSET,
+				       "artifact signature block is corrupt");
 	out->is_signed = true;
 	memcpy(out->signer_fingerprint, sig.fingerprint, 32);
 	*signed_len = (size_t)h->signature.off;
@@ -112,26 +112,26 @@ kiln_status kiln_artifact_describe(const uint8_t *bytes, size_t len,
 
 	memset(out, 0, sizeof *out);
 	if (!kiln_is_artifact(bytes, len))
-		return kiln_fail_status(err, KILN_ERR_MALFORMED, 0, "not a kiln artifact");
+		return krt_fail_status(err, KILN_ERR_MALFORMED, 0, "not a kiln artifact");
 	if (len < sizeof h)
-		return kiln_fail_status(err, KILN_ERR_MALFORMED, len,
-					"truncated artifact header");
+		return krt_fail_status(err, KILN_ERR_MALFORMED, len,
+				       "truncated artifact header");
 	memcpy(&h, bytes, sizeof h);
 	if (h.format != KILN_ARTIFACT_FORMAT)
-		return kiln_fail_status(err, KILN_ERR_MALFORMED, 8,
-					"artifact format %u, this kiln reads format %u",
-					h.format, KILN_ARTIFACT_FORMAT);
+		return krt_fail_status(err, KILN_ERR_MALFORMED, 8,
+				       "artifact format %u, this kiln reads format %u",
+				       h.format, KILN_ARTIFACT_FORMAT);
 	if (h.checksum != kiln_artifact_checksum(bytes, len))
-		return kiln_fail_status(err, KILN_ERR_MALFORMED, KILN_NO_OFFSET,
-					"artifact checksum mismatch (truncated or corrupt)");
+		return krt_fail_status(err, KILN_ERR_MALFORMED, KILN_NO_OFFSET,
+				       "artifact checksum mismatch (truncated or corrupt)");
 	if ((st = describe_signature(bytes, len, &h, out, &len, err)) != KILN_OK)
 		return st;
 	/* From here on, len ends before the signature block. */
 	if (!in_file(h.kiln_version, len) || !in_file(h.llvm_version, len) ||
 	    !in_file(h.triple, len) || !in_file(h.cpu, len) || !in_file(h.features, len) ||
 	    !in_file(h.module, len) || !in_file(h.objects, len))
-		return kiln_fail_status(err, KILN_ERR_MALFORMED, KILN_NO_OFFSET,
-					"artifact range out of bounds (truncated or corrupt)");
+		return krt_fail_status(err, KILN_ERR_MALFORMED, KILN_NO_OFFSET,
+				       "artifact range out of bounds (truncated or corrupt)");
 	out->format = h.format;
 	out->opt_level = h.opt_level;
 	out->epoch_interruption = (h.code_flags & KILN_ARTIFACT_EPOCH_CHECKS) != 0;

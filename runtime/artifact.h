@@ -73,7 +73,7 @@ _Static_assert(sizeof(kiln_artifact_signature) == 104, "artifact ABI");
  * setting it: damage anywhere in a file is found before anything in it is
  * used. */
 uint64_t kiln_artifact_checksum(const uint8_t *bytes, size_t len);
-KILN_INTERNAL void kiln_artifact_seal(uint8_t *bytes, size_t len);
+KRT_ABI void krt_artifact_seal(uint8_t *bytes, size_t len);
 
 /* Checks the indices the runtime uses from an artifact's decoded module
  * (aot_check.c); KILN_ERR_MALFORMED naming the first bad one. */

@@ -6,7 +6,7 @@
 
 #include "code.h"
 
-kiln_code *kiln_code_new(uint32_t nfuncs, uint32_t nimported)
+kiln_code *krt_code_new(uint32_t nfuncs, uint32_t nimported)
 {
 	kiln_code *code = calloc(1, sizeof *code);
 
@@ -14,18 +14,18 @@ kiln_code *kiln_code_new(uint32_t nfuncs, uint32_t nimported)
 		return NULL;
 	code->nfuncs = nfuncs;
 	code->nimported = nimported;
-	/* kiln_calloc's zero bytes are NULL pointers on every target kiln
+	/* krt_calloc's zero bytes are NULL pointers on every target kiln
 	 * supports, atomic or not. */
-	code->entry = kiln_calloc(nfuncs ? nfuncs : 1, sizeof *code->entry);
-	code->tramp = kiln_calloc(nfuncs ? nfuncs : 1, sizeof *code->tramp);
+	code->entry = krt_calloc(nfuncs ? nfuncs : 1, sizeof *code->entry);
+	code->tramp = krt_calloc(nfuncs ? nfuncs : 1, sizeof *code->tramp);
 	if (!code->entry || !code->tramp) {
-		kiln_code_delete(code);
+		krt_code_delete(code);
 		return NULL;
 	}
 	return code;
 }
 
-void kiln_code_delete(kiln_code *code)
+void krt_code_delete(kiln_code *code)
 {
 	if (code == NULL)
 		return;
@@ -37,7 +37,7 @@ void kiln_code_delete(kiln_code *code)
 	free(code);
 }
 
-void kiln_code_set(kiln_code *code, uint32_t f, void *entry, void *tramp)
+void krt_code_set(kiln_code *code, uint32_t f, void *entry, void *tramp)
 {
 	if (entry)
 		atomic_store_explicit(&code->entry[f], entry, memory_order_release);
@@ -45,8 +45,8 @@ void kiln_code_set(kiln_code *code, uint32_t f, void *entry, void *tramp)
 		atomic_store_explicit(&code->tramp[f], tramp, memory_order_release);
 }
 
-void kiln_code_publish(kiln_code *code, const kiln_code_ops *ops, void *state,
-		       const void *owner, uint32_t flags, const kiln_instance_limits *limits)
+void krt_code_publish(kiln_code *code, const kiln_code_ops *ops, void *state,
+		      const void *owner, uint32_t flags, const kiln_instance_limits *limits)
 {
 	code->ops = ops;
 	code->state = state;
@@ -56,9 +56,9 @@ void kiln_code_publish(kiln_code *code, const kiln_code_ops *ops, void *state,
 	atomic_store_explicit(&code->ready, true, memory_order_release);
 }
 
-uint32_t kiln_code_symbolize(const kiln_code *code, uintptr_t pc)
+uint32_t krt_code_symbolize(const kiln_code *code, uintptr_t pc)
 {
-	if (code == NULL || !kiln_code_ready(code) || !code->ops->symbolize)
+	if (code == NULL || !krt_code_ready(code) || !code->ops->symbolize)
 		return UINT32_MAX;
 	return code->ops->symbolize(code, pc);
 }

@@ -5,9 +5,9 @@
  * kiln_module_delete frees it; exactly two producers fill it, once:
  * kiln_module_compile (compiler/jit.c: lazy stubs of an engine) and
  * kiln_module_load (runtime/aot_load.c: an artifact's linked bodies).  A
- * producer sets every entry with kiln_code_set, then kiln_code_publish
+ * producer sets every entry with krt_code_set, then krt_code_publish
  * hands over its state and marks the code ready (a release store);
- * readers check kiln_code_ready (an acquire load) before anything else.
+ * readers check krt_code_ready (an acquire load) before anything else.
  * Nothing else writes compiled-code state.
  *
  * Entries are read when something is built from them: an instance copies
@@ -56,7 +56,7 @@ struct kiln_code {
 	 * from C (vmctx.h).  Imported functions' slots stay NULL. */
 	_Atomic(void *) *entry;
 	_Atomic(void *) *tramp;
-	/* Set by kiln_code_publish, before `ready`: */
+	/* Set by krt_code_publish, before `ready`: */
 	const kiln_code_ops *ops;
 	void *state;			/* the producer's: module_jit, aot_image */
 	const void *owner;		/* the engine that compiled it; NULL: an artifact */
@@ -70,48 +70,48 @@ struct kiln_code {
 
 /* Empty code for a module of `nfuncs` functions, `nimported` of them
  * imported; NULL when out of memory. */
-kiln_code *kiln_code_new(uint32_t nfuncs, uint32_t nimported);
+kiln_code *krt_code_new(uint32_t nfuncs, uint32_t nimported);
 /* Frees the producer's state (ops->free_state), then the code.  NULL is a
  * no-op.  No instance may still run it. */
-void kiln_code_delete(kiln_code *code);
+void krt_code_delete(kiln_code *code);
 /* Sets own function f's entry and trampoline (release stores); a NULL one
  * is left as it is. */
-KILN_INTERNAL void kiln_code_set(kiln_code *code, uint32_t f, void *entry, void *tramp);
+KRT_ABI void krt_code_set(kiln_code *code, uint32_t f, void *entry, void *tramp);
 /* Hands over the producer's state (freed with the code from now on) and
  * what the code was compiled with, then marks it ready.  Every own
  * function's entry and trampoline must be set. */
-KILN_INTERNAL void kiln_code_publish(kiln_code *code, const kiln_code_ops *ops, void *state,
-				     const void *owner, uint32_t flags,
-				     const kiln_instance_limits *limits);
+KRT_ABI void krt_code_publish(kiln_code *code, const kiln_code_ops *ops, void *state,
+			      const void *owner, uint32_t flags,
+			      const kiln_instance_limits *limits);
 /* The own function holding pc (kiln_code_ops.symbolize); UINT32_MAX when
  * the code is not ready. */
-uint32_t kiln_code_symbolize(const kiln_code *code, uintptr_t pc);
+uint32_t krt_code_symbolize(const kiln_code *code, uintptr_t pc);
 
-static inline bool kiln_code_ready(const kiln_code *code)
+static inline bool krt_code_ready(const kiln_code *code)
 {
 	return atomic_load_explicit(&code->ready, memory_order_acquire);
 }
 
-static inline void *kiln_code_entry(const kiln_code *code, uint32_t f)
+static inline void *krt_code_entry(const kiln_code *code, uint32_t f)
 {
 	return atomic_load_explicit(&code->entry[f], memory_order_acquire);
 }
 
-static inline void *kiln_code_tramp(const kiln_code *code, uint32_t f)
+static inline void *krt_code_tramp(const kiln_code *code, uint32_t f)
 {
 	return atomic_load_explicit(&code->tramp[f], memory_order_acquire);
 }
 
 /* The flags and limits of ready code; of code not ready: none, the
  * defaults (a module without functions of its own runs uncompiled). */
-static inline uint32_t kiln_code_flags(const kiln_code *code)
+static inline uint32_t krt_code_flags(const kiln_code *code)
 {
-	return kiln_code_ready(code) ? code->flags : 0;
+	return krt_code_ready(code) ? code->flags : 0;
 }
 
-static inline kiln_instance_limits kiln_code_limits(const kiln_code *code)
+static inline kiln_instance_limits krt_code_limits(const kiln_code *code)
 {
-	return kiln_code_ready(code) ? code->limits : (kiln_instance_limits){0};
+	return krt_code_ready(code) ? code->limits : (kiln_instance_limits){0};
 }
 
 #endif /* KILN_CODE_H */

@@ -48,12 +48,12 @@ static const uint8_t section_rank[] = {
 
 static bool fail_at(decoder *d, size_t offset, const char *msg)
 {
-	return kiln_fail(d->r.err, KILN_ERR_MALFORMED, offset, "%s", msg);
+	return krt_fail(d->r.err, KILN_ERR_MALFORMED, offset, "%s", msg);
 }
 
 static bool nomem(decoder *d)
 {
-	return kiln_fail(d->r.err, KILN_ERR_NOMEM, rd_offset(&d->r), "out of memory");
+	return krt_fail(d->r.err, KILN_ERR_NOMEM, rd_offset(&d->r), "out of memory");
 }
 
 static size_t remaining(const decoder *d)
@@ -70,13 +70,13 @@ static void *alloc_vec(decoder *d, uint32_t count, size_t size)
 
 	if (n > remaining(d) + 1)
 		n = remaining(d) + 1;
-	return kiln_calloc(n, size);
+	return krt_calloc(n, size);
 }
 
 
 static bool ctl_push(decoder *d, size_t depth, uint8_t kind)
 {
-	if (!kiln_grow((void **)&d->ctl, &d->ctl_cap, depth + 1, 1))
+	if (!krt_grow((void **)&d->ctl, &d->ctl_cap, depth + 1, 1))
 		return nomem(d);
 	d->ctl[depth] = kind;
 	return true;
@@ -89,7 +89,7 @@ static bool read_expr(decoder *d, kiln_range *out)
 	kiln_instr in;
 
 	for (;;) {
-		if (!rd_instr(&d->r, &in))
+		if (!krt_rd_instr(&d->r, &in))
 			return false;
 		switch (in.op) {
 		case KILN_OP_BLOCK:
@@ -181,7 +181,7 @@ static bool read_valtypes(decoder *d, uint32_t *n, kiln_valtype **buf,
 	for (uint32_t i = 0; i < *n; i++) {
 		if (!rd_valtype(&d->r, &vt))
 			return false;
-		if (!kiln_grow((void **)buf, cap, *len + 1, sizeof **buf))
+		if (!krt_grow((void **)buf, cap, *len + 1, sizeof **buf))
 			return nomem(d);
 		(*buf)[(*len)++] = (kiln_valtype)vt;
 	}
@@ -237,7 +237,7 @@ static void *space_push(decoder *d, void **arr, uint32_t *n, size_t size)
 	 * Entries are counted against the input, so the doubling is bounded. */
 	size_t cap = *n;
 
-	if ((*n & (*n - 1)) == 0 && !kiln_grow(arr, &cap, (size_t)*n + 1, size)) {
+	if ((*n & (*n - 1)) == 0 && !krt_grow(arr, &cap, (size_t)*n + 1, size)) {
 		nomem(d);
 		return NULL;
 	}
@@ -593,7 +593,7 @@ static void read_name_section(decoder *d, const uint8_t *p, const uint8_t *end)
 			continue;
 		if (!rd_u32(&sub, &n) || n > size)
 			goto fail;
-		if (!(names = kiln_calloc(n, sizeof *names)))
+		if (!(names = krt_calloc(n, sizeof *names)))
 			goto fail;
 		for (uint32_t i = 0; i < n; i++) {
 			if (!rd_u32(&sub, &names[i].index) ||
@@ -757,8 +757,8 @@ static bool identify(kiln_module *m, kiln_error *err)
 	static _Atomic uint64_t last_id;
 
 	m->id = atomic_fetch_add_explicit(&last_id, 1, memory_order_relaxed) + 1;
-	if (!(m->code = kiln_code_new(m->nfuncs, m->nimported_funcs)))
-		return kiln_fail(err, KILN_ERR_NOMEM, KILN_NO_OFFSET, "out of memory");
+	if (!(m->code = krt_code_new(m->nfuncs, m->nimported_funcs)))
+		return krt_fail(err, KILN_ERR_NOMEM, KILN_NO_OFFSET, "out of memory");
 	return true;
 }
 
@@ -796,13 +796,13 @@ static kiln_status decode_bytes(const uint8_t *bytes, size_t len, bool trusted,
 
 	*out_module = NULL;
 	if (bytes == NULL && len > 0)
-		return kiln_fail_status(err, KILN_ERR_ARG, KILN_NO_OFFSET, "no bytes");
+		return krt_fail_status(err, KILN_ERR_ARG, KILN_NO_OFFSET, "no bytes");
 	if (len > UINT32_MAX)
-		return kiln_fail_status(err, KILN_ERR_UNSUPPORTED, KILN_NO_OFFSET,
-					"modules larger than 4 GiB are not supported");
+		return krt_fail_status(err, KILN_ERR_UNSUPPORTED, KILN_NO_OFFSET,
+				       "modules larger than 4 GiB are not supported");
 	if (!(m = calloc(1, sizeof *m)) || !(m->bytes = malloc(len ? len : 1))) {
 		free(m);
-		return kiln_fail_status(err, KILN_ERR_NOMEM, KILN_NO_OFFSET, "out of memory");
+		return krt_fail_status(err, KILN_ERR_NOMEM, KILN_NO_OFFSET, "out of memory");
 	}
 	if (len)
 		memcpy(m->bytes, bytes, len);
@@ -812,7 +812,7 @@ static kiln_status decode_bytes(const uint8_t *bytes, size_t len, bool trusted,
 	/* Decoding needs the status even when the caller doesn't. */
 	d.r = (kiln_reader){m->bytes, m->bytes, m->bytes + len,
 			    err ? err : &local};
-	if (decode(&d) && (trusted || kiln_module_check_limits(m, limits, d.r.err) == KILN_OK) &&
+	if (decode(&d) && (trusted || krt_module_check_limits(m, limits, d.r.err) == KILN_OK) &&
 	    identify(m, d.r.err)) {
 		*out_module = m;
 		st = KILN_OK;

@@ -1,6 +1,6 @@
 /*
  * error.c — filling kiln_error, the one error type of every API call, the
- * allocation helpers every file shares (kiln_calloc, kiln_grow), and the
+ * allocation helpers every file shares (krt_calloc, krt_grow), and the
  * static names of statuses, value types and extern kinds.
  */
 #include <stdarg.h>
@@ -20,8 +20,8 @@ static void fill(kiln_error *err, kiln_status status, size_t offset, const char 
 	vsnprintf(err->message, sizeof err->message, fmt, ap);
 }
 
-kiln_status kiln_fail_status(kiln_error *err, kiln_status status, size_t offset,
-			     const char *fmt, ...)
+kiln_status krt_fail_status(kiln_error *err, kiln_status status, size_t offset,
+			    const char *fmt, ...)
 {
 	va_list ap;
 
@@ -31,7 +31,7 @@ kiln_status kiln_fail_status(kiln_error *err, kiln_status status, size_t offset,
 	return status;
 }
 
-bool kiln_fail(kiln_error *err, kiln_status status, size_t offset, const char *fmt, ...)
+bool krt_fail(kiln_error *err, kiln_status status, size_t offset, const char *fmt, ...)
 {
 	va_list ap;
 
@@ -41,7 +41,7 @@ bool kiln_fail(kiln_error *err, kiln_status status, size_t offset, const char *f
 	return false;
 }
 
-void *kiln_calloc(size_t n, size_t size)
+void *krt_calloc(size_t n, size_t size)
 {
 	if (n == 0 || size == 0)
 		return calloc(1, 1);
@@ -50,7 +50,7 @@ void *kiln_calloc(size_t n, size_t size)
 	return calloc(n, size);
 }
 
-bool kiln_grow(void **arr, size_t *cap, size_t need, size_t size)
+bool krt_grow(void **arr, size_t *cap, size_t need, size_t size)
 {
 	size_t c = *cap > SIZE_MAX / 2 ? SIZE_MAX : *cap * 2;
 	void *a;

@@ -3,7 +3,7 @@
  * ctx->helpers: memory.grow, bulk memory, tables, segment drops, and the
  * trap entry.  Bounds are checked as the spec orders (the whole range
  * before anything is written) and violations trap through
- * kiln_trap_raise, the one raise point.
+ * krt_trap_raise, the one raise point.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -16,7 +16,7 @@
 static __attribute__((noreturn)) void h_trap(kiln_vmctx *ctx, uint32_t kind)
 {
 	(void)ctx;
-	kiln_trap_raise(kind);
+	krt_trap_raise(kind);
 }
 
 static uint32_t h_memory_grow(kiln_vmctx *ctx, uint32_t delta)
@@ -35,7 +35,7 @@ static void h_memory_fill(kiln_vmctx *ctx, uint32_t d, uint32_t v, uint32_t n)
 	kiln_memory_rt *mem = KILN_INSTANCE(ctx)->memory;
 
 	if (!fits(d, n, mem->size))
-		kiln_trap_raise(KILN_TRAP_MEMORY_OOB);
+		krt_trap_raise(KILN_TRAP_MEMORY_OOB);
 	memset(mem->base + d, (int)(v & 0xff), n);
 }
 
@@ -44,7 +44,7 @@ static void h_memory_copy(kiln_vmctx *ctx, uint32_t d, uint32_t s, uint32_t n)
 	kiln_memory_rt *mem = KILN_INSTANCE(ctx)->memory;
 
 	if (!fits(d, n, mem->size) || !fits(s, n, mem->size))
-		kiln_trap_raise(KILN_TRAP_MEMORY_OOB);
+		krt_trap_raise(KILN_TRAP_MEMORY_OOB);
 	memmove(mem->base + d, mem->base + s, n);
 }
 
@@ -55,7 +55,7 @@ static void h_memory_init(kiln_vmctx *ctx, uint32_t seg, uint32_t d, uint32_t s,
 	const kiln_module *m = inst->module;
 
 	if (!fits(s, n, inst->data_len[seg]) || !fits(d, n, inst->memory->size))
-		kiln_trap_raise(KILN_TRAP_MEMORY_OOB);
+		krt_trap_raise(KILN_TRAP_MEMORY_OOB);
 	memcpy(inst->memory->base + d, m->bytes + m->datas[seg].init.off + s, n);
 }
 
@@ -74,7 +74,7 @@ static void *h_table_get(kiln_vmctx *ctx, uint32_t t, uint32_t i)
 	kiln_table_rt *tab = table(ctx, t);
 
 	if (i >= tab->size)
-		kiln_trap_raise(KILN_TRAP_TABLE_OOB);
+		krt_trap_raise(KILN_TRAP_TABLE_OOB);
 	return tab->elems[i];
 }
 
@@ -83,7 +83,7 @@ static void h_table_set(kiln_vmctx *ctx, uint32_t t, uint32_t i, void *ref)
 	kiln_table_rt *tab = table(ctx, t);
 
 	if (i >= tab->size)
-		kiln_trap_raise(KILN_TRAP_TABLE_OOB);
+		krt_trap_raise(KILN_TRAP_TABLE_OOB);
 	tab->elems[i] = ref;
 }
 
@@ -118,7 +118,7 @@ static void h_table_fill(kiln_vmctx *ctx, uint32_t t, uint32_t i, void *ref, uin
 	kiln_table_rt *tab = table(ctx, t);
 
 	if (!fits(i, n, tab->size))
-		kiln_trap_raise(KILN_TRAP_TABLE_OOB);
+		krt_trap_raise(KILN_TRAP_TABLE_OOB);
 	for (uint32_t k = 0; k < n; k++)
 		tab->elems[i + k] = ref;
 }
@@ -129,7 +129,7 @@ static void h_table_copy(kiln_vmctx *ctx, uint32_t dt, uint32_t st, uint32_t d,
 	kiln_table_rt *dst = table(ctx, dt), *src = table(ctx, st);
 
 	if (!fits(d, n, dst->size) || !fits(s, n, src->size))
-		kiln_trap_raise(KILN_TRAP_TABLE_OOB);
+		krt_trap_raise(KILN_TRAP_TABLE_OOB);
 	if (n)
 		memmove(dst->elems + d, src->elems + s, n * sizeof *dst->elems);
 }
@@ -141,7 +141,7 @@ static void h_table_init(kiln_vmctx *ctx, uint32_t t, uint32_t seg, uint32_t d,
 	kiln_table_rt *tab = table(ctx, t);
 
 	if (!fits(s, n, inst->elem_len[seg]) || !fits(d, n, tab->size))
-		kiln_trap_raise(KILN_TRAP_TABLE_OOB);
+		krt_trap_raise(KILN_TRAP_TABLE_OOB);
 	if (n)
 		memcpy(tab->elems + d, inst->elems[seg] + s, n * sizeof *tab->elems);
 }

@@ -37,7 +37,7 @@ uint8_t *kiln_caller_memory(kiln_caller *c, size_t *size)
 void kiln_caller_trap(kiln_caller *c)
 {
 	(void)c;
-	kiln_trap_raise(KILN_TRAP_HOST);
+	krt_trap_raise(KILN_TRAP_HOST);
 }
 
 uint8_t *kiln_memory_data(kiln_extern memory, size_t *size)
@@ -82,7 +82,7 @@ void host_call_native(const kiln_funcref *f, kiln_slot *slots)
 	kiln_slot ret;
 
 	if (ft->nparams > 64 || ft->nresults > 1 || !prep_cif(&cif, types, ft))
-		kiln_trap_raise(KILN_TRAP_HOST);
+		krt_trap_raise(KILN_TRAP_HOST);
 	values[0] = &ctx;
 	for (uint32_t i = 0; i < ft->nparams; i++)
 		values[i + 1] = &slots[i];
@@ -128,7 +128,7 @@ static void generic_entry(ffi_cif *cif, void *ret, void **args, void *data)
 static bool make_closure(kiln_host_func *f)
 {
 	ffi_cif *cif = calloc(1, sizeof *cif);
-	ffi_type **types = kiln_calloc(f->type.nparams + 1, sizeof *types);
+	ffi_type **types = krt_calloc(f->type.nparams + 1, sizeof *types);
 	void *code;
 
 	f->cif = cif;
@@ -152,19 +152,19 @@ kiln_status kiln_host_func_new(const kiln_functype *type, kiln_native_fn native,
 
 	*out = NULL;
 	if (!native == !generic)
-		return kiln_fail_status(err, KILN_ERR_ARG, KILN_NO_OFFSET,
-					"give exactly one of a native and a generic function");
+		return krt_fail_status(err, KILN_ERR_ARG, KILN_NO_OFFSET,
+				       "give exactly one of a native and a generic function");
 	if (type->nresults > 1 || type->nparams > 64)
-		return kiln_fail_status(err, KILN_ERR_UNSUPPORTED, KILN_NO_OFFSET,
-					"host functions with more than one result or 64 parameters "
-					"are not supported yet");
+		return krt_fail_status(err, KILN_ERR_UNSUPPORTED, KILN_NO_OFFSET,
+				       "host functions with more than one result or 64 parameters "
+				       "are not supported yet");
 	/* libffi has no type for a 128-bit vector passed in an XMM register. */
 	for (uint32_t i = 0; i < type->nparams + type->nresults; i++)
 		if ((i < type->nparams ? type->params[i] : type->results[i - type->nparams]) ==
 		    KILN_V128)
-			return kiln_fail_status(err, KILN_ERR_UNSUPPORTED, KILN_NO_OFFSET,
-						"host functions with v128 values are not supported yet");
-	if (!(f = calloc(1, sizeof *f)) || !(f->types = kiln_calloc(n, sizeof *f->types)))
+			return krt_fail_status(err, KILN_ERR_UNSUPPORTED, KILN_NO_OFFSET,
+					       "host functions with v128 values are not supported yet");
+	if (!(f = calloc(1, sizeof *f)) || !(f->types = krt_calloc(n, sizeof *f->types)))
 		goto nomem;
 	if (type->nparams)
 		memcpy(f->types, type->params, type->nparams * sizeof *f->types);
@@ -183,7 +183,7 @@ kiln_status kiln_host_func_new(const kiln_functype *type, kiln_native_fn native,
 	return KILN_OK;
 nomem:
 	kiln_host_func_delete(f);
-	return kiln_fail_status(err, KILN_ERR_NOMEM, KILN_NO_OFFSET, "out of memory");
+	return krt_fail_status(err, KILN_ERR_NOMEM, KILN_NO_OFFSET, "out of memory");
 }
 
 void kiln_host_func_delete(kiln_host_func *f)
@@ -219,7 +219,7 @@ struct kiln_linker {
 kiln_status kiln_linker_new(kiln_linker **out, kiln_error *err)
 {
 	if (!(*out = calloc(1, sizeof **out)))
-		return kiln_fail_status(err, KILN_ERR_NOMEM, KILN_NO_OFFSET, "out of memory");
+		return krt_fail_status(err, KILN_ERR_NOMEM, KILN_NO_OFFSET, "out of memory");
 	return KILN_OK;
 }
 
@@ -240,7 +240,7 @@ static kiln_status add(kiln_linker *l, const char *module, const char *name,
 {
 	definition *d;
 
-	if (!kiln_grow((void **)&l->defs, &l->cap, l->n + 1, sizeof *l->defs))
+	if (!krt_grow((void **)&l->defs, &l->cap, l->n + 1, sizeof *l->defs))
 		goto nomem;
 	d = &l->defs[l->n];
 	*d = (definition){strdup(module), name ? strdup(name) : NULL, ext, inst};
@@ -252,7 +252,7 @@ static kiln_status add(kiln_linker *l, const char *module, const char *name,
 	l->n++;
 	return KILN_OK;
 nomem:
-	return kiln_fail_status(err, KILN_ERR_NOMEM, KILN_NO_OFFSET, "out of memory");
+	return krt_fail_status(err, KILN_ERR_NOMEM, KILN_NO_OFFSET, "out of memory");
 }
 
 kiln_status kiln_linker_define(kiln_linker *l, const char *module, const char *name,
@@ -292,19 +292,19 @@ static bool lookup(kiln_linker *l, kiln_import_info imp, kiln_extern *out)
 static kiln_status resolve(kiln_linker *l, kiln_module *m, kiln_extern **out, kiln_error *err)
 {
 	size_t n = kiln_module_import_count(m);
-	kiln_extern *ext = kiln_calloc(n, sizeof *ext);
+	kiln_extern *ext = krt_calloc(n, sizeof *ext);
 
 	*out = NULL;
 	if (ext == NULL)
-		return kiln_fail_status(err, KILN_ERR_NOMEM, KILN_NO_OFFSET, "out of memory");
+		return krt_fail_status(err, KILN_ERR_NOMEM, KILN_NO_OFFSET, "out of memory");
 	for (size_t i = 0; i < n; i++) {
 		kiln_import_info imp = kiln_module_import(m, i);
 		if (!lookup(l, imp, &ext[i])) {
 			free(ext);
-			return kiln_fail_status(err, KILN_ERR_LINK, KILN_NO_OFFSET,
-						"unknown import \"%.*s\" \"%.*s\"",
-						(int)imp.module.len, imp.module.data,
-						(int)imp.name.len, imp.name.data);
+			return krt_fail_status(err, KILN_ERR_LINK, KILN_NO_OFFSET,
+					       "unknown import \"%.*s\" \"%.*s\"",
+					       (int)imp.module.len, imp.module.data,
+					       (int)imp.name.len, imp.name.data);
 		}
 	}
 	*out = ext;

@@ -19,7 +19,7 @@
 
 static kiln_status nomem_status(kiln_error *err)
 {
-	return kiln_fail_status(err, KILN_ERR_NOMEM, KILN_NO_OFFSET, "out of memory");
+	return krt_fail_status(err, KILN_ERR_NOMEM, KILN_NO_OFFSET, "out of memory");
 }
 
 static bool nomem(kiln_error *err)
@@ -30,8 +30,8 @@ static bool nomem(kiln_error *err)
 
 static bool link_error(kiln_error *err, uint32_t i, const char *what)
 {
-	return kiln_fail(err, KILN_ERR_LINK, KILN_NO_OFFSET,
-			 "incompatible import type (import %u: %s)", i, what);
+	return krt_fail(err, KILN_ERR_LINK, KILN_NO_OFFSET,
+			"incompatible import type (import %u: %s)", i, what);
 }
 
 /* ---------------------------------------------------------- linking */
@@ -161,7 +161,7 @@ static kiln_slot eval_const(kiln_instance *inst, kiln_range expr)
 	kiln_slot v;
 
 	memset(&v, 0, sizeof v);
-	while (rd_instr(&r, &in) && in.op != KILN_OP_END) {
+	while (krt_rd_instr(&r, &in) && in.op != KILN_OP_END) {
 		switch (in.op) {
 		case KILN_OP_I32_CONST: v.i32 = in.u.i32; break;
 		case KILN_OP_I64_CONST: v.i64 = in.u.i64; break;
@@ -185,7 +185,7 @@ static kiln_instance_limits resolve_limits(const kiln_module *m,
 					   const kiln_pool *pool)
 {
 	kiln_instance_limits l = asked ? *asked : (kiln_instance_limits){0};
-	kiln_instance_limits code = kiln_code_limits(m->code);
+	kiln_instance_limits code = krt_code_limits(m->code);
 	uint32_t pe = pool ? kiln_pool_max_instance_elements(pool) : 0;
 	uint32_t pp = pool ? kiln_pool_max_pages(pool) : 0;
 
@@ -213,9 +213,9 @@ static bool table_budget(kiln_instance *inst, const kiln_module *m, kiln_error *
 	for (uint32_t t = m->nimported_tables; t < m->ntables; t++)
 		total += m->tables[t].type.limits.min;
 	if (total > cap)
-		return kiln_fail(err, KILN_ERR_LIMIT, KILN_NO_OFFSET,
-				 "tables of %llu elements in all exceed the limit of %u per "
-				 "instance (max_table_elements)", (unsigned long long)total, cap);
+		return krt_fail(err, KILN_ERR_LIMIT, KILN_NO_OFFSET,
+				"tables of %llu elements in all exceed the limit of %u per "
+				"instance (max_table_elements)", (unsigned long long)total, cap);
 	inst->table_budget = cap;
 	for (uint32_t t = m->nimported_tables; t < m->ntables; t++)
 		inst->own_tables[t].budget = cap == UINT32_MAX ? NULL : &inst->table_budget;
@@ -231,8 +231,8 @@ static bool build(kiln_instance *inst, const kiln_module *m, kiln_pool *pool,
 		inst->type_ids[t] = kiln_type_id(&m->types[t]);
 	for (uint32_t f = m->nimported_funcs; f < m->nfuncs; f++) {
 		kiln_funcref *fr = &inst->own_funcs[f];
-		fr->code = kiln_code_entry(inst->code, f);
-		fr->tramp = (void (*)(kiln_vmctx *, kiln_slot *))kiln_code_tramp(inst->code, f);
+		fr->code = krt_code_entry(inst->code, f);
+		fr->tramp = (void (*)(kiln_vmctx *, kiln_slot *))krt_code_tramp(inst->code, f);
 		fr->ctx = &inst->ctx;
 		fr->type = &m->types[m->funcs[f].type_idx];
 		fr->type_id = inst->type_ids[m->funcs[f].type_idx];
@@ -252,9 +252,9 @@ static bool build(kiln_instance *inst, const kiln_module *m, kiln_pool *pool,
 		if (pool && kiln_pool_max_elements(pool) && kiln_pool_max_elements(pool) < tab->max)
 			tab->max = kiln_pool_max_elements(pool);
 		if (tt->limits.min > tab->max)
-			return kiln_fail(err, KILN_ERR_NOMEM, KILN_NO_OFFSET,
-					 "table of %u elements exceeds the limit of %u",
-					 (uint32_t)tt->limits.min, tab->max);
+			return krt_fail(err, KILN_ERR_NOMEM, KILN_NO_OFFSET,
+					"table of %u elements exceeds the limit of %u",
+					(uint32_t)tt->limits.min, tab->max);
 		if (kiln_table_grow(tab, (uint32_t)tt->limits.min, NULL) == UINT32_MAX)
 			return nomem(err);
 		inst->tables[t] = tab;
@@ -265,9 +265,9 @@ static bool build(kiln_instance *inst, const kiln_module *m, kiln_pool *pool,
 		if (inst->limits.max_memory_pages && inst->limits.max_memory_pages < max)
 			max = inst->limits.max_memory_pages;
 		if (lim->min > max)
-			return kiln_fail(err, KILN_ERR_NOMEM, KILN_NO_OFFSET,
-					 "memory of %u pages exceeds the limit of %u",
-					 (uint32_t)lim->min, max);
+			return krt_fail(err, KILN_ERR_NOMEM, KILN_NO_OFFSET,
+					"memory of %u pages exceeds the limit of %u",
+					(uint32_t)lim->min, max);
 		if (pool ? !kiln_pool_memory_init(pool, m, &inst->own_memory,
 						  (uint32_t)lim->min, max,
 						  &inst->memory_from_image, err)
@@ -283,7 +283,7 @@ static bool eval_elems(kiln_instance *inst, const kiln_module *m, kiln_error *er
 {
 	for (uint32_t s = 0; s < m->nelems; s++) {
 		const kiln_elem *e = &m->elems[s];
-		if (!(inst->elems[s] = kiln_calloc(e->count, sizeof **inst->elems)))
+		if (!(inst->elems[s] = krt_calloc(e->count, sizeof **inst->elems)))
 			return nomem(err);
 		for (uint32_t k = 0; k < e->count; k++)
 			inst->elems[s][k] = e->funcs ? (void *)inst->funcs[e->funcs[k]]
@@ -310,7 +310,7 @@ static void initialise(void *arg)
 		uint32_t off = (uint32_t)eval_const(inst, e->offset).i32;
 		kiln_table_rt *t = inst->tables[e->table];
 		if ((uint64_t)off + e->count > t->size)
-			kiln_trap_raise(KILN_TRAP_TABLE_OOB);
+			krt_trap_raise(KILN_TRAP_TABLE_OOB);
 		if (e->count)
 			memcpy(t->elems + off, inst->elems[s], e->count * sizeof *t->elems);
 	}
@@ -321,7 +321,7 @@ static void initialise(void *arg)
 			continue;
 		uint32_t off = (uint32_t)eval_const(inst, d->offset).i32;
 		if ((uint64_t)off + d->init.len > inst->memory->size)
-			kiln_trap_raise(KILN_TRAP_MEMORY_OOB);
+			krt_trap_raise(KILN_TRAP_MEMORY_OOB);
 		memcpy(inst->memory->base + off, m->bytes + d->init.off, d->init.len);
 	}
 	if (m->has_start) {
@@ -353,12 +353,12 @@ static void set_ctx(kiln_instance *inst)
 static kiln_status check_link(const kiln_module *m, const kiln_extern *imports, size_t nimports,
 			      kiln_error *err)
 {
-	if (!kiln_code_ready(m->code) && m->nfuncs > m->nimported_funcs)
-		return kiln_fail_status(err, KILN_ERR_ARG, KILN_NO_OFFSET,
-					"module not compiled");
+	if (!krt_code_ready(m->code) && m->nfuncs > m->nimported_funcs)
+		return krt_fail_status(err, KILN_ERR_ARG, KILN_NO_OFFSET,
+				       "module not compiled");
 	if (nimports != m->nimports)
-		return kiln_fail_status(err, KILN_ERR_LINK, KILN_NO_OFFSET,
-					"expected %u imports, got %zu", m->nimports, nimports);
+		return krt_fail_status(err, KILN_ERR_LINK, KILN_NO_OFFSET,
+				       "expected %u imports, got %zu", m->nimports, nimports);
 	for (uint32_t i = 0; i < m->nimports; i++)
 		if (!check_import(m, i, &imports[i], err))
 			return KILN_ERR_LINK;
@@ -398,7 +398,7 @@ static kiln_status instantiate(kiln_pool *pool, kiln_module *m, const kiln_exter
 		return KILN_OK;
 	if (out_trap)
 		*out_trap = trap;
-	return kiln_fail_status(err, KILN_ERR_TRAP, KILN_NO_OFFSET, "%s", kiln_trap_message(trap));
+	return krt_fail_status(err, KILN_ERR_TRAP, KILN_NO_OFFSET, "%s", kiln_trap_message(trap));
 fail:
 	kiln_instance_delete(inst);
 	return err->status;
@@ -437,7 +437,7 @@ kiln_status kiln_instance_new_pooled(kiln_pool *pool, kiln_module *m,
 {
 	if (pool == NULL) {
 		*out = NULL;
-		return kiln_fail_status(err, KILN_ERR_ARG, KILN_NO_OFFSET, "no pool");
+		return krt_fail_status(err, KILN_ERR_ARG, KILN_NO_OFFSET, "no pool");
 	}
 	return kiln_instance_new_limited(pool, m, imports, nimports, NULL, out, out_trap, err);
 }
@@ -529,16 +529,16 @@ uint64_t kiln_deadline_check(void)
 	uint64_t deadline = ctx && ctx->epoch ? ctx->epoch_deadline : UINT64_MAX;
 
 	if (deadline != UINT64_MAX && kiln_epoch_now() >= deadline)
-		kiln_trap_raise(KILN_TRAP_INTERRUPTED);
+		krt_trap_raise(KILN_TRAP_INTERRUPTED);
 	return deadline;
 }
 
 static kiln_status fuel_unsupported(kiln_instance *inst, kiln_error *err)
 {
-	if (inst->code && (kiln_code_flags(inst->code) & KILN_CODE_FUEL))
+	if (inst->code && (krt_code_flags(inst->code) & KILN_CODE_FUEL))
 		return KILN_OK;
-	return kiln_fail_status(err, KILN_ERR_UNSUPPORTED, KILN_NO_OFFSET,
-				"the module was compiled without fuel metering");
+	return krt_fail_status(err, KILN_ERR_UNSUPPORTED, KILN_NO_OFFSET,
+			       "the module was compiled without fuel metering");
 }
 
 kiln_status kiln_instance_set_fuel(kiln_instance *inst, uint64_t fuel, kiln_error *err)
@@ -548,8 +548,8 @@ kiln_status kiln_instance_set_fuel(kiln_instance *inst, uint64_t fuel, kiln_erro
 	if (st != KILN_OK)
 		return st;
 	if (fuel > INT64_MAX)
-		return kiln_fail_status(err, KILN_ERR_ARG, KILN_NO_OFFSET,
-					"fuel over INT64_MAX");
+		return krt_fail_status(err, KILN_ERR_ARG, KILN_NO_OFFSET,
+				       "fuel over INT64_MAX");
 	inst->ctx.fuel = (int64_t)fuel;
 	return KILN_OK;
 }
@@ -568,10 +568,10 @@ kiln_status kiln_instance_set_epoch_deadline(kiln_instance *inst, uint64_t ticks
 					     kiln_error *err)
 {
 	if (inst == NULL || inst->code == NULL)
-		return kiln_fail_status(err, KILN_ERR_ARG, KILN_NO_OFFSET, "no instance");
-	if (!(kiln_code_flags(inst->code) & KILN_CODE_EPOCH_CHECKS))
-		return kiln_fail_status(err, KILN_ERR_UNSUPPORTED, KILN_NO_OFFSET,
-					"the module was compiled without epoch interruption");
+		return krt_fail_status(err, KILN_ERR_ARG, KILN_NO_OFFSET, "no instance");
+	if (!(krt_code_flags(inst->code) & KILN_CODE_EPOCH_CHECKS))
+		return krt_fail_status(err, KILN_ERR_UNSUPPORTED, KILN_NO_OFFSET,
+				       "the module was compiled without epoch interruption");
 	inst->ctx.epoch_deadline = epoch_after(ticks);
 	return KILN_OK;
 }
@@ -664,8 +664,8 @@ kiln_status kiln_global_set(kiln_extern ext, kiln_val value, kiln_error *err)
 	kiln_global_rt *g = ext.handle;
 
 	if (ext.kind != KILN_EXTERN_GLOBAL || !g->type.mutable_ || value.type != g->type.type)
-		return kiln_fail_status(err, KILN_ERR_ARG, KILN_NO_OFFSET,
-					"not a mutable global of that type");
+		return krt_fail_status(err, KILN_ERR_ARG, KILN_NO_OFFSET,
+				       "not a mutable global of that type");
 	memcpy(&g->value, &value.of, sizeof g->value);
 	return KILN_OK;
 }
@@ -680,7 +680,7 @@ static kiln_table_rt *table_at(kiln_extern ext, uint32_t i, kiln_error *err)
 	kiln_table_rt *t = ext.kind == KILN_EXTERN_TABLE ? ext.handle : NULL;
 
 	if (t == NULL || i >= t->size) {
-		kiln_fail(err, KILN_ERR_ARG, KILN_NO_OFFSET, "no table element %u", i);
+		krt_fail(err, KILN_ERR_ARG, KILN_NO_OFFSET, "no table element %u", i);
 		return NULL;
 	}
 	return t;
@@ -705,8 +705,8 @@ kiln_status kiln_table_set(kiln_extern ext, uint32_t i, kiln_val v, kiln_error *
 	if (t == NULL)
 		return KILN_ERR_ARG;
 	if (v.type != (kiln_valtype)t->type)
-		return kiln_fail_status(err, KILN_ERR_ARG, KILN_NO_OFFSET,
-					"value of another type");
+		return krt_fail_status(err, KILN_ERR_ARG, KILN_NO_OFFSET,
+				       "value of another type");
 	t->elems[i] = v.of.ref;
 	return KILN_OK;
 }
@@ -745,7 +745,7 @@ static void describe_trap(const kiln_funcref *f, kiln_trap_kind kind,
 	out->kind = kind;
 	out->nframes = 0;
 	for (uint32_t i = 0; i < pcs->n; i++) {
-		uint32_t idx = inst ? kiln_code_symbolize(inst->code, pcs->pc[i]) : UINT32_MAX;
+		uint32_t idx = inst ? krt_code_symbolize(inst->code, pcs->pc[i]) : UINT32_MAX;
 		if (idx == KILN_NOT_A_FUNCTION)
 			continue;	/* an entry trampoline */
 		out->frames[out->nframes].func_index = idx;
@@ -769,19 +769,19 @@ kiln_status kiln_func_call(kiln_extern ext, const kiln_val *args, size_t nargs,
 	if (out_trap)
 		*out_trap = (kiln_trap_info){.kind = KILN_TRAP_NONE};
 	if (ext.kind != KILN_EXTERN_FUNC || f == NULL)
-		return kiln_fail_status(err, KILN_ERR_ARG, KILN_NO_OFFSET, "not a function");
+		return krt_fail_status(err, KILN_ERR_ARG, KILN_NO_OFFSET, "not a function");
 	ft = f->type;
 	if (nargs != ft->nparams || nresults < ft->nresults)
-		return kiln_fail_status(err, KILN_ERR_ARG, KILN_NO_OFFSET,
-					"expected %u arguments and room for %u results",
-					ft->nparams, ft->nresults);
+		return krt_fail_status(err, KILN_ERR_ARG, KILN_NO_OFFSET,
+				       "expected %u arguments and room for %u results",
+				       ft->nparams, ft->nresults);
 	for (size_t i = 0; i < nargs; i++)
 		if (args[i].type != ft->params[i])
-			return kiln_fail_status(err, KILN_ERR_ARG, KILN_NO_OFFSET,
-						"argument %zu: expected %s", i,
-						kiln_valtype_name(ft->params[i]));
+			return krt_fail_status(err, KILN_ERR_ARG, KILN_NO_OFFSET,
+					       "argument %zu: expected %s", i,
+					       kiln_valtype_name(ft->params[i]));
 	n = nargs > ft->nresults ? nargs : ft->nresults;
-	if (n > 16 && !(slots = kiln_calloc(n, sizeof *slots)))
+	if (n > 16 && !(slots = krt_calloc(n, sizeof *slots)))
 		return nomem_status(err);
 	for (size_t i = 0; i < nargs; i++)
 		memcpy(&slots[i], &args[i].of, sizeof slots[i]);
@@ -801,5 +801,5 @@ kiln_status kiln_func_call(kiln_extern ext, const kiln_val *args, size_t nargs,
 		return KILN_OK;
 	if (out_trap)
 		describe_trap(f, trap, &pcs, out_trap);
-	return kiln_fail_status(err, KILN_ERR_TRAP, KILN_NO_OFFSET, "%s", kiln_trap_message(trap));
+	return krt_fail_status(err, KILN_ERR_TRAP, KILN_NO_OFFSET, "%s", kiln_trap_message(trap));
 }

@@ -15,7 +15,7 @@
  * the ones listed in libkiln-runtime.map (the internal ABI, beside the
  * public API of include/kiln.h) are exported from libkiln-runtime.so; the
  * rest are hidden, and a compiler call to one fails to load.  To give the
- * compiler another runtime function, mark it KILN_INTERNAL and list it
+ * compiler another runtime function, mark it KRT_ABI and list it
  * in libkiln-runtime.map; tests/layering/check_symbols.sh holds the
  * library to that list.
  */

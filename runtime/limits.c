@@ -68,8 +68,8 @@ static bool within(kiln_error *err, size_t at, uint64_t n, uint32_t limit,
 {
 	if (n <= limit)
 		return true;
-	return kiln_fail(err, KILN_ERR_LIMIT, at, "module declares %" PRIu64 " %s, limit %" PRIu32
-			 " (%s)", n, what, limit, field);
+	return krt_fail(err, KILN_ERR_LIMIT, at, "module declares %" PRIu64 " %s, limit %" PRIu32
+			" (%s)", n, what, limit, field);
 }
 
 static bool check_counts(const kiln_module *m, const kiln_module_limits *l, kiln_error *err)
@@ -100,20 +100,20 @@ static bool check_types(const kiln_module *m, const kiln_module_limits *l, kiln_
 		uint32_t limit = t->nparams > l->max_params ? l->max_params : l->max_results;
 
 		if (n > limit)
-			return kiln_fail(err, KILN_ERR_LIMIT, section_at(m, 1),
-					 "type %" PRIu32 " declares %" PRIu32 " %s, limit %" PRIu32
-					 " (max_%s)", i, n, kind, limit, kind);
+			return krt_fail(err, KILN_ERR_LIMIT, section_at(m, 1),
+					"type %" PRIu32 " declares %" PRIu32 " %s, limit %" PRIu32
+					" (max_%s)", i, n, kind, limit, kind);
 	}
 	if (m->max_br_table > l->max_br_table)
-		return kiln_fail(err, KILN_ERR_LIMIT, section_at(m, 10), "a br_table has %" PRIu32
-				 " targets, limit %" PRIu32 " (max_br_table)", m->max_br_table,
-				 l->max_br_table);
+		return krt_fail(err, KILN_ERR_LIMIT, section_at(m, 10), "a br_table has %" PRIu32
+				" targets, limit %" PRIu32 " (max_br_table)", m->max_br_table,
+				l->max_br_table);
 	for (uint32_t i = 0; i < m->nelems; i++)
 		if (m->elems[i].count > l->max_elem_entries)
-			return kiln_fail(err, KILN_ERR_LIMIT, section_at(m, 9),
-					 "element segment %" PRIu32 " declares %" PRIu32
-					 " entries, limit %" PRIu32 " (max_elem_entries)", i,
-					 m->elems[i].count, l->max_elem_entries);
+			return krt_fail(err, KILN_ERR_LIMIT, section_at(m, 9),
+					"element segment %" PRIu32 " declares %" PRIu32
+					" entries, limit %" PRIu32 " (max_elem_entries)", i,
+					m->elems[i].count, l->max_elem_entries);
 	return true;
 }
 
@@ -128,20 +128,20 @@ static bool check_funcs(const kiln_module *m, const kiln_module_limits *l, kiln_
 		if (f->type_idx < m->ntypes)
 			n += m->types[f->type_idx].nparams;
 		if (f->code_size > l->max_func_size)
-			return kiln_fail(err, KILN_ERR_LIMIT, at, "function %" PRIu32 " has %" PRIu32
-					 " bytes of code, limit %" PRIu32 " (max_func_size)", i,
-					 f->code_size, l->max_func_size);
+			return krt_fail(err, KILN_ERR_LIMIT, at, "function %" PRIu32 " has %" PRIu32
+					" bytes of code, limit %" PRIu32 " (max_func_size)", i,
+					f->code_size, l->max_func_size);
 		if (n > l->max_locals)
-			return kiln_fail(err, KILN_ERR_LIMIT, at, "function %" PRIu32 " declares %"
-					 PRIu64 " locals%s, limit %" PRIu32 " (max_locals)", i, n,
-					 n > f->nlocals ? " with its parameters" : "",
-					 l->max_locals);
+			return krt_fail(err, KILN_ERR_LIMIT, at, "function %" PRIu32 " declares %"
+					PRIu64 " locals%s, limit %" PRIu32 " (max_locals)", i, n,
+					n > f->nlocals ? " with its parameters" : "",
+					l->max_locals);
 	}
 	return true;
 }
 
-kiln_status kiln_module_check_limits(const kiln_module *m, const kiln_module_limits *limits,
-				     kiln_error *err)
+kiln_status krt_module_check_limits(const kiln_module *m, const kiln_module_limits *limits,
+				    kiln_error *err)
 {
 	kiln_module_limits l = resolve(limits);
 	kiln_error local;

@@ -19,24 +19,24 @@ bool kiln_memory_init(kiln_memory_rt *mem, uint32_t min, uint32_t max,
 
 	memset(mem, 0, sizeof *mem);
 	if (min > KILN_MAX_PAGES || max < min)
-		return kiln_fail(err, KILN_ERR_ARG, KILN_NO_OFFSET,
-				 "memory limits out of range");
+		return krt_fail(err, KILN_ERR_ARG, KILN_NO_OFFSET,
+				"memory limits out of range");
 	base = mmap(NULL, KILN_RESERVATION, PROT_NONE,
 		    MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
 	if (base == MAP_FAILED)
-		return kiln_fail(err, KILN_ERR_NOMEM, KILN_NO_OFFSET,
-				 "cannot reserve 8 GiB of address space for a memory");
+		return krt_fail(err, KILN_ERR_NOMEM, KILN_NO_OFFSET,
+				"cannot reserve 8 GiB of address space for a memory");
 	if (!kiln_trap_register_range(base, KILN_RESERVATION)) {
 		munmap(base, KILN_RESERVATION);
-		return kiln_fail(err, KILN_ERR_NOMEM, KILN_NO_OFFSET,
-				 "too many linear memories");
+		return krt_fail(err, KILN_ERR_NOMEM, KILN_NO_OFFSET,
+				"too many linear memories");
 	}
 	mem->base = base;
 	mem->max_pages = max > KILN_MAX_PAGES ? KILN_MAX_PAGES : max;
 	if (kiln_memory_grow(mem, min) == UINT32_MAX) {
 		kiln_memory_free(mem);
-		return kiln_fail(err, KILN_ERR_NOMEM, KILN_NO_OFFSET,
-				 "cannot commit %u pages of linear memory", min);
+		return krt_fail(err, KILN_ERR_NOMEM, KILN_NO_OFFSET,
+				"cannot commit %u pages of linear memory", min);
 	}
 	return true;
 }

@@ -13,7 +13,7 @@ void kiln_module_delete(kiln_module *m)
 	if (m == NULL)
 		return;
 	/* The code first: its producer's state may still read the module. */
-	kiln_code_delete(m->code);
+	krt_code_delete(m->code);
 	for (uint32_t i = 0; i < m->nfuncs; i++)
 		free(m->funcs[i].runs);
 	for (uint32_t i = 0; i < m->nelems; i++) {

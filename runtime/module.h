@@ -180,8 +180,8 @@ kiln_status kiln_module_decode_trusted(const uint8_t *bytes, size_t len,
 /* Checks a decoded module against `limits` (NULL: the defaults; fields 0
  * take theirs): KILN_ERR_LIMIT with a one-line message naming the first
  * limit exceeded.  Linear in the module's declarations; reads no code. */
-KILN_INTERNAL kiln_status kiln_module_check_limits(const kiln_module *m,
-						   const kiln_module_limits *limits,
-						   kiln_error *err);
+KRT_ABI kiln_status krt_module_check_limits(const kiln_module *m,
+					    const kiln_module_limits *limits,
+					    kiln_error *err);
 
 #endif /* KILN_MODULE_H */

@@ -15,7 +15,7 @@
 #define KILN_VT_F64 KILN_F64
 #define KILN_VT_V128 KILN_V128
 
-const kiln_op_info kiln_op_table[KILN_OP_COUNT_] = {
+const kiln_op_info krt_op_table[KILN_OP_COUNT_] = {
 #define KILN_OP(id, name, prefix, code, imm, arg, p0, p1, p2, r, fam, oper,   \
 		shape, sign)                                                   \
 	[KILN_OP_##id] = {name, prefix, KILN_IMM_##imm, arg,                   \

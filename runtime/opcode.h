@@ -153,7 +153,7 @@ typedef struct kiln_op_info {
 	uint32_t code;
 } kiln_op_info;
 
-KILN_INTERNAL extern const kiln_op_info kiln_op_table[KILN_OP_COUNT_];
+KRT_ABI extern const kiln_op_info krt_op_table[KILN_OP_COUNT_];
 
 /* The op encoded as (prefix, code), or KILN_OP_COUNT_ if there is none. */
 kiln_op kiln_op_lookup(uint8_t prefix, uint32_t code);

@@ -20,18 +20,18 @@ static void init(void)
 	on = v != NULL && *v && strcmp(v, "0") != 0;
 }
 
-bool kiln_perfmap_on(void)
+bool krt_perfmap_on(void)
 {
 	pthread_once(&once, init);
 	return on;
 }
 
-void kiln_perfmap_add(const void *start, size_t size, const kiln_module *m, uint32_t func)
+void krt_perfmap_add(const void *start, size_t size, const kiln_module *m, uint32_t func)
 {
 	char path[64];
 	FILE *f;
 
-	if (!kiln_perfmap_on() || start == NULL)
+	if (!krt_perfmap_on() || start == NULL)
 		return;
 	snprintf(path, sizeof path, "/tmp/perf-%ld.map", (long)getpid());
 	pthread_mutex_lock(&lock);

@@ -13,9 +13,9 @@
 
 #include "module.h"
 
-KILN_INTERNAL bool kiln_perfmap_on(void);
+KRT_ABI bool krt_perfmap_on(void);
 /* Function `func` of `m` (UINT32_MAX: an entry trampoline of it). */
-KILN_INTERNAL void kiln_perfmap_add(const void *start, size_t size, const kiln_module *m,
-				    uint32_t func);
+KRT_ABI void krt_perfmap_add(const void *start, size_t size, const kiln_module *m,
+			     uint32_t func);
 
 #endif /* KILN_PERFMAP_H */

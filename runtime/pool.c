@@ -66,18 +66,18 @@ kiln_status kiln_pool_new(const kiln_pool_config *config, kiln_pool **out, kiln_
 	*out = NULL;
 	if (cfg.max_instances == 0 || cfg.max_instances > MAX_SLOTS ||
 	    cfg.max_memory_pages > KILN_MAX_PAGES)
-		return kiln_fail_status(err, KILN_ERR_ARG, KILN_NO_OFFSET,
-					"pool: max_instances must be 1 to %u, max_memory_pages at most %u",
-					MAX_SLOTS, KILN_MAX_PAGES);
+		return krt_fail_status(err, KILN_ERR_ARG, KILN_NO_OFFSET,
+				       "pool: max_instances must be 1 to %u, max_memory_pages at most %u",
+				       MAX_SLOTS, KILN_MAX_PAGES);
 	region = mmap(NULL, (size_t)cfg.max_instances * KILN_RESERVATION, PROT_NONE,
 		      MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
 	if (region == MAP_FAILED)
-		return kiln_fail_status(err, KILN_ERR_NOMEM, KILN_NO_OFFSET,
-					"pool: cannot reserve %u x 8 GiB of address space",
-					cfg.max_instances);
+		return krt_fail_status(err, KILN_ERR_NOMEM, KILN_NO_OFFSET,
+				       "pool: cannot reserve %u x 8 GiB of address space",
+				       cfg.max_instances);
 	if (!(p = calloc(1, sizeof *p)) ||
-	    !(p->free = kiln_calloc(cfg.max_instances, sizeof *p->free)) ||
-	    !(p->rw = kiln_calloc(cfg.max_instances, sizeof *p->rw)) ||
+	    !(p->free = krt_calloc(cfg.max_instances, sizeof *p->free)) ||
+	    !(p->rw = krt_calloc(cfg.max_instances, sizeof *p->rw)) ||
 	    !kiln_trap_register_range(region, (size_t)cfg.max_instances * KILN_RESERVATION)) {
 		if (p) {
 			free(p->free);
@@ -85,8 +85,8 @@ kiln_status kiln_pool_new(const kiln_pool_config *config, kiln_pool **out, kiln_
 		}
 		free(p);
 		munmap(region, (size_t)cfg.max_instances * KILN_RESERVATION);
-		return kiln_fail_status(err, KILN_ERR_NOMEM, KILN_NO_OFFSET,
-					"pool: out of memory");
+		return krt_fail_status(err, KILN_ERR_NOMEM, KILN_NO_OFFSET,
+				       "pool: out of memory");
 	}
 	p->region = region;
 	p->nslots = cfg.max_instances;
@@ -157,8 +157,8 @@ static bool take_slot(kiln_pool *p, kiln_memory_rt *mem, uint32_t min, uint32_t 
 	slot = p->nfree ? p->free[--p->nfree] : UINT32_MAX;
 	pthread_mutex_unlock(&p->lock);
 	if (slot == UINT32_MAX)
-		return kiln_fail(err, KILN_ERR_NOMEM, KILN_NO_OFFSET,
-				 "pool exhausted: all %u instances are live", p->nslots);
+		return krt_fail(err, KILN_ERR_NOMEM, KILN_NO_OFFSET,
+				"pool exhausted: all %u instances are live", p->nslots);
 	base = p->region + (uint64_t)slot * KILN_RESERVATION;
 	have = p->rw[slot];
 	/* The accessible prefix becomes exactly `min` pages. */
@@ -166,8 +166,8 @@ static bool take_slot(kiln_pool *p, kiln_memory_rt *mem, uint32_t min, uint32_t 
 	    (have < need && mprotect(base + have, need - have, PROT_READ | PROT_WRITE) != 0)) {
 		kiln_memory_rt m = {.base = base, .size = have, .pool = p, .slot = slot};
 		kiln_pool_memory_free(&m);
-		return kiln_fail(err, KILN_ERR_NOMEM, KILN_NO_OFFSET,
-				 "cannot commit %u pages of linear memory", min);
+		return krt_fail(err, KILN_ERR_NOMEM, KILN_NO_OFFSET,
+				"cannot commit %u pages of linear memory", min);
 	}
 	mem->base = base;
 	mem->size = need;
@@ -202,7 +202,7 @@ static bool const_offset(const kiln_module *m, kiln_range expr, uint32_t *out)
 	kiln_reader r = {m->bytes, m->bytes + expr.off, m->bytes + expr.off + expr.len, &ignored};
 	kiln_instr a, b;
 
-	if (!rd_instr(&r, &a) || a.op != KILN_OP_I32_CONST || !rd_instr(&r, &b) ||
+	if (!krt_rd_instr(&r, &a) || a.op != KILN_OP_I32_CONST || !krt_rd_instr(&r, &b) ||
 	    b.op != KILN_OP_END)
 		return false;
 	*out = (uint32_t)a.u.i32;

@@ -16,11 +16,11 @@
 
 #define UNEXPECTED_END "unexpected end of section or function"
 
-/* Returns a literal false, not kiln_fail's result: the reads that inline
+/* Returns a literal false, not krt_fail's result: the reads that inline
  * this must see that a failed read never leaves *out unset and succeeds. */
 bool rd_fail(kiln_reader *r, const char *message)
 {
-	kiln_fail(r->err, KILN_ERR_MALFORMED, rd_offset(r), "%s", message);
+	krt_fail(r->err, KILN_ERR_MALFORMED, rd_offset(r), "%s", message);
 	return false;
 }
 
@@ -112,7 +112,7 @@ bool rd_u64(kiln_reader *r, uint64_t *out)
 	return rd_leb(r, 64, false, out);
 }
 
-uint32_t rd_u32_trusted(const uint8_t **p)
+uint32_t krt_rd_u32_trusted(const uint8_t **p)
 {
 	uint32_t result = 0;
 	unsigned shift = 0;
@@ -200,8 +200,8 @@ bool rd_name(kiln_reader *r, kiln_name *out)
 	if (!rd_bytes(r, n, &s))
 		return false;
 	if (!utf8_valid(s, n))
-		return kiln_fail(r->err, KILN_ERR_MALFORMED, at,
-				 "malformed UTF-8 encoding");
+		return krt_fail(r->err, KILN_ERR_MALFORMED, at,
+				"malformed UTF-8 encoding");
 	out->data = (const char *)s;
 	out->len = n;
 	return true;
@@ -315,7 +315,7 @@ static bool rd_raw(kiln_reader *r, void *dst, size_t n)
 
 static bool rd_immediates(kiln_reader *r, kiln_instr *in)
 {
-	switch ((kiln_imm)kiln_op_table[in->op].imm) {
+	switch ((kiln_imm)krt_op_table[in->op].imm) {
 	case KILN_IMM_NONE: return true;
 	case KILN_IMM_BLOCKTYPE: return rd_blocktype(r, &in->u.blocktype);
 	case KILN_IMM_LABEL:
@@ -351,7 +351,7 @@ static bool rd_immediates(kiln_reader *r, kiln_instr *in)
 	return rd_fail(r, "illegal opcode");
 }
 
-bool rd_instr(kiln_reader *r, kiln_instr *in)
+bool krt_rd_instr(kiln_reader *r, kiln_instr *in)
 {
 	uint8_t b;
 	uint32_t code;
@@ -367,8 +367,8 @@ bool rd_instr(kiln_reader *r, kiln_instr *in)
 		in->op = kiln_op_lookup(0, b);
 	}
 	if (in->op == KILN_OP_COUNT_)
-		return kiln_fail(r->err, KILN_ERR_MALFORMED, in->offset,
-				 "illegal opcode");
+		return krt_fail(r->err, KILN_ERR_MALFORMED, in->offset,
+				"illegal opcode");
 	/* Little-endian hosts only (x86-64): the raw copies above rely on it. */
 	return rd_immediates(r, in);
 }

@@ -59,13 +59,13 @@ bool rd_reftype(kiln_reader *r, uint8_t *out);
 
 /* Re-reads a u32 LEB128 that an earlier checked read has already accepted
  * (br_table targets, select types).  Advances *p. */
-KILN_INTERNAL uint32_t rd_u32_trusted(const uint8_t **p);
+KRT_ABI uint32_t krt_rd_u32_trusted(const uint8_t **p);
 
 /* true when the byte is a value type code of WebAssembly 2.0. */
 bool kiln_is_valtype(uint8_t byte);
 
 /* One decoded instruction.  Which member of `u` is set follows from
- * kiln_op_table[op].imm. */
+ * krt_op_table[op].imm. */
 typedef struct kiln_instr {
 	kiln_op op;
 	size_t offset;			/* of the opcode's first byte */
@@ -98,6 +98,6 @@ typedef struct kiln_instr {
 /* Reads one instruction: the opcode ("illegal opcode" when there is none)
  * and its immediates.  Immediates are checked for form only ("zero byte
  * expected", "malformed reference type"...); indices are not checked. */
-KILN_INTERNAL bool rd_instr(kiln_reader *r, kiln_instr *out);
+KRT_ABI bool krt_rd_instr(kiln_reader *r, kiln_instr *out);
 
 #endif /* KILN_READER_H */

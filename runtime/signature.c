@@ -32,7 +32,7 @@ bool kiln_sha256(const uint8_t *bytes, size_t len, uint8_t out[32])
 
 static kiln_status untrusted(kiln_error *err, const char *msg)
 {
-	return kiln_fail_status(err, KILN_ERR_UNTRUSTED, KILN_NO_OFFSET, "%s", msg);
+	return krt_fail_status(err, KILN_ERR_UNTRUSTED, KILN_NO_OFFSET, "%s", msg);
 }
 
 /* An encrypted key is refused, never asked a password for on the
@@ -67,18 +67,18 @@ kiln_status kiln_key_from_pem(const char *pem, size_t len, kiln_key **out, kiln_
 
 	*out = NULL;
 	if (pem == NULL || len > INT32_MAX)
-		return kiln_fail_status(err, KILN_ERR_ARG, KILN_NO_OFFSET,
-					"no key, or over 2 GiB");
+		return krt_fail_status(err, KILN_ERR_ARG, KILN_NO_OFFSET,
+				       "no key, or over 2 GiB");
 	if (!(key = calloc(1, sizeof *key)))
-		return kiln_fail_status(err, KILN_ERR_NOMEM, KILN_NO_OFFSET, "out of memory");
+		return krt_fail_status(err, KILN_ERR_NOMEM, KILN_NO_OFFSET, "out of memory");
 	key->pkey = read_pem(pem, len, &key->is_private);
 	if (!key->pkey || EVP_PKEY_get_id(key->pkey) != EVP_PKEY_ED25519 ||
 	    EVP_PKEY_get_raw_public_key(key->pkey, raw, &n) != 1 || n != sizeof raw ||
 	    !kiln_sha256(raw, n, key->fingerprint)) {
 		kiln_key_delete(key);
-		return kiln_fail_status(err, KILN_ERR_ARG, KILN_NO_OFFSET,
-					"not an Ed25519 key in PEM form (unencrypted PRIVATE KEY or "
-					"PUBLIC KEY)");
+		return krt_fail_status(err, KILN_ERR_ARG, KILN_NO_OFFSET,
+				       "not an Ed25519 key in PEM form (unencrypted PRIVATE KEY or "
+				       "PUBLIC KEY)");
 	}
 	*out = key;
 	return KILN_OK;
@@ -131,14 +131,14 @@ kiln_status kiln_artifact_sign(const uint8_t *bytes, size_t len, const kiln_key 
 	*out = NULL;
 	*out_len = 0;
 	if (!key || !key->is_private)
-		return kiln_fail_status(err, KILN_ERR_ARG, KILN_NO_OFFSET,
-					"signing needs a private key");
+		return krt_fail_status(err, KILN_ERR_ARG, KILN_NO_OFFSET,
+				       "signing needs a private key");
 	if ((st = kiln_artifact_describe(bytes, len, &d, err)) != KILN_OK)
 		return st;
 	memcpy(&h, bytes, sizeof h);
 	n = d.is_signed ? (size_t)h.signature.off : len;	/* a new block replaces the old */
 	if (!(p = malloc(n + sizeof sig)))
-		return kiln_fail_status(err, KILN_ERR_NOMEM, KILN_NO_OFFSET, "out of memory");
+		return krt_fail_status(err, KILN_ERR_NOMEM, KILN_NO_OFFSET, "out of memory");
 	memcpy(p, bytes, n);
 	h.signature = (kiln_artifact_range){n, sizeof sig};
 	memcpy(p, &h, sizeof h);
@@ -153,11 +153,11 @@ kiln_status kiln_artifact_sign(const uint8_t *bytes, size_t len, const kiln_key 
 	ERR_clear_error();
 	if (!ok) {
 		free(p);
-		return kiln_fail_status(err, KILN_ERR_NOMEM, KILN_NO_OFFSET,
-					"cannot sign the artifact");
+		return krt_fail_status(err, KILN_ERR_NOMEM, KILN_NO_OFFSET,
+				       "cannot sign the artifact");
 	}
 	memcpy(p + n, &sig, sizeof sig);
-	kiln_artifact_seal(p, n + sizeof sig);
+	krt_artifact_seal(p, n + sizeof sig);
 	*out = p;
 	*out_len = n + sizeof sig;
 	return KILN_OK;
@@ -176,7 +176,7 @@ static kiln_status verify(const uint8_t *bytes, size_t len, const kiln_key *key,
 	bool ok;
 
 	if (!key)
-		return kiln_fail_status(err, KILN_ERR_ARG, KILN_NO_OFFSET, "no key");
+		return krt_fail_status(err, KILN_ERR_ARG, KILN_NO_OFFSET, "no key");
 	if ((st = kiln_artifact_describe(bytes, len, &d, err)) != KILN_OK)
 		return st;
 	if (!d.is_signed)

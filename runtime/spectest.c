@@ -82,7 +82,7 @@ kiln_status kiln_spectest_new(kiln_instance **out, kiln_error *err)
 
 	*out = NULL;
 	if (s == NULL)
-		return kiln_fail_status(err, KILN_ERR_NOMEM, KILN_NO_OFFSET, "out of memory");
+		return krt_fail_status(err, KILN_ERR_NOMEM, KILN_NO_OFFSET, "out of memory");
 	for (size_t i = 0; i < NFUNCS; i++) {
 		/* No trampoline: calls from the API go through libffi. */
 		s->refs[i] = (kiln_funcref){funcs[i].code, &s->inst.ctx,
@@ -101,7 +101,7 @@ kiln_status kiln_spectest_new(kiln_instance **out, kiln_error *err)
 	    !kiln_memory_init(&s->inst.own_memory, 1, 2, err)) {
 		free(s->table.elems);
 		free(s);
-		return kiln_fail_status(err, KILN_ERR_NOMEM, KILN_NO_OFFSET, "out of memory");
+		return krt_fail_status(err, KILN_ERR_NOMEM, KILN_NO_OFFSET, "out of memory");
 	}
 	s->inst.own_memory.has_max = true;
 	s->inst.memory = &s->inst.own_memory;

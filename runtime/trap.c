@@ -2,7 +2,7 @@
  * trap.c — the one raise point for traps, and the fault handler.
  *
  * Unwinding: kiln_trap_catch pushes a catch frame (a sigjmp_buf) on a
- * thread-local list and calls into compiled code; kiln_trap_raise
+ * thread-local list and calls into compiled code; krt_trap_raise
  * siglongjmps to the innermost frame.  The SIGSEGV/SIGBUS handler does the
  * same for a fault by an instruction in registered compiled code at an
  * address inside a registered linear-memory reservation while a catch
@@ -108,8 +108,8 @@ static bool publish(range_set *set, range_array *next)
 {
 	range_array *old;
 
-	if (!kiln_grow((void **)&set->retired, &set->retired_cap, set->nretired + 1,
-		       sizeof *set->retired)) {
+	if (!krt_grow((void **)&set->retired, &set->retired_cap, set->nretired + 1,
+		      sizeof *set->retired)) {
 		free(next);
 		return false;
 	}
@@ -214,12 +214,12 @@ void kiln_trap_unregister_range(void *base)
 	remove_range(&memories, base);
 }
 
-bool kiln_trap_register_code(void *base, size_t len)
+bool krt_trap_register_code(void *base, size_t len)
 {
 	return add_range(&code, base, len);
 }
 
-void kiln_trap_unregister_code(void *base)
+void krt_trap_unregister_code(void *base)
 {
 	remove_range(&code, base);
 }
@@ -377,7 +377,7 @@ kiln_trap_kind kiln_trap_catch(kiln_vmctx *ctx, void (*fn)(void *), void *arg,
 	return (kiln_trap_kind)f.kind;
 }
 
-void kiln_trap_raise(uint32_t kind)
+void krt_trap_raise(uint32_t kind)
 {
 	catch_frame *f = innermost;
 

@@ -2,7 +2,7 @@
  * trap.h — running compiled code under a trap catcher (internal).
  *
  * kiln_trap_catch runs fn(arg) with an unwinding point on this thread.
- * kiln_trap_raise, the one place traps are raised, jumps back to the
+ * krt_trap_raise, the one place traps are raised, jumps back to the
  * innermost such point with a kind; so does the fault handler when a
  * guard page of a linear memory is touched while kiln code runs.  Frames
  * between the two are abandoned: compiled code holds no resources, and
@@ -31,7 +31,7 @@ kiln_trap_kind kiln_trap_catch(kiln_vmctx *ctx, void (*fn)(void *),
 
 /* Ends the innermost kiln_trap_catch on this thread with `kind`.  Must be
  * called inside one. */
-KILN_INTERNAL __attribute__((noreturn)) void kiln_trap_raise(uint32_t kind);
+KRT_ABI __attribute__((noreturn)) void krt_trap_raise(uint32_t kind);
 
 /* true while a kiln_trap_catch is active on this thread. */
 bool kiln_trap_active(void);
@@ -50,8 +50,8 @@ void kiln_trap_unregister_range(void *base);
 
 /* Code ranges (JIT or loaded artifacts) in which a fault may be a wasm
  * trap.  Same rules as above. */
-KILN_INTERNAL bool kiln_trap_register_code(void *base, size_t len);
-KILN_INTERNAL void kiln_trap_unregister_code(void *base);
+KRT_ABI bool krt_trap_register_code(void *base, size_t len);
+KRT_ABI void krt_trap_unregister_code(void *base);
 /* true when addr lies in registered code (what the fault handler asks). */
 bool kiln_trap_in_code(uintptr_t addr);
 

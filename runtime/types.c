@@ -39,7 +39,7 @@ uint32_t kiln_type_id(const kiln_functype *ft)
 		if (same(reg.sigs[i], ft))
 			id = i;
 	if (id == UINT32_MAX &&
-	    kiln_grow((void **)&reg.sigs, &reg.cap, reg.n + 1, sizeof *reg.sigs)) {
+	    krt_grow((void **)&reg.sigs, &reg.cap, reg.n + 1, sizeof *reg.sigs)) {
 		sig = malloc((2 + ft->nparams + ft->nresults) * sizeof *sig);
 		if (sig != NULL) {
 			sig[0] = (kiln_valtype)ft->nparams;

@@ -211,7 +211,7 @@ static int32_t proc_raise(kiln_vmctx *c, int32_t sig)
 static void proc_exit(kiln_vmctx *c, int32_t code)
 {
 	wasi_of(c)->exit_code = code;
-	kiln_trap_raise(KILN_TRAP_EXIT);
+	krt_trap_raise(KILN_TRAP_EXIT);
 }
 
 /* ------------------------------------------------------------ poll_oneoff */
@@ -406,7 +406,7 @@ static void wasi_free(kiln_instance *inst)
 
 static char **copy_strings(int n, const char *const *v)
 {
-	char **c = kiln_calloc((size_t)(n > 0 ? n : 1), sizeof *c);
+	char **c = krt_calloc((size_t)(n > 0 ? n : 1), sizeof *c);
 
 	for (int i = 0; c && i < n; i++) {
 		if (!(c[i] = strdup(v[i]))) {
@@ -465,9 +465,9 @@ static kiln_status wasi_init(wasi *w, const kiln_wasi_config *cfg, kiln_error *e
 	for (int i = 0; i < cfg->ndirs; i++) {
 		int host = open(cfg->dirs[i].host, O_PATH | O_DIRECTORY | O_CLOEXEC);
 		if (host < 0)
-			return kiln_fail_status(err, KILN_ERR_IO, KILN_NO_OFFSET,
-						"--dir %s: %s", cfg->dirs[i].host,
-						strerror(errno));
+			return krt_fail_status(err, KILN_ERR_IO, KILN_NO_OFFSET,
+					       "--dir %s: %s", cfg->dirs[i].host,
+					       strerror(errno));
 		if (wasi_fd_add(w, host, FT_DIR, RIGHTS_ALL, RIGHTS_ALL, cfg->dirs[i].guest) < 0) {
 			close(host);
 			goto nomem;
@@ -483,7 +483,7 @@ static kiln_status wasi_init(wasi *w, const kiln_wasi_config *cfg, kiln_error *e
 	}
 	return KILN_OK;
 nomem:
-	return kiln_fail_status(err, KILN_ERR_NOMEM, KILN_NO_OFFSET, "out of memory");
+	return krt_fail_status(err, KILN_ERR_NOMEM, KILN_NO_OFFSET, "out of memory");
 }
 
 kiln_status kiln_wasi_new(const kiln_wasi_config *cfg, kiln_instance **out,
@@ -495,12 +495,12 @@ kiln_status kiln_wasi_new(const kiln_wasi_config *cfg, kiln_instance **out,
 
 	*out = NULL;
 	if (w == NULL)
-		return kiln_fail_status(err, KILN_ERR_NOMEM, KILN_NO_OFFSET, "out of memory");
+		return krt_fail_status(err, KILN_ERR_NOMEM, KILN_NO_OFFSET, "out of memory");
 	w->inst.free_host = wasi_free;
-	if (!(w->refs = kiln_calloc(n, sizeof *w->refs)) ||
-	    !(w->exports = kiln_calloc(n, sizeof *w->exports))) {
+	if (!(w->refs = krt_calloc(n, sizeof *w->refs)) ||
+	    !(w->exports = krt_calloc(n, sizeof *w->exports))) {
 		wasi_free(&w->inst);
-		return kiln_fail_status(err, KILN_ERR_NOMEM, KILN_NO_OFFSET, "out of memory");
+		return krt_fail_status(err, KILN_ERR_NOMEM, KILN_NO_OFFSET, "out of memory");
 	}
 	if ((st = wasi_init(w, cfg, err)) != KILN_OK) {
 		wasi_free(&w->inst);

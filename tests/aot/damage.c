@@ -86,7 +86,7 @@ static void sealed(const uint8_t *art, size_t len, size_t at, const void *with, 
 	memcpy(p, art, len);
 	memcpy(p + at, with, n);
 	reseal_module(p);
-	kiln_artifact_seal(p, len);
+	krt_artifact_seal(p, len);
 	msg = refused(p, len, name);
 	if (!strstr(msg, expect))
 		FAIL("%s: message '%s' lacks '%s'", name, msg, expect);
@@ -291,7 +291,7 @@ static void mutations(const uint8_t *art, size_t len, const kiln_artifact_desc *
 		for (int j = rand() % 4; j >= 0; j--)
 			p[at[i % k] + (size_t)rand() % n[i % k]] ^= (uint8_t)(1 + rand() % 255);
 		reseal_module(p);
-		kiln_artifact_seal(p, len);
+		krt_artifact_seal(p, len);
 		err.message[0] = 0;
 		if (kiln_module_load(p, len, &m, &err) != KILN_OK) {
 			refusals++;

@@ -172,15 +172,15 @@ START_TEST(opcode_table_round_trips)
 {
 	/* Every op's encoding maps back to it, and no two ops share one. */
 	for (int op = 0; op < KILN_OP_COUNT_; op++) {
-		const kiln_op_info *info = &kiln_op_table[op];
+		const kiln_op_info *info = &krt_op_table[op];
 		ck_assert_ptr_nonnull(info->name);
 		ck_assert_int_eq(kiln_op_lookup(info->prefix, info->code), op);
 	}
 	ck_assert_int_eq(kiln_op_lookup(0, 0xff), KILN_OP_COUNT_);
 	ck_assert_int_eq(kiln_op_lookup(0xfd, 0x100), KILN_OP_COUNT_);
 	ck_assert_int_eq(kiln_op_lookup(0xfc, 18), KILN_OP_COUNT_);
-	ck_assert_str_eq(kiln_op_table[KILN_OP_I32_ADD].name, "i32.add");
-	ck_assert_int_eq(kiln_op_table[KILN_OP_I64_LOAD32_U].arg, 2);
+	ck_assert_str_eq(krt_op_table[KILN_OP_I32_ADD].name, "i32.add");
+	ck_assert_int_eq(krt_op_table[KILN_OP_I64_LOAD32_U].arg, 2);
 }
 END_TEST
 
@@ -227,7 +227,7 @@ static const struct {
 START_TEST(opcode_table_lowering_columns)
 {
 	for (int op = 0; op < KILN_OP_COUNT_; op++) {
-		const kiln_op_info *d = &kiln_op_table[op];
+		const kiln_op_info *d = &krt_op_table[op];
 		const char *dot = strchr(d->name, '.');
 		size_t plen = dot ? (size_t)(dot - d->name) : 0;
 		bool v128_access = !strncmp(d->name, "v128.load", 9) ||
@@ -250,7 +250,7 @@ START_TEST(opcode_table_lowering_columns)
 	}
 	/* Rows whose columns are not the mnemonic's letters. */
 	for (size_t i = 0; i < sizeof odd_rows / sizeof odd_rows[0]; i++) {
-		const kiln_op_info *d = &kiln_op_table[odd_rows[i].op];
+		const kiln_op_info *d = &krt_op_table[odd_rows[i].op];
 		ck_assert_msg(d->family == odd_rows[i].family && d->oper == odd_rows[i].oper &&
 			      d->shape == odd_rows[i].shape, "%s", d->name);
 	}

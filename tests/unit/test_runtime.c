@@ -62,7 +62,7 @@ static void touch(void *arg)
 
 static void raise_kind(void *arg)
 {
-	kiln_trap_raise(((probe *)arg)->kind);
+	krt_trap_raise(((probe *)arg)->kind);
 }
 
 static void returns(void *arg)
@@ -74,7 +74,7 @@ static void returns(void *arg)
  * registered code. */
 static void register_touch(void)
 {
-	ck_assert(kiln_trap_register_code((void *)(uintptr_t)touch, 256));
+	ck_assert(krt_trap_register_code((void *)(uintptr_t)touch, 256));
 }
 
 /* Every trap kind, 10,000 times each, then a normal call: the process and
@@ -127,7 +127,7 @@ static void inner_traps(void *arg)
 	n->limit_inside = n->ctx->stack_limit;
 	n->inner = kiln_trap_catch(n->ctx, raise_kind, &p, NULL);
 	/* The outer call goes on after the inner trap, then traps itself. */
-	kiln_trap_raise(KILN_TRAP_INTEGER_OVERFLOW);
+	krt_trap_raise(KILN_TRAP_INTEGER_OVERFLOW);
 }
 
 START_TEST(nested_catches_and_stack_limit)
@@ -263,8 +263,8 @@ START_TEST(code_ranges_grow)
 	atomic_store(&lookups_stop, false);
 	ck_assert_int_eq(pthread_create(&reader, NULL, look_up, (void *)base), 0);
 	for (uint32_t i = 0; i < NRANGES; i++)
-		ck_assert(kiln_trap_register_code((void *)(base + order[i] * RANGE_STRIDE),
-						  RANGE_STRIDE / 2));
+		ck_assert(krt_trap_register_code((void *)(base + order[i] * RANGE_STRIDE),
+						 RANGE_STRIDE / 2));
 	for (uint32_t i = 0; i < NRANGES; i++) {
 		uintptr_t b = base + i * RANGE_STRIDE;
 		ck_assert_msg(kiln_trap_in_code(b) && kiln_trap_in_code(b + RANGE_STRIDE / 2 - 1),
@@ -273,11 +273,11 @@ START_TEST(code_ranges_grow)
 		ck_assert(!kiln_trap_in_code(b - 1));
 	}
 	for (uint32_t i = 0; i < NRANGES; i += 2)
-		kiln_trap_unregister_code((void *)(base + i * RANGE_STRIDE));
+		krt_trap_unregister_code((void *)(base + i * RANGE_STRIDE));
 	for (uint32_t i = 0; i < NRANGES; i++)
 		ck_assert(kiln_trap_in_code(base + i * RANGE_STRIDE + 1) == (i % 2 == 1));
 	for (uint32_t i = 1; i < NRANGES; i += 2)
-		kiln_trap_unregister_code((void *)(base + i * RANGE_STRIDE));
+		krt_trap_unregister_code((void *)(base + i * RANGE_STRIDE));
 	atomic_store(&lookups_stop, true);
 	pthread_join(reader, NULL);
 	for (uint32_t i = 0; i < NRANGES; i++)
@@ -326,34 +326,34 @@ START_TEST(cpu_features_agree_with_llvm)
 }
 END_TEST
 
-/* kiln_grow doubles, never shrinks, and leaves the array as it was when
- * the size would overflow; kiln_fail_status returns what it stores. */
+/* krt_grow doubles, never shrinks, and leaves the array as it was when
+ * the size would overflow; krt_fail_status returns what it stores. */
 START_TEST(grow_and_fail_status)
 {
 	uint64_t *a = NULL;
 	size_t cap = 0;
 	kiln_error err;
 
-	ck_assert(kiln_grow((void **)&a, &cap, 1, sizeof *a));
+	ck_assert(krt_grow((void **)&a, &cap, 1, sizeof *a));
 	ck_assert_uint_eq(cap, 8);
 	a[7] = 7;
-	ck_assert(kiln_grow((void **)&a, &cap, 9, sizeof *a));
+	ck_assert(krt_grow((void **)&a, &cap, 9, sizeof *a));
 	ck_assert_uint_eq(cap, 16);
 	ck_assert_uint_eq(a[7], 7);
-	ck_assert(kiln_grow((void **)&a, &cap, 100, sizeof *a));
+	ck_assert(krt_grow((void **)&a, &cap, 100, sizeof *a));
 	ck_assert_uint_eq(cap, 100);
-	ck_assert(kiln_grow((void **)&a, &cap, 3, sizeof *a));
+	ck_assert(krt_grow((void **)&a, &cap, 3, sizeof *a));
 	ck_assert_uint_eq(cap, 100);
 	uint64_t *before = a;
-	ck_assert(!kiln_grow((void **)&a, &cap, SIZE_MAX / 4, sizeof *a));
+	ck_assert(!krt_grow((void **)&a, &cap, SIZE_MAX / 4, sizeof *a));
 	ck_assert_ptr_eq(a, before);
 	ck_assert_uint_eq(cap, 100);
 	free(a);
-	ck_assert_int_eq(kiln_fail_status(&err, KILN_ERR_LINK, 5, "x %d", 1), KILN_ERR_LINK);
+	ck_assert_int_eq(krt_fail_status(&err, KILN_ERR_LINK, 5, "x %d", 1), KILN_ERR_LINK);
 	ck_assert_int_eq(err.status, KILN_ERR_LINK);
 	ck_assert_str_eq(err.message, "x 1");
-	ck_assert_int_eq(kiln_fail_status(NULL, KILN_ERR_NOMEM, 0, "y"), KILN_ERR_NOMEM);
-	ck_assert(!kiln_fail(&err, KILN_ERR_IO, 0, "z"));
+	ck_assert_int_eq(krt_fail_status(NULL, KILN_ERR_NOMEM, 0, "y"), KILN_ERR_NOMEM);
+	ck_assert(!krt_fail(&err, KILN_ERR_IO, 0, "z"));
 	ck_assert_int_eq(err.status, KILN_ERR_IO);
 }
 END_TEST
@@ -378,31 +378,31 @@ START_TEST(code_object_life)
 {
 	static const kiln_code_ops ops = {"test", symbolize_42, free_state};
 	kiln_instance_limits lim = {5, 6, 7}, got;
-	kiln_code *code = kiln_code_new(4, 1);
+	kiln_code *code = krt_code_new(4, 1);
 	int a, b, c;
 
 	ck_assert_ptr_nonnull(code);
-	ck_assert(!kiln_code_ready(code));
-	ck_assert_uint_eq(kiln_code_flags(code), 0);
-	ck_assert_uint_eq(kiln_code_limits(code).stack_size, 0);
-	ck_assert_uint_eq(kiln_code_symbolize(code, 42), UINT32_MAX);
-	ck_assert_ptr_null(kiln_code_entry(code, 3));
-	kiln_code_set(code, 3, &a, &b);
-	kiln_code_set(code, 3, NULL, &c);	/* NULL: left as it is */
-	ck_assert_ptr_eq(kiln_code_entry(code, 3), &a);
-	ck_assert_ptr_eq(kiln_code_tramp(code, 3), &c);
-	kiln_code_publish(code, &ops, &states_freed, &lim, KILN_CODE_FUEL, &lim);
-	ck_assert(kiln_code_ready(code));
+	ck_assert(!krt_code_ready(code));
+	ck_assert_uint_eq(krt_code_flags(code), 0);
+	ck_assert_uint_eq(krt_code_limits(code).stack_size, 0);
+	ck_assert_uint_eq(krt_code_symbolize(code, 42), UINT32_MAX);
+	ck_assert_ptr_null(krt_code_entry(code, 3));
+	krt_code_set(code, 3, &a, &b);
+	krt_code_set(code, 3, NULL, &c);	/* NULL: left as it is */
+	ck_assert_ptr_eq(krt_code_entry(code, 3), &a);
+	ck_assert_ptr_eq(krt_code_tramp(code, 3), &c);
+	krt_code_publish(code, &ops, &states_freed, &lim, KILN_CODE_FUEL, &lim);
+	ck_assert(krt_code_ready(code));
 	ck_assert_ptr_eq(code->owner, &lim);
-	ck_assert_uint_eq(kiln_code_flags(code), KILN_CODE_FUEL);
-	got = kiln_code_limits(code);
+	ck_assert_uint_eq(krt_code_flags(code), KILN_CODE_FUEL);
+	got = krt_code_limits(code);
 	ck_assert(got.max_memory_pages == 5 && got.max_table_elements == 6 && got.stack_size == 7);
-	ck_assert_uint_eq(kiln_code_symbolize(code, 42), 7);
-	ck_assert_uint_eq(kiln_code_symbolize(code, 43), UINT32_MAX);
+	ck_assert_uint_eq(krt_code_symbolize(code, 42), 7);
+	ck_assert_uint_eq(krt_code_symbolize(code, 43), UINT32_MAX);
 	ck_assert_int_eq(states_freed, 0);
-	kiln_code_delete(code);
+	krt_code_delete(code);
 	ck_assert_int_eq(states_freed, 1);
-	kiln_code_delete(NULL);
+	krt_code_delete(NULL);
 }
 END_TEST
 
@@ -417,7 +417,7 @@ START_TEST(decoded_modules_own_empty_code)
 	ck_assert_int_eq(kiln_module_decode(empty, sizeof empty, &m2, NULL), KILN_OK);
 	ck_assert_ptr_nonnull(m1->code);
 	ck_assert_ptr_ne(m1->code, m2->code);
-	ck_assert(!kiln_code_ready(m1->code));
+	ck_assert(!krt_code_ready(m1->code));
 	ck_assert_uint_ne(m1->id, 0);
 	ck_assert_uint_ne(m1->id, m2->id);
 	kiln_module_delete(m1);
