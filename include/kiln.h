@@ -17,7 +17,9 @@
  *  - Threads.  A kiln_module is immutable after it is created and validated,
  *    and may be read from any number of threads at once.  Validation itself
  *    mutates the module (it records the result) and must not race with other
- *    use of the same module.
+ *    use of the same module; nor may compiling it (kiln_module_compile, which
+ *    validates, then fills the module's compiled code once).  Once compiled
+ *    or loaded, instances of it may be made on any thread.
  */
 #ifndef KILN_H
 #define KILN_H
