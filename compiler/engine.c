@@ -114,11 +114,14 @@ size_t kiln_engine_compile_error(kiln_engine *e, char *buf, size_t size)
 	return len;
 }
 
-void engine_count_compiled(kiln_engine *e, double seconds)
+void engine_count_compiled(kiln_engine *e, const engine_times *t)
 {
 	pthread_mutex_lock(&e->stats_lock);
 	e->stats.functions_compiled++;
-	e->stats.compile_seconds += seconds;
+	e->stats.compile_seconds += t->total;
+	e->stats.lower_seconds += t->lower;
+	e->stats.optimise_seconds += t->optimise;
+	e->stats.codegen_seconds += t->codegen;
 	pthread_mutex_unlock(&e->stats_lock);
 }
 

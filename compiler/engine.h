@@ -45,7 +45,11 @@ bool engine_optimise(const kiln_engine *e, LLVMModuleRef mod, LLVMTargetMachineR
 /* Keeps the first failure's message until kiln_engine_compile_error. */
 void engine_record_compile_error(kiln_engine *e, const char *msg);
 /* One function body compiled in `seconds` (kiln_engine_stats). */
-void engine_count_compiled(kiln_engine *e, double seconds);
+/* Seconds one function's compilation took, in all and by phase. */
+typedef struct engine_times {
+	double total, lower, optimise, codegen;
+} engine_times;
+void engine_count_compiled(kiln_engine *e, const engine_times *t);
 
 /* Takes `le`; fails `err` with "<what>: <LLVM's message>"; false. */
 bool engine_llvm_error(LLVMErrorRef le, kiln_error *err, const char *what);

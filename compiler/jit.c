@@ -366,15 +366,24 @@ void jit_delete(jit_state *j)
 	free(j);
 }
 
-/* Optimises and emits an object (not thread-safe for one tm). */
+static double now_seconds(void);
+
+/* Optimises and emits an object (not thread-safe for one tm), adding the
+ * time each took to *t. */
 static bool codegen(kiln_engine *e, LLVMModuleRef mod, LLVMTargetMachineRef tm,
-		    LLVMMemoryBufferRef *obj, kiln_error *err)
+		    LLVMMemoryBufferRef *obj, engine_times *t, kiln_error *err)
 {
 	char *msg = NULL;
+	double t0 = now_seconds(), t1;
+	bool ok = engine_optimise(e, mod, tm, err);
 
-	if (!engine_optimise(e, mod, tm, err))
+	t1 = now_seconds();
+	t->optimise += t1 - t0;
+	if (!ok)
 		return false;
-	if (LLVMTargetMachineEmitToMemoryBuffer(tm, mod, LLVMObjectFile, &msg, obj) == 0)
+	ok = LLVMTargetMachineEmitToMemoryBuffer(tm, mod, LLVMObjectFile, &msg, obj) == 0;
+	t->codegen += now_seconds() - t1;
+	if (ok)
 		return true;
 	krt_fail(err, KILN_ERR_UNSUPPORTED, KILN_NO_OFFSET, "code generation: %s",
 		 msg ? msg : "?");
@@ -404,8 +413,6 @@ static void set_target(kiln_engine *e, LLVMModuleRef mod)
 	LLVMSetTarget(mod, LLVMOrcLLJITGetTripleString(jit));
 	LLVMSetDataLayout(mod, LLVMOrcLLJITGetDataLayoutStr(jit));
 }
-
-static double now_seconds(void);
 
 static void speculate_callees(kiln_engine *e, module_jit *mj, const lower_module *lm,
 			      uint32_t self);
@@ -466,12 +473,13 @@ static void materialize_body(void *ctx, LLVMOrcMaterializationResponsibilityRef 
 {
 	body_unit *u = ctx;
 	kiln_engine *e = u->engine;
+	engine_times t = {.total = now_seconds()};	/* from the start: set-up counts */
 	LLVMContextRef c = LLVMContextCreate();
 	LLVMTargetMachineRef tm = engine_take_tm(e);
 	LLVMMemoryBufferRef obj = NULL;
 	lower_module lm = {0};
 	kiln_error err = {0};
-	double t0 = now_seconds();
+	double t_lower = now_seconds();
 	bool ok = tm != NULL && lower_module_init(&lm, u->module, c, u->prefix, &err);
 
 	if (ok) {
@@ -482,14 +490,15 @@ static void materialize_body(void *ctx, LLVMOrcMaterializationResponsibilityRef 
 		set_target(e, lm.llmod);
 		if (u->tramp) {
 			ok = lower_trampoline(&lm, u->index) && verify(lm.llmod, &err) &&
-			     codegen(e, lm.llmod, tm, &obj, &err);
+			     codegen(e, lm.llmod, tm, &obj, &t, &err);
 		} else {
 			ok = lower_function(&lm, u->index, &err) && verify(lm.llmod, &err);
+			t.lower = now_seconds() - t_lower;
 			/* A function over the SSA thresholds: -O0 code generation too. */
 			LLVMTargetMachineRef cheap = ok && engine_opt_level(e) > 0 &&
 						     lower_unoptimised(&lm, u->index)
 						     ? engine_host_machine(0) : NULL;
-			ok = ok && codegen(e, lm.llmod, cheap ? cheap : tm, &obj, &err);
+			ok = ok && codegen(e, lm.llmod, cheap ? cheap : tm, &obj, &t, &err);
 			if (cheap)
 				LLVMDisposeTargetMachine(cheap);
 		}
@@ -506,7 +515,8 @@ static void materialize_body(void *ctx, LLVMOrcMaterializationResponsibilityRef 
 	if (ok && !u->tramp) {
 		if (krt_perfmap_on())
 			u->mj->code_size[u->index] = code_size(obj);
-		engine_count_compiled(e, now_seconds() - t0);
+		t.total = now_seconds() - t.total;
+		engine_count_compiled(e, &t);
 	}
 	emit_or_fail(u, mr, ok ? obj : NULL, &err);
 }

@@ -441,9 +441,17 @@ KILN_API kiln_status kiln_engine_new(const kiln_config *config,
 				     kiln_engine **out_engine, kiln_error *err);
 KILN_API void kiln_engine_delete(kiln_engine *engine);
 
+/* What the engine's JIT compiled (function bodies; entry trampolines are
+ * not counted), and where its time went: compile_seconds in all, of which
+ * lowering to LLVM IR (with the verifier), LLVM's optimisation pipeline
+ * and code generation (instruction selection to object code); the rest
+ * is setting up and tearing down each compilation. */
 typedef struct kiln_engine_stats {
 	uint64_t functions_compiled;
-	double compile_seconds;		/* lowering, optimisation and codegen */
+	double compile_seconds;
+	double lower_seconds;
+	double optimise_seconds;
+	double codegen_seconds;
 } kiln_engine_stats;
 
 KILN_API kiln_engine_stats kiln_engine_stats_of(kiln_engine *engine);

@@ -417,7 +417,7 @@ static int link_imports(kiln_module *m, kiln_instance *wasi, const run_opts *o,
 #ifdef KILN_RUNTIME_ONLY
 /* kiln-run: no compiler; artifacts arrive compiled. */
 #define kiln_module_compile(e, m, err) ((void)(e), (void)(m), (void)(err), KILN_OK)
-#define kiln_engine_stats_of(e) ((void)(e), (kiln_engine_stats){0, 0})
+#define kiln_engine_stats_of(e) ((void)(e), (kiln_engine_stats){.functions_compiled = 0})
 #endif
 
 static int run_module(kiln_engine *engine, kiln_module *m, kiln_instance *wasi,
@@ -480,9 +480,14 @@ static int run_module(kiln_engine *engine, kiln_module *m, kiln_instance *wasi,
 	if (o->stats) {
 		kiln_engine_stats s = kiln_engine_stats_of(engine);
 		fprintf(stderr, "compile: %.3f ms eager, %.3f ms lazy (%" PRIu64 " functions)\n"
+			"lazy compile phases: lower %.3f ms, optimise %.3f ms, codegen %.3f ms, "
+			"set-up %.3f ms\n"
 			"load: %.3f ms\ninstantiate: %.3f ms\nrun: %.3f ms\n"
 			"entry: %.3f ms after start\n",
 			(t1 - t0) * 1e3, s.compile_seconds * 1e3, s.functions_compiled,
+			s.lower_seconds * 1e3, s.optimise_seconds * 1e3, s.codegen_seconds * 1e3,
+			(s.compile_seconds - s.lower_seconds - s.optimise_seconds -
+			 s.codegen_seconds) * 1e3,
 			load_seconds * 1e3, (t2 - t1) * 1e3, (now() - t2) * 1e3, (entry - started) * 1e3);
 		uint64_t left;
 		if (o->fuel && inst && kiln_instance_get_fuel(inst, &left, NULL) == KILN_OK)

@@ -79,7 +79,8 @@ static const cli_command commands[] = {
 	 "1000000 functions, types or globals, 100000 imports, exports or data\n"
 	 "segments (README, Resource limits).\n"
 	 "--stats\n"
-	 "reports compile, instantiate and run times, and when the entry point\n"
+	 "reports compile times (the JIT's by phase: lowering, LLVM's optimisation,\n"
+	 "code generation, set-up), instantiate and run times, and when the entry point\n"
 	 "was called after the start ($KILN_STATS_T0, seconds since the epoch as\n"
 	 "bash's $EPOCHREALTIME, else when the command began)."},
 	{"compile", cmd_compile, "[-O0..-O3] [--target-cpu native|generic|NAME]\n"

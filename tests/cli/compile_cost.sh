@@ -56,9 +56,15 @@ for f in 5 70001 99998; do
   t0=$(ms)
   out=$(timeout 60 "$kiln" run --no-cache --stats --invoke f$f "$tmp/many.wasm" 2 2> "$tmp/err")
   rc=$? t=$(( $(ms) - t0 ))
-  echo "100,000 functions, f$f 2: exit $rc, '$out' in $t ms; $(grep '^compile' "$tmp/err")"
+  echo "100,000 functions, f$f 2: exit $rc, '$out' in $t ms; $(grep 'compile' "$tmp/err" | tr '\n' ' ')"
   [ $rc -eq 0 ] && [ "$out" = $((f + 2)) ] || fail "f$f 2 gave '$out' (exit $rc)"
   grep -q '(1 functions)' "$tmp/err" || fail "f$f: more than one function compiled"
+  # --stats splits the lazy compile time by phase: each part positive
+  # (set-up at least 0), together the lazy total (to rounding).
+  awk '/^compile:/ {lazy = $5} /^lazy compile phases:/ {l = $5; o = $8; c = $11; s = $14}
+       END {exit !(l > 0 && o > 0 && c > 0 && s >= 0 && (l + o + c + s) - lazy < 0.01 &&
+                  lazy - (l + o + c + s) < 0.01)}' "$tmp/err" ||
+    fail "f$f: --stats phases do not add up: $(grep compile "$tmp/err" | tr '\n' ' ')"
 done
 
 timeout 20 "$kiln" run --no-cache --fuel 100000 "$tmp/spin.wasm" > /dev/null 2> "$tmp/err"
