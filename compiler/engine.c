@@ -33,7 +33,6 @@
 
 struct kiln_engine {
 	kiln_config config;
-	int opt_level;
 	jit_state *jit;
 	pthread_mutex_t stats_lock;
 	kiln_engine_stats stats;
@@ -64,7 +63,7 @@ const kiln_config *engine_config(const kiln_engine *e)
 
 int engine_opt_level(const kiln_engine *e)
 {
-	return e->opt_level;
+	return e->config.opt_level;
 }
 
 jit_state *engine_jit(const kiln_engine *e)
@@ -167,7 +166,7 @@ LLVMTargetMachineRef engine_take_tm(kiln_engine *e)
 	if (e->ntms > 0)
 		tm = e->tms[--e->ntms];
 	pthread_mutex_unlock(&e->tm_lock);
-	return tm ? tm : engine_host_machine(e->opt_level);
+	return tm ? tm : engine_host_machine(e->config.opt_level);
 }
 
 void engine_give_tm(kiln_engine *e, LLVMTargetMachineRef tm)
@@ -215,7 +214,7 @@ bool engine_optimise(const kiln_engine *e, LLVMModuleRef mod, LLVMTargetMachineR
 		"default<O0>", "default<O1>", "default<O2>", "default<O3>",
 	};
 	LLVMPassBuilderOptionsRef opts = LLVMCreatePassBuilderOptions();
-	LLVMErrorRef le = LLVMRunPasses(mod, pipelines[e->opt_level], tm, opts);
+	LLVMErrorRef le = LLVMRunPasses(mod, pipelines[e->config.opt_level], tm, opts);
 
 	LLVMDisposePassBuilderOptions(opts);
 	return le == NULL ? true : engine_llvm_error(le, err, "optimisation failed");
@@ -243,14 +242,13 @@ kiln_status kiln_engine_new(const kiln_config *config, kiln_engine **out,
 	if (!(e = calloc(1, sizeof *e)))
 		return krt_fail_status(err, KILN_ERR_NOMEM, KILN_NO_OFFSET, "out of memory");
 	e->config = cfg;
-	e->opt_level = cfg.opt_level;
 	LLVMInitializeNativeTarget();
 	LLVMInitializeNativeAsmPrinter();
 	pthread_mutex_init(&e->stats_lock, NULL);
 	pthread_mutex_init(&e->tm_lock, NULL);
 	if (!jit_new(e, &e->jit, err))
 		goto fail;
-	if (!(e->tms[0] = engine_host_machine(e->opt_level))) {
+	if (!(e->tms[0] = engine_host_machine(e->config.opt_level))) {
 		krt_fail(err, KILN_ERR_UNSUPPORTED, KILN_NO_OFFSET, "no native target");
 		goto fail;
 	}

@@ -366,23 +366,21 @@ void jit_delete(jit_state *j)
 	free(j);
 }
 
-static double now_seconds(void);
-
 /* Optimises and emits an object (not thread-safe for one tm), adding the
  * time each took to *t. */
 static bool codegen(kiln_engine *e, LLVMModuleRef mod, LLVMTargetMachineRef tm,
 		    LLVMMemoryBufferRef *obj, engine_times *t, kiln_error *err)
 {
 	char *msg = NULL;
-	double t0 = now_seconds(), t1;
+	double t0 = now(), t1;
 	bool ok = engine_optimise(e, mod, tm, err);
 
-	t1 = now_seconds();
+	t1 = now();
 	t->optimise += t1 - t0;
 	if (!ok)
 		return false;
 	ok = LLVMTargetMachineEmitToMemoryBuffer(tm, mod, LLVMObjectFile, &msg, obj) == 0;
-	t->codegen += now_seconds() - t1;
+	t->codegen += now() - t1;
 	if (ok)
 		return true;
 	krt_fail(err, KILN_ERR_UNSUPPORTED, KILN_NO_OFFSET, "code generation: %s",
@@ -473,13 +471,14 @@ static void materialize_body(void *ctx, LLVMOrcMaterializationResponsibilityRef 
 {
 	body_unit *u = ctx;
 	kiln_engine *e = u->engine;
-	engine_times t = {.total = now_seconds()};	/* from the start: set-up counts */
+	double t0 = now();	/* from the start: set-up counts */
+	engine_times t = {0};
 	LLVMContextRef c = LLVMContextCreate();
 	LLVMTargetMachineRef tm = engine_take_tm(e);
 	LLVMMemoryBufferRef obj = NULL;
 	lower_module lm = {0};
 	kiln_error err = {0};
-	double t_lower = now_seconds();
+	double t_lower = now();
 	bool ok = tm != NULL && lower_module_init(&lm, u->module, c, u->prefix, &err);
 
 	if (ok) {
@@ -493,7 +492,7 @@ static void materialize_body(void *ctx, LLVMOrcMaterializationResponsibilityRef 
 			     codegen(e, lm.llmod, tm, &obj, &t, &err);
 		} else {
 			ok = lower_function(&lm, u->index, &err) && verify(lm.llmod, &err);
-			t.lower = now_seconds() - t_lower;
+			t.lower = now() - t_lower;
 			/* A function over the SSA thresholds: -O0 code generation too. */
 			LLVMTargetMachineRef cheap = ok && engine_opt_level(e) > 0 &&
 						     lower_unoptimised(&lm, u->index)
@@ -515,7 +514,7 @@ static void materialize_body(void *ctx, LLVMOrcMaterializationResponsibilityRef 
 	if (ok && !u->tramp) {
 		if (krt_perfmap_on())
 			u->mj->code_size[u->index] = code_size(obj);
-		t.total = now_seconds() - t.total;
+		t.total = now() - t0;
 		engine_count_compiled(e, &t);
 	}
 	emit_or_fail(u, mr, ok ? obj : NULL, &err);
@@ -717,11 +716,6 @@ static bool compile(kiln_engine *e, kiln_module *m, module_jit *mj, kiln_error *
 	lower_module_free(&lm);
 	LLVMOrcDisposeThreadSafeContext(tsc);
 	return ok;
-}
-
-static double now_seconds(void)
-{
-	return now();
 }
 
 static bool body_address(module_jit *mj, uint32_t i);
