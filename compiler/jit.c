@@ -649,6 +649,7 @@ static bool compile_body(kiln_engine *e, module_jit *mj, uint32_t i, body_job *j
 		lm.ssa_max_locals = engine_config(e)->ssa_max_locals;
 		lm.ssa_max_body = engine_config(e)->ssa_max_body;
 		lm.body_kind = job.kind;
+		lm.tier0 = job.tier == 0;
 		lm.self = job.kind == 'o' ? i : UINT32_MAX;
 		bool cheap = lower_unoptimised(&lm, i);
 		if (job.count && !cheap) {

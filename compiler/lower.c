@@ -515,9 +515,65 @@ static bool op_br(lower *l, const kiln_instr *in)
 	return true;
 }
 
+/* A branch to frame f's label from a block of its own (an edge of tier
+ * 0's br_table tree). */
+static LLVMBasicBlockRef edge_to(lower *l, lower_frame *f)
+{
+	LLVMBasicBlockRef bb = new_block(l, "edge");
+
+	LLVMPositionBuilderAtEnd(l->b, bb);
+	add_incoming(l, f->phis, label_arity(f));
+	LLVMBuildBr(l->b, f->target);
+	return bb;
+}
+
+/* Tier 0's br_table over targets[lo, hi): a binary search of compares,
+ * which LLVM's fast instruction selector handles (a switch it hands to
+ * the slow one). */
+static LLVMBasicBlockRef table_tree(lower *l, LLVMValueRef idx, lower_frame **targets,
+				    uint32_t lo, uint32_t hi)
+{
+	if (hi - lo == 1)
+		return edge_to(l, targets[lo]);
+	uint32_t mid = lo + (hi - lo) / 2;
+	LLVMBasicBlockRef left = table_tree(l, idx, targets, lo, mid);
+	LLVMBasicBlockRef right = table_tree(l, idx, targets, mid, hi);
+	LLVMBasicBlockRef bb = new_block(l, "table");
+
+	LLVMPositionBuilderAtEnd(l->b, bb);
+	LLVMBuildCondBr(l->b, LLVMBuildICmp(l->b, LLVMIntULT, idx,
+					    LLVMConstInt(l->lm->i32, mid, 0), ""), left, right);
+	return bb;
+}
+
+static bool br_table_tree(lower *l, const kiln_instr *in, LLVMValueRef idx)
+{
+	lower_frame *dflt = &l->frames[l->nframes - 1 - in->u.vec.dflt];
+	lower_frame **targets = krt_calloc(in->u.vec.n ? in->u.vec.n : 1, sizeof *targets);
+	LLVMBasicBlockRef here = LLVMGetInsertBlock(l->b);
+	const uint8_t *p = in->u.vec.p;
+
+	if (targets == NULL)
+		return nomem(l->err);
+	for (uint32_t i = 0; i < in->u.vec.n; i++)
+		targets[i] = &l->frames[l->nframes - 1 - krt_rd_u32_trusted(&p)];
+	LLVMBasicBlockRef other = edge_to(l, dflt);
+	LLVMBasicBlockRef tree = in->u.vec.n ? table_tree(l, idx, targets, 0, in->u.vec.n) : other;
+	free(targets);
+	LLVMPositionBuilderAtEnd(l->b, here);
+	LLVMBuildCondBr(l->b, LLVMBuildICmp(l->b, LLVMIntULT, idx,
+					    LLVMConstInt(l->lm->i32, in->u.vec.n, 0), ""),
+			tree, other);
+	set_dead(l);
+	return true;
+}
+
 static bool op_br_table(lower *l, const kiln_instr *in)
 {
 	LLVMValueRef idx = lower_pop(l);
+
+	if (l->lm->tier0)
+		return br_table_tree(l, in, idx);
 	lower_frame *dflt = &l->frames[l->nframes - 1 - in->u.vec.dflt];
 	LLVMValueRef sw = LLVMBuildSwitch(l->b, idx, dflt->target, in->u.vec.n);
 	const uint8_t *p = in->u.vec.p;

@@ -73,6 +73,9 @@ typedef struct lower_module {
 	/* q<i>'s entry tells osr_note(tier_up_arg, its return address): the
 	 * tier-0 frame below it is glue, not a frame of its own. */
 	void (*osr_note)(void *arg, void *return_address);
+	/* Tier 0 (the JIT's cheapest code): shapes LLVM's fast instruction
+	 * selector takes (br_table as compares, not a switch). */
+	bool tier0;
 	/* Lower the function's OSR entry "q<i>" instead (lower_tier.c). */
 	bool osr;
 	/* OSR points (lower_tier.c) the last lower_function met. */
