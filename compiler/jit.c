@@ -10,12 +10,16 @@
  *    materializing it lowers that one function into its own LLVM module,
  *    optimises it (default<O2> unless configured otherwise) and emits it;
  *  - lazy reexports "f<i>" -> "b<i>": stubs that materialize the body on
- *    first call.  Compiled code calls "f<i>", funcrefs point at it;
- *  - the same for the entry trampolines: a unit per trampoline "t<i>" and
- *    a lazy reexport "e<i>" -> "t<i>", which funcrefs hold.  A trampoline
- *    is compiled at the first call from C, not with the module: a module
- *    of 100,000 functions compiled them all for ~30 s before its first
- *    call.
+ *    first call.  Compiled code calls "f<i>", funcrefs point at it.
+ * Entry trampolines from C are per signature and per engine, not per
+ * function (vmctx.h, kiln_tramp_fn): the first module that needs a
+ * signature defines, in the engine's main JITDylib (never cleared), a unit
+ * "T<sig>" (krt_tramp_name) and a lazy reexport "E<sig>" -> "T<sig>",
+ * which the code's trampoline entries of every function of that signature
+ * hold, in that module and every later one.  A trampoline is compiled at
+ * the first call from C through it: a module of 100,000 functions once
+ * compiled one per function, ~30 s before its first call, and defining
+ * them cost a unit and a stub per function.
  * So exactly the functions that run get compiled — and, with
  * kiln_config.speculative_compile, the functions compiled code calls
  * directly, ahead of their first call, on the engine's speculation thread.
@@ -55,6 +59,19 @@
 
 typedef struct module_jit module_jit;
 
+/* An entry trampoline of the engine's, for one signature (jit_state.tramps):
+ * the unit "T<sig>" materializes from it, so it owns a copy of the type
+ * (modules come and go, trampolines stay). */
+typedef struct jit_tramp {
+	kiln_engine *engine;
+	char *name;			/* "T<sig>", krt_tramp_name */
+	kiln_functype type;		/* over `types`: params, then results */
+	kiln_valtype *types;
+	void *stub;			/* "E<sig>": what code entries hold */
+	void *code;			/* "T<sig>" once compiled and looked up */
+	atomic_bool compiled;		/* "T<sig>" was emitted */
+} jit_tramp;
+
 /* A function the speculation thread is to compile. */
 typedef struct spec_item {
 	module_jit *mj;
@@ -84,6 +101,11 @@ struct jit_state {
 	LLVMOrcJITDylibRef *free_jds;
 	size_t nfree_jds, free_jds_cap;
 	unsigned stub_blocks;		/* batches of lazy stubs made (under lock) */
+	/* The entry trampolines, sorted by name; added under lock, read
+	 * under tramp_lock too (symbolize). */
+	pthread_mutex_t tramp_lock;
+	jit_tramp **tramps;
+	size_t ntramps, tramps_cap;
 };
 
 /* The compiler's state for one module (its kiln_code's state). */
@@ -94,21 +116,18 @@ struct module_jit {
 	LLVMOrcJITDylibRef jd;		/* everything compiled for the module */
 	_Atomic uint8_t *compiled;	/* per function: its body was emitted */
 	_Atomic uint8_t *queued;	/* per function: given to speculation */
-	_Atomic uint8_t *tramp_compiled;/* per function: its trampoline was emitted */
 	void **body;			/* per function: body address, once looked up */
-	void **tramp;			/* per function: trampoline address, ditto */
 	uint32_t *code_size;		/* per function: its code's size, for perf */
 	pthread_mutex_t lock;		/* for body */
 	bool forgotten;			/* being deleted: not to speculate (spec_lock) */
 };
 
-/* What materializing one function body (or its trampoline) needs. */
+/* What materializing one function body needs. */
 typedef struct body_unit {
 	kiln_engine *engine;
 	const kiln_module *module;
 	module_jit *mj;
 	uint32_t index;
-	bool tramp;		/* the entry trampoline "t<i>", not the body */
 	char prefix[16];
 } body_unit;
 
@@ -316,6 +335,7 @@ bool jit_new(kiln_engine *e, jit_state **out, kiln_error *err)
 	/* Code generation at the engine's level (the default is LLVM's O2). */
 	LLVMTargetMachineRef jtm = engine_host_machine(engine_opt_level(e));
 	pthread_mutex_init(&j->jd_lock, NULL);
+	pthread_mutex_init(&j->tramp_lock, NULL);
 	pthread_mutex_init(&j->spec_lock, NULL);
 	pthread_cond_init(&j->spec_work, NULL);
 	pthread_cond_init(&j->spec_idle, NULL);
@@ -341,6 +361,13 @@ bool jit_new(kiln_engine *e, jit_state **out, kiln_error *err)
 	return true;
 }
 
+static void tramp_free(jit_tramp *t)
+{
+	free(t->name);
+	free(t->types);
+	free(t);
+}
+
 /* Also a jit_new that failed half-way.  The engine's speculation thread
  * has been joined. */
 void jit_delete(jit_state *j)
@@ -356,6 +383,10 @@ void jit_delete(jit_state *j)
 		LLVMConsumeError(LLVMOrcDisposeLLJIT(j->jit));
 	if (j->ism)
 		LLVMOrcDisposeIndirectStubsManager(j->ism);
+	for (size_t i = 0; i < j->ntramps; i++)
+		tramp_free(j->tramps[i]);
+	free(j->tramps);
+	pthread_mutex_destroy(&j->tramp_lock);
 	free(j->spec_q);
 	pthread_mutex_destroy(&j->jd_lock);
 	free(j->free_jds);
@@ -451,11 +482,10 @@ static void emit_or_fail(body_unit *u, LLVMOrcMaterializationResponsibilityRef m
 	if (obj != NULL) {
 		/* Takes mr and obj. */
 		LLVMOrcObjectLayerEmit(LLVMOrcLLJITGetObjLinkingLayer(engine_jit(e)->jit), mr, obj);
-		atomic_store(&(u->tramp ? u->mj->tramp_compiled : u->mj->compiled)[u->index], 1);
+		atomic_store(&u->mj->compiled[u->index], 1);
 	} else {
 		char msg[320];
-		snprintf(msg, sizeof msg, "function %u%s: %s", u->index,
-			 u->tramp ? "'s entry" : "",
+		snprintf(msg, sizeof msg, "function %u: %s", u->index,
 			 err->message[0] ? err->message : "no target machine");
 		engine_record_compile_error(e, msg);
 		LLVMOrcMaterializationResponsibilityFailMaterialization(mr);
@@ -465,8 +495,20 @@ static void emit_or_fail(body_unit *u, LLVMOrcMaterializationResponsibilityRef m
 	free(u);
 }
 
-/* Materializes one function body (or trampoline): lower, optimise, emit;
- * on whichever thread first looked it up. */
+/* Frees what one lazy compilation used; its object stays. */
+static void compile_end(kiln_engine *e, lower_module *lm, LLVMTargetMachineRef tm,
+			LLVMContextRef c)
+{
+	if (lm->llmod)
+		LLVMDisposeModule(lm->llmod);
+	lower_module_free(lm);
+	if (tm)
+		engine_give_tm(e, tm);
+	LLVMContextDispose(c);
+}
+
+/* Materializes one function body: lower, optimise, emit; on whichever
+ * thread first looked it up. */
 static void materialize_body(void *ctx, LLVMOrcMaterializationResponsibilityRef mr)
 {
 	body_unit *u = ctx;
@@ -487,31 +529,20 @@ static void materialize_body(void *ctx, LLVMOrcMaterializationResponsibilityRef 
 		lm.ssa_max_locals = engine_config(e)->ssa_max_locals;
 		lm.ssa_max_body = engine_config(e)->ssa_max_body;
 		set_target(e, lm.llmod);
-		if (u->tramp) {
-			ok = lower_trampoline(&lm, u->index) && verify(lm.llmod, &err) &&
-			     codegen(e, lm.llmod, tm, &obj, &t, &err);
-		} else {
-			ok = lower_function(&lm, u->index, &err) && verify(lm.llmod, &err);
-			t.lower = now() - t_lower;
-			/* A function over the SSA thresholds: -O0 code generation too. */
-			LLVMTargetMachineRef cheap = ok && engine_opt_level(e) > 0 &&
-						     lower_unoptimised(&lm, u->index)
-						     ? engine_host_machine(0) : NULL;
-			ok = ok && codegen(e, lm.llmod, cheap ? cheap : tm, &obj, &t, &err);
-			if (cheap)
-				LLVMDisposeTargetMachine(cheap);
-		}
+		ok = lower_function(&lm, u->index, &err) && verify(lm.llmod, &err);
+		t.lower = now() - t_lower;
+		/* A function over the SSA thresholds: -O0 code generation too. */
+		LLVMTargetMachineRef cheap = ok && engine_opt_level(e) > 0 &&
+					     lower_unoptimised(&lm, u->index)
+					     ? engine_host_machine(0) : NULL;
+		ok = ok && codegen(e, lm.llmod, cheap ? cheap : tm, &obj, &t, &err);
+		if (cheap)
+			LLVMDisposeTargetMachine(cheap);
 	}
-	/* Trampolines: no speculation, no stats. */
-	if (ok && !u->tramp && engine_speculates(e))
+	if (ok && engine_speculates(e))
 		speculate_callees(e, u->mj, &lm, u->index);
-	if (lm.llmod)
-		LLVMDisposeModule(lm.llmod);
-	lower_module_free(&lm);
-	if (tm)
-		engine_give_tm(e, tm);
-	LLVMContextDispose(c);
-	if (ok && !u->tramp) {
+	compile_end(e, &lm, tm, c);
+	if (ok) {
 		if (krt_perfmap_on())
 			u->mj->code_size[u->index] = code_size(obj);
 		t.total = now() - t0;
@@ -572,9 +603,9 @@ static LLVMErrorRef define_reexports(kiln_engine *e, LLVMOrcJITDylibRef jd,
 	return le;
 }
 
-/* The unit that compiles function i's body ('b') or trampoline ('t'). */
+/* The unit that compiles function i's body "b<i>". */
 static bool define_unit(kiln_engine *e, module_jit *mj, const lower_module *lm, uint32_t i,
-			bool tramp, kiln_error *err)
+			kiln_error *err)
 {
 	body_unit *u = calloc(1, sizeof *u);
 	LLVMOrcCSymbolFlagsMapPair sym;
@@ -582,9 +613,9 @@ static bool define_unit(kiln_engine *e, module_jit *mj, const lower_module *lm, 
 
 	if (u == NULL)
 		return krt_fail(err, KILN_ERR_NOMEM, KILN_NO_OFFSET, "out of memory");
-	*u = (body_unit){e, mj->module, mj, i, tramp, ""};
+	*u = (body_unit){e, mj->module, mj, i, ""};
 	snprintf(u->prefix, sizeof u->prefix, "%s", lm->prefix);
-	sym = (LLVMOrcCSymbolFlagsMapPair){intern(e, lm, tramp ? 't' : 'b', i), callable};
+	sym = (LLVMOrcCSymbolFlagsMapPair){intern(e, lm, 'b', i), callable};
 	le = LLVMOrcJITDylibDefine(mj->jd,
 				   LLVMOrcCreateCustomMaterializationUnit(
 					   "kiln-function", u, &sym, 1, NULL, materialize_body,
@@ -592,45 +623,41 @@ static bool define_unit(kiln_engine *e, module_jit *mj, const lower_module *lm, 
 	return le == NULL ? true : engine_llvm_error(le, err, "cannot define a function");
 }
 
-/* One materialization unit per body and per trampoline, then the lazy
- * reexports: "f<i>" -> "b<i>" and "e<i>" -> "t<i>". */
+/* One materialization unit per body, then the lazy reexports "f<i>" ->
+ * "b<i>". */
 static bool define_lazy(kiln_engine *e, module_jit *mj, const lower_module *lm,
 			kiln_error *err)
 {
 	const kiln_module *m = mj->module;
 	uint32_t n = m->nfuncs - m->nimported_funcs;
-	LLVMOrcCSymbolAliasMapPairs aliases = krt_calloc(2 * (size_t)n, sizeof *aliases);
+	LLVMOrcCSymbolAliasMapPairs aliases = krt_calloc(n ? n : 1, sizeof *aliases);
 	LLVMErrorRef le;
 
 	if (aliases == NULL)
 		return krt_fail(err, KILN_ERR_NOMEM, KILN_NO_OFFSET, "out of memory");
 	for (uint32_t i = m->nimported_funcs; i < m->nfuncs; i++) {
 		uint32_t k = i - m->nimported_funcs;
-		if (!define_unit(e, mj, lm, i, false, err) || !define_unit(e, mj, lm, i, true, err)) {
+		if (!define_unit(e, mj, lm, i, err)) {
 			free(aliases);
 			return false;
 		}
-		aliases[2 * k] = (LLVMOrcCSymbolAliasMapPair){
+		aliases[k] = (LLVMOrcCSymbolAliasMapPair){
 			intern(e, lm, 'f', i), {intern(e, lm, 'b', i), callable}};
-		aliases[2 * k + 1] = (LLVMOrcCSymbolAliasMapPair){
-			intern(e, lm, 'e', i), {intern(e, lm, 't', i), callable}};
 	}
-	le = define_reexports(e, mj->jd, aliases, 2 * n);
+	le = define_reexports(e, mj->jd, aliases, n);
 	free(aliases);
 	return le == NULL ? true : engine_llvm_error(le, err, "cannot define lazy entry points");
 }
 
-/* A stub "<prefix>f<i>" or "<prefix>e<i>" found: function i's entry or
- * trampoline in the module's code. */
+/* A stub "<prefix>f<i>" found: function i's entry in the module's code. */
 static void found_entry(void *ctx, const char *name, LLVMOrcExecutorAddress addr)
 {
 	module_jit *mj = ctx;
 	const char *p = name + strlen(mj->prefix);
 	unsigned long i = strtoul(p + 1, NULL, 10);
-	void *a = (void *)(uintptr_t)addr;
 
 	if (i < mj->module->nfuncs)
-		krt_code_set(mj->module->code, (uint32_t)i, *p == 'f' ? a : NULL, *p == 'f' ? NULL : a);
+		krt_code_set(mj->module->code, (uint32_t)i, (void *)(uintptr_t)addr, NULL);
 }
 
 /* Every entry point's address: the stubs (looking them up compiles
@@ -653,14 +680,11 @@ static bool define_entries(kiln_engine *e, module_jit *mj, lower_module *lm,
 
 	if (syms == NULL)
 		return krt_fail(err, KILN_ERR_NOMEM, KILN_NO_OFFSET, "out of memory");
-	for (uint32_t i = m->nimported_funcs; i < m->nfuncs && le == NULL; i += STUB_BATCH / 2) {
+	for (uint32_t i = m->nimported_funcs; i < m->nfuncs && le == NULL; i += STUB_BATCH) {
 		uint32_t k = 0;
-		for (uint32_t j = i; j < m->nfuncs && j < i + STUB_BATCH / 2; j++) {
+		for (uint32_t j = i; j < m->nfuncs && j < i + STUB_BATCH; j++)
 			syms[k++] = (LLVMOrcCLookupSetElement){
 				intern(e, lm, 'f', j), LLVMOrcSymbolLookupFlagsRequiredSymbol};
-			syms[k++] = (LLVMOrcCLookupSetElement){
-				intern(e, lm, 'e', j), LLVMOrcSymbolLookupFlagsRequiredSymbol};
-		}
 		le = jd_lookup_set(e, jd, syms, k, found_entry, mj);
 	}
 	free(syms);
@@ -671,6 +695,220 @@ static bool define_entries(kiln_engine *e, module_jit *mj, lower_module *lm,
 			return krt_fail(err, KILN_ERR_UNSUPPORTED, KILN_NO_OFFSET,
 					"internal error: no entry point for function %u", i);
 	return true;
+}
+
+/* ------------------------------------------------------- trampolines */
+
+/* Materializes a trampoline "T<sig>" (lower_trampoline): at the first call
+ * from C through its stub, on that thread.  No stats: it is glue. */
+static void materialize_tramp(void *ctx, LLVMOrcMaterializationResponsibilityRef mr)
+{
+	jit_tramp *t = ctx;
+	kiln_engine *e = t->engine;
+	LLVMContextRef c = LLVMContextCreate();
+	LLVMTargetMachineRef tm = engine_take_tm(e);
+	LLVMMemoryBufferRef obj = NULL;
+	engine_times times = {0};
+	kiln_error err = {0};
+	lower_module lm;
+	bool ok = tm != NULL;
+
+	lower_module_init_bare(&lm, c, t->name);
+	set_target(e, lm.llmod);
+	ok = ok && lower_trampoline(&lm, &t->type, t->name, &err) && verify(lm.llmod, &err) &&
+	     codegen(e, lm.llmod, tm, &obj, &times, &err);
+	compile_end(e, &lm, tm, c);
+	if (ok) {
+		/* Takes mr and obj. */
+		LLVMOrcObjectLayerEmit(LLVMOrcLLJITGetObjLinkingLayer(engine_jit(e)->jit), mr, obj);
+		atomic_store(&t->compiled, true);
+		return;
+	}
+	char msg[320];
+	snprintf(msg, sizeof msg, "entry trampoline %.64s: %.200s", t->name,
+		 err.message[0] ? err.message : "no target machine");
+	engine_record_compile_error(e, msg);
+	LLVMOrcMaterializationResponsibilityFailMaterialization(mr);
+	LLVMOrcDisposeMaterializationResponsibility(mr);
+}
+
+/* The trampolines live as long as the engine (jit_delete frees them). */
+static void keep_tramp(void *ctx)
+{
+	(void)ctx;
+}
+
+/* Orders trampolines by their signature: the name after its first letter,
+ * so that "E<sig>" finds "T<sig>". */
+static int tramp_cmp(const void *key, const void *elem)
+{
+	return strcmp(key, (*(jit_tramp *const *)elem)->name + 1);
+}
+
+/* The engine's trampoline of signature `sig` (a name without its first
+ * letter), or NULL.  With lock or tramp_lock held. */
+static jit_tramp *tramp_find(jit_state *j, const char *sig)
+{
+	jit_tramp **t = bsearch(sig, j->tramps, j->ntramps, sizeof *j->tramps, tramp_cmp);
+
+	return t ? *t : NULL;
+}
+
+/* A new trampoline for signature ft, in the engine's table (sorted); not
+ * defined yet.  With lock held.  NULL when out of memory. */
+static jit_tramp *tramp_add(kiln_engine *e, const kiln_functype *ft, char *name)
+{
+	jit_state *j = engine_jit(e);
+	jit_tramp *t = calloc(1, sizeof *t);
+	size_t n = (size_t)ft->nparams + ft->nresults, at = 0;
+
+	if (t == NULL || !(t->types = krt_calloc(n ? n : 1, sizeof *t->types)) ||
+	    !krt_grow((void **)&j->tramps, &j->tramps_cap, j->ntramps + 1, sizeof *j->tramps)) {
+		if (t)
+			free(t->types);
+		free(t);
+		return NULL;
+	}
+	memcpy(t->types, ft->params, ft->nparams * sizeof *t->types);
+	memcpy(t->types + ft->nparams, ft->results, ft->nresults * sizeof *t->types);
+	t->type = (kiln_functype){ft->nparams, ft->nresults, t->types, t->types + ft->nparams};
+	t->engine = e;
+	t->name = name;
+	while (at < j->ntramps && strcmp(j->tramps[at]->name, name) < 0)
+		at++;
+	pthread_mutex_lock(&j->tramp_lock);
+	memmove(j->tramps + at + 1, j->tramps + at, (j->ntramps - at) * sizeof *j->tramps);
+	j->tramps[at] = t;
+	j->ntramps++;
+	pthread_mutex_unlock(&j->tramp_lock);
+	return t;
+}
+
+/* The trampoline of signature ft, added (and appended to *fresh) if the
+ * engine has none yet.  With lock held.  NULL when out of memory. */
+static jit_tramp *tramp_get(kiln_engine *e, const kiln_functype *ft, jit_tramp **fresh,
+			    uint32_t *nfresh)
+{
+	char *name = krt_tramp_name(ft);
+	jit_tramp *t = name ? tramp_find(engine_jit(e), name + 1) : NULL;
+
+	if (name == NULL || t != NULL) {
+		free(name);
+		return t;
+	}
+	if ((t = tramp_add(e, ft, name)) == NULL)
+		free(name);
+	else
+		fresh[(*nfresh)++] = t;
+	return t;
+}
+
+/* A stub "E<sig>" found: the trampoline entry of its signature. */
+static void found_tramp(void *ctx, const char *name, LLVMOrcExecutorAddress addr)
+{
+	jit_tramp *t = tramp_find(ctx, name + 1);
+
+	if (t)
+		t->stub = (void *)(uintptr_t)addr;
+}
+
+/* Units "T<sig>" and stubs "E<sig>" for new trampolines, in the engine's
+ * main JITDylib, and the stubs' addresses (looking them up compiles
+ * nothing). */
+static LLVMErrorRef define_fresh(kiln_engine *e, jit_tramp **fresh, uint32_t n)
+{
+	jit_state *j = engine_jit(e);
+	LLVMOrcExecutionSessionRef es = LLVMOrcLLJITGetExecutionSession(j->jit);
+	LLVMOrcJITDylibRef main_jd = LLVMOrcLLJITGetMainJITDylib(j->jit);
+	LLVMOrcCSymbolAliasMapPairs aliases = krt_calloc(n, sizeof *aliases);
+	LLVMOrcCLookupSetElement *syms = krt_calloc(n, sizeof *syms);
+	LLVMErrorRef le = NULL;
+
+	if (!aliases || !syms)
+		le = LLVMCreateStringError("out of memory");
+	for (uint32_t i = 0; le == NULL && i < n; i++) {
+		const char *name = fresh[i]->name;
+		char *stub = strdup(name);
+		LLVMOrcCSymbolFlagsMapPair sym = {LLVMOrcExecutionSessionIntern(es, name), callable};
+		if (stub == NULL) {
+			LLVMOrcReleaseSymbolStringPoolEntry(sym.Name);
+			le = LLVMCreateStringError("out of memory");
+			break;
+		}
+		stub[0] = 'E';
+		le = LLVMOrcJITDylibDefine(main_jd, LLVMOrcCreateCustomMaterializationUnit(
+						   "kiln-trampoline", fresh[i], &sym, 1, NULL,
+						   materialize_tramp, discard_body, keep_tramp));
+		aliases[i] = (LLVMOrcCSymbolAliasMapPair){
+			LLVMOrcExecutionSessionIntern(es, stub),
+			{LLVMOrcExecutionSessionIntern(es, name), callable}};
+		syms[i] = (LLVMOrcCLookupSetElement){LLVMOrcExecutionSessionIntern(es, stub),
+						     LLVMOrcSymbolLookupFlagsRequiredSymbol};
+		free(stub);
+	}
+	if (le == NULL)
+		le = define_reexports(e, main_jd, aliases, n);
+	/* In batches as the stubs were made (define_entries says why). */
+	for (uint32_t i = 0; le == NULL && i < n; i += STUB_BATCH)
+		le = jd_lookup_set(e, main_jd, syms + i, n - i < STUB_BATCH ? n - i : STUB_BATCH,
+				   found_tramp, j);
+	free(aliases);
+	free(syms);
+	return le;
+}
+
+/* Every own function's trampoline entry: the stub of its signature's
+ * trampoline, shared by the engine's modules; a signature no module had
+ * before gets one now. */
+static bool define_tramps(kiln_engine *e, module_jit *mj, kiln_error *err)
+{
+	const kiln_module *m = mj->module;
+	jit_tramp **by_type = krt_calloc(m->ntypes ? m->ntypes : 1, sizeof *by_type);
+	jit_tramp **fresh = krt_calloc(m->ntypes ? m->ntypes : 1, sizeof *fresh);
+	uint32_t nfresh = 0;
+	LLVMErrorRef le = NULL;
+	bool ok = by_type && fresh;
+
+	for (uint32_t i = m->nimported_funcs; ok && i < m->nfuncs; i++) {
+		uint32_t ti = m->funcs[i].type_idx;
+		if (by_type[ti] == NULL)
+			ok = (by_type[ti] = tramp_get(e, &m->types[ti], fresh, &nfresh)) != NULL;
+	}
+	if (ok && nfresh > 0)
+		le = define_fresh(e, fresh, nfresh);
+	for (uint32_t i = m->nimported_funcs; ok && le == NULL && i < m->nfuncs; i++)
+		krt_code_set(m->code, i, NULL, by_type[m->funcs[i].type_idx]->stub);
+	free(by_type);
+	free(fresh);
+	if (!ok)
+		return krt_fail(err, KILN_ERR_NOMEM, KILN_NO_OFFSET, "out of memory");
+	return le == NULL ? true : engine_llvm_error(le, err, "cannot define entry trampolines");
+}
+
+/* The start of the engine's compiled trampoline closest below pc, 0 if
+ * none (looked up once each: this compiles nothing). */
+static uintptr_t tramp_below(kiln_engine *e, uintptr_t pc)
+{
+	jit_state *j = engine_jit(e);
+	LLVMOrcJITDylibRef main_jd = LLVMOrcLLJITGetMainJITDylib(j->jit);
+	uintptr_t best = 0;
+
+	pthread_mutex_lock(&j->tramp_lock);
+	for (size_t i = 0; i < j->ntramps; i++) {
+		jit_tramp *t = j->tramps[i];
+		LLVMOrcExecutorAddress addr;
+		if (t->code == NULL && atomic_load(&t->compiled)) {
+			LLVMErrorRef le = jd_lookup(e, main_jd, t->name, &addr);
+			if (le != NULL)
+				LLVMConsumeError(le);
+			else
+				t->code = (void *)(uintptr_t)addr;
+		}
+		if (t->code && (uintptr_t)t->code <= pc && (uintptr_t)t->code > best)
+			best = (uintptr_t)t->code;
+	}
+	pthread_mutex_unlock(&j->tramp_lock);
+	return best;
 }
 
 /* The module's JITDylib; libcalls LLVM may emit (fmod...) resolve in
@@ -710,7 +948,8 @@ static bool compile(kiln_engine *e, kiln_module *m, module_jit *mj, kiln_error *
 		return false;
 	}
 	ok = lower_module_init(&lm, m, LLVMOrcThreadSafeContextGetContext(tsc), prefix, err) &&
-	     define_lazy(e, mj, &lm, err) && define_entries(e, mj, &lm, err);
+	     define_lazy(e, mj, &lm, err) && define_tramps(e, mj, err) &&
+	     define_entries(e, mj, &lm, err);
 	if (lm.llmod)
 		LLVMDisposeModule(lm.llmod);
 	lower_module_free(&lm);
@@ -758,9 +997,7 @@ static void module_jit_free(void *p)
 	free((void *)mj->compiled);
 	free(mj->code_size);
 	free((void *)mj->queued);
-	free((void *)mj->tramp_compiled);
 	free(mj->body);
-	free(mj->tramp);
 	pthread_mutex_destroy(&mj->lock);
 	free(mj);
 }
@@ -776,30 +1013,27 @@ static module_jit *module_jit_new(kiln_engine *e, const kiln_module *m)
 	mj->queued = krt_calloc(m->nfuncs, sizeof *mj->queued);
 	mj->body = krt_calloc(m->nfuncs, sizeof *mj->body);
 	mj->code_size = krt_calloc(m->nfuncs, sizeof *mj->code_size);
-	mj->tramp_compiled = krt_calloc(m->nfuncs, sizeof *mj->tramp_compiled);
-	mj->tramp = krt_calloc(m->nfuncs, sizeof *mj->tramp);
 	mj->module = m;
 	pthread_mutex_init(&mj->lock, NULL);
-	if (!mj->compiled || !mj->queued || !mj->body || !mj->code_size ||
-	    !mj->tramp_compiled || !mj->tramp) {
+	if (!mj->compiled || !mj->queued || !mj->body || !mj->code_size) {
 		module_jit_free(mj);
 		return NULL;
 	}
 	return mj;
 }
 
-/* The address of a compiled body ('b', in mj->body) or trampoline ('t',
- * in mj->tramp), looked up once (with mj->lock held; compiled ones only:
- * this compiles nothing).  NULL if not compiled. */
+/* The address of a compiled body ('b', in mj->body), looked up once (with
+ * mj->lock held; compiled ones only: this compiles nothing).  NULL if not
+ * compiled. */
 static void *code_address(module_jit *mj, char kind, uint32_t i)
 {
-	void **slot = kind == 't' ? &mj->tramp[i] : &mj->body[i];
+	void **slot = &mj->body[i];
 	char name[64];
 	LLVMOrcExecutorAddress addr;
 
 	if (*slot != NULL)
 		return *slot;
-	if (!atomic_load(&(kind == 't' ? mj->tramp_compiled : mj->compiled)[i]))
+	if (!atomic_load(&mj->compiled[i]))
 		return NULL;
 	snprintf(name, sizeof name, "%s%c%u", mj->prefix, kind, i);
 	LLVMErrorRef le = jd_lookup(mj->engine, mj->jd, name, &addr);
@@ -835,14 +1069,11 @@ static uint32_t symbolize(const kiln_code *code, uintptr_t pc)
 			best = i;
 		}
 	}
-	/* Entry trampolines are compiled code too, but no wasm function. */
-	for (uint32_t i = code->nimported; i < code->nfuncs; i++) {
-		uintptr_t start = (uintptr_t)code_address(mj, 't', i);
-		if (start && start <= pc && start > best_start) {
-			best_start = start;
-			best = KILN_NOT_A_FUNCTION;
-		}
-	}
+	/* Entry trampolines (the engine's) are compiled code too, but no
+	 * wasm function. */
+	uintptr_t start = tramp_below(mj->engine, pc);
+	if (start && start > best_start)
+		best = KILN_NOT_A_FUNCTION;
 	pthread_mutex_unlock(&mj->lock);
 	return best;
 }
