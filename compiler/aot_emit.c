@@ -397,15 +397,18 @@ kiln_status kiln_module_serialize(kiln_engine *e, kiln_module *m, uint8_t **out,
 kiln_status kiln_cache_key(kiln_engine *e, const uint8_t *bytes, size_t len,
 			   char out[65], kiln_error *err)
 {
-	char *triple = LLVMGetDefaultTargetTriple(), *cpu, *features, opts[48];
+	char *triple = LLVMGetDefaultTargetTriple(), *cpu, *features, opts[64];
 	unsigned char md[32];
 	EVP_MD_CTX *ctx = EVP_MD_CTX_new();
 	bool ok;
 
 	engine_target(e, &cpu, &features);
-	snprintf(opts, sizeof opts, "O%d bounds%d epoch%d fuel%d", engine_opt_level(e),
+	/* The artifact format too: kilns of one version but two formats (a
+	 * development build beside an installed one) share a cache without
+	 * each removing the other's entries as unusable. */
+	snprintf(opts, sizeof opts, "O%d bounds%d epoch%d fuel%d format%d", engine_opt_level(e),
 		 KILN_BOUNDS_GUARD_PAGES, engine_config(e)->epoch_interruption,
-		 engine_config(e)->fuel_metering);
+		 engine_config(e)->fuel_metering, KILN_ARTIFACT_FORMAT);
 	ok = ctx && EVP_DigestInit_ex(ctx, EVP_sha256(), NULL) == 1 &&
 	     EVP_DigestUpdate(ctx, bytes, len) == 1 &&
 	     EVP_DigestUpdate(ctx, kiln_version(), strlen(kiln_version()) + 1) == 1 &&
