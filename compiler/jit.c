@@ -668,10 +668,6 @@ static bool define_entries(kiln_engine *e, module_jit *mj, lower_module *lm,
 	const kiln_module *m = mj->module;
 	LLVMOrcJITDylibRef jd = mj->jd;
 
-	for (uint32_t i = m->nimported_funcs; i < m->nfuncs; i++)
-		if (m->types[m->funcs[i].type_idx].nparams > 128)
-			return krt_fail(err, KILN_ERR_UNSUPPORTED, KILN_NO_OFFSET,
-					"functions of more than 128 parameters are not supported yet");
 	/* Batches as define_reexports made them: one lookup of a whole batch
 	 * makes its stubs at once (one symbol at a time, ORC splits the rest
 	 * of the batch off anew for each: quadratic). */
@@ -857,6 +853,17 @@ static LLVMErrorRef define_fresh(kiln_engine *e, jit_tramp **fresh, uint32_t n)
 	return le;
 }
 
+/* What lower_trampoline refuses, refused before the module adds anything
+ * to the engine. */
+static bool tramps_fit(const kiln_module *m, kiln_error *err)
+{
+	for (uint32_t i = m->nimported_funcs; i < m->nfuncs; i++)
+		if (m->types[m->funcs[i].type_idx].nparams > 128)
+			return krt_fail(err, KILN_ERR_UNSUPPORTED, KILN_NO_OFFSET,
+					"functions of more than 128 parameters are not supported yet");
+	return true;
+}
+
 /* Every own function's trampoline entry: the stub of its signature's
  * trampoline, shared by the engine's modules; a signature no module had
  * before gets one now. */
@@ -948,7 +955,7 @@ static bool compile(kiln_engine *e, kiln_module *m, module_jit *mj, kiln_error *
 		return false;
 	}
 	ok = lower_module_init(&lm, m, LLVMOrcThreadSafeContextGetContext(tsc), prefix, err) &&
-	     define_lazy(e, mj, &lm, err) && define_tramps(e, mj, err) &&
+	     tramps_fit(m, err) && define_lazy(e, mj, &lm, err) && define_tramps(e, mj, err) &&
 	     define_entries(e, mj, &lm, err);
 	if (lm.llmod)
 		LLVMDisposeModule(lm.llmod);

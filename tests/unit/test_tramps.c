@@ -197,6 +197,41 @@ START_TEST(artifact_shares_trampolines_per_signature)
 }
 END_TEST
 
+/* A trampoline takes at most 128 parameters: more is refused, by the JIT
+ * and the AOT compiler alike, with that reason. */
+START_TEST(more_than_128_params_refused)
+{
+	buf b = {0}, s = {0};
+	kiln_engine *e;
+	kiln_module *m;
+	uint8_t *art;
+	size_t len;
+	kiln_error err;
+
+	mod_header(&b);
+	PUT(&s, 1, 0x60);
+	put_u32(&s, 129);
+	for (int i = 0; i < 129; i++)
+		put(&s, 0x7f);
+	put(&s, 0);
+	section(&b, 1, &s);
+	PUT(&s, 1, 0);
+	section(&b, 3, &s);
+	put(&s, 1);
+	add_body(&s, (const uint8_t[]){0x0b}, 1);
+	section(&b, 10, &s);
+	ck_assert_int_eq(kiln_engine_new(NULL, &e, &err), KILN_OK);
+	ck_assert_int_eq(kiln_module_decode(b.p, b.n, &m, &err), KILN_OK);
+	ck_assert_int_eq(kiln_module_compile(e, m, &err), KILN_ERR_UNSUPPORTED);
+	ck_assert_ptr_nonnull(strstr(err.message, "more than 128 parameters"));
+	ck_assert_int_eq(kiln_module_serialize(e, m, &art, &len, &err), KILN_ERR_UNSUPPORTED);
+	ck_assert_ptr_nonnull(strstr(err.message, "more than 128 parameters"));
+	kiln_module_delete(m);
+	kiln_engine_delete(e);
+	buf_free(&b);
+}
+END_TEST
+
 /* The name that keys the sharing: the structure, nothing else. */
 START_TEST(tramp_names_are_signatures)
 {
@@ -221,6 +256,7 @@ Suite *tramps_suite(void)
 	tcase_add_test(tc, tramp_names_are_signatures);
 	tcase_add_test(tc, jit_shares_trampolines_per_signature);
 	tcase_add_test(tc, artifact_shares_trampolines_per_signature);
+	tcase_add_test(tc, more_than_128_params_refused);
 	suite_add_tcase(s, tc);
 	return s;
 }
