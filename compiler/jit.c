@@ -874,7 +874,7 @@ static bool define_tramps(kiln_engine *e, module_jit *mj, kiln_error *err)
 	jit_tramp **fresh = krt_calloc(m->ntypes ? m->ntypes : 1, sizeof *fresh);
 	uint32_t nfresh = 0;
 	LLVMErrorRef le = NULL;
-	bool ok = by_type && fresh;
+	bool ok = by_type && fresh, missing = false;
 
 	for (uint32_t i = m->nimported_funcs; ok && i < m->nfuncs; i++) {
 		uint32_t ti = m->funcs[i].type_idx;
@@ -883,13 +883,21 @@ static bool define_tramps(kiln_engine *e, module_jit *mj, kiln_error *err)
 	}
 	if (ok && nfresh > 0)
 		le = define_fresh(e, fresh, nfresh);
-	for (uint32_t i = m->nimported_funcs; ok && le == NULL && i < m->nfuncs; i++)
-		krt_code_set(m->code, i, NULL, by_type[m->funcs[i].type_idx]->stub);
+	for (uint32_t i = m->nimported_funcs; ok && le == NULL && !missing && i < m->nfuncs; i++) {
+		void *stub = by_type[m->funcs[i].type_idx]->stub;
+		/* None: defining it failed for an earlier module. */
+		if (!(missing = stub == NULL))
+			krt_code_set(m->code, i, NULL, stub);
+	}
 	free(by_type);
 	free(fresh);
 	if (!ok)
 		return krt_fail(err, KILN_ERR_NOMEM, KILN_NO_OFFSET, "out of memory");
-	return le == NULL ? true : engine_llvm_error(le, err, "cannot define entry trampolines");
+	if (le != NULL)
+		return engine_llvm_error(le, err, "cannot define entry trampolines");
+	return !missing ? true : krt_fail(err, KILN_ERR_UNSUPPORTED, KILN_NO_OFFSET,
+					  "the engine failed to make an entry trampoline before: "
+					  "use a new engine");
 }
 
 /* The start of the engine's compiled trampoline closest below pc, 0 if
