@@ -1,8 +1,9 @@
 /*
  * engine.c — the engine: kiln_engine_new / kiln_engine_delete, the
  * configuration, statistics and the first compile error, the target
- * machines (a pool of TM_POOL for compilations on any thread), the
- * optimisation pipeline (default<On>) and the speculation thread.
+ * machines (pools of TM_POOL per tier for compilations on any thread),
+ * the optimisation pipeline (default<On>) and the JIT's background
+ * threads (speculation and tier-up).
  * Compiling is jit.c's (lazily, in process: its jit_state, which the engine
  * makes and deletes) and aot_emit.c's (artifacts); both ask the engine for
  * what they need through engine.h.
@@ -12,13 +13,14 @@
  * tm_lock guards the pool.  Neither is held while taking another.  jit.c
  * has its own (jit_state).
  *
- * Teardown order (kiln_engine_delete): the speculation thread stops and is
- * joined first (it compiles with the JIT and the pool), then the JIT goes
+ * Teardown order (kiln_engine_delete): the background threads stop and are
+ * joined first (they compile with the JIT and the pools), then the JIT goes
  * (jit_delete: its session reports errors to this engine until then),
  * then the pool and the locks.
  */
 #include <pthread.h>
 #include <stdio.h>
+#include <unistd.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -38,13 +40,15 @@ struct kiln_engine {
 	kiln_engine_stats stats;
 	/* The first compilation failure not yet read (under stats_lock). */
 	char compile_error[256];
-	/* Target machines not in use (a compilation takes one). */
+	/* Target machines not in use (a compilation takes one), per tier:
+	 * -O0 code generation for tier 0, opt_level for tier 1. */
 	pthread_mutex_t tm_lock;
-	LLVMTargetMachineRef tms[TM_POOL];
-	unsigned ntms;
-	/* The speculation thread (its queue is jit.c's). */
-	pthread_t spec_thread;
-	bool spec_started;
+	LLVMTargetMachineRef tms[2][TM_POOL];
+	unsigned ntms[2];
+	kiln_tiering tiering;		/* in effect (engine_tiering) */
+	/* The background threads (their queue is jit.c's). */
+	pthread_t workers[KILN_MAX_JIT_THREADS];
+	unsigned nworkers;
 };
 
 kiln_config kiln_config_default(void)
@@ -53,7 +57,9 @@ kiln_config kiln_config_default(void)
 			     .limits = kiln_module_limits_default(),
 			     .max_table_elements = KILN_DEFAULT_MAX_TABLE_ELEMENTS,
 			     .ssa_max_locals = KILN_SSA_MAX_LOCALS,
-			     .ssa_max_body = KILN_SSA_MAX_BODY};
+			     .ssa_max_body = KILN_SSA_MAX_BODY,
+			     .tiering = KILN_TIERING_TIERED,
+			     .tier_up_threshold = KILN_TIER_UP_THRESHOLD};
 }
 
 const kiln_config *engine_config(const kiln_engine *e)
@@ -73,7 +79,24 @@ jit_state *engine_jit(const kiln_engine *e)
 
 bool engine_speculates(const kiln_engine *e)
 {
-	return e->spec_started;
+	return e->config.speculative_compile && e->nworkers > 0;
+}
+
+bool engine_has_workers(const kiln_engine *e)
+{
+	return e->nworkers > 0;
+}
+
+kiln_tiering engine_tiering(const kiln_engine *e)
+{
+	return e->tiering;
+}
+
+uint32_t engine_tier_up_threshold(const kiln_engine *e)
+{
+	uint32_t t = e->config.tier_up_threshold;
+
+	return t == 0 ? KILN_TIER_UP_THRESHOLD : t > INT32_MAX ? INT32_MAX : t;
 }
 
 bool engine_llvm_error(LLVMErrorRef le, kiln_error *err, const char *what)
@@ -113,10 +136,18 @@ size_t kiln_engine_compile_error(kiln_engine *e, char *buf, size_t size)
 	return len;
 }
 
-void engine_count_compiled(kiln_engine *e, const engine_times *t)
+void engine_count_compiled(kiln_engine *e, const engine_times *t, int tier, bool hot)
 {
 	pthread_mutex_lock(&e->stats_lock);
 	e->stats.functions_compiled++;
+	if (tier == 0) {
+		e->stats.tier0_functions++;
+		e->stats.tier0_seconds += t->total;
+	} else {
+		e->stats.tier1_functions++;
+		e->stats.tier1_seconds += t->total;
+	}
+	e->stats.tiered_up += hot;
 	e->stats.compile_seconds += t->total;
 	e->stats.lower_seconds += t->lower;
 	e->stats.optimise_seconds += t->optimise;
@@ -158,22 +189,22 @@ LLVMTargetMachineRef engine_host_machine(int opt)
 	return tm;
 }
 
-LLVMTargetMachineRef engine_take_tm(kiln_engine *e)
+LLVMTargetMachineRef engine_take_tm(kiln_engine *e, int tier)
 {
 	LLVMTargetMachineRef tm = NULL;
 
 	pthread_mutex_lock(&e->tm_lock);
-	if (e->ntms > 0)
-		tm = e->tms[--e->ntms];
+	if (e->ntms[tier] > 0)
+		tm = e->tms[tier][--e->ntms[tier]];
 	pthread_mutex_unlock(&e->tm_lock);
-	return tm ? tm : engine_host_machine(e->config.opt_level);
+	return tm ? tm : engine_host_machine(tier == 0 ? 0 : e->config.opt_level);
 }
 
-void engine_give_tm(kiln_engine *e, LLVMTargetMachineRef tm)
+void engine_give_tm(kiln_engine *e, int tier, LLVMTargetMachineRef tm)
 {
 	pthread_mutex_lock(&e->tm_lock);
-	if (e->ntms < TM_POOL) {
-		e->tms[e->ntms++] = tm;
+	if (e->ntms[tier] < TM_POOL) {
+		e->tms[tier][e->ntms[tier]++] = tm;
 		tm = NULL;
 	}
 	pthread_mutex_unlock(&e->tm_lock);
@@ -222,6 +253,23 @@ bool engine_optimise(const kiln_engine *e, LLVMModuleRef mod, LLVMTargetMachineR
 
 /* ------------------------------------------------------------ lifecycle */
 
+/* kiln_config.jit_threads background threads (0: one per spare CPU). */
+static bool start_workers(kiln_engine *e, kiln_error *err)
+{
+	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+	unsigned n = e->config.jit_threads;
+
+	if (n == 0)
+		n = cpus > 2 ? (unsigned)(cpus - 1) : 1;
+	if (n > KILN_MAX_JIT_THREADS)
+		n = KILN_MAX_JIT_THREADS;
+	for (; e->nworkers < n; e->nworkers++)
+		if (pthread_create(&e->workers[e->nworkers], NULL, jit_work, e) != 0)
+			return krt_fail(err, KILN_ERR_NOMEM, KILN_NO_OFFSET,
+					"cannot start a thread");
+	return true;
+}
+
 kiln_status kiln_engine_new(const kiln_config *config, kiln_engine **out,
 			    kiln_error *err)
 {
@@ -235,6 +283,12 @@ kiln_status kiln_engine_new(const kiln_config *config, kiln_engine **out,
 	if (cfg.opt_level < 0 || cfg.opt_level > 3)
 		return krt_fail_status(err, KILN_ERR_ARG, KILN_NO_OFFSET,
 				       "optimisation level must be 0 to 3");
+	if ((unsigned)cfg.tiering > KILN_TIERING_TIER1)
+		return krt_fail_status(err, KILN_ERR_ARG, KILN_NO_OFFSET,
+				       "tiering must be KILN_TIERING_TIERED, _TIER0 or _TIER1");
+	if (cfg.jit_threads > KILN_MAX_JIT_THREADS)
+		return krt_fail_status(err, KILN_ERR_ARG, KILN_NO_OFFSET,
+				       "jit_threads must be at most %u", KILN_MAX_JIT_THREADS);
 	if (cfg.bounds != KILN_BOUNDS_GUARD_PAGES || cfg.cache_dir)
 		return krt_fail_status(err, KILN_ERR_UNSUPPORTED, KILN_NO_OFFSET,
 				       "%s is not supported yet",
@@ -248,17 +302,15 @@ kiln_status kiln_engine_new(const kiln_config *config, kiln_engine **out,
 	pthread_mutex_init(&e->tm_lock, NULL);
 	if (!jit_new(e, &e->jit, err))
 		goto fail;
-	if (!(e->tms[0] = engine_host_machine(e->config.opt_level))) {
+	if (!(e->tms[1][0] = engine_host_machine(e->config.opt_level))) {
 		krt_fail(err, KILN_ERR_UNSUPPORTED, KILN_NO_OFFSET, "no native target");
 		goto fail;
 	}
-	e->ntms = 1;
-	if (cfg.speculative_compile &&
-	    pthread_create(&e->spec_thread, NULL, jit_speculate, e) != 0) {
-		krt_fail(err, KILN_ERR_NOMEM, KILN_NO_OFFSET, "cannot start a thread");
+	e->ntms[1] = 1;
+	e->tiering = cfg.opt_level == 0 ? KILN_TIERING_TIER0 : cfg.tiering;
+	if ((cfg.speculative_compile || e->tiering == KILN_TIERING_TIERED) &&
+	    !start_workers(e, err))
 		goto fail;
-	}
-	e->spec_started = cfg.speculative_compile;
 	*out = e;
 	return KILN_OK;
 fail:
@@ -270,13 +322,15 @@ void kiln_engine_delete(kiln_engine *e)
 {
 	if (e == NULL)
 		return;
-	if (e->spec_started) {
-		jit_speculation_stop(e);
-		pthread_join(e->spec_thread, NULL);
+	if (e->nworkers > 0) {
+		jit_work_stop(e);
+		for (unsigned i = 0; i < e->nworkers; i++)
+			pthread_join(e->workers[i], NULL);
 	}
 	jit_delete(e->jit);
-	for (unsigned i = 0; i < e->ntms; i++)
-		LLVMDisposeTargetMachine(e->tms[i]);
+	for (unsigned t = 0; t < 2; t++)
+		for (unsigned i = 0; i < e->ntms[t]; i++)
+			LLVMDisposeTargetMachine(e->tms[t][i]);
 	pthread_mutex_destroy(&e->tm_lock);
 	pthread_mutex_destroy(&e->stats_lock);
 	free(e);

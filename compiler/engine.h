@@ -20,16 +20,23 @@ typedef struct jit_state jit_state;
 const kiln_config *engine_config(const kiln_engine *e);
 int engine_opt_level(const kiln_engine *e);
 jit_state *engine_jit(const kiln_engine *e);
-/* kiln_config.speculative_compile, and its thread runs. */
+/* kiln_config.speculative_compile, and background threads run. */
 bool engine_speculates(const kiln_engine *e);
+/* Background threads run (speculation, tier-up): jit_work. */
+bool engine_has_workers(const kiln_engine *e);
+/* The tiering in effect: the configured one, TIER0 at opt_level 0. */
+kiln_tiering engine_tiering(const kiln_engine *e);
+/* kiln_config.tier_up_threshold, 0 replaced by the default. */
+uint32_t engine_tier_up_threshold(const kiln_engine *e);
 
 /* A target machine for in-process code on this host at level `opt`
  * (0-3), or NULL; the caller disposes of it. */
 LLVMTargetMachineRef engine_host_machine(int opt);
-/* One from the engine's pool for a compilation on this thread, back with
- * engine_give_tm (a target machine is not thread-safe).  NULL: none. */
-LLVMTargetMachineRef engine_take_tm(kiln_engine *e);
-void engine_give_tm(kiln_engine *e, LLVMTargetMachineRef tm);
+/* One from the engine's pool for a compilation at `tier` (0: -O0 code
+ * generation; 1: opt_level) on this thread, back with engine_give_tm (a
+ * target machine is not thread-safe).  NULL: none. */
+LLVMTargetMachineRef engine_take_tm(kiln_engine *e, int tier);
+void engine_give_tm(kiln_engine *e, int tier, LLVMTargetMachineRef tm);
 /* The CPU and features artifacts are compiled for (kiln_config), as LLVM
  * messages. */
 void engine_target(const kiln_engine *e, char **cpu, char **features);
@@ -44,23 +51,24 @@ bool engine_optimise(const kiln_engine *e, LLVMModuleRef mod, LLVMTargetMachineR
 
 /* Keeps the first failure's message until kiln_engine_compile_error. */
 void engine_record_compile_error(kiln_engine *e, const char *msg);
-/* One function body compiled in `seconds` (kiln_engine_stats). */
 /* Seconds one function's compilation took, in all and by phase. */
 typedef struct engine_times {
 	double total, lower, optimise, codegen;
 } engine_times;
-void engine_count_compiled(kiln_engine *e, const engine_times *t);
+/* One function body compiled at `tier` in t (kiln_engine_stats); hot: a
+ * tier-up of a function that ran hot in tier 0. */
+void engine_count_compiled(kiln_engine *e, const engine_times *t, int tier, bool hot);
 
 /* Takes `le`; fails `err` with "<what>: <LLVM's message>"; false. */
 bool engine_llvm_error(LLVMErrorRef le, kiln_error *err, const char *what);
 
 /* jit.c, for the engine.  jit_new makes the LLJIT (its session errors go
- * to engine_record_compile_error); jit_speculate is the speculation
- * thread's work (arg: the engine) until jit_speculation_stop; jit_delete
- * (NULL: nothing) after the thread is joined. */
+ * to engine_record_compile_error); jit_work is a background thread's work
+ * (arg: the engine) until jit_work_stop; jit_delete (NULL: nothing) after
+ * the threads are joined. */
 bool jit_new(kiln_engine *e, jit_state **out, kiln_error *err);
-void *jit_speculate(void *e);
-void jit_speculation_stop(kiln_engine *e);
+void *jit_work(void *e);
+void jit_work_stop(kiln_engine *e);
 void jit_delete(jit_state *j);
 
 #endif /* KILN_ENGINE_H */

@@ -6,11 +6,14 @@
  * a JITDylib of its own (cleared when the module is deleted: its code is
  * freed then, not with the engine) and with a prefix unique within the
  * engine ("k<N>_"):
+ *  - the entries "f<i>": a stub per own function (jit_stubs.h), absolute
+ *    symbols that compiled code calls and funcrefs hold, each jumping
+ *    through a slot that tiering repoints;
  *  - one custom materialization unit per function for its body "b<i>":
- *    materializing it lowers that one function into its own LLVM module,
- *    optimises it (default<O2> unless configured otherwise) and emits it;
- *  - lazy reexports "f<i>" -> "b<i>": stubs that materialize the body on
- *    first call.  Compiled code calls "f<i>", funcrefs point at it.
+ *    materializing it lowers that one function into its own LLVM module
+ *    and emits it at the tier the engine starts at (below);
+ *  - lazy reexports "l<i>" -> "b<i>", where each stub first jumps: ORC's
+ *    stubs that materialize the body on first call.
  * Entry trampolines from C are per signature and per engine, not per
  * function (vmctx.h, kiln_tramp_fn): the first module that needs a
  * signature defines, in the engine's main JITDylib (never cleared), a unit
@@ -20,14 +23,21 @@
  * the first call from C through it: a module of 100,000 functions once
  * compiled one per function, ~30 s before its first call, and defining
  * them cost a unit and a stub per function.
+ * Tiers (kiln_config.tiering): tier 0 is lowering plus LLVM's -O0 code
+ * generation (FastISel, the fast register allocator), no IR passes; tier
+ * 1 is the engine's opt_level.  Tiered, a body starts at tier 0 with a
+ * counter its entry and loop headers decrement (lower_module); at zero
+ * tier_up_request queues it, and a background thread compiles it at tier
+ * 1 as "o<i>", adds the object to the module's JITDylib and points the
+ * stub at it (tier_up).  Frames already in tier 0 finish there.
  * So exactly the functions that run get compiled — and, with
  * kiln_config.speculative_compile, the functions compiled code calls
- * directly, ahead of their first call, on the engine's speculation thread.
+ * directly, ahead of their first call, on the engine's background threads.
  * Materializing may happen on any thread: each compilation takes a target
  * machine of its own from the engine's pool (engine_take_tm), emits an
  * object itself and hands it to the object linking layer.  Every
  * LLVMErrorRef is converted in one place, engine_llvm_error().  Teardown
- * order: see jit_delete (the engine joins the speculation thread first).
+ * order: see jit_delete (the engine joins its background threads first).
  *
  * A lazy compilation that fails ends the call with KILN_TRAP_COMPILE_FAILED.
  * Its cause is recorded, not printed: ORC's session errors go to
@@ -54,6 +64,7 @@
 
 #include "engine.h"
 #include "jit_memory.h"
+#include "jit_stubs.h"
 #include "krt.h"
 #include "lower.h"
 
@@ -72,10 +83,15 @@ typedef struct jit_tramp {
 	atomic_bool compiled;		/* "T<sig>" was emitted */
 } jit_tramp;
 
-/* A function the speculation thread is to compile. */
+/* Work for the background threads: a function to compile ahead of its
+ * first call (at the tier the JIT starts at), or to compile at tier 1
+ * because it ran hot in tier 0. */
+enum { WORK_SPECULATE, WORK_TIER_UP };
+
 typedef struct spec_item {
 	module_jit *mj;
 	uint32_t index;
+	uint8_t kind;			/* WORK_* */
 } spec_item;
 
 /* An engine's JIT (engine_jit): the LLJIT, lazy stubs, JITDylibs for
@@ -86,14 +102,13 @@ struct jit_state {
 	LLVMOrcIndirectStubsManagerRef ism;
 	pthread_mutex_t lock;		/* module compilations are serialised */
 	unsigned next_module;
-	/* Speculation: a queue of functions for the engine's speculation
-	 * thread (jit_speculate), and the module it is compiling for
-	 * (module_jit_free waits). */
+	/* Background work: a queue of functions for the engine's threads
+	 * (jit_work); module_jit.busy counts the items of a module in
+	 * progress (module_jit_free waits for none). */
 	pthread_mutex_t spec_lock;
 	pthread_cond_t spec_work, spec_idle;
 	spec_item *spec_q;
 	size_t spec_head, spec_n, spec_cap;
-	module_jit *spec_busy;
 	bool spec_stop;
 	/* JITDylibs of deleted modules, cleared, for the next modules (the C
 	 * API cannot remove a JITDylib from the session). */
@@ -118,11 +133,22 @@ struct module_jit {
 	_Atomic uint8_t *queued;	/* per function: given to speculation */
 	void **body;			/* per function: body address, once looked up */
 	uint32_t *code_size;		/* per function: its code's size, for perf */
-	pthread_mutex_t lock;		/* for body */
+	pthread_mutex_t lock;		/* for body, body1, code_size1 */
 	bool forgotten;			/* being deleted: not to speculate (spec_lock) */
+	unsigned busy;			/* background items in progress (spec_lock) */
+	/* Entries: a stub per own function (jit_stubs.h), "f<i>". */
+	jit_stubs *stubs;
+	/* Tiering: per function, tier 0's counter (lower_module), whether
+	 * it was queued for tier 1, and its tier-1 body and size once
+	 * installed. */
+	_Atomic int32_t *counters;
+	_Atomic uint8_t *tier_queued;
+	void **body1;
+	uint32_t *code_size1;
 };
 
-/* What materializing one function body needs. */
+/* What materializing one function body needs; a body is compiled at the
+ * tier the engine starts at (tier 0 unless TIER1). */
 typedef struct body_unit {
 	kiln_engine *engine;
 	const kiln_module *module;
@@ -222,17 +248,38 @@ static double now(void)
 
 /* ------------------------------------------------------------ speculation */
 
-/* Queues function i of mj's module unless compiled or queued already.
- * Called with spec_lock held. */
+/* Queues work on function i of mj's module; false when out of memory.
+ * A tier-up goes first: the function is running now, in slower code,
+ * while speculation only guesses.  Called with spec_lock held. */
+static bool work_push(jit_state *j, module_jit *mj, uint32_t i, uint8_t kind)
+{
+	spec_item it = {mj, i, kind};
+
+	if (kind == WORK_TIER_UP && j->spec_head > 0) {
+		j->spec_q[--j->spec_head] = it;
+		return true;
+	}
+	if (!krt_grow((void **)&j->spec_q, &j->spec_cap, j->spec_n + 1, sizeof *j->spec_q))
+		return false;
+	if (kind == WORK_TIER_UP) {
+		memmove(j->spec_q + j->spec_head + 1, j->spec_q + j->spec_head,
+			(j->spec_n - j->spec_head) * sizeof *j->spec_q);
+		j->spec_q[j->spec_head] = it;
+		j->spec_n++;
+		return true;
+	}
+	j->spec_q[j->spec_n++] = it;
+	return true;
+}
+
+/* Queues function i of mj's module for speculation unless compiled or
+ * queued already.  Called with spec_lock held. */
 static void spec_push(jit_state *j, module_jit *mj, uint32_t i)
 {
 	if (mj->forgotten || atomic_load(&mj->compiled[i]) || atomic_exchange(&mj->queued[i], 1))
 		return;
-	if (!krt_grow((void **)&j->spec_q, &j->spec_cap, j->spec_n + 1, sizeof *j->spec_q)) {
-		atomic_store(&mj->queued[i], 0);
-		return;		/* speculation is only ever a head start */
-	}
-	j->spec_q[j->spec_n++] = (spec_item){mj, i};
+	if (!work_push(j, mj, i, WORK_SPECULATE))
+		atomic_store(&mj->queued[i], 0);	/* only ever a head start */
 }
 
 /* The own functions the body just lowered calls directly (the callees it
@@ -251,15 +298,47 @@ static void speculate_callees(kiln_engine *e, module_jit *mj, const lower_module
 	pthread_mutex_unlock(&j->spec_lock);
 }
 
-/* The speculation thread's work (the engine runs it): looking a body up
- * materializes it here, unless some thread did or is doing so (ORC then
- * waits for that one). */
-void *jit_speculate(void *arg)
+static void tier_up(kiln_engine *e, module_jit *mj, uint32_t i);
+
+/* Called by tier-0 code (lower_module.tier_up) when function i's counter
+ * runs out: queues it for tier 1, once.  Runs on the wasm thread: short,
+ * and it never fails the call (out of memory, the function stays in tier
+ * 0). */
+static void tier_up_request(void *arg, uint32_t i)
+{
+	module_jit *mj = arg;
+	jit_state *j = engine_jit(mj->engine);
+
+	atomic_store_explicit(&mj->counters[i], INT32_MAX, memory_order_relaxed);
+	if (atomic_exchange(&mj->tier_queued[i], 1))
+		return;
+	pthread_mutex_lock(&j->spec_lock);
+	if (mj->forgotten || !work_push(j, mj, i, WORK_TIER_UP))
+		atomic_store(&mj->tier_queued[i], 0);
+	pthread_cond_signal(&j->spec_work);
+	pthread_mutex_unlock(&j->spec_lock);
+}
+
+/* Speculation: looking a body up materializes it here, unless some
+ * thread did or is doing so (ORC then waits for that one). */
+static void speculate(kiln_engine *e, module_jit *mj, uint32_t i)
+{
+	char name[64];
+	LLVMOrcExecutorAddress addr;
+
+	if (atomic_load(&mj->compiled[i]))
+		return;
+	snprintf(name, sizeof name, "%sb%u", mj->prefix, i);
+	LLVMErrorRef le = jd_lookup(e, mj->jd, name, &addr);
+	if (le != NULL)	/* the call, if it comes, traps */
+		LLVMConsumeError(le);
+}
+
+/* A background thread's work (the engine runs jit_threads of them). */
+void *jit_work(void *arg)
 {
 	kiln_engine *e = arg;
 	jit_state *j = engine_jit(e);
-	char name[64];
-	LLVMOrcExecutorAddress addr;
 
 	pthread_mutex_lock(&j->spec_lock);
 	for (;;) {
@@ -270,16 +349,14 @@ void *jit_speculate(void *arg)
 		spec_item it = j->spec_q[j->spec_head++];
 		if (j->spec_head == j->spec_n)
 			j->spec_head = j->spec_n = 0;
-		j->spec_busy = it.mj;
+		it.mj->busy++;
 		pthread_mutex_unlock(&j->spec_lock);
-		if (!atomic_load(&it.mj->compiled[it.index])) {
-			snprintf(name, sizeof name, "%sb%u", it.mj->prefix, it.index);
-			LLVMErrorRef le = jd_lookup(e, it.mj->jd, name, &addr);
-			if (le != NULL)	/* the call, if it comes, traps */
-				LLVMConsumeError(le);
-		}
+		if (it.kind == WORK_TIER_UP)
+			tier_up(e, it.mj, it.index);
+		else
+			speculate(e, it.mj, it.index);
 		pthread_mutex_lock(&j->spec_lock);
-		j->spec_busy = NULL;
+		it.mj->busy--;
 		pthread_cond_broadcast(&j->spec_idle);
 	}
 	pthread_mutex_unlock(&j->spec_lock);
@@ -305,18 +382,18 @@ static void spec_forget(kiln_engine *e, module_jit *mj)
 	j->spec_n = k;
 	if (j->spec_head == j->spec_n)
 		j->spec_head = j->spec_n = 0;
-	while (j->spec_busy == mj)
+	while (mj->busy > 0)
 		pthread_cond_wait(&j->spec_idle, &j->spec_lock);
 	pthread_mutex_unlock(&j->spec_lock);
 }
 
-void jit_speculation_stop(kiln_engine *e)
+void jit_work_stop(kiln_engine *e)
 {
 	jit_state *j = engine_jit(e);
 
 	pthread_mutex_lock(&j->spec_lock);
 	j->spec_stop = true;
-	pthread_cond_signal(&j->spec_work);
+	pthread_cond_broadcast(&j->spec_work);
 	pthread_mutex_unlock(&j->spec_lock);
 }
 
@@ -397,17 +474,18 @@ void jit_delete(jit_state *j)
 	free(j);
 }
 
-/* Optimises and emits an object (not thread-safe for one tm), adding the
- * time each took to *t. */
-static bool codegen(kiln_engine *e, LLVMModuleRef mod, LLVMTargetMachineRef tm,
+/* Optimises (unless `optimise` is false: tier 0) and emits an object
+ * (not thread-safe for one tm), adding the time each took to *t. */
+static bool codegen(kiln_engine *e, LLVMModuleRef mod, LLVMTargetMachineRef tm, bool optimise,
 		    LLVMMemoryBufferRef *obj, engine_times *t, kiln_error *err)
 {
 	char *msg = NULL;
 	double t0 = now(), t1;
-	bool ok = engine_optimise(e, mod, tm, err);
+	bool ok = !optimise || engine_optimise(e, mod, tm, err);
 
 	t1 = now();
-	t->optimise += t1 - t0;
+	if (optimise)
+		t->optimise += t1 - t0;
 	if (!ok)
 		return false;
 	ok = LLVMTargetMachineEmitToMemoryBuffer(tm, mod, LLVMObjectFile, &msg, obj) == 0;
@@ -495,60 +573,126 @@ static void emit_or_fail(body_unit *u, LLVMOrcMaterializationResponsibilityRef m
 	free(u);
 }
 
-/* Frees what one lazy compilation used; its object stays. */
-static void compile_end(kiln_engine *e, lower_module *lm, LLVMTargetMachineRef tm,
+/* Frees what one compilation used (tm: of `tier`); its object stays. */
+static void compile_end(kiln_engine *e, lower_module *lm, int tier, LLVMTargetMachineRef tm,
 			LLVMContextRef c)
 {
 	if (lm->llmod)
 		LLVMDisposeModule(lm->llmod);
 	lower_module_free(lm);
 	if (tm)
-		engine_give_tm(e, tm);
+		engine_give_tm(e, tier, tm);
 	LLVMContextDispose(c);
 }
 
-/* Materializes one function body: lower, optimise, emit; on whichever
- * thread first looked it up. */
-static void materialize_body(void *ctx, LLVMOrcMaterializationResponsibilityRef mr)
+/* How one compilation of a body goes (compile_body). */
+typedef struct body_job {
+	int tier;			/* 0 or 1 */
+	bool count;			/* tier 0 with counters (tiered) */
+	char kind;			/* the body's name kind: 'b', or 'o' */
+} body_job;
+
+/* Lowers function i of mj's module into its own LLVM module and emits it
+ * as in `job`: *obj, the time in *t; false with *err.  A function over the
+ * SSA thresholds is compiled with -O0 code generation at either tier, and
+ * never counted (tier 1 would be the same code). */
+static bool compile_body(kiln_engine *e, module_jit *mj, uint32_t i, body_job job,
+			 LLVMMemoryBufferRef *obj, engine_times *t, kiln_error *err)
 {
-	body_unit *u = ctx;
-	kiln_engine *e = u->engine;
-	double t0 = now();	/* from the start: set-up counts */
-	engine_times t = {0};
 	LLVMContextRef c = LLVMContextCreate();
-	LLVMTargetMachineRef tm = engine_take_tm(e);
-	LLVMMemoryBufferRef obj = NULL;
+	LLVMTargetMachineRef tm = engine_take_tm(e, job.tier);
 	lower_module lm = {0};
-	kiln_error err = {0};
 	double t_lower = now();
-	bool ok = tm != NULL && lower_module_init(&lm, u->module, c, u->prefix, &err);
+	bool ok = tm != NULL && lower_module_init(&lm, mj->module, c, mj->prefix, err);
 
 	if (ok) {
 		lm.epoch_checks = engine_config(e)->epoch_interruption;
 		lm.fuel_checks = engine_config(e)->fuel_metering;
 		lm.ssa_max_locals = engine_config(e)->ssa_max_locals;
 		lm.ssa_max_body = engine_config(e)->ssa_max_body;
+		lm.body_kind = job.kind;
+		lm.self = job.kind == 'o' ? i : UINT32_MAX;
+		bool cheap = lower_unoptimised(&lm, i);
+		if (job.count && !cheap) {
+			lm.tier_counters = (int32_t *)mj->counters;
+			lm.tier_up = tier_up_request;
+			lm.tier_up_arg = mj;
+		}
 		set_target(e, lm.llmod);
-		ok = lower_function(&lm, u->index, &err) && verify(lm.llmod, &err);
-		t.lower = now() - t_lower;
-		/* A function over the SSA thresholds: -O0 code generation too. */
-		LLVMTargetMachineRef cheap = ok && engine_opt_level(e) > 0 &&
-					     lower_unoptimised(&lm, u->index)
-					     ? engine_host_machine(0) : NULL;
-		ok = ok && codegen(e, lm.llmod, cheap ? cheap : tm, &obj, &t, &err);
-		if (cheap)
-			LLVMDisposeTargetMachine(cheap);
+		ok = lower_function(&lm, i, err) && verify(lm.llmod, err);
+		t->lower = now() - t_lower;
+		LLVMTargetMachineRef o0 = ok && cheap && job.tier == 1 && engine_opt_level(e) > 0
+					  ? engine_take_tm(e, 0) : NULL;
+		ok = ok && codegen(e, lm.llmod, o0 ? o0 : tm, job.tier == 1, obj, t, err);
+		if (o0)
+			engine_give_tm(e, 0, o0);
+		if (ok && engine_speculates(e) && job.kind == 'b')
+			speculate_callees(e, mj, &lm, i);
 	}
-	if (ok && engine_speculates(e))
-		speculate_callees(e, u->mj, &lm, u->index);
-	compile_end(e, &lm, tm, c);
-	if (ok) {
-		if (krt_perfmap_on())
-			u->mj->code_size[u->index] = code_size(obj);
-		t.total = now() - t0;
-		engine_count_compiled(e, &t);
-	}
+	compile_end(e, &lm, job.tier, tm, c);
+	return ok;
+}
+
+/* The tier a body starts at, on first call. */
+static body_job first_job(const kiln_engine *e)
+{
+	kiln_tiering t = engine_tiering(e);
+
+	return (body_job){t == KILN_TIERING_TIER1, t == KILN_TIERING_TIERED, 'b'};
+}
+
+/* Materializes one function body on whichever thread first looked it
+ * up. */
+static void materialize_body(void *ctx, LLVMOrcMaterializationResponsibilityRef mr)
+{
+	body_unit *u = ctx;
+	kiln_engine *e = u->engine;
+	double t0 = now();	/* from the start: set-up counts */
+	engine_times t = {0};
+	LLVMMemoryBufferRef obj = NULL;
+	kiln_error err = {0};
+	body_job job = first_job(e);
+	bool ok = compile_body(e, u->mj, u->index, job, &obj, &t, &err);
+
+	if (ok && krt_perfmap_on())
+		u->mj->code_size[u->index] = code_size(obj);
+	t.total = now() - t0;
+	if (ok)
+		engine_count_compiled(e, &t, job.tier, false);
 	emit_or_fail(u, mr, ok ? obj : NULL, &err);
+}
+
+/* Compiles function i at tier 1 and points its stub at the new code (a
+ * background thread, after tier_up_request).  A failure leaves it in tier
+ * 0, which is correct code. */
+static void tier_up(kiln_engine *e, module_jit *mj, uint32_t i)
+{
+	double t0 = now();
+	engine_times t = {0};
+	LLVMMemoryBufferRef obj = NULL;
+	kiln_error err = {0};
+	LLVMOrcExecutorAddress addr = 0;
+	char name[64];
+
+	if (!compile_body(e, mj, i, (body_job){1, false, 'o'}, &obj, &t, &err))
+		return;
+	uint32_t size = krt_perfmap_on() ? code_size(obj) : 0;
+	/* Takes obj. */
+	LLVMErrorRef le = LLVMOrcLLJITAddObjectFile(engine_jit(e)->jit, mj->jd, obj);
+	snprintf(name, sizeof name, "%so%u", mj->prefix, i);
+	if (le == NULL)
+		le = jd_lookup(e, mj->jd, name, &addr);
+	if (le != NULL) {
+		LLVMConsumeError(le);
+		return;
+	}
+	pthread_mutex_lock(&mj->lock);
+	mj->body1[i] = (void *)(uintptr_t)addr;
+	mj->code_size1[i] = size;
+	pthread_mutex_unlock(&mj->lock);
+	jit_stub_point(mj->stubs, i - mj->module->nimported_funcs, mj->body1[i]);
+	t.total = now() - t0;
+	engine_count_compiled(e, &t, 1, true);
 }
 
 static void discard_body(void *ctx, LLVMOrcJITDylibRef jd, LLVMOrcSymbolStringPoolEntryRef sym)
@@ -623,8 +767,8 @@ static bool define_unit(kiln_engine *e, module_jit *mj, const lower_module *lm, 
 	return le == NULL ? true : engine_llvm_error(le, err, "cannot define a function");
 }
 
-/* One materialization unit per body, then the lazy reexports "f<i>" ->
- * "b<i>". */
+/* One materialization unit per body, then the lazy reexports "l<i>" ->
+ * "b<i>" (where stub "f<i>" first jumps). */
 static bool define_lazy(kiln_engine *e, module_jit *mj, const lower_module *lm,
 			kiln_error *err)
 {
@@ -642,22 +786,53 @@ static bool define_lazy(kiln_engine *e, module_jit *mj, const lower_module *lm,
 			return false;
 		}
 		aliases[k] = (LLVMOrcCSymbolAliasMapPair){
-			intern(e, lm, 'f', i), {intern(e, lm, 'b', i), callable}};
+			intern(e, lm, 'l', i), {intern(e, lm, 'b', i), callable}};
 	}
 	le = define_reexports(e, mj->jd, aliases, n);
 	free(aliases);
 	return le == NULL ? true : engine_llvm_error(le, err, "cannot define lazy entry points");
 }
 
-/* A stub "<prefix>f<i>" found: function i's entry in the module's code. */
+/* A lazy stub "<prefix>l<i>" found: where function i's stub jumps until
+ * tier 1 replaces it. */
 static void found_entry(void *ctx, const char *name, LLVMOrcExecutorAddress addr)
 {
 	module_jit *mj = ctx;
 	const char *p = name + strlen(mj->prefix);
 	unsigned long i = strtoul(p + 1, NULL, 10);
+	uint32_t nimp = mj->module->nimported_funcs;
 
-	if (i < mj->module->nfuncs)
-		krt_code_set(mj->module->code, (uint32_t)i, (void *)(uintptr_t)addr, NULL);
+	if (i < nimp || i >= mj->module->nfuncs)
+		return;
+	jit_stub_point(mj->stubs, (uint32_t)i - nimp, (void *)(uintptr_t)addr);
+	krt_code_set(mj->module->code, (uint32_t)i, jit_stub(mj->stubs, (uint32_t)i - nimp), NULL);
+}
+
+/* The entries "f<i>": the module's own stubs, defined as absolute
+ * symbols, which every body calls. */
+static bool define_stubs(kiln_engine *e, module_jit *mj, const lower_module *lm,
+			 kiln_error *err)
+{
+	const kiln_module *m = mj->module;
+	uint32_t n = m->nfuncs - m->nimported_funcs;
+	LLVMOrcCSymbolMapPairs syms;
+	LLVMErrorRef le;
+
+	if (n == 0)
+		return true;
+	if (n > JIT_STUBS_MAX)
+		return krt_fail(err, KILN_ERR_LIMIT, KILN_NO_OFFSET,
+				"the JIT takes at most %u functions per module", JIT_STUBS_MAX);
+	if (!(mj->stubs = jit_stubs_new(n, (void *)(uintptr_t)lazy_compile_failed)) ||
+	    !(syms = krt_calloc(n, sizeof *syms)))
+		return krt_fail(err, KILN_ERR_NOMEM, KILN_NO_OFFSET, "out of memory");
+	for (uint32_t k = 0; k < n; k++)
+		syms[k] = (LLVMOrcCSymbolMapPair){
+			intern(e, lm, 'f', m->nimported_funcs + k),
+			{(LLVMOrcExecutorAddress)(uintptr_t)jit_stub(mj->stubs, k), callable}};
+	le = LLVMOrcJITDylibDefine(mj->jd, LLVMOrcAbsoluteSymbols(syms, n));
+	free(syms);
+	return le == NULL ? true : engine_llvm_error(le, err, "cannot define entry stubs");
 }
 
 /* Every entry point's address: the stubs (looking them up compiles
@@ -680,7 +855,7 @@ static bool define_entries(kiln_engine *e, module_jit *mj, lower_module *lm,
 		uint32_t k = 0;
 		for (uint32_t j = i; j < m->nfuncs && j < i + STUB_BATCH; j++)
 			syms[k++] = (LLVMOrcCLookupSetElement){
-				intern(e, lm, 'f', j), LLVMOrcSymbolLookupFlagsRequiredSymbol};
+				intern(e, lm, 'l', j), LLVMOrcSymbolLookupFlagsRequiredSymbol};
 		le = jd_lookup_set(e, jd, syms, k, found_entry, mj);
 	}
 	free(syms);
@@ -696,13 +871,14 @@ static bool define_entries(kiln_engine *e, module_jit *mj, lower_module *lm,
 /* ------------------------------------------------------- trampolines */
 
 /* Materializes a trampoline "T<sig>" (lower_trampoline): at the first call
- * from C through its stub, on that thread.  No stats: it is glue. */
+ * from C through its stub, on that thread, at tier 0 (glue: nothing for IR
+ * passes to do).  No stats. */
 static void materialize_tramp(void *ctx, LLVMOrcMaterializationResponsibilityRef mr)
 {
 	jit_tramp *t = ctx;
 	kiln_engine *e = t->engine;
 	LLVMContextRef c = LLVMContextCreate();
-	LLVMTargetMachineRef tm = engine_take_tm(e);
+	LLVMTargetMachineRef tm = engine_take_tm(e, 0);
 	LLVMMemoryBufferRef obj = NULL;
 	engine_times times = {0};
 	kiln_error err = {0};
@@ -712,8 +888,8 @@ static void materialize_tramp(void *ctx, LLVMOrcMaterializationResponsibilityRef
 	lower_module_init_bare(&lm, c, t->name);
 	set_target(e, lm.llmod);
 	ok = ok && lower_trampoline(&lm, &t->type, t->name, &err) && verify(lm.llmod, &err) &&
-	     codegen(e, lm.llmod, tm, &obj, &times, &err);
-	compile_end(e, &lm, tm, c);
+	     codegen(e, lm.llmod, tm, false, &obj, &times, &err);
+	compile_end(e, &lm, 0, tm, c);
 	if (ok) {
 		/* Takes mr and obj. */
 		LLVMOrcObjectLayerEmit(LLVMOrcLLJITGetObjLinkingLayer(engine_jit(e)->jit), mr, obj);
@@ -963,7 +1139,8 @@ static bool compile(kiln_engine *e, kiln_module *m, module_jit *mj, kiln_error *
 		return false;
 	}
 	ok = lower_module_init(&lm, m, LLVMOrcThreadSafeContextGetContext(tsc), prefix, err) &&
-	     tramps_fit(m, err) && define_lazy(e, mj, &lm, err) && define_tramps(e, mj, err) &&
+	     tramps_fit(m, err) && define_stubs(e, mj, &lm, err) && define_lazy(e, mj, &lm, err) &&
+	     define_tramps(e, mj, err) &&
 	     define_entries(e, mj, &lm, err);
 	if (lm.llmod)
 		LLVMDisposeModule(lm.llmod);
@@ -978,9 +1155,12 @@ static bool body_address(module_jit *mj, uint32_t i);
 static void perfmap_module(module_jit *mj)
 {
 	pthread_mutex_lock(&mj->lock);
-	for (uint32_t i = 0; i < mj->module->nfuncs; i++)
+	for (uint32_t i = 0; i < mj->module->nfuncs; i++) {
 		if (atomic_load(&mj->compiled[i]) && body_address(mj, i))
 			krt_perfmap_add(mj->body[i], mj->code_size[i], mj->module, i);
+		if (mj->body1[i])
+			krt_perfmap_add(mj->body1[i], mj->code_size1[i], mj->module, i);
+	}
 	pthread_mutex_unlock(&mj->lock);
 }
 
@@ -990,7 +1170,7 @@ static void module_jit_free(void *p)
 
 	if (mj == NULL)
 		return;
-	if (engine_speculates(mj->engine))
+	if (engine_has_workers(mj->engine))
 		spec_forget(mj->engine, mj);
 	if (krt_perfmap_on() && mj->compiled && mj->body && mj->code_size && mj->jd)
 		perfmap_module(mj);
@@ -1013,6 +1193,11 @@ static void module_jit_free(void *p)
 	free(mj->code_size);
 	free((void *)mj->queued);
 	free(mj->body);
+	free((void *)mj->counters);
+	free((void *)mj->tier_queued);
+	free(mj->body1);
+	free(mj->code_size1);
+	jit_stubs_free(mj->stubs);	/* after the code that called them */
 	pthread_mutex_destroy(&mj->lock);
 	free(mj);
 }
@@ -1028,12 +1213,19 @@ static module_jit *module_jit_new(kiln_engine *e, const kiln_module *m)
 	mj->queued = krt_calloc(m->nfuncs, sizeof *mj->queued);
 	mj->body = krt_calloc(m->nfuncs, sizeof *mj->body);
 	mj->code_size = krt_calloc(m->nfuncs, sizeof *mj->code_size);
+	mj->counters = krt_calloc(m->nfuncs, sizeof *mj->counters);
+	mj->tier_queued = krt_calloc(m->nfuncs, sizeof *mj->tier_queued);
+	mj->body1 = krt_calloc(m->nfuncs, sizeof *mj->body1);
+	mj->code_size1 = krt_calloc(m->nfuncs, sizeof *mj->code_size1);
 	mj->module = m;
 	pthread_mutex_init(&mj->lock, NULL);
-	if (!mj->compiled || !mj->queued || !mj->body || !mj->code_size) {
+	if (!mj->compiled || !mj->queued || !mj->body || !mj->code_size || !mj->counters ||
+	    !mj->tier_queued || !mj->body1 || !mj->code_size1) {
 		module_jit_free(mj);
 		return NULL;
 	}
+	for (uint32_t i = 0; i < m->nfuncs; i++)
+		atomic_init(&mj->counters[i], (int32_t)engine_tier_up_threshold(e));
 	return mj;
 }
 
@@ -1074,11 +1266,14 @@ static uint32_t symbolize(const kiln_code *code, uintptr_t pc)
 
 	pthread_mutex_lock(&mj->lock);
 	for (uint32_t i = code->nimported; i < code->nfuncs; i++) {
-		if (!atomic_load(&mj->compiled[i]))
+		uintptr_t start = (uintptr_t)mj->body1[i];	/* tier 1 */
+		if (start && start <= pc && start >= best_start) {
+			best_start = start;
+			best = i;
+		}
+		if (!atomic_load(&mj->compiled[i]) || !body_address(mj, i))
 			continue;
-		if (!body_address(mj, i))
-			continue;
-		uintptr_t start = (uintptr_t)mj->body[i];
+		start = (uintptr_t)mj->body[i];
 		if (start <= pc && start >= best_start) {
 			best_start = start;
 			best = i;

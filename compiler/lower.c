@@ -128,7 +128,8 @@ LLVMValueRef lower_callee(lower_module *lm, uint32_t i)
 	/* The JIT calls the lazy entry f<i>; a whole-module (AOT) compilation
 	 * calls the body b<i> itself. */
 	if (lm->funcs[i] == NULL)
-		lm->funcs[i] = declare(lm, lm->direct_calls ? 'b' : 'f', i);
+		lm->funcs[i] = declare(lm, lm->direct_calls ? 'b'
+				       : lm->body_kind && lm->self == i ? lm->body_kind : 'f', i);
 	return lm->funcs[i];
 }
 
@@ -353,6 +354,44 @@ static void blocktype(lower *l, int64_t bt, const kiln_valtype **p, uint32_t *np
 
 static void epoch_check(lower *l);
 static void fuel_charge(lower *l);
+static void tier_count(lower *l);
+/* Tier 0: counts this entry or loop iteration down in the function's
+ * counter; at zero calls the JIT's tier_up, which queues the function for
+ * tier 1 (and resets the counter so that it is called about once).  A
+ * relaxed load and store, not an atomic decrement: a count lost to a race
+ * only delays tiering. */
+static void tier_count(lower *l)
+{
+	lower_module *lm = l->lm;
+	uint32_t fidx = l->fidx;
+	LLVMValueRef addr = LLVMConstInt(lm->i64, (uintptr_t)&lm->tier_counters[fidx], 0);
+	LLVMValueRef p = LLVMBuildIntToPtr(l->b, addr, lm->ptr, "");
+	LLVMValueRef c = LLVMBuildLoad2(l->b, lm->i32, p, "");
+	LLVMValueRef d = LLVMBuildSub(l->b, c, LLVMConstInt(lm->i32, 1, 0), "");
+	LLVMValueRef st = LLVMBuildStore(l->b, d, p);
+	LLVMBasicBlockRef hot = new_block(l, "tierup"), cont = new_block(l, "counted");
+
+	LLVMSetOrdering(c, LLVMAtomicOrderingMonotonic);
+	LLVMSetAlignment(c, 4);
+	LLVMSetOrdering(st, LLVMAtomicOrderingMonotonic);
+	LLVMSetAlignment(st, 4);
+	LLVMBuildCondBr(l->b, LLVMBuildICmp(l->b, LLVMIntSLE, d, LLVMConstInt(lm->i32, 0, 0), ""),
+			hot, cont);
+	LLVMPositionBuilderAtEnd(l->b, hot);
+	LLVMTypeRef pt[2] = {lm->ptr, lm->i32};
+	LLVMTypeRef ft = LLVMFunctionType(lm->void_, pt, 2, 0);
+	LLVMValueRef fn = LLVMBuildIntToPtr(
+		l->b, LLVMConstInt(lm->i64, (uintptr_t)lm->tier_up, 0), lm->ptr, "");
+	LLVMValueRef args[2] = {
+		LLVMBuildIntToPtr(l->b, LLVMConstInt(lm->i64, (uintptr_t)lm->tier_up_arg, 0),
+				  lm->ptr, ""),
+		LLVMConstInt(lm->i32, fidx, 0),
+	};
+	LLVMBuildCall2(l->b, ft, fn, args, 2, "");
+	LLVMBuildBr(l->b, cont);
+	LLVMPositionBuilderAtEnd(l->b, cont);
+}
+
 static void fuel_settle(lower *l);
 
 static bool op_block(lower *l, const kiln_instr *in)
@@ -380,6 +419,8 @@ static bool op_block(lower *l, const kiln_instr *in)
 			lower_push(l, f->phis[i]);
 		if (l->lm->epoch_checks)
 			epoch_check(l);
+		if (l->lm->tier_counters)
+			tier_count(l);
 		if (l->lm->fuel_checks) {
 			f->outer_fuel_sub = l->fuel_sub;
 			f->outer_fuel_ops = l->fuel_ops;
@@ -973,7 +1014,8 @@ bool lower_function(lower_module *lm, uint32_t fidx, kiln_error *err)
 	l.m = lm->m;
 	l.err = err;
 	(void)name;
-	l.fn = declare(lm, 'b', fidx);
+	l.fidx = fidx;
+	l.fn = declare(lm, lm->body_kind ? lm->body_kind : 'b', fidx);
 	if (lm->direct_calls)	/* AOT: relocations stay PC32, PLT32 and 64 */
 		LLVMAddAttributeAtIndex(l.fn, LLVMAttributeFunctionIndex,
 					LLVMCreateStringAttribute(lm->llctx, "no-jump-tables", 14,
@@ -1000,6 +1042,8 @@ bool lower_function(lower_module *lm, uint32_t fidx, kiln_error *err)
 			init_frame(&l);
 		if (lm->epoch_checks)
 			epoch_check(&l);
+		if (lm->tier_counters)
+			tier_count(&l);
 		if (lm->fuel_checks)
 			fuel_charge(&l);
 		ok = lower_body(&l, fidx);

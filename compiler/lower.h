@@ -56,6 +56,20 @@ typedef struct lower_module {
 	/* kiln_config.ssa_max_locals and ssa_max_body (0: the defaults):
 	 * larger functions keep their locals in a frame array, unoptimised. */
 	uint32_t ssa_max_locals, ssa_max_body;
+	/* The name kind lower_function defines the body under: 'b' (0 means
+	 * 'b'); the JIT's tier-1 code of a tiered function is 'o'. */
+	char body_kind;
+	/* The function whose calls to itself go straight to its own body,
+	 * not through its entry (tier 1: recursion stays in the code being
+	 * compiled); UINT32_MAX (or 0 when body_kind is 0): none. */
+	uint32_t self;
+	/* Tier 0 of a tiered JIT: counters, one int32 per function index,
+	 * which a function's entry and loop headers decrement; at zero or
+	 * below the code calls tier_up(tier_up_arg, function index).  NULL:
+	 * no counting. */
+	int32_t *tier_counters;
+	void (*tier_up)(void *arg, uint32_t func_index);
+	void *tier_up_arg;
 } lower_module;
 
 typedef struct lower {
@@ -63,6 +77,7 @@ typedef struct lower {
 	const kiln_module *m;
 	LLVMBuilderRef b;
 	LLVMValueRef fn, ctx;
+	uint32_t fidx;			/* the function's index */
 	const kiln_functype *type;
 	LLVMValueRef *locals;		/* allocas (none with a frame) */
 	LLVMTypeRef *local_types;
@@ -107,7 +122,8 @@ bool lower_trampoline(lower_module *lm, const kiln_functype *ft, const char *nam
 		      kiln_error *err);
 LLVMValueRef lower_callee(lower_module *lm, uint32_t func_index);
 
-/* Symbol names: "<prefix><kind><i>", kind 'b' or 'f'. */
+/* Symbol names: "<prefix><kind><i>", kind 'b' (body), 'f' (entry), 'l'
+ * (the JIT's lazy stub) or 'o' (a tier-1 body). */
 void lower_func_name(const lower_module *lm, char kind, uint32_t i,
 		     char *buf, size_t len);
 

@@ -343,6 +343,13 @@ typedef enum kiln_bounds_mode {
 /* Compilation settings.  Start from kiln_config_default() and set what
  * differs: a zero-initialised config is not the defaults (its opt_level
  * is 0, not 2; its other zero fields do mean their defaults). */
+/* How the JIT compiles functions (kiln_config.tiering). */
+typedef enum kiln_tiering {
+	KILN_TIERING_TIERED = 0,
+	KILN_TIERING_TIER0,
+	KILN_TIERING_TIER1,
+} kiln_tiering;
+
 typedef struct kiln_config {
 	int opt_level;		/* 0..3, LLVM's default<On>; default 2 */
 	/* The most 64 KiB pages a memory of an instance of this engine's
@@ -417,7 +424,30 @@ typedef struct kiln_config {
 	 * never. */
 	uint32_t ssa_max_locals;
 	uint32_t ssa_max_body;
+
+	/* ---- Tiered compilation (the JIT; artifacts are always tier 1) ----
+	 * KILN_TIERING_TIERED (the default): a function is compiled on its
+	 * first call at tier 0 — no IR optimisation, LLVM's fast instruction
+	 * selector and register allocator, about ten times cheaper than
+	 * opt_level 2 — with a counter that its entry and every loop header
+	 * decrement; at zero the function goes to a background thread, which
+	 * compiles it at opt_level (tier 1) and points its entry at the new
+	 * code.  Calls made after that run tier 1; a call already running
+	 * finishes in tier 0.  TIER0 compiles everything at tier 0 only,
+	 * TIER1 everything at opt_level on first call (no counters).  With
+	 * opt_level 0 tiering is tier 0. */
+	kiln_tiering tiering;
+	/* The count a function starts with: calls plus loop iterations before
+	 * it is sent to tier 1.  0: KILN_TIER_UP_THRESHOLD; 1: on its first
+	 * call. */
+	uint32_t tier_up_threshold;
+	/* Background compile threads of the JIT (tier-up and speculation);
+	 * 0: one per CPU but one, at least one, at most KILN_MAX_JIT_THREADS. */
+	unsigned jit_threads;
 } kiln_config;
+
+#define KILN_TIER_UP_THRESHOLD 1000u
+#define KILN_MAX_JIT_THREADS 16u
 
 #define KILN_DEFAULT_MAX_TABLE_ELEMENTS 10000000u
 #define KILN_SSA_MAX_LOCALS 1000u
@@ -452,6 +482,11 @@ typedef struct kiln_engine_stats {
 	double lower_seconds;
 	double optimise_seconds;
 	double codegen_seconds;
+	/* The same compilations by tier (kiln_config.tiering): how many and
+	 * their seconds; tiered_up counts the tier-1 compilations of
+	 * functions that ran hot in tier 0 (installed, not only queued). */
+	uint64_t tier0_functions, tier1_functions, tiered_up;
+	double tier0_seconds, tier1_seconds;
 } kiln_engine_stats;
 
 KILN_API kiln_engine_stats kiln_engine_stats_of(kiln_engine *engine);

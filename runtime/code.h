@@ -19,11 +19,12 @@
  * per-function table keeps what instantiation reads one load away.  Compiled code
  * calls other functions at the same addresses, resolved when it was made:
  * an artifact's bodies call each other directly; the JIT's code calls its
- * lazy stubs "f<i>", an indirection of their own.  Entries are atomic so
- * that a producer may later replace one while instances run (tiering):
- * what already holds the old entry keeps calling it, so the old code must
- * stay until the state is freed; swapping the code behind a JIT stub is
- * repointing the stub, which leaves this table as it is.
+ * stubs "f<i>", an indirection of their own, and the entries are those
+ * stubs.  Tiering swaps the code behind a JIT stub by repointing the
+ * stub's slot, which leaves this table as it is: what already runs the
+ * old code finishes in it, so old code stays until the state is freed.
+ * Entries are atomic so that a producer could also replace one while
+ * instances run.
  */
 #ifndef KILN_CODE_H
 #define KILN_CODE_H

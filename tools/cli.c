@@ -412,3 +412,45 @@ bool cli_parse_count(const char *s, uint64_t *out)
 	*out = v;
 	return true;
 }
+
+/* The value of option `name` at argv[*i]: "NAME=VALUE", or "NAME VALUE"
+ * (advancing *i); NULL when argv[*i] is not that option or lacks one. */
+static const char *opt_value(int argc, char **argv, int *i, const char *name)
+{
+	size_t n = strlen(name);
+
+	if (strncmp(argv[*i], name, n) != 0)
+		return NULL;
+	if (argv[*i][n] == '=')
+		return argv[*i] + n + 1;
+	if (argv[*i][n] == 0 && *i + 1 < argc)
+		return argv[++*i];
+	return NULL;
+}
+
+int cli_tier_option(int argc, char **argv, int *i, const char *cmd, cli_tiering *t)
+{
+	const char *v;
+	uint64_t n;
+
+	if ((v = opt_value(argc, argv, i, "--tier")) != NULL) {
+		if (!strcmp(v, "tiered"))
+			t->tiering = KILN_TIERING_TIERED;
+		else if (!strcmp(v, "0"))
+			t->tiering = KILN_TIERING_TIER0;
+		else if (!strcmp(v, "1"))
+			t->tiering = KILN_TIERING_TIER1;
+		else
+			return cli_error(CLI_USAGE, "%s: --tier wants 0, 1 or tiered, got '%s'",
+					 cmd, v), -1;
+		return 1;
+	}
+	if ((v = opt_value(argc, argv, i, "--tier-up-threshold")) != NULL) {
+		if (!cli_parse_count(v, &n) || n > INT32_MAX)
+			return cli_error(CLI_USAGE, "%s: bad --tier-up-threshold '%s' (1 to "
+					 "2147483647)", cmd, v), -1;
+		t->threshold = (uint32_t)n;
+		return 1;
+	}
+	return 0;
+}

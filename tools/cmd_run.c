@@ -25,6 +25,7 @@ typedef struct run_opts {
 	const char *file, *invoke;
 	bool stats;
 	int opt_level;
+	cli_tiering tier;
 	char **args;
 	int nargs;
 	kiln_wasi_dir dirs[MAX_DIRS];
@@ -191,6 +192,11 @@ static int parse_opts(int argc, char **argv, run_opts *o)
 
 	*o = (run_opts){.opt_level = 2};
 	for (i = 1; i < argc && argv[i][0] == '-' && !o->file; i++) {
+		int t = cli_tier_option(argc, argv, &i, "run", &o->tier);
+		if (t < 0)
+			return cli_usage("run");
+		if (t > 0)
+			continue;
 		if (!strcmp(argv[i], "--invoke") && i + 1 < argc)
 			o->invoke = argv[++i];
 		else if (!strcmp(argv[i], "--dir") && i + 1 < argc) {
@@ -480,11 +486,15 @@ static int run_module(kiln_engine *engine, kiln_module *m, kiln_instance *wasi,
 	if (o->stats) {
 		kiln_engine_stats s = kiln_engine_stats_of(engine);
 		fprintf(stderr, "compile: %.3f ms eager, %.3f ms lazy (%" PRIu64 " functions)\n"
+			"tiers: %" PRIu64 " functions at tier 0 in %.3f ms, %" PRIu64
+			" at tier 1 in %.3f ms, %" PRIu64 " tiered up\n"
 			"lazy compile phases: lower %.3f ms, optimise %.3f ms, codegen %.3f ms, "
 			"set-up %.3f ms\n"
 			"load: %.3f ms\ninstantiate: %.3f ms\nrun: %.3f ms\n"
 			"entry: %.3f ms after start\n",
 			(t1 - t0) * 1e3, s.compile_seconds * 1e3, s.functions_compiled,
+			s.tier0_functions, s.tier0_seconds * 1e3, s.tier1_functions,
+			s.tier1_seconds * 1e3, s.tiered_up,
 			s.lower_seconds * 1e3, s.optimise_seconds * 1e3, s.codegen_seconds * 1e3,
 			(s.compile_seconds - s.lower_seconds - s.optimise_seconds -
 			 s.codegen_seconds) * 1e3,
@@ -651,6 +661,9 @@ int cmd_run(int argc, char **argv)
 #ifndef KILN_RUNTIME_ONLY
 	kiln_config cfg = kiln_config_default();
 	cfg.opt_level = o.opt_level;
+	cfg.tiering = o.tier.tiering;
+	if (o.tier.threshold)
+		cfg.tier_up_threshold = o.tier.threshold;
 	cfg.speculative_compile = !o.lazy;
 	cfg.epoch_interruption = o.timeout > 0;
 	cfg.fuel_metering = o.fuel > 0;

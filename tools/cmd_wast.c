@@ -314,6 +314,13 @@ int cmd_wast(int argc, char **argv)
 	if (flags == NULL)
 		return cli_error(CLI_FAIL, "out of memory");
 	for (int i = 1; i < argc; i++) {
+		int t = cli_tier_option(argc, argv, &i, "wast", &run.tier);
+		if (t != 0) {
+			if (t > 0)
+				continue;
+			free(flags);
+			return cli_usage("wast");
+		}
 		if (strncmp(argv[i], "--enable-", 9) == 0 && argv[i][9]) {
 			flags[nflags++] = argv[i];
 		} else if (!strcmp(argv[i], "-v") || !strcmp(argv[i], "--verbose")) {

@@ -23,7 +23,8 @@ static const cli_command commands[] = {
 	 "For an artifact: its header, and when it is signed the signer's key\n"
 	 "fingerprint (SHA-256 of the raw Ed25519 public key)."},
 	{"wast", cmd_wast, "[--enable-FEATURE...] [-O0..-O3] [--aot [--target-cpu NAME]]\n"
-	 "                [--min-passed N] [-v] FILE.wast",
+	 "                [--tier 0|1|tiered] [--tier-up-threshold N] [--min-passed N] [-v]\n"
+	 "                FILE.wast",
 	 "run a spec test script",
 	 "Converts FILE.wast with wabt's wast2json (found on PATH, or named by\n"
 	 "$KILN_WAST2JSON) and runs its commands. Each command counts once, as\n"
@@ -31,6 +32,7 @@ static const cli_command commands[] = {
 	 "the last line is 'N passed, N failed, N skipped'. Exits 1 on any failure.\n"
 	 "  --enable-FEATURE  passed to wast2json (e.g. --enable-tail-call)\n"
 	 "  -O0..-O3          optimisation level (default -O2)\n"
+	 "  --tier, --tier-up-threshold  the JIT's tiering, as for kiln run\n"
 	 "  --aot             compile each module to an artifact, load it and run that\n"
 	 "  --target-cpu NAME with --aot: compile for NAME (generic: any x86-64)\n"
 	 "  --min-passed N    exit 1 when fewer than N commands passed\n"
@@ -39,7 +41,8 @@ static const cli_command commands[] = {
 	 "                [--inherit-env] [--tcplisten ADDR:PORT]... [--stats] [-O0..-O3]\n"
 	 "                [--no-cache] [--aot] [--lazy] [--timeout DURATION] [--max-memory SIZE]\n"
 	 "                [--fuel N] [--verify PUBKEY.pem] [--max-table-elements N]\n"
-	 "                [--max-stack SIZE] FILE.wasm|FILE.kwasm [ARGS...]",
+	 "                [--max-stack SIZE] [--tier 0|1|tiered] [--tier-up-threshold N]\n"
+	 "                FILE.wasm|FILE.kwasm [ARGS...]",
 	 "compile and run a module",
 	 "Runs the module's _start, or with --invoke the named export, with ARGS\n"
 	 "parsed by the export's parameter types (integers in decimal or 0x hex,\n"
@@ -57,7 +60,11 @@ static const cli_command commands[] = {
 	 "skips it.  The\n"
 	 "JIT compiles a function when first called, and on a second thread the\n"
 	 "functions compiled ones call, ahead of their first call; --lazy: only\n"
-	 "the functions called, on the calling thread.  --timeout (2s, 500ms,\n"
+	 "the functions called, on the calling thread.  --tier: tiered (the\n"
+	 "default) compiles a function first at tier 0 (no optimisation, fast\n"
+	 "code generation) and again at -ON (tier 1) on a background thread once\n"
+	 "its calls and loop iterations reach --tier-up-threshold (default 1000;\n"
+	 "1: at once); 0 or 1 compiles at that tier only.  --timeout (2s, 500ms,\n"
 	 "1m) ends the run with 'wasm trap: interrupted' once the time is up,\n"
 	 "in the start function, the entry's call or a blocking WASI call (sleep,\n"
 	 "reads and writes of pipes and sockets); an artifact for it needs\n"

@@ -30,6 +30,7 @@ typedef struct wast_run {
 	bool aot;		/* run every module through a .kwasm artifact */
 	const char *target_cpu;	/* --aot: the CPU artifacts are compiled for */
 	int opt_level;		/* -O0..-O3 */
+	cli_tiering tier;	/* --tier, --tier-up-threshold */
 	uint64_t min_passed;	/* --min-passed: fewer passed commands fail */
 	unsigned passed, failed, skipped, mismatches;
 	char reasons[MAX_REASONS][REASON_LEN];	/* "" = a free slot */

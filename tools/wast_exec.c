@@ -34,6 +34,9 @@ bool wast_exec_init(wast_run *run)
 
 	cfg.target_cpu = run->target_cpu;
 	cfg.opt_level = run->opt_level;
+	cfg.tiering = run->tier.tiering;
+	if (run->tier.threshold)
+		cfg.tier_up_threshold = run->tier.threshold;
 	if (kiln_engine_new(&cfg, &run->engine, &err) != KILN_OK)
 		return false;
 	if (!(spectest = add_instance(run)) ||
