@@ -155,6 +155,13 @@ void engine_count_compiled(kiln_engine *e, const engine_times *t, int tier, bool
 	pthread_mutex_unlock(&e->stats_lock);
 }
 
+void engine_count_osr(kiln_engine *e)
+{
+	pthread_mutex_lock(&e->stats_lock);
+	e->stats.osr_entries++;
+	pthread_mutex_unlock(&e->stats_lock);
+}
+
 kiln_engine_stats kiln_engine_stats_of(kiln_engine *e)
 {
 	kiln_engine_stats s;

@@ -58,6 +58,8 @@ typedef struct engine_times {
 /* One function body compiled at `tier` in t (kiln_engine_stats); hot: a
  * tier-up of a function that ran hot in tier 0. */
 void engine_count_compiled(kiln_engine *e, const engine_times *t, int tier, bool hot);
+/* A call moved from tier 0 to tier 1 at a loop header. */
+void engine_count_osr(kiln_engine *e);
 
 /* Takes `le`; fails `err` with "<what>: <LLVM's message>"; false. */
 bool engine_llvm_error(LLVMErrorRef le, kiln_error *err, const char *what);

@@ -138,14 +138,22 @@ struct module_jit {
 	unsigned busy;			/* background items in progress (spec_lock) */
 	/* Entries: a stub per own function (jit_stubs.h), "f<i>". */
 	jit_stubs *stubs;
-	/* Tiering: per function, tier 0's counter (lower_module), whether
-	 * it was queued for tier 1, and its tier-1 body and size once
-	 * installed. */
+	/* Tiering: per function, tier 0's counter (lower_module), where it
+	 * is on the way to tier 1 (TIER_*), and its tier-1 body, OSR entry
+	 * (NULL: none) and their sizes once installed (under lock; osr is
+	 * published before tier_state turns TIER_READY). */
 	_Atomic int32_t *counters;
-	_Atomic uint8_t *tier_queued;
+	_Atomic uint8_t *tier_state;
 	void **body1;
-	uint32_t *code_size1;
+	_Atomic(void *) *osr;
+	uint32_t *code_size1, *osr_size;
+	/* Return addresses of calls from tier 0 into OSR entries (osr_note;
+	 * under lock): symbolize leaves those frames out. */
+	uintptr_t *osr_rets;
+	size_t nosr_rets, osr_rets_cap;
 };
+
+enum { TIER_NONE, TIER_QUEUED, TIER_READY, TIER_FAILED };
 
 /* What materializing one function body needs; a body is compiled at the
  * tier the engine starts at (tier 0 unless TIER1). */
@@ -300,23 +308,87 @@ static void speculate_callees(kiln_engine *e, module_jit *mj, const lower_module
 
 static void tier_up(kiln_engine *e, module_jit *mj, uint32_t i);
 
-/* Called by tier-0 code (lower_module.tier_up) when function i's counter
- * runs out: queues it for tier 1, once.  Runs on the wasm thread: short,
- * and it never fails the call (out of memory, the function stays in tier
- * 0). */
-static void tier_up_request(void *arg, uint32_t i)
+/* KILN_TIER_UP_SYNC=1 (environment; for tests only): a tier-up compiles
+ * on the thread whose count ran out, before its code goes on, so that
+ * with a threshold of 1 every function and every OSR point switches to
+ * tier 1 at once, deterministically. */
+static bool tier_up_sync(void)
 {
-	module_jit *mj = arg;
-	jit_state *j = engine_jit(mj->engine);
+	static _Atomic int sync = -1;
+	int v = atomic_load(&sync);
 
-	atomic_store_explicit(&mj->counters[i], INT32_MAX, memory_order_relaxed);
-	if (atomic_exchange(&mj->tier_queued[i], 1))
+	if (v < 0) {
+		const char *e = getenv("KILN_TIER_UP_SYNC");
+		v = e != NULL && !strcmp(e, "1");
+		atomic_store(&sync, v);
+	}
+	return v;
+}
+
+/* Queues function i for tier 1 unless it is already on its way (or, with
+ * KILN_TIER_UP_SYNC, compiles it). */
+static void tier_queue(module_jit *mj, uint32_t i)
+{
+	jit_state *j = engine_jit(mj->engine);
+	uint8_t none = TIER_NONE;
+
+	if (!atomic_compare_exchange_strong(&mj->tier_state[i], &none, TIER_QUEUED))
 		return;
+	if (tier_up_sync()) {
+		tier_up(mj->engine, mj, i);
+		return;
+	}
 	pthread_mutex_lock(&j->spec_lock);
 	if (mj->forgotten || !work_push(j, mj, i, WORK_TIER_UP))
-		atomic_store(&mj->tier_queued[i], 0);
+		atomic_store(&mj->tier_state[i], TIER_FAILED);	/* stays in tier 0 */
 	pthread_cond_signal(&j->spec_work);
 	pthread_mutex_unlock(&j->spec_lock);
+}
+
+/* Called by tier-0 code (lower_module.tier_up) when function i's counter
+ * runs out, at its entry or at loop header `loop` (LOWER_NO_LOOP: no OSR
+ * point): queues it for tier 1 the first time; returns its OSR entry once
+ * there is one and `loop` is an OSR point, else NULL.  Until tier 1 is
+ * done (and while it has an OSR entry that frames still in tier 0 may
+ * take) the counter restarts, so the call comes again; after, never.
+ * Runs on the wasm thread: short, and it never fails the call. */
+static void *tier_up_request(void *arg, uint32_t i, uint32_t loop)
+{
+	module_jit *mj = arg;
+	int32_t again = (int32_t)engine_tier_up_threshold(mj->engine);
+	void *q = NULL;
+
+	tier_queue(mj, i);
+	switch (atomic_load_explicit(&mj->tier_state[i], memory_order_acquire)) {
+	case TIER_READY:
+		q = atomic_load_explicit(&mj->osr[i], memory_order_relaxed);
+		if (q == NULL)
+			again = INT32_MAX;
+		break;
+	case TIER_FAILED:
+		again = INT32_MAX;
+		break;
+	}
+	atomic_store_explicit(&mj->counters[i], again, memory_order_relaxed);
+	if (loop == LOWER_NO_LOOP || q == NULL)
+		return NULL;
+	engine_count_osr(mj->engine);
+	return q;
+}
+
+/* Called by an OSR entry with its return address, in tier-0 code. */
+static void osr_note(void *arg, void *ret)
+{
+	module_jit *mj = arg;
+
+	pthread_mutex_lock(&mj->lock);
+	size_t k = 0;
+	while (k < mj->nosr_rets && mj->osr_rets[k] != (uintptr_t)ret)
+		k++;
+	if (k == mj->nosr_rets && krt_grow((void **)&mj->osr_rets, &mj->osr_rets_cap,
+					   mj->nosr_rets + 1, sizeof *mj->osr_rets))
+		mj->osr_rets[mj->nosr_rets++] = (uintptr_t)ret;
+	pthread_mutex_unlock(&mj->lock);
 }
 
 /* Speculation: looking a body up materializes it here, unless some
@@ -524,27 +596,33 @@ static void set_target(kiln_engine *e, LLVMModuleRef mod)
 static void speculate_callees(kiln_engine *e, module_jit *mj, const lower_module *lm,
 			      uint32_t self);
 
-/* The size of the (one) global function an object of LLVM's defines, 0
- * if not found: perf map lines (perfmap.h). */
-static uint32_t code_size(LLVMMemoryBufferRef obj)
+/* The size of the function "<prefix><kind><i>" an object of LLVM's
+ * defines, 0 if not found: perf map lines (perfmap.h). */
+static uint32_t code_size(LLVMMemoryBufferRef obj, const char *prefix, char kind, uint32_t i)
 {
 	const uint8_t *p = (const uint8_t *)LLVMGetBufferStart(obj);
 	size_t len = LLVMGetBufferSize(obj);
 	const Elf64_Ehdr *eh = (const void *)p;
+	char name[64];
 
+	snprintf(name, sizeof name, "%s%c%u", prefix, kind, i);
 	if (len < sizeof *eh || eh->e_shoff > len ||
 	    eh->e_shnum > (len - eh->e_shoff) / sizeof(Elf64_Shdr))
 		return 0;
-	for (unsigned i = 0; i < eh->e_shnum; i++) {
-		const Elf64_Shdr *sh = (const void *)(p + eh->e_shoff) + i * sizeof *sh;
-		if (sh->sh_type != SHT_SYMTAB || sh->sh_offset > len ||
-		    sh->sh_size > len - sh->sh_offset)
+	const Elf64_Shdr *sh = (const void *)(p + eh->e_shoff);
+	for (unsigned s = 0; s < eh->e_shnum; s++) {
+		if (sh[s].sh_type != SHT_SYMTAB || sh[s].sh_offset > len ||
+		    sh[s].sh_size > len - sh[s].sh_offset || sh[s].sh_link >= eh->e_shnum)
 			continue;
-		const Elf64_Sym *sym = (const void *)(p + sh->sh_offset);
-		for (size_t k = 0; k < sh->sh_size / sizeof *sym; k++)
+		const Elf64_Shdr *str = &sh[sh[s].sh_link];
+		if (str->sh_offset > len || str->sh_size > len - str->sh_offset)
+			continue;
+		const Elf64_Sym *sym = (const void *)(p + sh[s].sh_offset);
+		for (size_t k = 0; k < sh[s].sh_size / sizeof *sym; k++)
 			if (ELF64_ST_TYPE(sym[k].st_info) == STT_FUNC &&
-			    ELF64_ST_BIND(sym[k].st_info) == STB_GLOBAL &&
-			    sym[k].st_shndx != SHN_UNDEF)
+			    sym[k].st_shndx != SHN_UNDEF && sym[k].st_name < str->sh_size &&
+			    !strncmp((const char *)p + str->sh_offset + sym[k].st_name, name,
+				     str->sh_size - sym[k].st_name))
 				return (uint32_t)sym[k].st_size;
 	}
 	return 0;
@@ -590,15 +668,17 @@ typedef struct body_job {
 	int tier;			/* 0 or 1 */
 	bool count;			/* tier 0 with counters (tiered) */
 	char kind;			/* the body's name kind: 'b', or 'o' */
+	bool osr;			/* set: 'o' came with its OSR entry 'q' */
 } body_job;
 
 /* Lowers function i of mj's module into its own LLVM module and emits it
  * as in `job`: *obj, the time in *t; false with *err.  A function over the
  * SSA thresholds is compiled with -O0 code generation at either tier, and
  * never counted (tier 1 would be the same code). */
-static bool compile_body(kiln_engine *e, module_jit *mj, uint32_t i, body_job job,
+static bool compile_body(kiln_engine *e, module_jit *mj, uint32_t i, body_job *jp,
 			 LLVMMemoryBufferRef *obj, engine_times *t, kiln_error *err)
 {
+	body_job job = *jp;
 	LLVMContextRef c = LLVMContextCreate();
 	LLVMTargetMachineRef tm = engine_take_tm(e, job.tier);
 	lower_module lm = {0};
@@ -619,7 +699,16 @@ static bool compile_body(kiln_engine *e, module_jit *mj, uint32_t i, body_job jo
 			lm.tier_up_arg = mj;
 		}
 		set_target(e, lm.llmod);
-		ok = lower_function(&lm, i, err) && verify(lm.llmod, err);
+		ok = lower_function(&lm, i, err);
+		/* Tier 1 of a function with OSR points: its OSR entry too. */
+		if (ok && job.kind == 'o' && lm.osr_points > 0) {
+			lm.osr = jp->osr = true;
+			lm.tier_up_arg = mj;
+			lm.osr_note = osr_note;
+			ok = lower_function(&lm, i, err);
+			lm.osr = false;
+		}
+		ok = ok && verify(lm.llmod, err);
 		t->lower = now() - t_lower;
 		LLVMTargetMachineRef o0 = ok && cheap && job.tier == 1 && engine_opt_level(e) > 0
 					  ? engine_take_tm(e, 0) : NULL;
@@ -638,7 +727,7 @@ static body_job first_job(const kiln_engine *e)
 {
 	kiln_tiering t = engine_tiering(e);
 
-	return (body_job){t == KILN_TIERING_TIER1, t == KILN_TIERING_TIERED, 'b'};
+	return (body_job){t == KILN_TIERING_TIER1, t == KILN_TIERING_TIERED, 'b', false};
 }
 
 /* Materializes one function body on whichever thread first looked it
@@ -652,45 +741,70 @@ static void materialize_body(void *ctx, LLVMOrcMaterializationResponsibilityRef 
 	LLVMMemoryBufferRef obj = NULL;
 	kiln_error err = {0};
 	body_job job = first_job(e);
-	bool ok = compile_body(e, u->mj, u->index, job, &obj, &t, &err);
+	bool ok = compile_body(e, u->mj, u->index, &job, &obj, &t, &err);
 
 	if (ok && krt_perfmap_on())
-		u->mj->code_size[u->index] = code_size(obj);
+		u->mj->code_size[u->index] = code_size(obj, u->mj->prefix, 'b', u->index);
 	t.total = now() - t0;
 	if (ok)
 		engine_count_compiled(e, &t, job.tier, false);
 	emit_or_fail(u, mr, ok ? obj : NULL, &err);
 }
 
-/* Compiles function i at tier 1 and points its stub at the new code (a
- * background thread, after tier_up_request).  A failure leaves it in tier
- * 0, which is correct code. */
+/* Looks up "<prefix><kind><i>" in mj's JITDylib: its address, or NULL
+ * (the error dropped). */
+static void *find(kiln_engine *e, module_jit *mj, char kind, uint32_t i)
+{
+	char name[64];
+	LLVMOrcExecutorAddress addr = 0;
+
+	snprintf(name, sizeof name, "%s%c%u", mj->prefix, kind, i);
+	LLVMErrorRef le = jd_lookup(e, mj->jd, name, &addr);
+	if (le != NULL) {
+		LLVMConsumeError(le);
+		return NULL;
+	}
+	return (void *)(uintptr_t)addr;
+}
+
+/* Compiles function i at tier 1 (with its OSR entry if it has OSR points)
+ * and points its stub at the new code (a background thread, after
+ * tier_up_request).  A failure leaves it in tier 0, which is correct
+ * code. */
 static void tier_up(kiln_engine *e, module_jit *mj, uint32_t i)
 {
 	double t0 = now();
 	engine_times t = {0};
 	LLVMMemoryBufferRef obj = NULL;
 	kiln_error err = {0};
-	LLVMOrcExecutorAddress addr = 0;
-	char name[64];
+	body_job job = {1, false, 'o', false};
+	uint32_t size = 0, qsize = 0;
+	void *body = NULL, *q = NULL;
 
-	if (!compile_body(e, mj, i, (body_job){1, false, 'o'}, &obj, &t, &err))
-		return;
-	uint32_t size = krt_perfmap_on() ? code_size(obj) : 0;
-	/* Takes obj. */
-	LLVMErrorRef le = LLVMOrcLLJITAddObjectFile(engine_jit(e)->jit, mj->jd, obj);
-	snprintf(name, sizeof name, "%so%u", mj->prefix, i);
-	if (le == NULL)
-		le = jd_lookup(e, mj->jd, name, &addr);
-	if (le != NULL) {
-		LLVMConsumeError(le);
+	if (compile_body(e, mj, i, &job, &obj, &t, &err)) {
+		if (krt_perfmap_on()) {
+			size = code_size(obj, mj->prefix, 'o', i);
+			qsize = job.osr ? code_size(obj, mj->prefix, 'q', i) : 0;
+		}
+		/* Takes obj. */
+		LLVMErrorRef le = LLVMOrcLLJITAddObjectFile(engine_jit(e)->jit, mj->jd, obj);
+		if (le != NULL)
+			LLVMConsumeError(le);
+		else if ((body = find(e, mj, 'o', i)) != NULL && job.osr)
+			q = find(e, mj, 'q', i);
+	}
+	if (body == NULL || (job.osr && q == NULL)) {
+		atomic_store(&mj->tier_state[i], TIER_FAILED);
 		return;
 	}
 	pthread_mutex_lock(&mj->lock);
-	mj->body1[i] = (void *)(uintptr_t)addr;
+	mj->body1[i] = body;
 	mj->code_size1[i] = size;
+	mj->osr_size[i] = qsize;
 	pthread_mutex_unlock(&mj->lock);
-	jit_stub_point(mj->stubs, i - mj->module->nimported_funcs, mj->body1[i]);
+	atomic_store_explicit(&mj->osr[i], q, memory_order_relaxed);
+	jit_stub_point(mj->stubs, i - mj->module->nimported_funcs, body);
+	atomic_store_explicit(&mj->tier_state[i], TIER_READY, memory_order_release);
 	t.total = now() - t0;
 	engine_count_compiled(e, &t, 1, true);
 }
@@ -1160,6 +1274,8 @@ static void perfmap_module(module_jit *mj)
 			krt_perfmap_add(mj->body[i], mj->code_size[i], mj->module, i);
 		if (mj->body1[i])
 			krt_perfmap_add(mj->body1[i], mj->code_size1[i], mj->module, i);
+		if (atomic_load(&mj->osr[i]))
+			krt_perfmap_add(atomic_load(&mj->osr[i]), mj->osr_size[i], mj->module, i);
 	}
 	pthread_mutex_unlock(&mj->lock);
 }
@@ -1194,9 +1310,12 @@ static void module_jit_free(void *p)
 	free((void *)mj->queued);
 	free(mj->body);
 	free((void *)mj->counters);
-	free((void *)mj->tier_queued);
+	free((void *)mj->tier_state);
 	free(mj->body1);
+	free((void *)mj->osr);
 	free(mj->code_size1);
+	free(mj->osr_size);
+	free(mj->osr_rets);
 	jit_stubs_free(mj->stubs);	/* after the code that called them */
 	pthread_mutex_destroy(&mj->lock);
 	free(mj);
@@ -1214,13 +1333,15 @@ static module_jit *module_jit_new(kiln_engine *e, const kiln_module *m)
 	mj->body = krt_calloc(m->nfuncs, sizeof *mj->body);
 	mj->code_size = krt_calloc(m->nfuncs, sizeof *mj->code_size);
 	mj->counters = krt_calloc(m->nfuncs, sizeof *mj->counters);
-	mj->tier_queued = krt_calloc(m->nfuncs, sizeof *mj->tier_queued);
+	mj->tier_state = krt_calloc(m->nfuncs, sizeof *mj->tier_state);
 	mj->body1 = krt_calloc(m->nfuncs, sizeof *mj->body1);
+	mj->osr = krt_calloc(m->nfuncs, sizeof *mj->osr);
 	mj->code_size1 = krt_calloc(m->nfuncs, sizeof *mj->code_size1);
+	mj->osr_size = krt_calloc(m->nfuncs, sizeof *mj->osr_size);
 	mj->module = m;
 	pthread_mutex_init(&mj->lock, NULL);
 	if (!mj->compiled || !mj->queued || !mj->body || !mj->code_size || !mj->counters ||
-	    !mj->tier_queued || !mj->body1 || !mj->code_size1) {
+	    !mj->tier_state || !mj->body1 || !mj->osr || !mj->code_size1 || !mj->osr_size) {
 		module_jit_free(mj);
 		return NULL;
 	}
@@ -1265,8 +1386,21 @@ static uint32_t symbolize(const kiln_code *code, uintptr_t pc)
 	uintptr_t best_start = 0;
 
 	pthread_mutex_lock(&mj->lock);
+	/* A tier-0 frame that moved to its OSR entry: not a frame of its own
+	 * (pc is a return address less one). */
+	for (size_t k = 0; k < mj->nosr_rets; k++) {
+		if (mj->osr_rets[k] == pc + 1) {
+			pthread_mutex_unlock(&mj->lock);
+			return KILN_NOT_A_FUNCTION;
+		}
+	}
 	for (uint32_t i = code->nimported; i < code->nfuncs; i++) {
 		uintptr_t start = (uintptr_t)mj->body1[i];	/* tier 1 */
+		if (start && start <= pc && start >= best_start) {
+			best_start = start;
+			best = i;
+		}
+		start = (uintptr_t)atomic_load(&mj->osr[i]);	/* its OSR entry */
 		if (start && start <= pc && start >= best_start) {
 			best_start = start;
 			best = i;

@@ -123,6 +123,20 @@ static LLVMValueRef declare(lower_module *lm, char kind, uint32_t i)
 	return fn;
 }
 
+/* Declares function i's OSR entry "q<i>": ret q(ctx, slots, loop). */
+static LLVMValueRef declare_osr(lower_module *lm, uint32_t i)
+{
+	char name[64];
+	LLVMTypeRef pt[3] = {lm->ptr, lm->ptr, lm->i32};
+	LLVMTypeRef ret = LLVMGetReturnType(lm->func_types[lm->m->funcs[i].type_idx]);
+	LLVMValueRef fn;
+
+	lower_func_name(lm, 'q', i, name, sizeof name);
+	fn = LLVMAddFunction(lm->llmod, name, LLVMFunctionType(ret, pt, 3, 0));
+	add_attr(lm->llctx, fn, "nounwind");
+	return fn;
+}
+
 LLVMValueRef lower_callee(lower_module *lm, uint32_t i)
 {
 	/* The JIT calls the lazy entry f<i>; a whole-module (AOT) compilation
@@ -196,6 +210,13 @@ LLVMValueRef lower_ctx_field(lower *l, unsigned offset, LLVMTypeRef type)
 	    offset == KILN_CTX_FUEL)
 		return v;
 	return invariant(l, v);
+}
+
+static LLVMBasicBlockRef new_block(lower *l, const char *name);
+
+LLVMBasicBlockRef lower_block(lower *l, const char *name)
+{
+	return new_block(l, name);
 }
 
 static LLVMBasicBlockRef new_block(lower *l, const char *name)
@@ -354,44 +375,6 @@ static void blocktype(lower *l, int64_t bt, const kiln_valtype **p, uint32_t *np
 
 static void epoch_check(lower *l);
 static void fuel_charge(lower *l);
-static void tier_count(lower *l);
-/* Tier 0: counts this entry or loop iteration down in the function's
- * counter; at zero calls the JIT's tier_up, which queues the function for
- * tier 1 (and resets the counter so that it is called about once).  A
- * relaxed load and store, not an atomic decrement: a count lost to a race
- * only delays tiering. */
-static void tier_count(lower *l)
-{
-	lower_module *lm = l->lm;
-	uint32_t fidx = l->fidx;
-	LLVMValueRef addr = LLVMConstInt(lm->i64, (uintptr_t)&lm->tier_counters[fidx], 0);
-	LLVMValueRef p = LLVMBuildIntToPtr(l->b, addr, lm->ptr, "");
-	LLVMValueRef c = LLVMBuildLoad2(l->b, lm->i32, p, "");
-	LLVMValueRef d = LLVMBuildSub(l->b, c, LLVMConstInt(lm->i32, 1, 0), "");
-	LLVMValueRef st = LLVMBuildStore(l->b, d, p);
-	LLVMBasicBlockRef hot = new_block(l, "tierup"), cont = new_block(l, "counted");
-
-	LLVMSetOrdering(c, LLVMAtomicOrderingMonotonic);
-	LLVMSetAlignment(c, 4);
-	LLVMSetOrdering(st, LLVMAtomicOrderingMonotonic);
-	LLVMSetAlignment(st, 4);
-	LLVMBuildCondBr(l->b, LLVMBuildICmp(l->b, LLVMIntSLE, d, LLVMConstInt(lm->i32, 0, 0), ""),
-			hot, cont);
-	LLVMPositionBuilderAtEnd(l->b, hot);
-	LLVMTypeRef pt[2] = {lm->ptr, lm->i32};
-	LLVMTypeRef ft = LLVMFunctionType(lm->void_, pt, 2, 0);
-	LLVMValueRef fn = LLVMBuildIntToPtr(
-		l->b, LLVMConstInt(lm->i64, (uintptr_t)lm->tier_up, 0), lm->ptr, "");
-	LLVMValueRef args[2] = {
-		LLVMBuildIntToPtr(l->b, LLVMConstInt(lm->i64, (uintptr_t)lm->tier_up_arg, 0),
-				  lm->ptr, ""),
-		LLVMConstInt(lm->i32, fidx, 0),
-	};
-	LLVMBuildCall2(l->b, ft, fn, args, 2, "");
-	LLVMBuildBr(l->b, cont);
-	LLVMPositionBuilderAtEnd(l->b, cont);
-}
-
 static void fuel_settle(lower *l);
 
 static bool op_block(lower *l, const kiln_instr *in)
@@ -415,12 +398,17 @@ static bool op_block(lower *l, const kiln_instr *in)
 		LLVMBuildBr(l->b, header);
 		LLVMPositionBuilderAtEnd(l->b, header);
 		l->nstack -= np;
+		bool osr = lower_osr_point(l, np);
+		uint32_t loop = l->nloops++;
+		if (osr && l->lm->osr)
+			LLVMAddCase(l->osr_switch, LLVMConstInt(l->lm->i32, loop, 0), header);
+		l->lm->osr_points += osr;
 		for (uint32_t i = 0; i < np; i++)
 			lower_push(l, f->phis[i]);
 		if (l->lm->epoch_checks)
 			epoch_check(l);
 		if (l->lm->tier_counters)
-			tier_count(l);
+			lower_tier_count(l, osr ? loop : LOWER_NO_LOOP);
 		if (l->lm->fuel_checks) {
 			f->outer_fuel_sub = l->fuel_sub;
 			f->outer_fuel_ops = l->fuel_ops;
@@ -660,11 +648,39 @@ static LLVMValueRef local_ptr(lower *l, uint32_t i)
 	entry = LLVMGetEntryBasicBlock(l->fn);
 	b = LLVMCreateBuilderInContext(l->lm->llctx);
 	LLVMPositionBuilderBefore(b, LLVMGetFirstInstruction(entry));
-	init = i < l->type->nparams ? LLVMGetParam(l->fn, i + 1) : LLVMConstNull(l->local_types[i]);
+	if (l->lm->osr) {	/* q<i>: every local from tier 0's slots */
+		LLVMValueRef at = LLVMConstInt(l->lm->i64, (uint64_t)i * KILN_SLOT_SIZE, 0);
+		init = LLVMBuildLoad2(b, l->local_types[i],
+				      LLVMBuildGEP2(b, l->lm->i8, LLVMGetParam(l->fn, 1), &at, 1, ""),
+				      "");
+		LLVMSetAlignment(init, 8);
+	} else {
+		init = i < l->type->nparams ? LLVMGetParam(l->fn, i + 1)
+					    : LLVMConstNull(l->local_types[i]);
+	}
 	l->locals[i] = LLVMBuildAlloca(b, l->local_types[i], "");
 	LLVMBuildStore(b, init, l->locals[i]);
 	LLVMDisposeBuilder(b);
 	return l->locals[i];
+}
+
+LLVMValueRef lower_local_ptr(lower *l, uint32_t i)
+{
+	return local_ptr(l, i);
+}
+
+LLVMValueRef lower_osr_slots(lower *l)
+{
+	if (l->osr_slots == NULL) {
+		LLVMBuilderRef b = LLVMCreateBuilderInContext(l->lm->llctx);
+		LLVMBasicBlockRef entry = LLVMGetEntryBasicBlock(l->fn);
+		LLVMTypeRef t = LLVMArrayType2(l->lm->i8, (uint64_t)l->nlocals * KILN_SLOT_SIZE);
+		LLVMPositionBuilderBefore(b, LLVMGetFirstInstruction(entry));
+		l->osr_slots = LLVMBuildAlloca(b, t, "osr");
+		LLVMSetAlignment(l->osr_slots, 16);
+		LLVMDisposeBuilder(b);
+	}
+	return l->osr_slots;
 }
 
 static bool op_local(lower *l, const kiln_instr *in, const kiln_op_info *d)
@@ -1015,7 +1031,9 @@ bool lower_function(lower_module *lm, uint32_t fidx, kiln_error *err)
 	l.err = err;
 	(void)name;
 	l.fidx = fidx;
-	l.fn = declare(lm, lm->body_kind ? lm->body_kind : 'b', fidx);
+	lm->osr_points = 0;
+	l.fn = lm->osr ? declare_osr(lm, fidx)
+		       : declare(lm, lm->body_kind ? lm->body_kind : 'b', fidx);
 	if (lm->direct_calls)	/* AOT: relocations stay PC32, PLT32 and 64 */
 		LLVMAddAttributeAtIndex(l.fn, LLVMAttributeFunctionIndex,
 					LLVMCreateStringAttribute(lm->llctx, "no-jump-tables", 14,
@@ -1031,6 +1049,8 @@ bool lower_function(lower_module *lm, uint32_t fidx, kiln_error *err)
 	l.b = LLVMCreateBuilderInContext(lm->llctx);
 	LLVMPositionBuilderAtEnd(l.b, new_block(&l, "entry"));
 	l.ctx = LLVMGetParam(l.fn, 0);
+	if (lm->osr)
+		lower_osr_note(&l);
 	ok = setup_locals(&l, fidx);
 	if (ok && l.m->nmemories > 0) {
 		LLVMValueRef mem = lower_ctx_field(&l, KILN_CTX_MEMORY, lm->ptr);
@@ -1042,8 +1062,10 @@ bool lower_function(lower_module *lm, uint32_t fidx, kiln_error *err)
 			init_frame(&l);
 		if (lm->epoch_checks)
 			epoch_check(&l);
+		if (lm->osr)
+			lower_osr_entry(&l);
 		if (lm->tier_counters)
-			tier_count(&l);
+			lower_tier_count(&l, LOWER_NO_LOOP);
 		if (lm->fuel_checks)
 			fuel_charge(&l);
 		ok = lower_body(&l, fidx);

@@ -68,9 +68,19 @@ typedef struct lower_module {
 	 * below the code calls tier_up(tier_up_arg, function index).  NULL:
 	 * no counting. */
 	int32_t *tier_counters;
-	void (*tier_up)(void *arg, uint32_t func_index);
+	void *(*tier_up)(void *arg, uint32_t func_index, uint32_t loop);
 	void *tier_up_arg;
+	/* q<i>'s entry tells osr_note(tier_up_arg, its return address): the
+	 * tier-0 frame below it is glue, not a frame of its own. */
+	void (*osr_note)(void *arg, void *return_address);
+	/* Lower the function's OSR entry "q<i>" instead (lower_tier.c). */
+	bool osr;
+	/* OSR points (lower_tier.c) the last lower_function met. */
+	uint32_t osr_points;
 } lower_module;
+
+/* tier_up's `loop` for a count that is no OSR point. */
+#define LOWER_NO_LOOP UINT32_MAX
 
 typedef struct lower {
 	lower_module *lm;
@@ -98,6 +108,11 @@ typedef struct lower {
 	 * in it so far, when it ends. */
 	LLVMValueRef fuel_sub;
 	uint64_t fuel_ops;
+	/* Tiering (lower_tier.c): live loops lowered so far (their numbers),
+	 * the OSR entry's dispatch, and tier 0's buffer for an OSR exit. */
+	uint32_t nloops;
+	LLVMValueRef osr_switch;
+	LLVMValueRef osr_slots;
 	kiln_error *err;
 } lower;
 
@@ -122,8 +137,8 @@ bool lower_trampoline(lower_module *lm, const kiln_functype *ft, const char *nam
 		      kiln_error *err);
 LLVMValueRef lower_callee(lower_module *lm, uint32_t func_index);
 
-/* Symbol names: "<prefix><kind><i>", kind 'b' (body), 'f' (entry), 'l'
- * (the JIT's lazy stub) or 'o' (a tier-1 body). */
+/* Symbol names: "<prefix><kind><i>", kind 'b' (body), 'f' (entry); the
+ * JIT's 'l' (lazy stub), 'o' (tier-1 body), 'q' (its OSR entry). */
 void lower_func_name(const lower_module *lm, char kind, uint32_t i,
 		     char *buf, size_t len);
 
@@ -140,6 +155,24 @@ LLVMValueRef lower_load_at(lower *l, LLVMValueRef base, unsigned offset,
 			   LLVMTypeRef type);
 /* Branches to the function's trap block for `kind` when cond is true. */
 void lower_trap_if(lower *l, LLVMValueRef cond, kiln_trap_kind kind);
+/* A new block at the end of the function. */
+LLVMBasicBlockRef lower_block(lower *l, const char *name);
+/* Local i's alloca (or frame slot), made on first use. */
+LLVMValueRef lower_local_ptr(lower *l, uint32_t i);
+/* Tier 0's buffer of a slot per local for an OSR exit (in the entry
+ * block, made once). */
+LLVMValueRef lower_osr_slots(lower *l);
+
+/* lower_tier.c.  lower_tier_count: tier 0's count at the function's entry
+ * or a loop header; at OSR point number `loop` (else LOWER_NO_LOOP) with
+ * the exit to q.  lower_osr_note: q's first code, telling the JIT where it
+ * was called from (before anything in q may trap).  lower_osr_entry: q's
+ * dispatch, at the end of its entry code.  lower_osr_point: whether a loop with `nparams` parameters,
+ * entered with the operand stack below them empty, is one. */
+void lower_tier_count(lower *l, uint32_t loop);
+void lower_osr_note(lower *l);
+void lower_osr_entry(lower *l);
+bool lower_osr_point(const lower *l, uint32_t nparams);
 /* Calls helper `id` with the given type; ctx is passed first. */
 LLVMValueRef lower_call_helper(lower *l, enum kiln_helper_id id,
 			       LLVMTypeRef ret, LLVMValueRef *args,

@@ -484,8 +484,10 @@ typedef struct kiln_engine_stats {
 	double codegen_seconds;
 	/* The same compilations by tier (kiln_config.tiering): how many and
 	 * their seconds; tiered_up counts the tier-1 compilations of
-	 * functions that ran hot in tier 0 (installed, not only queued). */
-	uint64_t tier0_functions, tier1_functions, tiered_up;
+	 * functions that ran hot in tier 0 (installed, not only queued);
+	 * osr_entries the calls that moved from tier 0 to tier 1 at a loop
+	 * header (on-stack replacement). */
+	uint64_t tier0_functions, tier1_functions, tiered_up, osr_entries;
 	double tier0_seconds, tier1_seconds;
 } kiln_engine_stats;
 

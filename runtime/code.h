@@ -49,7 +49,9 @@ typedef struct kiln_code_ops {
 	const char *name;		/* "jit", "artifact" */
 	/* The own function whose compiled code holds `pc`: UINT32_MAX when
 	 * none, KILN_NOT_A_FUNCTION for kiln's own glue (an entry
-	 * trampoline).  For trap backtraces; may take locks. */
+	 * trampoline; the JIT's tier-0 frame that moved on to its tier-1
+	 * code at a loop, on-stack replacement).  For trap backtraces; may
+	 * take locks. */
 	uint32_t (*symbolize)(const kiln_code *code, uintptr_t pc);
 	/* Frees `state`, and with it the code's memory. */
 	void (*free_state)(void *state);
