@@ -113,6 +113,32 @@ static bool dump_part(kiln_engine *e, kiln_module *m, uint32_t first, uint32_t e
 	return true;
 }
 
+/* The entry trampolines, one per signature of the module's own functions
+ * (krt_tramp_name: two types of equal structure share one), all in the
+ * first part; the loader gives each function its signature's. */
+static bool emit_tramps(lower_module *lm, kiln_error *err)
+{
+	const kiln_module *m = lm->m;
+	bool *seen = krt_calloc(m->ntypes, sizeof *seen), ok = seen != NULL;
+
+	if (!ok)
+		return krt_fail(err, KILN_ERR_NOMEM, KILN_NO_OFFSET, "out of memory");
+	for (uint32_t i = m->nimported_funcs; ok && i < m->nfuncs; i++) {
+		uint32_t t = m->funcs[i].type_idx;
+		if (seen[t])
+			continue;
+		seen[t] = true;
+		char *name = krt_tramp_name(&m->types[t]);
+		if (name == NULL)
+			ok = krt_fail(err, KILN_ERR_NOMEM, KILN_NO_OFFSET, "out of memory");
+		else if (!LLVMGetNamedFunction(lm->llmod, name))
+			ok = lower_trampoline(lm, &m->types[t], name, err);
+		free(name);
+	}
+	free(seen);
+	return ok;
+}
+
 /* Lowers functions [first, end) (part number `part`) and emits their
  * object into *obj. */
 static bool emit_object(kiln_engine *e, kiln_module *m, uint32_t first, uint32_t end,
@@ -140,7 +166,9 @@ static bool emit_object(kiln_engine *e, kiln_module *m, uint32_t first, uint32_t
 		LLVMDisposeMessage(triple);
 	}
 	for (uint32_t i = first; ok && i < end; i++)
-		ok = lower_function(&lm, i, err) && lower_trampoline(&lm, i);
+		ok = lower_function(&lm, i, err);
+	if (ok && part == 0)
+		ok = emit_tramps(&lm, err);
 	if (ok && LLVMVerifyModule(lm.llmod, LLVMReturnStatusAction, &msg)) {
 		ok = krt_fail(err, KILN_ERR_UNSUPPORTED, KILN_NO_OFFSET,
 			      "internal error: invalid IR: %.200s", msg ? msg : "?");
@@ -369,15 +397,18 @@ kiln_status kiln_module_serialize(kiln_engine *e, kiln_module *m, uint8_t **out,
 kiln_status kiln_cache_key(kiln_engine *e, const uint8_t *bytes, size_t len,
 			   char out[65], kiln_error *err)
 {
-	char *triple = LLVMGetDefaultTargetTriple(), *cpu, *features, opts[48];
+	char *triple = LLVMGetDefaultTargetTriple(), *cpu, *features, opts[64];
 	unsigned char md[32];
 	EVP_MD_CTX *ctx = EVP_MD_CTX_new();
 	bool ok;
 
 	engine_target(e, &cpu, &features);
-	snprintf(opts, sizeof opts, "O%d bounds%d epoch%d fuel%d", engine_opt_level(e),
+	/* The artifact format too: kilns of one version but two formats (a
+	 * development build beside an installed one) share a cache without
+	 * each removing the other's entries as unusable. */
+	snprintf(opts, sizeof opts, "O%d bounds%d epoch%d fuel%d format%d", engine_opt_level(e),
 		 KILN_BOUNDS_GUARD_PAGES, engine_config(e)->epoch_interruption,
-		 engine_config(e)->fuel_metering);
+		 engine_config(e)->fuel_metering, KILN_ARTIFACT_FORMAT);
 	ok = ctx && EVP_DigestInit_ex(ctx, EVP_sha256(), NULL) == 1 &&
 	     EVP_DigestUpdate(ctx, bytes, len) == 1 &&
 	     EVP_DigestUpdate(ctx, kiln_version(), strlen(kiln_version()) + 1) == 1 &&

@@ -13,12 +13,16 @@
  *    materializing it lowers that one function into its own LLVM module
  *    and emits it at the tier the engine starts at (below);
  *  - lazy reexports "l<i>" -> "b<i>", where each stub first jumps: ORC's
- *    stubs that materialize the body on first call;
- *  - the same for the entry trampolines: a unit per trampoline "t<i>" and
- *    a lazy reexport "e<i>" -> "t<i>", which funcrefs hold.  A trampoline
- *    is compiled at the first call from C, not with the module: a module
- *    of 100,000 functions compiled them all for ~30 s before its first
- *    call.
+ *    stubs that materialize the body on first call.
+ * Entry trampolines from C are per signature and per engine, not per
+ * function (vmctx.h, kiln_tramp_fn): the first module that needs a
+ * signature defines, in the engine's main JITDylib (never cleared), a unit
+ * "T<sig>" (krt_tramp_name) and a lazy reexport "E<sig>" -> "T<sig>",
+ * which the code's trampoline entries of every function of that signature
+ * hold, in that module and every later one.  A trampoline is compiled at
+ * the first call from C through it: a module of 100,000 functions once
+ * compiled one per function, ~30 s before its first call, and defining
+ * them cost a unit and a stub per function.
  * Tiers (kiln_config.tiering): tier 0 is lowering plus LLVM's -O0 code
  * generation (FastISel, the fast register allocator), no IR passes; tier
  * 1 is the engine's opt_level.  Tiered, a body starts at tier 0 with a
@@ -66,6 +70,19 @@
 
 typedef struct module_jit module_jit;
 
+/* An entry trampoline of the engine's, for one signature (jit_state.tramps):
+ * the unit "T<sig>" materializes from it, so it owns a copy of the type
+ * (modules come and go, trampolines stay). */
+typedef struct jit_tramp {
+	kiln_engine *engine;
+	char *name;			/* "T<sig>", krt_tramp_name */
+	kiln_functype type;		/* over `types`: params, then results */
+	kiln_valtype *types;
+	void *stub;			/* "E<sig>": what code entries hold */
+	void *code;			/* "T<sig>" once compiled and looked up */
+	atomic_bool compiled;		/* "T<sig>" was emitted */
+} jit_tramp;
+
 /* Work for the background threads: a function to compile ahead of its
  * first call (at the tier the JIT starts at), or to compile at tier 1
  * because it ran hot in tier 0. */
@@ -99,6 +116,11 @@ struct jit_state {
 	LLVMOrcJITDylibRef *free_jds;
 	size_t nfree_jds, free_jds_cap;
 	unsigned stub_blocks;		/* batches of lazy stubs made (under lock) */
+	/* The entry trampolines, sorted by name; added under lock, read
+	 * under tramp_lock too (symbolize). */
+	pthread_mutex_t tramp_lock;
+	jit_tramp **tramps;
+	size_t ntramps, tramps_cap;
 };
 
 /* The compiler's state for one module (its kiln_code's state). */
@@ -109,9 +131,7 @@ struct module_jit {
 	LLVMOrcJITDylibRef jd;		/* everything compiled for the module */
 	_Atomic uint8_t *compiled;	/* per function: its body was emitted */
 	_Atomic uint8_t *queued;	/* per function: given to speculation */
-	_Atomic uint8_t *tramp_compiled;/* per function: its trampoline was emitted */
 	void **body;			/* per function: body address, once looked up */
-	void **tramp;			/* per function: trampoline address, ditto */
 	uint32_t *code_size;		/* per function: its code's size, for perf */
 	pthread_mutex_t lock;		/* for body, body1, code_size1 */
 	bool forgotten;			/* being deleted: not to speculate (spec_lock) */
@@ -135,14 +155,13 @@ struct module_jit {
 
 enum { TIER_NONE, TIER_QUEUED, TIER_READY, TIER_FAILED };
 
-/* What materializing one function body (or its trampoline) needs; a body
- * is compiled at the tier the engine starts at (tier 0 unless TIER1). */
+/* What materializing one function body needs; a body is compiled at the
+ * tier the engine starts at (tier 0 unless TIER1). */
 typedef struct body_unit {
 	kiln_engine *engine;
 	const kiln_module *module;
 	module_jit *mj;
 	uint32_t index;
-	bool tramp;		/* the entry trampoline "t<i>", not the body */
 	char prefix[16];
 } body_unit;
 
@@ -465,6 +484,7 @@ bool jit_new(kiln_engine *e, jit_state **out, kiln_error *err)
 	/* Code generation at the engine's level (the default is LLVM's O2). */
 	LLVMTargetMachineRef jtm = engine_host_machine(engine_opt_level(e));
 	pthread_mutex_init(&j->jd_lock, NULL);
+	pthread_mutex_init(&j->tramp_lock, NULL);
 	pthread_mutex_init(&j->spec_lock, NULL);
 	pthread_cond_init(&j->spec_work, NULL);
 	pthread_cond_init(&j->spec_idle, NULL);
@@ -490,6 +510,13 @@ bool jit_new(kiln_engine *e, jit_state **out, kiln_error *err)
 	return true;
 }
 
+static void tramp_free(jit_tramp *t)
+{
+	free(t->name);
+	free(t->types);
+	free(t);
+}
+
 /* Also a jit_new that failed half-way.  The engine's speculation thread
  * has been joined. */
 void jit_delete(jit_state *j)
@@ -505,6 +532,10 @@ void jit_delete(jit_state *j)
 		LLVMConsumeError(LLVMOrcDisposeLLJIT(j->jit));
 	if (j->ism)
 		LLVMOrcDisposeIndirectStubsManager(j->ism);
+	for (size_t i = 0; i < j->ntramps; i++)
+		tramp_free(j->tramps[i]);
+	free(j->tramps);
+	pthread_mutex_destroy(&j->tramp_lock);
 	free(j->spec_q);
 	pthread_mutex_destroy(&j->jd_lock);
 	free(j->free_jds);
@@ -607,11 +638,10 @@ static void emit_or_fail(body_unit *u, LLVMOrcMaterializationResponsibilityRef m
 	if (obj != NULL) {
 		/* Takes mr and obj. */
 		LLVMOrcObjectLayerEmit(LLVMOrcLLJITGetObjLinkingLayer(engine_jit(e)->jit), mr, obj);
-		atomic_store(&(u->tramp ? u->mj->tramp_compiled : u->mj->compiled)[u->index], 1);
+		atomic_store(&u->mj->compiled[u->index], 1);
 	} else {
 		char msg[320];
-		snprintf(msg, sizeof msg, "function %u%s: %s", u->index,
-			 u->tramp ? "'s entry" : "",
+		snprintf(msg, sizeof msg, "function %u: %s", u->index,
 			 err->message[0] ? err->message : "no target machine");
 		engine_record_compile_error(e, msg);
 		LLVMOrcMaterializationResponsibilityFailMaterialization(mr);
@@ -619,6 +649,18 @@ static void emit_or_fail(body_unit *u, LLVMOrcMaterializationResponsibilityRef m
 	}
 	/* A materialized unit is not destroyed by ORC: its context is ours. */
 	free(u);
+}
+
+/* Frees what one compilation used (tm: of `tier`); its object stays. */
+static void compile_end(kiln_engine *e, lower_module *lm, int tier, LLVMTargetMachineRef tm,
+			LLVMContextRef c)
+{
+	if (lm->llmod)
+		LLVMDisposeModule(lm->llmod);
+	lower_module_free(lm);
+	if (tm)
+		engine_give_tm(e, tier, tm);
+	LLVMContextDispose(c);
 }
 
 /* How one compilation of a body goes (compile_body). */
@@ -677,12 +719,7 @@ static bool compile_body(kiln_engine *e, module_jit *mj, uint32_t i, body_job *j
 		if (ok && engine_speculates(e) && job.kind == 'b')
 			speculate_callees(e, mj, &lm, i);
 	}
-	if (lm.llmod)
-		LLVMDisposeModule(lm.llmod);
-	lower_module_free(&lm);
-	if (tm)
-		engine_give_tm(e, job.tier, tm);
-	LLVMContextDispose(c);
+	compile_end(e, &lm, job.tier, tm, c);
 	return ok;
 }
 
@@ -694,32 +731,8 @@ static body_job first_job(const kiln_engine *e)
 	return (body_job){t == KILN_TIERING_TIER1, t == KILN_TIERING_TIERED, 'b', false};
 }
 
-/* Lowers and emits trampoline i: *obj; false with *err. */
-static bool compile_tramp(kiln_engine *e, module_jit *mj, uint32_t i, LLVMMemoryBufferRef *obj,
-			  kiln_error *err)
-{
-	LLVMContextRef c = LLVMContextCreate();
-	LLVMTargetMachineRef tm = engine_take_tm(e, 0);
-	lower_module lm = {0};
-	engine_times t = {0};
-	bool ok = tm != NULL && lower_module_init(&lm, mj->module, c, mj->prefix, err);
-
-	if (ok) {
-		set_target(e, lm.llmod);
-		ok = lower_trampoline(&lm, i) && verify(lm.llmod, err) &&
-		     codegen(e, lm.llmod, tm, false, obj, &t, err);
-	}
-	if (lm.llmod)
-		LLVMDisposeModule(lm.llmod);
-	lower_module_free(&lm);
-	if (tm)
-		engine_give_tm(e, 0, tm);
-	LLVMContextDispose(c);
-	return ok;
-}
-
-/* Materializes one function body (or trampoline) on whichever thread
- * first looked it up. */
+/* Materializes one function body on whichever thread first looked it
+ * up. */
 static void materialize_body(void *ctx, LLVMOrcMaterializationResponsibilityRef mr)
 {
 	body_unit *u = ctx;
@@ -729,18 +742,13 @@ static void materialize_body(void *ctx, LLVMOrcMaterializationResponsibilityRef 
 	LLVMMemoryBufferRef obj = NULL;
 	kiln_error err = {0};
 	body_job job = first_job(e);
-	bool ok;
+	bool ok = compile_body(e, u->mj, u->index, &job, &obj, &t, &err);
 
-	if (u->tramp) {
-		ok = compile_tramp(e, u->mj, u->index, &obj, &err);
-	} else {
-		ok = compile_body(e, u->mj, u->index, &job, &obj, &t, &err);
-		if (ok && krt_perfmap_on())
-			u->mj->code_size[u->index] = code_size(obj, u->mj->prefix, 'b', u->index);
-		t.total = now() - t0;
-		if (ok)
-			engine_count_compiled(e, &t, job.tier, false);
-	}
+	if (ok && krt_perfmap_on())
+		u->mj->code_size[u->index] = code_size(obj, u->mj->prefix, 'b', u->index);
+	t.total = now() - t0;
+	if (ok)
+		engine_count_compiled(e, &t, job.tier, false);
 	emit_or_fail(u, mr, ok ? obj : NULL, &err);
 }
 
@@ -854,9 +862,9 @@ static LLVMErrorRef define_reexports(kiln_engine *e, LLVMOrcJITDylibRef jd,
 	return le;
 }
 
-/* The unit that compiles function i's body ('b') or trampoline ('t'). */
+/* The unit that compiles function i's body "b<i>". */
 static bool define_unit(kiln_engine *e, module_jit *mj, const lower_module *lm, uint32_t i,
-			bool tramp, kiln_error *err)
+			kiln_error *err)
 {
 	body_unit *u = calloc(1, sizeof *u);
 	LLVMOrcCSymbolFlagsMapPair sym;
@@ -864,9 +872,9 @@ static bool define_unit(kiln_engine *e, module_jit *mj, const lower_module *lm, 
 
 	if (u == NULL)
 		return krt_fail(err, KILN_ERR_NOMEM, KILN_NO_OFFSET, "out of memory");
-	*u = (body_unit){e, mj->module, mj, i, tramp, ""};
+	*u = (body_unit){e, mj->module, mj, i, ""};
 	snprintf(u->prefix, sizeof u->prefix, "%s", lm->prefix);
-	sym = (LLVMOrcCSymbolFlagsMapPair){intern(e, lm, tramp ? 't' : 'b', i), callable};
+	sym = (LLVMOrcCSymbolFlagsMapPair){intern(e, lm, 'b', i), callable};
 	le = LLVMOrcJITDylibDefine(mj->jd,
 				   LLVMOrcCreateCustomMaterializationUnit(
 					   "kiln-function", u, &sym, 1, NULL, materialize_body,
@@ -874,54 +882,45 @@ static bool define_unit(kiln_engine *e, module_jit *mj, const lower_module *lm, 
 	return le == NULL ? true : engine_llvm_error(le, err, "cannot define a function");
 }
 
-/* One materialization unit per body and per trampoline, then the lazy
- * reexports: "l<i>" -> "b<i>" (where stub "f<i>" first jumps) and
- * "e<i>" -> "t<i>". */
+/* One materialization unit per body, then the lazy reexports "l<i>" ->
+ * "b<i>" (where stub "f<i>" first jumps). */
 static bool define_lazy(kiln_engine *e, module_jit *mj, const lower_module *lm,
 			kiln_error *err)
 {
 	const kiln_module *m = mj->module;
 	uint32_t n = m->nfuncs - m->nimported_funcs;
-	LLVMOrcCSymbolAliasMapPairs aliases = krt_calloc(2 * (size_t)n, sizeof *aliases);
+	LLVMOrcCSymbolAliasMapPairs aliases = krt_calloc(n ? n : 1, sizeof *aliases);
 	LLVMErrorRef le;
 
 	if (aliases == NULL)
 		return krt_fail(err, KILN_ERR_NOMEM, KILN_NO_OFFSET, "out of memory");
 	for (uint32_t i = m->nimported_funcs; i < m->nfuncs; i++) {
 		uint32_t k = i - m->nimported_funcs;
-		if (!define_unit(e, mj, lm, i, false, err) || !define_unit(e, mj, lm, i, true, err)) {
+		if (!define_unit(e, mj, lm, i, err)) {
 			free(aliases);
 			return false;
 		}
-		aliases[2 * k] = (LLVMOrcCSymbolAliasMapPair){
+		aliases[k] = (LLVMOrcCSymbolAliasMapPair){
 			intern(e, lm, 'l', i), {intern(e, lm, 'b', i), callable}};
-		aliases[2 * k + 1] = (LLVMOrcCSymbolAliasMapPair){
-			intern(e, lm, 'e', i), {intern(e, lm, 't', i), callable}};
 	}
-	le = define_reexports(e, mj->jd, aliases, 2 * n);
+	le = define_reexports(e, mj->jd, aliases, n);
 	free(aliases);
 	return le == NULL ? true : engine_llvm_error(le, err, "cannot define lazy entry points");
 }
 
-/* A lazy stub "<prefix>l<i>" or "<prefix>e<i>" found: where function i's
- * stub jumps until tier 1 replaces it, or its trampoline. */
+/* A lazy stub "<prefix>l<i>" found: where function i's stub jumps until
+ * tier 1 replaces it. */
 static void found_entry(void *ctx, const char *name, LLVMOrcExecutorAddress addr)
 {
 	module_jit *mj = ctx;
 	const char *p = name + strlen(mj->prefix);
 	unsigned long i = strtoul(p + 1, NULL, 10);
 	uint32_t nimp = mj->module->nimported_funcs;
-	void *a = (void *)(uintptr_t)addr;
 
 	if (i < nimp || i >= mj->module->nfuncs)
 		return;
-	if (*p == 'l') {
-		jit_stub_point(mj->stubs, (uint32_t)i - nimp, a);
-		krt_code_set(mj->module->code, (uint32_t)i, jit_stub(mj->stubs, (uint32_t)i - nimp),
-			     NULL);
-	} else {
-		krt_code_set(mj->module->code, (uint32_t)i, NULL, a);
-	}
+	jit_stub_point(mj->stubs, (uint32_t)i - nimp, (void *)(uintptr_t)addr);
+	krt_code_set(mj->module->code, (uint32_t)i, jit_stub(mj->stubs, (uint32_t)i - nimp), NULL);
 }
 
 /* The entries "f<i>": the module's own stubs, defined as absolute
@@ -959,10 +958,6 @@ static bool define_entries(kiln_engine *e, module_jit *mj, lower_module *lm,
 	const kiln_module *m = mj->module;
 	LLVMOrcJITDylibRef jd = mj->jd;
 
-	for (uint32_t i = m->nimported_funcs; i < m->nfuncs; i++)
-		if (m->types[m->funcs[i].type_idx].nparams > 128)
-			return krt_fail(err, KILN_ERR_UNSUPPORTED, KILN_NO_OFFSET,
-					"functions of more than 128 parameters are not supported yet");
 	/* Batches as define_reexports made them: one lookup of a whole batch
 	 * makes its stubs at once (one symbol at a time, ORC splits the rest
 	 * of the batch off anew for each: quadratic). */
@@ -971,14 +966,11 @@ static bool define_entries(kiln_engine *e, module_jit *mj, lower_module *lm,
 
 	if (syms == NULL)
 		return krt_fail(err, KILN_ERR_NOMEM, KILN_NO_OFFSET, "out of memory");
-	for (uint32_t i = m->nimported_funcs; i < m->nfuncs && le == NULL; i += STUB_BATCH / 2) {
+	for (uint32_t i = m->nimported_funcs; i < m->nfuncs && le == NULL; i += STUB_BATCH) {
 		uint32_t k = 0;
-		for (uint32_t j = i; j < m->nfuncs && j < i + STUB_BATCH / 2; j++) {
+		for (uint32_t j = i; j < m->nfuncs && j < i + STUB_BATCH; j++)
 			syms[k++] = (LLVMOrcCLookupSetElement){
 				intern(e, lm, 'l', j), LLVMOrcSymbolLookupFlagsRequiredSymbol};
-			syms[k++] = (LLVMOrcCLookupSetElement){
-				intern(e, lm, 'e', j), LLVMOrcSymbolLookupFlagsRequiredSymbol};
-		}
 		le = jd_lookup_set(e, jd, syms, k, found_entry, mj);
 	}
 	free(syms);
@@ -989,6 +981,240 @@ static bool define_entries(kiln_engine *e, module_jit *mj, lower_module *lm,
 			return krt_fail(err, KILN_ERR_UNSUPPORTED, KILN_NO_OFFSET,
 					"internal error: no entry point for function %u", i);
 	return true;
+}
+
+/* ------------------------------------------------------- trampolines */
+
+/* Materializes a trampoline "T<sig>" (lower_trampoline): at the first call
+ * from C through its stub, on that thread, at tier 0 (glue: nothing for IR
+ * passes to do).  No stats. */
+static void materialize_tramp(void *ctx, LLVMOrcMaterializationResponsibilityRef mr)
+{
+	jit_tramp *t = ctx;
+	kiln_engine *e = t->engine;
+	LLVMContextRef c = LLVMContextCreate();
+	LLVMTargetMachineRef tm = engine_take_tm(e, 0);
+	LLVMMemoryBufferRef obj = NULL;
+	engine_times times = {0};
+	kiln_error err = {0};
+	lower_module lm;
+	bool ok = tm != NULL;
+
+	lower_module_init_bare(&lm, c, t->name);
+	set_target(e, lm.llmod);
+	ok = ok && lower_trampoline(&lm, &t->type, t->name, &err) && verify(lm.llmod, &err) &&
+	     codegen(e, lm.llmod, tm, false, &obj, &times, &err);
+	compile_end(e, &lm, 0, tm, c);
+	if (ok) {
+		/* Takes mr and obj. */
+		LLVMOrcObjectLayerEmit(LLVMOrcLLJITGetObjLinkingLayer(engine_jit(e)->jit), mr, obj);
+		atomic_store(&t->compiled, true);
+		return;
+	}
+	char msg[320];
+	snprintf(msg, sizeof msg, "entry trampoline %.64s: %.200s", t->name,
+		 err.message[0] ? err.message : "no target machine");
+	engine_record_compile_error(e, msg);
+	LLVMOrcMaterializationResponsibilityFailMaterialization(mr);
+	LLVMOrcDisposeMaterializationResponsibility(mr);
+}
+
+/* The trampolines live as long as the engine (jit_delete frees them). */
+static void keep_tramp(void *ctx)
+{
+	(void)ctx;
+}
+
+/* Orders trampolines by their signature: the name after its first letter,
+ * so that "E<sig>" finds "T<sig>". */
+static int tramp_cmp(const void *key, const void *elem)
+{
+	return strcmp(key, (*(jit_tramp *const *)elem)->name + 1);
+}
+
+/* The engine's trampoline of signature `sig` (a name without its first
+ * letter), or NULL.  With lock or tramp_lock held. */
+static jit_tramp *tramp_find(jit_state *j, const char *sig)
+{
+	jit_tramp **t = bsearch(sig, j->tramps, j->ntramps, sizeof *j->tramps, tramp_cmp);
+
+	return t ? *t : NULL;
+}
+
+/* A new trampoline for signature ft, in the engine's table (sorted); not
+ * defined yet.  With lock held.  NULL when out of memory. */
+static jit_tramp *tramp_add(kiln_engine *e, const kiln_functype *ft, char *name)
+{
+	jit_state *j = engine_jit(e);
+	jit_tramp *t = calloc(1, sizeof *t);
+	size_t n = (size_t)ft->nparams + ft->nresults, at = 0;
+
+	if (t == NULL || !(t->types = krt_calloc(n ? n : 1, sizeof *t->types)) ||
+	    !krt_grow((void **)&j->tramps, &j->tramps_cap, j->ntramps + 1, sizeof *j->tramps)) {
+		if (t)
+			free(t->types);
+		free(t);
+		return NULL;
+	}
+	memcpy(t->types, ft->params, ft->nparams * sizeof *t->types);
+	memcpy(t->types + ft->nparams, ft->results, ft->nresults * sizeof *t->types);
+	t->type = (kiln_functype){ft->nparams, ft->nresults, t->types, t->types + ft->nparams};
+	t->engine = e;
+	t->name = name;
+	while (at < j->ntramps && strcmp(j->tramps[at]->name, name) < 0)
+		at++;
+	pthread_mutex_lock(&j->tramp_lock);
+	memmove(j->tramps + at + 1, j->tramps + at, (j->ntramps - at) * sizeof *j->tramps);
+	j->tramps[at] = t;
+	j->ntramps++;
+	pthread_mutex_unlock(&j->tramp_lock);
+	return t;
+}
+
+/* The trampoline of signature ft, added (and appended to *fresh) if the
+ * engine has none yet.  With lock held.  NULL when out of memory. */
+static jit_tramp *tramp_get(kiln_engine *e, const kiln_functype *ft, jit_tramp **fresh,
+			    uint32_t *nfresh)
+{
+	char *name = krt_tramp_name(ft);
+	jit_tramp *t = name ? tramp_find(engine_jit(e), name + 1) : NULL;
+
+	if (name == NULL || t != NULL) {
+		free(name);
+		return t;
+	}
+	if ((t = tramp_add(e, ft, name)) == NULL)
+		free(name);
+	else
+		fresh[(*nfresh)++] = t;
+	return t;
+}
+
+/* A stub "E<sig>" found: the trampoline entry of its signature. */
+static void found_tramp(void *ctx, const char *name, LLVMOrcExecutorAddress addr)
+{
+	jit_tramp *t = tramp_find(ctx, name + 1);
+
+	if (t)
+		t->stub = (void *)(uintptr_t)addr;
+}
+
+/* Units "T<sig>" and stubs "E<sig>" for new trampolines, in the engine's
+ * main JITDylib, and the stubs' addresses (looking them up compiles
+ * nothing). */
+static LLVMErrorRef define_fresh(kiln_engine *e, jit_tramp **fresh, uint32_t n)
+{
+	jit_state *j = engine_jit(e);
+	LLVMOrcExecutionSessionRef es = LLVMOrcLLJITGetExecutionSession(j->jit);
+	LLVMOrcJITDylibRef main_jd = LLVMOrcLLJITGetMainJITDylib(j->jit);
+	LLVMOrcCSymbolAliasMapPairs aliases = krt_calloc(n, sizeof *aliases);
+	LLVMOrcCLookupSetElement *syms = krt_calloc(n, sizeof *syms);
+	LLVMErrorRef le = NULL;
+
+	if (!aliases || !syms)
+		le = LLVMCreateStringError("out of memory");
+	for (uint32_t i = 0; le == NULL && i < n; i++) {
+		const char *name = fresh[i]->name;
+		char *stub = strdup(name);
+		LLVMOrcCSymbolFlagsMapPair sym = {LLVMOrcExecutionSessionIntern(es, name), callable};
+		if (stub == NULL) {
+			LLVMOrcReleaseSymbolStringPoolEntry(sym.Name);
+			le = LLVMCreateStringError("out of memory");
+			break;
+		}
+		stub[0] = 'E';
+		le = LLVMOrcJITDylibDefine(main_jd, LLVMOrcCreateCustomMaterializationUnit(
+						   "kiln-trampoline", fresh[i], &sym, 1, NULL,
+						   materialize_tramp, discard_body, keep_tramp));
+		aliases[i] = (LLVMOrcCSymbolAliasMapPair){
+			LLVMOrcExecutionSessionIntern(es, stub),
+			{LLVMOrcExecutionSessionIntern(es, name), callable}};
+		syms[i] = (LLVMOrcCLookupSetElement){LLVMOrcExecutionSessionIntern(es, stub),
+						     LLVMOrcSymbolLookupFlagsRequiredSymbol};
+		free(stub);
+	}
+	if (le == NULL)
+		le = define_reexports(e, main_jd, aliases, n);
+	/* In batches as the stubs were made (define_entries says why). */
+	for (uint32_t i = 0; le == NULL && i < n; i += STUB_BATCH)
+		le = jd_lookup_set(e, main_jd, syms + i, n - i < STUB_BATCH ? n - i : STUB_BATCH,
+				   found_tramp, j);
+	free(aliases);
+	free(syms);
+	return le;
+}
+
+/* What lower_trampoline refuses, refused before the module adds anything
+ * to the engine. */
+static bool tramps_fit(const kiln_module *m, kiln_error *err)
+{
+	for (uint32_t i = m->nimported_funcs; i < m->nfuncs; i++)
+		if (m->types[m->funcs[i].type_idx].nparams > 128)
+			return krt_fail(err, KILN_ERR_UNSUPPORTED, KILN_NO_OFFSET,
+					"functions of more than 128 parameters are not supported yet");
+	return true;
+}
+
+/* Every own function's trampoline entry: the stub of its signature's
+ * trampoline, shared by the engine's modules; a signature no module had
+ * before gets one now. */
+static bool define_tramps(kiln_engine *e, module_jit *mj, kiln_error *err)
+{
+	const kiln_module *m = mj->module;
+	jit_tramp **by_type = krt_calloc(m->ntypes ? m->ntypes : 1, sizeof *by_type);
+	jit_tramp **fresh = krt_calloc(m->ntypes ? m->ntypes : 1, sizeof *fresh);
+	uint32_t nfresh = 0;
+	LLVMErrorRef le = NULL;
+	bool ok = by_type && fresh, missing = false;
+
+	for (uint32_t i = m->nimported_funcs; ok && i < m->nfuncs; i++) {
+		uint32_t ti = m->funcs[i].type_idx;
+		if (by_type[ti] == NULL)
+			ok = (by_type[ti] = tramp_get(e, &m->types[ti], fresh, &nfresh)) != NULL;
+	}
+	if (ok && nfresh > 0)
+		le = define_fresh(e, fresh, nfresh);
+	for (uint32_t i = m->nimported_funcs; ok && le == NULL && !missing && i < m->nfuncs; i++) {
+		void *stub = by_type[m->funcs[i].type_idx]->stub;
+		/* None: defining it failed for an earlier module. */
+		if (!(missing = stub == NULL))
+			krt_code_set(m->code, i, NULL, stub);
+	}
+	free(by_type);
+	free(fresh);
+	if (!ok)
+		return krt_fail(err, KILN_ERR_NOMEM, KILN_NO_OFFSET, "out of memory");
+	if (le != NULL)
+		return engine_llvm_error(le, err, "cannot define entry trampolines");
+	return !missing ? true : krt_fail(err, KILN_ERR_UNSUPPORTED, KILN_NO_OFFSET,
+					  "the engine failed to make an entry trampoline before: "
+					  "use a new engine");
+}
+
+/* The start of the engine's compiled trampoline closest below pc, 0 if
+ * none (looked up once each: this compiles nothing). */
+static uintptr_t tramp_below(kiln_engine *e, uintptr_t pc)
+{
+	jit_state *j = engine_jit(e);
+	LLVMOrcJITDylibRef main_jd = LLVMOrcLLJITGetMainJITDylib(j->jit);
+	uintptr_t best = 0;
+
+	pthread_mutex_lock(&j->tramp_lock);
+	for (size_t i = 0; i < j->ntramps; i++) {
+		jit_tramp *t = j->tramps[i];
+		LLVMOrcExecutorAddress addr;
+		if (t->code == NULL && atomic_load(&t->compiled)) {
+			LLVMErrorRef le = jd_lookup(e, main_jd, t->name, &addr);
+			if (le != NULL)
+				LLVMConsumeError(le);
+			else
+				t->code = (void *)(uintptr_t)addr;
+		}
+		if (t->code && (uintptr_t)t->code <= pc && (uintptr_t)t->code > best)
+			best = (uintptr_t)t->code;
+	}
+	pthread_mutex_unlock(&j->tramp_lock);
+	return best;
 }
 
 /* The module's JITDylib; libcalls LLVM may emit (fmod...) resolve in
@@ -1028,7 +1254,8 @@ static bool compile(kiln_engine *e, kiln_module *m, module_jit *mj, kiln_error *
 		return false;
 	}
 	ok = lower_module_init(&lm, m, LLVMOrcThreadSafeContextGetContext(tsc), prefix, err) &&
-	     define_stubs(e, mj, &lm, err) && define_lazy(e, mj, &lm, err) &&
+	     tramps_fit(m, err) && define_stubs(e, mj, &lm, err) && define_lazy(e, mj, &lm, err) &&
+	     define_tramps(e, mj, err) &&
 	     define_entries(e, mj, &lm, err);
 	if (lm.llmod)
 		LLVMDisposeModule(lm.llmod);
@@ -1082,9 +1309,7 @@ static void module_jit_free(void *p)
 	free((void *)mj->compiled);
 	free(mj->code_size);
 	free((void *)mj->queued);
-	free((void *)mj->tramp_compiled);
 	free(mj->body);
-	free(mj->tramp);
 	free((void *)mj->counters);
 	free((void *)mj->tier_state);
 	free(mj->body1);
@@ -1108,8 +1333,6 @@ static module_jit *module_jit_new(kiln_engine *e, const kiln_module *m)
 	mj->queued = krt_calloc(m->nfuncs, sizeof *mj->queued);
 	mj->body = krt_calloc(m->nfuncs, sizeof *mj->body);
 	mj->code_size = krt_calloc(m->nfuncs, sizeof *mj->code_size);
-	mj->tramp_compiled = krt_calloc(m->nfuncs, sizeof *mj->tramp_compiled);
-	mj->tramp = krt_calloc(m->nfuncs, sizeof *mj->tramp);
 	mj->counters = krt_calloc(m->nfuncs, sizeof *mj->counters);
 	mj->tier_state = krt_calloc(m->nfuncs, sizeof *mj->tier_state);
 	mj->body1 = krt_calloc(m->nfuncs, sizeof *mj->body1);
@@ -1118,9 +1341,8 @@ static module_jit *module_jit_new(kiln_engine *e, const kiln_module *m)
 	mj->osr_size = krt_calloc(m->nfuncs, sizeof *mj->osr_size);
 	mj->module = m;
 	pthread_mutex_init(&mj->lock, NULL);
-	if (!mj->compiled || !mj->queued || !mj->body || !mj->code_size ||
-	    !mj->tramp_compiled || !mj->tramp || !mj->counters || !mj->tier_state ||
-	    !mj->body1 || !mj->osr || !mj->code_size1 || !mj->osr_size) {
+	if (!mj->compiled || !mj->queued || !mj->body || !mj->code_size || !mj->counters ||
+	    !mj->tier_state || !mj->body1 || !mj->osr || !mj->code_size1 || !mj->osr_size) {
 		module_jit_free(mj);
 		return NULL;
 	}
@@ -1129,18 +1351,18 @@ static module_jit *module_jit_new(kiln_engine *e, const kiln_module *m)
 	return mj;
 }
 
-/* The address of a compiled body ('b', in mj->body) or trampoline ('t',
- * in mj->tramp), looked up once (with mj->lock held; compiled ones only:
- * this compiles nothing).  NULL if not compiled. */
+/* The address of a compiled body ('b', in mj->body), looked up once (with
+ * mj->lock held; compiled ones only: this compiles nothing).  NULL if not
+ * compiled. */
 static void *code_address(module_jit *mj, char kind, uint32_t i)
 {
-	void **slot = kind == 't' ? &mj->tramp[i] : &mj->body[i];
+	void **slot = &mj->body[i];
 	char name[64];
 	LLVMOrcExecutorAddress addr;
 
 	if (*slot != NULL)
 		return *slot;
-	if (!atomic_load(&(kind == 't' ? mj->tramp_compiled : mj->compiled)[i]))
+	if (!atomic_load(&mj->compiled[i]))
 		return NULL;
 	snprintf(name, sizeof name, "%s%c%u", mj->prefix, kind, i);
 	LLVMErrorRef le = jd_lookup(mj->engine, mj->jd, name, &addr);
@@ -1192,14 +1414,11 @@ static uint32_t symbolize(const kiln_code *code, uintptr_t pc)
 			best = i;
 		}
 	}
-	/* Entry trampolines are compiled code too, but no wasm function. */
-	for (uint32_t i = code->nimported; i < code->nfuncs; i++) {
-		uintptr_t start = (uintptr_t)code_address(mj, 't', i);
-		if (start && start <= pc && start > best_start) {
-			best_start = start;
-			best = KILN_NOT_A_FUNCTION;
-		}
-	}
+	/* Entry trampolines (the engine's) are compiled code too, but no
+	 * wasm function. */
+	uintptr_t start = tramp_below(mj->engine, pc);
+	if (start && start > best_start)
+		best = KILN_NOT_A_FUNCTION;
 	pthread_mutex_unlock(&mj->lock);
 	return best;
 }

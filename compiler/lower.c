@@ -74,13 +74,9 @@ static void add_attr(LLVMContextRef c, LLVMValueRef fn, const char *name)
 				LLVMCreateEnumAttribute(c, kind, 0));
 }
 
-bool lower_module_init(lower_module *lm, const kiln_module *m,
-		       LLVMContextRef c, const char *prefix, kiln_error *err)
+void lower_module_init_bare(lower_module *lm, LLVMContextRef c, const char *prefix)
 {
-	char name[64];
-
 	memset(lm, 0, sizeof *lm);
-	lm->m = m;
 	lm->llctx = c;
 	lm->prefix = prefix;
 	lm->llmod = LLVMModuleCreateWithNameInContext(prefix, c);
@@ -92,6 +88,13 @@ bool lower_module_init(lower_module *lm, const kiln_module *m,
 	lm->f64 = LLVMDoubleTypeInContext(c);
 	lm->v128 = LLVMVectorType(lm->i64, 2);
 	lm->void_ = LLVMVoidTypeInContext(c);
+}
+
+bool lower_module_init(lower_module *lm, const kiln_module *m,
+		       LLVMContextRef c, const char *prefix, kiln_error *err)
+{
+	lower_module_init_bare(lm, c, prefix);
+	lm->m = m;
 	lm->func_types = krt_calloc(m->ntypes, sizeof *lm->func_types);
 	lm->funcs = krt_calloc(m->nfuncs, sizeof *lm->funcs);
 	if (!lm->func_types || !lm->funcs)
@@ -99,7 +102,6 @@ bool lower_module_init(lower_module *lm, const kiln_module *m,
 	for (uint32_t i = 0; i < m->ntypes; i++)
 		if (!(lm->func_types[i] = func_type(lm, &m->types[i])))
 			return nomem(err);
-	(void)name;
 	return true;
 }
 
@@ -1135,20 +1137,22 @@ bool lower_function(lower_module *lm, uint32_t fidx, kiln_error *err)
 	return ok;
 }
 
-/* void t<i>(ptr ctx, ptr slots): arguments from the slots, results back. */
-bool lower_trampoline(lower_module *lm, uint32_t fidx)
+/* void <name>(ptr ctx, ptr slots, ptr entry): arguments from the slots,
+ * an indirect call of entry as a function of type ft, results back. */
+bool lower_trampoline(lower_module *lm, const kiln_functype *ft, const char *name,
+		      kiln_error *err)
 {
-	const kiln_functype *ft = &lm->m->types[lm->m->funcs[fidx].type_idx];
-	LLVMTypeRef pt[2] = {lm->ptr, lm->ptr};
-	char name[64];
+	LLVMTypeRef pt[3] = {lm->ptr, lm->ptr, lm->ptr}, callee_type;
 	LLVMValueRef fn, slots, args[129], call;
 	LLVMBuilderRef b;
 	lower l = {0};
 
 	if (ft->nparams > 128)
-		return false;
-	lower_func_name(lm, 't', fidx, name, sizeof name);
-	fn = LLVMAddFunction(lm->llmod, name, LLVMFunctionType(lm->void_, pt, 2, 0));
+		return krt_fail(err, KILN_ERR_UNSUPPORTED, KILN_NO_OFFSET,
+				"functions of more than 128 parameters are not supported yet");
+	if (!(callee_type = func_type(lm, ft)))
+		return nomem(err);
+	fn = LLVMAddFunction(lm->llmod, name, LLVMFunctionType(lm->void_, pt, 3, 0));
 	add_attr(lm->llctx, fn, "nounwind");
 	b = LLVMCreateBuilderInContext(lm->llctx);
 	LLVMPositionBuilderAtEnd(b, LLVMAppendBasicBlockInContext(lm->llctx, fn, "entry"));
@@ -1158,8 +1162,7 @@ bool lower_trampoline(lower_module *lm, uint32_t fidx)
 	for (uint32_t i = 0; i < ft->nparams; i++)
 		args[i + 1] = lower_load_at(&l, slots, i * KILN_SLOT_SIZE,
 					    lower_type(lm, ft->params[i]));
-	call = LLVMBuildCall2(b, lm->func_types[lm->m->funcs[fidx].type_idx],
-			      lower_callee(lm, fidx), args, ft->nparams + 1, "");
+	call = LLVMBuildCall2(b, callee_type, LLVMGetParam(fn, 2), args, ft->nparams + 1, "");
 	for (uint32_t i = 0; i < ft->nresults; i++) {
 		LLVMValueRef v = ft->nresults == 1 ? call : LLVMBuildExtractValue(b, call, i, "");
 		LLVMValueRef off = LLVMConstInt(lm->i64, i * KILN_SLOT_SIZE, 0);

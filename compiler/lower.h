@@ -2,8 +2,8 @@
  * lower.h — WebAssembly function bodies → LLVM IR (internal to compiler/).
  *
  * One wasm function becomes one LLVM function `R f<i>(ptr ctx, params...)`
- * (runtime/vmctx.h has the ABI) plus an entry trampoline `void t<i>(ptr
- * ctx, ptr slots)`.  The operand stack is simulated at compile time as
+ * (runtime/vmctx.h has the ABI); each signature has an entry trampoline
+ * `void T<sig>(ptr ctx, ptr slots, ptr entry)` (kiln_tramp_fn).  The operand stack is simulated at compile time as
  * LLVM values; locals are allocas that mem2reg promotes; each control
  * frame owns the block a branch to it goes to, with one phi per value the
  * branch carries.  Code after an unconditional branch is skipped to the
@@ -122,21 +122,26 @@ typedef struct lower {
 /* Prepares lowering of a module's functions into lm->llmod: lower_function
  * defines function i's body as "<prefix>b<i>"; calls go to "<prefix>f<i>",
  * declared on first use (lower_callee), which the JIT binds to a lazily
- * compiled body; lower_trampoline defines "<prefix>t<i>".  Failures (out
- * of memory, unsupported instructions) are reported through err. */
+ * compiled body.  Failures (out of memory, unsupported instructions) are
+ * reported through err. */
 bool lower_module_init(lower_module *lm, const kiln_module *m,
 		       LLVMContextRef llctx, const char *prefix, kiln_error *err);
+/* The LLVM module and types only, for code of no wasm module (the JIT's
+ * trampolines, shared by modules): lower_trampoline alone may use it. */
+void lower_module_init_bare(lower_module *lm, LLVMContextRef llctx, const char *prefix);
 void lower_module_free(lower_module *lm);
 bool lower_function(lower_module *lm, uint32_t func_index, kiln_error *err);
 /* Whether lower_function lowers function `func_index` unoptimised: over
  * lm's SSA thresholds, its locals in a frame array, optnone. */
 bool lower_unoptimised(const lower_module *lm, uint32_t func_index);
-bool lower_trampoline(lower_module *lm, uint32_t func_index);
+/* Defines the entry trampoline of signature ft as `name` (the runtime's
+ * krt_tramp_name(ft)); refuses more than 128 parameters. */
+bool lower_trampoline(lower_module *lm, const kiln_functype *ft, const char *name,
+		      kiln_error *err);
 LLVMValueRef lower_callee(lower_module *lm, uint32_t func_index);
 
-/* Symbol names: "<prefix><kind><i>", kind 'b' (body), 'f' (entry), 't'
- * (trampoline); the JIT's 'l' (lazy stub), 'o' (tier-1 body), 'q' (its
- * OSR entry). */
+/* Symbol names: "<prefix><kind><i>", kind 'b' (body), 'f' (entry); the
+ * JIT's 'l' (lazy stub), 'o' (tier-1 body), 'q' (its OSR entry). */
 void lower_func_name(const lower_module *lm, char kind, uint32_t i,
 		     char *buf, size_t len);
 

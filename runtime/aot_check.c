@@ -6,10 +6,12 @@
  * (compiled code stands in for them) and without the validator, which
  * belongs to the compiler.  Instantiation and the export accessors index
  * arrays with what the module says, so every index they use is checked
- * here, once, before the module is returned: function types, exports,
- * the start function, element and data segments, and the references and
- * types of constant expressions (instance.c evaluates them as they come).  A module that fails is malformed: damage the
- * checksums did not catch, or one resealed by hand.
+ * here, once, before the module is returned: function types (which also
+ * pick each function's trampoline, aot_load.c), exports, the start
+ * function, element and data segments, and the references and types of
+ * constant expressions (instance.c evaluates them as they come).  A module
+ * that fails is malformed: damage the checksums did not catch, or one
+ * resealed by hand.
  */
 #include <stdio.h>
 

@@ -12,7 +12,9 @@
  * made read-execute and registered with the trap handler, and the
  * function bodies and trampolines are found by name: they are the entries
  * of the module's code (code.h), which this file is one of the two
- * producers of; the code is published once everything is linked.
+ * producers of; each function gets the trampoline of its signature
+ * (krt_tramp_name: one per signature in the artifact, shared); the code
+ * is published once everything is linked.
  * Every offset, size and index in the objects is checked before use, and
  * every symbol lies inside its section; the module's SHA-256 must be the
  * header's, and every index the runtime takes from it is checked
@@ -38,6 +40,18 @@ typedef struct aot_image {
 	uint8_t *base;
 	size_t len, code_len;
 } aot_image;
+
+/* The trampolines "T<sig>" the objects define, sorted by name once all are
+ * found.  Names point into the objects' string tables. */
+typedef struct tramp_sym {
+	const char *name;
+	void *addr;
+} tramp_sym;
+
+typedef struct tramp_set {
+	tramp_sym *syms;
+	size_t n, cap;
+} tramp_set;
 
 /* One of the artifact's objects, as it is linked. */
 typedef struct elf {
@@ -178,8 +192,8 @@ static uint64_t libcall(const char *name)
 	return 0;
 }
 
-/* The own function index i of a symbol named <kind><i> (b: body, t:
- * trampoline), or UINT32_MAX. */
+/* The own function index i of a symbol named <kind><i> (b: body), or
+ * UINT32_MAX. */
 static uint32_t func_index(const char *name, char kind, const kiln_code *code)
 {
 	unsigned long i;
@@ -267,30 +281,83 @@ static bool relocate_section(const elf *e, const kiln_code *code, const Elf64_Sh
 	return true;
 }
 
-/* Finds the b<i> and t<i> object e defines: the entries of m's code. */
-static bool find_functions(const elf *e, kiln_module *m, kiln_error *err)
+/* Entry points are code, never an absolute address: where symbol k is. */
+static bool code_sym(const elf *e, const kiln_code *code, size_t k, uint64_t *addr,
+		     kiln_error *err)
+{
+	if (e->syms[k].st_shndx >= e->eh->e_shnum ||
+	    !(e->sh[e->syms[k].st_shndx].sh_flags & SHF_EXECINSTR))
+		return bad(err, "function symbol outside code");
+	return sym_addr(e, code, k, addr, err);
+}
+
+/* Finds the b<i> (entries of m's code) and T<sig> (into *t) object e
+ * defines. */
+static bool find_functions(const elf *e, kiln_module *m, tramp_set *t, kiln_error *err)
 {
 	for (size_t k = 0; k < e->nsyms; k++) {
 		const char *name = sym_name(e, &e->syms[k]);
-		char kind = name ? name[0] : 0;
-		uint32_t i = func_index(name, kind == 't' ? 't' : 'b', m->code);
+		uint32_t i = func_index(name, 'b', m->code);
+		bool tramp = name && name[0] == 'T';
 		uint64_t addr;
-		if (i == UINT32_MAX || e->syms[k].st_shndx == SHN_UNDEF)
+		if ((i == UINT32_MAX && !tramp) || e->syms[k].st_shndx == SHN_UNDEF)
 			continue;
-		/* Entry points: code, never an absolute address. */
-		if (e->syms[k].st_shndx >= e->eh->e_shnum ||
-		    !(e->sh[e->syms[k].st_shndx].sh_flags & SHF_EXECINSTR))
-			return bad(err, "function symbol outside code");
-		if (!sym_addr(e, m->code, k, &addr, err))
+		if (!code_sym(e, m->code, k, &addr, err))
 			return false;
-		if (kind == 'b')
-			krt_code_set(m->code, i, (void *)(uintptr_t)addr, NULL);
-		else
-			krt_code_set(m->code, i, NULL, (void *)(uintptr_t)addr);
 		krt_perfmap_add((void *)(uintptr_t)addr, e->syms[k].st_size, m,
-				kind == 'b' ? i : UINT32_MAX);
+				tramp ? UINT32_MAX : i);
+		if (!tramp) {
+			krt_code_set(m->code, i, (void *)(uintptr_t)addr, NULL);
+			continue;
+		}
+		if (!krt_grow((void **)&t->syms, &t->cap, t->n + 1, sizeof *t->syms))
+			return krt_fail(err, KILN_ERR_NOMEM, KILN_NO_OFFSET, "out of memory");
+		t->syms[t->n++] = (tramp_sym){name, (void *)(uintptr_t)addr};
 	}
 	return true;
+}
+
+static int tramp_cmp(const void *a, const void *b)
+{
+	return strcmp(((const tramp_sym *)a)->name, ((const tramp_sym *)b)->name);
+}
+
+/* The trampoline of signature ft in t (sorted), or NULL with *err set. */
+static void *find_tramp(const tramp_set *t, const kiln_functype *ft, kiln_error *err)
+{
+	tramp_sym key = {krt_tramp_name(ft), NULL};
+	const tramp_sym *found;
+
+	if (key.name == NULL) {
+		krt_fail(err, KILN_ERR_NOMEM, KILN_NO_OFFSET, "out of memory");
+		return NULL;
+	}
+	found = bsearch(&key, t->syms, t->n, sizeof key, tramp_cmp);
+	free((char *)key.name);
+	if (found == NULL)
+		bad(err, "a signature's trampoline is missing from the objects");
+	return found ? found->addr : NULL;
+}
+
+/* Each own function's trampoline: its signature's, looked up once per type
+ * index (aot_check.c checked them). */
+static bool assign_tramps(kiln_module *m, tramp_set *t, kiln_error *err)
+{
+	void **by_type = krt_calloc(m->ntypes ? m->ntypes : 1, sizeof *by_type);
+	bool ok = true;
+
+	if (by_type == NULL)
+		return krt_fail(err, KILN_ERR_NOMEM, KILN_NO_OFFSET, "out of memory");
+	qsort(t->syms, t->n, sizeof *t->syms, tramp_cmp);
+	for (uint32_t i = m->nimported_funcs; ok && i < m->nfuncs; i++) {
+		uint32_t ti = m->funcs[i].type_idx;
+		if (by_type[ti] == NULL)
+			by_type[ti] = find_tramp(t, &m->types[ti], err);
+		if ((ok = by_type[ti] != NULL))
+			krt_code_set(m->code, i, NULL, by_type[ti]);
+	}
+	free(by_type);
+	return ok;
 }
 
 static void image_free(void *p)
@@ -334,7 +401,7 @@ static uint32_t code_flags(const kiln_artifact_header *h)
 }
 
 static bool link_image(elf *objs, uint32_t n, aot_image *img, kiln_module *m,
-		       kiln_error *err)
+		       tramp_set *tramps, kiln_error *err)
 {
 	for (uint32_t k = 0; k < n; k++)
 		if (!parse_elf(&objs[k], err))
@@ -343,8 +410,10 @@ static bool link_image(elf *objs, uint32_t n, aot_image *img, kiln_module *m,
 		return false;
 	/* Every body's address first: objects call into each other. */
 	for (uint32_t k = 0; k < n; k++)
-		if (!find_functions(&objs[k], m, err))
+		if (!find_functions(&objs[k], m, tramps, err))
 			return false;
+	if (!assign_tramps(m, tramps, err))
+		return false;
 	for (uint32_t i = m->nimported_funcs; i < m->nfuncs; i++)
 		if (!krt_code_entry(m->code, i) || !krt_code_tramp(m->code, i))
 			return bad(err, "a function is missing from the objects");
@@ -435,7 +504,10 @@ kiln_status kiln_module_load(const uint8_t *bytes, size_t len, kiln_module **out
 	/* Trusted, as a shared library is: compiled from a validated module. */
 	m->validated = true;
 	m->valid_status = KILN_OK;
-	bool ok = open_objects(bytes, &d, objs, err) && link_image(objs, d.nobjects, img, m, err);
+	tramp_set tramps = {0};
+	bool ok = open_objects(bytes, &d, objs, err) &&
+		  link_image(objs, d.nobjects, img, m, &tramps, err);
+	free(tramps.syms);
 	for (uint32_t k = 0; k < d.nobjects; k++) {
 		free(objs[k].copy);
 		free(objs[k].sec_addr);

@@ -9,8 +9,10 @@
  *     the original module's bytes (its metadata: types, imports,
  *     exports, segments... are decoded from them again), and the
  *     relocatable ELF objects (compiled in parallel) holding b<i>
- *     (function bodies) and t<i> (entry trampolines) for every own
- *     function i; `objects` names a table of their ranges;
+ *     (function bodies) for every own function i and, in the first
+ *     object, T<sig> (entry trampolines, code.h's krt_tramp_name) for
+ *     every signature of own functions; `objects` names a table of their
+ *     ranges;
  *   a signed artifact ends with its signature block (kiln_artifact_signature),
  *     which `signature` names; every other range lies before it.
  * A reader checks the magic, the format version, the checksum over the
@@ -31,7 +33,9 @@
 #include "internal.h"
 
 #define KILN_ARTIFACT_MAGIC "\0kilnaot"
-#define KILN_ARTIFACT_FORMAT 3
+/* 4: trampolines per signature (3: t<i> per function, Ed25519 signatures
+ * introduced; their scheme and context string are unchanged since). */
+#define KILN_ARTIFACT_FORMAT 4
 
 /* code_flags: the code checks the epoch deadline (vmctx.h). */
 #define KILN_ARTIFACT_EPOCH_CHECKS 1u

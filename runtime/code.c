@@ -62,3 +62,33 @@ uint32_t krt_code_symbolize(const kiln_code *code, uintptr_t pc)
 		return UINT32_MAX;
 	return code->ops->symbolize(code, pc);
 }
+
+static char tramp_letter(kiln_valtype t)
+{
+	switch (t) {
+	case KILN_I32: return 'i';
+	case KILN_I64: return 'l';
+	case KILN_F32: return 'f';
+	case KILN_F64: return 'd';
+	case KILN_V128: return 'v';
+	case KILN_FUNCREF: return 'r';
+	default: return 'x';
+	}
+}
+
+char *krt_tramp_name(const kiln_functype *ft)
+{
+	size_t n = (size_t)ft->nparams + ft->nresults;
+	char *s = malloc(n + 3), *p = s;
+
+	if (s == NULL)
+		return NULL;
+	*p++ = 'T';
+	for (uint32_t i = 0; i < ft->nparams; i++)
+		*p++ = tramp_letter(ft->params[i]);
+	*p++ = '_';
+	for (uint32_t i = 0; i < ft->nresults; i++)
+		*p++ = tramp_letter(ft->results[i]);
+	*p = 0;
+	return s;
+}

@@ -11,7 +11,12 @@
  * Nothing else writes compiled-code state.
  *
  * Entries are read when something is built from them: an instance copies
- * entry and trampoline into its funcrefs at instantiation.  Compiled code
+ * entry and trampoline into its funcrefs at instantiation.  Trampolines
+ * are per signature, not per function (vmctx.h, kiln_tramp_fn): functions
+ * of equal signature get the same trampoline pointer, named
+ * krt_tramp_name(type) by both producers (the JIT makes one per signature
+ * per engine, an artifact holds one per signature its module uses); the
+ * per-function table keeps what instantiation reads one load away.  Compiled code
  * calls other functions at the same addresses, resolved when it was made:
  * an artifact's bodies call each other directly; the JIT's code calls its
  * stubs "f<i>", an indirection of their own, and the entries are those
@@ -56,7 +61,8 @@ struct kiln_code {
 	uint32_t nfuncs, nimported;	/* the module's function index space */
 	/* Per function index (own functions only): the native entry that
 	 * funcrefs hold and compiled code calls, and the entry trampoline
-	 * from C (vmctx.h).  Imported functions' slots stay NULL. */
+	 * from C of its signature (a kiln_tramp_fn, shared).  Imported
+	 * functions' slots stay NULL. */
 	_Atomic(void *) *entry;
 	_Atomic(void *) *tramp;
 	/* Set by krt_code_publish, before `ready`: */
@@ -89,6 +95,13 @@ KRT_ABI void krt_code_publish(kiln_code *code, const kiln_code_ops *ops, void *s
 /* The own function holding pc (kiln_code_ops.symbolize); UINT32_MAX when
  * the code is not ready. */
 uint32_t krt_code_symbolize(const kiln_code *code, uintptr_t pc);
+
+/* The symbol name of the entry trampoline for functions of type ft:
+ * "T", a letter per parameter, "_", a letter per result (i32 'i', i64
+ * 'l', f32 'f', f64 'd', v128 'v', funcref 'r', externref 'x'), e.g.
+ * "Tii_l".  Equal names, equal trampolines: the name is the key that
+ * shares them.  Allocated (the caller frees it); NULL when out of memory. */
+KRT_ABI char *krt_tramp_name(const kiln_functype *ft);
 
 static inline bool krt_code_ready(const kiln_code *code)
 {

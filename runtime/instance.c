@@ -232,7 +232,7 @@ static bool build(kiln_instance *inst, const kiln_module *m, kiln_pool *pool,
 	for (uint32_t f = m->nimported_funcs; f < m->nfuncs; f++) {
 		kiln_funcref *fr = &inst->own_funcs[f];
 		fr->code = krt_code_entry(inst->code, f);
-		fr->tramp = (void (*)(kiln_vmctx *, kiln_slot *))krt_code_tramp(inst->code, f);
+		fr->tramp = (kiln_tramp_fn *)krt_code_tramp(inst->code, f);
 		fr->ctx = &inst->ctx;
 		fr->type = &m->types[m->funcs[f].type_idx];
 		fr->type_id = inst->type_ids[m->funcs[f].type_idx];
@@ -721,7 +721,7 @@ typedef struct call {
 static void call_funcref(const kiln_funcref *f, kiln_slot *slots)
 {
 	if (f->tramp)
-		f->tramp(f->ctx, slots);
+		f->tramp(f->ctx, slots, f->code);	/* its signature's, shared */
 	else
 		host_call_native(f, slots);
 }

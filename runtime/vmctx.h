@@ -4,8 +4,8 @@
  * Every compiled function is `R f(kiln_vmctx *ctx, P1 p1, ...)` with the C
  * calling convention: no result is `void`, one result is returned as is,
  * several come back as an LLVM first-class struct (only compiled code calls
- * such functions; C reaches compiled code through entry trampolines
- * `void t(kiln_vmctx *ctx, kiln_slot *args_and_results)`).
+ * such functions; C reaches compiled code through entry trampolines,
+ * kiln_tramp_fn below).
  *
  * Compiled code reaches the runtime only through `ctx`: the fields below at
  * the offsets below (the compiler builds its loads from these constants and
@@ -35,14 +35,23 @@ typedef union kiln_slot {
 	uint8_t v128[16];
 } kiln_slot;
 
+/* An entry trampoline: calls `entry`, a native entry (above) of the one
+ * signature the trampoline is made for, with ctx and the arguments read
+ * from slots[0..nparams), and stores its results into slots[0..nresults).
+ * The entry is an argument, not built in, so that every function of one
+ * signature shares one trampoline (code.h, krt_tramp_name), whatever its
+ * module or type index: a module costs no trampoline per function. */
+typedef void kiln_tramp_fn(kiln_vmctx *ctx, kiln_slot *slots, void *entry);
+
 /* What a function reference points to: enough to call it from anywhere. */
 typedef struct kiln_funcref {
 	void *code;		/* native entry, see above */
 	kiln_vmctx *ctx;	/* the instance the function belongs to */
 	uint32_t type_id;	/* canonical signature id, see kiln_type_id */
-	/* Entry from C: void tramp(ctx, slots), args in, results out; NULL
-	 * for host functions, which the API calls through libffi. */
-	void (*tramp)(kiln_vmctx *ctx, kiln_slot *slots);
+	/* Entry from C: tramp(ctx, slots, code), the trampoline of the
+	 * function's signature; NULL for host functions, which the API calls
+	 * through libffi. */
+	kiln_tramp_fn *tramp;
 	const kiln_functype *type;
 	/* A host function created by kiln_host_func_new, else NULL: instances
 	 * importing it get their own funcref whose ctx is their kiln_caller. */

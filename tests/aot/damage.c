@@ -192,9 +192,11 @@ static size_t first_export_index(const uint8_t *art, size_t *n)
 	return 0;
 }
 
-/* The file offset of st_value of the first function body symbol b<i> of
- * the first object. */
-static size_t first_body_symbol(const uint8_t *art, const kiln_artifact_desc *d)
+/* The file offset of st_value of the first symbol the first object
+ * defines whose name starts with `kind` (b<i>: a body, T<sig>: a
+ * trampoline), and in *name_at that of its name; 0 if none. */
+static size_t first_symbol(const uint8_t *art, const kiln_artifact_desc *d, char kind,
+			   size_t *name_at)
 {
 	const uint8_t *o = art + d->objects[0].offset;
 	Elf64_Ehdr eh;
@@ -209,22 +211,25 @@ static size_t first_body_symbol(const uint8_t *art, const kiln_artifact_desc *d)
 		memcpy(&strtab, o + eh.e_shoff + sh.sh_link * sizeof sh, sizeof sh);
 		for (size_t k = 0; k < sh.sh_size / sizeof sym; k++) {
 			memcpy(&sym, o + sh.sh_offset + k * sizeof sym, sizeof sym);
-			if (sym.st_shndx != SHN_UNDEF &&
-			    o[strtab.sh_offset + sym.st_name] == 'b')
-				return d->objects[0].offset + sh.sh_offset + k * sizeof sym +
-				       offsetof(Elf64_Sym, st_value);
+			if (sym.st_shndx == SHN_UNDEF || o[strtab.sh_offset + sym.st_name] != kind)
+				continue;
+			*name_at = d->objects[0].offset + strtab.sh_offset + sym.st_name;
+			return d->objects[0].offset + sh.sh_offset + k * sizeof sym +
+			       offsetof(Elf64_Sym, st_value);
 		}
 	}
 	return 0;
 }
 
 /* Structural damage behind valid hashes: an export index of 127 (as a
- * LEB128 of the same length) and a symbol 16 MiB past its section (a call there crashed). */
+ * LEB128 of the same length), a symbol 16 MiB past its section (a call
+ * there crashed) and a trampoline renamed (its functions would have no
+ * entry from C). */
 static void behind_the_hashes(const uint8_t *art, size_t len, const kiln_artifact_desc *d,
 			      const char *outdir)
 {
 	uint8_t idx[5] = {0x7f}, flip = 0;
-	size_t n = 0, at = first_export_index(art, &n);
+	size_t n = 0, at = first_export_index(art, &n), name_at;
 	kiln_artifact_header h;
 
 	if (at == 0 || n > 5)
@@ -232,10 +237,13 @@ static void behind_the_hashes(const uint8_t *art, size_t len, const kiln_artifac
 	for (size_t i = 0; i + 1 < n; i++)
 		idx[i] |= 0x80, idx[i + 1] = 0;
 	sealed(art, len, at, idx, n, "export-index", "export index 127 out of range", outdir);
-	if (!(at = first_body_symbol(art, d)))
+	if (!(at = first_symbol(art, d, 'b', &name_at)))
 		FAIL("no function body symbol in the first object");
 	sealed(art, len, at, &(uint64_t){(uint64_t)1 << 24}, 8, "symbol-value",
 	       "symbol outside its section", outdir);
+	if (!first_symbol(art, d, 'T', &name_at))
+		FAIL("no trampoline symbol in the first object");
+	sealed(art, len, name_at, "U", 1, "trampoline-name", "trampoline is missing", outdir);
 	memcpy(&h, art, sizeof h);
 	flip = art[h.module.off + h.module.len - 1] ^ 1;
 	keep_module_sha = true;
@@ -340,6 +348,10 @@ int main(int argc, char **argv)
 	snprintf(format, sizeof format, "artifact format %d", KILN_ARTIFACT_FORMAT + 1);
 	sealed(art, len, offsetof(kiln_artifact_header, format), &(uint32_t){KILN_ARTIFACT_FORMAT + 1},
 	       4, "format", format, argv[2]);
+	/* Format 3 had a trampoline per function: its objects do not fit. */
+	snprintf(format, sizeof format, "artifact format %d", KILN_ARTIFACT_FORMAT - 1);
+	sealed(art, len, offsetof(kiln_artifact_header, format), &(uint32_t){KILN_ARTIFACT_FORMAT - 1},
+	       4, "old-format", format, argv[2]);
 	sealed(art, len, h.kiln_version.off, "9", 1, "kiln-version", "made by kiln 9", argv[2]);
 	sealed(art, len, h.llvm_version.off, "8", 1, "llvm-version", "compiled with LLVM 8",
 	       argv[2]);

@@ -8,5 +8,6 @@ Suite *reader_suite(void);
 Suite *decode_suite(void);
 Suite *validate_suite(void);
 Suite *runtime_suite(void);
+Suite *tramps_suite(void);
 
 #endif

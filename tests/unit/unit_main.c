@@ -1,6 +1,7 @@
 /*
  * unit_main.c — runs one Check suite, named by argv[1] (reader, decode,
- * validate, runtime), in fork mode so that a crash fails one test, not the run.
+ * validate, runtime, tramps), in fork mode so that a crash fails one test,
+ * not the run.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -18,6 +19,7 @@ int main(int argc, char **argv)
 		{"decode", decode_suite},
 		{"validate", validate_suite},
 		{"runtime", runtime_suite},
+		{"tramps", tramps_suite},
 	};
 	SRunner *sr = NULL;
 	int failed;
