@@ -1,0 +1,183 @@
+/*
+ * jit_internal.h — the JIT's state and what its three files share
+ * (internal to compiler/): jit.c defines modules' code and compiles
+ * bodies, jit_work.c runs the background threads (speculation, tier-up,
+ * on-stack replacement's bookkeeping), jit_tramp.c the engine's entry
+ * trampolines.  jit.c's header comment describes the design.
+ */
+#ifndef KILN_JIT_INTERNAL_H
+#define KILN_JIT_INTERNAL_H
+
+#include <pthread.h>
+#include <stdatomic.h>
+
+#include <llvm-c/Error.h>
+#include <llvm-c/LLJIT.h>
+#include <llvm-c/Orc.h>
+
+#include "engine.h"
+#include "jit_stubs.h"
+#include "krt.h"
+#include "lower.h"
+
+typedef struct module_jit module_jit;
+
+/* An entry trampoline of the engine's, for one signature (jit_state.tramps):
+ * the unit "T<sig>" materializes from it, so it owns a copy of the type
+ * (modules come and go, trampolines stay). */
+typedef struct jit_tramp {
+	kiln_engine *engine;
+	char *name;			/* "T<sig>", krt_tramp_name */
+	kiln_functype type;		/* over `types`: params, then results */
+	kiln_valtype *types;
+	void *stub;			/* "E<sig>": what code entries hold */
+	void *code;			/* "T<sig>" once compiled and looked up */
+	atomic_bool compiled;		/* "T<sig>" was emitted */
+} jit_tramp;
+
+/* Work for the background threads: a function to compile ahead of its
+ * first call (at the tier the JIT starts at), or to compile at tier 1
+ * because it ran hot in tier 0. */
+enum { WORK_SPECULATE, WORK_TIER_UP };
+
+typedef struct spec_item {
+	module_jit *mj;
+	uint32_t index;
+	uint8_t kind;			/* WORK_* */
+} spec_item;
+
+/* An engine's JIT (engine_jit): the LLJIT, lazy stubs, JITDylibs for
+ * reuse and the speculation queue; made by jit_new, gone with jit_delete. */
+struct jit_state {
+	LLVMOrcLLJITRef jit;
+	LLVMOrcLazyCallThroughManagerRef lctm;
+	LLVMOrcIndirectStubsManagerRef ism;
+	pthread_mutex_t lock;		/* module compilations are serialised */
+	unsigned next_module;
+	/* Background work: a queue of functions for the engine's threads
+	 * (jit_work); module_jit.busy counts the items of a module in
+	 * progress (module_jit_free waits for none). */
+	pthread_mutex_t spec_lock;
+	pthread_cond_t spec_work, spec_idle;
+	spec_item *spec_q;
+	size_t spec_head, spec_n, spec_cap;
+	bool spec_stop;
+	/* JITDylibs of deleted modules, cleared, for the next modules (the C
+	 * API cannot remove a JITDylib from the session). */
+	pthread_mutex_t jd_lock;
+	LLVMOrcJITDylibRef *free_jds;
+	size_t nfree_jds, free_jds_cap;
+	unsigned stub_blocks;		/* batches of lazy stubs made (under lock) */
+	/* The entry trampolines, sorted by name; added under lock, read
+	 * under tramp_lock too (symbolize). */
+	pthread_mutex_t tramp_lock;
+	jit_tramp **tramps;
+	size_t ntramps, tramps_cap;
+};
+
+/* The compiler's state for one module (its kiln_code's state). */
+struct module_jit {
+	kiln_engine *engine;
+	const kiln_module *module;
+	char prefix[16];
+	LLVMOrcJITDylibRef jd;		/* everything compiled for the module */
+	_Atomic uint8_t *compiled;	/* per function: its body was emitted */
+	_Atomic uint8_t *queued;	/* per function: given to speculation */
+	void **body;			/* per function: body address, once looked up */
+	uint32_t *code_size;		/* per function: its code's size, for perf */
+	pthread_mutex_t lock;		/* for body, body1, code_size1 */
+	bool forgotten;			/* being deleted: not to speculate (spec_lock) */
+	unsigned busy;			/* background items in progress (spec_lock) */
+	/* Entries: a stub per own function (jit_stubs.h), "f<i>". */
+	jit_stubs *stubs;
+	/* Tiering: per function, tier 0's counter (lower_module), where it
+	 * is on the way to tier 1 (TIER_*), and its tier-1 body, OSR entry
+	 * (NULL: none) and their sizes once installed (under lock; osr is
+	 * published before tier_state turns TIER_READY). */
+	_Atomic int32_t *counters;
+	_Atomic uint8_t *tier_state;
+	void **body1;
+	_Atomic(void *) *osr;
+	uint32_t *code_size1, *osr_size;
+	/* Return addresses of calls from tier 0 into OSR entries (osr_note;
+	 * under lock): symbolize leaves those frames out. */
+	uintptr_t *osr_rets;
+	size_t nosr_rets, osr_rets_cap;
+};
+
+enum { TIER_NONE, TIER_QUEUED, TIER_READY, TIER_FAILED };
+
+/* What materializing one function body needs; a body is compiled at the
+ * tier the engine starts at (tier 0 unless TIER1). */
+typedef struct body_unit {
+	kiln_engine *engine;
+	const kiln_module *module;
+	module_jit *mj;
+	uint32_t index;
+	char prefix[16];
+} body_unit;
+
+
+/* How one compilation of a body goes (compile_body). */
+typedef struct body_job {
+	int tier;			/* 0 or 1 */
+	bool count;			/* tier 0 with counters (tiered) */
+	char kind;			/* the body's name kind: 'b', or 'o' */
+	bool osr;			/* set: 'o' came with its OSR entry 'q' */
+} body_job;
+
+/* The flags of every symbol the JIT defines. */
+#define JIT_CALLABLE ((LLVMJITSymbolFlags){ \
+	LLVMJITSymbolGenericFlagsExported | LLVMJITSymbolGenericFlagsCallable, 0})
+
+/* LLVM's local stubs manager numbers its stubs with 16 bits: block, then
+ * stub in the block, a block per request for more stubs than it has free.
+ * A request for more than 65,536 stubs wraps around and gives several
+ * functions one stub (a call then runs another function), and so does
+ * the 65,537th block.  So the reexports are defined in batches of
+ * STUB_BATCH, and an engine refuses to make more than STUB_BLOCKS. */
+#define STUB_BATCH 4096
+#define STUB_BLOCKS 65535
+
+/* jit.c.  jit_lookup_set / jit_lookup: a blocking lookup in one JITDylib
+ * (materializing what it must); found() gets each symbol. */
+typedef void found_fn(void *ctx, const char *name, LLVMOrcExecutorAddress addr);
+LLVMErrorRef jit_lookup_set(kiln_engine *e, LLVMOrcJITDylibRef jd, LLVMOrcCLookupSetElement *syms,
+			    size_t n, found_fn *found, void *found_ctx);
+LLVMErrorRef jit_lookup(kiln_engine *e, LLVMOrcJITDylibRef jd, const char *name,
+			LLVMOrcExecutorAddress *addr);
+double jit_now(void);
+bool jit_codegen(kiln_engine *e, LLVMModuleRef mod, LLVMTargetMachineRef tm, bool optimise,
+		 LLVMMemoryBufferRef *obj, engine_times *t, kiln_error *err);
+bool jit_verify(LLVMModuleRef mod, kiln_error *err);
+void jit_set_target(kiln_engine *e, LLVMModuleRef mod);
+void jit_compile_end(kiln_engine *e, lower_module *lm, int tier, LLVMTargetMachineRef tm,
+		     LLVMContextRef c);
+bool jit_compile_body(kiln_engine *e, module_jit *mj, uint32_t i, body_job *jp,
+		      LLVMMemoryBufferRef *obj, engine_times *t, kiln_error *err);
+uint32_t jit_code_size(LLVMMemoryBufferRef obj, const char *prefix, char kind, uint32_t i);
+LLVMErrorRef jit_define_reexports(kiln_engine *e, LLVMOrcJITDylibRef jd,
+				  LLVMOrcCSymbolAliasMapPairs aliases, uint32_t n);
+void jit_discard(void *ctx, LLVMOrcJITDylibRef jd, LLVMOrcSymbolStringPoolEntryRef sym);
+
+/* jit_work.c: the queue (jit_speculate_callees: what a body just lowered
+ * calls; jit_forget: a module going, waited for), tier 0's calls
+ * (jit_tier_up_request, jit_osr_note: lower_module.tier_up, osr_note) and
+ * jit_find, a lookup of "<prefix><kind><i>" (NULL when absent). */
+void jit_speculate_callees(kiln_engine *e, module_jit *mj, const lower_module *lm,
+			   uint32_t self);
+void jit_forget(kiln_engine *e, module_jit *mj);
+void *jit_tier_up_request(void *arg, uint32_t i, uint32_t loop);
+void jit_osr_note(void *arg, void *ret);
+void *jit_find(kiln_engine *e, module_jit *mj, char kind, uint32_t i);
+
+/* jit_tramp.c: whether the module's signatures can have trampolines
+ * (else *err); the module's signatures' trampolines, defined in the
+ * engine (module compilation, under jit_state.lock); the start of the
+ * compiled trampoline closest below pc (0: none); freeing one. */
+bool jit_tramps_fit(const kiln_module *m, kiln_error *err);
+bool jit_define_tramps(kiln_engine *e, module_jit *mj, kiln_error *err);
+uintptr_t jit_tramp_below(kiln_engine *e, uintptr_t pc);
+void jit_tramp_free(jit_tramp *t);
+
+#endif /* KILN_JIT_INTERNAL_H */

@@ -1,0 +1,286 @@
+/*
+ * jit_work.c — the JIT's background work: a queue the engine's threads
+ * (kiln_config.jit_threads) take functions from, to compile ahead of
+ * their first call (speculation, at the tier the JIT starts at) or at
+ * tier 1 because they ran hot in tier 0 (tier-up, ahead of speculation);
+ * and what tier-0 code calls when its counter runs out
+ * (jit_tier_up_request) or it moves to an OSR entry (jit_osr_note).
+ * docs/architecture.md, "Tiered compilation", tells the whole story.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "jit_internal.h"
+
+/* Queues work on function i of mj's module; false when out of memory.
+ * A tier-up goes first: the function is running now, in slower code,
+ * while speculation only guesses.  Called with spec_lock held. */
+static bool work_push(jit_state *j, module_jit *mj, uint32_t i, uint8_t kind)
+{
+	spec_item it = {mj, i, kind};
+
+	if (kind == WORK_TIER_UP && j->spec_head > 0) {
+		j->spec_q[--j->spec_head] = it;
+		return true;
+	}
+	if (!krt_grow((void **)&j->spec_q, &j->spec_cap, j->spec_n + 1, sizeof *j->spec_q))
+		return false;
+	if (kind == WORK_TIER_UP) {
+		memmove(j->spec_q + j->spec_head + 1, j->spec_q + j->spec_head,
+			(j->spec_n - j->spec_head) * sizeof *j->spec_q);
+		j->spec_q[j->spec_head] = it;
+		j->spec_n++;
+		return true;
+	}
+	j->spec_q[j->spec_n++] = it;
+	return true;
+}
+
+/* Queues function i of mj's module for speculation unless compiled or
+ * queued already.  Called with spec_lock held. */
+static void spec_push(jit_state *j, module_jit *mj, uint32_t i)
+{
+	if (mj->forgotten || atomic_load(&mj->compiled[i]) || atomic_exchange(&mj->queued[i], 1))
+		return;
+	if (!work_push(j, mj, i, WORK_SPECULATE))
+		atomic_store(&mj->queued[i], 0);	/* only ever a head start */
+}
+
+/* The own functions the body just lowered calls directly (the callees it
+ * declared), in order. */
+void jit_speculate_callees(kiln_engine *e, module_jit *mj, const lower_module *lm,
+			      uint32_t self)
+{
+	const kiln_module *m = lm->m;
+	jit_state *j = engine_jit(e);
+
+	pthread_mutex_lock(&j->spec_lock);
+	for (uint32_t i = m->nimported_funcs; i < m->nfuncs; i++)
+		if (i != self && lm->funcs[i] != NULL)
+			spec_push(j, mj, i);
+	pthread_cond_signal(&j->spec_work);
+	pthread_mutex_unlock(&j->spec_lock);
+}
+
+static void tier_up(kiln_engine *e, module_jit *mj, uint32_t i);
+
+/* KILN_TIER_UP_SYNC=1 (environment; for tests only): a tier-up compiles
+ * on the thread whose count ran out, before its code goes on, so that
+ * with a threshold of 1 every function and every OSR point switches to
+ * tier 1 at once, deterministically. */
+static bool tier_up_sync(void)
+{
+	static _Atomic int sync = -1;
+	int v = atomic_load(&sync);
+
+	if (v < 0) {
+		const char *e = getenv("KILN_TIER_UP_SYNC");
+		v = e != NULL && !strcmp(e, "1");
+		atomic_store(&sync, v);
+	}
+	return v;
+}
+
+/* Queues function i for tier 1 unless it is already on its way (or, with
+ * KILN_TIER_UP_SYNC, compiles it). */
+static void tier_queue(module_jit *mj, uint32_t i)
+{
+	jit_state *j = engine_jit(mj->engine);
+	uint8_t none = TIER_NONE;
+
+	if (!atomic_compare_exchange_strong(&mj->tier_state[i], &none, TIER_QUEUED))
+		return;
+	if (tier_up_sync()) {
+		tier_up(mj->engine, mj, i);
+		return;
+	}
+	pthread_mutex_lock(&j->spec_lock);
+	if (mj->forgotten || !work_push(j, mj, i, WORK_TIER_UP))
+		atomic_store(&mj->tier_state[i], TIER_FAILED);	/* stays in tier 0 */
+	pthread_cond_signal(&j->spec_work);
+	pthread_mutex_unlock(&j->spec_lock);
+}
+
+/* Called by tier-0 code (lower_module.tier_up) when function i's counter
+ * runs out, at its entry or at loop header `loop` (LOWER_NO_LOOP: no OSR
+ * point): queues it for tier 1 the first time; returns its OSR entry once
+ * there is one and `loop` is an OSR point, else NULL.  Until tier 1 is
+ * done (and while it has an OSR entry that frames still in tier 0 may
+ * take) the counter restarts, so the call comes again; after, never.
+ * Runs on the wasm thread: short, and it never fails the call. */
+void *jit_tier_up_request(void *arg, uint32_t i, uint32_t loop)
+{
+	module_jit *mj = arg;
+	int32_t again = (int32_t)engine_tier_up_threshold(mj->engine);
+	void *q = NULL;
+
+	tier_queue(mj, i);
+	switch (atomic_load_explicit(&mj->tier_state[i], memory_order_acquire)) {
+	case TIER_READY:
+		q = atomic_load_explicit(&mj->osr[i], memory_order_relaxed);
+		if (q == NULL)
+			again = INT32_MAX;
+		break;
+	case TIER_FAILED:
+		again = INT32_MAX;
+		break;
+	}
+	atomic_store_explicit(&mj->counters[i], again, memory_order_relaxed);
+	if (loop == LOWER_NO_LOOP || q == NULL)
+		return NULL;
+	engine_count_osr(mj->engine);
+	return q;
+}
+
+/* Called by an OSR entry with its return address, in tier-0 code. */
+void jit_osr_note(void *arg, void *ret)
+{
+	module_jit *mj = arg;
+
+	pthread_mutex_lock(&mj->lock);
+	size_t k = 0;
+	while (k < mj->nosr_rets && mj->osr_rets[k] != (uintptr_t)ret)
+		k++;
+	if (k == mj->nosr_rets && krt_grow((void **)&mj->osr_rets, &mj->osr_rets_cap,
+					   mj->nosr_rets + 1, sizeof *mj->osr_rets))
+		mj->osr_rets[mj->nosr_rets++] = (uintptr_t)ret;
+	pthread_mutex_unlock(&mj->lock);
+}
+
+/* Speculation: looking a body up materializes it here, unless some
+ * thread did or is doing so (ORC then waits for that one). */
+static void speculate(kiln_engine *e, module_jit *mj, uint32_t i)
+{
+	char name[64];
+	LLVMOrcExecutorAddress addr;
+
+	if (atomic_load(&mj->compiled[i]))
+		return;
+	snprintf(name, sizeof name, "%sb%u", mj->prefix, i);
+	LLVMErrorRef le = jit_lookup(e, mj->jd, name, &addr);
+	if (le != NULL)	/* the call, if it comes, traps */
+		LLVMConsumeError(le);
+}
+
+/* A background thread's work (the engine runs jit_threads of them). */
+void *jit_work(void *arg)
+{
+	kiln_engine *e = arg;
+	jit_state *j = engine_jit(e);
+
+	pthread_mutex_lock(&j->spec_lock);
+	for (;;) {
+		while (!j->spec_stop && j->spec_head == j->spec_n)
+			pthread_cond_wait(&j->spec_work, &j->spec_lock);
+		if (j->spec_stop)
+			break;
+		spec_item it = j->spec_q[j->spec_head++];
+		if (j->spec_head == j->spec_n)
+			j->spec_head = j->spec_n = 0;
+		it.mj->busy++;
+		pthread_mutex_unlock(&j->spec_lock);
+		if (it.kind == WORK_TIER_UP)
+			tier_up(e, it.mj, it.index);
+		else
+			speculate(e, it.mj, it.index);
+		pthread_mutex_lock(&j->spec_lock);
+		it.mj->busy--;
+		pthread_cond_broadcast(&j->spec_idle);
+	}
+	pthread_mutex_unlock(&j->spec_lock);
+	return NULL;
+}
+
+/* A module going: nothing of it is left queued or being compiled (the
+ * compilation in flight, waited for, queues nothing more of it). */
+void jit_forget(kiln_engine *e, module_jit *mj)
+{
+	jit_state *j = engine_jit(e);
+	size_t k;
+
+	pthread_mutex_lock(&j->spec_lock);
+	/* First nothing more of it is queued: the speculation thread takes
+	 * the next item without releasing the lock after one, so waiting
+	 * while it compiles a chain lasted the whole chain. */
+	mj->forgotten = true;
+	k = j->spec_head;
+	for (size_t i = j->spec_head; i < j->spec_n; i++)
+		if (j->spec_q[i].mj != mj)
+			j->spec_q[k++] = j->spec_q[i];
+	j->spec_n = k;
+	if (j->spec_head == j->spec_n)
+		j->spec_head = j->spec_n = 0;
+	while (mj->busy > 0)
+		pthread_cond_wait(&j->spec_idle, &j->spec_lock);
+	pthread_mutex_unlock(&j->spec_lock);
+}
+
+void jit_work_stop(kiln_engine *e)
+{
+	jit_state *j = engine_jit(e);
+
+	pthread_mutex_lock(&j->spec_lock);
+	j->spec_stop = true;
+	pthread_cond_broadcast(&j->spec_work);
+	pthread_mutex_unlock(&j->spec_lock);
+}
+
+/* Looks up "<prefix><kind><i>" in mj's JITDylib: its address, or NULL
+ * (the error dropped). */
+void *jit_find(kiln_engine *e, module_jit *mj, char kind, uint32_t i)
+{
+	char name[64];
+	LLVMOrcExecutorAddress addr = 0;
+
+	snprintf(name, sizeof name, "%s%c%u", mj->prefix, kind, i);
+	LLVMErrorRef le = jit_lookup(e, mj->jd, name, &addr);
+	if (le != NULL) {
+		LLVMConsumeError(le);
+		return NULL;
+	}
+	return (void *)(uintptr_t)addr;
+}
+
+/* Compiles function i at tier 1 (with its OSR entry if it has OSR points)
+ * and points its stub at the new code (a background thread, after
+ * tier_up_request).  A failure leaves it in tier 0, which is correct
+ * code. */
+static void tier_up(kiln_engine *e, module_jit *mj, uint32_t i)
+{
+	double t0 = jit_now();
+	engine_times t = {0};
+	LLVMMemoryBufferRef obj = NULL;
+	kiln_error err = {0};
+	body_job job = {1, false, 'o', false};
+	uint32_t size = 0, qsize = 0;
+	void *body = NULL, *q = NULL;
+
+	if (jit_compile_body(e, mj, i, &job, &obj, &t, &err)) {
+		if (krt_perfmap_on()) {
+			size = jit_code_size(obj, mj->prefix, 'o', i);
+			qsize = job.osr ? jit_code_size(obj, mj->prefix, 'q', i) : 0;
+		}
+		/* Takes obj. */
+		LLVMErrorRef le = LLVMOrcLLJITAddObjectFile(engine_jit(e)->jit, mj->jd, obj);
+		if (le != NULL)
+			LLVMConsumeError(le);
+		else if ((body = jit_find(e, mj, 'o', i)) != NULL && job.osr)
+			q = jit_find(e, mj, 'q', i);
+	}
+	if (body == NULL || (job.osr && q == NULL)) {
+		atomic_store(&mj->tier_state[i], TIER_FAILED);
+		return;
+	}
+	pthread_mutex_lock(&mj->lock);
+	mj->body1[i] = body;
+	mj->code_size1[i] = size;
+	mj->osr_size[i] = qsize;
+	pthread_mutex_unlock(&mj->lock);
+	atomic_store_explicit(&mj->osr[i], q, memory_order_relaxed);
+	jit_stub_point(mj->stubs, i - mj->module->nimported_funcs, body);
+	atomic_store_explicit(&mj->tier_state[i], TIER_READY, memory_order_release);
+	t.total = jit_now() - t0;
+	engine_count_compiled(e, &t, 1, true);
+}
+
