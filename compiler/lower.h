@@ -84,6 +84,8 @@ typedef struct lower_module {
 
 /* tier_up's `loop` for a count that is no OSR point. */
 #define LOWER_NO_LOOP UINT32_MAX
+/* The most locals a function's OSR exits store together (lower_tier.c). */
+#define LOWER_OSR_STORES 65536u
 
 typedef struct lower {
 	lower_module *lm;

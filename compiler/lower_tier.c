@@ -114,5 +114,11 @@ void lower_osr_entry(lower *l)
 
 bool lower_osr_point(const lower *l, uint32_t nparams)
 {
-	return !l->lm->fuel_checks && !l->frame && nparams == 0 && l->nstack == 0;
+	/* Each exit stores every local: a hostile function of many loops
+	 * and locals would make tier 0 quadratic.  So the points stop at
+	 * LOWER_OSR_STORES stores in all (the same count at both tiers). */
+	uint64_t stores = ((uint64_t)l->lm->osr_points + 1) * l->nlocals;
+
+	return !l->lm->fuel_checks && !l->frame && nparams == 0 && l->nstack == 0 &&
+	       stores <= LOWER_OSR_STORES;
 }

@@ -21,7 +21,8 @@ fail() { echo "FAIL: $*"; fails=$((fails + 1)); }
 "$gen" tables 100 100000 "$tmp/tables100.wasm" &&
 "$gen" grow 5000000 "$tmp/grow.wasm" &&
 "$gen" blocks 5000 25000 "$tmp/blocks.wasm" &&
-"$gen" nested 5000 25000 "$tmp/nested.wasm" || { echo "FAIL: generator"; exit 1; }
+"$gen" nested 5000 25000 "$tmp/nested.wasm" &&
+"$gen" loops 3000 900 "$tmp/loops.wasm" || { echo "FAIL: generator"; exit 1; }
 
 # run WANT_RC MAX_SECONDS CMD...: runs CMD under /usr/bin/time; checks the
 # exit code, the wall time and max RSS (< 500 MB); leaves stdout in
@@ -98,6 +99,15 @@ run 0 30 "$kiln" run --no-cache "$tmp/blocks.wasm"
 run 0 30 "$kiln" run --no-cache "$tmp/nested.wasm"
 run 0 30 "$kiln" compile "$tmp/blocks.wasm" -o "$tmp/blocks.kwasm"
 run 0 10 "$kilnrun" "$tmp/blocks.kwasm"
+
+# Tiering: 3,000 loops in one function of 900 locals, each loop an
+# on-stack-replacement point whose exit stores every local: tier-up at
+# once (threshold 1, compiled on the calling thread) stays bounded (the
+# OSR points stop at 65,536 stores: uncapped this took 42 s and 4 GB),
+# and the call moves to tier 1.
+KILN_TIER_UP_SYNC=1 run 0 30 "$kiln" run --no-cache --stats --tier-up-threshold=1 "$tmp/loops.wasm"
+grep -q '1 tiered up, 1 on-stack entries' "$tmp/err" ||
+  fail "loops: no on-stack entry: $(grep tiers "$tmp/err")"
 
 [ $fails = 0 ] && echo "all passed"
 exit $fails

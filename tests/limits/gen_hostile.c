@@ -10,6 +10,9 @@
  *   gen_hostile blocks B L OUT      _start with L i32 locals and B blocks
  *                                   that add and move them around
  *   gen_hostile nested B L OUT      the same, the blocks nested
+ *   gen_hostile loops B L OUT       the same with B loops in a row (each run
+ *                                   once): as many on-stack-replacement
+ *                                   points, each of which stores L locals
  *
  * Every module is valid; what it asks for is the point.
  */
@@ -139,13 +142,13 @@ static void gen_grow(buf *m, uint32_t n)
 	code(m, 0, &body);
 }
 
-static void gen_blocks(buf *m, uint32_t blocks, uint32_t locals, bool nested)
+static void gen_blocks(buf *m, uint32_t blocks, uint32_t locals, bool nested, uint8_t op)
 {
 	buf body = {0};
 	uint64_t x = 1;
 
 	for (uint32_t i = 0; i < blocks; i++) {
-		byte(&body, 0x02);	/* block */
+		byte(&body, op);	/* block or loop */
 		byte(&body, 0x40);
 		for (int k = 0; k < 3; k++) {
 			uint32_t a, b, c;
@@ -159,7 +162,10 @@ static void gen_blocks(buf *m, uint32_t blocks, uint32_t locals, bool nested)
 			byte(&body, 0x21), leb(&body, c);	/* local.set */
 		}
 		byte(&body, 0x20), leb(&body, (uint32_t)(x >> 20) % locals);
-		byte(&body, 0x0d), byte(&body, 0x00);	/* br_if 0 */
+		if (op == 0x03)
+			byte(&body, 0x1a);		/* drop: a loop runs once */
+		else
+			byte(&body, 0x0d), byte(&body, 0x00);	/* br_if 0 */
 		if (!nested)
 			byte(&body, 0x0b);
 	}
@@ -172,7 +178,7 @@ static void gen_blocks(buf *m, uint32_t blocks, uint32_t locals, bool nested)
 static int usage(void)
 {
 	fprintf(stderr, "usage: gen_hostile locals N OUT | tables K N OUT | grow N OUT | "
-			"blocks|nested B L OUT\n");
+			"blocks|nested|loops B L OUT\n");
 	return 2;
 }
 
@@ -192,9 +198,11 @@ int main(int argc, char **argv)
 			   (uint32_t)strtoul(argv[3], NULL, 0));
 	else if (!strcmp(argv[1], "grow") && argc == 4)
 		gen_grow(&m, (uint32_t)strtoul(argv[2], NULL, 0));
-	else if ((!strcmp(argv[1], "blocks") || !strcmp(argv[1], "nested")) && argc == 5)
+	else if ((!strcmp(argv[1], "blocks") || !strcmp(argv[1], "nested") ||
+		  !strcmp(argv[1], "loops")) && argc == 5)
 		gen_blocks(&m, (uint32_t)strtoul(argv[2], NULL, 0),
-			   (uint32_t)strtoul(argv[3], NULL, 0), argv[1][0] == 'n');
+			   (uint32_t)strtoul(argv[3], NULL, 0), argv[1][0] == 'n',
+			   argv[1][0] == 'l' ? 0x03 : 0x02);
 	else
 		return usage();
 	out = argv[argc - 1];
