@@ -60,7 +60,8 @@ static int tramp_cmp(const void *key, const void *elem)
  * letter), or NULL.  With lock or tramp_lock held. */
 static jit_tramp *tramp_find(jit_state *j, const char *sig)
 {
-	jit_tramp **t = bsearch(sig, j->tramps, j->ntramps, sizeof *j->tramps, tramp_cmp);
+	jit_tramp **t = j->ntramps == 0 ? NULL	/* bsearch wants an array */
+			: bsearch(sig, j->tramps, j->ntramps, sizeof *j->tramps, tramp_cmp);
 
 	return t ? *t : NULL;
 }
@@ -80,8 +81,10 @@ static jit_tramp *tramp_add(kiln_engine *e, const kiln_functype *ft, char *name)
 		free(t);
 		return NULL;
 	}
-	memcpy(t->types, ft->params, ft->nparams * sizeof *t->types);
-	memcpy(t->types + ft->nparams, ft->results, ft->nresults * sizeof *t->types);
+	if (ft->nparams)	/* a type without any has no array */
+		memcpy(t->types, ft->params, ft->nparams * sizeof *t->types);
+	if (ft->nresults)
+		memcpy(t->types + ft->nparams, ft->results, ft->nresults * sizeof *t->types);
 	t->type = (kiln_functype){ft->nparams, ft->nresults, t->types, t->types + ft->nparams};
 	t->engine = e;
 	t->name = name;

@@ -48,6 +48,8 @@ static void osr_exit(lower *l, LLVMValueRef entry, uint32_t loop)
 								      1, "")), 8);
 	}
 	LLVMValueRef r = LLVMBuildCall2(l->b, LLVMFunctionType(ret, pt, 3, 0), entry, args, 3, "");
+	/* Never a tail call: q reads the slots, in this frame. */
+	LLVMSetTailCallKind(r, LLVMTailCallKindNoTail);
 	if (LLVMGetTypeKind(ret) == LLVMVoidTypeKind)
 		LLVMBuildRetVoid(l->b);
 	else

@@ -332,7 +332,7 @@ static void *find_tramp(const tramp_set *t, const kiln_functype *ft, kiln_error 
 		krt_fail(err, KILN_ERR_NOMEM, KILN_NO_OFFSET, "out of memory");
 		return NULL;
 	}
-	found = bsearch(&key, t->syms, t->n, sizeof key, tramp_cmp);
+	found = t->n ? bsearch(&key, t->syms, t->n, sizeof key, tramp_cmp) : NULL;
 	free((char *)key.name);
 	if (found == NULL)
 		bad(err, "a signature's trampoline is missing from the objects");
@@ -348,7 +348,8 @@ static bool assign_tramps(kiln_module *m, tramp_set *t, kiln_error *err)
 
 	if (by_type == NULL)
 		return krt_fail(err, KILN_ERR_NOMEM, KILN_NO_OFFSET, "out of memory");
-	qsort(t->syms, t->n, sizeof *t->syms, tramp_cmp);
+	if (t->n > 0)	/* qsort and bsearch want an array */
+		qsort(t->syms, t->n, sizeof *t->syms, tramp_cmp);
 	for (uint32_t i = m->nimported_funcs; ok && i < m->nfuncs; i++) {
 		uint32_t ti = m->funcs[i].type_idx;
 		if (by_type[ti] == NULL)
