@@ -1,9 +1,12 @@
 /*
  * diff.c — differential testing: modules from gen.c run under kiln's JIT
- * at -O2, kiln's JIT at -O0, a kiln AOT artifact and wabt's wasm-interp
- * (the reference interpreter of another project); every export's result,
- * or the fact that it trapped, must agree.  Between kiln's three the trap
- * messages must agree too.
+ * at tier 1 only (-O2), at tier 0 only (no IR passes, -O0 code
+ * generation), tiered with a threshold of 1 (every function's first call
+ * in tier-0 code with its counters, later calls in tier-1 code once a
+ * background thread has swapped it in), through a kiln AOT artifact, and
+ * under wabt's wasm-interp (the reference interpreter of another project);
+ * every export's result, or the fact that it trapped, must agree.  Between
+ * kiln's four the trap messages must agree too.
  *
  * kiln-diff [--start SEED] [--count N] [--interp PATH|none] [--keep DIR]
  * kiln-diff --dump SEED FILE.wasm
@@ -138,12 +141,91 @@ static int dump(const char *seed, const char *path)
 	return 0;
 }
 
+/* kiln's ways of running a module; each must agree with the first. */
+enum { WAY_TIER1, WAY_TIER0, WAY_TIERED, WAY_AOT, NWAYS, NJIT = WAY_AOT };
+
+static const char *const way_name[NWAYS] = {
+	"JIT tier 1", "JIT tier 0", "JIT tiered, threshold 1", "AOT",
+};
+
+/* The engines of the JIT's ways (the artifact comes from tier 1's). */
+static bool engines_new(kiln_engine *e[NJIT], kiln_error *err)
+{
+	static const kiln_tiering tiering[NJIT] = {
+		KILN_TIERING_TIER1, KILN_TIERING_TIER0, KILN_TIERING_TIERED,
+	};
+
+	for (int w = 0; w < NJIT; w++) {
+		kiln_config c = kiln_config_default();
+		c.tiering = tiering[w];
+		c.tier_up_threshold = 1;
+		if (kiln_engine_new(&c, &e[w], err) != KILN_OK)
+			return false;
+	}
+	return true;
+}
+
+/* Runs the module every way into o[]; false (why, err say why) when one
+ * could not. */
+static bool run_ways(kiln_engine *e[NJIT], const uint8_t *bytes, size_t len, outcome o[NWAYS],
+		     char *why, size_t whylen, kiln_error *err)
+{
+	kiln_module *m[NWAYS] = {0};
+	uint8_t *art = NULL;
+	size_t art_len;
+	bool ok = true;
+
+	for (int w = 0; w < NJIT && ok; w++)
+		ok = kiln_module_new(bytes, len, &m[w], err) == KILN_OK &&
+		     run_kiln(e[w], m[w], &o[w], why, whylen);
+	ok = ok && kiln_module_serialize(e[WAY_TIER1], m[WAY_TIER1], &art, &art_len, err) == KILN_OK &&
+	     kiln_module_load(art, art_len, &m[WAY_AOT], err) == KILN_OK &&
+	     run_kiln(NULL, m[WAY_AOT], &o[WAY_AOT], why, whylen);
+	for (int w = 0; w < NWAYS; w++)
+		kiln_module_delete(m[w]);
+	free(art);
+	return ok;
+}
+
+/* Compares the module's outcomes (and wasm-interp's, unless interp is
+ * NULL); true when it diverged (reported). */
+static bool compare(uint64_t seed, const outcome o[NWAYS], const char *interp, const char *path,
+		    const char *keep, const uint8_t *bytes, size_t len, uint64_t *invalid)
+{
+	char what[96];
+	outcome oi;
+	FILE *f;
+	int d;
+
+	for (int w = 1; w < NWAYS; w++) {
+		if ((d = differ(&o[0], &o[w], false)) < 0)
+			continue;
+		snprintf(what, sizeof what, "%s vs %s", way_name[0], way_name[w]);
+		report(seed, what, &o[0], &o[w], d, keep, bytes, len);
+		return true;
+	}
+	if (!interp)
+		return false;
+	if ((f = fopen(path, "wb"))) {
+		fwrite(bytes, 1, len, f);
+		fclose(f);
+	}
+	if (!f || !run_interp(interp, path, &oi)) {
+		printf("INTERP seed %" PRIu64 ": %s could not run it\n", seed, interp);
+		++*invalid;
+		return false;
+	}
+	if ((d = differ(&o[0], &oi, true)) < 0)
+		return false;
+	report(seed, "kiln vs wasm-interp", &o[0], &oi, d, keep, bytes, len);
+	return true;
+}
+
 int main(int argc, char **argv)
 {
 	uint64_t start = 1, count = 1000, diverged = 0, invalid = 0, compared = 0, traps = 0;
 	const char *interp = "wasm-interp", *keep = "/tmp";
-	kiln_config c2 = kiln_config_default(), c0 = kiln_config_default();
-	kiln_engine *e2, *e0;
+	kiln_engine *e[NJIT] = {0};
 	char tmp[] = "/tmp/kiln-diff-XXXXXX", path[64], why[300];
 	kiln_error err;
 
@@ -164,70 +246,45 @@ int main(int argc, char **argv)
 	}
 	if (!strcmp(interp, "none"))
 		interp = NULL;
-	c0.opt_level = 0;
-	if (kiln_engine_new(&c2, &e2, &err) != KILN_OK || kiln_engine_new(&c0, &e0, &err) != KILN_OK ||
-	    !mkdtemp(tmp))
+	if (!engines_new(e, &err) || !mkdtemp(tmp))
 		return fprintf(stderr, "setup: %s\n", err.message), 1;
 	snprintf(path, sizeof path, "%s/m.wasm", tmp);
 	for (uint64_t seed = start; seed < start + count; seed++) {
-		uint8_t *bytes, *art = NULL;
-		size_t len, art_len;
-		kiln_module *m2 = NULL, *m0 = NULL, *ma = NULL;
-		outcome o2, o0, oa, oi;
-		int d;
+		uint8_t *bytes;
+		size_t len;
+		outcome o[NWAYS];
+		kiln_module *m;
 		if (!kiln_gen_module(seed, &bytes, &len))
 			return fprintf(stderr, "out of memory\n"), 1;
-		if (kiln_module_new(bytes, len, &m2, &err) != KILN_OK ||
-		    kiln_module_new(bytes, len, &m0, &err) != KILN_OK) {
+		if (kiln_module_new(bytes, len, &m, &err) != KILN_OK) {
 			printf("INVALID seed %" PRIu64 ": %s (at %zu)\n", seed, err.message, err.offset);
 			invalid++;
-			goto next;
-		}
-		why[0] = 0;
-		err.message[0] = 0;
-		if (!run_kiln(e2, m2, &o2, why, sizeof why) || !run_kiln(e0, m0, &o0, why, sizeof why) ||
-		    kiln_module_serialize(e2, m2, &art, &art_len, &err) != KILN_OK ||
-		    kiln_module_load(art, art_len, &ma, &err) != KILN_OK ||
-		    !run_kiln(NULL, ma, &oa, why, sizeof why)) {
-			printf("FAILED seed %" PRIu64 ": %s %s\n", seed, why, err.message);
-			invalid++;
-			goto next;
-		}
-		compared++;
-		for (uint32_t i = 0; i < o2.n; i++)
-			traps += !strncmp(o2.result[i], "trap", 4);
-		if ((d = differ(&o2, &o0, false)) >= 0)
-			report(seed, "JIT -O2 vs JIT -O0", &o2, &o0, d, keep, bytes, len), diverged++;
-		else if ((d = differ(&o2, &oa, false)) >= 0)
-			report(seed, "JIT vs AOT", &o2, &oa, d, keep, bytes, len), diverged++;
-		else if (interp) {
-			FILE *f = fopen(path, "wb");
-			if (f) {
-				fwrite(bytes, 1, len, f);
-				fclose(f);
+		} else {
+			kiln_module_delete(m);
+			why[0] = 0;
+			err.message[0] = 0;
+			if (!run_ways(e, bytes, len, o, why, sizeof why, &err)) {
+				printf("FAILED seed %" PRIu64 ": %s %s\n", seed, why, err.message);
+				invalid++;
+			} else {
+				compared++;
+				for (uint32_t i = 0; i < o[0].n; i++)
+					traps += !strncmp(o[0].result[i], "trap", 4);
+				diverged += compare(seed, o, interp, path, keep, bytes, len, &invalid);
 			}
-			if (!f || !run_interp(interp, path, &oi))
-				printf("INTERP seed %" PRIu64 ": %s could not run it\n", seed, interp),
-					invalid++;
-			else if ((d = differ(&o2, &oi, true)) >= 0)
-				report(seed, "kiln vs wasm-interp", &o2, &oi, d, keep, bytes, len),
-					diverged++;
 		}
-next:
-		kiln_module_delete(m2);
-		kiln_module_delete(m0);
-		kiln_module_delete(ma);
-		free(art);
 		free(bytes);
 		if ((seed - start + 1) % 1000 == 0)
 			fprintf(stderr, "%" PRIu64 " modules...\n", seed - start + 1);
 	}
 	unlink(path);
 	rmdir(tmp);
+	/* (scripts/differential reads the fields up to "invalid or failed") */
 	printf("%" PRIu64 " modules from seed %" PRIu64 ": %" PRIu64 " compared (%" PRIu64
-	       " export calls trapped), %" PRIu64 " diverged, %" PRIu64 " invalid or failed%s\n",
-	       count, start, compared, traps, diverged, invalid, interp ? "" : " (no wasm-interp)");
-	kiln_engine_delete(e2);
-	kiln_engine_delete(e0);
+	       " export calls trapped), %" PRIu64 " diverged, %" PRIu64 " invalid or failed; %"
+	       PRIu64 " functions tiered up%s\n", count, start, compared, traps, diverged, invalid,
+	       kiln_engine_stats_of(e[WAY_TIERED]).tiered_up, interp ? "" : " (no wasm-interp)");
+	for (int w = 0; w < NJIT; w++)
+		kiln_engine_delete(e[w]);
 	return diverged || invalid ? 1 : 0;
 }

@@ -25,19 +25,14 @@
 enum { POOL_PAGES = 2, POOL_ELEMENTS = 3 };
 
 #include "test_util.h"
+#include "workers.h"
 
 typedef struct shared {
 	kiln_module *module;
 	kiln_pool *pool;		/* memories capped at POOL_PAGES */
 	unsigned rounds;
-	pthread_barrier_t start;
 	atomic_uint failures, traps;
 } shared;
-
-typedef struct worker {
-	shared *s;
-	unsigned id;
-} worker;
 
 /* Calls an (i32) -> i32 or () -> i32 export; the trap kind, or NONE. */
 static kiln_trap_kind call(kiln_instance *inst, const char *name, const int32_t *arg,
@@ -69,25 +64,26 @@ static uint32_t work_sum(uint32_t n)
 			printf("thread %u round %u: ", w->id, r);               \
 			printf(__VA_ARGS__);                                    \
 			printf("\n");                                           \
-			atomic_fetch_add(&w->s->failures, 1);                   \
+			atomic_fetch_add(&s->failures, 1);                      \
 		}                                                               \
 	} while (0)
 
 static void *run(void *arg)
 {
 	worker *w = arg;
+	shared *s = w->shared;
 	kiln_trap_kind trap;
 	int32_t v = 0;
 
-	pthread_barrier_wait(&w->s->start);
-	for (unsigned r = 0; r < w->s->rounds; r++) {
+	worker_wait(w);
+	for (unsigned r = 0; r < s->rounds; r++) {
 		kiln_instance *inst;
 		int32_t n = 100 + (int32_t)((w->id * 7 + r) % 50), zero = 0, one = 1;
 		int32_t k = (int32_t)r;
 
-		kiln_status st = w->s->pool
-			? kiln_instance_new_pooled(w->s->pool, w->s->module, NULL, 0, &inst, &trap, NULL)
-			: kiln_instance_new(w->s->module, NULL, 0, &inst, &trap, NULL);
+		kiln_status st = s->pool
+			? kiln_instance_new_pooled(s->pool, s->module, NULL, 0, &inst, &trap, NULL)
+			: kiln_instance_new(s->module, NULL, 0, &inst, &trap, NULL);
 		if (st != KILN_OK) {
 			CHECK(0, "instantiation failed");
 			continue;
@@ -100,18 +96,18 @@ static void *run(void *arg)
 		CHECK(call(inst, "trap", &zero, &v) == KILN_TRAP_DIVIDE_BY_ZERO, "trap(0)");
 		CHECK(call(inst, "trap", &one, &v) == KILN_TRAP_NONE && v == 1, "trap(1)");
 		if (r % 8 == 0) {
-			int32_t limit = w->s->pool ? POOL_PAGES : 4;
+			int32_t limit = s->pool ? POOL_PAGES : 4;
 			CHECK(call(inst, "deep", &zero, &v) == KILN_TRAP_STACK_EXHAUSTED, "deep");
 			CHECK(call(inst, "grow", NULL, &v) == KILN_TRAP_NONE && v == limit,
 			      "grow() = %d", v);
-			limit = w->s->pool ? POOL_ELEMENTS : 8;
+			limit = s->pool ? POOL_ELEMENTS : 8;
 			CHECK(call(inst, "tgrow", NULL, &v) == KILN_TRAP_NONE && v == limit,
 			      "tgrow() = %d", v);
 			kiln_instance_set_epoch_deadline(inst, 0, NULL);
 			CHECK(call(inst, "spin", &zero, &v) == KILN_TRAP_INTERRUPTED, "spin");
-			atomic_fetch_add(&w->s->traps, 2);
+			atomic_fetch_add(&s->traps, 2);
 		}
-		atomic_fetch_add(&w->s->traps, 1);
+		atomic_fetch_add(&s->traps, 1);
 		kiln_instance_delete(inst);
 	}
 	return NULL;
@@ -121,17 +117,8 @@ static unsigned run_threads(kiln_module *m, kiln_pool *pool, unsigned nthreads,
 			    unsigned rounds, const char *what)
 {
 	shared s = {.module = m, .pool = pool, .rounds = rounds};
-	pthread_t t[64];
-	worker w[64];
 
-	pthread_barrier_init(&s.start, NULL, nthreads);
-	for (unsigned i = 0; i < nthreads; i++) {
-		w[i] = (worker){&s, i};
-		pthread_create(&t[i], NULL, run, &w[i]);
-	}
-	for (unsigned i = 0; i < nthreads; i++)
-		pthread_join(t[i], NULL);
-	pthread_barrier_destroy(&s.start);
+	workers_run(nthreads, run, &s);
 	printf("%s: %u threads x %u instances, %u traps caught, %u failures; RSS %ld KiB\n",
 	       what, nthreads, rounds, atomic_load(&s.traps), atomic_load(&s.failures),
 	       rss_kb());
