@@ -349,16 +349,23 @@ kiln_module *cache_lookup(const char *key)
 	return m;
 }
 
+int cache_open(bool create)
+{
+	int dir = open_cache(create);
+
+	return dir >= 0 && load_key(dir, create) ? dir : -1;
+}
+
 /* Compiles `m` to an artifact and stores it, with its tag, under `key`. */
 int cache_store(kiln_engine *engine, kiln_module *m, const char *key)
 {
-	int dir = open_cache(true), rc;
+	int dir = cache_open(true), rc;
 	char name[80], shown[4200];
 	uint8_t *bytes, *sealed;
 	size_t len;
 	kiln_error err;
 
-	if (dir < 0 || !load_key(dir, true))
+	if (dir < 0)
 		return CLI_FAIL;	/* already reported */
 	if (kiln_module_serialize(engine, m, &bytes, &len, &err) != KILN_OK)
 		return cli_error(CLI_FAIL, "cannot compile for the cache: %s", err.message);
@@ -387,6 +394,8 @@ int cmd_cache(int argc, char **argv)
 	entry *v = NULL;
 	int fd;
 
+	if (argc >= 2 && !strcmp(argv[1], "fill"))
+		return cache_fill_main(argc - 1, argv + 1);
 	if (argc != 2 || (strcmp(argv[1], "dir") && strcmp(argv[1], "stats") && strcmp(argv[1], "clean")))
 		return cli_error(CLI_USAGE, "cache: expected dir, stats or clean"), cli_usage("cache");
 	if (!cache_dir(dir, sizeof dir, false))
