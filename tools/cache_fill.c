@@ -38,6 +38,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
+#include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -95,10 +96,10 @@ static bool spawn_setup(posix_spawn_file_actions_t *fa, posix_spawnattr_t *attr,
 	if (!wait)
 		ok = !posix_spawn_file_actions_addopen(fa, 0, "/dev/null", O_RDONLY, 0) &&
 		     !posix_spawn_file_actions_addopen(fa, 1, "/dev/null", O_WRONLY, 0) &&
-		     !posix_spawn_file_actions_addopen(fa, 2, "/dev/null", O_WRONLY, 0) &&
-		     !posix_spawnattr_setflags(attr, POSIX_SPAWN_SETSID | POSIX_SPAWN_SETSIGMASK |
-						       POSIX_SPAWN_SETSIGDEF);
+		     !posix_spawn_file_actions_addopen(fa, 2, "/dev/null", O_WRONLY, 0);
 	return ok && !posix_spawn_file_actions_addclosefrom_np(fa, 3) &&
+	       !posix_spawnattr_setflags(attr, (wait ? 0 : POSIX_SPAWN_SETSID) |
+					 POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF) &&
 	       !posix_spawnattr_setsigmask(attr, &none) && !posix_spawnattr_setsigdefault(attr, &dfl);
 }
 
@@ -205,11 +206,13 @@ static int parse_fill(int argc, char **argv, fill_opts *o)
 }
 
 /* The lowest priority this process may take: nice 19, SCHED_IDLE, idle
- * I/O.  Before any thread starts, so that the compiler's inherit it. */
-static void lower_priority(void)
+ * I/O.  Before any thread starts, so that the compiler's inherit it.  And
+ * a name for top and pgrep, which would show "exe" (what was executed). */
+static void become_background(void)
 {
 	struct sched_param none = {0};
 
+	prctl(PR_SET_NAME, "kiln cache fill");
 	if (setpriority(PRIO_PROCESS, 0, 19) != 0)
 		note("nice 19 refused: %s", strerror(errno));
 	if (sched_setscheduler(0, SCHED_IDLE, &none) != 0)
@@ -275,7 +278,8 @@ static int compile_and_store(fill_opts *o)
 	cli_unmap_file(bytes, len);
 	if (rc == CLI_OK && o->key && strcmp(key, o->key)) {
 		note("changed: %s has key %s now; not stored", o->file, key);
-		rc = CLI_FAIL;
+		rc = o->background ? CLI_FAIL
+				   : cli_error(CLI_FAIL, "%s: changed since it ran; not cached", o->file);
 	} else if (rc == CLI_OK) {
 		log_key = key;
 		note("compiling %s", o->file);
@@ -298,7 +302,7 @@ int cache_fill_main(int argc, char **argv)
 	if (o.key)
 		log_key = o.key;
 	if (o.background)
-		lower_priority();
+		become_background();
 	if ((dir = cache_open(!o.background)) < 0) {
 		note("no cache directory, or not one to trust");
 		return CLI_FAIL;
