@@ -2,9 +2,11 @@
  * cache.c — kiln's code cache: compiled artifacts of modules, by key
  * (kiln_cache_key), in $KILN_CACHE_DIR, else $XDG_CACHE_HOME/kiln, else
  * ~/.cache/kiln.  The cache is kept under $KILN_CACHE_MAX_MB (default 512)
- * by removing the least recently modified entries.
+ * by removing the least recently modified entries.  kiln run stores a miss
+ * from a process of its own, `kiln cache fill` (cache_fill.c), which it
+ * does not wait for.
  *
- *   kiln cache dir | stats | clean
+ *   kiln cache dir | stats | clean | fill ...
  *
  * An entry is native code that kiln runs, so nobody but the user running
  * kiln may be able to put one there:
@@ -349,17 +351,21 @@ kiln_module *cache_lookup(const char *key)
 	return m;
 }
 
-int cache_open(bool create)
+int cache_open(bool create_dir, bool create_key)
 {
-	int dir = open_cache(create);
+	int dir = open_cache(create_dir);
 
-	return dir >= 0 && load_key(dir, create) ? dir : -1;
+	if (dir < 0)
+		return -1;
+	if (!load_key(dir, create_key) && (create_key || cache.refused))
+		return -1;
+	return dir;
 }
 
 /* Compiles `m` to an artifact and stores it, with its tag, under `key`. */
 int cache_store(kiln_engine *engine, kiln_module *m, const char *key)
 {
-	int dir = cache_open(true), rc;
+	int dir = cache_open(true, true), rc;
 	char name[80], shown[4200];
 	uint8_t *bytes, *sealed;
 	size_t len;

@@ -19,8 +19,9 @@
  *   finished), and removes the lock file when done, still holding it;
  * - reads FILE again, under the same limits as kiln run, and stores the
  *   artifact only if FILE still has KEY: it may have changed since.
- * It never creates the cache directory or its key (kiln run did, after
- * checking them); a directory removed meanwhile ends it.  Without
+ * It never creates the cache directory (kiln run did, after checking it):
+ * a directory removed meanwhile ends it.  It makes the cache's key when
+ * there is none yet (kiln run checked one that exists).  Without
  * --background (kiln run --cache-wait) kiln run waits for it, it keeps
  * kiln run's stderr and takes no lock: the caller wants the entry now,
  * not after an idle-priority holder of the lock.
@@ -112,7 +113,10 @@ int cache_fill_start(const char *file, const char *key, const kiln_config *cfg, 
 	int e, status;
 
 	*pid = 0;
-	if (cache_open(true) < 0)
+	/* The directory is made and checked here, where a refusal can be
+	 * reported; a new key (random bytes, synced: milliseconds to seconds
+	 * on a busy disk) is left to the fill. */
+	if (cache_open(true, false) < 0)
 		return CLI_FAIL;	/* reported: no directory, or not to be trusted */
 	fill_argv(argv, cfg, key, file, wait);
 	e = spawn_setup(&fa, &attr, wait) ? posix_spawn(pid, "/proc/self/exe", &fa, &attr,
@@ -303,7 +307,7 @@ int cache_fill_main(int argc, char **argv)
 		log_key = o.key;
 	if (o.background)
 		become_background();
-	if ((dir = cache_open(!o.background)) < 0) {
+	if ((dir = cache_open(!o.background, true)) < 0) {
 		note("no cache directory, or not one to trust");
 		return CLI_FAIL;
 	}

@@ -121,9 +121,10 @@ int cmd_serve(int argc, char **argv);
 bool cache_dir(char *out, size_t len, bool create);
 kiln_module *cache_lookup(const char *key);
 int cache_store(kiln_engine *engine, kiln_module *m, const char *key);
-/* The checked cache directory with its key (made if asked and missing),
+/* The checked cache directory (made if asked and missing), with its key
+ * (made if asked; else, when missing, left for a later caller to make),
  * or -1: none, or refused (reported once). */
-int cache_open(bool create);
+int cache_open(bool create_dir, bool create_key);
 /* Starts `kiln cache fill` of `file` for `key` in a process of its own
  * (cache_fill.c), detached and at idle priority, or waits for it (then
  * CLI_OK when the entry was stored); *pid is the process, 0 if none. */
