@@ -685,17 +685,19 @@ int cmd_run(int argc, char **argv)
 	load_seconds = now() - t;
 	if (rc == CLI_OK && (rc = make_wasi(&o, &wasi)) == CLI_OK)
 		rc = run_with_stack(engine, m, wasi, &o);
-#ifndef KILN_RUNTIME_ONLY
-	/* A miss is compiled ahead of time and stored when the run is over,
-	 * by another process that kiln does not wait for (unless asked), so
-	 * that it delays neither the program nor its exit. */
-	if (key[0] && !cached && m && !invoke_refused)
-		fill_cache(&o, &cfg, key);
-#endif
+	bool miss = key[0] && !cached && m && !invoke_refused;
 	kiln_module_delete(m);
 	kiln_instance_delete(wasi);
 #ifndef KILN_RUNTIME_ONLY
 	kiln_engine_delete(engine);
+	/* A miss is compiled ahead of time and stored when the run is over,
+	 * by another process that kiln does not wait for (unless asked), so
+	 * that it delays neither the program nor its exit.  Started once this
+	 * process has let go of the module and the engine. */
+	if (miss)
+		fill_cache(&o, &cfg, key);
+#else
+	(void)miss;
 #endif
 	return rc;
 }
