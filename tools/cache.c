@@ -2,9 +2,11 @@
  * cache.c — kiln's code cache: compiled artifacts of modules, by key
  * (kiln_cache_key), in $KILN_CACHE_DIR, else $XDG_CACHE_HOME/kiln, else
  * ~/.cache/kiln.  The cache is kept under $KILN_CACHE_MAX_MB (default 512)
- * by removing the least recently modified entries.
+ * by removing the least recently modified entries.  kiln run stores a miss
+ * from a process of its own, `kiln cache fill` (cache_fill.c), which it
+ * does not wait for.
  *
- *   kiln cache dir | stats | clean
+ *   kiln cache dir | stats | clean | fill ...
  *
  * An entry is native code that kiln runs, so nobody but the user running
  * kiln may be able to put one there:
@@ -349,16 +351,27 @@ kiln_module *cache_lookup(const char *key)
 	return m;
 }
 
+int cache_open(bool create_dir, bool create_key)
+{
+	int dir = open_cache(create_dir);
+
+	if (dir < 0)
+		return -1;
+	if (!load_key(dir, create_key) && (create_key || cache.refused))
+		return -1;
+	return dir;
+}
+
 /* Compiles `m` to an artifact and stores it, with its tag, under `key`. */
 int cache_store(kiln_engine *engine, kiln_module *m, const char *key)
 {
-	int dir = open_cache(true), rc;
+	int dir = cache_open(true, true), rc;
 	char name[80], shown[4200];
 	uint8_t *bytes, *sealed;
 	size_t len;
 	kiln_error err;
 
-	if (dir < 0 || !load_key(dir, true))
+	if (dir < 0)
 		return CLI_FAIL;	/* already reported */
 	if (kiln_module_serialize(engine, m, &bytes, &len, &err) != KILN_OK)
 		return cli_error(CLI_FAIL, "cannot compile for the cache: %s", err.message);
@@ -387,6 +400,8 @@ int cmd_cache(int argc, char **argv)
 	entry *v = NULL;
 	int fd;
 
+	if (argc >= 2 && !strcmp(argv[1], "fill"))
+		return cache_fill_main(argc - 1, argv + 1);
 	if (argc != 2 || (strcmp(argv[1], "dir") && strcmp(argv[1], "stats") && strcmp(argv[1], "clean")))
 		return cli_error(CLI_USAGE, "cache: expected dir, stats or clean"), cli_usage("cache");
 	if (!cache_dir(dir, sizeof dir, false))

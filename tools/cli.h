@@ -12,6 +12,7 @@
 #include <stddef.h>
 #include <stdio.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 #include "kiln.h"
 
@@ -129,5 +130,16 @@ int cmd_serve(int argc, char **argv);
 bool cache_dir(char *out, size_t len, bool create);
 kiln_module *cache_lookup(const char *key);
 int cache_store(kiln_engine *engine, kiln_module *m, const char *key);
+/* The checked cache directory (made if asked and missing), with its key
+ * (made if asked; else, when missing, left for a later caller to make),
+ * or -1: none, or refused (reported once). */
+int cache_open(bool create_dir, bool create_key);
+/* Starts `kiln cache fill` of `file` for `key` in a process of its own
+ * (cache_fill.c), detached and at idle priority, or waits for it (then
+ * CLI_OK when the entry was stored); *pid is the process, 0 if none. */
+int cache_fill_start(const char *file, const char *key, const kiln_config *cfg, bool wait,
+		     pid_t *pid);
+/* `kiln cache fill ...`: argv[0] is "fill". */
+int cache_fill_main(int argc, char **argv);
 
 #endif /* KILN_CLI_H */

@@ -36,6 +36,7 @@ typedef struct run_opts {
 	int sockets[MAX_DIRS];
 	int nsockets;
 	bool no_cache, aot, lazy;
+	bool cache_wait;	/* --cache-wait, $KILN_CACHE_WAIT=1: fill before exiting */
 	double timeout;		/* --timeout, seconds; 0: none */
 	uint32_t max_pages;	/* --max-memory, in 64 KiB pages; 0: none */
 	uint32_t max_table_elements;	/* --max-table-elements; 0: the default */
@@ -190,7 +191,9 @@ static int parse_opts(int argc, char **argv, run_opts *o)
 {
 	int i;
 
-	*o = (run_opts){.opt_level = 2};
+	const char *wait = getenv("KILN_CACHE_WAIT");
+
+	*o = (run_opts){.opt_level = 2, .cache_wait = wait && !strcmp(wait, "1")};
 	for (i = 1; i < argc && argv[i][0] == '-' && !o->file; i++) {
 		int t = cli_tier_option(argc, argv, &i, "run", &o->tier);
 		if (t < 0)
@@ -212,6 +215,8 @@ static int parse_opts(int argc, char **argv, run_opts *o)
 			o->inherit_env = true;
 		else if (!strcmp(argv[i], "--no-cache"))
 			o->no_cache = true;
+		else if (!strcmp(argv[i], "--cache-wait"))
+			o->cache_wait = true;
 		else if (!strcmp(argv[i], "--aot"))
 			o->aot = true;
 		else if (!strcmp(argv[i], "--lazy"))
@@ -558,6 +563,23 @@ static bool from_cache(kiln_engine *engine, const run_opts *o, const char *key,
 	*m = hit;
 	return true;
 }
+
+/* Hands the miss `key` of o->file to `kiln cache fill`, and with
+ * --cache-wait waits for it. */
+static void fill_cache(const run_opts *o, const kiln_config *cfg, const char *key)
+{
+	double t = now();
+	pid_t pid;
+	int rc = cache_fill_start(o->file, key, cfg, o->cache_wait, &pid);
+
+	if (!o->stats || !pid)
+		return;
+	if (o->cache_wait)
+		fprintf(stderr, "cache: filled by process %d in %.3f ms%s\n", (int)pid,
+			(now() - t) * 1e3, rc == CLI_OK ? "" : " (failed)");
+	else
+		fprintf(stderr, "cache: fill handed to background process %d\n", (int)pid);
+}
 #endif
 
 /* Reads FILE: an artifact is loaded, a .wasm decoded and validated (and
@@ -677,16 +699,19 @@ int cmd_run(int argc, char **argv)
 	load_seconds = now() - t;
 	if (rc == CLI_OK && (rc = make_wasi(&o, &wasi)) == CLI_OK)
 		rc = run_with_stack(engine, m, wasi, &o);
-#ifndef KILN_RUNTIME_ONLY
-	/* A miss is compiled ahead of time and stored when the run is over,
-	 * so that it does not delay the program. */
-	if (key[0] && !cached && m && !invoke_refused)
-		cache_store(engine, m, key);
-#endif
+	bool miss = key[0] && !cached && m && !invoke_refused;
 	kiln_module_delete(m);
 	kiln_instance_delete(wasi);
 #ifndef KILN_RUNTIME_ONLY
 	kiln_engine_delete(engine);
+	/* A miss is compiled ahead of time and stored when the run is over,
+	 * by another process that kiln does not wait for (unless asked), so
+	 * that it delays neither the program nor its exit.  Started once this
+	 * process has let go of the module and the engine. */
+	if (miss)
+		fill_cache(&o, &cfg, key);
+#else
+	(void)miss;
 #endif
 	return rc;
 }

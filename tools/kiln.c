@@ -39,10 +39,10 @@ static const cli_command commands[] = {
 	 "  -v, --verbose     also print passes, skips and message differences"},
 	{"run", cmd_run, "[--invoke NAME] [--dir HOST[::GUEST]]... [--env NAME=VALUE]...\n"
 	 "                [--inherit-env] [--tcplisten ADDR:PORT]... [--stats] [-O0..-O3]\n"
-	 "                [--no-cache] [--aot] [--lazy] [--timeout DURATION] [--max-memory SIZE]\n"
-	 "                [--fuel N] [--verify PUBKEY.pem] [--max-table-elements N]\n"
-	 "                [--max-stack SIZE] [--tier 0|1|tiered] [--tier-up-threshold N]\n"
-	 "                FILE.wasm|FILE.kwasm [ARGS...]",
+	 "                [--no-cache] [--cache-wait] [--aot] [--lazy] [--timeout DURATION]\n"
+	 "                [--max-memory SIZE] [--fuel N] [--verify PUBKEY.pem]\n"
+	 "                [--max-table-elements N] [--max-stack SIZE] [--tier 0|1|tiered]\n"
+	 "                [--tier-up-threshold N] FILE.wasm|FILE.kwasm [ARGS...]",
 	 "compile and run a module",
 	 "Runs the module's _start, or with --invoke the named export, with ARGS\n"
 	 "parsed by the export's parameter types (integers in decimal or 0x hex,\n"
@@ -56,8 +56,9 @@ static const cli_command commands[] = {
 	 "on stderr as 'kiln run: --tcplisten ADDR:0 is ADDR:PORT').  The code\n"
 	 "cache: a module run before runs from its cached artifact, with no\n"
 	 "compiling; a new one runs with the JIT and its artifact is stored when\n"
-	 "the run is over (--aot: before it, and the artifact runs).  --no-cache\n"
-	 "skips it.  The\n"
+	 "the run is over, by a background process kiln does not wait for\n"
+	 "(--cache-wait or KILN_CACHE_WAIT=1: waits; --aot: before the run, and\n"
+	 "the artifact runs).  --no-cache skips it.  The\n"
 	 "JIT compiles a function when first called, and on a second thread the\n"
 	 "functions compiled ones call, ahead of their first call; --lazy: only\n"
 	 "the functions called, on the calling thread.  --tier: tiered (the\n"
@@ -147,14 +148,22 @@ static const cli_command commands[] = {
 	 "A .wasm is compiled ahead of time through the\n"
 	 "code cache; an artifact for --timeout needs --epoch-interruption.\n"
 	 "HTTP by GNU libmicrohttpd.  SIGINT or SIGTERM stops the server."},
-	{"cache", cmd_cache, "dir|stats|clean", "show or empty the code cache",
+	{"cache", cmd_cache, "dir|stats|clean\n"
+	 "       kiln cache fill [-O0..-O3] [--epoch-interruption] [--fuel-metering] FILE.wasm",
+	 "show, empty or fill the code cache",
 	 "The cache holds artifacts of modules `kiln run` ran, by a key of the\n"
 	 "module, kiln, LLVM, target, CPU and options: $KILN_CACHE_DIR, else\n"
 	 "$XDG_CACHE_HOME/kiln, else ~/.cache/kiln; at most $KILN_CACHE_MAX_MB\n"
 	 "(default 512), oldest entries removed first.  The directory is made\n"
 	 "0700 and entries 0600; one owned by another user or writable by others\n"
 	 "is refused (kiln runs without the cache), and each entry carries an\n"
-	 "HMAC under the cache's own key (mac.key), so a planted one never runs."},
+	 "HMAC under the cache's own key (mac.key), so a planted one never runs.\n"
+	 "fill compiles FILE.wasm into the cache now, for kiln run with those\n"
+	 "options (--timeout: --epoch-interruption, --fuel: --fuel-metering).  On\n"
+	 "a miss kiln run starts it in the background, at idle priority, with\n"
+	 "--key KEY --background (one fill per key at a time; nothing stored if\n"
+	 "FILE no longer has KEY); $KILN_CACHE_LOG names a file where those\n"
+	 "fills log what they did."},
 	{"help", cmd_help, "[COMMAND]", "show help for kiln or for one command", NULL},
 };
 

@@ -8,6 +8,10 @@
 # file alone.  In root's own cache: modes 0700/0600 and a 32-byte key; a
 # forged, copied, foreign-owned or linked entry is refused, removed and
 # recompiled; a group-writable directory or a foreign key is refused.
+# The runs fill the cache with --cache-wait (the fill kiln run otherwise
+# leaves to a background process, waited for), but the first, which
+# leaves it to the background; a background fill started by hand in the
+# foreign directory writes nothing there either.
 set -u
 kiln=$1 wasm=$2
 [ "$(id -u)" = 0 ] || { echo "skipped: needs root"; exit 77; }
@@ -33,9 +37,11 @@ printf '\0asm\1\0\0\0\1\4\1\x60\0\0\3\2\1\0\7\x0a\1\6_start\0\0\x0a\5\1\3\0\0\x0
 timeout 60 "$kiln" run --no-cache "$wasm" > "$tmp/want.out" || exit 1
 
 # run_ok DESCRIPTION DIR WARNING : WASM runs right with KILN_CACHE_DIR=DIR
-# and stderr is exactly one line matching WARNING (or empty when WARNING is "").
+# and stderr is exactly one line matching WARNING (or empty when WARNING is
+# ""); a miss is stored before it returns unless $fill is "".
+fill=--cache-wait
 run_ok() {
-  KILN_CACHE_DIR=$2 timeout 60 "$kiln" run "$wasm" > "$tmp/got.out" 2> "$tmp/got.err"
+  KILN_CACHE_DIR=$2 timeout 60 "$kiln" run $fill "$wasm" > "$tmp/got.out" 2> "$tmp/got.err"
   local rc=$?
   if [ $rc -ne 0 ] || ! cmp -s "$tmp/want.out" "$tmp/got.out"; then
     fail "$1: exit $rc, output differs"; cat "$tmp/got.err"
@@ -48,7 +54,8 @@ hits() { KILN_CACHE_DIR=$1 "$kiln" run --stats "$wasm" 2>&1 > /dev/null | grep -
 
 # A fresh cache: modes, key, and WASM's key (the entry's name).
 own=$tmp/root/a/cache
-run_ok "a fresh cache" "$own" ""
+fill="" run_ok "a fresh cache" "$own" ""
+for _ in $(seq 1200); do ls "$own"/*.kwasm > /dev/null 2>&1 && break; sleep 0.1; done
 entry=$(ls "$own"/*.kwasm)
 name=$(basename "$entry")
 [ "$(stat -c %a "$tmp/root" "$tmp/root/a" "$own" "$entry" "$own/mac.key" | tr '\n' ' ')" = \
@@ -79,6 +86,9 @@ as_other rm "$foreign/$name"	# a miss: the run would store an entry
 run_ok "a foreign cache directory without the entry" "$foreign" "owned by uid $(id -u "$other")"
 [ "$(cat "$tmp/victim")" = secret ] && [ "$(stat -c '%a %U' "$tmp/victim")" = "600 root" ] &&
   ok "the planted links wrote nothing" || fail "the victim file changed"
+key=${name%.kwasm}
+KILN_CACHE_DIR=$foreign timeout 60 "$kiln" cache fill --key "$key" --background "$wasm" 2> /dev/null
+[ $? -eq 1 ] && ok "a background fill refuses it" || fail "a background fill used the foreign directory"
 [ -z "$(find "$foreign" -user root)" ] && ok "root wrote nothing in the foreign directory" ||
   fail "root wrote into the foreign directory: $(find "$foreign" -user root)"
 as_other cp "$tmp/plant" "$foreign/$name"

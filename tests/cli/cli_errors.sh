@@ -116,6 +116,9 @@ expect_error "run: host imports that do not exist" run "$tmp/small.wasm"
 grep -q 'not supported yet' "$tmp/err" || { echo "FAIL: run does not say 'not supported yet'"; fails=$((fails + 1)); }
 expect_error "cache: no subcommand" cache
 expect_error "cache: bad subcommand" cache frob
+expect_error "cache fill: no file" cache fill
+expect_error "cache fill: a key that is not one" cache fill --key ../x --background "$tmp/inc.wasm"
+expect_error "cache fill: --background without a key" cache fill --background "$tmp/inc.wasm"
 # AOT: compile writes an artifact inspect describes; damaged ones are refused.
 expect_error "compile: no output" compile "$tmp/inc.wasm"
 expect_error "compile: invalid module" compile "$tmp/invalid.wasm" -o "$tmp/x.kwasm"

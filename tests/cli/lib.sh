@@ -7,6 +7,15 @@ trap 'rm -rf "$tmp"' EXIT
 export KILN_CACHE_DIR=$tmp/cache
 fails=0
 fail() { echo "FAIL: $*"; fails=$((fails + 1)); }
+# wait_cache_entry: true once the cache holds an entry (kiln run stores a
+# miss from a background process), false after 120 s.
+wait_cache_entry() {
+  for _ in $(seq 1200); do
+    compgen -G "$KILN_CACHE_DIR/*.kwasm" > /dev/null && return 0
+    sleep 0.1
+  done
+  return 1
+}
 # finish [WHAT]: exit 0 when nothing failed (saying WHAT passed), else 1.
 finish() {
   [ $fails -eq 0 ] && [ $# -gt 0 ] && echo "$*"

@@ -20,6 +20,7 @@ interrupted() {
 }
 interrupted "kiln run --timeout 300ms (JIT)" "$kiln" run --no-cache --timeout 300ms --invoke spin "$spin"
 interrupted "kiln run --timeout 300ms (cached)" "$kiln" run --timeout 300ms --invoke spin "$spin"
+wait_cache_entry || fail "the interrupted run's miss was never stored"
 interrupted "kiln run --timeout 300ms (cache hit)" "$kiln" run --timeout 300ms --invoke spin "$spin"
 "$kiln" compile --epoch-interruption "$spin" -o "$tmp/e.kwasm" || exit 1
 "$kiln" inspect "$tmp/e.kwasm" | grep -q 'epoch interruption' ||
