@@ -581,6 +581,10 @@ static void read_name_section(decoder *d, const uint8_t *p, const uint8_t *end)
 	uint8_t id;
 	uint32_t size, n = 0;
 
+	/* A second `name` section (custom sections may repeat) changes
+	 * nothing: the first one's names stay. */
+	if (m->func_names != NULL)
+		return;
 	while (!rd_eof(&r)) {
 		if (!rd_u8(&r, &id) || !rd_u32(&r, &size) ||
 		    size > (size_t)(r.end - r.p))
