@@ -45,7 +45,6 @@ struct kiln_engine {
 	pthread_mutex_t tm_lock;
 	LLVMTargetMachineRef tms[2][TM_POOL];
 	unsigned ntms[2];
-	kiln_tiering tiering;		/* in effect (engine_tiering) */
 	/* The background threads (their queue is jit.c's). */
 	pthread_t workers[KILN_MAX_JIT_THREADS];
 	unsigned nworkers;
@@ -89,7 +88,7 @@ bool engine_has_workers(const kiln_engine *e)
 
 kiln_tiering engine_tiering(const kiln_engine *e)
 {
-	return e->tiering;
+	return e->config.opt_level == 0 ? KILN_TIERING_TIER0 : e->config.tiering;
 }
 
 uint32_t engine_tier_up_threshold(const kiln_engine *e)
@@ -314,8 +313,7 @@ kiln_status kiln_engine_new(const kiln_config *config, kiln_engine **out,
 		goto fail;
 	}
 	e->ntms[1] = 1;
-	e->tiering = cfg.opt_level == 0 ? KILN_TIERING_TIER0 : cfg.tiering;
-	if ((cfg.speculative_compile || e->tiering == KILN_TIERING_TIERED) &&
+	if ((cfg.speculative_compile || engine_tiering(e) == KILN_TIERING_TIERED) &&
 	    !start_workers(e, err))
 		goto fail;
 	*out = e;

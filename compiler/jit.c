@@ -306,7 +306,7 @@ uint32_t jit_code_size(LLVMMemoryBufferRef obj, const char *prefix, char kind, u
 static void emit_or_fail(body_unit *u, LLVMOrcMaterializationResponsibilityRef mr,
 			 LLVMMemoryBufferRef obj, const kiln_error *err)
 {
-	kiln_engine *e = u->engine;
+	kiln_engine *e = u->mj->engine;
 
 	if (obj != NULL) {
 		/* Takes mr and obj. */
@@ -402,7 +402,7 @@ static body_job first_job(const kiln_engine *e)
 static void materialize_body(void *ctx, LLVMOrcMaterializationResponsibilityRef mr)
 {
 	body_unit *u = ctx;
-	kiln_engine *e = u->engine;
+	kiln_engine *e = u->mj->engine;
 	double t0 = jit_now();	/* from the start: set-up counts */
 	engine_times t = {0};
 	LLVMMemoryBufferRef obj = NULL;
@@ -467,8 +467,7 @@ static bool define_unit(kiln_engine *e, module_jit *mj, const lower_module *lm, 
 
 	if (u == NULL)
 		return krt_fail(err, KILN_ERR_NOMEM, KILN_NO_OFFSET, "out of memory");
-	*u = (body_unit){e, mj->module, mj, i, ""};
-	snprintf(u->prefix, sizeof u->prefix, "%s", lm->prefix);
+	*u = (body_unit){mj, i};
 	sym = (LLVMOrcCSymbolFlagsMapPair){intern(e, lm, 'b', i), JIT_CALLABLE};
 	le = LLVMOrcJITDylibDefine(mj->jd,
 				   LLVMOrcCreateCustomMaterializationUnit(
@@ -712,31 +711,14 @@ static module_jit *module_jit_new(kiln_engine *e, const kiln_module *m)
 	return mj;
 }
 
-/* The address of a compiled body ('b', in mj->body), looked up once (with
- * mj->lock held; compiled ones only: this compiles nothing).  NULL if not
- * compiled. */
-static void *code_address(module_jit *mj, char kind, uint32_t i)
-{
-	void **slot = &mj->body[i];
-	char name[64];
-	LLVMOrcExecutorAddress addr;
-
-	if (*slot != NULL)
-		return *slot;
-	if (!atomic_load(&mj->compiled[i]))
-		return NULL;
-	snprintf(name, sizeof name, "%s%c%u", mj->prefix, kind, i);
-	LLVMErrorRef le = jit_lookup(mj->engine, mj->jd, name, &addr);
-	if (le != NULL) {
-		LLVMConsumeError(le);
-		return NULL;
-	}
-	return *slot = (void *)(uintptr_t)addr;
-}
-
+/* Whether function i's tier-0 (or only) body is compiled and its address
+ * in mj->body[i], looked up once (with mj->lock held; compiled ones only:
+ * this compiles nothing). */
 static bool body_address(module_jit *mj, uint32_t i)
 {
-	return code_address(mj, 'b', i) != NULL;
+	if (mj->body[i] == NULL && atomic_load(&mj->compiled[i]))
+		mj->body[i] = jit_find(mj->engine, mj, 'b', i);
+	return mj->body[i] != NULL;
 }
 
 /* The compiled function holding `pc`: the closest body start below it.

@@ -110,11 +110,8 @@ enum { TIER_NONE, TIER_QUEUED, TIER_READY, TIER_FAILED };
 /* What materializing one function body needs; a body is compiled at the
  * tier the engine starts at (tier 0 unless TIER1). */
 typedef struct body_unit {
-	kiln_engine *engine;
-	const kiln_module *module;
 	module_jit *mj;
 	uint32_t index;
-	char prefix[16];
 } body_unit;
 
 

@@ -82,11 +82,6 @@ void *jit_stub(const jit_stubs *s, uint32_t k)
 	return k < s->n ? s->code + (size_t)k * STUB_SIZE : NULL;
 }
 
-void *jit_stub_target(const jit_stubs *s, uint32_t k)
-{
-	return k < s->n ? atomic_load_explicit(&s->slots[k], memory_order_acquire) : NULL;
-}
-
 void jit_stub_point(jit_stubs *s, uint32_t k, void *target)
 {
 	if (k < s->n)

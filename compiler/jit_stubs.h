@@ -26,8 +26,6 @@ jit_stubs *jit_stubs_new(uint32_t n, void *initial);
 void jit_stubs_free(jit_stubs *s);
 /* Stub k's address: the function's entry. */
 void *jit_stub(const jit_stubs *s, uint32_t k);
-/* Where stub k jumps now. */
-void *jit_stub_target(const jit_stubs *s, uint32_t k);
 /* Points stub k at `target` (thread-safe). */
 void jit_stub_point(jit_stubs *s, uint32_t k, void *target);
 

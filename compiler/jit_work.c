@@ -152,15 +152,9 @@ void jit_osr_note(void *arg, void *ret)
  * thread did or is doing so (ORC then waits for that one). */
 static void speculate(kiln_engine *e, module_jit *mj, uint32_t i)
 {
-	char name[64];
-	LLVMOrcExecutorAddress addr;
-
-	if (atomic_load(&mj->compiled[i]))
-		return;
-	snprintf(name, sizeof name, "%sb%u", mj->prefix, i);
-	LLVMErrorRef le = jit_lookup(e, mj->jd, name, &addr);
-	if (le != NULL)	/* the call, if it comes, traps */
-		LLVMConsumeError(le);
+	/* A failure is dropped: the call, if it comes, traps. */
+	if (!atomic_load(&mj->compiled[i]))
+		(void)jit_find(e, mj, 'b', i);
 }
 
 /* A background thread's work (the engine runs jit_threads of them). */

@@ -212,14 +212,7 @@ LLVMValueRef lower_ctx_field(lower *l, unsigned offset, LLVMTypeRef type)
 	return invariant(l, v);
 }
 
-static LLVMBasicBlockRef new_block(lower *l, const char *name);
-
 LLVMBasicBlockRef lower_block(lower *l, const char *name)
-{
-	return new_block(l, name);
-}
-
-static LLVMBasicBlockRef new_block(lower *l, const char *name)
 {
 	return LLVMAppendBasicBlockInContext(l->lm->llctx, l->fn, name);
 }
@@ -259,7 +252,7 @@ static LLVMBasicBlockRef trap_block(lower *l, kiln_trap_kind kind)
 
 	if (l->traps[kind])
 		return l->traps[kind];
-	bb = l->traps[kind] = new_block(l, "trap");
+	bb = l->traps[kind] = lower_block(l, "trap");
 	LLVMPositionBuilderAtEnd(l->b, bb);
 	arg = LLVMConstInt(l->lm->i32, kind, 0);
 	lower_call_helper(l, KILN_H_TRAP, l->lm->void_, &arg, 1);
@@ -270,7 +263,7 @@ static LLVMBasicBlockRef trap_block(lower *l, kiln_trap_kind kind)
 
 void lower_trap_if(lower *l, LLVMValueRef cond, kiln_trap_kind kind)
 {
-	LLVMBasicBlockRef ok = new_block(l, "ok");
+	LLVMBasicBlockRef ok = lower_block(l, "ok");
 
 	LLVMBuildCondBr(l->b, cond, trap_block(l, kind), ok);
 	LLVMPositionBuilderAtEnd(l->b, ok);
@@ -312,7 +305,7 @@ static bool push_frame(lower *l, uint8_t kind, const kiln_valtype *params,
 	f->params = params, f->nparams = np;
 	f->results = results, f->nresults = nr;
 	f->height = l->nstack - np;
-	f->merge = new_block(l, "end");
+	f->merge = lower_block(l, "end");
 	if (!(f->end_phis = make_phis(l, f->merge, nr, results)))
 		return nomem(l->err);
 	f->target = f->merge;
@@ -387,7 +380,7 @@ static bool op_block(lower *l, const kiln_instr *in)
 	if (in->op == KILN_OP_BLOCK)
 		return push_frame(l, FR_BLOCK, p, np, r, nr);
 	if (in->op == KILN_OP_LOOP) {
-		LLVMBasicBlockRef header = new_block(l, "loop");
+		LLVMBasicBlockRef header = lower_block(l, "loop");
 		if (!push_frame(l, FR_LOOP, p, np, r, nr))
 			return false;
 		f = top(l);
@@ -422,8 +415,8 @@ static bool op_block(lower *l, const kiln_instr *in)
 	if (!push_frame(l, FR_IF, p, np, r, nr))
 		return false;
 	f = top(l);
-	LLVMBasicBlockRef then_bb = new_block(l, "then");
-	f->else_bb = new_block(l, "else");
+	LLVMBasicBlockRef then_bb = lower_block(l, "then");
+	f->else_bb = lower_block(l, "else");
 	if (np && !(f->if_params = krt_calloc(np, sizeof *f->if_params)))
 		return nomem(l->err);
 	for (uint32_t i = 0; i < np; i++)
@@ -510,7 +503,7 @@ static bool op_br(lower *l, const kiln_instr *in)
 	}
 	LLVMValueRef c = LLVMBuildICmp(l->b, LLVMIntNE, lower_pop(l),
 				       LLVMConstInt(l->lm->i32, 0, 0), "");
-	LLVMBasicBlockRef cont = new_block(l, "cont");
+	LLVMBasicBlockRef cont = lower_block(l, "cont");
 	add_incoming(l, f->phis, label_arity(f));
 	LLVMBuildCondBr(l->b, c, f->target, cont);
 	LLVMPositionBuilderAtEnd(l->b, cont);
@@ -521,7 +514,7 @@ static bool op_br(lower *l, const kiln_instr *in)
  * 0's br_table tree). */
 static LLVMBasicBlockRef edge_to(lower *l, lower_frame *f)
 {
-	LLVMBasicBlockRef bb = new_block(l, "edge");
+	LLVMBasicBlockRef bb = lower_block(l, "edge");
 
 	LLVMPositionBuilderAtEnd(l->b, bb);
 	add_incoming(l, f->phis, label_arity(f));
@@ -540,7 +533,7 @@ static LLVMBasicBlockRef table_tree(lower *l, LLVMValueRef idx, lower_frame **ta
 	uint32_t mid = lo + (hi - lo) / 2;
 	LLVMBasicBlockRef left = table_tree(l, idx, targets, lo, mid);
 	LLVMBasicBlockRef right = table_tree(l, idx, targets, mid, hi);
-	LLVMBasicBlockRef bb = new_block(l, "table");
+	LLVMBasicBlockRef bb = lower_block(l, "table");
 
 	LLVMPositionBuilderAtEnd(l->b, bb);
 	LLVMBuildCondBr(l->b, LLVMBuildICmp(l->b, LLVMIntULT, idx,
@@ -689,7 +682,7 @@ static bool op_call_indirect(lower *l, uint32_t type, uint32_t table)
  * on first use at the top of the entry block (where mem2reg promotes it)
  * with its initial value stored: a function pays only for the locals it
  * uses. */
-static LLVMValueRef local_ptr(lower *l, uint32_t i)
+LLVMValueRef lower_local_ptr(lower *l, uint32_t i)
 {
 	LLVMBasicBlockRef entry;
 	LLVMBuilderRef b;
@@ -720,11 +713,6 @@ static LLVMValueRef local_ptr(lower *l, uint32_t i)
 	return l->locals[i];
 }
 
-LLVMValueRef lower_local_ptr(lower *l, uint32_t i)
-{
-	return local_ptr(l, i);
-}
-
 LLVMValueRef lower_osr_slots(lower *l)
 {
 	if (l->osr_slots == NULL) {
@@ -746,12 +734,12 @@ static bool op_local(lower *l, const kiln_instr *in, const kiln_op_info *d)
 	switch (d->oper) {
 	case KILN_OPER_GET:
 		return lower_push(l, LLVMBuildLoad2(l->b, l->local_types[i],
-						    local_ptr(l, i), ""));
+						    lower_local_ptr(l, i), ""));
 	case KILN_OPER_SET:
-		LLVMBuildStore(l->b, lower_pop(l), local_ptr(l, i));
+		LLVMBuildStore(l->b, lower_pop(l), lower_local_ptr(l, i));
 		return true;
 	case KILN_OPER_TEE:
-		LLVMBuildStore(l->b, l->stack[l->nstack - 1], local_ptr(l, i));
+		LLVMBuildStore(l->b, l->stack[l->nstack - 1], lower_local_ptr(l, i));
 		return true;
 	default:
 		return lower_unsupported(l, in);
@@ -955,7 +943,7 @@ static void init_frame(lower *l)
 {
 	lower_module *lm = l->lm;
 	LLVMBasicBlockRef entry = LLVMGetInsertBlock(l->b);
-	LLVMBasicBlockRef loop = new_block(l, "zero"), done = new_block(l, "zeroed");
+	LLVMBasicBlockRef loop = lower_block(l, "zero"), done = lower_block(l, "zeroed");
 	LLVMValueRef i, next, zero = LLVMConstInt(lm->i64, 0, 0);
 
 	LLVMBuildBr(l->b, loop);
@@ -969,7 +957,7 @@ static void init_frame(lower *l)
 			loop, done);
 	LLVMPositionBuilderAtEnd(l->b, done);
 	for (uint32_t k = 0; k < l->type->nparams; k++)
-		LLVMBuildStore(l->b, LLVMGetParam(l->fn, k + 1), local_ptr(l, k));
+		LLVMBuildStore(l->b, LLVMGetParam(l->fn, k + 1), lower_local_ptr(l, k));
 }
 
 static bool setup_locals(lower *l, uint32_t fidx)
@@ -990,7 +978,7 @@ static bool setup_locals(lower *l, uint32_t fidx)
 	}
 	if (lower_unoptimised(l->lm, fidx))
 		return setup_frame(l);
-	/* Allocas are made on first use (local_ptr). */
+	/* Allocas are made on first use (lower_local_ptr). */
 	if (!(l->locals = krt_calloc(n, sizeof *l->locals)))
 		return nomem(l->err);
 	return true;
@@ -1103,7 +1091,7 @@ bool lower_function(lower_module *lm, uint32_t fidx, kiln_error *err)
 				LLVMCreateStringAttribute(lm->llctx, "frame-pointer", 13, "all", 3));
 	l.type = &l.m->types[l.m->funcs[fidx].type_idx];
 	l.b = LLVMCreateBuilderInContext(lm->llctx);
-	LLVMPositionBuilderAtEnd(l.b, new_block(&l, "entry"));
+	LLVMPositionBuilderAtEnd(l.b, lower_block(&l, "entry"));
 	l.ctx = LLVMGetParam(l.fn, 0);
 	if (lm->osr)
 		lower_osr_note(&l);
