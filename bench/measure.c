@@ -1,8 +1,13 @@
 /*
  * measure.c — `kiln-bench-measure OUT COMMAND...`: runs COMMAND with its
  * standard output in OUT (stderr discarded) and prints "WALL_MS RSS_KB
- * STATUS": wall time from spawn to exit, the child's peak resident set
- * size (wait4's ru_maxrss) and its exit status (128 + signal if killed).
+ * STATUS CPU_MS": wall time from spawn to exit, the child's peak resident
+ * set size (wait4's ru_maxrss), its exit status (128 + signal if killed)
+ * and its CPU time, user + system, of all its threads and of the children
+ * it waited for (wait4's rusage).  On a shared machine CPU time leaves out
+ * the time the child spent waiting for a CPU, which wall time includes;
+ * neither counts a process the child left running (kiln's background
+ * cache fill).
  */
 #include <fcntl.h>
 #include <spawn.h>
@@ -12,6 +17,11 @@
 #include <time.h>
 
 extern char **environ;
+
+static double ms_of(struct timeval tv)
+{
+	return (double)tv.tv_sec * 1e3 + (double)tv.tv_usec / 1e3;
+}
 
 int main(int argc, char **argv)
 {
@@ -32,9 +42,10 @@ int main(int argc, char **argv)
 	if (wait4(pid, &status, 0, &ru) != pid)
 		return 1;
 	clock_gettime(CLOCK_MONOTONIC, &t1);
-	printf("%.3f %ld %d\n",
+	printf("%.3f %ld %d %.3f\n",
 	       (double)(t1.tv_sec - t0.tv_sec) * 1e3 + (double)(t1.tv_nsec - t0.tv_nsec) / 1e6,
-	       ru.ru_maxrss, WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status));
+	       ru.ru_maxrss, WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status),
+	       ms_of(ru.ru_utime) + ms_of(ru.ru_stime));
 	posix_spawn_file_actions_destroy(&fa);
 	return 0;
 }
