@@ -139,6 +139,11 @@ static bool emit_tramps(lower_module *lm, kiln_error *err)
 	return ok;
 }
 
+/* The most functions, and the most code bytes each, a part imports from
+ * other parts (lower_import_callees). */
+#define AOT_IMPORT_MAX 512
+#define AOT_IMPORT_BYTES 400
+
 /* Lowers functions [first, end) (part number `part`) and emits their
  * object into *obj. */
 static bool emit_object(kiln_engine *e, kiln_module *m, uint32_t first, uint32_t end,
@@ -167,6 +172,10 @@ static bool emit_object(kiln_engine *e, kiln_module *m, uint32_t first, uint32_t
 	}
 	for (uint32_t i = first; ok && i < end; i++)
 		ok = lower_function(&lm, i, err);
+	/* A part of a split module: its callees in other parts come along
+	 * to be inlined, as they would be in one module. */
+	if (ok && (first > m->nimported_funcs || end < m->nfuncs))
+		ok = lower_import_callees(&lm, AOT_IMPORT_MAX, AOT_IMPORT_BYTES, err);
 	if (ok && part == 0)
 		ok = emit_tramps(&lm, err);
 	if (ok && LLVMVerifyModule(lm.llmod, LLVMReturnStatusAction, &msg)) {
@@ -192,12 +201,11 @@ static bool emit_object(kiln_engine *e, kiln_module *m, uint32_t first, uint32_t
 
 /* ------------------------------------------------- compiling in parallel */
 
-/* A module with more code than SPLIT_BYTES is split into parts of at least
- * PART_BYTES (and at most KILN_ARTIFACT_MAX_OBJECTS parts), taken from a
- * queue by the compiling threads.  The parts depend on the module alone,
- * never on the number of threads, so the artifact does not either. */
-#define SPLIT_BYTES (128u << 10)
-#define PART_BYTES (32u << 10)
+/* A module with more code than KILN_AOT_SPLIT_BYTES is split into parts of
+ * at least KILN_AOT_PART_BYTES (or of kiln_config.aot_part_bytes; at most
+ * KILN_ARTIFACT_MAX_OBJECTS parts), taken from a queue by the compiling
+ * threads.  The parts depend on the module and the configuration, never
+ * on the number of threads, so the artifact does not either. */
 
 typedef struct part {
 	uint32_t first, end;
@@ -265,16 +273,17 @@ static void *worker(void *arg)
 }
 
 /* Splits the own functions into parts of about equal code size. */
-static uint32_t split(const kiln_module *m, part *parts)
+static uint32_t split(const kiln_module *m, uint32_t part_bytes, part *parts)
 {
 	uint64_t total = 0, acc = 0, size;
 	uint32_t n = 1, k = 0;
 
 	for (uint32_t i = m->nimported_funcs; i < m->nfuncs; i++)
 		total += m->funcs[i].body.len;
-	if (total > SPLIT_BYTES) {
+	if (part_bytes == 0 ? total > KILN_AOT_SPLIT_BYTES : part_bytes != UINT32_MAX) {
 		size = total / KILN_ARTIFACT_MAX_OBJECTS + 1;
-		size = size < PART_BYTES ? PART_BYTES : size;
+		if (size < (part_bytes ? part_bytes : KILN_AOT_PART_BYTES))
+			size = part_bytes ? part_bytes : KILN_AOT_PART_BYTES;
 		n = (uint32_t)((total + size - 1) / size);
 	}
 	parts[0].first = m->nimported_funcs;
@@ -298,7 +307,7 @@ static bool compile_parts(kiln_engine *e, kiln_module *m, part *parts, uint32_t 
 	queue q = {.e = e, .m = m, .parts = parts};
 	bool ok = true;
 
-	*nparts = q.nparts = split(m, parts);
+	*nparts = q.nparts = split(m, engine_config(e)->aot_part_bytes, parts);
 	q.total = m->nfuncs - m->nimported_funcs;
 	for (uint32_t i = 0; i < q.nparts; i++) {
 		parts[i].obj = NULL;

@@ -337,37 +337,10 @@ void jit_compile_end(kiln_engine *e, lower_module *lm, int tier, LLVMTargetMachi
 }
 
 
-/* Tier 1 imports the bodies of the small functions a body calls (at most
- * JIT_IMPORT_MAX of at most JIT_IMPORT_BYTES of code each), each as the
- * available_externally definition of its entry f<j>: LLVM's inliner may
- * inline them, as it does across a whole module compiled ahead of time,
- * and a call it leaves goes through the entry as before (such a copy is
- * never emitted).  Callees of the copies are imported too, while the
- * budget lasts. */
+/* Tier 1 imports the bodies of small callees (lower_import_callees): at
+ * most JIT_IMPORT_MAX of at most JIT_IMPORT_BYTES of code each. */
 #define JIT_IMPORT_MAX 16
 #define JIT_IMPORT_BYTES 400
-
-static bool import_callees(lower_module *lm, uint32_t self, kiln_error *err)
-{
-	const kiln_module *m = lm->m;
-	char kind = lm->body_kind;
-	uint32_t n = 0;
-	bool ok = true;
-
-	lm->body_kind = 'f';
-	for (uint32_t j = m->nimported_funcs; ok && j < m->nfuncs && n < JIT_IMPORT_MAX; j++) {
-		LLVMValueRef f = lm->funcs[j];
-
-		if (j == self || f == NULL || LLVMCountBasicBlocks(f) > 0 ||
-		    m->funcs[j].code_size > JIT_IMPORT_BYTES || lower_unoptimised(lm, j))
-			continue;
-		ok = lower_function(lm, j, err);
-		LLVMSetLinkage(f, LLVMAvailableExternallyLinkage);
-		n++;
-	}
-	lm->body_kind = kind;
-	return ok;
-}
 
 /* Lowers function i of mj's module into its own LLVM module and emits it
  * as in `job`: *obj, the time in *t; false with *err.  A function over the
@@ -410,7 +383,7 @@ bool jit_compile_body(kiln_engine *e, module_jit *mj, uint32_t i, body_job *jp,
 			lm.osr = false;
 		}
 		if (ok && job.tier == 1)
-			ok = import_callees(&lm, i, err);
+			ok = lower_import_callees(&lm, JIT_IMPORT_MAX, JIT_IMPORT_BYTES, err);
 		ok = ok && jit_verify(lm.llmod, err);
 		t->lower = jit_now() - t_lower;
 		LLVMTargetMachineRef o0 = ok && cheap && job.tier == 1 && engine_opt_level(e) > 0

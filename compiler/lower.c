@@ -147,6 +147,30 @@ LLVMValueRef lower_callee(lower_module *lm, uint32_t i)
 	return lm->funcs[i];
 }
 
+bool lower_import_callees(lower_module *lm, uint32_t max, uint32_t max_bytes,
+			  kiln_error *err)
+{
+	const kiln_module *m = lm->m;
+	char kind = lm->body_kind;
+	uint32_t n = 0;
+	bool ok = true;
+
+	/* Defined under the name lower_callee gave its callers. */
+	lm->body_kind = lm->direct_calls ? 0 : 'f';
+	for (uint32_t j = m->nimported_funcs; ok && j < m->nfuncs && n < max; j++) {
+		LLVMValueRef f = lm->funcs[j];
+
+		if (f == NULL || LLVMCountBasicBlocks(f) > 0 || m->funcs[j].code_size > max_bytes ||
+		    lower_unoptimised(lm, j))
+			continue;
+		ok = lower_function(lm, j, err);
+		LLVMSetLinkage(f, LLVMAvailableExternallyLinkage);
+		n++;
+	}
+	lm->body_kind = kind;
+	return ok;
+}
+
 void lower_module_free(lower_module *lm)
 {
 	free(lm->func_types);

@@ -141,6 +141,14 @@ bool lower_unoptimised(const lower_module *lm, uint32_t func_index);
 bool lower_trampoline(lower_module *lm, const kiln_functype *ft, const char *name,
 		      kiln_error *err);
 LLVMValueRef lower_callee(lower_module *lm, uint32_t func_index);
+/* Imports the bodies of small functions lm's code calls but does not
+ * define (at most `max` functions of at most `max_bytes` of code each),
+ * each as an available_externally definition of the symbol its callers
+ * call: LLVM may inline them as within one module, a call it leaves
+ * still goes to the symbol, and the copy itself is never emitted.
+ * Callees of the copies are imported too while the budget lasts. */
+bool lower_import_callees(lower_module *lm, uint32_t max, uint32_t max_bytes,
+			  kiln_error *err);
 
 /* Symbol names: "<prefix><kind><i>", kind 'b' (body), 'f' (entry); the
  * JIT's 'l' (lazy stub), 'o' (tier-1 body), 'q' (its OSR entry). */

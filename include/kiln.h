@@ -444,6 +444,17 @@ typedef struct kiln_config {
 	/* Background compile threads of the JIT (tier-up and speculation);
 	 * 0: one per CPU but one, at least one, at most KILN_MAX_JIT_THREADS. */
 	unsigned jit_threads;
+
+	/* ---- Ahead-of-time parts ----
+	 * A module with more code than KILN_AOT_SPLIT_BYTES is compiled in
+	 * parts of at least KILN_AOT_PART_BYTES (at most
+	 * KILN_ARTIFACT_MAX_OBJECTS parts), so that compile_threads can share
+	 * the work; each part also gets the small functions it calls from
+	 * other parts, for LLVM to inline.  aot_part_bytes: parts of about
+	 * this many bytes of code whatever the module's size; 0: the
+	 * default above; UINT32_MAX: one part (no splitting).  The artifact
+	 * depends on it, not on compile_threads. */
+	uint32_t aot_part_bytes;
 } kiln_config;
 
 #define KILN_TIER_UP_THRESHOLD 1000u
@@ -842,6 +853,9 @@ KILN_API kiln_status kiln_cache_key(kiln_engine *engine, const uint8_t *bytes, s
 				    char out_key[65], kiln_error *err);
 
 #define KILN_ARTIFACT_MAX_OBJECTS 64
+/* kiln_config.aot_part_bytes's defaults. */
+#define KILN_AOT_SPLIT_BYTES (128u << 10)
+#define KILN_AOT_PART_BYTES (32u << 10)
 
 /* What an artifact's header says; strings point into the artifact bytes
  * and are not NUL-terminated. */

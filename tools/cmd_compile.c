@@ -1,7 +1,7 @@
 /*
  * cmd_compile.c — `kiln compile IN.wasm -o OUT.kwasm [-O0..-O3]
  * [--target-cpu native|generic|NAME] [--target-features +x,-y] [--threads N]
- * [--epoch-interruption] [--dump PREFIX] [--sign KEY.pem]`:
+ * [--part-bytes N|none] [--epoch-interruption] [--dump PREFIX] [--sign KEY.pem]`:
  * compile a module ahead of time into a .kwasm artifact, written
  * atomically by cli_write_file (never over a device, a directory or a
  * symbolic link).  A large module is compiled
@@ -49,6 +49,16 @@ int cmd_compile(int argc, char **argv)
 				return cli_error(CLI_USAGE, "compile: bad thread count '%s'",
 						 argv[i]), cli_usage("compile");
 			cfg.compile_threads = (unsigned)n;
+		} else if (!strcmp(argv[i], "--part-bytes") && i + 1 < argc) {
+			char *end;
+			unsigned long n = strtoul(argv[++i], &end, 10);
+			if (!strcmp(argv[i], "none"))
+				n = UINT32_MAX;
+			else if (*end || !argv[i][0] || argv[i][0] == '-' || n == 0 ||
+				 n >= UINT32_MAX)
+				return cli_error(CLI_USAGE, "compile: bad part size '%s'",
+						 argv[i]), cli_usage("compile");
+			cfg.aot_part_bytes = (uint32_t)n;
 		} else if (argv[i][0] == '-' && argv[i][1] == 'O' && argv[i][2] >= '0' &&
 			 argv[i][2] <= '3' && !argv[i][3])
 			cfg.opt_level = argv[i][2] - '0';

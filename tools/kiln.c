@@ -93,15 +93,18 @@ static const cli_command commands[] = {
 	 "bash's $EPOCHREALTIME, else when the command began)."},
 	{"compile", cmd_compile, "[-O0..-O3] [--target-cpu native|generic|NAME]\n"
 	 "                    [--target-features +x,-y] [--threads N] [--epoch-interruption]\n"
-	 "                    [--fuel-metering]\n"
+	 "                    [--fuel-metering] [--part-bytes N|none]\n"
 	 "                    [--dump PREFIX] [--sign KEY.pem]\n"
 	 "                    IN.wasm -o OUT.kwasm",
 	 "compile a module ahead of time",
 	 "Writes a .kwasm artifact: a header (format, kiln and LLVM versions,\n"
 	 "target, CPU and features, options, the module's SHA-256), the module\n"
 	 "and native objects for this machine.  A module with over 128 KiB of\n"
-	 "code is split into parts compiled on N threads (default: one per CPU),\n"
-	 "its progress shown on a terminal.  `kiln inspect` shows the header;\n"
+	 "code is split into parts of at least 32 KiB compiled on N threads\n"
+	 "(default: one per CPU), its progress shown on a terminal; each part\n"
+	 "takes along the small functions it calls from other parts, to inline\n"
+	 "them.  --part-bytes N: parts of about N bytes of code whatever the\n"
+	 "module's size (at most 64); none: one part.  `kiln inspect` shows the header;\n"
 	 "`kiln run OUT.kwasm` runs it with no compiler involved.\n"
 	 "--epoch-interruption: the code checks for interruption at function\n"
 	 "entries and loops (for kiln run --timeout); --fuel-metering: code that\n"
