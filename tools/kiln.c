@@ -99,7 +99,10 @@ static const cli_command commands[] = {
 	 "compile a module ahead of time",
 	 "Writes a .kwasm artifact: a header (format, kiln and LLVM versions,\n"
 	 "target, CPU and features, options, the module's SHA-256), the module\n"
-	 "and native objects for this machine.  A module with over 128 KiB of\n"
+	 "and native objects, by default for this machine's CPU and all its\n"
+	 "features (--target-cpu native; generic: any x86-64, SSE2 only; or an\n"
+	 "LLVM CPU name, with --target-features adding or removing features);\n"
+	 "kiln-run refuses it on a CPU lacking one.  A module with over 128 KiB of\n"
 	 "code is split into parts of at least 32 KiB compiled on N threads\n"
 	 "(default: one per CPU), its progress shown on a terminal; each part\n"
 	 "takes along the small functions it calls from other parts, to inline\n"
