@@ -58,7 +58,8 @@ kiln_config kiln_config_default(void)
 			     .ssa_max_locals = KILN_SSA_MAX_LOCALS,
 			     .ssa_max_body = KILN_SSA_MAX_BODY,
 			     .tiering = KILN_TIERING_TIERED,
-			     .tier_up_threshold = KILN_TIER_UP_THRESHOLD};
+			     .tier_up_threshold = KILN_TIER_UP_THRESHOLD,
+			     .jit_memory = KILN_JIT_MEMORY};
 }
 
 const kiln_config *engine_config(const kiln_engine *e)
@@ -96,6 +97,11 @@ uint32_t engine_tier_up_threshold(const kiln_engine *e)
 	uint32_t t = e->config.tier_up_threshold;
 
 	return t == 0 ? KILN_TIER_UP_THRESHOLD : t > INT32_MAX ? INT32_MAX : t;
+}
+
+size_t engine_jit_memory(const kiln_engine *e)
+{
+	return e->config.jit_memory ? e->config.jit_memory : KILN_JIT_MEMORY;
 }
 
 bool engine_llvm_error(LLVMErrorRef le, kiln_error *err, const char *what)
@@ -295,6 +301,10 @@ kiln_status kiln_engine_new(const kiln_config *config, kiln_engine **out,
 	if (cfg.jit_threads > KILN_MAX_JIT_THREADS)
 		return krt_fail_status(err, KILN_ERR_ARG, KILN_NO_OFFSET,
 				       "jit_threads must be at most %u", KILN_MAX_JIT_THREADS);
+	if (cfg.jit_memory > KILN_JIT_MEMORY_MAX)
+		return krt_fail_status(err, KILN_ERR_ARG, KILN_NO_OFFSET,
+				       "jit_memory must be at most %zu MiB",
+				       (size_t)KILN_JIT_MEMORY_MAX >> 20);
 	if (cfg.bounds != KILN_BOUNDS_GUARD_PAGES || cfg.cache_dir)
 		return krt_fail_status(err, KILN_ERR_UNSUPPORTED, KILN_NO_OFFSET,
 				       "%s is not supported yet",

@@ -28,6 +28,8 @@ bool engine_has_workers(const kiln_engine *e);
 kiln_tiering engine_tiering(const kiln_engine *e);
 /* kiln_config.tier_up_threshold, 0 replaced by the default. */
 uint32_t engine_tier_up_threshold(const kiln_engine *e);
+/* kiln_config.jit_memory, 0 replaced by the default. */
+size_t engine_jit_memory(const kiln_engine *e);
 
 /* A target machine for in-process code on this host at level `opt`
  * (0-3), or NULL; the caller disposes of it. */

@@ -160,16 +160,20 @@ bool jit_new(kiln_engine *e, jit_state **out, kiln_error *err)
 	if ((*out = j) == NULL)
 		return krt_fail(err, KILN_ERR_NOMEM, KILN_NO_OFFSET, "out of memory");
 	pthread_mutex_init(&j->lock, NULL);
-	LLVMOrcLLJITBuilderRef builder = LLVMOrcCreateLLJITBuilder();
-	/* kiln owns the code memory: the trap handler must know it. */
-	LLVMOrcLLJITBuilderSetObjectLinkingLayerCreator(builder, jit_memory_layer, NULL);
-	/* Code generation at the engine's level (the default is LLVM's O2). */
-	LLVMTargetMachineRef jtm = engine_host_machine(engine_opt_level(e));
 	pthread_mutex_init(&j->jd_lock, NULL);
 	pthread_mutex_init(&j->tramp_lock, NULL);
 	pthread_mutex_init(&j->spec_lock, NULL);
 	pthread_cond_init(&j->spec_work, NULL);
 	pthread_cond_init(&j->spec_idle, NULL);
+	if (!(j->region = jit_region_new(engine_jit_memory(e))))
+		return krt_fail(err, KILN_ERR_NOMEM, KILN_NO_OFFSET,
+				"cannot reserve %zu MiB of address space for JIT code",
+				engine_jit_memory(e) >> 20);
+	LLVMOrcLLJITBuilderRef builder = LLVMOrcCreateLLJITBuilder();
+	/* kiln owns the code memory: the trap handler must know it. */
+	LLVMOrcLLJITBuilderSetObjectLinkingLayerCreator(builder, jit_memory_layer, j->region);
+	/* Code generation at the engine's level (the default is LLVM's O2). */
+	LLVMTargetMachineRef jtm = engine_host_machine(engine_opt_level(e));
 	if (jtm)
 		LLVMOrcLLJITBuilderSetJITTargetMachineBuilder(
 			builder, LLVMOrcJITTargetMachineBuilderCreateFromTargetMachine(jtm));
@@ -207,6 +211,7 @@ void jit_delete(jit_state *j)
 		LLVMConsumeError(LLVMOrcDisposeLLJIT(j->jit));
 	if (j->ism)
 		LLVMOrcDisposeIndirectStubsManager(j->ism);
+	jit_region_delete(j->region);	/* its objects went with the LLJIT */
 	for (size_t i = 0; i < j->ntramps; i++)
 		jit_tramp_free(j->tramps[i]);
 	free(j->tramps);
