@@ -40,11 +40,12 @@ struct kiln_engine {
 	kiln_engine_stats stats;
 	/* The first compilation failure not yet read (under stats_lock). */
 	char compile_error[256];
-	/* Target machines not in use (a compilation takes one), per tier:
-	 * -O0 code generation for tier 0, opt_level for tier 1. */
+	/* Target machines not in use (a compilation takes one), per kind
+	 * (ENGINE_TM_*): -O0 code generation for tier 0, opt_level for tier
+	 * 1, opt_level and the large code model for tier 1 with switches. */
 	pthread_mutex_t tm_lock;
-	LLVMTargetMachineRef tms[2][TM_POOL];
-	unsigned ntms[2];
+	LLVMTargetMachineRef tms[ENGINE_TMS][TM_POOL];
+	unsigned ntms[ENGINE_TMS];
 	/* The background threads (their queue is jit.c's). */
 	pthread_t workers[KILN_MAX_JIT_THREADS];
 	unsigned nworkers;
@@ -58,7 +59,8 @@ kiln_config kiln_config_default(void)
 			     .ssa_max_locals = KILN_SSA_MAX_LOCALS,
 			     .ssa_max_body = KILN_SSA_MAX_BODY,
 			     .tiering = KILN_TIERING_TIERED,
-			     .tier_up_threshold = KILN_TIER_UP_THRESHOLD};
+			     .tier_up_threshold = KILN_TIER_UP_THRESHOLD,
+			     .jit_memory = KILN_JIT_MEMORY};
 }
 
 const kiln_config *engine_config(const kiln_engine *e)
@@ -96,6 +98,11 @@ uint32_t engine_tier_up_threshold(const kiln_engine *e)
 	uint32_t t = e->config.tier_up_threshold;
 
 	return t == 0 ? KILN_TIER_UP_THRESHOLD : t > INT32_MAX ? INT32_MAX : t;
+}
+
+size_t engine_jit_memory(const kiln_engine *e)
+{
+	return e->config.jit_memory ? e->config.jit_memory : KILN_JIT_MEMORY;
 }
 
 bool engine_llvm_error(LLVMErrorRef le, kiln_error *err, const char *what)
@@ -173,10 +180,19 @@ kiln_engine_stats kiln_engine_stats_of(kiln_engine *e)
 
 /* ------------------------------------------- target machines, pipeline */
 
-LLVMTargetMachineRef engine_host_machine(int opt)
+LLVMTargetMachineRef engine_host_machine(int opt, bool large)
 {
 	/* -O0 generates code fast (FastISel, the fast register allocator):
-	 * ~12 times less compile time than LLVM's default level. */
+	 * ~12 times less compile time than LLVM's default level.  The small
+	 * code model calls and jumps with 32-bit displacements (the large
+	 * one, LLVM's JIT default, loads a 64-bit address into a register
+	 * for every call, even a function's call to itself); PIC keeps jump
+	 * tables relative, so nothing needs the low 2 GiB of the address
+	 * space.  Calls out of an object go through RuntimeDyld's stubs.
+	 * But a PIC jump table is an offset to load and add before the
+	 * jump: an interpreter's dispatch loop (bench interp) ran 1.35
+	 * times longer than with the large model's table of addresses, so
+	 * a function with switches is compiled with that (`large`). */
 	static const LLVMCodeGenOptLevel levels[] = {
 		LLVMCodeGenLevelNone, LLVMCodeGenLevelLess, LLVMCodeGenLevelDefault,
 		LLVMCodeGenLevelAggressive,
@@ -188,29 +204,31 @@ LLVMTargetMachineRef engine_host_machine(int opt)
 
 	if (LLVMGetTargetFromTriple(triple, &target, NULL) == 0)
 		tm = LLVMCreateTargetMachine(target, triple, cpu, features,
-					     levels[opt], LLVMRelocDefault, LLVMCodeModelJITDefault);
+					     levels[opt], large ? LLVMRelocStatic : LLVMRelocPIC,
+					     large ? LLVMCodeModelLarge : LLVMCodeModelSmall);
 	LLVMDisposeMessage(triple);
 	LLVMDisposeMessage(cpu);
 	LLVMDisposeMessage(features);
 	return tm;
 }
 
-LLVMTargetMachineRef engine_take_tm(kiln_engine *e, int tier)
+LLVMTargetMachineRef engine_take_tm(kiln_engine *e, int kind)
 {
 	LLVMTargetMachineRef tm = NULL;
 
 	pthread_mutex_lock(&e->tm_lock);
-	if (e->ntms[tier] > 0)
-		tm = e->tms[tier][--e->ntms[tier]];
+	if (e->ntms[kind] > 0)
+		tm = e->tms[kind][--e->ntms[kind]];
 	pthread_mutex_unlock(&e->tm_lock);
-	return tm ? tm : engine_host_machine(tier == 0 ? 0 : e->config.opt_level);
+	return tm ? tm : engine_host_machine(kind == ENGINE_TM_TIER0 ? 0 : e->config.opt_level,
+					     kind == ENGINE_TM_SWITCHES);
 }
 
-void engine_give_tm(kiln_engine *e, int tier, LLVMTargetMachineRef tm)
+void engine_give_tm(kiln_engine *e, int kind, LLVMTargetMachineRef tm)
 {
 	pthread_mutex_lock(&e->tm_lock);
-	if (e->ntms[tier] < TM_POOL) {
-		e->tms[tier][e->ntms[tier]++] = tm;
+	if (e->ntms[kind] < TM_POOL) {
+		e->tms[kind][e->ntms[kind]++] = tm;
 		tm = NULL;
 	}
 	pthread_mutex_unlock(&e->tm_lock);
@@ -295,6 +313,10 @@ kiln_status kiln_engine_new(const kiln_config *config, kiln_engine **out,
 	if (cfg.jit_threads > KILN_MAX_JIT_THREADS)
 		return krt_fail_status(err, KILN_ERR_ARG, KILN_NO_OFFSET,
 				       "jit_threads must be at most %u", KILN_MAX_JIT_THREADS);
+	if (cfg.jit_memory > KILN_JIT_MEMORY_MAX)
+		return krt_fail_status(err, KILN_ERR_ARG, KILN_NO_OFFSET,
+				       "jit_memory must be at most %zu MiB",
+				       (size_t)KILN_JIT_MEMORY_MAX >> 20);
 	if (cfg.bounds != KILN_BOUNDS_GUARD_PAGES || cfg.cache_dir)
 		return krt_fail_status(err, KILN_ERR_UNSUPPORTED, KILN_NO_OFFSET,
 				       "%s is not supported yet",
@@ -308,11 +330,11 @@ kiln_status kiln_engine_new(const kiln_config *config, kiln_engine **out,
 	pthread_mutex_init(&e->tm_lock, NULL);
 	if (!jit_new(e, &e->jit, err))
 		goto fail;
-	if (!(e->tms[1][0] = engine_host_machine(e->config.opt_level))) {
+	if (!(e->tms[ENGINE_TM_TIER1][0] = engine_host_machine(e->config.opt_level, false))) {
 		krt_fail(err, KILN_ERR_UNSUPPORTED, KILN_NO_OFFSET, "no native target");
 		goto fail;
 	}
-	e->ntms[1] = 1;
+	e->ntms[ENGINE_TM_TIER1] = 1;
 	if ((cfg.speculative_compile || engine_tiering(e) == KILN_TIERING_TIERED) &&
 	    !start_workers(e, err))
 		goto fail;
@@ -333,7 +355,7 @@ void kiln_engine_delete(kiln_engine *e)
 			pthread_join(e->workers[i], NULL);
 	}
 	jit_delete(e->jit);
-	for (unsigned t = 0; t < 2; t++)
+	for (unsigned t = 0; t < ENGINE_TMS; t++)
 		for (unsigned i = 0; i < e->ntms[t]; i++)
 			LLVMDisposeTargetMachine(e->tms[t][i]);
 	pthread_mutex_destroy(&e->tm_lock);

@@ -28,15 +28,21 @@ bool engine_has_workers(const kiln_engine *e);
 kiln_tiering engine_tiering(const kiln_engine *e);
 /* kiln_config.tier_up_threshold, 0 replaced by the default. */
 uint32_t engine_tier_up_threshold(const kiln_engine *e);
+/* kiln_config.jit_memory, 0 replaced by the default. */
+size_t engine_jit_memory(const kiln_engine *e);
 
 /* A target machine for in-process code on this host at level `opt`
- * (0-3), or NULL; the caller disposes of it. */
-LLVMTargetMachineRef engine_host_machine(int opt);
-/* One from the engine's pool for a compilation at `tier` (0: -O0 code
- * generation; 1: opt_level) on this thread, back with engine_give_tm (a
- * target machine is not thread-safe).  NULL: none. */
-LLVMTargetMachineRef engine_take_tm(kiln_engine *e, int tier);
-void engine_give_tm(kiln_engine *e, int tier, LLVMTargetMachineRef tm);
+ * (0-3), or NULL; the caller disposes of it.  Small code model, PIC (the
+ * JIT links every object into one region under 2 GiB, jit_memory.h);
+ * `large`: the large code model, static (absolute jump tables). */
+LLVMTargetMachineRef engine_host_machine(int opt, bool large);
+/* One from the engine's pool for a compilation of `kind` (ENGINE_TM_*:
+ * tier 0, -O0 code generation; tier 1, opt_level; tier 1 of a function
+ * with switches, the large code model) on this thread, back with
+ * engine_give_tm (a target machine is not thread-safe).  NULL: none. */
+enum { ENGINE_TM_TIER0, ENGINE_TM_TIER1, ENGINE_TM_SWITCHES, ENGINE_TMS };
+LLVMTargetMachineRef engine_take_tm(kiln_engine *e, int kind);
+void engine_give_tm(kiln_engine *e, int kind, LLVMTargetMachineRef tm);
 /* The CPU and features artifacts are compiled for (kiln_config), as LLVM
  * messages. */
 void engine_target(const kiln_engine *e, char **cpu, char **features);

@@ -160,16 +160,21 @@ bool jit_new(kiln_engine *e, jit_state **out, kiln_error *err)
 	if ((*out = j) == NULL)
 		return krt_fail(err, KILN_ERR_NOMEM, KILN_NO_OFFSET, "out of memory");
 	pthread_mutex_init(&j->lock, NULL);
-	LLVMOrcLLJITBuilderRef builder = LLVMOrcCreateLLJITBuilder();
-	/* kiln owns the code memory: the trap handler must know it. */
-	LLVMOrcLLJITBuilderSetObjectLinkingLayerCreator(builder, jit_memory_layer, NULL);
-	/* Code generation at the engine's level (the default is LLVM's O2). */
-	LLVMTargetMachineRef jtm = engine_host_machine(engine_opt_level(e));
 	pthread_mutex_init(&j->jd_lock, NULL);
 	pthread_mutex_init(&j->tramp_lock, NULL);
 	pthread_mutex_init(&j->spec_lock, NULL);
 	pthread_cond_init(&j->spec_work, NULL);
 	pthread_cond_init(&j->spec_idle, NULL);
+	if (!(j->region = jit_region_new(engine_jit_memory(e))))
+		return krt_fail(err, KILN_ERR_NOMEM, KILN_NO_OFFSET,
+				"cannot reserve %zu MiB of address space for JIT code",
+				engine_jit_memory(e) >> 20);
+	LLVMOrcLLJITBuilderRef builder = LLVMOrcCreateLLJITBuilder();
+	/* kiln owns the code memory: the trap handler must know it, and the
+	 * small code model needs every object in one region. */
+	LLVMOrcLLJITBuilderSetObjectLinkingLayerCreator(builder, jit_memory_layer, j->region);
+	/* Code generation at the engine's level (the default is LLVM's O2). */
+	LLVMTargetMachineRef jtm = engine_host_machine(engine_opt_level(e), false);
 	if (jtm)
 		LLVMOrcLLJITBuilderSetJITTargetMachineBuilder(
 			builder, LLVMOrcJITTargetMachineBuilderCreateFromTargetMachine(jtm));
@@ -207,6 +212,7 @@ void jit_delete(jit_state *j)
 		LLVMConsumeError(LLVMOrcDisposeLLJIT(j->jit));
 	if (j->ism)
 		LLVMOrcDisposeIndirectStubsManager(j->ism);
+	jit_region_delete(j->region);	/* its objects went with the LLJIT */
 	for (size_t i = 0; i < j->ntramps; i++)
 		jit_tramp_free(j->tramps[i]);
 	free(j->tramps);
@@ -345,7 +351,8 @@ void jit_compile_end(kiln_engine *e, lower_module *lm, int tier, LLVMTargetMachi
 /* Lowers function i of mj's module into its own LLVM module and emits it
  * as in `job`: *obj, the time in *t; false with *err.  A function over the
  * SSA thresholds is compiled with -O0 code generation at either tier, and
- * never counted (tier 1 would be the same code). */
+ * never counted (tier 1 would be the same code); one with switches, at
+ * tier 1, with the large code model (engine_host_machine says why). */
 bool jit_compile_body(kiln_engine *e, module_jit *mj, uint32_t i, body_job *jp,
 			 LLVMMemoryBufferRef *obj, engine_times *t, kiln_error *err)
 {
@@ -386,11 +393,13 @@ bool jit_compile_body(kiln_engine *e, module_jit *mj, uint32_t i, body_job *jp,
 			ok = lower_import_callees(&lm, JIT_IMPORT_MAX, JIT_IMPORT_BYTES, err);
 		ok = ok && jit_verify(lm.llmod, err);
 		t->lower = jit_now() - t_lower;
-		LLVMTargetMachineRef o0 = ok && cheap && job.tier == 1 && engine_opt_level(e) > 0
-					  ? engine_take_tm(e, 0) : NULL;
-		ok = ok && jit_codegen(e, lm.llmod, o0 ? o0 : tm, job.tier == 1, obj, t, err);
-		if (o0)
-			engine_give_tm(e, 0, o0);
+		int alt = !ok || job.tier == 0 ? -1
+			  : cheap ? (engine_opt_level(e) > 0 ? ENGINE_TM_TIER0 : -1)
+			  : lm.switches ? ENGINE_TM_SWITCHES : -1;
+		LLVMTargetMachineRef atm = alt >= 0 ? engine_take_tm(e, alt) : NULL;
+		ok = ok && jit_codegen(e, lm.llmod, atm ? atm : tm, job.tier == 1, obj, t, err);
+		if (atm)
+			engine_give_tm(e, alt, atm);
 		if (ok && engine_speculates(e) && job.kind == 'b')
 			jit_speculate_callees(e, mj, &lm, i);
 	}

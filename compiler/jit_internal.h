@@ -16,6 +16,7 @@
 #include <llvm-c/Orc.h>
 
 #include "engine.h"
+#include "jit_memory.h"
 #include "jit_stubs.h"
 #include "krt.h"
 #include "lower.h"
@@ -50,6 +51,9 @@ typedef struct spec_item {
  * reuse and the speculation queue; made by jit_new, gone with jit_delete. */
 struct jit_state {
 	LLVMOrcLLJITRef jit;
+	/* Where every object the JIT links lives (jit_memory.h); goes after
+	 * the LLJIT, which frees the objects. */
+	jit_region *region;
 	LLVMOrcLazyCallThroughManagerRef lctm;
 	LLVMOrcIndirectStubsManagerRef ism;
 	pthread_mutex_t lock;		/* module compilations are serialised */

@@ -597,6 +597,9 @@ static bool op_br_table(lower *l, const kiln_instr *in)
 	LLVMValueRef sw = LLVMBuildSwitch(l->b, idx, dflt->target, in->u.vec.n);
 	const uint8_t *p = in->u.vec.p;
 
+	if (in->u.vec.n >= LOWER_JUMP_TABLE)
+		l->lm->switches = true;
+
 	/* One incoming entry per edge, duplicates included, as LLVM wants. */
 	add_incoming(l, dflt->phis, label_arity(dflt));
 	for (uint32_t i = 0; i < in->u.vec.n; i++) {

@@ -80,7 +80,13 @@ typedef struct lower_module {
 	bool osr;
 	/* OSR points (lower_tier.c) the last lower_function met. */
 	uint32_t osr_points;
+	/* A br_table of LOWER_JUMP_TABLE targets or more was lowered to a
+	 * switch (set, never cleared): LLVM may make it a jump table. */
+	bool switches;
 } lower_module;
+
+/* LLVM's least number of cases for a jump table (-min-jump-table-entries). */
+#define LOWER_JUMP_TABLE 4u
 
 /* tier_up's `loop` for a count that is no OSR point. */
 #define LOWER_NO_LOOP UINT32_MAX

@@ -444,6 +444,16 @@ typedef struct kiln_config {
 	/* Background compile threads of the JIT (tier-up and speculation);
 	 * 0: one per CPU but one, at least one, at most KILN_MAX_JIT_THREADS. */
 	unsigned jit_threads;
+	/* Address space the engine's JIT reserves, in bytes, for all the code
+	 * it compiles and that code's constants: one region, so that calls
+	 * and references within it take 32-bit displacements (direct calls).
+	 * Reserved, not committed: pages are backed only while code occupies
+	 * them, and given back when their module is deleted.  A compilation
+	 * that finds it full fails (the call traps KILN_TRAP_COMPILE_FAILED,
+	 * kiln_engine_compile_error says so).  0: KILN_JIT_MEMORY (1 GiB); at
+	 * most KILN_JIT_MEMORY_MAX, below the 2 GiB such displacements
+	 * reach. */
+	size_t jit_memory;
 
 	/* ---- Ahead-of-time parts ----
 	 * A module with more code than KILN_AOT_SPLIT_BYTES is compiled in
@@ -459,6 +469,8 @@ typedef struct kiln_config {
 
 #define KILN_TIER_UP_THRESHOLD 1000u
 #define KILN_MAX_JIT_THREADS 16u
+#define KILN_JIT_MEMORY ((size_t)1 << 30)
+#define KILN_JIT_MEMORY_MAX ((size_t)3 << 29)
 
 #define KILN_DEFAULT_MAX_TABLE_ELEMENTS 10000000u
 #define KILN_SSA_MAX_LOCALS 1000u
