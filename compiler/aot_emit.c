@@ -7,8 +7,9 @@
  * part lowered into one LLVM module with direct calls between bodies
  * (calls into other parts stay undefined symbols the loader resolves),
  * optimised with the engine's level, and emitted as a relocatable ELF
- * object: position independent, small code model,
- * no jump tables, nounwind, the runtime reached only through ctx — so
+ * object: position independent (jump tables hold 32-bit offsets from
+ * the table, PC32 relocations into the code), small code model,
+ * nounwind, the runtime reached only through ctx — so
  * what relocations remain are PC32, PLT32 and 64.  The
  * header records what the code depends on; SHA-256 (OpenSSL libcrypto)
  * identifies the module.

@@ -1105,10 +1105,6 @@ bool lower_function(lower_module *lm, uint32_t fidx, kiln_error *err)
 	lm->osr_points = 0;
 	l.fn = lm->osr ? declare_osr(lm, fidx)
 		       : declare(lm, lm->body_kind ? lm->body_kind : 'b', fidx);
-	if (lm->direct_calls)	/* AOT: relocations stay PC32, PLT32 and 64 */
-		LLVMAddAttributeAtIndex(l.fn, LLVMAttributeFunctionIndex,
-					LLVMCreateStringAttribute(lm->llctx, "no-jump-tables", 14,
-								  "true", 4));
 	/* No library calls made from loops (memcpy, memset): a fault must
 	 * happen in kiln's code to be a trap. */
 	LLVMAddAttributeAtIndex(l.fn, LLVMAttributeFunctionIndex,

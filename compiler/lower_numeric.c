@@ -195,12 +195,16 @@ static LLVMValueRef float_unary(lower *l, kiln_oper oper, LLVMValueRef x)
 	}
 }
 
-/* LLVM folds x * 1.0, x + -0.0, x - 0.0 and x / 1.0 to x, and may pass a
- * NaN operand of minimum/maximum through as it is; wasm wants a quiet NaN
- * when x is a signalling one.  Setting the quiet bit of a NaN result does
- * that (llvm.canonicalize would, but LLVM 19 cannot select it on x86), and
- * is only needed where such folding can happen: a constant operand, or
- * min/max. */
+/* LLVM folds x * 1.0, x + -0.0, x - 0.0 and x / 1.0 to x, x * -1.0,
+ * x / -1.0 and -0.0 - x to -x, and may pass a NaN operand of
+ * minimum/maximum through as it is; wasm wants a quiet NaN when x is a
+ * signalling one.  Setting the quiet bit of a NaN result does that
+ * (llvm.canonicalize would, but LLVM 19 cannot select it on x86), and is
+ * only needed where such folding can happen: min/max, or a constant
+ * operand of ±0, ±1 or NaN (folding with a NaN constant quiets it, but
+ * that is LLVM's choice to make).  Any other constant leaves a real
+ * operation, which quiets on its own; the check it would cost sits on the
+ * result's critical path (nbody's dt / (d2 * sqrt(d2))). */
 static LLVMValueRef quiet(lower *l, LLVMValueRef v)
 {
 	LLVMTypeRef ft = LLVMTypeOf(v);
@@ -213,12 +217,25 @@ static LLVMValueRef quiet(lower *l, LLVMValueRef v)
 	return LLVMBuildSelect(l->b, LLVMBuildFCmp(l->b, LLVMRealUNO, v, v, ""), q, v, "");
 }
 
+/* Whether v is a constant that can make an arithmetic operation pass its
+ * other operand through (see quiet()). */
+static bool folding_constant(LLVMValueRef v)
+{
+	LLVMBool loses;
+	double d;
+
+	if (!LLVMIsAConstantFP(v))
+		return LLVMIsConstant(v);	/* not a plain number: assume it can */
+	d = LLVMConstRealGetDouble(v, &loses);
+	return d == 0 || d == 1 || d == -1 || d != d;
+}
+
 /* f32/f64 binary operations; NULL for another operation. */
 static LLVMValueRef float_binary(lower *l, kiln_oper oper, LLVMValueRef x, LLVMValueRef y)
 {
 	LLVMTypeRef t = LLVMTypeOf(x);
 	LLVMValueRef args[2] = {x, y}, r;
-	bool folds = LLVMIsConstant(x) || LLVMIsConstant(y);
+	bool folds = folding_constant(x) || folding_constant(y);
 
 	switch (oper) {
 	case KILN_OPER_ADD: r = LLVMBuildFAdd(l->b, x, y, ""); break;
