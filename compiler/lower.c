@@ -1134,10 +1134,10 @@ bool lower_function(lower_module *lm, uint32_t fidx, kiln_error *err)
 	if (lm->osr)
 		lower_osr_note(&l);
 	ok = setup_locals(&l, fidx);
-	if (ok && l.m->nmemories > 0) {
-		LLVMValueRef mem = lower_ctx_field(&l, KILN_CTX_MEMORY, lm->ptr);
-		l.mem_base = lower_load_invariant(&l, mem, KILN_MEMORY_BASE, lm->ptr);
-	}
+	/* From the ctx's copy: one load where memory->base takes two, on the
+	 * way to every access of a small function (a comparator). */
+	if (ok && l.m->nmemories > 0)
+		l.mem_base = lower_ctx_field(&l, KILN_CTX_MEMORY_BASE, lm->ptr);
 	if (ok) {
 		if (!small_leaf(&l, fidx))
 			stack_check(&l);
