@@ -1024,6 +1024,44 @@ static void stack_check(lower *l)
 		      KILN_TRAP_STACK_EXHAUSTED);
 }
 
+/* A small function that calls no function skips the stack check: it
+ * cannot recurse, and its caller passed the check, so it takes at most its
+ * own frame below the limit, a few KiB for a body of up to LEAF_BODY bytes
+ * and LEAF_LOCALS locals, well inside the margin the runtime keeps below
+ * the limit for host code (KILN_STACK_MARGIN, 256 KiB).  Comparators and
+ * string functions are such leaves, called millions of times.  Not in code
+ * that counts calls for tier-up or has OSR entries: those call the runtime. */
+#define LEAF_BODY 1024
+#define LEAF_LOCALS 128
+
+static bool small_leaf(lower *l, uint32_t fidx)
+{
+	const kiln_func *f = &l->m->funcs[fidx];
+	kiln_reader r = {l->m->bytes, l->m->bytes + f->body.off,
+			 l->m->bytes + f->body.off + f->body.len, NULL};
+	kiln_instr in;
+
+	if (l->lm->tier_counters || l->lm->osr || f->body.len > LEAF_BODY ||
+	    f->nlocals + l->type->nparams > LEAF_LOCALS)
+		return false;
+	while (r.p < r.end) {
+		if (!krt_rd_instr(&r, &in))
+			return false;
+		kiln_oper o = krt_op_table[in.op].oper;
+		if (o == KILN_OPER_CALL || o == KILN_OPER_CALL_INDIRECT)
+			return false;
+	}
+	return true;
+}
+
+static void start_block(lower *l, const char *name)
+{
+	LLVMBasicBlockRef bb = lower_block(l, name);
+
+	LLVMBuildBr(l->b, bb);
+	LLVMPositionBuilderAtEnd(l->b, bb);
+}
+
 /* Traps "interrupted" once the process's epoch has reached the instance's
  * deadline: at function entries and loop headers, so that no code runs
  * long without a check.  The epoch is read atomically (another thread
@@ -1119,12 +1157,15 @@ bool lower_function(lower_module *lm, uint32_t fidx, kiln_error *err)
 	if (lm->osr)
 		lower_osr_note(&l);
 	ok = setup_locals(&l, fidx);
-	if (ok && l.m->nmemories > 0) {
-		LLVMValueRef mem = lower_ctx_field(&l, KILN_CTX_MEMORY, lm->ptr);
-		l.mem_base = lower_load_invariant(&l, mem, KILN_MEMORY_BASE, lm->ptr);
-	}
+	/* From the ctx's copy: one load where memory->base takes two, on the
+	 * way to every access of a small function (a comparator). */
+	if (ok && l.m->nmemories > 0)
+		l.mem_base = lower_ctx_field(&l, KILN_CTX_MEMORY_BASE, lm->ptr);
 	if (ok) {
-		stack_check(&l);
+		if (!small_leaf(&l, fidx))
+			stack_check(&l);
+		else	/* the entry block holds only the allocas (lower_local_ptr) */
+			start_block(&l, "body");
 		if (l.frame)
 			init_frame(&l);
 		if (lm->epoch_checks)

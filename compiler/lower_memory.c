@@ -22,13 +22,19 @@
  */
 #include "lower.h"
 
+/* The host address of wasm address a (i64). */
+static LLVMValueRef at(lower *l, LLVMValueRef a)
+{
+	return LLVMBuildGEP2(l->b, l->lm->i8, l->mem_base, &a, 1, "");
+}
+
 LLVMValueRef lower_address(lower *l, const kiln_instr *in)
 {
 	LLVMValueRef a = LLVMBuildZExt(l->b, lower_pop(l), l->lm->i64, "");
 
 	if (in->u.mem.offset != 0)
 		a = LLVMBuildAdd(l->b, a, LLVMConstInt(l->lm->i64, in->u.mem.offset, 0), "");
-	return LLVMBuildGEP2(l->b, l->lm->i8, l->mem_base, &a, 1, "");
+	return at(l, a);
 }
 
 LLVMValueRef lower_memory_load(lower *l, LLVMTypeRef t, LLVMValueRef addr)
@@ -95,6 +101,59 @@ static bool store(lower *l, const kiln_instr *in, const kiln_op_info *d)
 	return true;
 }
 
+/* Copies n bytes, width <= n <= 2 * width, as two overlapping accesses of
+ * `width` bytes: both loads first (memmove semantics), then the higher
+ * store and the lower one.  Out of bounds, the higher load or store is
+ * the one that faults, before anything was written, as the spec wants. */
+static void copy_two(lower *l, LLVMValueRef d, LLVMValueRef s, LLVMValueRef n,
+		     unsigned width)
+{
+	LLVMTypeRef t = int_type(l, width);
+	LLVMValueRef back = LLVMBuildSub(l->b, n, LLVMConstInt(l->lm->i64, width, 0), "");
+	LLVMValueRef lo = lower_memory_load(l, t, at(l, s));
+	LLVMValueRef hi = lower_memory_load(l, t, at(l, LLVMBuildAdd(l->b, s, back, "")));
+
+	lower_memory_store(l, hi, at(l, LLVMBuildAdd(l->b, d, back, "")));
+	lower_memory_store(l, lo, at(l, d));
+}
+
+/* memory.copy: 1 to 16 bytes inline (C's memcpy of a small variable size
+ * becomes memory.copy), the rest, and 0 bytes (bounds checked all the
+ * same), by the runtime's helper. */
+static void copy(lower *l, LLVMValueRef *a)
+{
+	lower_module *lm = l->lm;
+	LLVMValueRef n = a[2], one = LLVMConstInt(lm->i32, 1, 0);
+	LLVMBasicBlockRef slow = lower_block(l, "copy.call"), done = lower_block(l, "copy.done");
+	LLVMBasicBlockRef next = lower_block(l, "copy.small");
+	LLVMValueRef small = LLVMBuildICmp(l->b, LLVMIntULT, LLVMBuildSub(l->b, n, one, ""),
+					   LLVMConstInt(lm->i32, 16, 0), "");
+
+	LLVMBuildCondBr(l->b, small, next, slow);
+	LLVMPositionBuilderAtEnd(l->b, slow);
+	lower_call_helper(l, KILN_H_MEMORY_COPY, lm->void_, a, 3);
+	LLVMBuildBr(l->b, done);
+	LLVMPositionBuilderAtEnd(l->b, next);
+	LLVMValueRef d = LLVMBuildZExt(l->b, a[0], lm->i64, "");
+	LLVMValueRef s = LLVMBuildZExt(l->b, a[1], lm->i64, "");
+	LLVMValueRef n64 = LLVMBuildZExt(l->b, n, lm->i64, "");
+	for (unsigned width = 8; width > 1; width /= 2) {
+		LLVMBasicBlockRef two = lower_block(l, "copy.two");
+		LLVMValueRef fits = LLVMBuildICmp(l->b, LLVMIntUGE, n,
+						  LLVMConstInt(lm->i32, width, 0), "");
+
+		next = lower_block(l, "copy.small");
+		LLVMBuildCondBr(l->b, fits, two, next);
+		LLVMPositionBuilderAtEnd(l->b, two);
+		copy_two(l, d, s, n64, width);
+		LLVMBuildBr(l->b, done);
+		LLVMPositionBuilderAtEnd(l->b, next);
+	}
+	copy_two(l, d, s, n64, 1);
+	LLVMBuildBr(l->b, done);
+	LLVMPositionBuilderAtEnd(l->b, done);
+}
+
 static LLVMValueRef pop_n(lower *l, LLVMValueRef *out, unsigned n)
 {
 	for (unsigned i = n; i > 0; i--)
@@ -132,7 +191,7 @@ bool lower_memory(lower *l, const kiln_instr *in, const kiln_op_info *d)
 		return true;
 	case KILN_OPER_COPY:
 		pop_n(l, a, 3);
-		lower_call_helper(l, KILN_H_MEMORY_COPY, lm->void_, a, 3);
+		copy(l, a);
 		return true;
 	case KILN_OPER_INIT:
 		pop_n(l, a + 1, 3);

@@ -33,9 +33,11 @@
 #include "internal.h"
 
 #define KILN_ARTIFACT_MAGIC "\0kilnaot"
-/* 4: trampolines per signature (3: t<i> per function, Ed25519 signatures
- * introduced; their scheme and context string are unchanged since). */
-#define KILN_ARTIFACT_FORMAT 4
+/* 5: code reads memory 0's base from the ctx (vmctx.memory_base), which
+ * runtimes of format 4 leave zero.  4: trampolines per signature (3: t<i>
+ * per function, Ed25519 signatures introduced; their scheme and context
+ * string are unchanged since). */
+#define KILN_ARTIFACT_FORMAT 5
 
 /* code_flags: the code checks the epoch deadline (vmctx.h). */
 #define KILN_ARTIFACT_EPOCH_CHECKS 1u

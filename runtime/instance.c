@@ -337,6 +337,7 @@ static _Thread_local uint64_t thread_deadline = UINT64_MAX;
 static void set_ctx(kiln_instance *inst)
 {
 	inst->ctx.memory = (kiln_memory_view *)inst->memory;
+	inst->ctx.memory_base = inst->memory ? inst->memory->base : NULL;
 	inst->ctx.helpers = &kiln_runtime_helpers;
 	inst->ctx.globals = inst->globals;
 	inst->ctx.tables = inst->tables;

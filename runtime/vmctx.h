@@ -109,7 +109,7 @@ enum kiln_helper_id {
 
 struct kiln_vmctx {
 	kiln_memory_view *memory;	/* memory 0 (maybe another instance's), or NULL */
-	uint64_t reserved_;
+	uint8_t *memory_base;		/* memory->base (it never moves), or NULL */
 	uintptr_t stack_limit;		/* the lowest stack pointer allowed */
 	const kiln_helpers *helpers;
 	kiln_slot **globals;		/* one pointer per global, imports included */
@@ -132,6 +132,7 @@ struct kiln_vmctx {
 /* Offsets compiled code uses. */
 enum kiln_vmctx_offset {
 	KILN_CTX_MEMORY = 0,
+	KILN_CTX_MEMORY_BASE = 8,
 	KILN_MEMORY_BASE = 0,
 	KILN_MEMORY_SIZE = 8,
 	KILN_CTX_STACK_LIMIT = 16,
@@ -154,6 +155,7 @@ enum kiln_vmctx_offset {
 _Static_assert(offsetof(kiln_vmctx, memory) == KILN_CTX_MEMORY, "ABI");
 _Static_assert(offsetof(kiln_memory_view, base) == KILN_MEMORY_BASE, "ABI");
 _Static_assert(offsetof(kiln_memory_view, size) == KILN_MEMORY_SIZE, "ABI");
+_Static_assert(offsetof(kiln_vmctx, memory_base) == KILN_CTX_MEMORY_BASE, "ABI");
 _Static_assert(offsetof(kiln_vmctx, stack_limit) == KILN_CTX_STACK_LIMIT, "ABI");
 _Static_assert(offsetof(kiln_vmctx, helpers) == KILN_CTX_HELPERS, "ABI");
 _Static_assert(offsetof(kiln_vmctx, globals) == KILN_CTX_GLOBALS, "ABI");
