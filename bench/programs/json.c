@@ -663,7 +663,7 @@ static void gen_record(buf *b, uint32_t id)
 	static const char *last[] = {"Smith", "O'Brien", "M\\u00fcller", "Garc\\u00eda", "Nakamura",
 				     "\\u5c71\\u7530", "Kowalski", "Dubois", "Rossi", "Nguyen"};
 	static const char *street[] = {"Main St", "High St\\nFlat 2", "Rue de l'\\u00c9glise",
-				       "Bahnhofstra\xc3\x9f" "e", "Elm \\\"Old\\\" Rd", "Via Roma\\t(rear)"};
+				       ("Bahnhofstra\xc3\x9f" "e"), "Elm \\\"Old\\\" Rd", "Via Roma\\t(rear)"};
 	static const char *city[] = {"Z\xc3\xbcrich", "Paris", "New York", "S\\u00e3o Paulo", "K\\u00f8benhavn",
 				     "\\ud83c\\udfd9 Metropolis", "Back\\\\slash", "Tokyo\\/Edo"};
 	static const char *tag[] = {"admin", "beta", "vip", "new", "churn-risk", "emoji \\ud83d\\ude00",
