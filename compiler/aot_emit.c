@@ -277,14 +277,14 @@ static void *worker(void *arg)
 static uint32_t split(const kiln_module *m, uint32_t part_bytes, part *parts)
 {
 	uint64_t total = 0, acc = 0, size;
+	uint64_t least = part_bytes ? part_bytes : KILN_AOT_PART_BYTES;
 	uint32_t n = 1, k = 0;
 
 	for (uint32_t i = m->nimported_funcs; i < m->nfuncs; i++)
 		total += m->funcs[i].body.len;
-	if (part_bytes == 0 ? total > KILN_AOT_SPLIT_BYTES : part_bytes != UINT32_MAX) {
+	if (part_bytes ? part_bytes != UINT32_MAX : total > KILN_AOT_SPLIT_BYTES) {
 		size = total / KILN_ARTIFACT_MAX_OBJECTS + 1;
-		if (size < (part_bytes ? part_bytes : KILN_AOT_PART_BYTES))
-			size = part_bytes ? part_bytes : KILN_AOT_PART_BYTES;
+		size = size < least ? least : size;
 		n = (uint32_t)((total + size - 1) / size);
 	}
 	parts[0].first = m->nimported_funcs;

@@ -50,12 +50,9 @@ int cmd_compile(int argc, char **argv)
 						 argv[i]), cli_usage("compile");
 			cfg.compile_threads = (unsigned)n;
 		} else if (!strcmp(argv[i], "--part-bytes") && i + 1 < argc) {
-			char *end;
-			unsigned long n = strtoul(argv[++i], &end, 10);
-			if (!strcmp(argv[i], "none"))
-				n = UINT32_MAX;
-			else if (*end || !argv[i][0] || argv[i][0] == '-' || n == 0 ||
-				 n >= UINT32_MAX)
+			uint64_t n = UINT32_MAX;	/* none: one part */
+			if (strcmp(argv[++i], "none") &&
+			    (!cli_parse_count(argv[i], &n) || n >= UINT32_MAX))
 				return cli_error(CLI_USAGE, "compile: bad part size '%s'",
 						 argv[i]), cli_usage("compile");
 			cfg.aot_part_bytes = (uint32_t)n;
