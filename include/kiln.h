@@ -666,6 +666,13 @@ KILN_API kiln_module *kiln_instance_pre_module(const kiln_instance_pre *pre);
 KILN_API kiln_status kiln_instance_pre_instantiate(kiln_instance_pre *pre, kiln_pool *pool,
 						   kiln_instance **out_instance,
 						   kiln_trap_kind *out_trap, kiln_error *err);
+/* The same with limits (NULL: the defaults), as kiln_instance_new_limited. */
+KILN_API kiln_status kiln_instance_pre_instantiate_limited(kiln_instance_pre *pre,
+							   kiln_pool *pool,
+							   const kiln_instance_limits *limits,
+							   kiln_instance **out_instance,
+							   kiln_trap_kind *out_trap,
+							   kiln_error *err);
 /* Looks up an export by name; false when there is none. */
 KILN_API bool kiln_instance_export(kiln_instance *instance, kiln_name name,
 				   kiln_extern *out);

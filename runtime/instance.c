@@ -480,17 +480,25 @@ kiln_module *kiln_instance_pre_module(const kiln_instance_pre *pre)
 	return pre->module;
 }
 
-kiln_status kiln_instance_pre_instantiate(kiln_instance_pre *pre, kiln_pool *pool,
-					  kiln_instance **out, kiln_trap_kind *out_trap,
-					  kiln_error *err)
+kiln_status kiln_instance_pre_instantiate_limited(kiln_instance_pre *pre, kiln_pool *pool,
+						  const kiln_instance_limits *limits,
+						  kiln_instance **out, kiln_trap_kind *out_trap,
+						  kiln_error *err)
 {
 	kiln_error local;
 
 	*out = NULL;
 	if (out_trap)
 		*out_trap = KILN_TRAP_NONE;
-	return instantiate(pool, pre->module, pre->imports, NULL, out, out_trap,
+	return instantiate(pool, pre->module, pre->imports, limits, out, out_trap,
 			   err ? err : &local);
+}
+
+kiln_status kiln_instance_pre_instantiate(kiln_instance_pre *pre, kiln_pool *pool,
+					  kiln_instance **out, kiln_trap_kind *out_trap,
+					  kiln_error *err)
+{
+	return kiln_instance_pre_instantiate_limited(pre, pool, NULL, out, out_trap, err);
 }
 
 /* ------------------------------------------------------------ interruption */

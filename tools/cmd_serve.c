@@ -43,6 +43,7 @@
 #define TICK_MS 5			/* the epoch moves this often */
 #define MAX_OUTPUT (64u << 20)		/* bytes a handler may print */
 #define FD_RESERVE 64			/* open files kept for all but connections */
+#define WORKER_STACK ((size_t)8 << 20)	/* a worker thread's stack, at least */
 
 typedef struct serve_opts {
 	const char *file;
@@ -51,6 +52,7 @@ typedef struct serve_opts {
 	double timeout;			/* seconds; 0: none */
 	uint32_t max_pages;		/* per instance; 0: the module's own */
 	uint32_t max_table_elements;	/* per instance, all tables; 0: default */
+	uint64_t max_stack;		/* bytes a request's wasm may use; 0: 1 MiB */
 	const char *verify;		/* --verify PUBKEY.pem: signed artifacts only */
 	size_t max_body;
 	guard_limits conns;		/* deadlines and connection limits */
@@ -304,7 +306,9 @@ static kiln_status instantiate(server *s, worker *w, kiln_instance **inst,
 
 	*trap = KILN_TRAP_NONE;
 	kiln_thread_set_epoch_deadline(s->deadline_ticks ? s->deadline_ticks : UINT64_MAX);
-	st = kiln_instance_pre_instantiate(w->pre, s->pool, inst, trap, err);
+	kiln_instance_limits limits = {.stack_size = (size_t)s->o.max_stack};
+
+	st = kiln_instance_pre_instantiate_limited(w->pre, s->pool, &limits, inst, trap, err);
 	kiln_thread_set_epoch_deadline(UINT64_MAX);
 	return st;
 }
@@ -763,6 +767,11 @@ static int parse_opts(int argc, char **argv, serve_opts *o)
 				return cli_error(CLI_USAGE, "serve: bad --max-table-elements '%s' "
 						 "(1 to 4294967295)", v);
 			o->max_table_elements = (uint32_t)n;
+		} else if (!strcmp(a, "--max-stack")) {
+			if (!cli_parse_bytes(v, CLI_MAX_STACK, &o->max_stack) ||
+			    o->max_stack < CLI_MIN_STACK)
+				return cli_error(CLI_USAGE, "serve: bad --max-stack '%s' (16KiB to "
+						 "512MiB)", v);
 		} else if (!strcmp(a, "--verify")) {
 			o->verify = v;
 		} else {
@@ -914,6 +923,8 @@ static int serve(server *s)
 {
 	unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL, mhd_limit = 0;
 	double idle = s->o.conns.idle_timeout;
+	/* A worker's own stack holds the handler's wasm stack and the host's. */
+	size_t stack = (size_t)s->o.max_stack + CLI_STACK_HEADROOM;
 	struct MHD_Daemon *d;
 	sigset_t set;
 	int sig, fd = -1, rc;
@@ -935,7 +946,7 @@ static int serve(server *s)
 	d = MHD_start_daemon(flags, 0, on_accept, s, on_request, s,
 			     MHD_OPTION_LISTEN_SOCKET, fd,
 			     MHD_OPTION_THREAD_POOL_SIZE, s->o.workers,
-			     MHD_OPTION_THREAD_STACK_SIZE, (size_t)8 << 20,
+			     MHD_OPTION_THREAD_STACK_SIZE, stack > WORKER_STACK ? stack : WORKER_STACK,
 			     MHD_OPTION_CONNECTION_LIMIT, mhd_limit,
 			     MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)(idle > 0 ? idle + 1.999 : 0),
 			     MHD_OPTION_NOTIFY_CONNECTION, on_connection, s,

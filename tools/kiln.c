@@ -120,7 +120,7 @@ static const cli_command commands[] = {
 	 "artifact is native code: run only artifacts you trust."},
 	{"serve", cmd_serve, "--listen ADDR:PORT [--workers N] [--timeout DURATION|0]\n"
 	 "                  [--max-memory SIZE] [--max-table-elements N]\n"
-	 "                  [--header-timeout D|0] [--body-timeout D|0]\n"
+	 "                  [--max-stack SIZE] [--header-timeout D|0] [--body-timeout D|0]\n"
 	 "                  [--idle-timeout D|0] [--max-connections N]\n"
 	 "                  [--max-connections-per-ip N|0] [--verify PUBKEY.pem]\n"
 	 "                  [--quiet] [--no-cache] HANDLER.wasm|HANDLER.kwasm",
@@ -136,7 +136,8 @@ static const cli_command commands[] = {
 	 "--timeout (default 10s; 0: none; blocking WASI calls and the start\n"
 	 "function included: one that does not end in time refuses the handler\n"
 	 "at start) or a memory.grow past --max-memory (tables: past\n"
-	 "--max-table-elements in all, default 10,000,000) that the handler\n"
+	 "--max-table-elements in all, default 10,000,000) or a call deeper\n"
+	 "than --max-stack (16KiB to 512MiB, default 1MiB) that the handler\n"
 	 "cannot survive answers 500; other requests never notice.  --verify:\n"
 	 "HANDLER must be a .kwasm signed by that key (kiln compile --sign).\n"
 	 "Bodies up to 16 MiB: a larger Content-Length is answered 413 at once,\n"

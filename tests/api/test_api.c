@@ -102,10 +102,16 @@ static void test_instance_limits(const char *path)
 		for (size_t i = 0; i < sizeof stacks / sizeof stacks[0]; i++) {
 			kiln_instance_limits lim = {.stack_size = stacks[i]};
 			kiln_instance *inst = NULL;
+			kiln_instance_pre *pre = NULL;
 			kiln_val arg = {KILN_I32, {.i32 = 20000}}, v = {0};
-			CHECK(kiln_instance_new_limited(NULL, m, NULL, 0, &lim, &inst, NULL,
-							&err) == KILN_OK, "%s: instance: %s", way,
-			      err.message);
+			/* Odd sizes through a pre-linked template: the same limits. */
+			kiln_status st = i % 2 == 0
+				? kiln_instance_new_limited(NULL, m, NULL, 0, &lim, &inst, NULL, &err)
+				: kiln_instance_pre_new(m, NULL, 0, &pre, &err) != KILN_OK
+				? KILN_ERR_INVALID
+				: kiln_instance_pre_instantiate_limited(pre, NULL, &lim, &inst, NULL,
+									&err);
+			CHECK(st == KILN_OK, "%s: instance: %s", way, err.message);
 			if (!inst)
 				continue;
 			/* 20,000 frames fit in 8 MiB, not in 32 KiB; 1 TiB is cut
@@ -118,6 +124,7 @@ static void test_instance_limits(const char *path)
 			CHECK(want != KILN_TRAP_NONE || v.of.i32 == 20000, "%s: depth %d", way,
 			      v.of.i32);
 			kiln_instance_delete(inst);
+			kiln_instance_pre_delete(pre);
 		}
 	}
 	kiln_module_delete(aot);

@@ -13,6 +13,7 @@
  *   /grow       allocates until malloc fails, then exits with 12 (ENOMEM)
  *               when that came below 1 MiB (--max-memory 1MiB), else 13
  *   /exit3      exits with 3
+ *   /deep?N     recurses N calls deep on the wasm stack, then prints N
  *   /noheaders  prints no blank line
  */
 #include <ctype.h>
@@ -26,6 +27,12 @@ static const char *env(const char *name)
 {
 	const char *v = getenv(name);
 	return v ? v : "(unset)";
+}
+
+/* Not a loop, nor a tail call: each level keeps a frame. */
+__attribute__((noinline)) static unsigned deep(unsigned n)
+{
+	return n == 0 ? 0 : deep(n - 1) * 31 + 1;
 }
 
 static void show_env(void)
@@ -75,6 +82,10 @@ int main(void)
 		while ((last = malloc(1 << 16)))
 			got += 1 << 16;
 		exit(got < 1 << 20 ? 12 : 13);
+	} else if (!strcmp(path, "/deep")) {
+		unsigned n = (unsigned)strtoul(env("QUERY_STRING"), NULL, 10);
+
+		printf("Content-Type: text/plain\n\n%u %u\n", n, deep(n));
 	} else if (!strcmp(path, "/exit3")) {
 		exit(3);
 	} else if (!strcmp(path, "/noheaders")) {

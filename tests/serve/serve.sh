@@ -14,6 +14,7 @@ kiln=$1 handler=$2
 for args in "$handler" "--listen nowhere $handler" "--listen 127.0.0.1:99999 $handler" \
             "--listen 127.0.0.1:0 --workers 0 $handler" "--listen 127.0.0.1:0 --timeout soon $handler" \
             "--listen 127.0.0.1:0 --max-memory 1000 $handler" "--listen 127.0.0.1:0 $tmp/missing.wasm" \
+            "--listen 127.0.0.1:0 --max-stack 1KiB $handler" "--listen 127.0.0.1:0 --max-stack 1GiB $handler" \
             "--listen 127.0.0.1:0 --bogus $handler"; do
   timeout 60 "$kiln" serve $args > /dev/null 2> "$tmp/err"
   rc=$?
@@ -32,7 +33,7 @@ for h in import:'unknown import' nostart:'exports _start' big:'exceeds the limit
   [ $rc -eq 1 ] && grep -q "$want" "$tmp/err" || fail "handler $name: exit $rc: $(cat "$tmp/err")"
 done
 
-start_server --workers 2 --timeout 1s --max-memory 1MiB "$handler"
+start_server --workers 2 --timeout 1s --max-memory 1MiB --max-stack 64MiB "$handler"
 
 # expect PATH CODE BODY-PATTERN [CURL ARGS...]; an empty pattern: no body
 expect() {
@@ -66,6 +67,10 @@ expect /trap 500 'Internal Server Error'
 expect /exit3 500 'Internal Server Error'
 expect /noheaders 500 'Internal Server Error'
 expect /grow 500 'Internal Server Error'
+# --max-stack 64MiB: a million calls fit (the default 1 MiB holds some
+# tens of thousands), a hundred million do not.
+expect '/deep?1000000' 200 '^1000000 '
+expect '/deep?100000000' 500 'Internal Server Error'
 
 # A handler that never ends is cut at --timeout, while the other worker
 # goes on answering: /spin?a runs, /hello?during is answered (its log line
@@ -112,6 +117,8 @@ grep -q '"GET /trap HTTP/1.1" 500 0 .* trap: unreachable$' "$tmp/log" || fail "a
 [ "$(grep -c '"GET /spin?[ab] HTTP/1.1" 500 0 .* timeout$' "$tmp/log")" = 2 ] ||
   fail "access log: not two timeout lines"
 grep -q '"GET /exit3 HTTP/1.1" 500 0 .* exit 3$' "$tmp/log" || fail "access log: no exit line"
+grep -q '"GET /deep?100000000 HTTP/1.1" 500 0 .* call stack exhausted$' "$tmp/log" ||
+  fail "access log: /deep?100000000 did not end at --max-stack: $(grep '/deep' "$tmp/log")"
 grep -q '"GET /noheaders HTTP/1.1" 500 0 .* a header line without a name and .:.$' "$tmp/log" ||
   fail "access log: no bad-output line"
 # /grow exits 12 only when malloc failed below 1 MiB: the --max-memory cap,
