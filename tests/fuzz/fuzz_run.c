@@ -4,7 +4,9 @@
  * tables at 10,000 elements; imports from "spectest") + call every exported
  * function with zero arguments, each with 100,000 units of fuel.  Traps
  * are outcomes; a crash, a hang, a leak or an error without a message is a
- * bug.
+ * bug.  The outcome told to replay (outcome.h): the status and message of
+ * the stage that failed, or on KILN_OK "N calls, T trapped" and the first
+ * trap's message.
  */
 #include <stdint.h>
 #include <stdio.h>
@@ -12,6 +14,8 @@
 #include <string.h>
 
 #include <kiln.h>
+
+#include "outcome.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -26,8 +30,9 @@ static void setup(void)
 	kiln_pool_config pc = kiln_pool_config_default();
 	kiln_error err;
 
-	/* spectest's print functions write to stdout; libFuzzer to stderr. */
-	if (!freopen("/dev/null", "w", stdout))
+	/* spectest's print functions write to stdout; libFuzzer to stderr.
+	 * Under replay, stdout is where the outcomes go. */
+	if (!fuzz_outcome && !freopen("/dev/null", "w", stdout))
 		abort();
 	cfg.opt_level = 0;
 	cfg.fuel_metering = true;
@@ -44,6 +49,9 @@ static void setup(void)
 
 static void call_exports(const kiln_module *m, kiln_instance *inst)
 {
+	unsigned calls = 0, traps = 0;
+	char first[256] = "";
+
 	for (size_t i = 0; i < kiln_module_export_count(m); i++) {
 		kiln_export_info e = kiln_module_export(m, i);
 		kiln_extern f;
@@ -57,9 +65,19 @@ static void call_exports(const kiln_module *m, kiln_instance *inst)
 		for (uint32_t p = 0; p < t->nparams; p++)
 			args[p] = (kiln_val){.type = t->params[p]};
 		kiln_instance_set_fuel(inst, 100000, NULL);
-		if (kiln_func_call(f, args, t->nparams, results, t->nresults, NULL, &err) != KILN_OK &&
-		    err.status != KILN_ERR_TRAP && err.status != KILN_ERR_UNSUPPORTED)
+		calls++;
+		if (kiln_func_call(f, args, t->nparams, results, t->nresults, NULL, &err) == KILN_OK)
+			continue;
+		if (err.status != KILN_ERR_TRAP && err.status != KILN_ERR_UNSUPPORTED)
 			abort();
+		if (traps++ == 0)
+			snprintf(first, sizeof first, ": %.250s", err.message);
+	}
+	if (fuzz_outcome) {
+		char summary[320];
+
+		snprintf(summary, sizeof summary, "%u calls, %u trapped%.256s", calls, traps, first);
+		fuzz_outcome(KILN_OK, summary);
 	}
 }
 
@@ -72,8 +90,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	if (!engine)
 		setup();
-	if (kiln_module_new(data, size, &m, &err) != KILN_OK)
+	if (kiln_module_new(data, size, &m, &err) != KILN_OK) {
+		if (fuzz_outcome)
+			fuzz_outcome(err.status, err.message);
 		return 0;
+	}
 	if (kiln_module_compile(engine, m, &err) == KILN_OK &&
 	    kiln_linker_instantiate_pre(linker, m, &pre, &err) == KILN_OK) {
 		kiln_status st = kiln_instance_pre_instantiate(pre, pool, &inst, NULL, &err);
@@ -81,8 +102,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			call_exports(m, inst);
 		else if (err.message[0] == 0)
 			abort();
+		else if (fuzz_outcome)
+			fuzz_outcome(st, err.message);
 		kiln_instance_delete(inst);
 		kiln_instance_pre_delete(pre);
+	} else if (fuzz_outcome) {
+		fuzz_outcome(err.status, err.message);
 	}
 	kiln_module_delete(m);
 	return 0;

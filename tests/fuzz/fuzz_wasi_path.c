@@ -6,7 +6,8 @@
  * is an operation, flags and one or two paths, run through the WASI
  * functions as a module would call them.  The oracle: no descriptor of
  * the process ever names a file outside the sandbox, and "outside" keeps
- * exactly its one file.
+ * exactly its one file.  The outcome told to replay (outcome.h): KILN_OK
+ * and "OPERATION: errno N", the WASI errno the operation returned.
  *
  * Input: byte 0 the operation (path_open, path_create_directory,
  * path_symlink, path_rename, path_unlink_file, path_remove_directory,
@@ -26,6 +27,8 @@
 #include <unistd.h>
 
 #include <kiln.h>
+
+#include "outcome.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -178,10 +181,16 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	memcpy(mem + P1, p, (size_t)l1);
 	if (nul)
 		memcpy(mem + P2, nul + 1, (size_t)l2);
+	static const char *const names[] = {
+		"path_open", "path_create_directory", "path_symlink", "path_rename",
+		"path_unlink_file", "path_remove_directory", "path_filestat_get",
+		"path_readlink", "path_link",
+	};
+	int32_t rc;
 	switch (op) {
 	case 0: {
 		int64_t a[] = {3, look, P1, l1, oflags, 0x1fffffff, 0x1fffffff, 0, OUT};
-		if (call("path_open", a, 9) == 0) {
+		if ((rc = call("path_open", a, 9)) == 0) {
 			int32_t fd;
 			memcpy(&fd, mem + OUT, 4);
 			check_descriptors();
@@ -190,15 +199,21 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		}
 		break;
 	}
-	case 1: { int64_t a[] = {3, P1, l1}; call("path_create_directory", a, 3); break; }
-	case 2: { int64_t a[] = {P1, l1, 3, P2, l2}; call("path_symlink", a, 5); break; }
-	case 3: { int64_t a[] = {3, P1, l1, 3, P2, l2}; call("path_rename", a, 6); break; }
-	case 4: { int64_t a[] = {3, P1, l1}; call("path_unlink_file", a, 3); break; }
-	case 5: { int64_t a[] = {3, P1, l1}; call("path_remove_directory", a, 3); break; }
-	case 6: { int64_t a[] = {3, look, P1, l1, OUT}; call("path_filestat_get", a, 5); break; }
-	case 7: { int64_t a[] = {3, P1, l1, BUF, 4096, OUT}; call("path_readlink", a, 6); break; }
-	default: { int64_t a[] = {3, look, P1, l1, 3, P2, l2}; call("path_link", a, 7); break; }
+	case 1: { int64_t a[] = {3, P1, l1}; rc = call(names[op], a, 3); break; }
+	case 2: { int64_t a[] = {P1, l1, 3, P2, l2}; rc = call(names[op], a, 5); break; }
+	case 3: { int64_t a[] = {3, P1, l1, 3, P2, l2}; rc = call(names[op], a, 6); break; }
+	case 4: { int64_t a[] = {3, P1, l1}; rc = call(names[op], a, 3); break; }
+	case 5: { int64_t a[] = {3, P1, l1}; rc = call(names[op], a, 3); break; }
+	case 6: { int64_t a[] = {3, look, P1, l1, OUT}; rc = call(names[op], a, 5); break; }
+	case 7: { int64_t a[] = {3, P1, l1, BUF, 4096, OUT}; rc = call(names[op], a, 6); break; }
+	default: { int64_t a[] = {3, look, P1, l1, 3, P2, l2}; rc = call(names[op], a, 7); break; }
 	}
 	check_outside();
+	if (fuzz_outcome) {
+		char summary[64];
+
+		snprintf(summary, sizeof summary, "%s: errno %d", names[op], (int)rc);
+		fuzz_outcome(KILN_OK, summary);
+	}
 	return 0;
 }
