@@ -623,23 +623,73 @@ static bool push_results(lower *l, LLVMValueRef call, const kiln_functype *ft)
 	return true;
 }
 
-static bool emit_call(lower *l, const kiln_functype *ft, LLVMTypeRef fty,
-		      LLVMValueRef callee, LLVMValueRef cctx)
+static LLVMValueRef build_call(lower *l, LLVMTypeRef fty, LLVMValueRef callee,
+			       LLVMValueRef *a, unsigned n)
+{
+	LLVMValueRef call = LLVMBuildCall2(l->b, fty, callee, a, n, "");
+
+	/* Never a tail call: tail-recursion elimination would turn unbounded
+	 * recursion into a loop, and it must exhaust the stack instead. */
+	LLVMSetTailCallKind(call, LLVMTailCallKindNoTail);
+	return call;
+}
+
+/* Calls with the caller's ctx, the register it is in, when the funcref's
+ * ctx (a[0]) is the same: the callee's first loads (memory base, data)
+ * then need not wait for the chain table -> slot -> funcref -> ctx, which
+ * a table that may change is read through at every call.  A branch, not
+ * a select, which LLVM folds back into the loaded ctx; and two calls that
+ * SimplifyCFG must not merge into one (it would make that select again):
+ * an attribute on one of them keeps them apart. */
+static LLVMValueRef call_same_ctx(lower *l, LLVMTypeRef fty, LLVMValueRef callee,
+				  LLVMValueRef *a, unsigned n)
+{
+	LLVMContextRef c = l->lm->llctx;
+	LLVMBasicBlockRef bb[2] = {lower_block(l, "self"), lower_block(l, "other")};
+	LLVMBasicBlockRef join = lower_block(l, "called");
+	LLVMValueRef cctx = a[0], calls[2], phi;
+	LLVMTypeRef rt = LLVMGetReturnType(fty);
+
+	LLVMBuildCondBr(l->b, LLVMBuildICmp(l->b, LLVMIntEQ, cctx, l->ctx, ""), bb[0], bb[1]);
+	for (int i = 0; i < 2; i++) {
+		LLVMPositionBuilderAtEnd(l->b, bb[i]);
+		a[0] = i == 0 ? l->ctx : cctx;
+		calls[i] = build_call(l, fty, callee, a, n);
+		LLVMBuildBr(l->b, join);
+	}
+	LLVMAddCallSiteAttribute(calls[0], LLVMAttributeFunctionIndex,
+				 LLVMCreateStringAttribute(c, "kiln-same-ctx", 13, "", 0));
+	LLVMPositionBuilderAtEnd(l->b, join);
+	if (LLVMGetTypeKind(rt) == LLVMVoidTypeKind)
+		return calls[0];
+	phi = LLVMBuildPhi(l->b, rt, "");
+	LLVMAddIncoming(phi, calls, bb, 2);
+	return phi;
+}
+
+/* Pops the arguments, calls callee with cctx first, pushes the results;
+ * same_ctx: through call_same_ctx. */
+static bool emit_call_as(lower *l, const kiln_functype *ft, LLVMTypeRef fty,
+			 LLVMValueRef callee, LLVMValueRef cctx, bool same_ctx)
 {
 	LLVMValueRef args[128], *a = args, call;
+	unsigned n = ft->nparams + 1;
 
-	if (ft->nparams + 1 > 128 && !(a = malloc((ft->nparams + 1) * sizeof *a)))
+	if (n > 128 && !(a = malloc(n * sizeof *a)))
 		return nomem(l->err);
 	a[0] = cctx;
 	for (uint32_t i = ft->nparams; i > 0; i--)
 		a[i] = lower_pop(l);
-	call = LLVMBuildCall2(l->b, fty, callee, a, ft->nparams + 1, "");
-	/* Never a tail call: tail-recursion elimination would turn unbounded
-	 * recursion into a loop, and it must exhaust the stack instead. */
-	LLVMSetTailCallKind(call, LLVMTailCallKindNoTail);
+	call = same_ctx ? call_same_ctx(l, fty, callee, a, n) : build_call(l, fty, callee, a, n);
 	if (a != args)
 		free(a);
 	return push_results(l, call, ft);
+}
+
+static bool emit_call(lower *l, const kiln_functype *ft, LLVMTypeRef fty,
+		      LLVMValueRef callee, LLVMValueRef cctx)
+{
+	return emit_call_as(l, ft, fty, callee, cctx, false);
 }
 
 /* The funcref of function `f` of this instance (imports: the exporter's). */
@@ -698,9 +748,12 @@ static bool op_call_indirect(lower *l, uint32_t type, uint32_t table)
 	got = lower_load_invariant(l, ref, KILN_FUNCREF_TYPE_ID, lm->i32);
 	lower_trap_if(l, LLVMBuildICmp(l->b, LLVMIntNE, want, got, ""),
 		      KILN_TRAP_SIGNATURE_MISMATCH);
-	return emit_call(l, &l->m->types[type], lm->func_types[type],
-			 lower_load_invariant(l, ref, KILN_FUNCREF_CODE, lm->ptr),
-			 lower_load_invariant(l, ref, KILN_FUNCREF_CTX, lm->ptr));
+	/* A fixed table's target is found once, out of loops: there the
+	 * branch of call_same_ctx would only cost. */
+	return emit_call_as(l, &l->m->types[type], lm->func_types[type],
+			    lower_load_invariant(l, ref, KILN_FUNCREF_CODE, lm->ptr),
+			    lower_load_invariant(l, ref, KILN_FUNCREF_CTX, lm->ptr),
+			    !fixed && !lm->tier0);
 }
 
 /* ------------------------------------------------- locals and others */
