@@ -124,6 +124,27 @@
       (br_if $l (i32.ne (local.tee $i (i32.add (local.get $i) (i32.const 536870913)))
                         (local.get $limit))))
     (i32.load (i32.const 16)))
+  ;; Loads whose values are dropped: in the fast copy LLVM may delete
+  ;; them, so the guard must have proved them in bounds.
+  (func (export "touch") (param $p i32) (param $n i32)
+    (local $i i32)
+    (loop $l
+      (drop (i32.load (local.get $p)))
+      (local.set $p (i32.add (local.get $p) (i32.const 4)))
+      (br_if $l (i32.ne (local.tee $i (i32.add (local.get $i) (i32.const 1)))
+                        (local.get $n)))))
+  ;; A cell at a constant address summing p[0] to p[n - 1], which may run
+  ;; over the cell.
+  (func (export "sum_into") (param $p i32) (param $n i32) (result i32)
+    (local $i i32)
+    (i32.store (i32.const 2048) (i32.const 0))
+    (loop $l
+      (i32.store (i32.const 2048)
+                 (i32.add (i32.load (i32.const 2048)) (i32.load (local.get $p))))
+      (local.set $p (i32.add (local.get $p) (i32.const 4)))
+      (br_if $l (i32.ne (local.tee $i (i32.add (local.get $i) (i32.const 1)))
+                        (local.get $n))))
+    (i32.load (i32.const 2048)))
   (func (export "grow") (result i32) (memory.grow (i32.const 1)))
   (func (export "ld") (param i32) (result f64) (f64.load (local.get 0)))
   (func (export "st") (param i32 f64) (f64.store (local.get 0) (local.get 1)))
@@ -272,6 +293,20 @@
 (assert_return (invoke "b" (i32.const 9)) (i32.const 1))
 (assert_return (invoke "count_steps" (i32.const 8)) (i32.const 8))
 (assert_return (invoke "count_steps" (i32.const 2684354565)) (i32.const 5))
+
+;; Dropped loads still trap, in the last iteration or the first (wrapped).
+(assert_return (invoke "touch" (i32.const 65532) (i32.const 1)))
+(assert_trap (invoke "touch" (i32.const 65528) (i32.const 3)) "out of bounds memory access")
+(assert_trap (invoke "touch" (i32.const 0xfffffffc) (i32.const 1)) "out of bounds memory access")
+
+;; The constant cell 2048 inside p's range (the groups overlap: slow copy)
+;; and outside it.
+(invoke "sw" (i32.const 2040) (i32.const 1))
+(invoke "sw" (i32.const 2044) (i32.const 2))
+(invoke "sw" (i32.const 2052) (i32.const 4))
+(assert_return (invoke "sum_into" (i32.const 2040) (i32.const 4)) (i32.const 10))
+(assert_return (invoke "sum_into" (i32.const 2052) (i32.const 1)) (i32.const 4))
+(assert_return (invoke "sum_into" (i32.const 2040) (i32.const 2)) (i32.const 3))
 
 ;; After memory.grow: the guard reads the new size.
 (invoke "st" (i32.const 0) (f64.const 1))
