@@ -415,8 +415,10 @@ static bool op_block(lower *l, const kiln_instr *in)
 		LLVMBuildBr(l->b, header);
 		LLVMPositionBuilderAtEnd(l->b, header);
 		l->nstack -= np;
-		bool osr = lower_osr_point(l, np);
-		uint32_t loop = l->nloops++;
+		/* A checked loop's fast copy is no OSR point: loops are
+		 * numbered alike at every tier, where only one copy exists. */
+		bool osr = !l->ver && lower_osr_point(l, np);
+		uint32_t loop = l->ver ? LOWER_NO_LOOP : l->nloops++;
 		if (osr && l->lm->osr)
 			LLVMAddCase(l->osr_switch, LLVMConstInt(l->lm->i32, loop, 0), header);
 		l->lm->osr_points += osr;
@@ -944,7 +946,7 @@ static lower_family_fn *const families[] = {
 _Static_assert(sizeof families / sizeof families[0] == KILN_FAM_COUNT_,
 	       "a lowering function for every instruction family");
 
-static bool lower_instr(lower *l, const kiln_instr *in)
+bool lower_instr(lower *l, const kiln_instr *in)
 {
 	const kiln_op_info *d = &krt_op_table[in->op];
 
@@ -1173,7 +1175,7 @@ static bool lower_body(lower *l, uint32_t fidx)
 			ok = skip_dead(l, &in, &dead_depth);
 		} else {
 			dead_depth = 0;
-			ok = lower_instr(l, &in);
+			ok = in.op == KILN_OP_LOOP ? lower_loop(l, &r, &in) : lower_instr(l, &in);
 			l->fuel_ops++;
 		}
 		if (!ok)

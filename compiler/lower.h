@@ -124,6 +124,8 @@ typedef struct lower {
 	uint32_t nloops;
 	LLVMValueRef osr_switch;
 	LLVMValueRef osr_slots;
+	/* Lowering a checked loop's fast copy (lower_loopver.c), or NULL. */
+	struct lower_ver *ver;
 	kiln_error *err;
 } lower;
 
@@ -192,6 +194,14 @@ void lower_tier_count(lower *l, uint32_t loop);
 void lower_osr_note(lower *l);
 void lower_osr_entry(lower *l);
 bool lower_osr_point(const lower *l, uint32_t nparams);
+/* lower_loopver.c.  lower_loop: the loop `in`, just read from r, as a
+ * checked pair of copies when it is a candidate (r then follows its
+ * `end`), else as lower_instr does.  lower_ver_access: puts a load or
+ * store of the fast copy in its group's alias scope. */
+bool lower_loop(lower *l, kiln_reader *r, const kiln_instr *in);
+void lower_ver_access(lower *l, LLVMValueRef access);
+/* One instruction, by its family (lower.c). */
+bool lower_instr(lower *l, const kiln_instr *in);
 /* Calls helper `id` with the given type; ctx is passed first. */
 LLVMValueRef lower_call_helper(lower *l, enum kiln_helper_id id,
 			       LLVMTypeRef ret, LLVMValueRef *args,

@@ -44,6 +44,10 @@ LLVMValueRef lower_memory_load(lower *l, LLVMTypeRef t, LLVMValueRef addr)
 	LLVMTypeRef ut = t;
 
 	LLVMSetAlignment(v, 1);
+	if (l->ver) {	/* a checked loop's fast copy: cannot fault */
+		lower_ver_access(l, v);
+		return v;
+	}
 	/* Vectors narrower than 128 bits (load8x8 and friends) go to the asm
 	 * as an integer of their width: "x" takes whole SSE registers only. */
 	LLVMTypeRef elem = k == LLVMVectorTypeKind ? LLVMGetElementType(t) : NULL;
@@ -67,8 +71,13 @@ void lower_memory_store(lower *l, LLVMValueRef v, LLVMValueRef addr)
 	LLVMValueRef barrier = LLVMGetInlineAsm(ft, "", 0, "", 0, 1, 0,
 						LLVMInlineAsmDialectATT, 0);
 
-	LLVMSetAlignment(LLVMBuildStore(l->b, v, addr), 1);
-	LLVMBuildCall2(l->b, ft, barrier, NULL, 0, "");
+	LLVMValueRef st = LLVMBuildStore(l->b, v, addr);
+
+	LLVMSetAlignment(st, 1);
+	if (l->ver)	/* a checked loop's fast copy: cannot fault */
+		lower_ver_access(l, st);
+	else
+		LLVMBuildCall2(l->b, ft, barrier, NULL, 0, "");
 }
 
 static LLVMTypeRef int_type(lower *l, unsigned bytes)

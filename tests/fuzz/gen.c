@@ -13,7 +13,8 @@
  * numeric instruction (integer, float, conversions — trapping and
  * saturating — sign extension, reinterpretation), loads and stores of
  * every width, memory.size/grow/fill/copy/init and data.drop, select
- * (typed too), block/if with results, loops bounded by a counter, br_if,
+ * (typed too), block/if with results, loops bounded by a counter, loops
+ * in the shape checked loop versions take (candidate_loop), br_if,
  * br_table, local.tee, globals, calls, call_indirect, ref.null/is_null/
  * ref.func, table.get/set/size/grow, and SIMD (splats, lane ops, integer
  * and float arithmetic, shuffles, bitselect, v128 loads and stores).
@@ -376,15 +377,22 @@ static void memarg(gen *g, uint32_t max_align)
 
 /* A local of type t among the function's own (never a loop counter or a
  * scratch local: those come after g->counter). */
-static void local_of(gen *g, uint8_t t, uint8_t opcode)
+static uint32_t own_local(gen *g, uint8_t t)
 {
 	uint32_t c[MAX_PARAMS + MAX_LOCALS], n = 0;
 
 	for (uint32_t i = 0; i < g->counter; i++)
 		if (g->local_type[i] == t)
 			c[n++] = i;
+	return c[rnd(g, n)];	/* setup_locals gives every type one */
+}
+
+static void local_of(gen *g, uint8_t t, uint8_t opcode)
+{
+	uint32_t i = own_local(g, t);
+
 	op(g, opcode);
-	u32(g->o, c[rnd(g, n)]);	/* setup_locals gives every type one */
+	u32(g->o, i);
 }
 
 /* A unary operator: its opcode, operand type, whether it can make a NaN
@@ -807,10 +815,171 @@ static void vector_expr(gen *g, int depth)
 	}
 }
 
+/* ------------------------------------------------------ candidate loops */
+
+/* Loops in the shape checked loop versions take (compiler/loopver.c, as
+ * clang writes them for wasm32): pointer locals p and q stepping by
+ * constants, loads and stores at p or q plus a constant (p + w through a
+ * local.tee now and then), an accumulator, a counter stepping to a limit.
+ * Their pointers start near the end of memory or just below 2^32 now and
+ * then, so that some iteration traps or the addresses wrap; q may overlap
+ * p; now and then the limit does not divide, and the loop runs until p's
+ * store traps.  p and q are the third and fourth counter locals. */
+typedef struct cand {
+	uint32_t p, q, i, t, acc;	/* t, acc: UINT32_MAX for none */
+	uint8_t vt, load, store, w;
+} cand;
+
+static void cand_start(gen *g, int depth)
+{
+	switch (rnd(g, 6)) {
+	case 0:		/* near the end of memory */
+		op(g, 0x3f), put(g->o, 0), op(g, 0x41), s64(g->o, 16), op(g, 0x74);
+		op(g, 0x41), s64(g->o, rnd(g, 72)), op(g, 0x6b);
+		return;
+	case 1:		/* just below 2^32: the first addresses wrap */
+		op(g, 0x41), s64(g->o, -(int64_t)rnd(g, 40));
+		return;
+	case 2:
+		expr(g, I32, depth);
+		op(g, 0x41), s64(g->o, 0xffff), op(g, 0x71);
+		return;
+	default:
+		op(g, 0x41), s64(g->o, rnd(g, 1024));
+	}
+}
+
+static void cand_memarg(gen *g)
+{
+	u32(g->o, 0), u32(g->o, rnd(g, 4) ? 0 : rnd(g, 16));
+}
+
+static void cand_load(gen *g, const cand *c, uint32_t ptr)
+{
+	op(g, 0x20), u32(g->o, ptr);
+	if (rnd(g, 2))
+		op(g, 0x41), s64(g->o, c->w * rnd(g, 3)), op(g, 0x6a);
+	op(g, c->load), cand_memarg(g);
+}
+
+/* p[...] = q[...] combined with p[...] or a constant. */
+static void cand_store(gen *g, const cand *c)
+{
+	bool tee = c->t != UINT32_MAX && rnd(g, 3) == 0;
+
+	if (tee) {
+		op(g, 0x20), u32(g->o, c->p), op(g, 0x41), s64(g->o, c->w), op(g, 0x6a);
+		op(g, 0x22), u32(g->o, c->t);
+	} else {
+		op(g, 0x20), u32(g->o, c->p);
+	}
+	cand_load(g, c, c->q);
+	switch (rnd(g, 3)) {
+	case 0:
+		break;
+	case 1:
+		if (tee)
+			op(g, 0x20), u32(g->o, c->t), op(g, c->load), cand_memarg(g);
+		else
+			cand_load(g, c, c->p);
+		op(g, c->vt == I32 ? 0x6a : 0x7c);	/* add */
+		break;
+	default:
+		konst(g, c->vt);
+		op(g, c->vt == I32 ? 0x73 : 0x85);	/* xor */
+	}
+	op(g, c->store), cand_memarg(g);
+}
+
+static void cand_step(gen *g, uint32_t local, int32_t step)
+{
+	op(g, 0x20), u32(g->o, local), op(g, 0x41), s64(g->o, step), op(g, 0x6a);
+	op(g, 0x21), u32(g->o, local);
+}
+
+/* The exit: br_if (limit != (i += sc)), either operand first, or with a
+ * limit of 0 br_if (i += sc) as clang writes a count up to zero. */
+static void cand_exit(gen *g, const cand *c, int32_t sc, uint32_t limit)
+{
+	bool first = rnd(g, 2);
+
+	if (limit != 0 && first)
+		op(g, 0x41), s64(g->o, (int32_t)limit);
+	op(g, 0x20), u32(g->o, c->i), op(g, 0x41), s64(g->o, sc), op(g, 0x6a);
+	op(g, 0x22), u32(g->o, c->i);
+	if (limit != 0 && !first)
+		op(g, 0x41), s64(g->o, (int32_t)limit);
+	if (limit != 0)
+		op(g, 0x47);
+	op(g, 0x0d), u32(g->o, 0);
+}
+
+static void cand_init(gen *g, cand *c)
+{
+	static const struct { uint8_t vt, load, store, w; } kinds[] = {
+		{I32, 0x2d, 0x3a, 1}, {I32, 0x28, 0x36, 4}, {I64, 0x29, 0x37, 8}};
+	int k = (int)rnd(g, 3);
+
+	c->vt = kinds[k].vt, c->load = kinds[k].load;
+	c->store = kinds[k].store, c->w = kinds[k].w;
+	c->i = g->counter + g->loops;
+	c->p = g->counter + 2, c->q = g->counter + 3;
+	c->t = rnd(g, 2) ? own_local(g, I32) : UINT32_MAX;
+	c->acc = rnd(g, 2) ? own_local(g, I32) : UINT32_MAX;
+	if (c->acc == c->t)
+		c->acc = UINT32_MAX;
+}
+
+static void candidate_loop(gen *g, int depth)
+{
+	static const int32_t scale[] = {1, 1, 2, -1, 0};
+	cand c;
+
+	if (g->loops >= 2)
+		return;
+	cand_init(g, &c);
+	int32_t sp = (int32_t)c.w * scale[rnd(g, 4)], sq = (int32_t)c.w * scale[rnd(g, 5)];
+	int32_t sc = 1 + (int32_t)rnd(g, 3);
+	uint32_t n = 1 + rnd(g, 12);
+	bool ragged = sc > 1 && rnd(g, 8) == 0;	/* runs until p's store traps */
+	bool to_zero = rnd(g, 4) == 0;
+	if (rnd(g, 4) == 0)
+		sc = -sc;
+	uint32_t i0 = to_zero ? 0u - n * (uint32_t)sc : (rnd(g, 2) ? 0 : (uint32_t)value(g));
+	uint32_t limit = to_zero ? 0 : i0 + n * (uint32_t)sc;
+	i0 += ragged;
+
+	cand_start(g, depth), op(g, 0x21), u32(g->o, c.p);
+	if (rnd(g, 4) == 0)	/* q overlapping p */
+		op(g, 0x20), u32(g->o, c.p), op(g, 0x41), s64(g->o, c.w * rnd(g, 3)), op(g, 0x6a);
+	else
+		cand_start(g, depth);
+	op(g, 0x21), u32(g->o, c.q);
+	op(g, 0x41), s64(g->o, (int32_t)i0), op(g, 0x21), u32(g->o, c.i);
+	op(g, 0x03), put(g->o, 0x40);
+	for (uint32_t k = 1 + rnd(g, 2); k > 0; k--)
+		cand_store(g, &c);
+	if (c.acc != UINT32_MAX) {
+		op(g, 0x20), u32(g->o, c.acc);
+		cand_load(g, &c, rnd(g, 2) ? c.p : c.q);
+		if (c.vt == I64)
+			op(g, 0xa7);	/* i32.wrap_i64 */
+		op(g, 0x6a), op(g, 0x21), u32(g->o, c.acc);
+	}
+	cand_step(g, c.p, sp);
+	cand_step(g, c.q, sq);
+	cand_exit(g, &c, sc, limit);
+	op(g, 0x0b);
+}
+
 static void stmt(gen *g, int depth)
 {
 	static const uint8_t types[] = {I32, I64, F32, F64, V128};
 
+	if (rnd(g, 8) == 0) {
+		candidate_loop(g, depth);
+		return;
+	}
 	switch (rnd(g, 9)) {
 	case 0: case 1: {	/* local.set */
 		uint8_t t = types[rnd(g, 5)];
