@@ -798,6 +798,21 @@ static void publish(kiln_engine *e, kiln_module *m, module_jit *mj)
 	krt_code_publish(m->code, &jit_ops, mj, e, flags, &limits);
 }
 
+/* kiln_config.tiering KILN_TIERING_INTERP: the whole module in the
+ * runtime's interpreter, or an error (interpreted and compiled functions
+ * do not mix yet). */
+static kiln_status interpret(kiln_engine *e, kiln_module *m, kiln_error *err)
+{
+	const kiln_config *c = engine_config(e);
+	kiln_instance_limits limits = {c->max_memory_pages, c->max_table_elements, c->stack_size};
+
+	if (c->epoch_interruption || c->fuel_metering)
+		return krt_fail_status(err, KILN_ERR_UNSUPPORTED, KILN_NO_OFFSET,
+				       "epoch interruption and fuel in the interpreter "
+				       "are not supported yet");
+	return krt_interp_compile(m, e, &limits, err);
+}
+
 kiln_status kiln_module_compile(kiln_engine *e, kiln_module *m, kiln_error *err)
 {
 	kiln_error local;
@@ -815,6 +830,8 @@ kiln_status kiln_module_compile(kiln_engine *e, kiln_module *m, kiln_error *err)
 	    kiln_module_validate(m, err) != KILN_OK)
 		return err->status;
 	err->status = KILN_OK;
+	if (engine_config(e)->tiering == KILN_TIERING_INTERP)
+		return interpret(e, m, err);
 	if (!(mj = module_jit_new(e, m)))
 		return krt_fail_status(err, KILN_ERR_NOMEM, KILN_NO_OFFSET, "out of memory");
 	pthread_mutex_lock(&engine_jit(e)->lock);

@@ -348,6 +348,7 @@ typedef enum kiln_tiering {
 	KILN_TIERING_TIERED = 0,
 	KILN_TIERING_TIER0,
 	KILN_TIERING_TIER1,
+	KILN_TIERING_INTERP,
 } kiln_tiering;
 
 typedef struct kiln_config {
@@ -435,7 +436,12 @@ typedef struct kiln_config {
 	 * code.  Calls made after that run tier 1; a call already running
 	 * finishes in tier 0.  TIER0 compiles everything at tier 0 only,
 	 * TIER1 everything at opt_level on first call (no counters).  With
-	 * opt_level 0 tiering is tier 0. */
+	 * opt_level 0 tiering is tier 0.  INTERP (a first stage, for testing)
+	 * runs every function in kiln's interpreter, with no LLVM: a module
+	 * with a function the interpreter does not run yet (SIMD, tables,
+	 * references, bulk memory, calls through a table), or an engine with
+	 * epoch interruption or fuel, fails to compile with
+	 * KILN_ERR_UNSUPPORTED naming the first such function. */
 	kiln_tiering tiering;
 	/* The count a function starts with: calls plus loop iterations before
 	 * it is sent to tier 1.  0: KILN_TIER_UP_THRESHOLD; 1: on its first

@@ -1,0 +1,562 @@
+/*
+ * interp_translate.c — a validated function body to the interpreter's slot
+ * form (interp.h), in one pass.
+ *
+ * The pass keeps the wasm operand stack's height `h`; the value at height
+ * k lives in frame slot nlocals + k, so every operand is a slot index
+ * known here.  Control frames remember the height below their parameters
+ * (`base`): a branch to a label copies the label's values down to base
+ * (nothing when they are there already) and jumps.  Backward targets
+ * (loops) are known; a forward one is emitted as a link in a list threaded
+ * through the unpatched words themselves, patched when the frame's `end`
+ * is reached.  Code after an unconditional branch is skipped up to the
+ * `end` or `else` that makes it reachable again: it never runs, and its
+ * stack is polymorphic.
+ *
+ * The body is validated, so types and depths are not checked again; what
+ * is checked is that every instruction is one the interpreter runs.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "interp.h"
+#include "reader.h"
+
+#define NO_LINK UINT32_MAX
+
+enum { CTL_FUNC, CTL_BLOCK, CTL_LOOP, CTL_IF };
+
+typedef struct ctl {
+	uint8_t kind;
+	uint32_t base;			/* height below the parameters */
+	uint32_t nparams, nresults;
+	uint32_t start;			/* a loop's first word */
+	uint32_t patches;		/* forward branches to the end */
+	uint32_t else_patch;		/* an if's jump to its else */
+} ctl;
+
+typedef struct tr {
+	const kiln_module *m;
+	kiln_reader r;
+	uint32_t *code;
+	size_t ncode, cap;
+	ctl *ctls;
+	size_t nctl, ctlcap;
+	uint32_t h, maxh, nlocals;
+	uint32_t skip;			/* blocks opened inside dead code */
+	bool dead, oom;
+	kiln_error *err;
+} tr;
+
+static void emit(tr *t, uint32_t w)
+{
+	if (t->ncode == t->cap && !krt_grow((void **)&t->code, &t->cap, t->ncode + 1, sizeof *t->code)) {
+		t->oom = true;
+		return;
+	}
+	t->code[t->ncode++] = w;
+}
+
+static uint32_t here(const tr *t)
+{
+	return (uint32_t)t->ncode;
+}
+
+static uint32_t slot(const tr *t, uint32_t height)
+{
+	return t->nlocals + height;
+}
+
+static void push(tr *t, uint32_t n)
+{
+	t->h += n;
+	if (t->h > t->maxh)
+		t->maxh = t->h;
+}
+
+/* A word to patch with c's end: linked into c's list. */
+static void emit_forward(tr *t, ctl *c)
+{
+	uint32_t at = here(t);
+
+	emit(t, c->patches);
+	if (!t->oom)
+		c->patches = at;
+}
+
+static void patch_list(tr *t, uint32_t link, uint32_t target)
+{
+	while (link != NO_LINK) {
+		uint32_t next = t->code[link];
+		t->code[link] = target;
+		link = next;
+	}
+}
+
+static uint32_t arity(const ctl *c)
+{
+	return c->kind == CTL_LOOP ? c->nparams : c->nresults;
+}
+
+/* Copies the top k values to slots dst..: ascending, as dst is below. */
+static void emit_moves(tr *t, uint32_t dst, uint32_t k)
+{
+	uint32_t src = slot(t, t->h - k);
+
+	for (uint32_t i = 0; src != dst && i < k; i++) {
+		emit(t, IOP_COPY);
+		emit(t, dst + i);
+		emit(t, src + i);
+	}
+}
+
+static void emit_return(tr *t)
+{
+	emit_moves(t, 0, t->ctls[0].nresults);
+	emit(t, KILN_OP_RETURN);
+}
+
+static bool needs_moves(const tr *t, const ctl *c)
+{
+	uint32_t k = arity(c);
+
+	return k && slot(t, t->h - k) != slot(t, c->base);
+}
+
+/* An unconditional branch to c with the stack as it is. */
+static void emit_branch(tr *t, ctl *c)
+{
+	if (c->kind == CTL_FUNC) {
+		emit_return(t);
+		return;
+	}
+	emit_moves(t, slot(t, c->base), arity(c));
+	emit(t, KILN_OP_BR);
+	if (c->kind == CTL_LOOP)
+		emit(t, c->start);
+	else
+		emit_forward(t, c);
+}
+
+static ctl *label(tr *t, uint32_t depth)
+{
+	return &t->ctls[t->nctl - 1 - depth];
+}
+
+static bool unsupported(tr *t, const char *what)
+{
+	return krt_fail(t->err, KILN_ERR_UNSUPPORTED, rd_offset(&t->r),
+			"%s in the interpreter is not supported yet", what);
+}
+
+static bool push_ctl(tr *t, uint8_t kind, int64_t bt)
+{
+	uint32_t np = 0, nr = 0;
+
+	if (bt >= 0) {
+		np = t->m->types[bt].nparams;
+		nr = t->m->types[bt].nresults;
+	} else if (bt != -64) {
+		nr = 1;
+	}
+	if (t->nctl == t->ctlcap &&
+	    !krt_grow((void **)&t->ctls, &t->ctlcap, t->nctl + 1, sizeof *t->ctls)) {
+		t->oom = true;
+		return false;
+	}
+	t->ctls[t->nctl++] = (ctl){kind, t->h - np, np, nr, here(t), NO_LINK, NO_LINK};
+	return true;
+}
+
+static void do_end(tr *t)
+{
+	ctl *c = &t->ctls[t->nctl - 1];
+
+	if (c->kind == CTL_FUNC) {
+		if (!t->dead)
+			emit_return(t);
+		t->nctl--;
+		return;
+	}
+	patch_list(t, c->else_patch, here(t));
+	patch_list(t, c->patches, here(t));
+	t->h = c->base + c->nresults;
+	t->dead = false;
+	t->nctl--;
+}
+
+static void do_else(tr *t)
+{
+	ctl *c = &t->ctls[t->nctl - 1];
+
+	if (!t->dead) {
+		emit(t, KILN_OP_BR);
+		emit_forward(t, c);
+	}
+	patch_list(t, c->else_patch, here(t));
+	c->else_patch = NO_LINK;
+	t->h = c->base + c->nparams;
+	t->dead = false;
+}
+
+/* In dead code only nesting matters, until the end or else that ends it. */
+static void skip_dead(tr *t, kiln_op op)
+{
+	switch (op) {
+	case KILN_OP_BLOCK: case KILN_OP_LOOP: case KILN_OP_IF:
+		t->skip++;
+		break;
+	case KILN_OP_END:
+		if (t->skip)
+			t->skip--;
+		else
+			do_end(t);
+		break;
+	case KILN_OP_ELSE:
+		if (!t->skip)
+			do_else(t);
+		break;
+	default:
+		break;
+	}
+}
+
+static void do_br_if(tr *t, uint32_t depth)
+{
+	ctl *c = label(t, depth);
+	uint32_t cond = slot(t, --t->h), skip;
+
+	if (c->kind != CTL_FUNC && !needs_moves(t, c)) {
+		emit(t, KILN_OP_BR_IF);
+		emit(t, cond);
+		if (c->kind == CTL_LOOP)
+			emit(t, c->start);
+		else
+			emit_forward(t, c);
+		return;
+	}
+	emit(t, IOP_BR_UNLESS);
+	emit(t, cond);
+	skip = here(t);
+	emit(t, NO_LINK);
+	emit_branch(t, c);
+	if (!t->oom)
+		t->code[skip] = here(t);
+}
+
+/* br_table idx n t[0..n]: a target without moves is its label's; the
+ * others get one stub per label after the table, moves then a branch. */
+static bool do_br_table(tr *t, const kiln_instr *in)
+{
+	uint32_t n = in->u.vec.n, idx = slot(t, --t->h);
+	uint32_t *stub = malloc(t->nctl * sizeof *stub);
+	const uint8_t *p = in->u.vec.p;
+
+	if (!stub)
+		return !(t->oom = true);
+	for (size_t i = 0; i < t->nctl; i++)
+		stub[i] = NO_LINK;
+	emit(t, KILN_OP_BR_TABLE);
+	emit(t, idx);
+	emit(t, n);
+	for (uint32_t i = 0; i <= n; i++) {
+		uint32_t depth = i < n ? krt_rd_u32_trusted(&p) : in->u.vec.dflt;
+		ctl *c = label(t, depth);
+		if (c->kind == CTL_FUNC || needs_moves(t, c)) {
+			uint32_t at = here(t);	/* linked to the depth's stub */
+			emit(t, stub[depth]);
+			stub[depth] = t->oom ? stub[depth] : at;
+		} else if (c->kind == CTL_LOOP) {
+			emit(t, c->start);
+		} else {
+			emit_forward(t, c);
+		}
+	}
+	for (uint32_t d = 0; d < t->nctl && !t->oom; d++) {
+		if (stub[d] == NO_LINK)
+			continue;
+		patch_list(t, stub[d], here(t));
+		emit_branch(t, label(t, d));
+	}
+	free(stub);
+	t->dead = true;
+	return true;
+}
+
+static void do_call(tr *t, uint32_t f)
+{
+	const kiln_functype *ft = &t->m->types[t->m->funcs[f].type_idx];
+	uint32_t argbase = t->h - ft->nparams;
+
+	emit(t, KILN_OP_CALL);
+	emit(t, f);
+	emit(t, slot(t, argbase));
+	/* The callee's arguments and results share these slots. */
+	push(t, ft->nresults > ft->nparams ? ft->nresults - ft->nparams : 0);
+	t->h = argbase + ft->nresults;
+}
+
+static bool has_v128(const kiln_valtype *v, uint32_t n)
+{
+	for (uint32_t i = 0; i < n; i++)
+		if (v[i] == KILN_V128)
+			return true;
+	return false;
+}
+
+static bool do_memory(tr *t, const kiln_instr *in, const kiln_op_info *info)
+{
+	uint32_t top = slot(t, t->h - 1);
+
+	switch (info->oper) {
+	case KILN_OPER_LOAD:
+		emit(t, in->op);
+		emit(t, top);
+		emit(t, top);
+		emit(t, in->u.mem.offset);
+		return true;
+	case KILN_OPER_STORE:
+		emit(t, in->op);
+		emit(t, top - 1);
+		emit(t, top);
+		emit(t, in->u.mem.offset);
+		t->h -= 2;
+		return true;
+	case KILN_OPER_SIZE:
+		emit(t, in->op);
+		emit(t, top + 1);
+		push(t, 1);
+		return true;
+	case KILN_OPER_GROW:
+		emit(t, in->op);
+		emit(t, top);
+		emit(t, top);
+		return true;
+	default:
+		return unsupported(t, info->name);
+	}
+}
+
+static bool do_numeric(tr *t, const kiln_instr *in, const kiln_op_info *info)
+{
+	uint32_t dst;
+
+	switch (in->op) {
+	case KILN_OP_I32_CONST: case KILN_OP_F32_CONST:
+		emit(t, IOP_CONST32);
+		emit(t, slot(t, t->h));
+		emit(t, in->op == KILN_OP_I32_CONST ? (uint32_t)in->u.i32 : in->u.f32);
+		push(t, 1);
+		return true;
+	case KILN_OP_I64_CONST: case KILN_OP_F64_CONST: {
+		uint64_t v = in->op == KILN_OP_I64_CONST ? (uint64_t)in->u.i64 : in->u.f64;
+		emit(t, IOP_CONST64);
+		emit(t, slot(t, t->h));
+		emit(t, (uint32_t)v);
+		emit(t, (uint32_t)(v >> 32));
+		push(t, 1);
+		return true;
+	}
+	default:
+		break;
+	}
+	if (info->params[1] != KILN_VT_NONE) {	/* binary */
+		dst = slot(t, t->h - 2);
+		emit(t, in->op);
+		emit(t, dst);
+		emit(t, dst);
+		emit(t, dst + 1);
+		t->h--;
+		return true;
+	}
+	dst = slot(t, t->h - 1);		/* unary, conversions */
+	emit(t, in->op);
+	emit(t, dst);
+	emit(t, dst);
+	return true;
+}
+
+static bool do_variable(tr *t, const kiln_instr *in)
+{
+	uint32_t x = in->u.idx;
+
+	switch (in->op) {
+	case KILN_OP_LOCAL_GET:
+		emit(t, IOP_COPY);
+		emit(t, slot(t, t->h));
+		emit(t, x);
+		push(t, 1);
+		return true;
+	case KILN_OP_LOCAL_SET: case KILN_OP_LOCAL_TEE:
+		emit(t, IOP_COPY);
+		emit(t, x);
+		emit(t, slot(t, t->h - 1));
+		t->h -= in->op == KILN_OP_LOCAL_SET;
+		return true;
+	default:
+		break;
+	}
+	if (t->m->globals[x].type.type == KILN_V128)
+		return unsupported(t, "a v128 global");
+	emit(t, in->op);
+	if (in->op == KILN_OP_GLOBAL_GET)
+		push(t, 1);
+	else
+		t->h--;
+	emit(t, slot(t, t->h - (in->op == KILN_OP_GLOBAL_GET)));
+	emit(t, x);
+	return true;
+}
+
+static bool do_control(tr *t, const kiln_instr *in)
+{
+	switch (in->op) {
+	case KILN_OP_NOP:
+		return true;
+	case KILN_OP_UNREACHABLE:
+		emit(t, KILN_OP_UNREACHABLE);
+		t->dead = true;
+		return true;
+	case KILN_OP_BLOCK: case KILN_OP_LOOP:
+		return push_ctl(t, in->op == KILN_OP_BLOCK ? CTL_BLOCK : CTL_LOOP, in->u.blocktype);
+	case KILN_OP_IF:
+		emit(t, IOP_BR_UNLESS);
+		emit(t, slot(t, --t->h));
+		emit(t, NO_LINK);
+		if (!push_ctl(t, CTL_IF, in->u.blocktype))
+			return false;
+		t->ctls[t->nctl - 1].else_patch = here(t) - 1;
+		return true;
+	case KILN_OP_ELSE:
+		do_else(t);
+		return true;
+	case KILN_OP_END:
+		do_end(t);
+		return true;
+	case KILN_OP_BR:
+		emit_branch(t, label(t, in->u.idx));
+		t->dead = true;
+		return true;
+	case KILN_OP_BR_IF:
+		do_br_if(t, in->u.idx);
+		return true;
+	case KILN_OP_BR_TABLE:
+		return do_br_table(t, in);
+	case KILN_OP_RETURN:
+		emit_return(t);
+		t->dead = true;
+		return true;
+	case KILN_OP_CALL:
+		do_call(t, in->u.idx);
+		return true;
+	default:
+		return unsupported(t, krt_op_table[in->op].name);
+	}
+}
+
+static bool do_parametric(tr *t, const kiln_instr *in)
+{
+	uint32_t a = slot(t, t->h - 3);
+
+	if (in->op == KILN_OP_DROP) {
+		t->h--;
+		return true;
+	}
+	if (in->op == KILN_OP_SELECT_T && in->u.vec.p[0] == KILN_V128)
+		return unsupported(t, "a select of v128");
+	emit(t, KILN_OP_SELECT);
+	emit(t, a);
+	emit(t, a + 1);
+	emit(t, a + 2);
+	t->h -= 2;
+	return true;
+}
+
+static bool do_instr(tr *t, const kiln_instr *in)
+{
+	const kiln_op_info *info = &krt_op_table[in->op];
+
+	switch (info->family) {
+	case KILN_FAM_CONTROL: return do_control(t, in);
+	case KILN_FAM_PARAMETRIC: return do_parametric(t, in);
+	case KILN_FAM_VARIABLE: return do_variable(t, in);
+	case KILN_FAM_MEMORY: return do_memory(t, in, info);
+	case KILN_FAM_NUMERIC: return do_numeric(t, in, info);
+	default: return unsupported(t, info->name);
+	}
+}
+
+static bool check_signature(tr *t, const kiln_func *fn, const kiln_functype *ft)
+{
+	if (has_v128(ft->params, ft->nparams) || has_v128(ft->results, ft->nresults))
+		return unsupported(t, "a v128 parameter or result");
+	for (uint32_t i = 0; i < fn->nruns; i++)
+		if (fn->runs[i].type == KILN_V128)
+			return unsupported(t, "a v128 local");
+	if (fn->nlocals + ft->nparams > UINT32_MAX / 4)
+		return unsupported(t, "a function of this many locals");
+	return true;
+}
+
+/* Calls whose callee has v128 in its signature are not run either. */
+static bool check_call(tr *t, const kiln_instr *in)
+{
+	const kiln_functype *ft;
+
+	if (in->op != KILN_OP_CALL)
+		return true;
+	ft = &t->m->types[t->m->funcs[in->u.idx].type_idx];
+	if (has_v128(ft->params, ft->nparams) || has_v128(ft->results, ft->nresults))
+		return unsupported(t, "a call with v128 values");
+	return true;
+}
+
+static bool translate(tr *t, const kiln_func *fn, const kiln_functype *ft)
+{
+	kiln_instr in;
+
+	if (!check_signature(t, fn, ft) || !push_ctl(t, CTL_FUNC, -64))
+		return false;
+	t->ctls[0].nresults = ft->nresults;
+	while (t->nctl > 0) {
+		if (!krt_rd_instr(&t->r, &in))
+			return false;
+		if (t->dead)
+			skip_dead(t, in.op);
+		else if (!check_call(t, &in) || !do_instr(t, &in))
+			return false;
+		if (t->oom)
+			return false;
+	}
+	return true;
+}
+
+bool interp_translate(const kiln_module *m, uint32_t index, interp_func *out,
+		      kiln_error *err)
+{
+	const kiln_func *fn = &m->funcs[index];
+	const kiln_functype *ft = &m->types[fn->type_idx];
+	tr t = {.m = m, .err = err};
+	bool ok;
+
+	t.r = (kiln_reader){m->bytes, m->bytes + fn->body.off,
+			    m->bytes + fn->body.off + fn->body.len, err};
+	t.nlocals = ft->nparams + (uint32_t)fn->nlocals;
+	ok = translate(&t, fn, ft);
+	free(t.ctls);
+	if (!ok) {
+		free(t.code);
+		if (t.oom)
+			krt_fail(err, KILN_ERR_NOMEM, KILN_NO_OFFSET, "out of memory");
+		return false;
+	}
+	*out = (interp_func){NULL, t.code, (uint32_t)t.ncode, ft->nparams, ft->nresults,
+			     t.nlocals, t.nlocals + t.maxh, index, fn->body.len};
+	return true;
+}
+
+void interp_func_free(interp_func *f)
+{
+	free(f->code);
+	f->code = NULL;
+}
