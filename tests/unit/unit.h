@@ -9,5 +9,6 @@ Suite *decode_suite(void);
 Suite *validate_suite(void);
 Suite *runtime_suite(void);
 Suite *tramps_suite(void);
+Suite *interp_suite(void);
 
 #endif

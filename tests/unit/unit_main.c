@@ -1,6 +1,6 @@
 /*
  * unit_main.c — runs one Check suite, named by argv[1] (reader, decode,
- * validate, runtime, tramps), in fork mode so that a crash fails one test,
+ * validate, runtime, tramps, interp), in fork mode so that a crash fails one test,
  * not the run.
  */
 #include <stdio.h>
@@ -20,6 +20,7 @@ int main(int argc, char **argv)
 		{"validate", validate_suite},
 		{"runtime", runtime_suite},
 		{"tramps", tramps_suite},
+		{"interp", interp_suite},
 	};
 	SRunner *sr = NULL;
 	int failed;
