@@ -438,10 +438,10 @@ typedef struct kiln_config {
 	 * TIER1 everything at opt_level on first call (no counters).  With
 	 * opt_level 0 tiering is tier 0.  INTERP (a first stage, for testing)
 	 * runs every function in kiln's interpreter, with no LLVM: a module
-	 * with a function the interpreter does not run yet (SIMD, tables,
-	 * references, bulk memory, calls through a table), or an engine with
-	 * epoch interruption or fuel, fails to compile with
-	 * KILN_ERR_UNSUPPORTED naming the first such function. */
+	 * with a function the interpreter does not run yet (any v128 value:
+	 * SIMD), or an engine with epoch interruption or fuel, fails to
+	 * compile with KILN_ERR_UNSUPPORTED naming the first such
+	 * instruction. */
 	kiln_tiering tiering;
 	/* The count a function starts with: calls plus loop iterations before
 	 * it is sent to tier 1.  0: KILN_TIER_UP_THRESHOLD; 1: on its first

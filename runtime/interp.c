@@ -37,7 +37,7 @@ static void from_native(kiln_vmctx *ctx)
 	krt_trap_raise(KILN_TRAP_COMPILE_FAILED);
 }
 
-static const interp_func *thunk_func(const void *entry)
+const interp_func *interp_thunk_func(const void *entry)
 {
 	const interp_func *f;
 
@@ -47,7 +47,7 @@ static const interp_func *thunk_func(const void *entry)
 
 void krt_interp_tramp(kiln_vmctx *ctx, kiln_slot *slots, void *entry)
 {
-	const interp_func *f = thunk_func(entry);
+	const interp_func *f = interp_thunk_func(entry);
 	uint32_t n = f->nparams > f->nresults ? f->nparams : f->nresults;
 	interp_val args[n + 1];
 

@@ -38,10 +38,10 @@ typedef union interp_val {
 } interp_val;
 
 /* Internal opcodes: the kiln_op of the instruction when the translated
- * form does exactly what the wasm instruction does (every numeric, load
- * and store opcode, and these control ones: BR, BR_IF, BR_TABLE, RETURN,
- * CALL, UNREACHABLE, SELECT, GLOBAL_GET, GLOBAL_SET, MEMORY_SIZE,
- * MEMORY_GROW), plus these of its own. */
+ * form does what the wasm instruction does (every scalar numeric, memory,
+ * table and reference opcode, and BR, BR_IF, BR_TABLE, RETURN, CALL,
+ * CALL_INDIRECT, UNREACHABLE, SELECT, GLOBAL_GET, GLOBAL_SET), plus these
+ * of its own.  interp_exec.c's handlers say each one's operands. */
 enum {
 	IOP_COPY = KILN_OP_COUNT_,	/* dst src: local.get/set/tee, branch values */
 	IOP_BR_UNLESS,			/* cond target: `if`, br_if with values */
@@ -95,6 +95,9 @@ KRT_ABI kiln_status krt_interp_compile(kiln_module *m, const void *owner,
 /* The entry trampoline of every interpreted function (a kiln_tramp_fn):
  * `entry` is the function's thunk, which names its interp_func. */
 void krt_interp_tramp(kiln_vmctx *ctx, kiln_slot *slots, void *entry);
+
+/* The function whose thunk (native entry) is `entry`. */
+const interp_func *interp_thunk_func(const void *entry);
 
 /* Runs f with its arguments in args[0..nparams); leaves its results in
  * args[0..nresults).  args must hold max(nparams, nresults) slots. */

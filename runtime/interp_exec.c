@@ -137,13 +137,18 @@ static double trunc_checked(double x, double lo, double hi)
 #define SAT(x, T, lo, hi, min, max) \
 	((x) != (x) ? (T)0 : (x) <= (lo) ? (T)(min) : (x) >= (hi) ? (T)(max) : (T)(x))
 
-/* A call to an imported function: through its funcref, as the API calls. */
-static void call_import(kiln_vmctx *ctx, uint32_t f, interp_val *args)
+/* A call to an imported function, or to any other through its funcref:
+ * an interpreted function directly, anything else as the API calls it. */
+static void call_ref(const kiln_funcref *fr, interp_val *args)
 {
-	const kiln_funcref *fr = ctx->funcs[f];
 	uint32_t np = fr->type->nparams, nr = fr->type->nresults;
-	kiln_slot slots[(np > nr ? np : nr) + 1];
 
+	if (fr->tramp == krt_interp_tramp) {
+		const interp_func *f = interp_thunk_func(fr->code);
+		interp_call(fr->ctx, f->im, f, args);
+		return;
+	}
+	kiln_slot slots[(np > nr ? np : nr) + 1];
 	memset(slots, 0, sizeof slots);
 	for (uint32_t i = 0; i < np; i++)
 		memcpy(&slots[i], &args[i], sizeof args[i]);
@@ -155,15 +160,35 @@ static void call_import(kiln_vmctx *ctx, uint32_t f, interp_val *args)
 static void call(kiln_vmctx *ctx, const interp_module *im, uint32_t f, interp_val *args)
 {
 	if (f < im->nimported)
-		call_import(ctx, f, args);
+		call_ref(ctx->funcs[f], args);
 	else
 		interp_call(ctx, im, &im->funcs[f - im->nimported], args);
 }
 
+/* call_indirect: the checks and their order are lowering's. */
+static void call_indirect(kiln_vmctx *ctx, uint32_t type, uint32_t table, uint32_t i,
+			  interp_val *args)
+{
+	const kiln_table_rt *t = ctx->tables[table];
+	const kiln_funcref *fr;
+
+	if (i >= t->size)
+		krt_trap_raise(KILN_TRAP_UNDEFINED_ELEMENT);
+	if (!(fr = t->elems[i]))
+		krt_trap_raise(KILN_TRAP_UNINITIALIZED_ELEMENT);
+	if (fr->type_id != ctx->type_ids[type])
+		krt_trap_raise(KILN_TRAP_SIGNATURE_MISMATCH);
+	call_ref(fr, args);
+}
+
 /* Every handler: the internal opcode, without its KILN_OP_ prefix. */
 #define INTERP_OPS(X) \
-	X(UNREACHABLE) X(BR) X(BR_IF) X(BR_TABLE) X(RETURN) X(CALL) X(SELECT) \
-	X(GLOBAL_GET) X(GLOBAL_SET) X(MEMORY_SIZE) X(MEMORY_GROW) \
+	X(UNREACHABLE) X(BR) X(BR_IF) X(BR_TABLE) X(RETURN) X(CALL) \
+	X(CALL_INDIRECT) X(SELECT) X(GLOBAL_GET) X(GLOBAL_SET) X(MEMORY_SIZE) \
+	X(MEMORY_GROW) X(MEMORY_FILL) X(MEMORY_COPY) X(MEMORY_INIT) X(DATA_DROP) \
+	X(TABLE_GET) X(TABLE_SET) X(TABLE_SIZE) X(TABLE_GROW) X(TABLE_FILL) \
+	X(TABLE_COPY) X(TABLE_INIT) X(ELEM_DROP) X(REF_NULL) X(REF_IS_NULL) \
+	X(REF_FUNC) \
 	X(I32_LOAD) X(I64_LOAD) X(F32_LOAD) X(F64_LOAD) X(I32_LOAD8_S) \
 	X(I32_LOAD8_U) X(I32_LOAD16_S) X(I32_LOAD16_U) X(I64_LOAD8_S) \
 	X(I64_LOAD8_U) X(I64_LOAD16_S) X(I64_LOAD16_U) X(I64_LOAD32_S) \
@@ -304,6 +329,34 @@ dispatch:
 	CASE(GLOBAL_SET) memcpy(ctx->globals[ip[2]], &S(1), sizeof *fp); NEXT(3);
 	CASE(MEMORY_SIZE) S(1).u32 = (uint32_t)(ctx->memory->size >> 16); NEXT(2);
 	CASE(MEMORY_GROW) S(1).u32 = ctx->helpers->memory_grow(ctx, S(2).u32); NEXT(3);
+	CASE(CALL_INDIRECT) call_indirect(ctx, ip[1], ip[2], S(4).u32, &S(3)); NEXT(5);
+
+	/* Bulk memory and tables: the helpers compiled code calls. */
+	CASE(MEMORY_FILL) ctx->helpers->memory_fill(ctx, S(1).u32, S(2).u32, S(3).u32); NEXT(4);
+	CASE(MEMORY_COPY) ctx->helpers->memory_copy(ctx, S(1).u32, S(2).u32, S(3).u32); NEXT(4);
+	CASE(MEMORY_INIT)
+		ctx->helpers->memory_init(ctx, ip[4], S(1).u32, S(2).u32, S(3).u32);
+		NEXT(5);
+	CASE(DATA_DROP) ctx->helpers->data_drop(ctx, ip[1]); NEXT(2);
+	CASE(TABLE_GET) S(1).ref = ctx->helpers->table_get(ctx, ip[2], S(1).u32); NEXT(3);
+	CASE(TABLE_SET) ctx->helpers->table_set(ctx, ip[3], S(1).u32, S(2).ref); NEXT(4);
+	CASE(TABLE_SIZE) S(2).u32 = ctx->tables[ip[1]]->size; NEXT(3);
+	CASE(TABLE_GROW)
+		S(1).u32 = ctx->helpers->table_grow(ctx, ip[3], S(1).ref, S(2).u32);
+		NEXT(4);
+	CASE(TABLE_FILL)
+		ctx->helpers->table_fill(ctx, ip[4], S(1).u32, S(2).ref, S(3).u32);
+		NEXT(5);
+	CASE(TABLE_COPY)
+		ctx->helpers->table_copy(ctx, ip[4], ip[5], S(1).u32, S(2).u32, S(3).u32);
+		NEXT(6);
+	CASE(TABLE_INIT)
+		ctx->helpers->table_init(ctx, ip[4], ip[5], S(1).u32, S(2).u32, S(3).u32);
+		NEXT(6);
+	CASE(ELEM_DROP) ctx->helpers->elem_drop(ctx, ip[1]); NEXT(2);
+	CASE(REF_NULL) S(1).ref = NULL; NEXT(2);
+	CASE(REF_IS_NULL) S(1).i32 = S(1).ref == NULL; NEXT(2);
+	CASE(REF_FUNC) S(1).ref = ctx->funcs[ip[2]]; NEXT(3);
 
 	LOAD(I32_LOAD, uint32_t, u32) LOAD(I64_LOAD, uint64_t, u64)
 	LOAD(F32_LOAD, uint32_t, u32) LOAD(F64_LOAD, uint64_t, u64)

@@ -283,17 +283,42 @@ static bool do_br_table(tr *t, const kiln_instr *in)
 	return true;
 }
 
-static void do_call(tr *t, uint32_t f)
+/* The callee's arguments and results share the slots from the first
+ * argument's: call f argbase; call_indirect type table argbase index. */
+static void do_call(tr *t, const kiln_instr *in)
 {
-	const kiln_functype *ft = &t->m->types[t->m->funcs[f].type_idx];
-	uint32_t argbase = t->h - ft->nparams;
+	bool direct = in->op == KILN_OP_CALL;
+	uint32_t type = direct ? t->m->funcs[in->u.idx].type_idx : in->u.pair.a;
+	const kiln_functype *ft = &t->m->types[type];
+	uint32_t idx = direct ? 0 : slot(t, --t->h), argbase = t->h - ft->nparams;
 
-	emit(t, KILN_OP_CALL);
-	emit(t, f);
+	emit(t, in->op);
+	if (direct) {
+		emit(t, in->u.idx);
+	} else {
+		emit(t, type);
+		emit(t, in->u.pair.b);
+	}
 	emit(t, slot(t, argbase));
-	/* The callee's arguments and results share these slots. */
+	if (!direct)
+		emit(t, idx);
 	push(t, ft->nresults > ft->nparams ? ft->nresults - ft->nparams : 0);
 	t->h = argbase + ft->nresults;
+}
+
+/* Operations on the top n values: op slots... immediates... */
+static void emit_top(tr *t, kiln_op op, uint32_t n, uint32_t nimm, uint32_t a, uint32_t b)
+{
+	uint32_t first = slot(t, t->h - n);
+
+	emit(t, op);
+	for (uint32_t i = 0; i < n; i++)
+		emit(t, first + i);
+	if (nimm > 0)
+		emit(t, a);
+	if (nimm > 1)
+		emit(t, b);
+	t->h -= n;
 }
 
 static bool has_v128(const kiln_valtype *v, uint32_t n)
@@ -332,9 +357,58 @@ static bool do_memory(tr *t, const kiln_instr *in, const kiln_op_info *info)
 		emit(t, top);
 		emit(t, top);
 		return true;
+	case KILN_OPER_FILL: case KILN_OPER_COPY:
+		emit_top(t, in->op, 3, 0, 0, 0);
+		return true;
+	case KILN_OPER_INIT:
+		emit_top(t, in->op, 3, 1, in->u.pair.a, 0);
+		return true;
+	case KILN_OPER_DROP:	/* data.drop */
+		emit_top(t, in->op, 0, 1, in->u.idx, 0);
+		return true;
 	default:
 		return unsupported(t, info->name);
 	}
+}
+
+/* Table operations: their operands, then the table (and segment) indices;
+ * get, size and grow leave a result in their first operand's slot. */
+static bool do_table(tr *t, const kiln_instr *in)
+{
+	switch (in->op) {
+	case KILN_OP_TABLE_GET: emit_top(t, in->op, 1, 1, in->u.idx, 0); break;
+	case KILN_OP_TABLE_SET: emit_top(t, in->op, 2, 1, in->u.idx, 0); break;
+	case KILN_OP_TABLE_SIZE: emit_top(t, in->op, 0, 1, in->u.idx, 0); break;
+	case KILN_OP_TABLE_GROW: emit_top(t, in->op, 2, 1, in->u.idx, 0); break;
+	case KILN_OP_TABLE_FILL: emit_top(t, in->op, 3, 1, in->u.idx, 0); break;
+	case KILN_OP_TABLE_COPY: emit_top(t, in->op, 3, 2, in->u.pair.a, in->u.pair.b); break;
+	case KILN_OP_TABLE_INIT: emit_top(t, in->op, 3, 2, in->u.pair.b, in->u.pair.a); break;
+	default: emit_top(t, in->op, 0, 1, in->u.idx, 0); break;	/* elem.drop */
+	}
+	if (in->op == KILN_OP_TABLE_SIZE) {
+		emit(t, slot(t, t->h));	/* the result slot, after the index */
+		push(t, 1);
+	} else if (in->op == KILN_OP_TABLE_GET || in->op == KILN_OP_TABLE_GROW) {
+		push(t, 1);
+	}
+	return true;
+}
+
+static bool do_reference(tr *t, const kiln_instr *in)
+{
+	switch (in->op) {
+	case KILN_OP_REF_NULL:
+		emit_top(t, in->op, 0, 1, slot(t, t->h), 0);
+		break;
+	case KILN_OP_REF_IS_NULL:
+		emit_top(t, in->op, 1, 0, 0, 0);
+		break;
+	default:	/* ref.func */
+		emit_top(t, in->op, 0, 2, slot(t, t->h), in->u.idx);
+		break;
+	}
+	push(t, 1);
+	return true;
 }
 
 static bool do_numeric(tr *t, const kiln_instr *in, const kiln_op_info *info)
@@ -446,8 +520,8 @@ static bool do_control(tr *t, const kiln_instr *in)
 		emit_return(t);
 		t->dead = true;
 		return true;
-	case KILN_OP_CALL:
-		do_call(t, in->u.idx);
+	case KILN_OP_CALL: case KILN_OP_CALL_INDIRECT:
+		do_call(t, in);
 		return true;
 	default:
 		return unsupported(t, krt_op_table[in->op].name);
@@ -481,6 +555,8 @@ static bool do_instr(tr *t, const kiln_instr *in)
 	case KILN_FAM_PARAMETRIC: return do_parametric(t, in);
 	case KILN_FAM_VARIABLE: return do_variable(t, in);
 	case KILN_FAM_MEMORY: return do_memory(t, in, info);
+	case KILN_FAM_TABLE: return do_table(t, in);
+	case KILN_FAM_REFERENCE: return do_reference(t, in);
 	case KILN_FAM_NUMERIC: return do_numeric(t, in, info);
 	default: return unsupported(t, info->name);
 	}
@@ -503,9 +579,12 @@ static bool check_call(tr *t, const kiln_instr *in)
 {
 	const kiln_functype *ft;
 
-	if (in->op != KILN_OP_CALL)
+	if (in->op == KILN_OP_CALL)
+		ft = &t->m->types[t->m->funcs[in->u.idx].type_idx];
+	else if (in->op == KILN_OP_CALL_INDIRECT)
+		ft = &t->m->types[in->u.pair.a];
+	else
 		return true;
-	ft = &t->m->types[t->m->funcs[in->u.idx].type_idx];
 	if (has_v128(ft->params, ft->nparams) || has_v128(ft->results, ft->nresults))
 		return unsupported(t, "a call with v128 values");
 	return true;
