@@ -168,6 +168,15 @@ void engine_count_osr(kiln_engine *e)
 	pthread_mutex_unlock(&e->stats_lock);
 }
 
+void engine_count_interp(kiln_engine *e, uint64_t functions, uint64_t bytes, double seconds)
+{
+	pthread_mutex_lock(&e->stats_lock);
+	e->stats.interp_functions += functions;
+	e->stats.interp_bytes += bytes;
+	e->stats.interp_seconds += seconds;
+	pthread_mutex_unlock(&e->stats_lock);
+}
+
 kiln_engine_stats kiln_engine_stats_of(kiln_engine *e)
 {
 	kiln_engine_stats s;

@@ -805,12 +805,19 @@ static kiln_status interpret(kiln_engine *e, kiln_module *m, kiln_error *err)
 {
 	const kiln_config *c = engine_config(e);
 	kiln_instance_limits limits = {c->max_memory_pages, c->max_table_elements, c->stack_size};
+	double t0 = jit_now();
+	uint64_t bytes = 0;
 
 	if (c->epoch_interruption || c->fuel_metering)
 		return krt_fail_status(err, KILN_ERR_UNSUPPORTED, KILN_NO_OFFSET,
 				       "epoch interruption and fuel in the interpreter "
 				       "are not supported yet");
-	return krt_interp_compile(m, e, &limits, err);
+	if (krt_interp_compile(m, e, &limits, err) != KILN_OK)
+		return err->status;
+	for (uint32_t i = m->nimported_funcs; i < m->nfuncs; i++)
+		bytes += m->funcs[i].body.len;
+	engine_count_interp(e, m->nfuncs - m->nimported_funcs, bytes, jit_now() - t0);
+	return KILN_OK;
 }
 
 kiln_status kiln_module_compile(kiln_engine *e, kiln_module *m, kiln_error *err)

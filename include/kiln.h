@@ -518,6 +518,11 @@ typedef struct kiln_engine_stats {
 	 * header (on-stack replacement). */
 	uint64_t tier0_functions, tier1_functions, tiered_up, osr_entries;
 	double tier0_seconds, tier1_seconds;
+	/* The interpreter (KILN_TIERING_INTERP): functions translated, the
+	 * bytes of their wasm bodies, and the seconds translation took (with
+	 * making their entries).  Not in functions_compiled. */
+	uint64_t interp_functions, interp_bytes;
+	double interp_seconds;
 } kiln_engine_stats;
 
 KILN_API kiln_engine_stats kiln_engine_stats_of(kiln_engine *engine);

@@ -505,6 +505,10 @@ static int run_module(kiln_engine *engine, kiln_module *m, kiln_instance *wasi,
 			(s.compile_seconds - s.lower_seconds - s.optimise_seconds -
 			 s.codegen_seconds) * 1e3,
 			load_seconds * 1e3, (t2 - t1) * 1e3, (now() - t2) * 1e3, (entry - started) * 1e3);
+		if (s.interp_functions)
+			fprintf(stderr, "interp: %" PRIu64 " functions (%.1f KiB of wasm) "
+				"translated in %.3f ms\n", s.interp_functions,
+				s.interp_bytes / 1024.0, s.interp_seconds * 1e3);
 		uint64_t left;
 		if (o->fuel && inst && kiln_instance_get_fuel(inst, &left, NULL) == KILN_OK)
 			fprintf(stderr, "fuel: %" PRIu64 " consumed, %" PRIu64 " left\n",
