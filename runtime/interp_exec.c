@@ -321,7 +321,7 @@ dispatch:
 	}
 	CASE(RETURN) return;
 	CASE(CALL) call(ctx, im, ip[1], &S(2)); NEXT(3);
-	CASE(SELECT) S(1) = S(3).i32 ? S(1) : S(2); NEXT(4);
+	CASE(SELECT) S(1) = S(4).i32 ? S(2) : S(3); NEXT(5);
 	ICASE(COPY) S(1) = S(2); NEXT(3);
 	ICASE(CONST32) S(1).u32 = ip[2]; NEXT(3);
 	ICASE(CONST64) S(1).u64 = ip[2] | (uint64_t)ip[3] << 32; NEXT(4);
@@ -355,7 +355,7 @@ dispatch:
 		NEXT(6);
 	CASE(ELEM_DROP) ctx->helpers->elem_drop(ctx, ip[1]); NEXT(2);
 	CASE(REF_NULL) S(1).ref = NULL; NEXT(2);
-	CASE(REF_IS_NULL) S(1).i32 = S(1).ref == NULL; NEXT(2);
+	CASE(REF_IS_NULL) S(1).i32 = S(2).ref == NULL; NEXT(3);
 	CASE(REF_FUNC) S(1).ref = ctx->funcs[ip[2]]; NEXT(3);
 
 	LOAD(I32_LOAD, uint32_t, u32) LOAD(I64_LOAD, uint64_t, u64)

@@ -3,8 +3,14 @@
  * form (interp.h), in one pass.
  *
  * The pass keeps the wasm operand stack's height `h`; the value at height
- * k lives in frame slot nlocals + k, so every operand is a slot index
- * known here.  Control frames remember the height below their parameters
+ * k has its own frame slot, nlocals + k, so every operand is a slot index
+ * known here.  `local.get` emits nothing: the value's place (`where`) is
+ * the local itself, and the instruction that uses it reads the local.
+ * Such a value is copied to its own slot ("materialised") before its
+ * local is written, before control flow joins (block, loop and if entries,
+ * else, end: every path must leave a value in the same place), before a
+ * call (whose arguments are consecutive slots), and before an instruction
+ * that writes its result over an operand.  Control frames remember the height below their parameters
  * (`base`): a branch to a label copies the label's values down to base
  * (nothing when they are there already) and jumps.  Backward targets
  * (loops) are known; a forward one is emitted as a link in a list threaded
@@ -43,6 +49,8 @@ typedef struct tr {
 	ctl *ctls;
 	size_t nctl, ctlcap;
 	uint32_t h, maxh, nlocals;
+	uint32_t *where;		/* per height: the value's slot */
+	size_t wcap;
 	uint32_t skip;			/* blocks opened inside dead code */
 	bool dead, oom;
 	kiln_error *err;
@@ -67,11 +75,48 @@ static uint32_t slot(const tr *t, uint32_t height)
 	return t->nlocals + height;
 }
 
+/* n values in their own slots. */
 static void push(tr *t, uint32_t n)
 {
-	t->h += n;
+	if (t->h + n > t->wcap &&
+	    !krt_grow((void **)&t->where, &t->wcap, t->h + n, sizeof *t->where)) {
+		t->oom = true;
+		return;
+	}
+	for (uint32_t i = 0; i < n; i++, t->h++)
+		t->where[t->h] = slot(t, t->h);
 	if (t->h > t->maxh)
 		t->maxh = t->h;
+}
+
+/* The slot holding the d-th value from the top (1: the top). */
+static uint32_t top(const tr *t, uint32_t d)
+{
+	return t->where[t->h - d];
+}
+
+static void materialise(tr *t, uint32_t k)
+{
+	if (t->where[k] == slot(t, k))
+		return;
+	emit(t, IOP_COPY);
+	emit(t, slot(t, k));
+	emit(t, t->where[k]);
+	t->where[k] = slot(t, k);
+}
+
+static void materialise_from(tr *t, uint32_t k)
+{
+	for (; k < t->h; k++)
+		materialise(t, k);
+}
+
+/* Before local x is written: the values read from it keep the old one. */
+static void materialise_local(tr *t, uint32_t x)
+{
+	for (uint32_t k = 0; k < t->h; k++)
+		if (t->where[k] == x)
+			materialise(t, k);
 }
 
 /* A word to patch with c's end: linked into c's list. */
@@ -98,21 +143,30 @@ static uint32_t arity(const ctl *c)
 	return c->kind == CTL_LOOP ? c->nparams : c->nresults;
 }
 
-/* Copies the top k values to slots dst..: ascending, as dst is below. */
+/* Copies the top k values to slots dst..: ascending, as dst is below
+ * their own slots.  A local is a destination only for the function's
+ * results (emit_return), which first takes care of that. */
 static void emit_moves(tr *t, uint32_t dst, uint32_t k)
 {
-	uint32_t src = slot(t, t->h - k);
-
-	for (uint32_t i = 0; src != dst && i < k; i++) {
+	for (uint32_t i = 0; i < k; i++) {
+		if (top(t, k - i) == dst + i)
+			continue;
 		emit(t, IOP_COPY);
 		emit(t, dst + i);
-		emit(t, src + i);
+		emit(t, top(t, k - i));
 	}
 }
 
+/* The results go to slots 0..k, the first locals: a value read from one
+ * of those that another result overwrites first is materialised. */
 static void emit_return(tr *t)
 {
-	emit_moves(t, 0, t->ctls[0].nresults);
+	uint32_t k = t->ctls[0].nresults;
+
+	for (uint32_t i = 0; i < k; i++)
+		if (top(t, k - i) < k && top(t, k - i) != i)
+			materialise(t, t->h - k + i);
+	emit_moves(t, 0, k);
 	emit(t, KILN_OP_RETURN);
 }
 
@@ -120,7 +174,10 @@ static bool needs_moves(const tr *t, const ctl *c)
 {
 	uint32_t k = arity(c);
 
-	return k && slot(t, t->h - k) != slot(t, c->base);
+	for (uint32_t i = 0; i < k; i++)
+		if (top(t, k - i) != slot(t, c->base + i))
+			return true;
+	return false;
 }
 
 /* An unconditional branch to c with the stack as it is. */
@@ -153,6 +210,7 @@ static bool push_ctl(tr *t, uint8_t kind, int64_t bt)
 {
 	uint32_t np = 0, nr = 0;
 
+	materialise_from(t, 0);
 	if (bt >= 0) {
 		np = t->m->types[bt].nparams;
 		nr = t->m->types[bt].nresults;
@@ -178,9 +236,12 @@ static void do_end(tr *t)
 		t->nctl--;
 		return;
 	}
+	if (!t->dead)
+		materialise_from(t, 0);
 	patch_list(t, c->else_patch, here(t));
 	patch_list(t, c->patches, here(t));
-	t->h = c->base + c->nresults;
+	t->h = c->base;
+	push(t, c->nresults);
 	t->dead = false;
 	t->nctl--;
 }
@@ -190,12 +251,14 @@ static void do_else(tr *t)
 	ctl *c = &t->ctls[t->nctl - 1];
 
 	if (!t->dead) {
+		materialise_from(t, 0);
 		emit(t, KILN_OP_BR);
 		emit_forward(t, c);
 	}
 	patch_list(t, c->else_patch, here(t));
 	c->else_patch = NO_LINK;
-	t->h = c->base + c->nparams;
+	t->h = c->base;		/* the parameters, where the if found them */
+	push(t, c->nparams);
 	t->dead = false;
 }
 
@@ -224,8 +287,9 @@ static void skip_dead(tr *t, kiln_op op)
 static void do_br_if(tr *t, uint32_t depth)
 {
 	ctl *c = label(t, depth);
-	uint32_t cond = slot(t, --t->h), skip;
+	uint32_t cond = top(t, 1), skip;
 
+	t->h--;
 	if (c->kind != CTL_FUNC && !needs_moves(t, c)) {
 		emit(t, KILN_OP_BR_IF);
 		emit(t, cond);
@@ -248,12 +312,13 @@ static void do_br_if(tr *t, uint32_t depth)
  * others get one stub per label after the table, moves then a branch. */
 static bool do_br_table(tr *t, const kiln_instr *in)
 {
-	uint32_t n = in->u.vec.n, idx = slot(t, --t->h);
+	uint32_t n = in->u.vec.n, idx = top(t, 1);
 	uint32_t *stub = malloc(t->nctl * sizeof *stub);
 	const uint8_t *p = in->u.vec.p;
 
 	if (!stub)
 		return !(t->oom = true);
+	t->h--;
 	for (size_t i = 0; i < t->nctl; i++)
 		stub[i] = NO_LINK;
 	emit(t, KILN_OP_BR_TABLE);
@@ -290,8 +355,11 @@ static void do_call(tr *t, const kiln_instr *in)
 	bool direct = in->op == KILN_OP_CALL;
 	uint32_t type = direct ? t->m->funcs[in->u.idx].type_idx : in->u.pair.a;
 	const kiln_functype *ft = &t->m->types[type];
-	uint32_t idx = direct ? 0 : slot(t, --t->h), argbase = t->h - ft->nparams;
+	uint32_t idx = direct ? 0 : top(t, 1), argbase;
 
+	t->h -= !direct;
+	argbase = t->h - ft->nparams;
+	materialise_from(t, argbase);
 	emit(t, in->op);
 	if (direct) {
 		emit(t, in->u.idx);
@@ -302,15 +370,17 @@ static void do_call(tr *t, const kiln_instr *in)
 	emit(t, slot(t, argbase));
 	if (!direct)
 		emit(t, idx);
-	push(t, ft->nresults > ft->nparams ? ft->nresults - ft->nparams : 0);
-	t->h = argbase + ft->nresults;
+	t->h = argbase;
+	push(t, ft->nresults);
 }
 
-/* Operations on the top n values: op slots... immediates... */
+/* Operations on the top n values, in their own slots (a result may be
+ * written over the first): op slots... immediates... */
 static void emit_top(tr *t, kiln_op op, uint32_t n, uint32_t nimm, uint32_t a, uint32_t b)
 {
 	uint32_t first = slot(t, t->h - n);
 
+	materialise_from(t, t->h - n);
 	emit(t, op);
 	for (uint32_t i = 0; i < n; i++)
 		emit(t, first + i);
@@ -329,33 +399,37 @@ static bool has_v128(const kiln_valtype *v, uint32_t n)
 	return false;
 }
 
+/* op dst operands... [imm]: n operands wherever they are, one result in
+ * its own slot. */
+static void value_op(tr *t, uint32_t op, uint32_t n, uint32_t nimm, uint32_t imm)
+{
+	uint32_t h = t->h - n;
+
+	emit(t, op);
+	emit(t, slot(t, h));
+	for (uint32_t i = 0; i < n; i++)
+		emit(t, t->where[h + i]);
+	if (nimm)
+		emit(t, imm);
+	t->h = h;
+	push(t, 1);
+}
+
 static bool do_memory(tr *t, const kiln_instr *in, const kiln_op_info *info)
 {
-	uint32_t top = slot(t, t->h - 1);
-
 	switch (info->oper) {
-	case KILN_OPER_LOAD:
-		emit(t, in->op);
-		emit(t, top);
-		emit(t, top);
-		emit(t, in->u.mem.offset);
+	case KILN_OPER_LOAD:	/* op dst addr offset */
+		value_op(t, in->op, 1, 1, in->u.mem.offset);
 		return true;
-	case KILN_OPER_STORE:
+	case KILN_OPER_STORE:	/* op addr value offset */
 		emit(t, in->op);
-		emit(t, top - 1);
-		emit(t, top);
+		emit(t, top(t, 2));
+		emit(t, top(t, 1));
 		emit(t, in->u.mem.offset);
 		t->h -= 2;
 		return true;
-	case KILN_OPER_SIZE:
-		emit(t, in->op);
-		emit(t, top + 1);
-		push(t, 1);
-		return true;
-	case KILN_OPER_GROW:
-		emit(t, in->op);
-		emit(t, top);
-		emit(t, top);
+	case KILN_OPER_SIZE: case KILN_OPER_GROW:
+		value_op(t, in->op, info->oper == KILN_OPER_GROW, 0, 0);
 		return true;
 	case KILN_OPER_FILL: case KILN_OPER_COPY:
 		emit_top(t, in->op, 3, 0, 0, 0);
@@ -397,57 +471,34 @@ static bool do_table(tr *t, const kiln_instr *in)
 static bool do_reference(tr *t, const kiln_instr *in)
 {
 	switch (in->op) {
-	case KILN_OP_REF_NULL:
-		emit_top(t, in->op, 0, 1, slot(t, t->h), 0);
-		break;
-	case KILN_OP_REF_IS_NULL:
-		emit_top(t, in->op, 1, 0, 0, 0);
-		break;
-	default:	/* ref.func */
-		emit_top(t, in->op, 0, 2, slot(t, t->h), in->u.idx);
-		break;
+	case KILN_OP_REF_NULL: value_op(t, in->op, 0, 0, 0); break;
+	case KILN_OP_REF_IS_NULL: value_op(t, in->op, 1, 0, 0); break;
+	default: value_op(t, in->op, 0, 1, in->u.idx); break;	/* ref.func */
 	}
-	push(t, 1);
 	return true;
 }
 
 static bool do_numeric(tr *t, const kiln_instr *in, const kiln_op_info *info)
 {
-	uint32_t dst;
+	uint64_t v;
 
 	switch (in->op) {
 	case KILN_OP_I32_CONST: case KILN_OP_F32_CONST:
-		emit(t, IOP_CONST32);
-		emit(t, slot(t, t->h));
-		emit(t, in->op == KILN_OP_I32_CONST ? (uint32_t)in->u.i32 : in->u.f32);
-		push(t, 1);
+		value_op(t, IOP_CONST32, 0, 1,
+			 in->op == KILN_OP_I32_CONST ? (uint32_t)in->u.i32 : in->u.f32);
 		return true;
-	case KILN_OP_I64_CONST: case KILN_OP_F64_CONST: {
-		uint64_t v = in->op == KILN_OP_I64_CONST ? (uint64_t)in->u.i64 : in->u.f64;
+	case KILN_OP_I64_CONST: case KILN_OP_F64_CONST:
+		v = in->op == KILN_OP_I64_CONST ? (uint64_t)in->u.i64 : in->u.f64;
 		emit(t, IOP_CONST64);
 		emit(t, slot(t, t->h));
 		emit(t, (uint32_t)v);
 		emit(t, (uint32_t)(v >> 32));
 		push(t, 1);
 		return true;
-	}
-	default:
-		break;
-	}
-	if (info->params[1] != KILN_VT_NONE) {	/* binary */
-		dst = slot(t, t->h - 2);
-		emit(t, in->op);
-		emit(t, dst);
-		emit(t, dst);
-		emit(t, dst + 1);
-		t->h--;
+	default:	/* unary (conversions too) or binary */
+		value_op(t, in->op, info->params[1] != KILN_VT_NONE ? 2 : 1, 0, 0);
 		return true;
 	}
-	dst = slot(t, t->h - 1);		/* unary, conversions */
-	emit(t, in->op);
-	emit(t, dst);
-	emit(t, dst);
-	return true;
 }
 
 static bool do_variable(tr *t, const kiln_instr *in)
@@ -455,16 +506,16 @@ static bool do_variable(tr *t, const kiln_instr *in)
 	uint32_t x = in->u.idx;
 
 	switch (in->op) {
-	case KILN_OP_LOCAL_GET:
-		emit(t, IOP_COPY);
-		emit(t, slot(t, t->h));
-		emit(t, x);
+	case KILN_OP_LOCAL_GET:	/* nothing to run: the value is the local's */
 		push(t, 1);
+		if (!t->oom)
+			t->where[t->h - 1] = x;
 		return true;
 	case KILN_OP_LOCAL_SET: case KILN_OP_LOCAL_TEE:
+		materialise_local(t, x);
 		emit(t, IOP_COPY);
 		emit(t, x);
-		emit(t, slot(t, t->h - 1));
+		emit(t, top(t, 1));
 		t->h -= in->op == KILN_OP_LOCAL_SET;
 		return true;
 	default:
@@ -472,13 +523,14 @@ static bool do_variable(tr *t, const kiln_instr *in)
 	}
 	if (t->m->globals[x].type.type == KILN_V128)
 		return unsupported(t, "a v128 global");
-	emit(t, in->op);
-	if (in->op == KILN_OP_GLOBAL_GET)
-		push(t, 1);
-	else
-		t->h--;
-	emit(t, slot(t, t->h - (in->op == KILN_OP_GLOBAL_GET)));
+	if (in->op == KILN_OP_GLOBAL_GET) {
+		value_op(t, in->op, 0, 1, x);
+		return true;
+	}
+	emit(t, in->op);	/* global.set value g */
+	emit(t, top(t, 1));
 	emit(t, x);
+	t->h--;
 	return true;
 }
 
@@ -494,8 +546,10 @@ static bool do_control(tr *t, const kiln_instr *in)
 	case KILN_OP_BLOCK: case KILN_OP_LOOP:
 		return push_ctl(t, in->op == KILN_OP_BLOCK ? CTL_BLOCK : CTL_LOOP, in->u.blocktype);
 	case KILN_OP_IF:
+		t->h--;
+		materialise_from(t, 0);
 		emit(t, IOP_BR_UNLESS);
-		emit(t, slot(t, --t->h));
+		emit(t, t->where[t->h]);	/* the condition */
 		emit(t, NO_LINK);
 		if (!push_ctl(t, CTL_IF, in->u.blocktype))
 			return false;
@@ -530,19 +584,13 @@ static bool do_control(tr *t, const kiln_instr *in)
 
 static bool do_parametric(tr *t, const kiln_instr *in)
 {
-	uint32_t a = slot(t, t->h - 3);
-
 	if (in->op == KILN_OP_DROP) {
 		t->h--;
 		return true;
 	}
 	if (in->op == KILN_OP_SELECT_T && in->u.vec.p[0] == KILN_V128)
 		return unsupported(t, "a select of v128");
-	emit(t, KILN_OP_SELECT);
-	emit(t, a);
-	emit(t, a + 1);
-	emit(t, a + 2);
-	t->h -= 2;
+	value_op(t, KILN_OP_SELECT, 3, 0, 0);	/* select dst a b cond */
 	return true;
 }
 
@@ -623,6 +671,7 @@ bool interp_translate(const kiln_module *m, uint32_t index, interp_func *out,
 	t.nlocals = ft->nparams + (uint32_t)fn->nlocals;
 	ok = translate(&t, fn, ft);
 	free(t.ctls);
+	free(t.where);
 	if (!ok) {
 		free(t.code);
 		if (t.oom)
