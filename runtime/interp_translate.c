@@ -51,6 +51,10 @@ typedef struct tr {
 	uint32_t h, maxh, nlocals;
 	uint32_t *where;		/* per height: the value's slot */
 	size_t wcap;
+	/* The last value_op's result word and the code's end after it, and
+	 * the last word a label was bound to: local.set after value_op
+	 * retargets the result (no label between). */
+	uint32_t last_dst, last_end, label_at;
 	uint32_t skip;			/* blocks opened inside dead code */
 	bool dead, oom;
 	kiln_error *err;
@@ -211,6 +215,7 @@ static bool push_ctl(tr *t, uint8_t kind, int64_t bt)
 	uint32_t np = 0, nr = 0;
 
 	materialise_from(t, 0);
+	t->label_at = here(t);	/* a loop's start; harmless for the others */
 	if (bt >= 0) {
 		np = t->m->types[bt].nparams;
 		nr = t->m->types[bt].nresults;
@@ -230,6 +235,7 @@ static void do_end(tr *t)
 {
 	ctl *c = &t->ctls[t->nctl - 1];
 
+	t->label_at = here(t);
 	if (c->kind == CTL_FUNC) {
 		if (!t->dead)
 			emit_return(t);
@@ -250,6 +256,7 @@ static void do_else(tr *t)
 {
 	ctl *c = &t->ctls[t->nctl - 1];
 
+	t->label_at = here(t);
 	if (!t->dead) {
 		materialise_from(t, 0);
 		emit(t, KILN_OP_BR);
@@ -305,7 +312,7 @@ static void do_br_if(tr *t, uint32_t depth)
 	emit(t, NO_LINK);
 	emit_branch(t, c);
 	if (!t->oom)
-		t->code[skip] = here(t);
+		t->code[skip] = t->label_at = here(t);
 }
 
 /* br_table idx n t[0..n]: a target without moves is its label's; the
@@ -406,13 +413,29 @@ static void value_op(tr *t, uint32_t op, uint32_t n, uint32_t nimm, uint32_t imm
 	uint32_t h = t->h - n;
 
 	emit(t, op);
+	t->last_dst = here(t);
 	emit(t, slot(t, h));
 	for (uint32_t i = 0; i < n; i++)
 		emit(t, t->where[h + i]);
 	if (nimm)
 		emit(t, imm);
+	t->last_end = here(t);
 	t->h = h;
 	push(t, 1);
+}
+
+/* local.set/tee x of the value the code just computed: the computation
+ * writes x itself (it reads its operands before it writes).  Not when a
+ * label lies between (the value may come from elsewhere), nor when
+ * values read from x were just materialised after it. */
+static bool retarget(tr *t, uint32_t x)
+{
+	if (t->oom || t->last_end != here(t) || t->label_at == here(t) ||
+	    top(t, 1) != slot(t, t->h - 1) || t->code[t->last_dst] != top(t, 1))
+		return false;
+	t->code[t->last_dst] = x;
+	t->last_end = NO_LINK;
+	return true;
 }
 
 static bool do_memory(tr *t, const kiln_instr *in, const kiln_op_info *info)
@@ -513,10 +536,15 @@ static bool do_variable(tr *t, const kiln_instr *in)
 		return true;
 	case KILN_OP_LOCAL_SET: case KILN_OP_LOCAL_TEE:
 		materialise_local(t, x);
-		emit(t, IOP_COPY);
-		emit(t, x);
-		emit(t, top(t, 1));
-		t->h -= in->op == KILN_OP_LOCAL_SET;
+		if (!retarget(t, x)) {
+			emit(t, IOP_COPY);
+			emit(t, x);
+			emit(t, top(t, 1));
+		}
+		if (in->op == KILN_OP_LOCAL_SET)
+			t->h--;
+		else if (t->where[t->h - 1] == slot(t, t->h - 1))
+			t->where[t->h - 1] = x;	/* the value is x's now */
 		return true;
 	default:
 		break;
@@ -663,7 +691,7 @@ bool interp_translate(const kiln_module *m, uint32_t index, interp_func *out,
 {
 	const kiln_func *fn = &m->funcs[index];
 	const kiln_functype *ft = &m->types[fn->type_idx];
-	tr t = {.m = m, .err = err};
+	tr t = {.m = m, .err = err, .last_end = NO_LINK, .label_at = NO_LINK};
 	bool ok;
 
 	t.r = (kiln_reader){m->bytes, m->bytes + fn->body.off,
