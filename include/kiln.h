@@ -441,7 +441,8 @@ typedef struct kiln_config {
 	 * with a function the interpreter does not run yet (any v128 value:
 	 * SIMD), or an engine with epoch interruption or fuel, fails to
 	 * compile with KILN_ERR_UNSUPPORTED naming the first such
-	 * instruction. */
+	 * instruction.  Compiled code (an artifact's, another engine's)
+	 * may call its functions of at most one result. */
 	kiln_tiering tiering;
 	/* The count a function starts with: calls plus loop iterations before
 	 * it is sent to tier 1.  0: KILN_TIER_UP_THRESHOLD; 1: on its first

@@ -13,12 +13,17 @@
  * The entry trampoline of every interpreted function, krt_interp_tramp,
  * reads the interp_func back from the thunk's immediate, so the API and
  * instantiation reach the function through the funcref as they reach any
- * other.  The native adapter — arguments from registers into slots,
- * results back — is not built yet: `target` is from_native, which traps
- * KILN_TRAP_COMPILE_FAILED.  Only compiled code calls an entry natively,
- * and an engine that interprets compiles nothing, so that trap is reached
- * only by linking an interpreted module with a compiled one (another
- * engine, an artifact).
+ * other.  Compiled code calls the thunk as the function itself (vmctx.h's
+ * ABI, System V): `target` is the native adapter, interp_native_entry,
+ * which saves the argument registers and hands them to
+ * interp_from_native_args
+ * with the interp_func; that reads the arguments as the signature places
+ * them, interprets, and returns the result in %rax and %xmm0 at once.
+ * Functions with several results (an LLVM struct return) or v128 values
+ * get from_native instead, which traps KILN_TRAP_COMPILE_FAILED: not
+ * built yet.  Native calls reach interpreted code only when a module of an
+ * interpreting engine is linked with compiled code (an artifact, another
+ * engine's module).
  */
 #include <stdlib.h>
 #include <string.h>
@@ -35,6 +40,98 @@ static void from_native(kiln_vmctx *ctx)
 {
 	(void)ctx;
 	krt_trap_raise(KILN_TRAP_COMPILE_FAILED);
+}
+
+/* What interp_native_entry saved: the six integer argument registers (%rdi,
+ * the ctx, first), then %xmm0..7. */
+typedef struct native_regs {
+	uint64_t gp[6];
+	uint64_t xmm[8][2];
+} native_regs;
+
+/* Returned in %rax and %xmm0 both (an INTEGER and an SSE eightbyte). */
+typedef struct native_ret {
+	uint64_t rax;
+	double xmm0;
+} native_ret;
+
+_Static_assert(sizeof(native_regs) == 176, "interp_native_entry's save area");
+
+/* Arguments by the System V classification of the signature: integers and
+ * references in the integer registers after the ctx, floats in the
+ * vector registers, the rest on the caller's stack, 8 bytes each, in
+ * order. */
+native_ret interp_from_native_args(const interp_func *f, const native_regs *r,
+				   const uint64_t *stack);
+
+native_ret interp_from_native_args(const interp_func *f, const native_regs *r,
+				   const uint64_t *stack)
+{
+	const kiln_functype *ft = &f->im->module->types[f->im->module->funcs[f->index].type_idx];
+	uint32_t n = f->nparams > 1 ? f->nparams : 1, gp = 1, xmm = 0;
+	interp_val args[n];
+	native_ret ret = {0, 0};
+
+	for (uint32_t i = 0; i < f->nparams; i++) {
+		bool fl = ft->params[i] == KILN_F32 || ft->params[i] == KILN_F64;
+		const uint64_t *src = fl ? (xmm < 8 ? r->xmm[xmm++] : stack++)
+				      : (gp < 6 ? &r->gp[gp++] : stack++);
+		memcpy(&args[i], src, sizeof args[i]);
+	}
+	interp_call((kiln_vmctx *)r->gp[0], f->im, f, args);
+	if (f->nresults) {
+		memcpy(&ret.rax, &args[0], sizeof ret.rax);
+		memcpy(&ret.xmm0, &args[0], sizeof ret.xmm0);
+	}
+	return ret;
+}
+
+/* The native adapter: %r11 holds the interp_func (the thunk set it). */
+#if defined(__x86_64__)
+__asm__(".text\n"
+	".p2align 4\n"
+	".globl interp_native_entry\n"
+	".hidden interp_native_entry\n"
+	".type interp_native_entry, @function\n"
+	"interp_native_entry:\n"
+	"	push %rbp\n"
+	"	mov %rsp, %rbp\n"
+	"	sub $176, %rsp\n"
+	"	mov %rdi, 0(%rsp)\n"
+	"	mov %rsi, 8(%rsp)\n"
+	"	mov %rdx, 16(%rsp)\n"
+	"	mov %rcx, 24(%rsp)\n"
+	"	mov %r8, 32(%rsp)\n"
+	"	mov %r9, 40(%rsp)\n"
+	"	movdqu %xmm0, 48(%rsp)\n"
+	"	movdqu %xmm1, 64(%rsp)\n"
+	"	movdqu %xmm2, 80(%rsp)\n"
+	"	movdqu %xmm3, 96(%rsp)\n"
+	"	movdqu %xmm4, 112(%rsp)\n"
+	"	movdqu %xmm5, 128(%rsp)\n"
+	"	movdqu %xmm6, 144(%rsp)\n"
+	"	movdqu %xmm7, 160(%rsp)\n"
+	"	mov %r11, %rdi\n"
+	"	mov %rsp, %rsi\n"
+	"	lea 16(%rbp), %rdx\n"
+	"	call interp_from_native_args@PLT\n"
+	"	leave\n"
+	"	ret\n"
+	".size interp_native_entry, . - interp_native_entry\n");
+#endif
+void interp_native_entry(void);
+
+/* Which native target a function's thunk jumps to. */
+static void *native_target(const interp_func *f)
+{
+	const kiln_functype *ft = &f->im->module->types[f->im->module->funcs[f->index].type_idx];
+
+	for (uint32_t i = 0; i < ft->nparams; i++)
+		if (ft->params[i] == KILN_V128)
+			return (void *)from_native;
+	if (f->nresults > 1 || (f->nresults == 1 && ft->results[0] == KILN_V128))
+		return (void *)from_native;
+	return (void *)interp_native_entry;
 }
 
 const interp_func *interp_thunk_func(const void *entry)
@@ -62,7 +159,7 @@ void krt_interp_tramp(kiln_vmctx *ctx, kiln_slot *slots, void *entry)
 
 static void write_thunk(uint8_t *p, const interp_func *f)
 {
-	void (*target)(kiln_vmctx *) = from_native;
+	void *target = native_target(f);
 
 	p[0] = 0x49;		/* movabs $f, %r11 */
 	p[1] = 0xbb;
