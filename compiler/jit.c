@@ -800,7 +800,7 @@ static void publish(kiln_engine *e, kiln_module *m, module_jit *mj)
 
 /* kiln_config.tiering KILN_TIERING_INTERP: the whole module in the
  * runtime's interpreter, or an error (interpreted and compiled functions
- * do not mix yet). */
+ * do not mix within a module yet). */
 static kiln_status interpret(kiln_engine *e, kiln_module *m, kiln_error *err)
 {
 	const kiln_config *c = engine_config(e);
@@ -808,11 +808,10 @@ static kiln_status interpret(kiln_engine *e, kiln_module *m, kiln_error *err)
 	double t0 = jit_now();
 	uint64_t bytes = 0;
 
-	if (c->epoch_interruption || c->fuel_metering)
-		return krt_fail_status(err, KILN_ERR_UNSUPPORTED, KILN_NO_OFFSET,
-				       "epoch interruption and fuel in the interpreter "
-				       "are not supported yet");
-	if (krt_interp_compile(m, e, &limits, err) != KILN_OK)
+	uint32_t flags = (c->epoch_interruption ? KILN_CODE_EPOCH_CHECKS : 0) |
+			 (c->fuel_metering ? KILN_CODE_FUEL : 0);
+
+	if (krt_interp_compile(m, e, flags, &limits, err) != KILN_OK)
 		return err->status;
 	for (uint32_t i = m->nimported_funcs; i < m->nfuncs; i++)
 		bytes += m->funcs[i].body.len;

@@ -439,9 +439,9 @@ typedef struct kiln_config {
 	 * opt_level 0 tiering is tier 0.  INTERP (a first stage, for testing)
 	 * runs every function in kiln's interpreter, with no LLVM: a module
 	 * with a function the interpreter does not run yet (any v128 value:
-	 * SIMD), or an engine with epoch interruption or fuel, fails to
-	 * compile with KILN_ERR_UNSUPPORTED naming the first such
-	 * instruction.  Compiled code (an artifact's, another engine's)
+	 * SIMD), or an engine with fuel metering, fails to compile with
+	 * KILN_ERR_UNSUPPORTED naming the first such instruction; epoch
+	 * interruption is checked where compiled code checks it.  Compiled code (an artifact's, another engine's)
 	 * may call its functions of at most one result. */
 	kiln_tiering tiering;
 	/* The count a function starts with: calls plus loop iterations before

@@ -211,31 +211,34 @@ static uint32_t symbolize(const kiln_code *code, uintptr_t pc)
 
 static const kiln_code_ops interp_ops = {"interp", symbolize, free_state};
 
-static bool translate_all(interp_module *im, kiln_error *err)
+static bool translate_all(interp_module *im, bool epoch_checks, kiln_error *err)
 {
 	const kiln_module *m = im->module;
 
 	for (uint32_t i = 0; i < im->nfuncs; i++) {
-		if (!interp_translate(m, im->nimported + i, &im->funcs[i], err))
+		if (!interp_translate(m, im->nimported + i, epoch_checks, &im->funcs[i], err))
 			return false;
 		im->funcs[i].im = im;
 	}
 	return true;
 }
 
-kiln_status krt_interp_compile(kiln_module *m, const void *owner,
+kiln_status krt_interp_compile(kiln_module *m, const void *owner, uint32_t flags,
 			       const kiln_instance_limits *limits, kiln_error *err)
 {
-	interp_module *im = calloc(1, sizeof *im);
+	interp_module *im;
 
-	if (im == NULL)
+	if (flags & KILN_CODE_FUEL)
+		return krt_fail_status(err, KILN_ERR_UNSUPPORTED, KILN_NO_OFFSET,
+				       "fuel in the interpreter is not supported yet");
+	if (!(im = calloc(1, sizeof *im)))
 		return krt_fail_status(err, KILN_ERR_NOMEM, KILN_NO_OFFSET, "out of memory");
 	im->module = m;
 	im->nimported = m->nimported_funcs;
 	im->nfuncs = m->nfuncs - m->nimported_funcs;
 	if (!(im->funcs = calloc(im->nfuncs + 1, sizeof *im->funcs)))
 		goto nomem;
-	if (!translate_all(im, err))
+	if (!translate_all(im, flags & KILN_CODE_EPOCH_CHECKS, err))
 		goto fail;
 #if !defined(__x86_64__)
 	krt_fail(err, KILN_ERR_UNSUPPORTED, KILN_NO_OFFSET,
@@ -247,7 +250,7 @@ kiln_status krt_interp_compile(kiln_module *m, const void *owner,
 	for (uint32_t i = 0; i < im->nfuncs; i++)
 		krt_code_set(m->code, im->nimported + i, im->thunks + (size_t)i * THUNK_SIZE,
 			     (void *)krt_interp_tramp);
-	krt_code_publish(m->code, &interp_ops, im, owner, 0, limits);
+	krt_code_publish(m->code, &interp_ops, im, owner, flags, limits);
 	return KILN_OK;
 nomem:
 	krt_fail(err, KILN_ERR_NOMEM, KILN_NO_OFFSET, "out of memory");

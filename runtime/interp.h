@@ -47,6 +47,7 @@ enum {
 	IOP_BR_UNLESS,			/* cond target: `if`, br_if with values */
 	IOP_CONST64,			/* dst lo hi: i64.const, f64.const */
 	IOP_CONST32,			/* dst imm: i32.const, f32.const */
+	IOP_EPOCH,			/* (none): traps once the epoch deadline passed */
 	IOP_COUNT_
 };
 
@@ -79,16 +80,18 @@ typedef struct interp_module {
  * supported yet", at the instruction's offset) when
  * the body uses an instruction the interpreter does not run yet; out of
  * memory likewise (KILN_ERR_NOMEM). */
-bool interp_translate(const kiln_module *m, uint32_t index, interp_func *out,
-		      kiln_error *err);
+bool interp_translate(const kiln_module *m, uint32_t index, bool epoch_checks,
+		      interp_func *out, kiln_error *err);
 void interp_func_free(interp_func *f);
 
 /* Interprets every function of validated module m and publishes its code
- * (code.h) with `owner`, `flags` 0 and `limits`: entries are native
- * thunks, trampolines krt_interp_tramp.  KILN_ERR_UNSUPPORTED, naming the
+ * (code.h) with `owner`, `flags` and `limits`: entries are native thunks,
+ * trampolines krt_interp_tramp.  Of the flags, KILN_CODE_EPOCH_CHECKS is
+ * built (checks at function entries and loop headers, where compiled code
+ * has them); KILN_CODE_FUEL is refused.  KILN_ERR_UNSUPPORTED, naming the
  * first instruction (its offset too), when a function cannot be interpreted:
  * interpreted and compiled functions do not mix yet. */
-KRT_ABI kiln_status krt_interp_compile(kiln_module *m, const void *owner,
+KRT_ABI kiln_status krt_interp_compile(kiln_module *m, const void *owner, uint32_t flags,
 				       const kiln_instance_limits *limits,
 				       kiln_error *err);
 

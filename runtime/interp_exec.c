@@ -19,6 +19,7 @@
  */
 #include <alloca.h>
 #include <math.h>
+#include <stdatomic.h>
 #include <string.h>
 
 #include "instance.h"
@@ -226,7 +227,7 @@ static void call_indirect(kiln_vmctx *ctx, uint32_t type, uint32_t table, uint32
 	X(I64_TRUNC_SAT_F64_S) X(I64_TRUNC_SAT_F64_U)
 
 /* The translator's own opcodes (interp.h), IOP_ prefixed. */
-#define INTERP_IOPS(X) X(COPY) X(BR_UNLESS) X(CONST64) X(CONST32)
+#define INTERP_IOPS(X) X(COPY) X(BR_UNLESS) X(CONST64) X(CONST32) X(EPOCH)
 
 #if defined(__GNUC__)
 #define DISPATCH() goto *labels[*ip]
@@ -325,6 +326,11 @@ dispatch:
 	ICASE(COPY) S(1) = S(2); NEXT(3);
 	ICASE(CONST32) S(1).u32 = ip[2]; NEXT(3);
 	ICASE(CONST64) S(1).u64 = ip[2] | (uint64_t)ip[3] << 32; NEXT(4);
+	/* Another thread moves the epoch: an atomic load each time. */
+	ICASE(EPOCH)
+		if (atomic_load_explicit(ctx->epoch, memory_order_relaxed) >= ctx->epoch_deadline)
+			krt_trap_raise(KILN_TRAP_INTERRUPTED);
+		NEXT(1);
 	CASE(GLOBAL_GET) memcpy(&S(1), ctx->globals[ip[2]], sizeof *fp); NEXT(3);
 	CASE(GLOBAL_SET) memcpy(ctx->globals[ip[2]], &S(1), sizeof *fp); NEXT(3);
 	CASE(MEMORY_SIZE) S(1).u32 = (uint32_t)(ctx->memory->size >> 16); NEXT(2);

@@ -57,6 +57,7 @@ typedef struct tr {
 	uint32_t last_dst, last_end, label_at;
 	uint32_t skip;			/* blocks opened inside dead code */
 	bool dead, oom;
+	bool epoch_checks;		/* IOP_EPOCH at entry and loop headers */
 	kiln_error *err;
 } tr;
 
@@ -228,6 +229,8 @@ static bool push_ctl(tr *t, uint8_t kind, int64_t bt)
 		return false;
 	}
 	t->ctls[t->nctl++] = (ctl){kind, t->h - np, np, nr, here(t), NO_LINK, NO_LINK};
+	if (t->epoch_checks && (kind == CTL_LOOP || kind == CTL_FUNC))
+		emit(t, IOP_EPOCH);
 	return true;
 }
 
@@ -686,12 +689,13 @@ static bool translate(tr *t, const kiln_func *fn, const kiln_functype *ft)
 	return true;
 }
 
-bool interp_translate(const kiln_module *m, uint32_t index, interp_func *out,
-		      kiln_error *err)
+bool interp_translate(const kiln_module *m, uint32_t index, bool epoch_checks,
+		      interp_func *out, kiln_error *err)
 {
 	const kiln_func *fn = &m->funcs[index];
 	const kiln_functype *ft = &m->types[fn->type_idx];
-	tr t = {.m = m, .err = err, .last_end = NO_LINK, .label_at = NO_LINK};
+	tr t = {.m = m, .err = err, .last_end = NO_LINK, .label_at = NO_LINK,
+		.epoch_checks = epoch_checks};
 	bool ok;
 
 	t.r = (kiln_reader){m->bytes, m->bytes + fn->body.off,

@@ -1,13 +1,14 @@
 #!/usr/bin/env bash
 # interp.sh KILN INTERP.wasm SIMD.wasm — `kiln run --tier=interp`: results
 # and traps as the JIT's, the interpreter's line in --stats, no code cache
-# entry, and a clear refusal of what it does not run yet (SIMD, fuel).
+# entry, --timeout ending an endless loop, and a clear refusal of what it
+# does not run yet (SIMD, fuel).
 kiln=$1 wasm=$2 simd=$3
 . "$(dirname "$0")/lib.sh"
 
 out=$("$kiln" run --tier=interp --stats --invoke fib "$wasm" 20 2> "$tmp/err")
 [ "$out" = 6765 ] || fail "fib 20: '$out'"
-grep -q '^interp: 2 functions' "$tmp/err" || fail "no interp line in --stats: $(cat "$tmp/err")"
+grep -q '^interp: 3 functions' "$tmp/err" || fail "no interp line in --stats: $(cat "$tmp/err")"
 [ "$("$kiln" run --no-cache --invoke fib "$wasm" 20)" = "$out" ] || fail "the JIT says otherwise"
 compgen -G "$KILN_CACHE_DIR/*" > /dev/null && fail "--tier=interp filled the cache"
 
@@ -25,8 +26,13 @@ rc=$?
 
 "$kiln" run --tier=interp --fuel 1000 --invoke fib "$wasm" 5 > /dev/null 2> "$tmp/err" &&
   fail "--fuel ran in the interpreter"
-grep -q 'fuel in the interpreter are not supported yet' "$tmp/err" ||
+grep -q 'fuel in the interpreter is not supported yet' "$tmp/err" ||
   fail "--fuel: $(cat "$tmp/err")"
+
+timeout 60 "$kiln" run --tier=interp --timeout 200ms --invoke spin "$wasm" > /dev/null 2> "$tmp/err"
+rc=$?
+[ $rc -eq 1 ] && grep -q '^error: wasm trap: interrupted$' "$tmp/err" ||
+  fail "--timeout over an endless loop: exit $rc: $(cat "$tmp/err")"
 
 "$kiln" run --tier=bogus --invoke fib "$wasm" 5 > /dev/null 2>&1
 [ $? -eq 2 ] || fail "--tier=bogus not refused with exit 2"

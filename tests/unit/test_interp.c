@@ -294,7 +294,7 @@ START_TEST(slot_form)
 	mod = module_of(type, sizeof type, &b, 1, false);
 	ck_assert_int_eq(kiln_module_decode(mod.p, mod.n, &m, &err), KILN_OK);
 	ck_assert_int_eq(kiln_module_validate(m, &err), KILN_OK);
-	ck_assert(interp_translate(m, 0, &f, &err));
+	ck_assert(interp_translate(m, 0, false, &f, &err));
 	const uint32_t want[] = {KILN_OP_I32_ADD, 2, 0, 1, IOP_COPY, 0, 2, KILN_OP_RETURN};
 	ck_assert_uint_eq(f.ncode, sizeof want / sizeof want[0]);
 	ck_assert_mem_eq(f.code, want, sizeof want);
