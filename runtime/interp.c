@@ -231,6 +231,10 @@ kiln_status krt_interp_compile(kiln_module *m, const void *owner, uint32_t flags
 	if (flags & KILN_CODE_FUEL)
 		return krt_fail_status(err, KILN_ERR_UNSUPPORTED, KILN_NO_OFFSET,
 				       "fuel in the interpreter is not supported yet");
+	/* Loads and stores address memory 0 only (2.0 has no other). */
+	if (m->nmemories > 1)
+		return krt_fail_status(err, KILN_ERR_UNSUPPORTED, KILN_NO_OFFSET,
+				       "several memories in the interpreter are not supported yet");
 	if (!(im = calloc(1, sizeof *im)))
 		return krt_fail_status(err, KILN_ERR_NOMEM, KILN_NO_OFFSET, "out of memory");
 	im->module = m;
