@@ -10,10 +10,10 @@
  * must agree.  Between kiln's five the trap messages must agree too.
  *
  * kiln-diff [--start SEED] [--count N] [--interp PATH|none] [--keep DIR] [--scalar]
- * kiln-diff --dump SEED FILE.wasm
+ * kiln-diff [--scalar] --dump SEED FILE.wasm
  *
  * --scalar: modules without v128 values (kiln_gen_scalar_module), so that
- * the interpreter runs every one of them.
+ * the interpreter runs every one of them; before --dump, such a module.
  *
  * Each export is called in order in one instance (as wasm-interp's
  * --run-all-exports does), so state carries from one call to the next.
@@ -131,13 +131,13 @@ static void report(uint64_t seed, const char *what, const outcome *a, const outc
 		       a->n, b->n, path);
 }
 
-static int dump(const char *seed, const char *path)
+static int dump(bool (*gen)(uint64_t, uint8_t **, size_t *), const char *seed, const char *path)
 {
 	uint8_t *bytes;
 	size_t len;
 	FILE *f;
 
-	if (!kiln_gen_module(strtoull(seed, NULL, 10), &bytes, &len) || !(f = fopen(path, "wb")))
+	if (!gen(strtoull(seed, NULL, 10), &bytes, &len) || !(f = fopen(path, "wb")))
 		return 2;
 	fwrite(bytes, 1, len, f);
 	fclose(f);
@@ -247,7 +247,7 @@ int main(int argc, char **argv)
 
 	for (int i = 1; i < argc; i++) {
 		if (!strcmp(argv[i], "--dump") && i + 2 < argc)
-			return dump(argv[i + 1], argv[i + 2]);
+			return dump(gen, argv[i + 1], argv[i + 2]);
 		else if (!strcmp(argv[i], "--start") && i + 1 < argc)
 			start = strtoull(argv[++i], NULL, 10);
 		else if (!strcmp(argv[i], "--count") && i + 1 < argc)
@@ -260,7 +260,8 @@ int main(int argc, char **argv)
 			gen = kiln_gen_scalar_module;
 		else
 			return fprintf(stderr, "usage: kiln-diff [--start SEED] [--count N] "
-				       "[--interp PATH|none] [--keep DIR] [--scalar] | --dump SEED FILE\n"), 2;
+				       "[--interp PATH|none] [--keep DIR] [--scalar] | [--scalar] --dump "
+				       "SEED FILE\n"), 2;
 	}
 	if (!strcmp(interp, "none"))
 		interp = NULL;
