@@ -48,6 +48,11 @@ enum {
 	IOP_CONST64,			/* dst lo hi: i64.const, f64.const */
 	IOP_CONST32,			/* dst imm: i32.const, f32.const */
 	IOP_EPOCH,			/* (none): traps once the epoch deadline passed */
+	/* An i32 comparison and the br_if or if that consumes it, fused:
+	 * a b target, branching when the comparison holds (EQZ, NEZ: a
+	 * target). */
+	IOP_BR_EQ, IOP_BR_NE, IOP_BR_LT_S, IOP_BR_LT_U, IOP_BR_GT_S, IOP_BR_GT_U,
+	IOP_BR_LE_S, IOP_BR_LE_U, IOP_BR_GE_S, IOP_BR_GE_U, IOP_BR_EQZ, IOP_BR_NEZ,
 	IOP_COUNT_
 };
 

@@ -227,7 +227,9 @@ static void call_indirect(kiln_vmctx *ctx, uint32_t type, uint32_t table, uint32
 	X(I64_TRUNC_SAT_F64_S) X(I64_TRUNC_SAT_F64_U)
 
 /* The translator's own opcodes (interp.h), IOP_ prefixed. */
-#define INTERP_IOPS(X) X(COPY) X(BR_UNLESS) X(CONST64) X(CONST32) X(EPOCH)
+#define INTERP_IOPS(X) X(COPY) X(BR_UNLESS) X(CONST64) X(CONST32) X(EPOCH) \
+	X(BR_EQ) X(BR_NE) X(BR_LT_S) X(BR_LT_U) X(BR_GT_S) X(BR_GT_U) X(BR_LE_S) \
+	X(BR_LE_U) X(BR_GE_S) X(BR_GE_U) X(BR_EQZ) X(BR_NEZ)
 
 #if defined(__GNUC__)
 #define DISPATCH() goto *labels[*ip]
@@ -246,6 +248,9 @@ static void call_indirect(kiln_vmctx *ctx, uint32_t type, uint32_t table, uint32
 		__typeof__(fp->a_) a = S(2).a_; S(1).r_ = (expr); NEXT(3); }
 #define BIN(id, a_, r_, expr) CASE(id) { \
 		__typeof__(fp->a_) a = S(2).a_, b = S(3).a_; S(1).r_ = (expr); NEXT(4); }
+/* A fused i32 comparison and branch (interp.h): a b target. */
+#define BRC(id, a_, expr) ICASE(id) { \
+		__typeof__(fp->a_) a = S(1).a_, b = S(2).a_; if (expr) JUMP(ip[3]); NEXT(4); }
 #define LOAD(id, T, r_) CASE(id) { \
 		T v; memcpy(&v, addr(ctx, S(2).u32, ip[3], sizeof v), sizeof v); \
 		S(1).r_ = v; NEXT(4); }
@@ -326,6 +331,13 @@ dispatch:
 	ICASE(COPY) S(1) = S(2); NEXT(3);
 	ICASE(CONST32) S(1).u32 = ip[2]; NEXT(3);
 	ICASE(CONST64) S(1).u64 = ip[2] | (uint64_t)ip[3] << 32; NEXT(4);
+	BRC(BR_EQ, u32, a == b) BRC(BR_NE, u32, a != b)
+	BRC(BR_LT_S, i32, a < b) BRC(BR_LT_U, u32, a < b)
+	BRC(BR_GT_S, i32, a > b) BRC(BR_GT_U, u32, a > b)
+	BRC(BR_LE_S, i32, a <= b) BRC(BR_LE_U, u32, a <= b)
+	BRC(BR_GE_S, i32, a >= b) BRC(BR_GE_U, u32, a >= b)
+	ICASE(BR_EQZ) if (S(1).u32 == 0) JUMP(ip[2]); NEXT(3);
+	ICASE(BR_NEZ) if (S(1).u32 != 0) JUMP(ip[2]); NEXT(3);
 	/* Another thread moves the epoch: an atomic load each time. */
 	ICASE(EPOCH)
 		if (atomic_load_explicit(ctx->epoch, memory_order_relaxed) >= ctx->epoch_deadline)

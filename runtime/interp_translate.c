@@ -294,6 +294,45 @@ static void skip_dead(tr *t, kiln_op op)
 	}
 }
 
+/* The i32 comparisons a branch may fuse with: the branch when it holds,
+ * and when it does not (for `if`). */
+static const struct { kiln_op op; uint16_t when, unless; } fusable[] = {
+	{KILN_OP_I32_EQ, IOP_BR_EQ, IOP_BR_NE}, {KILN_OP_I32_NE, IOP_BR_NE, IOP_BR_EQ},
+	{KILN_OP_I32_LT_S, IOP_BR_LT_S, IOP_BR_GE_S}, {KILN_OP_I32_LT_U, IOP_BR_LT_U, IOP_BR_GE_U},
+	{KILN_OP_I32_GT_S, IOP_BR_GT_S, IOP_BR_LE_S}, {KILN_OP_I32_GT_U, IOP_BR_GT_U, IOP_BR_LE_U},
+	{KILN_OP_I32_LE_S, IOP_BR_LE_S, IOP_BR_GT_S}, {KILN_OP_I32_LE_U, IOP_BR_LE_U, IOP_BR_GT_U},
+	{KILN_OP_I32_GE_S, IOP_BR_GE_S, IOP_BR_LT_S}, {KILN_OP_I32_GE_U, IOP_BR_GE_U, IOP_BR_LT_U},
+	{KILN_OP_I32_EQZ, IOP_BR_EQZ, IOP_BR_NEZ},
+};
+
+/* A branch on the top value (already popped, at height h) that the code
+ * just computed with an i32 comparison, as retarget() allows: the
+ * comparison's words become the fused branch's, up to its target, which
+ * the caller emits.  false: nothing changed. */
+static bool fuse_compare(tr *t, bool unless)
+{
+	uint32_t at = t->last_dst - 1, a;
+
+	if (t->oom || t->last_end != here(t) || t->label_at == here(t) ||
+	    t->where[t->h] != slot(t, t->h) || t->code[t->last_dst] != slot(t, t->h))
+		return false;
+	for (size_t i = 0; i < sizeof fusable / sizeof fusable[0]; i++) {
+		if (t->code[at] != fusable[i].op)
+			continue;
+		bool binary = fusable[i].op != KILN_OP_I32_EQZ;
+		uint32_t b = binary ? t->code[at + 3] : 0;
+		a = t->code[at + 2];
+		t->ncode = at;
+		emit(t, unless ? fusable[i].unless : fusable[i].when);
+		emit(t, a);
+		if (binary)
+			emit(t, b);
+		t->last_end = NO_LINK;
+		return true;
+	}
+	return false;
+}
+
 static void do_br_if(tr *t, uint32_t depth)
 {
 	ctl *c = label(t, depth);
@@ -301,8 +340,10 @@ static void do_br_if(tr *t, uint32_t depth)
 
 	t->h--;
 	if (c->kind != CTL_FUNC && !needs_moves(t, c)) {
-		emit(t, KILN_OP_BR_IF);
-		emit(t, cond);
+		if (!fuse_compare(t, false)) {
+			emit(t, KILN_OP_BR_IF);
+			emit(t, cond);
+		}
 		if (c->kind == CTL_LOOP)
 			emit(t, c->start);
 		else
@@ -579,8 +620,10 @@ static bool do_control(tr *t, const kiln_instr *in)
 	case KILN_OP_IF:
 		t->h--;
 		materialise_from(t, 0);
-		emit(t, IOP_BR_UNLESS);
-		emit(t, t->where[t->h]);	/* the condition */
+		if (!fuse_compare(t, true)) {
+			emit(t, IOP_BR_UNLESS);
+			emit(t, t->where[t->h]);	/* the condition */
+		}
 		emit(t, NO_LINK);
 		if (!push_ctl(t, CTL_IF, in->u.blocktype))
 			return false;

@@ -306,6 +306,62 @@ START_TEST(slot_form)
 }
 END_TEST
 
+/* Builds, translates (checking that word `at` is the fused branch
+ * `want`, its operands the slots a and b) and runs an (i32) -> i32 body. */
+static void fused(buf *b, uint32_t at, uint32_t want, uint32_t a, uint32_t bslot,
+		  const int32_t (*cases)[2], int n)
+{
+	buf mod = module_of(I_I, sizeof I_I, b, 0, false), copy = {0};
+	kiln_module *m;
+	interp_func f;
+	kiln_error err;
+	run r;
+
+	put_n(&copy, mod.p, mod.n);
+	ck_assert_int_eq(kiln_module_decode(mod.p, mod.n, &m, &err), KILN_OK);
+	ck_assert_int_eq(kiln_module_validate(m, &err), KILN_OK);
+	ck_assert(interp_translate(m, 0, false, &f, &err));
+	ck_assert_uint_gt(f.ncode, at + 3);
+	ck_assert_uint_eq(f.code[at], want);
+	ck_assert_uint_eq(f.code[at + 1], a);
+	if (want != IOP_BR_NEZ)
+		ck_assert_uint_eq(f.code[at + 2], bslot);
+	interp_func_free(&f);
+	kiln_module_delete(m);
+	buf_free(&mod);
+	ck_assert_int_eq(start(&r, &copy, &err), KILN_OK);
+	for (int i = 0; i < n; i++)
+		ck_assert_int_eq(ok_i(&r, cases[i][0]), cases[i][1]);
+	stop(&r);
+}
+
+/* An i32 comparison and the br_if or if consuming it run as one fused
+ * branch; an if branches on the comparison's opposite. */
+START_TEST(compare_and_branch_fused)
+{
+	static const int32_t lt[][2] = {{5, 2}, {20, 1}, {10, 1}, {-3, 2}};
+	static const int32_t eqz[][2] = {{0, 7}, {3, 9}, {-1, 9}};
+	buf b = {0};
+
+	/* block (br_if 0 (x < 10)) return 1 end; 2 */
+	PUT(&b, BLOCK, VOID, LOCAL_GET, 0);
+	put_i32(&b, 10);
+	PUT(&b, 0x48, BR_IF, 0);
+	put_i32(&b, 1);
+	PUT(&b, RETURN, END);
+	put_i32(&b, 2);
+	fused(&b, 3, IOP_BR_LT_S, 0, 2, lt, 4);	/* after CONST32 2 10 */
+
+	/* if (x == 0) 7 else 9 */
+	PUT(&b, LOCAL_GET, 0, 0x45, IF, I32);
+	put_i32(&b, 7);
+	put(&b, ELSE);
+	put_i32(&b, 9);
+	put(&b, END);
+	fused(&b, 0, IOP_BR_NEZ, 0, 0, eqz, 3);
+}
+END_TEST
+
 /* Values read from a local by local.get are the local's value then: a
  * later local.set or local.tee of it, or the function's results written
  * over the parameters, do not change them. */
@@ -420,6 +476,7 @@ Suite *interp_suite(void)
 	tcase_add_test(tc, dead_code_after_branch);
 	tcase_add_test(tc, slot_form);
 	tcase_add_test(tc, local_reads_keep_their_values);
+	tcase_add_test(tc, compare_and_branch_fused);
 	tcase_add_test(tc, traps);
 	tcase_add_test(tc, refuses_what_it_lacks);
 	suite_add_tcase(s, tc);
