@@ -168,6 +168,15 @@ void engine_count_osr(kiln_engine *e)
 	pthread_mutex_unlock(&e->stats_lock);
 }
 
+void engine_count_interp(kiln_engine *e, uint64_t functions, uint64_t bytes, double seconds)
+{
+	pthread_mutex_lock(&e->stats_lock);
+	e->stats.interp_functions += functions;
+	e->stats.interp_bytes += bytes;
+	e->stats.interp_seconds += seconds;
+	pthread_mutex_unlock(&e->stats_lock);
+}
+
 kiln_engine_stats kiln_engine_stats_of(kiln_engine *e)
 {
 	kiln_engine_stats s;
@@ -307,9 +316,9 @@ kiln_status kiln_engine_new(const kiln_config *config, kiln_engine **out,
 	if (cfg.opt_level < 0 || cfg.opt_level > 3)
 		return krt_fail_status(err, KILN_ERR_ARG, KILN_NO_OFFSET,
 				       "optimisation level must be 0 to 3");
-	if ((unsigned)cfg.tiering > KILN_TIERING_TIER1)
+	if ((unsigned)cfg.tiering > KILN_TIERING_INTERP)
 		return krt_fail_status(err, KILN_ERR_ARG, KILN_NO_OFFSET,
-				       "tiering must be KILN_TIERING_TIERED, _TIER0 or _TIER1");
+				       "tiering must be KILN_TIERING_TIERED, _TIER0, _TIER1 or _INTERP");
 	if (cfg.jit_threads > KILN_MAX_JIT_THREADS)
 		return krt_fail_status(err, KILN_ERR_ARG, KILN_NO_OFFSET,
 				       "jit_threads must be at most %u", KILN_MAX_JIT_THREADS);

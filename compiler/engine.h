@@ -66,6 +66,8 @@ typedef struct engine_times {
 void engine_count_compiled(kiln_engine *e, const engine_times *t, int tier, bool hot);
 /* A call moved from tier 0 to tier 1 at a loop header. */
 void engine_count_osr(kiln_engine *e);
+/* A module's functions translated by the interpreter (kiln_engine_stats). */
+void engine_count_interp(kiln_engine *e, uint64_t functions, uint64_t bytes, double seconds);
 
 /* Takes `le`; fails `err` with "<what>: <LLVM's message>"; false. */
 bool engine_llvm_error(LLVMErrorRef le, kiln_error *err, const char *what);

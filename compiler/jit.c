@@ -798,6 +798,27 @@ static void publish(kiln_engine *e, kiln_module *m, module_jit *mj)
 	krt_code_publish(m->code, &jit_ops, mj, e, flags, &limits);
 }
 
+/* kiln_config.tiering KILN_TIERING_INTERP: the whole module in the
+ * runtime's interpreter, or an error (interpreted and compiled functions
+ * do not mix within a module yet). */
+static kiln_status interpret(kiln_engine *e, kiln_module *m, kiln_error *err)
+{
+	const kiln_config *c = engine_config(e);
+	kiln_instance_limits limits = {c->max_memory_pages, c->max_table_elements, c->stack_size};
+	double t0 = jit_now();
+	uint64_t bytes = 0;
+
+	uint32_t flags = (c->epoch_interruption ? KILN_CODE_EPOCH_CHECKS : 0) |
+			 (c->fuel_metering ? KILN_CODE_FUEL : 0);
+
+	if (krt_interp_compile(m, e, flags, &limits, err) != KILN_OK)
+		return err->status;
+	for (uint32_t i = m->nimported_funcs; i < m->nfuncs; i++)
+		bytes += m->funcs[i].body.len;
+	engine_count_interp(e, m->nfuncs - m->nimported_funcs, bytes, jit_now() - t0);
+	return KILN_OK;
+}
+
 kiln_status kiln_module_compile(kiln_engine *e, kiln_module *m, kiln_error *err)
 {
 	kiln_error local;
@@ -815,6 +836,8 @@ kiln_status kiln_module_compile(kiln_engine *e, kiln_module *m, kiln_error *err)
 	    kiln_module_validate(m, err) != KILN_OK)
 		return err->status;
 	err->status = KILN_OK;
+	if (engine_config(e)->tiering == KILN_TIERING_INTERP)
+		return interpret(e, m, err);
 	if (!(mj = module_jit_new(e, m)))
 		return krt_fail_status(err, KILN_ERR_NOMEM, KILN_NO_OFFSET, "out of memory");
 	pthread_mutex_lock(&engine_jit(e)->lock);

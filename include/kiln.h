@@ -348,6 +348,7 @@ typedef enum kiln_tiering {
 	KILN_TIERING_TIERED = 0,
 	KILN_TIERING_TIER0,
 	KILN_TIERING_TIER1,
+	KILN_TIERING_INTERP,
 } kiln_tiering;
 
 typedef struct kiln_config {
@@ -435,7 +436,13 @@ typedef struct kiln_config {
 	 * code.  Calls made after that run tier 1; a call already running
 	 * finishes in tier 0.  TIER0 compiles everything at tier 0 only,
 	 * TIER1 everything at opt_level on first call (no counters).  With
-	 * opt_level 0 tiering is tier 0. */
+	 * opt_level 0 tiering is tier 0.  INTERP (a first stage, for testing)
+	 * runs every function in kiln's interpreter, with no LLVM: a module
+	 * with a function the interpreter does not run yet (any v128 value:
+	 * SIMD), or an engine with fuel metering, fails to compile with
+	 * KILN_ERR_UNSUPPORTED naming the first such instruction; epoch
+	 * interruption is checked where compiled code checks it.  Compiled code (an artifact's, another engine's)
+	 * may call its functions of at most one result. */
 	kiln_tiering tiering;
 	/* The count a function starts with: calls plus loop iterations before
 	 * it is sent to tier 1.  0: KILN_TIER_UP_THRESHOLD; 1: on its first
@@ -512,6 +519,11 @@ typedef struct kiln_engine_stats {
 	 * header (on-stack replacement). */
 	uint64_t tier0_functions, tier1_functions, tiered_up, osr_entries;
 	double tier0_seconds, tier1_seconds;
+	/* The interpreter (KILN_TIERING_INTERP): functions translated, the
+	 * bytes of their wasm bodies, and the seconds translation took (with
+	 * making their entries).  Not in functions_compiled. */
+	uint64_t interp_functions, interp_bytes;
+	double interp_seconds;
 } kiln_engine_stats;
 
 KILN_API kiln_engine_stats kiln_engine_stats_of(kiln_engine *engine);

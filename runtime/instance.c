@@ -295,7 +295,6 @@ static bool eval_elems(kiln_instance *inst, const kiln_module *m, kiln_error *er
 	return true;
 }
 
-static void call_funcref(const kiln_funcref *f, kiln_slot *slots);
 
 /* Active segments, then the start function, under one trap catcher. */
 static void initialise(void *arg)
@@ -326,7 +325,7 @@ static void initialise(void *arg)
 	}
 	if (m->has_start) {
 		kiln_slot none[1];
-		call_funcref(inst->funcs[m->start], none);
+		inst_call_funcref(inst->funcs[m->start], none);
 	}
 }
 
@@ -727,7 +726,7 @@ typedef struct call {
 	kiln_slot *slots;
 } call;
 
-static void call_funcref(const kiln_funcref *f, kiln_slot *slots)
+void inst_call_funcref(const kiln_funcref *f, kiln_slot *slots)
 {
 	if (f->tramp)
 		f->tramp(f->ctx, slots, f->code);	/* its signature's, shared */
@@ -739,7 +738,7 @@ static void run_call(void *arg)
 {
 	call *c = arg;
 
-	call_funcref(c->f, c->slots);
+	inst_call_funcref(c->f, c->slots);
 }
 
 /* Names the frames of a trap, as far as the called module knows them. */

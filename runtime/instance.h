@@ -73,6 +73,11 @@ struct kiln_host_func {
  * (host.c). */
 void host_call_native(const kiln_funcref *f, kiln_slot *slots);
 
+/* Calls any function through its funcref: its entry trampoline, or the
+ * host call above; arguments and results in `slots` (instance.c).  Inside
+ * a kiln_trap_catch. */
+void inst_call_funcref(const kiln_funcref *f, kiln_slot *slots);
+
 /* The process's epoch (instance.c): compiled code reads it through ctx. */
 extern _Atomic uint64_t kiln_epoch_counter;
 

@@ -440,8 +440,10 @@ int cli_tier_option(int argc, char **argv, int *i, const char *cmd, cli_tiering 
 			t->tiering = KILN_TIERING_TIER0;
 		else if (!strcmp(v, "1"))
 			t->tiering = KILN_TIERING_TIER1;
+		else if (!strcmp(v, "interp"))
+			t->tiering = KILN_TIERING_INTERP;
 		else
-			return cli_error(CLI_USAGE, "%s: --tier wants 0, 1 or tiered, got '%s'",
+			return cli_error(CLI_USAGE, "%s: --tier wants 0, 1, tiered or interp, got '%s'",
 					 cmd, v), -1;
 		return 1;
 	}

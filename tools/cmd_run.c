@@ -505,6 +505,10 @@ static int run_module(kiln_engine *engine, kiln_module *m, kiln_instance *wasi,
 			(s.compile_seconds - s.lower_seconds - s.optimise_seconds -
 			 s.codegen_seconds) * 1e3,
 			load_seconds * 1e3, (t2 - t1) * 1e3, (now() - t2) * 1e3, (entry - started) * 1e3);
+		if (s.interp_functions)
+			fprintf(stderr, "interp: %" PRIu64 " functions (%.1f KiB of wasm) "
+				"translated in %.3f ms\n", s.interp_functions,
+				s.interp_bytes / 1024.0, s.interp_seconds * 1e3);
 		uint64_t left;
 		if (o->fuel && inst && kiln_instance_get_fuel(inst, &left, NULL) == KILN_OK)
 			fprintf(stderr, "fuel: %" PRIu64 " consumed, %" PRIu64 " left\n",
@@ -613,7 +617,9 @@ static int load_input(const run_opts *o, kiln_engine *engine, kiln_module **m,
 			       "(make one with kiln compile)", o->file);
 #else
 		rc = cli_module_from_bytes(o->file, bytes, len, m);
-		if (rc == CLI_OK && !o->no_cache &&
+		/* The interpreter tier (a first stage) neither reads nor fills
+		 * the cache: its runs must show its own behaviour. */
+		if (rc == CLI_OK && !o->no_cache && o->tier.tiering != KILN_TIERING_INTERP &&
 		    kiln_cache_key(engine, bytes, len, key, NULL) == KILN_OK)
 			*cached = from_cache(engine, o, key, m);
 		else

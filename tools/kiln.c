@@ -23,7 +23,7 @@ static const cli_command commands[] = {
 	 "For an artifact: its header, and when it is signed the signer's key\n"
 	 "fingerprint (SHA-256 of the raw Ed25519 public key)."},
 	{"wast", cmd_wast, "[--enable-FEATURE...] [-O0..-O3] [--aot [--target-cpu NAME]]\n"
-	 "                [--tier 0|1|tiered] [--tier-up-threshold N] [--min-passed N] [-v]\n"
+	 "                [--tier 0|1|tiered|interp] [--tier-up-threshold N] [--min-passed N] [-v]\n"
 	 "                FILE.wast",
 	 "run a spec test script",
 	 "Converts FILE.wast with wabt's wast2json (found on PATH, or named by\n"
@@ -41,7 +41,7 @@ static const cli_command commands[] = {
 	 "                [--inherit-env] [--tcplisten ADDR:PORT]... [--stats] [-O0..-O3]\n"
 	 "                [--no-cache] [--cache-wait] [--aot] [--lazy] [--timeout DURATION]\n"
 	 "                [--max-memory SIZE] [--fuel N] [--verify PUBKEY.pem]\n"
-	 "                [--max-table-elements N] [--max-stack SIZE] [--tier 0|1|tiered]\n"
+	 "                [--max-table-elements N] [--max-stack SIZE] [--tier 0|1|tiered|interp]\n"
 	 "                [--tier-up-threshold N] FILE.wasm|FILE.kwasm [ARGS...]",
 	 "compile and run a module",
 	 "Runs the module's _start, or with --invoke the named export, with ARGS\n"
@@ -65,7 +65,9 @@ static const cli_command commands[] = {
 	 "default) compiles a function first at tier 0 (no optimisation, fast\n"
 	 "code generation) and again at -ON (tier 1) on a background thread once\n"
 	 "its calls and loop iterations reach --tier-up-threshold (default 1000;\n"
-	 "1: at once); 0 or 1 compiles at that tier only.  --timeout (2s, 500ms,\n"
+	 "1: at once); 0 or 1 compiles at that tier only; interp runs every\n"
+	 "function in the interpreter (a first stage: a module it cannot run\n"
+	 "whole is refused; no code cache).  --timeout (2s, 500ms,\n"
 	 "1m) ends the run with 'wasm trap: interrupted' once the time is up,\n"
 	 "in the start function, the entry's call or a blocking WASI call (sleep,\n"
 	 "reads and writes of pipes and sockets); an artifact for it needs\n"

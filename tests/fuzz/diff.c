@@ -3,13 +3,17 @@
  * at tier 1 only (-O2), at tier 0 only (no IR passes, -O0 code
  * generation), tiered with a threshold of 1 (every function's first call
  * in tier-0 code with its counters, later calls in tier-1 code once a
- * background thread has swapped it in), through a kiln AOT artifact, and
- * under wabt's wasm-interp (the reference interpreter of another project);
- * every export's result, or the fact that it trapped, must agree.  Between
- * kiln's four the trap messages must agree too.
+ * background thread has swapped it in), in kiln's interpreter (modules it
+ * refuses, those with SIMD, are left out of that way), through a kiln AOT
+ * artifact, and under wabt's wasm-interp (the reference interpreter of
+ * another project); every export's result, or the fact that it trapped,
+ * must agree.  Between kiln's five the trap messages must agree too.
  *
- * kiln-diff [--start SEED] [--count N] [--interp PATH|none] [--keep DIR]
- * kiln-diff --dump SEED FILE.wasm
+ * kiln-diff [--start SEED] [--count N] [--interp PATH|none] [--keep DIR] [--scalar]
+ * kiln-diff [--scalar] --dump SEED FILE.wasm
+ *
+ * --scalar: modules without v128 values (kiln_gen_scalar_module), so that
+ * the interpreter runs every one of them; before --dump, such a module.
  *
  * Each export is called in order in one instance (as wasm-interp's
  * --run-all-exports does), so state carries from one call to the next.
@@ -127,13 +131,13 @@ static void report(uint64_t seed, const char *what, const outcome *a, const outc
 		       a->n, b->n, path);
 }
 
-static int dump(const char *seed, const char *path)
+static int dump(bool (*gen)(uint64_t, uint8_t **, size_t *), const char *seed, const char *path)
 {
 	uint8_t *bytes;
 	size_t len;
 	FILE *f;
 
-	if (!kiln_gen_module(strtoull(seed, NULL, 10), &bytes, &len) || !(f = fopen(path, "wb")))
+	if (!gen(strtoull(seed, NULL, 10), &bytes, &len) || !(f = fopen(path, "wb")))
 		return 2;
 	fwrite(bytes, 1, len, f);
 	fclose(f);
@@ -142,17 +146,21 @@ static int dump(const char *seed, const char *path)
 }
 
 /* kiln's ways of running a module; each must agree with the first. */
-enum { WAY_TIER1, WAY_TIER0, WAY_TIERED, WAY_AOT, NWAYS, NJIT = WAY_AOT };
+enum { WAY_TIER1, WAY_TIER0, WAY_TIERED, WAY_INTERP, WAY_AOT, NWAYS, NJIT = WAY_AOT };
 
 static const char *const way_name[NWAYS] = {
-	"JIT tier 1", "JIT tier 0", "JIT tiered, threshold 1", "AOT",
+	"JIT tier 1", "JIT tier 0", "JIT tiered, threshold 1", "interpreter", "AOT",
 };
+
+/* An outcome's n when its way did not run the module (the interpreter
+ * refused it: "not supported yet"). */
+#define NOT_RUN UINT32_MAX
 
 /* The engines of the JIT's ways (the artifact comes from tier 1's). */
 static bool engines_new(kiln_engine *e[NJIT], kiln_error *err)
 {
 	static const kiln_tiering tiering[NJIT] = {
-		KILN_TIERING_TIER1, KILN_TIERING_TIER0, KILN_TIERING_TIERED,
+		KILN_TIERING_TIER1, KILN_TIERING_TIER0, KILN_TIERING_TIERED, KILN_TIERING_INTERP,
 	};
 
 	for (int w = 0; w < NJIT; w++) {
@@ -175,9 +183,15 @@ static bool run_ways(kiln_engine *e[NJIT], const uint8_t *bytes, size_t len, out
 	size_t art_len;
 	bool ok = true;
 
-	for (int w = 0; w < NJIT && ok; w++)
-		ok = kiln_module_new(bytes, len, &m[w], err) == KILN_OK &&
-		     run_kiln(e[w], m[w], &o[w], why, whylen);
+	for (int w = 0; w < NJIT && ok; w++) {
+		ok = kiln_module_new(bytes, len, &m[w], err) == KILN_OK;
+		if (ok && w == WAY_INTERP &&
+		    kiln_module_compile(e[w], m[w], err) == KILN_ERR_UNSUPPORTED) {
+			o[w].n = NOT_RUN;
+			continue;
+		}
+		ok = ok && run_kiln(e[w], m[w], &o[w], why, whylen);
+	}
 	ok = ok && kiln_module_serialize(e[WAY_TIER1], m[WAY_TIER1], &art, &art_len, err) == KILN_OK &&
 	     kiln_module_load(art, art_len, &m[WAY_AOT], err) == KILN_OK &&
 	     run_kiln(NULL, m[WAY_AOT], &o[WAY_AOT], why, whylen);
@@ -198,7 +212,7 @@ static bool compare(uint64_t seed, const outcome o[NWAYS], const char *interp, c
 	int d;
 
 	for (int w = 1; w < NWAYS; w++) {
-		if ((d = differ(&o[0], &o[w], false)) < 0)
+		if (o[w].n == NOT_RUN || (d = differ(&o[0], &o[w], false)) < 0)
 			continue;
 		snprintf(what, sizeof what, "%s vs %s", way_name[0], way_name[w]);
 		report(seed, what, &o[0], &o[w], d, keep, bytes, len);
@@ -224,14 +238,16 @@ static bool compare(uint64_t seed, const outcome o[NWAYS], const char *interp, c
 int main(int argc, char **argv)
 {
 	uint64_t start = 1, count = 1000, diverged = 0, invalid = 0, compared = 0, traps = 0;
+	uint64_t interpreted = 0;
 	const char *interp = "wasm-interp", *keep = "/tmp";
+	bool (*gen)(uint64_t, uint8_t **, size_t *) = kiln_gen_module;
 	kiln_engine *e[NJIT] = {0};
 	char tmp[] = "/tmp/kiln-diff-XXXXXX", path[64], why[300];
 	kiln_error err;
 
 	for (int i = 1; i < argc; i++) {
 		if (!strcmp(argv[i], "--dump") && i + 2 < argc)
-			return dump(argv[i + 1], argv[i + 2]);
+			return dump(gen, argv[i + 1], argv[i + 2]);
 		else if (!strcmp(argv[i], "--start") && i + 1 < argc)
 			start = strtoull(argv[++i], NULL, 10);
 		else if (!strcmp(argv[i], "--count") && i + 1 < argc)
@@ -240,9 +256,12 @@ int main(int argc, char **argv)
 			interp = argv[++i];
 		else if (!strcmp(argv[i], "--keep") && i + 1 < argc)
 			keep = argv[++i];
+		else if (!strcmp(argv[i], "--scalar"))
+			gen = kiln_gen_scalar_module;
 		else
 			return fprintf(stderr, "usage: kiln-diff [--start SEED] [--count N] "
-				       "[--interp PATH|none] [--keep DIR] | --dump SEED FILE\n"), 2;
+				       "[--interp PATH|none] [--keep DIR] [--scalar] | [--scalar] --dump "
+				       "SEED FILE\n"), 2;
 	}
 	if (!strcmp(interp, "none"))
 		interp = NULL;
@@ -254,7 +273,7 @@ int main(int argc, char **argv)
 		size_t len;
 		outcome o[NWAYS];
 		kiln_module *m;
-		if (!kiln_gen_module(seed, &bytes, &len))
+		if (!gen(seed, &bytes, &len))
 			return fprintf(stderr, "out of memory\n"), 1;
 		if (kiln_module_new(bytes, len, &m, &err) != KILN_OK) {
 			printf("INVALID seed %" PRIu64 ": %s (at %zu)\n", seed, err.message, err.offset);
@@ -268,6 +287,7 @@ int main(int argc, char **argv)
 				invalid++;
 			} else {
 				compared++;
+				interpreted += o[WAY_INTERP].n != NOT_RUN;
 				for (uint32_t i = 0; i < o[0].n; i++)
 					traps += !strncmp(o[0].result[i], "trap", 4);
 				diverged += compare(seed, o, interp, path, keep, bytes, len, &invalid);
@@ -282,8 +302,10 @@ int main(int argc, char **argv)
 	/* (scripts/differential reads the fields up to "invalid or failed") */
 	printf("%" PRIu64 " modules from seed %" PRIu64 ": %" PRIu64 " compared (%" PRIu64
 	       " export calls trapped), %" PRIu64 " diverged, %" PRIu64 " invalid or failed; %"
-	       PRIu64 " functions tiered up%s\n", count, start, compared, traps, diverged, invalid,
-	       kiln_engine_stats_of(e[WAY_TIERED]).tiered_up, interp ? "" : " (no wasm-interp)");
+	       PRIu64 " functions tiered up; %" PRIu64 " run by the interpreter too%s\n", count,
+	       start, compared, traps, diverged, invalid,
+	       kiln_engine_stats_of(e[WAY_TIERED]).tiered_up, interpreted,
+	       interp ? "" : " (no wasm-interp)");
 	for (int w = 0; w < NJIT; w++)
 		kiln_engine_delete(e[w]);
 	return diverged || invalid ? 1 : 0;

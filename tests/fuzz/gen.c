@@ -48,6 +48,7 @@ typedef struct functype {
 
 typedef struct gen {
 	uint64_t rng;
+	bool scalar;		/* no v128 anywhere (kiln_gen_scalar_module) */
 	uint32_t nfuncs, ntypes;
 	functype types[MAX_FUNCS * 2 + 2];
 	uint32_t func_type[MAX_FUNCS * 2 + 1];
@@ -116,6 +117,13 @@ static void raw(out *o, const void *p, size_t n)
 static void op(gen *g, uint8_t b)
 {
 	put(g->o, b);
+}
+
+/* A value type drawn as t: in a scalar module, i64 stands for v128 (the
+ * same random draws, so the rest of the module follows the same shape). */
+static uint8_t vtype(const gen *g, uint8_t t)
+{
+	return g->scalar && t == V128 ? I64 : t;
 }
 
 static void simd(gen *g, uint32_t sub)
@@ -704,7 +712,7 @@ static void scalar_expr(gen *g, uint8_t t, int depth)
 				return;
 			}
 		}
-		if (t == I64 || t == I32) {
+		if ((t == I64 || t == I32) && !g->scalar) {
 			/* a lane of a vector */
 			vector_expr(g, depth - 1);
 			simd(g, t == I32 ? 27 : 29), put(g->o, (uint8_t)rnd(g, t == I32 ? 4 : 2));
@@ -712,7 +720,7 @@ static void scalar_expr(gen *g, uint8_t t, int depth)
 		}
 		break;
 	case 10:
-		if (t == I32) {	/* vector tests */
+		if (t == I32 && !g->scalar) {	/* vector tests */
 			static const uint32_t tests[] = {83, 99, 100, 131, 132, 163, 164, 195, 196};
 			vector_expr(g, depth - 1);
 			simd(g, tests[rnd(g, 9)]);
@@ -982,7 +990,7 @@ static void stmt(gen *g, int depth)
 	}
 	switch (rnd(g, 9)) {
 	case 0: case 1: {	/* local.set */
-		uint8_t t = types[rnd(g, 5)];
+		uint8_t t = vtype(g, types[rnd(g, 5)]);
 		expr(g, t, depth);
 		local_of(g, t, 0x21);
 		/* never a loop counter or a scratch local: local_of picks by type,
@@ -1006,6 +1014,10 @@ static void stmt(gen *g, int depth)
 		return;
 	}
 	case 4:			/* v128.store */
+		if (g->scalar) {
+			op(g, 0x01);	/* nop */
+			return;
+		}
 		address(g, depth);
 		vector_expr(g, depth);
 		simd(g, 11), memarg(g, 4);
@@ -1048,7 +1060,7 @@ static void stmt(gen *g, int depth)
 		op(g, 0x26), u32(g->o, 0);
 		return;
 	case 7:			/* drop */
-		expr(g, types[rnd(g, 5)], depth);
+		expr(g, vtype(g, types[rnd(g, 5)]), depth);
 		op(g, 0x1a);
 		return;
 	default:		/* an if without else */
@@ -1068,9 +1080,9 @@ static void random_type(gen *g, functype *t, bool any_results)
 	t->np = (uint8_t)rnd(g, MAX_PARAMS + 1);
 	t->nr = any_results ? (uint8_t)rnd(g, MAX_RESULTS + 1) : 1;
 	for (int i = 0; i < t->np; i++)
-		t->p[i] = num_types[rnd(g, 5)];
+		t->p[i] = vtype(g, num_types[rnd(g, 5)]);
 	for (int i = 0; i < t->nr; i++)
-		t->r[i] = num_types[rnd(g, 5)];
+		t->r[i] = vtype(g, num_types[rnd(g, 5)]);
 }
 
 /* Locals: the params, 0..4 more of random types, one of each type (so
@@ -1086,14 +1098,14 @@ static void setup_locals(gen *g, const functype *t, out *o)
 	for (int i = 0; i < t->np; i++)
 		g->local_type[g->nlocals++] = t->p[i];
 	for (uint32_t i = 0; i < k; i++)
-		extra[n++] = num_types[rnd(g, 5)];
+		extra[n++] = vtype(g, num_types[rnd(g, 5)]);
 	for (int i = 0; i < 5; i++)
-		extra[n++] = num_types[i];
+		extra[n++] = vtype(g, num_types[i]);
 	uint32_t own = n;
 	extra[n++] = I32, extra[n++] = I32, extra[n++] = I32, extra[n++] = I32;
-	extra[n++] = F32, extra[n++] = F64, extra[n++] = V128;
+	extra[n++] = F32, extra[n++] = F64, extra[n++] = vtype(g, V128);
 	for (int i = 0; i < 5; i++)
-		extra[n++] = num_types[i];
+		extra[n++] = vtype(g, num_types[i]);
 	for (uint32_t i = 0; i < own; i++)
 		g->local_type[g->nlocals++] = extra[i];
 	g->counter = g->nlocals;
@@ -1220,9 +1232,9 @@ static void functype_out(out *s, const functype *t)
 	raw(s, t->r, t->nr);
 }
 
-bool kiln_gen_module(uint64_t seed, uint8_t **out_bytes, size_t *out_len)
+static bool generate(uint64_t seed, bool scalar, uint8_t **out_bytes, size_t *out_len)
 {
-	gen g = {.rng = seed * 0x9e3779b97f4a7c15ull + 0x2545f4914f6cdd1dull};
+	gen g = {.rng = seed * 0x9e3779b97f4a7c15ull + 0x2545f4914f6cdd1dull, .scalar = scalar};
 	out m = {0}, s = {0}, code = {0};
 	functype wt = {0, 1, {0}, {I64}};
 
@@ -1315,4 +1327,14 @@ bool kiln_gen_module(uint64_t seed, uint8_t **out_bytes, size_t *out_len)
 	*out_bytes = m.p;
 	*out_len = m.n;
 	return true;
+}
+
+bool kiln_gen_module(uint64_t seed, uint8_t **out_bytes, size_t *out_len)
+{
+	return generate(seed, false, out_bytes, out_len);
+}
+
+bool kiln_gen_scalar_module(uint64_t seed, uint8_t **out_bytes, size_t *out_len)
+{
+	return generate(seed, true, out_bytes, out_len);
 }

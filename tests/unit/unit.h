@@ -10,5 +10,6 @@ Suite *validate_suite(void);
 Suite *runtime_suite(void);
 Suite *tramps_suite(void);
 Suite *loopver_suite(void);
+Suite *interp_suite(void);
 
 #endif

@@ -1,7 +1,7 @@
 /*
  * unit_main.c — runs one Check suite, named by argv[1] (reader, decode,
- * validate, runtime, tramps, loopver), in fork mode so that a crash fails one test,
- * not the run.
+ * validate, runtime, tramps, loopver, interp), in fork mode so that a crash
+ * fails one test, not the run.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -21,6 +21,7 @@ int main(int argc, char **argv)
 		{"runtime", runtime_suite},
 		{"tramps", tramps_suite},
 		{"loopver", loopver_suite},
+		{"interp", interp_suite},
 	};
 	SRunner *sr = NULL;
 	int failed;

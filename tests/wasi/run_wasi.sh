@@ -3,6 +3,7 @@
 # under kiln and checks their output, exit codes, and that nothing outside
 # the preopened directory changed.  With KILN_RUN, the programs are
 # compiled to artifacts first and run by the runtime-only kiln-run.
+# $KILN_RUN_FLAGS (split at spaces) go to every `kiln run` (--tier=interp).
 set -u
 kiln=$1 bin=$2 src=$3 kilnrun=${4:-}
 tmp=$(mktemp -d)
@@ -16,7 +17,8 @@ if [ -n "$kilnrun" ]; then
   bin=$tmp/aot ext=kwasm
 fi
 kiln_run() {
-  if [ -n "$kilnrun" ]; then "$kilnrun" "$@"; else "$kiln" run "$@"; fi
+  # shellcheck disable=SC2086
+  if [ -n "$kilnrun" ]; then "$kilnrun" "$@"; else "$kiln" run ${KILN_RUN_FLAGS:-} "$@"; fi
 }
 fails=0 checks=0
 mkdir -p "$tmp/sandbox" "$tmp/outside"

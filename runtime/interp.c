@@ -1,0 +1,264 @@
+/*
+ * interp.c — a module's interpreted code: translation of every function,
+ * its entries, and the way in from C (interp.h).
+ *
+ * Every kiln function has a native entry (code.h) that funcrefs hold and
+ * compiled code calls.  An interpreted function's entry is a thunk of its
+ * own, 32 bytes in one read-execute mapping per module:
+ *
+ *	movabs $func, %r11	49 bb <8 bytes>	the interp_func
+ *	jmp *0(%rip)		ff 25 00 00 00 00
+ *	.quad target		the native adapter
+ *
+ * The entry trampoline of every interpreted function, krt_interp_tramp,
+ * reads the interp_func back from the thunk's immediate, so the API and
+ * instantiation reach the function through the funcref as they reach any
+ * other.  Compiled code calls the thunk as the function itself (vmctx.h's
+ * ABI, System V): `target` is the native adapter, interp_native_entry,
+ * which saves the argument registers and hands them to
+ * interp_from_native_args
+ * with the interp_func; that reads the arguments as the signature places
+ * them, interprets, and returns the result in %rax and %xmm0 at once.
+ * Functions with several results (an LLVM struct return) or v128 values
+ * get from_native instead, which traps KILN_TRAP_COMPILE_FAILED: not
+ * built yet.  Native calls reach interpreted code only when a module of an
+ * interpreting engine is linked with compiled code (an artifact, another
+ * engine's module).
+ */
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include "code.h"
+#include "interp.h"
+#include "trap.h"
+
+#define THUNK_SIZE 32
+
+static void from_native(kiln_vmctx *ctx)
+{
+	(void)ctx;
+	krt_trap_raise(KILN_TRAP_COMPILE_FAILED);
+}
+
+/* What interp_native_entry saved: the six integer argument registers (%rdi,
+ * the ctx, first), then %xmm0..7. */
+typedef struct native_regs {
+	uint64_t gp[6];
+	uint64_t xmm[8][2];
+} native_regs;
+
+/* Returned in %rax and %xmm0 both (an INTEGER and an SSE eightbyte). */
+typedef struct native_ret {
+	uint64_t rax;
+	double xmm0;
+} native_ret;
+
+_Static_assert(sizeof(native_regs) == 176, "interp_native_entry's save area");
+
+/* Arguments by the System V classification of the signature: integers and
+ * references in the integer registers after the ctx, floats in the
+ * vector registers, the rest on the caller's stack, 8 bytes each, in
+ * order. */
+native_ret interp_from_native_args(const interp_func *f, const native_regs *r,
+				   const uint64_t *stack);
+
+native_ret interp_from_native_args(const interp_func *f, const native_regs *r,
+				   const uint64_t *stack)
+{
+	const kiln_functype *ft = &f->im->module->types[f->im->module->funcs[f->index].type_idx];
+	uint32_t n = f->nparams > 1 ? f->nparams : 1, gp = 1, xmm = 0;
+	interp_val args[n];
+	native_ret ret = {0, 0};
+
+	for (uint32_t i = 0; i < f->nparams; i++) {
+		bool fl = ft->params[i] == KILN_F32 || ft->params[i] == KILN_F64;
+		const uint64_t *src = fl ? (xmm < 8 ? r->xmm[xmm++] : stack++)
+				      : (gp < 6 ? &r->gp[gp++] : stack++);
+		memcpy(&args[i], src, sizeof args[i]);
+	}
+	interp_call((kiln_vmctx *)r->gp[0], f->im, f, args);
+	if (f->nresults) {
+		memcpy(&ret.rax, &args[0], sizeof ret.rax);
+		memcpy(&ret.xmm0, &args[0], sizeof ret.xmm0);
+	}
+	return ret;
+}
+
+/* The native adapter: %r11 holds the interp_func (the thunk set it). */
+#if defined(__x86_64__)
+__asm__(".text\n"
+	".p2align 4\n"
+	".globl interp_native_entry\n"
+	".hidden interp_native_entry\n"
+	".type interp_native_entry, @function\n"
+	"interp_native_entry:\n"
+	"	push %rbp\n"
+	"	mov %rsp, %rbp\n"
+	"	sub $176, %rsp\n"
+	"	mov %rdi, 0(%rsp)\n"
+	"	mov %rsi, 8(%rsp)\n"
+	"	mov %rdx, 16(%rsp)\n"
+	"	mov %rcx, 24(%rsp)\n"
+	"	mov %r8, 32(%rsp)\n"
+	"	mov %r9, 40(%rsp)\n"
+	"	movdqu %xmm0, 48(%rsp)\n"
+	"	movdqu %xmm1, 64(%rsp)\n"
+	"	movdqu %xmm2, 80(%rsp)\n"
+	"	movdqu %xmm3, 96(%rsp)\n"
+	"	movdqu %xmm4, 112(%rsp)\n"
+	"	movdqu %xmm5, 128(%rsp)\n"
+	"	movdqu %xmm6, 144(%rsp)\n"
+	"	movdqu %xmm7, 160(%rsp)\n"
+	"	mov %r11, %rdi\n"
+	"	mov %rsp, %rsi\n"
+	"	lea 16(%rbp), %rdx\n"
+	"	call interp_from_native_args@PLT\n"
+	"	leave\n"
+	"	ret\n"
+	".size interp_native_entry, . - interp_native_entry\n");
+#endif
+void interp_native_entry(void);
+
+/* Which native target a function's thunk jumps to. */
+static void *native_target(const interp_func *f)
+{
+	const kiln_functype *ft = &f->im->module->types[f->im->module->funcs[f->index].type_idx];
+
+	for (uint32_t i = 0; i < ft->nparams; i++)
+		if (ft->params[i] == KILN_V128)
+			return (void *)from_native;
+	if (f->nresults > 1 || (f->nresults == 1 && ft->results[0] == KILN_V128))
+		return (void *)from_native;
+	return (void *)interp_native_entry;
+}
+
+const interp_func *interp_thunk_func(const void *entry)
+{
+	const interp_func *f;
+
+	memcpy(&f, (const uint8_t *)entry + 2, sizeof f);
+	return f;
+}
+
+void krt_interp_tramp(kiln_vmctx *ctx, kiln_slot *slots, void *entry)
+{
+	const interp_func *f = interp_thunk_func(entry);
+	uint32_t n = f->nparams > f->nresults ? f->nparams : f->nresults;
+	interp_val args[n + 1];
+
+	for (uint32_t i = 0; i < f->nparams; i++)
+		memcpy(&args[i], &slots[i], sizeof args[i]);
+	interp_call(ctx, f->im, f, args);
+	for (uint32_t i = 0; i < f->nresults; i++) {
+		memset(&slots[i], 0, sizeof slots[i]);
+		memcpy(&slots[i], &args[i], sizeof args[i]);
+	}
+}
+
+static void write_thunk(uint8_t *p, const interp_func *f)
+{
+	void *target = native_target(f);
+
+	p[0] = 0x49;		/* movabs $f, %r11 */
+	p[1] = 0xbb;
+	memcpy(p + 2, &f, sizeof f);
+	p[10] = 0xff;		/* jmp *0(%rip) */
+	p[11] = 0x25;
+	memset(p + 12, 0, 4);
+	memcpy(p + 16, &target, sizeof target);
+	memset(p + 24, 0xcc, THUNK_SIZE - 24);	/* int3 */
+}
+
+static bool make_thunks(interp_module *im)
+{
+	size_t page = (size_t)sysconf(_SC_PAGESIZE);
+	void *p;
+
+	im->thunks_len = ((size_t)im->nfuncs * THUNK_SIZE + page - 1) & ~(page - 1);
+	p = mmap(NULL, im->thunks_len, PROT_READ | PROT_WRITE,
+		 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (p == MAP_FAILED)
+		return false;
+	im->thunks = p;
+	for (uint32_t i = 0; i < im->nfuncs; i++)
+		write_thunk(im->thunks + (size_t)i * THUNK_SIZE, &im->funcs[i]);
+	return mprotect(p, im->thunks_len, PROT_READ | PROT_EXEC) == 0;
+}
+
+static void free_state(void *state)
+{
+	interp_module *im = state;
+
+	if (im == NULL)
+		return;
+	for (uint32_t i = 0; im->funcs && i < im->nfuncs; i++)
+		interp_func_free(&im->funcs[i]);
+	free(im->funcs);
+	if (im->thunks)
+		munmap(im->thunks, im->thunks_len);
+	free(im);
+}
+
+/* Interpreter frames are C frames: no compiled-code pc to name. */
+static uint32_t symbolize(const kiln_code *code, uintptr_t pc)
+{
+	(void)code;
+	(void)pc;
+	return UINT32_MAX;
+}
+
+static const kiln_code_ops interp_ops = {"interp", symbolize, free_state};
+
+static bool translate_all(interp_module *im, bool epoch_checks, kiln_error *err)
+{
+	const kiln_module *m = im->module;
+
+	for (uint32_t i = 0; i < im->nfuncs; i++) {
+		if (!interp_translate(m, im->nimported + i, epoch_checks, &im->funcs[i], err))
+			return false;
+		im->funcs[i].im = im;
+	}
+	return true;
+}
+
+kiln_status krt_interp_compile(kiln_module *m, const void *owner, uint32_t flags,
+			       const kiln_instance_limits *limits, kiln_error *err)
+{
+	interp_module *im;
+
+	if (flags & KILN_CODE_FUEL)
+		return krt_fail_status(err, KILN_ERR_UNSUPPORTED, KILN_NO_OFFSET,
+				       "fuel in the interpreter is not supported yet");
+	/* Loads and stores address memory 0 only (2.0 has no other). */
+	if (m->nmemories > 1)
+		return krt_fail_status(err, KILN_ERR_UNSUPPORTED, KILN_NO_OFFSET,
+				       "several memories in the interpreter are not supported yet");
+	if (!(im = calloc(1, sizeof *im)))
+		return krt_fail_status(err, KILN_ERR_NOMEM, KILN_NO_OFFSET, "out of memory");
+	im->module = m;
+	im->nimported = m->nimported_funcs;
+	im->nfuncs = m->nfuncs - m->nimported_funcs;
+	if (!(im->funcs = calloc(im->nfuncs + 1, sizeof *im->funcs)))
+		goto nomem;
+	if (!translate_all(im, flags & KILN_CODE_EPOCH_CHECKS, err))
+		goto fail;
+#if !defined(__x86_64__)
+	krt_fail(err, KILN_ERR_UNSUPPORTED, KILN_NO_OFFSET,
+		 "the interpreter on this architecture is not supported yet");
+	goto fail;
+#endif
+	if (im->nfuncs && !make_thunks(im))
+		goto nomem;
+	for (uint32_t i = 0; i < im->nfuncs; i++)
+		krt_code_set(m->code, im->nimported + i, im->thunks + (size_t)i * THUNK_SIZE,
+			     (void *)krt_interp_tramp);
+	krt_code_publish(m->code, &interp_ops, im, owner, flags, limits);
+	return KILN_OK;
+nomem:
+	krt_fail(err, KILN_ERR_NOMEM, KILN_NO_OFFSET, "out of memory");
+fail:
+	free_state(im);
+	return err->status;
+}

@@ -1,0 +1,115 @@
+/*
+ * interp.h — the interpreter tier (internal; docs/architecture.md, "The
+ * interpreter tier").
+ *
+ * A function body is translated once, in one linear pass over the
+ * validated body (interp_translate.c), to a compact slot form: 32-bit
+ * words, an opcode then its operands, every operand a frame slot index
+ * and every branch target a word index, resolved.  A frame is an array of
+ * 64-bit slots: the locals (parameters first), then the operand stack,
+ * whose height at each instruction is known statically, so an operand is
+ * a fixed slot.  interp.c runs that code and gives each function the
+ * native entry every kiln function has (code.h).
+ *
+ * Nothing here uses LLVM: the slim runtime can run a module this way too.
+ */
+#ifndef KILN_INTERP_H
+#define KILN_INTERP_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "internal.h"
+#include "module.h"
+#include "opcode.h"
+#include "vmctx.h"
+
+/* One frame slot.  Members are read as the instruction's type says; an i32
+ * leaves the upper half of its slot undefined. */
+typedef union interp_val {
+	int32_t i32;
+	uint32_t u32;
+	int64_t i64;
+	uint64_t u64;
+	float f32;
+	double f64;
+	void *ref;
+} interp_val;
+
+/* Internal opcodes: the kiln_op of the instruction when the translated
+ * form does what the wasm instruction does (every scalar numeric, memory,
+ * table and reference opcode, and BR, BR_IF, BR_TABLE, RETURN, CALL,
+ * CALL_INDIRECT, UNREACHABLE, SELECT, GLOBAL_GET, GLOBAL_SET), plus these
+ * of its own.  interp_exec.c's handlers say each one's operands. */
+enum {
+	IOP_COPY = KILN_OP_COUNT_,	/* dst src: local.get/set/tee, branch values */
+	IOP_BR_UNLESS,			/* cond target: `if`, br_if with values */
+	IOP_CONST64,			/* dst lo hi: i64.const, f64.const */
+	IOP_CONST32,			/* dst imm: i32.const, f32.const */
+	IOP_EPOCH,			/* (none): traps once the epoch deadline passed */
+	/* An i32 comparison and the br_if or if that consumes it, fused:
+	 * a b target, branching when the comparison holds (EQZ, NEZ: a
+	 * target). */
+	IOP_BR_EQ, IOP_BR_NE, IOP_BR_LT_S, IOP_BR_LT_U, IOP_BR_GT_S, IOP_BR_GT_U,
+	IOP_BR_LE_S, IOP_BR_LE_U, IOP_BR_GE_S, IOP_BR_GE_U, IOP_BR_EQZ, IOP_BR_NEZ,
+	IOP_COUNT_
+};
+
+struct interp_module;
+
+/* One translated function. */
+typedef struct interp_func {
+	const struct interp_module *im;	/* its module's code */
+	uint32_t *code;
+	uint32_t ncode;			/* words */
+	uint32_t nparams, nresults;
+	uint32_t nlocals;		/* parameters included */
+	uint32_t nslots;		/* the frame: locals and operand stack */
+	uint32_t index;			/* in the module's function space */
+	uint32_t body_len;		/* wasm bytes translated */
+} interp_func;
+
+/* A module's interpreted code: kiln_code.state of code published by
+ * krt_interp_compile. */
+typedef struct interp_module {
+	const kiln_module *module;
+	interp_func *funcs;		/* own functions, index - nimported */
+	uint32_t nfuncs, nimported;
+	uint8_t *thunks;		/* native entries, one per function */
+	size_t thunks_len;
+} interp_module;
+
+/* Translates own function `index` of a validated module into *out.  false
+ * with err filled (KILN_ERR_UNSUPPORTED, "X in the interpreter is not
+ * supported yet", at the instruction's offset) when
+ * the body uses an instruction the interpreter does not run yet; out of
+ * memory likewise (KILN_ERR_NOMEM). */
+bool interp_translate(const kiln_module *m, uint32_t index, bool epoch_checks,
+		      interp_func *out, kiln_error *err);
+void interp_func_free(interp_func *f);
+
+/* Interprets every function of validated module m and publishes its code
+ * (code.h) with `owner`, `flags` and `limits`: entries are native thunks,
+ * trampolines krt_interp_tramp.  Of the flags, KILN_CODE_EPOCH_CHECKS is
+ * built (checks at function entries and loop headers, where compiled code
+ * has them); KILN_CODE_FUEL is refused.  KILN_ERR_UNSUPPORTED, naming the
+ * first instruction (its offset too), when a function cannot be interpreted:
+ * interpreted and compiled functions do not mix yet. */
+KRT_ABI kiln_status krt_interp_compile(kiln_module *m, const void *owner, uint32_t flags,
+				       const kiln_instance_limits *limits,
+				       kiln_error *err);
+
+/* The entry trampoline of every interpreted function (a kiln_tramp_fn):
+ * `entry` is the function's thunk, which names its interp_func. */
+void krt_interp_tramp(kiln_vmctx *ctx, kiln_slot *slots, void *entry);
+
+/* The function whose thunk (native entry) is `entry`. */
+const interp_func *interp_thunk_func(const void *entry);
+
+/* Runs f with its arguments in args[0..nparams); leaves its results in
+ * args[0..nresults).  args must hold max(nparams, nresults) slots. */
+void interp_call(kiln_vmctx *ctx, const interp_module *im,
+		 const interp_func *f, interp_val *args);
+
+#endif /* KILN_INTERP_H */

@@ -1,0 +1,21 @@
+;; Compiled code calling interpreted functions (test_mixed.c).
+(module
+  (import "m" "add" (func $add (param i32 i32) (result i32)))
+  (import "m" "mix" (func $mix (param i32 f64 i64 f32 i32 i32 i32 i32 i32
+                                  f64 f64 f64 f64 f64 f64 f64 f64) (result f64)))
+  (import "m" "half" (func $half (param f32) (result f32)))
+  (import "m" "wide" (func $wide (param i64) (result i64)))
+  (import "m" "boom" (func $boom))
+  (import "m" "two" (func $two (result i32 i32)))
+  (func (export "add") (param i32 i32) (result i32)
+    (call $add (local.get 0) (local.get 1)))
+  (func (export "mix") (result f64)
+    (call $mix (i32.const 1) (f64.const 2) (i64.const 3) (f32.const 4) (i32.const 5)
+               (i32.const 6) (i32.const 7) (i32.const 8) (i32.const 9) (f64.const 10)
+               (f64.const 11) (f64.const 12) (f64.const 13) (f64.const 14)
+               (f64.const 15) (f64.const 16) (f64.const 17)))
+  (func (export "half") (param f32) (result f32) (call $half (local.get 0)))
+  (func (export "wide") (param i64) (result i64) (call $wide (local.get 0)))
+  (func (export "boom") (call $boom))
+  (func (export "two") (result i32)
+    (call $two) (i32.add)))
