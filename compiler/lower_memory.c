@@ -16,9 +16,13 @@
  * so the trap left the old value behind.  Each store is therefore followed
  * by an empty asm with side effects, which LLVM must assume reads and
  * writes all memory: what came before a faulting store stays before it
- * and stays written (tests/regress/wast/stores_before_trap.wast).  Bulk
- * operations and table operations go through runtime helpers, which check
- * bounds as the spec orders.
+ * and stays written (tests/regress/wast/stores_before_trap.wast).
+ * Cheaper forms were measured and gained nothing (docs/architecture.md,
+ * "Trap exactness"): memory attributes on the asms, which would let LLVM
+ * forward stored values and merge loads across them (the load's asm must
+ * then still write some memory, or FastISel deletes it at -O0), and no
+ * barrier after stores at all.  Bulk operations and table operations go
+ * through runtime helpers, which check bounds as the spec orders.
  */
 #include "lower.h"
 
