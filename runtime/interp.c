@@ -302,23 +302,33 @@ static uint32_t symbolize(const kiln_code *code, uintptr_t pc)
 
 static const kiln_code_ops interp_ops = {"interp", symbolize, free_state};
 
+/* Translates every own function it can; one it cannot run (v128...) is
+ * left to compiled code, marked `compiled`.  false on anything else. */
 static bool translate_all(interp_module *im, bool epoch_checks, kiln_error *err)
 {
 	const kiln_module *m = im->module;
 
 	for (uint32_t i = 0; i < im->nfuncs; i++) {
-		if (!interp_translate(m, im->nimported + i, epoch_checks, &im->funcs[i], err))
-			return false;
-		im->funcs[i].im = im;
+		interp_func *f = &im->funcs[i];
+
+		if (!interp_translate(m, im->nimported + i, epoch_checks, f, err)) {
+			if (err->status != KILN_ERR_UNSUPPORTED)
+				return false;
+			err->status = KILN_OK;
+			*f = (interp_func){.index = im->nimported + i, .compiled = true};
+			im->ncompiled++;
+		}
+		f->im = im;
 	}
 	return true;
 }
 
-kiln_status krt_interp_compile(kiln_module *m, const void *owner, uint32_t flags,
-			       const kiln_instance_limits *limits, kiln_error *err)
+kiln_status krt_interp_translate(const kiln_module *m, uint32_t flags, interp_module **out,
+				 kiln_error *err)
 {
 	interp_module *im;
 
+	*out = NULL;
 	if (flags & KILN_CODE_FUEL)
 		return krt_fail_status(err, KILN_ERR_UNSUPPORTED, KILN_NO_OFFSET,
 				       "fuel in the interpreter is not supported yet");
@@ -326,6 +336,10 @@ kiln_status krt_interp_compile(kiln_module *m, const void *owner, uint32_t flags
 	if (m->nmemories > 1)
 		return krt_fail_status(err, KILN_ERR_UNSUPPORTED, KILN_NO_OFFSET,
 				       "several memories in the interpreter are not supported yet");
+#if !defined(__x86_64__)
+	return krt_fail_status(err, KILN_ERR_UNSUPPORTED, KILN_NO_OFFSET,
+			       "the interpreter on this architecture is not supported yet");
+#endif
 	if (!(im = calloc(1, sizeof *im)))
 		return krt_fail_status(err, KILN_ERR_NOMEM, KILN_NO_OFFSET, "out of memory");
 	im->module = m;
@@ -335,21 +349,39 @@ kiln_status krt_interp_compile(kiln_module *m, const void *owner, uint32_t flags
 		goto nomem;
 	if (!translate_all(im, flags & KILN_CODE_EPOCH_CHECKS, err))
 		goto fail;
-#if !defined(__x86_64__)
-	krt_fail(err, KILN_ERR_UNSUPPORTED, KILN_NO_OFFSET,
-		 "the interpreter on this architecture is not supported yet");
-	goto fail;
-#endif
 	if (im->nfuncs && !make_thunks(im))
 		goto nomem;
-	for (uint32_t i = 0; i < im->nfuncs; i++)
-		krt_code_set(m->code, im->nimported + i, im->thunks + (size_t)i * THUNK_SIZE,
-			     (void *)krt_interp_tramp);
-	krt_code_publish(m->code, &interp_ops, im, owner, flags, limits);
+	*out = im;
 	return KILN_OK;
 nomem:
 	krt_fail(err, KILN_ERR_NOMEM, KILN_NO_OFFSET, "out of memory");
 fail:
 	free_state(im);
 	return err->status;
+}
+
+void *krt_interp_entry(const interp_module *im, uint32_t f)
+{
+	const interp_func *fn = &im->funcs[f - im->nimported];
+
+	return fn->compiled ? NULL : im->thunks + (size_t)(f - im->nimported) * THUNK_SIZE;
+}
+
+void krt_interp_set_entries(kiln_code *code, const interp_module *im)
+{
+	for (uint32_t i = im->nimported; i < im->nimported + im->nfuncs; i++)
+		if (krt_interp_entry(im, i))
+			krt_code_set(code, i, krt_interp_entry(im, i), (void *)krt_interp_tramp);
+}
+
+void krt_interp_publish(kiln_module *m, interp_module *im, const void *owner, uint32_t flags,
+			const kiln_instance_limits *limits)
+{
+	krt_interp_set_entries(m->code, im);
+	krt_code_publish(m->code, &interp_ops, im, owner, flags, limits);
+}
+
+void krt_interp_free(interp_module *im)
+{
+	free_state(im);
 }
