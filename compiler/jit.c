@@ -696,6 +696,7 @@ static void module_jit_free(void *p)
 	free(mj->osr_size);
 	free(mj->osr_rets);
 	jit_stubs_free(mj->stubs);	/* after the code that called them */
+	krt_interp_free(mj->interp);
 	pthread_mutex_destroy(&mj->lock);
 	free(mj);
 }
@@ -798,32 +799,72 @@ static void publish(kiln_engine *e, kiln_module *m, module_jit *mj)
 	krt_code_publish(m->code, &jit_ops, mj, e, flags, &limits);
 }
 
-/* kiln_config.tiering KILN_TIERING_INTERP: the whole module in the
- * runtime's interpreter, or an error (interpreted and compiled functions
- * do not mix within a module yet). */
+/* Compiles m lazily with the JIT; with im (KILN_TIERING_INTERP), only
+ * the functions im left compiled ever are: every other one's entry and
+ * stub slot become its thunk, so compiled code calls it through the
+ * native adapter.  im is consumed. */
+static kiln_status jit_module(kiln_engine *e, kiln_module *m, interp_module *im,
+			      kiln_error *err)
+{
+	module_jit *mj = module_jit_new(e, m);
+	bool ok;
+
+	if (!mj) {
+		krt_interp_free(im);
+		return krt_fail_status(err, KILN_ERR_NOMEM, KILN_NO_OFFSET, "out of memory");
+	}
+	mj->interp = im;	/* freed with mj */
+	pthread_mutex_lock(&engine_jit(e)->lock);
+	ok = compile(e, m, mj, err);
+	pthread_mutex_unlock(&engine_jit(e)->lock);
+	if (!ok) {
+		/* Nothing was published: the code stays empty. */
+		module_jit_free(mj);
+		return err->status != KILN_OK ? err->status
+			: krt_fail_status(err, KILN_ERR_UNSUPPORTED, KILN_NO_OFFSET,
+					  "internal error: compilation failed without a reason");
+	}
+	for (uint32_t i = m->nimported_funcs; im && i < m->nfuncs; i++)
+		if (krt_interp_entry(im, i))
+			jit_stub_point(mj->stubs, i - m->nimported_funcs, krt_interp_entry(im, i));
+	if (im)
+		krt_interp_set_entries(m->code, im);
+	publish(e, m, mj);
+	return KILN_OK;
+}
+
+/* kiln_config.tiering KILN_TIERING_INTERP: every function the runtime's
+ * interpreter can run is interpreted, the others compiled (jit_module);
+ * what the interpreter refuses for a whole module (fuel...) is an error. */
 static kiln_status interpret(kiln_engine *e, kiln_module *m, kiln_error *err)
 {
 	const kiln_config *c = engine_config(e);
 	kiln_instance_limits limits = {c->max_memory_pages, c->max_table_elements, c->stack_size};
 	double t0 = jit_now();
-	uint64_t bytes = 0;
+	uint64_t bytes = 0, n = 0;
+	interp_module *im;
 
 	uint32_t flags = (c->epoch_interruption ? KILN_CODE_EPOCH_CHECKS : 0) |
 			 (c->fuel_metering ? KILN_CODE_FUEL : 0);
 
-	if (krt_interp_compile(m, e, flags, &limits, err) != KILN_OK)
+	if (krt_interp_translate(m, flags, &im, err) != KILN_OK)
 		return err->status;
-	for (uint32_t i = m->nimported_funcs; i < m->nfuncs; i++)
-		bytes += m->funcs[i].body.len;
-	engine_count_interp(e, m->nfuncs - m->nimported_funcs, bytes, jit_now() - t0);
+	for (uint32_t i = m->nimported_funcs; i < m->nfuncs; i++) {
+		if (krt_interp_entry(im, i)) {
+			bytes += m->funcs[i].body.len;
+			n++;
+		}
+	}
+	engine_count_interp(e, n, bytes, jit_now() - t0);
+	if (im->ncompiled)
+		return jit_module(e, m, im, err);
+	krt_interp_publish(m, im, e, flags, &limits);
 	return KILN_OK;
 }
 
 kiln_status kiln_module_compile(kiln_engine *e, kiln_module *m, kiln_error *err)
 {
 	kiln_error local;
-	module_jit *mj;
-	bool ok;
 
 	if (!err)
 		err = &local;
@@ -838,18 +879,5 @@ kiln_status kiln_module_compile(kiln_engine *e, kiln_module *m, kiln_error *err)
 	err->status = KILN_OK;
 	if (engine_config(e)->tiering == KILN_TIERING_INTERP)
 		return interpret(e, m, err);
-	if (!(mj = module_jit_new(e, m)))
-		return krt_fail_status(err, KILN_ERR_NOMEM, KILN_NO_OFFSET, "out of memory");
-	pthread_mutex_lock(&engine_jit(e)->lock);
-	ok = compile(e, m, mj, err);
-	pthread_mutex_unlock(&engine_jit(e)->lock);
-	if (!ok) {
-		/* Nothing was published: the code stays empty. */
-		module_jit_free(mj);
-		return err->status != KILN_OK ? err->status
-			: krt_fail_status(err, KILN_ERR_UNSUPPORTED, KILN_NO_OFFSET,
-					  "internal error: compilation failed without a reason");
-	}
-	publish(e, m, mj);
-	return KILN_OK;
+	return jit_module(e, m, NULL, err);
 }

@@ -107,6 +107,9 @@ struct module_jit {
 	 * under lock): symbolize leaves those frames out. */
 	uintptr_t *osr_rets;
 	size_t nosr_rets, osr_rets_cap;
+	/* KILN_TIERING_INTERP with functions the interpreter cannot run:
+	 * the others, translated; their stubs point at their thunks. */
+	interp_module *interp;
 };
 
 enum { TIER_NONE, TIER_QUEUED, TIER_READY, TIER_FAILED };

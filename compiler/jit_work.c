@@ -57,7 +57,8 @@ void jit_speculate_callees(kiln_engine *e, module_jit *mj, const lower_module *l
 
 	pthread_mutex_lock(&j->spec_lock);
 	for (uint32_t i = m->nimported_funcs; i < m->nfuncs; i++)
-		if (i != self && lm->funcs[i] != NULL)
+		if (i != self && lm->funcs[i] != NULL &&
+		    !(mj->interp && krt_interp_entry(mj->interp, i)))	/* interpreted */
 			spec_push(j, mj, i);
 	pthread_cond_signal(&j->spec_work);
 	pthread_mutex_unlock(&j->spec_lock);

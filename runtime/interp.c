@@ -16,15 +16,16 @@
  * other.  Compiled code calls the thunk as the function itself (vmctx.h's
  * ABI, System V): `target` is the native adapter, interp_native_entry,
  * which saves the argument registers and hands them to
- * interp_from_native_args
- * with the interp_func; that reads the arguments as the signature places
- * them, interprets, and returns the result in %rax and %xmm0 at once.
- * Functions with several results (an LLVM struct return) or v128 values
- * get from_native instead, which traps KILN_TRAP_COMPILE_FAILED: not
- * built yet.  Native calls reach interpreted code only when a module of an
+ * interp_from_native_args with the interp_func; that reads the arguments as
+ * the signature places them, interprets, and leaves the results where
+ * LLVM's struct return puts them (registers, or memory through a hidden
+ * pointer), which the adapter loads.  Functions with v128 values get
+ * from_native instead, which traps KILN_TRAP_COMPILE_FAILED: not built
+ * yet.  Native calls reach interpreted code only when a module of an
  * interpreting engine is linked with compiled code (an artifact, another
  * engine's module).
  */
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -42,51 +43,118 @@ static void from_native(kiln_vmctx *ctx)
 	krt_trap_raise(KILN_TRAP_COMPILE_FAILED);
 }
 
-/* What interp_native_entry saved: the six integer argument registers (%rdi,
- * the ctx, first), then %xmm0..7. */
+/* What interp_native_entry saved: the six integer argument registers (%rdi
+ * first), then %xmm0..7. */
 typedef struct native_regs {
 	uint64_t gp[6];
 	uint64_t xmm[8][2];
 } native_regs;
 
-/* Returned in %rax and %xmm0 both (an INTEGER and an SSE eightbyte). */
-typedef struct native_ret {
-	uint64_t rax;
-	double xmm0;
-} native_ret;
+/* What interp_native_entry loads before it returns: %rax, %rdx, %rcx,
+ * %xmm0, %xmm1, then the x87 stack, st(1) pushed first (x87 says which are
+ * pushed, NATIVE_ST0 and NATIVE_ST1, and as f64 or f32). */
+typedef struct native_out {
+	uint64_t gp[3];
+	uint64_t xmm[2];
+	uint64_t st[2];
+	uint64_t x87;
+} native_out;
+
+enum {
+	NATIVE_ST0 = 1, NATIVE_ST0_F64 = 2, NATIVE_ST1 = 4, NATIVE_ST1_F64 = 8,
+};
 
 _Static_assert(sizeof(native_regs) == 176, "interp_native_entry's save area");
+_Static_assert(sizeof(native_out) == 64 && offsetof(native_out, st) == 40 &&
+	       offsetof(native_out, x87) == 56, "interp_native_entry's result area");
+
+static bool is_float(kiln_valtype t)
+{
+	return t == KILN_F32 || t == KILN_F64;
+}
+
+/* How LLVM returns a first-class struct of the results with the C calling
+ * convention on x86-64 (compiled code's, lower.c): integers and references
+ * in %rax, %rdx, %rcx; floats in %xmm0, %xmm1, then x87's st(0), st(1).
+ * When they do not all fit, the whole struct goes to memory through a
+ * hidden pointer, passed before the ctx and returned in %rax. */
+static bool results_in_memory(const kiln_functype *ft)
+{
+	uint32_t ints = 0, floats = 0;
+
+	for (uint32_t i = 0; i < ft->nresults; i++)
+		is_float(ft->results[i]) ? floats++ : ints++;
+	return ints > 3 || floats > 4;
+}
+
+/* The results as LLVM lays out the struct in memory: each at its natural
+ * alignment, in order. */
+static void results_to_memory(const kiln_functype *ft, const interp_val *res, uint8_t *p)
+{
+	size_t at = 0;
+
+	for (uint32_t i = 0; i < ft->nresults; i++) {
+		size_t n = ft->results[i] == KILN_I32 || ft->results[i] == KILN_F32 ? 4 : 8;
+
+		at = (at + n - 1) & ~(n - 1);
+		memcpy(p + at, &res[i], n);
+		at += n;
+	}
+}
+
+static void results_to_regs(const kiln_functype *ft, const interp_val *res, native_out *o)
+{
+	uint32_t gp = 0, fl = 0;
+
+	for (uint32_t i = 0; i < ft->nresults; i++) {
+		if (!is_float(ft->results[i]))
+			memcpy(&o->gp[gp++], &res[i], sizeof o->gp[0]);
+		else if (fl < 2)
+			memcpy(&o->xmm[fl++], &res[i], sizeof o->xmm[0]);
+		else {
+			bool f64 = ft->results[i] == KILN_F64;
+
+			memcpy(&o->st[fl - 2], &res[i], sizeof o->st[0]);
+			o->x87 |= fl++ == 2 ? NATIVE_ST0 | (f64 ? NATIVE_ST0_F64 : 0)
+					    : NATIVE_ST1 | (f64 ? NATIVE_ST1_F64 : 0);
+		}
+	}
+}
 
 /* Arguments by the System V classification of the signature: integers and
- * references in the integer registers after the ctx, floats in the
- * vector registers, the rest on the caller's stack, 8 bytes each, in
- * order. */
-native_ret interp_from_native_args(const interp_func *f, const native_regs *r,
-				   const uint64_t *stack);
+ * references in the integer registers after the ctx (and after the
+ * results' pointer when there is one), floats in the vector registers, the
+ * rest on the caller's stack, 8 bytes each, in order. */
+void interp_from_native_args(const interp_func *f, const native_regs *r,
+			     const uint64_t *stack, native_out *o);
 
-native_ret interp_from_native_args(const interp_func *f, const native_regs *r,
-				   const uint64_t *stack)
+void interp_from_native_args(const interp_func *f, const native_regs *r,
+			     const uint64_t *stack, native_out *o)
 {
 	const kiln_functype *ft = &f->im->module->types[f->im->module->funcs[f->index].type_idx];
-	uint32_t n = f->nparams > 1 ? f->nparams : 1, gp = 1, xmm = 0;
-	interp_val args[n];
-	native_ret ret = {0, 0};
+	bool mem = results_in_memory(ft);
+	uint32_t n = f->nparams > f->nresults ? f->nparams : f->nresults;
+	uint32_t ctx = mem ? 1 : 0, gp = ctx + 1, xmm = 0;
+	interp_val args[n ? n : 1];
 
 	for (uint32_t i = 0; i < f->nparams; i++) {
-		bool fl = ft->params[i] == KILN_F32 || ft->params[i] == KILN_F64;
-		const uint64_t *src = fl ? (xmm < 8 ? r->xmm[xmm++] : stack++)
+		const uint64_t *src = is_float(ft->params[i])
+				      ? (xmm < 8 ? r->xmm[xmm++] : stack++)
 				      : (gp < 6 ? &r->gp[gp++] : stack++);
 		memcpy(&args[i], src, sizeof args[i]);
 	}
-	interp_call((kiln_vmctx *)r->gp[0], f->im, f, args);
-	if (f->nresults) {
-		memcpy(&ret.rax, &args[0], sizeof ret.rax);
-		memcpy(&ret.xmm0, &args[0], sizeof ret.xmm0);
+	interp_call((kiln_vmctx *)r->gp[ctx], f->im, f, args);
+	memset(o, 0, sizeof *o);
+	if (mem) {
+		results_to_memory(ft, args, (uint8_t *)r->gp[0]);
+		o->gp[0] = r->gp[0];
+	} else {
+		results_to_regs(ft, args, o);
 	}
-	return ret;
 }
 
-/* The native adapter: %r11 holds the interp_func (the thunk set it). */
+/* The native adapter: %r11 holds the interp_func (the thunk set it).  The
+ * frame: the argument registers (native_regs) at 0, native_out at 176. */
 #if defined(__x86_64__)
 __asm__(".text\n"
 	".p2align 4\n"
@@ -96,7 +164,7 @@ __asm__(".text\n"
 	"interp_native_entry:\n"
 	"	push %rbp\n"
 	"	mov %rsp, %rbp\n"
-	"	sub $176, %rsp\n"
+	"	sub $240, %rsp\n"
 	"	mov %rdi, 0(%rsp)\n"
 	"	mov %rsi, 8(%rsp)\n"
 	"	mov %rdx, 16(%rsp)\n"
@@ -114,14 +182,36 @@ __asm__(".text\n"
 	"	mov %r11, %rdi\n"
 	"	mov %rsp, %rsi\n"
 	"	lea 16(%rbp), %rdx\n"
+	"	lea 176(%rsp), %rcx\n"
 	"	call interp_from_native_args@PLT\n"
+	"	mov 232(%rsp), %r11\n"
+	"	test $4, %r11\n"		/* st(1) first: it ends up below */
+	"	jz 2f\n"
+	"	test $8, %r11\n"
+	"	jz 1f\n"
+	"	fldl 224(%rsp)\n"
+	"	jmp 2f\n"
+	"1:	flds 224(%rsp)\n"
+	"2:	test $1, %r11\n"
+	"	jz 4f\n"
+	"	test $2, %r11\n"
+	"	jz 3f\n"
+	"	fldl 216(%rsp)\n"
+	"	jmp 4f\n"
+	"3:	flds 216(%rsp)\n"
+	"4:	mov 176(%rsp), %rax\n"
+	"	mov 184(%rsp), %rdx\n"
+	"	mov 192(%rsp), %rcx\n"
+	"	movq 200(%rsp), %xmm0\n"
+	"	movq 208(%rsp), %xmm1\n"
 	"	leave\n"
 	"	ret\n"
 	".size interp_native_entry, . - interp_native_entry\n");
 #endif
 void interp_native_entry(void);
 
-/* Which native target a function's thunk jumps to. */
+/* Which native target a function's thunk jumps to: v128 values are not
+ * built. */
 static void *native_target(const interp_func *f)
 {
 	const kiln_functype *ft = &f->im->module->types[f->im->module->funcs[f->index].type_idx];
@@ -129,8 +219,9 @@ static void *native_target(const interp_func *f)
 	for (uint32_t i = 0; i < ft->nparams; i++)
 		if (ft->params[i] == KILN_V128)
 			return (void *)from_native;
-	if (f->nresults > 1 || (f->nresults == 1 && ft->results[0] == KILN_V128))
-		return (void *)from_native;
+	for (uint32_t i = 0; i < ft->nresults; i++)
+		if (ft->results[i] == KILN_V128)
+			return (void *)from_native;
 	return (void *)interp_native_entry;
 }
 
@@ -211,23 +302,33 @@ static uint32_t symbolize(const kiln_code *code, uintptr_t pc)
 
 static const kiln_code_ops interp_ops = {"interp", symbolize, free_state};
 
+/* Translates every own function it can; one it cannot run (v128...) is
+ * left to compiled code, marked `compiled`.  false on anything else. */
 static bool translate_all(interp_module *im, bool epoch_checks, kiln_error *err)
 {
 	const kiln_module *m = im->module;
 
 	for (uint32_t i = 0; i < im->nfuncs; i++) {
-		if (!interp_translate(m, im->nimported + i, epoch_checks, &im->funcs[i], err))
-			return false;
-		im->funcs[i].im = im;
+		interp_func *f = &im->funcs[i];
+
+		if (!interp_translate(m, im->nimported + i, epoch_checks, f, err)) {
+			if (err->status != KILN_ERR_UNSUPPORTED)
+				return false;
+			err->status = KILN_OK;
+			*f = (interp_func){.index = im->nimported + i, .compiled = true};
+			im->ncompiled++;
+		}
+		f->im = im;
 	}
 	return true;
 }
 
-kiln_status krt_interp_compile(kiln_module *m, const void *owner, uint32_t flags,
-			       const kiln_instance_limits *limits, kiln_error *err)
+kiln_status krt_interp_translate(const kiln_module *m, uint32_t flags, interp_module **out,
+				 kiln_error *err)
 {
 	interp_module *im;
 
+	*out = NULL;
 	if (flags & KILN_CODE_FUEL)
 		return krt_fail_status(err, KILN_ERR_UNSUPPORTED, KILN_NO_OFFSET,
 				       "fuel in the interpreter is not supported yet");
@@ -235,6 +336,10 @@ kiln_status krt_interp_compile(kiln_module *m, const void *owner, uint32_t flags
 	if (m->nmemories > 1)
 		return krt_fail_status(err, KILN_ERR_UNSUPPORTED, KILN_NO_OFFSET,
 				       "several memories in the interpreter are not supported yet");
+#if !defined(__x86_64__)
+	return krt_fail_status(err, KILN_ERR_UNSUPPORTED, KILN_NO_OFFSET,
+			       "the interpreter on this architecture is not supported yet");
+#endif
 	if (!(im = calloc(1, sizeof *im)))
 		return krt_fail_status(err, KILN_ERR_NOMEM, KILN_NO_OFFSET, "out of memory");
 	im->module = m;
@@ -244,21 +349,39 @@ kiln_status krt_interp_compile(kiln_module *m, const void *owner, uint32_t flags
 		goto nomem;
 	if (!translate_all(im, flags & KILN_CODE_EPOCH_CHECKS, err))
 		goto fail;
-#if !defined(__x86_64__)
-	krt_fail(err, KILN_ERR_UNSUPPORTED, KILN_NO_OFFSET,
-		 "the interpreter on this architecture is not supported yet");
-	goto fail;
-#endif
 	if (im->nfuncs && !make_thunks(im))
 		goto nomem;
-	for (uint32_t i = 0; i < im->nfuncs; i++)
-		krt_code_set(m->code, im->nimported + i, im->thunks + (size_t)i * THUNK_SIZE,
-			     (void *)krt_interp_tramp);
-	krt_code_publish(m->code, &interp_ops, im, owner, flags, limits);
+	*out = im;
 	return KILN_OK;
 nomem:
 	krt_fail(err, KILN_ERR_NOMEM, KILN_NO_OFFSET, "out of memory");
 fail:
 	free_state(im);
 	return err->status;
+}
+
+void *krt_interp_entry(const interp_module *im, uint32_t f)
+{
+	const interp_func *fn = &im->funcs[f - im->nimported];
+
+	return fn->compiled ? NULL : im->thunks + (size_t)(f - im->nimported) * THUNK_SIZE;
+}
+
+void krt_interp_set_entries(kiln_code *code, const interp_module *im)
+{
+	for (uint32_t i = im->nimported; i < im->nimported + im->nfuncs; i++)
+		if (krt_interp_entry(im, i))
+			krt_code_set(code, i, krt_interp_entry(im, i), (void *)krt_interp_tramp);
+}
+
+void krt_interp_publish(kiln_module *m, interp_module *im, const void *owner, uint32_t flags,
+			const kiln_instance_limits *limits)
+{
+	krt_interp_set_entries(m->code, im);
+	krt_code_publish(m->code, &interp_ops, im, owner, flags, limits);
+}
+
+void krt_interp_free(interp_module *im)
+{
+	free_state(im);
 }

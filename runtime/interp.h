@@ -20,6 +20,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "code.h"
 #include "internal.h"
 #include "module.h"
 #include "opcode.h"
@@ -68,14 +69,20 @@ typedef struct interp_func {
 	uint32_t nslots;		/* the frame: locals and operand stack */
 	uint32_t index;			/* in the module's function space */
 	uint32_t body_len;		/* wasm bytes translated */
+	/* Not translated (the interpreter cannot run it): the JIT compiled
+	 * it, and calls go through its funcref; only `im` and `index` are
+	 * set. */
+	bool compiled;
 } interp_func;
 
 /* A module's interpreted code: kiln_code.state of code published by
- * krt_interp_compile. */
+ * krt_interp_publish, or part of the JIT's state when some functions are
+ * compiled (krt_interp_translate). */
 typedef struct interp_module {
 	const kiln_module *module;
 	interp_func *funcs;		/* own functions, index - nimported */
 	uint32_t nfuncs, nimported;
+	uint32_t ncompiled;		/* functions left to compiled code */
 	uint8_t *thunks;		/* native entries, one per function */
 	size_t thunks_len;
 } interp_module;
@@ -89,16 +96,29 @@ bool interp_translate(const kiln_module *m, uint32_t index, bool epoch_checks,
 		      interp_func *out, kiln_error *err);
 void interp_func_free(interp_func *f);
 
-/* Interprets every function of validated module m and publishes its code
- * (code.h) with `owner`, `flags` and `limits`: entries are native thunks,
- * trampolines krt_interp_tramp.  Of the flags, KILN_CODE_EPOCH_CHECKS is
- * built (checks at function entries and loop headers, where compiled code
- * has them); KILN_CODE_FUEL is refused.  KILN_ERR_UNSUPPORTED, naming the
- * first instruction (its offset too), when a function cannot be interpreted:
- * interpreted and compiled functions do not mix yet. */
-KRT_ABI kiln_status krt_interp_compile(kiln_module *m, const void *owner, uint32_t flags,
-				       const kiln_instance_limits *limits,
-				       kiln_error *err);
+/* Translates every function of validated module m that the interpreter
+ * can run into *out (the caller owns it: krt_interp_publish or
+ * krt_interp_free), with its native thunks.  A function it cannot run (a
+ * v128 value, the first such instruction) is left to compiled code:
+ * marked `compiled` and counted in ncompiled.  Of the flags,
+ * KILN_CODE_EPOCH_CHECKS is built (checks at function entries and loop
+ * headers, where compiled code has them); what the interpreter refuses for
+ * the whole module — KILN_CODE_FUEL, several memories, another
+ * architecture than x86-64 — is KILN_ERR_UNSUPPORTED with its message;
+ * out of memory KILN_ERR_NOMEM. */
+KRT_ABI kiln_status krt_interp_translate(const kiln_module *m, uint32_t flags,
+					 interp_module **out, kiln_error *err);
+/* Own function f's native entry, its thunk; NULL when it is compiled. */
+KRT_ABI void *krt_interp_entry(const interp_module *im, uint32_t f);
+/* Sets the entry (its thunk) and trampoline (krt_interp_tramp) of every
+ * translated function of im in code; compiled ones' are left as they are. */
+KRT_ABI void krt_interp_set_entries(kiln_code *code, const interp_module *im);
+/* Publishes im, every function translated, as m's code (code.h) with
+ * `owner`, `flags` and `limits`; the code owns im from now on. */
+KRT_ABI void krt_interp_publish(kiln_module *m, interp_module *im, const void *owner,
+				uint32_t flags, const kiln_instance_limits *limits);
+/* Frees im (NULL: a no-op), its thunks with it: no code may still run them. */
+KRT_ABI void krt_interp_free(interp_module *im);
 
 /* The entry trampoline of every interpreted function (a kiln_tramp_fn):
  * `entry` is the function's thunk, which names its interp_func. */

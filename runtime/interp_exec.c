@@ -158,9 +158,11 @@ static void call_ref(const kiln_funcref *fr, interp_val *args)
 		memcpy(&args[i], &slots[i], sizeof args[i]);
 }
 
+/* An own function directly, unless the JIT compiled it (the interpreter
+ * cannot run it): then through its funcref, as an import. */
 static void call(kiln_vmctx *ctx, const interp_module *im, uint32_t f, interp_val *args)
 {
-	if (f < im->nimported)
+	if (f < im->nimported || im->funcs[f - im->nimported].compiled)
 		call_ref(ctx->funcs[f], args);
 	else
 		interp_call(ctx, im, &im->funcs[f - im->nimported], args);

@@ -754,7 +754,7 @@ bool interp_translate(const kiln_module *m, uint32_t index, bool epoch_checks,
 		return false;
 	}
 	*out = (interp_func){NULL, t.code, (uint32_t)t.ncode, ft->nparams, ft->nresults,
-			     t.nlocals, t.nlocals + t.maxh, index, fn->body.len};
+			     t.nlocals, t.nlocals + t.maxh, index, fn->body.len, false};
 	return true;
 }
 

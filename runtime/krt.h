@@ -6,7 +6,8 @@
  *  - vmctx.h: the context compiled code gets, its offsets and helpers;
  *  - module.h: the decoded module, read-only once validated;
  *  - code.h: its compiled code, which the JIT fills (entries, publish);
- *  - interp.h: the interpreter, which fills it instead (krt_interp_compile);
+ *  - interp.h: the interpreter, which fills it instead or beside the JIT
+ *    (krt_interp_translate);
  *  - reader.h, opcode.h: re-reading function bodies, the opcode table;
  *  - trap.h, perfmap.h: registering JIT code for the fault handler and
  *    perf, raising a trap from a failed lazy compile;

@@ -3,11 +3,11 @@
  * at tier 1 only (-O2), at tier 0 only (no IR passes, -O0 code
  * generation), tiered with a threshold of 1 (every function's first call
  * in tier-0 code with its counters, later calls in tier-1 code once a
- * background thread has swapped it in), in kiln's interpreter (modules it
- * refuses, those with SIMD, are left out of that way), through a kiln AOT
- * artifact, and under wabt's wasm-interp (the reference interpreter of
- * another project); every export's result, or the fact that it trapped,
- * must agree.  Between kiln's five the trap messages must agree too.
+ * background thread has swapped it in), in kiln's interpreter (its SIMD
+ * functions compiled; a module it refused would be left out of that way),
+ * through a kiln AOT artifact, and under wabt's wasm-interp (the reference
+ * interpreter of another project); every export's result, or the fact that
+ * it trapped, must agree.  Between kiln's five the trap messages must agree too.
  *
  * kiln-diff [--start SEED] [--count N] [--interp PATH|none] [--keep DIR] [--scalar]
  * kiln-diff [--scalar] --dump SEED FILE.wasm
