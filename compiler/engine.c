@@ -344,7 +344,8 @@ kiln_status kiln_engine_new(const kiln_config *config, kiln_engine **out,
 		goto fail;
 	}
 	e->ntms[ENGINE_TM_TIER1] = 1;
-	if ((cfg.speculative_compile || engine_tiering(e) == KILN_TIERING_TIERED) &&
+	if ((cfg.speculative_compile || engine_tiering(e) == KILN_TIERING_TIERED ||
+	     engine_tiering(e) == KILN_TIERING_INTERP) &&
 	    !start_workers(e, err))
 		goto fail;
 	*out = e;

@@ -695,6 +695,7 @@ static void module_jit_free(void *p)
 	free(mj->code_size1);
 	free(mj->osr_size);
 	free(mj->osr_rets);
+	free(mj->interp_tramps);
 	jit_stubs_free(mj->stubs);	/* after the code that called them */
 	krt_interp_free(mj->interp);
 	pthread_mutex_destroy(&mj->lock);
@@ -799,6 +800,36 @@ static void publish(kiln_engine *e, kiln_module *m, module_jit *mj)
 	krt_code_publish(m->code, &jit_ops, mj, e, flags, &limits);
 }
 
+/* KILN_TIERING_INTERP: every interpreted function's stub slot and code
+ * entry become its thunk (its JIT trampoline kept for tier 1), and its
+ * counts go to the JIT's tier-up requests, as tier 0's do. */
+static void interp_entries(module_jit *mj, interp_module *im)
+{
+	const kiln_module *m = mj->module;
+
+	for (uint32_t i = m->nimported_funcs; i < m->nfuncs; i++) {
+		if (!krt_interp_entry(im, i))
+			continue;
+		mj->interp_tramps[i] = krt_code_tramp(m->code, i);
+		jit_stub_point(mj->stubs, i - m->nimported_funcs, krt_interp_entry(im, i));
+	}
+	krt_interp_set_entries(m->code, im);
+	im->counters = mj->counters;
+	im->tier_up = jit_tier_up_request;
+	im->tier_up_arg = mj;
+}
+
+/* The trampoline first, then the entry: the interpreter reads the entry,
+ * then the trampoline (interp_enter), and the stub jumps to tier 1
+ * already (tier_up). */
+void jit_interp_install(module_jit *mj, uint32_t i)
+{
+	kiln_code *code = mj->module->code;
+
+	krt_code_set(code, i, NULL, mj->interp_tramps[i]);
+	krt_code_set(code, i, jit_stub(mj->stubs, i - mj->module->nimported_funcs), NULL);
+}
+
 /* Compiles m lazily with the JIT; with im (KILN_TIERING_INTERP), only
  * the functions im left compiled ever are: every other one's entry and
  * stub slot become its thunk, so compiled code calls it through the
@@ -814,6 +845,10 @@ static kiln_status jit_module(kiln_engine *e, kiln_module *m, interp_module *im,
 		return krt_fail_status(err, KILN_ERR_NOMEM, KILN_NO_OFFSET, "out of memory");
 	}
 	mj->interp = im;	/* freed with mj */
+	if (im && !(mj->interp_tramps = krt_calloc(m->nfuncs, sizeof *mj->interp_tramps))) {
+		module_jit_free(mj);
+		return krt_fail_status(err, KILN_ERR_NOMEM, KILN_NO_OFFSET, "out of memory");
+	}
 	pthread_mutex_lock(&engine_jit(e)->lock);
 	ok = compile(e, m, mj, err);
 	pthread_mutex_unlock(&engine_jit(e)->lock);
@@ -824,22 +859,19 @@ static kiln_status jit_module(kiln_engine *e, kiln_module *m, interp_module *im,
 			: krt_fail_status(err, KILN_ERR_UNSUPPORTED, KILN_NO_OFFSET,
 					  "internal error: compilation failed without a reason");
 	}
-	for (uint32_t i = m->nimported_funcs; im && i < m->nfuncs; i++)
-		if (krt_interp_entry(im, i))
-			jit_stub_point(mj->stubs, i - m->nimported_funcs, krt_interp_entry(im, i));
 	if (im)
-		krt_interp_set_entries(m->code, im);
+		interp_entries(mj, im);
 	publish(e, m, mj);
 	return KILN_OK;
 }
 
 /* kiln_config.tiering KILN_TIERING_INTERP: every function the runtime's
- * interpreter can run is interpreted, the others compiled (jit_module);
- * what the interpreter refuses for a whole module (fuel...) is an error. */
+ * interpreter can run is interpreted, counting toward tier 1 as tier 0
+ * does, the others compiled (jit_module); what the interpreter refuses
+ * for a whole module (fuel...) is an error. */
 static kiln_status interpret(kiln_engine *e, kiln_module *m, kiln_error *err)
 {
 	const kiln_config *c = engine_config(e);
-	kiln_instance_limits limits = {c->max_memory_pages, c->max_table_elements, c->stack_size};
 	double t0 = jit_now();
 	uint64_t bytes = 0, n = 0;
 	interp_module *im;
@@ -847,7 +879,7 @@ static kiln_status interpret(kiln_engine *e, kiln_module *m, kiln_error *err)
 	uint32_t flags = (c->epoch_interruption ? KILN_CODE_EPOCH_CHECKS : 0) |
 			 (c->fuel_metering ? KILN_CODE_FUEL : 0);
 
-	if (krt_interp_translate(m, flags, &im, err) != KILN_OK)
+	if (krt_interp_translate(m, flags | KRT_INTERP_TIER_UP, &im, err) != KILN_OK)
 		return err->status;
 	for (uint32_t i = m->nimported_funcs; i < m->nfuncs; i++) {
 		if (krt_interp_entry(im, i)) {
@@ -856,10 +888,7 @@ static kiln_status interpret(kiln_engine *e, kiln_module *m, kiln_error *err)
 		}
 	}
 	engine_count_interp(e, n, bytes, jit_now() - t0);
-	if (im->ncompiled)
-		return jit_module(e, m, im, err);
-	krt_interp_publish(m, im, e, flags, &limits);
-	return KILN_OK;
+	return jit_module(e, m, im, err);
 }
 
 kiln_status kiln_module_compile(kiln_engine *e, kiln_module *m, kiln_error *err)

@@ -107,9 +107,12 @@ struct module_jit {
 	 * under lock): symbolize leaves those frames out. */
 	uintptr_t *osr_rets;
 	size_t nosr_rets, osr_rets_cap;
-	/* KILN_TIERING_INTERP with functions the interpreter cannot run:
-	 * the others, translated; their stubs point at their thunks. */
+	/* KILN_TIERING_INTERP: the functions the interpreter runs,
+	 * translated; their stubs point at their thunks until tier-up, and
+	 * interp_tramps (per function index) keeps the JIT's trampoline their
+	 * code entries get back with tier 1 (jit_interp_install). */
 	interp_module *interp;
+	void **interp_tramps;
 };
 
 enum { TIER_NONE, TIER_QUEUED, TIER_READY, TIER_FAILED };
@@ -174,6 +177,11 @@ void jit_forget(kiln_engine *e, module_jit *mj);
 void *jit_tier_up_request(void *arg, uint32_t i, uint32_t loop);
 void jit_osr_note(void *arg, void *ret);
 void *jit_find(kiln_engine *e, module_jit *mj, char kind, uint32_t i);
+
+/* jit.c: interpreted function i's tier 1, just pointed at by its stub:
+ * its code entry becomes the stub, so new calls (the interpreter's too)
+ * enter tier 1. */
+void jit_interp_install(module_jit *mj, uint32_t i);
 
 /* jit_tramp.c: whether the module's signatures can have trampolines
  * (else *err); the module's signatures' trampolines, defined in the

@@ -274,6 +274,8 @@ static void tier_up(kiln_engine *e, module_jit *mj, uint32_t i)
 	pthread_mutex_unlock(&mj->lock);
 	atomic_store_explicit(&mj->osr[i], q, memory_order_relaxed);
 	jit_stub_point(mj->stubs, i - mj->module->nimported_funcs, body);
+	if (mj->interp && krt_interp_entry(mj->interp, i))
+		jit_interp_install(mj, i);
 	atomic_store_explicit(&mj->tier_state[i], TIER_READY, memory_order_release);
 	t.total = jit_now() - t0;
 	engine_count_compiled(e, &t, 1, true);

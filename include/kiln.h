@@ -437,12 +437,13 @@ typedef struct kiln_config {
 	 * finishes in tier 0.  TIER0 compiles everything at tier 0 only,
 	 * TIER1 everything at opt_level on first call (no counters).  With
 	 * opt_level 0 tiering is tier 0.  INTERP (a first stage, for testing)
-	 * runs every function in kiln's interpreter, with no LLVM: a module
-	 * with a function the interpreter does not run yet (any v128 value:
-	 * SIMD), or an engine with fuel metering, fails to compile with
-	 * KILN_ERR_UNSUPPORTED naming the first such instruction; epoch
-	 * interruption is checked where compiled code checks it.  Compiled code (an artifact's, another engine's)
-	 * may call its functions of at most one result. */
+	 * runs every function it can in kiln's interpreter (no LLVM); one
+	 * it does not run yet (any v128 value: SIMD) is compiled at tier 0
+	 * instead, and an engine with fuel metering fails to compile with
+	 * KILN_ERR_UNSUPPORTED.  Interpreted functions count toward tier 1
+	 * as tier 0 does (tier_up_threshold; no on-stack replacement yet):
+	 * calls made after a function's tier 1 is installed run it.  Epoch
+	 * interruption is checked where compiled code checks it. */
 	kiln_tiering tiering;
 	/* The count a function starts with: calls plus loop iterations before
 	 * it is sent to tier 1.  0: KILN_TIER_UP_THRESHOLD; 1: on its first

@@ -143,7 +143,7 @@ void interp_from_native_args(const interp_func *f, const native_regs *r,
 				      : (gp < 6 ? &r->gp[gp++] : stack++);
 		memcpy(&args[i], src, sizeof args[i]);
 	}
-	interp_call((kiln_vmctx *)r->gp[ctx], f->im, f, args);
+	interp_enter((kiln_vmctx *)r->gp[ctx], f, args);
 	memset(o, 0, sizeof *o);
 	if (mem) {
 		results_to_memory(ft, args, (uint8_t *)r->gp[0]);
@@ -241,11 +241,44 @@ void krt_interp_tramp(kiln_vmctx *ctx, kiln_slot *slots, void *entry)
 
 	for (uint32_t i = 0; i < f->nparams; i++)
 		memcpy(&args[i], &slots[i], sizeof args[i]);
-	interp_call(ctx, f->im, f, args);
+	interp_enter(ctx, f, args);
 	for (uint32_t i = 0; i < f->nresults; i++) {
 		memset(&slots[i], 0, sizeof slots[i]);
 		memcpy(&slots[i], &args[i], sizeof args[i]);
 	}
+}
+
+/* f's tier-1 code, entered through its entry and its signature's
+ * trampoline (the JIT's, set before the entry: code.h). */
+static void call_compiled(kiln_vmctx *ctx, const interp_func *f, void *entry,
+			  interp_val *args)
+{
+	const kiln_code *code = f->im->module->code;
+	kiln_tramp_fn *tramp = krt_code_tramp(code, f->index);
+	uint32_t n = f->nparams > f->nresults ? f->nparams : f->nresults;
+	kiln_slot slots[n + 1];
+
+	memset(slots, 0, sizeof slots);
+	for (uint32_t i = 0; i < f->nparams; i++)
+		memcpy(&slots[i], &args[i], sizeof args[i]);
+	tramp(ctx, slots, entry);
+	for (uint32_t i = 0; i < f->nresults; i++)
+		memcpy(&args[i], &slots[i], sizeof args[i]);
+}
+
+void interp_enter(kiln_vmctx *ctx, const interp_func *f, interp_val *args)
+{
+	const interp_module *im = f->im;
+
+	if (im->counters != NULL) {
+		void *entry = krt_code_entry(im->module->code, f->index);
+
+		if (entry != krt_interp_entry(im, f->index)) {
+			call_compiled(ctx, f, entry, args);
+			return;
+		}
+	}
+	interp_call(ctx, im, f, args);
 }
 
 static void write_thunk(uint8_t *p, const interp_func *f)
@@ -304,14 +337,14 @@ static const kiln_code_ops interp_ops = {"interp", symbolize, free_state};
 
 /* Translates every own function it can; one it cannot run (v128...) is
  * left to compiled code, marked `compiled`.  false on anything else. */
-static bool translate_all(interp_module *im, bool epoch_checks, kiln_error *err)
+static bool translate_all(interp_module *im, uint32_t flags, kiln_error *err)
 {
 	const kiln_module *m = im->module;
 
 	for (uint32_t i = 0; i < im->nfuncs; i++) {
 		interp_func *f = &im->funcs[i];
 
-		if (!interp_translate(m, im->nimported + i, epoch_checks, f, err)) {
+		if (!interp_translate(m, im->nimported + i, flags, f, err)) {
 			if (err->status != KILN_ERR_UNSUPPORTED)
 				return false;
 			err->status = KILN_OK;
@@ -347,7 +380,7 @@ kiln_status krt_interp_translate(const kiln_module *m, uint32_t flags, interp_mo
 	im->nfuncs = m->nfuncs - m->nimported_funcs;
 	if (!(im->funcs = calloc(im->nfuncs + 1, sizeof *im->funcs)))
 		goto nomem;
-	if (!translate_all(im, flags & KILN_CODE_EPOCH_CHECKS, err))
+	if (!translate_all(im, flags, err))
 		goto fail;
 	if (im->nfuncs && !make_thunks(im))
 		goto nomem;

@@ -49,6 +49,7 @@ enum {
 	IOP_CONST64,			/* dst lo hi: i64.const, f64.const */
 	IOP_CONST32,			/* dst imm: i32.const, f32.const */
 	IOP_EPOCH,			/* (none): traps once the epoch deadline passed */
+	IOP_TIER,			/* (none): counts toward tier-up (interp_exec.c) */
 	/* An i32 comparison and the br_if or if that consumes it, fused:
 	 * a b target, branching when the comparison holds (EQZ, NEZ: a
 	 * target). */
@@ -85,14 +86,30 @@ typedef struct interp_module {
 	uint32_t ncompiled;		/* functions left to compiled code */
 	uint8_t *thunks;		/* native entries, one per function */
 	size_t thunks_len;
+	/* Tier-up (translated with KRT_INTERP_TIER_UP; set by the JIT that
+	 * owns the module, compiler/jit.c, before its code is published):
+	 * per function index, the count its entry and loop headers
+	 * decrement, and what is called when it runs out — the JIT's
+	 * tier-up request (the function, INTERP_NO_LOOP), which restarts the
+	 * count.  Tier 1 installed, the function's code entry is no longer
+	 * its thunk (interp_enter). */
+	_Atomic int32_t *counters;
+	void *(*tier_up)(void *arg, uint32_t f, uint32_t loop);
+	void *tier_up_arg;
 } interp_module;
+
+/* krt_interp_translate's flag beside the KILN_CODE_* ones: count calls and
+ * loop iterations toward tier-up (an IOP_TIER at entry and loop headers). */
+#define KRT_INTERP_TIER_UP 0x100u
+/* The loop number of a count that is no OSR point (lower.h's LOWER_NO_LOOP). */
+#define INTERP_NO_LOOP UINT32_MAX
 
 /* Translates own function `index` of a validated module into *out.  false
  * with err filled (KILN_ERR_UNSUPPORTED, "X in the interpreter is not
  * supported yet", at the instruction's offset) when
  * the body uses an instruction the interpreter does not run yet; out of
  * memory likewise (KILN_ERR_NOMEM). */
-bool interp_translate(const kiln_module *m, uint32_t index, bool epoch_checks,
+bool interp_translate(const kiln_module *m, uint32_t index, uint32_t flags,
 		      interp_func *out, kiln_error *err);
 void interp_func_free(interp_func *f);
 
@@ -102,7 +119,7 @@ void interp_func_free(interp_func *f);
  * v128 value, the first such instruction) is left to compiled code:
  * marked `compiled` and counted in ncompiled.  Of the flags,
  * KILN_CODE_EPOCH_CHECKS is built (checks at function entries and loop
- * headers, where compiled code has them); what the interpreter refuses for
+ * headers, where compiled code has them), and KRT_INTERP_TIER_UP; what the interpreter refuses for
  * the whole module — KILN_CODE_FUEL, several memories, another
  * architecture than x86-64 — is KILN_ERR_UNSUPPORTED with its message;
  * out of memory KILN_ERR_NOMEM. */
@@ -131,5 +148,8 @@ const interp_func *interp_thunk_func(const void *entry);
  * args[0..nresults).  args must hold max(nparams, nresults) slots. */
 void interp_call(kiln_vmctx *ctx, const interp_module *im,
 		 const interp_func *f, interp_val *args);
+/* A new call of f, as interp_call: interpreted, or its tier-1 code once
+ * the JIT installed it (its code entry is no longer its thunk). */
+void interp_enter(kiln_vmctx *ctx, const interp_func *f, interp_val *args);
 
 #endif /* KILN_INTERP_H */

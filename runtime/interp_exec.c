@@ -145,8 +145,7 @@ static void call_ref(const kiln_funcref *fr, interp_val *args)
 	uint32_t np = fr->type->nparams, nr = fr->type->nresults;
 
 	if (fr->tramp == krt_interp_tramp) {
-		const interp_func *f = interp_thunk_func(fr->code);
-		interp_call(fr->ctx, f->im, f, args);
+		interp_enter(fr->ctx, interp_thunk_func(fr->code), args);
 		return;
 	}
 	kiln_slot slots[(np > nr ? np : nr) + 1];
@@ -165,7 +164,20 @@ static void call(kiln_vmctx *ctx, const interp_module *im, uint32_t f, interp_va
 	if (f < im->nimported || im->funcs[f - im->nimported].compiled)
 		call_ref(ctx->funcs[f], args);
 	else
-		interp_call(ctx, im, &im->funcs[f - im->nimported], args);
+		interp_enter(ctx, &im->funcs[f - im->nimported], args);
+}
+
+/* IOP_TIER: one count off f's; at zero, asks the JIT for tier 1 (the
+ * request restarts the count).  A relaxed load and store, not an atomic
+ * add, as in tier-0 code: a lost count only delays tier-up. */
+static void tier_count(const interp_module *im, const interp_func *f)
+{
+	_Atomic int32_t *c = &im->counters[f->index];
+	int32_t n = atomic_load_explicit(c, memory_order_relaxed) - 1;
+
+	atomic_store_explicit(c, n, memory_order_relaxed);
+	if (n <= 0)
+		(void)im->tier_up(im->tier_up_arg, f->index, INTERP_NO_LOOP);
 }
 
 /* call_indirect: the checks and their order are lowering's. */
@@ -229,7 +241,7 @@ static void call_indirect(kiln_vmctx *ctx, uint32_t type, uint32_t table, uint32
 	X(I64_TRUNC_SAT_F64_S) X(I64_TRUNC_SAT_F64_U)
 
 /* The translator's own opcodes (interp.h), IOP_ prefixed. */
-#define INTERP_IOPS(X) X(COPY) X(BR_UNLESS) X(CONST64) X(CONST32) X(EPOCH) \
+#define INTERP_IOPS(X) X(COPY) X(BR_UNLESS) X(CONST64) X(CONST32) X(EPOCH) X(TIER) \
 	X(BR_EQ) X(BR_NE) X(BR_LT_S) X(BR_LT_U) X(BR_GT_S) X(BR_GT_U) X(BR_LE_S) \
 	X(BR_LE_U) X(BR_GE_S) X(BR_GE_U) X(BR_EQZ) X(BR_NEZ)
 
@@ -345,6 +357,7 @@ dispatch:
 		if (atomic_load_explicit(ctx->epoch, memory_order_relaxed) >= ctx->epoch_deadline)
 			krt_trap_raise(KILN_TRAP_INTERRUPTED);
 		NEXT(1);
+	ICASE(TIER) tier_count(im, f); NEXT(1);
 	CASE(GLOBAL_GET) memcpy(&S(1), ctx->globals[ip[2]], sizeof *fp); NEXT(3);
 	CASE(GLOBAL_SET) memcpy(ctx->globals[ip[2]], &S(1), sizeof *fp); NEXT(3);
 	CASE(MEMORY_SIZE) S(1).u32 = (uint32_t)(ctx->memory->size >> 16); NEXT(2);

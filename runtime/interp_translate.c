@@ -58,6 +58,7 @@ typedef struct tr {
 	uint32_t skip;			/* blocks opened inside dead code */
 	bool dead, oom;
 	bool epoch_checks;		/* IOP_EPOCH at entry and loop headers */
+	bool tier_counts;		/* IOP_TIER there too */
 	kiln_error *err;
 } tr;
 
@@ -231,6 +232,8 @@ static bool push_ctl(tr *t, uint8_t kind, int64_t bt)
 	t->ctls[t->nctl++] = (ctl){kind, t->h - np, np, nr, here(t), NO_LINK, NO_LINK};
 	if (t->epoch_checks && (kind == CTL_LOOP || kind == CTL_FUNC))
 		emit(t, IOP_EPOCH);
+	if (t->tier_counts && (kind == CTL_LOOP || kind == CTL_FUNC))
+		emit(t, IOP_TIER);
 	return true;
 }
 
@@ -732,13 +735,14 @@ static bool translate(tr *t, const kiln_func *fn, const kiln_functype *ft)
 	return true;
 }
 
-bool interp_translate(const kiln_module *m, uint32_t index, bool epoch_checks,
+bool interp_translate(const kiln_module *m, uint32_t index, uint32_t flags,
 		      interp_func *out, kiln_error *err)
 {
 	const kiln_func *fn = &m->funcs[index];
 	const kiln_functype *ft = &m->types[fn->type_idx];
 	tr t = {.m = m, .err = err, .last_end = NO_LINK, .label_at = NO_LINK,
-		.epoch_checks = epoch_checks};
+		.epoch_checks = flags & KILN_CODE_EPOCH_CHECKS,
+		.tier_counts = flags & KRT_INTERP_TIER_UP};
 	bool ok;
 
 	t.r = (kiln_reader){m->bytes, m->bytes + fn->body.off,

@@ -2,13 +2,14 @@
 # interp.sh KILN INTERP.wasm SIMD.wasm — `kiln run --tier=interp`: results
 # and traps as the JIT's, the interpreter's line in --stats, no code cache
 # entry, --timeout ending an endless loop, SIMD functions compiled among
-# interpreted ones, and a clear refusal of fuel, which it does not charge yet.
+# interpreted ones, hot functions tiered up to compiled code with the same
+# results, and a clear refusal of fuel, which it does not charge yet.
 kiln=$1 wasm=$2 simd=$3
 . "$(dirname "$0")/lib.sh"
 
 out=$("$kiln" run --tier=interp --stats --invoke fib "$wasm" 20 2> "$tmp/err")
 [ "$out" = 6765 ] || fail "fib 20: '$out'"
-grep -q '^interp: 3 functions' "$tmp/err" || fail "no interp line in --stats: $(cat "$tmp/err")"
+grep -q '^interp: 5 functions' "$tmp/err" || fail "no interp line in --stats: $(cat "$tmp/err")"
 [ "$("$kiln" run --no-cache --invoke fib "$wasm" 20)" = "$out" ] || fail "the JIT says otherwise"
 compgen -G "$KILN_CACHE_DIR/*" > /dev/null && fail "--tier=interp filled the cache"
 
@@ -16,6 +17,28 @@ compgen -G "$KILN_CACHE_DIR/*" > /dev/null && fail "--tier=interp filled the cac
 rc=$?
 [ $rc -eq 1 ] && grep -q '^error: wasm trap: integer divide by zero$' "$tmp/err" ||
   fail "div 0: exit $rc: $(cat "$tmp/err")"
+
+# Tier-up: counts at entries (fib's recursion) and loop headers (sumsq's
+# loop; sq's calls) send hot functions to tier 1, compiled on the asking
+# thread (KILN_TIER_UP_SYNC); later calls, interpreted callers' too, run it.
+tiers() {  # tiers THRESHOLD FUNC ARG: the result, then the tiers line
+  KILN_TIER_UP_SYNC=1 "$kiln" run --tier=interp --tier-up-threshold="$1" --stats \
+    --invoke "$2" "$wasm" "$3" 2> "$tmp/err"
+  grep '^tiers:' "$tmp/err"
+}
+for t in "10 fib 20=6765 1" "100 sumsq 1000=332833500 2" "100000 fib 10=55 0"; do
+  want=${t#*=}
+  read -r th fn arg <<< "${t%=*}"
+  out=$(tiers "$th" "$fn" "$arg")
+  [ "$(head -n 1 <<< "$out")" = "${want% *}" ] &&
+    grep -q "^tiers: 0 functions at tier 0 .*, ${want#* } at tier 1 .*, ${want#* } tiered up" <<< "$out" ||
+    fail "tier-up, threshold $th, $fn $arg: '$out', want ${want% *} and ${want#* } tiered up"
+  [ "$("$kiln" run --no-cache --invoke "$fn" "$wasm" "$arg")" = "${want% *}" ] ||
+    fail "the JIT says otherwise: $fn $arg"
+done
+# On the background threads, as by default: the same result.
+[ "$("$kiln" run --tier=interp --tier-up-threshold=50 --invoke fib "$wasm" 25)" = 75025 ] ||
+  fail "background tier-up: fib 25"
 
 # SIMD functions compiled, the others interpreted, calling each other.
 "$kiln" run --tier=interp --stats --invoke lane "$simd" > "$tmp/out" 2> "$tmp/err"

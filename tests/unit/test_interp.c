@@ -6,6 +6,7 @@
  * one function each, and run through the API with KILN_TIERING_INTERP.
  */
 #include <check.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "builder.h"
@@ -68,29 +69,39 @@ typedef struct run {
 } run;
 
 /* Compiles mod with KILN_TIERING_INTERP (and fuel metering if asked); once
- * compiled, its code must be the producer `ops` names. */
-static kiln_status start_with(run *r, buf *mod, bool fuel, const char *ops, kiln_error *err)
+ * compiled, its code is the JIT's (which tiers interpreted functions up)
+ * and its function "f" (index 0) interpreted or not, as `interpreted` says:
+ * its entry trampoline is the interpreter's. */
+static kiln_status start_cfg(run *r, buf *mod, kiln_config cfg, bool interpreted,
+			     kiln_error *err)
 {
-	kiln_config cfg = kiln_config_default();
 	kiln_status st;
 
 	cfg.tiering = KILN_TIERING_INTERP;
-	cfg.fuel_metering = fuel;
 	memset(r, 0, sizeof *r);
 	ck_assert_int_eq(kiln_engine_new(&cfg, &r->e, err), KILN_OK);
 	ck_assert_int_eq(kiln_module_decode(mod->p, mod->n, &r->m, err), KILN_OK);
 	buf_free(mod);
 	if ((st = kiln_module_compile(r->e, r->m, err)) != KILN_OK)
 		return st;
-	ck_assert_str_eq(r->m->code->ops->name, ops);
+	ck_assert_str_eq(r->m->code->ops->name, "jit");
+	ck_assert_int_eq(krt_code_tramp(r->m->code, 0) == (void *)krt_interp_tramp, interpreted);
 	ck_assert_int_eq(kiln_instance_new(r->m, NULL, 0, &r->inst, NULL, err), KILN_OK);
 	ck_assert(kiln_instance_export(r->inst, (kiln_name){"f", 1}, &r->f));
 	return KILN_OK;
 }
 
+static kiln_status start_with(run *r, buf *mod, bool fuel, bool interpreted, kiln_error *err)
+{
+	kiln_config cfg = kiln_config_default();
+
+	cfg.fuel_metering = fuel;
+	return start_cfg(r, mod, cfg, interpreted, err);
+}
+
 static kiln_status start(run *r, buf *mod, kiln_error *err)
 {
-	return start_with(r, mod, false, "interp", err);
+	return start_with(r, mod, false, true, err);
 }
 
 static void stop(run *r)
@@ -302,7 +313,7 @@ START_TEST(slot_form)
 	mod = module_of(type, sizeof type, &b, 1, false);
 	ck_assert_int_eq(kiln_module_decode(mod.p, mod.n, &m, &err), KILN_OK);
 	ck_assert_int_eq(kiln_module_validate(m, &err), KILN_OK);
-	ck_assert(interp_translate(m, 0, false, &f, &err));
+	ck_assert(interp_translate(m, 0, 0, &f, &err));
 	const uint32_t want[] = {KILN_OP_I32_ADD, 2, 0, 1, IOP_COPY, 0, 2, KILN_OP_RETURN};
 	ck_assert_uint_eq(f.ncode, sizeof want / sizeof want[0]);
 	ck_assert_mem_eq(f.code, want, sizeof want);
@@ -328,7 +339,7 @@ static void fused(buf *b, uint32_t at, uint32_t want, uint32_t a, uint32_t bslot
 	put_n(&copy, mod.p, mod.n);
 	ck_assert_int_eq(kiln_module_decode(mod.p, mod.n, &m, &err), KILN_OK);
 	ck_assert_int_eq(kiln_module_validate(m, &err), KILN_OK);
-	ck_assert(interp_translate(m, 0, false, &f, &err));
+	ck_assert(interp_translate(m, 0, 0, &f, &err));
 	ck_assert_uint_gt(f.ncode, at + 3);
 	ck_assert_uint_eq(f.code[at], want);
 	ck_assert_uint_eq(f.code[at + 1], a);
@@ -474,19 +485,79 @@ START_TEST(compiles_what_it_lacks)
 	run r;
 	kiln_error err;
 
-	ck_assert_int_eq(start_with(&r, &mod, false, "jit", &err), KILN_OK);
-	ck_assert(!interp_translate(r.m, 0, false, &f, &err));
+	ck_assert_int_eq(start_with(&r, &mod, false, false, &err), KILN_OK);
+	ck_assert(!interp_translate(r.m, 0, 0, &f, &err));
 	ck_assert_int_eq(err.status, KILN_ERR_UNSUPPORTED);
 	ck_assert_str_eq(err.message, "v128.const in the interpreter is not supported yet");
 	ck_assert_int_eq(ok_i(&r, 7), 7);
 	stop(&r);
 
 	mod = simd_module();
-	ck_assert_int_eq(start_with(&r, &mod, true, "interp", &err), KILN_ERR_UNSUPPORTED);
+	ck_assert_int_eq(start_with(&r, &mod, true, true, &err), KILN_ERR_UNSUPPORTED);
 	ck_assert_str_eq(err.message, "fuel in the interpreter is not supported yet");
 	ck_assert(!krt_code_ready(r.m->code));
 	kiln_module_delete(r.m);
 	kiln_engine_delete(r.e);
+}
+END_TEST
+
+/* f(0) through `fn`, which traps; the frames named. */
+static kiln_trap_info trap_at_0(kiln_extern fn)
+{
+	kiln_val arg = {KILN_I32, {.i32 = 0}}, res = {0};
+	kiln_trap_info info;
+	kiln_error err;
+
+	ck_assert_int_eq(kiln_func_call(fn, &arg, 1, &res, 1, &info, &err), KILN_ERR_TRAP);
+	ck_assert_int_eq(info.kind, KILN_TRAP_DIVIDE_BY_ZERO);
+	return info;
+}
+
+/* An interpreted function whose count runs out is compiled at tier 1
+ * (KILN_TIER_UP_SYNC: on the calling thread) and installed: its code
+ * entry and trampoline are the JIT's from then on, so a new instance
+ * calls compiled code, and so does a call through an instance made
+ * before (its funcref still holds the thunk): a trap there now has the
+ * compiled frame of function 0 in its backtrace, which an interpreted
+ * frame never has. */
+START_TEST(tiers_up_and_installs)
+{
+	kiln_config cfg = kiln_config_default();
+	buf b = {0}, mod;
+	kiln_instance *inst2;
+	kiln_extern f2;
+	kiln_trap_info info;
+	run r;
+	kiln_error err;
+
+	setenv("KILN_TIER_UP_SYNC", "1", 1);
+	cfg.tier_up_threshold = 3;
+	put_i32(&b, 100);
+	PUT(&b, LOCAL_GET, 0, 0x6d);	/* 100 / x */
+	mod = module_of(I_I, sizeof I_I, &b, 0, false);
+	ck_assert_int_eq(start_cfg(&r, &mod, cfg, true, &err), KILN_OK);
+	info = trap_at_0(r.f);		/* count 3 -> 2 */
+	for (uint32_t k = 0; k < info.nframes; k++)
+		ck_assert_uint_ne(info.frames[k].func_index, 0);
+	ck_assert_int_eq(ok_i(&r, 7), 14);	/* 1 */
+	ck_assert_int_eq(kiln_engine_stats_of(r.e).tiered_up, 0);
+	ck_assert_int_eq(ok_i(&r, 5), 20);	/* 0: compiled, installed */
+	ck_assert_int_eq(kiln_engine_stats_of(r.e).tiered_up, 1);
+	ck_assert_int_eq(kiln_engine_stats_of(r.e).tier1_functions, 1);
+	ck_assert_ptr_ne(krt_code_tramp(r.m->code, 0), (void *)krt_interp_tramp);
+
+	info = trap_at_0(r.f);
+	ck_assert_uint_ge(info.nframes, 1);
+	ck_assert_uint_eq(info.frames[0].func_index, 0);
+	ck_assert_int_eq(ok_i(&r, -3), -33);
+
+	ck_assert_int_eq(kiln_instance_new(r.m, NULL, 0, &inst2, NULL, &err), KILN_OK);
+	ck_assert(kiln_instance_export(inst2, (kiln_name){"f", 1}, &f2));
+	info = trap_at_0(f2);
+	ck_assert_uint_eq(info.frames[0].func_index, 0);
+	kiln_instance_delete(inst2);
+	ck_assert_int_eq(kiln_engine_stats_of(r.e).tier1_functions, 1);
+	stop(&r);
 }
 END_TEST
 
@@ -505,6 +576,7 @@ Suite *interp_suite(void)
 	tcase_add_test(tc, compare_and_branch_fused);
 	tcase_add_test(tc, traps);
 	tcase_add_test(tc, compiles_what_it_lacks);
+	tcase_add_test(tc, tiers_up_and_installs);
 	suite_add_tcase(s, tc);
 	return s;
 }
