@@ -190,7 +190,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	switch (op) {
 	case 0: {
 		int64_t a[] = {3, look, P1, l1, oflags, 0x1fffffff, 0x1fffffff, 0, OUT};
-		if ((rc = call("path_open", a, 9)) == 0) {
+		if ((rc = call(names[op], a, 9)) == 0) {
 			int32_t fd;
 			memcpy(&fd, mem + OUT, 4);
 			check_descriptors();
