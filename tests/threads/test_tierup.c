@@ -12,12 +12,20 @@
  * queued or compiling.  Built with -DKILN_SANITIZE_THREAD=ON this is one
  * of ThreadSanitizer's workloads (scripts/test-tsan).
  *
- * kiln-tierup-test HOT.wasm [THREADS] [ROUNDS] [CYCLES]
+ * With `interp` the module starts in the interpreter (KILN_TIERING_INTERP):
+ * tier-up then installs tier-1 code (stub slot, trampoline, entry) under
+ * interpreted calls of every kind — the API's through krt_interp_tramp,
+ * fib's direct recursion and hash's call_indirect through table entries
+ * that still hold the thunks — each of which reads the entry (interp_enter)
+ * while another thread writes it.
+ *
+ * kiln-tierup-test HOT.wasm [THREADS] [ROUNDS] [CYCLES] [tiered|interp]
  */
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <time.h>
 
 #include "hot.h"
@@ -107,13 +115,14 @@ static void *run(void *arg)
 }
 
 /* A cycle: an engine, a module, the threads; 0 when all went right. */
-static unsigned cycle(const uint8_t *wasm, size_t len, unsigned nthreads, unsigned rounds,
-		      bool until_tiered)
+static unsigned cycle(const uint8_t *wasm, size_t len, kiln_tiering tiering, unsigned nthreads,
+		      unsigned rounds, bool until_tiered)
 {
 	kiln_config cfg = kiln_config_default();
 	shared s = {.rounds = rounds, .until_tiered = until_tiered};
 	kiln_error err;
 
+	cfg.tiering = tiering;
 	cfg.tier_up_threshold = 1;
 	if (kiln_engine_new(&cfg, &s.engine, &err) != KILN_OK ||
 	    kiln_module_new(wasm, len, &s.module, &err) != KILN_OK ||
@@ -143,13 +152,18 @@ int main(int argc, char **argv)
 	unsigned nthreads = argc > 2 ? (unsigned)atoi(argv[2]) : 4;
 	unsigned rounds = argc > 3 ? (unsigned)atoi(argv[3]) : 10;
 	unsigned cycles = argc > 4 ? (unsigned)atoi(argv[4]) : 4, failures = 0;
+	const char *mode = argc > 5 ? argv[5] : "tiered";
+	bool interp = strcmp(mode, "interp") == 0;
 
-	if (!bytes || nthreads < 1 || nthreads > MAX_WORKERS || rounds < 1 || cycles < 1) {
-		printf("usage: kiln-tierup-test HOT.wasm [THREADS 1..64] [ROUNDS] [CYCLES]\n");
+	if (!bytes || nthreads < 1 || nthreads > MAX_WORKERS || rounds < 1 || cycles < 1 ||
+	    (!interp && strcmp(mode, "tiered") != 0)) {
+		printf("usage: kiln-tierup-test HOT.wasm [THREADS 1..64] [ROUNDS] [CYCLES]"
+		       " [tiered|interp]\n");
 		return 2;
 	}
 	for (unsigned c = 0; c < cycles; c++)
-		failures += cycle(bytes, len, nthreads, rounds, c == 0);
+		failures += cycle(bytes, len, interp ? KILN_TIERING_INTERP : KILN_TIERING_TIERED,
+				  nthreads, rounds, c == 0);
 	free(bytes);
 	printf("%s\n", failures ? "FAILED" : "every call right while entries were swapped");
 	return failures ? 1 : 0;
