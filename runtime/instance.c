@@ -741,6 +741,18 @@ static void run_call(void *arg)
 	inst_call_funcref(c->f, c->slots);
 }
 
+/* The function index of frame i of a trap in inst's module (trap.h): an
+ * interpreted frame's own when it is of that module, a compiled one's as
+ * the code symbolizes its pc. */
+static uint32_t frame_func(const kiln_instance *inst, const kiln_trap_pcs *pcs, uint32_t i)
+{
+	if (inst == NULL)
+		return UINT32_MAX;
+	if (pcs->module[i])
+		return pcs->module[i] == inst->module ? (uint32_t)pcs->pc[i] : UINT32_MAX;
+	return krt_code_symbolize(inst->code, pcs->pc[i]);
+}
+
 /* Names the frames of a trap, as far as the called module knows them. */
 static void describe_trap(const kiln_funcref *f, kiln_trap_kind kind,
 			  const kiln_trap_pcs *pcs, kiln_trap_info *out)
@@ -753,7 +765,7 @@ static void describe_trap(const kiln_funcref *f, kiln_trap_kind kind,
 	out->kind = kind;
 	out->nframes = 0;
 	for (uint32_t i = 0; i < pcs->n; i++) {
-		uint32_t idx = inst ? krt_code_symbolize(inst->code, pcs->pc[i]) : UINT32_MAX;
+		uint32_t idx = frame_func(inst, pcs, i);
 		if (idx == KILN_NOT_A_FUNCTION)
 			continue;	/* an entry trampoline */
 		out->frames[out->nframes].func_index = idx;

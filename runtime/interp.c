@@ -325,7 +325,8 @@ static void free_state(void *state)
 	free(im);
 }
 
-/* Interpreter frames are C frames: no compiled-code pc to name. */
+/* Interpreter frames are C frames: no compiled-code pc to name (a trap
+ * names them through their krt_vframes instead, trap.h). */
 static uint32_t symbolize(const kiln_code *code, uintptr_t pc)
 {
 	(void)code;

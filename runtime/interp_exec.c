@@ -11,8 +11,9 @@
  * instance's limit (the same limit compiled code checks) and allocates
  * the callee's frame there, so a trap — krt_trap_raise, the one raise
  * point, a longjmp — abandons interpreter frames like compiled ones, with
- * nothing to free.  Memory accesses are checked explicitly against the
- * memory's current size.  Numeric semantics follow compiler/lower_numeric.c:
+ * nothing to free; each call links a krt_vframe (trap.h) for its frame, so
+ * that a trap's backtrace names it among compiled ones.  Memory accesses
+ * are checked explicitly against the memory's current size.  Numeric semantics follow compiler/lower_numeric.c:
  * NaN results are quiet; min/max propagate NaN and order -0 below +0;
  * float-to-int truncation traps on NaN ("invalid conversion to integer")
  * and out of range ("integer overflow").
@@ -457,6 +458,9 @@ void interp_call(kiln_vmctx *ctx, const interp_module *im, const interp_func *f,
 	fp = alloca(bytes);
 	memcpy(fp, args, f->nparams * sizeof *fp);
 	memset(fp + f->nparams, 0, (f->nlocals - f->nparams) * sizeof *fp);
+	krt_vframe vf = {krt_vframes, im->module, f->index};
+	krt_vframes = &vf;
 	run(ctx, im, f, fp);
+	krt_vframes = vf.prev;
 	memcpy(args, fp, f->nresults * sizeof *fp);
 }

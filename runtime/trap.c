@@ -37,6 +37,7 @@ typedef struct catch_frame {
 } catch_frame;
 
 static _Thread_local catch_frame *innermost;
+_Thread_local krt_vframe *krt_vframes;
 static _Thread_local uintptr_t thread_limit;
 /* The lowest address of the thread's own stack plus KILN_STACK_MARGIN (0
  * until known): no budget takes wasm below it. */
@@ -255,26 +256,49 @@ static uintptr_t fault_fp(void *uctx)
 	return (uintptr_t)((ucontext_t *)uctx)->uc_mcontext.gregs[REG_RBP];
 }
 
-/* Records the compiled-code frames between a trap and its catch frame by
- * following frame pointers (compiled code and the runtime keep them).
- * Async-signal-safe: it only reads the stack, and only between the trap
- * and the catch frame, which lies above every frame it unwinds. */
+static void add_frame(catch_frame *f, uintptr_t pc, const void *module)
+{
+	if (f->pcs.n < KILN_MAX_TRAP_FRAMES) {
+		f->pcs.module[f->pcs.n] = module;
+		f->pcs.pc[f->pcs.n++] = pc;
+	}
+}
+
+/* Adds the interpreted frames from *v on that lie below `below` on the
+ * stack (inner to it), innermost first, and moves *v past them. */
+static void add_vframes(catch_frame *f, const krt_vframe **v, uintptr_t below)
+{
+	for (; *v && (uintptr_t)*v < below; *v = (*v)->prev)
+		add_frame(f, (*v)->func, (*v)->module);
+}
+
+/* Records the frames between a trap and its catch frame: compiled code's
+ * by following frame pointers (compiled code and the runtime keep them),
+ * merged with the interpreted ones (krt_vframes) by their place on the
+ * stack.  A return address found at fp belongs to the frame above fp, so
+ * every interpreted frame below fp is inner to it.  Async-signal-safe: it
+ * only reads the stack and thread-locals, and only between the trap and
+ * the catch frame, which lies above every frame it unwinds. */
 static void capture(catch_frame *f, uintptr_t pc, uintptr_t fp)
 {
 	uintptr_t hi = (uintptr_t)f, lo = hi - ((uintptr_t)64 << 20);
+	const krt_vframe *v = krt_vframes;
 
 	f->pcs.n = 0;
 	if (pc && in_range(&code, pc))
-		f->pcs.pc[f->pcs.n++] = pc;
+		add_frame(f, pc, NULL);
 	while (fp > lo && fp < hi && (fp & 7) == 0 && f->pcs.n < KILN_MAX_TRAP_FRAMES) {
 		uintptr_t next = ((uintptr_t *)fp)[0], ret = ((uintptr_t *)fp)[1];
 		/* ret - 1 lies inside the call instruction. */
-		if (in_range(&code, ret))
-			f->pcs.pc[f->pcs.n++] = ret - 1;
+		if (in_range(&code, ret)) {
+			add_vframes(f, &v, fp);
+			add_frame(f, ret - 1, NULL);
+		}
 		if (next <= fp)
 			break;
 		fp = next;
 	}
+	add_vframes(f, &v, hi);
 }
 
 static void on_fault(int sig, siginfo_t *info, void *uctx)
@@ -348,6 +372,9 @@ kiln_trap_kind kiln_trap_catch(kiln_vmctx *ctx, void (*fn)(void *), void *arg,
 {
 	catch_frame f;
 	uintptr_t saved_limit = ctx->stack_limit;
+	/* A trap abandons the interpreted frames it unwinds, records and
+	 * all: the chain goes back to what it was here. */
+	krt_vframe *saved_vframes = krt_vframes;
 
 	f.pcs.n = 0;
 	f.ctx = ctx;
@@ -371,9 +398,10 @@ kiln_trap_kind kiln_trap_catch(kiln_vmctx *ctx, void (*fn)(void *), void *arg,
 		fn(arg);
 	}
 	innermost = f.prev;
+	krt_vframes = saved_vframes;
 	ctx->stack_limit = saved_limit;
 	if (pcs)
-		*pcs = f.kind == KILN_TRAP_NONE ? (kiln_trap_pcs){{0}, 0} : f.pcs;
+		*pcs = f.kind == KILN_TRAP_NONE ? (kiln_trap_pcs){.n = 0} : f.pcs;
 	return (kiln_trap_kind)f.kind;
 }
 

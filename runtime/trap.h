@@ -16,16 +16,32 @@
 #include "internal.h"
 #include "vmctx.h"
 
-/* Return addresses in compiled code, innermost first, of a trap. */
+/* The frames of a trap, innermost first: a return address in compiled code
+ * (module[i] NULL), or an interpreted frame (a krt_vframe): module[i] its
+ * kiln_module and pc[i] its function index. */
 typedef struct kiln_trap_pcs {
 	uintptr_t pc[KILN_MAX_TRAP_FRAMES];
+	const void *module[KILN_MAX_TRAP_FRAMES];
 	uint32_t n;
 } kiln_trap_pcs;
 
+/* A frame that the frame-pointer walk cannot name: the interpreter's are C
+ * frames.  Its code links one into krt_vframes on entry (the record on
+ * the native stack, in the frame it stands for) and unlinks it on return;
+ * a trap abandons them (kiln_trap_catch restores the chain it found).  A
+ * trap's backtrace places each at its address among the compiled frames. */
+typedef struct krt_vframe {
+	struct krt_vframe *prev;	/* the next outer one */
+	const void *module;		/* its kiln_module */
+	uint32_t func;			/* its function index */
+} krt_vframe;
+
+/* This thread's innermost krt_vframe, NULL when none. */
+extern _Thread_local krt_vframe *krt_vframes;
+
 /* Runs fn(arg) and returns KILN_TRAP_NONE, or the kind of the trap that
- * ended it, with the compiled-code frames it unwound in *pcs (when not
- * NULL).  Nests.  Sets ctx->stack_limit for the outermost call on the
- * thread. */
+ * ended it, with the frames it unwound in *pcs (when not NULL).  Nests.
+ * Sets ctx->stack_limit for the outermost call on the thread. */
 kiln_trap_kind kiln_trap_catch(kiln_vmctx *ctx, void (*fn)(void *),
 			       void *arg, kiln_trap_pcs *pcs);
 

@@ -42,7 +42,7 @@ done
 
 # SIMD functions compiled, the others interpreted, calling each other.
 "$kiln" run --tier=interp --stats --invoke lane "$simd" > "$tmp/out" 2> "$tmp/err"
-[ "$(cat "$tmp/out")" = 2 ] && grep -q '^interp: 8 functions' "$tmp/err" &&
+[ "$(cat "$tmp/out")" = 2 ] && grep -q '^interp: 11 functions' "$tmp/err" &&
   grep -q '^tiers: 1 functions at tier 0' "$tmp/err" ||
   fail "SIMD module: $(cat "$tmp/out" "$tmp/err")"
 for t in "lanes 5=54" "div 7 2=4" "pair 5=6030" "load 16=43"; do
@@ -64,6 +64,23 @@ for t in "div 7 0=integer divide by zero" "load 65535=out of bounds memory acces
   rc=$?
   [ $rc -eq 1 ] && [ ! -s "$tmp/out" ] && grep -q "^error: wasm trap: $want\$" "$tmp/err" ||
     fail "SIMD module, $fn $args: exit $rc: $(cat "$tmp/out" "$tmp/err")"
+done
+# Backtraces name interpreted frames as compiled ones, in order among them:
+# a trap five frames deep (interpreted, compiled, interpreted), and the two
+# above; the same frames as the JIT's.
+for t in "deep 7 0=div (function 1)|div2 (function 12)|simd_div2 (function 13)|mid (function 14)|function 15" \
+         "div 7 0=div (function 1)|simd_div (function 4)|function 9" \
+         "load 65535=simd_load (function 6)|function 11"; do
+  read -r fn args <<< "${t%=*}"
+  want=$(tr '|' '\n' <<< "${t#*=}" | awk '{ printf "  %2u: %s\n", NR - 1, $0 }')
+  # shellcheck disable=SC2086
+  "$kiln" run --tier=interp --invoke "$fn" "$simd" $args 2> "$tmp/err"
+  got=$(sed -n '/^wasm backtrace:$/,$p' "$tmp/err" | tail -n +2)
+  [ "$got" = "$want" ] || fail "backtrace of $fn $args: '$got', want '$want'"
+  # shellcheck disable=SC2086
+  "$kiln" run --no-cache --tier=0 --invoke "$fn" "$simd" $args 2> "$tmp/err"
+  [ "$(sed -n '/^wasm backtrace:$/,$p' "$tmp/err" | tail -n +2)" = "$want" ] ||
+    fail "the JIT's backtrace of $fn $args: $(cat "$tmp/err")"
 done
 
 "$kiln" run --tier=interp --fuel 1000 --invoke fib "$wasm" 5 > /dev/null 2> "$tmp/err" &&

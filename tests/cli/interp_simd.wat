@@ -1,7 +1,7 @@
 ;; SIMD functions, which the JIT compiles, among scalar ones that the
 ;; interpreter runs (interp.sh, --tier=interp): calls both ways, direct and
-;; through the table, several results both ways, and traps through frames
-;; of the other kind.
+;; through the table, several results both ways, traps through frames of
+;; the other kind, and a trap's backtrace through frames of both kinds.
 (module
   (type $ii (func (param i32) (result i32)))
   (memory 1)
@@ -43,4 +43,15 @@
     (i64.add))
   (func (export "load") (param i32) (result i32)
     (i32.store (i32.const 16) (i32.const 42))
-    (i32.add (call $simd_load (local.get 0)) (i32.const 1))))
+    (i32.add (call $simd_load (local.get 0)) (i32.const 1)))
+
+  ;; A trap five frames deep, interpreted, compiled, interpreted: deep,
+  ;; $mid, $simd_div2, $div2, $div (the innermost).
+  (func $div2 (param i32 i32) (result i32)
+    (i32.add (call $div (local.get 0) (local.get 1)) (i32.const 2)))
+  (func $simd_div2 (param i32 i32) (result i32)
+    (i32x4.extract_lane 0 (i32x4.splat (call $div2 (local.get 0) (local.get 1)))))
+  (func $mid (param i32 i32) (result i32)
+    (i32.add (call $simd_div2 (local.get 0) (local.get 1)) (i32.const 3)))
+  (func (export "deep") (param i32 i32) (result i32)
+    (i32.add (call $mid (local.get 0) (local.get 1)) (i32.const 4))))
