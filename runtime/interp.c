@@ -249,9 +249,12 @@ void krt_interp_tramp(kiln_vmctx *ctx, kiln_slot *slots, void *entry)
 }
 
 /* f's tier-1 code, entered through its entry and its signature's
- * trampoline (the JIT's, set before the entry: code.h). */
-static void call_compiled(kiln_vmctx *ctx, const interp_func *f, void *entry,
-			  interp_val *args)
+ * trampoline (the JIT's, set before the entry: code.h).  Not inlined: its
+ * slots (a VLA) would give interp_enter a frame of its own, which every
+ * interpreted call would pay for on the native stack; without them
+ * interp_enter jumps to interp_call. */
+static __attribute__((noinline)) void call_compiled(kiln_vmctx *ctx, const interp_func *f,
+						    void *entry, interp_val *args)
 {
 	const kiln_code *code = f->im->module->code;
 	kiln_tramp_fn *tramp = krt_code_tramp(code, f->index);

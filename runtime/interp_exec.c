@@ -7,16 +7,17 @@
  * handler, or a handler without an entry, fails to compile (unused or
  * undefined label).  Every handler reads its operands as fp[ip[k]].
  *
- * A call is a C call: interp_call checks the native stack against the
- * instance's limit (the same limit compiled code checks) and allocates
- * the callee's frame there, so a trap — krt_trap_raise, the one raise
- * point, a longjmp — abandons interpreter frames like compiled ones, with
- * nothing to free; each call links a krt_vframe (trap.h) for its frame, so
- * that a trap's backtrace names it among compiled ones.  Memory accesses
- * are checked explicitly against the memory's current size.  Numeric semantics follow compiler/lower_numeric.c:
- * NaN results are quiet; min/max propagate NaN and order -0 below +0;
- * float-to-int truncation traps on NaN ("invalid conversion to integer")
- * and out of range ("integer overflow").
+ * A call is a C call, one C frame: run() checks the native stack against
+ * the instance's limit (the same limit compiled code checks) and
+ * allocates its frame's slots there, so a trap — krt_trap_raise, the one
+ * raise point, a longjmp — abandons interpreter frames like compiled ones,
+ * with nothing to free; each call links a krt_vframe (trap.h) for its
+ * frame, so that a trap's backtrace names it among compiled ones.  Memory
+ * accesses are checked explicitly against the memory's current size.
+ * Numeric semantics follow compiler/lower_numeric.c: NaN results are
+ * quiet; min/max propagate NaN and order -0 below +0; float-to-int
+ * truncation traps on NaN ("invalid conversion to integer") and out of
+ * range ("integer overflow").
  */
 #include <alloca.h>
 #include <math.h>
@@ -27,8 +28,8 @@
 #include "interp.h"
 #include "trap.h"
 
-/* Native stack an interpreter call needs beyond its frame: run()'s own
- * frame and what a helper or trap raise takes below it. */
+/* Native stack an interpreter call needs beyond its slots: what a helper,
+ * a callee's run() frame or a trap raise takes below them. */
 #define INTERP_CALL_RESERVE 2048u
 
 #define S(k) fp[ip[k]]
@@ -316,10 +317,48 @@ static void call_indirect(kiln_vmctx *ctx, uint32_t type, uint32_t table, uint32
 	BIN(P##_MIN, f, f, min##W(a, b)) BIN(P##_MAX, f, f, max##W(a, b)) \
 	BIN(P##_COPYSIGN, u, u, (a & ~SIGN) | (b & SIGN))
 
-static void run(kiln_vmctx *ctx, const interp_module *im, const interp_func *f,
-		interp_val *fp)
+/* The end of run()'s frame: at every return, the RETURN handler's or any
+ * other, leave() unlinks its record and copies its results out. */
+typedef struct frame_end {
+	krt_vframe vf;
+	interp_val *args;
+	const interp_val *fp;
+	uint32_t nresults;
+} frame_end;
+
+static void leave(frame_end *e)
 {
+	krt_vframes = e->vf.prev;
+	memcpy(e->args, e->fp, e->nresults * sizeof *e->fp);
+}
+
+/* The bytes of f's frame; traps "call stack exhausted" unless the native
+ * stack below sp holds them and the reserve above the instance's limit. */
+static size_t frame_bytes(const kiln_vmctx *ctx, const interp_func *f, uintptr_t sp)
+{
+	size_t bytes = ((size_t)f->nslots + 1) * sizeof(interp_val);
+
+	if (sp < ctx->stack_limit || sp - ctx->stack_limit < bytes + INTERP_CALL_RESERVE)
+		krt_trap_raise(KILN_TRAP_STACK_EXHAUSTED);
+	return bytes;
+}
+
+/* One call of f: its frame on the native stack (alloca), the arguments
+ * copied in from args, the results out to args.  The frame's setup is
+ * here rather than in a caller so that a call costs one C frame, not two
+ * (the native stack bounds the depth of recursion). */
+static void run(kiln_vmctx *ctx, const interp_module *im, const interp_func *f,
+		interp_val *args)
+{
+	interp_val *fp = alloca(frame_bytes(ctx, f, (uintptr_t)__builtin_frame_address(0)));
+	frame_end end __attribute__((cleanup(leave))) = {
+		{krt_vframes, im->module, f->index}, args, fp, f->nresults,
+	};
 	const uint32_t *code = f->code, *ip = code;
+
+	memcpy(fp, args, f->nparams * sizeof *fp);
+	memset(fp + f->nparams, 0, (f->nlocals - f->nparams) * sizeof *fp);
+	krt_vframes = &end.vf;
 #if defined(__GNUC__)
 #define LABEL(id) [KILN_OP_##id] = &&L_##id,
 #define ILABEL(id) [IOP_##id] = &&L_IOP_##id,
@@ -449,18 +488,5 @@ dispatch:
 void interp_call(kiln_vmctx *ctx, const interp_module *im, const interp_func *f,
 		 interp_val *args)
 {
-	size_t bytes = ((size_t)f->nslots + 1) * sizeof(interp_val);
-	uintptr_t sp = (uintptr_t)__builtin_frame_address(0);
-	interp_val *fp;
-
-	if (sp < ctx->stack_limit || sp - ctx->stack_limit < bytes + INTERP_CALL_RESERVE)
-		krt_trap_raise(KILN_TRAP_STACK_EXHAUSTED);
-	fp = alloca(bytes);
-	memcpy(fp, args, f->nparams * sizeof *fp);
-	memset(fp + f->nparams, 0, (f->nlocals - f->nparams) * sizeof *fp);
-	krt_vframe vf = {krt_vframes, im->module, f->index};
-	krt_vframes = &vf;
-	run(ctx, im, f, fp);
-	krt_vframes = vf.prev;
-	memcpy(args, fp, f->nresults * sizeof *fp);
+	run(ctx, im, f, args);
 }

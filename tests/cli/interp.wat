@@ -1,5 +1,6 @@
-;; kiln run --tier=interp (interp.sh): a recursive function, a trap, and
-;; a loop calling a small function (tier-up from loops and calls).
+;; kiln run --tier=interp (interp.sh): a recursive function, a trap, a
+;; loop calling a small function (tier-up from loops and calls), and a
+;; recursion as deep as asked (the native stack an interpreted call takes).
 (module
   (func $fib (export "fib") (param i32) (result i32)
     (if (result i32) (i32.lt_u (local.get 0) (i32.const 2))
@@ -16,4 +17,8 @@
         (then (local.set 2 (i32.add (local.get 2) (call $sq (local.get 1))))
               (local.set 1 (i32.add (local.get 1) (i32.const 1)))
               (br $l))))
-    (local.get 2)))
+    (local.get 2))
+  (func $deep (export "deep") (param i32) (result i32)
+    (if (result i32) (local.get 0)
+      (then (i32.add (call $deep (i32.sub (local.get 0) (i32.const 1))) (i32.const 1)))
+      (else (i32.const 0)))))
