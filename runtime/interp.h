@@ -144,6 +144,11 @@ void krt_interp_tramp(kiln_vmctx *ctx, kiln_slot *slots, void *entry);
 /* The function whose thunk (native entry) is `entry`. */
 const interp_func *interp_thunk_func(const void *entry);
 
+/* This thread's value stack (interp_stack.c), at least `bytes` long, in
+ * [*out_lo, *out_hi): mapped anew when it is shorter, so only while no
+ * interpreted frame is on the thread.  false when out of memory. */
+bool interp_stack_get(size_t bytes, interp_val **out_lo, interp_val **out_hi);
+
 /* Runs f with its arguments in args[0..nparams); leaves its results in
  * args[0..nresults).  args must hold max(nparams, nresults) slots. */
 void interp_call(kiln_vmctx *ctx, const interp_module *im,

@@ -8,18 +8,19 @@
  * undefined label).  Every handler reads its operands as fp[ip[k]].
  *
  * A call is a C call, one C frame: run() checks the native stack against
- * the instance's limit (the same limit compiled code checks) and
- * allocates its frame's slots there, so a trap — krt_trap_raise, the one
- * raise point, a longjmp — abandons interpreter frames like compiled ones,
- * with nothing to free; each call links a krt_vframe (trap.h) for its
- * frame, so that a trap's backtrace names it among compiled ones.  Memory
+ * the instance's limit (the same limit compiled code checks) and takes its
+ * frame's slots from the thread's value stack (interp_stack.c); each call
+ * links a krt_vframe (trap.h) for its frame, so that a trap's backtrace
+ * names it among compiled ones and the value stack's top is known.  A
+ * trap — krt_trap_raise, the one raise point, a longjmp — abandons
+ * interpreter frames like compiled ones, with nothing to free: its catcher
+ * puts the chain back.  Memory
  * accesses are checked explicitly against the memory's current size.
  * Numeric semantics follow compiler/lower_numeric.c: NaN results are
  * quiet; min/max propagate NaN and order -0 below +0; float-to-int
  * truncation traps on NaN ("invalid conversion to integer") and out of
  * range ("integer overflow").
  */
-#include <alloca.h>
 #include <math.h>
 #include <stdatomic.h>
 #include <string.h>
@@ -28,8 +29,8 @@
 #include "interp.h"
 #include "trap.h"
 
-/* Native stack an interpreter call needs beyond its slots: what a helper,
- * a callee's run() frame or a trap raise takes below them. */
+/* Native stack an interpreter call needs below its run() frame: what a
+ * helper, a callee's run() frame or a trap raise takes. */
 #define INTERP_CALL_RESERVE 2048u
 
 #define S(k) fp[ip[k]]
@@ -318,11 +319,14 @@ static void call_indirect(kiln_vmctx *ctx, uint32_t type, uint32_t table, uint32
 	BIN(P##_COPYSIGN, u, u, (a & ~SIGN) | (b & SIGN))
 
 /* The end of run()'s frame: at every return, the RETURN handler's or any
- * other, leave() unlinks its record and copies its results out. */
+ * other, leave() unlinks its record and copies its results out.  Every
+ * krt_vframe is one of these (run() links them all): the innermost says
+ * where the next frame's slots go. */
 typedef struct frame_end {
 	krt_vframe vf;
 	interp_val *args;
-	const interp_val *fp;
+	interp_val *fp, *top;		/* its slots on the value stack */
+	interp_val *hi;			/* the value stack's end */
 	uint32_t nresults;
 } frame_end;
 
@@ -332,33 +336,54 @@ static void leave(frame_end *e)
 	memcpy(e->args, e->fp, e->nresults * sizeof *e->fp);
 }
 
-/* The bytes of f's frame; traps "call stack exhausted" unless the native
- * stack below sp holds them and the reserve above the instance's limit. */
-static size_t frame_bytes(const kiln_vmctx *ctx, const interp_func *f, uintptr_t sp)
+/* The slots of f's frame: on the value stack (interp_stack.c) above those
+ * of the innermost interpreted frame `up`, or at its start; *hi its end.
+ * Traps "call stack exhausted" when the native stack below sp lacks the
+ * reserve (the limit compiled code checks), or the value stack room for
+ * them: it holds the stack budget of the thread's outermost interpreted
+ * call (kiln_instance_limits.stack_size) in slots, as the native stack
+ * holds it in C frames. */
+static interp_val *frame_slots(const kiln_vmctx *ctx, const interp_func *f,
+			       const frame_end *up, uintptr_t sp, interp_val **hi)
 {
-	size_t bytes = ((size_t)f->nslots + 1) * sizeof(interp_val);
+	interp_val *fp;
 
-	if (sp < ctx->stack_limit || sp - ctx->stack_limit < bytes + INTERP_CALL_RESERVE)
+	if (sp < ctx->stack_limit || sp - ctx->stack_limit < INTERP_CALL_RESERVE)
 		krt_trap_raise(KILN_TRAP_STACK_EXHAUSTED);
-	return bytes;
+	if (up) {
+		fp = up->top;
+		*hi = up->hi;
+	} else if (!interp_stack_get(ctx->stack_budget ? ctx->stack_budget : KILN_STACK_BUDGET,
+				     &fp, hi)) {
+		krt_trap_raise(KILN_TRAP_STACK_EXHAUSTED);
+	}
+	if ((size_t)(*hi - fp) <= f->nslots)
+		krt_trap_raise(KILN_TRAP_STACK_EXHAUSTED);
+	return fp;
 }
 
-/* One call of f: its frame on the native stack (alloca), the arguments
- * copied in from args, the results out to args.  The frame's setup is
- * here rather than in a caller so that a call costs one C frame, not two
- * (the native stack bounds the depth of recursion). */
+/* One call of f: its slots on the value stack, the arguments copied in
+ * from args, the results out to args.  The frame's setup is here rather
+ * than in a caller so that a call costs one C frame, not two (the native
+ * stack bounds the depth of recursion). */
 static void run(kiln_vmctx *ctx, const interp_module *im, const interp_func *f,
 		interp_val *args)
 {
-	interp_val *fp = alloca(frame_bytes(ctx, f, (uintptr_t)__builtin_frame_address(0)));
+	krt_vframe **chain = &krt_vframes;
+
+	/* One thread-local lookup (a call, __tls_get_addr): hidden from the
+	 * compiler, which would otherwise look the address up again. */
+	__asm__("" : "+r"(chain));
+	interp_val *hi, *fp = frame_slots(ctx, f, (const frame_end *)*chain,
+					  (uintptr_t)__builtin_frame_address(0), &hi);
 	frame_end end __attribute__((cleanup(leave))) = {
-		{krt_vframes, im->module, f->index}, args, fp, f->nresults,
+		{*chain, im->module, f->index}, args, fp, fp + f->nslots + 1, hi, f->nresults,
 	};
 	const uint32_t *code = f->code, *ip = code;
 
 	memcpy(fp, args, f->nparams * sizeof *fp);
 	memset(fp + f->nparams, 0, (f->nlocals - f->nparams) * sizeof *fp);
-	krt_vframes = &end.vf;
+	*chain = &end.vf;
 #if defined(__GNUC__)
 #define LABEL(id) [KILN_OP_##id] = &&L_##id,
 #define ILABEL(id) [IOP_##id] = &&L_IOP_##id,

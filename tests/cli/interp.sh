@@ -9,7 +9,7 @@ kiln=$1 wasm=$2 simd=$3 depth=${4:-4000}
 
 out=$("$kiln" run --tier=interp --stats --invoke fib "$wasm" 20 2> "$tmp/err")
 [ "$out" = 6765 ] || fail "fib 20: '$out'"
-grep -q '^interp: 6 functions' "$tmp/err" || fail "no interp line in --stats: $(cat "$tmp/err")"
+grep -q '^interp: 7 functions' "$tmp/err" || fail "no interp line in --stats: $(cat "$tmp/err")"
 [ "$("$kiln" run --no-cache --invoke fib "$wasm" 20)" = "$out" ] || fail "the JIT says otherwise"
 compgen -G "$KILN_CACHE_DIR/*" > /dev/null && fail "--tier=interp filled the cache"
 
@@ -19,24 +19,32 @@ rc=$?
   fail "div 0: exit $rc: $(cat "$tmp/err")"
 
 # Recursion, interpreted throughout (no tier-up): a call takes one C frame
-# and its slots on the native stack, so DEPTH calls fit the default 1 MiB:
-# 4,000 (about 5,400 do in a RelWithDebInfo build; 3,300 did with three C
-# frames a call), 2,000 under ASan, whose redzones take about 2,250 to it;
-# far deeper is "call stack exhausted", cleanly, and a larger stack holds
-# more.
-deep() {  # deep DEPTH [FLAGS...]: kiln run's output and exit status
-  local n=$1
-  shift
-  "$kiln" run --tier=interp --tier-up-threshold=2000000000 "$@" --invoke deep "$wasm" "$n" \
+# on the native stack and its slots on the value stack, each bounded by
+# the stack budget (1 MiB by default).  `deep` (4 slots) runs out of native
+# stack first: DEPTH calls fit, 4,000 (about 5,900 do in a RelWithDebInfo
+# build; 3,300 did with three C frames and the slots on the native stack),
+# 2,000 under ASan, whose redzones take it to about 2,800.  `wide` (105
+# slots) runs out of value stack first, whatever the build: 1,200 calls fit
+# (1,259 do; 1,053 did with the slots on the native stack).  Far deeper is
+# "call stack exhausted", cleanly, and a larger budget holds more.
+deep() {  # deep FUNC DEPTH [FLAGS...]: kiln run's output and exit status
+  local fn=$1 n=$2
+  shift 2
+  "$kiln" run --tier=interp --tier-up-threshold=2000000000 "$@" --invoke "$fn" "$wasm" "$n" \
     2> "$tmp/err"
   echo "exit $?"
 }
-[ "$(deep "$depth")" = "$depth
-exit 0" ] || fail "recursion $depth deep: $(cat "$tmp/err")"
-[ "$(deep 1000000)" = "exit 1" ] && grep -q '^error: wasm trap: call stack exhausted$' "$tmp/err" ||
-  fail "recursion 1,000,000 deep: $(cat "$tmp/err")"
-[ "$(deep 100000 --max-stack 64MiB)" = "100000
-exit 0" ] || fail "recursion 100,000 deep in 64 MiB: $(cat "$tmp/err")"
+for t in "deep $depth" "wide 1200" "deep 100000 --max-stack 64MiB" "wide 50000 --max-stack 64MiB"; do
+  read -r fn n flags <<< "$t"
+  # shellcheck disable=SC2086
+  [ "$(deep "$fn" "$n" $flags)" = "$n
+exit 0" ] || fail "$fn, $n deep${flags:+ $flags}: $(cat "$tmp/err")"
+done
+for fn in deep wide; do
+  [ "$(deep "$fn" 1000000)" = "exit 1" ] &&
+    grep -q '^error: wasm trap: call stack exhausted$' "$tmp/err" ||
+    fail "$fn, 1,000,000 deep: $(cat "$tmp/err")"
+done
 
 # Tier-up: counts at entries (fib's recursion) and loop headers (sumsq's
 # loop; sq's calls) send hot functions to tier 1, compiled on the asking

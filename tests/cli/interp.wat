@@ -1,6 +1,8 @@
 ;; kiln run --tier=interp (interp.sh): a recursive function, a trap, a
-;; loop calling a small function (tier-up from loops and calls), and a
-;; recursion as deep as asked (the native stack an interpreted call takes).
+;; loop calling a small function (tier-up from loops and calls), and
+;; recursions as deep as asked (the stack an interpreted call takes: its C
+;; frame on the native stack, its slots on the value stack; `wide` has 100
+;; locals more).
 (module
   (func $fib (export "fib") (param i32) (result i32)
     (if (result i32) (i32.lt_u (local.get 0) (i32.const 2))
@@ -21,4 +23,9 @@
   (func $deep (export "deep") (param i32) (result i32)
     (if (result i32) (local.get 0)
       (then (i32.add (call $deep (i32.sub (local.get 0) (i32.const 1))) (i32.const 1)))
+      (else (i32.const 0))))
+  (func $wide (export "wide") (param i32) (result i32)
+    (local i64 i64 i64 i64 i64 i64 i64 i64 i64 i64 i64 i64 i64 i64 i64 i64 i64 i64 i64 i64 i64 i64 i64 i64 i64 i64 i64 i64 i64 i64 i64 i64 i64 i64 i64 i64 i64 i64 i64 i64 i64 i64 i64 i64 i64 i64 i64 i64 i64 i64 i64 i64 i64 i64 i64 i64 i64 i64 i64 i64 i64 i64 i64 i64 i64 i64 i64 i64 i64 i64 i64 i64 i64 i64 i64 i64 i64 i64 i64 i64 i64 i64 i64 i64 i64 i64 i64 i64 i64 i64 i64 i64 i64 i64 i64 i64 i64 i64 i64 i64)
+    (if (result i32) (local.get 0)
+      (then (i32.add (call $wide (i32.sub (local.get 0) (i32.const 1))) (i32.const 1)))
       (else (i32.const 0)))))
