@@ -838,6 +838,9 @@ void jit_interp_install(module_jit *mj, uint32_t i)
 
 	krt_code_set(code, i, NULL, mj->interp_tramps[i]);
 	krt_code_set(code, i, jit_stub(mj->stubs, i - mj->module->nimported_funcs), NULL);
+	/* Funcrefs made before hold the thunk: compiled callers go on to
+	 * the stub, past the native adapter. */
+	krt_interp_retarget(mj->interp, i, jit_stub(mj->stubs, i - mj->module->nimported_funcs));
 }
 
 /* Compiles m lazily with the JIT; with im (KILN_TIERING_INTERP), only

@@ -7,14 +7,19 @@
  * own, 32 bytes in one read-execute mapping per module:
  *
  *	movabs $func, %r11	49 bb <8 bytes>	the interp_func
- *	jmp *0(%rip)		ff 25 00 00 00 00
- *	.quad target		the native adapter
+ *	jmp *target(%rip)	ff 25 <4 bytes>
+ *
+ * where `target`, the function's quad in a read-write part of the same
+ * mapping after the thunks, is the native adapter until tier 1 of the
+ * function is installed, then its JIT stub (krt_interp_retarget): a
+ * funcref made before still holds the thunk, and compiled code calling
+ * through it (call_indirect of a table element) goes straight to tier 1.
  *
  * The entry trampoline of every interpreted function, krt_interp_tramp,
  * reads the interp_func back from the thunk's immediate, so the API and
  * instantiation reach the function through the funcref as they reach any
  * other.  Compiled code calls the thunk as the function itself (vmctx.h's
- * ABI, System V): `target` is the native adapter, interp_native_entry,
+ * ABI, System V): `target` first is the native adapter, interp_native_entry,
  * which saves the argument registers and hands them to
  * interp_from_native_args with the interp_func; that reads the arguments as
  * the signature places them, interprets, and leaves the results where
@@ -26,6 +31,7 @@
  * engine's module).
  */
 #include <alloca.h>
+#include <stdatomic.h>
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
@@ -367,34 +373,44 @@ void interp_enter(kiln_vmctx *ctx, const interp_func *f, interp_val *args)
 	interp_call(ctx, im, f, args);
 }
 
-static void write_thunk(uint8_t *p, const interp_func *f)
+/* Thunk p of f, jumping through *target. */
+static void write_thunk(uint8_t *p, const interp_func *f, _Atomic(void *) *target)
 {
-	void *target = native_target(f);
+	int32_t disp = (int32_t)((uint8_t *)target - (p + 16));
 
+	atomic_init(target, native_target(f));
 	p[0] = 0x49;		/* movabs $f, %r11 */
 	p[1] = 0xbb;
 	memcpy(p + 2, &f, sizeof f);
-	p[10] = 0xff;		/* jmp *0(%rip) */
+	p[10] = 0xff;		/* jmp *disp(%rip) */
 	p[11] = 0x25;
-	memset(p + 12, 0, 4);
-	memcpy(p + 16, &target, sizeof target);
-	memset(p + 24, 0xcc, THUNK_SIZE - 24);	/* int3 */
+	memcpy(p + 12, &disp, sizeof disp);
+	memset(p + 16, 0xcc, THUNK_SIZE - 16);	/* int3 */
 }
 
+/* The thunks, read-execute, then their targets, read-write. */
 static bool make_thunks(interp_module *im)
 {
 	size_t page = (size_t)sysconf(_SC_PAGESIZE);
+	size_t code = ((size_t)im->nfuncs * THUNK_SIZE + page - 1) & ~(page - 1);
+	size_t data = ((size_t)im->nfuncs * sizeof *im->targets + page - 1) & ~(page - 1);
 	void *p;
 
-	im->thunks_len = ((size_t)im->nfuncs * THUNK_SIZE + page - 1) & ~(page - 1);
+	im->thunks_len = code + data;
 	p = mmap(NULL, im->thunks_len, PROT_READ | PROT_WRITE,
 		 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	if (p == MAP_FAILED)
 		return false;
 	im->thunks = p;
+	im->targets = (_Atomic(void *) *)(im->thunks + code);
 	for (uint32_t i = 0; i < im->nfuncs; i++)
-		write_thunk(im->thunks + (size_t)i * THUNK_SIZE, &im->funcs[i]);
-	return mprotect(p, im->thunks_len, PROT_READ | PROT_EXEC) == 0;
+		write_thunk(im->thunks + (size_t)i * THUNK_SIZE, &im->funcs[i], &im->targets[i]);
+	return mprotect(p, code, PROT_READ | PROT_EXEC) == 0;
+}
+
+void krt_interp_retarget(const interp_module *im, uint32_t f, void *entry)
+{
+	atomic_store_explicit(&im->targets[f - im->nimported], entry, memory_order_release);
 }
 
 static void free_state(void *state)

@@ -16,6 +16,7 @@
 #ifndef KILN_INTERP_H
 #define KILN_INTERP_H
 
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -85,7 +86,8 @@ typedef struct interp_module {
 	uint32_t nfuncs, nimported;
 	uint32_t ncompiled;		/* functions left to compiled code */
 	uint8_t *thunks;		/* native entries, one per function */
-	size_t thunks_len;
+	size_t thunks_len;		/* their mapping, with targets */
+	_Atomic(void *) *targets;	/* where each thunk jumps (interp.c) */
 	/* Tier-up (translated with KRT_INTERP_TIER_UP; set by the JIT that
 	 * owns the module, compiler/jit.c, before its code is published):
 	 * per function index, the count its entry and loop headers
@@ -129,6 +131,9 @@ KRT_ABI kiln_status krt_interp_translate(const kiln_module *m, uint32_t flags,
 					 interp_module **out, kiln_error *err);
 /* Own function f's native entry, its thunk; NULL when it is compiled. */
 KRT_ABI void *krt_interp_entry(const interp_module *im, uint32_t f);
+/* Own function f's tier 1 is installed: its thunk jumps to `entry` (the
+ * JIT's stub) from now on, not to the native adapter. */
+KRT_ABI void krt_interp_retarget(const interp_module *im, uint32_t f, void *entry);
 /* Sets the entry (its thunk) and trampoline (krt_interp_tramp) of every
  * translated function of im in code; compiled ones' are left as they are. */
 KRT_ABI void krt_interp_set_entries(kiln_code *code, const interp_module *im);
