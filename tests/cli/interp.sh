@@ -1,11 +1,11 @@
 #!/usr/bin/env bash
-# interp.sh KILN INTERP.wasm SIMD.wasm OSR.wasm — `kiln run --tier=interp`:
+# interp.sh KILN INTERP.wasm SIMD.wasm OSR.wasm WAT2WASM — `kiln run --tier=interp`:
 # results and traps as the JIT's, the interpreter's line in --stats, no
 # code cache entry, --timeout ending an endless loop, SIMD functions
 # compiled among interpreted ones, hot functions tiered up to compiled code
 # with the same results, loops of a call moving to tier 1 (on-stack
 # replacement), and a clear refusal of fuel, which it does not charge yet.
-kiln=$1 wasm=$2 simd=$3 osr=$4
+kiln=$1 wasm=$2 simd=$3 osr=$4 wat2wasm=$5
 . "$(dirname "$0")/lib.sh"
 
 out=$("$kiln" run --tier=interp --stats --invoke fib "$wasm" 20 2> "$tmp/err")
@@ -69,6 +69,25 @@ rc=$?
   [ "$(grep -c '^ *[0-9]*: ' "$tmp/err")" = 1 ] && grep -q '^ *0: trap (function 4)$' "$tmp/err" &&
   grep -q ' 1 on-stack entries$' "$tmp/err" ||
   fail "OSR, a trap after the move: exit $rc: $(cat "$tmp/out" "$tmp/err")"
+# Only the loops lowered into the OSR entry move: with 1,000 locals the
+# OSR points stop at 65 (LOWER_OSR_STORES), so loop 70, where the count
+# runs out (1 at entry, 70 one-pass loops, 9 iterations), stays
+# interpreted although the translator numbers it and tier 1 has an OSR
+# entry.
+{
+  echo '(module (func (export "many") (param i32) (result i32) (local'
+  printf ' i32%.0s' $(seq 999)
+  echo ')'
+  printf ' (loop (nop))%.0s' $(seq 70)
+  echo ' (loop $l (local.set 1 (i32.add (local.get 1) (i32.const 1)))'
+  echo '   (br_if $l (i32.lt_u (local.get 1) (local.get 0))))'
+  echo ' (local.get 1)))'
+} > "$tmp/many.wat"
+"$wat2wasm" "$tmp/many.wat" -o "$tmp/many.wasm" || fail "wat2wasm many.wat"
+out=$(KILN_TIER_UP_SYNC=1 "$kiln" run --tier=interp --tier-up-threshold=80 --stats \
+  --invoke many "$tmp/many.wasm" 1000 2> "$tmp/err")
+[ "$out" = 1000 ] && grep -q "^tiers: .* 1 tiered up, 0 on-stack entries\$" "$tmp/err" ||
+  fail "OSR past the points lowered: $out $(cat "$tmp/err")"
 # On the background threads, as by default: the same results.
 [ "$("$kiln" run --tier=interp --tier-up-threshold=10 --invoke mix "$osr" 3000000)" = \
   "$("$kiln" run --no-cache --invoke mix "$osr" 3000000)" ] || fail "background OSR: mix"
