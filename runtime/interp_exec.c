@@ -170,17 +170,28 @@ static void call(kiln_vmctx *ctx, const interp_module *im, uint32_t f, interp_va
 		interp_enter(ctx, &im->funcs[f - im->nimported], args);
 }
 
-/* IOP_TIER: one count off f's; at zero, asks the JIT for tier 1 (the
- * request restarts the count).  A relaxed load and store, not an atomic
- * add, as in tier-0 code: a lost count only delays tier-up. */
-static void tier_count(const interp_module *im, const interp_func *f)
+/* IOP_TIER at the function's entry or the start of loop `loop`: one count
+ * off f's; at zero, asks the JIT for tier 1 (the request restarts the
+ * count).  A relaxed load and store, not an atomic add, as in tier-0 code:
+ * a lost count only delays tier-up.  true: the JIT answered with f's OSR
+ * entry for the loop, and the call ran there to its end (interp_osr). */
+static bool tier_count(kiln_vmctx *ctx, const interp_module *im, const interp_func *f,
+		       interp_val *fp, uint32_t loop)
 {
 	_Atomic int32_t *c = &im->counters[f->index];
 	int32_t n = atomic_load_explicit(c, memory_order_relaxed) - 1;
+	void *q;
 
 	atomic_store_explicit(c, n, memory_order_relaxed);
-	if (n <= 0)
-		(void)im->tier_up(im->tier_up_arg, f->index, INTERP_NO_LOOP);
+	if (n > 0 || !(q = im->tier_up(im->tier_up_arg, f->index, loop)))
+		return false;
+	/* The call goes on in q's frame, which a trap's backtrace names: the
+	 * interpreted one leaves the chain of krt_vframes (run() unlinks it
+	 * again on return, to the same).  Its slots are dead until the
+	 * results come back, so q's interpreted callees may take them. */
+	krt_vframes = krt_vframes->prev;
+	interp_osr(ctx, f, q, fp, loop);
+	return true;
 }
 
 /* call_indirect: the checks and their order are lowering's. */
@@ -330,6 +341,8 @@ typedef struct frame_end {
 	uint32_t nresults;
 } frame_end;
 
+/* The results, a return's or interp_osr's, fit in the frame's slots: a
+ * path that returns has them on the operand stack. */
 static void leave(frame_end *e)
 {
 	krt_vframes = e->vf.prev;
@@ -338,22 +351,21 @@ static void leave(frame_end *e)
 
 /* The slots of f's frame: on the value stack (interp_stack.c) above those
  * of the innermost interpreted frame `up`, or at its start; *hi its end.
- * Traps "call stack exhausted" when the native stack below sp lacks the
- * reserve (the limit compiled code checks), or the value stack room for
+ * Traps "call stack exhausted" when the native stack lacks the reserve
+ * (interp_stack_check), or the value stack room for
  * them: it holds the stack budget of the thread's outermost interpreted
  * call (kiln_instance_limits.stack_size) in slots, as the native stack
  * holds it in C frames. */
 static interp_val *frame_slots(const kiln_vmctx *ctx, const interp_func *f,
-			       const frame_end *up, uintptr_t sp, interp_val **hi)
+			       const frame_end *up, interp_val **hi)
 {
 	interp_val *fp;
 
-	if (sp < ctx->stack_limit || sp - ctx->stack_limit < INTERP_CALL_RESERVE)
-		krt_trap_raise(KILN_TRAP_STACK_EXHAUSTED);
+	interp_stack_check(ctx, 0);
 	if (up) {
 		fp = up->top;
 		*hi = up->hi;
-	} else if (!interp_stack_get(ctx->stack_budget ? ctx->stack_budget : KILN_STACK_BUDGET,
+	} else if (!interp_value_stack(ctx->stack_budget ? ctx->stack_budget : KILN_STACK_BUDGET,
 				     &fp, hi)) {
 		krt_trap_raise(KILN_TRAP_STACK_EXHAUSTED);
 	}
@@ -374,8 +386,7 @@ static void run(kiln_vmctx *ctx, const interp_module *im, const interp_func *f,
 	/* One thread-local lookup (a call, __tls_get_addr): hidden from the
 	 * compiler, which would otherwise look the address up again. */
 	__asm__("" : "+r"(chain));
-	interp_val *hi, *fp = frame_slots(ctx, f, (const frame_end *)*chain,
-					  (uintptr_t)__builtin_frame_address(0), &hi);
+	interp_val *hi, *fp = frame_slots(ctx, f, (const frame_end *)*chain, &hi);
 	frame_end end __attribute__((cleanup(leave))) = {
 		{*chain, im->module, f->index}, args, fp, fp + f->nslots + 1, hi, f->nresults,
 	};
@@ -422,7 +433,10 @@ dispatch:
 		if (atomic_load_explicit(ctx->epoch, memory_order_relaxed) >= ctx->epoch_deadline)
 			krt_trap_raise(KILN_TRAP_INTERRUPTED);
 		NEXT(1);
-	ICASE(TIER) tier_count(im, f); NEXT(1);
+	ICASE(TIER)
+		if (tier_count(ctx, im, f, fp, ip[1]))
+			return;
+		NEXT(2);
 	CASE(GLOBAL_GET) memcpy(&S(1), ctx->globals[ip[2]], sizeof *fp); NEXT(3);
 	CASE(GLOBAL_SET) memcpy(ctx->globals[ip[2]], &S(1), sizeof *fp); NEXT(3);
 	CASE(MEMORY_SIZE) S(1).u32 = (uint32_t)(ctx->memory->size >> 16); NEXT(2);
@@ -508,6 +522,14 @@ dispatch:
 		abort();	/* the translator emits no other opcode */
 	}
 #endif
+}
+
+void interp_stack_check(const kiln_vmctx *ctx, size_t bytes)
+{
+	uintptr_t sp = (uintptr_t)__builtin_frame_address(0);
+
+	if (sp < ctx->stack_limit || sp - ctx->stack_limit < bytes + INTERP_CALL_RESERVE)
+		krt_trap_raise(KILN_TRAP_STACK_EXHAUSTED);
 }
 
 void interp_call(kiln_vmctx *ctx, const interp_module *im, const interp_func *f,

@@ -40,7 +40,7 @@ static void make_key(void)
 	have_key = pthread_key_create(&key, unmap) == 0;
 }
 
-bool interp_stack_get(size_t bytes, interp_val **out_lo, interp_val **out_hi)
+bool interp_value_stack(size_t bytes, interp_val **out_lo, interp_val **out_hi)
 {
 	if (stack.bytes < bytes) {
 		void *p = mmap(NULL, bytes, PROT_READ | PROT_WRITE,

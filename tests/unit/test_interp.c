@@ -514,6 +514,19 @@ static kiln_trap_info trap_at_0(kiln_extern fn)
 	return info;
 }
 
+/* Where the thunk at `thunk` jumps: jmp *disp(%rip) after its movabs. */
+static void *thunk_target(const uint8_t *thunk)
+{
+	int32_t disp;
+	void *target;
+
+	ck_assert_uint_eq(thunk[10], 0xff);
+	ck_assert_uint_eq(thunk[11], 0x25);
+	memcpy(&disp, thunk + 12, sizeof disp);
+	memcpy(&target, thunk + 16 + disp, sizeof target);
+	return target;
+}
+
 /* An interpreted function whose count runs out is compiled at tier 1
  * (KILN_TIER_UP_SYNC: on the calling thread) and installed: its code
  * entry and trampoline are the JIT's from then on, so a new instance
@@ -521,7 +534,9 @@ static kiln_trap_info trap_at_0(kiln_extern fn)
  * before (its funcref still holds the thunk).  That no call interprets
  * it any more shows in its count, which every interpreted call takes one
  * off and tier-1 code leaves alone.  A trap's backtrace names function 0
- * either way: interpreted (a krt_vframe) or compiled. */
+ * either way: interpreted (a krt_vframe) or compiled.  The thunk itself
+ * jumps to the new entry (the JIT's stub), so that compiled code calling
+ * it skips the native adapter. */
 START_TEST(tiers_up_and_installs)
 {
 	kiln_config cfg = kiln_config_default();
@@ -540,7 +555,9 @@ START_TEST(tiers_up_and_installs)
 	PUT(&b, LOCAL_GET, 0, 0x6d);	/* 100 / x */
 	mod = module_of(I_I, sizeof I_I, &b, 0, false);
 	ck_assert_int_eq(start_cfg(&r, &mod, cfg, true, &err), KILN_OK);
-	count = &interp_thunk_func(krt_code_entry(r.m->code, 0))->im->counters[0];
+	const uint8_t *thunk = krt_code_entry(r.m->code, 0);
+	void *adapter = thunk_target(thunk);
+	count = &interp_thunk_func(thunk)->im->counters[0];
 	info = trap_at_0(r.f);		/* count 3 -> 2 */
 	ck_assert_int_eq(atomic_load(count), 2);
 	ck_assert_uint_eq(info.nframes, 1);
@@ -552,6 +569,9 @@ START_TEST(tiers_up_and_installs)
 	ck_assert_int_eq(kiln_engine_stats_of(r.e).tiered_up, 1);
 	ck_assert_int_eq(kiln_engine_stats_of(r.e).tier1_functions, 1);
 	ck_assert_ptr_ne(krt_code_tramp(r.m->code, 0), (void *)krt_interp_tramp);
+	ck_assert_ptr_ne(krt_code_entry(r.m->code, 0), thunk);
+	ck_assert_ptr_eq(thunk_target(thunk), krt_code_entry(r.m->code, 0));
+	ck_assert_ptr_ne(thunk_target(thunk), adapter);
 	installed = atomic_load(count);
 
 	info = trap_at_0(r.f);
