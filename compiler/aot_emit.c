@@ -355,7 +355,7 @@ kiln_status kiln_module_serialize(kiln_engine *e, kiln_module *m, uint8_t **out,
 		err = &local;
 	err->status = KILN_OK;
 	if (krt_module_check_limits(m, &engine_config(e)->limits, err) != KILN_OK ||
-	    kiln_module_validate(m, err) != KILN_OK)
+	    kiln_module_validate(m, err) != KILN_OK || !engine_llvm_load(err))
 		return err->status;
 	if (engine_config(e)->target_cpu && !known_cpu(engine_config(e)->target_cpu))
 		return krt_fail_status(err, KILN_ERR_ARG, KILN_NO_OFFSET,
@@ -407,11 +407,15 @@ kiln_status kiln_module_serialize(kiln_engine *e, kiln_module *m, uint8_t **out,
 kiln_status kiln_cache_key(kiln_engine *e, const uint8_t *bytes, size_t len,
 			   char out[65], kiln_error *err)
 {
-	char *triple = LLVMGetDefaultTargetTriple(), *cpu, *features, opts[64];
+	char *triple, *cpu, *features, opts[64];
 	unsigned char md[32];
-	EVP_MD_CTX *ctx = EVP_MD_CTX_new();
+	EVP_MD_CTX *ctx;
 	bool ok;
 
+	if (!engine_llvm_load(err))
+		return KILN_ERR_UNSUPPORTED;
+	triple = LLVMGetDefaultTargetTriple();
+	ctx = EVP_MD_CTX_new();
 	engine_target(e, &cpu, &features);
 	/* The artifact format too: kilns of one version but two formats (a
 	 * development build beside an installed one) share a cache without

@@ -72,6 +72,12 @@ void engine_count_interp(kiln_engine *e, uint64_t functions, uint64_t bytes, dou
 /* Takes `le`; fails `err` with "<what>: <LLVM's message>"; false. */
 bool engine_llvm_error(LLVMErrorRef le, kiln_error *err, const char *what);
 
+/* libLLVM, loaded unless it is (llvm_lazy.c: libkiln-compiler.so loads
+ * it on demand; llvm_linked.c: the static library links it): true, or
+ * false with err "cannot load the compiler: <why>", then and from then on.
+ * Every path that calls LLVM asks this first. */
+bool engine_llvm_load(kiln_error *err);
+
 /* LLVM's native target, initialised once (any thread may ask first). */
 void engine_llvm_init(void);
 

@@ -219,7 +219,7 @@ bool jit_start(kiln_engine *e, kiln_error *err)
 	pthread_mutex_lock(&j->start_lock);
 	if (!atomic_load_explicit(&j->started, memory_order_relaxed)) {
 		/* One attempt: a JIT made half-way is not made again. */
-		if (j->start_status == KILN_OK && make_lljit(e, j, err)) {
+		if (j->start_status == KILN_OK && engine_llvm_load(err) && make_lljit(e, j, err)) {
 			atomic_store_explicit(&j->started, true, memory_order_release);
 		} else if (j->start_status == KILN_OK) {
 			j->start_status = err->status;
