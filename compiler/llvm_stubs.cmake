@@ -2,7 +2,8 @@
 # Writes OUT: for every LLVM function the objects call (their undefined
 # LLVM* symbols), a stub of that name that jumps through a slot, and the
 # slots, first pointing at resolvers that load libLLVM (llvm_lazy.c).  So
-# libkiln-compiler.so needs no libLLVM at start-up.
+# libkiln-compiler.so needs no libLLVM at start-up.  Stubs and resolvers
+# start with endbr64 (a no-op without CET): they may be reached indirectly.
 string(REPLACE "|" ";" objects "${OBJECTS}")
 execute_process(COMMAND ${NM} -u ${objects} OUTPUT_VARIABLE undef RESULT_VARIABLE rc)
 if(NOT rc EQUAL 0)
@@ -30,10 +31,10 @@ set(i 0)
 foreach(n IN LISTS names)
   math(EXPR off "${i} * 8")
   string(APPEND c "\t\"${n}\",\n")
-  string(APPEND stubs "\t\".globl ${n}\\n.hidden ${n}\\n.type ${n},@function\\n${n}:\\n"
+  string(APPEND stubs "\t\".globl ${n}\\n.hidden ${n}\\n.type ${n},@function\\n${n}:\\n\\tendbr64\\n"
                       "\\tjmp *kiln_llvm_slots+${off}(%rip)\\n\"\n")
   string(APPEND slots "\t\"\\t.quad .Lkiln_llvm_r${i}\\n\"\n")
-  string(APPEND resolvers "\t\".Lkiln_llvm_r${i}:\\n\\tpushq $${i}\\n\\tjmp kiln_llvm_resolve_entry\\n\"\n")
+  string(APPEND resolvers "\t\".Lkiln_llvm_r${i}:\\n\\tendbr64\\n\\tpushq $${i}\\n\\tjmp kiln_llvm_resolve_entry\\n\"\n")
   math(EXPR i "${i} + 1")
 endforeach()
 string(APPEND c "};\n\n__asm__(\n\t\".text\\n\"\n${stubs}${resolvers}"
