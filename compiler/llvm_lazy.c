@@ -21,7 +21,7 @@
  * the load at exit anyway.
  *
  * KILN_LIBLLVM (environment; for tests) names the library to load
- * instead of the one kiln was built with.
+ * instead of the one kiln was built with (open_llvm).
  */
 #include <dlfcn.h>
 #include <pthread.h>
@@ -77,28 +77,37 @@ static pthread_cond_t changed = PTHREAD_COND_INITIALIZER;
 static int state;		/* under lock */
 static char error[200];		/* FAILED: why (written before state) */
 
-static const char *library(void)
+/* libLLVM by its soname, found as ld.so would have found it at start-up
+ * (the runtime package's file), else where the build found it (an LLVM
+ * outside the search path); KILN_LIBLLVM, when set, alone.  RTLD_GLOBAL:
+ * JIT code may call what libLLVM's dependencies define (libgcc's
+ * helpers), found in the process as when ld.so loaded it.  NULL with
+ * `error` set. */
+static void *open_llvm(void)
 {
 	const char *p = getenv("KILN_LIBLLVM");
+	void *h;
 
-	return p && *p ? p : KILN_LIBLLVM_PATH;
+	if (p && *p)
+		h = dlopen(p, RTLD_LAZY | RTLD_GLOBAL);
+	else if (!(h = dlopen(KILN_LIBLLVM_SONAME, RTLD_LAZY | RTLD_GLOBAL)))
+		h = dlopen(KILN_LIBLLVM_PATH, RTLD_LAZY | RTLD_GLOBAL);
+	if (h == NULL)
+		snprintf(error, sizeof error, "%s", dlerror());
+	return h;
 }
 
-/* dlopen and fill the slots; false with `error` set.  RTLD_GLOBAL: JIT
- * code may call what libLLVM's dependencies define (libgcc's helpers),
- * found in the process as when ld.so loaded it. */
+/* dlopen and fill the slots; false with `error` set. */
 static bool load(void)
 {
-	void *h = dlopen(library(), RTLD_LAZY | RTLD_GLOBAL);
+	void *h = open_llvm();
 
-	if (h == NULL) {
-		snprintf(error, sizeof error, "%s", dlerror());
+	if (h == NULL)
 		return false;
-	}
 	for (unsigned i = 0; i < kiln_llvm_nsyms; i++) {
 		void *f = dlsym(h, kiln_llvm_names[i]);
 		if (f == NULL) {
-			snprintf(error, sizeof error, "%s: no %s", library(), kiln_llvm_names[i]);
+			snprintf(error, sizeof error, "libLLVM has no %s", kiln_llvm_names[i]);
 			return false;	/* the slots filled stay: nothing calls them */
 		}
 		atomic_store_explicit((_Atomic(void *) *)&kiln_llvm_slots[i], f,
