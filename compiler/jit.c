@@ -430,6 +430,9 @@ bool jit_compile_body(kiln_engine *e, module_jit *mj, uint32_t i, body_job *jp,
 			lm.osr_note = jit_osr_note;
 			ok = lower_function(&lm, i, err);
 			lm.osr = false;
+			jp->osr_loops = lm.osr_loops;	/* ours now */
+			jp->nosr_loops = (uint32_t)lm.nosr_loops;
+			lm.osr_loops = NULL;
 		}
 		if (ok && job.tier == 1)
 			ok = lower_import_callees(&lm, JIT_IMPORT_MAX, JIT_IMPORT_BYTES, err);
@@ -454,7 +457,7 @@ static body_job first_job(const kiln_engine *e)
 {
 	kiln_tiering t = engine_tiering(e);
 
-	return (body_job){t == KILN_TIERING_TIER1, t == KILN_TIERING_TIERED, 'b', false};
+	return (body_job){t == KILN_TIERING_TIER1, t == KILN_TIERING_TIERED, 'b', false, NULL, 0};
 }
 
 /* Materializes one function body on whichever thread first looked it
@@ -738,6 +741,10 @@ static void module_jit_free(void *p)
 	free((void *)mj->osr);
 	free(mj->code_size1);
 	free(mj->osr_size);
+	for (uint32_t i = 0; mj->osr_loops && i < mj->module->nfuncs; i++)
+		free(mj->osr_loops[i]);
+	free(mj->osr_loops);
+	free(mj->nosr_loops);
 	free(mj->osr_rets);
 	free(mj->interp_tramps);
 	jit_stubs_free(mj->stubs);	/* after the code that called them */
@@ -763,10 +770,13 @@ static module_jit *module_jit_new(kiln_engine *e, const kiln_module *m)
 	mj->osr = krt_calloc(m->nfuncs, sizeof *mj->osr);
 	mj->code_size1 = krt_calloc(m->nfuncs, sizeof *mj->code_size1);
 	mj->osr_size = krt_calloc(m->nfuncs, sizeof *mj->osr_size);
+	mj->osr_loops = krt_calloc(m->nfuncs, sizeof *mj->osr_loops);
+	mj->nosr_loops = krt_calloc(m->nfuncs, sizeof *mj->nosr_loops);
 	mj->module = m;
 	pthread_mutex_init(&mj->lock, NULL);
 	if (!mj->compiled || !mj->queued || !mj->body || !mj->code_size || !mj->counters ||
-	    !mj->tier_state || !mj->body1 || !mj->osr || !mj->code_size1 || !mj->osr_size) {
+	    !mj->tier_state || !mj->body1 || !mj->osr || !mj->code_size1 || !mj->osr_size ||
+	    !mj->osr_loops || !mj->nosr_loops) {
 		module_jit_free(mj);
 		return NULL;
 	}
@@ -879,6 +889,9 @@ void jit_interp_install(module_jit *mj, uint32_t i)
 
 	krt_code_set(code, i, NULL, mj->interp_tramps[i]);
 	krt_code_set(code, i, jit_stub(mj->stubs, i - mj->module->nimported_funcs), NULL);
+	/* Funcrefs made before hold the thunk: compiled callers go on to
+	 * the stub, past the native adapter. */
+	krt_interp_retarget(mj->interp, i, jit_stub(mj->stubs, i - mj->module->nimported_funcs));
 }
 
 /* Compiles m lazily with the JIT; with im (KILN_TIERING_INTERP), only

@@ -111,6 +111,11 @@ struct module_jit {
 	void **body1;
 	_Atomic(void *) *osr;
 	uint32_t *code_size1, *osr_size;
+	/* Per function with an OSR entry: the loop numbers it enters at
+	 * (ascending, nosr_loops of them; lower_module.osr_loops), published
+	 * with it. */
+	uint32_t **osr_loops;
+	uint32_t *nosr_loops;
 	/* Return addresses of calls from tier 0 into OSR entries (osr_note;
 	 * under lock): symbolize leaves those frames out. */
 	uintptr_t *osr_rets;
@@ -146,6 +151,10 @@ typedef struct body_job {
 	bool count;			/* tier 0 with counters (tiered) */
 	char kind;			/* the body's name kind: 'b', or 'o' */
 	bool osr;			/* set: 'o' came with its OSR entry 'q' */
+	/* Set with osr: q's loop numbers (lower_module.osr_loops), the
+	 * caller's to free. */
+	uint32_t *osr_loops;
+	uint32_t nosr_loops;
 } body_job;
 
 /* The flags of every symbol the JIT defines. */

@@ -103,10 +103,30 @@ static void tier_queue(module_jit *mj, uint32_t i)
 	pthread_mutex_unlock(&j->spec_lock);
 }
 
+/* Whether q<i> enters at loop number `loop` (one of its switch's cases). */
+static bool osr_enters_at(const module_jit *mj, uint32_t i, uint32_t loop)
+{
+	const uint32_t *v = mj->osr_loops[i];
+	uint32_t lo = 0, hi = mj->nosr_loops[i];
+
+	while (lo < hi) {
+		uint32_t mid = lo + (hi - lo) / 2;
+		if (v[mid] == loop)
+			return true;
+		if (v[mid] < loop)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return false;
+}
+
 /* Called by tier-0 code (lower_module.tier_up) when function i's counter
  * runs out, at its entry or at loop header `loop` (LOWER_NO_LOOP: no OSR
- * point): queues it for tier 1 the first time; returns its OSR entry once
- * there is one and `loop` is an OSR point, else NULL.  Until tier 1 is
+ * point), and likewise by the interpreter (interp_module.tier_up), whose
+ * loop numbers are lowering's: queues it for tier 1 the first time;
+ * returns its OSR entry once there is one and `loop` is one of the OSR
+ * points lowered into it (the number may name any loop), else NULL.  Until tier 1 is
  * done (and while it has an OSR entry that frames still in tier 0 may
  * take) the counter restarts, so the call comes again; after, never.
  * Runs on the wasm thread: short, and it never fails the call. */
@@ -128,7 +148,7 @@ void *jit_tier_up_request(void *arg, uint32_t i, uint32_t loop)
 		break;
 	}
 	atomic_store_explicit(&mj->counters[i], again, memory_order_relaxed);
-	if (loop == LOWER_NO_LOOP || q == NULL)
+	if (loop == LOWER_NO_LOOP || q == NULL || !osr_enters_at(mj, i, loop))
 		return NULL;
 	engine_count_osr(mj->engine);
 	return q;
@@ -247,7 +267,7 @@ static void tier_up(kiln_engine *e, module_jit *mj, uint32_t i)
 	engine_times t = {0};
 	LLVMMemoryBufferRef obj = NULL;
 	kiln_error err = {0};
-	body_job job = {1, false, 'o', false};
+	body_job job = {1, false, 'o', false, NULL, 0};
 	uint32_t size = 0, qsize = 0;
 	void *body = NULL, *q = NULL;
 
@@ -269,6 +289,7 @@ static void tier_up(kiln_engine *e, module_jit *mj, uint32_t i)
 			q = jit_find(e, mj, 'q', i);
 	}
 	if (body == NULL || (job.osr && q == NULL)) {
+		free(job.osr_loops);
 		atomic_store(&mj->tier_state[i], TIER_FAILED);
 		return;
 	}
@@ -276,6 +297,8 @@ static void tier_up(kiln_engine *e, module_jit *mj, uint32_t i)
 	mj->body1[i] = body;
 	mj->code_size1[i] = size;
 	mj->osr_size[i] = qsize;
+	mj->osr_loops[i] = job.osr_loops;	/* read after tier_state's acquire */
+	mj->nosr_loops[i] = job.nosr_loops;
 	pthread_mutex_unlock(&mj->lock);
 	atomic_store_explicit(&mj->osr[i], q, memory_order_relaxed);
 	jit_stub_point(mj->stubs, i - mj->module->nimported_funcs, body);

@@ -175,8 +175,10 @@ void lower_module_free(lower_module *lm)
 {
 	free(lm->func_types);
 	free(lm->funcs);
+	free(lm->osr_loops);
 	lm->func_types = NULL;
 	lm->funcs = NULL;
+	lm->osr_loops = NULL;
 }
 
 /* ------------------------------------------------------------ helpers */
@@ -419,8 +421,8 @@ static bool op_block(lower *l, const kiln_instr *in)
 		 * numbered alike at every tier, where only one copy exists. */
 		bool osr = !l->ver && lower_osr_point(l, np);
 		uint32_t loop = l->ver ? LOWER_NO_LOOP : l->nloops++;
-		if (osr && l->lm->osr)
-			LLVMAddCase(l->osr_switch, LLVMConstInt(l->lm->i32, loop, 0), header);
+		if (osr && l->lm->osr && !lower_osr_case(l, loop, header))
+			return false;
 		l->lm->osr_points += osr;
 		for (uint32_t i = 0; i < np; i++)
 			lower_push(l, f->phis[i]);
@@ -1196,6 +1198,7 @@ bool lower_function(lower_module *lm, uint32_t fidx, kiln_error *err)
 	(void)name;
 	l.fidx = fidx;
 	lm->osr_points = 0;
+	lm->nosr_loops = 0;
 	l.fn = lm->osr ? declare_osr(lm, fidx)
 		       : declare(lm, lm->body_kind ? lm->body_kind : 'b', fidx);
 	/* No library calls made from loops (memcpy, memset): a fault must

@@ -80,6 +80,11 @@ typedef struct lower_module {
 	bool osr;
 	/* OSR points (lower_tier.c) the last lower_function met. */
 	uint32_t osr_points;
+	/* With osr: the loop numbers of those points, ascending — the cases
+	 * of q<i>'s switch (the JIT publishes them with q<i>: a number not
+	 * among them must not enter it).  lower_module_free frees it. */
+	uint32_t *osr_loops;
+	size_t nosr_loops, osr_loops_cap;
 	/* A br_table of LOWER_JUMP_TABLE targets or more was lowered to a
 	 * switch (set, never cleared): LLVM may make it a jump table. */
 	bool switches;
@@ -188,11 +193,14 @@ LLVMValueRef lower_osr_slots(lower *l);
  * or a loop header; at OSR point number `loop` (else LOWER_NO_LOOP) with
  * the exit to q.  lower_osr_note: q's first code, telling the JIT where it
  * was called from (before anything in q may trap).  lower_osr_entry: q's
- * dispatch, at the end of its entry code.  lower_osr_point: whether a loop with `nparams` parameters,
+ * dispatch, at the end of its entry code; lower_osr_case adds OSR point
+ * `loop` to it, and to lower_module.osr_loops (false: out of memory).
+ * lower_osr_point: whether a loop with `nparams` parameters,
  * entered with the operand stack below them empty, is one. */
 void lower_tier_count(lower *l, uint32_t loop);
 void lower_osr_note(lower *l);
 void lower_osr_entry(lower *l);
+bool lower_osr_case(lower *l, uint32_t loop, LLVMBasicBlockRef header);
 bool lower_osr_point(const lower *l, uint32_t nparams);
 /* lower_loopver.c.  lower_loop: the loop `in`, just read from r, as a
  * checked pair of copies when it is a candidate (r then follows its

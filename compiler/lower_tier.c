@@ -114,6 +114,18 @@ void lower_osr_entry(lower *l)
 	LLVMPositionBuilderAtEnd(l->b, start);
 }
 
+bool lower_osr_case(lower *l, uint32_t loop, LLVMBasicBlockRef header)
+{
+	lower_module *lm = l->lm;
+
+	if (!krt_grow((void **)&lm->osr_loops, &lm->osr_loops_cap, lm->nosr_loops + 1,
+		      sizeof *lm->osr_loops))
+		return krt_fail(l->err, KILN_ERR_NOMEM, KILN_NO_OFFSET, "out of memory");
+	lm->osr_loops[lm->nosr_loops++] = loop;
+	LLVMAddCase(l->osr_switch, LLVMConstInt(lm->i32, loop, 0), header);
+	return true;
+}
+
 bool lower_osr_point(const lower *l, uint32_t nparams)
 {
 	/* Each exit stores every local: a hostile function of many loops

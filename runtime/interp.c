@@ -7,14 +7,19 @@
  * own, 32 bytes in one read-execute mapping per module:
  *
  *	movabs $func, %r11	49 bb <8 bytes>	the interp_func
- *	jmp *0(%rip)		ff 25 00 00 00 00
- *	.quad target		the native adapter
+ *	jmp *target(%rip)	ff 25 <4 bytes>
+ *
+ * where `target`, the function's quad in a read-write part of the same
+ * mapping after the thunks, is the native adapter until tier 1 of the
+ * function is installed, then its JIT stub (krt_interp_retarget): a
+ * funcref made before still holds the thunk, and compiled code calling
+ * through it (call_indirect of a table element) goes straight to tier 1.
  *
  * The entry trampoline of every interpreted function, krt_interp_tramp,
  * reads the interp_func back from the thunk's immediate, so the API and
  * instantiation reach the function through the funcref as they reach any
  * other.  Compiled code calls the thunk as the function itself (vmctx.h's
- * ABI, System V): `target` is the native adapter, interp_native_entry,
+ * ABI, System V): `target` first is the native adapter, interp_native_entry,
  * which saves the argument registers and hands them to
  * interp_from_native_args with the interp_func; that reads the arguments as
  * the signature places them, interprets, and leaves the results where
@@ -25,6 +30,8 @@
  * interpreting engine is linked with compiled code (an artifact, another
  * engine's module).
  */
+#include <alloca.h>
+#include <stdatomic.h>
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
@@ -87,37 +94,50 @@ static bool results_in_memory(const kiln_functype *ft)
 	return ints > 3 || floats > 4;
 }
 
-/* The results as LLVM lays out the struct in memory: each at its natural
- * alignment, in order. */
-static void results_to_memory(const kiln_functype *ft, const interp_val *res, uint8_t *p)
+/* Where result i of ft is in LLVM's struct return: at mem, each at its
+ * natural alignment, in order, when the struct is in memory (mem not
+ * NULL), else in o's registers (an x87 one flagged in o->x87).  *n: its
+ * bytes there.  w carries the walk from one result to the next. */
+typedef struct result_walk {
+	size_t at;
+	uint32_t gp, fl;
+} result_walk;
+
+static void *result_place(const kiln_functype *ft, uint32_t i, native_out *o, uint8_t *mem,
+			  result_walk *w, size_t *n)
 {
-	size_t at = 0;
+	bool f64 = ft->results[i] == KILN_F64;
 
-	for (uint32_t i = 0; i < ft->nresults; i++) {
-		size_t n = ft->results[i] == KILN_I32 || ft->results[i] == KILN_F32 ? 4 : 8;
-
-		at = (at + n - 1) & ~(n - 1);
-		memcpy(p + at, &res[i], n);
-		at += n;
+	if (mem) {
+		*n = ft->results[i] == KILN_I32 || ft->results[i] == KILN_F32 ? 4 : 8;
+		w->at = (w->at + *n - 1) & ~(*n - 1);
+		w->at += *n;
+		return mem + w->at - *n;
 	}
+	*n = sizeof o->gp[0];
+	if (!is_float(ft->results[i]))
+		return &o->gp[w->gp++];
+	if (w->fl < 2)
+		return &o->xmm[w->fl++];
+	o->x87 |= w->fl == 2 ? NATIVE_ST0 | (f64 ? NATIVE_ST0_F64 : 0)
+			     : NATIVE_ST1 | (f64 ? NATIVE_ST1_F64 : 0);
+	return &o->st[w->fl++ - 2];
 }
 
-static void results_to_regs(const kiln_functype *ft, const interp_val *res, native_out *o)
+/* Copies ft's results from res to their places in the struct return
+ * (out), or back. */
+static void results_move(const kiln_functype *ft, interp_val *res, native_out *o, uint8_t *mem,
+			 bool out)
 {
-	uint32_t gp = 0, fl = 0;
+	result_walk w = {0};
+	size_t n;
 
 	for (uint32_t i = 0; i < ft->nresults; i++) {
-		if (!is_float(ft->results[i]))
-			memcpy(&o->gp[gp++], &res[i], sizeof o->gp[0]);
-		else if (fl < 2)
-			memcpy(&o->xmm[fl++], &res[i], sizeof o->xmm[0]);
-		else {
-			bool f64 = ft->results[i] == KILN_F64;
-
-			memcpy(&o->st[fl - 2], &res[i], sizeof o->st[0]);
-			o->x87 |= fl++ == 2 ? NATIVE_ST0 | (f64 ? NATIVE_ST0_F64 : 0)
-					    : NATIVE_ST1 | (f64 ? NATIVE_ST1_F64 : 0);
-		}
+		void *p = result_place(ft, i, o, mem, &w, &n);
+		if (out)
+			memcpy(p, &res[i], n);
+		else
+			memcpy(&res[i], p, n);
 	}
 }
 
@@ -145,12 +165,9 @@ void interp_from_native_args(const interp_func *f, const native_regs *r,
 	}
 	interp_enter((kiln_vmctx *)r->gp[ctx], f, args);
 	memset(o, 0, sizeof *o);
-	if (mem) {
-		results_to_memory(ft, args, (uint8_t *)r->gp[0]);
+	results_move(ft, args, o, mem ? (uint8_t *)r->gp[0] : NULL, true);
+	if (mem)
 		o->gp[0] = r->gp[0];
-	} else {
-		results_to_regs(ft, args, o);
-	}
 }
 
 /* The native adapter: %r11 holds the interp_func (the thunk set it).  The
@@ -209,6 +226,81 @@ __asm__(".text\n"
 	".size interp_native_entry, . - interp_native_entry\n");
 #endif
 void interp_native_entry(void);
+
+/* The call into an OSR entry: q(gp[0], gp[1], gp[2], gp[3]) — the
+ * integer argument registers — then the result registers stored in o,
+ * the x87 ones o->x87 names popped (st(0) first).  A frame of its own
+ * (%rbp chained), in the runtime: a trap backtrace skips it, as the JIT's
+ * osr_note makes it skip tier 0's frame below an OSR entry. */
+#if defined(__x86_64__)
+__asm__(".text\n"
+	".p2align 4\n"
+	".globl interp_osr_call\n"
+	".hidden interp_osr_call\n"
+	".type interp_osr_call, @function\n"
+	"interp_osr_call:\n"
+	"	push %rbp\n"
+	"	mov %rsp, %rbp\n"
+	"	push %rbx\n"
+	"	sub $8, %rsp\n"
+	"	mov %rdx, %rbx\n"
+	"	mov %rsi, %r11\n"
+	"	mov 24(%rdi), %rcx\n"
+	"	mov 16(%rdi), %rdx\n"
+	"	mov 8(%rdi), %rsi\n"
+	"	mov 0(%rdi), %rdi\n"
+	"	call *%r11\n"
+	"	mov %rax, 0(%rbx)\n"
+	"	mov %rdx, 8(%rbx)\n"
+	"	mov %rcx, 16(%rbx)\n"
+	"	movq %xmm0, 24(%rbx)\n"
+	"	movq %xmm1, 32(%rbx)\n"
+	"	mov 56(%rbx), %r11\n"
+	"	test $1, %r11\n"
+	"	jz 2f\n"
+	"	test $2, %r11\n"
+	"	jz 1f\n"
+	"	fstpl 40(%rbx)\n"
+	"	jmp 2f\n"
+	"1:	fstps 40(%rbx)\n"
+	"2:	test $4, %r11\n"
+	"	jz 4f\n"
+	"	test $8, %r11\n"
+	"	jz 3f\n"
+	"	fstpl 48(%rbx)\n"
+	"	jmp 4f\n"
+	"3:	fstps 48(%rbx)\n"
+	"4:	mov -8(%rbp), %rbx\n"
+	"	leave\n"
+	"	ret\n"
+	".size interp_osr_call, . - interp_osr_call\n");
+#endif
+void interp_osr_call(const uint64_t gp[4], void *q, native_out *o);
+
+void interp_osr(kiln_vmctx *ctx, const interp_func *f, void *q, interp_val *fp, uint32_t loop)
+{
+	const kiln_functype *ft = &f->im->module->types[f->im->module->funcs[f->index].type_idx];
+	bool mem = results_in_memory(ft);
+	size_t bytes = ((size_t)f->nlocals + 1) * KILN_SLOT_SIZE;
+	native_out o = {0};
+	result_walk w = {0};
+	size_t n;
+
+	interp_stack_check(ctx, bytes + ((size_t)f->nresults + 1) * sizeof(uint64_t));
+	kiln_slot *slots = alloca(bytes);
+	uint64_t *res = alloca(((size_t)f->nresults + 1) * sizeof(uint64_t));
+	for (uint32_t i = 0; i < f->nlocals; i++)
+		memcpy(&slots[i], &fp[i], sizeof fp[i]);	/* no local is v128 */
+	uint64_t gp[4] = {(uintptr_t)ctx, (uintptr_t)slots, loop, 0};
+	if (mem) {		/* the results' pointer first */
+		gp[3] = gp[2], gp[2] = gp[1], gp[1] = gp[0];
+		gp[0] = (uintptr_t)res;
+	}
+	for (uint32_t i = 0; i < ft->nresults; i++)	/* flags the x87 results */
+		(void)result_place(ft, i, &o, mem ? (uint8_t *)res : NULL, &w, &n);
+	interp_osr_call(gp, q, &o);
+	results_move(ft, fp, &o, mem ? (uint8_t *)res : NULL, false);
+}
 
 /* Which native target a function's thunk jumps to: v128 values are not
  * built. */
@@ -281,34 +373,44 @@ void interp_enter(kiln_vmctx *ctx, const interp_func *f, interp_val *args)
 	interp_call(ctx, im, f, args);
 }
 
-static void write_thunk(uint8_t *p, const interp_func *f)
+/* Thunk p of f, jumping through *target. */
+static void write_thunk(uint8_t *p, const interp_func *f, _Atomic(void *) *target)
 {
-	void *target = native_target(f);
+	int32_t disp = (int32_t)((uint8_t *)target - (p + 16));
 
+	atomic_init(target, native_target(f));
 	p[0] = 0x49;		/* movabs $f, %r11 */
 	p[1] = 0xbb;
 	memcpy(p + 2, &f, sizeof f);
-	p[10] = 0xff;		/* jmp *0(%rip) */
+	p[10] = 0xff;		/* jmp *disp(%rip) */
 	p[11] = 0x25;
-	memset(p + 12, 0, 4);
-	memcpy(p + 16, &target, sizeof target);
-	memset(p + 24, 0xcc, THUNK_SIZE - 24);	/* int3 */
+	memcpy(p + 12, &disp, sizeof disp);
+	memset(p + 16, 0xcc, THUNK_SIZE - 16);	/* int3 */
 }
 
+/* The thunks, read-execute, then their targets, read-write. */
 static bool make_thunks(interp_module *im)
 {
 	size_t page = (size_t)sysconf(_SC_PAGESIZE);
+	size_t code = ((size_t)im->nfuncs * THUNK_SIZE + page - 1) & ~(page - 1);
+	size_t data = ((size_t)im->nfuncs * sizeof *im->targets + page - 1) & ~(page - 1);
 	void *p;
 
-	im->thunks_len = ((size_t)im->nfuncs * THUNK_SIZE + page - 1) & ~(page - 1);
+	im->thunks_len = code + data;
 	p = mmap(NULL, im->thunks_len, PROT_READ | PROT_WRITE,
 		 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	if (p == MAP_FAILED)
 		return false;
 	im->thunks = p;
+	im->targets = (_Atomic(void *) *)(im->thunks + code);
 	for (uint32_t i = 0; i < im->nfuncs; i++)
-		write_thunk(im->thunks + (size_t)i * THUNK_SIZE, &im->funcs[i]);
-	return mprotect(p, im->thunks_len, PROT_READ | PROT_EXEC) == 0;
+		write_thunk(im->thunks + (size_t)i * THUNK_SIZE, &im->funcs[i], &im->targets[i]);
+	return mprotect(p, code, PROT_READ | PROT_EXEC) == 0;
+}
+
+void krt_interp_retarget(const interp_module *im, uint32_t f, void *entry)
+{
+	atomic_store_explicit(&im->targets[f - im->nimported], entry, memory_order_release);
 }
 
 static void free_state(void *state)

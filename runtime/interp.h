@@ -16,6 +16,7 @@
 #ifndef KILN_INTERP_H
 #define KILN_INTERP_H
 
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -49,7 +50,7 @@ enum {
 	IOP_CONST64,			/* dst lo hi: i64.const, f64.const */
 	IOP_CONST32,			/* dst imm: i32.const, f32.const */
 	IOP_EPOCH,			/* (none): traps once the epoch deadline passed */
-	IOP_TIER,			/* (none): counts toward tier-up (interp_exec.c) */
+	IOP_TIER,			/* loop: counts toward tier-up (interp_exec.c) */
 	/* An i32 comparison and the br_if or if that consumes it, fused:
 	 * a b target, branching when the comparison holds (EQZ, NEZ: a
 	 * target). */
@@ -85,14 +86,17 @@ typedef struct interp_module {
 	uint32_t nfuncs, nimported;
 	uint32_t ncompiled;		/* functions left to compiled code */
 	uint8_t *thunks;		/* native entries, one per function */
-	size_t thunks_len;
+	size_t thunks_len;		/* their mapping, with targets */
+	_Atomic(void *) *targets;	/* where each thunk jumps (interp.c) */
 	/* Tier-up (translated with KRT_INTERP_TIER_UP; set by the JIT that
 	 * owns the module, compiler/jit.c, before its code is published):
 	 * per function index, the count its entry and loop headers
 	 * decrement, and what is called when it runs out — the JIT's
-	 * tier-up request (the function, INTERP_NO_LOOP), which restarts the
-	 * count.  Tier 1 installed, the function's code entry is no longer
-	 * its thunk (interp_enter). */
+	 * tier-up request (the function, and at a loop start the loop's
+	 * number as lowering numbers it, else INTERP_NO_LOOP), which restarts
+	 * the count and, once tier 1 is there, may return the function's OSR
+	 * entry for that loop (interp_osr).  Tier 1 installed, the function's
+	 * code entry is no longer its thunk (interp_enter). */
 	_Atomic int32_t *counters;
 	void *(*tier_up)(void *arg, uint32_t f, uint32_t loop);
 	void *tier_up_arg;
@@ -127,6 +131,9 @@ KRT_ABI kiln_status krt_interp_translate(const kiln_module *m, uint32_t flags,
 					 interp_module **out, kiln_error *err);
 /* Own function f's native entry, its thunk; NULL when it is compiled. */
 KRT_ABI void *krt_interp_entry(const interp_module *im, uint32_t f);
+/* Own function f's tier 1 is installed: its thunk jumps to `entry` (the
+ * JIT's stub) from now on, not to the native adapter. */
+KRT_ABI void krt_interp_retarget(const interp_module *im, uint32_t f, void *entry);
 /* Sets the entry (its thunk) and trampoline (krt_interp_tramp) of every
  * translated function of im in code; compiled ones' are left as they are. */
 KRT_ABI void krt_interp_set_entries(kiln_code *code, const interp_module *im);
@@ -148,6 +155,16 @@ const interp_func *interp_thunk_func(const void *entry);
  * args[0..nresults).  args must hold max(nparams, nresults) slots. */
 void interp_call(kiln_vmctx *ctx, const interp_module *im,
 		 const interp_func *f, interp_val *args);
+/* Traps "call stack exhausted" unless the native stack has `bytes` and a
+ * reserve for what runs below them left above ctx's limit. */
+void interp_stack_check(const kiln_vmctx *ctx, size_t bytes);
+/* On-stack replacement: f's frame fp, at the start of loop number `loop`,
+ * moves to q, f's OSR entry (compiled code: q(ctx, slots, loop), the
+ * locals in 16-byte slots, f's results returned as compiled code returns
+ * them), which runs the rest of the call; its results are left in
+ * fp[0..nresults), as a return leaves them. */
+void interp_osr(kiln_vmctx *ctx, const interp_func *f, void *q, interp_val *fp,
+		uint32_t loop);
 /* A new call of f, as interp_call: interpreted, or its tier-1 code once
  * the JIT installed it (its code entry is no longer its thunk). */
 void interp_enter(kiln_vmctx *ctx, const interp_func *f, interp_val *args);

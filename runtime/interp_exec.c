@@ -167,17 +167,23 @@ static void call(kiln_vmctx *ctx, const interp_module *im, uint32_t f, interp_va
 		interp_enter(ctx, &im->funcs[f - im->nimported], args);
 }
 
-/* IOP_TIER: one count off f's; at zero, asks the JIT for tier 1 (the
- * request restarts the count).  A relaxed load and store, not an atomic
- * add, as in tier-0 code: a lost count only delays tier-up. */
-static void tier_count(const interp_module *im, const interp_func *f)
+/* IOP_TIER at the function's entry or the start of loop `loop`: one count
+ * off f's; at zero, asks the JIT for tier 1 (the request restarts the
+ * count).  A relaxed load and store, not an atomic add, as in tier-0 code:
+ * a lost count only delays tier-up.  true: the JIT answered with f's OSR
+ * entry for the loop, and the call ran there to its end (interp_osr). */
+static bool tier_count(kiln_vmctx *ctx, const interp_module *im, const interp_func *f,
+		       interp_val *fp, uint32_t loop)
 {
 	_Atomic int32_t *c = &im->counters[f->index];
 	int32_t n = atomic_load_explicit(c, memory_order_relaxed) - 1;
+	void *q;
 
 	atomic_store_explicit(c, n, memory_order_relaxed);
-	if (n <= 0)
-		(void)im->tier_up(im->tier_up_arg, f->index, INTERP_NO_LOOP);
+	if (n > 0 || !(q = im->tier_up(im->tier_up_arg, f->index, loop)))
+		return false;
+	interp_osr(ctx, f, q, fp, loop);
+	return true;
 }
 
 /* call_indirect: the checks and their order are lowering's. */
@@ -357,7 +363,10 @@ dispatch:
 		if (atomic_load_explicit(ctx->epoch, memory_order_relaxed) >= ctx->epoch_deadline)
 			krt_trap_raise(KILN_TRAP_INTERRUPTED);
 		NEXT(1);
-	ICASE(TIER) tier_count(im, f); NEXT(1);
+	ICASE(TIER)
+		if (tier_count(ctx, im, f, fp, ip[1]))
+			return;
+		NEXT(2);
 	CASE(GLOBAL_GET) memcpy(&S(1), ctx->globals[ip[2]], sizeof *fp); NEXT(3);
 	CASE(GLOBAL_SET) memcpy(ctx->globals[ip[2]], &S(1), sizeof *fp); NEXT(3);
 	CASE(MEMORY_SIZE) S(1).u32 = (uint32_t)(ctx->memory->size >> 16); NEXT(2);
@@ -445,15 +454,23 @@ dispatch:
 #endif
 }
 
-void interp_call(kiln_vmctx *ctx, const interp_module *im, const interp_func *f,
-		 interp_val *args)
+void interp_stack_check(const kiln_vmctx *ctx, size_t bytes)
 {
-	size_t bytes = ((size_t)f->nslots + 1) * sizeof(interp_val);
 	uintptr_t sp = (uintptr_t)__builtin_frame_address(0);
-	interp_val *fp;
 
 	if (sp < ctx->stack_limit || sp - ctx->stack_limit < bytes + INTERP_CALL_RESERVE)
 		krt_trap_raise(KILN_TRAP_STACK_EXHAUSTED);
+}
+
+void interp_call(kiln_vmctx *ctx, const interp_module *im, const interp_func *f,
+		 interp_val *args)
+{
+	/* The results, a return's or interp_osr's, fit: a path that returns
+	 * has them on the operand stack. */
+	size_t bytes = ((size_t)f->nslots + 1) * sizeof(interp_val);
+	interp_val *fp;
+
+	interp_stack_check(ctx, bytes);
 	fp = alloca(bytes);
 	memcpy(fp, args, f->nparams * sizeof *fp);
 	memset(fp + f->nparams, 0, (f->nlocals - f->nparams) * sizeof *fp);

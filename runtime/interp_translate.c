@@ -56,6 +56,7 @@ typedef struct tr {
 	 * retargets the result (no label between). */
 	uint32_t last_dst, last_end, label_at;
 	uint32_t skip;			/* blocks opened inside dead code */
+	uint32_t nloops;		/* loops translated (dead code's are not) */
 	bool dead, oom;
 	bool epoch_checks;		/* IOP_EPOCH at entry and loop headers */
 	bool tier_counts;		/* IOP_TIER there too */
@@ -212,6 +213,17 @@ static bool unsupported(tr *t, const char *what)
 			"%s in the interpreter is not supported yet", what);
 }
 
+/* IOP_TIER's loop number at the start of the next loop, which has np
+ * parameters: lowering's (compiler/lower.c numbers the loops it lowers in
+ * order, dead code's left out as here), when the loop is an OSR point as
+ * lowering says — no parameters, the operand stack below empty — else
+ * INTERP_NO_LOOP.  The JIT enters tier 1 only at the points it lowered
+ * into the function's OSR entry, so a number is no promise. */
+static uint32_t osr_loop(const tr *t, uint32_t np)
+{
+	return np == 0 && t->h == 0 ? t->nloops : INTERP_NO_LOOP;
+}
+
 static bool push_ctl(tr *t, uint8_t kind, int64_t bt)
 {
 	uint32_t np = 0, nr = 0;
@@ -232,8 +244,11 @@ static bool push_ctl(tr *t, uint8_t kind, int64_t bt)
 	t->ctls[t->nctl++] = (ctl){kind, t->h - np, np, nr, here(t), NO_LINK, NO_LINK};
 	if (t->epoch_checks && (kind == CTL_LOOP || kind == CTL_FUNC))
 		emit(t, IOP_EPOCH);
-	if (t->tier_counts && (kind == CTL_LOOP || kind == CTL_FUNC))
+	if (t->tier_counts && (kind == CTL_LOOP || kind == CTL_FUNC)) {
 		emit(t, IOP_TIER);
+		emit(t, kind == CTL_LOOP ? osr_loop(t, np) : INTERP_NO_LOOP);
+	}
+	t->nloops += kind == CTL_LOOP;
 	return true;
 }
 

@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
-# interp.sh KILN INTERP.wasm SIMD.wasm — `kiln run --tier=interp`: results
-# and traps as the JIT's, the interpreter's line in --stats, no code cache
-# entry, --timeout ending an endless loop, SIMD functions compiled among
-# interpreted ones, hot functions tiered up to compiled code with the same
-# results, and a clear refusal of fuel, which it does not charge yet.
-kiln=$1 wasm=$2 simd=$3
+# interp.sh KILN INTERP.wasm SIMD.wasm OSR.wasm WAT2WASM — `kiln run --tier=interp`:
+# results and traps as the JIT's, the interpreter's line in --stats, no
+# code cache entry, --timeout ending an endless loop, SIMD functions
+# compiled among interpreted ones, hot functions tiered up to compiled code
+# with the same results, loops of a call moving to tier 1 (on-stack
+# replacement), and a clear refusal of fuel, which it does not charge yet.
+kiln=$1 wasm=$2 simd=$3 osr=$4 wat2wasm=$5
 . "$(dirname "$0")/lib.sh"
 
 out=$("$kiln" run --tier=interp --stats --invoke fib "$wasm" 20 2> "$tmp/err")
@@ -19,14 +20,16 @@ rc=$?
   fail "div 0: exit $rc: $(cat "$tmp/err")"
 
 # Tier-up: counts at entries (fib's recursion) and loop headers (sumsq's
-# loop; sq's calls) send hot functions to tier 1, compiled on the asking
-# thread (KILN_TIER_UP_SYNC); later calls, interpreted callers' too, run it.
+# loop) send hot functions to tier 1, compiled on the asking thread
+# (KILN_TIER_UP_SYNC); later calls, interpreted callers' too, run it.
+# sumsq's loop moves there at once (on-stack replacement, below), with
+# sq's body inlined: sq's calls stop counting before its count runs out.
 tiers() {  # tiers THRESHOLD FUNC ARG: the result, then the tiers line
   KILN_TIER_UP_SYNC=1 "$kiln" run --tier=interp --tier-up-threshold="$1" --stats \
     --invoke "$2" "$wasm" "$3" 2> "$tmp/err"
   grep '^tiers:' "$tmp/err"
 }
-for t in "10 fib 20=6765 1" "100 sumsq 1000=332833500 2" "100000 fib 10=55 0"; do
+for t in "10 fib 20=6765 1" "100 sumsq 1000=332833500 1" "100000 fib 10=55 0"; do
   want=${t#*=}
   read -r th fn arg <<< "${t%=*}"
   out=$(tiers "$th" "$fn" "$arg")
@@ -39,6 +42,55 @@ done
 # On the background threads, as by default: the same result.
 [ "$("$kiln" run --tier=interp --tier-up-threshold=50 --invoke fib "$wasm" 25)" = 75025 ] ||
   fail "background tier-up: fib 25"
+
+# On-stack replacement: a loop of a function called once moves to tier 1
+# at its start (one on-stack entry), carrying each kind of local, and
+# returns the results through registers, x87 and memory as the JIT's; a
+# loop with a parameter or over a non-empty stack stays interpreted.
+osr() {  # osr FUNC: the results, then the tiers line
+  KILN_TIER_UP_SYNC=1 "$kiln" run --tier=interp --tier-up-threshold=10 --stats \
+    --invoke "$1" "$osr" 1000 2> "$tmp/err"
+  grep '^tiers:' "$tmp/err"
+}
+for t in "mix 1" "floats 1" "ints 1" "numbered 1" "param_loop 0" "stack_loop 0"; do
+  read -r fn n <<< "$t"
+  want=$("$kiln" run --no-cache --invoke "$fn" "$osr" 1000)
+  out=$(osr "$fn")
+  [ "$(head -n -1 <<< "$out")" = "$want" ] &&
+    grep -q "^tiers: .* 1 tiered up, $n on-stack entries\$" <<< "$out" ||
+    fail "OSR, $fn: '$out', want '$want' and $n on-stack entries"
+done
+# A trap in the loop after the move: the message, and the backtrace names
+# the function (its tier-1 frame) once, as compiled code's would.
+KILN_TIER_UP_SYNC=1 "$kiln" run --tier=interp --tier-up-threshold=10 --stats \
+  --invoke trap "$osr" 1000 > "$tmp/out" 2> "$tmp/err"
+rc=$?
+[ $rc -eq 1 ] && grep -q '^error: wasm trap: integer divide by zero$' "$tmp/err" &&
+  [ "$(grep -c '^ *[0-9]*: ' "$tmp/err")" = 1 ] && grep -q '^ *0: trap (function 4)$' "$tmp/err" &&
+  grep -q ' 1 on-stack entries$' "$tmp/err" ||
+  fail "OSR, a trap after the move: exit $rc: $(cat "$tmp/out" "$tmp/err")"
+# Only the loops lowered into the OSR entry move: with 1,000 locals the
+# OSR points stop at 65 (LOWER_OSR_STORES), so loop 70, where the count
+# runs out (1 at entry, 70 one-pass loops, 9 iterations), stays
+# interpreted although the translator numbers it and tier 1 has an OSR
+# entry.
+{
+  echo '(module (func (export "many") (param i32) (result i32) (local'
+  printf ' i32%.0s' $(seq 999)
+  echo ')'
+  printf ' (loop (nop))%.0s' $(seq 70)
+  echo ' (loop $l (local.set 1 (i32.add (local.get 1) (i32.const 1)))'
+  echo '   (br_if $l (i32.lt_u (local.get 1) (local.get 0))))'
+  echo ' (local.get 1)))'
+} > "$tmp/many.wat"
+"$wat2wasm" "$tmp/many.wat" -o "$tmp/many.wasm" || fail "wat2wasm many.wat"
+out=$(KILN_TIER_UP_SYNC=1 "$kiln" run --tier=interp --tier-up-threshold=80 --stats \
+  --invoke many "$tmp/many.wasm" 1000 2> "$tmp/err")
+[ "$out" = 1000 ] && grep -q "^tiers: .* 1 tiered up, 0 on-stack entries\$" "$tmp/err" ||
+  fail "OSR past the points lowered: $out $(cat "$tmp/err")"
+# On the background threads, as by default: the same results.
+[ "$("$kiln" run --tier=interp --tier-up-threshold=10 --invoke mix "$osr" 3000000)" = \
+  "$("$kiln" run --no-cache --invoke mix "$osr" 3000000)" ] || fail "background OSR: mix"
 
 # SIMD functions compiled, the others interpreted, calling each other.
 "$kiln" run --tier=interp --stats --invoke lane "$simd" > "$tmp/out" 2> "$tmp/err"

@@ -513,13 +513,27 @@ static kiln_trap_info trap_at_0(kiln_extern fn)
 	return info;
 }
 
+/* Where the thunk at `thunk` jumps: jmp *disp(%rip) after its movabs. */
+static void *thunk_target(const uint8_t *thunk)
+{
+	int32_t disp;
+	void *target;
+
+	ck_assert_uint_eq(thunk[10], 0xff);
+	ck_assert_uint_eq(thunk[11], 0x25);
+	memcpy(&disp, thunk + 12, sizeof disp);
+	memcpy(&target, thunk + 16 + disp, sizeof target);
+	return target;
+}
+
 /* An interpreted function whose count runs out is compiled at tier 1
  * (KILN_TIER_UP_SYNC: on the calling thread) and installed: its code
  * entry and trampoline are the JIT's from then on, so a new instance
  * calls compiled code, and so does a call through an instance made
  * before (its funcref still holds the thunk): a trap there now has the
  * compiled frame of function 0 in its backtrace, which an interpreted
- * frame never has. */
+ * frame never has.  The thunk itself jumps to the new entry (the JIT's
+ * stub), so that compiled code calling it skips the native adapter. */
 START_TEST(tiers_up_and_installs)
 {
 	kiln_config cfg = kiln_config_default();
@@ -536,6 +550,8 @@ START_TEST(tiers_up_and_installs)
 	PUT(&b, LOCAL_GET, 0, 0x6d);	/* 100 / x */
 	mod = module_of(I_I, sizeof I_I, &b, 0, false);
 	ck_assert_int_eq(start_cfg(&r, &mod, cfg, true, &err), KILN_OK);
+	const uint8_t *thunk = krt_code_entry(r.m->code, 0);
+	void *adapter = thunk_target(thunk);
 	info = trap_at_0(r.f);		/* count 3 -> 2 */
 	for (uint32_t k = 0; k < info.nframes; k++)
 		ck_assert_uint_ne(info.frames[k].func_index, 0);
@@ -545,6 +561,9 @@ START_TEST(tiers_up_and_installs)
 	ck_assert_int_eq(kiln_engine_stats_of(r.e).tiered_up, 1);
 	ck_assert_int_eq(kiln_engine_stats_of(r.e).tier1_functions, 1);
 	ck_assert_ptr_ne(krt_code_tramp(r.m->code, 0), (void *)krt_interp_tramp);
+	ck_assert_ptr_ne(krt_code_entry(r.m->code, 0), thunk);
+	ck_assert_ptr_eq(thunk_target(thunk), krt_code_entry(r.m->code, 0));
+	ck_assert_ptr_ne(thunk_target(thunk), adapter);
 
 	info = trap_at_0(r.f);
 	ck_assert_uint_ge(info.nframes, 1);
