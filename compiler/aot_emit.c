@@ -355,7 +355,7 @@ kiln_status kiln_module_serialize(kiln_engine *e, kiln_module *m, uint8_t **out,
 		err = &local;
 	err->status = KILN_OK;
 	if (krt_module_check_limits(m, &engine_config(e)->limits, err) != KILN_OK ||
-	    kiln_module_validate(m, err) != KILN_OK)
+	    kiln_module_validate(m, err) != KILN_OK || !engine_llvm_load(err))
 		return err->status;
 	if (engine_config(e)->target_cpu && !known_cpu(engine_config(e)->target_cpu))
 		return krt_fail_status(err, KILN_ERR_ARG, KILN_NO_OFFSET,
@@ -404,15 +404,49 @@ kiln_status kiln_module_serialize(kiln_engine *e, kiln_module *m, uint8_t **out,
 	return ok ? KILN_OK : err->status;
 }
 
+/* What kiln_cache_key names the target by.  For this machine (no
+ * --target-cpu or --target-features), the CPUID words LLVM's host
+ * detection reads rather than LLVM's answer: a cache hit then needs no
+ * LLVM at all, and the same words give LLVM the same answer. */
+static bool key_target(kiln_engine *e, char **cpu, char **features, kiln_error *err)
+{
+	const kiln_config *c = engine_config(e);
+	char id[KRT_CPU_ID_SIZE];
+
+	if ((!c->target_cpu || !strcmp(c->target_cpu, "native")) && !c->target_features) {
+		krt_cpu_identity(id);
+		*cpu = strdup(id);
+		*features = strdup("cpuid");
+	} else if (engine_llvm_load(err)) {
+		char *lc, *lf;
+		engine_target(e, &lc, &lf);
+		*cpu = strdup(lc);
+		*features = strdup(lf);
+		LLVMDisposeMessage(lc);
+		LLVMDisposeMessage(lf);
+	} else {
+		return false;
+	}
+	if (*cpu && *features)
+		return true;
+	free(*cpu);
+	free(*features);
+	return krt_fail(err, KILN_ERR_NOMEM, KILN_NO_OFFSET, "out of memory");
+}
+
 kiln_status kiln_cache_key(kiln_engine *e, const uint8_t *bytes, size_t len,
 			   char out[65], kiln_error *err)
 {
-	char *triple = LLVMGetDefaultTargetTriple(), *cpu, *features, opts[64];
+	static const char triple[] = KILN_LLVM_TRIPLE, llvm[] = KILN_LLVM_VERSION;
+	kiln_error local, *why = err ? err : &local;
+	char *cpu, *features, opts[64];
 	unsigned char md[32];
-	EVP_MD_CTX *ctx = EVP_MD_CTX_new();
+	EVP_MD_CTX *ctx;
 	bool ok;
 
-	engine_target(e, &cpu, &features);
+	if (!key_target(e, &cpu, &features, why))
+		return why->status;
+	ctx = EVP_MD_CTX_new();
 	/* The artifact format too: kilns of one version but two formats (a
 	 * development build beside an installed one) share a cache without
 	 * each removing the other's entries as unusable. */
@@ -422,17 +456,15 @@ kiln_status kiln_cache_key(kiln_engine *e, const uint8_t *bytes, size_t len,
 	ok = ctx && EVP_DigestInit_ex(ctx, EVP_sha256(), NULL) == 1 &&
 	     EVP_DigestUpdate(ctx, bytes, len) == 1 &&
 	     EVP_DigestUpdate(ctx, kiln_version(), strlen(kiln_version()) + 1) == 1 &&
-	     EVP_DigestUpdate(ctx, kiln_compiler_llvm_version(),
-			      strlen(kiln_compiler_llvm_version()) + 1) == 1 &&
-	     EVP_DigestUpdate(ctx, triple, strlen(triple) + 1) == 1 &&
+	     EVP_DigestUpdate(ctx, llvm, sizeof llvm) == 1 &&
+	     EVP_DigestUpdate(ctx, triple, sizeof triple) == 1 &&
 	     EVP_DigestUpdate(ctx, cpu, strlen(cpu) + 1) == 1 &&
 	     EVP_DigestUpdate(ctx, features, strlen(features) + 1) == 1 &&
 	     EVP_DigestUpdate(ctx, opts, strlen(opts) + 1) == 1 &&
 	     EVP_DigestFinal_ex(ctx, md, NULL) == 1;
 	EVP_MD_CTX_free(ctx);
-	LLVMDisposeMessage(triple);
-	LLVMDisposeMessage(cpu);
-	LLVMDisposeMessage(features);
+	free(cpu);
+	free(features);
 	if (!ok)
 		return krt_fail_status(err, KILN_ERR_NOMEM, KILN_NO_OFFSET,
 				       "cannot hash the module");

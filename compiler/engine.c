@@ -189,6 +189,19 @@ kiln_engine_stats kiln_engine_stats_of(kiln_engine *e)
 
 /* ------------------------------------------- target machines, pipeline */
 
+static void llvm_init_once(void)
+{
+	LLVMInitializeNativeTarget();
+	LLVMInitializeNativeAsmPrinter();
+}
+
+void engine_llvm_init(void)
+{
+	static pthread_once_t once = PTHREAD_ONCE_INIT;
+
+	pthread_once(&once, llvm_init_once);
+}
+
 LLVMTargetMachineRef engine_host_machine(int opt, bool large)
 {
 	/* -O0 generates code fast (FastISel, the fast register allocator):
@@ -206,11 +219,14 @@ LLVMTargetMachineRef engine_host_machine(int opt, bool large)
 		LLVMCodeGenLevelNone, LLVMCodeGenLevelLess, LLVMCodeGenLevelDefault,
 		LLVMCodeGenLevelAggressive,
 	};
-	char *triple = LLVMGetDefaultTargetTriple();
-	char *cpu = LLVMGetHostCPUName(), *features = LLVMGetHostCPUFeatures();
+	char *triple, *cpu, *features;
 	LLVMTargetRef target;
 	LLVMTargetMachineRef tm = NULL;
 
+	engine_llvm_init();
+	triple = LLVMGetDefaultTargetTriple();
+	cpu = LLVMGetHostCPUName();
+	features = LLVMGetHostCPUFeatures();
 	if (LLVMGetTargetFromTriple(triple, &target, NULL) == 0)
 		tm = LLVMCreateTargetMachine(target, triple, cpu, features,
 					     levels[opt], large ? LLVMRelocStatic : LLVMRelocPIC,
@@ -261,6 +277,7 @@ LLVMTargetMachineRef engine_object_machine(const kiln_engine *e, int opt, char *
 {
 	LLVMTargetRef target;
 
+	engine_llvm_init();
 	*triple = LLVMGetDefaultTargetTriple();
 	engine_target(e, cpu, features);
 	if (LLVMGetTargetFromTriple(*triple, &target, NULL) != 0)
@@ -303,6 +320,18 @@ static bool start_workers(kiln_engine *e, kiln_error *err)
 	return true;
 }
 
+/* The LLJIT and a target machine at opt_level: made with the engine
+ * unless it interprets (then before its first compilation, jit_start). */
+static bool start_jit(kiln_engine *e, kiln_error *err)
+{
+	if (!jit_start(e, err))
+		return false;
+	if (!(e->tms[ENGINE_TM_TIER1][0] = engine_host_machine(e->config.opt_level, false)))
+		return krt_fail(err, KILN_ERR_UNSUPPORTED, KILN_NO_OFFSET, "no native target");
+	e->ntms[ENGINE_TM_TIER1] = 1;
+	return true;
+}
+
 kiln_status kiln_engine_new(const kiln_config *config, kiln_engine **out,
 			    kiln_error *err)
 {
@@ -333,17 +362,10 @@ kiln_status kiln_engine_new(const kiln_config *config, kiln_engine **out,
 	if (!(e = calloc(1, sizeof *e)))
 		return krt_fail_status(err, KILN_ERR_NOMEM, KILN_NO_OFFSET, "out of memory");
 	e->config = cfg;
-	LLVMInitializeNativeTarget();
-	LLVMInitializeNativeAsmPrinter();
 	pthread_mutex_init(&e->stats_lock, NULL);
 	pthread_mutex_init(&e->tm_lock, NULL);
-	if (!jit_new(e, &e->jit, err))
+	if (!jit_new(e, &e->jit, err) || !(cfg.tiering == KILN_TIERING_INTERP || start_jit(e, err)))
 		goto fail;
-	if (!(e->tms[ENGINE_TM_TIER1][0] = engine_host_machine(e->config.opt_level, false))) {
-		krt_fail(err, KILN_ERR_UNSUPPORTED, KILN_NO_OFFSET, "no native target");
-		goto fail;
-	}
-	e->ntms[ENGINE_TM_TIER1] = 1;
 	if ((cfg.speculative_compile || engine_tiering(e) == KILN_TIERING_TIERED ||
 	     engine_tiering(e) == KILN_TIERING_INTERP) &&
 	    !start_workers(e, err))

@@ -72,11 +72,23 @@ void engine_count_interp(kiln_engine *e, uint64_t functions, uint64_t bytes, dou
 /* Takes `le`; fails `err` with "<what>: <LLVM's message>"; false. */
 bool engine_llvm_error(LLVMErrorRef le, kiln_error *err, const char *what);
 
-/* jit.c, for the engine.  jit_new makes the LLJIT (its session errors go
- * to engine_record_compile_error); jit_work is a background thread's work
+/* libLLVM, loaded unless it is (llvm_lazy.c: libkiln-compiler.so loads
+ * it on demand; llvm_linked.c: the static library links it): true, or
+ * false with err "cannot load the compiler: <why>", then and from then on.
+ * Every path that calls LLVM asks this first. */
+bool engine_llvm_load(kiln_error *err);
+
+/* LLVM's native target, initialised once (any thread may ask first). */
+void engine_llvm_init(void);
+
+/* jit.c, for the engine.  jit_new makes the JIT's state without LLVM;
+ * jit_start the LLJIT unless made (its session errors go to
+ * engine_record_compile_error), once: a failure is the same error from
+ * then on; jit_work is a background thread's work
  * (arg: the engine) until jit_work_stop; jit_delete (NULL: nothing) after
  * the threads are joined. */
 bool jit_new(kiln_engine *e, jit_state **out, kiln_error *err);
+bool jit_start(kiln_engine *e, kiln_error *err);
 void *jit_work(void *e);
 void jit_work_stop(kiln_engine *e);
 void jit_delete(jit_state *j);

@@ -154,21 +154,33 @@ double jit_now(void)
 bool jit_new(kiln_engine *e, jit_state **out, kiln_error *err)
 {
 	jit_state *j = calloc(1, sizeof *j);
-	LLVMOrcDefinitionGeneratorRef gen;
-	LLVMErrorRef le;
 
+	(void)e;
 	if ((*out = j) == NULL)
 		return krt_fail(err, KILN_ERR_NOMEM, KILN_NO_OFFSET, "out of memory");
 	pthread_mutex_init(&j->lock, NULL);
+	pthread_mutex_init(&j->start_lock, NULL);
 	pthread_mutex_init(&j->jd_lock, NULL);
 	pthread_mutex_init(&j->tramp_lock, NULL);
 	pthread_mutex_init(&j->spec_lock, NULL);
 	pthread_cond_init(&j->spec_work, NULL);
 	pthread_cond_init(&j->spec_idle, NULL);
+	return true;
+}
+
+/* The LLJIT, its code region, call-through manager and stubs manager
+ * (jit_start, with start_lock held); a failure leaves what was made for
+ * jit_delete. */
+static bool make_lljit(kiln_engine *e, jit_state *j, kiln_error *err)
+{
+	LLVMOrcDefinitionGeneratorRef gen;
+	LLVMErrorRef le;
+
 	if (!(j->region = jit_region_new(engine_jit_memory(e))))
 		return krt_fail(err, KILN_ERR_NOMEM, KILN_NO_OFFSET,
 				"cannot reserve %zu MiB of address space for JIT code",
 				engine_jit_memory(e) >> 20);
+	engine_llvm_init();
 	LLVMOrcLLJITBuilderRef builder = LLVMOrcCreateLLJITBuilder();
 	/* kiln owns the code memory: the trap handler must know it, and the
 	 * small code model needs every object in one region. */
@@ -197,6 +209,35 @@ bool jit_new(kiln_engine *e, jit_state **out, kiln_error *err)
 	return true;
 }
 
+bool jit_start(kiln_engine *e, kiln_error *err)
+{
+	jit_state *j = engine_jit(e);
+	bool ok = true;
+
+	if (atomic_load_explicit(&j->started, memory_order_acquire))
+		return true;
+	pthread_mutex_lock(&j->start_lock);
+	if (!atomic_load_explicit(&j->started, memory_order_relaxed)) {
+		/* One attempt: a JIT made half-way is not made again. */
+		if (j->start_status == KILN_OK && engine_llvm_load(err) && make_lljit(e, j, err)) {
+			atomic_store_explicit(&j->started, true, memory_order_release);
+		} else if (j->start_status == KILN_OK) {
+			j->start_status = err->status;
+			snprintf(j->start_error, sizeof j->start_error, "%s", err->message);
+			ok = false;
+		} else {
+			ok = krt_fail(err, j->start_status, KILN_NO_OFFSET, "%s", j->start_error);
+		}
+	}
+	pthread_mutex_unlock(&j->start_lock);
+	return ok;
+}
+
+bool jit_started(const jit_state *j)
+{
+	return atomic_load_explicit(&j->started, memory_order_acquire);
+}
+
 /* Also a jit_new that failed half-way.  The engine's speculation thread
  * has been joined. */
 void jit_delete(jit_state *j)
@@ -220,6 +261,7 @@ void jit_delete(jit_state *j)
 	free(j->spec_q);
 	pthread_mutex_destroy(&j->jd_lock);
 	free(j->free_jds);
+	pthread_mutex_destroy(&j->start_lock);
 	pthread_mutex_destroy(&j->spec_lock);
 	pthread_cond_destroy(&j->spec_work);
 	pthread_cond_destroy(&j->spec_idle);
@@ -535,7 +577,9 @@ static void found_entry(void *ctx, const char *name, LLVMOrcExecutorAddress addr
 	if (i < nimp || i >= mj->module->nfuncs)
 		return;
 	jit_stub_point(mj->stubs, (uint32_t)i - nimp, (void *)(uintptr_t)addr);
-	krt_code_set(mj->module->code, (uint32_t)i, jit_stub(mj->stubs, (uint32_t)i - nimp), NULL);
+	if (!mj->late)	/* else published already: the entries are thunks */
+		krt_code_set(mj->module->code, (uint32_t)i,
+			     jit_stub(mj->stubs, (uint32_t)i - nimp), NULL);
 }
 
 /* The entries "f<i>": the module's own stubs, defined as absolute
@@ -621,7 +665,7 @@ static bool module_dylib(kiln_engine *e, module_jit *mj, const char *prefix, kil
 	return true;
 }
 
-static bool compile(kiln_engine *e, kiln_module *m, module_jit *mj, kiln_error *err)
+static bool compile(kiln_engine *e, const kiln_module *m, module_jit *mj, kiln_error *err)
 {
 	LLVMOrcThreadSafeContextRef tsc = LLVMOrcCreateNewThreadSafeContext();
 	lower_module lm;
@@ -810,20 +854,27 @@ static void publish(kiln_engine *e, kiln_module *m, module_jit *mj)
 	krt_code_publish(m->code, &jit_ops, mj, e, flags, &limits);
 }
 
-/* KILN_TIERING_INTERP: every interpreted function's stub slot and code
- * entry become its thunk (its JIT trampoline kept for tier 1), and its
- * counts go to the JIT's tier-up requests, as tier 0's do. */
-static void interp_entries(module_jit *mj, interp_module *im)
+/* KILN_TIERING_INTERP: every interpreted function's stub slot points at
+ * its thunk, and its JIT trampoline is kept for tier 1 (late: kept there
+ * by jit_define_tramps, the code published already). */
+static void interp_stubs(module_jit *mj, interp_module *im)
 {
 	const kiln_module *m = mj->module;
 
 	for (uint32_t i = m->nimported_funcs; i < m->nfuncs; i++) {
 		if (!krt_interp_entry(im, i))
 			continue;
-		mj->interp_tramps[i] = krt_code_tramp(m->code, i);
+		if (!mj->late)
+			mj->interp_tramps[i] = krt_code_tramp(m->code, i);
 		jit_stub_point(mj->stubs, i - m->nimported_funcs, krt_interp_entry(im, i));
 	}
-	krt_interp_set_entries(m->code, im);
+}
+
+/* Every interpreted function's code entry becomes its thunk, and its
+ * counts go to the JIT's tier-up requests, as tier 0's do. */
+static void interp_entries(module_jit *mj, interp_module *im)
+{
+	krt_interp_set_entries(mj->module->code, im);
 	im->counters = mj->counters;
 	im->tier_up = jit_tier_up_request;
 	im->tier_up_arg = mj;
@@ -863,7 +914,7 @@ static kiln_status jit_module(kiln_engine *e, kiln_module *m, interp_module *im,
 		return krt_fail_status(err, KILN_ERR_NOMEM, KILN_NO_OFFSET, "out of memory");
 	}
 	pthread_mutex_lock(&engine_jit(e)->lock);
-	ok = compile(e, m, mj, err);
+	ok = jit_start(e, err) && compile(e, m, mj, err);
 	pthread_mutex_unlock(&engine_jit(e)->lock);
 	if (!ok) {
 		/* Nothing was published: the code stays empty. */
@@ -872,10 +923,60 @@ static kiln_status jit_module(kiln_engine *e, kiln_module *m, interp_module *im,
 			: krt_fail_status(err, KILN_ERR_UNSUPPORTED, KILN_NO_OFFSET,
 					  "internal error: compilation failed without a reason");
 	}
-	if (im)
+	if (im) {
+		interp_stubs(mj, im);
 		interp_entries(mj, im);
+	}
+	atomic_store_explicit(&mj->attached, true, memory_order_relaxed);
 	publish(e, m, mj);
 	return KILN_OK;
+}
+
+/* KILN_TIERING_INTERP with every function interpreted: m's code is
+ * published with no JIT part yet (so nothing of LLVM runs before the
+ * program does); the first tier-up defines it (jit_attach).  im is
+ * consumed. */
+static kiln_status publish_interpreted(kiln_engine *e, kiln_module *m, interp_module *im,
+				       kiln_error *err)
+{
+	module_jit *mj = module_jit_new(e, m);
+
+	if (mj)
+		mj->interp = im;	/* freed with mj */
+	else
+		krt_interp_free(im);
+	if (!mj || !(mj->interp_tramps = krt_calloc(m->nfuncs, sizeof *mj->interp_tramps))) {
+		module_jit_free(mj);
+		return krt_fail_status(err, KILN_ERR_NOMEM, KILN_NO_OFFSET, "out of memory");
+	}
+	mj->late = true;
+	interp_entries(mj, im);
+	publish(e, m, mj);
+	return KILN_OK;
+}
+
+bool jit_attach(kiln_engine *e, module_jit *mj, kiln_error *err)
+{
+	jit_state *j = engine_jit(e);
+	bool ok;
+
+	if (atomic_load_explicit(&mj->attached, memory_order_acquire))
+		return true;
+	pthread_mutex_lock(&j->lock);
+	if (atomic_load_explicit(&mj->attached, memory_order_relaxed)) {
+		ok = true;
+	} else if (mj->attach_failed) {
+		/* One attempt: what a failed one defined stays until the module goes. */
+		ok = krt_fail(err, KILN_ERR_UNSUPPORTED, KILN_NO_OFFSET,
+			      "the module's JIT could not be set up before");
+	} else if ((ok = jit_start(e, err) && compile(e, mj->module, mj, err))) {
+		interp_stubs(mj, mj->interp);
+		atomic_store_explicit(&mj->attached, true, memory_order_release);
+	} else {
+		mj->attach_failed = true;
+	}
+	pthread_mutex_unlock(&j->lock);
+	return ok;
 }
 
 /* kiln_config.tiering KILN_TIERING_INTERP: every function the runtime's
@@ -901,7 +1002,7 @@ static kiln_status interpret(kiln_engine *e, kiln_module *m, kiln_error *err)
 		}
 	}
 	engine_count_interp(e, n, bytes, jit_now() - t0);
-	return jit_module(e, m, im, err);
+	return im->ncompiled == 0 ? publish_interpreted(e, m, im, err) : jit_module(e, m, im, err);
 }
 
 kiln_status kiln_module_compile(kiln_engine *e, kiln_module *m, kiln_error *err)

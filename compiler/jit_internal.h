@@ -48,8 +48,16 @@ typedef struct spec_item {
 } spec_item;
 
 /* An engine's JIT (engine_jit): the LLJIT, lazy stubs, JITDylibs for
- * reuse and the speculation queue; made by jit_new, gone with jit_delete. */
+ * reuse and the speculation queue; made by jit_new, gone with jit_delete.
+ * The LLJIT and what hangs off it (jit, region, lctm, ism) are made by
+ * jit_start, when the engine is made unless it interprets, else before
+ * the first compilation: an interpreted run that never tiers up never
+ * pays for them. */
 struct jit_state {
+	pthread_mutex_t start_lock;	/* jit_start */
+	atomic_bool started;		/* jit, region, lctm and ism are made */
+	kiln_status start_status;	/* jit_start failed (under start_lock) */
+	char start_error[256];	/* its message (kiln_error.message) */
 	LLVMOrcLLJITRef jit;
 	/* Where every object the JIT links lives (jit_memory.h); goes after
 	 * the LLJIT, which frees the objects. */
@@ -118,6 +126,13 @@ struct module_jit {
 	 * code entries get back with tier 1 (jit_interp_install). */
 	interp_module *interp;
 	void **interp_tramps;
+	/* Published before its JIT part was defined (every function
+	 * interpreted): jit_attach defines it at the first tier-up, leaving
+	 * the code's entries as they are.  attached: defined (set once, under
+	 * jit_state.lock, read without it); attach_failed (under the lock). */
+	bool late;
+	atomic_bool attached;
+	bool attach_failed;
 };
 
 enum { TIER_NONE, TIER_QUEUED, TIER_READY, TIER_FAILED };
@@ -176,6 +191,9 @@ LLVMErrorRef jit_define_reexports(kiln_engine *e, LLVMOrcJITDylibRef jd,
 				  LLVMOrcCSymbolAliasMapPairs aliases, uint32_t n);
 void jit_discard(void *ctx, LLVMOrcJITDylibRef jd, LLVMOrcSymbolStringPoolEntryRef sym);
 
+/* jit.c: whether jit_start made the LLJIT (no LLVM call). */
+bool jit_started(const jit_state *j);
+
 /* jit_work.c: the queue (jit_speculate_callees: what a body just lowered
  * calls; jit_forget: a module going, waited for), tier 0's calls
  * (jit_tier_up_request, jit_osr_note: lower_module.tier_up, osr_note) and
@@ -191,6 +209,10 @@ void *jit_find(kiln_engine *e, module_jit *mj, char kind, uint32_t i);
  * its code entry becomes the stub, so new calls (the interpreter's too)
  * enter tier 1. */
 void jit_interp_install(module_jit *mj, uint32_t i);
+/* jit.c: mj's JIT part (JITDylib, stubs, lazy bodies, trampolines)
+ * defined unless it is (a module published interpreted: at its first
+ * tier-up); false, err set, when that fails, then and from then on. */
+bool jit_attach(kiln_engine *e, module_jit *mj, kiln_error *err);
 
 /* jit_tramp.c: whether the module's signatures can have trampolines
  * (else *err); the module's signatures' trampolines, defined in the

@@ -204,7 +204,11 @@ bool jit_define_tramps(kiln_engine *e, module_jit *mj, kiln_error *err)
 	for (uint32_t i = m->nimported_funcs; ok && le == NULL && !missing && i < m->nfuncs; i++) {
 		void *stub = by_type[m->funcs[i].type_idx]->stub;
 		/* None: defining it failed for an earlier module. */
-		if (!(missing = stub == NULL))
+		if ((missing = stub == NULL))
+			break;
+		if (mj->late)	/* the code is published: tier-up installs it */
+			mj->interp_tramps[i] = stub;
+		else
 			krt_code_set(m->code, i, NULL, stub);
 	}
 	free(by_type);
@@ -223,9 +227,12 @@ bool jit_define_tramps(kiln_engine *e, module_jit *mj, kiln_error *err)
 uintptr_t jit_tramp_below(kiln_engine *e, uintptr_t pc)
 {
 	jit_state *j = engine_jit(e);
-	LLVMOrcJITDylibRef main_jd = LLVMOrcLLJITGetMainJITDylib(j->jit);
+	LLVMOrcJITDylibRef main_jd;
 	uintptr_t best = 0;
 
+	if (!jit_started(j))
+		return 0;	/* an interpreting engine's: nothing compiled yet */
+	main_jd = LLVMOrcLLJITGetMainJITDylib(j->jit);
 	pthread_mutex_lock(&j->tramp_lock);
 	for (size_t i = 0; i < j->ntramps; i++) {
 		jit_tramp *t = j->tramps[i];

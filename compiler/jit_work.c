@@ -271,6 +271,11 @@ static void tier_up(kiln_engine *e, module_jit *mj, uint32_t i)
 	uint32_t size = 0, qsize = 0;
 	void *body = NULL, *q = NULL;
 
+	if (!jit_attach(e, mj, &err)) {
+		engine_record_compile_error(e, err.message);
+		atomic_store(&mj->tier_state[i], TIER_FAILED);
+		return;
+	}
 	if (jit_compile_body(e, mj, i, &job, &obj, &t, &err)) {
 		if (krt_perfmap_on()) {
 			size = jit_code_size(obj, mj->prefix, 'o', i);

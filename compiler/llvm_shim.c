@@ -6,6 +6,7 @@
 
 #include <llvm-c/Core.h>
 
+#include "engine.h"
 #include "krt.h"
 
 const char *kiln_compiler_llvm_version(void)
@@ -13,6 +14,8 @@ const char *kiln_compiler_llvm_version(void)
 	static char version[32];
 	unsigned major, minor, patch;
 
+	if (!engine_llvm_load(NULL))
+		return "unavailable";	/* nothing can be compiled either */
 	/* Written once with the same bytes on every call: no race matters. */
 	LLVMGetVersion(&major, &minor, &patch);
 	snprintf(version, sizeof version, "%u.%u.%u", major, minor, patch);

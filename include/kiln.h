@@ -879,7 +879,9 @@ KILN_API kiln_status kiln_module_serialize(kiln_engine *engine, kiln_module *mod
 /* The code-cache key of a module for this engine and machine: SHA-256 over
  * the module's bytes, the kiln and LLVM versions, the artifact format, the
  * target, CPU and features, and the options that change code, as 64 hex
- * digits and a NUL.
+ * digits and a NUL.  For the host (no target CPU but "native", no feature
+ * list) the CPU is named by its CPUID words and no LLVM is loaded; an
+ * explicit target asks LLVM ("cannot load the compiler" without it).
  * Provided by kiln-compiler. */
 KILN_API kiln_status kiln_cache_key(kiln_engine *engine, const uint8_t *bytes, size_t len,
 				    char out_key[65], kiln_error *err);

@@ -7,6 +7,7 @@
  * ones compiled wasm does not use (kiln emits no such instructions).
  */
 #include <cpuid.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "cpu.h"
@@ -124,4 +125,35 @@ bool kiln_cpu_check(kiln_name list, kiln_name *missing)
 		p = stop + 1;
 	}
 	return true;
+}
+
+/* The leaves LLVM's host detection reads (sys::getHostCPUName and
+ * getHostCPUFeatures), whole registers, leaving out the ones that differ
+ * between cores or with the machine's load: leaf 1's EBX (the APIC id),
+ * the cache, topology and power leaves. */
+static const struct {
+	unsigned leaf, sub;
+} id_leaves[] = {
+	{0, 0}, {1, 0}, {7, 0}, {7, 1}, {0xd, 1}, {0x14, 0}, {0x19, 0}, {0x24, 0},
+	{0x80000001u, 0}, {0x80000008u, 0},
+};
+
+void krt_cpu_identity(char out[KRT_CPU_ID_SIZE])
+{
+	unsigned max = __get_cpuid_max(0, NULL), maxext = __get_cpuid_max(0x80000000u, NULL);
+	size_t n = 0;
+	cpu c;
+
+	read_cpu(&c);	/* for XCR0 */
+	for (size_t i = 0; i < sizeof id_leaves / sizeof *id_leaves; i++) {
+		unsigned leaf = id_leaves[i].leaf, r[4] = {0, 0, 0, 0};
+
+		if (leaf <= (leaf >= 0x80000000u ? maxext : max))
+			__cpuid_count(leaf, id_leaves[i].sub, r[0], r[1], r[2], r[3]);
+		if (leaf == 1)
+			r[1] = 0;
+		n += (size_t)snprintf(out + n, KRT_CPU_ID_SIZE - n, "%x:%08x%08x%08x%08x,",
+				      leaf, r[0], r[1], r[2], r[3]);
+	}
+	snprintf(out + n, KRT_CPU_ID_SIZE - n, "ymm%d zmm%d", c.ymm, c.zmm);
 }

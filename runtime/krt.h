@@ -34,5 +34,6 @@
 #include "trap.h"
 #include "perfmap.h"
 #include "artifact.h"
+#include "cpu.h"
 
 #endif /* KILN_KRT_H */

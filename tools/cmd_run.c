@@ -697,8 +697,9 @@ int cmd_run(int argc, char **argv)
 	cfg.epoch_interruption = o.timeout > 0;
 	cfg.fuel_metering = o.fuel > 0;
 	cli_show_progress(&cfg, o.file);
-	if (kiln_engine_new(&cfg, &engine, NULL) != KILN_OK)
-		return cli_error(CLI_FAIL, "cannot create the compiler");
+	kiln_error err;
+	if (kiln_engine_new(&cfg, &engine, &err) != KILN_OK)
+		return cli_error(CLI_FAIL, "%s", err.message);
 #endif
 	double t = now();
 	rc = load_input(&o, engine, &m, key, &cached);

@@ -23,7 +23,6 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <inttypes.h>
-#include <microhttpd.h>
 #include <netinet/in.h>
 #include <pthread.h>
 #include <signal.h>
@@ -38,6 +37,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "mhd_load.h"
 #include "serve_guard.h"
 
 #define TICK_MS 5			/* the epoch moves this often */
@@ -231,7 +231,7 @@ static enum MHD_Result add_header(void *cls, enum MHD_ValueKind kind, const char
 static bool peer_ip(struct MHD_Connection *c, uint32_t *ip)
 {
 	const union MHD_ConnectionInfo *ci =
-		MHD_get_connection_info(c, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+		mhd.get_connection_info(c, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
 
 	if (!ci || !ci->client_addr || ci->client_addr->sa_family != AF_INET)
 		return false;
@@ -274,7 +274,7 @@ static bool make_env(server *s, worker *w, struct MHD_Connection *c, const char 
 	env_add(&e, "REMOTE_ADDR=%s", remote);
 	env_add(&e, "REMOTE_HOST=%s", remote);
 	env_add(&e, "CONTENT_LENGTH=%zu", r->body.len);
-	MHD_get_connection_values(c, MHD_HEADER_KIND, add_header, &e);
+	mhd.get_connection_values(c, MHD_HEADER_KIND, add_header, &e);
 	if (!e.ok)
 		return false;
 	size_t n = 0;
@@ -410,12 +410,12 @@ static struct MHD_Response *parse_output(buf *out, unsigned *status, size_t *bod
 		return NULL;
 	}
 	*body_len = (size_t)(end - line);
-	resp = MHD_create_response_from_buffer(*body_len, line, MHD_RESPMEM_MUST_COPY);
+	resp = mhd.create_response_from_buffer(*body_len, line, MHD_RESPMEM_MUST_COPY);
 	/* libmicrohttpd frames the response itself. */
 	for (int i = 0; resp && i < n; i++)
 		if (strcasecmp(names[i], "Status") && strcasecmp(names[i], "Content-Length") &&
 		    strcasecmp(names[i], "Connection") && strcasecmp(names[i], "Transfer-Encoding"))
-			MHD_add_response_header(resp, names[i], values[i]);
+			mhd.add_response_header(resp, names[i], values[i]);
 	if (!resp)
 		snprintf(oc->why, sizeof oc->why, "out of memory");
 	return resp;
@@ -424,17 +424,17 @@ static struct MHD_Response *parse_output(buf *out, unsigned *status, size_t *bod
 static enum MHD_Result answer_error(struct MHD_Connection *c, unsigned status,
 				    const char *text)
 {
-	struct MHD_Response *resp = MHD_create_response_from_buffer(
+	struct MHD_Response *resp = mhd.create_response_from_buffer(
 		strlen(text), (void *)text, MHD_RESPMEM_PERSISTENT);
 	enum MHD_Result rc;
 
 	if (resp == NULL)
 		return MHD_NO;
-	MHD_add_response_header(resp, "Content-Type", "text/plain");
+	mhd.add_response_header(resp, "Content-Type", "text/plain");
 	if (status == 413)	/* the body is left unread */
-		MHD_add_response_header(resp, "Connection", "close");
-	rc = MHD_queue_response(c, status, resp);
-	MHD_destroy_response(resp);
+		mhd.add_response_header(resp, "Connection", "close");
+	rc = mhd.queue_response(c, status, resp);
+	mhd.destroy_response(resp);
 	return rc;
 }
 
@@ -493,7 +493,7 @@ static void access_log(server *s, request *r, const char *method, const char *ve
 static guard_conn *conn_of(struct MHD_Connection *c)
 {
 	const union MHD_ConnectionInfo *ci =
-		MHD_get_connection_info(c, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+		mhd.get_connection_info(c, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
 
 	return ci ? ci->socket_context : NULL;
 }
@@ -523,7 +523,7 @@ static void on_connection(void *cls, struct MHD_Connection *c, void **socket_con
 		*socket_context = NULL;
 		return;
 	}
-	fd = MHD_get_connection_info(c, MHD_CONNECTION_INFO_CONNECTION_FD);
+	fd = mhd.get_connection_info(c, MHD_CONNECTION_INFO_CONNECTION_FD);
 	peer_ip(c, &ip);
 	*socket_context = fd ? guard_conn_add(s->guard, fd->connect_fd, ip) : NULL;
 }
@@ -551,8 +551,8 @@ static enum MHD_Result respond(server *s, struct MHD_Connection *c, const char *
 			oc.status = 500;
 	}
 	if (resp) {
-		rc = MHD_queue_response(c, status, resp);
-		MHD_destroy_response(resp);
+		rc = mhd.queue_response(c, status, resp);
+		mhd.destroy_response(resp);
 	} else {
 		status = oc.status;
 		rc = answer_error(c, status, status == 413 ? "413 Payload Too Large\n"
@@ -570,7 +570,7 @@ static enum MHD_Result respond(server *s, struct MHD_Connection *c, const char *
  * client announcing 2 GB is refused before it sends any). */
 static bool declared_too_large(server *s, struct MHD_Connection *c)
 {
-	const char *v = MHD_lookup_connection_value(c, MHD_HEADER_KIND,
+	const char *v = mhd.lookup_connection_value(c, MHD_HEADER_KIND,
 						    MHD_HTTP_HEADER_CONTENT_LENGTH);
 	unsigned long long n;
 	char *end;
@@ -943,7 +943,7 @@ static int serve(server *s)
 	/* libmicrohttpd's idle timeout backs the guard's up, also while a
 	 * response is sent to a client that does not read it; a second later
 	 * than the guard's, so that the guard's count is the one that shows. */
-	d = MHD_start_daemon(flags, 0, on_accept, s, on_request, s,
+	d = mhd.start_daemon(flags, 0, on_accept, s, on_request, s,
 			     MHD_OPTION_LISTEN_SOCKET, fd,
 			     MHD_OPTION_THREAD_POOL_SIZE, s->o.workers,
 			     MHD_OPTION_THREAD_STACK_SIZE, stack > WORKER_STACK ? stack : WORKER_STACK,
@@ -965,7 +965,7 @@ static int serve(server *s)
 		s->o.timeout > 0 ? "on" : "off", s->o.conns.max_conns);
 	sigwait(&set, &sig);
 	fprintf(stderr, "kiln serve: %s, stopping\n", sig == SIGINT ? "interrupted" : "terminated");
-	MHD_stop_daemon(d);
+	mhd.stop_daemon(d);
 	print_counts(s);
 	guard_delete(s->guard);
 	s->guard = NULL;
@@ -979,10 +979,13 @@ int cmd_serve(int argc, char **argv)
 	kiln_pool_config pc = kiln_pool_config_default();
 	kiln_engine *engine = NULL;
 	kiln_error err;
+	char why[256];
 	int rc;
 
 	if ((rc = parse_opts(argc, argv, &s.o)) != CLI_OK)
 		return rc;
+	if (!mhd_load(why, sizeof why))
+		return cli_error(CLI_FAIL, "cannot load libmicrohttpd: %s", why);
 	inet_ntop(AF_INET, &s.o.addr.sin_addr, s.host, sizeof s.host);
 	snprintf(s.port, sizeof s.port, "%u", ntohs(s.o.addr.sin_port));
 	cfg.epoch_interruption = s.o.timeout > 0;

@@ -15,7 +15,7 @@ trap 'rm -rf "$tmp"' EXIT
 [ -s "$tmp/native.out" ] || { echo "FAIL: the native build printed nothing"; exit 1; }
 cmp "$tmp/run.out" "$tmp/native.out" || { echo "FAIL: kiln-run and the native build differ"; exit 1; }
 echo "kiln-run prints what the native build prints ($(wc -c < "$tmp/native.out") bytes)"
-if ldd "$kilnrun" | grep -i llvm; then
+if ldd "$kilnrun" | grep -i libllvm; then
   echo "FAIL: kiln-run loads LLVM"; exit 1
 fi
 if "$kilnrun" "$wasm" > /dev/null 2>&1; then
