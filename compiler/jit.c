@@ -357,9 +357,15 @@ static void emit_or_fail(body_unit *u, LLVMOrcMaterializationResponsibilityRef m
 	kiln_engine *e = u->mj->engine;
 
 	if (obj != NULL) {
+		/* Marked before the emit: once the object is linked, a thread
+		 * waiting for the symbol (a lazy call, when this is a
+		 * background thread's speculation) runs it at once, and a trap
+		 * in it symbolizes before the emit returns here.  symbolize's
+		 * lookup of a body still being linked waits for it (and finds
+		 * none if linking fails). */
+		atomic_store(&u->mj->compiled[u->index], 1);
 		/* Takes mr and obj. */
 		LLVMOrcObjectLayerEmit(LLVMOrcLLJITGetObjLinkingLayer(engine_jit(e)->jit), mr, obj);
-		atomic_store(&u->mj->compiled[u->index], 1);
 	} else {
 		char msg[320];
 		snprintf(msg, sizeof msg, "function %u: %s", u->index,
