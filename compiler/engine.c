@@ -320,18 +320,6 @@ static bool start_workers(kiln_engine *e, kiln_error *err)
 	return true;
 }
 
-/* The LLJIT and a target machine at opt_level: made with the engine
- * unless it interprets (then before its first compilation, jit_start). */
-static bool start_jit(kiln_engine *e, kiln_error *err)
-{
-	if (!jit_start(e, err))
-		return false;
-	if (!(e->tms[ENGINE_TM_TIER1][0] = engine_host_machine(e->config.opt_level, false)))
-		return krt_fail(err, KILN_ERR_UNSUPPORTED, KILN_NO_OFFSET, "no native target");
-	e->ntms[ENGINE_TM_TIER1] = 1;
-	return true;
-}
-
 kiln_status kiln_engine_new(const kiln_config *config, kiln_engine **out,
 			    kiln_error *err)
 {
@@ -364,7 +352,10 @@ kiln_status kiln_engine_new(const kiln_config *config, kiln_engine **out,
 	e->config = cfg;
 	pthread_mutex_init(&e->stats_lock, NULL);
 	pthread_mutex_init(&e->tm_lock, NULL);
-	if (!jit_new(e, &e->jit, err) || !(cfg.tiering == KILN_TIERING_INTERP || start_jit(e, err)))
+	/* The LLJIT (and with it libLLVM) is made by the first compilation
+	 * (jit_start), not here: a run from an artifact or the cache, or one
+	 * the interpreter finishes, never loads LLVM. */
+	if (!jit_new(e, &e->jit, err))
 		goto fail;
 	if ((cfg.speculative_compile || engine_tiering(e) == KILN_TIERING_TIERED ||
 	     engine_tiering(e) == KILN_TIERING_INTERP) &&

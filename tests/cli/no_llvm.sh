@@ -4,7 +4,8 @@
 # `kiln run --tier=interp` still runs a module it interprets (hot functions
 # stay interpreted, results the same), while what needs the compiler — a
 # JIT tier, a module with functions the interpreter lacks, `kiln compile`
-# — fails with a one-line error, exit 1.
+# — fails with a one-line error, exit 1; a run from the code cache does not
+# need it.
 kiln=$1 wasm=$2 simd=$3
 . "$(dirname "$0")/lib.sh"
 export KILN_LIBLLVM=$tmp/no-such-libLLVM.so
@@ -32,4 +33,13 @@ expect_refusal "kiln compile" "$kiln" compile "$wasm" -o "$tmp/out.kwasm"
 unset KILN_LIBLLVM
 [ "$("$kiln" run --tier=1 --invoke fib "$wasm" 20)" = 6765 ] || fail "--tier=1 with libLLVM"
 [ "$("$kiln" run --tier=interp --invoke lane "$simd")" = 2 ] || fail "SIMD module with libLLVM"
+
+# A run from the code cache needs no compiler: the --tier=1 run above
+# (with libLLVM) stored the module; without libLLVM it runs from there.
+wait_cache_entry || fail "no cache entry after a default run"
+export KILN_LIBLLVM=$tmp/no-such-libLLVM.so
+out=$("$kiln" run --stats --invoke fib "$wasm" 20 2> "$tmp/err")
+[ "$out" = 6765 ] && grep -q '^load: ' "$tmp/err" && ! grep -q "cannot load" "$tmp/err" ||
+  fail "a cached run without libLLVM: '$out' $(cat "$tmp/err")"
+unset KILN_LIBLLVM
 finish "interpreted runs need no libLLVM; the rest says it cannot load it"
