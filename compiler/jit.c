@@ -458,12 +458,16 @@ bool jit_compile_body(kiln_engine *e, module_jit *mj, uint32_t i, body_job *jp,
 	return ok;
 }
 
-/* The tier a body starts at, on first call. */
-static body_job first_job(const kiln_engine *e)
+/* The tier a body starts at, on first call; counted when tiered, and
+ * when interpreted before (the interpreter asked for it: its counts go
+ * on toward tier 1). */
+static body_job first_job(const kiln_engine *e, const module_jit *mj, uint32_t i)
 {
 	kiln_tiering t = engine_tiering(e);
+	bool count = t == KILN_TIERING_TIERED ||
+		     (t == KILN_TIERING_INTERP && mj->interp && krt_interp_entry(mj->interp, i));
 
-	return (body_job){t == KILN_TIERING_TIER1, t == KILN_TIERING_TIERED, 'b', false, NULL, 0};
+	return (body_job){t == KILN_TIERING_TIER1, count, 'b', false, NULL, 0};
 }
 
 /* Materializes one function body on whichever thread first looked it
@@ -476,7 +480,7 @@ static void materialize_body(void *ctx, LLVMOrcMaterializationResponsibilityRef 
 	engine_times t = {0};
 	LLVMMemoryBufferRef obj = NULL;
 	kiln_error err = {0};
-	body_job job = first_job(e);
+	body_job job = first_job(e, u->mj, u->index);
 	bool ok = jit_compile_body(e, u->mj, u->index, &job, &obj, &t, &err);
 
 	if (ok && krt_perfmap_on())
@@ -743,6 +747,7 @@ static void module_jit_free(void *p)
 	free(mj->body);
 	free((void *)mj->counters);
 	free((void *)mj->tier_state);
+	free((void *)mj->tier0_state);
 	free(mj->body1);
 	free((void *)mj->osr);
 	free(mj->code_size1);
@@ -772,6 +777,7 @@ static module_jit *module_jit_new(kiln_engine *e, const kiln_module *m)
 	mj->code_size = krt_calloc(m->nfuncs, sizeof *mj->code_size);
 	mj->counters = krt_calloc(m->nfuncs, sizeof *mj->counters);
 	mj->tier_state = krt_calloc(m->nfuncs, sizeof *mj->tier_state);
+	mj->tier0_state = krt_calloc(m->nfuncs, sizeof *mj->tier0_state);
 	mj->body1 = krt_calloc(m->nfuncs, sizeof *mj->body1);
 	mj->osr = krt_calloc(m->nfuncs, sizeof *mj->osr);
 	mj->code_size1 = krt_calloc(m->nfuncs, sizeof *mj->code_size1);
@@ -781,7 +787,7 @@ static module_jit *module_jit_new(kiln_engine *e, const kiln_module *m)
 	mj->module = m;
 	pthread_mutex_init(&mj->lock, NULL);
 	if (!mj->compiled || !mj->queued || !mj->body || !mj->code_size || !mj->counters ||
-	    !mj->tier_state || !mj->body1 || !mj->osr || !mj->code_size1 || !mj->osr_size ||
+	    !mj->tier_state || !mj->tier0_state || !mj->body1 || !mj->osr || !mj->code_size1 || !mj->osr_size ||
 	    !mj->osr_loops || !mj->nosr_loops) {
 		module_jit_free(mj);
 		return NULL;
@@ -882,7 +888,7 @@ static void interp_entries(module_jit *mj, interp_module *im)
 {
 	krt_interp_set_entries(mj->module->code, im);
 	im->counters = mj->counters;
-	im->tier_up = jit_tier_up_request;
+	im->tier_up = jit_interp_tier_up_request;
 	im->tier_up_arg = mj;
 }
 

@@ -108,6 +108,9 @@ struct module_jit {
 	 * published before tier_state turns TIER_READY). */
 	_Atomic int32_t *counters;
 	_Atomic uint8_t *tier_state;
+	/* KILN_TIERING_INTERP: per function, where it is on the way from
+	 * the interpreter to tier 0 (TIER_*; jit_interp_tier_up_request). */
+	_Atomic uint8_t *tier0_state;
 	void **body1;
 	_Atomic(void *) *osr;
 	uint32_t *code_size1, *osr_size;
@@ -197,11 +200,13 @@ bool jit_started(const jit_state *j);
 /* jit_work.c: the queue (jit_speculate_callees: what a body just lowered
  * calls; jit_forget: a module going, waited for), tier 0's calls
  * (jit_tier_up_request, jit_osr_note: lower_module.tier_up, osr_note) and
- * jit_find, a lookup of "<prefix><kind><i>" (NULL when absent). */
+ * jit_find, a lookup of "<prefix><kind><i>" (NULL when absent);
+ * jit_interp_tier_up_request is the interpreter's (interp_module.tier_up). */
 void jit_speculate_callees(kiln_engine *e, module_jit *mj, const lower_module *lm,
 			   uint32_t self);
 void jit_forget(kiln_engine *e, module_jit *mj);
 void *jit_tier_up_request(void *arg, uint32_t i, uint32_t loop);
+void *jit_interp_tier_up_request(void *arg, uint32_t i, uint32_t loop);
 void jit_osr_note(void *arg, void *ret);
 void *jit_find(kiln_engine *e, module_jit *mj, char kind, uint32_t i);
 

@@ -65,6 +65,7 @@ void jit_speculate_callees(kiln_engine *e, module_jit *mj, const lower_module *l
 }
 
 static void tier_up(kiln_engine *e, module_jit *mj, uint32_t i);
+static void tier0(kiln_engine *e, module_jit *mj, uint32_t i);
 
 /* KILN_TIER_UP_SYNC=1 (environment; for tests only): a tier-up compiles
  * on the thread whose count ran out, before its code goes on, so that
@@ -101,6 +102,52 @@ static void tier_queue(module_jit *mj, uint32_t i)
 		atomic_store(&mj->tier_state[i], TIER_FAILED);	/* stays in tier 0 */
 	pthread_cond_signal(&j->spec_work);
 	pthread_mutex_unlock(&j->spec_lock);
+}
+
+/* Sends interpreted function i to tier 0 unless it went: compiled on the
+ * asking thread, as the tiered JIT compiles a first call (a millisecond
+ * or two), not queued for the background thread, where it would wait for
+ * the tier-1 compilation in progress (~170 ms).  Whether it is there. */
+static bool tier0_try(module_jit *mj, uint32_t i)
+{
+	uint8_t s = TIER_NONE;
+
+	if (atomic_compare_exchange_strong(&mj->tier0_state[i], &s, TIER_QUEUED)) {
+		tier0(mj->engine, mj, i);
+		s = atomic_load(&mj->tier0_state[i]);
+	}
+	return s == TIER_READY;
+}
+
+/* The interpreter's tier-up request (interp_module.tier_up).  A count
+ * run out at a loop start asks for tier 1 (jit_tier_up_request: the loop
+ * moves there once it is ready); one at the function's entry asks for
+ * tier 0 first, whose own counts then send it on to tier 1: a function
+ * called often but briefly each time would otherwise wait its turn for
+ * tier 1 interpreted, behind others (13x slower than compiled code).  So
+ * does a second count run out at a loop start while tier 1 is still
+ * queued: the function is called often too, or its loop waits anyway,
+ * and tier 0 takes the calls to come (the frame itself stays
+ * interpreted until it can move to tier 1).  A tier 0 that fails (no
+ * libLLVM) leaves it interpreted, counting toward tier 1 as before. */
+void *jit_interp_tier_up_request(void *arg, uint32_t i, uint32_t loop)
+{
+	module_jit *mj = arg;
+	uint8_t t1 = atomic_load(&mj->tier_state[i]);
+	void *q;
+
+	if (loop != INTERP_ENTRY) {
+		q = jit_tier_up_request(arg, i, loop);
+		if (q == NULL && t1 == TIER_QUEUED && atomic_load(&mj->tier_state[i]) == TIER_QUEUED)
+			(void)tier0_try(mj, i);
+		return q;
+	}
+	if ((t1 == TIER_NONE || t1 == TIER_QUEUED) && tier0_try(mj, i)) {
+		atomic_store_explicit(&mj->counters[i], (int32_t)engine_tier_up_threshold(mj->engine),
+				      memory_order_relaxed);
+		return NULL;
+	}
+	return jit_tier_up_request(arg, i, LOWER_NO_LOOP);
 }
 
 /* Whether q<i> enters at loop number `loop` (one of its switch's cases). */
@@ -299,13 +346,40 @@ static void tier_up(kiln_engine *e, module_jit *mj, uint32_t i)
 	mj->osr_size[i] = qsize;
 	mj->osr_loops[i] = job.osr_loops;	/* read after tier_state's acquire */
 	mj->nosr_loops[i] = job.nosr_loops;
-	pthread_mutex_unlock(&mj->lock);
-	atomic_store_explicit(&mj->osr[i], q, memory_order_relaxed);
+	/* Under the lock, as tier0 installs: tier 0 never replaces tier 1. */
 	jit_stub_point(mj->stubs, i - mj->module->nimported_funcs, body);
 	if (mj->interp && krt_interp_entry(mj->interp, i))
 		jit_interp_install(mj, i);
+	pthread_mutex_unlock(&mj->lock);
+	atomic_store_explicit(&mj->osr[i], q, memory_order_relaxed);
 	atomic_store_explicit(&mj->tier_state[i], TIER_READY, memory_order_release);
 	t.total = jit_now() - t0;
 	engine_count_compiled(e, &t, 1, true);
 }
 
+/* Compiles interpreted function i at tier 0 (its lazy body "b<i>",
+ * counted: first_job) and installs it as tier_up installs tier 1 — the
+ * stub slot, then the code's trampoline, entry and thunk target
+ * (jit_interp_install) — unless tier 1 came first; frames already
+ * interpreted finish there.  A failure (the JIT or libLLVM not there)
+ * leaves it interpreted. */
+static void tier0(kiln_engine *e, module_jit *mj, uint32_t i)
+{
+	kiln_error err = {0};
+	void *body = NULL;
+
+	if (!jit_attach(e, mj, &err))
+		engine_record_compile_error(e, err.message);
+	else
+		body = jit_find(e, mj, 'b', i);
+	if (body != NULL) {
+		pthread_mutex_lock(&mj->lock);
+		if (mj->body1[i] == NULL) {
+			mj->body[i] = body;
+			jit_stub_point(mj->stubs, i - mj->module->nimported_funcs, body);
+			jit_interp_install(mj, i);
+		}
+		pthread_mutex_unlock(&mj->lock);
+	}
+	atomic_store(&mj->tier0_state[i], body != NULL ? TIER_READY : TIER_FAILED);
+}

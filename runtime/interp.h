@@ -93,9 +93,9 @@ typedef struct interp_module {
 	 * per function index, the count its entry and loop headers
 	 * decrement, and what is called when it runs out — the JIT's
 	 * tier-up request (the function, and at a loop start the loop's
-	 * number as lowering numbers it, else INTERP_NO_LOOP), which restarts
-	 * the count and, once tier 1 is there, may return the function's OSR
-	 * entry for that loop (interp_osr).  Tier 1 installed, the function's
+	 * number as lowering numbers it, else INTERP_NO_LOOP; at its entry
+	 * INTERP_ENTRY), which restarts the count and, once tier 1 is there,
+	 * may return the function's OSR entry for that loop (interp_osr).  Tier 1 installed, the function's
 	 * code entry is no longer its thunk (interp_enter). */
 	_Atomic int32_t *counters;
 	void *(*tier_up)(void *arg, uint32_t f, uint32_t loop);
@@ -107,6 +107,9 @@ typedef struct interp_module {
 #define KRT_INTERP_TIER_UP 0x100u
 /* The loop number of a count that is no OSR point (lower.h's LOWER_NO_LOOP). */
 #define INTERP_NO_LOOP UINT32_MAX
+/* The loop number of the count at a function's entry: the JIT answers
+ * with tier 0 first there (a call is done soon), tier 1 at a loop. */
+#define INTERP_ENTRY (UINT32_MAX - 1)
 
 /* Translates own function `index` of a validated module into *out.  false
  * with err filled (KILN_ERR_UNSUPPORTED, "X in the interpreter is not

@@ -246,7 +246,7 @@ static bool push_ctl(tr *t, uint8_t kind, int64_t bt)
 		emit(t, IOP_EPOCH);
 	if (t->tier_counts && (kind == CTL_LOOP || kind == CTL_FUNC)) {
 		emit(t, IOP_TIER);
-		emit(t, kind == CTL_LOOP ? osr_loop(t, np) : INTERP_NO_LOOP);
+		emit(t, kind == CTL_LOOP ? osr_loop(t, np) : INTERP_ENTRY);
 	}
 	t->nloops += kind == CTL_LOOP;
 	return true;

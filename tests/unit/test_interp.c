@@ -527,16 +527,17 @@ static void *thunk_target(const uint8_t *thunk)
 	return target;
 }
 
-/* An interpreted function whose count runs out is compiled at tier 1
- * (KILN_TIER_UP_SYNC: on the calling thread) and installed: its code
- * entry and trampoline are the JIT's from then on, so a new instance
+/* An interpreted function whose count runs out at its entry is compiled
+ * at tier 0 (KILN_TIER_UP_SYNC: on the calling thread) and installed: its
+ * code entry and trampoline are the JIT's from then on, so a new instance
  * calls compiled code, and so does a call through an instance made
- * before (its funcref still holds the thunk).  That no call interprets
- * it any more shows in its count, which every interpreted call takes one
- * off and tier-1 code leaves alone.  A trap's backtrace names function 0
- * either way: interpreted (a krt_vframe) or compiled.  The thunk itself
- * jumps to the new entry (the JIT's stub), so that compiled code calling
- * it skips the native adapter. */
+ * before (its funcref still holds the thunk).  The thunk itself jumps to
+ * the new entry (the JIT's stub), so that compiled code calling it skips
+ * the native adapter.  Tier 0's own count then sends it to tier 1, behind
+ * the same entry.  That no call interprets it or runs tier 0 any more
+ * shows in its count, which interpreted and tier-0 calls take one off and
+ * tier-1 code leaves alone.  A trap's backtrace names function 0 either
+ * way: interpreted (a krt_vframe) or compiled. */
 START_TEST(tiers_up_and_installs)
 {
 	kiln_config cfg = kiln_config_default();
@@ -564,20 +565,25 @@ START_TEST(tiers_up_and_installs)
 	ck_assert_uint_eq(info.frames[0].func_index, 0);
 	ck_assert_int_eq(ok_i(&r, 7), 14);	/* 1 */
 	ck_assert_int_eq(atomic_load(count), 1);
+	ck_assert_int_eq(kiln_engine_stats_of(r.e).tier0_functions, 0);
+	ck_assert_int_eq(ok_i(&r, 5), 20);	/* 0: tier 0 compiled, installed */
+	ck_assert_int_eq(kiln_engine_stats_of(r.e).tier0_functions, 1);
 	ck_assert_int_eq(kiln_engine_stats_of(r.e).tiered_up, 0);
-	ck_assert_int_eq(ok_i(&r, 5), 20);	/* 0: compiled, installed */
-	ck_assert_int_eq(kiln_engine_stats_of(r.e).tiered_up, 1);
-	ck_assert_int_eq(kiln_engine_stats_of(r.e).tier1_functions, 1);
 	ck_assert_ptr_ne(krt_code_tramp(r.m->code, 0), (void *)krt_interp_tramp);
-	ck_assert_ptr_ne(krt_code_entry(r.m->code, 0), thunk);
-	ck_assert_ptr_eq(thunk_target(thunk), krt_code_entry(r.m->code, 0));
+	const void *entry = krt_code_entry(r.m->code, 0);
+	ck_assert_ptr_ne(entry, thunk);
+	ck_assert_ptr_eq(thunk_target(thunk), entry);
 	ck_assert_ptr_ne(thunk_target(thunk), adapter);
-	installed = atomic_load(count);
 
-	info = trap_at_0(r.f);
+	info = trap_at_0(r.f);		/* tier 0's count 3 -> 2 */
 	ck_assert_uint_ge(info.nframes, 1);
 	ck_assert_uint_eq(info.frames[0].func_index, 0);
-	ck_assert_int_eq(ok_i(&r, -3), -33);
+	ck_assert_int_eq(ok_i(&r, -3), -33);	/* 1 */
+	ck_assert_int_eq(ok_i(&r, 4), 25);	/* 0: tier 1 compiled, installed */
+	ck_assert_int_eq(kiln_engine_stats_of(r.e).tiered_up, 1);
+	ck_assert_int_eq(kiln_engine_stats_of(r.e).tier1_functions, 1);
+	ck_assert_ptr_eq(krt_code_entry(r.m->code, 0), entry);
+	installed = atomic_load(count);
 
 	ck_assert_int_eq(kiln_instance_new(r.m, NULL, 0, &inst2, NULL, &err), KILN_OK);
 	ck_assert(kiln_instance_export(inst2, (kiln_name){"f", 1}, &f2));
@@ -585,6 +591,7 @@ START_TEST(tiers_up_and_installs)
 	ck_assert_uint_eq(info.frames[0].func_index, 0);
 	kiln_instance_delete(inst2);
 	ck_assert_int_eq(atomic_load(count), installed);
+	ck_assert_int_eq(kiln_engine_stats_of(r.e).tier0_functions, 1);
 	ck_assert_int_eq(kiln_engine_stats_of(r.e).tier1_functions, 1);
 	stop(&r);
 }
