@@ -764,13 +764,20 @@ static void module_jit_free(void *p)
 	free(mj);
 }
 
-static module_jit *module_jit_new(kiln_engine *e, const kiln_module *m)
+/* m's JIT state; with im (KILN_TIERING_INTERP), its interpreter's
+ * (consumed: freed with mj, or here when there is no mj). */
+static module_jit *module_jit_new(kiln_engine *e, const kiln_module *m, interp_module *im)
 {
 	module_jit *mj = calloc(1, sizeof *mj);
 
-	if (mj == NULL)
+	if (mj == NULL) {
+		krt_interp_free(im);
 		return NULL;
+	}
 	mj->engine = e;
+	mj->interp = im;
+	if (im)
+		mj->interp_tramps = krt_calloc(m->nfuncs, sizeof *mj->interp_tramps);
 	mj->compiled = krt_calloc(m->nfuncs, sizeof *mj->compiled);
 	mj->queued = krt_calloc(m->nfuncs, sizeof *mj->queued);
 	mj->body = krt_calloc(m->nfuncs, sizeof *mj->body);
@@ -788,7 +795,7 @@ static module_jit *module_jit_new(kiln_engine *e, const kiln_module *m)
 	pthread_mutex_init(&mj->lock, NULL);
 	if (!mj->compiled || !mj->queued || !mj->body || !mj->code_size || !mj->counters ||
 	    !mj->tier_state || !mj->tier0_state || !mj->body1 || !mj->osr || !mj->code_size1 || !mj->osr_size ||
-	    !mj->osr_loops || !mj->nosr_loops) {
+	    !mj->osr_loops || !mj->nosr_loops || (im && !mj->interp_tramps)) {
 		module_jit_free(mj);
 		return NULL;
 	}
@@ -892,18 +899,24 @@ static void interp_entries(module_jit *mj, interp_module *im)
 	im->tier_up_arg = mj;
 }
 
-/* The trampoline first, then the entry: the interpreter reads the entry,
- * then the trampoline (interp_enter), and the stub jumps to tier 1
- * already (tier_up). */
-void jit_interp_install(module_jit *mj, uint32_t i)
+/* Function i's new compiled body: its stub slot points there, so that
+ * compiled code calling f<i> enters it; an interpreted function then gets
+ * its code entry back, the trampoline first, then the entry: the
+ * interpreter reads the entry, then the trampoline (interp_enter).  With
+ * mj->lock held (tier 0 never replaces tier 1). */
+void jit_install(module_jit *mj, uint32_t i, void *body)
 {
 	kiln_code *code = mj->module->code;
+	void *stub = jit_stub(mj->stubs, i - mj->module->nimported_funcs);
 
+	jit_stub_point(mj->stubs, i - mj->module->nimported_funcs, body);
+	if (!mj->interp || !krt_interp_entry(mj->interp, i))
+		return;
 	krt_code_set(code, i, NULL, mj->interp_tramps[i]);
-	krt_code_set(code, i, jit_stub(mj->stubs, i - mj->module->nimported_funcs), NULL);
+	krt_code_set(code, i, stub, NULL);
 	/* Funcrefs made before hold the thunk: compiled callers go on to
 	 * the stub, past the native adapter. */
-	krt_interp_retarget(mj->interp, i, jit_stub(mj->stubs, i - mj->module->nimported_funcs));
+	krt_interp_retarget(mj->interp, i, stub);
 }
 
 /* Compiles m lazily with the JIT; with im (KILN_TIERING_INTERP), only
@@ -913,18 +926,11 @@ void jit_interp_install(module_jit *mj, uint32_t i)
 static kiln_status jit_module(kiln_engine *e, kiln_module *m, interp_module *im,
 			      kiln_error *err)
 {
-	module_jit *mj = module_jit_new(e, m);
+	module_jit *mj = module_jit_new(e, m, im);
 	bool ok;
 
-	if (!mj) {
-		krt_interp_free(im);
+	if (!mj)
 		return krt_fail_status(err, KILN_ERR_NOMEM, KILN_NO_OFFSET, "out of memory");
-	}
-	mj->interp = im;	/* freed with mj */
-	if (im && !(mj->interp_tramps = krt_calloc(m->nfuncs, sizeof *mj->interp_tramps))) {
-		module_jit_free(mj);
-		return krt_fail_status(err, KILN_ERR_NOMEM, KILN_NO_OFFSET, "out of memory");
-	}
 	pthread_mutex_lock(&engine_jit(e)->lock);
 	ok = jit_start(e, err) && compile(e, m, mj, err);
 	pthread_mutex_unlock(&engine_jit(e)->lock);
@@ -951,16 +957,10 @@ static kiln_status jit_module(kiln_engine *e, kiln_module *m, interp_module *im,
 static kiln_status publish_interpreted(kiln_engine *e, kiln_module *m, interp_module *im,
 				       kiln_error *err)
 {
-	module_jit *mj = module_jit_new(e, m);
+	module_jit *mj = module_jit_new(e, m, im);
 
-	if (mj)
-		mj->interp = im;	/* freed with mj */
-	else
-		krt_interp_free(im);
-	if (!mj || !(mj->interp_tramps = krt_calloc(m->nfuncs, sizeof *mj->interp_tramps))) {
-		module_jit_free(mj);
+	if (!mj)
 		return krt_fail_status(err, KILN_ERR_NOMEM, KILN_NO_OFFSET, "out of memory");
-	}
 	mj->late = true;
 	interp_entries(mj, im);
 	publish(e, m, mj);

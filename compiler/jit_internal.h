@@ -126,7 +126,7 @@ struct module_jit {
 	/* KILN_TIERING_INTERP: the functions the interpreter runs,
 	 * translated; their stubs point at their thunks until tier-up, and
 	 * interp_tramps (per function index) keeps the JIT's trampoline their
-	 * code entries get back with tier 1 (jit_interp_install). */
+	 * code entries get back with compiled code (jit_install). */
 	interp_module *interp;
 	void **interp_tramps;
 	/* Published before its JIT part was defined (every function
@@ -210,10 +210,10 @@ void *jit_interp_tier_up_request(void *arg, uint32_t i, uint32_t loop);
 void jit_osr_note(void *arg, void *ret);
 void *jit_find(kiln_engine *e, module_jit *mj, char kind, uint32_t i);
 
-/* jit.c: interpreted function i's tier 1, just pointed at by its stub:
- * its code entry becomes the stub, so new calls (the interpreter's too)
- * enter tier 1. */
-void jit_interp_install(module_jit *mj, uint32_t i);
+/* jit.c: function i's new compiled body (tier 0 or 1) behind its stub;
+ * an interpreted function's code entry becomes the stub, so new calls
+ * (the interpreter's too) enter it.  With mj->lock held. */
+void jit_install(module_jit *mj, uint32_t i, void *body);
 /* jit.c: mj's JIT part (JITDylib, stubs, lazy bodies, trampolines)
  * defined unless it is (a module published interpreted: at its first
  * tier-up); false, err set, when that fails, then and from then on. */

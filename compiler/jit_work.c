@@ -346,10 +346,7 @@ static void tier_up(kiln_engine *e, module_jit *mj, uint32_t i)
 	mj->osr_size[i] = qsize;
 	mj->osr_loops[i] = job.osr_loops;	/* read after tier_state's acquire */
 	mj->nosr_loops[i] = job.nosr_loops;
-	/* Under the lock, as tier0 installs: tier 0 never replaces tier 1. */
-	jit_stub_point(mj->stubs, i - mj->module->nimported_funcs, body);
-	if (mj->interp && krt_interp_entry(mj->interp, i))
-		jit_interp_install(mj, i);
+	jit_install(mj, i, body);	/* under the lock, as tier0's */
 	pthread_mutex_unlock(&mj->lock);
 	atomic_store_explicit(&mj->osr[i], q, memory_order_relaxed);
 	atomic_store_explicit(&mj->tier_state[i], TIER_READY, memory_order_release);
@@ -358,9 +355,8 @@ static void tier_up(kiln_engine *e, module_jit *mj, uint32_t i)
 }
 
 /* Compiles interpreted function i at tier 0 (its lazy body "b<i>",
- * counted: first_job) and installs it as tier_up installs tier 1 — the
- * stub slot, then the code's trampoline, entry and thunk target
- * (jit_interp_install) — unless tier 1 came first; frames already
+ * counted: first_job) and installs it as tier_up installs tier 1
+ * (jit_install) unless tier 1 came first; frames already
  * interpreted finish there.  A failure (the JIT or libLLVM not there)
  * leaves it interpreted. */
 static void tier0(kiln_engine *e, module_jit *mj, uint32_t i)
@@ -376,8 +372,7 @@ static void tier0(kiln_engine *e, module_jit *mj, uint32_t i)
 		pthread_mutex_lock(&mj->lock);
 		if (mj->body1[i] == NULL) {
 			mj->body[i] = body;
-			jit_stub_point(mj->stubs, i - mj->module->nimported_funcs, body);
-			jit_interp_install(mj, i);
+			jit_install(mj, i, body);
 		}
 		pthread_mutex_unlock(&mj->lock);
 	}
