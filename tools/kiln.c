@@ -247,5 +247,11 @@ int main(int argc, char **argv)
 		print_overview(stderr);
 		return CLI_USAGE;
 	}
+	/* `kiln run --help`: the command's help.  Only as its first argument:
+	 * later, --help may be the program's own (kiln run prog.wasm --help). */
+	if (argc > 2 && (!strcmp(argv[2], "--help") || !strcmp(argv[2], "-h"))) {
+		char *help[] = {"help", argv[1]};
+		return cmd_help(2, help);
+	}
 	return c->run(argc - 1, argv + 1);
 }

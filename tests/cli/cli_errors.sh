@@ -139,6 +139,10 @@ expect_ok "--version" '^kiln [0-9]+\.[0-9]+\.[0-9]+ \(LLVM 19' --version
 expect_ok "help" '^usage: kiln COMMAND' help
 expect_ok "--help" '^usage: kiln COMMAND' --help
 expect_ok "help wast" 'wast2json' help wast
+for c in validate inspect wast run compile serve cache; do
+  expect_ok "$c --help" "^usage: kiln $c " $c --help
+  expect_ok "$c -h" "^usage: kiln $c " $c -h
+done
 expect_ok "validate empty module" 'valid' validate "$tmp/empty.wasm"
 expect_ok "validate small module" 'valid' validate "$tmp/small.wasm"
 expect_ok "inspect import" '"env" "f" \(\) -> \(\)' inspect "$tmp/small.wasm"
