@@ -18,7 +18,8 @@
  * deadline for its headers, its body or its next request, there are at
  * most --max-connections (a share per client address), and a new client
  * when full evicts the connection that has waited longest for its headers.
- * A Content-Length over the body limit is answered 413 from the headers.
+ * A Content-Length over the body limit is answered 413 from the headers; a
+ * chunked body over it is read, dropped and answered 413 at its end.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -44,6 +45,7 @@
 #define MAX_OUTPUT (64u << 20)		/* bytes a handler may print */
 #define FD_RESERVE 64			/* open files kept for all but connections */
 #define WORKER_STACK ((size_t)8 << 20)	/* a worker thread's stack, at least */
+#define SERVE_MAX_BODY (1ull << 30)	/* --max-body at most: bodies are held in memory */
 
 typedef struct serve_opts {
 	const char *file;
@@ -103,6 +105,7 @@ typedef struct server {
 typedef struct request {
 	char *raw_uri;
 	buf body;
+	size_t dropped;		/* bytes of a too large chunked body read */
 	bool started, too_large;
 	struct timespec t0;
 } request;
@@ -558,7 +561,7 @@ static enum MHD_Result respond(server *s, struct MHD_Connection *c, const char *
 		rc = answer_error(c, status, status == 413 ? "413 Payload Too Large\n"
 						      : "500 Internal Server Error\n");
 	}
-	if (rc != MHD_YES)	/* e.g. 413 in the middle of a chunked body */
+	if (rc != MHD_YES)
 		snprintf(oc.why + strlen(oc.why), sizeof oc.why - strlen(oc.why), "%s",
 			 "; connection dropped unanswered");
 	client_addr(c, remote);
@@ -601,13 +604,27 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 		return respond(s, c, method, version, r);
 	}
 	if (*upload_size) {
-		if (r->body.len + *upload_size > s->o.max_body ||
-		    !buf_add(&r->body, upload, *upload_size))
+		/* A chunked body (its size unknown until it ends) past the
+		 * limit: libmicrohttpd cannot answer before the body is read, so
+		 * the rest is read and dropped, and the end answered 413 -- as
+		 * long as the rest is no larger than the limit again: a client
+		 * sending more is cut off unanswered.  The body deadline bounds
+		 * the time it takes. */
+		if (!r->too_large && (r->body.len + *upload_size > s->o.max_body ||
+				      !buf_add(&r->body, upload, *upload_size))) {
 			r->too_large = true;
+			free(r->body.p);
+			r->body = (buf){0};
+		}
+		if (r->too_large && (r->dropped += *upload_size) > s->o.max_body) {
+			char remote[INET_ADDRSTRLEN];
+			client_addr(c, remote);
+			access_log(s, r, method, version, 413, 0, "request body too large; "
+				   "connection cut unanswered", remote);
+			return MHD_NO;
+		}
 		*upload_size = 0;
-		/* A chunked body too large: answered as soon as libmicrohttpd
-		 * lets us, else the connection is dropped unread. */
-		return r->too_large ? respond(s, c, method, version, r) : MHD_YES;
+		return MHD_YES;
 	}
 	return respond(s, c, method, version, r);
 }
@@ -772,6 +789,12 @@ static int parse_opts(int argc, char **argv, serve_opts *o)
 			    o->max_stack < CLI_MIN_STACK)
 				return cli_error(CLI_USAGE, "serve: bad --max-stack '%s' (16KiB to "
 						 "512MiB)", v);
+		} else if (!strcmp(a, "--max-body")) {
+			uint64_t n;
+			if (!cli_parse_bytes(v, SERVE_MAX_BODY, &n) || n == 0)
+				return cli_error(CLI_USAGE, "serve: bad --max-body '%s' (1 byte to "
+						 "1GiB: 4096, 64KiB, 16MiB)", v);
+			o->max_body = (size_t)n;
 		} else if (!strcmp(a, "--verify")) {
 			o->verify = v;
 		} else {

@@ -125,8 +125,9 @@ static const cli_command commands[] = {
 	 "                  [--max-memory SIZE] [--max-table-elements N]\n"
 	 "                  [--max-stack SIZE] [--header-timeout D|0] [--body-timeout D|0]\n"
 	 "                  [--idle-timeout D|0] [--max-connections N]\n"
-	 "                  [--max-connections-per-ip N|0] [--verify PUBKEY.pem]\n"
-	 "                  [--quiet] [--no-cache] HANDLER.wasm|HANDLER.kwasm",
+	 "                  [--max-connections-per-ip N|0] [--max-body SIZE]\n"
+	 "                  [--verify PUBKEY.pem] [--quiet] [--no-cache]\n"
+	 "                  HANDLER.wasm|HANDLER.kwasm",
 	 "serve HTTP, running the handler for each request (WAGI)",
 	 "Answers every request with a fresh instance of HANDLER, WAGI-style\n"
 	 "(CGI for WebAssembly): REQUEST_METHOD, PATH_INFO, QUERY_STRING,\n"
@@ -143,8 +144,10 @@ static const cli_command commands[] = {
 	 "than --max-stack (16KiB to 512MiB, default 1MiB) that the handler\n"
 	 "cannot survive answers 500; other requests never notice.  --verify:\n"
 	 "HANDLER must be a .kwasm signed by that key (kiln compile --sign).\n"
-	 "Bodies up to 16 MiB: a larger Content-Length is answered 413 at once,\n"
-	 "unread.  The access log goes to stderr (--quiet: none), bytes\n"
+	 "Bodies up to --max-body (default 16MiB, 1 byte to 1GiB): a larger\n"
+	 "Content-Length is answered 413 at once, unread; a larger chunked body\n"
+	 "is read to its end, dropped, and answered 413 (past twice the limit,\n"
+	 "the connection is cut).  The access log goes to stderr (--quiet: none), bytes\n"
 	 "outside printable ASCII as \\xHH.\n"
 	 "Slow clients: the headers must arrive within --header-timeout (default\n"
 	 "10s), a body within --body-timeout (30s) of them, a kept-alive\n"

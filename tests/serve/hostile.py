@@ -11,7 +11,9 @@ slow      (serve_slow_clients) a slowloris attack: 1,200 loopback connections
           show evictions.
 requests  (serve_hostile_requests) with small limits: control bytes in the
           URL reach the access log as \\xHH; a 2 GB Content-Length is answered
-          413 within 1 s without the body; of 6 connections from one address
+          413 within 1 s without the body; at --max-body 64KiB a chunked body
+          of 60 KiB is served, one of 100 KiB answered 413 at its end, one of
+          1 MiB cut unanswered (and logged); of 6 connections from one address
           2 are refused at --max-connections-per-ip 4; at --max-connections 8 a
           new client is served and the oldest header-waiter evicted, and when
           all 8 are reading bodies a new client is closed at once; slow
@@ -302,6 +304,47 @@ def check_huge_body(srv):
         print("2 GB Content-Length: 413 and closed after %.3f s" % took)
 
 
+def post_chunked(port, size):
+    """A POST of `size` bytes in 16 KiB chunks: the status answered (0:
+    none, the connection cut)."""
+    s = connect(port, timeout=10)
+    data = b""
+    try:
+        s.sendall(b"POST /env HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n")
+        left = size
+        while left:
+            n = min(left, 16384)
+            s.sendall(b"%x\r\n%s\r\n" % (n, b"a" * n))
+            left -= n
+        s.sendall(b"0\r\n\r\n")
+        while True:
+            chunk = s.recv(65536)
+            if not chunk:
+                break
+            data += chunk
+    except OSError:
+        pass
+    s.close()
+    m = re.match(rb"HTTP/1\.1 (\d+)", data)
+    return int(m.group(1)) if m else 0
+
+
+def check_chunked_body(srv):
+    # --max-body 64KiB: a chunked body under it is served, one over it is
+    # read to its end and answered 413, one past twice the limit is cut.
+    for size, want in ((60 << 10, 200), (100 << 10, 413), (1 << 20, 0)):
+        got = post_chunked(srv.port, size)
+        if got != want:
+            fail("chunked body of %d bytes at --max-body 64KiB: HTTP %d, want %d"
+                 % (size, got, want))
+    if b"request body too large; connection cut unanswered" not in srv.text():
+        fail("a cut chunked body is not in the access log")
+    status, _ = get(srv.port)
+    if status != 200:
+        fail("a GET after the chunked bodies: HTTP %d" % status)
+    print("chunked bodies at --max-body 64KiB: 200, 413 at the end, cut past twice the limit")
+
+
 def check_per_ip(srv):
     socks = [connect(srv.port, "127.0.0.2") for _ in range(6)]
     time.sleep(0.5)	# well within --header-timeout 2s
@@ -386,7 +429,8 @@ def check_deadlines(srv):
 def check_bad_args(kiln, handler):
     for args in (["--header-timeout", "soon"], ["--body-timeout", "-1s"], ["--idle-timeout", "x"],
                  ["--max-connections", "0"], ["--max-connections-per-ip", "-1"],
-                 ["--max-connections", "1048576"]):
+                 ["--max-connections", "1048576"], ["--max-body", "0"], ["--max-body", "2GiB"],
+                 ["--max-body", "lots"]):
         # The last one needs 2 M open files, more than the hard limit here.
         r = subprocess.run([kiln, "serve", "--listen", "127.0.0.1:0"] + args + [handler],
                            stderr=subprocess.PIPE, timeout=60)
@@ -399,10 +443,11 @@ def check_bad_args(kiln, handler):
 def run_requests(kiln, handler, tmp):
     srv = Server(kiln, handler, ["--header-timeout", "2s", "--body-timeout", "2s",
                                  "--idle-timeout", "2s", "--max-connections", "8",
-                                 "--max-connections-per-ip", "4"], tmp)
+                                 "--max-connections-per-ip", "4", "--max-body", "64KiB"], tmp)
     check_bad_args(kiln, handler)
     check_log_escaped(srv)
     check_huge_body(srv)
+    check_chunked_body(srv)
     check_per_ip(srv)
     check_full(srv)
     check_full_busy(srv)
