@@ -617,9 +617,9 @@ static int load_input(const run_opts *o, kiln_engine *engine, kiln_module **m,
 			       "(make one with kiln compile)", o->file);
 #else
 		rc = cli_module_from_bytes(o->file, bytes, len, m);
-		/* The interpreter tier (a first stage) neither reads nor fills
-		 * the cache: its runs must show its own behaviour. */
-		if (rc == CLI_OK && !o->no_cache && o->tier.tiering != KILN_TIERING_INTERP &&
+		/* Every tiering: --tier says how a module runs that is not in
+		 * the cache (the key holds no tiering: the artifact is -ON's). */
+		if (rc == CLI_OK && !o->no_cache &&
 		    kiln_cache_key(engine, bytes, len, key, NULL) == KILN_OK)
 			*cached = from_cache(engine, o, key, m);
 		else

@@ -67,7 +67,7 @@ static const cli_command commands[] = {
 	 "its calls and loop iterations reach --tier-up-threshold (default 1000;\n"
 	 "1: at once); 0 or 1 compiles at that tier only; interp runs every\n"
 	 "function in the interpreter but those it cannot run (SIMD), which\n"
-	 "are compiled at tier 0 (a first stage: no fuel, no code cache).\n"
+	 "are compiled at tier 0 (a first stage: no fuel).\n"
 	 "--timeout (2s, 500ms,\n"
 	 "1m) ends the run with 'wasm trap: interrupted' once the time is up,\n"
 	 "in the start function, the entry's call or a blocking WASI call (sleep,\n"

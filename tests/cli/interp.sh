@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # interp.sh KILN INTERP.wasm SIMD.wasm OSR.wasm WAT2WASM [DEPTH] — `kiln run
 # --tier=interp`: results and traps as the JIT's, the interpreter's line in
-# --stats, no code cache entry, recursion as deep as DEPTH, --timeout ending
+# --stats, the code cache (filled on a miss, a hit run from it), recursion as deep as DEPTH, --timeout ending
 # an endless loop, SIMD functions compiled among interpreted ones, hot
 # functions tiered up to compiled code (tier 0 first when called often,
 # tier 1 when looping) with the same results, loops of a call moving to
@@ -10,13 +10,24 @@
 kiln=$1 wasm=$2 simd=$3 osr=$4 wat2wasm=$5 depth=${6:-4000}
 . "$(dirname "$0")/lib.sh"
 
-out=$("$kiln" run --tier=interp --stats --invoke fib "$wasm" 20 2> "$tmp/err")
+out=$("$kiln" run --no-cache --tier=interp --stats --invoke fib "$wasm" 20 2> "$tmp/err")
 [ "$out" = 6765 ] || fail "fib 20: '$out'"
 grep -q '^interp: 7 functions' "$tmp/err" || fail "no interp line in --stats: $(cat "$tmp/err")"
 [ "$("$kiln" run --no-cache --invoke fib "$wasm" 20)" = "$out" ] || fail "the JIT says otherwise"
-compgen -G "$KILN_CACHE_DIR/*" > /dev/null && fail "--tier=interp filled the cache"
+compgen -G "$KILN_CACHE_DIR/*" > /dev/null && fail "--no-cache filled the cache"
 
-"$kiln" run --tier=interp --invoke div "$wasm" 0 > /dev/null 2> "$tmp/err"
+# The code cache as with every tiering: a miss runs interpreted and is
+# stored by a background process, the next run is a hit (no interpreter).
+out=$("$kiln" run --tier=interp --stats --invoke fib "$wasm" 20 2> "$tmp/err")
+[ "$out" = 6765 ] && grep -q '^interp: 7 functions' "$tmp/err" &&
+  grep -q '^cache: fill handed to background' "$tmp/err" ||
+  fail "fib 20, a cache miss: '$out' $(cat "$tmp/err")"
+wait_cache_entry || fail "--tier=interp: no cache entry after a miss"
+out=$("$kiln" run --tier=interp --stats --invoke fib "$wasm" 20 2> "$tmp/err")
+[ "$out" = 6765 ] && grep -q '^load: ' "$tmp/err" && ! grep -q '^interp: ' "$tmp/err" &&
+  ! grep -q '^cache: ' "$tmp/err" || fail "fib 20, a cache hit: '$out' $(cat "$tmp/err")"
+
+"$kiln" run --no-cache --tier=interp --invoke div "$wasm" 0 > /dev/null 2> "$tmp/err"
 rc=$?
 [ $rc -eq 1 ] && grep -q '^error: wasm trap: integer divide by zero$' "$tmp/err" ||
   fail "div 0: exit $rc: $(cat "$tmp/err")"
@@ -33,7 +44,7 @@ rc=$?
 deep() {  # deep FUNC DEPTH [FLAGS...]: kiln run's output and exit status
   local fn=$1 n=$2
   shift 2
-  "$kiln" run --tier=interp --tier-up-threshold=2000000000 "$@" --invoke "$fn" "$wasm" "$n" \
+  "$kiln" run --no-cache --tier=interp --tier-up-threshold=2000000000 "$@" --invoke "$fn" "$wasm" "$n" \
     2> "$tmp/err"
   echo "exit $?"
 }
@@ -58,7 +69,7 @@ done
 # stop counting before its count runs out.  fib 10 makes 177 calls: with
 # a threshold of 100 it reaches tier 0 but not tier 1.
 tiers() {  # tiers THRESHOLD FUNC ARG: the result, then the tiers line
-  KILN_TIER_UP_SYNC=1 "$kiln" run --tier=interp --tier-up-threshold="$1" --stats \
+  KILN_TIER_UP_SYNC=1 "$kiln" run --no-cache --tier=interp --tier-up-threshold="$1" --stats \
     --invoke "$2" "$wasm" "$3" 2> "$tmp/err"
   grep '^tiers:' "$tmp/err"
 }
@@ -74,7 +85,7 @@ for t in "10 fib 20=6765 1 1" "100 fib 10=55 1 0" "100 sumsq 1000=332833500 0 1"
     fail "the JIT says otherwise: $fn $arg"
 done
 # On the background threads, as by default: the same result.
-[ "$("$kiln" run --tier=interp --tier-up-threshold=50 --invoke fib "$wasm" 25)" = 75025 ] ||
+[ "$("$kiln" run --no-cache --tier=interp --tier-up-threshold=50 --invoke fib "$wasm" 25)" = 75025 ] ||
   fail "background tier-up: fib 25"
 
 # On-stack replacement: a loop of a function called once moves to tier 1
@@ -82,7 +93,7 @@ done
 # returns the results through registers, x87 and memory as the JIT's; a
 # loop with a parameter or over a non-empty stack stays interpreted.
 osr() {  # osr FUNC: the results, then the tiers line
-  KILN_TIER_UP_SYNC=1 "$kiln" run --tier=interp --tier-up-threshold=10 --stats \
+  KILN_TIER_UP_SYNC=1 "$kiln" run --no-cache --tier=interp --tier-up-threshold=10 --stats \
     --invoke "$1" "$osr" 1000 2> "$tmp/err"
   grep '^tiers:' "$tmp/err"
 }
@@ -96,7 +107,7 @@ for t in "mix 1" "floats 1" "ints 1" "numbered 1" "param_loop 0" "stack_loop 0";
 done
 # A trap in the loop after the move: the message, and the backtrace names
 # the function (its tier-1 frame) once, as compiled code's would.
-KILN_TIER_UP_SYNC=1 "$kiln" run --tier=interp --tier-up-threshold=10 --stats \
+KILN_TIER_UP_SYNC=1 "$kiln" run --no-cache --tier=interp --tier-up-threshold=10 --stats \
   --invoke trap "$osr" 1000 > "$tmp/out" 2> "$tmp/err"
 rc=$?
 [ $rc -eq 1 ] && grep -q '^error: wasm trap: integer divide by zero$' "$tmp/err" &&
@@ -118,16 +129,16 @@ rc=$?
   echo ' (local.get 1)))'
 } > "$tmp/many.wat"
 "$wat2wasm" "$tmp/many.wat" -o "$tmp/many.wasm" || fail "wat2wasm many.wat"
-out=$(KILN_TIER_UP_SYNC=1 "$kiln" run --tier=interp --tier-up-threshold=80 --stats \
+out=$(KILN_TIER_UP_SYNC=1 "$kiln" run --no-cache --tier=interp --tier-up-threshold=80 --stats \
   --invoke many "$tmp/many.wasm" 1000 2> "$tmp/err")
 [ "$out" = 1000 ] && grep -q "^tiers: .* 1 tiered up, 0 on-stack entries\$" "$tmp/err" ||
   fail "OSR past the points lowered: $out $(cat "$tmp/err")"
 # On the background threads, as by default: the same results.
-[ "$("$kiln" run --tier=interp --tier-up-threshold=10 --invoke mix "$osr" 3000000)" = \
+[ "$("$kiln" run --no-cache --tier=interp --tier-up-threshold=10 --invoke mix "$osr" 3000000)" = \
   "$("$kiln" run --no-cache --invoke mix "$osr" 3000000)" ] || fail "background OSR: mix"
 
 # SIMD functions compiled, the others interpreted, calling each other.
-"$kiln" run --tier=interp --stats --invoke lane "$simd" > "$tmp/out" 2> "$tmp/err"
+"$kiln" run --no-cache --tier=interp --stats --invoke lane "$simd" > "$tmp/out" 2> "$tmp/err"
 [ "$(cat "$tmp/out")" = 2 ] && grep -q '^interp: 11 functions' "$tmp/err" &&
   grep -q '^tiers: 1 functions at tier 0' "$tmp/err" ||
   fail "SIMD module: $(cat "$tmp/out" "$tmp/err")"
@@ -135,7 +146,7 @@ for t in "lanes 5=54" "div 7 2=4" "pair 5=6030" "load 16=43"; do
   want=${t#*=}
   read -r fn args <<< "${t%=*}"
   # shellcheck disable=SC2086
-  got=$("$kiln" run --tier=interp --invoke "$fn" "$simd" $args 2>&1)
+  got=$("$kiln" run --no-cache --tier=interp --invoke "$fn" "$simd" $args 2>&1)
   # shellcheck disable=SC2086
   [ "$got" = "$want" ] && [ "$("$kiln" run --no-cache --invoke "$fn" "$simd" $args)" = "$want" ] ||
     fail "SIMD module, $fn $args: '$got', want $want"
@@ -146,7 +157,7 @@ for t in "div 7 0=integer divide by zero" "load 65535=out of bounds memory acces
   want=${t#*=}
   read -r fn args <<< "${t%=*}"
   # shellcheck disable=SC2086
-  "$kiln" run --tier=interp --invoke "$fn" "$simd" $args > "$tmp/out" 2> "$tmp/err"
+  "$kiln" run --no-cache --tier=interp --invoke "$fn" "$simd" $args > "$tmp/out" 2> "$tmp/err"
   rc=$?
   [ $rc -eq 1 ] && [ ! -s "$tmp/out" ] && grep -q "^error: wasm trap: $want\$" "$tmp/err" ||
     fail "SIMD module, $fn $args: exit $rc: $(cat "$tmp/out" "$tmp/err")"
@@ -162,7 +173,7 @@ for t in "deep 7 0=div (function 1)|div2 (function 12)|simd_div2 (function 13)|m
   read -r fn args <<< "${t%=*}"
   want=$(tr '|' '\n' <<< "${t#*=}" | awk '{ printf "  %2u: %s\n", NR - 1, $0 }')
   # shellcheck disable=SC2086
-  "$kiln" run --tier=interp --invoke "$fn" "$simd" $args 2> "$tmp/err"
+  "$kiln" run --no-cache --tier=interp --invoke "$fn" "$simd" $args 2> "$tmp/err"
   got=$(sed -n '/^wasm backtrace:$/,$p' "$tmp/err" | tail -n +2)
   [ "$got" = "$want" ] || fail "backtrace of $fn $args: '$got', want '$want'"
   for run in 1 2 3 4 5 6 7 8 9 10 11 12; do
@@ -173,12 +184,12 @@ for t in "deep 7 0=div (function 1)|div2 (function 12)|simd_div2 (function 13)|m
   done
 done
 
-"$kiln" run --tier=interp --fuel 1000 --invoke fib "$wasm" 5 > /dev/null 2> "$tmp/err" &&
+"$kiln" run --no-cache --tier=interp --fuel 1000 --invoke fib "$wasm" 5 > /dev/null 2> "$tmp/err" &&
   fail "--fuel ran in the interpreter"
 grep -q 'fuel in the interpreter is not supported yet' "$tmp/err" ||
   fail "--fuel: $(cat "$tmp/err")"
 
-timeout 60 "$kiln" run --tier=interp --timeout 200ms --invoke spin "$wasm" > /dev/null 2> "$tmp/err"
+timeout 60 "$kiln" run --no-cache --tier=interp --timeout 200ms --invoke spin "$wasm" > /dev/null 2> "$tmp/err"
 rc=$?
 [ $rc -eq 1 ] && grep -q '^error: wasm trap: interrupted$' "$tmp/err" ||
   fail "--timeout over an endless loop: exit $rc: $(cat "$tmp/err")"

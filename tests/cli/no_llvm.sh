@@ -11,9 +11,9 @@ kiln=$1 wasm=$2 simd=$3
 export KILN_LIBLLVM=$tmp/no-such-libLLVM.so
 why="cannot load the compiler: $KILN_LIBLLVM: cannot open shared object file"
 
-out=$("$kiln" run --tier=interp --invoke fib "$wasm" 20 2> "$tmp/err")
+out=$("$kiln" run --no-cache --tier=interp --invoke fib "$wasm" 20 2> "$tmp/err")
 [ "$out" = 6765 ] && [ ! -s "$tmp/err" ] || fail "interpreted fib 20: '$out' $(cat "$tmp/err")"
-out=$(KILN_TIER_UP_SYNC=1 "$kiln" run --tier=interp --tier-up-threshold=10 --stats \
+out=$(KILN_TIER_UP_SYNC=1 "$kiln" run --no-cache --tier=interp --tier-up-threshold=10 --stats \
       --invoke fib "$wasm" 20 2> "$tmp/err")
 [ "$out" = 6765 ] && grep -q '^tiers: 0 functions at tier 0 .*, 0 at tier 1 .*, 0 tiered up' \
   "$tmp/err" || fail "fib 20, tier-up without the compiler: '$out' $(cat "$tmp/err")"
@@ -26,13 +26,13 @@ expect_refusal() {  # expect_refusal WHAT COMMAND...: exit 1, the one line
 }
 expect_refusal "--tier=1" "$kiln" run --tier=1 --invoke fib "$wasm" 20
 expect_refusal "tiered (the default)" "$kiln" run --invoke fib "$wasm" 20
-expect_refusal "SIMD functions in --tier=interp" "$kiln" run --tier=interp --invoke lane "$simd"
+expect_refusal "SIMD functions in --tier=interp" "$kiln" run --no-cache --tier=interp --invoke lane "$simd"
 expect_refusal "kiln compile" "$kiln" compile "$wasm" -o "$tmp/out.kwasm"
 
 # And with libLLVM where kiln was built with it: the same commands work.
 unset KILN_LIBLLVM
 [ "$("$kiln" run --tier=1 --invoke fib "$wasm" 20)" = 6765 ] || fail "--tier=1 with libLLVM"
-[ "$("$kiln" run --tier=interp --invoke lane "$simd")" = 2 ] || fail "SIMD module with libLLVM"
+[ "$("$kiln" run --no-cache --tier=interp --invoke lane "$simd")" = 2 ] || fail "SIMD module with libLLVM"
 
 # A run from the code cache needs no compiler: the --tier=1 run above
 # (with libLLVM) stored the module; without libLLVM it runs from there.
