@@ -161,10 +161,11 @@ void engine_count_compiled(kiln_engine *e, const engine_times *t, int tier, bool
 	pthread_mutex_unlock(&e->stats_lock);
 }
 
-void engine_count_osr(kiln_engine *e)
+void engine_count_osr(kiln_engine *e, bool tier0)
 {
 	pthread_mutex_lock(&e->stats_lock);
 	e->stats.osr_entries++;
+	e->stats.osr0_entries += tier0;
 	pthread_mutex_unlock(&e->stats_lock);
 }
 

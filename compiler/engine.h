@@ -64,8 +64,9 @@ typedef struct engine_times {
 /* One function body compiled at `tier` in t (kiln_engine_stats); hot: a
  * tier-up of a function that ran hot in tier 0. */
 void engine_count_compiled(kiln_engine *e, const engine_times *t, int tier, bool hot);
-/* A call moved from tier 0 to tier 1 at a loop header. */
-void engine_count_osr(kiln_engine *e);
+/* A call moved to compiled code at a loop header: to tier 1, or (tier0)
+ * from the interpreter to tier 0. */
+void engine_count_osr(kiln_engine *e, bool tier0);
 /* A module's functions translated by the interpreter (kiln_engine_stats). */
 void engine_count_interp(kiln_engine *e, uint64_t functions, uint64_t bytes, double seconds);
 

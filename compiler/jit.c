@@ -425,20 +425,26 @@ bool jit_compile_body(kiln_engine *e, module_jit *mj, uint32_t i, body_job *jp,
 		if (job.count && !cheap) {
 			lm.tier_counters = (int32_t *)mj->counters;
 			lm.tier_up = jit_tier_up_request;
-			lm.tier_up_arg = mj;
 		}
 		jit_set_target(e, lm.llmod);
+		lm.tier_up_arg = mj;
+		lm.osr_note = jit_osr_note;
+		lm.osr = job.kind == 'p';	/* tier 0's OSR entry alone */
 		ok = lower_function(&lm, i, err);
 		/* Tier 1 of a function with OSR points: its OSR entry too. */
 		if (ok && job.kind == 'o' && lm.osr_points > 0) {
-			lm.osr = jp->osr = true;
-			lm.tier_up_arg = mj;
-			lm.osr_note = jit_osr_note;
+			lm.osr = true;
 			ok = lower_function(&lm, i, err);
-			lm.osr = false;
+		}
+		if (lm.osr) {
+			/* p<i> of a function with no OSR point at tier 0 (its
+			 * locals in a frame array) is not worth emitting. */
+			ok = ok && lm.nosr_loops > 0;
+			jp->osr = true;
 			jp->osr_loops = lm.osr_loops;	/* ours now */
 			jp->nosr_loops = (uint32_t)lm.nosr_loops;
 			lm.osr_loops = NULL;
+			lm.osr = false;
 		}
 		if (ok && job.tier == 1)
 			ok = lower_import_callees(&lm, JIT_IMPORT_MAX, JIT_IMPORT_BYTES, err);
@@ -712,6 +718,9 @@ static void perfmap_module(module_jit *mj)
 			krt_perfmap_add(mj->body1[i], mj->code_size1[i], mj->module, i);
 		if (atomic_load(&mj->osr[i]))
 			krt_perfmap_add(atomic_load(&mj->osr[i]), mj->osr_size[i], mj->module, i);
+		if (mj->osr0 && atomic_load(&mj->osr0[i].entry))
+			krt_perfmap_add(atomic_load(&mj->osr0[i].entry), mj->osr0[i].size,
+					mj->module, i);
 	}
 	pthread_mutex_unlock(&mj->lock);
 }
@@ -756,6 +765,9 @@ static void module_jit_free(void *p)
 		free(mj->osr_loops[i]);
 	free(mj->osr_loops);
 	free(mj->nosr_loops);
+	for (uint32_t i = 0; mj->osr0 && i < mj->module->nfuncs; i++)
+		free(mj->osr0[i].loops);
+	free(mj->osr0);
 	free(mj->osr_rets);
 	free(mj->interp_tramps);
 	jit_stubs_free(mj->stubs);	/* after the code that called them */
@@ -776,8 +788,10 @@ static module_jit *module_jit_new(kiln_engine *e, const kiln_module *m, interp_m
 	}
 	mj->engine = e;
 	mj->interp = im;
-	if (im)
+	if (im) {
 		mj->interp_tramps = krt_calloc(m->nfuncs, sizeof *mj->interp_tramps);
+		mj->osr0 = krt_calloc(m->nfuncs, sizeof *mj->osr0);
+	}
 	mj->compiled = krt_calloc(m->nfuncs, sizeof *mj->compiled);
 	mj->queued = krt_calloc(m->nfuncs, sizeof *mj->queued);
 	mj->body = krt_calloc(m->nfuncs, sizeof *mj->body);
@@ -795,7 +809,7 @@ static module_jit *module_jit_new(kiln_engine *e, const kiln_module *m, interp_m
 	pthread_mutex_init(&mj->lock, NULL);
 	if (!mj->compiled || !mj->queued || !mj->body || !mj->code_size || !mj->counters ||
 	    !mj->tier_state || !mj->tier0_state || !mj->body1 || !mj->osr || !mj->code_size1 || !mj->osr_size ||
-	    !mj->osr_loops || !mj->nosr_loops || (im && !mj->interp_tramps)) {
+	    !mj->osr_loops || !mj->nosr_loops || (im && (!mj->interp_tramps || !mj->osr0))) {
 		module_jit_free(mj);
 		return NULL;
 	}
@@ -814,8 +828,20 @@ static bool body_address(module_jit *mj, uint32_t i)
 	return mj->body[i] != NULL;
 }
 
-/* The compiled function holding `pc`: the closest body start below it.
- * Only bodies already compiled are looked up, so this compiles nothing. */
+/* Function i's code starting at `start` (0: none) holds pc if it is the
+ * closest start below pc so far. */
+static void closest(uintptr_t start, uintptr_t pc, uint32_t i, uintptr_t *best_start,
+		    uint32_t *best)
+{
+	if (start && start <= pc && start >= *best_start) {
+		*best_start = start;
+		*best = i;
+	}
+}
+
+/* The compiled function holding `pc`: the closest body start below it
+ * (tier 0's, tier 1's, or an OSR entry's: q<i>, p<i>).  Only bodies
+ * already compiled are looked up, so this compiles nothing. */
 static uint32_t symbolize(const kiln_code *code, uintptr_t pc)
 {
 	module_jit *mj = code->state;
@@ -823,8 +849,8 @@ static uint32_t symbolize(const kiln_code *code, uintptr_t pc)
 	uintptr_t best_start = 0;
 
 	pthread_mutex_lock(&mj->lock);
-	/* A tier-0 frame that moved to its OSR entry: not a frame of its own
-	 * (pc is a return address less one). */
+	/* A frame that moved to an OSR entry (tier 0's, or p<i> to q<i>):
+	 * not a frame of its own (pc is a return address less one). */
 	for (size_t k = 0; k < mj->nosr_rets; k++) {
 		if (mj->osr_rets[k] == pc + 1) {
 			pthread_mutex_unlock(&mj->lock);
@@ -832,23 +858,13 @@ static uint32_t symbolize(const kiln_code *code, uintptr_t pc)
 		}
 	}
 	for (uint32_t i = code->nimported; i < code->nfuncs; i++) {
-		uintptr_t start = (uintptr_t)mj->body1[i];	/* tier 1 */
-		if (start && start <= pc && start >= best_start) {
-			best_start = start;
-			best = i;
-		}
-		start = (uintptr_t)atomic_load(&mj->osr[i]);	/* its OSR entry */
-		if (start && start <= pc && start >= best_start) {
-			best_start = start;
-			best = i;
-		}
-		if (!atomic_load(&mj->compiled[i]) || !body_address(mj, i))
-			continue;
-		start = (uintptr_t)mj->body[i];
-		if (start <= pc && start >= best_start) {
-			best_start = start;
-			best = i;
-		}
+		closest((uintptr_t)mj->body1[i], pc, i, &best_start, &best);
+		closest((uintptr_t)atomic_load(&mj->osr[i]), pc, i, &best_start, &best);
+		if (mj->osr0)
+			closest((uintptr_t)atomic_load(&mj->osr0[i].entry), pc, i, &best_start,
+				&best);
+		if (atomic_load(&mj->compiled[i]) && body_address(mj, i))
+			closest((uintptr_t)mj->body[i], pc, i, &best_start, &best);
 	}
 	/* Entry trampolines (the engine's) are compiled code too, but no
 	 * wasm function. */

@@ -23,6 +23,20 @@
 
 typedef struct module_jit module_jit;
 
+/* KILN_TIERING_INTERP: function i's tier-0 OSR entry p<i>, where an
+ * interpreted frame moves at a loop while tier 1 is on its way
+ * (jit_interp_tier_up_request); its loop headers count as tier 0's do,
+ * so it moves on to q<i> in turn.  Compiled on the asking thread
+ * (state, TIER_*); entry, loops and size are published under
+ * module_jit.lock before state turns TIER_READY (release). */
+typedef struct osr0_entry {
+	_Atomic uint8_t state;
+	_Atomic(void *) entry;
+	uint32_t *loops;		/* the loop numbers it enters at, ascending */
+	uint32_t nloops;
+	uint32_t size;			/* its code's size, for perf */
+} osr0_entry;
+
 /* An entry trampoline of the engine's, for one signature (jit_state.tramps):
  * the unit "T<sig>" materializes from it, so it owns a copy of the type
  * (modules come and go, trampolines stay). */
@@ -113,6 +127,7 @@ struct module_jit {
 	_Atomic uint8_t *tier0_state;
 	void **body1;
 	_Atomic(void *) *osr;
+	osr0_entry *osr0;		/* KILN_TIERING_INTERP only, else NULL */
 	uint32_t *code_size1, *osr_size;
 	/* Per function with an OSR entry: the loop numbers it enters at
 	 * (ascending, nosr_loops of them; lower_module.osr_loops), published
@@ -138,7 +153,9 @@ struct module_jit {
 	bool attach_failed;
 };
 
-enum { TIER_NONE, TIER_QUEUED, TIER_READY, TIER_FAILED };
+/* TIER_DEFERRED: KILN_TIER_UP_SYNC=2's tier 1, asked for by the
+ * interpreter and waiting for compiled code to ask (jit_work.c). */
+enum { TIER_NONE, TIER_QUEUED, TIER_READY, TIER_FAILED, TIER_DEFERRED };
 
 /* What materializing one function body needs; a body is compiled at the
  * tier the engine starts at (tier 0 unless TIER1). */
@@ -152,8 +169,10 @@ typedef struct body_unit {
 typedef struct body_job {
 	int tier;			/* 0 or 1 */
 	bool count;			/* tier 0 with counters (tiered) */
-	char kind;			/* the body's name kind: 'b', or 'o' */
-	bool osr;			/* set: 'o' came with its OSR entry 'q' */
+	/* The body's name kind: 'b', 'o', or 'p' (tier 0's OSR entry
+	 * alone, for the interpreter). */
+	char kind;
+	bool osr;			/* set: 'o' came with its OSR entry 'q'; 'p' */
 	/* Set with osr: q's loop numbers (lower_module.osr_loops), the
 	 * caller's to free. */
 	uint32_t *osr_loops;

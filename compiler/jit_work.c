@@ -4,7 +4,9 @@
  * their first call (speculation, at the tier the JIT starts at) or at
  * tier 1 because they ran hot in tier 0 (tier-up, ahead of speculation);
  * and what tier-0 code calls when its counter runs out
- * (jit_tier_up_request) or it moves to an OSR entry (jit_osr_note).
+ * (jit_tier_up_request) or it moves to an OSR entry (jit_osr_note); the
+ * interpreter's requests (jit_interp_tier_up_request), with tier 0's OSR
+ * entries p<i>.
  * docs/architecture.md, "Tiered compilation", tells the whole story.
  */
 #include <stdio.h>
@@ -66,32 +68,62 @@ void jit_speculate_callees(kiln_engine *e, module_jit *mj, const lower_module *l
 
 static void tier_up(kiln_engine *e, module_jit *mj, uint32_t i);
 static void tier0(kiln_engine *e, module_jit *mj, uint32_t i);
+static void osr0(kiln_engine *e, module_jit *mj, uint32_t i);
 
 /* KILN_TIER_UP_SYNC=1 (environment; for tests only): a tier-up compiles
  * on the thread whose count ran out, before its code goes on, so that
  * with a threshold of 1 every function and every OSR point switches to
- * tier 1 at once, deterministically. */
-static bool tier_up_sync(void)
+ * tier 1 at once, deterministically.  KILN_TIER_UP_SYNC=2: the same, but
+ * only when compiled code asks; the interpreter's request only marks the
+ * function (TIER_DEFERRED), so that its loops move to tier 0's OSR entry
+ * p<i> first, and from there to q<i>. */
+static int tier_up_sync(void)
 {
 	static _Atomic int sync = -1;
 	int v = atomic_load(&sync);
 
 	if (v < 0) {
 		const char *e = getenv("KILN_TIER_UP_SYNC");
-		v = e != NULL && !strcmp(e, "1");
+		v = e == NULL ? 0 : !strcmp(e, "1") ? 1 : !strcmp(e, "2") ? 2 : 0;
 		atomic_store(&sync, v);
 	}
 	return v;
 }
 
+/* Whether tier 1 of a function in tier_state s is on its way. */
+static bool tier1_waits(uint8_t s)
+{
+	return s == TIER_QUEUED || s == TIER_DEFERRED;
+}
+
+/* KILN_TIER_UP_SYNC=2's part of tier_queue: whether it took the request
+ * (the interpreter's marks function i, compiled code's compiles it). */
+static bool tier_defer(module_jit *mj, uint32_t i, bool interp)
+{
+	uint8_t s = TIER_NONE;
+
+	if (tier_up_sync() != 2)
+		return false;
+	if (interp) {
+		atomic_compare_exchange_strong(&mj->tier_state[i], &s, TIER_DEFERRED);
+		return true;
+	}
+	if (atomic_compare_exchange_strong(&mj->tier_state[i], &s, TIER_QUEUED) ||
+	    (s == TIER_DEFERRED &&
+	     atomic_compare_exchange_strong(&mj->tier_state[i], &s, TIER_QUEUED)))
+		tier_up(mj->engine, mj, i);
+	return true;
+}
+
 /* Queues function i for tier 1 unless it is already on its way (or, with
- * KILN_TIER_UP_SYNC, compiles it). */
-static void tier_queue(module_jit *mj, uint32_t i)
+ * KILN_TIER_UP_SYNC, compiles it); interp: the interpreter asks. */
+static void tier_queue(module_jit *mj, uint32_t i, bool interp)
 {
 	jit_state *j = engine_jit(mj->engine);
 	uint8_t none = TIER_NONE;
 
-	if (!atomic_compare_exchange_strong(&mj->tier_state[i], &none, TIER_QUEUED))
+	if (tier_defer(mj, i, interp) ||
+	    !atomic_compare_exchange_strong(&mj->tier_state[i], &none, TIER_QUEUED))
 		return;
 	if (tier_up_sync()) {
 		tier_up(mj->engine, mj, i);
@@ -119,42 +151,10 @@ static bool tier0_try(module_jit *mj, uint32_t i)
 	return s == TIER_READY;
 }
 
-/* The interpreter's tier-up request (interp_module.tier_up).  A count
- * run out at a loop start asks for tier 1 (jit_tier_up_request: the loop
- * moves there once it is ready); one at the function's entry asks for
- * tier 0 first, whose own counts then send it on to tier 1: a function
- * called often but briefly each time would otherwise wait its turn for
- * tier 1 interpreted, behind others (13x slower than compiled code).  So
- * does a second count run out at a loop start while tier 1 is still
- * queued: the function is called often too, or its loop waits anyway,
- * and tier 0 takes the calls to come (the frame itself stays
- * interpreted until it can move to tier 1).  A tier 0 that fails (no
- * libLLVM) leaves it interpreted, counting toward tier 1 as before. */
-void *jit_interp_tier_up_request(void *arg, uint32_t i, uint32_t loop)
+/* Whether loop number `loop` is among the n of v (ascending). */
+static bool loop_in(const uint32_t *v, uint32_t n, uint32_t loop)
 {
-	module_jit *mj = arg;
-	uint8_t t1 = atomic_load(&mj->tier_state[i]);
-	void *q;
-
-	if (loop != INTERP_ENTRY) {
-		q = jit_tier_up_request(arg, i, loop);
-		if (q == NULL && t1 == TIER_QUEUED && atomic_load(&mj->tier_state[i]) == TIER_QUEUED)
-			(void)tier0_try(mj, i);
-		return q;
-	}
-	if ((t1 == TIER_NONE || t1 == TIER_QUEUED) && tier0_try(mj, i)) {
-		atomic_store_explicit(&mj->counters[i], (int32_t)engine_tier_up_threshold(mj->engine),
-				      memory_order_relaxed);
-		return NULL;
-	}
-	return jit_tier_up_request(arg, i, LOWER_NO_LOOP);
-}
-
-/* Whether q<i> enters at loop number `loop` (one of its switch's cases). */
-static bool osr_enters_at(const module_jit *mj, uint32_t i, uint32_t loop)
-{
-	const uint32_t *v = mj->osr_loops[i];
-	uint32_t lo = 0, hi = mj->nosr_loops[i];
+	uint32_t lo = 0, hi = n;
 
 	while (lo < hi) {
 		uint32_t mid = lo + (hi - lo) / 2;
@@ -168,6 +168,74 @@ static bool osr_enters_at(const module_jit *mj, uint32_t i, uint32_t loop)
 	return false;
 }
 
+/* Whether q<i> enters at loop number `loop` (one of its switch's cases). */
+static bool osr_enters_at(const module_jit *mj, uint32_t i, uint32_t loop)
+{
+	return loop_in(mj->osr_loops[i], mj->nosr_loops[i], loop);
+}
+
+/* Interpreted function i's tier-0 OSR entry p<i> if it enters at `loop`
+ * (compiled first, on the asking thread, unless that was tried), else
+ * NULL. */
+static void *osr0_at(module_jit *mj, uint32_t i, uint32_t loop)
+{
+	osr0_entry *p = &mj->osr0[i];
+	uint8_t s = TIER_NONE;
+
+	if (loop == INTERP_NO_LOOP)
+		return NULL;
+	if (atomic_compare_exchange_strong(&p->state, &s, TIER_QUEUED)) {
+		osr0(mj->engine, mj, i);
+		s = atomic_load_explicit(&p->state, memory_order_acquire);
+	}
+	if (s != TIER_READY || !loop_in(p->loops, p->nloops, loop))
+		return NULL;
+	engine_count_osr(mj->engine, true);
+	return atomic_load_explicit(&p->entry, memory_order_relaxed);
+}
+
+static void *tier_request(module_jit *mj, uint32_t i, uint32_t loop, bool interp);
+
+/* The interpreter's tier-up request (interp_module.tier_up).  A count
+ * run out at a loop start asks for tier 1 (tier_request: the loop moves
+ * to q<i> once it is ready); one at the function's entry asks for tier 0
+ * first, whose own counts then send it on to tier 1: a function called
+ * often but briefly each time would otherwise wait its turn for tier 1
+ * interpreted, behind others (13x slower than compiled code).  So does
+ * a second count run out at a loop start while tier 1 is still on its
+ * way: the function is called often too, or its loop waits anyway, and
+ * tier 0 takes the calls to come, while the frame itself moves to tier
+ * 0's OSR entry p<i> (compiled then, on the asking thread too), whose
+ * counts move it on to q<i> when tier 1 is there.  Not at the first:
+ * a loop of a few thousand iterations in all would pay for p<i> (as
+ * long as tier 0 of the function) and not run long enough to gain.  A
+ * tier 0 that fails (no libLLVM) leaves it interpreted, counting toward
+ * tier 1 as before. */
+void *jit_interp_tier_up_request(void *arg, uint32_t i, uint32_t loop)
+{
+	module_jit *mj = arg;
+	uint8_t t1 = atomic_load(&mj->tier_state[i]);
+	void *q;
+
+	if (loop != INTERP_ENTRY) {
+		q = tier_request(mj, i, loop, true);
+		/* p<i> first: the frame's way out (and so not just above
+		 * b<i>, where a symbolize that missed it would still name the
+		 * function). */
+		if (q == NULL && tier1_waits(t1) && tier1_waits(atomic_load(&mj->tier_state[i]))) {
+			q = osr0_at(mj, i, loop);
+			(void)tier0_try(mj, i);
+		}
+		return q;
+	}
+	if ((t1 == TIER_NONE || tier1_waits(t1)) && tier0_try(mj, i)) {
+		atomic_store_explicit(&mj->counters[i], (int32_t)engine_tier_up_threshold(mj->engine),
+				      memory_order_relaxed);
+		return NULL;
+	}
+	return tier_request(mj, i, LOWER_NO_LOOP, true);
+}
+
 /* Called by tier-0 code (lower_module.tier_up) when function i's counter
  * runs out, at its entry or at loop header `loop` (LOWER_NO_LOOP: no OSR
  * point), and likewise by the interpreter (interp_module.tier_up), whose
@@ -179,11 +247,16 @@ static bool osr_enters_at(const module_jit *mj, uint32_t i, uint32_t loop)
  * Runs on the wasm thread: short, and it never fails the call. */
 void *jit_tier_up_request(void *arg, uint32_t i, uint32_t loop)
 {
-	module_jit *mj = arg;
+	return tier_request(arg, i, loop, false);
+}
+
+/* jit_tier_up_request's work; interp: the interpreter asks. */
+static void *tier_request(module_jit *mj, uint32_t i, uint32_t loop, bool interp)
+{
 	int32_t again = (int32_t)engine_tier_up_threshold(mj->engine);
 	void *q = NULL;
 
-	tier_queue(mj, i);
+	tier_queue(mj, i, interp);
 	switch (atomic_load_explicit(&mj->tier_state[i], memory_order_acquire)) {
 	case TIER_READY:
 		q = atomic_load_explicit(&mj->osr[i], memory_order_relaxed);
@@ -197,7 +270,7 @@ void *jit_tier_up_request(void *arg, uint32_t i, uint32_t loop)
 	atomic_store_explicit(&mj->counters[i], again, memory_order_relaxed);
 	if (loop == LOWER_NO_LOOP || q == NULL || !osr_enters_at(mj, i, loop))
 		return NULL;
-	engine_count_osr(mj->engine);
+	engine_count_osr(mj->engine, false);
 	return q;
 }
 
@@ -377,4 +450,46 @@ static void tier0(kiln_engine *e, module_jit *mj, uint32_t i)
 		pthread_mutex_unlock(&mj->lock);
 	}
 	atomic_store(&mj->tier0_state[i], body != NULL ? TIER_READY : TIER_FAILED);
+}
+
+/* Compiles interpreted function i's tier-0 OSR entry p<i> (lowered as q<i>
+ * is, at tier 0 with tier 0's counts, in an object of its own: b<i> is
+ * the lazy body's) and publishes it with its loop numbers.  A failure, or
+ * a function with no OSR point at tier 0, leaves its frames interpreted
+ * until they can move to q<i>. */
+static void osr0(kiln_engine *e, module_jit *mj, uint32_t i)
+{
+	osr0_entry *p = &mj->osr0[i];
+	double t0 = jit_now();
+	engine_times t = {0};
+	LLVMMemoryBufferRef obj = NULL;
+	kiln_error err = {0};
+	body_job job = {0, true, 'p', false, NULL, 0};
+	uint32_t size = 0;
+	void *entry = NULL;
+
+	if (jit_attach(e, mj, &err) && jit_compile_body(e, mj, i, &job, &obj, &t, &err)) {
+		if (krt_perfmap_on())
+			size = jit_code_size(obj, mj->prefix, 'p', i);
+		/* Takes obj. */
+		LLVMErrorRef le = LLVMOrcLLJITAddObjectFile(engine_jit(e)->jit, mj->jd, obj);
+		if (le != NULL)
+			LLVMConsumeError(le);
+		else
+			entry = jit_find(e, mj, 'p', i);
+	}
+	if (entry == NULL) {
+		free(job.osr_loops);
+		atomic_store(&p->state, TIER_FAILED);
+		return;
+	}
+	pthread_mutex_lock(&mj->lock);	/* symbolize reads entry under it */
+	p->loops = job.osr_loops;
+	p->nloops = job.nosr_loops;
+	p->size = size;
+	atomic_store_explicit(&p->entry, entry, memory_order_relaxed);
+	pthread_mutex_unlock(&mj->lock);
+	atomic_store_explicit(&p->state, TIER_READY, memory_order_release);
+	t.total = jit_now() - t0;
+	engine_count_compiled(e, &t, 0, false);
 }

@@ -123,7 +123,8 @@ static LLVMValueRef declare(lower_module *lm, char kind, uint32_t i)
 	return fn;
 }
 
-/* Declares function i's OSR entry "q<i>": ret q(ctx, slots, loop). */
+/* Declares function i's OSR entry "q<i>" (tier 0's: "p<i>"):
+ * ret q(ctx, slots, loop). */
 static LLVMValueRef declare_osr(lower_module *lm, uint32_t i)
 {
 	char name[64];
@@ -131,7 +132,7 @@ static LLVMValueRef declare_osr(lower_module *lm, uint32_t i)
 	LLVMTypeRef ret = LLVMGetReturnType(lm->func_types[lm->m->funcs[i].type_idx]);
 	LLVMValueRef fn;
 
-	lower_func_name(lm, 'q', i, name, sizeof name);
+	lower_func_name(lm, lm->tier0 ? 'p' : 'q', i, name, sizeof name);
 	fn = LLVMAddFunction(lm->llmod, name, LLVMFunctionType(ret, pt, 3, 0));
 	add_attr(lm->llctx, fn, "nounwind");
 	return fn;
@@ -781,7 +782,7 @@ LLVMValueRef lower_local_ptr(lower *l, uint32_t i)
 	entry = LLVMGetEntryBasicBlock(l->fn);
 	b = LLVMCreateBuilderInContext(l->lm->llctx);
 	LLVMPositionBuilderBefore(b, LLVMGetFirstInstruction(entry));
-	if (l->lm->osr) {	/* q<i>: every local from tier 0's slots */
+	if (l->lm->osr) {	/* q<i>, p<i>: every local from the caller's slots */
 		LLVMValueRef at = LLVMConstInt(l->lm->i64, (uint64_t)i * KILN_SLOT_SIZE, 0);
 		init = LLVMBuildLoad2(b, l->local_types[i],
 				      LLVMBuildGEP2(b, l->lm->i8, LLVMGetParam(l->fn, 1), &at, 1, ""),

@@ -76,7 +76,9 @@ typedef struct lower_module {
 	/* Tier 0 (the JIT's cheapest code): shapes LLVM's fast instruction
 	 * selector takes (br_table as compares, not a switch). */
 	bool tier0;
-	/* Lower the function's OSR entry "q<i>" instead (lower_tier.c). */
+	/* Lower the function's OSR entry "q<i>" instead (lower_tier.c); at
+	 * tier 0 "p<i>", the interpreter's, whose loop headers count as tier
+	 * 0's do (with tier_counters). */
 	bool osr;
 	/* OSR points (lower_tier.c) the last lower_function met. */
 	uint32_t osr_points;
@@ -164,7 +166,8 @@ bool lower_import_callees(lower_module *lm, uint32_t max, uint32_t max_bytes,
 			  kiln_error *err);
 
 /* Symbol names: "<prefix><kind><i>", kind 'b' (body), 'f' (entry); the
- * JIT's 'l' (lazy stub), 'o' (tier-1 body), 'q' (its OSR entry). */
+ * JIT's 'l' (lazy stub), 'o' (tier-1 body), 'q' (its OSR entry), 'p'
+ * (tier 0's OSR entry, for the interpreter). */
 void lower_func_name(const lower_module *lm, char kind, uint32_t i,
 		     char *buf, size_t len);
 

@@ -22,6 +22,11 @@
  * JIT's osr_note: a trap's backtrace then leaves the tier-0 frame out, as
  * if the call had run in tier 1 all along.  Its normal start is unreachable and goes.  Not
  * with fuel metering: q's entry would charge the function's fuel again.
+ *
+ * The interpreter's frames move the same way, and also, while tier 1 is
+ * on its way, to p<i>: the same OSR entry lowered at tier 0, whose loop
+ * headers count (lower_tier_count) as tier 0's do, so that from there the
+ * frame moves on to q<i>.
  */
 #include "lower.h"
 

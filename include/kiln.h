@@ -516,8 +516,10 @@ typedef struct kiln_engine_stats {
 	/* The same compilations by tier (kiln_config.tiering): how many and
 	 * their seconds; tiered_up counts the tier-1 compilations of
 	 * functions that ran hot in tier 0 (installed, not only queued);
-	 * osr_entries the calls that moved from tier 0 to tier 1 at a loop
-	 * header (on-stack replacement). */
+	 * osr_entries the calls that moved to compiled code at a loop header
+	 * (on-stack replacement: from tier 0 or the interpreter to tier 1, from
+	 * the interpreter to tier 0), of which osr0_entries to tier 0 (an OSR
+	 * entry of its own, compiled as one more tier-0 function). */
 	uint64_t tier0_functions, tier1_functions, tiered_up, osr_entries;
 	double tier0_seconds, tier1_seconds;
 	/* The interpreter (KILN_TIERING_INTERP): functions translated, the
@@ -525,6 +527,7 @@ typedef struct kiln_engine_stats {
 	 * making their entries).  Not in functions_compiled. */
 	uint64_t interp_functions, interp_bytes;
 	double interp_seconds;
+	uint64_t osr0_entries;
 } kiln_engine_stats;
 
 KILN_API kiln_engine_stats kiln_engine_stats_of(kiln_engine *engine);

@@ -5,8 +5,8 @@
 # an endless loop, SIMD functions compiled among interpreted ones, hot
 # functions tiered up to compiled code (tier 0 first when called often,
 # tier 1 when looping) with the same results, loops of a call moving to
-# tier 1 (on-stack replacement), and a clear refusal of fuel, which it does
-# not charge yet.
+# tier 1 (on-stack replacement), or to tier 0 first while tier 1 is on its
+# way, and a clear refusal of fuel, which it does not charge yet.
 kiln=$1 wasm=$2 simd=$3 osr=$4 wat2wasm=$5 depth=${6:-4000}
 . "$(dirname "$0")/lib.sh"
 
@@ -102,7 +102,7 @@ for t in "mix 1" "floats 1" "ints 1" "numbered 1" "param_loop 0" "stack_loop 0";
   want=$("$kiln" run --no-cache --invoke "$fn" "$osr" 1000)
   out=$(osr "$fn")
   [ "$(head -n -1 <<< "$out")" = "$want" ] &&
-    grep -q "^tiers: .* 1 tiered up, $n on-stack entries\$" <<< "$out" ||
+    grep -q "^tiers: .* 1 tiered up, $n on-stack entries (0 to tier 0)\$" <<< "$out" ||
     fail "OSR, $fn: '$out', want '$want' and $n on-stack entries"
 done
 # A trap in the loop after the move: the message, and the backtrace names
@@ -112,7 +112,7 @@ KILN_TIER_UP_SYNC=1 "$kiln" run --no-cache --tier=interp --tier-up-threshold=10 
 rc=$?
 [ $rc -eq 1 ] && grep -q '^error: wasm trap: integer divide by zero$' "$tmp/err" &&
   [ "$(grep -c '^ *[0-9]*: ' "$tmp/err")" = 1 ] && grep -q '^ *0: trap (function 4)$' "$tmp/err" &&
-  grep -q ' 1 on-stack entries$' "$tmp/err" ||
+  grep -q ' 1 on-stack entries (0 to tier 0)$' "$tmp/err" ||
   fail "OSR, a trap after the move: exit $rc: $(cat "$tmp/out" "$tmp/err")"
 # Only the loops lowered into the OSR entry move: with 1,000 locals the
 # OSR points stop at 65 (LOWER_OSR_STORES), so loop 70, where the count
@@ -131,8 +131,56 @@ rc=$?
 "$wat2wasm" "$tmp/many.wat" -o "$tmp/many.wasm" || fail "wat2wasm many.wat"
 out=$(KILN_TIER_UP_SYNC=1 "$kiln" run --no-cache --tier=interp --tier-up-threshold=80 --stats \
   --invoke many "$tmp/many.wasm" 1000 2> "$tmp/err")
-[ "$out" = 1000 ] && grep -q "^tiers: .* 1 tiered up, 0 on-stack entries\$" "$tmp/err" ||
+[ "$out" = 1000 ] && grep -q "^tiers: .* 1 tiered up, 0 on-stack entries (0 to tier 0)\$" "$tmp/err" ||
   fail "OSR past the points lowered: $out $(cat "$tmp/err")"
+# Nor into tier 0's OSR entry p<i> (below), whose points stop there too.
+out=$(KILN_TIER_UP_SYNC=2 "$kiln" run --tier=interp --tier-up-threshold=80 --stats \
+  --invoke many "$tmp/many.wasm" 1000 2> "$tmp/err")
+[ "$out" = 1000 ] && grep -q "^tiers: .* 0 on-stack entries (0 to tier 0)\$" "$tmp/err" ||
+  fail "OSR into p<i> past the points lowered: $out $(cat "$tmp/err")"
+# While tier 1 is on its way, a loop whose count runs out a second time
+# moves to tier 0's OSR entry p<i> (compiled on the asking thread, with
+# tier 0 of the function), whose own counts move it on to q<i> once tier
+# 1 is there.  KILN_TIER_UP_SYNC=2 makes that order certain: the
+# interpreter's request only marks the function for tier 1, compiled
+# code's (p<i>'s) compiles it then and there.  With a threshold of 10 the
+# frame goes interpreter, p<i> (after 20 iterations), q<i> (after 30):
+# two on-stack entries, one to tier 0; with 400, p<i> runs to the end.
+osr0() {  # osr0 FUNC THRESHOLD: the results, then the tiers line
+  KILN_TIER_UP_SYNC=2 "$kiln" run --tier=interp --tier-up-threshold="$2" --stats \
+    --invoke "$1" "$osr" 1000 2> "$tmp/err"
+  grep '^tiers:' "$tmp/err"
+}
+for t in "mix 10 2" "mix 400 1" "floats 10 2" "ints 10 2" "ints 400 1" "numbered 10 2" \
+         "param_loop 10 0" "stack_loop 10 0"; do
+  read -r fn th n <<< "$t"
+  want=$("$kiln" run --no-cache --invoke "$fn" "$osr" 1000)
+  out=$(osr0 "$fn" "$th")
+  [ "$(head -n -1 <<< "$out")" = "$want" ] &&
+    grep -q "^tiers: .* $n on-stack entries ($((n > 0)) to tier 0)\$" <<< "$out" ||
+    fail "OSR through p<i>, $fn, threshold $th: '$out', want '$want' and $n on-stack entries"
+done
+# A trap in p<i> (threshold 400: moved after 800 iterations, the trap at
+# 1,000) and in q<i> after p<i> (threshold 10): the backtrace is the
+# interpreter's, naming the function once (p<i>'s frame is its, and below
+# q<i> it is glue), under an interpreted caller too.
+for fn in trap trap_under; do
+  "$kiln" run --tier=interp --tier-up-threshold=2000000000 --invoke "$fn" "$osr" 1000 \
+    2> "$tmp/err"
+  want=$(grep -E '^(wasm backtrace:| +[0-9]+: )' "$tmp/err")
+  grep -q '^ *0: trap (function 4)$' <<< "$want" || fail "interpreted backtrace of $fn: '$want'"
+  for t in "400 1" "10 2"; do
+    read -r th n <<< "$t"
+    KILN_TIER_UP_SYNC=2 "$kiln" run --tier=interp --tier-up-threshold="$th" --stats \
+      --invoke "$fn" "$osr" 1000 > "$tmp/out" 2> "$tmp/err"
+    rc=$?
+    got=$(grep -E '^(wasm backtrace:| +[0-9]+: )' "$tmp/err")
+    [ $rc -eq 1 ] && grep -q '^error: wasm trap: integer divide by zero$' "$tmp/err" &&
+      [ "$got" = "$want" ] && grep -q " $n on-stack entries (1 to tier 0)\$" "$tmp/err" ||
+      fail "OSR through p<i>, a trap in $fn, threshold $th: exit $rc: got '$got', want '$want':" \
+        "$(cat "$tmp/out" "$tmp/err")"
+  done
+done
 # On the background threads, as by default: the same results.
 [ "$("$kiln" run --no-cache --tier=interp --tier-up-threshold=10 --invoke mix "$osr" 3000000)" = \
   "$("$kiln" run --no-cache --invoke mix "$osr" 3000000)" ] || fail "background OSR: mix"

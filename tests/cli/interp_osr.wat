@@ -82,4 +82,7 @@
       (local.set $i (i32.add (local.get $i) (i32.const 1)))
       (br_if $l (i32.lt_u (local.get $i) (local.get $n))))
     (local.get $i)
-    (i32.add)))
+    (i32.add))
+  ;; The trap one frame deeper, under an interpreted caller (function 8).
+  (func (export "trap_under") (param $n i32) (result i32)
+    (i32.add (call $trap (local.get $n)) (i32.const 1))))
