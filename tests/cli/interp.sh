@@ -134,7 +134,7 @@ out=$(KILN_TIER_UP_SYNC=1 "$kiln" run --no-cache --tier=interp --tier-up-thresho
 [ "$out" = 1000 ] && grep -q "^tiers: .* 1 tiered up, 0 on-stack entries (0 to tier 0)\$" "$tmp/err" ||
   fail "OSR past the points lowered: $out $(cat "$tmp/err")"
 # Nor into tier 0's OSR entry p<i> (below), whose points stop there too.
-out=$(KILN_TIER_UP_SYNC=2 "$kiln" run --tier=interp --tier-up-threshold=80 --stats \
+out=$(KILN_TIER_UP_SYNC=2 "$kiln" run --no-cache --tier=interp --tier-up-threshold=80 --stats \
   --invoke many "$tmp/many.wasm" 1000 2> "$tmp/err")
 [ "$out" = 1000 ] && grep -q "^tiers: .* 0 on-stack entries (0 to tier 0)\$" "$tmp/err" ||
   fail "OSR into p<i> past the points lowered: $out $(cat "$tmp/err")"
@@ -147,7 +147,7 @@ out=$(KILN_TIER_UP_SYNC=2 "$kiln" run --tier=interp --tier-up-threshold=80 --sta
 # frame goes interpreter, p<i> (after 20 iterations), q<i> (after 30):
 # two on-stack entries, one to tier 0; with 400, p<i> runs to the end.
 osr0() {  # osr0 FUNC THRESHOLD: the results, then the tiers line
-  KILN_TIER_UP_SYNC=2 "$kiln" run --tier=interp --tier-up-threshold="$2" --stats \
+  KILN_TIER_UP_SYNC=2 "$kiln" run --no-cache --tier=interp --tier-up-threshold="$2" --stats \
     --invoke "$1" "$osr" 1000 2> "$tmp/err"
   grep '^tiers:' "$tmp/err"
 }
@@ -165,13 +165,13 @@ done
 # interpreter's, naming the function once (p<i>'s frame is its, and below
 # q<i> it is glue), under an interpreted caller too.
 for fn in trap trap_under; do
-  "$kiln" run --tier=interp --tier-up-threshold=2000000000 --invoke "$fn" "$osr" 1000 \
+  "$kiln" run --no-cache --tier=interp --tier-up-threshold=2000000000 --invoke "$fn" "$osr" 1000 \
     2> "$tmp/err"
   want=$(grep -E '^(wasm backtrace:| +[0-9]+: )' "$tmp/err")
   grep -q '^ *0: trap (function 4)$' <<< "$want" || fail "interpreted backtrace of $fn: '$want'"
   for t in "400 1" "10 2"; do
     read -r th n <<< "$t"
-    KILN_TIER_UP_SYNC=2 "$kiln" run --tier=interp --tier-up-threshold="$th" --stats \
+    KILN_TIER_UP_SYNC=2 "$kiln" run --no-cache --tier=interp --tier-up-threshold="$th" --stats \
       --invoke "$fn" "$osr" 1000 > "$tmp/out" 2> "$tmp/err"
     rc=$?
     got=$(grep -E '^(wasm backtrace:| +[0-9]+: )' "$tmp/err")
