@@ -41,6 +41,23 @@ static inline wasm_module_t *load_module(wasm_store_t *store, const char *path)
 	return module;
 }
 
+/* Instantiates the module with n imports and fills *exports; NULL (and a
+ * failed CHECK) when it fails or traps. */
+static inline wasm_instance_t *instantiate(wasm_store_t *store, const wasm_module_t *module,
+					   wasm_extern_t *const *imports, size_t n,
+					   wasm_extern_vec_t *exports)
+{
+	wasm_extern_vec_t vec = {n, (wasm_extern_t **)imports};
+	wasm_trap_t *trap = NULL;
+	wasm_instance_t *instance = wasm_instance_new(store, module, &vec, &trap);
+
+	CHECK(instance != NULL && trap == NULL, "instantiation");
+	wasm_trap_delete(trap);
+	if (instance)
+		wasm_instance_exports(instance, exports);
+	return instance;
+}
+
 /* Export i of an instance's exports as a function (CHECKed). */
 static inline wasm_func_t *export_func(const wasm_extern_vec_t *exports, size_t i)
 {

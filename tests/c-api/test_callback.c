@@ -111,12 +111,9 @@ int main(int argc, char **argv)
 
 	wasm_extern_t *imp[] = {wasm_func_as_extern(f_add), wasm_func_as_extern(f_scale),
 				wasm_func_as_extern(f_count), wasm_func_as_extern(f_fail)};
-	wasm_extern_vec_t imports = WASM_ARRAY_VEC(imp);
-	instance = wasm_instance_new(store, module, &imports, &trap);
-	CHECK(instance && !trap, "instantiation");
+	instance = instantiate(store, module, imp, sizeof imp / sizeof *imp, &exports);
 	if (!instance)
 		return 1;
-	wasm_instance_exports(instance, &exports);
 
 	wasm_val_t r[1];
 	wasm_val_t a_add[] = {WASM_I32_VAL(40), WASM_I32_VAL(2)};

@@ -67,7 +67,6 @@ int main(int argc, char **argv)
 	wasm_store_t *store = wasm_store_new(engine);
 	wasm_module_t *module;
 	wasm_extern_vec_t ex;
-	wasm_trap_t *trap = NULL;
 
 	if (argc != 2 || !(module = load_module(store, argv[1])))
 		return 1;
@@ -83,12 +82,9 @@ int main(int argc, char **argv)
 
 	wasm_extern_t *imp[] = {wasm_global_as_extern(ci32), wasm_global_as_extern(cf64),
 				wasm_global_as_extern(vi64), wasm_global_as_extern(vf32)};
-	wasm_extern_vec_t imports = WASM_ARRAY_VEC(imp);
-	wasm_instance_t *instance = wasm_instance_new(store, module, &imports, &trap);
-	CHECK(instance && !trap, "instantiation");
+	wasm_instance_t *instance = instantiate(store, module, imp, sizeof imp / sizeof *imp, &ex);
 	if (!instance)
 		return 1;
-	wasm_instance_exports(instance, &ex);
 	CHECK(ex.size == NEXPORTS, "%zu exports", ex.size);
 	wasm_global_t *own_const = wasm_extern_as_global(ex.data[OWN_CONST]);
 	wasm_global_t *own_var = wasm_extern_as_global(ex.data[OWN_VAR]);

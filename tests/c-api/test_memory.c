@@ -43,17 +43,15 @@ static int32_t load(const wasm_extern_vec_t *ex, int32_t addr)
 static void module_memory(wasm_store_t *store, const char *path)
 {
 	wasm_module_t *module = load_module(store, path);
-	wasm_extern_vec_t imports = WASM_EMPTY_VEC, ex;
-	wasm_trap_t *trap = NULL;
+	wasm_extern_vec_t ex;
+	wasm_trap_t *trap;
 	int32_t r = 0;
 
 	if (!module)
 		return;
-	wasm_instance_t *instance = wasm_instance_new(store, module, &imports, &trap);
-	CHECK(instance && !trap, "instantiation");
+	wasm_instance_t *instance = instantiate(store, module, NULL, 0, &ex);
 	if (!instance)
 		return;
-	wasm_instance_exports(instance, &ex);
 	wasm_memory_t *mem = wasm_extern_as_memory(ex.data[MEMORY]);
 	CHECK(mem != NULL, "export 0 is a memory");
 	if (!mem)
@@ -128,12 +126,9 @@ static void host_memory(wasm_store_t *store, const char *path)
 	memcpy(data + 8, "\x78\x56\x34\x12", 4);
 
 	wasm_extern_t *imp[] = {wasm_memory_as_extern(mem)};
-	wasm_extern_vec_t imports = WASM_ARRAY_VEC(imp);
-	wasm_instance_t *instance = wasm_instance_new(store, module, &imports, &trap);
-	CHECK(instance && !trap, "instantiation with a host memory");
+	wasm_instance_t *instance = instantiate(store, module, imp, sizeof imp / sizeof *imp, &ex);
 	if (!instance)
 		return;
-	wasm_instance_exports(instance, &ex);
 	CHECK(run(&ex, 0, 1, 8, 0, 1) == 0x12345678, "wasm reads the host's");
 	CHECK(run(&ex, 1, 1, 2, 0, 1) == 1, "wasm grows it by 2");
 	CHECK(wasm_memory_size(mem) == 3, "the host sees 3 pages");

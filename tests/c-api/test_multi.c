@@ -9,16 +9,14 @@ int main(int argc, char **argv)
 	wasm_engine_t *engine = wasm_engine_new();
 	wasm_store_t *store = wasm_store_new(engine);
 	wasm_module_t *module;
-	wasm_extern_vec_t imports = WASM_EMPTY_VEC, ex;
-	wasm_trap_t *trap = NULL;
+	wasm_extern_vec_t ex;
+	wasm_trap_t *trap;
 
 	if (argc != 2 || !(module = load_module(store, argv[1])))
 		return 1;
-	wasm_instance_t *instance = wasm_instance_new(store, module, &imports, &trap);
-	CHECK(instance && !trap, "instantiation");
+	wasm_instance_t *instance = instantiate(store, module, NULL, 0, &ex);
 	if (!instance)
 		return 1;
-	wasm_instance_exports(instance, &ex);
 	wasm_func_t *round_trip = export_func(&ex, 0), *pair = export_func(&ex, 1);
 
 	wasm_functype_t *ft = wasm_func_type(round_trip);

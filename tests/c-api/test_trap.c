@@ -94,12 +94,9 @@ int main(int argc, char **argv)
 	wasm_func_t *fail = wasm_func_new(store, ft, host_fail);
 	wasm_functype_delete(ft);
 	wasm_extern_t *imp[] = {wasm_func_as_extern(fail)};
-	wasm_extern_vec_t imports = WASM_ARRAY_VEC(imp);
-	wasm_instance_t *instance = wasm_instance_new(store, module, &imports, &trap);
-	CHECK(instance && !trap, "instantiation");
+	wasm_instance_t *instance = instantiate(store, module, imp, sizeof imp / sizeof *imp, &ex);
 	if (!instance)
 		return 1;
-	wasm_instance_exports(instance, &ex);
 
 	/* Function indices: 0 host_fail, 1 inner, 2 middle, 3 outer, 4 divide, 5 host. */
 	trap = call(export_func(&ex, 0), 0, 0, 0, 0);
