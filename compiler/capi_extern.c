@@ -137,6 +137,7 @@ typedef struct capi_host {
 	wasm_func_callback_with_env_t callback_env;
 	void *env;
 	void (*finalizer)(void *);
+	const kiln_functype *type;	/* the kiln host function's own */
 } capi_host;
 
 static void host_free(void *p)
@@ -161,7 +162,7 @@ static void vals_drop(wasm_val_t *vals, size_t n)
 static void host_entry(kiln_caller *caller, const kiln_val *args, kiln_val *results)
 {
 	capi_host *h = kiln_caller_env(caller);
-	const kiln_functype *ft = kiln_extern_type(kiln_host_func_extern(h->func)).u.func;
+	const kiln_functype *ft = h->type;
 	wasm_val_t in[HOST_MAX_PARAMS], out[HOST_MAX_RESULTS];
 	wasm_val_vec_t vin = {ft->nparams, in}, vout = {ft->nresults, out};
 	wasm_trap_t *trap;
@@ -205,7 +206,8 @@ static wasm_func_t *host_new(wasm_store_t *store, const wasm_functype_t *type,
 	kt = capi_kiln_functype(type, types);
 	if (kiln_host_func_new(&kt, NULL, host_entry, h, &h->func, NULL) != KILN_OK)
 		goto fail;
-	*h = (capi_host){h->func, store, callback, callback_env, env, finalizer};
+	*h = (capi_host){h->func, store, callback, callback_env, env, finalizer,
+			 kiln_extern_type(kiln_host_func_extern(h->func)).u.func};
 	if (!capi_store_keep(store, host_free, h))
 		goto fail;
 	f = (wasm_func_t *)capi_extern_new(store, kiln_host_func_extern(h->func));
