@@ -162,10 +162,12 @@ struct wasm_foreign_t {
 
 struct wasm_config_t {
 	kiln_config config;
+	bool aot;		/* kiln_wasm_config_set_aot */
 };
 
 struct wasm_engine_t {
 	kiln_engine *engine;
+	bool aot;		/* modules compiled whole when made */
 };
 
 /* A store's resource: what `free` is called on when the store goes. */

@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "capi.h"
+#include "kiln_wasm.h"
 
 /* --------------------------------------------------- config and engine */
 
@@ -21,9 +22,26 @@ wasm_config_t *wasm_config_new(void)
 {
 	wasm_config_t *c = malloc(sizeof *c);
 
-	if (c)
+	if (c) {
 		c->config = kiln_config_default();
+		c->aot = false;
+	}
 	return c;
+}
+
+void kiln_wasm_config_set(wasm_config_t *config, const kiln_config *settings)
+{
+	config->config = *settings;
+}
+
+void kiln_wasm_config_set_aot(wasm_config_t *config, bool aot)
+{
+	config->aot = aot;
+}
+
+kiln_engine *kiln_wasm_engine(wasm_engine_t *engine)
+{
+	return engine->engine;
 }
 
 void wasm_config_delete(wasm_config_t *config)
@@ -39,6 +57,8 @@ wasm_engine_t *wasm_engine_new_with_config(wasm_config_t *config)
 		free(e);
 		e = NULL;
 	}
+	if (e)
+		e->aot = config && config->aot;
 	wasm_config_delete(config);
 	return e;
 }
@@ -171,13 +191,36 @@ static wasm_module_t *module_handle(wasm_store_t *store, kiln_module *module)
 	return h;
 }
 
+/* Compiles a validated module whole, through an artifact in memory: the
+ * module loaded from it replaces *module. */
+static kiln_status compile_aot(kiln_engine *engine, kiln_module **module)
+{
+	uint8_t *art;
+	size_t len;
+	kiln_module *loaded;
+	kiln_status st = kiln_module_serialize(engine, *module, &art, &len, NULL);
+
+	if (st != KILN_OK)
+		return st;
+	st = kiln_module_load(art, len, &loaded, NULL);
+	free(art);
+	if (st == KILN_OK) {
+		kiln_module_delete(*module);
+		*module = loaded;
+	}
+	return st;
+}
+
 wasm_module_t *wasm_module_new(wasm_store_t *store, const wasm_byte_vec_t *binary)
 {
+	wasm_engine_t *e = store->engine;
 	kiln_module *module;
+	kiln_status st;
 
 	if (kiln_module_new((const uint8_t *)binary->data, binary->size, &module, NULL) != KILN_OK)
 		return NULL;
-	if (kiln_module_compile(store->engine->engine, module, NULL) != KILN_OK) {
+	st = e->aot ? compile_aot(e->engine, &module) : kiln_module_compile(e->engine, module, NULL);
+	if (st != KILN_OK) {
 		kiln_module_delete(module);
 		return NULL;
 	}

@@ -3,10 +3,10 @@
 # The seam between compiler and runtime, checked on the built libraries
 # (../../docs/architecture.md):
 #  - libkiln-runtime.so exports the public API (the KILN_API declarations
-#    of include/kiln.h and include/kiln_wasi.h) and the internal ABI listed in
-#    runtime/libkiln-runtime.map, nothing else;
-#  - libkiln-compiler.so exports public API only: kiln.h's, kiln_wasi.h's,
-#    and the standard C API of include/wasm.h;
+#    of include/kiln.h, kiln_wasi.h and kiln_wasm.h) and the internal ABI
+#    listed in runtime/libkiln-runtime.map, nothing else;
+#  - libkiln-compiler.so exports public API only: those declarations, and
+#    the standard C API of include/wasm.h;
 #  - every public function is exported by one of them, every listed
 #    internal by the runtime;
 #  - the compiler calls no runtime symbol the runtime does not export, and
@@ -18,7 +18,8 @@ map=$src/runtime/libkiln-runtime.map
 
 # Declarations start at KILN_API; the name is what precedes the first "("
 # once attributes are gone.
-api=$(grep -hE '^KILN_API' "$src/include/kiln.h" "$src/include/kiln_wasi.h" |
+api=$(grep -hE '^KILN_API' "$src/include/kiln.h" "$src/include/kiln_wasi.h" \
+	"$src/include/kiln_wasm.h" |
       sed -E 's/__attribute__\(\([^)]*\)\)//g; s/\(.*//' |
       grep -oE '[A-Za-z_][A-Za-z_0-9]*$' | sort -u)
 # The standard C API: what wasm.h declares with WASM_API_EXTERN, read from
