@@ -144,10 +144,14 @@ struct wasm_instance_t {
 	capi_module *m;			/* a count the store holds */
 };
 
-/* kiln_trap_info names a frame's function, not yet its instance or code
- * offset. */
+/* A frame names its function and instance (kiln_trap_info), not yet its
+ * code offset.  `handle` is the instance's handle wasm_frame_instance
+ * made, which the frame owns. */
 struct wasm_frame_t {
 	uint32_t func_index;
+	kiln_instance *instance;	/* NULL: unknown */
+	wasm_store_t *store;
+	wasm_instance_t *handle;
 };
 
 struct wasm_trap_t {
@@ -194,6 +198,9 @@ bool capi_store_keep(wasm_store_t *store, void (*fn)(void *), void *p);
 
 /* A handle for a kiln extern: a new wasm_extern_t in the store. */
 wasm_extern_t *capi_extern_new(wasm_store_t *store, kiln_extern ext);
+
+/* The module of an instance the store made (NULL if it made none such). */
+capi_module *capi_store_module_of(const wasm_store_t *store, const kiln_instance *instance);
 
 /* Modules: one more count, one less (the last frees it). */
 capi_module *capi_module_hold(capi_module *m);

@@ -327,9 +327,44 @@ CAPI_REF(module, CAPI_MODULE)
 
 /* ----------------------------------------------------------- instances */
 
+/* A store's instance: deleted before the count on its module is dropped. */
+typedef struct capi_instance_res {
+	kiln_instance *instance;
+	capi_module *m;
+} capi_instance_res;
+
 static void instance_free(void *p)
 {
-	kiln_instance_delete(p);
+	capi_instance_res *r = p;
+
+	kiln_instance_delete(r->instance);
+	capi_module_release(r->m);
+	free(r);
+}
+
+capi_module *capi_store_module_of(const wasm_store_t *store, const kiln_instance *instance)
+{
+	for (size_t i = 0; i < store->nres; i++) {
+		const capi_instance_res *r = store->res[i].p;
+		if (store->res[i].free == instance_free && r->instance == instance)
+			return r->m;
+	}
+	return NULL;
+}
+
+/* Makes the store keep an instance and a count on its module; false (the
+ * instance deleted) when out of memory. */
+static bool keep_instance(wasm_store_t *store, kiln_instance *instance, capi_module *m)
+{
+	capi_instance_res *r = malloc(sizeof *r);
+
+	if (r == NULL || !capi_store_keep(store, instance_free, r)) {
+		free(r);
+		kiln_instance_delete(instance);
+		return false;
+	}
+	*r = (capi_instance_res){instance, capi_module_hold(m)};
+	return true;
 }
 
 /* The trap instantiation ended with: a host function's, or one of kiln's
@@ -356,19 +391,11 @@ wasm_instance_t *wasm_instance_new(wasm_store_t *store, const wasm_module_t *mod
 		return NULL;
 	for (size_t i = 0; i < imports->size; i++)
 		ext[i] = imports->data[i] ? imports->data[i]->ext : (kiln_extern){0, NULL};
-	/* The store's count on the module goes before the instance, so that
-	 * the instance is deleted first. */
-	if (!capi_store_keep(store, capi_module_release, capi_module_hold(module->m))) {
-		capi_module_release(module->m);
-		goto out;
-	}
 	st = kiln_instance_new(module->m->module, ext, imports->size, &inst, &kind, NULL);
 	/* A trapping start function leaves an instance that may be referred
 	 * to from imported tables: the store deletes it with the rest. */
-	if (inst && !capi_store_keep(store, instance_free, inst)) {
-		kiln_instance_delete(inst);
+	if (inst && !keep_instance(store, inst, module->m))
 		goto out;
-	}
 	if (st == KILN_ERR_TRAP) {
 		wasm_trap_t *t = start_trap(store, kind);
 		if (trap)

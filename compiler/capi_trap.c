@@ -126,25 +126,29 @@ void wasm_trap_message(const wasm_trap_t *trap, wasm_message_t *out)
 	wasm_byte_vec_copy(out, &trap->message);
 }
 
-static wasm_frame_t *frame_new(uint32_t func_index)
+/* Frame i of the trap; frames of another module than the instance's
+ * (func_index UINT32_MAX) have no instance. */
+static wasm_frame_t *frame_new(const wasm_trap_t *trap, uint32_t i)
 {
 	wasm_frame_t *f = calloc(1, sizeof *f);
+	uint32_t index = trap->info.frames[i].func_index;
 
 	if (f)
-		f->func_index = func_index;
+		*f = (wasm_frame_t){index, index != UINT32_MAX ? trap->info.instance : NULL,
+				    trap->ref.store, NULL};
 	return f;
 }
 
 wasm_frame_t *wasm_trap_origin(const wasm_trap_t *trap)
 {
-	return trap->info.nframes ? frame_new(trap->info.frames[0].func_index) : NULL;
+	return trap->info.nframes ? frame_new(trap, 0) : NULL;
 }
 
 void wasm_trap_trace(const wasm_trap_t *trap, wasm_frame_vec_t *out)
 {
 	wasm_frame_vec_new_uninitialized(out, trap->info.nframes);
-	for (size_t i = 0; i < out->size; i++)
-		out->data[i] = frame_new(trap->info.frames[i].func_index);
+	for (uint32_t i = 0; i < out->size; i++)
+		out->data[i] = frame_new(trap, i);
 }
 
 CAPI_REF(trap, CAPI_TRAP)
@@ -155,14 +159,36 @@ wasm_frame_t *wasm_frame_copy(const wasm_frame_t *frame)
 {
 	wasm_frame_t *f = malloc(sizeof *f);
 
-	if (f)
+	if (f) {
 		*f = *frame;
+		f->handle = NULL;	/* the copy makes its own */
+	}
 	return f;
 }
 
 void wasm_frame_delete(wasm_frame_t *frame)
 {
+	if (frame == NULL)
+		return;
+	wasm_instance_delete(frame->handle);
 	free(frame);
+}
+
+/* A handle the frame owns, made on the first call: the standard's
+ * signature takes the frame const, the cache is not part of its value. */
+wasm_instance_t *wasm_frame_instance(const wasm_frame_t *frame)
+{
+	wasm_frame_t *f = (wasm_frame_t *)frame;
+	capi_module *m;
+
+	if (f->handle || !f->instance || !f->store ||
+	    !(m = capi_store_module_of(f->store, f->instance)))
+		return f->handle;
+	if ((f->handle = capi_handle_new(f->store, CAPI_INSTANCE, sizeof *f->handle))) {
+		f->handle->instance = f->instance;
+		f->handle->m = m;
+	}
+	return f->handle;
 }
 
 /* The function's index in its module; UINT32_MAX for a frame of another

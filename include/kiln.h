@@ -706,6 +706,10 @@ typedef struct kiln_trap_info {
 		uint32_t func_index;
 		kiln_name name;
 	} frames[KILN_MAX_TRAP_FRAMES];
+	/* The instance whose functions the frames' indices name: the called
+	 * function's (a host function's: its caller's, when called from
+	 * wasm); NULL when there is none. */
+	kiln_instance *instance;
 } kiln_trap_info;
 
 /* Calls a function extern.  `args` must match its parameters in number and

@@ -1,8 +1,9 @@
 /*
  * test_trap.c — traps: from wasm (unreachable three calls deep, integer
- * division by zero) with the spec's messages and frames innermost
- * first; from a host function, with its message; a start function's trap
- * at instantiation; a trap made by the host, and copies of traps.
+ * division by zero) with the spec's messages and frames innermost first,
+ * each naming its instance; from a host function, with its message; a
+ * start function's trap at instantiation; a trap made by the host, and
+ * copies of traps.
  */
 #include <string.h>
 
@@ -33,17 +34,22 @@ static bool message_is(const wasm_trap_t *trap, const char *want)
 	return same;
 }
 
-/* The trap's frames' function indices, innermost first, as want. */
-static void check_trace(const wasm_trap_t *trap, const uint32_t *want, size_t n)
+/* The trap's frames' function indices, innermost first, as want; each
+ * frame's instance `instance`. */
+static void check_trace(const wasm_trap_t *trap, const uint32_t *want, size_t n,
+			const wasm_instance_t *instance)
 {
 	wasm_frame_vec_t trace;
 	wasm_frame_t *origin = wasm_trap_origin(trap);
 
 	wasm_trap_trace(trap, &trace);
 	CHECK(trace.size == n, "%zu frames, want %zu", trace.size, n);
-	for (size_t i = 0; i < trace.size && i < n; i++)
+	for (size_t i = 0; i < trace.size && i < n; i++) {
 		CHECK(wasm_frame_func_index(trace.data[i]) == want[i], "frame %zu: function %u, want %u",
 		      i, wasm_frame_func_index(trace.data[i]), want[i]);
+		CHECK(wasm_instance_same(wasm_frame_instance(trace.data[i]), instance),
+		      "frame %zu's instance", i);
+	}
 	CHECK(origin && wasm_frame_func_index(origin) == want[0], "origin");
 	wasm_frame_t *copy = origin ? wasm_frame_copy(origin) : NULL;
 	CHECK(copy && wasm_frame_func_index(copy) == want[0], "frame copy");
@@ -102,7 +108,7 @@ int main(int argc, char **argv)
 	trap = call(export_func(&ex, 0), 0, 0, 0, 0);
 	CHECK(trap != NULL, "deep did not trap");
 	if (trap && message_is(trap, "unreachable"))
-		check_trace(trap, (const uint32_t[]){1, 2, 3}, 3);
+		check_trace(trap, (const uint32_t[]){1, 2, 3}, 3, instance);
 
 	/* A copy is the same trap and outlives the original handle. */
 	wasm_trap_t *copy = trap ? wasm_trap_copy(trap) : NULL;
@@ -114,7 +120,7 @@ int main(int argc, char **argv)
 
 	trap = call(export_func(&ex, 1), 2, 7, 0, 1);
 	if (trap && message_is(trap, "integer divide by zero"))
-		check_trace(trap, (const uint32_t[]){4}, 1);
+		check_trace(trap, (const uint32_t[]){4}, 1, instance);
 	CHECK(trap != NULL, "7 / 0 did not trap");
 	wasm_trap_delete(trap);
 	trap = call(export_func(&ex, 1), 2, 7, 2, 1);
