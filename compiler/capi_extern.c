@@ -99,23 +99,25 @@ wasm_externtype_t *wasm_extern_type(const wasm_extern_t *e)
 CAPI_REF(extern, CAPI_EXTERN)
 CAPI_VEC_OWN(extern)
 
-/* Each extern kind as an extern and back: the same handle. */
+/* Each extern kind as an extern and back: the same handle (a cast, NULL
+ * staying NULL). */
 #define CAPI_EXTERN_AS(name, kind)                                             \
 	wasm_extern_t *wasm_##name##_as_extern(wasm_##name##_t *x)             \
 	{                                                                      \
-		return &x->e;                                                  \
+		return (wasm_extern_t *)x;                                     \
 	}                                                                      \
 	const wasm_extern_t *wasm_##name##_as_extern_const(const wasm_##name##_t *x) \
 	{                                                                      \
-		return &x->e;                                                  \
+		return (const wasm_extern_t *)x;                               \
 	}                                                                      \
 	wasm_##name##_t *wasm_extern_as_##name(wasm_extern_t *e)               \
 	{                                                                      \
-		return capi_ref_is(&e->ref, kind) ? (wasm_##name##_t *)e : NULL; \
+		return capi_ref_is((wasm_ref_t *)e, kind) ? (wasm_##name##_t *)e : NULL; \
 	}                                                                      \
 	const wasm_##name##_t *wasm_extern_as_##name##_const(const wasm_extern_t *e) \
 	{                                                                      \
-		return capi_ref_is(&e->ref, kind) ? (const wasm_##name##_t *)e : NULL; \
+		return capi_ref_is((const wasm_ref_t *)e, kind) ? (const wasm_##name##_t *)e \
+								 : NULL;       \
 	}                                                                      \
 	CAPI_REF(name, kind)
 

@@ -22,7 +22,8 @@ wasm_ref_t *capi_ref_copy(const wasm_ref_t *ref)
 {
 	wasm_ref_t *r = (wasm_ref_t *)ref;
 
-	r->handles++;
+	if (r)
+		r->handles++;
 	return r;
 }
 
