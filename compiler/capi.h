@@ -273,6 +273,25 @@ wasm_trap_t *capi_trap_from(wasm_store_t *store, const kiln_trap_info *info);
 /* A host function's trap, kept for the call it ends (thread-local). */
 void capi_trap_pend(wasm_trap_t *trap);
 
+/* -------------------------------------- host functions of several results */
+
+/* The most results a host function may have. */
+#define CAPI_MAX_RESULTS 64
+
+/* A wasm adapter (capi_multi.c) giving a host function of type ft, with
+ * more than one result, the entry compiled code expects: `call` (of ft's
+ * parameters, no results) runs the callback, which leaves its results in
+ * capi_adapter_results(); *out is the function to import.  NULL when the
+ * module cannot be made. */
+typedef struct capi_adapter capi_adapter;
+capi_adapter *capi_adapter_new(kiln_engine *engine, const kiln_functype *ft,
+			       kiln_host_func *call, kiln_extern *out);
+void capi_adapter_delete(capi_adapter *a);
+/* The callback's type, all results included (the adapter's copy). */
+const kiln_functype *capi_adapter_type(const capi_adapter *a);
+/* Where a callback of several results leaves them (thread-local). */
+kiln_val *capi_adapter_results(void);
+
 /* ------------------------------------------------------------- vectors */
 
 /* The five functions of wasm_NAME_vec_t, elements of type elem_t, each

@@ -128,24 +128,25 @@ CAPI_EXTERN_AS(memory, CAPI_MEMORY)
 
 /* ----------------------------------------------------- host functions */
 
-/* The most values kiln's host functions take (kiln_host_func_new). */
+/* The most parameters kiln's host functions take (kiln_host_func_new). */
 #define HOST_MAX_PARAMS 64
-#define HOST_MAX_RESULTS 1
 
 typedef struct capi_host {
-	kiln_host_func *func;
+	kiln_host_func *func;		/* runs the callback */
 	wasm_store_t *store;
 	wasm_func_callback_t callback;
 	wasm_func_callback_with_env_t callback_env;
 	void *env;
 	void (*finalizer)(void *);
-	const kiln_functype *type;	/* the kiln host function's own */
+	const kiln_functype *type;	/* the callback's, all results included */
+	capi_adapter *adapter;		/* more than one result: func's wasm adapter */
 } capi_host;
 
 static void host_free(void *p)
 {
 	capi_host *h = p;
 
+	capi_adapter_delete(h->adapter);	/* it imports func */
 	kiln_host_func_delete(h->func);
 	if (h->finalizer)
 		h->finalizer(h->env);
@@ -159,13 +160,14 @@ static void vals_drop(wasm_val_t *vals, size_t n)
 		wasm_val_delete(&vals[i]);
 }
 
-/* Every host function's body (kiln's generic form).  Nothing here is on
+/* Every host function's body (kiln's generic form): its results go to
+ * `results`, or for several to the adapter's buffer.  Nothing here is on
  * the heap when kiln_caller_trap unwinds through it but the parked trap. */
 static void host_entry(kiln_caller *caller, const kiln_val *args, kiln_val *results)
 {
 	capi_host *h = kiln_caller_env(caller);
 	const kiln_functype *ft = h->type;
-	wasm_val_t in[HOST_MAX_PARAMS], out[HOST_MAX_RESULTS];
+	wasm_val_t in[HOST_MAX_PARAMS], out[CAPI_MAX_RESULTS];
 	wasm_val_vec_t vin = {ft->nparams, in}, vout = {ft->nresults, out};
 	wasm_trap_t *trap;
 	bool ok = true;
@@ -181,6 +183,8 @@ static void host_entry(kiln_caller *caller, const kiln_val *args, kiln_val *resu
 	else
 		trap = h->callback_env(h->env, &vin, &vout);
 	vals_drop(in, ft->nparams);
+	if (h->adapter)
+		results = capi_adapter_results();
 	for (uint32_t i = 0; !trap && i < ft->nresults; i++)
 		if (out[i].kind != capi_valkind(ft->results[i]) || !capi_to_kiln(&out[i], &results[i]))
 			trap = capi_trap_new(h->store, "host function result of the wrong type", 38);
@@ -203,22 +207,36 @@ static wasm_func_t *host_new(wasm_store_t *store, const wasm_functype_t *type,
 	wasm_func_t *f;
 	kiln_functype kt;
 
+	kiln_extern ext;
+
 	if (types == NULL || h == NULL)
 		goto fail;
+	*h = (capi_host){NULL, store, callback, callback_env, env, finalizer, NULL, NULL};
 	kt = capi_kiln_functype(type, types);
+	/* Several results: the callback's own function takes the parameters
+	 * only, and the adapter returns the results. */
+	kt.nresults = kt.nresults > 1 ? 0 : kt.nresults;
 	if (kiln_host_func_new(&kt, NULL, host_entry, h, &h->func, NULL) != KILN_OK)
 		goto fail;
-	*h = (capi_host){h->func, store, callback, callback_env, env, finalizer,
-			 kiln_extern_type(kiln_host_func_extern(h->func)).u.func};
+	ext = kiln_host_func_extern(h->func);
+	h->type = kiln_extern_type(ext).u.func;
+	if (type->results.size > 1) {
+		kt = capi_kiln_functype(type, types);
+		if (!(h->adapter = capi_adapter_new(store->engine->engine, &kt, h->func, &ext)))
+			goto fail;
+		h->type = capi_adapter_type(h->adapter);
+	}
 	if (!capi_store_keep(store, host_free, h))
 		goto fail;
-	f = (wasm_func_t *)capi_extern_new(store, kiln_host_func_extern(h->func));
+	f = (wasm_func_t *)capi_extern_new(store, ext);
 	h = NULL;	/* the store's now: it runs the finalizer */
 	free(types);
 	return f;
 fail:
-	if (h)
+	if (h) {
+		capi_adapter_delete(h->adapter);
 		kiln_host_func_delete(h->func);
+	}
 	free(h);
 	free(types);
 	return NULL;
