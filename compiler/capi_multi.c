@@ -136,15 +136,41 @@ static uint32_t kind_index(kiln_valtype t)
 	return k;
 }
 
+/* The code section: f's body, calling $call and then the getters. */
+static void adapter_code(const kiln_functype *ft, buf *s)
+{
+	buf body = {0};
+
+	put(&body, 0x00);			/* no locals */
+	for (uint32_t i = 0; i < ft->nparams; i++) {
+		put(&body, 0x20);		/* local.get i */
+		uleb(&body, i);
+	}
+	put(&body, 0x10);			/* call $call */
+	uleb(&body, 0);
+	for (uint32_t i = 0; i < ft->nresults; i++) {
+		put(&body, 0x41);		/* i32.const i */
+		sleb(&body, i);
+		put(&body, 0x10);		/* call the getter of its type */
+		uleb(&body, 1 + kind_index(ft->results[i]));
+	}
+	put(&body, 0x0b);			/* end */
+	uleb(s, 1);
+	uleb(s, (uint32_t)body.len);
+	for (size_t i = 0; i < body.len; i++)
+		put(s, body.p[i]);
+	s->failed |= body.failed;
+	free(body.p);
+}
+
 /* The module above for ft: types 0 (f), 1 ($call), 2 + k (getter k);
  * imports $call then the NKINDS getters; the function f, exported. */
 static void adapter_bytes(const kiln_functype *ft, buf *b)
 {
+	static const uint8_t header[8] = {0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00};
 	static const kiln_valtype i32[] = {KILN_I32};
 	static const char *const getter_names[NKINDS] = {"i32", "i64", "f32", "f64", "funcref",
 							  "externref"};
-
-	static const uint8_t header[8] = {0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00};
 	buf s = {0};
 
 	for (size_t i = 0; i < sizeof header; i++)
@@ -171,28 +197,7 @@ static void adapter_bytes(const kiln_functype *ft, buf *b)
 	put(&s, 0x00);
 	uleb(&s, 1 + NKINDS);
 	section(b, 7, &s);
-
-	buf body = {0};
-	put(&body, 0x00);			/* no locals */
-	for (uint32_t i = 0; i < ft->nparams; i++) {
-		put(&body, 0x20);		/* local.get i */
-		uleb(&body, i);
-	}
-	put(&body, 0x10);			/* call $call */
-	uleb(&body, 0);
-	for (uint32_t i = 0; i < ft->nresults; i++) {
-		put(&body, 0x41);		/* i32.const i */
-		sleb(&body, i);
-		put(&body, 0x10);		/* call the getter of its type */
-		uleb(&body, 1 + kind_index(ft->results[i]));
-	}
-	put(&body, 0x0b);			/* end */
-	uleb(&s, 1);
-	uleb(&s, (uint32_t)body.len);
-	for (size_t i = 0; i < body.len; i++)
-		put(&s, body.p[i]);
-	s.failed |= body.failed;
-	free(body.p);
+	adapter_code(ft, &s);
 	section(b, 10, &s);
 	free(s.p);
 }
