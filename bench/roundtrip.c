@@ -1,6 +1,9 @@
 /*
  * roundtrip.c — the cost of a wasm -> host -> wasm round trip, next to a
- * plain native call of the same function.
+ * plain native call of the same function, and of the same round trip when
+ * the host function is a callback of the standard C API (wasm.h: values
+ * converted to wasm_val_t both ways, through kiln's generic host function
+ * and libffi).
  *
  *   kiln-bench-roundtrip ROUNDTRIP.wasm [CALLS] [RUNS]
  *
@@ -16,6 +19,7 @@
 #include <time.h>
 
 #include <kiln.h>
+#include <wasm.h>
 
 /* The host function, kept out of line so the native loop really calls it. */
 __attribute__((noinline)) static int32_t nop(kiln_caller *c, int32_t x)
@@ -49,6 +53,58 @@ static void wasm_loop(kiln_extern loop, int32_t calls, int32_t expect)
 		fprintf(stderr, "kiln-bench-roundtrip: loop(%d): status %d (%s), result %d, expected %d\n",
 			calls, (int)s, s == KILN_ERR_TRAP ? kiln_trap_message(t.kind) : "no trap",
 			r.of.i32, expect);
+		exit(1);
+	}
+}
+
+/* The host function as a wasm.h callback. */
+static wasm_trap_t *capi_nop(const wasm_val_vec_t *args, wasm_val_vec_t *results)
+{
+	results->data[0] = (wasm_val_t)WASM_I32_VAL(args->data[0].of.i32 & 1);
+	return NULL;
+}
+
+typedef struct capi_run {
+	wasm_engine_t *engine;
+	wasm_store_t *store;
+	wasm_func_t *loop;
+} capi_run;
+
+/* The module again, through wasm.h, importing capi_nop; false on failure. */
+static bool capi_setup(const uint8_t *bytes, size_t len, capi_run *r)
+{
+	wasm_byte_vec_t binary = {len, (wasm_byte_t *)bytes};
+	wasm_functype_t *ft = wasm_functype_new_1_1(wasm_valtype_new_i32(), wasm_valtype_new_i32());
+	wasm_module_t *module;
+	wasm_extern_vec_t exports = WASM_EMPTY_VEC;
+
+	r->engine = wasm_engine_new();
+	r->store = wasm_store_new(r->engine);
+	module = wasm_module_new(r->store, &binary);
+	wasm_extern_t *imports[] = {wasm_func_as_extern(wasm_func_new(r->store, ft, capi_nop))};
+	wasm_extern_vec_t vec = WASM_ARRAY_VEC(imports);
+	wasm_instance_t *inst = module ? wasm_instance_new(r->store, module, &vec, NULL) : NULL;
+
+	wasm_functype_delete(ft);
+	if (inst)
+		wasm_instance_exports(inst, &exports);
+	r->loop = exports.size == 1 ? wasm_func_copy(wasm_extern_as_func(exports.data[0])) : NULL;
+	wasm_extern_vec_delete(&exports);
+	wasm_extern_delete(imports[0]);
+	wasm_instance_delete(inst);
+	wasm_module_delete(module);
+	return r->loop != NULL;
+}
+
+static void capi_loop(const wasm_func_t *loop, int32_t calls, int32_t expect)
+{
+	wasm_val_t a[1] = {WASM_I32_VAL(calls)}, r[1] = {WASM_I32_VAL(0)};
+	wasm_val_vec_t args = WASM_ARRAY_VEC(a), results = WASM_ARRAY_VEC(r);
+	wasm_trap_t *trap = wasm_func_call(loop, &args, &results);
+
+	if (trap || r[0].of.i32 != expect) {
+		fprintf(stderr, "kiln-bench-roundtrip: wasm.h loop(%d): %s, result %d, expected %d\n",
+			calls, trap ? "trapped" : "returned", r[0].of.i32, expect);
 		exit(1);
 	}
 }
@@ -88,7 +144,8 @@ int main(int argc, char **argv)
 	kiln_functype t = {1, 1, i, i};
 	int32_t calls = argc > 2 ? atoi(argv[2]) : 20000000;
 	int runs = argc > 3 ? atoi(argv[3]) : 7;
-	double wasm[64], native[64];
+	double wasm[64], native[64], capi[64];
+	capi_run cr;
 	size_t len = 0;
 	uint8_t *bytes;
 	kiln_host_func *h;
@@ -114,6 +171,10 @@ int main(int argc, char **argv)
 		fprintf(stderr, "setup: %s\n", err.message);
 		return 1;
 	}
+	if (!capi_setup(bytes, len, &cr)) {
+		fprintf(stderr, "setup through wasm.h failed\n");
+		return 1;
+	}
 	free(bytes);
 	if (calls < 1) {
 		fprintf(stderr, "kiln-bench-roundtrip: CALLS must be at least 1\n");
@@ -121,12 +182,15 @@ int main(int argc, char **argv)
 	}
 	expect = native_loop(calls);	/* (calls + 1) / 2: nop returns x & 1 */
 	wasm_loop(loop, calls, expect);	/* compile, warm up */
+	capi_loop(cr.loop, calls, expect);
 	for (int k = 0; k < runs; k++) {
 		double t0 = now();
 		wasm_loop(loop, calls, expect);
 		double t1 = now();
 		int32_t got = native_loop(calls);
 		double t2 = now();
+		capi_loop(cr.loop, calls, expect);
+		double t3 = now();
 
 		if (got != expect) {
 			fprintf(stderr, "kiln-bench-roundtrip: native loop returned %d\n", got);
@@ -134,14 +198,21 @@ int main(int argc, char **argv)
 		}
 		wasm[k] = (t1 - t0) * 1e9 / calls;
 		native[k] = (t2 - t1) * 1e9 / calls;
+		capi[k] = (t3 - t2) * 1e9 / calls;
 	}
 	qsort(wasm, (size_t)runs, sizeof *wasm, cmp);
 	qsort(native, (size_t)runs, sizeof *native, cmp);
+	qsort(capi, (size_t)runs, sizeof *capi, cmp);
 	printf("%d calls x %d runs\n", calls, runs);
 	printf("wasm -> host -> wasm: median %.2f ns/call (%.2f..%.2f)\n", wasm[runs / 2],
 	       wasm[0], wasm[runs - 1]);
 	printf("native C call:        median %.2f ns/call (%.2f..%.2f)\n", native[runs / 2],
 	       native[0], native[runs - 1]);
+	printf("through wasm.h:       median %.2f ns/call (%.2f..%.2f)\n", capi[runs / 2],
+	       capi[0], capi[runs - 1]);
+	wasm_func_delete(cr.loop);
+	wasm_store_delete(cr.store);
+	wasm_engine_delete(cr.engine);
 	kiln_instance_delete(inst);
 	kiln_linker_delete(l);
 	kiln_module_delete(m);

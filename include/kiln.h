@@ -709,6 +709,10 @@ typedef struct kiln_trap_info {
 		uint32_t func_index;
 		kiln_name name;
 	} frames[KILN_MAX_TRAP_FRAMES];
+	/* The instance whose functions the frames' indices name: the called
+	 * function's (a host function's: its caller's, when called from
+	 * wasm); NULL when there is none. */
+	kiln_instance *instance;
 } kiln_trap_info;
 
 /* Calls a function extern.  `args` must match its parameters in number and
@@ -795,6 +799,56 @@ KILN_API kiln_status kiln_table_set(kiln_extern table, uint32_t index,
 
 /* A memory extern's bytes and size (valid until the memory grows). */
 KILN_API uint8_t *kiln_memory_data(kiln_extern memory, size_t *out_size);
+
+/* Grows a memory extern by `delta` 64 KiB pages, as memory.grow does
+ * (within its type's maximum and its instance's max_memory_pages), zeroed;
+ * *out_old (when non-NULL) receives the size before.  KILN_ERR_LIMIT past
+ * the maximum, KILN_ERR_NOMEM when the pages cannot be committed,
+ * KILN_ERR_ARG for another kind of extern.  Not while the memory's
+ * instance runs on another thread; kiln_memory_data's pointer stays valid
+ * (the base never moves) but its size changes. */
+KILN_API kiln_status kiln_memory_grow_by(kiln_extern memory, uint32_t delta,
+					 uint32_t *out_old, kiln_error *err);
+/* Grows a table extern by `delta` elements set to `init` (of the table's
+ * element type), as table.grow does; *out_old as above.  KILN_ERR_LIMIT
+ * past its maximum or its instance's max_table_elements, KILN_ERR_ARG for
+ * another kind of extern or a value of another type. */
+KILN_API kiln_status kiln_table_grow_by(kiln_extern table, uint32_t delta, kiln_val init,
+					uint32_t *out_old, kiln_error *err);
+
+/* ------------------------------------------- host globals, tables, memories
+ * Made by the host rather than by an instance, to be imported by
+ * instances (which keep pointers to them: delete these after those) and
+ * used with the extern functions above.  The types are copied.  Like
+ * instances, single-threaded. */
+
+typedef struct kiln_host_global kiln_host_global;
+/* A global of `type` holding `init` (of type->type); KILN_ERR_ARG for a
+ * value of another type or a v128 global, KILN_ERR_NOMEM. */
+KILN_API kiln_status kiln_host_global_new(const kiln_globaltype *type, kiln_val init,
+					  kiln_host_global **out, kiln_error *err);
+KILN_API void kiln_host_global_delete(kiln_host_global *global);
+KILN_API kiln_extern kiln_host_global_extern(kiln_host_global *global);
+
+typedef struct kiln_host_memory kiln_host_memory;
+/* A memory of type->limits.min pages (zeroed), growable to its maximum
+ * (65536 pages without one); reserves 8 GiB of address space as an
+ * instance's memory does.  KILN_ERR_ARG for limits out of range,
+ * KILN_ERR_NOMEM. */
+KILN_API kiln_status kiln_host_memory_new(const kiln_memtype *type, kiln_host_memory **out,
+					  kiln_error *err);
+KILN_API void kiln_host_memory_delete(kiln_host_memory *memory);
+KILN_API kiln_extern kiln_host_memory_extern(kiln_host_memory *memory);
+
+typedef struct kiln_host_table kiln_host_table;
+/* A table of type->limits.min elements set to `init` (its element type:
+ * a function extern's handle or NULL for funcref, the host's pointer for
+ * externref).  KILN_ERR_ARG for a bad type or value, KILN_ERR_LIMIT over
+ * 10,000,000 elements, KILN_ERR_NOMEM. */
+KILN_API kiln_status kiln_host_table_new(const kiln_tabletype *type, kiln_val init,
+					 kiln_host_table **out, kiln_error *err);
+KILN_API void kiln_host_table_delete(kiln_host_table *table);
+KILN_API kiln_extern kiln_host_table_extern(kiln_host_table *table);
 
 /* ---------------------------------------------------------- host functions */
 

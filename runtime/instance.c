@@ -763,6 +763,7 @@ static void describe_trap(const kiln_funcref *f, kiln_trap_kind kind,
 	const kiln_module *m = inst ? inst->module : NULL;
 
 	out->kind = kind;
+	out->instance = (kiln_instance *)inst;
 	out->nframes = 0;
 	for (uint32_t i = 0; i < pcs->n; i++) {
 		uint32_t idx = frame_func(inst, pcs, i);

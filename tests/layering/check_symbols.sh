@@ -3,9 +3,10 @@
 # The seam between compiler and runtime, checked on the built libraries
 # (../../docs/architecture.md):
 #  - libkiln-runtime.so exports the public API (the KILN_API declarations
-#    of include/kiln.h) and the internal ABI listed in
-#    runtime/libkiln-runtime.map, nothing else;
-#  - libkiln-compiler.so exports public API only;
+#    of include/kiln.h, kiln_wasi.h and kiln_wasm.h) and the internal ABI
+#    listed in runtime/libkiln-runtime.map, nothing else;
+#  - libkiln-compiler.so exports public API only: those declarations, and
+#    the standard C API of include/wasm.h;
 #  - every public function is exported by one of them, every listed
 #    internal by the runtime;
 #  - the compiler calls no runtime symbol the runtime does not export, and
@@ -17,9 +18,15 @@ map=$src/runtime/libkiln-runtime.map
 
 # Declarations start at KILN_API; the name is what precedes the first "("
 # once attributes are gone.
-api=$(grep -E '^KILN_API' "$src/include/kiln.h" |
+api=$(grep -hE '^KILN_API' "$src/include/kiln.h" "$src/include/kiln_wasi.h" \
+	"$src/include/kiln_wasm.h" |
       sed -E 's/__attribute__\(\([^)]*\)\)//g; s/\(.*//' |
       grep -oE '[A-Za-z_][A-Za-z_0-9]*$' | sort -u)
+# The standard C API: what wasm.h declares with WASM_API_EXTERN, read from
+# the preprocessed header (its vector and reference macros declare most).
+std=$(${CC:-cc} -E -P -DWASM_API_EXTERN=@WASMAPI@ "$src/include/wasm.h" | tr '\n' ' ' |
+      tr ';' '\n' | grep -oE '@WASMAPI@[^(]*\(' | sed -E 's/\($//; s/.*[^A-Za-z0-9_]//' |
+      sort -u)
 abi=$(sed -n '/internal ABI: begin/,/internal ABI: end/p' "$map" |
       grep -oE '^[[:space:]]*[A-Za-z_][A-Za-z_0-9]*;' | tr -d ' \t;' | sort -u)
 defined() { nm -D --defined-only "$1" | awk '{print $NF}' | sort -u; }
@@ -27,8 +34,8 @@ rt=$(defined "$runtime") || { echo "FAIL: cannot read $runtime"; exit 1; }
 cc=$(defined "$compiler") || { echo "FAIL: cannot read $compiler"; exit 1; }
 cc_calls=$(nm -D --undefined-only "$compiler" | awk '{print $NF}' |
 	   grep -E '^(kiln_|krt_|rd_)' | sort -u)
-if [ -z "$api" ] || [ -z "$abi" ]; then
-  echo "FAIL: read no public API from kiln.h or no internal ABI from $map"
+if [ -z "$api" ] || [ -z "$abi" ] || [ -z "$std" ]; then
+  echo "FAIL: read no public API from kiln.h or wasm.h or no internal ABI from $map"
   exit 1
 fi
 
@@ -43,7 +50,8 @@ check() {
   local out
   out=$(missing "$1" "$api"$'\n'"$abi" |
 	  fail "libkiln-runtime.so exports " ", in neither kiln.h nor the internal ABI"
-	missing "$2" "$api" | fail "libkiln-compiler.so exports " ", not in kiln.h"
+	missing "$2" "$api"$'\n'"$std" |
+	  fail "libkiln-compiler.so exports " ", in neither kiln.h nor wasm.h"
 	missing "$api" "$1"$'\n'"$2" | fail "public " " is exported by neither library"
 	missing "$abi" "$1" | fail "internal ABI " " is not exported by libkiln-runtime.so"
 	comm -12 <(echo "$api") <(echo "$abi") | fail "public and internal ABI: " ""
@@ -72,6 +80,7 @@ fi
 first_api=$(head -n1 <<<"$api")
 first_abi=$(head -n1 <<<"$abi")
 if check "$rt"$'\n'kiln_not_declared "$cc" >/dev/null ||
+   check "$rt" "$cc"$'\n'wasm_not_declared >/dev/null ||
    check "$(grep -vxF "$first_api" <<<"$rt")" "$(grep -vxF "$first_api" <<<"$cc")" >/dev/null ||
    check "$(grep -vxF "$first_abi" <<<"$rt")" "$cc" >/dev/null; then
   echo "FAIL: the check passes doctored symbol lists"
@@ -79,5 +88,5 @@ if check "$rt"$'\n'kiln_not_declared "$cc" >/dev/null ||
 fi
 [ $status = 0 ] && echo "exported: libkiln-runtime.so $(wc -l <<<"$rt")," \
   "libkiln-compiler.so $(wc -l <<<"$cc"); $(wc -l <<<"$api") public API," \
-  "$(wc -l <<<"$abi") internal ABI"
+  "$(wc -l <<<"$abi") internal ABI, $(wc -l <<<"$std") standard C API"
 exit $status

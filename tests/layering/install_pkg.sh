@@ -2,7 +2,8 @@
 # install_pkg.sh BUILD_DIR SOURCE_DIR HELLO_WASM
 # Installs the build into a temporary prefix, then builds the embedding
 # example against it twice — through pkg-config and through find_package —
-# and runs both on the bundled example module.  $CFLAGS reaches both
+# and the standard C API's example (examples/c-api) through pkg-config, and
+# runs them on the bundled example module.  $CFLAGS reaches both
 # builds (the sanitizer build passes -fsanitize there).
 set -eu
 CFLAGS=${CFLAGS:-}
@@ -16,6 +17,11 @@ export PKG_CONFIG_PATH=$lib/pkgconfig
 cc $CFLAGS -o "$tmp/via-pc" "$src/examples/embed/validate_file.c" $(pkg-config --cflags --libs kiln)
 LD_LIBRARY_PATH=$lib "$tmp/via-pc" "$wasm" | tee "$tmp/out1"
 grep -q '^valid:' "$tmp/out1"
+# The standard C API: a wasm.h host, unchanged, against the installed headers.
+# shellcheck disable=SC2046
+cc $CFLAGS -o "$tmp/c-api" "$src/examples/c-api/run_wasi.c" $(pkg-config --cflags --libs kiln)
+LD_LIBRARY_PATH=$lib "$tmp/c-api" "$wasm" | tee "$tmp/out3"
+grep -q '^Hello from WebAssembly' "$tmp/out3"
 
 mkdir "$tmp/proj"
 cat > "$tmp/proj/CMakeLists.txt" << EOC
@@ -30,4 +36,4 @@ cmake -S "$tmp/proj" -B "$tmp/proj/build" -DCMAKE_PREFIX_PATH="$tmp/prefix" \
 cmake --build "$tmp/proj/build" > /dev/null
 "$tmp/proj/build/via-cmake" "$wasm" | tee "$tmp/out2"
 grep -q '^valid:' "$tmp/out2"
-echo "pkg-config and find_package(kiln) both work"
+echo "pkg-config and find_package(kiln) both work, wasm.h too"

@@ -1,0 +1,159 @@
+/*
+ * test_trap.c — traps: from wasm (unreachable three calls deep, integer
+ * division by zero) with the spec's messages and frames innermost first,
+ * each naming its instance; from a host function, with its message; a
+ * start function's trap at instantiation; a trap made by the host, and
+ * copies of traps.
+ */
+#include <string.h>
+
+#include "capi_util.h"
+
+static wasm_store_t *store;
+
+static wasm_trap_t *host_fail(const wasm_val_vec_t *args, wasm_val_vec_t *results)
+{
+	wasm_message_t m;
+	wasm_trap_t *trap;
+
+	(void)args;
+	(void)results;
+	wasm_name_new_from_string_nt(&m, "the host says no");
+	trap = wasm_trap_new(store, &m);
+	wasm_name_delete(&m);
+	return trap;
+}
+
+static bool message_is(const wasm_trap_t *trap, const char *want)
+{
+	char *text = trap_text(trap);
+	bool same = text && strcmp(text, want) == 0;
+
+	CHECK(same, "trap message '%s', want '%s'", text ? text : "(no trap)", want);
+	free(text);
+	return same;
+}
+
+/* The trap's frames' function indices, innermost first, as want; each
+ * frame's instance `instance`. */
+static void check_trace(const wasm_trap_t *trap, const uint32_t *want, size_t n,
+			const wasm_instance_t *instance)
+{
+	wasm_frame_vec_t trace;
+	wasm_frame_t *origin = wasm_trap_origin(trap);
+
+	wasm_trap_trace(trap, &trace);
+	CHECK(trace.size == n, "%zu frames, want %zu", trace.size, n);
+	for (size_t i = 0; i < trace.size && i < n; i++) {
+		CHECK(wasm_frame_func_index(trace.data[i]) == want[i], "frame %zu: function %u, want %u",
+		      i, wasm_frame_func_index(trace.data[i]), want[i]);
+		CHECK(wasm_instance_same(wasm_frame_instance(trace.data[i]), instance),
+		      "frame %zu's instance", i);
+	}
+	CHECK(origin && wasm_frame_func_index(origin) == want[0], "origin");
+	wasm_frame_t *copy = origin ? wasm_frame_copy(origin) : NULL;
+	CHECK(copy && wasm_frame_func_index(copy) == want[0], "frame copy");
+	wasm_frame_delete(copy);
+	wasm_frame_delete(origin);
+	wasm_frame_vec_delete(&trace);
+}
+
+static wasm_trap_t *call(wasm_func_t *f, int nargs, int32_t a, int32_t b, int nres)
+{
+	wasm_val_t args[2] = {WASM_I32_VAL(a), WASM_I32_VAL(b)}, res[1] = {WASM_INIT_VAL};
+	wasm_val_vec_t va = {(size_t)nargs, args}, vr = {(size_t)nres, res};
+
+	return wasm_func_call(f, &va, &vr);
+}
+
+static void start_traps(const char *path)
+{
+	wasm_module_t *module = load_module(store, path);
+	wasm_extern_vec_t none = WASM_EMPTY_VEC;
+	wasm_trap_t *trap = NULL;
+
+	if (!module)
+		return;
+	wasm_instance_t *instance = wasm_instance_new(store, module, &none, &trap);
+	CHECK(instance == NULL, "instantiation succeeded though its start function traps");
+	CHECK(trap != NULL, "no trap from the start function");
+	if (trap)
+		message_is(trap, "unreachable");
+	wasm_trap_delete(trap);
+	/* Without a place for the trap, it is only a failure. */
+	CHECK(wasm_instance_new(store, module, &none, NULL) == NULL, "instantiation without trap");
+	wasm_module_delete(module);
+}
+
+int main(int argc, char **argv)
+{
+	wasm_engine_t *engine = wasm_engine_new();
+	wasm_module_t *module;
+	wasm_trap_t *trap = NULL;
+	wasm_extern_vec_t ex;
+
+	store = wasm_store_new(engine);
+	CHECK(argc == 3, "usage: test_trap trap.wasm start.wasm");
+	if (argc != 3 || !(module = load_module(store, argv[1])))
+		return 1;
+	wasm_functype_t *ft = wasm_functype_new_0_0();
+	wasm_func_t *fail = wasm_func_new(store, ft, host_fail);
+	wasm_functype_delete(ft);
+	wasm_extern_t *imp[] = {wasm_func_as_extern(fail)};
+	wasm_instance_t *instance = instantiate(store, module, imp, sizeof imp / sizeof *imp, &ex);
+	if (!instance)
+		return 1;
+
+	/* Function indices: 0 host_fail, 1 inner, 2 middle, 3 outer, 4 divide, 5 host. */
+	trap = call(export_func(&ex, 0), 0, 0, 0, 0);
+	CHECK(trap != NULL, "deep did not trap");
+	if (trap && message_is(trap, "unreachable"))
+		check_trace(trap, (const uint32_t[]){1, 2, 3}, 3, instance);
+
+	/* A copy is the same trap and outlives the original handle. */
+	wasm_trap_t *copy = trap ? wasm_trap_copy(trap) : NULL;
+	CHECK(copy && wasm_trap_same(copy, trap), "trap copy");
+	wasm_trap_delete(trap);
+	if (copy)
+		message_is(copy, "unreachable");
+	wasm_trap_delete(copy);
+
+	trap = call(export_func(&ex, 1), 2, 7, 0, 1);
+	if (trap && message_is(trap, "integer divide by zero"))
+		check_trace(trap, (const uint32_t[]){4}, 1, instance);
+	CHECK(trap != NULL, "7 / 0 did not trap");
+	wasm_trap_delete(trap);
+	trap = call(export_func(&ex, 1), 2, 7, 2, 1);
+	CHECK(trap == NULL, "7 / 2 trapped");
+
+	trap = call(export_func(&ex, 2), 0, 0, 0, 0);
+	CHECK(trap != NULL, "the host's trap was lost");
+	/* Its frames are not checked: kiln's backtrace stops at libffi's
+	 * closure, which keeps no frame pointer (docs/architecture.md). */
+	if (trap)
+		message_is(trap, "the host says no");
+	wasm_trap_delete(trap);
+
+	/* A trap the host makes: its message, no frames; host info. */
+	wasm_message_t m;
+	wasm_name_new_from_string_nt(&m, "made here");
+	trap = wasm_trap_new(store, &m);
+	wasm_name_delete(&m);
+	message_is(trap, "made here");
+	CHECK(wasm_trap_origin(trap) == NULL, "a host-made trap has an origin");
+	wasm_trap_set_host_info(trap, &m);
+	CHECK(wasm_trap_get_host_info(trap) == &m, "host info");
+	wasm_ref_t *ref = wasm_trap_as_ref(trap);
+	CHECK(wasm_ref_as_trap(ref) == trap && wasm_ref_as_func(ref) == NULL, "trap as ref");
+	wasm_trap_delete(trap);
+
+	start_traps(argv[2]);
+
+	wasm_extern_vec_delete(&ex);
+	wasm_instance_delete(instance);
+	wasm_func_delete(fail);
+	wasm_module_delete(module);
+	wasm_store_delete(store);
+	wasm_engine_delete(engine);
+	return failures ? 1 : 0;
+}

@@ -1,0 +1,19 @@
+;; A WASI command: writes a line to stdout, then exits with twice the
+;; number of its arguments (twice: a host function of the embedder's).
+(module
+  (import "wasi_snapshot_preview1" "fd_write"
+    (func $fd_write (param i32 i32 i32 i32) (result i32)))
+  (import "env" "twice" (func $twice (param i32) (result i32)))
+  (import "wasi_snapshot_preview1" "args_sizes_get"
+    (func $args_sizes_get (param i32 i32) (result i32)))
+  (import "wasi_snapshot_preview1" "proc_exit" (func $proc_exit (param i32)))
+  (memory (export "memory") 1)
+  (data (i32.const 16) "hello from wasi\n")
+  (func (export "_start")
+    (i32.store (i32.const 0) (i32.const 16))
+    (i32.store (i32.const 4) (i32.const 16))
+    (drop (call $fd_write (i32.const 1) (i32.const 0) (i32.const 1) (i32.const 8)))
+    (drop (call $args_sizes_get (i32.const 100) (i32.const 104)))
+    (call $proc_exit (call $twice (i32.load (i32.const 100))))
+    (unreachable))
+)
