@@ -445,6 +445,7 @@ int cli_tier_option(int argc, char **argv, int *i, const char *cmd, cli_tiering 
 		else
 			return cli_error(CLI_USAGE, "%s: --tier wants 0, 1, tiered or interp, got '%s'",
 					 cmd, v), -1;
+		t->chosen = true;
 		return 1;
 	}
 	if ((v = opt_value(argc, argv, i, "--tier-up-threshold")) != NULL) {

@@ -187,6 +187,12 @@ static double realtime(void)
 	return seconds(CLOCK_REALTIME);
 }
 
+#ifdef __x86_64__
+#define RUN_INTERP_DEFAULT 1
+#else
+#define RUN_INTERP_DEFAULT 0
+#endif
+
 static int parse_opts(int argc, char **argv, run_opts *o)
 {
 	int i;
@@ -265,6 +271,15 @@ static int parse_opts(int argc, char **argv, run_opts *o)
 	o->file = argv[i];
 	o->args = argv + i + 1;
 	o->nargs = argc - i - 1;
+	/* Unless told otherwise a module starts in the interpreter: no
+	 * compiling before _start, hot functions to tier 0 and tier 1 (a
+	 * first run as fast or faster than the tiered JIT's on the bench
+	 * programs: docs/bench/first-run-interp.md).  The interpreter
+	 * charges no fuel yet and its native adapter is x86-64's: there, the
+	 * tiered JIT. */
+	if (!o->tier.chosen)
+		o->tier.tiering = o->fuel || !RUN_INTERP_DEFAULT ? KILN_TIERING_TIERED
+								 : KILN_TIERING_INTERP;
 	return CLI_OK;
 }
 
