@@ -1,0 +1,229 @@
+/*
+ * test_shared_counter.c — threads sharing one memory: N threads, each with
+ * an instance of its own importing one shared memory (shared_mem.wat's),
+ * add 1 ITER times with i32.atomic.rmw.add and count down when done; the
+ * main thread waits for the count with memory.atomic.wait32 and checks the
+ * total.  Then N threads park (wait32, no timeout) and the main thread
+ * wakes them with notify(addr, 1) until every one returned "ok": notify's
+ * counts must add up to N.  The memory's defining instance is deleted
+ * before the others, which keep using it (shared memories are counted).
+ * Under the JIT and through an artifact.  Built with
+ * -DKILN_SANITIZE_THREAD=ON this is ThreadSanitizer's workload.
+ *
+ * kiln-shared-counter-test SHARED_MEM.wasm SHARED_COUNTER.wasm [THREADS] [ITER]
+ */
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <time.h>
+
+#include <kiln.h>
+
+#include "test_util.h"
+#include "workers.h"
+
+typedef struct shared {
+	kiln_module *counter;
+	kiln_extern memory;
+	int32_t iter;
+	atomic_uint failures;
+	atomic_uint parked_ok;	/* park() calls that returned 0 */
+} shared;
+
+static bool call(kiln_instance *inst, const char *name, int32_t arg, int nargs,
+		 int32_t *out)
+{
+	kiln_val a = {KILN_I32, {.i32 = arg}}, r;
+	kiln_trap_info t;
+	kiln_error err;
+
+	if (kiln_func_call(export(inst, name), &a, (size_t)nargs, &r, out ? 1 : 0, &t,
+			   &err) != KILN_OK) {
+		printf("%s: %s\n", name, err.message);
+		return false;
+	}
+	if (out)
+		*out = r.of.i32;
+	return true;
+}
+
+static kiln_instance *instance(shared *s)
+{
+	kiln_instance *inst;
+	kiln_error err;
+
+	if (kiln_instance_new(s->counter, &s->memory, 1, &inst, NULL, &err) != KILN_OK) {
+		printf("instance: %s\n", err.message);
+		return NULL;
+	}
+	return inst;
+}
+
+static void *adder(void *arg)
+{
+	worker *w = arg;
+	shared *s = w->shared;
+	kiln_instance *inst = instance(s);
+
+	worker_wait(w);
+	if (!inst || !call(inst, "run", s->iter, 1, NULL))
+		s->failures++;
+	kiln_instance_delete(inst);
+	return NULL;
+}
+
+static void *parker(void *arg)
+{
+	worker *w = arg;
+	shared *s = w->shared;
+	kiln_instance *inst = instance(s);
+	int32_t r = -1;
+
+	worker_wait(w);
+	if (!inst || !call(inst, "park", 0, 0, &r) || r != 0)
+		s->failures++;
+	else
+		s->parked_ok++;
+	kiln_instance_delete(inst);
+	return NULL;
+}
+
+typedef struct job {
+	unsigned n;
+	void *(*fn)(void *);
+	shared *s;
+} job;
+
+static void *run_workers(void *arg)
+{
+	job *j = arg;
+
+	workers_run(j->n, j->fn, j->s);
+	return NULL;
+}
+
+/* Wakes the parked threads one notify at a time until all n returned. */
+static unsigned wake_all(kiln_instance *inst, unsigned n)
+{
+	unsigned woken = 0;
+	int32_t r;
+
+	for (int tries = 0; woken < n && tries < 100000; tries++) {
+		if (!call(inst, "wake", 1, 1, &r) || r < 0 || r > 1)
+			return UINT32_MAX;
+		woken += (unsigned)r;
+		if (r == 0)
+			nanosleep(&(struct timespec){0, 100000}, NULL);
+	}
+	return woken;
+}
+
+static unsigned run(kiln_module *mem_mod, kiln_module *counter, unsigned n, int32_t iter,
+		    const char *mode)
+{
+	shared s = {.counter = counter, .iter = iter};
+	kiln_instance *owner, *main_inst;
+	kiln_error err;
+	pthread_t t;
+	int32_t total = 0;
+	unsigned woken;
+
+	if (kiln_instance_new(mem_mod, NULL, 0, &owner, NULL, &err) != KILN_OK) {
+		printf("%s: memory: %s\n", mode, err.message);
+		return 1;
+	}
+	s.memory = export(owner, "memory");
+	if (!(main_inst = instance(&s)))
+		return 1;
+	kiln_instance_delete(owner);	/* the importers keep the memory */
+	if (!call(main_inst, "init", (int32_t)n, 1, NULL))
+		return 1;
+
+	job adders = {n, adder, &s};
+	pthread_create(&t, NULL, run_workers, &adders);
+	bool joined = call(main_inst, "join", 0, 0, NULL);
+	pthread_join(t, NULL);
+	if (!joined || !call(main_inst, "total", 0, 0, &total) || total != (int32_t)n * iter) {
+		printf("%s: total %d, want %d\n", mode, total, (int32_t)n * iter);
+		s.failures++;
+	}
+
+	job parkers = {n, parker, &s};
+	pthread_create(&t, NULL, run_workers, &parkers);
+	woken = wake_all(main_inst, n);
+	pthread_join(t, NULL);
+	if (woken != n || s.parked_ok != n) {
+		printf("%s: notify woke %u, %u waits returned ok, want %u\n", mode, woken,
+		       s.parked_ok, n);
+		s.failures++;
+	}
+	kiln_instance_delete(main_inst);
+	printf("%s: %u threads, total %d, %u woken one by one\n", mode, n, total, woken);
+	return s.failures;
+}
+
+static kiln_module *compile(kiln_engine *e, const uint8_t *b, size_t len)
+{
+	kiln_module *m;
+	kiln_error err;
+
+	if (kiln_module_new(b, len, &m, &err) != KILN_OK ||
+	    kiln_module_compile(e, m, &err) != KILN_OK) {
+		printf("compile: %s\n", err.message);
+		return NULL;
+	}
+	return m;
+}
+
+static kiln_module *through_artifact(kiln_engine *e, kiln_module *m)
+{
+	uint8_t *art;
+	size_t alen;
+	kiln_module *loaded = NULL;
+	kiln_error err;
+
+	if (kiln_module_serialize(e, m, &art, &alen, &err) != KILN_OK ||
+	    kiln_module_load(art, alen, &loaded, &err) != KILN_OK)
+		printf("artifact: %s\n", err.message);
+	free(art);
+	return loaded;
+}
+
+int main(int argc, char **argv)
+{
+	size_t mlen = 0, clen = 0;
+	uint8_t *mb = argc > 2 ? read_file(argv[1], &mlen) : NULL;
+	uint8_t *cb = argc > 2 ? read_file(argv[2], &clen) : NULL;
+	unsigned n = argc > 3 ? (unsigned)atoi(argv[3]) : 4, failures = 0;
+	int32_t iter = argc > 4 ? atoi(argv[4]) : 100000;
+	kiln_config cfg = kiln_config_default();
+	kiln_engine *e;
+	kiln_error err;
+
+	if (!mb || !cb || n < 1 || n > MAX_WORKERS || iter < 1) {
+		printf("usage: kiln-shared-counter-test SHARED_MEM.wasm SHARED_COUNTER.wasm"
+		       " [THREADS 1..64] [ITER]\n");
+		return 2;
+	}
+	if (kiln_engine_new(&cfg, &e, &err) != KILN_OK) {
+		printf("engine: %s\n", err.message);
+		return 1;
+	}
+	kiln_module *mem = compile(e, mb, mlen), *counter = compile(e, cb, clen);
+	if (!mem || !counter)
+		return 1;
+	failures += run(mem, counter, n, iter, "JIT");
+	kiln_module *amem = through_artifact(e, mem), *acounter = through_artifact(e, counter);
+	if (!amem || !acounter)
+		return 1;
+	failures += run(amem, acounter, n, iter, "AOT");
+	kiln_module *all[] = {amem, acounter, mem, counter};
+	for (size_t i = 0; i < sizeof all / sizeof all[0]; i++)
+		kiln_module_delete(all[i]);
+	kiln_engine_delete(e);
+	free(mb);
+	free(cb);
+	puts(failures ? "FAILED" : "every total and wake count right");
+	return failures != 0;
+}
