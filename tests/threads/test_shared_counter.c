@@ -7,6 +7,8 @@
  * wakes them with notify(addr, 1) until every one returned "ok": notify's
  * counts must add up to N.  The memory's defining instance is deleted
  * before the others, which keep using it (shared memories are counted).
+ * And the refusals: a pooled instance defining a shared memory and a
+ * shared host memory are "not supported yet"; a pooled importer works.
  * Under the JIT and through an artifact.  Built with
  * -DKILN_SANITIZE_THREAD=ON this is ThreadSanitizer's workload.
  *
@@ -16,6 +18,7 @@
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <time.h>
 
 #include <kiln.h>
@@ -163,6 +166,50 @@ static unsigned run(kiln_module *mem_mod, kiln_module *counter, unsigned n, int3
 	return s.failures;
 }
 
+/* What is refused as not supported yet: a pooled instance defining a shared
+ * memory, a shared host memory.  A pooled instance may import one. */
+static unsigned refusals(kiln_module *mem_mod, kiln_module *counter)
+{
+	kiln_pool_config pc = kiln_pool_config_default();
+	kiln_memtype shared_type = {{1, 1, true}, true};
+	kiln_instance *owner, *inst;
+	kiln_host_memory *hm;
+	kiln_pool *pool;
+	kiln_error err;
+	unsigned failures = 0;
+	int32_t total = -1;
+
+	pc.max_instances = 2;
+	if (kiln_pool_new(&pc, &pool, &err) != KILN_OK ||
+	    kiln_instance_new(mem_mod, NULL, 0, &owner, NULL, &err) != KILN_OK) {
+		printf("refusals: %s\n", err.message);
+		return 1;
+	}
+	if (kiln_instance_new_pooled(pool, mem_mod, NULL, 0, &inst, NULL, &err) !=
+		    KILN_ERR_UNSUPPORTED ||
+	    strcmp(err.message, "shared memories in pooled instances are not supported yet")) {
+		printf("a pooled shared memory: %s\n", err.message);
+		failures++;
+	}
+	kiln_extern mem = export(owner, "memory");
+	if (kiln_instance_new_pooled(pool, counter, &mem, 1, &inst, NULL, &err) != KILN_OK ||
+	    !call(inst, "init", 1, 1, NULL) || !call(inst, "run", 5, 1, NULL) ||
+	    !call(inst, "total", 0, 0, &total) || total != 5) {
+		printf("a pooled importer: total %d %s\n", total, err.message);
+		failures++;
+	} else {
+		kiln_instance_delete(inst);
+	}
+	if (kiln_host_memory_new(&shared_type, &hm, &err) != KILN_ERR_UNSUPPORTED ||
+	    strcmp(err.message, "shared host memories are not supported yet")) {
+		printf("a shared host memory: %s\n", err.message);
+		failures++;
+	}
+	kiln_instance_delete(owner);
+	kiln_pool_delete(pool);
+	return failures;
+}
+
 static kiln_module *compile(kiln_engine *e, const uint8_t *b, size_t len)
 {
 	kiln_module *m;
@@ -214,6 +261,7 @@ int main(int argc, char **argv)
 	if (!mem || !counter)
 		return 1;
 	failures += run(mem, counter, n, iter, "JIT");
+	failures += refusals(mem, counter);
 	kiln_module *amem = through_artifact(e, mem), *acounter = through_artifact(e, counter);
 	if (!amem || !acounter)
 		return 1;
