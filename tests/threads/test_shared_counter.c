@@ -12,7 +12,11 @@
  * Under the JIT and through an artifact.  Built with
  * -DKILN_SANITIZE_THREAD=ON this is ThreadSanitizer's workload.
  *
- * kiln-shared-counter-test SHARED_MEM.wasm SHARED_COUNTER.wasm [THREADS] [ITER]
+ * And one thread grows a shared memory page by page to its maximum while
+ * the others read its size and the last word of that size: never a trap.
+ *
+ * kiln-shared-counter-test SHARED_MEM.wasm SHARED_COUNTER.wasm
+ *     SHARED_MEM64.wasm SHARED_GROW.wasm [THREADS] [ITER]
  */
 #include <pthread.h>
 #include <stdatomic.h>
@@ -32,6 +36,8 @@ typedef struct shared {
 	int32_t iter;
 	atomic_uint failures;
 	atomic_uint parked_ok;	/* park() calls that returned 0 */
+	/* What each worker does in its instance; false counts a failure. */
+	bool (*step)(struct shared *s, kiln_instance *inst, unsigned id);
 } shared;
 
 static bool call(kiln_instance *inst, const char *name, int32_t arg, int nargs,
@@ -63,38 +69,49 @@ static kiln_instance *instance(shared *s)
 	return inst;
 }
 
-static void *adder(void *arg)
+static bool add(shared *s, kiln_instance *inst, unsigned id)
 {
-	worker *w = arg;
-	shared *s = w->shared;
-	kiln_instance *inst = instance(s);
-
-	worker_wait(w);
-	if (!inst || !call(inst, "run", s->iter, 1, NULL))
-		s->failures++;
-	kiln_instance_delete(inst);
-	return NULL;
+	(void)id;
+	return call(inst, "run", s->iter, 1, NULL);
 }
 
-static void *parker(void *arg)
+static bool park(shared *s, kiln_instance *inst, unsigned id)
+{
+	int32_t r = -1;
+
+	(void)id;
+	if (!call(inst, "park", 0, 0, &r) || r != 0)
+		return false;
+	s->parked_ok++;
+	return true;
+}
+
+/* Worker 0 grows the memory page by page to its 64; the others read its
+ * size and the last word of it until it has 64 pages, never trapping. */
+static bool grow_or_probe(shared *s, kiln_instance *inst, unsigned id)
+{
+	int32_t r = -1;
+
+	(void)s;
+	return call(inst, id ? "probe" : "grow", id ? 64 : 63, 1, &r) && (id ? r >= 1 : r == 0);
+}
+
+/* Every worker: an instance of its own, then s->step in it. */
+static void *work(void *arg)
 {
 	worker *w = arg;
 	shared *s = w->shared;
 	kiln_instance *inst = instance(s);
-	int32_t r = -1;
 
 	worker_wait(w);
-	if (!inst || !call(inst, "park", 0, 0, &r) || r != 0)
+	if (!inst || !s->step(s, inst, w->id))
 		s->failures++;
-	else
-		s->parked_ok++;
 	kiln_instance_delete(inst);
 	return NULL;
 }
 
 typedef struct job {
 	unsigned n;
-	void *(*fn)(void *);
 	shared *s;
 } job;
 
@@ -102,7 +119,7 @@ static void *run_workers(void *arg)
 {
 	job *j = arg;
 
-	workers_run(j->n, j->fn, j->s);
+	workers_run(j->n, work, j->s);
 	return NULL;
 }
 
@@ -143,7 +160,8 @@ static unsigned run(kiln_module *mem_mod, kiln_module *counter, unsigned n, int3
 	if (!call(main_inst, "init", (int32_t)n, 1, NULL))
 		return 1;
 
-	job adders = {n, adder, &s};
+	job adders = {n, &s};
+	s.step = add;
 	pthread_create(&t, NULL, run_workers, &adders);
 	bool joined = call(main_inst, "join", 0, 0, NULL);
 	pthread_join(t, NULL);
@@ -152,7 +170,8 @@ static unsigned run(kiln_module *mem_mod, kiln_module *counter, unsigned n, int3
 		s.failures++;
 	}
 
-	job parkers = {n, parker, &s};
+	job parkers = {n, &s};
+	s.step = park;
 	pthread_create(&t, NULL, run_workers, &parkers);
 	woken = wake_all(main_inst, n);
 	pthread_join(t, NULL);
@@ -163,6 +182,30 @@ static unsigned run(kiln_module *mem_mod, kiln_module *counter, unsigned n, int3
 	}
 	kiln_instance_delete(main_inst);
 	printf("%s: %u threads, total %d, %u woken one by one\n", mode, n, total, woken);
+	return s.failures;
+}
+
+static unsigned grow_run(kiln_module *mem_mod, kiln_module *grow, unsigned n, const char *mode)
+{
+	shared s = {.counter = grow};
+	kiln_instance *owner, *inst;
+	kiln_error err;
+	int32_t r = 0;
+
+	if (kiln_instance_new(mem_mod, NULL, 0, &owner, NULL, &err) != KILN_OK) {
+		printf("%s: memory: %s\n", mode, err.message);
+		return 1;
+	}
+	s.memory = export(owner, "memory");
+	s.step = grow_or_probe;
+	workers_run(n < 2 ? 2 : n, work, &s);
+	/* At its maximum now: one more page fails. */
+	if (!(inst = instance(&s)) || !call(inst, "grow", 1, 1, &r) || r != 1)
+		s.failures++;
+	kiln_instance_delete(inst);
+	kiln_instance_delete(owner);
+	printf("%s: memory grown to 64 pages under %u readers: %s\n", mode, (n < 2 ? 2 : n) - 1,
+	       s.failures ? "FAILED" : "no trap");
 	return s.failures;
 }
 
@@ -239,42 +282,43 @@ static kiln_module *through_artifact(kiln_engine *e, kiln_module *m)
 
 int main(int argc, char **argv)
 {
-	size_t mlen = 0, clen = 0;
-	uint8_t *mb = argc > 2 ? read_file(argv[1], &mlen) : NULL;
-	uint8_t *cb = argc > 2 ? read_file(argv[2], &clen) : NULL;
-	unsigned n = argc > 3 ? (unsigned)atoi(argv[3]) : 4, failures = 0;
-	int32_t iter = argc > 4 ? atoi(argv[4]) : 100000;
+	size_t len[4] = {0};
+	uint8_t *b[4] = {NULL};
+	unsigned n = argc > 5 ? (unsigned)atoi(argv[5]) : 4, failures = 0;
+	int32_t iter = argc > 6 ? atoi(argv[6]) : 100000;
 	kiln_config cfg = kiln_config_default();
+	kiln_module *jit[4], *aot[4];
 	kiln_engine *e;
 	kiln_error err;
 
-	if (!mb || !cb || n < 1 || n > MAX_WORKERS || iter < 1) {
+	for (int i = 0; i < 4 && argc > 4; i++)
+		b[i] = read_file(argv[i + 1], &len[i]);
+	if (!b[0] || !b[1] || !b[2] || !b[3] || n < 1 || n > MAX_WORKERS || iter < 1) {
 		printf("usage: kiln-shared-counter-test SHARED_MEM.wasm SHARED_COUNTER.wasm"
-		       " [THREADS 1..64] [ITER]\n");
+		       " SHARED_MEM64.wasm SHARED_GROW.wasm [THREADS 1..64] [ITER]\n");
 		return 2;
 	}
 	if (kiln_engine_new(&cfg, &e, &err) != KILN_OK) {
 		printf("engine: %s\n", err.message);
 		return 1;
 	}
-	kiln_module *mem = compile(e, mb, mlen), *counter = compile(e, cb, clen);
-	if (!mem || !counter)
-		return 1;
 	/* Artifacts first: LLVM's lazily made statics, first touched by a
 	 * tier-up thread, would look like a race to TSan (LLVM is not
 	 * instrumented) when the main thread's compile met them later. */
-	kiln_module *amem = through_artifact(e, mem), *acounter = through_artifact(e, counter);
-	if (!amem || !acounter)
-		return 1;
-	failures += run(mem, counter, n, iter, "JIT");
-	failures += refusals(mem, counter);
-	failures += run(amem, acounter, n, iter, "AOT");
-	kiln_module *all[] = {amem, acounter, mem, counter};
-	for (size_t i = 0; i < sizeof all / sizeof all[0]; i++)
-		kiln_module_delete(all[i]);
+	for (int i = 0; i < 4; i++)
+		if (!(jit[i] = compile(e, b[i], len[i])) || !(aot[i] = through_artifact(e, jit[i])))
+			return 1;
+	failures += run(jit[0], jit[1], n, iter, "JIT");
+	failures += grow_run(jit[2], jit[3], n, "JIT");
+	failures += refusals(jit[0], jit[1]);
+	failures += run(aot[0], aot[1], n, iter, "AOT");
+	failures += grow_run(aot[2], aot[3], n, "AOT");
+	for (int i = 0; i < 4; i++) {
+		kiln_module_delete(jit[i]);
+		kiln_module_delete(aot[i]);
+		free(b[i]);
+	}
 	kiln_engine_delete(e);
-	free(mb);
-	free(cb);
-	puts(failures ? "FAILED" : "every total and wake count right");
+	puts(failures ? "FAILED" : "every total, wake count and read right");
 	return failures != 0;
 }
