@@ -106,6 +106,8 @@ typedef enum kiln_trap_kind {
 	/* "compile error": the JIT could not compile a function the call
 	 * reached (out of memory, a limit): kiln_engine_compile_error says why */
 	KILN_TRAP_COMPILE_FAILED,
+	KILN_TRAP_UNALIGNED_ATOMIC,	/* "unaligned atomic": threads */
+	KILN_TRAP_EXPECTED_SHARED,	/* "expected shared memory": wait on an unshared one */
 	KILN_TRAP_KIND_COUNT_
 } kiln_trap_kind;
 
@@ -163,6 +165,7 @@ typedef struct kiln_tabletype {
 
 typedef struct kiln_memtype {
 	kiln_limits limits;	/* in 64 KiB pages */
+	bool shared;		/* threads: shared between threads (has a maximum) */
 } kiln_memtype;
 
 typedef struct kiln_globaltype {
@@ -253,6 +256,21 @@ KILN_API kiln_status kiln_module_decode_limited(const uint8_t *bytes, size_t len
 						const kiln_module_limits *limits,
 						kiln_module **out_module,
 						kiln_error *err);
+
+/* Proposals past WebAssembly 2.0 that decoding accepts, as bits.  Threads
+ * (shared memories, the 0xfe atomics, wait and notify) is on by default;
+ * without it a shared memory's limits flag is "integer too large" and an
+ * 0xfe instruction an "illegal opcode", as a 2.0 decoder has them. */
+#define KILN_FEATURE_THREADS 1u
+#define KILN_FEATURES_DEFAULT KILN_FEATURE_THREADS
+
+/* kiln_module_decode_limited accepting only the proposals in `features`
+ * (the others decode every one in KILN_FEATURES_DEFAULT). */
+KILN_API kiln_status kiln_module_decode_features(const uint8_t *bytes, size_t len,
+						 const kiln_module_limits *limits,
+						 uint32_t features,
+						 kiln_module **out_module,
+						 kiln_error *err);
 
 /* Validates a decoded module with the spec's algorithm (WebAssembly 2.0,
  * SIMD included).  Fails with KILN_ERR_INVALID.  Time is linear in the size

@@ -35,9 +35,18 @@
 
 #define S(k) fp[ip[k]]
 
+/* The memory's size: an acquire load, since a shared memory may grow on
+ * another thread (memory.c publishes the size once the pages are
+ * accessible); a plain mov on x86. */
+static inline uint64_t mem_size(const kiln_vmctx *ctx)
+{
+	return atomic_load_explicit((const _Atomic uint64_t *)&ctx->memory->size,
+				    memory_order_acquire);
+}
+
 static inline uint8_t *addr(const kiln_vmctx *ctx, uint32_t a, uint32_t off, uint32_t n)
 {
-	if ((uint64_t)a + off + n > ctx->memory->size)
+	if ((uint64_t)a + off + n > mem_size(ctx))
 		krt_trap_raise(KILN_TRAP_MEMORY_OOB);
 	return ctx->memory_base + (uint64_t)a + off;
 }
@@ -439,7 +448,7 @@ dispatch:
 		NEXT(2);
 	CASE(GLOBAL_GET) memcpy(&S(1), ctx->globals[ip[2]], sizeof *fp); NEXT(3);
 	CASE(GLOBAL_SET) memcpy(ctx->globals[ip[2]], &S(1), sizeof *fp); NEXT(3);
-	CASE(MEMORY_SIZE) S(1).u32 = (uint32_t)(ctx->memory->size >> 16); NEXT(2);
+	CASE(MEMORY_SIZE) S(1).u32 = (uint32_t)(mem_size(ctx) >> 16); NEXT(2);
 	CASE(MEMORY_GROW) S(1).u32 = ctx->helpers->memory_grow(ctx, S(2).u32); NEXT(3);
 	CASE(CALL_INDIRECT) call_indirect(ctx, ip[1], ip[2], S(4).u32, &S(3)); NEXT(5);
 
