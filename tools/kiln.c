@@ -23,8 +23,8 @@ static const cli_command commands[] = {
 	 "For an artifact: its header, and when it is signed the signer's key\n"
 	 "fingerprint (SHA-256 of the raw Ed25519 public key)."},
 	{"wast", cmd_wast, "[--enable-FEATURE...] [-O0..-O3] [--aot [--target-cpu NAME]]\n"
-	 "                [--tier 0|1|tiered|interp] [--tier-up-threshold N] [--min-passed N] [-v]\n"
-	 "                FILE.wast",
+	 "                [--tier 0|1|tiered|interp] [--tier-up-threshold N]\n"
+	 "                [--tier-up-light-body BYTES] [--min-passed N] [-v] FILE.wast",
 	 "run a spec test script",
 	 "Converts FILE.wast with wabt's wast2json (found on PATH, or named by\n"
 	 "$KILN_WAST2JSON) and runs its commands. Each command counts once, as\n"
@@ -32,7 +32,8 @@ static const cli_command commands[] = {
 	 "the last line is 'N passed, N failed, N skipped'. Exits 1 on any failure.\n"
 	 "  --enable-FEATURE  passed to wast2json (e.g. --enable-tail-call)\n"
 	 "  -O0..-O3          optimisation level (default -O2)\n"
-	 "  --tier, --tier-up-threshold  the JIT's tiering, as for kiln run\n"
+	 "  --tier, --tier-up-threshold, --tier-up-light-body  the JIT's tiering, as\n"
+	 "                    for kiln run\n"
 	 "  --aot             compile each module to an artifact, load it and run that\n"
 	 "  --target-cpu NAME with --aot: compile for NAME (generic: any x86-64)\n"
 	 "  --min-passed N    exit 1 when fewer than N commands passed\n"
@@ -42,7 +43,8 @@ static const cli_command commands[] = {
 	 "                [--no-cache] [--cache-wait] [--aot] [--lazy] [--timeout DURATION]\n"
 	 "                [--max-memory SIZE] [--fuel N] [--verify PUBKEY.pem]\n"
 	 "                [--max-table-elements N] [--max-stack SIZE] [--tier 0|1|tiered|interp]\n"
-	 "                [--tier-up-threshold N] FILE.wasm|FILE.kwasm [ARGS...]",
+	 "                [--tier-up-threshold N] [--tier-up-light-body BYTES]\n"
+	 "                FILE.wasm|FILE.kwasm [ARGS...]",
 	 "compile and run a module",
 	 "Runs the module's _start, or with --invoke the named export, with ARGS\n"
 	 "parsed by the export's parameter types (integers in decimal or 0x hex,\n"
@@ -65,7 +67,9 @@ static const cli_command commands[] = {
 	 "default) compiles a function first at tier 0 (no optimisation, fast\n"
 	 "code generation) and again at -ON (tier 1) on a background thread once\n"
 	 "its calls and loop iterations reach --tier-up-threshold (default 1000;\n"
-	 "1: at once); 0 or 1 compiles at that tier only; interp runs every\n"
+	 "1: at once), through a lighter pipeline for a function of more than\n"
+	 "--tier-up-light-body bytes of code (default 4096; code generation\n"
+	 "still at -ON); 0 or 1 compiles at that tier only; interp runs every\n"
 	 "function in the interpreter but those it cannot run (SIMD), which\n"
 	 "are compiled at tier 0 (a first stage: no fuel, no code cache).\n"
 	 "--timeout (2s, 500ms,\n"
