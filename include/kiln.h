@@ -467,6 +467,16 @@ typedef struct kiln_config {
 	 * it is sent to tier 1.  0: KILN_TIER_UP_THRESHOLD; 1: on its first
 	 * call. */
 	uint32_t tier_up_threshold;
+	/* A function whose code entry is over tier_up_light_body bytes tiers
+	 * up through a lighter IR pipeline than default<On> (inlining, SROA,
+	 * early CSE, instcombine, simplifycfg, loop rotation, LICM, induction
+	 * variables), code generation still at opt_level: tier 1 of a large
+	 * C main or interpreter loop (7-12 KB of wasm) cost 0.3-0.5 s of
+	 * LLVM at -O2, as much as the program's whole AOT run
+	 * (docs/bench/tier1-huge.md).  Only tier-ups: TIER1 compiles every
+	 * function at opt_level, and so do artifacts, hence the code cache.
+	 * 0: KILN_TIER_UP_LIGHT_BODY; UINT32_MAX: never. */
+	uint32_t tier_up_light_body;
 	/* Background compile threads of the JIT (tier-up and speculation);
 	 * 0: one per CPU but one, at least one, at most KILN_MAX_JIT_THREADS. */
 	unsigned jit_threads;
@@ -494,6 +504,7 @@ typedef struct kiln_config {
 } kiln_config;
 
 #define KILN_TIER_UP_THRESHOLD 1000u
+#define KILN_TIER_UP_LIGHT_BODY 4096u
 #define KILN_MAX_JIT_THREADS 16u
 #define KILN_JIT_MEMORY ((size_t)1 << 30)
 #define KILN_JIT_MEMORY_MAX ((size_t)3 << 29)
@@ -540,6 +551,9 @@ typedef struct kiln_engine_stats {
 	 * entry of its own, compiled as one more tier-0 function). */
 	uint64_t tier0_functions, tier1_functions, tiered_up, osr_entries;
 	double tier0_seconds, tier1_seconds;
+	/* Of tiered_up, the functions compiled through the light pipeline
+	 * (kiln_config.tier_up_light_body). */
+	uint64_t tiered_up_light;
 	/* The interpreter (KILN_TIERING_INTERP): functions translated, the
 	 * bytes of their wasm bodies, and the seconds translation took (with
 	 * making their entries).  Not in functions_compiled. */

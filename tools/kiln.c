@@ -23,8 +23,8 @@ static const cli_command commands[] = {
 	 "For an artifact: its header, and when it is signed the signer's key\n"
 	 "fingerprint (SHA-256 of the raw Ed25519 public key)."},
 	{"wast", cmd_wast, "[--enable-FEATURE...] [-O0..-O3] [--aot [--target-cpu NAME]]\n"
-	 "                [--tier 0|1|tiered|interp] [--tier-up-threshold N] [--min-passed N] [-v]\n"
-	 "                FILE.wast",
+	 "                [--tier 0|1|tiered|interp] [--tier-up-threshold N]\n"
+	 "                [--tier-up-light-body BYTES] [--min-passed N] [-v] FILE.wast",
 	 "run a spec test script",
 	 "Converts FILE.wast with wabt's wast2json (found on PATH, or named by\n"
 	 "$KILN_WAST2JSON) and runs its commands. Each command counts once, as\n"
@@ -33,7 +33,8 @@ static const cli_command commands[] = {
 	 "  --enable-FEATURE  passed to wast2json (e.g. --enable-tail-call); the\n"
 	 "                    threads proposal is decoded only with --enable-threads\n"
 	 "  -O0..-O3          optimisation level (default -O2)\n"
-	 "  --tier, --tier-up-threshold  the JIT's tiering, as for kiln run\n"
+	 "  --tier, --tier-up-threshold, --tier-up-light-body  the JIT's tiering, as\n"
+	 "                    for kiln run\n"
 	 "  --aot             compile each module to an artifact, load it and run that\n"
 	 "  --target-cpu NAME with --aot: compile for NAME (generic: any x86-64)\n"
 	 "  --min-passed N    exit 1 when fewer than N commands passed\n"
@@ -43,7 +44,8 @@ static const cli_command commands[] = {
 	 "                [--no-cache] [--cache-wait] [--aot] [--lazy] [--timeout DURATION]\n"
 	 "                [--max-memory SIZE] [--fuel N] [--verify PUBKEY.pem]\n"
 	 "                [--max-table-elements N] [--max-stack SIZE] [--tier 0|1|tiered|interp]\n"
-	 "                [--tier-up-threshold N] FILE.wasm|FILE.kwasm [ARGS...]",
+	 "                [--tier-up-threshold N] [--tier-up-light-body BYTES]\n"
+	 "                FILE.wasm|FILE.kwasm [ARGS...]",
 	 "compile and run a module",
 	 "Runs the module's _start, or with --invoke the named export, with ARGS\n"
 	 "parsed by the export's parameter types (integers in decimal or 0x hex,\n"
@@ -69,8 +71,11 @@ static const cli_command commands[] = {
 	 "move over to compiled code while they run; tiered compiles a function\n"
 	 "first at tier 0 (no optimisation, fast code generation) and again at\n"
 	 "-ON once its calls and loop iterations reach --tier-up-threshold\n"
-	 "(default 1000; 1: at once); 0 or 1 compiles at that tier only.  The\n"
-	 "interpreter charges no fuel yet: with --fuel the default is tiered.\n"
+	 "(default 1000; 1: at once); 0 or 1 compiles at that tier only.  A\n"
+	 "tier-up of a function of more than --tier-up-light-body bytes of code\n"
+	 "(default 4096) goes through a lighter pipeline (code generation still\n"
+	 "at -ON).  The interpreter charges no fuel yet: with --fuel the default\n"
+	 "is tiered.\n"
 	 "--timeout (2s, 500ms,\n"
 	 "1m) ends the run with 'wasm trap: interrupted' once the time is up,\n"
 	 "in the start function, the entry's call or a blocking WASI call (sleep,\n"
