@@ -173,6 +173,9 @@ enum wasm_valkind_enum {
 	WASM_F64,
 	WASM_EXTERNREF = 128,
 	WASM_FUNCREF,
+	/* The name earlier revisions of the standard header gave externref;
+	 * hosts written against them (and their examples) still use it. */
+	WASM_ANYREF = WASM_EXTERNREF,
 };
 
 WASM_API_EXTERN own wasm_valtype_t *wasm_valtype_new(wasm_valkind_t);
@@ -557,6 +560,12 @@ static inline own wasm_valtype_t *wasm_valtype_new_externref(void)
 static inline own wasm_valtype_t *wasm_valtype_new_funcref(void)
 {
 	return wasm_valtype_new(WASM_FUNCREF);
+}
+
+/* Earlier revisions' name for wasm_valtype_new_externref. */
+static inline own wasm_valtype_t *wasm_valtype_new_anyref(void)
+{
+	return wasm_valtype_new(WASM_ANYREF);
 }
 
 /* wasm_functype_new_P_R: P parameters then R results, all consumed.  One

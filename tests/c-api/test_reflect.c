@@ -128,6 +128,12 @@ static void check_built_types(void)
 	wasm_valtype_vec_delete(&vc);
 	wasm_valtype_vec_delete(&vv);
 
+	/* Earlier revisions' spelling of externref names the same kind. */
+	wasm_valtype_t *any = wasm_valtype_new_anyref();
+	CHECK(wasm_valtype_kind(any) == WASM_EXTERNREF && WASM_ANYREF == WASM_EXTERNREF &&
+	      wasm_valkind_is_ref(WASM_ANYREF), "anyref is externref");
+	wasm_valtype_delete(any);
+
 	wasm_name_t name;
 	wasm_name_new_from_string(&name, "hello");
 	CHECK(name.size == 5 && memcmp(name.data, "hello", 5) == 0, "name from string");
