@@ -144,16 +144,14 @@ struct wasm_instance_t {
 	capi_module *m;			/* a count the store holds */
 };
 
-/* A frame names its function and instance (kiln_trap_info) and where the
- * function's code starts in the module: kiln maps no machine code back to
- * wasm instructions, so that is as precise as an offset gets.  `handle` is
- * the instance's handle wasm_frame_instance made, which the frame owns. */
+/* A frame names its function and instance (kiln_trap_info), not yet its
+ * code offset.  `handle` is the instance's handle wasm_frame_instance
+ * made, which the frame owns. */
 struct wasm_frame_t {
 	uint32_t func_index;
 	kiln_instance *instance;	/* NULL: unknown */
 	wasm_store_t *store;
 	wasm_instance_t *handle;
-	size_t module_offset;		/* of the function's code entry; 0: unknown */
 };
 
 struct wasm_trap_t {

@@ -15,7 +15,6 @@
 #include <string.h>
 
 #include "capi.h"
-#include "krt.h"
 
 /* ----------------------------------------------------------- handles */
 
@@ -128,33 +127,16 @@ void wasm_trap_message(const wasm_trap_t *trap, wasm_message_t *out)
 	wasm_byte_vec_copy(out, &trap->message);
 }
 
-/* Where the code entry of the instance's function `index` starts in its
- * module (after the entry's size), or 0 when that is not known.  The
- * entry is the locals' declarations then the body, which ends it. */
-static size_t code_offset(wasm_store_t *store, kiln_instance *instance, uint32_t index)
-{
-	capi_module *m = instance ? capi_store_module_of(store, instance) : NULL;
-	const kiln_func *fn;
-
-	if (m == NULL || index >= m->module->nfuncs)
-		return 0;
-	fn = &m->module->funcs[index];
-	if (fn->imported)
-		return 0;
-	return (size_t)fn->body.off + fn->body.len - fn->code_size;
-}
-
 /* Frame i of the trap; frames of another module than the instance's
  * (func_index UINT32_MAX) have no instance. */
 static wasm_frame_t *frame_new(const wasm_trap_t *trap, uint32_t i)
 {
 	wasm_frame_t *f = calloc(1, sizeof *f);
 	uint32_t index = trap->info.frames[i].func_index;
-	kiln_instance *instance = index != UINT32_MAX ? trap->info.instance : NULL;
 
 	if (f)
-		*f = (wasm_frame_t){index, instance, trap->ref.store, NULL,
-				    code_offset(trap->ref.store, instance, index)};
+		*f = (wasm_frame_t){index, index != UINT32_MAX ? trap->info.instance : NULL,
+				    trap->ref.store, NULL};
 	return f;
 }
 
@@ -215,20 +197,6 @@ wasm_instance_t *wasm_frame_instance(const wasm_frame_t *frame)
 uint32_t wasm_frame_func_index(const wasm_frame_t *frame)
 {
 	return frame->func_index;
-}
-
-/* kiln knows a frame's function, not the instruction in it: the offsets
- * are those of the function's code entry, as if every trap happened at
- * its start (0 within the function; module offset 0 when unknown). */
-size_t wasm_frame_func_offset(const wasm_frame_t *frame)
-{
-	(void)frame;
-	return 0;
-}
-
-size_t wasm_frame_module_offset(const wasm_frame_t *frame)
-{
-	return frame->module_offset;
 }
 
 CAPI_VEC_OWN(frame)
