@@ -260,11 +260,11 @@ static void call_indirect(kiln_vmctx *ctx, uint32_t type, uint32_t table, uint32
 	X(BR_LE_U) X(BR_GE_S) X(BR_GE_U) X(BR_EQZ) X(BR_NEZ)
 
 #if defined(__GNUC__)
-#define DISPATCH() goto *labels[*ip]
+#define DISPATCH() do { end.vf.ip = ip; goto *labels[*ip]; } while (0)
 #define CASE(id) L_##id:
 #define ICASE(id) L_IOP_##id:
 #else
-#define DISPATCH() goto dispatch
+#define DISPATCH() do { end.vf.ip = ip; goto dispatch; } while (0)
 #define CASE(id) case KILN_OP_##id:
 #define ICASE(id) case IOP_##id:
 #endif
@@ -388,7 +388,7 @@ static void run(kiln_vmctx *ctx, const interp_module *im, const interp_func *f,
 	__asm__("" : "+r"(chain));
 	interp_val *hi, *fp = frame_slots(ctx, f, (const frame_end *)*chain, &hi);
 	frame_end end __attribute__((cleanup(leave))) = {
-		{*chain, im->module, f->index}, args, fp, fp + f->nslots + 1, hi, f->nresults,
+		{*chain, im->module, f->index, f, f->code}, args, fp, fp + f->nslots + 1, hi, f->nresults,
 	};
 	const uint32_t *code = f->code, *ip = code;
 
@@ -530,6 +530,18 @@ void interp_stack_check(const kiln_vmctx *ctx, size_t bytes)
 
 	if (sp < ctx->stack_limit || sp - ctx->stack_limit < bytes + INTERP_CALL_RESERVE)
 		krt_trap_raise(KILN_TRAP_STACK_EXHAUSTED);
+}
+
+uint32_t krt_vframe_offset(const krt_vframe *v)
+{
+	const interp_func *f = v->fn;
+	uint32_t off;
+
+	if (f == NULL || v->ip == NULL || v->ip < f->code || v->ip >= f->code + f->ncode)
+		return KILN_UNKNOWN_OFFSET;
+	/* The last instruction starting at or below ip's word. */
+	off = krt_lines_find(f->where, f->nwhere, (uint32_t)(v->ip - f->code));
+	return off ? off : KILN_UNKNOWN_OFFSET;
 }
 
 void interp_call(kiln_vmctx *ctx, const interp_module *im, const interp_func *f,
