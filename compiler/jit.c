@@ -852,7 +852,8 @@ static module_jit *module_jit_new(kiln_engine *e, const kiln_module *m, interp_m
 	pthread_mutex_init(&mj->lock, NULL);
 	if (!mj->compiled || !mj->queued || !mj->body || !mj->code_size || !mj->counters ||
 	    !mj->tier_state || !mj->tier0_state || !mj->body1 || !mj->osr || !mj->code_size1 || !mj->osr_size ||
-	    !mj->osr_loops || !mj->nosr_loops || !mj->lines || (im && (!mj->interp_tramps || !mj->osr0))) {
+	    !mj->osr_loops || !mj->nosr_loops || !mj->lines ||
+	    (im && (!mj->interp_tramps || !mj->osr0))) {
 		module_jit_free(mj);
 		return NULL;
 	}

@@ -174,10 +174,14 @@ bool lower_import_callees(lower_module *lm, uint32_t max, uint32_t max_bytes,
 	return ok;
 }
 
+/* DICompileUnit::DebugDirectivesOnly (llvm/IR/DebugInfoMetadata.h). */
+#define KILN_DEBUG_DIRECTIVES_ONLY ((LLVMDWARFEmissionKind)3)
+
 void lower_lines(lower_module *lm)
 {
 	static const char name[] = "wasm";
-	LLVMMetadataRef ver = LLVMValueAsMetadata(LLVMConstInt(lm->i32, LLVMDebugMetadataVersion(), 0));
+	LLVMMetadataRef ver =
+		LLVMValueAsMetadata(LLVMConstInt(lm->i32, LLVMDebugMetadataVersion(), 0));
 	LLVMMetadataRef dwarf = LLVMValueAsMetadata(LLVMConstInt(lm->i32, 4, 0));
 
 	/* DWARF 4: the line program kiln reads (objlines.c). */
@@ -185,9 +189,12 @@ void lower_lines(lower_module *lm)
 	LLVMAddModuleFlag(lm->llmod, LLVMModuleFlagBehaviorWarning, "Dwarf Version", 13, dwarf);
 	lm->dib = LLVMCreateDIBuilderDisallowUnresolved(lm->llmod);
 	lm->difile = LLVMDIBuilderCreateFile(lm->dib, name, 4, "", 0);
+	/* The line table alone: LLVM's DebugDirectivesOnly, which the C
+	 * API's enum lacks (LineTablesOnly adds .debug_info, .debug_abbrev,
+	 * .debug_str and .debug_ranges to every object). */
 	LLVMDIBuilderCreateCompileUnit(lm->dib, LLVMDWARFSourceLanguageC, lm->difile, "kiln", 4,
-				       0, "", 0, 0, "", 0, LLVMDWARFEmissionLineTablesOnly, 0, 0,
-				       0, "", 0, "", 0);
+				       0, "", 0, 0, "", 0, KILN_DEBUG_DIRECTIVES_ONLY, 0, 0, 0,
+				       "", 0, "", 0);
 	lm->ditype = LLVMDIBuilderCreateSubroutineType(lm->dib, lm->difile, NULL, 0,
 						       LLVMDIFlagZero);
 }
@@ -1010,11 +1017,37 @@ static lower_family_fn *const families[] = {
 _Static_assert(sizeof families / sizeof families[0] == KILN_FAM_COUNT_,
 	       "a lowering function for every instruction family");
 
+/* Whether an instruction's code may trap or call: a backtrace looks up
+ * only such code's pcs (a faulting access, the call of a trap or another
+ * helper, a call's return address).  The others (locals, constants,
+ * arithmetic, branches: most of a body) get no location: no row of the
+ * line table starts in them, which keeps the table and its cost small,
+ * and the pcs looked up lie in instructions that have their own. */
+static bool may_trap_or_call(const kiln_op_info *d)
+{
+	switch (d->family) {
+	case KILN_FAM_VARIABLE:
+	case KILN_FAM_PARAMETRIC:
+		return false;
+	case KILN_FAM_NUMERIC:
+		return d->oper == KILN_OPER_DIV || d->oper == KILN_OPER_REM ||
+		       d->oper == KILN_OPER_TRUNC_TO_INT;
+	case KILN_FAM_CONTROL:
+		return d->oper == KILN_OPER_UNREACHABLE || d->oper == KILN_OPER_LOOP ||
+		       d->oper == KILN_OPER_CALL || d->oper == KILN_OPER_CALL_INDIRECT;
+	default:	/* memory, tables, references, SIMD */
+		return true;
+	}
+}
+
 bool lower_instr(lower *l, const kiln_instr *in)
 {
 	const kiln_op_info *d = &krt_op_table[in->op];
 
-	lower_at(l, in->offset);
+	if (may_trap_or_call(d))
+		lower_at(l, in->offset);
+	else if (l->sp)
+		LLVMSetCurrentDebugLocation2(l->b, NULL);
 	return families[d->family](l, in, d);
 }
 

@@ -133,6 +133,12 @@ static void add_row(rows *rs, uint32_t shndx, uint64_t addr, uint32_t line)
 	rs->r[rs->n++] = (row){shndx, addr, line};
 }
 
+/* A row's line: its offset, or 0 (none) out of range. */
+static uint32_t line_of(int64_t line)
+{
+	return line > 0 && line <= UINT32_MAX ? (uint32_t)line : 0;
+}
+
 /* The code section and address a DW_LNE_set_address operand at `at` in
  * .debug_line (index dl) names: its R_X86_64_64 relocation's symbol and
  * addend.  false when it has none. */
@@ -200,7 +206,7 @@ static bool program(const elf *e, unsigned dl, const uint8_t *base, cur *c, rows
 			addr += (adj / line_range) * min_inst;
 			line += line_base + (int)(adj % line_range);
 			if (have)
-				add_row(rs, shndx, addr, line > 0 && line <= UINT32_MAX ? (uint32_t)line : 0);
+				add_row(rs, shndx, addr, line_of(line));
 			continue;
 		}
 		switch (op) {
@@ -215,7 +221,8 @@ static bool program(const elf *e, unsigned dl, const uint8_t *base, cur *c, rows
 					add_row(rs, shndx, addr, 0);
 				addr = 0, line = 1, have = false;
 			} else if (sub == DW_LNE_set_address) {
-				if (n != 9 || !resolve(e, dl, (uint64_t)(u.p - base), &shndx, &addr))
+				uint64_t at = (uint64_t)(u.p - base);
+				if (n != 9 || !resolve(e, dl, at, &shndx, &addr))
 					return false;
 				have = true;
 			}
@@ -224,7 +231,7 @@ static bool program(const elf *e, unsigned dl, const uint8_t *base, cur *c, rows
 		}
 		case DW_LNS_copy:
 			if (have)
-				add_row(rs, shndx, addr, line > 0 && line <= UINT32_MAX ? (uint32_t)line : 0);
+				add_row(rs, shndx, addr, line_of(line));
 			break;
 		case DW_LNS_advance_pc: addr += uleb(&u) * min_inst; break;
 		case DW_LNS_advance_line: line += sleb(&u); break;
@@ -305,7 +312,8 @@ bool obj_lines(const uint8_t *p, size_t len, obj_lines_fn *found, void *ctx)
 		qsort(rs.r, rs.n, sizeof *rs.r, by_place);
 	for (unsigned i = 0; ok && i < e.nsh; i++) {
 		const Elf64_Shdr *st = section(&e, i), *str;
-		if (st == NULL || st->sh_type != SHT_SYMTAB || (str = section(&e, st->sh_link)) == NULL)
+		if (st == NULL || st->sh_type != SHT_SYMTAB ||
+		    (str = section(&e, st->sh_link)) == NULL)
 			continue;
 		const Elf64_Sym *sym = (const void *)(p + st->sh_offset);
 		for (size_t k = 0; ok && k < st->sh_size / sizeof *sym; k++) {

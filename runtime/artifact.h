@@ -33,7 +33,8 @@
 #include "internal.h"
 
 #define KILN_ARTIFACT_MAGIC "\0kilnaot"
-/* 6: the map from code to wasm offsets (`lines`) for trap backtraces.  5: code reads memory 0's base from the ctx (vmctx.memory_base), which
+/* 6: the map from code to wasm offsets (`lines`) for trap backtraces.
+ * 5: code reads memory 0's base from the ctx (vmctx.memory_base), which
  * runtimes of format 4 leave zero.  4: trampolines per signature (3: t<i>
  * per function, Ed25519 signatures introduced; their scheme and context
  * string are unchanged since). */
