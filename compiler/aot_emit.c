@@ -211,7 +211,7 @@ static bool emit_object(kiln_engine *e, kiln_module *m, uint32_t first, uint32_t
 	}
 	LLVMDisposeMessage(msg);
 	msg = NULL;
-	ok = ok && engine_optimise(e, lm.llmod, tm, err);
+	ok = ok && engine_optimise(e, lm.llmod, tm, false, err);
 	if (ok && engine_config(e)->dump_prefix)
 		ok = dump_part(e, m, first, end, part, lm.llmod, tm, err);
 	if (ok && LLVMTargetMachineEmitToMemoryBuffer(tm, lm.llmod, LLVMObjectFile, &msg, obj)) {

@@ -60,6 +60,7 @@ kiln_config kiln_config_default(void)
 			     .ssa_max_body = KILN_SSA_MAX_BODY,
 			     .tiering = KILN_TIERING_TIERED,
 			     .tier_up_threshold = KILN_TIER_UP_THRESHOLD,
+			     .tier_up_light_body = KILN_TIER_UP_LIGHT_BODY,
 			     .jit_memory = KILN_JIT_MEMORY};
 }
 
@@ -98,6 +99,13 @@ uint32_t engine_tier_up_threshold(const kiln_engine *e)
 	uint32_t t = e->config.tier_up_threshold;
 
 	return t == 0 ? KILN_TIER_UP_THRESHOLD : t > INT32_MAX ? INT32_MAX : t;
+}
+
+uint32_t engine_tier_up_light_body(const kiln_engine *e)
+{
+	uint32_t b = e->config.tier_up_light_body;
+
+	return b == 0 ? KILN_TIER_UP_LIGHT_BODY : b;
 }
 
 size_t engine_jit_memory(const kiln_engine *e)
@@ -154,6 +162,7 @@ void engine_count_compiled(kiln_engine *e, const engine_times *t, int tier, bool
 		e->stats.tier1_seconds += t->total;
 	}
 	e->stats.tiered_up += hot;
+	e->stats.tiered_up_light += hot && t->light;
 	e->stats.compile_seconds += t->total;
 	e->stats.lower_seconds += t->lower;
 	e->stats.optimise_seconds += t->optimise;
@@ -289,14 +298,31 @@ LLVMTargetMachineRef engine_object_machine(const kiln_engine *e, int opt, char *
 				       LLVMRelocPIC, LLVMCodeModelSmall);
 }
 
+/* The light pipeline (kiln_config.tier_up_light_body).  default<O2> spent
+ * its time all over (instcombine a fifth, then simplifycfg, IPSCCP, SROA,
+ * indvars, GVN) and code generation as much again; these passes are the
+ * ones bench code needed to run as fast as after default<O2>: the inliner
+ * for the small callees tier 1 imports, SROA for the locals' allocas, and
+ * for loops (an interpreter's dispatch loop: bench regex) rotation and
+ * induction variables, without which its code ran 1.15 times longer.
+ * They cost about a tenth of default<O2>: code generation is most of
+ * what is left.  instcombine without verify-fixpoint: alone in a pipeline
+ * it aborts the process when one run leaves more to combine. */
+#define LIGHT_PIPELINE \
+	"cgscc(inline),function(sroa,early-cse<memssa>,instcombine<no-verify-fixpoint>," \
+	"simplifycfg,loop-mssa(loop-rotate,licm),indvars,instcombine<no-verify-fixpoint>," \
+	"simplifycfg<switch-range-to-icmp;switch-to-lookup;no-keep-loops;hoist-common-insts;" \
+	"sink-common-insts;speculate-blocks;simplify-cond-branch>)"
+
 bool engine_optimise(const kiln_engine *e, LLVMModuleRef mod, LLVMTargetMachineRef tm,
-		     kiln_error *err)
+		     bool light, kiln_error *err)
 {
 	static const char *const pipelines[] = {
 		"default<O0>", "default<O1>", "default<O2>", "default<O3>",
 	};
 	LLVMPassBuilderOptionsRef opts = LLVMCreatePassBuilderOptions();
-	LLVMErrorRef le = LLVMRunPasses(mod, pipelines[e->config.opt_level], tm, opts);
+	LLVMErrorRef le = LLVMRunPasses(mod, light ? LIGHT_PIPELINE : pipelines[e->config.opt_level],
+					tm, opts);
 
 	LLVMDisposePassBuilderOptions(opts);
 	return le == NULL ? true : engine_llvm_error(le, err, "optimisation failed");

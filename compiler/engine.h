@@ -28,6 +28,8 @@ bool engine_has_workers(const kiln_engine *e);
 kiln_tiering engine_tiering(const kiln_engine *e);
 /* kiln_config.tier_up_threshold, 0 replaced by the default. */
 uint32_t engine_tier_up_threshold(const kiln_engine *e);
+/* kiln_config.tier_up_light_body, 0 replaced by the default. */
+uint32_t engine_tier_up_light_body(const kiln_engine *e);
 /* kiln_config.jit_memory, 0 replaced by the default. */
 size_t engine_jit_memory(const kiln_engine *e);
 
@@ -51,15 +53,17 @@ void engine_target(const kiln_engine *e, char **cpu, char **features);
 LLVMTargetMachineRef engine_object_machine(const kiln_engine *e, int opt, char **triple,
 					   char **cpu, char **features);
 
-/* Runs the engine's default<On> pipeline on `mod` for `tm`. */
+/* Runs the engine's default<On> pipeline on `mod` for `tm`, or with
+ * `light` the light one (kiln_config.tier_up_light_body). */
 bool engine_optimise(const kiln_engine *e, LLVMModuleRef mod, LLVMTargetMachineRef tm,
-		     kiln_error *err);
+		     bool light, kiln_error *err);
 
 /* Keeps the first failure's message until kiln_engine_compile_error. */
 void engine_record_compile_error(kiln_engine *e, const char *msg);
 /* Seconds one function's compilation took, in all and by phase. */
 typedef struct engine_times {
 	double total, lower, optimise, codegen;
+	bool light;		/* through the light pipeline */
 } engine_times;
 /* One function body compiled at `tier` in t (kiln_engine_stats); hot: a
  * tier-up of a function that ran hot in tier 0. */

@@ -270,14 +270,15 @@ void jit_delete(jit_state *j)
 	free(j);
 }
 
-/* Optimises (unless `optimise` is false: tier 0) and emits an object
- * (not thread-safe for one tm), adding the time each took to *t. */
-bool jit_codegen(kiln_engine *e, LLVMModuleRef mod, LLVMTargetMachineRef tm, bool optimise,
+/* Optimises (`passes`: JIT_PASSES_*) and emits an object (not
+ * thread-safe for one tm), adding the time each took to *t. */
+bool jit_codegen(kiln_engine *e, LLVMModuleRef mod, LLVMTargetMachineRef tm, int passes,
 		    LLVMMemoryBufferRef *obj, engine_times *t, kiln_error *err)
 {
 	char *msg = NULL;
 	double t0 = jit_now(), t1;
-	bool ok = !optimise || engine_optimise(e, mod, tm, err);
+	bool optimise = passes != JIT_PASSES_NONE;
+	bool ok = !optimise || engine_optimise(e, mod, tm, passes == JIT_PASSES_LIGHT, err);
 
 	t1 = jit_now();
 	if (optimise)
@@ -435,7 +436,9 @@ void jit_compile_end(kiln_engine *e, lower_module *lm, int tier, LLVMTargetMachi
  * as in `job`: *obj, the time in *t; false with *err.  A function over the
  * SSA thresholds is compiled with -O0 code generation at either tier, and
  * never counted (tier 1 would be the same code); one with switches, at
- * tier 1, with the large code model (engine_host_machine says why). */
+ * tier 1, with the large code model (engine_host_machine says why); a
+ * tier-up of one over tier_up_light_body bytes of code through the light
+ * pipeline (t->light says so). */
 bool jit_compile_body(kiln_engine *e, module_jit *mj, uint32_t i, body_job *jp,
 			 LLVMMemoryBufferRef *obj, engine_times *t, kiln_error *err)
 {
@@ -491,7 +494,11 @@ bool jit_compile_body(kiln_engine *e, module_jit *mj, uint32_t i, body_job *jp,
 			  : cheap ? (engine_opt_level(e) > 0 ? ENGINE_TM_TIER0 : -1)
 			  : lm.switches ? ENGINE_TM_SWITCHES : -1;
 		LLVMTargetMachineRef atm = alt >= 0 ? engine_take_tm(e, alt) : NULL;
-		ok = ok && jit_codegen(e, lm.llmod, atm ? atm : tm, job.tier == 1, obj, t, err);
+		t->light = job.kind == 'o' && !cheap &&
+			   mj->module->funcs[i].code_size > engine_tier_up_light_body(e);
+		int passes = job.tier == 0 ? JIT_PASSES_NONE
+			     : t->light ? JIT_PASSES_LIGHT : JIT_PASSES_FULL;
+		ok = ok && jit_codegen(e, lm.llmod, atm ? atm : tm, passes, obj, t, err);
 		if (atm)
 			engine_give_tm(e, alt, atm);
 		if (ok)

@@ -205,7 +205,10 @@ LLVMErrorRef jit_lookup_set(kiln_engine *e, LLVMOrcJITDylibRef jd, LLVMOrcCLooku
 LLVMErrorRef jit_lookup(kiln_engine *e, LLVMOrcJITDylibRef jd, const char *name,
 			LLVMOrcExecutorAddress *addr);
 double jit_now(void);
-bool jit_codegen(kiln_engine *e, LLVMModuleRef mod, LLVMTargetMachineRef tm, bool optimise,
+/* The IR passes jit_codegen runs: none (tier 0), default<On>, or the
+ * light pipeline (kiln_config.tier_up_light_body). */
+enum { JIT_PASSES_NONE, JIT_PASSES_FULL, JIT_PASSES_LIGHT };
+bool jit_codegen(kiln_engine *e, LLVMModuleRef mod, LLVMTargetMachineRef tm, int passes,
 		 LLVMMemoryBufferRef *obj, engine_times *t, kiln_error *err);
 bool jit_verify(LLVMModuleRef mod, kiln_error *err);
 void jit_set_target(kiln_engine *e, LLVMModuleRef mod);

@@ -27,7 +27,7 @@ static void materialize_tramp(void *ctx, LLVMOrcMaterializationResponsibilityRef
 	lower_module_init_bare(&lm, c, t->name);
 	jit_set_target(e, lm.llmod);
 	ok = ok && lower_trampoline(&lm, &t->type, t->name, &err) && jit_verify(lm.llmod, &err) &&
-	     jit_codegen(e, lm.llmod, tm, false, &obj, &times, &err);
+	     jit_codegen(e, lm.llmod, tm, JIT_PASSES_NONE, &obj, &times, &err);
 	jit_compile_end(e, &lm, 0, tm, c);
 	if (ok) {
 		/* Takes mr and obj. */

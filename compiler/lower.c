@@ -1013,6 +1013,7 @@ static lower_family_fn *const families[] = {
 	[KILN_FAM_REFERENCE] = lower_reference,
 	[KILN_FAM_NUMERIC] = lower_numeric,
 	[KILN_FAM_SIMD] = lower_simd,
+	[KILN_FAM_ATOMIC] = lower_atomic,
 };
 _Static_assert(sizeof families / sizeof families[0] == KILN_FAM_COUNT_,
 	       "a lowering function for every instruction family");

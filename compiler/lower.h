@@ -267,5 +267,7 @@ LLVMValueRef lower_memory_load(lower *l, LLVMTypeRef t, LLVMValueRef addr);
 void lower_memory_store(lower *l, LLVMValueRef v, LLVMValueRef addr);
 /* lower_simd.c: the 0xfd-prefixed (SIMD) instructions. */
 lower_family_fn lower_simd;
+/* lower_atomic.c: the 0xfe-prefixed (threads) instructions. */
+lower_family_fn lower_atomic;
 
 #endif /* KILN_LOWER_H */

@@ -506,6 +506,9 @@ static bool check_memarg(validator *v, const kiln_instr *in, uint8_t natural)
 		return false;
 	if (in->u.mem.align > natural)
 		return invalid(v, "alignment must not be larger than natural");
+	/* Atomics (threads): exactly natural; a misaligned address traps. */
+	if (krt_op_table[in->op].family == KILN_FAM_ATOMIC && in->u.mem.align != natural)
+		return invalid(v, "atomic alignment must be natural");
 	return true;
 }
 
@@ -553,6 +556,8 @@ static bool check_imm(validator *v, const kiln_instr *in)
 	case KILN_IMM_MEMIDX:
 	case KILN_IMM_MEMORY_COPY:
 		return need_memory(v);
+	case KILN_IMM_FENCE:
+		return true;
 	case KILN_IMM_MEMORY_INIT:
 		return need_memory(v) && need_data(v, in->u.pair.a);
 	case KILN_IMM_DATA:
@@ -731,10 +736,13 @@ static bool check_entities(validator *v)
 			return false;
 	if (m->nmemories > 1)
 		return invalid(v, "multiple memories");
-	for (uint32_t i = 0; i < m->nmemories; i++)
+	for (uint32_t i = 0; i < m->nmemories; i++) {
 		if (!check_limits(v, &m->memories[i].type.limits, 65536,
 				  "memory size must be at most 65536 pages (4GiB)"))
 			return false;
+		if (m->memories[i].type.shared && !m->memories[i].type.limits.has_max)
+			return invalid(v, "shared memory must have maximum");
+	}
 	for (uint32_t i = m->nimported_globals; i < m->nglobals; i++)
 		if (!check_const(v, m->globals[i].init, m->globals[i].type.type,
 				 m->nimported_globals))

@@ -106,6 +106,8 @@ typedef enum kiln_trap_kind {
 	/* "compile error": the JIT could not compile a function the call
 	 * reached (out of memory, a limit): kiln_engine_compile_error says why */
 	KILN_TRAP_COMPILE_FAILED,
+	KILN_TRAP_UNALIGNED_ATOMIC,	/* "unaligned atomic": threads */
+	KILN_TRAP_EXPECTED_SHARED,	/* "expected shared memory": wait on an unshared one */
 	KILN_TRAP_KIND_COUNT_
 } kiln_trap_kind;
 
@@ -163,6 +165,7 @@ typedef struct kiln_tabletype {
 
 typedef struct kiln_memtype {
 	kiln_limits limits;	/* in 64 KiB pages */
+	bool shared;		/* threads: shared between threads (has a maximum) */
 } kiln_memtype;
 
 typedef struct kiln_globaltype {
@@ -253,6 +256,21 @@ KILN_API kiln_status kiln_module_decode_limited(const uint8_t *bytes, size_t len
 						const kiln_module_limits *limits,
 						kiln_module **out_module,
 						kiln_error *err);
+
+/* Proposals past WebAssembly 2.0 that decoding accepts, as bits.  Threads
+ * (shared memories, the 0xfe atomics, wait and notify) is on by default;
+ * without it a shared memory's limits flag is "integer too large" and an
+ * 0xfe instruction an "illegal opcode", as a 2.0 decoder has them. */
+#define KILN_FEATURE_THREADS 1u
+#define KILN_FEATURES_DEFAULT KILN_FEATURE_THREADS
+
+/* kiln_module_decode_limited accepting only the proposals in `features`
+ * (the others decode every one in KILN_FEATURES_DEFAULT). */
+KILN_API kiln_status kiln_module_decode_features(const uint8_t *bytes, size_t len,
+						 const kiln_module_limits *limits,
+						 uint32_t features,
+						 kiln_module **out_module,
+						 kiln_error *err);
 
 /* Validates a decoded module with the spec's algorithm (WebAssembly 2.0,
  * SIMD included).  Fails with KILN_ERR_INVALID.  Time is linear in the size
@@ -449,6 +467,16 @@ typedef struct kiln_config {
 	 * it is sent to tier 1.  0: KILN_TIER_UP_THRESHOLD; 1: on its first
 	 * call. */
 	uint32_t tier_up_threshold;
+	/* A function whose code entry is over tier_up_light_body bytes tiers
+	 * up through a lighter IR pipeline than default<On> (inlining, SROA,
+	 * early CSE, instcombine, simplifycfg, loop rotation, LICM, induction
+	 * variables), code generation still at opt_level: tier 1 of a large
+	 * C main or interpreter loop (7-12 KB of wasm) cost 0.3-0.5 s of
+	 * LLVM at -O2, as much as the program's whole AOT run
+	 * (docs/bench/tier1-huge.md).  Only tier-ups: TIER1 compiles every
+	 * function at opt_level, and so do artifacts, hence the code cache.
+	 * 0: KILN_TIER_UP_LIGHT_BODY; UINT32_MAX: never. */
+	uint32_t tier_up_light_body;
 	/* Background compile threads of the JIT (tier-up and speculation);
 	 * 0: one per CPU but one, at least one, at most KILN_MAX_JIT_THREADS. */
 	unsigned jit_threads;
@@ -476,6 +504,7 @@ typedef struct kiln_config {
 } kiln_config;
 
 #define KILN_TIER_UP_THRESHOLD 1000u
+#define KILN_TIER_UP_LIGHT_BODY 4096u
 #define KILN_MAX_JIT_THREADS 16u
 #define KILN_JIT_MEMORY ((size_t)1 << 30)
 #define KILN_JIT_MEMORY_MAX ((size_t)3 << 29)
@@ -522,6 +551,9 @@ typedef struct kiln_engine_stats {
 	 * entry of its own, compiled as one more tier-0 function). */
 	uint64_t tier0_functions, tier1_functions, tiered_up, osr_entries;
 	double tier0_seconds, tier1_seconds;
+	/* Of tiered_up, the functions compiled through the light pipeline
+	 * (kiln_config.tier_up_light_body). */
+	uint64_t tiered_up_light;
 	/* The interpreter (KILN_TIERING_INTERP): functions translated, the
 	 * bytes of their wasm bodies, and the seconds translation took (with
 	 * making their entries).  Not in functions_compiled. */

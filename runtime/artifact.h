@@ -33,12 +33,14 @@
 #include "internal.h"
 
 #define KILN_ARTIFACT_MAGIC "\0kilnaot"
-/* 6: the map from code to wasm offsets (`lines`) for trap backtraces.
+/* 7: the map from code to wasm offsets (`lines`) for trap backtraces.
+ * 6: code may call the threads helpers (atomic_wait32/64, atomic_notify)
+ * appended to kiln_helpers, which runtimes of format 5 lack.
  * 5: code reads memory 0's base from the ctx (vmctx.memory_base), which
  * runtimes of format 4 leave zero.  4: trampolines per signature (3: t<i>
  * per function, Ed25519 signatures introduced; their scheme and context
  * string are unchanged since). */
-#define KILN_ARTIFACT_FORMAT 6
+#define KILN_ARTIFACT_FORMAT 7
 
 /* code_flags: the code checks the epoch deadline (vmctx.h). */
 #define KILN_ARTIFACT_EPOCH_CHECKS 1u

@@ -31,6 +31,7 @@ typedef struct decoder {
 	uint32_t nfunc_decls;	/* entries of the function section */
 	uint32_t ncode;		/* entries of the code section */
 	bool trusted;		/* from an artifact: bodies are not walked */
+	bool threads;		/* KILN_FEATURE_THREADS: shared flag, 0xfe */
 } decoder;
 
 /* Block kinds on the ctl stack. */
@@ -91,6 +92,8 @@ static bool read_expr(decoder *d, kiln_range *out)
 	for (;;) {
 		if (!krt_rd_instr(&d->r, &in))
 			return false;
+		if (!d->threads && krt_op_table[in.op].prefix == 0xfe)
+			return krt_fail(d->r.err, KILN_ERR_MALFORMED, in.offset, "illegal opcode");
 		switch (in.op) {
 		case KILN_OP_BLOCK:
 		case KILN_OP_LOOP:
@@ -130,16 +133,22 @@ static bool read_expr(decoder *d, kiln_range *out)
 
 /* ------------------------------------------------------------- types */
 
-static bool read_limits(decoder *d, kiln_limits *lim)
+/* Flags: bit 0 a maximum follows, bit 1 shared (threads; memories only,
+ * `shared` NULL for tables).  A 2-bit LEB128 in the reference
+ * interpreter, so other bits are "integer too large" (bit 1 too, without
+ * the threads feature: a 2.0 decoder's 1-bit flag). */
+static bool read_limits(decoder *d, kiln_limits *lim, bool *shared)
 {
 	uint64_t flags;
 	uint32_t v;
 
-	/* The flags are a 1-bit LEB128 in the reference interpreter. */
-	if (!rd_leb(&d->r, 1, false, &flags) || !rd_u32(&d->r, &v))
+	if (!rd_leb(&d->r, shared && d->threads ? 2 : 1, false, &flags) ||
+	    !rd_u32(&d->r, &v))
 		return false;
 	lim->min = v;
-	lim->has_max = flags == 1;
+	lim->has_max = flags & 1;
+	if (shared)
+		*shared = flags & 2;
 	if (lim->has_max) {
 		if (!rd_u32(&d->r, &v))
 			return false;
@@ -155,7 +164,7 @@ static bool read_tabletype(decoder *d, kiln_tabletype *t)
 	if (!rd_reftype(&d->r, &rt))
 		return false;
 	t->elem = (kiln_valtype)rt;
-	return read_limits(d, &t->limits);
+	return read_limits(d, &t->limits, NULL);
 }
 
 static bool read_globaltype(decoder *d, kiln_globaltype *t)
@@ -279,7 +288,7 @@ static bool read_import_desc(decoder *d, kiln_import *imp)
 			return false;
 		mem->imported = true;
 		imp->index = m->nmemories - 1;
-		return read_limits(d, &mem->type.limits);
+		return read_limits(d, &mem->type.limits, &mem->type.shared);
 	}
 	case KILN_EXTERN_GLOBAL: {
 		kiln_global *g = PUSH(d, m->globals, m->nglobals);
@@ -345,7 +354,7 @@ static bool sec_memory(decoder *d, uint32_t count)
 {
 	for (uint32_t i = 0; i < count; i++) {
 		kiln_memory *mem = PUSH(d, d->m->memories, d->m->nmemories);
-		if (mem == NULL || !read_limits(d, &mem->type.limits))
+		if (mem == NULL || !read_limits(d, &mem->type.limits, &mem->type.shared))
 			return false;
 	}
 	return true;
@@ -750,7 +759,7 @@ static bool decode(decoder *d)
 }
 
 static kiln_status decode_bytes(const uint8_t *bytes, size_t len, bool trusted,
-				const kiln_module_limits *limits,
+				const kiln_module_limits *limits, uint32_t features,
 				kiln_module **out_module, kiln_error *err);
 
 /* What a decoded module gets besides its description: an identity never
@@ -769,28 +778,35 @@ static bool identify(kiln_module *m, kiln_error *err)
 kiln_status kiln_module_decode(const uint8_t *bytes, size_t len,
 			       kiln_module **out_module, kiln_error *err)
 {
-	return decode_bytes(bytes, len, false, NULL, out_module, err);
+	return decode_bytes(bytes, len, false, NULL, KILN_FEATURES_DEFAULT, out_module, err);
 }
 
 kiln_status kiln_module_decode_limited(const uint8_t *bytes, size_t len,
 				       const kiln_module_limits *limits,
 				       kiln_module **out_module, kiln_error *err)
 {
-	return decode_bytes(bytes, len, false, limits, out_module, err);
+	return decode_bytes(bytes, len, false, limits, KILN_FEATURES_DEFAULT, out_module, err);
+}
+
+kiln_status kiln_module_decode_features(const uint8_t *bytes, size_t len,
+					const kiln_module_limits *limits, uint32_t features,
+					kiln_module **out_module, kiln_error *err)
+{
+	return decode_bytes(bytes, len, false, limits, features, out_module, err);
 }
 
 /* Artifacts were checked against the limits of the engine that made them. */
 kiln_status kiln_module_decode_trusted(const uint8_t *bytes, size_t len,
 				       kiln_module **out_module, kiln_error *err)
 {
-	return decode_bytes(bytes, len, true, NULL, out_module, err);
+	return decode_bytes(bytes, len, true, NULL, KILN_FEATURES_DEFAULT, out_module, err);
 }
 
 /* Limits are checked once the module is decoded: decoding is linear in the
  * input and allocates no more than it (see the top of this file), and what
  * a module declares costs only later, in compiling and instantiating. */
 static kiln_status decode_bytes(const uint8_t *bytes, size_t len, bool trusted,
-				const kiln_module_limits *limits,
+				const kiln_module_limits *limits, uint32_t features,
 				kiln_module **out_module, kiln_error *err)
 {
 	decoder d = {0};
@@ -813,6 +829,7 @@ static kiln_status decode_bytes(const uint8_t *bytes, size_t len, bool trusted,
 	m->size = len;
 	d.m = m;
 	d.trusted = trusted;
+	d.threads = features & KILN_FEATURE_THREADS;
 	/* Decoding needs the status even when the caller doesn't. */
 	d.r = (kiln_reader){m->bytes, m->bytes, m->bytes + len,
 			    err ? err : &local};

@@ -1,7 +1,7 @@
 /*
  * helpers.c — the runtime functions compiled code calls through
- * ctx->helpers: memory.grow, bulk memory, tables, segment drops, and the
- * trap entry.  Bounds are checked as the spec orders (the whole range
+ * ctx->helpers: memory.grow, bulk memory, tables, segment drops, wait and
+ * notify (atomic.c), and the trap entry.  Bounds are checked as the spec orders (the whole range
  * before anything is written) and violations trap through
  * krt_trap_raise, the one raise point.
  */
@@ -34,7 +34,7 @@ static void h_memory_fill(kiln_vmctx *ctx, uint32_t d, uint32_t v, uint32_t n)
 {
 	kiln_memory_rt *mem = KILN_INSTANCE(ctx)->memory;
 
-	if (!fits(d, n, mem->size))
+	if (!fits(d, n, kiln_memory_size(mem)))
 		krt_trap_raise(KILN_TRAP_MEMORY_OOB);
 	memset(mem->base + d, (int)(v & 0xff), n);
 }
@@ -43,7 +43,7 @@ static void h_memory_copy(kiln_vmctx *ctx, uint32_t d, uint32_t s, uint32_t n)
 {
 	kiln_memory_rt *mem = KILN_INSTANCE(ctx)->memory;
 
-	if (!fits(d, n, mem->size) || !fits(s, n, mem->size))
+	if (!fits(d, n, kiln_memory_size(mem)) || !fits(s, n, kiln_memory_size(mem)))
 		krt_trap_raise(KILN_TRAP_MEMORY_OOB);
 	memmove(mem->base + d, mem->base + s, n);
 }
@@ -151,6 +151,23 @@ static void h_elem_drop(kiln_vmctx *ctx, uint32_t seg)
 	KILN_INSTANCE(ctx)->elem_len[seg] = 0;
 }
 
+static uint32_t h_atomic_wait32(kiln_vmctx *ctx, uint64_t ea, uint32_t expected,
+				int64_t timeout)
+{
+	return kiln_atomic_wait(KILN_INSTANCE(ctx)->memory, ea, expected, 4, timeout);
+}
+
+static uint32_t h_atomic_wait64(kiln_vmctx *ctx, uint64_t ea, uint64_t expected,
+				int64_t timeout)
+{
+	return kiln_atomic_wait(KILN_INSTANCE(ctx)->memory, ea, expected, 8, timeout);
+}
+
+static uint32_t h_atomic_notify(kiln_vmctx *ctx, uint64_t ea, uint32_t count)
+{
+	return kiln_atomic_notify(KILN_INSTANCE(ctx)->memory, ea, count);
+}
+
 const kiln_helpers kiln_runtime_helpers = {
 	.trap = h_trap,
 	.memory_grow = h_memory_grow,
@@ -165,4 +182,7 @@ const kiln_helpers kiln_runtime_helpers = {
 	.table_copy = h_table_copy,
 	.table_init = h_table_init,
 	.elem_drop = h_elem_drop,
+	.atomic_wait32 = h_atomic_wait32,
+	.atomic_wait64 = h_atomic_wait64,
+	.atomic_notify = h_atomic_notify,
 };

@@ -112,6 +112,9 @@ kiln_status kiln_host_memory_new(const kiln_memtype *type, kiln_host_memory **ou
 	if (lim->min > KILN_MAX_PAGES || (lim->has_max && lim->max > KILN_MAX_PAGES))
 		return krt_fail_status(err, KILN_ERR_ARG, KILN_NO_OFFSET,
 				       "memory limits out of range");
+	if (type->shared)	/* a shared one must be counted (memory.c) */
+		return krt_fail_status(err, KILN_ERR_UNSUPPORTED, KILN_NO_OFFSET,
+				       "shared host memories are not supported yet");
 	if (!(m = calloc(1, sizeof *m)))
 		return nomem(err);
 	if (!kiln_memory_init(&m->mem, (uint32_t)lim->min,

@@ -71,7 +71,8 @@ static bool check_import(const kiln_module *m, uint32_t i, const kiln_extern *ex
 	case KILN_EXTERN_MEMORY: {
 		const kiln_memory_rt *mem = ext->handle;
 		const kiln_limits *want = &m->memories[imp->index].type.limits;
-		if (!limits_match(mem->pages, mem->has_max, mem->max_pages, want))
+		if (!limits_match(mem->pages, mem->has_max, mem->max_pages, want) ||
+		    mem->shared != m->memories[imp->index].type.shared)
 			return link_error(err, i, "memory type");
 		return true;
 	}
@@ -145,7 +146,11 @@ static void bind_imports(kiln_instance *inst, const kiln_module *m,
 			inst->funcs[imp->index] = bind_func(inst, imports[i].handle, imp->index);
 			break;
 		case KILN_EXTERN_TABLE: inst->tables[imp->index] = imports[i].handle; break;
-		case KILN_EXTERN_MEMORY: inst->memory = imports[i].handle; break;
+		case KILN_EXTERN_MEMORY:
+			inst->memory = imports[i].handle;
+			if (inst->memory->shared)	/* it may outlive its exporter */
+				kiln_memory_ref(inst->memory);
+			break;
 		case KILN_EXTERN_GLOBAL: inst->globals[imp->index] = imports[i].handle; break;
 		}
 	}
@@ -222,6 +227,19 @@ static bool table_budget(kiln_instance *inst, const kiln_module *m, kiln_error *
 	return true;
 }
 
+
+/* threads: a shared memory lives on its own, counted, so that it outlives
+ * this instance while importers use it (memory.c). */
+static bool own_shared_memory(kiln_instance *inst, kiln_pool *pool, uint32_t min,
+			      uint32_t max, kiln_error *err)
+{
+	if (pool)
+		return krt_fail(err, KILN_ERR_UNSUPPORTED, KILN_NO_OFFSET,
+				"shared memories in pooled instances are not supported yet");
+	inst->memory = kiln_memory_new_shared(min, max, err);
+	return inst->memory != NULL;
+}
+
 static bool build(kiln_instance *inst, const kiln_module *m, kiln_pool *pool,
 		  kiln_error *err)
 {
@@ -268,6 +286,8 @@ static bool build(kiln_instance *inst, const kiln_module *m, kiln_pool *pool,
 			return krt_fail(err, KILN_ERR_NOMEM, KILN_NO_OFFSET,
 					"memory of %u pages exceeds the limit of %u",
 					(uint32_t)lim->min, max);
+		if (m->memories[0].type.shared)
+			return own_shared_memory(inst, pool, (uint32_t)lim->min, max, err);
 		if (pool ? !kiln_pool_memory_init(pool, m, &inst->own_memory,
 						  (uint32_t)lim->min, max,
 						  &inst->memory_from_image, err)
@@ -600,6 +620,8 @@ void kiln_instance_delete(kiln_instance *inst)
 	for (uint32_t s = 0; m && s < m->nelems; s++)
 		free(inst->elems[s]);
 	kiln_memory_free(&inst->own_memory);
+	if (inst->memory && inst->memory->shared)
+		kiln_memory_unref(inst->memory);
 	free(inst);	/* and every array (alloc_instance) */
 }
 
@@ -649,6 +671,7 @@ kiln_externtype kiln_extern_type(kiln_extern ext)
 	case KILN_EXTERN_MEMORY: {
 		kiln_memory_rt *mem = ext.handle;
 		t.u.memory.limits = (kiln_limits){mem->pages, mem->max_pages, mem->has_max};
+		t.u.memory.shared = mem->shared;
 		break;
 	}
 	case KILN_EXTERN_GLOBAL:

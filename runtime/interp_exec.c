@@ -35,9 +35,18 @@
 
 #define S(k) fp[ip[k]]
 
+/* The memory's size: an acquire load, since a shared memory may grow on
+ * another thread (memory.c publishes the size once the pages are
+ * accessible); a plain mov on x86. */
+static inline uint64_t mem_size(const kiln_vmctx *ctx)
+{
+	return atomic_load_explicit((const _Atomic uint64_t *)&ctx->memory->size,
+				    memory_order_acquire);
+}
+
 static inline uint8_t *addr(const kiln_vmctx *ctx, uint32_t a, uint32_t off, uint32_t n)
 {
-	if ((uint64_t)a + off + n > ctx->memory->size)
+	if ((uint64_t)a + off + n > mem_size(ctx))
 		krt_trap_raise(KILN_TRAP_MEMORY_OOB);
 	return ctx->memory_base + (uint64_t)a + off;
 }
@@ -397,16 +406,22 @@ static void run(kiln_vmctx *ctx, const interp_module *im, const interp_func *f,
 	/* One thread-local lookup (a call, __tls_get_addr): hidden from the
 	 * compiler, which would otherwise look the address up again. */
 	__asm__("" : "+r"(chain));
-	interp_val *hi, *fp = frame_slots(ctx, f, (const frame_end *)*chain, &hi);
+	const frame_end *up = (const frame_end *)*chain;
 	frame_end end __attribute__((cleanup(leave))) = {
-		{*chain, im->module, f->index, f, NULL}, args, fp, fp + f->nslots + 1, hi,
-		f->nresults,
+		{*chain, im->module, f->index, f, NULL}, args, NULL, NULL, NULL, f->nresults,
 	};
+
+	/* Linked before its slots are checked: a trap there (the stack
+	 * exhausted) names this frame, at no instruction yet, as compiled
+	 * code's prologue does. */
+	*chain = &end.vf;
+	end.fp = frame_slots(ctx, f, up, &end.hi);
+	end.top = end.fp + f->nslots + 1;
+	interp_val *fp = end.fp;
 	const uint32_t *code = f->code, *ip = code;
 
 	memcpy(fp, args, f->nparams * sizeof *fp);
 	memset(fp + f->nparams, 0, (f->nlocals - f->nparams) * sizeof *fp);
-	*chain = &end.vf;
 #if defined(__GNUC__)
 #define LABEL(id) [KILN_OP_##id] = &&L_##id,
 #define ILABEL(id) [IOP_##id] = &&L_IOP_##id,
@@ -453,7 +468,7 @@ dispatch:
 		NEXT(2);
 	CASE(GLOBAL_GET) memcpy(&S(1), ctx->globals[ip[2]], sizeof *fp); NEXT(3);
 	CASE(GLOBAL_SET) memcpy(ctx->globals[ip[2]], &S(1), sizeof *fp); NEXT(3);
-	CASE(MEMORY_SIZE) S(1).u32 = (uint32_t)(ctx->memory->size >> 16); NEXT(2);
+	CASE(MEMORY_SIZE) S(1).u32 = (uint32_t)(mem_size(ctx) >> 16); NEXT(2);
 	CASE(MEMORY_GROW) HERE(); S(1).u32 = ctx->helpers->memory_grow(ctx, S(2).u32); NEXT(3);
 	CASE(CALL_INDIRECT) HERE(); call_indirect(ctx, ip[1], ip[2], S(4).u32, &S(3)); NEXT(5);
 

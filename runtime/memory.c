@@ -5,6 +5,7 @@
  * as it exists, so that a fault anywhere in it (the guard region beyond
  * the accessible pages included) is a wasm trap, not a crash.
  */
+#include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
 
@@ -41,7 +42,7 @@ bool kiln_memory_init(kiln_memory_rt *mem, uint32_t min, uint32_t max,
 	return true;
 }
 
-uint32_t kiln_memory_grow(kiln_memory_rt *mem, uint32_t delta)
+static uint32_t grow(kiln_memory_rt *mem, uint32_t delta)
 {
 	uint32_t old = mem->pages;
 	uint64_t new_size;
@@ -54,9 +55,56 @@ uint32_t kiln_memory_grow(kiln_memory_rt *mem, uint32_t delta)
 	if (mprotect(mem->base + mem->size, new_size - mem->size,
 		     PROT_READ | PROT_WRITE) != 0)
 		return UINT32_MAX;
-	mem->pages = old + delta;
-	mem->size = new_size;
+	/* Release: the pages are accessible before anyone reads the length. */
+	atomic_store_explicit((_Atomic uint32_t *)&mem->pages, old + delta, memory_order_release);
+	atomic_store_explicit((_Atomic uint64_t *)&mem->size, new_size, memory_order_release);
 	return old;
+}
+
+uint32_t kiln_memory_grow(kiln_memory_rt *mem, uint32_t delta)
+{
+	uint32_t old;
+
+	if (!mem->shared)
+		return grow(mem, delta);
+	pthread_mutex_lock(&mem->grow_lock);
+	old = grow(mem, delta);
+	pthread_mutex_unlock(&mem->grow_lock);
+	return old;
+}
+
+kiln_memory_rt *kiln_memory_new_shared(uint32_t min, uint32_t max, kiln_error *err)
+{
+	kiln_memory_rt *mem = malloc(sizeof *mem);
+
+	if (mem == NULL) {
+		krt_fail(err, KILN_ERR_NOMEM, KILN_NO_OFFSET, "out of memory");
+		return NULL;
+	}
+	if (!kiln_memory_init(mem, min, max, err)) {
+		free(mem);
+		return NULL;
+	}
+	mem->has_max = true;	/* a shared memory always has one */
+	mem->shared = true;
+	atomic_init(&mem->refs, 1);
+	pthread_mutex_init(&mem->grow_lock, NULL);
+	return mem;
+}
+
+kiln_memory_rt *kiln_memory_ref(kiln_memory_rt *mem)
+{
+	atomic_fetch_add_explicit(&mem->refs, 1, memory_order_relaxed);
+	return mem;
+}
+
+void kiln_memory_unref(kiln_memory_rt *mem)
+{
+	if (atomic_fetch_sub_explicit(&mem->refs, 1, memory_order_acq_rel) != 1)
+		return;
+	pthread_mutex_destroy(&mem->grow_lock);
+	kiln_memory_free(mem);
+	free(mem);
 }
 
 void kiln_memory_free(kiln_memory_rt *mem)

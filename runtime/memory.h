@@ -10,6 +10,8 @@
 #ifndef KILN_MEMORY_H
 #define KILN_MEMORY_H
 
+#include <pthread.h>
+#include <stdatomic.h>
 #include <stdint.h>
 
 #include "internal.h"
@@ -29,7 +31,37 @@ typedef struct kiln_memory_rt {
 	kiln_pool *pool;	/* a pooled memory's pool and slot (pool.h) */
 	uint32_t slot;
 	uint64_t image_len;	/* a pooled memory mapped from a module image */
+	/* threads: a shared memory is allocated on its own (kiln_memory_new_shared)
+	 * and counted: its defining instance and every importer hold one
+	 * reference; the last drop frees it.  Growth takes `grow_lock` and
+	 * publishes size and pages with release stores, so other threads see
+	 * either the old or the new length, and never a length whose pages are
+	 * not yet accessible. */
+	bool shared;
+	_Atomic uint32_t refs;
+	pthread_mutex_t grow_lock;
 } kiln_memory_rt;
+
+/* A shared memory of `min` pages, at most `max`, on its own allocation
+ * with one reference; NULL and *err on failure. */
+kiln_memory_rt *kiln_memory_new_shared(uint32_t min, uint32_t max, kiln_error *err);
+/* One more reference to a shared memory; the same pointer. */
+kiln_memory_rt *kiln_memory_ref(kiln_memory_rt *mem);
+/* Drops one reference to a shared memory, freeing it with the last. */
+void kiln_memory_unref(kiln_memory_rt *mem);
+/* The accessible bytes, read atomically (another thread may grow it). */
+static inline uint64_t kiln_memory_size(const kiln_memory_rt *mem)
+{
+	return atomic_load_explicit((_Atomic uint64_t *)&mem->size, memory_order_acquire);
+}
+
+/* memory.atomic.wait32/64 and notify on `mem` at effective address ea
+ * (atomic.c): wait returns 0 woken, 1 not equal, 2 timed out; traps out of
+ * bounds and on an unshared memory.  notify returns the waiters woken (0
+ * on an unshared memory, which none can wait on). */
+uint32_t kiln_atomic_wait(kiln_memory_rt *mem, uint64_t ea, uint64_t expected,
+			  unsigned bytes, int64_t timeout_ns);
+uint32_t kiln_atomic_notify(kiln_memory_rt *mem, uint64_t ea, uint32_t count);
 
 /* Reserves and makes `min` pages accessible.  `max` is the most the memory
  * may grow to (KILN_MAX_PAGES for no limit).  Fails with KILN_ERR_NOMEM. */

@@ -53,6 +53,7 @@ typedef enum kiln_imm {
 	KILN_IMM_MEMORY_COPY,	/* two zero bytes */
 	KILN_IMM_TABLE_INIT,	/* u32 elem index, u32 table index */
 	KILN_IMM_TABLE_COPY,	/* u32 dst table, u32 src table */
+	KILN_IMM_FENCE,		/* a zero byte (atomic.fence; no memory needed) */
 } kiln_imm;
 
 /* Operand-type column values: value type codes, plus these two. */
@@ -71,6 +72,7 @@ typedef enum kiln_family {
 	KILN_FAM_REFERENCE,	/* ref.* */
 	KILN_FAM_NUMERIC,	/* i32/i64/f32/f64 constants and operations */
 	KILN_FAM_SIMD,		/* v128 */
+	KILN_FAM_ATOMIC,	/* threads: atomic accesses, wait, notify, fence */
 	KILN_FAM_COUNT_
 } kiln_family;
 
@@ -124,6 +126,9 @@ typedef enum kiln_oper {
 	KILN_OPER_EXTMUL_LOW, KILN_OPER_EXTMUL_HIGH,
 	KILN_OPER_EXTADD_PAIRWISE, KILN_OPER_TRUNC_SAT_ZERO,
 	KILN_OPER_CONVERT_LOW, KILN_OPER_DEMOTE_ZERO, KILN_OPER_PROMOTE_LOW,
+	/* atomics (load, store, add... are the operations above) */
+	KILN_OPER_XCHG, KILN_OPER_CMPXCHG, KILN_OPER_WAIT, KILN_OPER_NOTIFY,
+	KILN_OPER_FENCE,
 	KILN_OPER_COUNT_
 } kiln_oper;
 
@@ -141,7 +146,7 @@ typedef enum kiln_sign { KILN_SIGN__, KILN_SIGN_S, KILN_SIGN_U } kiln_sign;
 
 typedef struct kiln_op_info {
 	const char *name;
-	uint8_t prefix;		/* 0, 0xfc or 0xfd */
+	uint8_t prefix;		/* 0, 0xfc, 0xfd or 0xfe */
 	uint8_t imm;		/* kiln_imm */
 	uint8_t arg;		/* natural alignment log2, or lane count */
 	uint8_t params[3];	/* value type codes, KILN_VT_NONE-padded */

@@ -334,7 +334,8 @@ static bool rd_immediates(kiln_reader *r, kiln_instr *in)
 	case KILN_IMM_MEMARG: return rd_memarg(r, in);
 	case KILN_IMM_MEMARG_LANE:
 		return rd_memarg(r, in) && rd_u8(r, &in->u.mem.lane);
-	case KILN_IMM_MEMIDX: return rd_zero(r);
+	case KILN_IMM_MEMIDX:
+	case KILN_IMM_FENCE: return rd_zero(r);
 	case KILN_IMM_I32: return rd_s32(r, &in->u.i32);
 	case KILN_IMM_I64: return rd_s64(r, &in->u.i64);
 	case KILN_IMM_F32: return rd_raw(r, &in->u.f32, 4);
@@ -359,7 +360,7 @@ bool krt_rd_instr(kiln_reader *r, kiln_instr *in)
 	in->offset = rd_offset(r);
 	if (!rd_u8(r, &b))
 		return false;
-	if (b == 0xfc || b == 0xfd) {
+	if (b == 0xfc || b == 0xfd || b == 0xfe) {
 		if (!rd_u32(r, &code))
 			return false;
 		in->op = kiln_op_lookup(b, code);

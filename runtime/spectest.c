@@ -53,7 +53,8 @@ typedef struct spectest {
 	kiln_funcref refs[NFUNCS];
 	kiln_global_rt globals[NGLOBALS];
 	kiln_table_rt table;
-	kiln_host_export exports[NFUNCS + NGLOBALS + 2];
+	kiln_memory_rt *shared_memory;	/* threads' "shared_memory" (1 2 shared) */
+	kiln_host_export exports[NFUNCS + NGLOBALS + 3];
 } spectest;
 
 static void spectest_free(kiln_instance *inst)
@@ -61,6 +62,8 @@ static void spectest_free(kiln_instance *inst)
 	spectest *s = (spectest *)inst;
 
 	kiln_memory_free(&s->inst.own_memory);
+	if (s->shared_memory)
+		kiln_memory_unref(s->shared_memory);
 	free(s->table.elems);
 	free(s);
 }
@@ -98,15 +101,16 @@ kiln_status kiln_spectest_new(kiln_instance **out, kiln_error *err)
 		add(s, &n, gnames[i], KILN_EXTERN_GLOBAL, &s->globals[i]);
 	s->table = (kiln_table_rt){.size = 0, .max = 20, .type = KILN_FUNCREF};
 	if (kiln_table_grow(&s->table, 10, NULL) == UINT32_MAX ||
-	    !kiln_memory_init(&s->inst.own_memory, 1, 2, err)) {
-		free(s->table.elems);
-		free(s);
+	    !kiln_memory_init(&s->inst.own_memory, 1, 2, err) ||
+	    !(s->shared_memory = kiln_memory_new_shared(1, 2, err))) {
+		spectest_free(&s->inst);
 		return krt_fail_status(err, KILN_ERR_NOMEM, KILN_NO_OFFSET, "out of memory");
 	}
 	s->inst.own_memory.has_max = true;
 	s->inst.memory = &s->inst.own_memory;
 	add(s, &n, "table", KILN_EXTERN_TABLE, &s->table);
 	add(s, &n, "memory", KILN_EXTERN_MEMORY, s->inst.memory);
+	add(s, &n, "shared_memory", KILN_EXTERN_MEMORY, s->shared_memory);
 	s->inst.host_exports = s->exports;
 	s->inst.nhost_exports = n;
 	s->inst.ctx.instance = &s->inst;

@@ -446,6 +446,8 @@ const char *kiln_trap_message(kiln_trap_kind kind)
 		[KILN_TRAP_EXIT] = "exit",
 		[KILN_TRAP_OUT_OF_FUEL] = "all fuel consumed",
 		[KILN_TRAP_COMPILE_FAILED] = "compile error",
+		[KILN_TRAP_UNALIGNED_ATOMIC] = "unaligned atomic",
+		[KILN_TRAP_EXPECTED_SHARED] = "expected shared memory",
 	};
 	return (unsigned)kind < KILN_TRAP_KIND_COUNT_ ? messages[kind] : "unknown trap";
 }

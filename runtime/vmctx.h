@@ -97,6 +97,13 @@ typedef struct kiln_helpers {
 	void (*table_copy)(kiln_vmctx *ctx, uint32_t dst_table, uint32_t src_table, uint32_t dst, uint32_t src, uint32_t n);
 	void (*table_init)(kiln_vmctx *ctx, uint32_t table, uint32_t seg, uint32_t dst, uint32_t src, uint32_t n);
 	void (*elem_drop)(kiln_vmctx *ctx, uint32_t seg);
+	/* threads: ea is the effective address (aligned: compiled code
+	 * checked); bounds and sharedness are checked here.  wait returns 0
+	 * woken, 1 not equal, 2 timed out (timeout in ns, negative: none);
+	 * notify the number of waiters woken. */
+	uint32_t (*atomic_wait32)(kiln_vmctx *ctx, uint64_t ea, uint32_t expected, int64_t timeout);
+	uint32_t (*atomic_wait64)(kiln_vmctx *ctx, uint64_t ea, uint64_t expected, int64_t timeout);
+	uint32_t (*atomic_notify)(kiln_vmctx *ctx, uint64_t ea, uint32_t count);
 } kiln_helpers;
 
 /* Helper ids: the index of each pointer in kiln_helpers. */
@@ -104,7 +111,8 @@ enum kiln_helper_id {
 	KILN_H_TRAP, KILN_H_MEMORY_GROW, KILN_H_MEMORY_FILL, KILN_H_MEMORY_COPY,
 	KILN_H_MEMORY_INIT, KILN_H_DATA_DROP, KILN_H_TABLE_GET, KILN_H_TABLE_SET,
 	KILN_H_TABLE_GROW, KILN_H_TABLE_FILL, KILN_H_TABLE_COPY, KILN_H_TABLE_INIT,
-	KILN_H_ELEM_DROP, KILN_H_COUNT_
+	KILN_H_ELEM_DROP, KILN_H_ATOMIC_WAIT32, KILN_H_ATOMIC_WAIT64,
+	KILN_H_ATOMIC_NOTIFY, KILN_H_COUNT_
 };
 
 struct kiln_vmctx {

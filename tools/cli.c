@@ -428,10 +428,22 @@ static const char *opt_value(int argc, char **argv, int *i, const char *name)
 	return NULL;
 }
 
+/* A tiering option's count v, 1..max, into *out: 1, or -1 (reported). */
+static int tier_count(const char *cmd, const char *opt, const char *v, uint32_t max,
+		      const char *unit, uint32_t *out)
+{
+	uint64_t n;
+
+	if (!cli_parse_count(v, &n) || n > max)
+		return cli_error(CLI_USAGE, "%s: bad %s '%s' (1 to %lu%s)", cmd, opt, v,
+				 (unsigned long)max, unit), -1;
+	*out = (uint32_t)n;
+	return 1;
+}
+
 int cli_tier_option(int argc, char **argv, int *i, const char *cmd, cli_tiering *t)
 {
 	const char *v;
-	uint64_t n;
 
 	if ((v = opt_value(argc, argv, i, "--tier")) != NULL) {
 		if (!strcmp(v, "tiered"))
@@ -445,14 +457,13 @@ int cli_tier_option(int argc, char **argv, int *i, const char *cmd, cli_tiering 
 		else
 			return cli_error(CLI_USAGE, "%s: --tier wants 0, 1, tiered or interp, got '%s'",
 					 cmd, v), -1;
+		t->chosen = true;
 		return 1;
 	}
-	if ((v = opt_value(argc, argv, i, "--tier-up-threshold")) != NULL) {
-		if (!cli_parse_count(v, &n) || n > INT32_MAX)
-			return cli_error(CLI_USAGE, "%s: bad --tier-up-threshold '%s' (1 to "
-					 "2147483647)", cmd, v), -1;
-		t->threshold = (uint32_t)n;
-		return 1;
-	}
+	if ((v = opt_value(argc, argv, i, "--tier-up-threshold")) != NULL)
+		return tier_count(cmd, "--tier-up-threshold", v, INT32_MAX, "", &t->threshold);
+	if ((v = opt_value(argc, argv, i, "--tier-up-light-body")) != NULL)
+		return tier_count(cmd, "--tier-up-light-body", v, UINT32_MAX, " bytes",
+				  &t->light_body);
 	return 0;
 }

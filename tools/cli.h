@@ -96,13 +96,16 @@ bool cli_parse_size(const char *s, uint32_t *pages);
 bool cli_parse_duration(const char *s, double *seconds);
 /* A count 1..INT64_MAX, in decimal (--fuel). */
 bool cli_parse_count(const char *s, uint64_t *out);
-/* The JIT's tiering options: --tier=0|1|tiered and --tier-up-threshold=N
- * (also with the value as the next argument), for kiln_config.tiering and
- * tier_up_threshold.  Returns 1 when argv[*i] is one (consumed, *i past a
+/* The JIT's tiering options: --tier=0|1|tiered|interp,
+ * --tier-up-threshold=N and --tier-up-light-body=BYTES (also with the value
+ * as the next argument), for kiln_config.tiering, tier_up_threshold and
+ * tier_up_light_body.  Returns 1 when argv[*i] is one (consumed, *i past a
  * separate value), 0 when not, -1 for a bad value (reported). */
 typedef struct cli_tiering {
 	kiln_tiering tiering;
 	uint32_t threshold;		/* 0: the default */
+	uint32_t light_body;		/* 0: the default */
+	bool chosen;			/* --tier given */
 } cli_tiering;
 int cli_tier_option(int argc, char **argv, int *i, const char *cmd, cli_tiering *t);
 /* ADDR:PORT: an IPv4 address and a port 0..65535. */

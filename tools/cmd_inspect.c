@@ -48,6 +48,8 @@ static void print_externtype(const kiln_externtype *t)
 	case KILN_EXTERN_MEMORY:
 		printf("pages ");
 		print_limits(&t->u.memory.limits);
+		if (t->u.memory.shared)
+			printf(" shared");
 		break;
 	case KILN_EXTERN_GLOBAL:
 		printf("%s%s", t->u.global.mutable_ ? "mut " : "",

@@ -187,6 +187,12 @@ static double realtime(void)
 	return seconds(CLOCK_REALTIME);
 }
 
+#ifdef __x86_64__
+#define RUN_INTERP_DEFAULT 1
+#else
+#define RUN_INTERP_DEFAULT 0
+#endif
+
 static int parse_opts(int argc, char **argv, run_opts *o)
 {
 	int i;
@@ -265,6 +271,15 @@ static int parse_opts(int argc, char **argv, run_opts *o)
 	o->file = argv[i];
 	o->args = argv + i + 1;
 	o->nargs = argc - i - 1;
+	/* Unless told otherwise a module starts in the interpreter: no
+	 * compiling before _start, hot functions to tier 0 and tier 1 (a
+	 * first run as fast or faster than the tiered JIT's on the bench
+	 * programs: docs/bench/first-run-interp.md).  The interpreter
+	 * charges no fuel yet and its native adapter is x86-64's: there, the
+	 * tiered JIT. */
+	if (!o->tier.chosen)
+		o->tier.tiering = o->fuel || !RUN_INTERP_DEFAULT ? KILN_TIERING_TIERED
+								 : KILN_TIERING_INTERP;
 	return CLI_OK;
 }
 
@@ -498,6 +513,7 @@ static int run_module(kiln_engine *engine, kiln_module *m, kiln_instance *wasi,
 			"tiers: %" PRIu64 " functions at tier 0 in %.3f ms, %" PRIu64
 			" at tier 1 in %.3f ms, %" PRIu64 " tiered up, %" PRIu64
 			" on-stack entries (%" PRIu64 " to tier 0)\n"
+			"light tier-ups: %" PRIu64 "\n"
 			"lazy compile phases: lower %.3f ms, optimise %.3f ms, codegen %.3f ms, "
 			"set-up %.3f ms\n"
 			"load: %.3f ms\ninstantiate: %.3f ms\nrun: %.3f ms\n"
@@ -505,6 +521,7 @@ static int run_module(kiln_engine *engine, kiln_module *m, kiln_instance *wasi,
 			(t1 - t0) * 1e3, s.compile_seconds * 1e3, s.functions_compiled,
 			s.tier0_functions, s.tier0_seconds * 1e3, s.tier1_functions,
 			s.tier1_seconds * 1e3, s.tiered_up, s.osr_entries, s.osr0_entries,
+			s.tiered_up_light,
 			s.lower_seconds * 1e3, s.optimise_seconds * 1e3, s.codegen_seconds * 1e3,
 			(s.compile_seconds - s.lower_seconds - s.optimise_seconds -
 			 s.codegen_seconds) * 1e3,
@@ -697,6 +714,8 @@ int cmd_run(int argc, char **argv)
 	cfg.tiering = o.tier.tiering;
 	if (o.tier.threshold)
 		cfg.tier_up_threshold = o.tier.threshold;
+	if (o.tier.light_body)
+		cfg.tier_up_light_body = o.tier.light_body;
 	cfg.speculative_compile = !o.lazy;
 	cfg.epoch_interruption = o.timeout > 0;
 	cfg.fuel_metering = o.fuel > 0;

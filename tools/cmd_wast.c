@@ -77,7 +77,7 @@ kiln_status wast_load(wast_run *run, const json_t *cmd, bool validate,
 	snprintf(path, sizeof path, "%s/%s", run->dir, file);
 	if (cli_read_file(path, &bytes, &len) != CLI_OK)
 		return KILN_ERR_IO;
-	st = kiln_module_decode(bytes, len, &m, err);
+	st = kiln_module_decode_features(bytes, len, NULL, run->features, &m, err);
 	free(bytes);
 	*stage_status = st;
 	if (st == KILN_OK && validate)
@@ -323,6 +323,8 @@ int cmd_wast(int argc, char **argv)
 		}
 		if (strncmp(argv[i], "--enable-", 9) == 0 && argv[i][9]) {
 			flags[nflags++] = argv[i];
+			if (!strcmp(argv[i], "--enable-threads"))
+				run.features |= KILN_FEATURE_THREADS;
 		} else if (!strcmp(argv[i], "-v") || !strcmp(argv[i], "--verbose")) {
 			run.verbose = true;
 		} else if (!strcmp(argv[i], "--aot")) {

@@ -32,6 +32,9 @@ typedef struct wast_run {
 	int opt_level;		/* -O0..-O3 */
 	cli_tiering tier;	/* --tier, --tier-up-threshold */
 	uint64_t min_passed;	/* --min-passed: fewer passed commands fail */
+	/* Proposals decoding accepts: those the --enable flags name
+	 * (--enable-threads), as wast2json's language is. */
+	uint32_t features;
 	unsigned passed, failed, skipped, mismatches;
 	char reasons[MAX_REASONS][REASON_LEN];	/* "" = a free slot */
 	unsigned reason_counts[MAX_REASONS];

@@ -37,6 +37,8 @@ bool wast_exec_init(wast_run *run)
 	cfg.tiering = run->tier.tiering;
 	if (run->tier.threshold)
 		cfg.tier_up_threshold = run->tier.threshold;
+	if (run->tier.light_body)
+		cfg.tier_up_light_body = run->tier.light_body;
 	if (kiln_engine_new(&cfg, &run->engine, &err) != KILN_OK)
 		return false;
 	if (!(spectest = add_instance(run)) ||

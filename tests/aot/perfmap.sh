@@ -34,6 +34,6 @@ check() {
   echo "$what: $(wc -l < "$map") functions named, _start is $((16#$size)) bytes"
 }
 check aot env KILN_PERF_MAP=1 "$kilnrun" "$tmp/a.kwasm"
-check jit env KILN_PERF_MAP=1 "$kiln" run --no-cache "$wasm"
+check jit env KILN_PERF_MAP=1 "$kiln" run --no-cache --tier=tiered "$wasm"
 check off env -u KILN_PERF_MAP "$kilnrun" "$tmp/a.kwasm"
 exit $fail

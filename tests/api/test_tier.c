@@ -4,9 +4,11 @@
  * call; threshold 10: within one long call, by loop back-edges), give
  * what they must (hot.h) in tier 0, then the background threads compile
  * them at tier 1 and repoint their entries, and they give the same again —
- * an instance made before the swap keeps its state across it.  Engines at
- * tier 0 only and tier 1 only give the same and never tier up.  The
- * statistics say which tier compiled what.
+ * an instance made before the swap keeps its state across it; so they do
+ * tiered up through the light pipeline (tier_up_light_body 1: every
+ * function is over it; by default none of these small ones is).  Engines
+ * at tier 0 only and tier 1 only give the same and never tier up.  The
+ * statistics say which tier compiled what, and through which pipeline.
  *
  * kiln-tier-test HOT.wasm
  */
@@ -31,7 +33,7 @@ static double now(void)
 	return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
 }
 
-static kiln_engine *engine(kiln_tiering tiering, uint32_t threshold)
+static kiln_engine *engine(kiln_tiering tiering, uint32_t threshold, uint32_t light_body)
 {
 	kiln_config cfg = kiln_config_default();
 	kiln_engine *e = NULL;
@@ -39,6 +41,7 @@ static kiln_engine *engine(kiln_tiering tiering, uint32_t threshold)
 
 	cfg.tiering = tiering;
 	cfg.tier_up_threshold = threshold;
+	cfg.tier_up_light_body = light_body;
 	if (kiln_engine_new(&cfg, &e, &err) != KILN_OK)
 		printf("engine: %s\n", err.message);
 	return e;
@@ -94,10 +97,12 @@ static uint64_t wait_tiered_up(kiln_engine *e, uint64_t n)
 }
 
 /* One tier only: every call right, each function compiled once at that
- * tier, nothing tiered up — also a while later (no background work). */
+ * tier, nothing tiered up — also a while later (no background work) — and
+ * nothing through the light pipeline, though every function is over
+ * tier_up_light_body: it is for tier-ups only. */
 static void one_tier(kiln_tiering tiering, const char *what)
 {
-	kiln_engine *e = engine(tiering, 1);
+	kiln_engine *e = engine(tiering, 1, 1);
 	kiln_module *m = e ? module(e) : NULL;
 	kiln_instance *inst = m ? instance(m) : NULL;
 	kiln_trap_kind trap;
@@ -115,7 +120,7 @@ static void one_tier(kiln_tiering tiering, const char *what)
 		       (unsigned long long)s.tier0_functions, (unsigned long long)s.tier1_functions,
 		       (unsigned long long)s.tiered_up);
 		CHECK(s.tier0_functions == t0 && s.tier1_functions == HOT_NFUNCS - t0 &&
-		      s.tiered_up == 0, "%s: statistics", what);
+		      s.tiered_up == 0 && s.tiered_up_light == 0, "%s: statistics", what);
 	}
 	kiln_instance_delete(inst);
 	kiln_module_delete(m);
@@ -124,10 +129,12 @@ static void one_tier(kiln_tiering tiering, const char *what)
 
 /* Threshold 1: every function is queued for tier 1 on its first call,
  * which runs in tier 0; once all are swapped, the same calls again, on the
- * instance made before and on a new one. */
-static void tier_up_on_first_call(void)
+ * instance made before and on a new one.  light_body: the engine's
+ * tier_up_light_body; light: whether every tier-up, or none, goes through
+ * the light pipeline. */
+static void tier_up_on_first_call(uint32_t light_body, bool light)
 {
-	kiln_engine *e = engine(KILN_TIERING_TIERED, 1);
+	kiln_engine *e = engine(KILN_TIERING_TIERED, 1, light_body);
 	kiln_module *m = e ? module(e) : NULL;
 	kiln_instance *before = m ? instance(m) : NULL, *after;
 	kiln_trap_kind trap;
@@ -147,12 +154,16 @@ static void tier_up_on_first_call(void)
 		run_calls(after, "threshold 1, tier 1, new instance");
 	kiln_instance_delete(after);
 	kiln_engine_stats s = kiln_engine_stats_of(e);
-	printf("threshold 1: %llu functions at tier 0 in %.1f ms, %llu at tier 1 in %.1f ms, "
-	       "%llu tiered up\n", (unsigned long long)s.tier0_functions, s.tier0_seconds * 1e3,
+	printf("threshold 1, light body %u: %llu functions at tier 0 in %.1f ms, %llu at tier 1 "
+	       "in %.1f ms, %llu tiered up, %llu light\n", light_body,
+	       (unsigned long long)s.tier0_functions, s.tier0_seconds * 1e3,
 	       (unsigned long long)s.tier1_functions, s.tier1_seconds * 1e3,
-	       (unsigned long long)s.tiered_up);
+	       (unsigned long long)s.tiered_up, (unsigned long long)s.tiered_up_light);
 	CHECK(s.tier0_functions == HOT_NFUNCS && s.tier1_functions == HOT_NFUNCS &&
 	      s.tiered_up == HOT_NFUNCS, "threshold 1: statistics");
+	CHECK(s.tiered_up_light == (light ? HOT_NFUNCS : 0),
+	      "threshold 1, light body %u: %llu light tier-ups", light_body,
+	      (unsigned long long)s.tiered_up_light);
 	CHECK(s.tier0_seconds > 0 && s.tier1_seconds > 0, "threshold 1: compile times");
 out:
 	kiln_instance_delete(before);
@@ -166,7 +177,7 @@ out:
 static void tier_up_in_a_loop(void)
 {
 	const hot_call *hash = &hot_calls[5];
-	kiln_engine *e = engine(KILN_TIERING_TIERED, 10);
+	kiln_engine *e = engine(KILN_TIERING_TIERED, 10, 0);
 	kiln_module *m = e ? module(e) : NULL;
 	kiln_instance *inst = m ? instance(m) : NULL;
 	kiln_trap_kind trap;
@@ -203,7 +214,8 @@ int main(int argc, char **argv)
 	wasm = bytes;
 	one_tier(KILN_TIERING_TIER0, "tier 0 only");
 	one_tier(KILN_TIERING_TIER1, "tier 1 only");
-	tier_up_on_first_call();
+	tier_up_on_first_call(0, false);
+	tier_up_on_first_call(1, true);
 	tier_up_in_a_loop();
 	free(bytes);
 	printf("%s\n", failures ? "FAILED" : "the same results in every tier, before and "

@@ -20,7 +20,7 @@ ms() { echo $(( $(date +%s%N) / 1000000 )); }
   "$gen" spin > "$tmp/spin.wasm" || { echo "gen_funcs failed"; exit 1; }
 
 t0=$(ms)
-out=$(timeout 60 "$kiln" run -O0 --lazy --no-cache --invoke main "$tmp/chain.wasm" 2> "$tmp/err")
+out=$(timeout 60 "$kiln" run --tier=tiered -O0 --lazy --no-cache --invoke main "$tmp/chain.wasm" 2> "$tmp/err")
 rc=$?
 echo "chain of 5,000: exit $rc, '$out', $(( $(ms) - t0 )) ms"
 [ $rc -eq 0 ] && [ "$out" = 4999 ] || fail "chain of 5,000: exit $rc '$out': $(head -3 "$tmp/err")"
@@ -29,7 +29,7 @@ echo "chain of 5,000: exit $rc, '$out', $(( $(ms) - t0 )) ms"
 # rest of the chain, each function failing, before kiln could exit).
 for mode in --lazy --O2; do
   t0=$(ms)
-  KILN_JIT_CODE_LIMIT=300 timeout 60 "$kiln" run ${mode/--O2/-O2} --no-cache --invoke main \
+  KILN_JIT_CODE_LIMIT=300 timeout 60 "$kiln" run --tier=tiered ${mode/--O2/-O2} --no-cache --invoke main \
     "$tmp/chain.wasm" > /dev/null 2> "$tmp/err"
   rc=$? t=$(( $(ms) - t0 ))
   echo "code limit 300 ($mode): exit $rc in $t ms: $(cat "$tmp/err")"
@@ -43,7 +43,7 @@ for bad in "1 2 3:takes 1 arguments, 3 given" "x:is not a valid i32" ":takes 1 a
   args=${bad%%:*} want=${bad#*:}
   t0=$(ms)
   # shellcheck disable=SC2086
-  timeout 60 "$kiln" run --cache-wait --invoke f5 "$tmp/many.wasm" $args > /dev/null 2> "$tmp/err"
+  timeout 60 "$kiln" run --tier=tiered --cache-wait --invoke f5 "$tmp/many.wasm" $args > /dev/null 2> "$tmp/err"
   rc=$? t=$(( $(ms) - t0 ))
   echo "100,000 functions, --invoke f5 $args: exit $rc in $t ms: $(cat "$tmp/err")"
   [ $rc -eq 2 ] && [ "$(wc -l < "$tmp/err")" -eq 1 ] && grep -q "$want" "$tmp/err" &&

@@ -38,7 +38,10 @@ interrupted() {
 
 case $mode in
 start)
-  interrupted "kiln run: start function (JIT)" "$kiln" run --no-cache --timeout 1s "$start"
+  interrupted "kiln run: start function (JIT)" "$kiln" run --no-cache --tier=tiered --timeout 1s \
+    "$start"
+  interrupted "kiln run: start function (interpreter)" "$kiln" run --no-cache --tier=interp \
+    --timeout 1s "$start"
   interrupted "kiln run: start function (cached)" "$kiln" run --timeout 1s "$start"
   "$kiln" compile --epoch-interruption "$start" -o "$tmp/start.kwasm" || exit 1
   interrupted "kiln-run: start function" "$kilnrun" --timeout 1s "$tmp/start.kwasm"

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # no_llvm.sh KILN INTERP.wasm SIMD.wasm — libkiln-compiler.so loads libLLVM
 # only when something needs it: with KILN_LIBLLVM naming no library,
-# `kiln run --tier=interp` still runs a module it interprets (hot functions
+# `kiln run` (the interpreter first, its default) and `--tier=interp` still
+# run a module the interpreter runs (hot functions
 # stay interpreted, results the same), while what needs the compiler — a
 # JIT tier, a module with functions the interpreter lacks, `kiln compile`
 # — fails with a one-line error, exit 1; a run from the code cache does not
@@ -25,7 +26,10 @@ expect_refusal() {  # expect_refusal WHAT COMMAND...: exit 1, the one line
     fail "$1: exit $rc: $(cat "$tmp/err")"
 }
 expect_refusal "--tier=1" "$kiln" run --tier=1 --invoke fib "$wasm" 20
-expect_refusal "tiered (the default)" "$kiln" run --invoke fib "$wasm" 20
+expect_refusal "--tier=tiered" "$kiln" run --no-cache --tier=tiered --invoke fib "$wasm" 20
+# kiln run's default starts in the interpreter: no libLLVM needed either.
+out=$("$kiln" run --no-cache --invoke fib "$wasm" 20 2> "$tmp/err")
+[ "$out" = 6765 ] && [ ! -s "$tmp/err" ] || fail "the default, fib 20: '$out' $(cat "$tmp/err")"
 expect_refusal "SIMD functions in --tier=interp" "$kiln" run --no-cache --tier=interp --invoke lane "$simd"
 expect_refusal "kiln compile" "$kiln" compile "$wasm" -o "$tmp/out.kwasm"
 

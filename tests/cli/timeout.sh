@@ -18,7 +18,10 @@ interrupted() {
   fi
   echo "$what: interrupted after $ms ms"
 }
-interrupted "kiln run --timeout 300ms (JIT)" "$kiln" run --no-cache --timeout 300ms --invoke spin "$spin"
+interrupted "kiln run --timeout 300ms (JIT)" "$kiln" run --no-cache --tier=tiered --timeout 300ms \
+  --invoke spin "$spin"
+interrupted "kiln run --timeout 300ms (interpreter)" "$kiln" run --no-cache --tier=interp \
+  --timeout 300ms --invoke spin "$spin"
 interrupted "kiln run --timeout 300ms (cached)" "$kiln" run --timeout 300ms --invoke spin "$spin"
 wait_cache_entry || fail "the interrupted run's miss was never stored"
 interrupted "kiln run --timeout 300ms (cache hit)" "$kiln" run --timeout 300ms --invoke spin "$spin"

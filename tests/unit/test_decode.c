@@ -340,10 +340,41 @@ START_TEST(imports_and_types)
 	ck_assert_str_eq(err.message, "malformed function type");
 	ck_assert_int_eq(SECTION(&err, 4, 1, 0x7f, 0, 0), KILN_ERR_MALFORMED);
 	ck_assert_str_eq(err.message, "malformed reference type");
-	ck_assert_int_eq(SECTION(&err, 5, 1, 0x02, 0), KILN_ERR_MALFORMED);
+	ck_assert_int_eq(SECTION(&err, 5, 1, 0x04, 0), KILN_ERR_MALFORMED);
 	ck_assert_str_eq(err.message, "integer too large");
 	ck_assert_int_eq(SECTION(&err, 7, 1, 1, 'x', 0x04, 0), KILN_ERR_MALFORMED);
 	ck_assert_str_eq(err.message, "malformed export kind");
+}
+END_TEST
+
+/* Threads: a memory's flag 3 is shared with a maximum, 2 shared without
+ * one (the validator's to refuse); without KILN_FEATURE_THREADS both are
+ * "integer too large" and an 0xfe instruction is an "illegal opcode". */
+START_TEST(threads_feature)
+{
+	static const uint8_t shared[] = {0, 'a', 's', 'm', 1, 0, 0, 0,
+					 2, 9, 1, 1, 'm', 1, 'm', 0x02, 0x03, 1, 2};
+	static const uint8_t fence[] = {0, 'a', 's', 'm', 1, 0, 0, 0,
+					1, 4, 1, 0x60, 0, 0, 3, 2, 1, 0,
+					10, 7, 1, 5, 0, 0xfe, 0x03, 0, 0x0b};
+	kiln_module *mod;
+	kiln_error err;
+
+	ck_assert_int_eq(kiln_module_decode(shared, sizeof shared, &mod, &err), KILN_OK);
+	kiln_import_info imp = kiln_module_import(mod, 0);
+	ck_assert(imp.type.u.memory.shared);
+	ck_assert(imp.type.u.memory.limits.has_max);
+	ck_assert_uint_eq(imp.type.u.memory.limits.max, 2);
+	kiln_module_delete(mod);
+	ck_assert_int_eq(kiln_module_decode_features(shared, sizeof shared, NULL, 0, &mod, &err),
+			 KILN_ERR_MALFORMED);
+	ck_assert_str_eq(err.message, "integer too large");
+	ck_assert_int_eq(kiln_module_decode(fence, sizeof fence, &mod, &err), KILN_OK);
+	kiln_module_delete(mod);
+	ck_assert_int_eq(kiln_module_decode_features(fence, sizeof fence, NULL, 0, &mod, &err),
+			 KILN_ERR_MALFORMED);
+	ck_assert_str_eq(err.message, "illegal opcode");
+	ck_assert_uint_eq(err.offset, 23);
 }
 END_TEST
 
@@ -372,6 +403,7 @@ Suite *decode_suite(void)
 	tcase_add_test(tc, every_section);
 	tcase_add_test(tc, every_truncation_is_malformed);
 	tcase_add_test(tc, element_forms);
+	tcase_add_test(tc, threads_feature);
 	tcase_add_test(tc, data_forms);
 	tcase_add_test(tc, header_and_sections);
 	tcase_add_test(tc, code_section);
