@@ -308,7 +308,7 @@ bool obj_lines(const uint8_t *p, size_t len, obj_lines_fn *found, void *ctx)
 	cur c = {p + e.sh[dl].sh_offset, p + e.sh[dl].sh_offset + e.sh[dl].sh_size, false};
 	while (ok && c.p < c.end)
 		ok = program(&e, dl, p + e.sh[dl].sh_offset, &c, &rs);
-	if (ok)
+	if (ok && rs.n > 0)	/* qsort wants an array */
 		qsort(rs.r, rs.n, sizeof *rs.r, by_place);
 	for (unsigned i = 0; ok && i < e.nsh; i++) {
 		const Elf64_Shdr *st = section(&e, i), *str;
