@@ -30,6 +30,7 @@
 #include "engine.h"
 #include "krt.h"
 #include "lower.h"
+#include "objlines.h"
 
 typedef struct blob {
 	uint8_t *p;
@@ -145,17 +146,41 @@ static bool emit_tramps(lower_module *lm, kiln_error *err)
 #define AOT_IMPORT_MAX 512
 #define AOT_IMPORT_BYTES 400
 
+/* Where a part's functions' lines go: per function index, from the
+ * part's thread (each part's functions are its own). */
+typedef struct lines_out {
+	krt_lines **of;
+	uint32_t nfuncs;
+} lines_out;
+
+/* Keeps the lines of a body "b<i>" of the object; frees any other. */
+static void keep_lines(void *ctx, const char *name, krt_lines *t)
+{
+	lines_out *lo = ctx;
+	unsigned long i;
+	char *end;
+
+	if (name[0] != 'b' || !name[1] || (i = strtoul(name + 1, &end, 10)) >= lo->nfuncs ||
+	    *end || lo->of[i] != NULL) {
+		free(t);
+		return;
+	}
+	lo->of[i] = t;
+}
+
 /* Lowers functions [first, end) (part number `part`) and emits their
- * object into *obj. */
+ * object into *obj, their lines into lo. */
 static bool emit_object(kiln_engine *e, kiln_module *m, uint32_t first, uint32_t end,
 			uint32_t part, LLVMTargetMachineRef tm, LLVMMemoryBufferRef *obj,
-			kiln_error *err)
+			lines_out *lo, kiln_error *err)
 {
 	LLVMContextRef c = LLVMContextCreate();
 	lower_module lm;
 	char *msg = NULL;
 	bool ok = lower_module_init(&lm, m, c, "", err);
 
+	if (ok)
+		lower_lines(&lm);
 	lm.direct_calls = true;
 	lm.epoch_checks = engine_config(e)->epoch_interruption;
 	lm.fuel_checks = engine_config(e)->fuel_metering;
@@ -179,6 +204,7 @@ static bool emit_object(kiln_engine *e, kiln_module *m, uint32_t first, uint32_t
 		ok = lower_import_callees(&lm, AOT_IMPORT_MAX, AOT_IMPORT_BYTES, err);
 	if (ok && part == 0)
 		ok = emit_tramps(&lm, err);
+	lower_lines_finish(&lm);
 	if (ok && LLVMVerifyModule(lm.llmod, LLVMReturnStatusAction, &msg)) {
 		ok = krt_fail(err, KILN_ERR_UNSUPPORTED, KILN_NO_OFFSET,
 			      "internal error: invalid IR: %.200s", msg ? msg : "?");
@@ -193,6 +219,10 @@ static bool emit_object(kiln_engine *e, kiln_module *m, uint32_t first, uint32_t
 			      msg ? msg : "?");
 		LLVMDisposeMessage(msg);
 	}
+	/* An object whose lines kiln cannot read leaves them unknown. */
+	if (ok)
+		obj_lines((const uint8_t *)LLVMGetBufferStart(*obj), LLVMGetBufferSize(*obj),
+			  keep_lines, lo);
 	if (lm.llmod)
 		LLVMDisposeModule(lm.llmod);
 	lower_module_free(&lm);
@@ -218,6 +248,7 @@ typedef struct part {
 typedef struct queue {
 	kiln_engine *e;
 	kiln_module *m;
+	lines_out lines;
 	part *parts;
 	uint32_t nparts, next, done, total;
 	pthread_mutex_t lock;
@@ -244,7 +275,7 @@ static void compile_part(queue *q, part *p)
 
 	/* Each part has its own LLVM context and target machine. */
 	p->ok = tm ? emit_object(q->e, q->m, p->first, p->end, (uint32_t)(p - q->parts), tm,
-				 &p->obj, &p->err)
+				 &p->obj, &q->lines, &p->err)
 		   : krt_fail(&p->err, KILN_ERR_UNSUPPORTED, KILN_NO_OFFSET, "no native target");
 	if (tm)
 		LLVMDisposeTargetMachine(tm);
@@ -300,12 +331,12 @@ static uint32_t split(const kiln_module *m, uint32_t part_bytes, part *parts)
 }
 
 static bool compile_parts(kiln_engine *e, kiln_module *m, part *parts, uint32_t *nparts,
-			  kiln_error *err)
+			  krt_lines **lines, kiln_error *err)
 {
 	pthread_t threads[KILN_ARTIFACT_MAX_OBJECTS];
 	uint32_t nthreads = engine_config(e)->compile_threads, started = 0;
 	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
-	queue q = {.e = e, .m = m, .parts = parts};
+	queue q = {.e = e, .m = m, .parts = parts, .lines = {lines, m->nfuncs}};
 	bool ok = true;
 
 	*nparts = q.nparts = split(m, engine_config(e)->aot_part_bytes, parts);
@@ -336,6 +367,26 @@ static bool compile_parts(kiln_engine *e, kiln_module *m, part *parts, uint32_t 
 	return ok;
 }
 
+/* The artifact's lines (artifact.h) from each own function's: a function
+ * without any has none (its offsets unknown). */
+static bool append_lines(blob *b, const kiln_module *m, krt_lines *const *lines,
+			 kiln_artifact_range *r)
+{
+	uint32_t n = m->nfuncs - m->nimported_funcs, at = 0;
+	size_t first = b->n;
+	bool ok = append(b, &n, sizeof n, NULL) && append(b, &at, sizeof at, NULL);
+
+	for (uint32_t i = m->nimported_funcs; ok && i < m->nfuncs; i++) {
+		at += lines[i] ? lines[i]->n : 0;
+		ok = append(b, &at, sizeof at, NULL);
+	}
+	for (uint32_t i = m->nimported_funcs; ok && i < m->nfuncs; i++)
+		if (lines[i])
+			ok = append(b, lines[i]->e, lines[i]->n * sizeof lines[i]->e[0], NULL);
+	*r = (kiln_artifact_range){first, b->n - first};
+	return ok;
+}
+
 kiln_status kiln_module_serialize(kiln_engine *e, kiln_module *m, uint8_t **out,
 				  size_t *out_len, kiln_error *err)
 {
@@ -361,7 +412,9 @@ kiln_status kiln_module_serialize(kiln_engine *e, kiln_module *m, uint8_t **out,
 		return krt_fail_status(err, KILN_ERR_ARG, KILN_NO_OFFSET,
 				       "unknown target CPU '%s'", engine_config(e)->target_cpu);
 	tm = engine_object_machine(e, engine_opt_level(e), &triple, &cpu, &features);
-	ok = tm != NULL ? compile_parts(e, m, parts, &nparts, err)
+	krt_lines **lines = krt_calloc(m->nfuncs ? m->nfuncs : 1, sizeof *lines);
+	ok = !lines ? krt_fail(err, KILN_ERR_NOMEM, KILN_NO_OFFSET, "out of memory")
+	     : tm != NULL ? compile_parts(e, m, parts, &nparts, lines, err)
 			: krt_fail(err, KILN_ERR_UNSUPPORTED, KILN_NO_OFFSET, "no native target");
 	memcpy(h.magic, KILN_ARTIFACT_MAGIC, 8);
 	h.format = KILN_ARTIFACT_FORMAT;
@@ -382,7 +435,11 @@ kiln_status kiln_module_serialize(kiln_engine *e, kiln_module *m, uint8_t **out,
 		     append(&b, LLVMGetBufferStart(parts[i].obj), LLVMGetBufferSize(parts[i].obj),
 			    &objects[i]);
 	ok = ok && append(&b, "\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0", (16 - b.n % 16) % 16, NULL) &&
-	     append(&b, objects, nparts * sizeof *objects, &h.objects);
+	     append(&b, objects, nparts * sizeof *objects, &h.objects) &&
+	     append_lines(&b, m, lines, &h.lines);
+	for (uint32_t i = 0; lines && i < m->nfuncs; i++)
+		free(lines[i]);
+	free(lines);
 	if (ok) {
 		memcpy(b.p, &h, sizeof h);	/* now with the ranges */
 		krt_artifact_seal(b.p, b.n);

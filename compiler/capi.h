@@ -144,11 +144,12 @@ struct wasm_instance_t {
 	capi_module *m;			/* a count the store holds */
 };
 
-/* A frame names its function and instance (kiln_trap_info), not yet its
- * code offset.  `handle` is the instance's handle wasm_frame_instance
+/* A frame names its function, its instruction's offsets and its instance
+ * (kiln_trap_info).  `handle` is the instance's handle wasm_frame_instance
  * made, which the frame owns. */
 struct wasm_frame_t {
 	uint32_t func_index;
+	uint32_t module_offset, func_offset;	/* KILN_UNKNOWN_OFFSET: unknown */
 	kiln_instance *instance;	/* NULL: unknown */
 	wasm_store_t *store;
 	wasm_instance_t *handle;

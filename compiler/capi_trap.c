@@ -135,7 +135,9 @@ static wasm_frame_t *frame_new(const wasm_trap_t *trap, uint32_t i)
 	uint32_t index = trap->info.frames[i].func_index;
 
 	if (f)
-		*f = (wasm_frame_t){index, index != UINT32_MAX ? trap->info.instance : NULL,
+		*f = (wasm_frame_t){index, trap->info.frames[i].module_offset,
+				    trap->info.frames[i].func_offset,
+				    index != UINT32_MAX ? trap->info.instance : NULL,
 				    trap->ref.store, NULL};
 	return f;
 }
@@ -197,6 +199,20 @@ wasm_instance_t *wasm_frame_instance(const wasm_frame_t *frame)
 uint32_t wasm_frame_func_index(const wasm_frame_t *frame)
 {
 	return frame->func_index;
+}
+
+/* The offset of the frame's instruction (the trapping one in the origin,
+ * a call in the others) from the start of its function's code entry, and
+ * from the module's start; SIZE_MAX when kiln cannot tell, as wasmtime
+ * answers (kiln.h's KILN_UNKNOWN_OFFSET). */
+size_t wasm_frame_func_offset(const wasm_frame_t *frame)
+{
+	return frame->func_offset == KILN_UNKNOWN_OFFSET ? SIZE_MAX : frame->func_offset;
+}
+
+size_t wasm_frame_module_offset(const wasm_frame_t *frame)
+{
+	return frame->module_offset == KILN_UNKNOWN_OFFSET ? SIZE_MAX : frame->module_offset;
 }
 
 CAPI_VEC_OWN(frame)

@@ -61,6 +61,7 @@
 
 #include "jit_internal.h"
 #include "jit_memory.h"
+#include "objlines.h"
 
 /* A lazy compilation that fails (out of memory, a limit, an internal
  * error) cannot return to the caller's code: it ends the call with a trap. */
@@ -379,6 +380,40 @@ static void emit_or_fail(body_unit *u, LLVMOrcMaterializationResponsibilityRef m
 	free(u);
 }
 
+/* The kinds of code that have maps in module_jit.lines, in its order. */
+#define JIT_LINE_KINDS "bopq"
+
+/* Keeps the map of one function of the module's in the object (a name
+ * "<prefix><kind><index>"); frees any other. */
+static void keep_one(void *ctx, const char *name, krt_lines *t)
+{
+	module_jit *mj = ctx;
+	size_t n = strlen(mj->prefix);
+	const char *k = NULL;
+	char *end;
+	unsigned long i;
+
+	if (strncmp(name, mj->prefix, n) != 0 || !name[n] ||
+	    !(k = strchr(JIT_LINE_KINDS, name[n])) || !name[n + 1] ||
+	    (i = strtoul(name + n + 1, &end, 10)) >= mj->module->nfuncs || *end) {
+		free(t);
+		return;
+	}
+	size_t slot = (size_t)(k - JIT_LINE_KINDS) * mj->module->nfuncs + i;
+	pthread_mutex_lock(&mj->lock);
+	free(mj->lines[slot]);
+	mj->lines[slot] = t;
+	pthread_mutex_unlock(&mj->lock);
+}
+
+/* Before obj is linked (code in it may trap as soon as it is): the maps
+ * of its functions, for trap backtraces.  An object kiln cannot read
+ * leaves them unknown. */
+static void keep_lines(module_jit *mj, LLVMMemoryBufferRef obj)
+{
+	obj_lines((const uint8_t *)LLVMGetBufferStart(obj), LLVMGetBufferSize(obj), keep_one, mj);
+}
+
 /* Frees what one compilation used (tm: of `tier`); its object stays. */
 void jit_compile_end(kiln_engine *e, lower_module *lm, int tier, LLVMTargetMachineRef tm,
 			LLVMContextRef c)
@@ -415,6 +450,7 @@ bool jit_compile_body(kiln_engine *e, module_jit *mj, uint32_t i, body_job *jp,
 	bool ok = tm != NULL && lower_module_init(&lm, mj->module, c, mj->prefix, err);
 
 	if (ok) {
+		lower_lines(&lm);
 		lm.epoch_checks = engine_config(e)->epoch_interruption;
 		lm.fuel_checks = engine_config(e)->fuel_metering;
 		lm.ssa_max_locals = engine_config(e)->ssa_max_locals;
@@ -451,6 +487,7 @@ bool jit_compile_body(kiln_engine *e, module_jit *mj, uint32_t i, body_job *jp,
 		}
 		if (ok && job.tier == 1)
 			ok = lower_import_callees(&lm, JIT_IMPORT_MAX, JIT_IMPORT_BYTES, err);
+		lower_lines_finish(&lm);
 		ok = ok && jit_verify(lm.llmod, err);
 		t->lower = jit_now() - t_lower;
 		int alt = !ok || job.tier == 0 ? -1
@@ -464,6 +501,8 @@ bool jit_compile_body(kiln_engine *e, module_jit *mj, uint32_t i, body_job *jp,
 		ok = ok && jit_codegen(e, lm.llmod, atm ? atm : tm, passes, obj, t, err);
 		if (atm)
 			engine_give_tm(e, alt, atm);
+		if (ok)
+			keep_lines(mj, *obj);
 		if (ok && engine_speculates(e) && job.kind == 'b')
 			jit_speculate_callees(e, mj, &lm, i);
 	}
@@ -776,6 +815,9 @@ static void module_jit_free(void *p)
 		free(mj->osr0[i].loops);
 	free(mj->osr0);
 	free(mj->osr_rets);
+	for (size_t i = 0; mj->lines && i < 4 * (size_t)mj->module->nfuncs; i++)
+		free(mj->lines[i]);
+	free(mj->lines);
 	free(mj->interp_tramps);
 	jit_stubs_free(mj->stubs);	/* after the code that called them */
 	krt_interp_free(mj->interp);
@@ -812,11 +854,13 @@ static module_jit *module_jit_new(kiln_engine *e, const kiln_module *m, interp_m
 	mj->osr_size = krt_calloc(m->nfuncs, sizeof *mj->osr_size);
 	mj->osr_loops = krt_calloc(m->nfuncs, sizeof *mj->osr_loops);
 	mj->nosr_loops = krt_calloc(m->nfuncs, sizeof *mj->nosr_loops);
+	mj->lines = krt_calloc(4 * (size_t)m->nfuncs, sizeof *mj->lines);
 	mj->module = m;
 	pthread_mutex_init(&mj->lock, NULL);
 	if (!mj->compiled || !mj->queued || !mj->body || !mj->code_size || !mj->counters ||
 	    !mj->tier_state || !mj->tier0_state || !mj->body1 || !mj->osr || !mj->code_size1 || !mj->osr_size ||
-	    !mj->osr_loops || !mj->nosr_loops || (im && (!mj->interp_tramps || !mj->osr0))) {
+	    !mj->osr_loops || !mj->nosr_loops || !mj->lines ||
+	    (im && (!mj->interp_tramps || !mj->osr0))) {
 		module_jit_free(mj);
 		return NULL;
 	}
@@ -835,55 +879,81 @@ static bool body_address(module_jit *mj, uint32_t i)
 	return mj->body[i] != NULL;
 }
 
-/* Function i's code starting at `start` (0: none) holds pc if it is the
- * closest start below pc so far. */
-static void closest(uintptr_t start, uintptr_t pc, uint32_t i, uintptr_t *best_start,
-		    uint32_t *best)
+/* Where a pc is: the function (UINT32_MAX: none; KILN_NOT_A_FUNCTION:
+ * glue), the start of its code holding pc and the kind of that code (its
+ * index in JIT_LINE_KINDS). */
+typedef struct jit_place {
+	uint32_t func;
+	uintptr_t start;
+	unsigned kind;
+} jit_place;
+
+/* Function i's code of `kind` starting at `start` (0: none) holds pc if
+ * it is the closest start below pc so far. */
+static void closest(uintptr_t start, uintptr_t pc, uint32_t i, unsigned kind, jit_place *best)
 {
-	if (start && start <= pc && start >= *best_start) {
-		*best_start = start;
-		*best = i;
-	}
+	if (start && start <= pc && start >= best->start)
+		*best = (jit_place){i, start, kind};
 }
 
 /* The compiled function holding `pc`: the closest body start below it
  * (tier 0's, tier 1's, or an OSR entry's: q<i>, p<i>).  Only bodies
  * already compiled are looked up, so this compiles nothing. */
-static uint32_t symbolize(const kiln_code *code, uintptr_t pc)
+static jit_place place(const kiln_code *code, module_jit *mj, uintptr_t pc)
 {
-	module_jit *mj = code->state;
-	uint32_t best = UINT32_MAX;
-	uintptr_t best_start = 0;
+	jit_place best = {UINT32_MAX, 0, 0};
 
-	pthread_mutex_lock(&mj->lock);
 	/* A frame that moved to an OSR entry (tier 0's, or p<i> to q<i>):
 	 * not a frame of its own (pc is a return address less one). */
-	for (size_t k = 0; k < mj->nosr_rets; k++) {
-		if (mj->osr_rets[k] == pc + 1) {
-			pthread_mutex_unlock(&mj->lock);
-			return KILN_NOT_A_FUNCTION;
-		}
-	}
+	for (size_t k = 0; k < mj->nosr_rets; k++)
+		if (mj->osr_rets[k] == pc + 1)
+			return (jit_place){KILN_NOT_A_FUNCTION, 0, 0};
 	for (uint32_t i = code->nimported; i < code->nfuncs; i++) {
-		closest((uintptr_t)mj->body1[i], pc, i, &best_start, &best);
-		closest((uintptr_t)atomic_load(&mj->osr[i]), pc, i, &best_start, &best);
+		closest((uintptr_t)mj->body1[i], pc, i, 1, &best);
+		closest((uintptr_t)atomic_load(&mj->osr[i]), pc, i, 3, &best);
 		if (mj->osr0)
-			closest((uintptr_t)atomic_load(&mj->osr0[i].entry), pc, i, &best_start,
-				&best);
+			closest((uintptr_t)atomic_load(&mj->osr0[i].entry), pc, i, 2, &best);
 		if (atomic_load(&mj->compiled[i]) && body_address(mj, i))
-			closest((uintptr_t)mj->body[i], pc, i, &best_start, &best);
+			closest((uintptr_t)mj->body[i], pc, i, 0, &best);
 	}
 	/* Entry trampolines (the engine's) are compiled code too, but no
 	 * wasm function. */
 	uintptr_t start = jit_tramp_below(mj->engine, pc);
-	if (start && start > best_start)
-		best = KILN_NOT_A_FUNCTION;
-	pthread_mutex_unlock(&mj->lock);
+	if (start && start > best.start)
+		best.func = KILN_NOT_A_FUNCTION;
 	return best;
 }
 
+static uint32_t symbolize(const kiln_code *code, uintptr_t pc)
+{
+	module_jit *mj = code->state;
+
+	pthread_mutex_lock(&mj->lock);
+	jit_place p = place(code, mj, pc);
+	pthread_mutex_unlock(&mj->lock);
+	return p.func;
+}
+
+/* The module offset of pc's wasm instruction: from the map of the code
+ * symbolize finds it in (the closest start below it, so a pc past that
+ * code's end falls on the map's last entry, unknown). */
+static uint32_t code_offset(const kiln_code *code, uintptr_t pc)
+{
+	module_jit *mj = code->state;
+	uint32_t off = 0;
+
+	pthread_mutex_lock(&mj->lock);
+	jit_place p = place(code, mj, pc);
+	const krt_lines *t = p.func < code->nfuncs
+			     ? mj->lines[(size_t)p.kind * code->nfuncs + p.func] : NULL;
+	if (t && pc - p.start <= UINT32_MAX)
+		off = krt_lines_find(t->e, t->n, (uint32_t)(pc - p.start));
+	pthread_mutex_unlock(&mj->lock);
+	return off ? off : KILN_UNKNOWN_OFFSET;
+}
+
 /* The JIT's code: its entries are lazy stubs into mj's JITDylib. */
-static const kiln_code_ops jit_ops = {"jit", symbolize, module_jit_free};
+static const kiln_code_ops jit_ops = {"jit", symbolize, module_jit_free, code_offset};
 
 /* What the engine's code is compiled with and its instances get. */
 static void publish(kiln_engine *e, kiln_module *m, module_jit *mj)

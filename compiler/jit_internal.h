@@ -15,6 +15,7 @@
 #include <llvm-c/LLJIT.h>
 #include <llvm-c/Orc.h>
 
+#include "lines.h"
 #include "engine.h"
 #include "jit_memory.h"
 #include "jit_stubs.h"
@@ -138,6 +139,10 @@ struct module_jit {
 	 * under lock): symbolize leaves those frames out. */
 	uintptr_t *osr_rets;
 	size_t nosr_rets, osr_rets_cap;
+	/* Per kind of code (JIT_LINE_KINDS: b<i>, o<i>, p<i>, q<i>) and
+	 * function index, its map from code to wasm offsets (lines.h;
+	 * under lock), NULL until compiled or when its object had none. */
+	krt_lines **lines;
 	/* KILN_TIERING_INTERP: the functions the interpreter runs,
 	 * translated; their stubs point at their thunks until tier-up, and
 	 * interp_tramps (per function index) keeps the JIT's trampoline their

@@ -158,6 +158,7 @@ bool lower_import_callees(lower_module *lm, uint32_t max, uint32_t max_bytes,
 
 	/* Defined under the name lower_callee gave its callers. */
 	lm->body_kind = lm->direct_calls ? 0 : 'f';
+	lm->no_lines = true;
 	for (uint32_t j = m->nimported_funcs; ok && j < m->nfuncs && n < max; j++) {
 		LLVMValueRef f = lm->funcs[j];
 
@@ -169,11 +170,70 @@ bool lower_import_callees(lower_module *lm, uint32_t max, uint32_t max_bytes,
 		n++;
 	}
 	lm->body_kind = kind;
+	lm->no_lines = false;
 	return ok;
+}
+
+/* DICompileUnit::DebugDirectivesOnly (llvm/IR/DebugInfoMetadata.h). */
+#define KILN_DEBUG_DIRECTIVES_ONLY ((LLVMDWARFEmissionKind)3)
+
+void lower_lines(lower_module *lm)
+{
+	static const char name[] = "wasm";
+	LLVMMetadataRef ver =
+		LLVMValueAsMetadata(LLVMConstInt(lm->i32, LLVMDebugMetadataVersion(), 0));
+	LLVMMetadataRef dwarf = LLVMValueAsMetadata(LLVMConstInt(lm->i32, 4, 0));
+
+	/* DWARF 4: the line program kiln reads (objlines.c). */
+	LLVMAddModuleFlag(lm->llmod, LLVMModuleFlagBehaviorWarning, "Debug Info Version", 18, ver);
+	LLVMAddModuleFlag(lm->llmod, LLVMModuleFlagBehaviorWarning, "Dwarf Version", 13, dwarf);
+	lm->dib = LLVMCreateDIBuilderDisallowUnresolved(lm->llmod);
+	lm->difile = LLVMDIBuilderCreateFile(lm->dib, name, 4, "", 0);
+	/* The line table alone: LLVM's DebugDirectivesOnly, which the C
+	 * API's enum lacks (LineTablesOnly adds .debug_info, .debug_abbrev,
+	 * .debug_str and .debug_ranges to every object). */
+	LLVMDIBuilderCreateCompileUnit(lm->dib, LLVMDWARFSourceLanguageC, lm->difile, "kiln", 4,
+				       0, "", 0, 0, "", 0, KILN_DEBUG_DIRECTIVES_ONLY, 0, 0, 0,
+				       "", 0, "", 0);
+	lm->ditype = LLVMDIBuilderCreateSubroutineType(lm->dib, lm->difile, NULL, 0,
+						       LLVMDIFlagZero);
+}
+
+void lower_at(lower *l, size_t offset)
+{
+	if (l->sp)
+		LLVMSetCurrentDebugLocation2(l->b,
+			LLVMDIBuilderCreateDebugLocation(l->lm->llctx, (unsigned)offset, 0, l->sp,
+							 NULL));
+}
+
+/* Function i's subprogram, its lines from here on those of its set-up;
+ * none for a callee imported to be inlined, whose code the inliner
+ * places at its call's location instead (the caller's call instruction). */
+static void begin_lines(lower *l, const char *name)
+{
+	lower_module *lm = l->lm;
+
+	if (lm->dib == NULL || lm->no_lines)
+		return;
+	l->sp = LLVMDIBuilderCreateFunction(lm->dib, lm->difile, name, strlen(name), name,
+					    strlen(name), lm->difile, 0, lm->ditype, 0, 1, 0,
+					    LLVMDIFlagZero, 1);
+	LLVMSetSubprogram(l->fn, l->sp);
+	lower_at(l, 0);
+}
+
+void lower_lines_finish(lower_module *lm)
+{
+	if (lm->dib)
+		LLVMDIBuilderFinalize(lm->dib);
 }
 
 void lower_module_free(lower_module *lm)
 {
+	if (lm->dib)
+		LLVMDisposeDIBuilder(lm->dib);
+	lm->dib = NULL;
 	free(lm->func_types);
 	free(lm->funcs);
 	free(lm->osr_loops);
@@ -277,12 +337,20 @@ static LLVMBasicBlockRef trap_block(lower *l, kiln_trap_kind kind)
 	LLVMBasicBlockRef here = LLVMGetInsertBlock(l->b), bb;
 	LLVMValueRef arg;
 
-	if (l->traps[kind])
+	/* With line tables, a trap block per site: its call's location is
+	 * the instruction's. */
+	if (l->traps[kind] && !l->sp)
 		return l->traps[kind];
 	bb = l->traps[kind] = lower_block(l, "trap");
 	LLVMPositionBuilderAtEnd(l->b, bb);
 	arg = LLVMConstInt(l->lm->i32, kind, 0);
-	lower_call_helper(l, KILN_H_TRAP, l->lm->void_, &arg, 1);
+	LLVMValueRef call = lower_call_helper(l, KILN_H_TRAP, l->lm->void_, &arg, 1);
+	/* Two sites' calls merged into one (tail merging at -O1 and up)
+	 * would have no one location: the trap's offset unknown. */
+	if (l->sp)
+		LLVMAddCallSiteAttribute(call, LLVMAttributeFunctionIndex,
+					 LLVMCreateEnumAttribute(l->lm->llctx,
+						LLVMGetEnumAttributeKindForName("nomerge", 7), 0));
 	LLVMBuildUnreachable(l->b);
 	LLVMPositionBuilderAtEnd(l->b, here);
 	return bb;
@@ -950,10 +1018,37 @@ static lower_family_fn *const families[] = {
 _Static_assert(sizeof families / sizeof families[0] == KILN_FAM_COUNT_,
 	       "a lowering function for every instruction family");
 
+/* Whether an instruction's code may trap or call: a backtrace looks up
+ * only such code's pcs (a faulting access, the call of a trap or another
+ * helper, a call's return address).  The others (locals, constants,
+ * arithmetic, branches: most of a body) get no location: no row of the
+ * line table starts in them, which keeps the table and its cost small,
+ * and the pcs looked up lie in instructions that have their own. */
+static bool may_trap_or_call(const kiln_op_info *d)
+{
+	switch (d->family) {
+	case KILN_FAM_VARIABLE:
+	case KILN_FAM_PARAMETRIC:
+		return false;
+	case KILN_FAM_NUMERIC:
+		return d->oper == KILN_OPER_DIV || d->oper == KILN_OPER_REM ||
+		       d->oper == KILN_OPER_TRUNC_TO_INT;
+	case KILN_FAM_CONTROL:
+		return d->oper == KILN_OPER_UNREACHABLE || d->oper == KILN_OPER_LOOP ||
+		       d->oper == KILN_OPER_CALL || d->oper == KILN_OPER_CALL_INDIRECT;
+	default:	/* memory, tables, references, SIMD */
+		return true;
+	}
+}
+
 bool lower_instr(lower *l, const kiln_instr *in)
 {
 	const kiln_op_info *d = &krt_op_table[in->op];
 
+	if (may_trap_or_call(d))
+		lower_at(l, in->offset);
+	else if (l->sp)
+		LLVMSetCurrentDebugLocation2(l->b, NULL);
 	return families[d->family](l, in, d);
 }
 
@@ -1213,6 +1308,7 @@ bool lower_function(lower_module *lm, uint32_t fidx, kiln_error *err)
 	l.type = &l.m->types[l.m->funcs[fidx].type_idx];
 	l.b = LLVMCreateBuilderInContext(lm->llctx);
 	LLVMPositionBuilderAtEnd(l.b, lower_block(&l, "entry"));
+	begin_lines(&l, LLVMGetValueName2(l.fn, &(size_t){0}));
 	l.ctx = LLVMGetParam(l.fn, 0);
 	if (lm->osr)
 		lower_osr_note(&l);

@@ -19,6 +19,7 @@
 #define KILN_LOWER_H
 
 #include <llvm-c/Core.h>
+#include <llvm-c/DebugInfo.h>
 
 #include "krt.h"
 
@@ -90,6 +91,14 @@ typedef struct lower_module {
 	/* A br_table of LOWER_JUMP_TABLE targets or more was lowered to a
 	 * switch (set, never cleared): LLVM may make it a jump table. */
 	bool switches;
+	/* Line tables (lower_lines): every instruction of a function
+	 * lower_function defines carries a debug location whose line is
+	 * its wasm instruction's module offset (0 for the function's own
+	 * set-up), so that the object's .debug_line maps code back to wasm
+	 * (lines.h).  NULL: none. */
+	LLVMDIBuilderRef dib;
+	LLVMMetadataRef difile, ditype;
+	bool no_lines;			/* lowering callees to import: none */
 } lower_module;
 
 /* LLVM's least number of cases for a jump table (-min-jump-table-entries). */
@@ -133,6 +142,7 @@ typedef struct lower {
 	LLVMValueRef osr_slots;
 	/* Lowering a checked loop's fast copy (lower_loopver.c), or NULL. */
 	struct lower_ver *ver;
+	LLVMMetadataRef sp;		/* the function's subprogram, or NULL */
 	kiln_error *err;
 } lower;
 
@@ -147,6 +157,15 @@ bool lower_module_init(lower_module *lm, const kiln_module *m,
  * trampolines, shared by modules): lower_trampoline alone may use it. */
 void lower_module_init_bare(lower_module *lm, LLVMContextRef llctx, const char *prefix);
 void lower_module_free(lower_module *lm);
+/* Line tables for the functions lower_function defines from now on (the
+ * module's compile unit); lower_module_free finishes them. */
+void lower_lines(lower_module *lm);
+/* Before the module is verified or emitted: its debug information done. */
+void lower_lines_finish(lower_module *lm);
+/* The wasm instruction at module offset `offset` (0: none, the
+ * function's set-up) is being lowered: the debug location of what the
+ * builder makes now. */
+void lower_at(lower *l, size_t offset);
 bool lower_function(lower_module *lm, uint32_t func_index, kiln_error *err);
 /* Whether lower_function lowers function `func_index` unoptimised: over
  * lm's SSA thresholds, its locals in a frame array, optnone. */

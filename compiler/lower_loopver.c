@@ -188,6 +188,7 @@ bool lower_loop(lower *l, kiln_reader *r, const kiln_instr *in)
 	struct lower_ver ver = {0};
 	loopver v;
 
+	lower_at(l, in->offset);
 	if (!versionable(l) || !loopver_find(&v, l->m->bytes + in->offset, r->end))
 		return lower_instr(l, in);
 	LLVMBasicBlockRef fast = lower_block(l, "ver.fast"), slow = lower_block(l, "ver.slow");

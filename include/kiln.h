@@ -732,14 +732,23 @@ KILN_API kiln_externtype kiln_extern_type(kiln_extern ext);
 /* Where a trap happened: the wasm functions on the stack, innermost
  * first.  Functions of the called function's module are named (from the
  * `name` section; name.data is NULL without one); frames of other modules
- * have func_index UINT32_MAX. */
+ * have func_index UINT32_MAX.  Each frame says where it was: the byte
+ * offset in the module of the instruction (the trapping one in frame 0,
+ * the call in the others), and the same from the start of the function's
+ * code entry (its local declarations, after the entry's size), as
+ * wasmtime counts.  KILN_UNKNOWN_OFFSET in both when kiln cannot tell
+ * (docs/architecture.md, "Code offsets in trap backtraces"): never a
+ * wrong one. */
 #define KILN_MAX_TRAP_FRAMES 16
+#define KILN_UNKNOWN_OFFSET UINT32_MAX
 typedef struct kiln_trap_info {
 	kiln_trap_kind kind;
 	uint32_t nframes;
 	struct {
 		uint32_t func_index;
 		kiln_name name;
+		uint32_t module_offset;
+		uint32_t func_offset;
 	} frames[KILN_MAX_TRAP_FRAMES];
 	/* The instance whose functions the frames' indices name: the called
 	 * function's (a host function's: its caller's, when called from

@@ -32,6 +32,7 @@
 
 #include "artifact.h"
 #include "cpu.h"
+#include "lines.h"
 #include "module.h"
 #include "perfmap.h"
 #include "trap.h"
@@ -39,6 +40,11 @@
 typedef struct aot_image {
 	uint8_t *base;
 	size_t len, code_len;
+	/* The artifact's lines (artifact.h), checked: own function i's
+	 * entries are line[start[i - nimported] .. start[i - nimported + 1]);
+	 * NULL: none. */
+	uint32_t *start;
+	krt_line *line;
 } aot_image;
 
 /* The trampolines "T<sig>" the objects define, sorted by name once all are
@@ -371,6 +377,8 @@ static void image_free(void *p)
 		krt_trap_unregister_code(img->base);
 		munmap(img->base, img->len);
 	}
+	free(img->start);
+	free(img->line);
 	free(img);
 }
 
@@ -391,8 +399,71 @@ static uint32_t symbolize(const kiln_code *code, uintptr_t pc)
 	return best;
 }
 
+/* The module offset of pc's instruction, from the lines of the body
+ * symbolize finds it in. */
+static uint32_t code_offset(const kiln_code *code, uintptr_t pc)
+{
+	const aot_image *img = code->state;
+	uint32_t i = symbolize(code, pc), off;
+	uintptr_t b;
+
+	if (img->start == NULL || i < code->nimported || i >= code->nfuncs)
+		return KILN_UNKNOWN_OFFSET;
+	b = (uintptr_t)krt_code_entry(code, i);
+	if (pc - b > UINT32_MAX)
+		return KILN_UNKNOWN_OFFSET;
+	i -= code->nimported;
+	off = krt_lines_find(img->line + img->start[i], img->start[i + 1] - img->start[i],
+			     (uint32_t)(pc - b));
+	return off ? off : KILN_UNKNOWN_OFFSET;
+}
+
 /* An artifact's code: its entries are the bodies, linked in `base`. */
-static const kiln_code_ops artifact_ops = {"artifact", symbolize, image_free};
+static const kiln_code_ops artifact_ops = {"artifact", symbolize, image_free, code_offset};
+
+static uint32_t u32_at(const uint8_t *p)
+{
+	uint32_t v;
+
+	memcpy(&v, p, sizeof v);
+	return v;
+}
+
+/* Copies the artifact's lines (range r, in the file: describe checked it)
+ * into img, checking all the runtime reads: the count of own functions,
+ * the starts ascending to the number of entries the range holds, and
+ * each function's entries ascending by pc.  An empty range: no lines. */
+static bool load_lines(const uint8_t *bytes, kiln_artifact_range r, const kiln_module *m,
+		       aot_image *img, kiln_error *err)
+{
+	const uint8_t *p = bytes + r.off;
+	uint32_t n = m->nfuncs - m->nimported_funcs;
+	uint64_t head = 4 * ((uint64_t)n + 2);
+
+	if (r.len == 0)
+		return true;
+	if (r.len < head || u32_at(p) != n ||
+	    (r.len - head) % sizeof(krt_line) != 0 ||
+	    (r.len - head) / sizeof(krt_line) != u32_at(p + 4 * ((uint64_t)n + 1)))
+		return bad(err, "bad line table");
+	img->start = krt_calloc((size_t)n + 1, sizeof *img->start);
+	img->line = malloc(r.len - head ? (size_t)(r.len - head) : 1);
+	if (!img->start || !img->line)
+		return krt_fail(err, KILN_ERR_NOMEM, KILN_NO_OFFSET, "out of memory");
+	for (uint32_t i = 0; i <= n; i++)
+		img->start[i] = u32_at(p + 4 + 4 * (uint64_t)i);
+	memcpy(img->line, p + head, (size_t)(r.len - head));
+	if (img->start[0] != 0)
+		return bad(err, "bad line table");
+	for (uint32_t i = 0; i < n; i++) {
+		if (img->start[i + 1] < img->start[i])
+			return bad(err, "bad line table");
+		for (uint32_t k = img->start[i] + 1; k < img->start[i + 1]; k++)
+			if (img->line[k].pc <= img->line[k - 1].pc)
+				return bad(err, "bad line table");
+	}
+	return true;
+}
 
 /* What the artifact's code was compiled with. */
 static uint32_t code_flags(const kiln_artifact_header *h)
@@ -507,7 +578,8 @@ kiln_status kiln_module_load(const uint8_t *bytes, size_t len, kiln_module **out
 	m->valid_status = KILN_OK;
 	tramp_set tramps = {0};
 	bool ok = open_objects(bytes, &d, objs, err) &&
-		  link_image(objs, d.nobjects, img, m, &tramps, err);
+		  link_image(objs, d.nobjects, img, m, &tramps, err) &&
+		  load_lines(bytes, h.lines, m, img, err);
 	free(tramps.syms);
 	for (uint32_t k = 0; k < d.nobjects; k++) {
 		free(objs[k].copy);

@@ -129,7 +129,7 @@ kiln_status kiln_artifact_describe(const uint8_t *bytes, size_t len,
 	/* From here on, len ends before the signature block. */
 	if (!in_file(h.kiln_version, len) || !in_file(h.llvm_version, len) ||
 	    !in_file(h.triple, len) || !in_file(h.cpu, len) || !in_file(h.features, len) ||
-	    !in_file(h.module, len) || !in_file(h.objects, len))
+	    !in_file(h.module, len) || !in_file(h.objects, len) || !in_file(h.lines, len))
 		return krt_fail_status(err, KILN_ERR_MALFORMED, KILN_NO_OFFSET,
 				       "artifact range out of bounds (truncated or corrupt)");
 	out->format = h.format;

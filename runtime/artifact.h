@@ -33,13 +33,14 @@
 #include "internal.h"
 
 #define KILN_ARTIFACT_MAGIC "\0kilnaot"
-/* 6: code may call the threads helpers (atomic_wait32/64, atomic_notify)
+/* 7: the map from code to wasm offsets (`lines`) for trap backtraces.
+ * 6: code may call the threads helpers (atomic_wait32/64, atomic_notify)
  * appended to kiln_helpers, which runtimes of format 5 lack.
  * 5: code reads memory 0's base from the ctx (vmctx.memory_base), which
  * runtimes of format 4 leave zero.  4: trampolines per signature (3: t<i>
  * per function, Ed25519 signatures introduced; their scheme and context
  * string are unchanged since). */
-#define KILN_ARTIFACT_FORMAT 6
+#define KILN_ARTIFACT_FORMAT 7
 
 /* code_flags: the code checks the epoch deadline (vmctx.h). */
 #define KILN_ARTIFACT_EPOCH_CHECKS 1u
@@ -62,9 +63,15 @@ typedef struct kiln_artifact_header {
 	kiln_artifact_range module;
 	kiln_artifact_range objects;	/* a table of ranges, one per object */
 	kiln_artifact_range signature;	/* the signature block; {0, 0}: unsigned */
+	/* Where each own function's code came from (lines.h), all uint32
+	 * little-endian: n, the own functions' count; start[n + 1], each
+	 * function's first entry, ascending from 0; then start[n] entries
+	 * (pc, module offset), each function's ascending by pc.  {0, 0}:
+	 * none (offsets unknown). */
+	kiln_artifact_range lines;
 } kiln_artifact_header;
 
-_Static_assert(sizeof(kiln_artifact_header) == 32 + 32 + 8 * 16, "artifact ABI");
+_Static_assert(sizeof(kiln_artifact_header) == 32 + 32 + 8 * 18, "artifact ABI");
 
 #define KILN_SIGNATURE_MAGIC "kilnsig1"
 #define KILN_SIGNATURE_CONTEXT "kiln artifact signature, format 3"

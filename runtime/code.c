@@ -63,6 +63,13 @@ uint32_t krt_code_symbolize(const kiln_code *code, uintptr_t pc)
 	return code->ops->symbolize(code, pc);
 }
 
+uint32_t krt_code_offset(const kiln_code *code, uintptr_t pc)
+{
+	if (code == NULL || !krt_code_ready(code) || !code->ops->offset)
+		return KILN_UNKNOWN_OFFSET;
+	return code->ops->offset(code, pc);
+}
+
 static char tramp_letter(kiln_valtype t)
 {
 	switch (t) {

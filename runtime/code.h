@@ -55,6 +55,10 @@ typedef struct kiln_code_ops {
 	uint32_t (*symbolize)(const kiln_code *code, uintptr_t pc);
 	/* Frees `state`, and with it the code's memory. */
 	void (*free_state)(void *state);
+	/* The module offset of the wasm instruction whose code holds `pc`
+	 * (a faulting instruction's, or a return address less one), or
+	 * KILN_UNKNOWN_OFFSET; NULL: never known. */
+	uint32_t (*offset)(const kiln_code *code, uintptr_t pc);
 } kiln_code_ops;
 
 struct kiln_code {
@@ -95,6 +99,9 @@ KRT_ABI void krt_code_publish(kiln_code *code, const kiln_code_ops *ops, void *s
 /* The own function holding pc (kiln_code_ops.symbolize); UINT32_MAX when
  * the code is not ready. */
 uint32_t krt_code_symbolize(const kiln_code *code, uintptr_t pc);
+/* The module offset of the instruction at pc (kiln_code_ops.offset);
+ * KILN_UNKNOWN_OFFSET when the code cannot tell. */
+uint32_t krt_code_offset(const kiln_code *code, uintptr_t pc);
 
 /* The symbol name of the entry trampoline for functions of type ft:
  * "T", a letter per parameter, "_", a letter per result (i32 'i', i64

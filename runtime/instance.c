@@ -776,6 +776,32 @@ static uint32_t frame_func(const kiln_instance *inst, const kiln_trap_pcs *pcs, 
 	return krt_code_symbolize(inst->code, pcs->pc[i]);
 }
 
+/* Frame i's offsets (kiln.h), frame's of function idx of inst's module:
+ * both known or neither.  An interpreted frame's came with it, a compiled
+ * one's code finds from its pc; an offset outside the function's code
+ * entry is not believed. */
+static void frame_offsets(const kiln_instance *inst, const kiln_trap_pcs *pcs, uint32_t i,
+			  uint32_t idx, __typeof__(((kiln_trap_info *)0)->frames[0]) *fr)
+{
+	const kiln_module *m = inst ? inst->module : NULL;
+	const kiln_func *f;
+	uint64_t start;
+	uint32_t off;
+
+	fr->module_offset = fr->func_offset = KILN_UNKNOWN_OFFSET;
+	if (m == NULL || idx >= m->nfuncs || m->funcs[idx].imported)
+		return;
+	off = pcs->module[i] ? pcs->offset[i] : krt_code_offset(inst->code, pcs->pc[i]);
+	if (off == KILN_UNKNOWN_OFFSET)
+		return;
+	f = &m->funcs[idx];
+	start = (uint64_t)f->body.off + f->body.len - f->code_size;
+	if (off < start || off >= (uint64_t)f->body.off + f->body.len)
+		return;
+	fr->module_offset = off;
+	fr->func_offset = (uint32_t)(off - start);
+}
+
 /* Names the frames of a trap, as far as the called module knows them. */
 static void describe_trap(const kiln_funcref *f, kiln_trap_kind kind,
 			  const kiln_trap_pcs *pcs, kiln_trap_info *out)
@@ -793,8 +819,9 @@ static void describe_trap(const kiln_funcref *f, kiln_trap_kind kind,
 		if (idx == KILN_NOT_A_FUNCTION)
 			continue;	/* an entry trampoline */
 		out->frames[out->nframes].func_index = idx;
-		out->frames[out->nframes++].name =
+		out->frames[out->nframes].name =
 			idx != UINT32_MAX ? kiln_module_func_name(m, idx) : (kiln_name){NULL, 0};
+		frame_offsets(inst, pcs, i, idx, &out->frames[out->nframes++]);
 	}
 }
 

@@ -439,7 +439,7 @@ static uint32_t symbolize(const kiln_code *code, uintptr_t pc)
 	return UINT32_MAX;
 }
 
-static const kiln_code_ops interp_ops = {"interp", symbolize, free_state};
+static const kiln_code_ops interp_ops = {"interp", symbolize, free_state, NULL};
 
 /* Translates every own function it can; one it cannot run (v128...) is
  * left to compiled code, marked `compiled`.  false on anything else. */

@@ -22,6 +22,7 @@
 #include <stdint.h>
 
 #include "code.h"
+#include "lines.h"
 #include "internal.h"
 #include "module.h"
 #include "opcode.h"
@@ -71,6 +72,11 @@ typedef struct interp_func {
 	uint32_t nslots;		/* the frame: locals and operand stack */
 	uint32_t index;			/* in the module's function space */
 	uint32_t body_len;		/* wasm bytes translated */
+	/* Where each instruction came from, for trap backtraces
+	 * (krt_vframe_offset): the first word of each that emitted code (as
+	 * krt_line.pc) and its module offset. */
+	krt_line *where;
+	uint32_t nwhere;
 	/* Not translated (the interpreter cannot run it): the JIT compiled
 	 * it, and calls go through its funcref; only `im` and `index` are
 	 * set. */

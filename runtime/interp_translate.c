@@ -51,6 +51,8 @@ typedef struct tr {
 	uint32_t h, maxh, nlocals;
 	uint32_t *where;		/* per height: the value's slot */
 	size_t wcap;
+	krt_line *from;		/* per instruction: its words' offset */
+	size_t nfrom, fromcap;
 	/* The last value_op's result word and the code's end after it, and
 	 * the last word a label was bound to: local.set after value_op
 	 * retargets the result (no label between). */
@@ -730,6 +732,23 @@ static bool check_call(tr *t, const kiln_instr *in)
 	return true;
 }
 
+/* The words from here on are the instruction at `offset`'s, until the
+ * next one emits any: an instruction that emitted none gives its place
+ * to the next. */
+static void note_offset(tr *t, uint32_t offset)
+{
+	if (t->nfrom > 0 && t->from[t->nfrom - 1].pc == here(t)) {
+		t->from[t->nfrom - 1].offset = offset;
+		return;
+	}
+	if (t->nfrom == t->fromcap &&
+	    !krt_grow((void **)&t->from, &t->fromcap, t->nfrom + 1, sizeof *t->from)) {
+		t->oom = true;
+		return;
+	}
+	t->from[t->nfrom++] = (krt_line){here(t), offset};
+}
+
 static bool translate(tr *t, const kiln_func *fn, const kiln_functype *ft)
 {
 	kiln_instr in;
@@ -742,7 +761,8 @@ static bool translate(tr *t, const kiln_func *fn, const kiln_functype *ft)
 			return false;
 		if (t->dead)
 			skip_dead(t, in.op);
-		else if (!check_call(t, &in) || !do_instr(t, &in))
+		else if (note_offset(t, (uint32_t)in.offset),
+			 !check_call(t, &in) || !do_instr(t, &in))
 			return false;
 		if (t->oom)
 			return false;
@@ -768,17 +788,21 @@ bool interp_translate(const kiln_module *m, uint32_t index, uint32_t flags,
 	free(t.where);
 	if (!ok) {
 		free(t.code);
+		free(t.from);
 		if (t.oom)
 			krt_fail(err, KILN_ERR_NOMEM, KILN_NO_OFFSET, "out of memory");
 		return false;
 	}
 	*out = (interp_func){NULL, t.code, (uint32_t)t.ncode, ft->nparams, ft->nresults,
-			     t.nlocals, t.nlocals + t.maxh, index, fn->body.len, false};
+			     t.nlocals, t.nlocals + t.maxh, index, fn->body.len,
+			     t.from, (uint32_t)t.nfrom, false};
 	return true;
 }
 
 void interp_func_free(interp_func *f)
 {
 	free(f->code);
+	free(f->where);
 	f->code = NULL;
+	f->where = NULL;
 }

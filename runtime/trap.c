@@ -256,10 +256,11 @@ static uintptr_t fault_fp(void *uctx)
 	return (uintptr_t)((ucontext_t *)uctx)->uc_mcontext.gregs[REG_RBP];
 }
 
-static void add_frame(catch_frame *f, uintptr_t pc, const void *module)
+static void add_frame(catch_frame *f, uintptr_t pc, const void *module, uint32_t offset)
 {
 	if (f->pcs.n < KILN_MAX_TRAP_FRAMES) {
 		f->pcs.module[f->pcs.n] = module;
+		f->pcs.offset[f->pcs.n] = offset;
 		f->pcs.pc[f->pcs.n++] = pc;
 	}
 }
@@ -269,7 +270,7 @@ static void add_frame(catch_frame *f, uintptr_t pc, const void *module)
 static void add_vframes(catch_frame *f, const krt_vframe **v, uintptr_t below)
 {
 	for (; *v && (uintptr_t)*v < below; *v = (*v)->prev)
-		add_frame(f, (*v)->func, (*v)->module);
+		add_frame(f, (*v)->func, (*v)->module, krt_vframe_offset(*v));
 }
 
 /* Records the frames between a trap and its catch frame: compiled code's
@@ -286,13 +287,13 @@ static void capture(catch_frame *f, uintptr_t pc, uintptr_t fp)
 
 	f->pcs.n = 0;
 	if (pc && in_range(&code, pc))
-		add_frame(f, pc, NULL);
+		add_frame(f, pc, NULL, KILN_UNKNOWN_OFFSET);
 	while (fp > lo && fp < hi && (fp & 7) == 0 && f->pcs.n < KILN_MAX_TRAP_FRAMES) {
 		uintptr_t next = ((uintptr_t *)fp)[0], ret = ((uintptr_t *)fp)[1];
 		/* ret - 1 lies inside the call instruction. */
 		if (in_range(&code, ret)) {
 			add_vframes(f, &v, fp);
-			add_frame(f, ret - 1, NULL);
+			add_frame(f, ret - 1, NULL, KILN_UNKNOWN_OFFSET);
 		}
 		if (next <= fp)
 			break;

@@ -16,12 +16,16 @@
 #include "internal.h"
 #include "vmctx.h"
 
-/* The frames of a trap, innermost first: a return address in compiled code
- * (module[i] NULL), or an interpreted frame (a krt_vframe): module[i] its
- * kiln_module and pc[i] its function index. */
+/* The frames of a trap, innermost first: a pc in compiled code (module[i]
+ * NULL; the faulting instruction's, else a return address less one), or
+ * an interpreted frame (a krt_vframe): module[i] its kiln_module, pc[i]
+ * its function index and offset[i] the module offset of its instruction
+ * (KILN_UNKNOWN_OFFSET when unknown; compiled frames' are found later,
+ * from their pc). */
 typedef struct kiln_trap_pcs {
 	uintptr_t pc[KILN_MAX_TRAP_FRAMES];
 	const void *module[KILN_MAX_TRAP_FRAMES];
+	uint32_t offset[KILN_MAX_TRAP_FRAMES];
 	uint32_t n;
 } kiln_trap_pcs;
 
@@ -34,7 +38,15 @@ typedef struct krt_vframe {
 	struct krt_vframe *prev;	/* the next outer one */
 	const void *module;		/* its kiln_module */
 	uint32_t func;			/* its function index */
+	/* Where it is: its instruction (what its code says, code.h's
+	 * krt_vframe_offset); NULL when not known. */
+	const void *fn;			/* the interpreter's interp_func */
+	const uint32_t *ip;		/* the instruction running */
 } krt_vframe;
+
+/* The module offset of the instruction v runs, KILN_UNKNOWN_OFFSET when
+ * not known (interp.c; async-signal-safe: it only reads). */
+uint32_t krt_vframe_offset(const krt_vframe *v);
 
 /* This thread's innermost krt_vframe, NULL when none. */
 extern _Thread_local krt_vframe *krt_vframes;

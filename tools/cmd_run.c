@@ -326,14 +326,18 @@ static void print_trap(const kiln_trap_info *t)
 		fprintf(stderr, "wasm backtrace:\n");
 	for (uint32_t i = 0; i < t->nframes; i++) {
 		if (t->frames[i].func_index == UINT32_MAX) {
-			fprintf(stderr, "  %2u: <another module>\n", i);
+			fprintf(stderr, "  %2u: <another module>", i);
 		} else if (t->frames[i].name.data) {
 			fprintf(stderr, "  %2u: ", i);
 			cli_print_name(stderr, t->frames[i].name);
-			fprintf(stderr, " (function %u)\n", t->frames[i].func_index);
+			fprintf(stderr, " (function %u)", t->frames[i].func_index);
 		} else {
-			fprintf(stderr, "  %2u: function %u\n", i, t->frames[i].func_index);
+			fprintf(stderr, "  %2u: function %u", i, t->frames[i].func_index);
 		}
+		/* The module offset of its instruction, as wasmtime prints it. */
+		if (t->frames[i].module_offset != KILN_UNKNOWN_OFFSET)
+			fprintf(stderr, " at 0x%x", t->frames[i].module_offset);
+		fputc('\n', stderr);
 	}
 }
 

@@ -252,6 +252,32 @@ static void behind_the_hashes(const uint8_t *art, size_t len, const kiln_artifac
 	keep_module_sha = false;
 }
 
+/* The lines (code to wasm offsets, artifact.h) damaged behind the
+ * checksum: their range past the file's end, the count of functions, the
+ * total of entries, and the first function's entries out of order. */
+static void bad_lines(const uint8_t *art, size_t len, const char *outdir)
+{
+	kiln_artifact_header h;
+	uint32_t n, total;
+
+	memcpy(&h, art, sizeof h);
+	if (h.lines.len < 8)
+		FAIL("no lines in the artifact");
+	memcpy(&n, art + h.lines.off, 4);
+	memcpy(&total, art + h.lines.off + 4 + 4 * (size_t)n, 4);
+	if (n == 0 || total < 2)
+		FAIL("lines: %u functions, %u entries", n, total);
+	sealed(art, len, offsetof(kiln_artifact_header, lines) + 8, &(uint64_t){len}, 8,
+	       "lines-range", "out of bounds", outdir);
+	sealed(art, len, h.lines.off, &(uint32_t){n + 1}, 4, "lines-count", "bad line table",
+	       outdir);
+	sealed(art, len, h.lines.off + 4 + 4 * (size_t)n, &(uint32_t){total + 1}, 4,
+	       "lines-total", "bad line table", outdir);
+	/* Function 0's first entry's pc after the code's end. */
+	sealed(art, len, h.lines.off + 4 * ((size_t)n + 2), &(uint32_t){UINT32_MAX}, 4,
+	       "lines-order", "bad line table", outdir);
+}
+
 /* Byte ranges the mutations below aim at: the module, and the symbol
  * tables, relocations and section headers of the first object. */
 static int mutation_targets(const uint8_t *art, const kiln_artifact_desc *d, size_t *at,
@@ -363,6 +389,7 @@ int main(int argc, char **argv)
 	sealed(art, len, first_rela(art, &d), &(uint32_t){R_X86_64_GOTPCREL}, 4, "relocation",
 	       "relocation type 9 is not supported", argv[2]);
 	behind_the_hashes(art, len, &d, argv[2]);
+	bad_lines(art, len, argv[2]);
 	mutations(art, len, &d, 4000);
 
 	free(art);

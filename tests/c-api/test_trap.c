@@ -1,13 +1,16 @@
 /*
  * test_trap.c — traps: from wasm (unreachable three calls deep, integer
  * division by zero) with the spec's messages and frames innermost first,
- * each naming its instance; from a host function, with its message; a
- * start function's trap at instantiation; a trap made by the host, and
- * copies of traps.
+ * each naming its instance and its instruction's offsets (JIT, and an
+ * engine compiling ahead of time); from a host function, with its
+ * message; a start function's trap at instantiation; a trap made by the
+ * host, and copies of traps.
  */
+#include <stdint.h>
 #include <string.h>
 
 #include "capi_util.h"
+#include "kiln_wasm.h"
 
 static wasm_store_t *store;
 
@@ -34,10 +37,28 @@ static bool message_is(const wasm_trap_t *trap, const char *want)
 	return same;
 }
 
-/* The trap's frames' function indices, innermost first, as want; each
- * frame's instance `instance`. */
-static void check_trace(const wasm_trap_t *trap, const uint32_t *want, size_t n,
-			const wasm_instance_t *instance)
+/* trap.wasm's instructions (wasm-objdump -d): a frame's module offset and
+ * its offset from its function's code entry (after the entry's size). */
+typedef struct at {
+	size_t module, func;
+} at;
+
+#define INNER_UNREACHABLE ((at){0x4b, 0x4b - 0x4a})
+#define MIDDLE_CALL ((at){0x4f, 0x4f - 0x4e})
+#define OUTER_CALL ((at){0x54, 0x54 - 0x53})
+#define DIVIDE_DIV_S ((at){0x5d, 0x5d - 0x58})
+
+static void check_offsets(const wasm_frame_t *f, at want, size_t i)
+{
+	CHECK(wasm_frame_module_offset(f) == want.module && wasm_frame_func_offset(f) == want.func,
+	      "frame %zu at module offset %#zx, function offset %#zx; want %#zx, %#zx", i,
+	      wasm_frame_module_offset(f), wasm_frame_func_offset(f), want.module, want.func);
+}
+
+/* The trap's frames' function indices, innermost first, as want, at
+ * offsets `where`; each frame's instance `instance`. */
+static void check_trace(const wasm_trap_t *trap, const uint32_t *want, const at *where,
+			size_t n, const wasm_instance_t *instance)
 {
 	wasm_frame_vec_t trace;
 	wasm_frame_t *origin = wasm_trap_origin(trap);
@@ -49,10 +70,15 @@ static void check_trace(const wasm_trap_t *trap, const uint32_t *want, size_t n,
 		      i, wasm_frame_func_index(trace.data[i]), want[i]);
 		CHECK(wasm_instance_same(wasm_frame_instance(trace.data[i]), instance),
 		      "frame %zu's instance", i);
+		check_offsets(trace.data[i], where[i], i);
 	}
 	CHECK(origin && wasm_frame_func_index(origin) == want[0], "origin");
+	if (origin)
+		check_offsets(origin, where[0], 0);
 	wasm_frame_t *copy = origin ? wasm_frame_copy(origin) : NULL;
 	CHECK(copy && wasm_frame_func_index(copy) == want[0], "frame copy");
+	if (copy)
+		check_offsets(copy, where[0], 0);
 	wasm_frame_delete(copy);
 	wasm_frame_delete(origin);
 	wasm_frame_vec_delete(&trace);
@@ -64,6 +90,39 @@ static wasm_trap_t *call(wasm_func_t *f, int nargs, int32_t a, int32_t b, int nr
 	wasm_val_vec_t va = {(size_t)nargs, args}, vr = {(size_t)nres, res};
 
 	return wasm_func_call(f, &va, &vr);
+}
+
+/* An engine compiling ahead of time: the artifact's code says its
+ * offsets too (division by zero, one frame: bodies this small are inlined
+ * into their callers, whose frames then stand for them). */
+static void aot_traps(const char *path)
+{
+	wasm_config_t *config = wasm_config_new();
+	kiln_wasm_config_set_aot(config, true);
+	wasm_engine_t *engine = wasm_engine_new_with_config(config);
+	wasm_store_t *s = wasm_store_new(engine);
+	wasm_module_t *module = load_module(s, path);
+	wasm_extern_vec_t ex;
+	wasm_functype_t *ft = wasm_functype_new_0_0();
+	wasm_func_t *fail = wasm_func_new(s, ft, host_fail);
+	wasm_functype_delete(ft);
+	wasm_extern_t *imp[] = {wasm_func_as_extern(fail)};
+	wasm_instance_t *instance = module ? instantiate(s, module, imp, 1, &ex) : NULL;
+
+	if (instance) {
+		wasm_trap_t *trap = call(export_func(&ex, 1), 2, 7, 0, 1);
+		CHECK(trap != NULL, "AOT: 7 / 0 did not trap");
+		if (trap && message_is(trap, "integer divide by zero"))
+			check_trace(trap, (const uint32_t[]){4}, (const at[]){DIVIDE_DIV_S}, 1,
+				    instance);
+		wasm_trap_delete(trap);
+		wasm_extern_vec_delete(&ex);
+		wasm_instance_delete(instance);
+	}
+	wasm_func_delete(fail);
+	wasm_module_delete(module);
+	wasm_store_delete(s);
+	wasm_engine_delete(engine);
 }
 
 static void start_traps(const char *path)
@@ -108,7 +167,8 @@ int main(int argc, char **argv)
 	trap = call(export_func(&ex, 0), 0, 0, 0, 0);
 	CHECK(trap != NULL, "deep did not trap");
 	if (trap && message_is(trap, "unreachable"))
-		check_trace(trap, (const uint32_t[]){1, 2, 3}, 3, instance);
+		check_trace(trap, (const uint32_t[]){1, 2, 3},
+			    (const at[]){INNER_UNREACHABLE, MIDDLE_CALL, OUTER_CALL}, 3, instance);
 
 	/* A copy is the same trap and outlives the original handle. */
 	wasm_trap_t *copy = trap ? wasm_trap_copy(trap) : NULL;
@@ -120,7 +180,7 @@ int main(int argc, char **argv)
 
 	trap = call(export_func(&ex, 1), 2, 7, 0, 1);
 	if (trap && message_is(trap, "integer divide by zero"))
-		check_trace(trap, (const uint32_t[]){4}, 1, instance);
+		check_trace(trap, (const uint32_t[]){4}, (const at[]){DIVIDE_DIV_S}, 1, instance);
 	CHECK(trap != NULL, "7 / 0 did not trap");
 	wasm_trap_delete(trap);
 	trap = call(export_func(&ex, 1), 2, 7, 2, 1);
@@ -148,6 +208,7 @@ int main(int argc, char **argv)
 	wasm_trap_delete(trap);
 
 	start_traps(argv[2]);
+	aot_traps(argv[1]);
 
 	wasm_extern_vec_delete(&ex);
 	wasm_instance_delete(instance);

@@ -111,7 +111,7 @@ KILN_TIER_UP_SYNC=1 "$kiln" run --no-cache --tier=interp --tier-up-threshold=10 
   --invoke trap "$osr" 1000 > "$tmp/out" 2> "$tmp/err"
 rc=$?
 [ $rc -eq 1 ] && grep -q '^error: wasm trap: integer divide by zero$' "$tmp/err" &&
-  [ "$(grep -c '^ *[0-9]*: ' "$tmp/err")" = 1 ] && grep -q '^ *0: trap (function 4)$' "$tmp/err" &&
+  [ "$(grep -c '^ *[0-9]*: ' "$tmp/err")" = 1 ] && grep -q '^ *0: trap (function 4) at 0x[0-9a-f]*$' "$tmp/err" &&
   grep -q ' 1 on-stack entries (0 to tier 0)$' "$tmp/err" ||
   fail "OSR, a trap after the move: exit $rc: $(cat "$tmp/out" "$tmp/err")"
 # Only the loops lowered into the OSR entry move: with 1,000 locals the
@@ -168,7 +168,7 @@ for fn in trap trap_under; do
   "$kiln" run --no-cache --tier=interp --tier-up-threshold=2000000000 --invoke "$fn" "$osr" 1000 \
     2> "$tmp/err"
   want=$(grep -E '^(wasm backtrace:| +[0-9]+: )' "$tmp/err")
-  grep -q '^ *0: trap (function 4)$' <<< "$want" || fail "interpreted backtrace of $fn: '$want'"
+  grep -q '^ *0: trap (function 4) at 0x[0-9a-f]*$' <<< "$want" || fail "interpreted backtrace of $fn: '$want'"
   for t in "400 1" "10 2"; do
     read -r th n <<< "$t"
     KILN_TIER_UP_SYNC=2 "$kiln" run --no-cache --tier=interp --tier-up-threshold="$th" --stats \
@@ -215,9 +215,11 @@ done
 # above; the JIT at tier 0 prints the same, every time (it once named a
 # frame after another function when a background thread's speculation had
 # linked the body and not yet marked it compiled: about one run in four).
-for t in "deep 7 0=div (function 1)|div2 (function 12)|simd_div2 (function 13)|mid (function 14)|function 15" \
-         "div 7 0=div (function 1)|simd_div (function 4)|function 9" \
-         "load 65535=simd_load (function 6)|function 11"; do
+# Each frame at its instruction's offset (wasm-objdump -d): the trapping
+# i32.div_s or v128.load, then the calls.
+for t in "deep 7 0=div (function 1) at 0x93|div2 (function 12) at 0x140|simd_div2 (function 13) at 0x14c|mid (function 14) at 0x15a|function 15 at 0x166" \
+         "div 7 0=div (function 1) at 0x93|simd_div (function 4) at 0xca|function 9 at 0x11a" \
+         "load 65535=simd_load (function 6) at 0xf6|function 11 at 0x134"; do
   read -r fn args <<< "${t%=*}"
   want=$(tr '|' '\n' <<< "${t#*=}" | awk '{ printf "  %2u: %s\n", NR - 1, $0 }')
   # shellcheck disable=SC2086
