@@ -15,7 +15,7 @@
 #include <llvm-c/LLJIT.h>
 #include <llvm-c/Orc.h>
 
-#include "lines.h"
+#include "krt.h"	/* lines.h */
 #include "engine.h"
 #include "jit_memory.h"
 #include "jit_stubs.h"

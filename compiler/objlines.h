@@ -10,7 +10,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "lines.h"
+#include "krt.h"	/* lines.h */
 
 /* Given each function the object defines: its symbol name and its map
  * (malloc'd, the callee's). */

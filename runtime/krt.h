@@ -29,6 +29,7 @@
 #include "module.h"
 #include "code.h"
 #include "interp.h"
+#include "lines.h"
 #include "reader.h"
 #include "opcode.h"
 #include "trap.h"
