@@ -10,6 +10,9 @@
 #   runner_checks.sh KILN RUN_SPEC
 set -u
 kiln=$1 run_spec=$2
+# Its own testsuite, whatever the caller's $KILN_SPEC_DIR (which would send
+# run_spec.sh to the real one: every check then runs the whole suite).
+unset KILN_SPEC_DIR
 work=$(mktemp -d) || exit 1
 trap 'rm -rf "$work"' EXIT
 fails=0
