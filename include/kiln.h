@@ -262,6 +262,19 @@ KILN_API kiln_status kiln_module_decode_limited(const uint8_t *bytes, size_t len
  * without it a shared memory's limits flag is "integer too large" and an
  * 0xfe instruction an "illegal opcode", as a 2.0 decoder has them. */
 #define KILN_FEATURE_THREADS 1u
+/* The WebAssembly 3.0 proposals, each accepted only where its bit is set
+ * once it is built (the bits are fixed here so that they never move). */
+#define KILN_FEATURE_TAIL_CALL (1u << 1)
+#define KILN_FEATURE_EXTENDED_CONST (1u << 2)
+#define KILN_FEATURE_MULTI_MEMORY (1u << 3)
+#define KILN_FEATURE_MEMORY64 (1u << 4)
+#define KILN_FEATURE_EXCEPTIONS (1u << 5)
+#define KILN_FEATURE_RELAXED_SIMD (1u << 6)
+/* Not a proposal but the removal of one of 2.0's: with this bit set a
+ * module is checked without reference types (one table, no reference
+ * values), the world some proposal folders of the testsuite were written
+ * in. */
+#define KILN_FEATURE_NO_REFERENCE_TYPES (1u << 31)
 #define KILN_FEATURES_DEFAULT KILN_FEATURE_THREADS
 
 /* kiln_module_decode_limited accepting only the proposals in `features`
