@@ -168,6 +168,23 @@ static void keep_lines(void *ctx, const char *name, krt_lines *t)
 	lo->of[i] = t;
 }
 
+/* The artifact carries the lines read from the object's debug
+ * information (lisp.wasm's: 28 of its 203 KB): the object goes without. */
+static bool strip_debug(LLVMMemoryBufferRef *obj, kiln_error *err)
+{
+	size_t len = LLVMGetBufferSize(*obj);
+	uint8_t *copy = malloc(len ? len : 1);
+
+	if (copy == NULL)
+		return krt_fail(err, KILN_ERR_NOMEM, KILN_NO_OFFSET, "out of memory");
+	memcpy(copy, LLVMGetBufferStart(*obj), len);
+	len = obj_strip_debug(copy, len);
+	LLVMDisposeMemoryBuffer(*obj);
+	*obj = LLVMCreateMemoryBufferWithMemoryRangeCopy((const char *)copy, len, "object");
+	free(copy);
+	return true;
+}
+
 /* Lowers functions [first, end) (part number `part`) and emits their
  * object into *obj, their lines into lo. */
 static bool emit_object(kiln_engine *e, kiln_module *m, uint32_t first, uint32_t end,
@@ -223,6 +240,8 @@ static bool emit_object(kiln_engine *e, kiln_module *m, uint32_t first, uint32_t
 	if (ok)
 		obj_lines((const uint8_t *)LLVMGetBufferStart(*obj), LLVMGetBufferSize(*obj),
 			  keep_lines, lo);
+	if (ok)
+		ok = strip_debug(obj, err);
 	if (lm.llmod)
 		LLVMDisposeModule(lm.llmod);
 	lower_module_free(&lm);

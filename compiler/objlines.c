@@ -284,21 +284,29 @@ static krt_lines *function_lines(const rows *rs, uint32_t shndx, uint64_t lo, ui
 	return t;
 }
 
-bool obj_lines(const uint8_t *p, size_t len, obj_lines_fn *found, void *ctx)
+/* The relocatable x86-64 ELF object [p, p + len), if it is one. */
+static bool open_elf(elf *e, const uint8_t *p, size_t len)
 {
 	const Elf64_Ehdr *eh = (const void *)p;
-	elf e = {p, len, NULL, 0};
+
+	if (len < sizeof *eh || memcmp(eh->e_ident, ELFMAG, SELFMAG) != 0 ||
+	    eh->e_ident[EI_CLASS] != ELFCLASS64 || eh->e_type != ET_REL ||
+	    eh->e_machine != EM_X86_64 || eh->e_shentsize != sizeof(Elf64_Shdr) ||
+	    eh->e_shoff > len || eh->e_shnum > (len - eh->e_shoff) / sizeof(Elf64_Shdr))
+		return false;
+	*e = (elf){p, len, (const void *)(p + eh->e_shoff), eh->e_shnum};
+	return true;
+}
+
+bool obj_lines(const uint8_t *p, size_t len, obj_lines_fn *found, void *ctx)
+{
+	elf e;
 	rows rs = {0};
 	unsigned dl = 0;
 	bool ok = true;
 
-	if (len < sizeof *eh || memcmp(eh->e_ident, ELFMAG, SELFMAG) != 0 ||
-	    eh->e_ident[EI_CLASS] != ELFCLASS64 || eh->e_type != ET_REL ||
-	    eh->e_machine != EM_X86_64 || eh->e_shoff > len ||
-	    eh->e_shnum > (len - eh->e_shoff) / sizeof(Elf64_Shdr))
+	if (!open_elf(&e, p, len))
 		return false;
-	e.sh = (const void *)(p + eh->e_shoff);
-	e.nsh = eh->e_shnum;
 	for (unsigned i = 1; i < e.nsh && !dl; i++)
 		if (section(&e, i) && e.sh[i].sh_type == SHT_PROGBITS &&
 		    !strcmp(section_name(&e, i), ".debug_line"))
@@ -331,4 +339,91 @@ bool obj_lines(const uint8_t *p, size_t len, obj_lines_fn *found, void *ctx)
 	}
 	free(rs.r);
 	return ok;
+}
+
+/* Whether section i is debug information or its relocations: unallocated
+ * and named .debug_*, or relocating such a section. */
+static bool is_debug(const elf *e, unsigned i)
+{
+	const Elf64_Shdr *s = &e->sh[i];
+
+	if (s->sh_flags & SHF_ALLOC)
+		return false;
+	if (s->sh_type == SHT_RELA || s->sh_type == SHT_REL)
+		return s->sh_info < e->nsh && s->sh_info != i && is_debug(e, s->sh_info);
+	return !strncmp(section_name(e, i), ".debug_", 7);
+}
+
+static int by_offset(const void *a, const void *b)
+{
+	const Elf64_Shdr *x = *(Elf64_Shdr *const *)a, *y = *(Elf64_Shdr *const *)b;
+
+	return (x->sh_offset > y->sh_offset) - (x->sh_offset < y->sh_offset);
+}
+
+/* Lays the kept sections of e out again from the ELF header on, in the
+ * order they lie: sh (a copy of e's headers) gets their new offsets, debug
+ * sections size 0, order the kept ones by old offset (*n of them).  An
+ * aligned section starting at or past the new end lands at or before its
+ * place, so that each moves down.  The new end (8-aligned, where the
+ * section headers go), or 0 for a layout it cannot make. */
+static size_t new_layout(const elf *e, Elf64_Shdr *sh, Elf64_Shdr **order, size_t *n)
+{
+	size_t at = sizeof(Elf64_Ehdr);
+
+	*n = 0;
+	for (unsigned i = 1; i < e->nsh; i++) {
+		if (is_debug(e, i))
+			sh[i].sh_size = 0;
+		else if (sh[i].sh_type != SHT_NOBITS && sh[i].sh_size > 0) {
+			if (section(e, i) == NULL)
+				return 0;
+			order[(*n)++] = &sh[i];
+		}
+	}
+	if (*n > 0)
+		qsort(order, *n, sizeof *order, by_offset);
+	for (size_t k = 0; k < *n; k++) {
+		uint64_t a = order[k]->sh_addralign ? order[k]->sh_addralign : 1;
+		at = (at + a - 1) & ~(size_t)(a - 1);
+		if ((a & (a - 1)) || order[k]->sh_offset % a || at > order[k]->sh_offset)
+			return 0;
+		at += order[k]->sh_size;
+	}
+	/* Empty sections point at the end, aligned as a reader may ask. */
+	at = (at + 7) & ~(size_t)7;
+	for (unsigned i = 1; i < e->nsh; i++)
+		if (sh[i].sh_type == SHT_NOBITS || sh[i].sh_size == 0)
+			sh[i].sh_offset = at;
+	return at;
+}
+
+size_t obj_strip_debug(uint8_t *p, size_t len)
+{
+	elf e;
+	Elf64_Shdr *sh = NULL, **order = NULL;
+	size_t end = 0, n = 0, at = sizeof(Elf64_Ehdr);
+
+	if (open_elf(&e, p, len) && e.nsh > 0 && (sh = malloc(e.nsh * sizeof *sh)) &&
+	    (order = malloc(e.nsh * sizeof *order))) {
+		memcpy(sh, e.sh, e.nsh * sizeof *sh);
+		end = new_layout(&e, sh, order, &n);
+	}
+	if (end == 0 || end + e.nsh * sizeof *sh > len)
+		goto out;
+	for (size_t k = 0; k < n; k++) {
+		Elf64_Shdr *s = order[k];
+		uint64_t a = s->sh_addralign ? s->sh_addralign : 1;
+		at = (at + a - 1) & ~(size_t)(a - 1);
+		memmove(p + at, p + s->sh_offset, s->sh_size);
+		s->sh_offset = at;
+		at += s->sh_size;
+	}
+	memcpy(p + end, sh, e.nsh * sizeof *sh);
+	((Elf64_Ehdr *)(void *)p)->e_shoff = end;
+	len = end + e.nsh * sizeof *sh;
+out:
+	free(sh);
+	free(order);
+	return len;
 }

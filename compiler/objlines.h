@@ -21,4 +21,10 @@ typedef void obj_lines_fn(void *ctx, const char *name, krt_lines *lines);
  * reads, or out of memory (some functions may have been given). */
 bool obj_lines(const uint8_t *p, size_t len, obj_lines_fn *found, void *ctx);
 
+/* Drops the debug information (.debug_* and their relocations) of the
+ * object [p, p + len) in place, once its lines are read: the sections stay,
+ * empty, so that symbol and section numbers hold.  Returns the object's new
+ * length; len, unchanged, for anything it does not recognise. */
+size_t obj_strip_debug(uint8_t *p, size_t len);
+
 #endif /* KILN_OBJLINES_H */
