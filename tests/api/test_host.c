@@ -1,9 +1,10 @@
 /*
  * test_host.c — host functions through the public API: native and generic
  * forms called from compiled code and through libffi, a host function
- * writing its caller's memory, a trap raised in a host function, and
- * host -> wasm -> host -> wasm re-entrancy with traps unwinding through
- * the nesting.  Uses include/kiln.h only.
+ * writing its caller's memory, a trap raised in a host function with the
+ * wasm frames that called it, and host -> wasm -> host -> wasm
+ * re-entrancy with traps unwinding through the nesting.  Uses
+ * include/kiln.h only.
  *   kiln-host-test HOST.wasm
  */
 #include <stdio.h>
@@ -42,6 +43,38 @@ static void boom(kiln_caller *c)
 	kiln_caller_trap(c);
 }
 
+static void gboom(kiln_caller *c, const kiln_val *args, kiln_val *results)
+{
+	(void)args;
+	(void)results;
+	kiln_caller_trap(c);
+}
+
+/* host.wasm's function indices: 0-4 the imports (boom 2, reenter 3,
+ * gboom 4), then call_add 5, call_scale 6, call_boom 7, down 8, boom_via
+ * 9, boom_deep 10, gboom_via 11, gboom_deep 12, down_trap 13. */
+enum { F_BOOM = 2, F_REENTER, F_GBOOM, F_BOOM_VIA = 9, F_GBOOM_VIA = 11, F_DOWN_TRAP = 13 };
+
+/* The trap's frames are the functions want[] (n of them), innermost
+ * first, each at a call of callee[i]: the bytes of the module at its
+ * module offset, which its function offset is within. */
+static void check_host_frames(const char *what, const kiln_trap_info *t, const uint8_t *bytes,
+			      size_t len, const uint32_t *want, const uint32_t *callee, uint32_t n)
+{
+	CHECK(t->kind == KILN_TRAP_HOST && t->nframes == n, "%s: kind %d, %u frames, want %u",
+	      what, t->kind, t->nframes, n);
+	for (uint32_t i = 0; i < t->nframes && i < n; i++) {
+		uint32_t off = t->frames[i].module_offset;
+		CHECK(t->frames[i].func_index == want[i], "%s: frame %u is function %u, want %u",
+		      what, i, t->frames[i].func_index, want[i]);
+		CHECK(off + 1 < len && bytes[off] == 0x10 && bytes[off + 1] == callee[i] &&
+		      t->frames[i].func_offset != KILN_UNKNOWN_OFFSET &&
+		      t->frames[i].func_offset <= off,
+		      "%s: frame %u at %#x (function offset %#x): not its call of %u", what, i,
+		      off, t->frames[i].func_offset, callee[i]);
+	}
+}
+
 /* reenter(n) calls the caller's export named by env with n, plus 1; a
  * trap in the nested call is raised again here. */
 static int32_t reenter(kiln_caller *c, int32_t n)
@@ -64,7 +97,7 @@ int main(int argc, char **argv)
 	static const kiln_valtype lf[] = {KILN_I64, KILN_F64}, f[] = {KILN_F64};
 	kiln_functype t_add = {2, 1, ii, i}, t_scale = {2, 1, lf, f}, t_boom = {0, 0, NULL, NULL};
 	kiln_functype t_re = {1, 1, i, i};
-	kiln_host_func *h_add, *h_scale, *h_boom, *h_re;
+	kiln_host_func *h_add, *h_scale, *h_boom, *h_re, *h_gboom;
 	kiln_engine *e;
 	kiln_module *m;
 	kiln_instance *inst;
@@ -82,17 +115,18 @@ int main(int argc, char **argv)
 	    kiln_host_func_new(&t_scale, NULL, scale, NULL, &h_scale, &err) ||
 	    kiln_host_func_new(&t_boom, (kiln_native_fn)boom, NULL, NULL, &h_boom, &err) ||
 	    kiln_host_func_new(&t_re, (kiln_native_fn)reenter, NULL, "down", &h_re, &err) ||
+	    kiln_host_func_new(&t_boom, NULL, gboom, NULL, &h_gboom, &err) ||
 	    kiln_engine_new(NULL, &e, &err) || kiln_module_new(bytes, len, &m, &err) ||
 	    kiln_module_compile(e, m, &err) || kiln_linker_new(&l, &err) ||
 	    kiln_linker_define(l, "host", "add", kiln_host_func_extern(h_add), &err) ||
 	    kiln_linker_define(l, "host", "scale", kiln_host_func_extern(h_scale), &err) ||
 	    kiln_linker_define(l, "host", "boom", kiln_host_func_extern(h_boom), &err) ||
 	    kiln_linker_define(l, "host", "reenter", kiln_host_func_extern(h_re), &err) ||
+	    kiln_linker_define(l, "host", "gboom", kiln_host_func_extern(h_gboom), &err) ||
 	    kiln_linker_instantiate(l, m, &inst, &tk, &err)) {
 		printf("setup: %s\n", err.message);
 		return 1;
 	}
-	free(bytes);
 	kiln_valtype v128 = KILN_V128;
 	kiln_host_func *h_v;
 	CHECK(kiln_host_func_new(&(kiln_functype){1, 0, &v128, NULL}, (kiln_native_fn)add, NULL,
@@ -118,6 +152,15 @@ int main(int argc, char **argv)
 	for (int k = 0; k < 1000; k++)
 		CHECK(kiln_func_call(export(inst, "call_boom"), NULL, 0, &r, 1, &trap, &err) ==
 		      KILN_ERR_TRAP && trap.kind == KILN_TRAP_HOST, "host trap %d", k);
+	/* A host function's trap names the wasm calls that led to it. */
+	CHECK(kiln_func_call(export(inst, "boom_deep"), NULL, 0, &r, 1, &trap, &err) ==
+	      KILN_ERR_TRAP, "native host trap two calls down");
+	check_host_frames("native", &trap, bytes, len, (const uint32_t[]){F_BOOM_VIA, 10},
+			  (const uint32_t[]){F_BOOM, F_BOOM_VIA}, 2);
+	CHECK(kiln_func_call(export(inst, "gboom_deep"), NULL, 0, &r, 1, &trap, &err) ==
+	      KILN_ERR_TRAP, "generic host trap two calls down");
+	check_host_frames("generic", &trap, bytes, len, (const uint32_t[]){F_GBOOM_VIA, 12},
+			  (const uint32_t[]){F_GBOOM, F_GBOOM_VIA}, 2);
 	args[0] = (kiln_val){KILN_I32, {.i32 = 10}};
 	CHECK(kiln_func_call(export(inst, "down"), args, 1, &r, 1, &trap, &err) == KILN_OK &&
 	      r.of.i32 == 110, "host->wasm re-entrancy, 10 deep: %d", r.of.i32);
@@ -134,6 +177,10 @@ int main(int argc, char **argv)
 	args[0] = (kiln_val){KILN_I32, {.i32 = 5}};
 	CHECK(kiln_func_call(export(inst2, "down_trap"), args, 1, &r, 1, &trap, &err) ==
 	      KILN_ERR_TRAP && trap.kind == KILN_TRAP_HOST, "trap through the nesting: %d", trap.kind);
+	/* The outermost host level's trap: its own caller's call, not that of
+	 * a level the nested calls unwound. */
+	check_host_frames("nested", &trap, bytes, len, (const uint32_t[]){F_DOWN_TRAP},
+			  (const uint32_t[]){F_REENTER}, 1);
 	args[0] = (kiln_val){KILN_I32, {.i32 = 0}};
 	CHECK(kiln_func_call(export(inst2, "down_trap"), args, 1, &r, 1, &trap, &err) ==
 	      KILN_ERR_TRAP && trap.kind == KILN_TRAP_UNREACHABLE, "direct trap: %d", trap.kind);
@@ -177,5 +224,7 @@ int main(int argc, char **argv)
 	kiln_host_func_delete(h_scale);
 	kiln_host_func_delete(h_boom);
 	kiln_host_func_delete(h_re2);
+	kiln_host_func_delete(h_gboom);
+	free(bytes);
 	return failures ? 1 : 0;
 }

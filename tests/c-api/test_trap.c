@@ -3,9 +3,10 @@
  * division by zero) with the spec's messages and frames innermost first,
  * each naming its instance and its instruction's offsets (JIT, and an
  * engine compiling ahead of time); from a host function, with its
- * message; a start function's trap at instantiation, with its frames
- * (JIT, interpreter, ahead of time); a trap made by the host, and copies
- * of traps.
+ * message and the frame of the wasm function that called it, at its
+ * call; a start function's trap at instantiation, with its frames; the
+ * last three under the JIT, the interpreter and ahead of time; a trap
+ * made by the host, and copies of traps.
  */
 #include <stdint.h>
 #include <string.h>
@@ -15,7 +16,8 @@
 
 static wasm_store_t *store;
 
-static wasm_trap_t *host_fail(const wasm_val_vec_t *args, wasm_val_vec_t *results)
+/* The host's trap, made in its store (env). */
+static wasm_trap_t *host_fail(void *env, const wasm_val_vec_t *args, wasm_val_vec_t *results)
 {
 	wasm_message_t m;
 	wasm_trap_t *trap;
@@ -23,7 +25,7 @@ static wasm_trap_t *host_fail(const wasm_val_vec_t *args, wasm_val_vec_t *result
 	(void)args;
 	(void)results;
 	wasm_name_new_from_string_nt(&m, "the host says no");
-	trap = wasm_trap_new(store, &m);
+	trap = wasm_trap_new(env, &m);
 	wasm_name_delete(&m);
 	return trap;
 }
@@ -48,6 +50,7 @@ typedef struct at {
 #define MIDDLE_CALL ((at){0x4f, 0x4f - 0x4e})
 #define OUTER_CALL ((at){0x54, 0x54 - 0x53})
 #define DIVIDE_DIV_S ((at){0x5d, 0x5d - 0x58})
+#define HOST_CALL ((at){0x61, 0x61 - 0x60})
 
 static void check_offsets(const wasm_frame_t *f, at want, size_t i)
 {
@@ -93,28 +96,37 @@ static wasm_trap_t *call(wasm_func_t *f, int nargs, int32_t a, int32_t b, int nr
 	return wasm_func_call(f, &va, &vr);
 }
 
-/* An engine compiling ahead of time: the artifact's code says its
- * offsets too (division by zero, one frame: bodies this small are inlined
- * into their callers, whose frames then stand for them). */
-static void aot_traps(const char *path)
+/* An engine compiling ahead of time, or one with `settings`: its code
+ * says its offsets too (division by zero, one frame: bodies this small
+ * are inlined into their callers, whose frames then stand for them; the
+ * host's trap, its caller's call). */
+static void engine_traps(const char *path, const kiln_config *settings, bool aot)
 {
 	wasm_config_t *config = wasm_config_new();
-	kiln_wasm_config_set_aot(config, true);
+	if (settings)
+		kiln_wasm_config_set(config, settings);
+	kiln_wasm_config_set_aot(config, aot);
 	wasm_engine_t *engine = wasm_engine_new_with_config(config);
 	wasm_store_t *s = wasm_store_new(engine);
 	wasm_module_t *module = load_module(s, path);
 	wasm_extern_vec_t ex;
 	wasm_functype_t *ft = wasm_functype_new_0_0();
-	wasm_func_t *fail = wasm_func_new(s, ft, host_fail);
+	wasm_func_t *fail = wasm_func_new_with_env(s, ft, host_fail, s, NULL);
 	wasm_functype_delete(ft);
 	wasm_extern_t *imp[] = {wasm_func_as_extern(fail)};
 	wasm_instance_t *instance = module ? instantiate(s, module, imp, 1, &ex) : NULL;
 
 	if (instance) {
 		wasm_trap_t *trap = call(export_func(&ex, 1), 2, 7, 0, 1);
-		CHECK(trap != NULL, "AOT: 7 / 0 did not trap");
+		CHECK(trap != NULL, "7 / 0 did not trap (AOT %d)", aot);
 		if (trap && message_is(trap, "integer divide by zero"))
 			check_trace(trap, (const uint32_t[]){4}, (const at[]){DIVIDE_DIV_S}, 1,
+				    instance);
+		wasm_trap_delete(trap);
+		trap = call(export_func(&ex, 2), 0, 0, 0, 0);
+		CHECK(trap != NULL, "the host's trap was lost");
+		if (trap && message_is(trap, "the host says no"))
+			check_trace(trap, (const uint32_t[]){5}, (const at[]){HOST_CALL}, 1,
 				    instance);
 		wasm_trap_delete(trap);
 		wasm_extern_vec_delete(&ex);
@@ -198,7 +210,7 @@ int main(int argc, char **argv)
 	if (argc != 3 || !(module = load_module(store, argv[1])))
 		return 1;
 	wasm_functype_t *ft = wasm_functype_new_0_0();
-	wasm_func_t *fail = wasm_func_new(store, ft, host_fail);
+	wasm_func_t *fail = wasm_func_new_with_env(store, ft, host_fail, store, NULL);
 	wasm_functype_delete(ft);
 	wasm_extern_t *imp[] = {wasm_func_as_extern(fail)};
 	wasm_instance_t *instance = instantiate(store, module, imp, sizeof imp / sizeof *imp, &ex);
@@ -228,12 +240,12 @@ int main(int argc, char **argv)
 	trap = call(export_func(&ex, 1), 2, 7, 2, 1);
 	CHECK(trap == NULL, "7 / 2 trapped");
 
+	/* The host's trap: its message, and the wasm function that called
+	 * the callback, at its call. */
 	trap = call(export_func(&ex, 2), 0, 0, 0, 0);
 	CHECK(trap != NULL, "the host's trap was lost");
-	/* Its frames are not checked: kiln's backtrace stops at libffi's
-	 * closure, which keeps no frame pointer (docs/architecture.md). */
-	if (trap)
-		message_is(trap, "the host says no");
+	if (trap && message_is(trap, "the host says no"))
+		check_trace(trap, (const uint32_t[]){5}, (const at[]){HOST_CALL}, 1, instance);
 	wasm_trap_delete(trap);
 
 	/* A trap the host makes: its message, no frames; host info. */
@@ -254,7 +266,8 @@ int main(int argc, char **argv)
 	start_traps(argv[2], NULL, false);
 	start_traps(argv[2], &interp, false);
 	start_traps(argv[2], NULL, true);
-	aot_traps(argv[1]);
+	engine_traps(argv[1], NULL, true);
+	engine_traps(argv[1], &interp, false);
 
 	wasm_extern_vec_delete(&ex);
 	wasm_instance_delete(instance);
