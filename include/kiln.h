@@ -927,7 +927,9 @@ KILN_API void *kiln_caller_env(kiln_caller *caller);
 /* The calling instance's memory 0: its bytes and size, or NULL. */
 KILN_API uint8_t *kiln_caller_memory(kiln_caller *caller, size_t *out_size);
 /* Ends the wasm call with KILN_TRAP_HOST; does not return.  Nested
- * calls unwind to the innermost kiln_func_call (or instantiation). */
+ * calls unwind to the innermost kiln_func_call (or instantiation).  The
+ * trap's frames (kiln_trap_info) are the wasm functions that called the
+ * host function, the innermost at its call. */
 KILN_API __attribute__((noreturn)) void kiln_caller_trap(kiln_caller *caller);
 
 /* Native form: `fn` has the C signature that follows from `type`:
