@@ -367,12 +367,16 @@ static bool keep_instance(wasm_store_t *store, kiln_instance *instance, capi_mod
 	return true;
 }
 
-/* The trap instantiation ended with: a host function's, or one of kiln's
- * kind (instantiation reports the kind alone, no frames). */
-static wasm_trap_t *start_trap(wasm_store_t *store, kiln_trap_kind kind)
+/* The trap instantiation ended with, frames and all: a host function's,
+ * or one of kiln's kind (the kind alone if the instance's record of it
+ * was lost to a lack of memory). */
+static wasm_trap_t *start_trap(wasm_store_t *store, const kiln_instance *inst,
+			       kiln_trap_kind kind)
 {
-	kiln_trap_info info = {.kind = kind};
+	kiln_trap_info info;
 
+	if (!kiln_instance_init_trap(inst, &info))
+		info = (kiln_trap_info){.kind = kind};
 	return capi_trap_from(store, &info);
 }
 
@@ -397,7 +401,7 @@ wasm_instance_t *wasm_instance_new(wasm_store_t *store, const wasm_module_t *mod
 	if (inst && !keep_instance(store, inst, module->m))
 		goto out;
 	if (st == KILN_ERR_TRAP) {
-		wasm_trap_t *t = start_trap(store, kind);
+		wasm_trap_t *t = start_trap(store, inst, kind);
 		if (trap)
 			*trap = t;
 		else

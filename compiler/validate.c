@@ -730,6 +730,8 @@ static bool check_entities(validator *v)
 	for (uint32_t i = 0; i < m->nfuncs; i++)
 		if (m->funcs[i].type_idx >= m->ntypes)
 			return unknown(v, "type", m->funcs[i].type_idx);
+	if (m->no_reference_types && m->ntables > 1)
+		return invalid(v, "multiple tables");
 	for (uint32_t i = 0; i < m->ntables; i++)
 		if (!check_limits(v, &m->tables[i].type.limits, UINT32_MAX,
 				  "table size must be at most 2^32-1"))

@@ -624,7 +624,8 @@ typedef struct kiln_extern {
  *  - KILN_ERR_LINK: an import has the wrong kind or an incompatible type;
  *    nothing is created;
  *  - KILN_ERR_TRAP: initialising segments or the start function trapped
- *    (*out_trap, when non-NULL, is the kind of trap).  The instance is
+ *    (*out_trap, when non-NULL, is the kind of trap; the frames:
+ *    kiln_instance_init_trap).  The instance is
  *    still returned in *out_instance: what it wrote to imported tables and
  *    memories stays, and may refer to it, so delete it only when those are
  *    gone;
@@ -773,11 +774,21 @@ typedef struct kiln_trap_info {
  * type, and `results` have room for its results.  Returns KILN_OK when the
  * call returned, KILN_ERR_TRAP (with *out_trap_info filled, when non-NULL:
  * the kind and where) when it trapped, KILN_ERR_ARG on mismatched
- * arguments.  (Instantiation's out_trap is the kind alone.) */
+ * arguments.  (Instantiation's out_trap is the kind alone; see
+ * kiln_instance_init_trap for its frames.) */
 KILN_API kiln_status kiln_func_call(kiln_extern func, const kiln_val *args,
 				    size_t nargs, kiln_val *results,
 				    size_t nresults, kiln_trap_info *out_trap_info,
 				    kiln_error *err);
+
+/* The trap that ended the instantiation which returned `instance` with
+ * KILN_ERR_TRAP (any of the kiln_instance_new family): its kind and
+ * frames as kiln_func_call reports a call's, named by the instance's
+ * module (a start function's; a trap initialising a segment has none).
+ * false, and *out_trap_info the kind KILN_TRAP_NONE, when instantiation
+ * did not trap. */
+KILN_API bool kiln_instance_init_trap(const kiln_instance *instance,
+				      kiln_trap_info *out_trap_info);
 
 /* Epoch interruption (wasmtime's design): code compiled with
  * kiln_config.epoch_interruption (`kiln compile --epoch-interruption`)
@@ -916,7 +927,9 @@ KILN_API void *kiln_caller_env(kiln_caller *caller);
 /* The calling instance's memory 0: its bytes and size, or NULL. */
 KILN_API uint8_t *kiln_caller_memory(kiln_caller *caller, size_t *out_size);
 /* Ends the wasm call with KILN_TRAP_HOST; does not return.  Nested
- * calls unwind to the innermost kiln_func_call (or instantiation). */
+ * calls unwind to the innermost kiln_func_call (or instantiation).  The
+ * trap's frames (kiln_trap_info) are the wasm functions that called the
+ * host function, the innermost at its call. */
 KILN_API __attribute__((noreturn)) void kiln_caller_trap(kiln_caller *caller);
 
 /* Native form: `fn` has the C signature that follows from `type`:

@@ -32,6 +32,12 @@ typedef struct decoder {
 	uint32_t ncode;		/* entries of the code section */
 	bool trusted;		/* from an artifact: bodies are not walked */
 	bool threads;		/* KILN_FEATURE_THREADS: shared flag, 0xfe */
+	/* Reference types, unless KILN_FEATURE_NO_REFERENCE_TYPES: without,
+	 * reference values and their instructions are malformed but for
+	 * funcref tables and bulk memory's element expressions (elem_expr
+	 * while one is read), and table immediates are reserved zero bytes. */
+	bool reftypes;
+	bool elem_expr;
 } decoder;
 
 /* Block kinds on the ctl stack. */
@@ -83,6 +89,58 @@ static bool ctl_push(decoder *d, size_t depth, uint8_t kind)
 	return true;
 }
 
+static bool is_reftype(int64_t vt)
+{
+	return vt == KILN_FUNCREF || vt == KILN_EXTERNREF;
+}
+
+/* A one-byte LEB field of value 0 ends at `end`: the field before it ends
+ * in a byte without the continuation bit. */
+static bool zero_byte_at(const uint8_t *end)
+{
+	return end[-1] == 0 && end[-2] < 0x80;
+}
+
+/* An instruction as a decoder without reference types has it (1.0's and
+ * bulk memory's binary format): their instructions are illegal opcodes
+ * (but ref.null and ref.func in element expressions), a block of a
+ * reference type a malformed value type, and the table immediates of
+ * call_indirect, table.init and table.copy reserved zero bytes. */
+static bool check_without_reftypes(decoder *d, const kiln_instr *in)
+{
+	const uint8_t *end = d->r.p;
+
+	switch (in->op) {
+	case KILN_OP_REF_NULL:
+	case KILN_OP_REF_FUNC:
+		if (d->elem_expr && (in->op == KILN_OP_REF_FUNC || in->u.reftype == KILN_FUNCREF))
+			return true;
+		/* fall through */
+	case KILN_OP_SELECT_T:
+	case KILN_OP_TABLE_GET:
+	case KILN_OP_TABLE_SET:
+	case KILN_OP_TABLE_GROW:
+	case KILN_OP_TABLE_SIZE:
+	case KILN_OP_TABLE_FILL:
+	case KILN_OP_REF_IS_NULL:
+		return fail_at(d, in->offset, "illegal opcode");
+	case KILN_OP_CALL_INDIRECT:
+	case KILN_OP_TABLE_INIT:
+		if (!zero_byte_at(end))
+			return fail_at(d, rd_offset(&d->r) - 1, "zero byte expected");
+		return true;
+	case KILN_OP_TABLE_COPY:
+		if (!zero_byte_at(end) || !zero_byte_at(end - 1))
+			return fail_at(d, rd_offset(&d->r) - 1, "zero byte expected");
+		return true;
+	default:
+		if (krt_op_table[in->op].imm == KILN_IMM_BLOCKTYPE &&
+		    is_reftype(in->u.blocktype + 0x80))
+			return fail_at(d, in->offset + 1, "malformed value type");
+		return true;
+	}
+}
+
 /* Reads an expression up to and including its final `end`. */
 static bool read_expr(decoder *d, kiln_range *out)
 {
@@ -94,6 +152,8 @@ static bool read_expr(decoder *d, kiln_range *out)
 			return false;
 		if (!d->threads && krt_op_table[in.op].prefix == 0xfe)
 			return krt_fail(d->r.err, KILN_ERR_MALFORMED, in.offset, "illegal opcode");
+		if (!d->reftypes && !check_without_reftypes(d, &in))
+			return false;
 		switch (in.op) {
 		case KILN_OP_BLOCK:
 		case KILN_OP_LOOP:
@@ -157,11 +217,32 @@ static bool read_limits(decoder *d, kiln_limits *lim, bool *shared)
 	return true;
 }
 
+/* A value type; without reference types a reference is none. */
+static bool read_valtype(decoder *d, uint8_t *vt)
+{
+	if (!rd_valtype(&d->r, vt))
+		return false;
+	if (!d->reftypes && is_reftype(*vt))
+		return fail_at(d, rd_offset(&d->r) - 1, "malformed value type");
+	return true;
+}
+
+/* A reference type; without reference types only funcref (1.0's
+ * elemtype) is one. */
+static bool read_reftype(decoder *d, uint8_t *rt)
+{
+	if (!rd_reftype(&d->r, rt))
+		return false;
+	if (!d->reftypes && *rt != KILN_FUNCREF)
+		return fail_at(d, rd_offset(&d->r) - 1, "malformed reference type");
+	return true;
+}
+
 static bool read_tabletype(decoder *d, kiln_tabletype *t)
 {
 	uint8_t rt;
 
-	if (!rd_reftype(&d->r, &rt))
+	if (!read_reftype(d, &rt))
 		return false;
 	t->elem = (kiln_valtype)rt;
 	return read_limits(d, &t->limits, NULL);
@@ -171,7 +252,7 @@ static bool read_globaltype(decoder *d, kiln_globaltype *t)
 {
 	uint8_t vt, mut;
 
-	if (!rd_valtype(&d->r, &vt) || !rd_u8(&d->r, &mut))
+	if (!read_valtype(d, &vt) || !rd_u8(&d->r, &mut))
 		return false;
 	if (mut > 1)
 		return fail_at(d, rd_offset(&d->r) - 1, "malformed mutability");
@@ -188,7 +269,7 @@ static bool read_valtypes(decoder *d, uint32_t *n, kiln_valtype **buf,
 	if (!rd_u32(&d->r, n))
 		return false;
 	for (uint32_t i = 0; i < *n; i++) {
-		if (!rd_valtype(&d->r, &vt))
+		if (!read_valtype(d, &vt))
 			return false;
 		if (!krt_grow((void **)buf, cap, *len + 1, sizeof **buf))
 			return nomem(d);
@@ -410,8 +491,11 @@ static bool read_elem_items(decoder *d, kiln_elem *e, bool exprs)
 		  : !(e->funcs = alloc_vec(d, n, sizeof *e->funcs)))
 		return nomem(d);
 	for (uint32_t i = 0; i < n; i++) {
-		if (exprs ? !read_expr(d, &e->exprs[i])
-			  : !rd_u32(&d->r, &e->funcs[i]))
+		bool ok;
+		d->elem_expr = exprs;
+		ok = exprs ? read_expr(d, &e->exprs[i]) : rd_u32(&d->r, &e->funcs[i]);
+		d->elem_expr = false;
+		if (!ok)
 			return false;
 		e->count = i + 1;
 	}
@@ -454,7 +538,7 @@ static bool read_elem(decoder *d, kiln_elem *e)
 		return false;
 	if (flags & 3) {
 		uint8_t rt;
-		if (exprs ? !rd_reftype(&d->r, &rt) : !read_elem_kind(d, e))
+		if (exprs ? !read_reftype(d, &rt) : !read_elem_kind(d, e))
 			return false;
 		if (exprs)
 			e->type = rt;
@@ -532,7 +616,7 @@ static bool read_locals(decoder *d, kiln_func *f)
 		return nomem(d);
 	for (uint32_t i = 0; i < nruns; i++) {
 		kiln_local_run *run = &f->runs[i];
-		if (!rd_u32(&d->r, &run->count) || !rd_valtype(&d->r, &run->type))
+		if (!rd_u32(&d->r, &run->count) || !read_valtype(d, &run->type))
 			return false;
 		f->nruns = i + 1;
 		f->nlocals += run->count;
@@ -830,6 +914,8 @@ static kiln_status decode_bytes(const uint8_t *bytes, size_t len, bool trusted,
 	d.m = m;
 	d.trusted = trusted;
 	d.threads = features & KILN_FEATURE_THREADS;
+	d.reftypes = !(features & KILN_FEATURE_NO_REFERENCE_TYPES);
+	m->no_reference_types = !d.reftypes;
 	/* Decoding needs the status even when the caller doesn't. */
 	d.r = (kiln_reader){m->bytes, m->bytes, m->bytes + len,
 			    err ? err : &local};

@@ -10,6 +10,7 @@
  * host learns who called without any global state.
  */
 #include <ffi.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -37,8 +38,31 @@ uint8_t *kiln_caller_memory(kiln_caller *c, size_t *size)
 void kiln_caller_trap(kiln_caller *c)
 {
 	(void)c;
-	krt_trap_raise(KILN_TRAP_HOST);
+	krt_trap_raise_host(KILN_TRAP_HOST);
 }
+
+/* krt_host_shim (trap.h), x86-64 System V: called as the host function
+ * would be, with its kiln_caller in rdi; rax (no varargs) and r11 are
+ * free.  It keeps no frame, so the stack arguments stay where they are. */
+#define CALLER_FUNC 8
+#define HOST_FUNC_CODE 80
+#define STR_(x) #x
+#define STR(x) STR_(x)
+_Static_assert(offsetof(struct kiln_caller, func) == CALLER_FUNC, "krt_host_shim's offsets");
+_Static_assert(offsetof(struct kiln_host_func, code) == HOST_FUNC_CODE, "krt_host_shim's offsets");
+__asm__(".text\n"
+	".globl krt_host_shim\n"
+	".hidden krt_host_shim\n"
+	".type krt_host_shim, @function\n"
+	"krt_host_shim:\n"
+	"	endbr64\n"
+	"	movq krt_host_entry@gottpoff(%rip), %r11\n"
+	"	movq (%rsp), %rax\n"
+	"	movq %rax, %fs:(%r11)\n"
+	"	movq %rbp, %fs:8(%r11)\n"
+	"	movq " STR(CALLER_FUNC) "(%rdi), %r11\n"
+	"	jmp *" STR(HOST_FUNC_CODE) "(%r11)\n"
+	".size krt_host_shim, .-krt_host_shim\n");
 
 uint8_t *kiln_memory_data(kiln_extern memory, size_t *size)
 {
@@ -177,8 +201,9 @@ kiln_status kiln_host_func_new(const kiln_functype *type, kiln_native_fn native,
 	if (generic && !make_closure(f))
 		goto nomem;
 	f->unbound = (kiln_caller){NULL, f};
-	f->ref = (kiln_funcref){f->code, (kiln_vmctx *)&f->unbound, kiln_type_id(&f->type),
-				NULL, &f->type, f};
+	/* Called through the shim, which finds the code from the caller. */
+	f->ref = (kiln_funcref){(void *)krt_host_shim, (kiln_vmctx *)&f->unbound,
+				kiln_type_id(&f->type), NULL, &f->type, f};
 	*out = f;
 	return KILN_OK;
 nomem:

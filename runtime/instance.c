@@ -394,6 +394,28 @@ void kiln_thread_set_fuel(uint64_t fuel)
 	thread_fuel = fuel > INT64_MAX ? INT64_MAX : (int64_t)fuel;
 }
 
+static void describe_frames(const kiln_instance *inst, kiln_trap_kind kind,
+			    const kiln_trap_pcs *pcs, kiln_trap_info *out);
+
+/* Keeps what kiln_instance_init_trap says: the start function's frames
+ * (a segment's trap has none).  Out of memory, only the kind is lost to
+ * it: kiln_instance_new still reports it. */
+static void keep_init_trap(kiln_instance *inst, kiln_trap_kind kind, const kiln_trap_pcs *pcs)
+{
+	if ((inst->init_trap = malloc(sizeof *inst->init_trap)))
+		describe_frames(inst, kind, pcs, inst->init_trap);
+}
+
+bool kiln_instance_init_trap(const kiln_instance *inst, kiln_trap_info *out)
+{
+	if (inst == NULL || inst->init_trap == NULL) {
+		*out = (kiln_trap_info){.kind = KILN_TRAP_NONE};
+		return false;
+	}
+	*out = *inst->init_trap;
+	return true;
+}
+
 /* Instantiates with imports that check_link accepted. */
 static kiln_status instantiate(kiln_pool *pool, kiln_module *m, const kiln_extern *imports,
 			       const kiln_instance_limits *limits, kiln_instance **out,
@@ -401,6 +423,7 @@ static kiln_status instantiate(kiln_pool *pool, kiln_module *m, const kiln_exter
 {
 	kiln_instance *inst;
 	kiln_trap_kind trap;
+	kiln_trap_pcs pcs;
 
 	if (!(inst = alloc_instance(m)))
 		return nomem_status(err);
@@ -413,9 +436,10 @@ static kiln_status instantiate(kiln_pool *pool, kiln_module *m, const kiln_exter
 	set_ctx(inst);
 	inst->ctx.fuel = thread_fuel;	/* the start function runs on it */
 	*out = inst;
-	trap = kiln_trap_catch(&inst->ctx, initialise, inst, NULL);
+	trap = kiln_trap_catch(&inst->ctx, initialise, inst, &pcs);
 	if (trap == KILN_TRAP_NONE)
 		return KILN_OK;
+	keep_init_trap(inst, trap, &pcs);
 	if (out_trap)
 		*out_trap = trap;
 	return krt_fail_status(err, KILN_ERR_TRAP, KILN_NO_OFFSET, "%s", kiln_trap_message(trap));
@@ -622,6 +646,7 @@ void kiln_instance_delete(kiln_instance *inst)
 	kiln_memory_free(&inst->own_memory);
 	if (inst->memory && inst->memory->shared)
 		kiln_memory_unref(inst->memory);
+	free(inst->init_trap);
 	free(inst);	/* and every array (alloc_instance) */
 }
 
@@ -802,13 +827,10 @@ static void frame_offsets(const kiln_instance *inst, const kiln_trap_pcs *pcs, u
 	fr->func_offset = (uint32_t)(off - start);
 }
 
-/* Names the frames of a trap, as far as the called module knows them. */
-static void describe_trap(const kiln_funcref *f, kiln_trap_kind kind,
-			  const kiln_trap_pcs *pcs, kiln_trap_info *out)
+/* Names the frames of a trap, as far as inst's module knows them. */
+static void describe_frames(const kiln_instance *inst, kiln_trap_kind kind,
+			    const kiln_trap_pcs *pcs, kiln_trap_info *out)
 {
-	/* A host function's ctx is a kiln_caller: name frames by its caller. */
-	const kiln_instance *inst = f->host ? ((kiln_caller *)f->ctx)->instance
-				  : f->ctx ? f->ctx->instance : NULL;
 	const kiln_module *m = inst ? inst->module : NULL;
 
 	out->kind = kind;
@@ -823,6 +845,15 @@ static void describe_trap(const kiln_funcref *f, kiln_trap_kind kind,
 			idx != UINT32_MAX ? kiln_module_func_name(m, idx) : (kiln_name){NULL, 0};
 		frame_offsets(inst, pcs, i, idx, &out->frames[out->nframes++]);
 	}
+}
+
+/* A call's trap, named by the called function's module. */
+static void describe_trap(const kiln_funcref *f, kiln_trap_kind kind,
+			  const kiln_trap_pcs *pcs, kiln_trap_info *out)
+{
+	/* A host function's ctx is a kiln_caller: name frames by its caller. */
+	describe_frames(f->host ? ((kiln_caller *)f->ctx)->instance
+			: f->ctx ? f->ctx->instance : NULL, kind, pcs, out);
 }
 
 kiln_status kiln_func_call(kiln_extern ext, const kiln_val *args, size_t nargs,

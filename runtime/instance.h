@@ -48,6 +48,9 @@ struct kiln_instance {
 	 * ctx is the kiln_caller that tells the host who called. */
 	struct kiln_caller *callers;
 	kiln_funcref *host_refs;
+	/* The trap instantiation ended with, frames and all (NULL when it did
+	 * not trap): kiln_instance_init_trap. */
+	kiln_trap_info *init_trap;
 };
 
 struct kiln_caller {

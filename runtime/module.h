@@ -130,6 +130,9 @@ struct kiln_module {
 	kiln_func *funcs;
 	uint32_t ntables, nimported_tables;
 	kiln_table *tables;
+	/* Decoded with KILN_FEATURE_NO_REFERENCE_TYPES: validation allows one
+	 * table, as 1.0 does. */
+	bool no_reference_types;
 	uint32_t nmemories, nimported_memories;
 	kiln_memory *memories;
 	uint32_t nglobals, nimported_globals;

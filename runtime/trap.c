@@ -38,6 +38,7 @@ typedef struct catch_frame {
 
 static _Thread_local catch_frame *innermost;
 _Thread_local krt_vframe *krt_vframes;
+_Thread_local krt_host_site krt_host_entry;
 static _Thread_local uintptr_t thread_limit;
 /* The lowest address of the thread's own stack plus KILN_STACK_MARGIN (0
  * until known): no budget takes wasm below it. */
@@ -376,6 +377,8 @@ kiln_trap_kind kiln_trap_catch(kiln_vmctx *ctx, void (*fn)(void *), void *arg,
 	/* A trap abandons the interpreted frames it unwinds, records and
 	 * all: the chain goes back to what it was here. */
 	krt_vframe *saved_vframes = krt_vframes;
+	/* A host function calling back in: its site again once the call ends. */
+	krt_host_site saved_site = krt_host_entry;
 
 	f.pcs.n = 0;
 	f.ctx = ctx;
@@ -400,6 +403,7 @@ kiln_trap_kind kiln_trap_catch(kiln_vmctx *ctx, void (*fn)(void *), void *arg,
 	}
 	innermost = f.prev;
 	krt_vframes = saved_vframes;
+	krt_host_entry = saved_site;
 	ctx->stack_limit = saved_limit;
 	if (pcs)
 		*pcs = f.kind == KILN_TRAP_NONE ? (kiln_trap_pcs){.n = 0} : f.pcs;
@@ -414,6 +418,25 @@ void krt_trap_raise(uint32_t kind)
 		abort();	/* a runtime bug: traps are raised only in calls */
 	f->kind = kind;
 	capture(f, 0, (uintptr_t)__builtin_frame_address(0));
+	siglongjmp(f->env, 1);
+}
+
+void krt_trap_raise_host(uint32_t kind)
+{
+	catch_frame *f = innermost;
+	krt_host_site site = krt_host_entry;
+	uintptr_t fp = (uintptr_t)__builtin_frame_address(0);
+
+	if (f == NULL)
+		abort();
+	f->kind = kind;
+	/* A site of compiled code between here and the catch frame is the
+	 * caller's: its call (the return address less one, as capture takes
+	 * the frames above it) and the frames the caller's fp leads to. */
+	if (in_range(&code, site.pc) && site.fp > fp && site.fp < (uintptr_t)f)
+		capture(f, site.pc - 1, site.fp);
+	else
+		capture(f, 0, fp);
 	siglongjmp(f->env, 1);
 }
 

@@ -51,6 +51,23 @@ uint32_t krt_vframe_offset(const krt_vframe *v);
 /* This thread's innermost krt_vframe, NULL when none. */
 extern _Thread_local krt_vframe *krt_vframes;
 
+/* Where the code that called the running host function was, as
+ * krt_host_shim found it: the return address into the caller and the
+ * caller's frame pointer.  The walk from a host function's trap cannot
+ * reach its wasm caller itself: libffi's closure uses rbp as a general
+ * register.  Set by every call of a host function (kiln_host_func) and
+ * put back by kiln_trap_catch when a nested call ends, so that it is the
+ * running host function's.  Read by the shim in assembly: initial-exec. */
+typedef struct krt_host_site {
+	uintptr_t pc, fp;
+} krt_host_site;
+extern _Thread_local krt_host_site krt_host_entry __attribute__((tls_model("initial-exec")));
+
+/* Every host function's entry (host.c): records krt_host_entry and jumps
+ * to the host function's own (kiln_caller's func->code), leaving the
+ * stack as its caller made it, arguments and all. */
+void krt_host_shim(void);
+
 /* Runs fn(arg) and returns KILN_TRAP_NONE, or the kind of the trap that
  * ended it, with the frames it unwound in *pcs (when not NULL).  Nests.
  * Sets ctx->stack_limit for the outermost call on the thread. */
@@ -60,6 +77,12 @@ kiln_trap_kind kiln_trap_catch(kiln_vmctx *ctx, void (*fn)(void *),
 /* Ends the innermost kiln_trap_catch on this thread with `kind`.  Must be
  * called inside one. */
 KRT_ABI __attribute__((noreturn)) void krt_trap_raise(uint32_t kind);
+
+/* krt_trap_raise for a host function's own trap (kiln_caller_trap): the
+ * frames are those of the compiled code that called it, from its call
+ * (krt_host_entry) on; when it was not called from compiled code (an API
+ * call, the interpreter), those the walk from here finds. */
+__attribute__((noreturn)) void krt_trap_raise_host(uint32_t kind);
 
 /* true while a kiln_trap_catch is active on this thread. */
 bool kiln_trap_active(void);

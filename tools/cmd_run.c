@@ -450,12 +450,23 @@ static int link_imports(kiln_module *m, kiln_instance *wasi, const run_opts *o,
 #define kiln_engine_stats_of(e) ((void)(e), (kiln_engine_stats){.functions_compiled = 0})
 #endif
 
+/* The trap instantiation ended with: its frames too when the instance
+ * kept them. */
+static const kiln_trap_info *init_trap(const kiln_instance *inst, kiln_trap_kind kind,
+				       kiln_trap_info *ti)
+{
+	if (!kiln_instance_init_trap(inst, ti))
+		*ti = (kiln_trap_info){.kind = kind};
+	return ti;
+}
+
 static int run_module(kiln_engine *engine, kiln_module *m, kiln_instance *wasi,
 		      const run_opts *o)
 {
 	kiln_instance *inst = NULL;
 	kiln_extern *imports, memory;
 	kiln_trap_kind trap;
+	kiln_trap_info ti;
 	kiln_error err;
 	kiln_status st;
 	double t0 = now(), t1, t2;
@@ -504,7 +515,7 @@ static int run_module(kiln_engine *engine, kiln_module *m, kiln_instance *wasi,
 				 "--fuel-metering)", o->file, err.message);
 	}
 	rc = st == KILN_OK ? invoke(engine, inst, wasi, o, o->invoke ? o->invoke : "_start")
-			   : st == KILN_ERR_TRAP ? report_trap(engine, o, &(kiln_trap_info){.kind = trap})
+			   : st == KILN_ERR_TRAP ? report_trap(engine, o, init_trap(inst, trap, &ti))
 			   : cli_error(CLI_FAIL, "%s: %s", o->file, err.message);
 	timer_stop(&tm);
 	if (o->stats) {

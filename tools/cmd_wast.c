@@ -325,6 +325,9 @@ int cmd_wast(int argc, char **argv)
 			flags[nflags++] = argv[i];
 			if (!strcmp(argv[i], "--enable-threads"))
 				run.features |= KILN_FEATURE_THREADS;
+		} else if (!strcmp(argv[i], "--disable-reference-types")) {
+			flags[nflags++] = argv[i];
+			run.features |= KILN_FEATURE_NO_REFERENCE_TYPES;
 		} else if (!strcmp(argv[i], "-v") || !strcmp(argv[i], "--verbose")) {
 			run.verbose = true;
 		} else if (!strcmp(argv[i], "--aot")) {

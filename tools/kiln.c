@@ -22,8 +22,8 @@ static const cli_command commands[] = {
 	 "show a module's sections, imports, exports and counts",
 	 "For an artifact: its header, and when it is signed the signer's key\n"
 	 "fingerprint (SHA-256 of the raw Ed25519 public key)."},
-	{"wast", cmd_wast, "[--enable-FEATURE...] [-O0..-O3] [--aot [--target-cpu NAME]]\n"
-	 "                [--tier 0|1|tiered|interp] [--tier-up-threshold N]\n"
+	{"wast", cmd_wast, "[--enable-FEATURE...] [--disable-reference-types] [-O0..-O3]\n"
+	 "                [--aot [--target-cpu NAME]] [--tier 0|1|tiered|interp] [--tier-up-threshold N]\n"
 	 "                [--tier-up-light-body BYTES] [--min-passed N] [-v] FILE.wast",
 	 "run a spec test script",
 	 "Converts FILE.wast with wabt's wast2json (found on PATH, or named by\n"
@@ -32,6 +32,9 @@ static const cli_command commands[] = {
 	 "the last line is 'N passed, N failed, N skipped'. Exits 1 on any failure.\n"
 	 "  --enable-FEATURE  passed to wast2json (e.g. --enable-tail-call); the\n"
 	 "                    threads proposal is decoded only with --enable-threads\n"
+	 "  --disable-reference-types  passed to wast2json too; modules are checked\n"
+	 "                    without reference types (one table, no reference values),\n"
+	 "                    the world some proposals' folders were written in\n"
 	 "  -O0..-O3          optimisation level (default -O2)\n"
 	 "  --tier, --tier-up-threshold, --tier-up-light-body  the JIT's tiering, as\n"
 	 "                    for kiln run\n"

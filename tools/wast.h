@@ -33,7 +33,8 @@ typedef struct wast_run {
 	cli_tiering tier;	/* --tier, --tier-up-threshold */
 	uint64_t min_passed;	/* --min-passed: fewer passed commands fail */
 	/* Proposals decoding accepts: those the --enable flags name
-	 * (--enable-threads), as wast2json's language is. */
+	 * (--enable-threads), as wast2json's language is; without reference
+	 * types with --disable-reference-types. */
 	uint32_t features;
 	unsigned passed, failed, skipped, mismatches;
 	char reasons[MAX_REASONS][REASON_LEN];	/* "" = a free slot */

@@ -1,5 +1,7 @@
-;; A start function that traps: instantiation fails with the trap.
+;; A start function that traps one call deep: instantiation fails with the
+;; trap, whose frames are the two functions.
 (module
-  (func $start (unreachable))
+  (func $boom (unreachable))
+  (func $start (call $boom))
   (start $start)
 )

@@ -3,8 +3,10 @@
  * division by zero) with the spec's messages and frames innermost first,
  * each naming its instance and its instruction's offsets (JIT, and an
  * engine compiling ahead of time); from a host function, with its
- * message; a start function's trap at instantiation; a trap made by the
- * host, and copies of traps.
+ * message and the frame of the wasm function that called it, at its
+ * call; a start function's trap at instantiation, with its frames; the
+ * last three under the JIT, the interpreter and ahead of time; a trap
+ * made by the host, and copies of traps.
  */
 #include <stdint.h>
 #include <string.h>
@@ -14,7 +16,8 @@
 
 static wasm_store_t *store;
 
-static wasm_trap_t *host_fail(const wasm_val_vec_t *args, wasm_val_vec_t *results)
+/* The host's trap, made in its store (env). */
+static wasm_trap_t *host_fail(void *env, const wasm_val_vec_t *args, wasm_val_vec_t *results)
 {
 	wasm_message_t m;
 	wasm_trap_t *trap;
@@ -22,7 +25,7 @@ static wasm_trap_t *host_fail(const wasm_val_vec_t *args, wasm_val_vec_t *result
 	(void)args;
 	(void)results;
 	wasm_name_new_from_string_nt(&m, "the host says no");
-	trap = wasm_trap_new(store, &m);
+	trap = wasm_trap_new(env, &m);
 	wasm_name_delete(&m);
 	return trap;
 }
@@ -47,6 +50,7 @@ typedef struct at {
 #define MIDDLE_CALL ((at){0x4f, 0x4f - 0x4e})
 #define OUTER_CALL ((at){0x54, 0x54 - 0x53})
 #define DIVIDE_DIV_S ((at){0x5d, 0x5d - 0x58})
+#define HOST_CALL ((at){0x61, 0x61 - 0x60})
 
 static void check_offsets(const wasm_frame_t *f, at want, size_t i)
 {
@@ -92,28 +96,37 @@ static wasm_trap_t *call(wasm_func_t *f, int nargs, int32_t a, int32_t b, int nr
 	return wasm_func_call(f, &va, &vr);
 }
 
-/* An engine compiling ahead of time: the artifact's code says its
- * offsets too (division by zero, one frame: bodies this small are inlined
- * into their callers, whose frames then stand for them). */
-static void aot_traps(const char *path)
+/* An engine compiling ahead of time, or one with `settings`: its code
+ * says its offsets too (division by zero, one frame: bodies this small
+ * are inlined into their callers, whose frames then stand for them; the
+ * host's trap, its caller's call). */
+static void engine_traps(const char *path, const kiln_config *settings, bool aot)
 {
 	wasm_config_t *config = wasm_config_new();
-	kiln_wasm_config_set_aot(config, true);
+	if (settings)
+		kiln_wasm_config_set(config, settings);
+	kiln_wasm_config_set_aot(config, aot);
 	wasm_engine_t *engine = wasm_engine_new_with_config(config);
 	wasm_store_t *s = wasm_store_new(engine);
 	wasm_module_t *module = load_module(s, path);
 	wasm_extern_vec_t ex;
 	wasm_functype_t *ft = wasm_functype_new_0_0();
-	wasm_func_t *fail = wasm_func_new(s, ft, host_fail);
+	wasm_func_t *fail = wasm_func_new_with_env(s, ft, host_fail, s, NULL);
 	wasm_functype_delete(ft);
 	wasm_extern_t *imp[] = {wasm_func_as_extern(fail)};
 	wasm_instance_t *instance = module ? instantiate(s, module, imp, 1, &ex) : NULL;
 
 	if (instance) {
 		wasm_trap_t *trap = call(export_func(&ex, 1), 2, 7, 0, 1);
-		CHECK(trap != NULL, "AOT: 7 / 0 did not trap");
+		CHECK(trap != NULL, "7 / 0 did not trap (AOT %d)", aot);
 		if (trap && message_is(trap, "integer divide by zero"))
 			check_trace(trap, (const uint32_t[]){4}, (const at[]){DIVIDE_DIV_S}, 1,
+				    instance);
+		wasm_trap_delete(trap);
+		trap = call(export_func(&ex, 2), 0, 0, 0, 0);
+		CHECK(trap != NULL, "the host's trap was lost");
+		if (trap && message_is(trap, "the host says no"))
+			check_trace(trap, (const uint32_t[]){5}, (const at[]){HOST_CALL}, 1,
 				    instance);
 		wasm_trap_delete(trap);
 		wasm_extern_vec_delete(&ex);
@@ -125,23 +138,64 @@ static void aot_traps(const char *path)
 	wasm_engine_delete(engine);
 }
 
-static void start_traps(const char *path)
+/* start.wasm's (wasm-objdump -d): $boom's unreachable, $start's call. */
+#define START_UNREACHABLE ((at){0x1b, 0x1b - 0x1a})
+#define START_CALL ((at){0x1f, 0x1f - 0x1e})
+
+/* The start trap's frames: indices and offsets (no instance handle was
+ * made, so each frame's instance is not compared).  Ahead of time $boom
+ * is inlined into $start, whose frame stands for it; the row of the
+ * unreachable says $boom's offset, outside $start's code entry: unknown
+ * (docs/architecture.md), never a wrong one. */
+static void check_start_trace(const wasm_trap_t *trap, bool aot)
 {
-	wasm_module_t *module = load_module(store, path);
+	static const uint32_t want[] = {0, 1};
+	static const at unknown = {SIZE_MAX, SIZE_MAX};
+	wasm_frame_vec_t trace;
+	size_t n = aot ? 1 : 2;
+
+	wasm_trap_trace(trap, &trace);
+	CHECK(trace.size == n, "start: %zu frames, want %zu", trace.size, n);
+	for (size_t i = 0; i < trace.size && i < n; i++) {
+		uint32_t idx = aot ? 1 : want[i];
+		CHECK(wasm_frame_func_index(trace.data[i]) == idx,
+		      "start: frame %zu: function %u, want %u", i,
+		      wasm_frame_func_index(trace.data[i]), idx);
+		check_offsets(trace.data[i], aot ? unknown : i == 0 ? START_UNREACHABLE : START_CALL,
+			      i);
+	}
+	wasm_frame_vec_delete(&trace);
+}
+
+/* The start function's trap, frames and all (check_start_trace), from an
+ * engine with `settings` (NULL: the defaults, the JIT) or compiling ahead
+ * of time. */
+static void start_traps(const char *path, const kiln_config *settings, bool aot)
+{
+	wasm_config_t *config = wasm_config_new();
+	if (settings)
+		kiln_wasm_config_set(config, settings);
+	kiln_wasm_config_set_aot(config, aot);
+	wasm_engine_t *engine = wasm_engine_new_with_config(config);
+	wasm_store_t *s = wasm_store_new(engine);
+	wasm_module_t *module = load_module(s, path);
 	wasm_extern_vec_t none = WASM_EMPTY_VEC;
 	wasm_trap_t *trap = NULL;
 
 	if (!module)
-		return;
-	wasm_instance_t *instance = wasm_instance_new(store, module, &none, &trap);
+		goto out;
+	wasm_instance_t *instance = wasm_instance_new(s, module, &none, &trap);
 	CHECK(instance == NULL, "instantiation succeeded though its start function traps");
 	CHECK(trap != NULL, "no trap from the start function");
-	if (trap)
-		message_is(trap, "unreachable");
+	if (trap && message_is(trap, "unreachable"))
+		check_start_trace(trap, aot);
 	wasm_trap_delete(trap);
 	/* Without a place for the trap, it is only a failure. */
-	CHECK(wasm_instance_new(store, module, &none, NULL) == NULL, "instantiation without trap");
+	CHECK(wasm_instance_new(s, module, &none, NULL) == NULL, "instantiation without trap");
 	wasm_module_delete(module);
+out:
+	wasm_store_delete(s);
+	wasm_engine_delete(engine);
 }
 
 int main(int argc, char **argv)
@@ -156,7 +210,7 @@ int main(int argc, char **argv)
 	if (argc != 3 || !(module = load_module(store, argv[1])))
 		return 1;
 	wasm_functype_t *ft = wasm_functype_new_0_0();
-	wasm_func_t *fail = wasm_func_new(store, ft, host_fail);
+	wasm_func_t *fail = wasm_func_new_with_env(store, ft, host_fail, store, NULL);
 	wasm_functype_delete(ft);
 	wasm_extern_t *imp[] = {wasm_func_as_extern(fail)};
 	wasm_instance_t *instance = instantiate(store, module, imp, sizeof imp / sizeof *imp, &ex);
@@ -186,12 +240,12 @@ int main(int argc, char **argv)
 	trap = call(export_func(&ex, 1), 2, 7, 2, 1);
 	CHECK(trap == NULL, "7 / 2 trapped");
 
+	/* The host's trap: its message, and the wasm function that called
+	 * the callback, at its call. */
 	trap = call(export_func(&ex, 2), 0, 0, 0, 0);
 	CHECK(trap != NULL, "the host's trap was lost");
-	/* Its frames are not checked: kiln's backtrace stops at libffi's
-	 * closure, which keeps no frame pointer (docs/architecture.md). */
-	if (trap)
-		message_is(trap, "the host says no");
+	if (trap && message_is(trap, "the host says no"))
+		check_trace(trap, (const uint32_t[]){5}, (const at[]){HOST_CALL}, 1, instance);
 	wasm_trap_delete(trap);
 
 	/* A trap the host makes: its message, no frames; host info. */
@@ -207,8 +261,13 @@ int main(int argc, char **argv)
 	CHECK(wasm_ref_as_trap(ref) == trap && wasm_ref_as_func(ref) == NULL, "trap as ref");
 	wasm_trap_delete(trap);
 
-	start_traps(argv[2]);
-	aot_traps(argv[1]);
+	kiln_config interp = kiln_config_default();
+	interp.tiering = KILN_TIERING_INTERP;
+	start_traps(argv[2], NULL, false);
+	start_traps(argv[2], &interp, false);
+	start_traps(argv[2], NULL, true);
+	engine_traps(argv[1], NULL, true);
+	engine_traps(argv[1], &interp, false);
 
 	wasm_extern_vec_delete(&ex);
 	wasm_instance_delete(instance);

@@ -1,12 +1,13 @@
 #!/bin/bash
-# offsets.sh KILN KILN_RUN OFFSETS.wasm WASM_OBJDUMP — trap backtraces name
+# offsets.sh KILN KILN_RUN OFFSETS.wasm WASM_OBJDUMP START.wasm — trap backtraces name
 # each frame's instruction by its module offset: the trapping one in frame
 # 0, the call in the others, under the JIT at tier 0, tier 1 and tiered
 # (tier 1 at once), the interpreter and an artifact, as wasm-objdump
 # reads them from the module.  Frame 0 of a stack exhaustion trapped in
-# the function's set-up, before any instruction: no offset there.
+# the function's set-up, before any instruction: no offset there.  A
+# start function's trap at instantiation has its backtrace too.
 source "$(dirname "$0")/lib.sh"
-kiln=$1 kiln_run=$2 wasm=$3 objdump=$4
+kiln=$1 kiln_run=$2 wasm=$3 objdump=$4 start_wasm=$5
 
 dis=$("$objdump" -d "$wasm") || { echo "FAIL: $objdump -d $wasm"; exit 1; }
 # at FUNC OPCODE [N]: " at 0x<offset>" of the first (Nth) OPCODE in function FUNC
@@ -65,4 +66,29 @@ check "interpreter" "$kiln" run --no-cache --tier=interp --tier-up-threshold=200
   --invoke run
 ext=kwasm
 check "artifact" "$kiln_run" --invoke run
+
+# The start function's trap: $boom's unreachable, $start's call.  At tier 1
+# $boom is inlined and $start's frame stands for it at its call; in an
+# artifact the inlined code's row is $boom's offset, outside $start: none.
+dis=$("$objdump" -d "$start_wasm") || fail "$objdump -d $start_wasm"
+boom="   0: boom (function 0)$(at boom unreachable)"
+start="start (function 1)$(at start call)"
+both=$(printf 'wasm backtrace:\n%s\n   1: %s' "$boom" "$start")
+# start_check WHAT WANT CMD...: the trap and its backtrace
+start_check() {
+  local what=$1 want=$2 got
+  shift 2
+  "$@" > "$tmp/out" 2> "$tmp/err" && fail "start, $what: instantiated"
+  got=$(grep -E '^(wasm backtrace:| +[0-9]+: )' "$tmp/err")
+  grep -q '^error: wasm trap: unreachable$' "$tmp/err" && [ "$got" = "$want" ] ||
+    fail "start, $what: got '$got', want '$want': $(cat "$tmp/err")"
+}
+start_check "tier 0" "$both" "$kiln" run --no-cache --tier=0 "$start_wasm"
+start_check "tier 1" "$(printf 'wasm backtrace:\n   0: %s' "$start")" \
+  "$kiln" run --no-cache --tier=1 "$start_wasm"
+start_check "tiered" "$both" "$kiln" run --no-cache --tier=tiered "$start_wasm"
+start_check "interpreter" "$both" "$kiln" run --no-cache --tier=interp "$start_wasm"
+"$kiln" compile "$start_wasm" -o "$tmp/start.kwasm" || fail "kiln compile start"
+start_check "artifact" "$(printf 'wasm backtrace:\n   0: start (function 1)')" \
+  "$kiln_run" "$tmp/start.kwasm"
 finish "trap backtraces say each frame's offset"

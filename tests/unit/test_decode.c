@@ -378,6 +378,106 @@ START_TEST(threads_feature)
 }
 END_TEST
 
+/* A module of one function of type ()->() whose code entry (locals, body
+ * and end) is `code`, with the table section `tables` (none when NULL)
+ * and the element section `elems` (likewise). */
+static buf one_func_module(const buf *tables, const buf *elems, const buf *code)
+{
+	buf m = {0}, s = {0};
+
+	mod_header(&m);
+	PUT(&s, 1, 0x60, 0, 0);
+	section(&m, 1, &s);
+	PUT(&s, 1, 0);
+	section(&m, 3, &s);
+	if (tables) {
+		put_n(&s, tables->p, tables->n);
+		section(&m, 4, &s);
+	}
+	if (elems) {
+		put_n(&s, elems->p, elems->n);
+		section(&m, 9, &s);
+	}
+	PUT(&s, 1);
+	put_u32(&s, (uint32_t)code->n);
+	put_n(&s, code->p, code->n);
+	section(&m, 10, &s);
+	return m;
+}
+
+#define BYTES(...) ((buf){(uint8_t *)(const uint8_t[]){__VA_ARGS__},                \
+			  sizeof((const uint8_t[]){__VA_ARGS__}), 0})
+
+/* Decodes (and validates, when it decodes) m with and without reference
+ * types: both valid, or refused only without them with `msg`. */
+static void check_without_reftypes(const buf *tables, const buf *elems, const buf *code,
+				   kiln_status want, const char *msg)
+{
+	buf m = one_func_module(tables, elems, code);
+	uint32_t no_ref = KILN_FEATURES_DEFAULT | KILN_FEATURE_NO_REFERENCE_TYPES;
+	kiln_module *mod;
+	kiln_error err;
+	kiln_status st;
+
+	ck_assert_int_eq(kiln_module_decode(m.p, m.n, &mod, &err), KILN_OK);
+	ck_assert_int_eq(kiln_module_validate(mod, &err), KILN_OK);
+	kiln_module_delete(mod);
+	st = kiln_module_decode_features(m.p, m.n, NULL, no_ref, &mod, &err);
+	if (st == KILN_OK) {
+		st = kiln_module_validate(mod, &err);
+		kiln_module_delete(mod);
+	}
+	ck_assert_int_eq(st, want);
+	if (msg)
+		ck_assert_str_eq(err.message, msg);
+	buf_free(&m);
+}
+
+/* KILN_FEATURE_NO_REFERENCE_TYPES: what 2.0 added with reference types is
+ * refused as a decoder and validator without them refuse it (1.0's binary
+ * format, bulk memory's element segments), the rest is unchanged. */
+START_TEST(no_reference_types_feature)
+{
+	buf table = BYTES(1, 0x70, 0, 1), tables = BYTES(2, 0x70, 0, 1, 0x70, 0, 1);
+	buf externs = BYTES(1, 0x6f, 0, 1);
+	/* call_indirect (type 0) of table 0, its index one byte, then two */
+	buf call = BYTES(0, 0x41, 0, 0x11, 0, 0, 0x0b);
+	buf call_long = BYTES(0, 0x41, 0, 0x11, 0, 0x80, 0, 0x0b);
+	/* passive: table.init 0 0 and table.copy 0 0 of an expression segment
+	 * of ref.func 0 and ref.null func (bulk memory's) */
+	buf exprs = BYTES(1, 5, 0x70, 2, 0xd2, 0, 0x0b, 0xd0, 0x70, 0x0b);
+	buf copy = BYTES(0, 0x41, 0, 0x41, 0, 0x41, 0, 0xfc, 0x0c, 0, 0,
+			 0x41, 0, 0x41, 0, 0x41, 0, 0xfc, 0x0e, 0, 0, 0x0b);
+	buf copy_long = BYTES(0, 0x41, 0, 0x41, 0, 0x41, 0, 0xfc, 0x0e, 0x80, 0, 0, 0x0b);
+
+	check_without_reftypes(&table, NULL, &call, KILN_OK, NULL);
+	check_without_reftypes(&table, &exprs, &copy, KILN_OK, NULL);
+	check_without_reftypes(&table, NULL, &call_long, KILN_ERR_MALFORMED, "zero byte expected");
+	check_without_reftypes(&table, NULL, &copy_long, KILN_ERR_MALFORMED, "zero byte expected");
+	check_without_reftypes(&tables, NULL, &call, KILN_ERR_INVALID, "multiple tables");
+	check_without_reftypes(&externs, NULL, &BYTES(0, 0x0b), KILN_ERR_MALFORMED,
+			       "malformed reference type");
+	/* table.size, table.get, ref.null, ref.is_null, ref.func, typed select */
+	check_without_reftypes(&table, NULL, &BYTES(0, 0xfc, 0x10, 0, 0x1a, 0x0b),
+			       KILN_ERR_MALFORMED, "illegal opcode");
+	check_without_reftypes(&table, NULL, &BYTES(0, 0x41, 0, 0x25, 0, 0x1a, 0x0b),
+			       KILN_ERR_MALFORMED, "illegal opcode");
+	check_without_reftypes(&table, NULL, &BYTES(0, 0xd0, 0x70, 0xd1, 0x1a, 0x0b),
+			       KILN_ERR_MALFORMED, "illegal opcode");
+	check_without_reftypes(&table, &BYTES(1, 3, 0, 1, 0), &BYTES(0, 0xd2, 0, 0x1a, 0x0b),
+			       KILN_ERR_MALFORMED, "illegal opcode");
+	check_without_reftypes(NULL, NULL,
+			       &BYTES(0, 0x41, 0, 0x41, 0, 0x41, 0, 0x1c, 1, 0x7f, 0x1a, 0x0b),
+			       KILN_ERR_MALFORMED, "illegal opcode");
+	/* a funcref local; a block of funcref result (ref.null: illegal too,
+	 * but the block type is read first) */
+	check_without_reftypes(NULL, NULL, &BYTES(1, 1, 0x70, 0x0b), KILN_ERR_MALFORMED,
+			       "malformed value type");
+	check_without_reftypes(NULL, NULL, &BYTES(0, 0x02, 0x70, 0xd0, 0x70, 0x0b, 0x1a, 0x0b),
+			       KILN_ERR_MALFORMED, "malformed value type");
+}
+END_TEST
+
 START_TEST(malformed_name_section_is_ignored)
 {
 	buf m = {0}, s = {0};
@@ -401,6 +501,7 @@ Suite *decode_suite(void)
 	TCase *tc = tcase_create("decode");
 
 	tcase_add_test(tc, every_section);
+	tcase_add_test(tc, no_reference_types_feature);
 	tcase_add_test(tc, every_truncation_is_malformed);
 	tcase_add_test(tc, element_forms);
 	tcase_add_test(tc, threads_feature);
