@@ -83,6 +83,17 @@ static bool ctl_push(decoder *d, size_t depth, uint8_t kind)
 	return true;
 }
 
+/* Without multi-memory, an explicit memory index where 2.0 has a zero byte
+ * is malformed as it was; one in a memarg is an alignment of 64 or more,
+ * which the validator refuses as 2.0's does ("alignment must not be larger
+ * than natural"). */
+static bool has_memarg(kiln_op op)
+{
+	kiln_imm imm = (kiln_imm)krt_op_table[op].imm;
+
+	return imm == KILN_IMM_MEMARG || imm == KILN_IMM_MEMARG_LANE;
+}
+
 /* Reads an expression up to and including its final `end`. */
 static bool read_expr(decoder *d, kiln_range *out)
 {
@@ -94,6 +105,9 @@ static bool read_expr(decoder *d, kiln_range *out)
 			return false;
 		if (!d->threads && krt_op_table[in.op].prefix == 0xfe)
 			return krt_fail(d->r.err, KILN_ERR_MALFORMED, in.offset, "illegal opcode");
+		if (in.mem_explicit && !d->m->multi_memory && !has_memarg(in.op))
+			return krt_fail(d->r.err, KILN_ERR_MALFORMED, in.offset,
+					"zero byte expected");
 		switch (in.op) {
 		case KILN_OP_BLOCK:
 		case KILN_OP_LOOP:
@@ -830,6 +844,7 @@ static kiln_status decode_bytes(const uint8_t *bytes, size_t len, bool trusted,
 	d.m = m;
 	d.trusted = trusted;
 	d.threads = features & KILN_FEATURE_THREADS;
+	m->multi_memory = trusted || (features & KILN_FEATURE_MULTI_MEMORY);
 	/* Decoding needs the status even when the caller doesn't. */
 	d.r = (kiln_reader){m->bytes, m->bytes, m->bytes + len,
 			    err ? err : &local};
