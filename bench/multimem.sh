@@ -54,12 +54,13 @@ spread() {
 }
 
 # The machine code of an artifact's objects (kiln inspect gives where
-# they are), without the file names objdump prints.
+# they are), without the file names objdump prints.  Each artifact's
+# objects have files of their own: two of these run at once.
 code_of() {
   local art=$1 i=0 size off
   while read -r size off; do
-    tail -c +$((off + 1)) "$art" | head -c "$size" > "$tmp/obj.$i.o"
-    objdump -d "$tmp/obj.$i.o" | tail -n +3
+    tail -c +$((off + 1)) "$art" | head -c "$size" > "$art.$i.o"
+    objdump -d "$art.$i.o" | tail -n +3
     i=$((i + 1))
   done < <("$build/tools/kiln" inspect "$art" | sed -n 's/^object [0-9]*: \([0-9]*\) bytes at offset \([0-9]*\)$/\1 \2/p')
 }
