@@ -86,3 +86,26 @@
 (assert_return (invoke "grow1" (i32.const 1)) (i32.const 2))
 (assert_return (invoke "size1") (i32.const 3))
 (assert_return (invoke "size0") (i32.const 4))
+
+;; wait and notify on memory 1 (shared) and memory 2 (not): the helpers that
+;; take the memory, each bounded by its own memory and sharedness.
+(module
+  (memory 1)
+  (memory 1 1 shared)
+  (memory 1)
+  (func (export "notify1") (param i32) (result i32) (memory.atomic.notify 1 (local.get 0) (i32.const 1)))
+  (func (export "wait1") (param i32 i32) (result i32) (memory.atomic.wait32 1 (local.get 0) (local.get 1) (i64.const 0)))
+  (func (export "wait1_64") (param i32 i64) (result i32) (memory.atomic.wait64 1 (local.get 0) (local.get 1) (i64.const 0)))
+  (func (export "wait2") (param i32) (result i32) (memory.atomic.wait32 2 (local.get 0) (i32.const 0) (i64.const 0)))
+  (func (export "notify2") (param i32) (result i32) (memory.atomic.notify 2 (local.get 0) (i32.const 1)))
+  (func (export "store1") (param i32 i32) (i32.atomic.store 1 (local.get 0) (local.get 1)))
+)
+(assert_return (invoke "notify1" (i32.const 0)) (i32.const 0))
+(assert_return (invoke "wait1" (i32.const 0) (i32.const 5)) (i32.const 1))
+(assert_return (invoke "store1" (i32.const 8) (i32.const 5)))
+(assert_return (invoke "wait1" (i32.const 8) (i32.const 5)) (i32.const 2))
+(assert_return (invoke "wait1_64" (i32.const 8) (i64.const 5)) (i32.const 2))
+(assert_trap (invoke "notify1" (i32.const 65536)) "out of bounds memory access")
+(assert_trap (invoke "wait1" (i32.const 65536) (i32.const 0)) "out of bounds memory access")
+(assert_trap (invoke "wait2" (i32.const 0)) "expected shared memory")
+(assert_return (invoke "notify2" (i32.const 0)) (i32.const 0))
