@@ -259,7 +259,8 @@ static bool step(walk *w, const kiln_instr *in)
 		return true;
 	case KILN_FAM_PARAMETRIC: return op_parametric(w, d);
 	case KILN_FAM_VARIABLE: return op_variable(w, in, d);
-	case KILN_FAM_MEMORY: return op_memory(w, in, d);
+	case KILN_FAM_MEMORY:	/* the guard checks memory 0's bounds only */
+		return in->mem == 0 && op_memory(w, in, d);
 	case KILN_FAM_NUMERIC: return op_numeric(w, in, d);
 	default: return false;	/* tables, references, SIMD */
 	}

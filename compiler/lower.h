@@ -125,6 +125,7 @@ typedef struct lower {
 	uint32_t *local_offs;
 	uint32_t frame_bytes;
 	LLVMValueRef mem_base;		/* loaded in the entry block, or NULL */
+
 	LLVMBasicBlockRef traps[KILN_TRAP_KIND_COUNT_];
 	LLVMValueRef *stack;
 	size_t nstack, stack_cap;
@@ -260,6 +261,9 @@ lower_family_fn lower_numeric;
 lower_family_fn lower_memory, lower_table, lower_reference, lower_global;
 /* The address of a load or store: pops the i32 index, adds the offset. */
 LLVMValueRef lower_address(lower *l, const kiln_instr *in);
+/* The base of the memory `in` addresses (in->mem): memory 0's from the ctx
+ * as ever, another's through ctx->memories (lower_memory.c). */
+LLVMValueRef lower_memory_base(lower *l, const kiln_instr *in);
 /* A load from linear memory that is never deleted or moved past a trap. */
 LLVMValueRef lower_memory_load(lower *l, LLVMTypeRef t, LLVMValueRef addr);
 /* A store to linear memory that stays in order with traps, whatever it

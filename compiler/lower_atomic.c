@@ -33,9 +33,9 @@ static LLVMValueRef effective(lower *l, const kiln_instr *in, unsigned bytes)
 	return a;
 }
 
-static LLVMValueRef host(lower *l, LLVMValueRef ea)
+static LLVMValueRef host(lower *l, const kiln_instr *in, LLVMValueRef ea)
 {
-	return LLVMBuildGEP2(l->b, l->lm->i8, l->mem_base, &ea, 1, "");
+	return LLVMBuildGEP2(l->b, l->lm->i8, lower_memory_base(l, in), &ea, 1, "");
 }
 
 static LLVMValueRef narrow(lower *l, LLVMValueRef v, LLVMTypeRef mt)
@@ -73,7 +73,7 @@ static bool access(lower *l, const kiln_instr *in, const kiln_op_info *d)
 		v = narrow(l, lower_pop(l), mt), expect = narrow(l, lower_pop(l), mt);
 	else if (d->oper != KILN_OPER_LOAD)
 		v = narrow(l, lower_pop(l), mt);
-	p = host(l, effective(l, in, bytes));
+	p = host(l, in, effective(l, in, bytes));
 	switch (d->oper) {
 	case KILN_OPER_LOAD:
 		r = LLVMBuildLoad2(l->b, mt, p, "");
@@ -106,19 +106,27 @@ static bool access(lower *l, const kiln_instr *in, const kiln_op_info *d)
  * the runtime's helpers, given the effective address. */
 static bool wait_notify(lower *l, const kiln_instr *in, const kiln_op_info *d)
 {
-	LLVMValueRef a[3];
+	LLVMValueRef a[4], *p = a + 1;
+	bool at = in->mem != 0;	/* multi-memory: the helpers that take the memory */
+	enum kiln_helper_id h;
 
+	a[0] = LLVMConstInt(l->lm->i32, in->mem, 0);
+	if (!at)
+		p = a;
 	if (d->oper == KILN_OPER_NOTIFY) {
-		a[1] = lower_pop(l);
-		a[0] = effective(l, in, 4);
-		return lower_push(l, lower_call_helper(l, KILN_H_ATOMIC_NOTIFY, l->lm->i32, a, 2));
+		p[1] = lower_pop(l);
+		p[0] = effective(l, in, 4);
+		h = at ? KILN_H_ATOMIC_NOTIFY_AT : KILN_H_ATOMIC_NOTIFY;
+		return lower_push(l, lower_call_helper(l, h, l->lm->i32, a, 2 + at));
 	}
-	a[2] = lower_pop(l);
-	a[1] = lower_pop(l);
-	a[0] = effective(l, in, 1u << d->arg);
-	return lower_push(l, lower_call_helper(l, d->arg == 3 ? KILN_H_ATOMIC_WAIT64
-							       : KILN_H_ATOMIC_WAIT32,
-					       l->lm->i32, a, 3));
+	p[2] = lower_pop(l);
+	p[1] = lower_pop(l);
+	p[0] = effective(l, in, 1u << d->arg);
+	if (d->arg == 3)
+		h = at ? KILN_H_ATOMIC_WAIT64_AT : KILN_H_ATOMIC_WAIT64;
+	else
+		h = at ? KILN_H_ATOMIC_WAIT32_AT : KILN_H_ATOMIC_WAIT32;
+	return lower_push(l, lower_call_helper(l, h, l->lm->i32, a, 3 + at));
 }
 
 bool lower_atomic(lower *l, const kiln_instr *in, const kiln_op_info *d)

@@ -26,10 +26,33 @@
  */
 #include "lower.h"
 
-/* The host address of wasm address a (i64). */
-static LLVMValueRef at(lower *l, LLVMValueRef a)
+/* Memory i's view (kiln_memory_view *): ctx->memories[i], fixed for the
+ * instance's life. */
+static LLVMValueRef view(lower *l, uint32_t i)
 {
-	return LLVMBuildGEP2(l->b, l->lm->i8, l->mem_base, &a, 1, "");
+	LLVMValueRef mems = lower_ctx_field(l, KILN_CTX_MEMORIES, l->lm->ptr);
+
+	return lower_load_invariant(l, mems, i * 8, l->lm->ptr);
+}
+
+/* Memory 0 keeps the base loaded from the ctx in the entry block; another
+ * memory's base is two invariant loads more (its base never moves either),
+ * which LLVM hoists and merges like that one. */
+static LLVMValueRef base_of(lower *l, uint32_t i)
+{
+	return i == 0 ? l->mem_base : lower_load_invariant(l, view(l, i), KILN_MEMORY_BASE,
+							   l->lm->ptr);
+}
+
+LLVMValueRef lower_memory_base(lower *l, const kiln_instr *in)
+{
+	return base_of(l, in->mem);
+}
+
+/* The host address of wasm address a (i64) in memory of base `base`. */
+static LLVMValueRef at(lower *l, LLVMValueRef base, LLVMValueRef a)
+{
+	return LLVMBuildGEP2(l->b, l->lm->i8, base, &a, 1, "");
 }
 
 LLVMValueRef lower_address(lower *l, const kiln_instr *in)
@@ -38,7 +61,7 @@ LLVMValueRef lower_address(lower *l, const kiln_instr *in)
 
 	if (in->u.mem.offset != 0)
 		a = LLVMBuildAdd(l->b, a, LLVMConstInt(l->lm->i64, in->u.mem.offset, 0), "");
-	return at(l, a);
+	return at(l, lower_memory_base(l, in), a);
 }
 
 LLVMValueRef lower_memory_load(lower *l, LLVMTypeRef t, LLVMValueRef addr)
@@ -123,11 +146,12 @@ static void copy_two(lower *l, LLVMValueRef d, LLVMValueRef s, LLVMValueRef n,
 {
 	LLVMTypeRef t = int_type(l, width);
 	LLVMValueRef back = LLVMBuildSub(l->b, n, LLVMConstInt(l->lm->i64, width, 0), "");
-	LLVMValueRef lo = lower_memory_load(l, t, at(l, s));
-	LLVMValueRef hi = lower_memory_load(l, t, at(l, LLVMBuildAdd(l->b, s, back, "")));
+	LLVMValueRef lo = lower_memory_load(l, t, at(l, l->mem_base, s));
+	LLVMValueRef hi = lower_memory_load(l, t, at(l, l->mem_base,
+						   LLVMBuildAdd(l->b, s, back, "")));
 
-	lower_memory_store(l, hi, at(l, LLVMBuildAdd(l->b, d, back, "")));
-	lower_memory_store(l, lo, at(l, d));
+	lower_memory_store(l, hi, at(l, l->mem_base, LLVMBuildAdd(l->b, d, back, "")));
+	lower_memory_store(l, lo, at(l, l->mem_base, d));
 }
 
 /* memory.copy: 1 to 16 bytes inline (C's memcpy of a small variable size
@@ -179,11 +203,51 @@ static LLVMValueRef u32(lower *l, uint32_t v)
 	return LLVMConstInt(l->lm->i32, v, 0);
 }
 
+/* multi-memory: memory.size, grow, fill, copy and init of memories other
+ * than 0 (copy: either side), through the helpers that take the memory. */
+static bool memory_at(lower *l, const kiln_instr *in, const kiln_op_info *d)
+{
+	lower_module *lm = l->lm;
+	LLVMValueRef a[6];
+
+	switch (d->oper) {
+	case KILN_OPER_SIZE: {
+		LLVMValueRef size = lower_load_at(l, view(l, in->mem), KILN_MEMORY_SIZE, lm->i64);
+		size = LLVMBuildLShr(l->b, size, LLVMConstInt(lm->i64, 16, 0), "");
+		return lower_push(l, LLVMBuildTrunc(l->b, size, lm->i32, ""));
+	}
+	case KILN_OPER_GROW:
+		a[0] = u32(l, in->mem);
+		a[1] = lower_pop(l);
+		return lower_push(l, lower_call_helper(l, KILN_H_MEMORY_GROW_AT, lm->i32, a, 2));
+	case KILN_OPER_FILL:
+		a[0] = u32(l, in->mem);
+		pop_n(l, a + 1, 3);
+		lower_call_helper(l, KILN_H_MEMORY_FILL_AT, lm->void_, a, 4);
+		return true;
+	case KILN_OPER_COPY:	/* (dst memory, src memory, d, s, n) */
+	case KILN_OPER_INIT: {	/* (memory, data segment, d, s, n) */
+		bool copy = d->oper == KILN_OPER_COPY;
+		a[0] = u32(l, in->mem);
+		a[1] = u32(l, copy ? in->mem2 : in->u.pair.a);
+		pop_n(l, a + 2, 3);
+		lower_call_helper(l, copy ? KILN_H_MEMORY_COPY_AT : KILN_H_MEMORY_INIT_AT,
+				  lm->void_, a, 5);
+		return true;
+	}
+	default:
+		return lower_unsupported(l, in);
+	}
+}
+
 bool lower_memory(lower *l, const kiln_instr *in, const kiln_op_info *d)
 {
 	lower_module *lm = l->lm;
 	LLVMValueRef a[4];
 
+	if ((in->mem != 0 || in->mem2 != 0) && d->oper != KILN_OPER_LOAD &&
+	    d->oper != KILN_OPER_STORE)
+		return memory_at(l, in, d);
 	switch (d->oper) {
 	case KILN_OPER_LOAD:
 		return load(l, in, d);

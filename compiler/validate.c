@@ -485,9 +485,9 @@ static bool check_select(validator *v, const kiln_instr *in)
 
 /* ---------------------------------------- immediates of fixed-type ops */
 
-static bool need_memory(validator *v)
+static bool need_memory(validator *v, uint32_t idx)
 {
-	return v->m->nmemories > 0 ? true : unknown(v, "memory", 0);
+	return idx < v->m->nmemories ? true : unknown(v, "memory", idx);
 }
 
 static bool need_data(validator *v, uint32_t idx)
@@ -502,7 +502,9 @@ static bool need_elem(validator *v, uint32_t idx)
 
 static bool check_memarg(validator *v, const kiln_instr *in, uint8_t natural)
 {
-	if (!need_memory(v))
+	if (in->mem_explicit && !v->m->multi_memory)	/* 2.0: alignment >= 64 */
+		return invalid(v, "alignment must not be larger than natural");
+	if (!need_memory(v, in->mem))
 		return false;
 	if (in->u.mem.align > natural)
 		return invalid(v, "alignment must not be larger than natural");
@@ -554,12 +556,13 @@ static bool check_imm(validator *v, const kiln_instr *in)
 				return false;
 		return true;
 	case KILN_IMM_MEMIDX:
+		return need_memory(v, in->mem);
 	case KILN_IMM_MEMORY_COPY:
-		return need_memory(v);
+		return need_memory(v, in->mem) && need_memory(v, in->mem2);
 	case KILN_IMM_FENCE:
 		return true;
 	case KILN_IMM_MEMORY_INIT:
-		return need_memory(v) && need_data(v, in->u.pair.a);
+		return need_memory(v, in->mem) && need_data(v, in->u.pair.a);
 	case KILN_IMM_DATA:
 		return need_data(v, in->u.idx);
 	case KILN_IMM_ELEM:
@@ -736,7 +739,7 @@ static bool check_entities(validator *v)
 		if (!check_limits(v, &m->tables[i].type.limits, UINT32_MAX,
 				  "table size must be at most 2^32-1"))
 			return false;
-	if (m->nmemories > 1)
+	if (m->nmemories > 1 && !m->multi_memory)
 		return invalid(v, "multiple memories");
 	for (uint32_t i = 0; i < m->nmemories; i++) {
 		if (!check_limits(v, &m->memories[i].type.limits, 65536,

@@ -357,6 +357,10 @@ typedef struct kiln_module_counts {
 
 KILN_API kiln_module_counts kiln_module_counts_of(const kiln_module *module);
 
+/* The type of memory `index` of the module (imports first, as the index
+ * space has them; several with multi-memory); zeroed past the last. */
+KILN_API kiln_memtype kiln_module_memory_type(const kiln_module *module, uint32_t index);
+
 /* The function's name from the `name` custom section, or {NULL, 0}. */
 KILN_API kiln_name kiln_module_func_name(const kiln_module *module,
 					 uint32_t func_index);

@@ -129,9 +129,6 @@ static bool check_segments(const kiln_module *m, kiln_error *err)
 
 bool aot_check_module(const kiln_module *m, kiln_error *err)
 {
-	if (m->nmemories > 1)
-		return krt_fail(err, KILN_ERR_MALFORMED, KILN_NO_OFFSET,
-				"artifact module: multiple memories");
 	for (uint32_t i = 0; i < m->nfuncs; i++)
 		if (m->funcs[i].type_idx >= m->ntypes)
 			return bad_index(err, "type", m->funcs[i].type_idx, m->ntypes);

@@ -40,6 +40,10 @@
  * runtimes of format 4 leave zero.  4: trampolines per signature (3: t<i>
  * per function, Ed25519 signatures introduced; their scheme and context
  * string are unchanged since). */
+/* Multi-memory code (ctx->memories, the *_at helpers appended to
+ * kiln_helpers) kept format 7: memory 0's code is unchanged, and runtimes
+ * before it refuse an artifact module with several memories
+ * ("artifact module: multiple memories"). */
 #define KILN_ARTIFACT_FORMAT 7
 
 /* code_flags: the code checks the epoch deadline (vmctx.h). */

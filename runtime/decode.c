@@ -141,6 +141,17 @@ static bool check_without_reftypes(decoder *d, const kiln_instr *in)
 	}
 }
 
+/* Without multi-memory, an explicit memory index where 2.0 has a zero byte
+ * is malformed as it was; one in a memarg is an alignment of 64 or more,
+ * which the validator refuses as 2.0's does ("alignment must not be larger
+ * than natural"). */
+static bool has_memarg(kiln_op op)
+{
+	kiln_imm imm = (kiln_imm)krt_op_table[op].imm;
+
+	return imm == KILN_IMM_MEMARG || imm == KILN_IMM_MEMARG_LANE;
+}
+
 /* Reads an expression up to and including its final `end`. */
 static bool read_expr(decoder *d, kiln_range *out)
 {
@@ -154,6 +165,9 @@ static bool read_expr(decoder *d, kiln_range *out)
 			return krt_fail(d->r.err, KILN_ERR_MALFORMED, in.offset, "illegal opcode");
 		if (!d->reftypes && !check_without_reftypes(d, &in))
 			return false;
+		if (in.mem_explicit && !d->m->multi_memory && !has_memarg(in.op))
+			return krt_fail(d->r.err, KILN_ERR_MALFORMED, in.offset,
+					"zero byte expected");
 		switch (in.op) {
 		case KILN_OP_BLOCK:
 		case KILN_OP_LOOP:
@@ -916,6 +930,7 @@ static kiln_status decode_bytes(const uint8_t *bytes, size_t len, bool trusted,
 	d.threads = features & KILN_FEATURE_THREADS;
 	d.reftypes = !(features & KILN_FEATURE_NO_REFERENCE_TYPES);
 	m->no_reference_types = !d.reftypes;
+	m->multi_memory = trusted || (features & KILN_FEATURE_MULTI_MEMORY);
 	/* Decoding needs the status even when the caller doesn't. */
 	d.r = (kiln_reader){m->bytes, m->bytes, m->bytes + len,
 			    err ? err : &local};

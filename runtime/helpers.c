@@ -19,9 +19,10 @@ static __attribute__((noreturn)) void h_trap(kiln_vmctx *ctx, uint32_t kind)
 	krt_trap_raise(kind);
 }
 
-static uint32_t h_memory_grow(kiln_vmctx *ctx, uint32_t delta)
+/* Memory i of the calling instance (0: ctx->memory's). */
+static kiln_memory_rt *memory(kiln_vmctx *ctx, uint32_t i)
 {
-	return kiln_memory_grow(KILN_INSTANCE(ctx)->memory, delta);
+	return KILN_INSTANCE(ctx)->memories[i];
 }
 
 /* true when [start, start + n) lies within `size`. */
@@ -30,33 +31,63 @@ static bool fits(uint64_t start, uint64_t n, uint64_t size)
 	return start + n <= size;
 }
 
-static void h_memory_fill(kiln_vmctx *ctx, uint32_t d, uint32_t v, uint32_t n)
+static uint32_t h_memory_grow_at(kiln_vmctx *ctx, uint32_t i, uint32_t delta)
 {
-	kiln_memory_rt *mem = KILN_INSTANCE(ctx)->memory;
+	return kiln_memory_grow(memory(ctx, i), delta);
+}
+
+static void h_memory_fill_at(kiln_vmctx *ctx, uint32_t i, uint32_t d, uint32_t v, uint32_t n)
+{
+	kiln_memory_rt *mem = memory(ctx, i);
 
 	if (!fits(d, n, kiln_memory_size(mem)))
 		krt_trap_raise(KILN_TRAP_MEMORY_OOB);
 	memset(mem->base + d, (int)(v & 0xff), n);
 }
 
+/* Between two memories (the same one: memmove's overlap rules). */
+static void h_memory_copy_at(kiln_vmctx *ctx, uint32_t di, uint32_t si, uint32_t d,
+			     uint32_t s, uint32_t n)
+{
+	kiln_memory_rt *dm = memory(ctx, di), *sm = memory(ctx, si);
+
+	if (!fits(d, n, kiln_memory_size(dm)) || !fits(s, n, kiln_memory_size(sm)))
+		krt_trap_raise(KILN_TRAP_MEMORY_OOB);
+	memmove(dm->base + d, sm->base + s, n);
+}
+
+static void h_memory_init_at(kiln_vmctx *ctx, uint32_t i, uint32_t seg, uint32_t d,
+			     uint32_t s, uint32_t n)
+{
+	kiln_instance *inst = KILN_INSTANCE(ctx);
+	const kiln_module *m = inst->module;
+	kiln_memory_rt *mem = inst->memories[i];
+
+	if (!fits(s, n, inst->data_len[seg]) || !fits(d, n, kiln_memory_size(mem)))
+		krt_trap_raise(KILN_TRAP_MEMORY_OOB);
+	memcpy(mem->base + d, m->bytes + m->datas[seg].init.off + s, n);
+}
+
+/* Memory 0's helpers: what 2.0 code calls. */
+static uint32_t h_memory_grow(kiln_vmctx *ctx, uint32_t delta)
+{
+	return h_memory_grow_at(ctx, 0, delta);
+}
+
+static void h_memory_fill(kiln_vmctx *ctx, uint32_t d, uint32_t v, uint32_t n)
+{
+	h_memory_fill_at(ctx, 0, d, v, n);
+}
+
 static void h_memory_copy(kiln_vmctx *ctx, uint32_t d, uint32_t s, uint32_t n)
 {
-	kiln_memory_rt *mem = KILN_INSTANCE(ctx)->memory;
-
-	if (!fits(d, n, kiln_memory_size(mem)) || !fits(s, n, kiln_memory_size(mem)))
-		krt_trap_raise(KILN_TRAP_MEMORY_OOB);
-	memmove(mem->base + d, mem->base + s, n);
+	h_memory_copy_at(ctx, 0, 0, d, s, n);
 }
 
 static void h_memory_init(kiln_vmctx *ctx, uint32_t seg, uint32_t d, uint32_t s,
 			  uint32_t n)
 {
-	kiln_instance *inst = KILN_INSTANCE(ctx);
-	const kiln_module *m = inst->module;
-
-	if (!fits(s, n, inst->data_len[seg]) || !fits(d, n, inst->memory->size))
-		krt_trap_raise(KILN_TRAP_MEMORY_OOB);
-	memcpy(inst->memory->base + d, m->bytes + m->datas[seg].init.off + s, n);
+	h_memory_init_at(ctx, 0, seg, d, s, n);
 }
 
 static void h_data_drop(kiln_vmctx *ctx, uint32_t seg)
@@ -151,21 +182,38 @@ static void h_elem_drop(kiln_vmctx *ctx, uint32_t seg)
 	KILN_INSTANCE(ctx)->elem_len[seg] = 0;
 }
 
+static uint32_t h_atomic_wait32_at(kiln_vmctx *ctx, uint32_t i, uint64_t ea,
+				   uint32_t expected, int64_t timeout)
+{
+	return kiln_atomic_wait(memory(ctx, i), ea, expected, 4, timeout);
+}
+
+static uint32_t h_atomic_wait64_at(kiln_vmctx *ctx, uint32_t i, uint64_t ea,
+				   uint64_t expected, int64_t timeout)
+{
+	return kiln_atomic_wait(memory(ctx, i), ea, expected, 8, timeout);
+}
+
+static uint32_t h_atomic_notify_at(kiln_vmctx *ctx, uint32_t i, uint64_t ea, uint32_t count)
+{
+	return kiln_atomic_notify(memory(ctx, i), ea, count);
+}
+
 static uint32_t h_atomic_wait32(kiln_vmctx *ctx, uint64_t ea, uint32_t expected,
 				int64_t timeout)
 {
-	return kiln_atomic_wait(KILN_INSTANCE(ctx)->memory, ea, expected, 4, timeout);
+	return h_atomic_wait32_at(ctx, 0, ea, expected, timeout);
 }
 
 static uint32_t h_atomic_wait64(kiln_vmctx *ctx, uint64_t ea, uint64_t expected,
 				int64_t timeout)
 {
-	return kiln_atomic_wait(KILN_INSTANCE(ctx)->memory, ea, expected, 8, timeout);
+	return h_atomic_wait64_at(ctx, 0, ea, expected, timeout);
 }
 
 static uint32_t h_atomic_notify(kiln_vmctx *ctx, uint64_t ea, uint32_t count)
 {
-	return kiln_atomic_notify(KILN_INSTANCE(ctx)->memory, ea, count);
+	return h_atomic_notify_at(ctx, 0, ea, count);
 }
 
 const kiln_helpers kiln_runtime_helpers = {
@@ -185,4 +233,11 @@ const kiln_helpers kiln_runtime_helpers = {
 	.atomic_wait32 = h_atomic_wait32,
 	.atomic_wait64 = h_atomic_wait64,
 	.atomic_notify = h_atomic_notify,
+	.memory_grow_at = h_memory_grow_at,
+	.memory_fill_at = h_memory_fill_at,
+	.memory_copy_at = h_memory_copy_at,
+	.memory_init_at = h_memory_init_at,
+	.atomic_wait32_at = h_atomic_wait32_at,
+	.atomic_wait64_at = h_atomic_wait64_at,
+	.atomic_notify_at = h_atomic_notify_at,
 };

@@ -118,6 +118,8 @@ static kiln_instance *alloc_instance(const kiln_module *m)
 		CARVE(data_len, m->ndatas);
 		CARVE(callers, m->nimported_funcs);
 		CARVE(host_refs, m->nimported_funcs);
+		CARVE(memories, m->nmemories);
+		CARVE(own_memories, m->nmemories > 1 ? m->nmemories : 0);
 		if (pass == 0 && !(inst = (kiln_instance *)(p = calloc(1, off))))
 			return NULL;
 	}
@@ -147,9 +149,9 @@ static void bind_imports(kiln_instance *inst, const kiln_module *m,
 			break;
 		case KILN_EXTERN_TABLE: inst->tables[imp->index] = imports[i].handle; break;
 		case KILN_EXTERN_MEMORY:
-			inst->memory = imports[i].handle;
-			if (inst->memory->shared)	/* it may outlive its exporter */
-				kiln_memory_ref(inst->memory);
+			inst->memories[imp->index] = imports[i].handle;
+			if (inst->memories[imp->index]->shared)	/* it may outlive its exporter */
+				kiln_memory_ref(inst->memories[imp->index]);
 			break;
 		case KILN_EXTERN_GLOBAL: inst->globals[imp->index] = imports[i].handle; break;
 		}
@@ -230,14 +232,51 @@ static bool table_budget(kiln_instance *inst, const kiln_module *m, kiln_error *
 
 /* threads: a shared memory lives on its own, counted, so that it outlives
  * this instance while importers use it (memory.c). */
-static bool own_shared_memory(kiln_instance *inst, kiln_pool *pool, uint32_t min,
-			      uint32_t max, kiln_error *err)
+static bool own_shared_memory(kiln_instance *inst, kiln_pool *pool, uint32_t i,
+			      uint32_t min, uint32_t max, kiln_error *err)
 {
 	if (pool)
 		return krt_fail(err, KILN_ERR_UNSUPPORTED, KILN_NO_OFFSET,
 				"shared memories in pooled instances are not supported yet");
-	inst->memory = kiln_memory_new_shared(min, max, err);
-	return inst->memory != NULL;
+	inst->memories[i] = kiln_memory_new_shared(min, max, err);
+	return inst->memories[i] != NULL;
+}
+
+/* Own memory i: memory 0 in the instance itself, the others in the
+ * carved array. */
+static kiln_memory_rt *own_mem(kiln_instance *inst, uint32_t i)
+{
+	return i == 0 ? &inst->own_memory : &inst->own_memories[i];
+}
+
+/* Makes own memory i of its type, within the instance's page limit.  A
+ * pool holds one memory per instance: a module with several is refused
+ * there (its slots, images and resets know one). */
+static bool build_memory(kiln_instance *inst, const kiln_module *m, kiln_pool *pool,
+			 uint32_t i, kiln_error *err)
+{
+	const kiln_limits *lim = &m->memories[i].type.limits;
+	uint32_t max = lim->has_max ? (uint32_t)lim->max : KILN_MAX_PAGES;
+	kiln_memory_rt *mem = own_mem(inst, i);
+
+	if (inst->limits.max_memory_pages && inst->limits.max_memory_pages < max)
+		max = inst->limits.max_memory_pages;
+	if (lim->min > max)
+		return krt_fail(err, KILN_ERR_NOMEM, KILN_NO_OFFSET,
+				"memory of %u pages exceeds the limit of %u",
+				(uint32_t)lim->min, max);
+	if (pool && m->nmemories > 1)
+		return krt_fail(err, KILN_ERR_UNSUPPORTED, KILN_NO_OFFSET,
+				"several memories in pooled instances are not supported yet");
+	if (m->memories[i].type.shared)
+		return own_shared_memory(inst, pool, i, (uint32_t)lim->min, max, err);
+	if (pool ? !kiln_pool_memory_init(pool, m, mem, (uint32_t)lim->min, max,
+					  &inst->memory_from_image, err)
+		 : !kiln_memory_init(mem, (uint32_t)lim->min, max, err))
+		return false;
+	mem->has_max = lim->has_max;
+	inst->memories[i] = mem;
+	return true;
 }
 
 static bool build(kiln_instance *inst, const kiln_module *m, kiln_pool *pool,
@@ -277,25 +316,10 @@ static bool build(kiln_instance *inst, const kiln_module *m, kiln_pool *pool,
 			return nomem(err);
 		inst->tables[t] = tab;
 	}
-	if (m->nmemories > m->nimported_memories) {
-		const kiln_limits *lim = &m->memories[0].type.limits;
-		uint32_t max = lim->has_max ? (uint32_t)lim->max : KILN_MAX_PAGES;
-		if (inst->limits.max_memory_pages && inst->limits.max_memory_pages < max)
-			max = inst->limits.max_memory_pages;
-		if (lim->min > max)
-			return krt_fail(err, KILN_ERR_NOMEM, KILN_NO_OFFSET,
-					"memory of %u pages exceeds the limit of %u",
-					(uint32_t)lim->min, max);
-		if (m->memories[0].type.shared)
-			return own_shared_memory(inst, pool, (uint32_t)lim->min, max, err);
-		if (pool ? !kiln_pool_memory_init(pool, m, &inst->own_memory,
-						  (uint32_t)lim->min, max,
-						  &inst->memory_from_image, err)
-			 : !kiln_memory_init(&inst->own_memory, (uint32_t)lim->min, max, err))
+	for (uint32_t i = m->nimported_memories; i < m->nmemories; i++)
+		if (!build_memory(inst, m, pool, i, err))
 			return false;
-		inst->own_memory.has_max = lim->has_max;
-		inst->memory = &inst->own_memory;
-	}
+	inst->memory = m->nmemories ? inst->memories[0] : NULL;
 	return true;
 }
 
@@ -339,9 +363,10 @@ static void initialise(void *arg)
 		if (d->mode != KILN_SEG_ACTIVE)
 			continue;
 		uint32_t off = (uint32_t)eval_const(inst, d->offset).i32;
-		if ((uint64_t)off + d->init.len > inst->memory->size)
+		kiln_memory_rt *mem = inst->memories[d->memory];
+		if ((uint64_t)off + d->init.len > mem->size)
 			krt_trap_raise(KILN_TRAP_MEMORY_OOB);
-		memcpy(inst->memory->base + off, m->bytes + d->init.off, d->init.len);
+		memcpy(mem->base + off, m->bytes + d->init.off, d->init.len);
 	}
 	if (m->has_start) {
 		kiln_slot none[1];
@@ -357,6 +382,7 @@ static void set_ctx(kiln_instance *inst)
 {
 	inst->ctx.memory = (kiln_memory_view *)inst->memory;
 	inst->ctx.memory_base = inst->memory ? inst->memory->base : NULL;
+	inst->ctx.memories = (kiln_memory_view **)inst->memories;
 	inst->ctx.helpers = &kiln_runtime_helpers;
 	inst->ctx.globals = inst->globals;
 	inst->ctx.tables = inst->tables;
@@ -643,9 +669,12 @@ void kiln_instance_delete(kiln_instance *inst)
 		free(inst->own_tables[t].elems);
 	for (uint32_t s = 0; m && s < m->nelems; s++)
 		free(inst->elems[s]);
-	kiln_memory_free(&inst->own_memory);
-	if (inst->memory && inst->memory->shared)
-		kiln_memory_unref(inst->memory);
+	for (uint32_t i = 0; m && i < m->nmemories; i++) {
+		if (i >= m->nimported_memories)
+			kiln_memory_free(own_mem(inst, i));
+		if (inst->memories[i] && inst->memories[i]->shared)
+			kiln_memory_unref(inst->memories[i]);
+	}
 	free(inst->init_trap);
 	free(inst);	/* and every array (alloc_instance) */
 }
@@ -671,7 +700,7 @@ bool kiln_instance_export(kiln_instance *inst, kiln_name name, kiln_extern *out)
 		switch (e->kind) {
 		case KILN_EXTERN_FUNC: out->handle = inst->funcs[e->index]; break;
 		case KILN_EXTERN_TABLE: out->handle = inst->tables[e->index]; break;
-		case KILN_EXTERN_MEMORY: out->handle = inst->memory; break;
+		case KILN_EXTERN_MEMORY: out->handle = inst->memories[e->index]; break;
 		case KILN_EXTERN_GLOBAL: out->handle = inst->globals[e->index]; break;
 		}
 		return true;

@@ -24,9 +24,13 @@ struct kiln_instance {
 	kiln_vmctx ctx;
 	const kiln_module *module;	/* NULL for a host instance */
 	const kiln_code *code;		/* the module's, which it runs; NULL likewise */
-	kiln_memory_rt own_memory;
-	kiln_memory_rt *memory;
+	kiln_memory_rt own_memory;	/* own memory 0 (a host instance's memory) */
+	kiln_memory_rt *memory;		/* memory 0, or NULL: memories[0] */
 	bool memory_from_image;		/* own memory mapped from a pool image */
+	/* multi-memory: one pointer per memory, imports included (ctx.memories),
+	 * and own memories 1.. (own_memories[0] is unused: own_memory). */
+	kiln_memory_rt **memories;
+	kiln_memory_rt *own_memories;
 	kiln_global_rt *own_globals;
 	kiln_slot **globals;
 	kiln_table_rt *own_tables;

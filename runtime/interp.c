@@ -471,10 +471,6 @@ kiln_status krt_interp_translate(const kiln_module *m, uint32_t flags, interp_mo
 	if (flags & KILN_CODE_FUEL)
 		return krt_fail_status(err, KILN_ERR_UNSUPPORTED, KILN_NO_OFFSET,
 				       "fuel in the interpreter is not supported yet");
-	/* Loads and stores address memory 0 only (2.0 has no other). */
-	if (m->nmemories > 1)
-		return krt_fail_status(err, KILN_ERR_UNSUPPORTED, KILN_NO_OFFSET,
-				       "several memories in the interpreter are not supported yet");
 #if !defined(__x86_64__)
 	return krt_fail_status(err, KILN_ERR_UNSUPPORTED, KILN_NO_OFFSET,
 			       "the interpreter on this architecture is not supported yet");

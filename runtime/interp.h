@@ -133,7 +133,7 @@ void interp_func_free(interp_func *f);
  * marked `compiled` and counted in ncompiled.  Of the flags,
  * KILN_CODE_EPOCH_CHECKS is built (checks at function entries and loop
  * headers, where compiled code has them), and KRT_INTERP_TIER_UP; what the interpreter refuses for
- * the whole module — KILN_CODE_FUEL, several memories, another
+ * the whole module — KILN_CODE_FUEL, another
  * architecture than x86-64 — is KILN_ERR_UNSUPPORTED with its message;
  * out of memory KILN_ERR_NOMEM. */
 KRT_ABI kiln_status krt_interp_translate(const kiln_module *m, uint32_t flags,

@@ -137,6 +137,11 @@ kiln_module_counts kiln_module_counts_of(const kiln_module *m)
 	};
 }
 
+kiln_memtype kiln_module_memory_type(const kiln_module *m, uint32_t index)
+{
+	return extern_type(m, KILN_EXTERN_MEMORY, index).u.memory;
+}
+
 kiln_name kiln_module_func_name(const kiln_module *m, uint32_t func_index)
 {
 	uint32_t lo = 0, hi = m->nfunc_names;

@@ -135,6 +135,9 @@ struct kiln_module {
 	bool no_reference_types;
 	uint32_t nmemories, nimported_memories;
 	kiln_memory *memories;
+	/* Decoded with KILN_FEATURE_MULTI_MEMORY (or from an artifact): the
+	 * validator allows several memories and explicit memory indices. */
+	bool multi_memory;
 	uint32_t nglobals, nimported_globals;
 	kiln_global *globals;
 

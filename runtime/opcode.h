@@ -36,9 +36,9 @@ typedef enum kiln_imm {
 	KILN_IMM_LOCAL,		/* u32 */
 	KILN_IMM_GLOBAL,	/* u32 */
 	KILN_IMM_TABLE,		/* u32 */
-	KILN_IMM_MEMARG,	/* u32 align, u32 offset */
+	KILN_IMM_MEMARG,	/* u32 align (bit 6: a u32 memory index follows), u32 offset */
 	KILN_IMM_MEMARG_LANE,	/* memarg + lane byte */
-	KILN_IMM_MEMIDX,	/* a zero byte (memory index, reserved in 2.0) */
+	KILN_IMM_MEMIDX,	/* u32 memory index (2.0: a zero byte) */
 	KILN_IMM_I32,		/* s32 */
 	KILN_IMM_I64,		/* s64 */
 	KILN_IMM_F32,		/* 4 bytes */
@@ -49,8 +49,8 @@ typedef enum kiln_imm {
 	KILN_IMM_REFTYPE,	/* reftype byte */
 	KILN_IMM_ELEM,		/* u32 element segment index */
 	KILN_IMM_DATA,		/* u32 data segment index */
-	KILN_IMM_MEMORY_INIT,	/* u32 data index, zero byte */
-	KILN_IMM_MEMORY_COPY,	/* two zero bytes */
+	KILN_IMM_MEMORY_INIT,	/* u32 data index, u32 memory index */
+	KILN_IMM_MEMORY_COPY,	/* u32 dst memory, u32 src memory */
 	KILN_IMM_TABLE_INIT,	/* u32 elem index, u32 table index */
 	KILN_IMM_TABLE_COPY,	/* u32 dst table, u32 src table */
 	KILN_IMM_FENCE,		/* a zero byte (atomic.fence; no memory needed) */

@@ -268,9 +268,31 @@ static bool rd_blocktype(kiln_reader *r, int64_t *out)
 	return true;
 }
 
+/* multi-memory: bit 6 of the alignment flags a memory index, which comes
+ * between the alignment and the offset. */
 static bool rd_memarg(kiln_reader *r, kiln_instr *in)
 {
-	return rd_u32(r, &in->u.mem.align) && rd_u32(r, &in->u.mem.offset);
+	if (!rd_u32(r, &in->u.mem.align))
+		return false;
+	if (in->u.mem.align & 0x40) {
+		in->u.mem.align &= ~0x40u;
+		in->mem_explicit = true;
+		if (!rd_u32(r, &in->mem))
+			return false;
+	}
+	return rd_u32(r, &in->u.mem.offset);
+}
+
+/* A memory index where 2.0 has a zero byte: explicit unless it is one. */
+static bool rd_memidx(kiln_reader *r, kiln_instr *in, uint32_t *out)
+{
+	const uint8_t *at = r->p;
+
+	if (!rd_u32(r, out))
+		return false;
+	if (r->p - at != 1 || *out != 0)
+		in->mem_explicit = true;
+	return true;
 }
 
 /* vec(u32) + default, left encoded in place; r->p ends after it. */
@@ -334,7 +356,7 @@ static bool rd_immediates(kiln_reader *r, kiln_instr *in)
 	case KILN_IMM_MEMARG: return rd_memarg(r, in);
 	case KILN_IMM_MEMARG_LANE:
 		return rd_memarg(r, in) && rd_u8(r, &in->u.mem.lane);
-	case KILN_IMM_MEMIDX:
+	case KILN_IMM_MEMIDX: return rd_memidx(r, in, &in->mem);
 	case KILN_IMM_FENCE: return rd_zero(r);
 	case KILN_IMM_I32: return rd_s32(r, &in->u.i32);
 	case KILN_IMM_I64: return rd_s64(r, &in->u.i64);
@@ -345,9 +367,12 @@ static bool rd_immediates(kiln_reader *r, kiln_instr *in)
 	case KILN_IMM_LANE: return rd_u8(r, &in->u.lane);
 	case KILN_IMM_REFTYPE: return rd_reftype(r, &in->u.reftype);
 	case KILN_IMM_MEMORY_INIT:
-		in->u.pair.b = 0;
-		return rd_u32(r, &in->u.pair.a) && rd_zero(r);
-	case KILN_IMM_MEMORY_COPY: return rd_zero(r) && rd_zero(r);
+		if (!rd_u32(r, &in->u.pair.a) || !rd_memidx(r, in, &in->mem))
+			return false;
+		in->u.pair.b = in->mem;
+		return true;
+	case KILN_IMM_MEMORY_COPY:
+		return rd_memidx(r, in, &in->mem) && rd_memidx(r, in, &in->mem2);
 	}
 	return rd_fail(r, "illegal opcode");
 }
@@ -358,6 +383,8 @@ bool krt_rd_instr(kiln_reader *r, kiln_instr *in)
 	uint32_t code;
 
 	in->offset = rd_offset(r);
+	in->mem = in->mem2 = 0;
+	in->mem_explicit = false;
 	if (!rd_u8(r, &b))
 		return false;
 	if (b == 0xfc || b == 0xfd || b == 0xfe) {

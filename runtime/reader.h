@@ -69,12 +69,19 @@ bool kiln_is_valtype(uint8_t byte);
 typedef struct kiln_instr {
 	kiln_op op;
 	size_t offset;			/* of the opcode's first byte */
+	/* multi-memory: the memory a memory instruction addresses (memory.copy:
+	 * the destination; mem2 its source); 0 for every other instruction.
+	 * mem_explicit: the index was encoded as only multi-memory encodes it
+	 * (alignment bit 6, or anything but one zero byte), which a 2.0
+	 * decoder refuses. */
+	uint32_t mem, mem2;
+	bool mem_explicit;
 	union {
 		int64_t blocktype;	/* BLOCKTYPE: -64 empty, <0 valtype (as s7), else type index */
 		uint32_t idx;		/* LABEL FUNC LOCAL GLOBAL TABLE ELEM DATA */
 		struct {
 			uint32_t a, b;
-		} pair;			/* CALL_INDIRECT (type, table), MEMORY_INIT (data, 0),
+		} pair;			/* CALL_INDIRECT (type, table), MEMORY_INIT (data, memory),
 					   TABLE_INIT (elem, table), TABLE_COPY (dst, src) */
 		struct {
 			uint32_t align, offset;

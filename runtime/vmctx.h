@@ -104,6 +104,15 @@ typedef struct kiln_helpers {
 	uint32_t (*atomic_wait32)(kiln_vmctx *ctx, uint64_t ea, uint32_t expected, int64_t timeout);
 	uint32_t (*atomic_wait64)(kiln_vmctx *ctx, uint64_t ea, uint64_t expected, int64_t timeout);
 	uint32_t (*atomic_notify)(kiln_vmctx *ctx, uint64_t ea, uint32_t count);
+	/* multi-memory: the memory helpers above for memory `mem` (copy: from
+	 * memory `src_mem` to `dst_mem`); those above are these for memory 0. */
+	uint32_t (*memory_grow_at)(kiln_vmctx *ctx, uint32_t mem, uint32_t delta_pages);
+	void (*memory_fill_at)(kiln_vmctx *ctx, uint32_t mem, uint32_t dst, uint32_t value, uint32_t n);
+	void (*memory_copy_at)(kiln_vmctx *ctx, uint32_t dst_mem, uint32_t src_mem, uint32_t dst, uint32_t src, uint32_t n);
+	void (*memory_init_at)(kiln_vmctx *ctx, uint32_t mem, uint32_t seg, uint32_t dst, uint32_t src, uint32_t n);
+	uint32_t (*atomic_wait32_at)(kiln_vmctx *ctx, uint32_t mem, uint64_t ea, uint32_t expected, int64_t timeout);
+	uint32_t (*atomic_wait64_at)(kiln_vmctx *ctx, uint32_t mem, uint64_t ea, uint64_t expected, int64_t timeout);
+	uint32_t (*atomic_notify_at)(kiln_vmctx *ctx, uint32_t mem, uint64_t ea, uint32_t count);
 } kiln_helpers;
 
 /* Helper ids: the index of each pointer in kiln_helpers. */
@@ -112,7 +121,9 @@ enum kiln_helper_id {
 	KILN_H_MEMORY_INIT, KILN_H_DATA_DROP, KILN_H_TABLE_GET, KILN_H_TABLE_SET,
 	KILN_H_TABLE_GROW, KILN_H_TABLE_FILL, KILN_H_TABLE_COPY, KILN_H_TABLE_INIT,
 	KILN_H_ELEM_DROP, KILN_H_ATOMIC_WAIT32, KILN_H_ATOMIC_WAIT64,
-	KILN_H_ATOMIC_NOTIFY, KILN_H_COUNT_
+	KILN_H_ATOMIC_NOTIFY, KILN_H_MEMORY_GROW_AT, KILN_H_MEMORY_FILL_AT,
+	KILN_H_MEMORY_COPY_AT, KILN_H_MEMORY_INIT_AT, KILN_H_ATOMIC_WAIT32_AT,
+	KILN_H_ATOMIC_WAIT64_AT, KILN_H_ATOMIC_NOTIFY_AT, KILN_H_COUNT_
 };
 
 struct kiln_vmctx {
@@ -135,6 +146,10 @@ struct kiln_vmctx {
 	 * function entries and loop headers subtract their cost and trap "all
 	 * fuel consumed" below zero. */
 	int64_t fuel;
+	/* multi-memory: every memory, imports included ([0] is `memory`);
+	 * code for memory 0 uses the fields above, which stay where they were
+	 * so that its accesses cost what they did. */
+	kiln_memory_view **memories;
 };
 
 /* Offsets compiled code uses. */
@@ -152,6 +167,7 @@ enum kiln_vmctx_offset {
 	KILN_CTX_EPOCH = 80,
 	KILN_CTX_EPOCH_DEADLINE = 88,
 	KILN_CTX_FUEL = 96,
+	KILN_CTX_MEMORIES = 104,
 	KILN_FUNCREF_CODE = 0,
 	KILN_FUNCREF_CTX = 8,
 	KILN_FUNCREF_TYPE_ID = 16,
@@ -173,6 +189,7 @@ _Static_assert(offsetof(kiln_vmctx, type_ids) == KILN_CTX_TYPE_IDS, "ABI");
 _Static_assert(offsetof(kiln_vmctx, epoch) == KILN_CTX_EPOCH, "ABI");
 _Static_assert(offsetof(kiln_vmctx, epoch_deadline) == KILN_CTX_EPOCH_DEADLINE, "ABI");
 _Static_assert(offsetof(kiln_vmctx, fuel) == KILN_CTX_FUEL, "ABI");
+_Static_assert(offsetof(kiln_vmctx, memories) == KILN_CTX_MEMORIES, "ABI");
 _Static_assert(offsetof(kiln_funcref, code) == KILN_FUNCREF_CODE, "ABI");
 _Static_assert(offsetof(kiln_funcref, ctx) == KILN_FUNCREF_CTX, "ABI");
 _Static_assert(offsetof(kiln_funcref, type_id) == KILN_FUNCREF_TYPE_ID, "ABI");

@@ -77,6 +77,9 @@ int cli_load_module(int argc, char **argv, kiln_module **out);
 /* Decodes and validates bytes read from `path`; one error line on failure. */
 int cli_module_from_bytes(const char *path, const uint8_t *bytes, size_t len,
 			  kiln_module **out);
+/* The same accepting the proposals in `features` (kiln.h, KILN_FEATURE_*). */
+int cli_module_from_bytes_features(const char *path, const uint8_t *bytes, size_t len,
+				   uint32_t features, kiln_module **out);
 
 /* On a terminal, ahead-of-time compilations of large modules through an
  * engine made with cfg show their progress on stderr. */

@@ -120,6 +120,13 @@ static void print_counts(const kiln_module *m)
 	printf("Functions: %u (%u imported)\n", c.funcs, c.imported_funcs);
 	printf("Tables: %u (%u imported)\n", c.tables, c.imported_tables);
 	printf("Memories: %u (%u imported)\n", c.memories, c.imported_memories);
+	for (uint32_t i = 0; c.memories > 1 && i < c.memories; i++) {
+		kiln_externtype t = {.kind = KILN_EXTERN_MEMORY};
+		t.u.memory = kiln_module_memory_type(m, i);
+		printf("  %-4u ", i);
+		print_externtype(&t);
+		printf("%s\n", i < c.imported_memories ? "  imported" : "");
+	}
 	printf("Globals: %u (%u imported)\n", c.globals, c.imported_globals);
 	printf("Element segments: %u\nData segments: %u\n", c.elems, c.datas);
 	if (c.has_start) {
@@ -189,6 +196,10 @@ static int inspect_artifact(const char *path, const uint8_t *bytes, size_t len)
 	return CLI_OK;
 }
 
+/* A summary describes what kiln can read: the proposals built so far,
+ * whether or not running a module asks for them. */
+#define INSPECT_FEATURES (KILN_FEATURES_DEFAULT | KILN_FEATURE_MULTI_MEMORY)
+
 int cmd_inspect(int argc, char **argv)
 {
 	kiln_module *m = NULL;
@@ -203,7 +214,7 @@ int cmd_inspect(int argc, char **argv)
 		return rc;
 	aot = kiln_is_artifact(bytes, len);
 	rc = aot ? inspect_artifact(argv[1], bytes, len)
-		 : cli_module_from_bytes(argv[1], bytes, len, &m);
+		 : cli_module_from_bytes_features(argv[1], bytes, len, INSPECT_FEATURES, &m);
 	free(bytes);
 	if (aot || rc != CLI_OK)
 		return rc;

@@ -32,9 +32,19 @@ int cli_load_module(int argc, char **argv, kiln_module **out)
 int cli_module_from_bytes(const char *path, const uint8_t *bytes, size_t len,
 			  kiln_module **out)
 {
-	kiln_error err;
-	kiln_status st = kiln_module_new(bytes, len, out, &err);
+	return cli_module_from_bytes_features(path, bytes, len, KILN_FEATURES_DEFAULT, out);
+}
 
+int cli_module_from_bytes_features(const char *path, const uint8_t *bytes, size_t len,
+				   uint32_t features, kiln_module **out)
+{
+	kiln_error err;
+	kiln_status st = kiln_module_decode_features(bytes, len, NULL, features, out, &err);
+
+	if (st == KILN_OK && (st = kiln_module_validate(*out, &err)) != KILN_OK) {
+		kiln_module_delete(*out);
+		*out = NULL;
+	}
 	if (st == KILN_OK)
 		return CLI_OK;
 	if (err.offset != KILN_NO_OFFSET)

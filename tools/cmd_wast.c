@@ -325,6 +325,8 @@ int cmd_wast(int argc, char **argv)
 			flags[nflags++] = argv[i];
 			if (!strcmp(argv[i], "--enable-threads"))
 				run.features |= KILN_FEATURE_THREADS;
+			if (!strcmp(argv[i], "--enable-multi-memory"))
+				run.features |= KILN_FEATURE_MULTI_MEMORY;
 		} else if (!strcmp(argv[i], "--disable-reference-types")) {
 			flags[nflags++] = argv[i];
 			run.features |= KILN_FEATURE_NO_REFERENCE_TYPES;

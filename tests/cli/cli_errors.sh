@@ -148,6 +148,11 @@ expect_ok "validate small module" 'valid' validate "$tmp/small.wasm"
 expect_ok "inspect import" '"env" "f" \(\) -> \(\)' inspect "$tmp/small.wasm"
 expect_ok "inspect export" 'func +1 +"run"' inspect "$tmp/small.wasm"
 expect_ok "inspect counts" '^Functions: 2 \(1 imported\)' inspect "$tmp/small.wasm"
+# multi-memory: (import "env" "m" (memory 1)) (memory 1 2), each listed.
+printf '\0asm\1\0\0\0\2\x0a\1\3env\1m\2\0\1\5\4\1\1\1\2' > "$tmp/two_memories.wasm"
+expect_ok "inspect memories" '^Memories: 2 \(1 imported\)' inspect "$tmp/two_memories.wasm"
+expect_ok "inspect memory 1" '^  1 +pages \[1\.\.2\]$' inspect "$tmp/two_memories.wasm"
+expect_ok "inspect memory 0" '^  0 +pages \[1\.\.\]  imported$' inspect "$tmp/two_memories.wasm"
 # The error names the problem and the byte offset.
 "$kiln" validate "$tmp/invalid.wasm" 2> "$tmp/err"
 grep -q 'invalid module: type mismatch (at byte offset [0-9]*)' "$tmp/err" ||

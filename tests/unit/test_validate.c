@@ -225,6 +225,58 @@ START_TEST(module_level)
 }
 END_TEST
 
+/* Decoded with `features`, then validated: the status and message. */
+static kiln_status check_features(const buf *m, uint32_t features, kiln_error *err)
+{
+	kiln_module *mod = NULL;
+	kiln_status st = kiln_module_decode_features(m->p, m->n, NULL, features, &mod, err);
+
+	if (st == KILN_OK)
+		st = kiln_module_validate(mod, err);
+	kiln_module_delete(mod);
+	return st;
+}
+
+/* Two memories, and memory.size and a load naming memory 1 or 2 (of one):
+ * with KILN_FEATURE_MULTI_MEMORY as the proposal has them; without it what
+ * 2.0 says of the same bytes. */
+START_TEST(multi_memory_switch)
+{
+	const uint32_t mm = KILN_FEATURES_DEFAULT | KILN_FEATURE_MULTI_MEMORY;
+	static const struct {
+		uint8_t body[8];
+		size_t n;
+		kiln_status st20, st;
+		const char *msg20, *msg;
+	} mm_cases[] = {
+		{{0x3f, 1, 0x1a, 0x0b}, 4, KILN_ERR_MALFORMED, KILN_ERR_INVALID,
+		 "zero byte expected", "unknown memory 1"},
+		{{0x3f, 2, 0x1a, 0x0b}, 4, KILN_ERR_MALFORMED, KILN_ERR_INVALID,
+		 "zero byte expected", "unknown memory 2"},
+		/* i32.const 0, i32.load align=2|0x40 memory 1 offset 0, drop */
+		{{0x41, 0, 0x28, 0x42, 1, 0, 0x1a, 0x0b}, 8, KILN_ERR_INVALID, KILN_ERR_INVALID,
+		 "alignment must not be larger than natural", "unknown memory 1"},
+	};
+	buf m = {0};
+	kiln_error err;
+
+	mod_header(&m);
+	two_memories(&m);
+	ck_assert_int_eq(check_features(&m, KILN_FEATURES_DEFAULT, &err), KILN_ERR_INVALID);
+	ck_assert_str_eq(err.message, "multiple memories");
+	ck_assert_int_eq(check_features(&m, mm, &err), KILN_OK);
+	buf_free(&m);
+	for (size_t i = 0; i < sizeof mm_cases / sizeof mm_cases[0]; i++) {
+		m = build(M_MEMORY, (const uint8_t[]){0}, 1, mm_cases[i].body, mm_cases[i].n);
+		ck_assert_int_eq(check_features(&m, KILN_FEATURES_DEFAULT, &err), mm_cases[i].st20);
+		ck_assert_str_eq(err.message, mm_cases[i].msg20);
+		ck_assert_int_eq(check_features(&m, mm, &err), mm_cases[i].st);
+		ck_assert_str_eq(err.message, mm_cases[i].msg);
+		buf_free(&m);
+	}
+}
+END_TEST
+
 /* 100,000 nested blocks: validation uses heap, not C stack. */
 START_TEST(deep_nesting)
 {
@@ -338,6 +390,7 @@ Suite *validate_suite(void)
 	tcase_set_timeout(tc, 60);
 	tcase_add_test(tc, table_driven);
 	tcase_add_test(tc, module_level);
+	tcase_add_test(tc, multi_memory_switch);
 	tcase_add_test(tc, deep_nesting);
 	tcase_add_test(tc, long_function);
 	tcase_add_test(tc, long_br_table);
