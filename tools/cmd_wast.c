@@ -325,6 +325,8 @@ int cmd_wast(int argc, char **argv)
 			flags[nflags++] = argv[i];
 			if (!strcmp(argv[i], "--enable-threads"))
 				run.features |= KILN_FEATURE_THREADS;
+			else if (!strcmp(argv[i], "--enable-relaxed-simd"))
+				run.features |= KILN_FEATURE_RELAXED_SIMD;
 		} else if (!strcmp(argv[i], "--disable-reference-types")) {
 			flags[nflags++] = argv[i];
 			run.features |= KILN_FEATURE_NO_REFERENCE_TYPES;
