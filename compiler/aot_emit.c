@@ -185,6 +185,20 @@ static bool strip_debug(LLVMMemoryBufferRef *obj, kiln_error *err)
 	return true;
 }
 
+/* Whether the artifact's target has FMA, by the features it is compiled
+ * for (the host's for a native one, so that it fuses as the JIT does). */
+static bool target_fma(const kiln_engine *e)
+{
+	char *cpu, *features;
+	bool fma;
+
+	engine_target(e, &cpu, &features);
+	fma = lower_features_fma(features);
+	LLVMDisposeMessage(cpu);
+	LLVMDisposeMessage(features);
+	return fma;
+}
+
 /* Lowers functions [first, end) (part number `part`) and emits their
  * object into *obj, their lines into lo. */
 static bool emit_object(kiln_engine *e, kiln_module *m, uint32_t first, uint32_t end,
@@ -203,6 +217,7 @@ static bool emit_object(kiln_engine *e, kiln_module *m, uint32_t first, uint32_t
 	lm.fuel_checks = engine_config(e)->fuel_metering;
 	lm.ssa_max_locals = engine_config(e)->ssa_max_locals;
 	lm.ssa_max_body = engine_config(e)->ssa_max_body;
+	lm.fma = target_fma(e);
 	if (ok) {
 		LLVMTargetDataRef td = LLVMCreateTargetDataLayout(tm);
 		char *dl = LLVMCopyStringRepOfTargetData(td);

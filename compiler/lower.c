@@ -2,9 +2,12 @@
  * lower.c — the lowering driver: function shells, control flow, locals,
  * calls and entry trampolines.  See lower.h for the scheme.
  */
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include <llvm-c/TargetMachine.h>
 
 #include "lower.h"
 
@@ -90,10 +93,35 @@ void lower_module_init_bare(lower_module *lm, LLVMContextRef c, const char *pref
 	lm->void_ = LLVMVoidTypeInContext(c);
 }
 
+bool lower_features_fma(const char *features)
+{
+	size_t n = strlen("+fma");
+
+	/* A whole entry: "+fma4" is AMD's other instruction set. */
+	for (const char *p = features; p && (p = strstr(p, "+fma")) != NULL; p += n)
+		if ((p == features || p[-1] == ',') && (p[n] == ',' || p[n] == '\0'))
+			return true;
+	return false;
+}
+
+static bool host_fma;
+
+static void host_fma_once(void)
+{
+	char *f = LLVMGetHostCPUFeatures();
+
+	host_fma = lower_features_fma(f);
+	LLVMDisposeMessage(f);
+}
+
 bool lower_module_init(lower_module *lm, const kiln_module *m,
 		       LLVMContextRef c, const char *prefix, kiln_error *err)
 {
+	static pthread_once_t once = PTHREAD_ONCE_INIT;
+
 	lower_module_init_bare(lm, c, prefix);
+	pthread_once(&once, host_fma_once);
+	lm->fma = host_fma;
 	lm->m = m;
 	lm->func_types = krt_calloc(m->ntypes, sizeof *lm->func_types);
 	lm->funcs = krt_calloc(m->nfuncs, sizeof *lm->funcs);

@@ -99,6 +99,10 @@ typedef struct lower_module {
 	LLVMDIBuilderRef dib;
 	LLVMMetadataRef difile, ditype;
 	bool no_lines;			/* lowering callees to import: none */
+	/* The code's target has FMA: relaxed madd/nmadd fuse (llvm.fma),
+	 * else they multiply, round and add.  lower_module_init sets the
+	 * host's (the JIT's target); artifacts set their target's. */
+	bool fma;
 } lower_module;
 
 /* LLVM's least number of cases for a jump table (-min-jump-table-entries). */
@@ -158,6 +162,8 @@ bool lower_module_init(lower_module *lm, const kiln_module *m,
  * trampolines, shared by modules): lower_trampoline alone may use it. */
 void lower_module_init_bare(lower_module *lm, LLVMContextRef llctx, const char *prefix);
 void lower_module_free(lower_module *lm);
+/* Whether an LLVM feature string ("+sse4.2,-avx,+fma,...") enables FMA. */
+bool lower_features_fma(const char *features);
 /* Line tables for the functions lower_function defines from now on (the
  * module's compile unit); lower_module_free finishes them. */
 void lower_lines(lower_module *lm);

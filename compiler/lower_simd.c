@@ -10,6 +10,9 @@
  * -0 < +0 (llvm.minimum/maximum) while pmin/pmax are the plain compare
  * and select the spec defines, NaN results that LLVM may fold are made
  * quiet, and every memory access is unaligned (alignment is a hint).
+ * Relaxed SIMD's instructions give one result of those the spec allows,
+ * fixed per target (only madd/nmadd depend on it: FMA or not), so that
+ * the JIT and an artifact for the same CPU agree; each says its choice.
  */
 #include <string.h>
 
@@ -191,16 +194,20 @@ static bool memory(lower *l, const kiln_instr *in, const kiln_op_info *d)
 
 /* ------------------------------------------------ constants and lanes */
 
-static bool swizzle(lower *l)
+/* swizzle: an index past 15 selects 0.  relaxed_swizzle (kiln's choice
+ * among the spec's): pshufb's, an index with its top bit set selects 0,
+ * any other one lane index & 15. */
+static bool swizzle(lower *l, bool relaxed)
 {
 	LLVMValueRef s = pop_as(l, KILN_SHAPE_I8X16), a = pop_as(l, KILN_SHAPE_I8X16);
 	LLVMTypeRef i8 = l->lm->i8;
 	LLVMValueRef r = LLVMConstNull(vec_type(l, KILN_SHAPE_I8X16));
 
-	/* Lane by lane: an index past 15 selects 0. */
 	for (unsigned i = 0; i < 16; i++) {
 		LLVMValueRef idx = LLVMBuildExtractElement(l->b, s, i32c(l, i), "");
-		LLVMValueRef in = LLVMBuildICmp(l->b, LLVMIntULT, idx, LLVMConstInt(i8, 16, 0), "");
+		LLVMValueRef in = relaxed
+			? LLVMBuildICmp(l->b, LLVMIntSGE, idx, LLVMConstInt(i8, 0, 0), "")
+			: LLVMBuildICmp(l->b, LLVMIntULT, idx, LLVMConstInt(i8, 16, 0), "");
 		LLVMValueRef safe = LLVMBuildAnd(l->b, idx, LLVMConstInt(i8, 15, 0), "");
 		LLVMValueRef e = LLVMBuildExtractElement(l->b, a, safe, "");
 		e = LLVMBuildSelect(l->b, in, e, LLVMConstInt(i8, 0, 0), "");
@@ -229,8 +236,8 @@ static bool lanes_op(lower *l, const kiln_instr *in, const kiln_op_info *d)
 			idx[i] = in->u.bytes[i];
 		return push_v(l, LLVMBuildShuffleVector(l->b, a, b, mask(l, idx, 16), ""));
 	}
-	case KILN_OPER_SWIZZLE:
-		return swizzle(l);
+	case KILN_OPER_SWIZZLE: case KILN_OPER_RELAXED_SWIZZLE:
+		return swizzle(l, d->oper == KILN_OPER_RELAXED_SWIZZLE);
 	case KILN_OPER_SPLAT:
 		x = lower_pop(l);
 		if (shapes[s].bits < 32)	/* i8x16, i16x8: from an i32 */
@@ -277,7 +284,7 @@ static bool bitwise(lower *l, const kiln_instr *in, const kiln_op_info *d)
 
 	if (d->oper == KILN_OPER_NOT)
 		return lower_push(l, LLVMBuildNot(l->b, lower_pop(l), ""));
-	if (d->oper == KILN_OPER_BITSELECT)
+	if (d->oper == KILN_OPER_BITSELECT || d->oper == KILN_OPER_RELAXED_LANESELECT)
 		c = lower_pop(l);
 	y = lower_pop(l);
 	x = lower_pop(l);
@@ -291,6 +298,7 @@ static bool bitwise(lower *l, const kiln_instr *in, const kiln_op_info *d)
 	case KILN_OPER_XOR:
 		return lower_push(l, LLVMBuildXor(l->b, x, y, ""));
 	case KILN_OPER_BITSELECT:
+	case KILN_OPER_RELAXED_LANESELECT:	/* kiln's choice: bit by bit */
 		return lower_push(l, LLVMBuildOr(l->b, LLVMBuildAnd(l->b, x, c, ""),
 			LLVMBuildAnd(l->b, y, LLVMBuildNot(l->b, c, ""), ""), ""));
 	default:
@@ -430,7 +438,9 @@ static bool int_arith(lower *l, const kiln_instr *in, const kiln_op_info *d)
 	case KILN_OPER_SUB: return push_v(l, LLVMBuildSub(l->b, x, y, ""));
 	case KILN_OPER_MUL: return push_v(l, LLVMBuildMul(l->b, x, y, ""));
 	case KILN_OPER_AVGR: return push_v(l, avgr(l, x, y, s));
-	case KILN_OPER_Q15MULR_SAT: return push_v(l, q15mulr(l, x, y));
+	case KILN_OPER_Q15MULR_SAT:
+	case KILN_OPER_RELAXED_Q15MULR:	/* kiln's choice: saturating */
+		return push_v(l, q15mulr(l, x, y));
 	case KILN_OPER_DOT: return push_v(l, dot(l, x, y));
 	default:
 		if ((name = int_intrinsic(d)) == NULL)
@@ -536,10 +546,12 @@ static bool float_convert(lower *l, const kiln_instr *in, const kiln_op_info *d)
 
 	switch (d->oper) {
 	case KILN_OPER_TRUNC_SAT:	/* i32x4 from f32x4 */
+	case KILN_OPER_RELAXED_TRUNC:	/* kiln's choice: saturating */
 		x = pop_as(l, KILN_SHAPE_F32X4);
 		types[0] = ivec(l, 32, 4), types[1] = LLVMTypeOf(x);
 		return push_v(l, lower_intrinsic(l, sat, types, 2, &x, 1));
 	case KILN_OPER_TRUNC_SAT_ZERO:	/* i32x4 from f64x2 */
+	case KILN_OPER_RELAXED_TRUNC_ZERO:
 		x = pop_as(l, KILN_SHAPE_F64X2);
 		types[0] = ivec(l, 32, 2), types[1] = LLVMTypeOf(x);
 		x = lower_intrinsic(l, sat, types, 2, &x, 1);
@@ -567,6 +579,59 @@ static bool float_convert(lower *l, const kiln_instr *in, const kiln_op_info *d)
 	}
 }
 
+/* ------------------------------------------------------ relaxed SIMD */
+
+/* relaxed_madd a * b + c, relaxed_nmadd -(a * b) + c: fused (one
+ * rounding) where the target has FMA, else multiplied, rounded and
+ * added; never LLVM's choice (llvm.fmuladd), which could fold a constant
+ * one way and run the other. */
+static bool madd(lower *l, const kiln_op_info *d)
+{
+	kiln_shape s = d->shape;
+	LLVMValueRef c = pop_as(l, s), b = pop_as(l, s), a = pop_as(l, s), r;
+	bool folds = LLVMIsConstant(a) || LLVMIsConstant(b) || LLVMIsConstant(c);
+
+	if (d->oper == KILN_OPER_RELAXED_NMADD)
+		a = LLVMBuildFNeg(l->b, a, "");
+	if (l->lm->fma) {
+		LLVMTypeRef t = LLVMTypeOf(a);
+		LLVMValueRef args[3] = {a, b, c};
+		r = lower_intrinsic(l, "llvm.fma", &t, 1, args, 3);
+	} else {
+		r = LLVMBuildFAdd(l->b, LLVMBuildFMul(l->b, a, b, ""), c, "");
+	}
+	return push_v(l, folds ? vquiet(l, r, s) : r);
+}
+
+/* kiln's choice: minps and maxps, x < y ? x : y and x > y ? x : y, so
+ * that a NaN or a pair of zeros gives y, bit for bit. */
+static bool relaxed_min_max(lower *l, const kiln_op_info *d)
+{
+	kiln_shape s = d->shape;
+	LLVMValueRef y = pop_as(l, s), x = pop_as(l, s);
+	LLVMRealPredicate p = d->oper == KILN_OPER_RELAXED_MIN ? LLVMRealOLT : LLVMRealOGT;
+
+	return push_v(l, LLVMBuildSelect(l->b, LLVMBuildFCmp(l->b, p, x, y, ""), x, y, ""));
+}
+
+/* i16x8.relaxed_dot_i8x16_i7x16_s: kiln's choice reads both operands
+ * signed and adds each pair of products with signed saturation (as
+ * pmaddubsw saturates); i32x4.relaxed_dot_i8x16_i7x16_add_s adds those
+ * i16 sums in pairs, and c. */
+static bool relaxed_dot(lower *l, const kiln_op_info *d)
+{
+	LLVMValueRef c = d->oper == KILN_OPER_RELAXED_DOT_ADD ? pop_as(l, KILN_SHAPE_I32X4) : NULL;
+	LLVMValueRef y = pop_as(l, KILN_SHAPE_I8X16), x = pop_as(l, KILN_SHAPE_I8X16);
+	LLVMValueRef p = LLVMBuildMul(l->b, widen(l, x, true), widen(l, y, true), "");
+
+	p = intrinsic2(l, "llvm.sadd.sat", lanes(l, p, 0, 8, 2), lanes(l, p, 1, 8, 2));
+	if (c == NULL)
+		return push_v(l, p);
+	p = widen(l, p, true);
+	p = LLVMBuildAdd(l->b, lanes(l, p, 0, 4, 2), lanes(l, p, 1, 4, 2), "");
+	return push_v(l, LLVMBuildAdd(l->b, p, c, ""));
+}
+
 /* Arithmetic on lanes: by the operand count and whether they are floats. */
 static bool arithmetic(lower *l, const kiln_instr *in, const kiln_op_info *d)
 {
@@ -586,6 +651,7 @@ bool lower_simd(lower *l, const kiln_instr *in, const kiln_op_info *d)
 		return memory(l, in, d);
 	case KILN_OPER_CONST: case KILN_OPER_SHUFFLE: case KILN_OPER_SWIZZLE:
 	case KILN_OPER_SPLAT: case KILN_OPER_EXTRACT_LANE: case KILN_OPER_REPLACE_LANE:
+	case KILN_OPER_RELAXED_SWIZZLE:
 		return lanes_op(l, in, d);
 	case KILN_OPER_EQ: case KILN_OPER_NE: case KILN_OPER_LT: case KILN_OPER_GT:
 	case KILN_OPER_LE: case KILN_OPER_GE:
@@ -602,7 +668,16 @@ bool lower_simd(lower *l, const kiln_instr *in, const kiln_op_info *d)
 		return resize(l, in, d);
 	case KILN_OPER_TRUNC_SAT: case KILN_OPER_TRUNC_SAT_ZERO: case KILN_OPER_CONVERT:
 	case KILN_OPER_CONVERT_LOW: case KILN_OPER_DEMOTE_ZERO: case KILN_OPER_PROMOTE_LOW:
+	case KILN_OPER_RELAXED_TRUNC: case KILN_OPER_RELAXED_TRUNC_ZERO:
 		return float_convert(l, in, d);
+	case KILN_OPER_RELAXED_LANESELECT:
+		return bitwise(l, in, d);
+	case KILN_OPER_RELAXED_MADD: case KILN_OPER_RELAXED_NMADD:
+		return madd(l, d);
+	case KILN_OPER_RELAXED_MIN: case KILN_OPER_RELAXED_MAX:
+		return relaxed_min_max(l, d);
+	case KILN_OPER_RELAXED_DOT: case KILN_OPER_RELAXED_DOT_ADD:
+		return relaxed_dot(l, d);
 	default:
 		return arithmetic(l, in, d);
 	}

@@ -32,6 +32,7 @@ typedef struct decoder {
 	uint32_t ncode;		/* entries of the code section */
 	bool trusted;		/* from an artifact: bodies are not walked */
 	bool threads;		/* KILN_FEATURE_THREADS: shared flag, 0xfe */
+	bool relaxed_simd;	/* KILN_FEATURE_RELAXED_SIMD: 0xfd 0x100-0x113 */
 	/* Reference types, unless KILN_FEATURE_NO_REFERENCE_TYPES: without,
 	 * reference values and their instructions are malformed but for
 	 * funcref tables and bulk memory's element expressions (elem_expr
@@ -152,6 +153,12 @@ static bool has_memarg(kiln_op op)
 	return imm == KILN_IMM_MEMARG || imm == KILN_IMM_MEMARG_LANE;
 }
 
+/* Relaxed SIMD's instructions: the 0xfd codes past 2.0's last, 0xff. */
+static bool is_relaxed_simd(kiln_op op)
+{
+	return krt_op_table[op].prefix == 0xfd && krt_op_table[op].code > 0xff;
+}
+
 /* Reads an expression up to and including its final `end`. */
 static bool read_expr(decoder *d, kiln_range *out)
 {
@@ -162,6 +169,8 @@ static bool read_expr(decoder *d, kiln_range *out)
 		if (!krt_rd_instr(&d->r, &in))
 			return false;
 		if (!d->threads && krt_op_table[in.op].prefix == 0xfe)
+			return krt_fail(d->r.err, KILN_ERR_MALFORMED, in.offset, "illegal opcode");
+		if (!d->relaxed_simd && is_relaxed_simd(in.op))
 			return krt_fail(d->r.err, KILN_ERR_MALFORMED, in.offset, "illegal opcode");
 		if (!d->reftypes && !check_without_reftypes(d, &in))
 			return false;
@@ -928,6 +937,7 @@ static kiln_status decode_bytes(const uint8_t *bytes, size_t len, bool trusted,
 	d.m = m;
 	d.trusted = trusted;
 	d.threads = features & KILN_FEATURE_THREADS;
+	d.relaxed_simd = features & KILN_FEATURE_RELAXED_SIMD;
 	d.reftypes = !(features & KILN_FEATURE_NO_REFERENCE_TYPES);
 	m->no_reference_types = !d.reftypes;
 	m->multi_memory = trusted || (features & KILN_FEATURE_MULTI_MEMORY);

@@ -327,6 +327,8 @@ int cmd_wast(int argc, char **argv)
 				run.features |= KILN_FEATURE_THREADS;
 			if (!strcmp(argv[i], "--enable-multi-memory"))
 				run.features |= KILN_FEATURE_MULTI_MEMORY;
+			if (!strcmp(argv[i], "--enable-relaxed-simd"))
+				run.features |= KILN_FEATURE_RELAXED_SIMD;
 		} else if (!strcmp(argv[i], "--disable-reference-types")) {
 			flags[nflags++] = argv[i];
 			run.features |= KILN_FEATURE_NO_REFERENCE_TYPES;

@@ -495,6 +495,29 @@ START_TEST(malformed_name_section_is_ignored)
 }
 END_TEST
 
+/* Relaxed SIMD (0xfd 0x100-0x113) decodes only with its feature bit: a
+ * 2.0 decoder's "illegal opcode" without it, validated with it. */
+START_TEST(relaxed_simd_feature)
+{
+	/* a v128 local; v128.const 0, local.tee 0, local.get 0 twice,
+	 * f32x4.relaxed_madd (0xfd 0x105), drop */
+	buf code = BYTES(1, 1, 0x7b, 0xfd, 0x0c, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+			 0x22, 0, 0x20, 0, 0x20, 0, 0xfd, 0x85, 0x02, 0x1a, 0x0b);
+	buf m;
+	uint32_t on = KILN_FEATURES_DEFAULT | KILN_FEATURE_RELAXED_SIMD;
+	kiln_module *mod;
+	kiln_error err;
+
+	m = one_func_module(NULL, NULL, &code);
+	ck_assert_int_eq(kiln_module_decode(m.p, m.n, &mod, &err), KILN_ERR_MALFORMED);
+	ck_assert_str_eq(err.message, "illegal opcode");
+	ck_assert_int_eq(kiln_module_decode_features(m.p, m.n, NULL, on, &mod, &err), KILN_OK);
+	ck_assert_int_eq(kiln_module_validate(mod, &err), KILN_OK);
+	kiln_module_delete(mod);
+	buf_free(&m);
+}
+END_TEST
+
 Suite *decode_suite(void)
 {
 	Suite *s = suite_create("decode");
@@ -505,6 +528,7 @@ Suite *decode_suite(void)
 	tcase_add_test(tc, every_truncation_is_malformed);
 	tcase_add_test(tc, element_forms);
 	tcase_add_test(tc, threads_feature);
+	tcase_add_test(tc, relaxed_simd_feature);
 	tcase_add_test(tc, data_forms);
 	tcase_add_test(tc, header_and_sections);
 	tcase_add_test(tc, code_section);
