@@ -3,7 +3,7 @@
 # (relaxed_simd.wast, relaxed_simd_fma.wast in DIR) exactly, and the same
 # in every mode: the JIT at -O2 and -O0, tier 0, the interpreter tier (which
 # compiles functions with v128), tier 1 reached at once, and artifacts.
-# madd/nmadd fuse where the target has FMA: on this CPU as its flags say,
+# madd fuses where the target has FMA (nmadd never): on this CPU as its flags say,
 # and never in an artifact for any x86-64 (--target-cpu generic).
 kiln=$1 dir=$2
 . "$(dirname "$0")/lib.sh"
