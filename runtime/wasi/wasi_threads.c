@@ -6,9 +6,11 @@
  * The instance is made on the spawning thread, so that a failure is the
  * spawn's -1 rather than a thread that dies; the new thread only calls
  * into it and deletes it.  Each thread has a slot, taken under the lock
- * when spawned and given back when the next spawn (or the delete) joins
- * the ended thread: the slots are the thread limit, and a program that
- * spawns threads in a loop holds no more than that many at once.
+ * when spawned and given back by the thread as its last act: the slots
+ * are the thread limit, and a program that spawns threads in a loop
+ * holds no more than that many at once.  Threads are detached: a
+ * program may end (the process exit) while some still run, which
+ * wasi-threads allows, and nothing is left to join.
  */
 #include <pthread.h>
 #include <stdatomic.h>
@@ -22,11 +24,10 @@
 #define TID_MAX 0x1fffffff	/* thread ids are 1..TID_MAX (wasi-threads) */
 #define DEFAULT_STACK ((size_t)1 << 20)
 
-enum { SLOT_FREE, SLOT_RUNNING, SLOT_ENDED };
+enum { SLOT_FREE, SLOT_RUNNING };
 
 typedef struct wt_slot {
 	kiln_wasi_threads *group;
-	pthread_t thread;
 	int state;
 	int32_t tid, arg;
 	kiln_instance *inst;
@@ -129,25 +130,12 @@ static int32_t new_tid(kiln_wasi_threads *g)
 	}
 }
 
-/* Joins the threads that ended and frees their slots.  Under the lock:
- * an ended thread has let go of it for good. */
-static void reap(kiln_wasi_threads *g)
-{
-	for (uint32_t i = 0; i < g->cfg.max_threads; i++) {
-		if (g->slots[i].state != SLOT_ENDED)
-			continue;
-		pthread_join(g->slots[i].thread, NULL);
-		g->slots[i].state = SLOT_FREE;
-	}
-}
-
 /* A free slot, taken, with a new thread id; NULL at the limit. */
 static wt_slot *take_slot(kiln_wasi_threads *g)
 {
 	wt_slot *s = NULL;
 
 	pthread_mutex_lock(&g->lock);
-	reap(g);
 	for (uint32_t i = 0; i < g->cfg.max_threads && !s; i++)
 		if (g->slots[i].state == SLOT_FREE)
 			s = &g->slots[i];
@@ -168,12 +156,12 @@ static void left_wasm(kiln_wasi_threads *g)
 	atomic_fetch_sub(&g->in_wasm, 1);
 }
 
-static void end_slot(wt_slot *s, int state)
+static void end_slot(wt_slot *s)
 {
 	kiln_wasi_threads *g = s->group;
 
 	pthread_mutex_lock(&g->lock);
-	s->state = state;
+	s->state = SLOT_FREE;
 	g->running--;
 	pthread_cond_broadcast(&g->ended);
 	pthread_mutex_unlock(&g->lock);
@@ -203,7 +191,7 @@ static void *thread_main(void *arg)
 		report(s->group, &trap);
 	left_wasm(s->group);
 	kiln_instance_delete(s->inst);
-	end_slot(s, SLOT_ENDED);
+	end_slot(s);
 	return NULL;
 }
 
@@ -230,12 +218,15 @@ static kiln_instance *make_instance(kiln_wasi_threads *g, kiln_caller *caller,
 static int32_t start_thread(kiln_wasi_threads *g, wt_slot *s)
 {
 	pthread_attr_t attr;
+	pthread_t t;
 	int e;
 
 	pthread_attr_init(&attr);
 	e = pthread_attr_setstacksize(&attr, g->stack + KILN_WASI_THREADS_HOST_STACK);
 	if (e == 0)
-		e = pthread_create(&s->thread, &attr, thread_main, s);
+		e = pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+	if (e == 0)
+		e = pthread_create(&t, &attr, thread_main, s);
 	pthread_attr_destroy(&attr);
 	return e == 0 ? s->tid : -1;
 }
@@ -252,13 +243,13 @@ static int32_t thread_spawn(kiln_caller *caller, int32_t arg)
 	s->arg = arg;
 	if (!(s->inst = make_instance(g, caller, &s->start))) {
 		left_wasm(g);
-		end_slot(s, SLOT_FREE);
+		end_slot(s);
 		return -1;
 	}
 	if ((tid = start_thread(g, s)) < 0) {
 		kiln_instance_delete(s->inst);
 		left_wasm(g);
-		end_slot(s, SLOT_FREE);
+		end_slot(s);
 	}
 	return tid;
 }
@@ -360,8 +351,6 @@ void kiln_wasi_threads_delete(kiln_wasi_threads *g)
 	pthread_mutex_lock(&g->lock);
 	while (g->running)
 		pthread_cond_wait(&g->ended, &g->lock);
-	if (g->slots)
-		reap(g);
 	pthread_mutex_unlock(&g->lock);
 	pthread_cond_destroy(&g->ended);
 	pthread_mutex_destroy(&g->lock);
