@@ -290,6 +290,14 @@
     (if (result i32) (i32.lt_s (local.get $r) (i32.const 0))
       (then (local.get $n)) (else (i32.const -1))))
 
+  ;; For the API's test (test_wasi_threads.c): a spawn of task $task,
+  ;; not joined, and the release of blockers (task 9).
+  (func (export "spawn") (param $task i32) (result i32)
+    (call $spawn (local.get $task)))
+  (func (export "release")
+    (i32.atomic.store (i32.const 28) (i32.const 1))
+    (drop (memory.atomic.notify (i32.const 28) (i32.const -1))))
+
   ;; The counter, 4 threads of 100,000, printed as a WASI command would.
   (func (export "_start")
     (local $v i32) (local $p i32)
