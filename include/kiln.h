@@ -1200,6 +1200,13 @@ KILN_API kiln_extern kiln_wasi_threads_memory(kiln_wasi_threads *threads);
 /* Spawned threads still running wasm (or being spawned); those that
  * returned from it may still be deleting their instance. */
 KILN_API uint32_t kiln_wasi_threads_running(kiln_wasi_threads *threads);
+/* Waits at most `ms` milliseconds for the spawned threads to be out of
+ * wasm; whether they are.  For a program whose main thread returned:
+ * workers it joined are returning too, and a moment lets them finish
+ * (kiln run gives them KILN_WASI_THREADS_SETTLE_MS before it exits
+ * without them). */
+#define KILN_WASI_THREADS_SETTLE_MS 100
+KILN_API bool kiln_wasi_threads_settle(kiln_wasi_threads *threads, uint32_t ms);
 /* Waits for every spawned thread to end, then frees everything; the
  * memory goes with the last instance that imports it.  NULL is a no-op. */
 KILN_API void kiln_wasi_threads_delete(kiln_wasi_threads *threads);

@@ -464,8 +464,7 @@ static void thread_ended(void *data, const kiln_trap_info *t, int code)
 		print_trap(t);
 		code = CLI_FAIL;
 	}
-	fflush(stdout);
-	fflush(stderr);
+	fflush(NULL);
 	_exit(code);
 }
 
@@ -481,14 +480,15 @@ static bool imports_spawn(const kiln_module *m)
 }
 
 /* wasi-threads: the program is over when the main thread is, as with
- * wasmtime; threads still in wasm end with the process. */
-static void exit_if_threads(kiln_wasi_threads *threads, int rc)
+ * wasmtime; threads still in wasm end with the process (cmd_run exits
+ * without tearing down what they use).  Whether some are. */
+static bool threads_left;
+
+static bool still_running(kiln_wasi_threads *threads)
 {
-	if (!threads || !kiln_wasi_threads_running(threads))
-		return;
-	fflush(stdout);
-	fflush(stderr);
-	_exit(rc);
+	threads_left = threads && !kiln_wasi_threads_settle(threads,
+							   KILN_WASI_THREADS_SETTLE_MS);
+	return threads_left;
 }
 
 /* wasi-threads, for a module that imports "wasi" "thread-spawn". */
@@ -575,16 +575,16 @@ static int run_module(kiln_engine *engine, kiln_module *m, kiln_instance *wasi,
 		timer_stop(&tm);
 		rc = cli_error(CLI_FAIL, "%s: --fuel: %s (compile it with kiln compile "
 			       "--fuel-metering)", o->file, err.message);
-		exit_if_threads(threads, rc);
-		kiln_instance_delete(inst);
-		kiln_wasi_threads_delete(threads);
+		if (!still_running(threads)) {
+			kiln_instance_delete(inst);
+			kiln_wasi_threads_delete(threads);
+		}
 		return rc;
 	}
 	rc = st == KILN_OK ? invoke(engine, inst, wasi, o, o->invoke ? o->invoke : "_start")
 			   : st == KILN_ERR_TRAP ? report_trap(engine, o, &(kiln_trap_info){.kind = trap})
 			   : cli_error(CLI_FAIL, "%s: %s", o->file, err.message);
 	timer_stop(&tm);
-	exit_if_threads(threads, rc);
 	if (o->stats) {
 		kiln_engine_stats s = kiln_engine_stats_of(engine);
 		fprintf(stderr, "compile: %.3f ms eager, %.3f ms lazy (%" PRIu64 " functions)\n"
@@ -613,8 +613,10 @@ static int run_module(kiln_engine *engine, kiln_module *m, kiln_instance *wasi,
 			fprintf(stderr, "fuel: %" PRIu64 " consumed, %" PRIu64 " left\n",
 				o->fuel - left, left);
 	}
-	kiln_instance_delete(inst);
-	kiln_wasi_threads_delete(threads);
+	if (!still_running(threads)) {
+		kiln_instance_delete(inst);
+		kiln_wasi_threads_delete(threads);
+	}
 	return rc;
 }
 
@@ -809,10 +811,15 @@ int cmd_run(int argc, char **argv)
 	if (rc == CLI_OK && (rc = make_wasi(&o, &wasi)) == CLI_OK)
 		rc = run_with_stack(engine, m, wasi, &o);
 	bool miss = key[0] && !cached && m && !invoke_refused;
-	kiln_module_delete(m);
-	kiln_instance_delete(wasi);
+	/* wasi-threads: threads still running use the module, the engine and
+	 * WASI; the process exits below without tearing those down. */
+	if (!threads_left) {
+		kiln_module_delete(m);
+		kiln_instance_delete(wasi);
+	}
 #ifndef KILN_RUNTIME_ONLY
-	kiln_engine_delete(engine);
+	if (!threads_left)
+		kiln_engine_delete(engine);
 	/* A miss is compiled ahead of time and stored when the run is over,
 	 * by another process that kiln does not wait for (unless asked), so
 	 * that it delays neither the program nor its exit.  Started once this
@@ -822,5 +829,9 @@ int cmd_run(int argc, char **argv)
 #else
 	(void)miss;
 #endif
+	if (threads_left) {
+		fflush(NULL);	/* stdout, and the perf map ($KILN_PERF_MAP) */
+		_exit(rc);
+	}
 	return rc;
 }

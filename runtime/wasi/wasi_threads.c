@@ -12,10 +12,12 @@
  * program may end (the process exit) while some still run, which
  * wasi-threads allows, and nothing is left to join.
  */
+#include <errno.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "instance.h"
 #include "internal.h"
@@ -153,7 +155,10 @@ static wt_slot *take_slot(kiln_wasi_threads *g)
  * kiln_wasi_threads_delete waits for. */
 static void left_wasm(kiln_wasi_threads *g)
 {
+	pthread_mutex_lock(&g->lock);
 	atomic_fetch_sub(&g->in_wasm, 1);
+	pthread_cond_broadcast(&g->ended);
+	pthread_mutex_unlock(&g->lock);
 }
 
 static void end_slot(wt_slot *s)
@@ -287,8 +292,12 @@ kiln_status kiln_wasi_threads_new(kiln_module *module, kiln_instance *wasi,
 	g->stack = g->cfg.limits.stack_size ? g->cfg.limits.stack_size : DEFAULT_STACK;
 	g->cfg.limits.stack_size = g->stack;
 	g->next_tid = 1;
+	pthread_condattr_t attr;
+	pthread_condattr_init(&attr);
+	pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
 	pthread_mutex_init(&g->lock, NULL);
-	pthread_cond_init(&g->ended, NULL);
+	pthread_cond_init(&g->ended, &attr);
+	pthread_condattr_destroy(&attr);
 	if ((st = find_imports(g, err)) != KILN_OK || (st = make_memory(g, err)) != KILN_OK ||
 	    (st = kiln_host_func_new(&spawn_type, (kiln_native_fn)thread_spawn, NULL, g,
 				     &g->spawn, err)) != KILN_OK)
@@ -342,6 +351,27 @@ kiln_extern kiln_wasi_threads_memory(kiln_wasi_threads *g)
 uint32_t kiln_wasi_threads_running(kiln_wasi_threads *g)
 {
 	return atomic_load(&g->in_wasm);
+}
+
+bool kiln_wasi_threads_settle(kiln_wasi_threads *g, uint32_t ms)
+{
+	struct timespec at;
+	int rc = 0;
+	bool none;
+
+	clock_gettime(CLOCK_MONOTONIC, &at);
+	at.tv_sec += ms / 1000;
+	at.tv_nsec += (long)(ms % 1000) * 1000000L;
+	if (at.tv_nsec >= 1000000000L) {
+		at.tv_sec++;
+		at.tv_nsec -= 1000000000L;
+	}
+	pthread_mutex_lock(&g->lock);
+	while (atomic_load(&g->in_wasm) && rc != ETIMEDOUT)
+		rc = pthread_cond_timedwait(&g->ended, &g->lock, &at);
+	none = atomic_load(&g->in_wasm) == 0;
+	pthread_mutex_unlock(&g->lock);
+	return none;
 }
 
 void kiln_wasi_threads_delete(kiln_wasi_threads *g)
