@@ -4,14 +4,16 @@
  * (wasi_threads.wat's), a trap and proc_exit in a worker reported to
  * on_exit (which does not end the process here: the embedder decides),
  * the thread limit making a spawn return -1, kiln_wasi_threads_delete
- * waiting for the threads, and a module without a shared memory
- * refused with its message.
+ * waiting for the threads, 1,000 spawns leaving no OS thread behind, and
+ * a module without a shared memory refused with its message.
  *
  * kiln-wasi-threads-test WASI_THREADS.wasm UNSHARED.wasm
  */
+#include <dirent.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 
 #include <kiln.h>
 
@@ -109,6 +111,37 @@ static void worker_ends(kiln_module *m, int32_t task, int exits_now, int kind, i
 	      atomic_load(&exits), atomic_load(&last_kind), atomic_load(&last_code));
 }
 
+/* The process's threads (/proc/self/task). */
+static int os_threads(void)
+{
+	DIR *d = opendir("/proc/self/task");
+	struct dirent *e;
+	int n = 0;
+
+	while (d && (e = readdir(d)))
+		n += e->d_name[0] != '.';
+	if (d)
+		closedir(d);
+	return n;
+}
+
+/* 1,000 spawns, each joined, leave no OS thread behind: once the last
+ * has given its slot back it only has to leave the kernel (waited for,
+ * at most 5 s). */
+static void no_thread_left(kiln_module *m)
+{
+	struct timespec ms = {0, 1000000};
+	int before = os_threads(), after = 0;
+	program p;
+
+	CHECK(start(&p, m, 0), "start");
+	CHECK(call(&p, "spawn_loop", 1, 1000, 0) == 1000, "1000 spawns");
+	stop(&p);
+	for (int i = 0; i < 5000 && (after = os_threads()) > before; i++)
+		nanosleep(&ms, NULL);
+	CHECK(after <= before, "threads: %d before 1000 spawns, %d after", before, after);
+}
+
 static void test_module(kiln_module *m)
 {
 	program p;
@@ -117,6 +150,7 @@ static void test_module(kiln_module *m)
 	CHECK(call(&p, "counter", 2, 4, 10000) == 40000, "counter");
 	CHECK(kiln_wasi_threads_running(p.threads) <= 4, "running");
 	stop(&p);
+	no_thread_left(m);
 
 	/* A trap, then proc_exit(7), each in a worker, not joined. */
 	worker_ends(m, 7, 1, KILN_TRAP_UNREACHABLE, 1);
