@@ -5,7 +5,7 @@
 # atomic increments joined with wait/notify, printed by _start, 20 times
 # each; a compare-exchange mutex; a producer/consumer queue; memory.grow
 # under readers; a trap and proc_exit in a worker ending the program with
-# their status; 1,000 spawns in a loop; the thread limit (--max-threads)
+# their status, and so does a worker exhausting its --max-stack; 1,000 spawns in a loop; the thread limit (--max-threads)
 # making a spawn return a negative value; --fuel and --timeout in workers;
 # main returning while a worker still runs; a module without a shared
 # memory refused.
@@ -49,6 +49,8 @@ for run in "$kiln run --no-cache" "$kiln_run"; do
     stderr_has "trap ($run)" "error: wasm trap: unreachable"
     stderr_has "trap ($run)" "wasi_thread_start"
     expect "proc_exit ($run)" 7 "" $run --invoke exit "$w"
+    expect "stack ($run)" 1 "" $run --max-stack 64KiB --invoke overflow "$w"
+    stderr_has "stack ($run)" "error: wasm trap: call stack exhausted"
     expect "1000 spawns ($run)" 0 1000 $run --invoke spawn_loop "$w" 1000
     expect "default limit ($run)" 0 256 $run --invoke limit "$w" 300
     expect "--max-threads 5 ($run)" 0 5 $run --max-threads 5 --invoke limit "$w" 100

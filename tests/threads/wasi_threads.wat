@@ -140,6 +140,8 @@
         (br $l))))
 
   ;; Task 9: blocks until released (28 set).  Task 10 spins for ever.
+  (func $recurse (param $n i32)
+    (call $recurse (i32.add (local.get $n) (i32.const 1))))
   (func $block
     (block $out
       (loop $l
@@ -152,9 +154,9 @@
                 (i32.gt_s (local.get $tid) (i32.const 0x1fffffff)))
       (then unreachable))
     (block $end
-      (block $t10 (block $t9 (block $t8 (block $t7 (block $t6 (block $t5 (block $t4 (block $t3
+      (block $t11 (block $t10 (block $t9 (block $t8 (block $t7 (block $t6 (block $t5 (block $t4 (block $t3
       (block $t2 (block $t1 (block $bad
-        (br_table $bad $t1 $t2 $t3 $t4 $t5 $t6 $t7 $t8 $t9 $t10 $bad (local.get $task)))
+        (br_table $bad $t1 $t2 $t3 $t4 $t5 $t6 $t7 $t8 $t9 $t10 $t11 $bad (local.get $task)))
         unreachable)
         (call $count (local.get $tid)) (br $end))
         (call $locked) (br $end))
@@ -166,6 +168,7 @@
         (call $proc_exit (i32.const 7)))	;; task 8: proc_exit
         (call $block) (br $end))
         (loop $spin (br $spin)))	;; task 10: runs for ever
+        (call $recurse (i32.const 0)))	;; task 11: exhausts its stack
     (call $done))
 
   ;; $threads workers, $n atomic increments each: the total, or -1 when
@@ -248,6 +251,11 @@
     (call $join (i32.const 1)))
   (func (export "exit")
     (call $go (i32.const 8))
+    (call $join (i32.const 1)))
+  ;; A worker recursing without end: "call stack exhausted" on its own
+  ;; stack (--max-stack), which ends the program.
+  (func (export "overflow")
+    (call $go (i32.const 11))
     (call $join (i32.const 1)))
   ;; A worker that never ends, joined: only --timeout ends this.
   (func (export "hang")
