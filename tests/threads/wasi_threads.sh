@@ -7,6 +7,7 @@
 # under readers; a trap and proc_exit in a worker ending the program with
 # their status, and so does a worker exhausting its --max-stack; 1,000 spawns in a loop; the thread limit (--max-threads)
 # making a spawn return a negative value; --fuel and --timeout in workers;
+# the code cache (a miss stored, then a hit running the artifact);
 # main returning while a worker still runs; a module without a shared
 # memory refused.
 here=$(cd "$(dirname "$0")" && pwd)
@@ -36,6 +37,12 @@ for i in $(seq 20); do
   expect "kiln-run $i" 0 400000 "$kiln_run" "$tmp/wt.kwasm"
 done
 expect "run --tier=tiered" 0 400000 "$kiln" run --no-cache --tier=tiered "$wasm"
+# Through the code cache: a miss stored (waited for), then a hit.
+expect "cache miss" 0 400000 "$kiln" run --cache-wait "$wasm"
+compgen -G "$KILN_CACHE_DIR/*.kwasm" > /dev/null || fail "cache miss: nothing stored"
+expect "cache hit" 0 400000 "$kiln" run --stats "$wasm"
+grep -q "^compile: .* lazy (0 functions)$" "$tmp/err" ||
+  fail "cache hit: compiled something: $(head -1 "$tmp/err")"
 
 for run in "$kiln run --no-cache" "$kiln_run"; do
   w=$wasm
