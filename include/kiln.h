@@ -1155,6 +1155,79 @@ KILN_API void kiln_wasi_set_memory(kiln_instance *wasi, kiln_extern memory);
 /* After a call ended with KILN_TRAP_EXIT: the code passed to proc_exit. */
 KILN_API int kiln_wasi_exit_code(kiln_instance *wasi);
 
+/* ----------------------------------------------------------- wasi-threads */
+
+/* wasi-threads: the import "wasi" "thread-spawn" (param i32) (result i32).
+ * A spawn makes a new instance of the module on a new OS thread, with the
+ * same imports (the one shared memory, the same WASI instance), and calls
+ * its export "wasi_thread_start" (param i32 i32) with a thread id (1 to
+ * 0x1fffffff, unique among live threads) and the spawn's argument.  A
+ * spawn that cannot be made (the thread limit, no memory, no OS thread,
+ * instantiation failing) returns -1.
+ *
+ * The steps: kiln_wasi_threads_new for the module (it makes the shared
+ * memory the module imports, of the import's type); resolve the module's
+ * imports with kiln_wasi_threads_import (the spawn function and that
+ * memory) and the host's own (WASI's); kiln_wasi_threads_set_imports with
+ * the whole list, which every spawned instance gets; instantiate the
+ * module and call "_start" as usual.
+ *
+ * A trap or proc_exit in a spawned thread ends that thread and calls
+ * on_exit on it (trap->kind KILN_TRAP_EXIT for proc_exit, with its code
+ * in exit_code): wasi-threads says the whole program ends then, which a
+ * command line does by exiting the process (kiln run does).  Nothing
+ * stops the other threads otherwise.  Each spawned instance starts with
+ * its spawner's epoch deadline and with `fuel`. */
+#define KILN_WASI_THREADS_DEFAULT_MAX 256
+#define KILN_WASI_THREADS_LIMIT 4096
+typedef struct kiln_wasi_threads kiln_wasi_threads;
+typedef struct kiln_wasi_threads_config {
+	/* Spawned threads live at once (1 to KILN_WASI_THREADS_LIMIT);
+	 * 0: KILN_WASI_THREADS_DEFAULT_MAX.  A spawn past it returns -1. */
+	uint32_t max_threads;
+	/* Each spawned instance's limits (kiln_instance_limits); its
+	 * stack_size (0: 1 MiB) is also the OS thread's stack, with
+	 * KILN_WASI_THREADS_HOST_STACK more for host code. */
+	kiln_instance_limits limits;
+	uint64_t fuel;		/* each spawned instance's; 0: as much as there is */
+	void (*on_exit)(void *data, const kiln_trap_info *trap, int exit_code);
+	void *data;
+} kiln_wasi_threads_config;
+#define KILN_WASI_THREADS_HOST_STACK ((size_t)1 << 20)
+
+/* For `module` (compiled, which must outlive it), with WASI instance
+ * `wasi` (may be NULL).  KILN_ERR_LINK when the module imports no shared
+ * memory ("wasi-threads needs the module to import a shared memory") or
+ * does not export wasi_thread_start (param i32 i32); KILN_ERR_ARG for a
+ * bad configuration; KILN_ERR_NOMEM. */
+KILN_API kiln_status kiln_wasi_threads_new(kiln_module *module, kiln_instance *wasi,
+					   const kiln_wasi_threads_config *config,
+					   kiln_wasi_threads **out, kiln_error *err);
+/* Resolves import `index` of the module when wasi-threads provides it:
+ * "wasi" "thread-spawn", and the shared memory import.  false otherwise. */
+KILN_API bool kiln_wasi_threads_import(kiln_wasi_threads *threads, size_t index,
+				       kiln_extern *out);
+/* The imports (one per import of the module, copied) every spawned
+ * instance is made with; before the first spawn. */
+KILN_API kiln_status kiln_wasi_threads_set_imports(kiln_wasi_threads *threads,
+						   const kiln_extern *imports, size_t nimports,
+						   kiln_error *err);
+/* The shared memory (to bind WASI to: kiln_wasi_set_memory). */
+KILN_API kiln_extern kiln_wasi_threads_memory(kiln_wasi_threads *threads);
+/* Spawned threads still running wasm (or being spawned); those that
+ * returned from it may still be deleting their instance. */
+KILN_API uint32_t kiln_wasi_threads_running(kiln_wasi_threads *threads);
+/* Waits at most `ms` milliseconds for the spawned threads to be out of
+ * wasm; whether they are.  For a program whose main thread returned:
+ * workers it joined are returning too, and a moment lets them finish
+ * (kiln run gives them KILN_WASI_THREADS_SETTLE_MS before it exits
+ * without them). */
+#define KILN_WASI_THREADS_SETTLE_MS 100
+KILN_API bool kiln_wasi_threads_settle(kiln_wasi_threads *threads, uint32_t ms);
+/* Waits for every spawned thread to end, then frees everything; the
+ * memory goes with the last instance that imports it.  NULL is a no-op. */
+KILN_API void kiln_wasi_threads_delete(kiln_wasi_threads *threads);
+
 #ifdef __cplusplus
 }
 #endif

@@ -43,6 +43,7 @@ typedef struct run_opts {
 	uint64_t max_stack;	/* --max-stack, bytes; 0: the default (1 MiB) */
 	uint64_t fuel;		/* --fuel; 0: no metering */
 	const char *verify;	/* --verify PUBKEY.pem: artifacts signed by it only */
+	uint32_t max_threads;	/* --max-threads: wasi-threads; 0: the default */
 } run_opts;
 
 /* The timer behind --timeout: moves the epoch once the time is up, unless
@@ -243,6 +244,12 @@ static int parse_opts(int argc, char **argv, run_opts *o)
 			    o->max_stack < CLI_MIN_STACK)
 				return cli_error(CLI_USAGE, "run: bad stack size '%s' (16KiB to "
 						 "512MiB)", argv[i]), cli_usage("run");
+		} else if (!strcmp(argv[i], "--max-threads") && i + 1 < argc) {
+			uint64_t n;
+			if (!cli_parse_count(argv[++i], &n) || n > KILN_WASI_THREADS_LIMIT)
+				return cli_error(CLI_USAGE, "run: bad thread count '%s' (1 to %u)",
+						 argv[i], KILN_WASI_THREADS_LIMIT), cli_usage("run");
+			o->max_threads = (uint32_t)n;
 		} else if (!strcmp(argv[i], "--fuel") && i + 1 < argc) {
 			if (!cli_parse_count(argv[++i], &o->fuel))
 				return cli_error(CLI_USAGE, "run: bad fuel '%s' (1 to 2^63-1)",
@@ -426,21 +433,77 @@ static int invoke(kiln_engine *engine, kiln_instance *inst, kiln_instance *wasi,
 	return CLI_OK;
 }
 
-/* Resolves the module's imports: WASI preview1 functions from `wasi`;
- * nothing else exists yet. */
-static int link_imports(kiln_module *m, kiln_instance *wasi, const run_opts *o,
-			kiln_extern *ext)
+/* Resolves the module's imports: WASI preview1 functions from `wasi`,
+ * wasi-threads' spawn and shared memory from `threads` (when the module
+ * uses them); nothing else exists yet. */
+static int link_imports(kiln_module *m, kiln_instance *wasi, kiln_wasi_threads *threads,
+			const run_opts *o, kiln_extern *ext)
 {
 	for (size_t i = 0; i < kiln_module_import_count(m); i++) {
 		kiln_import_info imp = kiln_module_import(m, i);
 		bool is_wasi = imp.module.len == 22 &&
 			       !memcmp(imp.module.data, "wasi_snapshot_preview1", 22);
+		if (threads && kiln_wasi_threads_import(threads, i, &ext[i]))
+			continue;
 		if (!is_wasi || !kiln_instance_export(wasi, imp.name, &ext[i]))
 			return cli_error(CLI_FAIL, "%s: import \"%.*s\" \"%.*s\" cannot be "
 					 "satisfied: not supported yet", o->file,
 					 (int)imp.module.len, imp.module.data,
 					 (int)imp.name.len, imp.name.data);
 	}
+	return CLI_OK;
+}
+
+/* A trap or proc_exit in a thread of wasi-threads ends the program with
+ * its status, as it would on the main thread (and as wasmtime does): the
+ * process exits, the other threads with it. */
+static void thread_ended(void *data, const kiln_trap_info *t, int code)
+{
+	(void)data;
+	if (t->kind != KILN_TRAP_EXIT) {
+		print_trap(t);
+		code = CLI_FAIL;
+	}
+	fflush(NULL);
+	_exit(code);
+}
+
+static bool imports_spawn(const kiln_module *m)
+{
+	for (size_t i = 0; i < kiln_module_import_count(m); i++) {
+		kiln_import_info imp = kiln_module_import(m, i);
+		if (imp.module.len == 4 && !memcmp(imp.module.data, "wasi", 4) &&
+		    imp.name.len == 12 && !memcmp(imp.name.data, "thread-spawn", 12))
+			return true;
+	}
+	return false;
+}
+
+/* wasi-threads: the program is over when the main thread is, as with
+ * wasmtime; threads still in wasm end with the process (cmd_run exits
+ * without tearing down what they use).  Whether some are. */
+static bool threads_left;
+
+static bool still_running(kiln_wasi_threads *threads)
+{
+	threads_left = threads && !kiln_wasi_threads_settle(threads,
+							   KILN_WASI_THREADS_SETTLE_MS);
+	return threads_left;
+}
+
+/* wasi-threads, for a module that imports "wasi" "thread-spawn". */
+static int make_threads(kiln_module *m, kiln_instance *wasi, const run_opts *o,
+			const kiln_instance_limits *limits, kiln_wasi_threads **out)
+{
+	kiln_wasi_threads_config cfg = {.max_threads = o->max_threads, .limits = *limits,
+					.fuel = o->fuel, .on_exit = thread_ended};
+	kiln_error err;
+
+	*out = NULL;
+	if (!imports_spawn(m))
+		return CLI_OK;
+	if (kiln_wasi_threads_new(m, wasi, &cfg, out, &err) != KILN_OK)
+		return cli_error(CLI_FAIL, "%s: %s", o->file, err.message);
 	return CLI_OK;
 }
 
@@ -464,6 +527,7 @@ static int run_module(kiln_engine *engine, kiln_module *m, kiln_instance *wasi,
 		      const run_opts *o)
 {
 	kiln_instance *inst = NULL;
+	kiln_wasi_threads *threads = NULL;
 	kiln_extern *imports, memory;
 	kiln_trap_kind trap;
 	kiln_trap_info ti;
@@ -479,15 +543,23 @@ static int run_module(kiln_engine *engine, kiln_module *m, kiln_instance *wasi,
 	if ((st = kiln_module_compile(engine, m, &err)) != KILN_OK)
 		return cli_error(CLI_FAIL, "%s: %s", o->file, err.message);
 	t1 = now();
-	if (!(imports = calloc(kiln_module_import_count(m) + 1, sizeof *imports)))
-		return cli_error(CLI_FAIL, "out of memory");
-	if ((rc = link_imports(m, wasi, o, imports)) != CLI_OK) {
-		free(imports);
-		return rc;
-	}
 	kiln_instance_limits limits = {.max_memory_pages = o->max_pages,
 				       .max_table_elements = o->max_table_elements,
 				       .stack_size = (size_t)o->max_stack};
+	if ((rc = make_threads(m, wasi, o, &limits, &threads)) != CLI_OK)
+		return rc;
+	if (!(imports = calloc(kiln_module_import_count(m) + 1, sizeof *imports))) {
+		kiln_wasi_threads_delete(threads);
+		return cli_error(CLI_FAIL, "out of memory");
+	}
+	if ((rc = link_imports(m, wasi, threads, o, imports)) != CLI_OK ||
+	    (threads && kiln_wasi_threads_set_imports(threads, imports,
+						      kiln_module_import_count(m), &err) != KILN_OK &&
+	     (rc = cli_error(CLI_FAIL, "%s", err.message)) != CLI_OK)) {
+		free(imports);
+		kiln_wasi_threads_delete(threads);
+		return rc;
+	}
 	/* --timeout and --fuel cover the start function: the instance is
 	 * made under the deadline (a tick away: the timer moves the epoch
 	 * once) and on the fuel. */
@@ -506,13 +578,19 @@ static int run_module(kiln_engine *engine, kiln_module *m, kiln_instance *wasi,
 	t2 = now();
 	if (inst && kiln_instance_export(inst, (kiln_name){"memory", 6}, &memory))
 		kiln_wasi_set_memory(wasi, memory);
+	else if (threads)	/* the imported shared memory */
+		kiln_wasi_set_memory(wasi, kiln_wasi_threads_memory(threads));
 	double entry = realtime();
 	uint64_t fuel_left;
 	if (st == KILN_OK && o->fuel && kiln_instance_get_fuel(inst, &fuel_left, &err) != KILN_OK) {
 		timer_stop(&tm);
-		kiln_instance_delete(inst);
-		return cli_error(CLI_FAIL, "%s: --fuel: %s (compile it with kiln compile "
-				 "--fuel-metering)", o->file, err.message);
+		rc = cli_error(CLI_FAIL, "%s: --fuel: %s (compile it with kiln compile "
+			       "--fuel-metering)", o->file, err.message);
+		if (!still_running(threads)) {
+			kiln_instance_delete(inst);
+			kiln_wasi_threads_delete(threads);
+		}
+		return rc;
 	}
 	rc = st == KILN_OK ? invoke(engine, inst, wasi, o, o->invoke ? o->invoke : "_start")
 			   : st == KILN_ERR_TRAP ? report_trap(engine, o, init_trap(inst, trap, &ti))
@@ -546,7 +624,10 @@ static int run_module(kiln_engine *engine, kiln_module *m, kiln_instance *wasi,
 			fprintf(stderr, "fuel: %" PRIu64 " consumed, %" PRIu64 " left\n",
 				o->fuel - left, left);
 	}
-	kiln_instance_delete(inst);
+	if (!still_running(threads)) {
+		kiln_instance_delete(inst);
+		kiln_wasi_threads_delete(threads);
+	}
 	return rc;
 }
 
@@ -741,10 +822,15 @@ int cmd_run(int argc, char **argv)
 	if (rc == CLI_OK && (rc = make_wasi(&o, &wasi)) == CLI_OK)
 		rc = run_with_stack(engine, m, wasi, &o);
 	bool miss = key[0] && !cached && m && !invoke_refused;
-	kiln_module_delete(m);
-	kiln_instance_delete(wasi);
+	/* wasi-threads: threads still running use the module, the engine and
+	 * WASI; the process exits below without tearing those down. */
+	if (!threads_left) {
+		kiln_module_delete(m);
+		kiln_instance_delete(wasi);
+	}
 #ifndef KILN_RUNTIME_ONLY
-	kiln_engine_delete(engine);
+	if (!threads_left)
+		kiln_engine_delete(engine);
 	/* A miss is compiled ahead of time and stored when the run is over,
 	 * by another process that kiln does not wait for (unless asked), so
 	 * that it delays neither the program nor its exit.  Started once this
@@ -754,5 +840,9 @@ int cmd_run(int argc, char **argv)
 #else
 	(void)miss;
 #endif
+	if (threads_left) {
+		fflush(NULL);	/* stdout, and the perf map ($KILN_PERF_MAP) */
+		_exit(rc);
+	}
 	return rc;
 }

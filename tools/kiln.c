@@ -49,7 +49,7 @@ static const cli_command commands[] = {
 	 "                [--max-memory SIZE] [--fuel N] [--verify PUBKEY.pem]\n"
 	 "                [--max-table-elements N] [--max-stack SIZE] [--tier 0|1|tiered|interp]\n"
 	 "                [--tier-up-threshold N] [--tier-up-light-body BYTES]\n"
-	 "                FILE.wasm|FILE.kwasm [ARGS...]",
+	 "                [--max-threads N] FILE.wasm|FILE.kwasm [ARGS...]",
 	 "compile and run a module",
 	 "Runs the module's _start, or with --invoke the named export, with ARGS\n"
 	 "parsed by the export's parameter types (integers in decimal or 0x hex,\n"
@@ -95,7 +95,14 @@ static const cli_command commands[] = {
 	 "the tables the module defines, together: table.grow returns -1\n"
 	 "beyond it; larger initial tables are refused.  --max-stack SIZE (16KiB\n"
 	 "to 512MiB, default 1MiB) is the stack wasm may use before 'wasm trap:\n"
-	 "call stack exhausted'.  These limits act the same on a module and on\n"
+	 "call stack exhausted'.  wasi-threads (a module importing \"wasi\"\n"
+	 "\"thread-spawn\" and a shared memory): each spawn runs a new instance of\n"
+	 "the module on a thread of its own, with --max-stack, --fuel and\n"
+	 "--timeout each; --max-threads N (1 to 4096, default 256) caps the\n"
+	 "threads live at once: a spawn past it returns -1.  A trap or proc_exit\n"
+	 "in any thread ends the program with its status; so does the main\n"
+	 "thread returning, after 100 ms for threads still returning.\n"
+	 "These limits act the same on a module and on\n"
 	 "its artifact, under kiln run and kiln-run.  Modules are refused\n"
 	 "(one line naming the limit) past V8's limits on what a module\n"
 	 "declares: 50000 locals per function, 7654321 bytes per function,\n"

@@ -16,7 +16,7 @@ int cli_usage(const char *name)
 			"                [--inherit-env] [--tcplisten ADDR:PORT]... [--stats] "
 			"[--timeout DURATION] [--max-memory SIZE]\n"
 			"                [--fuel N] [--verify PUBKEY.pem] [--max-table-elements N]\n"
-			"                [--max-stack SIZE] FILE.kwasm [ARGS...]\n");
+			"                [--max-stack SIZE] [--max-threads N] FILE.kwasm [ARGS...]\n");
 	return CLI_USAGE;
 }
 

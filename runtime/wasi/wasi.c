@@ -25,7 +25,8 @@
 
 uint8_t *wasi_mem(wasi *w, uint32_t p, uint64_t n)
 {
-	if (w->memory == NULL || (uint64_t)p + n > w->memory->size)
+	/* An atomic read: with wasi-threads another thread may grow it. */
+	if (w->memory == NULL || (uint64_t)p + n > kiln_memory_size(w->memory))
 		return NULL;
 	return w->memory->base + p;
 }
