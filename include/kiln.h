@@ -573,6 +573,13 @@ typedef struct kiln_engine_stats {
 	uint64_t interp_functions, interp_bytes;
 	double interp_seconds;
 	uint64_t osr0_entries;
+	/* Tier 1 compiles a function's body and its OSR entry (where a
+	 * frame looping in tier 0 or the interpreter moves) each when asked
+	 * for: tier1_functions and tiered_up count the function once,
+	 * whichever came first; tier1_bodies and tier1_osr count the bodies
+	 * and the OSR entries compiled by tier-ups (their time is in
+	 * tier1_seconds). */
+	uint64_t tier1_bodies, tier1_osr;
 } kiln_engine_stats;
 
 KILN_API kiln_engine_stats kiln_engine_stats_of(kiln_engine *engine);
