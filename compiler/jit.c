@@ -446,11 +446,14 @@ bool jit_compile_body(kiln_engine *e, module_jit *mj, uint32_t i, body_job *jp,
 	LLVMContextRef c = LLVMContextCreate();
 	LLVMTargetMachineRef tm = engine_take_tm(e, job.tier);
 	lower_module lm = {0};
+	/* kiln_config.tier0_no_offsets: tier 0 with no line table. */
+	bool lines = job.tier == 1 || !engine_config(e)->tier0_no_offsets;
 	double t_lower = jit_now();
 	bool ok = tm != NULL && lower_module_init(&lm, mj->module, c, mj->prefix, err);
 
 	if (ok) {
-		lower_lines(&lm);
+		if (lines)
+			lower_lines(&lm);
 		lm.epoch_checks = engine_config(e)->epoch_interruption;
 		lm.fuel_checks = engine_config(e)->fuel_metering;
 		lm.ssa_max_locals = engine_config(e)->ssa_max_locals;
@@ -501,7 +504,7 @@ bool jit_compile_body(kiln_engine *e, module_jit *mj, uint32_t i, body_job *jp,
 		ok = ok && jit_codegen(e, lm.llmod, atm ? atm : tm, passes, obj, t, err);
 		if (atm)
 			engine_give_tm(e, alt, atm);
-		if (ok)
+		if (ok && lines)
 			keep_lines(mj, *obj);
 		if (ok && engine_speculates(e) && job.kind == 'b')
 			jit_speculate_callees(e, mj, &lm, i);

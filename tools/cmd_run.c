@@ -717,6 +717,7 @@ int cmd_run(int argc, char **argv)
 		cfg.tier_up_threshold = o.tier.threshold;
 	if (o.tier.light_body)
 		cfg.tier_up_light_body = o.tier.light_body;
+	cfg.tier0_no_offsets = o.tier.no_offsets;
 	cfg.speculative_compile = !o.lazy;
 	cfg.epoch_interruption = o.timeout > 0;
 	cfg.fuel_metering = o.fuel > 0;
