@@ -150,7 +150,7 @@ size_t kiln_engine_compile_error(kiln_engine *e, char *buf, size_t size)
 	return len;
 }
 
-void engine_count_compiled(kiln_engine *e, const engine_times *t, int tier, bool hot)
+void engine_count_compiled(kiln_engine *e, const engine_times *t, int tier)
 {
 	pthread_mutex_lock(&e->stats_lock);
 	e->stats.functions_compiled++;
@@ -161,8 +161,23 @@ void engine_count_compiled(kiln_engine *e, const engine_times *t, int tier, bool
 		e->stats.tier1_functions++;
 		e->stats.tier1_seconds += t->total;
 	}
-	e->stats.tiered_up += hot;
-	e->stats.tiered_up_light += hot && t->light;
+	e->stats.compile_seconds += t->total;
+	e->stats.lower_seconds += t->lower;
+	e->stats.optimise_seconds += t->optimise;
+	e->stats.codegen_seconds += t->codegen;
+	pthread_mutex_unlock(&e->stats_lock);
+}
+
+void engine_count_tier_up(kiln_engine *e, const engine_times *t, bool first, bool osr)
+{
+	pthread_mutex_lock(&e->stats_lock);
+	e->stats.functions_compiled += first;
+	e->stats.tier1_functions += first;
+	e->stats.tiered_up += first;
+	e->stats.tiered_up_light += first && t->light;
+	e->stats.tier1_bodies += !osr;
+	e->stats.tier1_osr += osr;
+	e->stats.tier1_seconds += t->total;
 	e->stats.compile_seconds += t->total;
 	e->stats.lower_seconds += t->lower;
 	e->stats.optimise_seconds += t->optimise;

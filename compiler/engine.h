@@ -65,9 +65,11 @@ typedef struct engine_times {
 	double total, lower, optimise, codegen;
 	bool light;		/* through the light pipeline */
 } engine_times;
-/* One function body compiled at `tier` in t (kiln_engine_stats); hot: a
- * tier-up of a function that ran hot in tier 0. */
-void engine_count_compiled(kiln_engine *e, const engine_times *t, int tier, bool hot);
+/* One function body compiled at `tier` in t (kiln_engine_stats). */
+void engine_count_compiled(kiln_engine *e, const engine_times *t, int tier);
+/* A tier-up compiled in t: a function's tier-1 body or (osr) OSR entry;
+ * first: the first of the two (the function counts once). */
+void engine_count_tier_up(kiln_engine *e, const engine_times *t, bool first, bool osr);
 /* A call moved to compiled code at a loop header: to tier 1, or (tier0)
  * from the interpreter to tier 0. */
 void engine_count_osr(kiln_engine *e, bool tier0);

@@ -446,11 +446,14 @@ bool jit_compile_body(kiln_engine *e, module_jit *mj, uint32_t i, body_job *jp,
 	LLVMContextRef c = LLVMContextCreate();
 	LLVMTargetMachineRef tm = engine_take_tm(e, job.tier);
 	lower_module lm = {0};
+	/* kiln_config.tier0_no_offsets: tier 0 with no line table. */
+	bool lines = job.tier == 1 || !engine_config(e)->tier0_no_offsets;
 	double t_lower = jit_now();
 	bool ok = tm != NULL && lower_module_init(&lm, mj->module, c, mj->prefix, err);
 
 	if (ok) {
-		lower_lines(&lm);
+		if (lines)
+			lower_lines(&lm);
 		lm.epoch_checks = engine_config(e)->epoch_interruption;
 		lm.fuel_checks = engine_config(e)->fuel_metering;
 		lm.ssa_max_locals = engine_config(e)->ssa_max_locals;
@@ -458,28 +461,28 @@ bool jit_compile_body(kiln_engine *e, module_jit *mj, uint32_t i, body_job *jp,
 		lm.body_kind = job.kind;
 		lm.tier0 = job.tier == 0;
 		/* Tier 0 calls itself through its entry, so that recursion
-		 * moves to tier 1 with the next call; tier 1 calls itself. */
-		lm.self = job.tier == 1 ? i : UINT32_MAX;
+		 * moves to tier 1 with the next call; tier 1's body calls
+		 * itself; an OSR entry goes through the entry (o<i> may not
+		 * be compiled, ever). */
+		lm.self = job.tier == 1 && job.kind != 'q' ? i : UINT32_MAX;
 		bool cheap = lower_unoptimised(&lm, i);
 		if (job.count && !cheap) {
 			lm.tier_counters = (int32_t *)mj->counters;
-			lm.tier_up = jit_tier_up_request;
+			lm.tier_up = job.kind == 'p' ? jit_osr0_tier_up_request
+						      : jit_tier_up_request;
 		}
 		jit_set_target(e, lm.llmod);
 		lm.tier_up_arg = mj;
 		lm.osr_note = jit_osr_note;
-		lm.osr = job.kind == 'p';	/* tier 0's OSR entry alone */
+		/* An OSR entry alone (q<i>, p<i>): a function's body and
+		 * its OSR entry are compiled each when asked for. */
+		lm.osr = job.kind == 'p' || job.kind == 'q';
 		ok = lower_function(&lm, i, err);
-		/* Tier 1 of a function with OSR points: its OSR entry too. */
-		if (ok && job.kind == 'o' && lm.osr_points > 0) {
-			lm.osr = true;
-			ok = lower_function(&lm, i, err);
-		}
+		jp->osr_points = lm.osr_points > 0;
 		if (lm.osr) {
-			/* p<i> of a function with no OSR point at tier 0 (its
+			/* The OSR entry of a function with no OSR point (its
 			 * locals in a frame array) is not worth emitting. */
 			ok = ok && lm.nosr_loops > 0;
-			jp->osr = true;
 			jp->osr_loops = lm.osr_loops;	/* ours now */
 			jp->nosr_loops = (uint32_t)lm.nosr_loops;
 			lm.osr_loops = NULL;
@@ -494,14 +497,14 @@ bool jit_compile_body(kiln_engine *e, module_jit *mj, uint32_t i, body_job *jp,
 			  : cheap ? (engine_opt_level(e) > 0 ? ENGINE_TM_TIER0 : -1)
 			  : lm.switches ? ENGINE_TM_SWITCHES : -1;
 		LLVMTargetMachineRef atm = alt >= 0 ? engine_take_tm(e, alt) : NULL;
-		t->light = job.kind == 'o' && !cheap &&
+		t->light = (job.kind == 'o' || job.kind == 'q') && !cheap &&
 			   mj->module->funcs[i].code_size > engine_tier_up_light_body(e);
 		int passes = job.tier == 0 ? JIT_PASSES_NONE
 			     : t->light ? JIT_PASSES_LIGHT : JIT_PASSES_FULL;
 		ok = ok && jit_codegen(e, lm.llmod, atm ? atm : tm, passes, obj, t, err);
 		if (atm)
 			engine_give_tm(e, alt, atm);
-		if (ok)
+		if (ok && lines)
 			keep_lines(mj, *obj);
 		if (ok && engine_speculates(e) && job.kind == 'b')
 			jit_speculate_callees(e, mj, &lm, i);
@@ -519,7 +522,7 @@ static body_job first_job(const kiln_engine *e, const module_jit *mj, uint32_t i
 	bool count = t == KILN_TIERING_TIERED ||
 		     (t == KILN_TIERING_INTERP && mj->interp && krt_interp_entry(mj->interp, i));
 
-	return (body_job){t == KILN_TIERING_TIER1, count, 'b', false, NULL, 0};
+	return (body_job){.tier = t == KILN_TIERING_TIER1, .count = count, .kind = 'b'};
 }
 
 /* Materializes one function body on whichever thread first looked it
@@ -539,7 +542,7 @@ static void materialize_body(void *ctx, LLVMOrcMaterializationResponsibilityRef 
 		u->mj->code_size[u->index] = jit_code_size(obj, u->mj->prefix, 'b', u->index);
 	t.total = jit_now() - t0;
 	if (ok)
-		engine_count_compiled(e, &t, job.tier, false);
+		engine_count_compiled(e, &t, job.tier);
 	emit_or_fail(u, mr, ok ? obj : NULL, &err);
 }
 
@@ -802,6 +805,7 @@ static void module_jit_free(void *p)
 	free(mj->body);
 	free((void *)mj->counters);
 	free((void *)mj->tier_state);
+	free((void *)mj->osr_state);
 	free((void *)mj->tier0_state);
 	free(mj->body1);
 	free((void *)mj->osr);
@@ -847,6 +851,7 @@ static module_jit *module_jit_new(kiln_engine *e, const kiln_module *m, interp_m
 	mj->code_size = krt_calloc(m->nfuncs, sizeof *mj->code_size);
 	mj->counters = krt_calloc(m->nfuncs, sizeof *mj->counters);
 	mj->tier_state = krt_calloc(m->nfuncs, sizeof *mj->tier_state);
+	mj->osr_state = krt_calloc(m->nfuncs, sizeof *mj->osr_state);
 	mj->tier0_state = krt_calloc(m->nfuncs, sizeof *mj->tier0_state);
 	mj->body1 = krt_calloc(m->nfuncs, sizeof *mj->body1);
 	mj->osr = krt_calloc(m->nfuncs, sizeof *mj->osr);
@@ -858,7 +863,8 @@ static module_jit *module_jit_new(kiln_engine *e, const kiln_module *m, interp_m
 	mj->module = m;
 	pthread_mutex_init(&mj->lock, NULL);
 	if (!mj->compiled || !mj->queued || !mj->body || !mj->code_size || !mj->counters ||
-	    !mj->tier_state || !mj->tier0_state || !mj->body1 || !mj->osr || !mj->code_size1 || !mj->osr_size ||
+	    !mj->tier_state || !mj->osr_state || !mj->tier0_state ||
+	    !mj->body1 || !mj->osr || !mj->code_size1 || !mj->osr_size ||
 	    !mj->osr_loops || !mj->nosr_loops || !mj->lines ||
 	    (im && (!mj->interp_tramps || !mj->osr0))) {
 		module_jit_free(mj);

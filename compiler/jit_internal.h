@@ -53,8 +53,9 @@ typedef struct jit_tramp {
 
 /* Work for the background threads: a function to compile ahead of its
  * first call (at the tier the JIT starts at), or to compile at tier 1
- * because it ran hot in tier 0. */
-enum { WORK_SPECULATE, WORK_TIER_UP };
+ * because it ran hot in tier 0: its body o<i> (WORK_TIER_UP) or its OSR
+ * entry q<i> (WORK_TIER_UP_OSR), each compiled when asked for. */
+enum { WORK_SPECULATE, WORK_TIER_UP, WORK_TIER_UP_OSR };
 
 typedef struct spec_item {
 	module_jit *mj;
@@ -117,12 +118,14 @@ struct module_jit {
 	unsigned busy;			/* background items in progress (spec_lock) */
 	/* Entries: a stub per own function (jit_stubs.h), "f<i>". */
 	jit_stubs *stubs;
-	/* Tiering: per function, tier 0's counter (lower_module), where it
-	 * is on the way to tier 1 (TIER_*), and its tier-1 body, OSR entry
-	 * (NULL: none) and their sizes once installed (under lock; osr is
-	 * published before tier_state turns TIER_READY). */
+	/* Tiering: per function, tier 0's counter (lower_module), where its
+	 * tier-1 body o<i> is on the way (tier_state, TIER_*) and where its
+	 * OSR entry q<i> is (osr_state; TIER_FAILED too when tier 1 has no
+	 * OSR point), each compiled on its own request; its tier-1 body, OSR
+	 * entry (NULL: none) and their sizes once installed (under lock; osr
+	 * is published before osr_state turns TIER_READY). */
 	_Atomic int32_t *counters;
-	_Atomic uint8_t *tier_state;
+	_Atomic uint8_t *tier_state, *osr_state;
 	/* KILN_TIERING_INTERP: per function, where it is on the way from
 	 * the interpreter to tier 0 (TIER_*; jit_interp_tier_up_request). */
 	_Atomic uint8_t *tier0_state;
@@ -174,12 +177,14 @@ typedef struct body_unit {
 typedef struct body_job {
 	int tier;			/* 0 or 1 */
 	bool count;			/* tier 0 with counters (tiered) */
-	/* The body's name kind: 'b', 'o', or 'p' (tier 0's OSR entry
-	 * alone, for the interpreter). */
+	/* The body's name kind: 'b', 'o', or an OSR entry alone: 'q' (tier
+	 * 1), 'p' (tier 0, for the interpreter). */
 	char kind;
-	bool osr;			/* set: 'o' came with its OSR entry 'q'; 'p' */
-	/* Set with osr: q's loop numbers (lower_module.osr_loops), the
-	 * caller's to free. */
+	/* Set by an 'o': its function has OSR points (a 'q' is worth
+	 * asking for). */
+	bool osr_points;
+	/* Set by a 'q' or 'p': its loop numbers (lower_module.osr_loops),
+	 * the caller's to free. */
 	uint32_t *osr_loops;
 	uint32_t nosr_loops;
 } body_job;
@@ -226,7 +231,8 @@ bool jit_started(const jit_state *j);
 
 /* jit_work.c: the queue (jit_speculate_callees: what a body just lowered
  * calls; jit_forget: a module going, waited for), tier 0's calls
- * (jit_tier_up_request, jit_osr_note: lower_module.tier_up, osr_note) and
+ * (jit_tier_up_request, jit_osr_note: lower_module.tier_up, osr_note;
+ * jit_osr0_tier_up_request is p<i>'s tier_up) and
  * jit_find, a lookup of "<prefix><kind><i>" (NULL when absent);
  * jit_interp_tier_up_request is the interpreter's (interp_module.tier_up). */
 void jit_speculate_callees(kiln_engine *e, module_jit *mj, const lower_module *lm,
@@ -234,6 +240,7 @@ void jit_speculate_callees(kiln_engine *e, module_jit *mj, const lower_module *l
 void jit_forget(kiln_engine *e, module_jit *mj);
 void *jit_tier_up_request(void *arg, uint32_t i, uint32_t loop);
 void *jit_interp_tier_up_request(void *arg, uint32_t i, uint32_t loop);
+void *jit_osr0_tier_up_request(void *arg, uint32_t i, uint32_t loop);
 void jit_osr_note(void *arg, void *ret);
 void *jit_find(kiln_engine *e, module_jit *mj, char kind, uint32_t i);
 

@@ -22,13 +22,13 @@ static bool work_push(jit_state *j, module_jit *mj, uint32_t i, uint8_t kind)
 {
 	spec_item it = {mj, i, kind};
 
-	if (kind == WORK_TIER_UP && j->spec_head > 0) {
+	if (kind != WORK_SPECULATE && j->spec_head > 0) {
 		j->spec_q[--j->spec_head] = it;
 		return true;
 	}
 	if (!krt_grow((void **)&j->spec_q, &j->spec_cap, j->spec_n + 1, sizeof *j->spec_q))
 		return false;
-	if (kind == WORK_TIER_UP) {
+	if (kind != WORK_SPECULATE) {
 		memmove(j->spec_q + j->spec_head + 1, j->spec_q + j->spec_head,
 			(j->spec_n - j->spec_head) * sizeof *j->spec_q);
 		j->spec_q[j->spec_head] = it;
@@ -66,7 +66,7 @@ void jit_speculate_callees(kiln_engine *e, module_jit *mj, const lower_module *l
 	pthread_mutex_unlock(&j->spec_lock);
 }
 
-static void tier_up(kiln_engine *e, module_jit *mj, uint32_t i);
+static void tier_up(kiln_engine *e, module_jit *mj, uint32_t i, char kind);
 static void tier0(kiln_engine *e, module_jit *mj, uint32_t i);
 static void osr0(kiln_engine *e, module_jit *mj, uint32_t i);
 
@@ -90,48 +90,59 @@ static int tier_up_sync(void)
 	return v;
 }
 
-/* Whether tier 1 of a function in tier_state s is on its way. */
+/* Whether a piece of tier 1 in state s is on its way. */
 static bool tier1_waits(uint8_t s)
 {
 	return s == TIER_QUEUED || s == TIER_DEFERRED;
 }
 
-/* KILN_TIER_UP_SYNC=2's part of tier_queue: whether it took the request
- * (the interpreter's marks function i, compiled code's compiles it). */
-static bool tier_defer(module_jit *mj, uint32_t i, bool interp)
+/* The state of function i's tier-1 piece `kind`: its body o<i>
+ * (tier_state) or its OSR entry q<i> (osr_state). */
+static _Atomic uint8_t *piece_state(module_jit *mj, uint32_t i, char kind)
 {
+	return kind == 'q' ? &mj->osr_state[i] : &mj->tier_state[i];
+}
+
+/* KILN_TIER_UP_SYNC=2's part of tier_queue: whether it took the request
+ * (the interpreter's marks function i's piece, compiled code's compiles
+ * it). */
+static bool tier_defer(module_jit *mj, uint32_t i, char kind, bool interp)
+{
+	_Atomic uint8_t *state = piece_state(mj, i, kind);
 	uint8_t s = TIER_NONE;
 
 	if (tier_up_sync() != 2)
 		return false;
 	if (interp) {
-		atomic_compare_exchange_strong(&mj->tier_state[i], &s, TIER_DEFERRED);
+		atomic_compare_exchange_strong(state, &s, TIER_DEFERRED);
 		return true;
 	}
-	if (atomic_compare_exchange_strong(&mj->tier_state[i], &s, TIER_QUEUED) ||
-	    (s == TIER_DEFERRED &&
-	     atomic_compare_exchange_strong(&mj->tier_state[i], &s, TIER_QUEUED)))
-		tier_up(mj->engine, mj, i);
+	if (atomic_compare_exchange_strong(state, &s, TIER_QUEUED) ||
+	    (s == TIER_DEFERRED && atomic_compare_exchange_strong(state, &s, TIER_QUEUED)))
+		tier_up(mj->engine, mj, i, kind);
 	return true;
 }
 
-/* Queues function i for tier 1 unless it is already on its way (or, with
- * KILN_TIER_UP_SYNC, compiles it); interp: the interpreter asks. */
-static void tier_queue(module_jit *mj, uint32_t i, bool interp)
+/* Queues function i's tier-1 piece `kind` ('o' or 'q') unless it is
+ * already on its way (or, with KILN_TIER_UP_SYNC, compiles it); interp:
+ * the interpreter asks. */
+static void tier_queue(module_jit *mj, uint32_t i, char kind, bool interp)
 {
 	jit_state *j = engine_jit(mj->engine);
+	_Atomic uint8_t *state = piece_state(mj, i, kind);
 	uint8_t none = TIER_NONE;
 
-	if (tier_defer(mj, i, interp) ||
-	    !atomic_compare_exchange_strong(&mj->tier_state[i], &none, TIER_QUEUED))
+	if (tier_defer(mj, i, kind, interp) ||
+	    !atomic_compare_exchange_strong(state, &none, TIER_QUEUED))
 		return;
 	if (tier_up_sync()) {
-		tier_up(mj->engine, mj, i);
+		tier_up(mj->engine, mj, i, kind);
 		return;
 	}
 	pthread_mutex_lock(&j->spec_lock);
-	if (mj->forgotten || !work_push(j, mj, i, WORK_TIER_UP))
-		atomic_store(&mj->tier_state[i], TIER_FAILED);	/* stays in tier 0 */
+	if (mj->forgotten ||
+	    !work_push(j, mj, i, kind == 'q' ? WORK_TIER_UP_OSR : WORK_TIER_UP))
+		atomic_store(state, TIER_FAILED);	/* stays in tier 0 */
 	pthread_cond_signal(&j->spec_work);
 	pthread_mutex_unlock(&j->spec_lock);
 }
@@ -194,12 +205,18 @@ static void *osr0_at(module_jit *mj, uint32_t i, uint32_t loop)
 	return atomic_load_explicit(&p->entry, memory_order_relaxed);
 }
 
-static void *tier_request(module_jit *mj, uint32_t i, uint32_t loop, bool interp);
+/* Who asks for tier 1 (tier_request): tier-0 code b<i>, the interpreter,
+ * or tier 0's OSR entry p<i>, where an interpreted frame moved because it
+ * kept looping. */
+enum { ASK_TIER0, ASK_INTERP, ASK_OSR0 };
+
+static void *tier_request(module_jit *mj, uint32_t i, uint32_t loop, int asker);
 
 /* The interpreter's tier-up request (interp_module.tier_up).  A count
- * run out at a loop start asks for tier 1 (tier_request: the loop moves
- * to q<i> once it is ready); one at the function's entry asks for tier 0
- * first, whose own counts then send it on to tier 1: a function called
+ * run out at a loop start asks for tier 1 (tier_request, its body first;
+ * the loop moves to q<i> once there is one); one at the function's entry
+ * asks for tier 0 first, whose own counts then send it on to tier 1: a
+ * function called
  * often but briefly each time would otherwise wait its turn for tier 1
  * interpreted, behind others (13x slower than compiled code).  So does
  * a second count run out at a loop start while tier 1 is still on its
@@ -218,7 +235,7 @@ void *jit_interp_tier_up_request(void *arg, uint32_t i, uint32_t loop)
 	void *q;
 
 	if (loop != INTERP_ENTRY) {
-		q = tier_request(mj, i, loop, true);
+		q = tier_request(mj, i, loop, ASK_INTERP);
 		/* p<i> first: the frame's way out (and so not just above
 		 * b<i>, where a symbolize that missed it would still name the
 		 * function). */
@@ -233,38 +250,92 @@ void *jit_interp_tier_up_request(void *arg, uint32_t i, uint32_t loop)
 				      memory_order_relaxed);
 		return NULL;
 	}
-	return tier_request(mj, i, LOWER_NO_LOOP, true);
+	return tier_request(mj, i, LOWER_NO_LOOP, ASK_INTERP);
 }
 
 /* Called by tier-0 code (lower_module.tier_up) when function i's counter
  * runs out, at its entry or at loop header `loop` (LOWER_NO_LOOP: no OSR
  * point), and likewise by the interpreter (interp_module.tier_up), whose
- * loop numbers are lowering's: queues it for tier 1 the first time;
- * returns its OSR entry once there is one and `loop` is one of the OSR
- * points lowered into it (the number may name any loop), else NULL.  Until tier 1 is
- * done (and while it has an OSR entry that frames still in tier 0 may
- * take) the counter restarts, so the call comes again; after, never.
- * Runs on the wasm thread: short, and it never fails the call. */
+ * loop numbers are lowering's: queues the piece of tier 1 it asks for
+ * (tier_piece) the first time; returns its OSR entry once there is one
+ * and `loop` is one of the OSR points lowered into it (the number may
+ * name any loop), else NULL.  Until tier 1 is done (and while it has an
+ * OSR entry that frames still in tier 0 may take) the counter restarts,
+ * so the call comes again; after, never.  Runs on the wasm thread:
+ * short, and it never fails the call. */
 void *jit_tier_up_request(void *arg, uint32_t i, uint32_t loop)
 {
-	return tier_request(arg, i, loop, false);
+	return tier_request(arg, i, loop, ASK_TIER0);
 }
 
-/* jit_tier_up_request's work; interp: the interpreter asks. */
-static void *tier_request(module_jit *mj, uint32_t i, uint32_t loop, bool interp)
+/* The same, called by tier 0's OSR entry p<i>. */
+void *jit_osr0_tier_up_request(void *arg, uint32_t i, uint32_t loop)
+{
+	return tier_request(arg, i, loop, ASK_OSR0);
+}
+
+/* The piece of function i's tier 1 a count run out at `loop` asks for.
+ * Tier 1 lowers, optimises and generates the body o<i> and the OSR entry
+ * q<i> each on its own (together, a function with loops cost twice the
+ * time), each when asked for.  The body first: most functions with loops
+ * are called again and again, and new calls enter o<i>; q<i> only for a
+ * frame still in tier 0 at a loop once o<i> is there (it loops long), or
+ * at once for a frame in p<i> (it has been looping long: a C main, whose
+ * o<i> may never be needed).  A loop q<i> has no case for, or a q<i> that
+ * failed, asks for o<i>: the frame cannot move, new calls can. */
+static char tier_piece(module_jit *mj, uint32_t i, uint32_t loop, int asker)
+{
+	uint8_t s = atomic_load(&mj->osr_state[i]), o = atomic_load(&mj->tier_state[i]);
+
+	if (loop == LOWER_NO_LOOP || s == TIER_FAILED ||
+	    (s == TIER_READY && !osr_enters_at(mj, i, loop)))
+		return 'o';
+	if (asker == ASK_OSR0)
+		return 'q';
+	return o == TIER_NONE || tier1_waits(o) ? 'o' : 'q';
+}
+
+/* Takes function i's tier-1 body back out of the queue unless a thread
+ * took it already (a frame in p<i> asks for q<i> first: the body waits
+ * until a call asks again). */
+static void body_unqueue(module_jit *mj, uint32_t i)
+{
+	jit_state *j = engine_jit(mj->engine);
+
+	pthread_mutex_lock(&j->spec_lock);
+	for (size_t k = j->spec_head; k < j->spec_n; k++) {
+		spec_item *it = &j->spec_q[k];
+		if (it->mj == mj && it->index == i && it->kind == WORK_TIER_UP) {
+			memmove(it, it + 1, (j->spec_n - k - 1) * sizeof *it);
+			j->spec_n--;
+			atomic_store(&mj->tier_state[i], TIER_NONE);
+			break;
+		}
+	}
+	if (j->spec_head == j->spec_n)
+		j->spec_head = j->spec_n = 0;
+	pthread_mutex_unlock(&j->spec_lock);
+}
+
+/* jit_tier_up_request's work, for `asker` (ASK_*). */
+static void *tier_request(module_jit *mj, uint32_t i, uint32_t loop, int asker)
 {
 	int32_t again = (int32_t)engine_tier_up_threshold(mj->engine);
+	char piece = tier_piece(mj, i, loop, asker);
+	uint8_t o;
 	void *q = NULL;
 
-	tier_queue(mj, i, interp);
-	switch (atomic_load_explicit(&mj->tier_state[i], memory_order_acquire)) {
+	if (piece == 'q' && asker == ASK_OSR0)
+		body_unqueue(mj, i);
+	tier_queue(mj, i, piece, asker == ASK_INTERP);
+	o = atomic_load(&mj->tier_state[i]);
+	switch (atomic_load_explicit(&mj->osr_state[i], memory_order_acquire)) {
 	case TIER_READY:
 		q = atomic_load_explicit(&mj->osr[i], memory_order_relaxed);
-		if (q == NULL)
-			again = INT32_MAX;
 		break;
-	case TIER_FAILED:
-		again = INT32_MAX;
+	case TIER_FAILED:	/* none: nothing more to ask for once o is done */
+		if (o == TIER_READY || o == TIER_FAILED)
+			again = INT32_MAX;
 		break;
 	}
 	atomic_store_explicit(&mj->counters[i], again, memory_order_relaxed);
@@ -315,8 +386,8 @@ void *jit_work(void *arg)
 			j->spec_head = j->spec_n = 0;
 		it.mj->busy++;
 		pthread_mutex_unlock(&j->spec_lock);
-		if (it.kind == WORK_TIER_UP)
-			tier_up(e, it.mj, it.index);
+		if (it.kind != WORK_SPECULATE)
+			tier_up(e, it.mj, it.index, it.kind == WORK_TIER_UP_OSR ? 'q' : 'o');
 		else
 			speculate(e, it.mj, it.index);
 		pthread_mutex_lock(&j->spec_lock);
@@ -377,54 +448,62 @@ void *jit_find(kiln_engine *e, module_jit *mj, char kind, uint32_t i)
 	return (void *)(uintptr_t)addr;
 }
 
-/* Compiles function i at tier 1 (with its OSR entry if it has OSR points)
- * and points its stub at the new code (a background thread, after
- * tier_up_request).  A failure leaves it in tier 0, which is correct
- * code. */
-static void tier_up(kiln_engine *e, module_jit *mj, uint32_t i)
+/* Compiles function i's tier-1 piece `kind`, its body o<i> or its OSR
+ * entry q<i>, and publishes it: o<i> behind the function's stub, q<i>
+ * with its loop numbers for tier_request (a background thread, after
+ * tier_queue).  A failure leaves the function in tier 0, which is
+ * correct code; a body with no OSR point says q<i> never comes. */
+static void tier_up(kiln_engine *e, module_jit *mj, uint32_t i, char kind)
 {
 	double t0 = jit_now();
 	engine_times t = {0};
 	LLVMMemoryBufferRef obj = NULL;
 	kiln_error err = {0};
-	body_job job = {1, false, 'o', false, NULL, 0};
-	uint32_t size = 0, qsize = 0;
-	void *body = NULL, *q = NULL;
+	body_job job = {.tier = 1, .kind = kind};
+	_Atomic uint8_t *state = piece_state(mj, i, kind);
+	uint8_t none = TIER_NONE;
+	uint32_t size = 0;
+	void *code = NULL;
+	bool first;
 
 	if (!jit_attach(e, mj, &err)) {
 		engine_record_compile_error(e, err.message);
-		atomic_store(&mj->tier_state[i], TIER_FAILED);
+		atomic_store(state, TIER_FAILED);
 		return;
 	}
 	if (jit_compile_body(e, mj, i, &job, &obj, &t, &err)) {
-		if (krt_perfmap_on()) {
-			size = jit_code_size(obj, mj->prefix, 'o', i);
-			qsize = job.osr ? jit_code_size(obj, mj->prefix, 'q', i) : 0;
-		}
+		if (krt_perfmap_on())
+			size = jit_code_size(obj, mj->prefix, kind, i);
 		/* Takes obj. */
 		LLVMErrorRef le = LLVMOrcLLJITAddObjectFile(engine_jit(e)->jit, mj->jd, obj);
 		if (le != NULL)
 			LLVMConsumeError(le);
-		else if ((body = jit_find(e, mj, 'o', i)) != NULL && job.osr)
-			q = jit_find(e, mj, 'q', i);
+		else
+			code = jit_find(e, mj, kind, i);
 	}
-	if (body == NULL || (job.osr && q == NULL)) {
+	if (code == NULL) {
 		free(job.osr_loops);
-		atomic_store(&mj->tier_state[i], TIER_FAILED);
+		atomic_store(state, TIER_FAILED);
 		return;
 	}
 	pthread_mutex_lock(&mj->lock);
-	mj->body1[i] = body;
-	mj->code_size1[i] = size;
-	mj->osr_size[i] = qsize;
-	mj->osr_loops[i] = job.osr_loops;	/* read after tier_state's acquire */
-	mj->nosr_loops[i] = job.nosr_loops;
-	jit_install(mj, i, body);	/* under the lock, as tier0's */
+	first = mj->body1[i] == NULL && atomic_load(&mj->osr[i]) == NULL;
+	if (kind == 'q') {
+		mj->osr_size[i] = size;
+		mj->osr_loops[i] = job.osr_loops;	/* read after osr_state's acquire */
+		mj->nosr_loops[i] = job.nosr_loops;
+		atomic_store_explicit(&mj->osr[i], code, memory_order_relaxed);
+	} else {
+		mj->body1[i] = code;
+		mj->code_size1[i] = size;
+		jit_install(mj, i, code);	/* under the lock, as tier0's */
+	}
 	pthread_mutex_unlock(&mj->lock);
-	atomic_store_explicit(&mj->osr[i], q, memory_order_relaxed);
-	atomic_store_explicit(&mj->tier_state[i], TIER_READY, memory_order_release);
+	if (kind == 'o' && !job.osr_points)
+		atomic_compare_exchange_strong(&mj->osr_state[i], &none, TIER_FAILED);
+	atomic_store_explicit(state, TIER_READY, memory_order_release);
 	t.total = jit_now() - t0;
-	engine_count_compiled(e, &t, 1, true);
+	engine_count_tier_up(e, &t, first, kind == 'q');
 }
 
 /* Compiles interpreted function i at tier 0 (its lazy body "b<i>",
@@ -464,7 +543,7 @@ static void osr0(kiln_engine *e, module_jit *mj, uint32_t i)
 	engine_times t = {0};
 	LLVMMemoryBufferRef obj = NULL;
 	kiln_error err = {0};
-	body_job job = {0, true, 'p', false, NULL, 0};
+	body_job job = {.tier = 0, .count = true, .kind = 'p'};
 	uint32_t size = 0;
 	void *entry = NULL;
 
@@ -491,5 +570,5 @@ static void osr0(kiln_engine *e, module_jit *mj, uint32_t i)
 	pthread_mutex_unlock(&mj->lock);
 	atomic_store_explicit(&p->state, TIER_READY, memory_order_release);
 	t.total = jit_now() - t0;
-	engine_count_compiled(e, &t, 0, false);
+	engine_count_compiled(e, &t, 0);
 }

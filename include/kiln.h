@@ -494,6 +494,13 @@ typedef struct kiln_config {
 	 * function at opt_level, and so do artifacts, hence the code cache.
 	 * 0: KILN_TIER_UP_LIGHT_BODY; UINT32_MAX: never. */
 	uint32_t tier_up_light_body;
+	/* Tier 0 without instruction offsets: no line table (debug
+	 * locations on the code of each instruction that may trap or call)
+	 * in tier-0 code, which made tier 0 compile about a third slower
+	 * (docs/bench/tier0-offsets.md); a backtrace's tier-0 frames then
+	 * say KILN_UNKNOWN_OFFSET (tier 1, the interpreter and artifacts
+	 * keep theirs). */
+	bool tier0_no_offsets;
 	/* Background compile threads of the JIT (tier-up and speculation);
 	 * 0: one per CPU but one, at least one, at most KILN_MAX_JIT_THREADS. */
 	unsigned jit_threads;
@@ -577,6 +584,13 @@ typedef struct kiln_engine_stats {
 	uint64_t interp_functions, interp_bytes;
 	double interp_seconds;
 	uint64_t osr0_entries;
+	/* Tier 1 compiles a function's body and its OSR entry (where a
+	 * frame looping in tier 0 or the interpreter moves) each when asked
+	 * for: tier1_functions and tiered_up count the function once,
+	 * whichever came first; tier1_bodies and tier1_osr count the bodies
+	 * and the OSR entries compiled by tier-ups (their time is in
+	 * tier1_seconds). */
+	uint64_t tier1_bodies, tier1_osr;
 } kiln_engine_stats;
 
 KILN_API kiln_engine_stats kiln_engine_stats_of(kiln_engine *engine);

@@ -445,6 +445,10 @@ int cli_tier_option(int argc, char **argv, int *i, const char *cmd, cli_tiering 
 {
 	const char *v;
 
+	if (!strcmp(argv[*i], "--tier0-no-offsets")) {
+		t->no_offsets = true;
+		return 1;
+	}
 	if ((v = opt_value(argc, argv, i, "--tier")) != NULL) {
 		if (!strcmp(v, "tiered"))
 			t->tiering = KILN_TIERING_TIERED;

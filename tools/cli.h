@@ -101,13 +101,14 @@ bool cli_parse_duration(const char *s, double *seconds);
 bool cli_parse_count(const char *s, uint64_t *out);
 /* The JIT's tiering options: --tier=0|1|tiered|interp,
  * --tier-up-threshold=N and --tier-up-light-body=BYTES (also with the value
- * as the next argument), for kiln_config.tiering, tier_up_threshold and
- * tier_up_light_body.  Returns 1 when argv[*i] is one (consumed, *i past a
+ * as the next argument), --tier0-no-offsets, for kiln_config.tiering,
+ * tier_up_threshold, tier_up_light_body and tier0_no_offsets.  Returns 1 when argv[*i] is one (consumed, *i past a
  * separate value), 0 when not, -1 for a bad value (reported). */
 typedef struct cli_tiering {
 	kiln_tiering tiering;
 	uint32_t threshold;		/* 0: the default */
 	uint32_t light_body;		/* 0: the default */
+	bool no_offsets;		/* --tier0-no-offsets */
 	bool chosen;			/* --tier given */
 } cli_tiering;
 int cli_tier_option(int argc, char **argv, int *i, const char *cmd, cli_tiering *t);

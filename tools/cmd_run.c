@@ -603,6 +603,7 @@ static int run_module(kiln_engine *engine, kiln_module *m, kiln_instance *wasi,
 			" at tier 1 in %.3f ms, %" PRIu64 " tiered up, %" PRIu64
 			" on-stack entries (%" PRIu64 " to tier 0)\n"
 			"light tier-ups: %" PRIu64 "\n"
+			"tier-ups compiled: %" PRIu64 " bodies, %" PRIu64 " OSR entries\n"
 			"lazy compile phases: lower %.3f ms, optimise %.3f ms, codegen %.3f ms, "
 			"set-up %.3f ms\n"
 			"load: %.3f ms\ninstantiate: %.3f ms\nrun: %.3f ms\n"
@@ -610,7 +611,7 @@ static int run_module(kiln_engine *engine, kiln_module *m, kiln_instance *wasi,
 			(t1 - t0) * 1e3, s.compile_seconds * 1e3, s.functions_compiled,
 			s.tier0_functions, s.tier0_seconds * 1e3, s.tier1_functions,
 			s.tier1_seconds * 1e3, s.tiered_up, s.osr_entries, s.osr0_entries,
-			s.tiered_up_light,
+			s.tiered_up_light, s.tier1_bodies, s.tier1_osr,
 			s.lower_seconds * 1e3, s.optimise_seconds * 1e3, s.codegen_seconds * 1e3,
 			(s.compile_seconds - s.lower_seconds - s.optimise_seconds -
 			 s.codegen_seconds) * 1e3,
@@ -808,6 +809,7 @@ int cmd_run(int argc, char **argv)
 		cfg.tier_up_threshold = o.tier.threshold;
 	if (o.tier.light_body)
 		cfg.tier_up_light_body = o.tier.light_body;
+	cfg.tier0_no_offsets = o.tier.no_offsets;
 	cfg.speculative_compile = !o.lazy;
 	cfg.epoch_interruption = o.timeout > 0;
 	cfg.fuel_metering = o.fuel > 0;

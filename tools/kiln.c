@@ -24,7 +24,8 @@ static const cli_command commands[] = {
 	 "fingerprint (SHA-256 of the raw Ed25519 public key)."},
 	{"wast", cmd_wast, "[--enable-FEATURE...] [--disable-reference-types] [-O0..-O3]\n"
 	 "                [--aot [--target-cpu NAME]] [--tier 0|1|tiered|interp] [--tier-up-threshold N]\n"
-	 "                [--tier-up-light-body BYTES] [--min-passed N] [-v] FILE.wast",
+	 "                [--tier-up-light-body BYTES] [--tier0-no-offsets] [--min-passed N]\n"
+	 "                [-v] FILE.wast",
 	 "run a spec test script",
 	 "Converts FILE.wast with wabt's wast2json (found on PATH, or named by\n"
 	 "$KILN_WAST2JSON) and runs its commands. Each command counts once, as\n"
@@ -37,8 +38,8 @@ static const cli_command commands[] = {
 	 "                    without reference types (one table, no reference values),\n"
 	 "                    the world some proposals' folders were written in\n"
 	 "  -O0..-O3          optimisation level (default -O2)\n"
-	 "  --tier, --tier-up-threshold, --tier-up-light-body  the JIT's tiering, as\n"
-	 "                    for kiln run\n"
+	 "  --tier, --tier-up-threshold, --tier-up-light-body, --tier0-no-offsets\n"
+	 "                    the JIT's tiering, as for kiln run\n"
 	 "  --aot             compile each module to an artifact, load it and run that\n"
 	 "  --target-cpu NAME with --aot: compile for NAME (generic: any x86-64)\n"
 	 "  --min-passed N    exit 1 when fewer than N commands passed\n"
@@ -49,7 +50,7 @@ static const cli_command commands[] = {
 	 "                [--max-memory SIZE] [--fuel N] [--verify PUBKEY.pem]\n"
 	 "                [--max-table-elements N] [--max-stack SIZE] [--tier 0|1|tiered|interp]\n"
 	 "                [--tier-up-threshold N] [--tier-up-light-body BYTES]\n"
-	 "                [--max-threads N] FILE.wasm|FILE.kwasm [ARGS...]",
+	 "                [--tier0-no-offsets] [--max-threads N] FILE.wasm|FILE.kwasm [ARGS...]",
 	 "compile and run a module",
 	 "Runs the module's _start, or with --invoke the named export, with ARGS\n"
 	 "parsed by the export's parameter types (integers in decimal or 0x hex,\n"
@@ -78,7 +79,9 @@ static const cli_command commands[] = {
 	 "(default 1000; 1: at once); 0 or 1 compiles at that tier only.  A\n"
 	 "tier-up of a function of more than --tier-up-light-body bytes of code\n"
 	 "(default 4096) goes through a lighter pipeline (code generation still\n"
-	 "at -ON).  The interpreter charges no fuel yet: with --fuel the default\n"
+	 "at -ON).  --tier0-no-offsets compiles tier 0 without the line tables of\n"
+	 "trap offsets (cheaper; a backtrace's tier-0 frames then show no offset).\n"
+	 "The interpreter charges no fuel yet: with --fuel the default\n"
 	 "is tiered.\n"
 	 "--timeout (2s, 500ms,\n"
 	 "1m) ends the run with 'wasm trap: interrupted' once the time is up,\n"

@@ -4,7 +4,8 @@
 # 0, the call in the others, under the JIT at tier 0, tier 1 and tiered
 # (tier 1 at once), the interpreter and an artifact, as wasm-objdump
 # reads them from the module.  Frame 0 of a stack exhaustion trapped in
-# the function's set-up, before any instruction: no offset there.  A
+# the function's set-up, before any instruction: no offset there.  With
+# --tier0-no-offsets tier 0's frames have none (tier 1's are kept).  A
 # start function's trap at instantiation has its backtrace too.
 source "$(dirname "$0")/lib.sh"
 kiln=$1 kiln_run=$2 wasm=$3 objdump=$4 start_wasm=$5
@@ -64,6 +65,15 @@ KILN_TIER_UP_SYNC=1 check "tiered, tier 1 at once" "$kiln" run --no-cache --tier
   --tier-up-threshold=1 --invoke run
 check "interpreter" "$kiln" run --no-cache --tier=interp --tier-up-threshold=2000000000 \
   --invoke run
+# --tier0-no-offsets: tier 0 without line tables, its frames without an
+# offset (the same frames); tier 1 keeps them.
+check "tier 1, --tier0-no-offsets" "$kiln" run --no-cache --tier=1 --tier0-no-offsets --invoke run
+"$kiln" run --no-cache --tier=0 --tier0-no-offsets --invoke run "$tmp/offsets.wasm" 0 0 \
+  > "$tmp/out" 2> "$tmp/err"
+got=$(grep -E '^ +[0-9]+: ' "$tmp/err")
+want=$(printf '   0: div (function 0)\n   1: mid (function 6)\n   2: run (function 8)')
+grep -q '^error: wasm trap: integer divide by zero$' "$tmp/err" && [ "$got" = "$want" ] ||
+  fail "tier 0, --tier0-no-offsets: got '$got', want '$want': $(cat "$tmp/err")"
 ext=kwasm
 check "artifact" "$kiln_run" --invoke run
 
