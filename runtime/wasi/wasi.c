@@ -261,6 +261,12 @@ static void put_event(uint8_t *ev, uint64_t userdata, uint16_t error, uint8_t ty
 
 #define SLICE_NS ((uint64_t)KILN_DEADLINE_SLICE_MS * 1000000u)
 
+static void release_all(wasi_fd *(*held)[MAX_SUBS])
+{
+	for (size_t i = 0; i < MAX_SUBS; i++)
+		wasi_fd_release(&(*held)[i]);
+}
+
 /* Clock subscriptions (relative or absolute) and fd read/write readiness:
  * waits with ppoll until an fd is ready or the earliest clock expires; in
  * slices under an epoch deadline, trapping "interrupted" when it passes. */
@@ -270,6 +276,8 @@ static int32_t poll_oneoff(kiln_vmctx *c, int32_t in, int32_t out, int32_t n, in
 	uint8_t *subs = wasi_mem(w, (uint32_t)in, (uint64_t)(uint32_t)n * SUB_SIZE);
 	uint8_t *evs = wasi_mem(w, (uint32_t)out, (uint64_t)(uint32_t)n * EVENT_SIZE);
 	struct pollfd pfd[MAX_SUBS];
+	/* The descriptors polled stay open until the call returns. */
+	wasi_fd *held[MAX_SUBS] __attribute__((cleanup(release_all))) = {NULL};
 	bool ready[MAX_SUBS] = {false};
 	uint64_t deadline = UINT64_MAX, now = now_ns(CLOCK_MONOTONIC), clock_at[MAX_SUBS];
 	uint32_t nev = 0;
@@ -305,7 +313,7 @@ static int32_t poll_oneoff(kiln_vmctx *c, int32_t in, int32_t out, int32_t n, in
 		} else if (tag == 1 || tag == 2) {
 			wasi_fd *f;
 			memcpy(&fd, s + 16, 4);
-			if (!(f = wasi_fd_get(w, (int32_t)fd)))
+			if (!(f = held[i] = wasi_fd_get(w, (int32_t)fd)))
 				return W_BADF;
 			pfd[i] = (struct pollfd){f->host, tag == 1 ? POLLIN : POLLOUT, 0};
 			if (f->host == WASI_HOST_MEMORY) {	/* always ready */
@@ -381,11 +389,8 @@ static void free_strings(char **v, int n)
 /* Everything a configuration gave: descriptors, arguments, environment. */
 static void wasi_clear(wasi *w)
 {
-	for (uint32_t i = 0; i < w->nfds; i++) {
-		if (w->fds[i].host > 2)
-			close(w->fds[i].host);
-		free(w->fds[i].preopen);
-	}
+	for (uint32_t i = 0; i < w->nfds; i++)
+		wasi_fd_release(&w->fds[i]);
 	free(w->fds);
 	free_strings(w->argv, w->argc);
 	free_strings(w->envp, w->envc);
@@ -400,6 +405,7 @@ static void wasi_free(kiln_instance *inst)
 	wasi *w = (wasi *)inst;
 
 	wasi_clear(w);
+	pthread_mutex_destroy(&w->lock);
 	free(w->refs);
 	free(w->exports);
 	free(w);
@@ -450,7 +456,7 @@ static bool add_stdio(wasi *w, const kiln_wasi_config *cfg)
 	/* Streams, whatever the host descriptor is: the guest cannot seek,
 	 * resize or re-flag what the shell opened (a `>> log` stays append). */
 	for (int i = 0; i < 3; i++)
-		w->fds[i].stream = true;
+		w->fds[i]->stream = true;
 	return true;
 }
 
@@ -497,6 +503,7 @@ kiln_status kiln_wasi_new(const kiln_wasi_config *cfg, kiln_instance **out,
 	*out = NULL;
 	if (w == NULL)
 		return krt_fail_status(err, KILN_ERR_NOMEM, KILN_NO_OFFSET, "out of memory");
+	pthread_mutex_init(&w->lock, NULL);
 	w->inst.free_host = wasi_free;
 	if (!(w->refs = krt_calloc(n, sizeof *w->refs)) ||
 	    !(w->exports = krt_calloc(n, sizeof *w->exports))) {

@@ -6,6 +6,8 @@
 #ifndef KILN_WASI_H
 #define KILN_WASI_H
 
+#include <pthread.h>
+#include <stdatomic.h>
 #include <stdint.h>
 
 #include "instance.h"
@@ -38,19 +40,25 @@ enum {
 #define RIGHT_PATH_FILESTAT_SET_SIZE ((uint64_t)1 << 19)
 #define RIGHT_FD_FILESTAT_SET_SIZE ((uint64_t)1 << 22)
 
-/* wasi_fd.host of a free slot, and of the in-memory stdin or stdout
+/* wasi_fd.host of the in-memory stdin or stdout
  * (kiln_wasi_config.stdin_bytes, stdout_write): the host calls made on
  * it fail with EBADF; fd_read, fd_write and poll_oneoff serve it. */
-#define WASI_HOST_FREE (-1)
 #define WASI_HOST_MEMORY (-2)
 
+/* A descriptor.  Threads of a wasi-threads program share the table: an
+ * entry is counted, one reference the table's and one per call using it,
+ * so that a call on it while another thread closes or renumbers it keeps
+ * the entry and its host descriptor until it returns (the last reference
+ * closes the host descriptor and frees the entry).  Only the rights change
+ * after it is made, atomically, under the table's lock. */
 typedef struct wasi_fd {
-	int host;		/* WASI_HOST_FREE, WASI_HOST_MEMORY or a host fd */
+	atomic_uint refs;
+	int host;		/* WASI_HOST_MEMORY or a host fd */
 	uint8_t type;		/* FT_* */
-	uint16_t flags;		/* fdflags */
 	bool stream;		/* an inherited stdio descriptor: no seek, size, times... */
-	uint64_t rights, inheriting;	/* what kiln enforces; fd_fdstat_get reports the
-					 * reference's view of them (wasi_fs.c) */
+	_Atomic uint64_t rights, inheriting;	/* what kiln enforces; fd_fdstat_get
+						 * reports the reference's view of them
+						 * (wasi_fs.c) */
 	char *preopen;		/* guest name of a preopened directory, or NULL */
 } wasi_fd;
 
@@ -64,7 +72,11 @@ typedef struct wasi {
 	size_t in_len, in_pos;
 	bool (*out)(void *data, const uint8_t *bytes, size_t len);
 	void *out_data;
-	wasi_fd *fds;
+	/* The descriptor table (NULL: a free number) and the in-memory
+	 * stdin's position: under `lock`, which no call holds while it
+	 * blocks. */
+	pthread_mutex_t lock;
+	wasi_fd **fds;
 	uint32_t nfds;
 	kiln_funcref *refs;
 	kiln_host_export *exports;
@@ -91,9 +103,16 @@ static inline int32_t wasi_put_u64(wasi *w, uint32_t p, uint64_t v)
 }
 /* A host errno as a WASI errno. */
 int32_t wasi_errno(int e);
-/* The descriptor `fd`, or NULL when it is not open (the call fails with
- * W_BADF). */
+/* A reference to the descriptor `fd`, or NULL when it is not open (the
+ * call fails with W_BADF).  Declared WASI_FD_REF, the reference goes when
+ * the variable goes out of scope. */
 wasi_fd *wasi_fd_get(wasi *w, int32_t fd);
+/* Drops the reference *f (NULL: none) and clears *f. */
+void wasi_fd_release(wasi_fd **f);
+#define WASI_FD_REF __attribute__((cleanup(wasi_fd_release))) wasi_fd *
+/* Takes `fd` out of the table, returning the table's reference, or NULL
+ * when it is not open. */
+wasi_fd *wasi_fd_take(wasi *w, int32_t fd);
 /* Adds a descriptor; returns its number or -1 (out of memory). */
 int32_t wasi_fd_add(wasi *w, int host, uint8_t type, uint64_t rights,
 		    uint64_t inheriting, const char *preopen);

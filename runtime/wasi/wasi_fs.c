@@ -34,31 +34,81 @@
 
 wasi_fd *wasi_fd_get(wasi *w, int32_t fd)
 {
-	if (fd < 0 || (uint32_t)fd >= w->nfds || w->fds[fd].host == WASI_HOST_FREE)
-		return NULL;
-	return &w->fds[fd];
+	wasi_fd *f = NULL;
+
+	pthread_mutex_lock(&w->lock);
+	if (fd >= 0 && (uint32_t)fd < w->nfds && (f = w->fds[fd]))
+		atomic_fetch_add_explicit(&f->refs, 1, memory_order_relaxed);
+	pthread_mutex_unlock(&w->lock);
+	return f;
+}
+
+void wasi_fd_release(wasi_fd **pf)
+{
+	wasi_fd *f = *pf;
+
+	*pf = NULL;
+	if (f == NULL || atomic_fetch_sub_explicit(&f->refs, 1, memory_order_acq_rel) != 1)
+		return;
+	if (f->host > 2)
+		close(f->host);
+	free(f->preopen);
+	free(f);
+}
+
+wasi_fd *wasi_fd_take(wasi *w, int32_t fd)
+{
+	wasi_fd *f = NULL;
+
+	pthread_mutex_lock(&w->lock);
+	if (fd >= 0 && (uint32_t)fd < w->nfds) {
+		f = w->fds[fd];
+		w->fds[fd] = NULL;
+	}
+	pthread_mutex_unlock(&w->lock);
+	return f;
+}
+
+/* Gives f the lowest free number, under the lock; -1: out of memory. */
+static int32_t fd_place(wasi *w, wasi_fd *f)
+{
+	uint32_t i;
+
+	for (i = 0; i < w->nfds && w->fds[i]; i++)
+		;
+	if (i == w->nfds) {
+		wasi_fd **t = i < INT32_MAX ? realloc(w->fds, (i + 1) * sizeof *t) : NULL;
+		if (t == NULL)
+			return -1;
+		w->fds = t;
+		w->nfds++;
+	}
+	w->fds[i] = f;
+	return (int32_t)i;
 }
 
 int32_t wasi_fd_add(wasi *w, int host, uint8_t type, uint64_t rights,
 		    uint64_t inheriting, const char *preopen)
 {
-	uint32_t i;
+	wasi_fd *f = malloc(sizeof *f);
+	int32_t i = -1;
 
-	for (i = 0; i < w->nfds && w->fds[i].host != WASI_HOST_FREE; i++)
-		;
-	if (i == w->nfds) {
-		wasi_fd *f = realloc(w->fds, (w->nfds + 1) * sizeof *f);
-		if (f == NULL)
-			return -1;
-		w->fds = f;
-		w->nfds++;
-	}
-	w->fds[i] = (wasi_fd){host, type, 0, false, rights, inheriting, NULL};
-	if (preopen && !(w->fds[i].preopen = strdup(preopen))) {
-		w->fds[i].host = WASI_HOST_FREE;
+	if (f == NULL)
 		return -1;
+	*f = (wasi_fd){.host = host, .type = type, .preopen = NULL};
+	atomic_init(&f->refs, 1);
+	atomic_init(&f->rights, rights);
+	atomic_init(&f->inheriting, inheriting);
+	if (!preopen || (f->preopen = strdup(preopen))) {
+		pthread_mutex_lock(&w->lock);
+		i = fd_place(w, f);
+		pthread_mutex_unlock(&w->lock);
 	}
-	return (int32_t)i;
+	if (i < 0) {
+		free(f->preopen);
+		free(f);
+	}
+	return i;
 }
 
 static uint8_t filetype(mode_t m)
@@ -235,20 +285,20 @@ static int open_walk(int dir, const char *path, uint64_t flags, mode_t mode, boo
 }
 
 /* openat2 needs Linux 5.6; KILN_WASI_NO_OPENAT2=1 forces the fallback
- * (the tests run both). */
+ * (the tests run both).  Threads asking at once each find the same. */
 static bool have_openat2(void)
 {
-	static int have = -1;
+	static atomic_int have = -1;
 
-	if (have < 0) {
+	if (atomic_load_explicit(&have, memory_order_relaxed) < 0) {
 		const char *no = getenv("KILN_WASI_NO_OPENAT2");
 		struct open_how how = {.flags = O_PATH | O_CLOEXEC};
 		int fd = no && *no == '1' ? -1 : (int)syscall(SYS_openat2, AT_FDCWD, ".", &how, sizeof how);
-		have = fd >= 0;
+		atomic_store_explicit(&have, fd >= 0, memory_order_relaxed);
 		if (fd >= 0)
 			close(fd);
 	}
-	return have;
+	return atomic_load_explicit(&have, memory_order_relaxed) > 0;
 }
 
 static int open_beneath(int dir, const char *path, uint64_t flags, mode_t mode, bool follow)
@@ -315,7 +365,7 @@ typedef struct at_name {
 /* Resolves (fd, path) to a parent directory and a name in it. */
 static int32_t resolve_parent(wasi *w, int32_t fd, int32_t p, int32_t len, at_name *n)
 {
-	wasi_fd *dir;
+	WASI_FD_REF dir = NULL;
 	int32_t e = dir_path(w, fd, p, len, n->buf, &dir);
 
 	return e != W_SUCCESS ? e : parent_of(dir->host, n->buf, &n->parent, &n->last);
@@ -424,7 +474,7 @@ static int32_t path_rename(kiln_vmctx *c, int32_t fd, int32_t p, int32_t len,
 static int32_t open_target(kiln_vmctx *c, int32_t fd, int32_t flags, int32_t p,
 			   int32_t len, int *out)
 {
-	wasi_fd *dir;
+	WASI_FD_REF dir = NULL;
 	char buf[PATH_MAX];
 	int32_t e = dir_path(wasi_of(c), fd, p, len, buf, &dir);
 
@@ -577,7 +627,7 @@ static int32_t path_open(kiln_vmctx *c, int32_t fd, int32_t dirflags, int32_t p,
 			 int32_t fdflags, int32_t out)
 {
 	wasi *w = wasi_of(c);
-	wasi_fd *f;
+	WASI_FD_REF f = NULL;
 	char buf[PATH_MAX];
 	uint64_t flags;
 	struct stat st;
@@ -668,9 +718,11 @@ static ssize_t memory_rw(wasi *w, const struct iovec *io, int32_t n, bool writin
 				return -1;
 			}
 		} else {
+			pthread_mutex_lock(&w->lock);
 			len = len < w->in_len - w->in_pos ? len : w->in_len - w->in_pos;
 			memcpy(io[i].iov_base, w->in + w->in_pos, len);
 			w->in_pos += len;
+			pthread_mutex_unlock(&w->lock);
 		}
 		done += len;
 	}
@@ -682,7 +734,7 @@ static int32_t rw(kiln_vmctx *c, int32_t fd, int32_t iovs, int32_t n, int64_t of
 		  bool positioned, bool writing, int32_t done_p)
 {
 	wasi *w = wasi_of(c);
-	wasi_fd *f = wasi_fd_get(w, fd);
+	WASI_FD_REF f = wasi_fd_get(w, fd);
 	struct iovec io[64];
 	ssize_t r;
 
@@ -730,14 +782,17 @@ static wasi_fd *non_stream(wasi *w, int32_t fd, int32_t stream_err, int32_t *err
 	wasi_fd *f = wasi_fd_get(w, fd);
 
 	*err = !f ? W_BADF : f->stream ? stream_err : W_SUCCESS;
-	return *err == W_SUCCESS ? f : NULL;
+	if (*err != W_SUCCESS)
+		wasi_fd_release(&f);
+	return f;
 }
 
 static int32_t fd_pread(kiln_vmctx *c, int32_t fd, int32_t iovs, int32_t n, int64_t off, int32_t d)
 {
 	int32_t e;
+	WASI_FD_REF f = non_stream(wasi_of(c), fd, W_SPIPE, &e);
 
-	if (!non_stream(wasi_of(c), fd, W_SPIPE, &e))
+	if (!f)
 		return e;
 	return rw(c, fd, iovs, n, off, true, false, d);
 }
@@ -745,8 +800,9 @@ static int32_t fd_pread(kiln_vmctx *c, int32_t fd, int32_t iovs, int32_t n, int6
 static int32_t fd_pwrite(kiln_vmctx *c, int32_t fd, int32_t iovs, int32_t n, int64_t off, int32_t d)
 {
 	int32_t e;
+	WASI_FD_REF f = non_stream(wasi_of(c), fd, W_SPIPE, &e);
 
-	if (!non_stream(wasi_of(c), fd, W_SPIPE, &e))
+	if (!f)
 		return e;
 	return rw(c, fd, iovs, n, off, true, true, d);
 }
@@ -754,7 +810,7 @@ static int32_t fd_pwrite(kiln_vmctx *c, int32_t fd, int32_t iovs, int32_t n, int
 static int32_t fd_seek(kiln_vmctx *c, int32_t fd, int64_t off, int32_t whence, int32_t out)
 {
 	int32_t e;
-	wasi_fd *f = non_stream(wasi_of(c), fd, W_SPIPE, &e);
+	WASI_FD_REF f = non_stream(wasi_of(c), fd, W_SPIPE, &e);
 	static const int how[] = {SEEK_SET, SEEK_CUR, SEEK_END};
 	off_t r;
 
@@ -776,41 +832,38 @@ static int32_t fd_tell(kiln_vmctx *c, int32_t fd, int32_t out)
 	return fd_seek(c, fd, 0, 1, out);
 }
 
+/* The host descriptor closes with the last call using it. */
 static int32_t fd_close(kiln_vmctx *c, int32_t fd)
 {
-	wasi_fd *f = wasi_fd_get(wasi_of(c), fd);
+	WASI_FD_REF f = wasi_fd_take(wasi_of(c), fd);
 
-	if (!f)
-		return W_BADF;
-	if (f->host > 2)
-		close(f->host);
-	free(f->preopen);
-	*f = (wasi_fd){.host = WASI_HOST_FREE};
-	return W_SUCCESS;
+	return f ? W_SUCCESS : W_BADF;
 }
 
 static int32_t fd_renumber(kiln_vmctx *c, int32_t from, int32_t to)
 {
 	wasi *w = wasi_of(c);
-	wasi_fd *f = wasi_fd_get(w, from);
-	wasi_fd *t = wasi_fd_get(w, to);
+	WASI_FD_REF old = NULL;
+	int32_t e = W_BADF;
 
-	if (!f || !t)
-		return W_BADF;
-	if (f == t)
-		return W_SUCCESS;
-	if (t->host > 2)
-		close(t->host);
-	free(t->preopen);
-	*t = *f;
-	*f = (wasi_fd){.host = WASI_HOST_FREE};
-	return W_SUCCESS;
+	pthread_mutex_lock(&w->lock);
+	if (from >= 0 && (uint32_t)from < w->nfds && w->fds[from] && to >= 0 &&
+	    (uint32_t)to < w->nfds && w->fds[to]) {
+		e = W_SUCCESS;
+		if (from != to) {
+			old = w->fds[to];
+			w->fds[to] = w->fds[from];
+			w->fds[from] = NULL;
+		}
+	}
+	pthread_mutex_unlock(&w->lock);
+	return e;
 }
 
 static int32_t simple(kiln_vmctx *c, int32_t fd, int (*op)(int))
 {
 	int32_t e;
-	wasi_fd *f = non_stream(wasi_of(c), fd, W_BADF, &e);
+	WASI_FD_REF f = non_stream(wasi_of(c), fd, W_BADF, &e);
 
 	if (!f)
 		return e;
@@ -830,7 +883,7 @@ static int32_t fd_datasync(kiln_vmctx *c, int32_t fd)
 static int32_t fd_advise(kiln_vmctx *c, int32_t fd, int64_t off, int64_t len, int32_t advice)
 {
 	int32_t e;
-	wasi_fd *f = non_stream(wasi_of(c), fd, W_BADF, &e);
+	WASI_FD_REF f = non_stream(wasi_of(c), fd, W_BADF, &e);
 
 	if (!f)
 		return e;
@@ -842,7 +895,7 @@ static int32_t fd_advise(kiln_vmctx *c, int32_t fd, int64_t off, int64_t len, in
 static int32_t fd_allocate(kiln_vmctx *c, int32_t fd, int64_t off, int64_t len)
 {
 	int32_t e;
-	wasi_fd *f = non_stream(wasi_of(c), fd, W_BADF, &e);
+	WASI_FD_REF f = non_stream(wasi_of(c), fd, W_BADF, &e);
 
 	if (!f)
 		return e;
@@ -861,7 +914,7 @@ static int32_t fd_allocate(kiln_vmctx *c, int32_t fd, int64_t off, int64_t len)
 static int32_t fd_fdstat_get(kiln_vmctx *c, int32_t fd, int32_t out)
 {
 	wasi *w = wasi_of(c);
-	wasi_fd *f = wasi_fd_get(w, fd);
+	WASI_FD_REF f = wasi_fd_get(w, fd);
 	uint8_t *d = wasi_mem(w, (uint32_t)out, 24);
 	uint64_t rights, inheriting;
 	int fl;
@@ -893,7 +946,7 @@ static int32_t fd_fdstat_get(kiln_vmctx *c, int32_t fd, int32_t out)
 static int32_t fd_fdstat_set_flags(kiln_vmctx *c, int32_t fd, int32_t flags)
 {
 	int32_t e;
-	wasi_fd *f = non_stream(wasi_of(c), fd, W_BADF, &e);
+	WASI_FD_REF f = non_stream(wasi_of(c), fd, W_BADF, &e);
 	int fl;
 
 	if (!f)
@@ -910,21 +963,26 @@ static int32_t fd_fdstat_set_flags(kiln_vmctx *c, int32_t fd, int32_t flags)
 
 static int32_t fd_fdstat_set_rights(kiln_vmctx *c, int32_t fd, int64_t base, int64_t inh)
 {
-	wasi_fd *f = wasi_fd_get(wasi_of(c), fd);
+	wasi *w = wasi_of(c);
+	WASI_FD_REF f = wasi_fd_get(w, fd);
+	int32_t e = W_NOTCAPABLE;
 
 	if (!f)
 		return W_BADF;
-	/* Rights only shrink. */
-	if (((uint64_t)base & ~f->rights) || ((uint64_t)inh & ~f->inheriting))
-		return W_NOTCAPABLE;
-	f->rights = (uint64_t)base;
-	f->inheriting = (uint64_t)inh;
-	return W_SUCCESS;
+	/* Rights only shrink: checked and set as one step. */
+	pthread_mutex_lock(&w->lock);
+	if (!((uint64_t)base & ~f->rights) && !((uint64_t)inh & ~f->inheriting)) {
+		f->rights = (uint64_t)base;
+		f->inheriting = (uint64_t)inh;
+		e = W_SUCCESS;
+	}
+	pthread_mutex_unlock(&w->lock);
+	return e;
 }
 
 static int32_t fd_filestat_get(kiln_vmctx *c, int32_t fd, int32_t out)
 {
-	wasi_fd *f = wasi_fd_get(wasi_of(c), fd);
+	WASI_FD_REF f = wasi_fd_get(wasi_of(c), fd);
 	struct stat st;
 
 	if (!f)
@@ -941,7 +999,7 @@ static int32_t fd_filestat_get(kiln_vmctx *c, int32_t fd, int32_t out)
 static int32_t fd_filestat_set_size(kiln_vmctx *c, int32_t fd, int64_t size)
 {
 	int32_t e;
-	wasi_fd *f = non_stream(wasi_of(c), fd, W_BADF, &e);
+	WASI_FD_REF f = non_stream(wasi_of(c), fd, W_BADF, &e);
 
 	if (!f)
 		return e;
@@ -952,7 +1010,7 @@ static int32_t fd_filestat_set_times(kiln_vmctx *c, int32_t fd, int64_t atim,
 				     int64_t mtim, int32_t fst)
 {
 	int32_t e;
-	wasi_fd *f = non_stream(wasi_of(c), fd, W_BADF, &e);
+	WASI_FD_REF f = non_stream(wasi_of(c), fd, W_BADF, &e);
 	struct timespec ts[2];
 
 	if (!f)
@@ -965,7 +1023,7 @@ static int32_t fd_filestat_set_times(kiln_vmctx *c, int32_t fd, int64_t atim,
 static int32_t fd_prestat_get(kiln_vmctx *c, int32_t fd, int32_t out)
 {
 	wasi *w = wasi_of(c);
-	wasi_fd *f = wasi_fd_get(w, fd);
+	WASI_FD_REF f = wasi_fd_get(w, fd);
 	uint8_t *d = wasi_mem(w, (uint32_t)out, 8);
 	uint32_t len;
 
@@ -982,7 +1040,7 @@ static int32_t fd_prestat_get(kiln_vmctx *c, int32_t fd, int32_t out)
 static int32_t fd_prestat_dir_name(kiln_vmctx *c, int32_t fd, int32_t p, int32_t len)
 {
 	wasi *w = wasi_of(c);
-	wasi_fd *f = wasi_fd_get(w, fd);
+	WASI_FD_REF f = wasi_fd_get(w, fd);
 	uint8_t *d = wasi_mem(w, (uint32_t)p, (uint32_t)len);
 	size_t n;
 
@@ -1003,7 +1061,7 @@ static int32_t fd_readdir(kiln_vmctx *c, int32_t fd, int32_t buf, int32_t len,
 			  int64_t cookie, int32_t used_p)
 {
 	wasi *w = wasi_of(c);
-	wasi_fd *f = wasi_fd_get(w, fd);
+	WASI_FD_REF f = wasi_fd_get(w, fd);
 	uint8_t *d = wasi_mem(w, (uint32_t)buf, (uint32_t)len);
 	uint32_t used = 0;
 	uint64_t index = 0;
@@ -1053,7 +1111,7 @@ static int32_t fd_readdir(kiln_vmctx *c, int32_t fd, int32_t buf, int32_t len,
 static int32_t sock_accept(kiln_vmctx *c, int32_t fd, int32_t flags, int32_t out)
 {
 	wasi *w = wasi_of(c);
-	wasi_fd *f = wasi_fd_get(w, fd);
+	WASI_FD_REF f = wasi_fd_get(w, fd);
 	int h;
 	int32_t nfd;
 
@@ -1110,7 +1168,7 @@ static int32_t sock_recv(kiln_vmctx *c, int32_t fd, int32_t iovs, int32_t n,
 			 int32_t riflags, int32_t len_p, int32_t roflags_p)
 {
 	wasi *w = wasi_of(c);
-	wasi_fd *f = wasi_fd_get(w, fd);
+	WASI_FD_REF f = wasi_fd_get(w, fd);
 	struct iovec io[64];
 	struct msghdr msg = {0};
 	uint8_t *ro = wasi_mem(w, (uint32_t)roflags_p, 2);
@@ -1138,7 +1196,7 @@ static int32_t sock_send(kiln_vmctx *c, int32_t fd, int32_t iovs, int32_t n,
 			 int32_t siflags, int32_t len_p)
 {
 	wasi *w = wasi_of(c);
-	wasi_fd *f = wasi_fd_get(w, fd);
+	WASI_FD_REF f = wasi_fd_get(w, fd);
 	struct iovec io[64];
 	struct msghdr msg = {0};
 	ssize_t r;
@@ -1165,7 +1223,7 @@ static int32_t sock_send(kiln_vmctx *c, int32_t fd, int32_t iovs, int32_t n,
 
 static int32_t sock_shutdown(kiln_vmctx *c, int32_t fd, int32_t how)
 {
-	wasi_fd *f = wasi_fd_get(wasi_of(c), fd);
+	WASI_FD_REF f = wasi_fd_get(wasi_of(c), fd);
 	static const int hows[] = {-1, SHUT_RD, SHUT_WR, SHUT_RDWR};
 
 	if (!f)

@@ -4,7 +4,8 @@
 # and JIT) and from an artifact under `kiln-run`: 4 threads x 100,000
 # atomic increments joined with wait/notify, printed by _start, 20 times
 # each; a compare-exchange mutex; a producer/consumer queue; memory.grow
-# under readers; a trap and proc_exit in a worker ending the program with
+# under readers; WASI's descriptor table under 8 threads' opens, renumbers
+# and closes; a trap and proc_exit in a worker ending the program with
 # their status, and so does a worker exhausting its --max-stack; 1,000 spawns in a loop; the thread limit (--max-threads)
 # making a spawn return a negative value; --fuel and --timeout in workers;
 # the code cache (a miss stored, then a hit running the artifact);
@@ -52,6 +53,9 @@ for run in "$kiln run --no-cache" "$kiln_run"; do
     expect "mutex ($run)" 0 80000 $run --invoke mutex "$w" 4 20000
     expect "queue ($run)" 0 400020000 $run --invoke queue "$w" 2 20000
     expect "grow ($run)" 0 16 $run --invoke grow "$w" 3
+    # WASI's descriptor table shared: 8 threads opening, renumbering and
+    # closing under each other's calls.
+    expect "descriptors ($run)" 0 16000 $run --dir "$tmp::/d" --invoke files "$w" 8 2000
     expect "trap ($run)" 1 "" $run --invoke trap "$w"
     stderr_has "trap ($run)" "error: wasm trap: unreachable"
     stderr_has "trap ($run)" "wasi_thread_start"

@@ -7,13 +7,19 @@
 ;; iterations each worker does; 12 the next tid slot; 16 mutex; 20 the
 ;; count the mutex protects; 24 the grower is done; 28 released (limit);
 ;; 32 queue mutex; 36 queue length; 40 head; 44 tail; 48 consumed sum
-;; (i64); 64 the output buffer; 128 the tids seen; 1024 the queue's 16
-;; slots.
+;; (i64); 56 the next file slot; 64 the output buffer; 128 the tids seen;
+;; 1024 the queue's 16 slots; 4096 the file slots, 16 bytes each (a path,
+;; then the descriptor opened).
 (module
   (import "wasi" "thread-spawn" (func $spawn (param i32) (result i32)))
   (import "wasi_snapshot_preview1" "fd_write"
     (func $fd_write (param i32 i32 i32 i32) (result i32)))
   (import "wasi_snapshot_preview1" "proc_exit" (func $proc_exit (param i32)))
+  (import "wasi_snapshot_preview1" "path_open"
+    (func $path_open (param i32 i32 i32 i32 i32 i64 i64 i32 i32) (result i32)))
+  (import "wasi_snapshot_preview1" "fd_close" (func $fd_close (param i32) (result i32)))
+  (import "wasi_snapshot_preview1" "fd_renumber"
+    (func $fd_renumber (param i32 i32) (result i32)))
   (import "env" "memory" (memory 1 16 shared))
 
   (func $done (i32.atomic.rmw.add (i32.const 4) (i32.const 1)) (drop)
@@ -149,14 +155,44 @@
         (drop (memory.atomic.wait32 (i32.const 28) (i32.const 0) (i64.const -1)))
         (br $l))))
 
+;; Task 12: opens the preopened directory (fd 3) as "." n times, each
+  ;; time closing what it opened or renumbering it over the one it keeps
+  ;; (which closes that): the descriptor table grows, shrinks and moves
+  ;; under the other workers' calls.  Counts each open at 0.
+  (func $files (local $n i32) (local $at i32) (local $prev i32)
+    (local.set $at (i32.add (i32.const 4096)
+                            (i32.shl (i32.atomic.rmw.add (i32.const 56) (i32.const 1)) (i32.const 4))))
+    (i32.store8 (local.get $at) (i32.const 46))
+    (local.set $prev (i32.const -1))
+    (local.set $n (i32.atomic.load (i32.const 8)))
+    (block $out
+      (loop $l
+        (br_if $out (i32.eqz (local.get $n)))
+        (if (i32.eqz (call $path_open (i32.const 3) (i32.const 0) (local.get $at) (i32.const 1)
+                                      (i32.const 2) (i64.const 0) (i64.const 0) (i32.const 0)
+                                      (i32.add (local.get $at) (i32.const 4))))
+          (then
+            (drop (i32.atomic.rmw.add (i32.const 0) (i32.const 1)))
+            (if (i32.and (local.get $n) (i32.const 1))
+              (then (drop (call $fd_close (i32.load (i32.add (local.get $at) (i32.const 4))))))
+              (else
+                (if (i32.ge_s (local.get $prev) (i32.const 0))
+                  (then (drop (call $fd_renumber (i32.load (i32.add (local.get $at) (i32.const 4)))
+                                                 (local.get $prev))))
+                  (else (local.set $prev (i32.load (i32.add (local.get $at) (i32.const 4))))))))))
+        (local.set $n (i32.sub (local.get $n) (i32.const 1)))
+        (br $l)))
+    (if (i32.ge_s (local.get $prev) (i32.const 0))
+      (then (drop (call $fd_close (local.get $prev))))))
+
   (func $wasi_thread_start (export "wasi_thread_start") (param $tid i32) (param $task i32)
     (if (i32.or (i32.le_s (local.get $tid) (i32.const 0))
                 (i32.gt_s (local.get $tid) (i32.const 0x1fffffff)))
       (then unreachable))
     (block $end
-      (block $t11 (block $t10 (block $t9 (block $t8 (block $t7 (block $t6 (block $t5 (block $t4 (block $t3
+      (block $t12 (block $t11 (block $t10 (block $t9 (block $t8 (block $t7 (block $t6 (block $t5 (block $t4 (block $t3
       (block $t2 (block $t1 (block $bad
-        (br_table $bad $t1 $t2 $t3 $t4 $t5 $t6 $t7 $t8 $t9 $t10 $t11 $bad (local.get $task)))
+        (br_table $bad $t1 $t2 $t3 $t4 $t5 $t6 $t7 $t8 $t9 $t10 $t11 $t12 $bad (local.get $task)))
         unreachable)
         (call $count (local.get $tid)) (br $end))
         (call $locked) (br $end))
@@ -169,6 +205,7 @@
         (call $block) (br $end))
         (loop $spin (br $spin)))	;; task 10: runs for ever
         (call $recurse (i32.const 0)))	;; task 11: exhausts its stack
+        (call $files) (br $end))
     (call $done))
 
   ;; $threads workers, $n atomic increments each: the total, or -1 when
@@ -199,6 +236,21 @@
             (br $m)))
         (local.set $i (i32.add (local.get $i) (i32.const 1)))
         (br $l)))
+    (i32.atomic.load (i32.const 0)))
+
+;; $threads workers opening and closing $n descriptors each: the opens
+  ;; that succeeded (all of them).
+  (func (export "files") (param $threads i32) (param $n i32) (result i32)
+    (local $i i32)
+    (i32.atomic.store (i32.const 8) (local.get $n))
+    (local.set $i (local.get $threads))
+    (block $out
+      (loop $l
+        (br_if $out (i32.eqz (local.get $i)))
+        (call $go (i32.const 12))
+        (local.set $i (i32.sub (local.get $i) (i32.const 1)))
+        (br $l)))
+    (call $join (local.get $threads))
     (i32.atomic.load (i32.const 0)))
 
   (func (export "mutex") (param $threads i32) (param $n i32) (result i32)
