@@ -32,6 +32,7 @@ typedef struct decoder {
 	uint32_t ncode;		/* entries of the code section */
 	bool trusted;		/* from an artifact: bodies are not walked */
 	bool threads;		/* KILN_FEATURE_THREADS: shared flag, 0xfe */
+	bool in_body;		/* reading a function body, not a constant */
 } decoder;
 
 /* Block kinds on the ctl stack. */
@@ -83,6 +84,14 @@ static bool ctl_push(decoder *d, size_t depth, uint8_t kind)
 	return true;
 }
 
+/* Notes the proposal an instruction belongs to in the module's uses
+ * (whether it may appear there is the validator's question). */
+static void note_use(decoder *d, const kiln_instr *in)
+{
+	if (krt_op_table[in->op].prefix == 0xfe)
+		d->m->uses |= KILN_FEATURE_THREADS;
+}
+
 /* Reads an expression up to and including its final `end`. */
 static bool read_expr(decoder *d, kiln_range *out)
 {
@@ -94,6 +103,7 @@ static bool read_expr(decoder *d, kiln_range *out)
 			return false;
 		if (!d->threads && krt_op_table[in.op].prefix == 0xfe)
 			return krt_fail(d->r.err, KILN_ERR_MALFORMED, in.offset, "illegal opcode");
+		note_use(d, &in);
 		switch (in.op) {
 		case KILN_OP_BLOCK:
 		case KILN_OP_LOOP:
@@ -149,6 +159,8 @@ static bool read_limits(decoder *d, kiln_limits *lim, bool *shared)
 	lim->has_max = flags & 1;
 	if (shared)
 		*shared = flags & 2;
+	if (flags & 2)
+		d->m->uses |= KILN_FEATURE_THREADS;
 	if (lim->has_max) {
 		if (!rd_u32(&d->r, &v))
 			return false;
@@ -553,6 +565,7 @@ static bool sec_code(decoder *d, uint32_t count)
 		kiln_func *f = &m->funcs[m->nimported_funcs + i];
 		uint32_t size;
 		size_t start;
+		bool ok;
 
 		if (!rd_len32(&d->r, &size))
 			return false;
@@ -567,8 +580,12 @@ static bool sec_code(decoder *d, uint32_t count)
 				return fail_at(d, start, "section size mismatch");
 			f->body = (kiln_range){(uint32_t)at, (uint32_t)(start + size - at)};
 			d->r.p = d->r.base + start + size;
-		} else if (!read_expr(d, &f->body)) {
-			return false;
+		} else {
+			d->in_body = true;
+			ok = read_expr(d, &f->body);
+			d->in_body = false;
+			if (!ok)
+				return false;
 		}
 		if (rd_offset(&d->r) != start + size)
 			return fail_at(d, start, "section size mismatch");
@@ -799,7 +816,7 @@ kiln_status kiln_module_decode_features(const uint8_t *bytes, size_t len,
 kiln_status kiln_module_decode_trusted(const uint8_t *bytes, size_t len,
 				       kiln_module **out_module, kiln_error *err)
 {
-	return decode_bytes(bytes, len, true, NULL, KILN_FEATURES_DEFAULT, out_module, err);
+	return decode_bytes(bytes, len, true, NULL, KRT_FEATURES_BUILT, out_module, err);
 }
 
 /* Limits are checked once the module is decoded: decoding is linear in the
@@ -830,10 +847,11 @@ static kiln_status decode_bytes(const uint8_t *bytes, size_t len, bool trusted,
 	d.m = m;
 	d.trusted = trusted;
 	d.threads = features & KILN_FEATURE_THREADS;
+	m->features = features;
 	/* Decoding needs the status even when the caller doesn't. */
 	d.r = (kiln_reader){m->bytes, m->bytes, m->bytes + len,
 			    err ? err : &local};
-	if (decode(&d) && (trusted || krt_module_check_limits(m, limits, d.r.err) == KILN_OK) &&
+	if (krt_features_check(features, d.r.err) && decode(&d) && (trusted || krt_module_check_limits(m, limits, d.r.err) == KILN_OK) &&
 	    identify(m, d.r.err)) {
 		*out_module = m;
 		st = KILN_OK;

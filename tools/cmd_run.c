@@ -43,6 +43,7 @@ typedef struct run_opts {
 	uint64_t max_stack;	/* --max-stack, bytes; 0: the default (1 MiB) */
 	uint64_t fuel;		/* --fuel; 0: no metering */
 	const char *verify;	/* --verify PUBKEY.pem: artifacts signed by it only */
+	uint32_t features;	/* kiln_config.features less --disable-FEATURE */
 } run_opts;
 
 /* The timer behind --timeout: moves the epoch once the time is up, unless
@@ -199,9 +200,12 @@ static int parse_opts(int argc, char **argv, run_opts *o)
 
 	const char *wait = getenv("KILN_CACHE_WAIT");
 
-	*o = (run_opts){.opt_level = 2, .cache_wait = wait && !strcmp(wait, "1")};
+	*o = (run_opts){.opt_level = 2, .cache_wait = wait && !strcmp(wait, "1"),
+			.features = KILN_FEATURES_DEFAULT};
 	for (i = 1; i < argc && argv[i][0] == '-' && !o->file; i++) {
 		int t = cli_tier_option(argc, argv, &i, "run", &o->tier);
+		if (t == 0)
+			t = cli_feature_option(argv[i], "run", &o->features);
 		if (t < 0)
 			return cli_usage("run");
 		if (t > 0)
@@ -719,6 +723,7 @@ int cmd_run(int argc, char **argv)
 	cfg.speculative_compile = !o.lazy;
 	cfg.epoch_interruption = o.timeout > 0;
 	cfg.fuel_metering = o.fuel > 0;
+	cfg.features = o.features;
 	cli_show_progress(&cfg, o.file);
 	kiln_error err;
 	if (kiln_engine_new(&cfg, &engine, &err) != KILN_OK)

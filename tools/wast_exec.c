@@ -39,6 +39,7 @@ bool wast_exec_init(wast_run *run)
 		cfg.tier_up_threshold = run->tier.threshold;
 	if (run->tier.light_body)
 		cfg.tier_up_light_body = run->tier.light_body;
+	cfg.features = (cfg.features | run->features) & ~run->disabled;
 	if (kiln_engine_new(&cfg, &run->engine, &err) != KILN_OK)
 		return false;
 	if (!(spectest = add_instance(run)) ||

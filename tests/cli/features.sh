@@ -1,0 +1,45 @@
+#!/usr/bin/env bash
+# features.sh KILN ATOMICS_WASM ATOMICS_UNSHARED_WASM — the proposals a module uses: `kiln
+# inspect` names them (module and artifact), --disable-FEATURE makes run,
+# compile and serve refuse a module using one (an artifact too, as a cache
+# hit would be), and an unknown feature name is a usage error.
+set -u
+kiln=$1 threads=$2 unshared=$3
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+fails=0 checks=0
+
+fail() { echo "FAIL: $*"; fails=$((fails + 1)); }
+
+# expect RC PATTERN ARGS...: kiln exits RC (0 or non-zero "x") with
+# PATTERN in its stdout and stderr.
+expect() {
+  local want=$1 pattern=$2; shift 2
+  checks=$((checks + 1))
+  "$kiln" "$@" > "$tmp/out" 2>&1
+  local rc=$?
+  if { [ "$want" = 0 ] && [ $rc -ne 0 ]; } || { [ "$want" = x ] && [ $rc -eq 0 ]; } ||
+     [ $rc -ge 128 ]; then
+    fail "kiln $*: exit $rc"; cat "$tmp/out"; return
+  fi
+  grep -qE -- "$pattern" "$tmp/out" || { fail "kiln $*: no /$pattern/"; cat "$tmp/out"; }
+}
+
+# (func (export "inc") (param i32) (result i32) (i32.add (local.get 0) (i32.const 1)))
+printf '\0asm\1\0\0\0\1\6\1\x60\1\x7f\1\x7f\3\2\1\0\7\7\1\3inc\0\0\x0a\x09\1\7\0\x20\0\x41\1\x6a\x0b' > "$tmp/inc.wasm"
+
+expect 0 '^Proposals: none$' inspect "$tmp/inc.wasm"
+expect 0 '^Proposals: threads$' inspect "$threads"
+refused='the module uses threads, which is disabled in this engine'
+expect x "$refused" run --tier=tiered --disable-threads --invoke word "$threads"
+expect x "$refused" compile --disable-threads "$threads" -o "$tmp/t.kwasm"
+expect 0 '^42$' run --disable-threads --invoke inc "$tmp/inc.wasm" 41
+"$kiln" compile "$threads" -o "$tmp/t.kwasm" || fail "compile $threads"
+expect 0 '^proposals: threads$' inspect "$tmp/t.kwasm"
+expect x "$refused" run --disable-threads --invoke word "$tmp/t.kwasm"
+expect x "$refused" serve --disable-threads --listen 127.0.0.1:0 "$unshared"
+expect x 'no such feature' run --disable-nosuch "$tmp/inc.wasm"
+expect x 'no such feature' compile --disable-nosuch "$tmp/inc.wasm" -o "$tmp/x.kwasm"
+
+echo "cli features: $checks checks, $fails failed"
+[ $fails -eq 0 ]
