@@ -90,12 +90,23 @@ static void note_use(decoder *d, const kiln_instr *in)
 {
 	if (krt_op_table[in->op].prefix == 0xfe)
 		d->m->uses |= KILN_FEATURE_THREADS;
+	if (d->in_body)
+		return;
+	switch (in->op) {
+	case KILN_OP_I32_ADD: case KILN_OP_I32_SUB: case KILN_OP_I32_MUL:
+	case KILN_OP_I64_ADD: case KILN_OP_I64_SUB: case KILN_OP_I64_MUL:
+		d->m->uses |= KILN_FEATURE_EXTENDED_CONST;
+		break;
+	default:
+		break;
+	}
 }
 
 /* Reads an expression up to and including its final `end`. */
 static bool read_expr(decoder *d, kiln_range *out)
 {
 	size_t depth = 0, start = rd_offset(&d->r);
+	uint32_t n = 0;
 	kiln_instr in;
 
 	for (;;) {
@@ -104,6 +115,7 @@ static bool read_expr(decoder *d, kiln_range *out)
 		if (!d->threads && krt_op_table[in.op].prefix == 0xfe)
 			return krt_fail(d->r.err, KILN_ERR_MALFORMED, in.offset, "illegal opcode");
 		note_use(d, &in);
+		n++;
 		switch (in.op) {
 		case KILN_OP_BLOCK:
 		case KILN_OP_LOOP:
@@ -121,6 +133,10 @@ static bool read_expr(decoder *d, kiln_range *out)
 			break;
 		case KILN_OP_END:
 			if (depth == 0) {
+				/* A constant's stack never holds more values
+				 * than it has instructions (its `end` aside). */
+				if (!d->in_body && n - 1 > d->m->max_const_depth)
+					d->m->max_const_depth = n - 1;
 				out->off = (uint32_t)start;
 				out->len = (uint32_t)(rd_offset(&d->r) - start);
 				return true;

@@ -152,6 +152,7 @@ struct kiln_module {
 	uint32_t nsections;
 	kiln_section_info *sections;
 	uint32_t max_br_table;	/* targets of the largest br_table */
+	uint32_t max_const_depth;	/* instructions of the longest constant */
 
 	/* From the `name` custom section; malformed name sections are ignored,
 	 * as the spec allows for custom sections. */
@@ -190,7 +191,7 @@ KRT_ABI kiln_status krt_module_check_limits(const kiln_module *m,
 					    kiln_error *err);
 
 /* The proposals kiln builds: decoding accepts these bits only. */
-#define KRT_FEATURES_BUILT (KILN_FEATURE_THREADS)
+#define KRT_FEATURES_BUILT (KILN_FEATURE_THREADS | KILN_FEATURE_EXTENDED_CONST)
 
 /* features.c: false with "not supported yet: <proposal>" when `features`
  * asks for a proposal not built; false naming the first proposal the

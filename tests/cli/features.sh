@@ -1,10 +1,10 @@
 #!/usr/bin/env bash
-# features.sh KILN ATOMICS_WASM ATOMICS_UNSHARED_WASM — the proposals a module uses: `kiln
+# features.sh KILN ATOMICS_WASM ATOMICS_UNSHARED_WASM DIR (built .wasm of tests/cli) — the proposals a module uses: `kiln
 # inspect` names them (module and artifact), --disable-FEATURE makes run,
 # compile and serve refuse a module using one (an artifact too, as a cache
 # hit would be), and an unknown feature name is a usage error.
 set -u
-kiln=$1 threads=$2 unshared=$3
+kiln=$1 threads=$2 unshared=$3 wasm=$4
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 fails=0 checks=0
@@ -40,6 +40,24 @@ expect x "$refused" run --disable-threads --invoke word "$tmp/t.kwasm"
 expect x "$refused" serve --disable-threads --listen 127.0.0.1:0 "$unshared"
 expect x 'no such feature' run --disable-nosuch "$tmp/inc.wasm"
 expect x 'no such feature' compile --disable-nosuch "$tmp/inc.wasm" -o "$tmp/x.kwasm"
+
+# Extended constants: globals, data and element offsets, in each mode.
+ec=$wasm/extended_const.wasm
+expect 0 '^Proposals: extended-const$' inspect "$ec"
+"$kiln" compile "$ec" -o "$tmp/ec.kwasm" || fail "compile $ec"
+expect 0 '^proposals: extended-const$' inspect "$tmp/ec.kwasm"
+for mode in --tier=tiered --tier=interp --tier=0 aot; do
+  m=$ec args=$mode
+  [ $mode = aot ] && m=$tmp/ec.kwasm args=
+  expect 0 '^40$' run $args --invoke g "$m"
+  expect 0 '^-2147483647$' run $args --invoke wrap "$m"
+  expect 0 '^12884901888$' run $args --invoke big "$m"
+  expect 0 '^42$' run $args --invoke data "$m"
+  expect 0 '^40$' run $args --invoke elem "$m"
+done
+expect x 'the module uses extended-const, which is disabled in this engine' \
+  run --disable-extended-const --invoke g "$ec"
+expect x 'uses extended-const, which is disabled' run --disable-extended-const --invoke g "$tmp/ec.kwasm"
 
 echo "cli features: $checks checks, $fails failed"
 [ $fails -eq 0 ]
