@@ -354,6 +354,33 @@ static bool check_call_indirect(validator *v, const kiln_instr *in)
 	return pop_expect(v, KILN_I32) && check_call(v, &v->m->types[type]);
 }
 
+/* return_call, return_call_indirect: the call, whose results must be this
+ * function's, then a return. */
+static bool check_return_call(validator *v, const kiln_instr *in)
+{
+	const kiln_functype *ft, *own = v->type;
+
+	if (in->op == KILN_OP_RETURN_CALL) {
+		if (in->u.idx >= v->m->nfuncs)
+			return unknown(v, "function", in->u.idx);
+		ft = &v->m->types[v->m->funcs[in->u.idx].type_idx];
+		if (!check_call(v, ft))
+			return false;
+	} else {
+		if (!check_call_indirect(v, in))
+			return false;
+		ft = &v->m->types[in->u.pair.a];
+	}
+	if (ft->nresults != own->nresults ||
+	    (ft->nresults && memcmp(ft->results, own->results,
+				    ft->nresults * sizeof *ft->results)))
+		return invalid(v, "type mismatch");
+	if (!pop_vals(v, ft->results, ft->nresults))
+		return false;
+	set_unreachable(v);
+	return true;
+}
+
 /* ------------------------------------------------------ variables */
 
 static bool local_type(validator *v, uint32_t idx, uint8_t *out)
@@ -612,6 +639,8 @@ static bool check_instr(validator *v, const kiln_instr *in)
 			return unknown(v, "function", in->u.idx);
 		return check_call(v, &v->m->types[v->m->funcs[in->u.idx].type_idx]);
 	case KILN_OP_CALL_INDIRECT: return check_call_indirect(v, in);
+	case KILN_OP_RETURN_CALL:
+	case KILN_OP_RETURN_CALL_INDIRECT: return check_return_call(v, in);
 	case KILN_OP_DROP: {
 		uint8_t t;
 		return pop_any(v, &t);

@@ -275,7 +275,8 @@ KILN_API kiln_status kiln_module_decode_limited(const uint8_t *bytes, size_t len
  * values), the world some proposal folders of the testsuite were written
  * in. */
 #define KILN_FEATURE_NO_REFERENCE_TYPES (1u << 31)
-#define KILN_FEATURES_DEFAULT (KILN_FEATURE_THREADS | KILN_FEATURE_EXTENDED_CONST)
+#define KILN_FEATURES_DEFAULT \
+	(KILN_FEATURE_THREADS | KILN_FEATURE_EXTENDED_CONST | KILN_FEATURE_TAIL_CALL)
 
 /* kiln_module_decode_limited accepting only the proposals in `features`
  * (the others decode every one in KILN_FEATURES_DEFAULT).  A bit of a

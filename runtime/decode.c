@@ -32,6 +32,7 @@ typedef struct decoder {
 	uint32_t ncode;		/* entries of the code section */
 	bool trusted;		/* from an artifact: bodies are not walked */
 	bool threads;		/* KILN_FEATURE_THREADS: shared flag, 0xfe */
+	bool tail_call;		/* KILN_FEATURE_TAIL_CALL: 0x12, 0x13 */
 	bool in_body;		/* reading a function body, not a constant */
 } decoder;
 
@@ -90,6 +91,8 @@ static void note_use(decoder *d, const kiln_instr *in)
 {
 	if (krt_op_table[in->op].prefix == 0xfe)
 		d->m->uses |= KILN_FEATURE_THREADS;
+	if (in->op == KILN_OP_RETURN_CALL || in->op == KILN_OP_RETURN_CALL_INDIRECT)
+		d->m->uses |= KILN_FEATURE_TAIL_CALL;
 	if (d->in_body)
 		return;
 	switch (in->op) {
@@ -112,7 +115,9 @@ static bool read_expr(decoder *d, kiln_range *out)
 	for (;;) {
 		if (!krt_rd_instr(&d->r, &in))
 			return false;
-		if (!d->threads && krt_op_table[in.op].prefix == 0xfe)
+		if ((!d->threads && krt_op_table[in.op].prefix == 0xfe) ||
+		    (!d->tail_call && (in.op == KILN_OP_RETURN_CALL ||
+				       in.op == KILN_OP_RETURN_CALL_INDIRECT)))
 			return krt_fail(d->r.err, KILN_ERR_MALFORMED, in.offset, "illegal opcode");
 		note_use(d, &in);
 		n++;
@@ -863,6 +868,7 @@ static kiln_status decode_bytes(const uint8_t *bytes, size_t len, bool trusted,
 	d.m = m;
 	d.trusted = trusted;
 	d.threads = features & KILN_FEATURE_THREADS;
+	d.tail_call = features & KILN_FEATURE_TAIL_CALL;
 	m->features = features;
 	/* Decoding needs the status even when the caller doesn't. */
 	d.r = (kiln_reader){m->bytes, m->bytes, m->bytes + len,

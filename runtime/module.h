@@ -191,7 +191,8 @@ KRT_ABI kiln_status krt_module_check_limits(const kiln_module *m,
 					    kiln_error *err);
 
 /* The proposals kiln builds: decoding accepts these bits only. */
-#define KRT_FEATURES_BUILT (KILN_FEATURE_THREADS | KILN_FEATURE_EXTENDED_CONST)
+#define KRT_FEATURES_BUILT \
+	(KILN_FEATURE_THREADS | KILN_FEATURE_EXTENDED_CONST | KILN_FEATURE_TAIL_CALL)
 
 /* features.c: false with "not supported yet: <proposal>" when `features`
  * asks for a proposal not built; false naming the first proposal the

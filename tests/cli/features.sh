@@ -7,6 +7,7 @@ set -u
 kiln=$1 threads=$2 unshared=$3 wasm=$4
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
+export KILN_CACHE_DIR=$tmp/cache KILN_CACHE_WAIT=1	# a cache of its own
 fails=0 checks=0
 
 fail() { echo "FAIL: $*"; fails=$((fails + 1)); }
@@ -58,6 +59,47 @@ done
 expect x 'the module uses extended-const, which is disabled in this engine' \
   run --disable-extended-const --invoke g "$ec"
 expect x 'uses extended-const, which is disabled' run --disable-extended-const --invoke g "$tmp/ec.kwasm"
+
+# Tail calls: 10,000,000 mutual return_calls and return_call_indirects
+# in constant stack (1 MiB of wasm stack would hold some 20,000 frames),
+# mixed signatures, into the host, a trap, ordinary recursion exhausting
+# the stack: under the JIT's tiers, the interpreter's default (`kiln run`,
+# tier 0 code for functions with tail calls) and an artifact.
+tc=$wasm/tail_call.wasm
+expect 0 '^Proposals: tail-call$' inspect "$tc"
+"$kiln" compile "$tc" -o "$tmp/tc.kwasm" || fail "compile $tc"
+expect 0 '^proposals: tail-call$' inspect "$tmp/tc.kwasm"
+for mode in default --tier=tiered --tier=0 --tier=1 aot; do
+  m=$tc args=$mode
+  [ $mode = default ] && args=
+  [ $mode = aot ] && m=$tmp/tc.kwasm args=
+  expect 0 '^1$' run $args --invoke even "$m" 10000000
+  expect 0 '^200$' run $args --invoke ping "$m" 10000001
+  expect 0 '^5500000$' run $args --invoke mix "$m" 1000000
+  expect 0 '^0$' run $args --invoke host "$m"
+  expect 0 '^0$' run $args --invoke host_indirect "$m"
+  expect 0 '^79$' run $args --invoke seven "$m" 58
+  expect 0 '^79$' run $args --invoke seven_indirect "$m" 58
+  expect 0 '^42$' run $args --invoke pair "$m" 21
+  expect x 'wasm trap: unreachable' run $args --invoke trap "$m"
+  expect x 'call stack exhausted' run $args --invoke deep "$m" 0
+done
+expect x 'wasm trap: interrupted' run --timeout 300ms --invoke spin "$tc" 0
+expect x 'wasm trap: all fuel consumed' run --fuel 1000000 --invoke spin "$tc" 0
+# Where nothing inlines them away (no cache hit: artifacts are tier 1),
+# the tail-called function is the frame
+# (the caller's frames are gone: it took their place).
+expect x '0: trap_here \(function 12\)' run --no-cache --tier=0 --invoke trap "$tc"
+expect x '0: trap_here \(function 12\)' run --no-cache --invoke trap "$tc"
+if [ -f "$wasm/tail_call_c.wasm" ]; then
+  expect 0 '^Proposals: tail-call$' inspect "$wasm/tail_call_c.wasm"
+  for args in "" --tier=tiered; do
+    expect 0 '^10000000 is even$' run $args "$wasm/tail_call_c.wasm"
+    expect 0 '^10000001 is odd$' run $args "$wasm/tail_call_c.wasm" 10000001
+  done
+fi
+expect x 'the module uses tail-call, which is disabled in this engine' \
+  run --disable-tail-call --invoke host "$tc"
 
 echo "cli features: $checks checks, $fails failed"
 [ $fails -eq 0 ]
