@@ -449,8 +449,21 @@ static int link_imports(kiln_module *m, kiln_instance *wasi, const run_opts *o,
 }
 
 #ifdef KILN_RUNTIME_ONLY
-/* kiln-run: no compiler; artifacts arrive compiled. */
-#define kiln_module_compile(e, m, err) ((void)(e), (void)(m), (void)(err), KILN_OK)
+/* kiln-run: no compiler; artifacts arrive compiled.  What the engine's
+ * features would refuse (--disable-FEATURE), it refuses alike. */
+static kiln_status runtime_only_compile(kiln_module *m, const run_opts *o, kiln_error *err)
+{
+	uint32_t off = kiln_module_features(m) & ~o->features;
+
+	if (!off)
+		return KILN_OK;
+	err->status = KILN_ERR_UNSUPPORTED;
+	snprintf(err->message, sizeof err->message,
+		 "the module uses %s, which is disabled in this engine",
+		 kiln_feature_name(off & -off));
+	return err->status;
+}
+#define kiln_module_compile(e, m, err) ((void)(e), runtime_only_compile(m, o, err))
 #define kiln_engine_stats_of(e) ((void)(e), (kiln_engine_stats){.functions_compiled = 0})
 #endif
 

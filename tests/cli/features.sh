@@ -1,10 +1,10 @@
 #!/usr/bin/env bash
-# features.sh KILN ATOMICS_WASM ATOMICS_UNSHARED_WASM DIR (built .wasm of tests/cli) — the proposals a module uses: `kiln
+# features.sh KILN ATOMICS_WASM ATOMICS_UNSHARED_WASM DIR (built .wasm of tests/cli) KILN_RUN — the proposals a module uses: `kiln
 # inspect` names them (module and artifact), --disable-FEATURE makes run,
 # compile and serve refuse a module using one (an artifact too, as a cache
 # hit would be), and an unknown feature name is a usage error.
 set -u
-kiln=$1 threads=$2 unshared=$3 wasm=$4
+kiln=$1 threads=$2 unshared=$3 wasm=$4 kiln_run=$5
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 export KILN_CACHE_DIR=$tmp/cache KILN_CACHE_WAIT=1	# a cache of its own
@@ -38,6 +38,10 @@ expect 0 '^42$' run --disable-threads --invoke inc "$tmp/inc.wasm" 41
 "$kiln" compile "$threads" -o "$tmp/t.kwasm" || fail "compile $threads"
 expect 0 '^proposals: threads$' inspect "$tmp/t.kwasm"
 expect x "$refused" run --disable-threads --invoke word "$tmp/t.kwasm"
+checks=$((checks + 1))	# kiln-run (no compiler) refuses alike
+"$kiln_run" --disable-threads --invoke word "$tmp/t.kwasm" > "$tmp/out" 2>&1 &&
+  fail "kiln-run --disable-threads ran"
+grep -q "$refused" "$tmp/out" || { fail "kiln-run --disable-threads: no refusal"; cat "$tmp/out"; }
 expect x "$refused" serve --disable-threads --listen 127.0.0.1:0 "$unshared"
 expect x 'no such feature' run --disable-nosuch "$tmp/inc.wasm"
 expect x 'no such feature' compile --disable-nosuch "$tmp/inc.wasm" -o "$tmp/x.kwasm"
