@@ -439,7 +439,8 @@ kiln_status kiln_module_serialize(kiln_engine *e, kiln_module *m, uint8_t **out,
 	if (!err)
 		err = &local;
 	err->status = KILN_OK;
-	if (krt_module_check_limits(m, &engine_config(e)->limits, err) != KILN_OK ||
+	if (!krt_features_allow(m, engine_config(e)->features, err) ||
+	    krt_module_check_limits(m, &engine_config(e)->limits, err) != KILN_OK ||
 	    kiln_module_validate(m, err) != KILN_OK || !engine_llvm_load(err))
 		return err->status;
 	if (engine_config(e)->target_cpu && !known_cpu(engine_config(e)->target_cpu))
@@ -456,6 +457,7 @@ kiln_status kiln_module_serialize(kiln_engine *e, kiln_module *m, uint8_t **out,
 	h.bounds_mode = KILN_BOUNDS_GUARD_PAGES;
 	h.code_flags = (engine_config(e)->epoch_interruption ? KILN_ARTIFACT_EPOCH_CHECKS : 0) |
 		       (engine_config(e)->fuel_metering ? KILN_ARTIFACT_FUEL : 0);
+	h.module_features = m->uses;
 	ok = ok && EVP_Digest(m->bytes, m->size, h.module_sha256, NULL, EVP_sha256(), NULL) == 1;
 	ok = ok && append(&b, &h, sizeof h, NULL) &&
 	     append_str(&b, kiln_version(), &h.kiln_version) &&

@@ -61,7 +61,8 @@ kiln_config kiln_config_default(void)
 			     .tiering = KILN_TIERING_TIERED,
 			     .tier_up_threshold = KILN_TIER_UP_THRESHOLD,
 			     .tier_up_light_body = KILN_TIER_UP_LIGHT_BODY,
-			     .jit_memory = KILN_JIT_MEMORY};
+			     .jit_memory = KILN_JIT_MEMORY,
+			     .features = KILN_FEATURES_DEFAULT};
 }
 
 const kiln_config *engine_config(const kiln_engine *e)

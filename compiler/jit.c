@@ -1122,6 +1122,9 @@ kiln_status kiln_module_compile(kiln_engine *e, kiln_module *m, kiln_error *err)
 
 	if (!err)
 		err = &local;
+	/* First, so that an artifact (a cache hit) is refused alike. */
+	if (!krt_features_allow(m, engine_config(e)->features, err))
+		return err->status;
 	/* Loaded from an artifact (no owner): compiled already. */
 	if (krt_code_ready(m->code))
 		return m->code->owner == NULL || m->code->owner == e ? KILN_OK

@@ -133,6 +133,166 @@ bool lower_module_init(lower_module *lm, const kiln_module *m,
 	return true;
 }
 
+/* Tail calls (return_call, return_call_indirect) are guaranteed by LLVM's
+ * musttail, which needs the caller's and the callee's prototypes to be the
+ * same.  So in a module using tail calls, every function whose arguments
+ * and result travel in registers (x86-64: the ctx and at most 5 integer or
+ * reference parameters, 8 float or vector ones, one result) has one
+ * prototype, the "uniform" one: ctx, 5 i64 and 8 <2 x i64> parameters,
+ * and a {i64, <2 x i64>} result (rax, xmm0).  A wasm parameter takes the
+ * next register of its class, as the C convention would place it; the
+ * result is in rax or xmm0, where C would return it.  So a uniform
+ * function is called through a pointer with its own signature, unchanged,
+ * by trampolines, stubs, the interpreter and other modules' code; and
+ * calls its uniform callees (and tail-calls anything through a pointer)
+ * with the uniform prototype, the registers it does not use undefined.
+ * Other functions, and every function of a module without tail calls,
+ * keep their own prototype: a tail call to or from one is a call and a
+ * return (not in constant stack).  The convention is C's throughout
+ * (tailcc would pop a slot of stack arguments even when there are none,
+ * which C callers do not expect). */
+#define UNIFORM_INTS 5
+#define UNIFORM_VECS 8
+
+static bool is_vec_class(kiln_valtype t)
+{
+	return t == KILN_F32 || t == KILN_F64 || t == KILN_V128;
+}
+
+static bool lower_uniform(const lower_module *lm, const kiln_functype *ft)
+{
+	uint32_t ints = 0, vecs = 0;
+
+	if (!lm->m || !(lm->m->uses & KILN_FEATURE_TAIL_CALL) || ft->nresults > 1)
+		return false;
+	for (uint32_t i = 0; i < ft->nparams; i++)
+		*(is_vec_class(ft->params[i]) ? &vecs : &ints) += 1;
+	return ints <= UNIFORM_INTS && vecs <= UNIFORM_VECS;
+}
+
+static LLVMTypeRef uniform_result(const lower_module *lm)
+{
+	LLVMTypeRef f[2] = {lm->i64, lm->v128};
+
+	return LLVMStructTypeInContext(lm->llctx, f, 2, 0);
+}
+
+static LLVMTypeRef uniform_type(const lower_module *lm)
+{
+	LLVMTypeRef p[1 + UNIFORM_INTS + UNIFORM_VECS];
+
+	p[0] = lm->ptr;
+	for (int i = 0; i < UNIFORM_INTS; i++)
+		p[1 + i] = lm->i64;
+	for (int i = 0; i < UNIFORM_VECS; i++)
+		p[1 + UNIFORM_INTS + i] = lm->v128;
+	return LLVMFunctionType(uniform_result(lm), p, 1 + UNIFORM_INTS + UNIFORM_VECS, 0);
+}
+
+/* The LLVM type of function i (its declaration). */
+static LLVMTypeRef decl_type(const lower_module *lm, uint32_t i)
+{
+	uint32_t t = lm->m->funcs[i].type_idx;
+
+	return lower_uniform(lm, &lm->m->types[t]) ? uniform_type(lm) : lm->func_types[t];
+}
+
+/* A value of wasm type t as its uniform register (i64 or <2 x i64>). */
+static LLVMValueRef to_reg(LLVMBuilderRef b, const lower_module *lm, LLVMValueRef v,
+			   kiln_valtype t)
+{
+	LLVMTypeRef v4f = LLVMVectorType(lm->f32, 4), v2d = LLVMVectorType(lm->f64, 2);
+	LLVMValueRef zero = LLVMConstInt(lm->i32, 0, 0);
+
+	switch (t) {
+	case KILN_I32: return LLVMBuildZExt(b, v, lm->i64, "");
+	case KILN_I64: return v;
+	case KILN_F32:
+		return LLVMBuildBitCast(b, LLVMBuildInsertElement(b, LLVMGetUndef(v4f), v, zero, ""),
+					lm->v128, "");
+	case KILN_F64:
+		return LLVMBuildBitCast(b, LLVMBuildInsertElement(b, LLVMGetUndef(v2d), v, zero, ""),
+					lm->v128, "");
+	case KILN_V128: return v;
+	default: return LLVMBuildPtrToInt(b, v, lm->i64, "");
+	}
+}
+
+/* to_reg's inverse. */
+static LLVMValueRef from_reg(LLVMBuilderRef b, const lower_module *lm, LLVMValueRef r,
+			     kiln_valtype t)
+{
+	LLVMValueRef zero = LLVMConstInt(lm->i32, 0, 0);
+
+	switch (t) {
+	case KILN_I32: return LLVMBuildTrunc(b, r, lm->i32, "");
+	case KILN_I64: return r;
+	case KILN_F32:
+		return LLVMBuildExtractElement(b, LLVMBuildBitCast(b, r, LLVMVectorType(lm->f32, 4),
+								   ""), zero, "");
+	case KILN_F64:
+		return LLVMBuildExtractElement(b, LLVMBuildBitCast(b, r, LLVMVectorType(lm->f64, 2),
+								   ""), zero, "");
+	case KILN_V128: return r;
+	default: return LLVMBuildIntToPtr(b, r, lm->ptr, "");
+	}
+}
+
+/* The uniform arguments of a call of type ft: ctx, then a[1..nparams]
+ * in their registers' places, the rest undefined. */
+static void uniform_args(LLVMBuilderRef b, const lower_module *lm, const kiln_functype *ft,
+			 LLVMValueRef ctx, LLVMValueRef *a, LLVMValueRef *out)
+{
+	uint32_t ints = 0, vecs = 0;
+
+	out[0] = ctx;
+	for (int i = 0; i < UNIFORM_INTS; i++)
+		out[1 + i] = LLVMGetUndef(lm->i64);
+	for (int i = 0; i < UNIFORM_VECS; i++)
+		out[1 + UNIFORM_INTS + i] = LLVMGetUndef(lm->v128);
+	for (uint32_t i = 0; i < ft->nparams; i++) {
+		bool vec = is_vec_class(ft->params[i]);
+		out[vec ? 1 + UNIFORM_INTS + vecs++ : 1 + ints++] =
+			to_reg(b, lm, a[i], ft->params[i]);
+	}
+}
+
+/* Wasm parameter i of the function being lowered. */
+static LLVMValueRef lower_param(lower *l, LLVMBuilderRef b, uint32_t i)
+{
+	uint32_t ints = 0, vecs = 0;
+
+	if (!lower_uniform(l->lm, l->type) || l->lm->osr)
+		return LLVMGetParam(l->fn, i + 1);
+	for (uint32_t k = 0; k < i; k++)
+		*(is_vec_class(l->type->params[k]) ? &vecs : &ints) += 1;
+	return from_reg(b, l->lm, LLVMGetParam(l->fn, is_vec_class(l->type->params[i])
+						     ? 1 + UNIFORM_INTS + vecs : 1 + ints),
+			l->type->params[i]);
+}
+
+/* Returns n values (0 or 1 for a uniform function) from the function being
+ * lowered, in its prototype's form. */
+void lower_build_ret(lower *l, LLVMValueRef *v, uint32_t n)
+{
+	LLVMValueRef r;
+
+	if (!lower_uniform(l->lm, l->type) || l->lm->osr) {
+		if (n == 0)
+			LLVMBuildRetVoid(l->b);
+		else if (n == 1)
+			LLVMBuildRet(l->b, v[0]);
+		else
+			LLVMBuildAggregateRet(l->b, v, n);
+		return;
+	}
+	r = LLVMGetUndef(uniform_result(l->lm));
+	if (n == 1)
+		r = LLVMBuildInsertValue(l->b, r, to_reg(l->b, l->lm, v[0], l->type->results[0]),
+					 is_vec_class(l->type->results[0]), "");
+	LLVMBuildRet(l->b, r);
+}
+
 /* Declares (or finds) function `i` under the name kind `kind`. */
 static LLVMValueRef declare(lower_module *lm, char kind, uint32_t i)
 {
@@ -142,7 +302,7 @@ static LLVMValueRef declare(lower_module *lm, char kind, uint32_t i)
 	lower_func_name(lm, kind, i, name, sizeof name);
 	if ((fn = LLVMGetNamedFunction(lm->llmod, name)) != NULL)
 		return fn;
-	fn = LLVMAddFunction(lm->llmod, name, lm->func_types[lm->m->funcs[i].type_idx]);
+	fn = LLVMAddFunction(lm->llmod, name, decl_type(lm, i));
 	add_attr(lm->llctx, fn, "nounwind");
 	/* AOT: a body in another part of the module is reached PC-relative,
 	 * never through a GOT. */
@@ -599,12 +759,7 @@ static bool op_end(lower *l)
 	}
 	if (f->kind == FR_FUNC) {
 		/* The function's end: return what the merge block gathered. */
-		if (f->nresults == 0)
-			LLVMBuildRetVoid(l->b);
-		else if (f->nresults == 1)
-			LLVMBuildRet(l->b, f->end_phis[0]);
-		else
-			LLVMBuildAggregateRet(l->b, f->end_phis, f->nresults);
+		lower_build_ret(l, f->end_phis, f->nresults);
 	}
 	free_frame(f);
 	l->nframes--;
@@ -781,7 +936,19 @@ static bool emit_call_as(lower *l, const kiln_functype *ft, LLVMTypeRef fty,
 	a[0] = cctx;
 	for (uint32_t i = ft->nparams; i > 0; i--)
 		a[i] = lower_pop(l);
-	call = same_ctx ? call_same_ctx(l, fty, callee, a, n) : build_call(l, fty, callee, a, n);
+	if (lower_uniform(l->lm, ft) && LLVMIsAFunction(callee) &&
+	    LLVMGlobalGetValueType(callee) == uniform_type(l->lm)) {
+		/* a uniform callee (direct calls only): its registers */
+		LLVMValueRef u[1 + UNIFORM_INTS + UNIFORM_VECS];
+		uniform_args(l->b, l->lm, ft, cctx, a + 1, u);
+		call = build_call(l, uniform_type(l->lm), callee, u, KILN_ARRAY_LEN(u));
+		if (ft->nresults == 1)
+			call = from_reg(l->b, l->lm, LLVMBuildExtractValue(l->b, call,
+						is_vec_class(ft->results[0]), ""), ft->results[0]);
+	} else {
+		call = same_ctx ? call_same_ctx(l, fty, callee, a, n)
+				: build_call(l, fty, callee, a, n);
+	}
 	if (a != args)
 		free(a);
 	return push_results(l, call, ft);
@@ -817,7 +984,10 @@ static bool op_call(lower *l, uint32_t f)
 			 lower_load_invariant(l, ref, KILN_FUNCREF_CTX, l->lm->ptr));
 }
 
-static bool op_call_indirect(lower *l, uint32_t type, uint32_t table)
+static bool tail_through(lower *l, const kiln_functype *ft, LLVMTypeRef fty, LLVMValueRef ref);
+
+/* call_indirect, or return_call_indirect (tail). */
+static bool op_call_indirect_as(lower *l, uint32_t type, uint32_t table, bool tail)
 {
 	lower_module *lm = l->lm;
 	LLVMValueRef idx = lower_pop(l), tables, tab, size, elems, slot, ref;
@@ -849,12 +1019,96 @@ static bool op_call_indirect(lower *l, uint32_t type, uint32_t table)
 	got = lower_load_invariant(l, ref, KILN_FUNCREF_TYPE_ID, lm->i32);
 	lower_trap_if(l, LLVMBuildICmp(l->b, LLVMIntNE, want, got, ""),
 		      KILN_TRAP_SIGNATURE_MISMATCH);
+	if (tail)
+		return tail_through(l, &l->m->types[type], lm->func_types[type], ref);
 	/* A fixed table's target is found once, out of loops: there the
 	 * branch of call_same_ctx would only cost. */
 	return emit_call_as(l, &l->m->types[type], lm->func_types[type],
 			    lower_load_invariant(l, ref, KILN_FUNCREF_CODE, lm->ptr),
 			    lower_load_invariant(l, ref, KILN_FUNCREF_CTX, lm->ptr),
 			    !fixed && !lm->tier0);
+}
+
+/* ------------------------------------------------------- tail calls */
+
+/* Whether this function's tail call to a function of type ft can be
+ * guaranteed: both are uniform (lower_uniform); an OSR entry (q<i>, p<i>,
+ * called from C with a prototype of its own) never is. */
+static bool tail_ok(lower *l, const kiln_functype *ft)
+{
+	return !l->lm->osr && lower_uniform(l->lm, l->type) && lower_uniform(l->lm, ft);
+}
+
+/* musttail call callee(cctx, arguments...) with the uniform prototype,
+ * returning its result as it is: the callee takes this frame's place, so
+ * a chain of tail calls runs in constant stack. */
+static bool must_tail(lower *l, const kiln_functype *ft, LLVMValueRef callee, LLVMValueRef cctx)
+{
+	LLVMValueRef a[16], u[1 + UNIFORM_INTS + UNIFORM_VECS], call;	/* 13 params at most */
+
+	for (uint32_t i = ft->nparams; i > 0; i--)
+		a[i - 1] = lower_pop(l);
+	uniform_args(l->b, l->lm, ft, cctx, a, u);
+	call = LLVMBuildCall2(l->b, uniform_type(l->lm), callee, u, KILN_ARRAY_LEN(u), "");
+	LLVMSetTailCallKind(call, LLVMTailCallKindMustTail);
+	LLVMBuildRet(l->b, call);
+	set_dead(l);
+	return true;
+}
+
+static bool op_return(lower *l);
+
+/* A tail call that cannot be guaranteed: a call, then a return. */
+static bool call_then_return(lower *l, const kiln_functype *ft, LLVMTypeRef fty,
+			     LLVMValueRef callee, LLVMValueRef cctx)
+{
+	return emit_call(l, ft, fty, callee, cctx) && op_return(l);
+}
+
+/* Through a funcref: a host function is called as always (calls into the
+ * host stay ordinary), wasm code (of any module: to a caller through a
+ * pointer, a uniform function is a C function of its signature, and any
+ * other is one) takes this frame's place. */
+static bool tail_through(lower *l, const kiln_functype *ft, LLVMTypeRef fty, LLVMValueRef ref)
+{
+	LLVMValueRef code = lower_load_invariant(l, ref, KILN_FUNCREF_CODE, l->lm->ptr);
+	LLVMValueRef cctx = lower_load_invariant(l, ref, KILN_FUNCREF_CTX, l->lm->ptr);
+	LLVMValueRef host, *saved;
+	LLVMBasicBlockRef wasm, other;
+	uint32_t depth = l->nstack;
+
+	if (!tail_ok(l, ft))
+		return call_then_return(l, ft, fty, code, cctx);
+	host = lower_load_invariant(l, ref, KILN_FUNCREF_HOST, l->lm->ptr);
+	wasm = lower_block(l, "tail");
+	other = lower_block(l, "host");
+	/* Both paths pop the same arguments: the host path's from a copy. */
+	if (!(saved = krt_calloc(ft->nparams + 1, sizeof *saved)))
+		return nomem(l->err);
+	memcpy(saved, l->stack + depth - ft->nparams, ft->nparams * sizeof *saved);
+	LLVMBuildCondBr(l->b, LLVMBuildIsNull(l->b, host, ""), wasm, other);
+	LLVMPositionBuilderAtEnd(l->b, wasm);
+	must_tail(l, ft, code, cctx);
+	LLVMPositionBuilderAtEnd(l->b, other);
+	top(l)->dead = false;
+	for (uint32_t i = 0; i < ft->nparams; i++)
+		lower_push(l, saved[i]);	/* room: they were there */
+	free(saved);
+	return call_then_return(l, ft, fty, code, cctx);
+}
+
+static bool op_return_call(lower *l, uint32_t f)
+{
+	const kiln_module *m = l->m;
+	uint32_t t = m->funcs[f].type_idx;
+	const kiln_functype *ft = &m->types[t];
+
+	if (m->funcs[f].imported)
+		return tail_through(l, ft, l->lm->func_types[t],
+				    funcref_of(l, LLVMConstInt(l->lm->i64, f, 0)));
+	if (!tail_ok(l, ft))
+		return call_then_return(l, ft, l->lm->func_types[t], lower_callee(l->lm, f), l->ctx);
+	return must_tail(l, ft, lower_callee(l->lm, f), l->ctx);
 }
 
 /* ------------------------------------------------- locals and others */
@@ -885,7 +1139,7 @@ LLVMValueRef lower_local_ptr(lower *l, uint32_t i)
 				      "");
 		LLVMSetAlignment(init, 8);
 	} else {
-		init = i < l->type->nparams ? LLVMGetParam(l->fn, i + 1)
+		init = i < l->type->nparams ? lower_param(l, b, i)
 					    : LLVMConstNull(l->local_types[i]);
 	}
 	l->locals[i] = LLVMBuildAlloca(b, l->local_types[i], "");
@@ -1009,7 +1263,11 @@ static bool lower_control(lower *l, const kiln_instr *in, const kiln_op_info *d)
 	case KILN_OPER_BR_TABLE: return op_br_table(l, in);
 	case KILN_OPER_RETURN: return op_return(l);
 	case KILN_OPER_CALL: return op_call(l, in->u.idx);
-	case KILN_OPER_CALL_INDIRECT: return op_call_indirect(l, in->u.pair.a, in->u.pair.b);
+	case KILN_OPER_CALL_INDIRECT:
+		return op_call_indirect_as(l, in->u.pair.a, in->u.pair.b, false);
+	case KILN_OPER_RETURN_CALL: return op_return_call(l, in->u.idx);
+	case KILN_OPER_RETURN_CALL_INDIRECT:
+		return op_call_indirect_as(l, in->u.pair.a, in->u.pair.b, true);
 	default: return lower_unsupported(l, in);
 	}
 }
@@ -1063,7 +1321,9 @@ static bool may_trap_or_call(const kiln_op_info *d)
 		       d->oper == KILN_OPER_TRUNC_TO_INT;
 	case KILN_FAM_CONTROL:
 		return d->oper == KILN_OPER_UNREACHABLE || d->oper == KILN_OPER_LOOP ||
-		       d->oper == KILN_OPER_CALL || d->oper == KILN_OPER_CALL_INDIRECT;
+		       d->oper == KILN_OPER_CALL || d->oper == KILN_OPER_CALL_INDIRECT ||
+		       d->oper == KILN_OPER_RETURN_CALL ||
+		       d->oper == KILN_OPER_RETURN_CALL_INDIRECT;
 	default:	/* memory, tables, references, SIMD */
 		return true;
 	}
@@ -1166,7 +1426,7 @@ static void init_frame(lower *l)
 			loop, done);
 	LLVMPositionBuilderAtEnd(l->b, done);
 	for (uint32_t k = 0; k < l->type->nparams; k++)
-		LLVMBuildStore(l->b, LLVMGetParam(l->fn, k + 1), lower_local_ptr(l, k));
+		LLVMBuildStore(l->b, lower_param(l, l->b, k), lower_local_ptr(l, k));
 }
 
 static bool setup_locals(lower *l, uint32_t fidx)
@@ -1230,7 +1490,8 @@ static bool small_leaf(lower *l, uint32_t fidx)
 		if (!krt_rd_instr(&r, &in))
 			return false;
 		kiln_oper o = krt_op_table[in.op].oper;
-		if (o == KILN_OPER_CALL || o == KILN_OPER_CALL_INDIRECT)
+		if (o == KILN_OPER_CALL || o == KILN_OPER_CALL_INDIRECT ||
+		    o == KILN_OPER_RETURN_CALL || o == KILN_OPER_RETURN_CALL_INDIRECT)
 			return false;
 	}
 	return true;

@@ -182,6 +182,10 @@ bool lower_unoptimised(const lower_module *lm, uint32_t func_index);
 bool lower_trampoline(lower_module *lm, const kiln_functype *ft, const char *name,
 		      kiln_error *err);
 LLVMValueRef lower_callee(lower_module *lm, uint32_t func_index);
+/* Returns n values from the function being lowered, in its prototype's
+ * form (a function of a module using tail calls may have the uniform one:
+ * lower.c, "Tail calls"). */
+void lower_build_ret(struct lower *l, LLVMValueRef *v, uint32_t n);
 /* Imports the bodies of small functions lm's code calls but does not
  * define (at most `max` functions of at most `max_bytes` of code each),
  * each as an available_externally definition of the symbol its callers

@@ -55,10 +55,7 @@ static void osr_exit(lower *l, LLVMValueRef entry, uint32_t loop)
 	LLVMValueRef r = LLVMBuildCall2(l->b, LLVMFunctionType(ret, pt, 3, 0), entry, args, 3, "");
 	/* Never a tail call: q reads the slots, in this frame. */
 	LLVMSetTailCallKind(r, LLVMTailCallKindNoTail);
-	if (LLVMGetTypeKind(ret) == LLVMVoidTypeKind)
-		LLVMBuildRetVoid(l->b);
-	else
-		LLVMBuildRet(l->b, r);
+	lower_build_ret(l, &r, LLVMGetTypeKind(ret) == LLVMVoidTypeKind ? 0 : 1);
 }
 
 void lower_tier_count(lower *l, uint32_t loop)

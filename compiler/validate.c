@@ -354,6 +354,33 @@ static bool check_call_indirect(validator *v, const kiln_instr *in)
 	return pop_expect(v, KILN_I32) && check_call(v, &v->m->types[type]);
 }
 
+/* return_call, return_call_indirect: the call, whose results must be this
+ * function's, then a return. */
+static bool check_return_call(validator *v, const kiln_instr *in)
+{
+	const kiln_functype *ft, *own = v->type;
+
+	if (in->op == KILN_OP_RETURN_CALL) {
+		if (in->u.idx >= v->m->nfuncs)
+			return unknown(v, "function", in->u.idx);
+		ft = &v->m->types[v->m->funcs[in->u.idx].type_idx];
+		if (!check_call(v, ft))
+			return false;
+	} else {
+		if (!check_call_indirect(v, in))
+			return false;
+		ft = &v->m->types[in->u.pair.a];
+	}
+	if (ft->nresults != own->nresults ||
+	    (ft->nresults && memcmp(ft->results, own->results,
+				    ft->nresults * sizeof *ft->results)))
+		return invalid(v, "type mismatch");
+	if (!pop_vals(v, ft->results, ft->nresults))
+		return false;
+	set_unreachable(v);
+	return true;
+}
+
 /* ------------------------------------------------------ variables */
 
 static bool local_type(validator *v, uint32_t idx, uint8_t *out)
@@ -615,6 +642,8 @@ static bool check_instr(validator *v, const kiln_instr *in)
 			return unknown(v, "function", in->u.idx);
 		return check_call(v, &v->m->types[v->m->funcs[in->u.idx].type_idx]);
 	case KILN_OP_CALL_INDIRECT: return check_call_indirect(v, in);
+	case KILN_OP_RETURN_CALL:
+	case KILN_OP_RETURN_CALL_INDIRECT: return check_return_call(v, in);
 	case KILN_OP_DROP: {
 		uint8_t t;
 		return pop_any(v, &t);
@@ -669,49 +698,81 @@ static bool check_body(validator *v, uint32_t fidx)
 
 /* ------------------------------------------------- constant expressions */
 
+/* An extended constant's i32/i64 add, sub or mul (with the proposal):
+ * pops two of its type from the constant's stack st[0..*n). */
+static bool const_arith(validator *v, const kiln_instr *in, uint8_t *st, uint32_t *n)
+{
+	uint8_t t = krt_op_table[in->op].params[0];
+
+	if (!(v->m->features & KILN_FEATURE_EXTENDED_CONST))
+		return invalid(v, "constant expression required");
+	if (*n < 2 || st[*n - 1] != t || st[*n - 2] != t)
+		return invalid(v, "type mismatch");
+	*n -= 2;
+	return true;
+}
+
+/* *t: the type one instruction of a constant pushes, after
+ * const_arith's pops for an operation. */
+static bool const_type(validator *v, const kiln_instr *in, uint32_t nglobals,
+		       uint8_t *st, uint32_t *n, uint8_t *t)
+{
+	const kiln_global *g;
+
+	switch (in->op) {
+	case KILN_OP_I32_CONST: *t = KILN_I32; return true;
+	case KILN_OP_I64_CONST: *t = KILN_I64; return true;
+	case KILN_OP_F32_CONST: *t = KILN_F32; return true;
+	case KILN_OP_F64_CONST: *t = KILN_F64; return true;
+	case KILN_OP_V128_CONST: *t = KILN_V128; return true;
+	case KILN_OP_REF_NULL: *t = in->u.reftype; return true;
+	case KILN_OP_REF_FUNC:
+		*t = KILN_FUNCREF;
+		return in->u.idx < v->m->nfuncs || unknown(v, "function", in->u.idx);
+	case KILN_OP_GLOBAL_GET:
+		if (in->u.idx >= nglobals)
+			return unknown(v, "global", in->u.idx);
+		g = &v->m->globals[in->u.idx];
+		*t = g->type.type;
+		return !g->type.mutable_ || invalid(v, "constant expression required");
+	case KILN_OP_I32_ADD: case KILN_OP_I32_SUB: case KILN_OP_I32_MUL:
+	case KILN_OP_I64_ADD: case KILN_OP_I64_SUB: case KILN_OP_I64_MUL:
+		*t = krt_op_table[in->op].result;
+		return const_arith(v, in, st, n);
+	default:
+		return invalid(v, "constant expression required");
+	}
+}
+
 /* Validates a constant expression producing one `want`.  Only imported
- * globals are visible to it (`nglobals`), and they must be immutable. */
+ * globals are visible to it (`nglobals`), and they must be immutable.
+ * Its stack holds at most as many types as it has instructions. */
 static bool check_const(validator *v, kiln_range expr, uint8_t want,
 			uint32_t nglobals)
 {
 	kiln_reader r = {v->m->bytes, v->m->bytes + expr.off,
 			 v->m->bytes + expr.off + expr.len, v->err};
+	uint8_t small[16], *st = expr.len <= sizeof small ? small : malloc(expr.len);
 	kiln_instr in;
-	uint32_t depth = 0;
+	uint32_t n = 0;
 	uint8_t t = UNKNOWN;
+	bool ok = false;
 
-	for (;;) {
-		if (!krt_rd_instr(&r, &in))
-			return false;
+	if (st == NULL)
+		return krt_fail(v->err, KILN_ERR_NOMEM, KILN_NO_OFFSET, "out of memory");
+	while (krt_rd_instr(&r, &in)) {
 		v->at = in.offset;
-		switch (in.op) {
-		case KILN_OP_I32_CONST: t = KILN_I32; break;
-		case KILN_OP_I64_CONST: t = KILN_I64; break;
-		case KILN_OP_F32_CONST: t = KILN_F32; break;
-		case KILN_OP_F64_CONST: t = KILN_F64; break;
-		case KILN_OP_V128_CONST: t = KILN_V128; break;
-		case KILN_OP_REF_NULL: t = in.u.reftype; break;
-		case KILN_OP_REF_FUNC:
-			if (in.u.idx >= v->m->nfuncs)
-				return unknown(v, "function", in.u.idx);
-			t = KILN_FUNCREF;
+		if (in.op == KILN_OP_END) {
+			ok = n == 1 && st[0] == want ? true : invalid(v, "type mismatch");
 			break;
-		case KILN_OP_GLOBAL_GET:
-			if (in.u.idx >= nglobals)
-				return unknown(v, "global", in.u.idx);
-			if (v->m->globals[in.u.idx].type.mutable_)
-				return invalid(v, "constant expression required");
-			t = v->m->globals[in.u.idx].type.type;
-			break;
-		case KILN_OP_END:
-			if (depth != 1 || t != want)
-				return invalid(v, "type mismatch");
-			return true;
-		default:
-			return invalid(v, "constant expression required");
 		}
-		depth++;
+		if (!const_type(v, &in, nglobals, st, &n, &t))
+			break;
+		st[n++] = t;
 	}
+	if (st != small)
+		free(st);
+	return ok;
 }
 
 /* ------------------------------------------------------------- module */

@@ -275,15 +275,28 @@ KILN_API kiln_status kiln_module_decode_limited(const uint8_t *bytes, size_t len
  * values), the world some proposal folders of the testsuite were written
  * in. */
 #define KILN_FEATURE_NO_REFERENCE_TYPES (1u << 31)
-#define KILN_FEATURES_DEFAULT KILN_FEATURE_THREADS
+#define KILN_FEATURES_DEFAULT \
+	(KILN_FEATURE_THREADS | KILN_FEATURE_EXTENDED_CONST | KILN_FEATURE_TAIL_CALL | \
+	 KILN_FEATURE_MULTI_MEMORY | KILN_FEATURE_RELAXED_SIMD)
 
 /* kiln_module_decode_limited accepting only the proposals in `features`
- * (the others decode every one in KILN_FEATURES_DEFAULT). */
+ * (the others decode every one in KILN_FEATURES_DEFAULT).  A bit of a
+ * proposal kiln does not build yet fails with KILN_ERR_UNSUPPORTED "not
+ * supported yet: <proposal>" rather than being ignored. */
 KILN_API kiln_status kiln_module_decode_features(const uint8_t *bytes, size_t len,
 						 const kiln_module_limits *limits,
 						 uint32_t features,
 						 kiln_module **out_module,
 						 kiln_error *err);
+
+/* The proposals (KILN_FEATURE_* bits) a decoded module uses, found while
+ * decoding it (for a module loaded from an artifact: as its header
+ * records them). */
+KILN_API uint32_t kiln_module_features(const kiln_module *module);
+
+/* The name of one KILN_FEATURE_* bit as wast2json's --enable- flags spell
+ * it ("tail-call", "extended-const"...); NULL for any other value. */
+KILN_API const char *kiln_feature_name(uint32_t feature);
 
 /* Validates a decoded module with the spec's algorithm (WebAssembly 2.0,
  * SIMD included).  Fails with KILN_ERR_INVALID.  Time is linear in the size
@@ -377,7 +390,8 @@ typedef enum kiln_bounds_mode {
 
 /* Compilation settings.  Start from kiln_config_default() and set what
  * differs: a zero-initialised config is not the defaults (its opt_level
- * is 0, not 2; its other zero fields do mean their defaults). */
+ * is 0, not 2, its features none; its other zero fields do mean their
+ * defaults). */
 /* How the JIT compiles functions (kiln_config.tiering). */
 typedef enum kiln_tiering {
 	KILN_TIERING_TIERED = 0,
@@ -525,6 +539,14 @@ typedef struct kiln_config {
 	 * default above; UINT32_MAX: one part (no splitting).  The artifact
 	 * depends on it, not on compile_threads. */
 	uint32_t aot_part_bytes;
+
+	/* The proposals (KILN_FEATURE_* bits) this engine's modules may use:
+	 * kiln_module_compile and kiln_module_serialize refuse a module
+	 * using another (KILN_ERR_UNSUPPORTED, naming it).  It only refuses,
+	 * never changes code, so artifacts and the cache key do not depend on
+	 * it.  kiln_config_default() sets KILN_FEATURES_DEFAULT; 0 (as in a
+	 * zero-initialised config, like its opt_level) allows none. */
+	uint32_t features;
 } kiln_config;
 
 #define KILN_TIER_UP_THRESHOLD 1000u
@@ -539,7 +561,8 @@ typedef struct kiln_config {
 
 /* The defaults: opt_level 2, no memory limit below 4 GiB, 1 MiB of wasm
  * stack, guard pages, no cache, kiln_module_limits_default(), 10,000,000
- * table elements per instance, the SSA thresholds above. */
+ * table elements per instance, the SSA thresholds above, the proposals
+ * of KILN_FEATURES_DEFAULT. */
 KILN_API kiln_config kiln_config_default(void);
 
 /* An engine compiles modules (it owns the JIT).  Modules compiled by an
@@ -1039,6 +1062,7 @@ typedef struct kiln_artifact_desc {
 	uint32_t format, opt_level;
 	bool epoch_interruption;	/* the code checks epoch deadlines */
 	bool fuel_metering;		/* the code charges fuel */
+	uint32_t module_features;	/* KILN_FEATURE_* bits the module uses */
 	kiln_name kiln_version, llvm_version, triple, cpu, features;
 	uint8_t module_sha256[32];
 	size_t module_size;

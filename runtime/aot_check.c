@@ -14,6 +14,7 @@
  * resealed by hand.
  */
 #include <stdio.h>
+#include <stdlib.h>
 
 #include "artifact.h"
 #include "module.h"
@@ -25,27 +26,32 @@ static bool bad_index(kiln_error *err, const char *what, uint32_t i, uint32_t n)
 			"artifact module: %s index %u out of range (%u defined)", what, i, n);
 }
 
-/* A constant expression: one instruction giving a `want`, whose ref.func
- * and global.get name a function and a global below nglobals (globals
- * are initialised in order: an own global's initialiser sees only those
- * before it).  instance.c evaluates it trusting all of that: a global.get
- * of an i32 into a funcref table would be a pointer made up. */
+/* A constant expression giving one `want`: its instructions leave their
+ * types on a stack, whose ref.func and global.get name a function and a
+ * global below nglobals (globals are initialised in order: an own
+ * global's initialiser sees only those before it), and whose extended
+ * i32/i64 add, sub, mul find two of their type.  instance.c evaluates it
+ * trusting all of that (a global.get of an i32 into a funcref table would
+ * be a pointer made up) on a stack of the module's max_const_depth. */
 static bool check_const(const kiln_module *m, kiln_range e, uint8_t want, uint32_t nglobals,
 			kiln_error *err)
 {
 	kiln_error ignored;
 	kiln_reader r = {m->bytes, m->bytes + e.off, m->bytes + e.off + e.len, &ignored};
+	uint8_t small[16], *st;
 	kiln_instr in;
-	int t = -1, n = 0;
-	bool ended = false;
+	uint32_t n = 0;
+	int t = -1;
+	bool ended = false, ok = true, named = false;
 
 	if (e.off > m->size || e.len > m->size - e.off)
 		return krt_fail(err, KILN_ERR_MALFORMED, KILN_NO_OFFSET,
 				"artifact module: constant expression out of bounds");
-	while (!ended && krt_rd_instr(&r, &in)) {
+	if (!(st = e.len <= sizeof small ? small : malloc(e.len)))
+		return krt_fail(err, KILN_ERR_NOMEM, KILN_NO_OFFSET, "out of memory");
+	while (ok && !ended && krt_rd_instr(&r, &in)) {
 		if ((ended = in.op == KILN_OP_END))
 			break;
-		n++;
 		switch (in.op) {
 		case KILN_OP_I32_CONST: t = KILN_I32; break;
 		case KILN_OP_I64_CONST: t = KILN_I64; break;
@@ -55,22 +61,34 @@ static bool check_const(const kiln_module *m, kiln_range e, uint8_t want, uint32
 		case KILN_OP_REF_NULL: t = in.u.reftype; break;
 		case KILN_OP_REF_FUNC:
 			if (in.u.idx >= m->nfuncs)
-				return bad_index(err, "function", in.u.idx, m->nfuncs);
+				ok = bad_index(err, "function", in.u.idx, m->nfuncs), named = true;
 			t = KILN_FUNCREF;
 			break;
 		case KILN_OP_GLOBAL_GET:
 			if (in.u.idx >= nglobals)
-				return bad_index(err, "global", in.u.idx, nglobals);
-			t = m->globals[in.u.idx].type.type;
+				ok = bad_index(err, "global", in.u.idx, nglobals), named = true;
+			else
+				t = m->globals[in.u.idx].type.type;
+			break;
+		case KILN_OP_I32_ADD: case KILN_OP_I32_SUB: case KILN_OP_I32_MUL:
+		case KILN_OP_I64_ADD: case KILN_OP_I64_SUB: case KILN_OP_I64_MUL:
+			t = krt_op_table[in.op].result;
+			ok = n >= 2 && st[n - 1] == t && st[n - 2] == t;
+			n -= ok ? 2 : 0;
 			break;
 		default:
-			t = -1;
+			ok = false;
 		}
+		if (ok)
+			st[n++] = (uint8_t)t;
 	}
-	if (!ended || n != 1 || t != want)
+	ok = ok && ended && n == 1 && st[0] == want;
+	if (st != small)
+		free(st);
+	if (!ok && !named)
 		return krt_fail(err, KILN_ERR_MALFORMED, KILN_NO_OFFSET,
 				"artifact module: bad constant expression");
-	return true;
+	return ok;
 }
 
 static bool check_exports(const kiln_module *m, kiln_error *err)

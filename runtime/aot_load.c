@@ -569,6 +569,7 @@ kiln_status kiln_module_load(const uint8_t *bytes, size_t len, kiln_module **out
 		kiln_module_delete(m);
 		return err->status;
 	}
+	m->uses = d.module_features;	/* bodies were not walked */
 	if (!(img = calloc(1, sizeof *img))) {
 		kiln_module_delete(m);
 		return krt_fail_status(err, KILN_ERR_NOMEM, KILN_NO_OFFSET, "out of memory");

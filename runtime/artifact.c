@@ -136,6 +136,7 @@ kiln_status kiln_artifact_describe(const uint8_t *bytes, size_t len,
 	out->opt_level = h.opt_level;
 	out->epoch_interruption = (h.code_flags & KILN_ARTIFACT_EPOCH_CHECKS) != 0;
 	out->fuel_metering = (h.code_flags & KILN_ARTIFACT_FUEL) != 0;
+	out->module_features = h.module_features;
 	out->kiln_version = name_at(bytes, h.kiln_version);
 	out->llvm_version = name_at(bytes, h.llvm_version);
 	out->triple = name_at(bytes, h.triple);

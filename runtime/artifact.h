@@ -33,18 +33,17 @@
 #include "internal.h"
 
 #define KILN_ARTIFACT_MAGIC "\0kilnaot"
-/* 7: the map from code to wasm offsets (`lines`) for trap backtraces.
+/* 8: the proposals the module uses (`module_features`), which a kiln of
+ * format 7 would not know to refuse; multi-memory code (ctx->memories, the
+ * *_at helpers appended to kiln_helpers) and relaxed SIMD came with it.
+ * 7: the map from code to wasm offsets (`lines`) for trap backtraces.
  * 6: code may call the threads helpers (atomic_wait32/64, atomic_notify)
  * appended to kiln_helpers, which runtimes of format 5 lack.
  * 5: code reads memory 0's base from the ctx (vmctx.memory_base), which
  * runtimes of format 4 leave zero.  4: trampolines per signature (3: t<i>
  * per function, Ed25519 signatures introduced; their scheme and context
  * string are unchanged since). */
-/* Multi-memory code (ctx->memories, the *_at helpers appended to
- * kiln_helpers) kept format 7: memory 0's code is unchanged, and runtimes
- * before it refuse an artifact module with several memories
- * ("artifact module: multiple memories"). */
-#define KILN_ARTIFACT_FORMAT 7
+#define KILN_ARTIFACT_FORMAT 8
 
 /* code_flags: the code checks the epoch deadline (vmctx.h). */
 #define KILN_ARTIFACT_EPOCH_CHECKS 1u
@@ -73,9 +72,13 @@ typedef struct kiln_artifact_header {
 	 * (pc, module offset), each function's ascending by pc.  {0, 0}:
 	 * none (offsets unknown). */
 	kiln_artifact_range lines;
+	/* The proposals the module uses (KILN_FEATURE_* bits): its bodies
+	 * are not walked again when it is loaded. */
+	uint32_t module_features;
+	uint32_t reserved;		/* zero */
 } kiln_artifact_header;
 
-_Static_assert(sizeof(kiln_artifact_header) == 32 + 32 + 8 * 18, "artifact ABI");
+_Static_assert(sizeof(kiln_artifact_header) == 32 + 32 + 8 * 18 + 8, "artifact ABI");
 
 #define KILN_SIGNATURE_MAGIC "kilnsig1"
 #define KILN_SIGNATURE_CONTEXT "kiln artifact signature, format 3"

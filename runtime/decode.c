@@ -39,6 +39,8 @@ typedef struct decoder {
 	 * while one is read), and table immediates are reserved zero bytes. */
 	bool reftypes;
 	bool elem_expr;
+	bool tail_call;		/* KILN_FEATURE_TAIL_CALL: 0x12, 0x13 */
+	bool in_body;		/* reading a function body, not a constant */
 } decoder;
 
 /* Block kinds on the ctl stack. */
@@ -159,16 +161,43 @@ static bool is_relaxed_simd(kiln_op op)
 	return krt_op_table[op].prefix == 0xfd && krt_op_table[op].code > 0xff;
 }
 
+/* Notes the proposal an instruction belongs to in the module's uses
+ * (whether it may appear there is the validator's question). */
+static void note_use(decoder *d, const kiln_instr *in)
+{
+	if (krt_op_table[in->op].prefix == 0xfe)
+		d->m->uses |= KILN_FEATURE_THREADS;
+	if (in->op == KILN_OP_RETURN_CALL || in->op == KILN_OP_RETURN_CALL_INDIRECT)
+		d->m->uses |= KILN_FEATURE_TAIL_CALL;
+	if (is_relaxed_simd(in->op))
+		d->m->uses |= KILN_FEATURE_RELAXED_SIMD;
+	if (in->mem || in->mem2)
+		d->m->uses |= KILN_FEATURE_MULTI_MEMORY;
+	if (d->in_body)
+		return;
+	switch (in->op) {
+	case KILN_OP_I32_ADD: case KILN_OP_I32_SUB: case KILN_OP_I32_MUL:
+	case KILN_OP_I64_ADD: case KILN_OP_I64_SUB: case KILN_OP_I64_MUL:
+		d->m->uses |= KILN_FEATURE_EXTENDED_CONST;
+		break;
+	default:
+		break;
+	}
+}
+
 /* Reads an expression up to and including its final `end`. */
 static bool read_expr(decoder *d, kiln_range *out)
 {
 	size_t depth = 0, start = rd_offset(&d->r);
+	uint32_t n = 0;
 	kiln_instr in;
 
 	for (;;) {
 		if (!krt_rd_instr(&d->r, &in))
 			return false;
-		if (!d->threads && krt_op_table[in.op].prefix == 0xfe)
+		if ((!d->threads && krt_op_table[in.op].prefix == 0xfe) ||
+		    (!d->tail_call && (in.op == KILN_OP_RETURN_CALL ||
+				       in.op == KILN_OP_RETURN_CALL_INDIRECT)))
 			return krt_fail(d->r.err, KILN_ERR_MALFORMED, in.offset, "illegal opcode");
 		if (!d->relaxed_simd && is_relaxed_simd(in.op))
 			return krt_fail(d->r.err, KILN_ERR_MALFORMED, in.offset, "illegal opcode");
@@ -177,6 +206,8 @@ static bool read_expr(decoder *d, kiln_range *out)
 		if (in.mem_explicit && !d->m->multi_memory && !has_memarg(in.op))
 			return krt_fail(d->r.err, KILN_ERR_MALFORMED, in.offset,
 					"zero byte expected");
+		note_use(d, &in);
+		n++;
 		switch (in.op) {
 		case KILN_OP_BLOCK:
 		case KILN_OP_LOOP:
@@ -194,6 +225,10 @@ static bool read_expr(decoder *d, kiln_range *out)
 			break;
 		case KILN_OP_END:
 			if (depth == 0) {
+				/* A constant's stack never holds more values
+				 * than it has instructions (its `end` aside). */
+				if (!d->in_body && n - 1 > d->m->max_const_depth)
+					d->m->max_const_depth = n - 1;
 				out->off = (uint32_t)start;
 				out->len = (uint32_t)(rd_offset(&d->r) - start);
 				return true;
@@ -232,6 +267,8 @@ static bool read_limits(decoder *d, kiln_limits *lim, bool *shared)
 	lim->has_max = flags & 1;
 	if (shared)
 		*shared = flags & 2;
+	if (flags & 2)
+		d->m->uses |= KILN_FEATURE_THREADS;
 	if (lim->has_max) {
 		if (!rd_u32(&d->r, &v))
 			return false;
@@ -660,6 +697,7 @@ static bool sec_code(decoder *d, uint32_t count)
 		kiln_func *f = &m->funcs[m->nimported_funcs + i];
 		uint32_t size;
 		size_t start;
+		bool ok;
 
 		if (!rd_len32(&d->r, &size))
 			return false;
@@ -674,8 +712,12 @@ static bool sec_code(decoder *d, uint32_t count)
 				return fail_at(d, start, "section size mismatch");
 			f->body = (kiln_range){(uint32_t)at, (uint32_t)(start + size - at)};
 			d->r.p = d->r.base + start + size;
-		} else if (!read_expr(d, &f->body)) {
-			return false;
+		} else {
+			d->in_body = true;
+			ok = read_expr(d, &f->body);
+			d->in_body = false;
+			if (!ok)
+				return false;
 		}
 		if (rd_offset(&d->r) != start + size)
 			return fail_at(d, start, "section size mismatch");
@@ -906,7 +948,8 @@ kiln_status kiln_module_decode_features(const uint8_t *bytes, size_t len,
 kiln_status kiln_module_decode_trusted(const uint8_t *bytes, size_t len,
 				       kiln_module **out_module, kiln_error *err)
 {
-	return decode_bytes(bytes, len, true, NULL, KILN_FEATURES_DEFAULT, out_module, err);
+	return decode_bytes(bytes, len, true, NULL,
+			    KRT_FEATURES_BUILT & ~KILN_FEATURE_NO_REFERENCE_TYPES, out_module, err);
 }
 
 /* Limits are checked once the module is decoded: decoding is linear in the
@@ -941,11 +984,16 @@ static kiln_status decode_bytes(const uint8_t *bytes, size_t len, bool trusted,
 	d.reftypes = !(features & KILN_FEATURE_NO_REFERENCE_TYPES);
 	m->no_reference_types = !d.reftypes;
 	m->multi_memory = trusted || (features & KILN_FEATURE_MULTI_MEMORY);
+	d.tail_call = features & KILN_FEATURE_TAIL_CALL;
+	m->features = features;
 	/* Decoding needs the status even when the caller doesn't. */
 	d.r = (kiln_reader){m->bytes, m->bytes, m->bytes + len,
 			    err ? err : &local};
-	if (decode(&d) && (trusted || krt_module_check_limits(m, limits, d.r.err) == KILN_OK) &&
+	if (krt_features_check(features, d.r.err) && decode(&d) &&
+	    (trusted || krt_module_check_limits(m, limits, d.r.err) == KILN_OK) &&
 	    identify(m, d.r.err)) {
+		if (m->nmemories > 1)
+			m->uses |= KILN_FEATURE_MULTI_MEMORY;
 		*out_module = m;
 		st = KILN_OK;
 	} else {

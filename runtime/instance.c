@@ -116,6 +116,7 @@ static kiln_instance *alloc_instance(const kiln_module *m)
 		CARVE(elems, m->nelems);
 		CARVE(elem_len, m->nelems);
 		CARVE(data_len, m->ndatas);
+		CARVE(const_stack, m->max_const_depth);
 		CARVE(callers, m->nimported_funcs);
 		CARVE(host_refs, m->nimported_funcs);
 		CARVE(memories, m->nmemories);
@@ -158,17 +159,43 @@ static void bind_imports(kiln_instance *inst, const kiln_module *m,
 	}
 }
 
-/* Evaluates a constant expression (validated: one value of its type). */
+/* An extended constant's binary operation on the top two values of st
+ * (validated: two of the operation's type), leaving its result there;
+ * wrapping as in code. */
+static void arith(const kiln_instr *in, kiln_slot *st, uint32_t *n)
+{
+	bool i64 = krt_op_table[in->op].shape == KILN_SHAPE_I64;
+	uint64_t a = i64 ? (uint64_t)st[*n - 2].i64 : (uint32_t)st[*n - 2].i32;
+	uint64_t b = i64 ? (uint64_t)st[*n - 1].i64 : (uint32_t)st[*n - 1].i32;
+	uint64_t r;
+
+	switch (krt_op_table[in->op].oper) {
+	case KILN_OPER_ADD: r = a + b; break;
+	case KILN_OPER_SUB: r = a - b; break;
+	default: r = a * b; break;
+	}
+	*n -= 2;
+	memset(&st[*n], 0, sizeof st[*n]);
+	if (i64)
+		st[*n].i64 = (int64_t)r;
+	else
+		st[*n].i32 = (int32_t)(uint32_t)r;
+}
+
+/* Evaluates a constant expression (validated: one value of its type) on
+ * the instance's constant stack (decoding bounds its depth).  Extended
+ * constants add, subtract and multiply, wrapping as in code. */
 static kiln_slot eval_const(kiln_instance *inst, kiln_range expr)
 {
 	const kiln_module *m = inst->module;
 	kiln_error ignored;
 	kiln_reader r = {m->bytes, m->bytes + expr.off, m->bytes + expr.off + expr.len, &ignored};
+	kiln_slot *st = inst->const_stack, v;
 	kiln_instr in;
-	kiln_slot v;
+	uint32_t n = 0;
 
-	memset(&v, 0, sizeof v);
 	while (krt_rd_instr(&r, &in) && in.op != KILN_OP_END) {
+		memset(&v, 0, sizeof v);
 		switch (in.op) {
 		case KILN_OP_I32_CONST: v.i32 = in.u.i32; break;
 		case KILN_OP_I64_CONST: v.i64 = in.u.i64; break;
@@ -178,10 +205,16 @@ static kiln_slot eval_const(kiln_instance *inst, kiln_range expr)
 		case KILN_OP_REF_NULL: v.ref = NULL; break;
 		case KILN_OP_REF_FUNC: v.ref = inst->funcs[in.u.idx]; break;
 		case KILN_OP_GLOBAL_GET: v = *inst->globals[in.u.idx]; break;
+		case KILN_OP_I32_ADD: case KILN_OP_I32_SUB: case KILN_OP_I32_MUL:
+		case KILN_OP_I64_ADD: case KILN_OP_I64_SUB: case KILN_OP_I64_MUL:
+			arith(&in, st, &n);
+			v = st[n];
+			break;
 		default: break;
 		}
+		st[n++] = v;
 	}
-	return v;
+	return n ? st[n - 1] : (kiln_slot){0};
 }
 
 /* An instance's limits: what it was asked for, else the defaults of its

@@ -45,6 +45,7 @@ struct kiln_instance {
 	void ***elems;
 	uint32_t *elem_len;
 	uint32_t *data_len;
+	kiln_slot *const_stack;	/* evaluating constants: max_const_depth */
 	const kiln_host_export *host_exports;
 	size_t nhost_exports;
 	void (*free_host)(kiln_instance *inst);	/* host instances: their own teardown */

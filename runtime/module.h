@@ -158,6 +158,7 @@ struct kiln_module {
 	uint32_t nsections;
 	kiln_section_info *sections;
 	uint32_t max_br_table;	/* targets of the largest br_table */
+	uint32_t max_const_depth;	/* instructions of the longest constant */
 
 	/* From the `name` custom section; malformed name sections are ignored,
 	 * as the spec allows for custom sections. */
@@ -170,6 +171,11 @@ struct kiln_module {
 	 * compiled code, created empty (code.h says who fills it). */
 	uint64_t id;
 	kiln_code *code;
+
+	/* The proposals it was decoded with, and those it uses (a subset:
+	 * KILN_FEATURE_* bits; an artifact's module takes the second from
+	 * the artifact's header). */
+	uint32_t features, uses;
 
 	/* Set by kiln_module_validate. */
 	bool validated;
@@ -189,5 +195,16 @@ kiln_status kiln_module_decode_trusted(const uint8_t *bytes, size_t len,
 KRT_ABI kiln_status krt_module_check_limits(const kiln_module *m,
 					    const kiln_module_limits *limits,
 					    kiln_error *err);
+
+/* The proposals kiln builds: decoding accepts these bits only. */
+#define KRT_FEATURES_BUILT \
+	(KILN_FEATURE_THREADS | KILN_FEATURE_EXTENDED_CONST | KILN_FEATURE_TAIL_CALL | \
+	 KILN_FEATURE_MULTI_MEMORY | KILN_FEATURE_RELAXED_SIMD | KILN_FEATURE_NO_REFERENCE_TYPES)
+
+/* features.c: false with "not supported yet: <proposal>" when `features`
+ * asks for a proposal not built; false naming the first proposal the
+ * module uses outside `allowed` (an engine's kiln_config.features). */
+bool krt_features_check(uint32_t features, kiln_error *err);
+KRT_ABI bool krt_features_allow(const kiln_module *m, uint32_t allowed, kiln_error *err);
 
 #endif /* KILN_MODULE_H */

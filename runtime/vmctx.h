@@ -171,6 +171,7 @@ enum kiln_vmctx_offset {
 	KILN_FUNCREF_CODE = 0,
 	KILN_FUNCREF_CTX = 8,
 	KILN_FUNCREF_TYPE_ID = 16,
+	KILN_FUNCREF_HOST = 40,
 	KILN_TABLE_ELEMS = 0,
 	KILN_TABLE_SIZE = 8,
 	KILN_SLOT_SIZE = 16,
@@ -193,6 +194,7 @@ _Static_assert(offsetof(kiln_vmctx, memories) == KILN_CTX_MEMORIES, "ABI");
 _Static_assert(offsetof(kiln_funcref, code) == KILN_FUNCREF_CODE, "ABI");
 _Static_assert(offsetof(kiln_funcref, ctx) == KILN_FUNCREF_CTX, "ABI");
 _Static_assert(offsetof(kiln_funcref, type_id) == KILN_FUNCREF_TYPE_ID, "ABI");
+_Static_assert(offsetof(kiln_funcref, host) == KILN_FUNCREF_HOST, "ABI");
 _Static_assert(offsetof(kiln_table_rt, elems) == KILN_TABLE_ELEMS, "ABI");
 _Static_assert(offsetof(kiln_table_rt, size) == KILN_TABLE_SIZE, "ABI");
 _Static_assert(sizeof(kiln_slot) == KILN_SLOT_SIZE, "ABI");

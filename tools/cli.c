@@ -441,6 +441,35 @@ static int tier_count(const char *cmd, const char *opt, const char *v, uint32_t 
 	return 1;
 }
 
+int cli_feature_option(const char *arg, const char *cmd, uint32_t *features)
+{
+	const char *name;
+
+	if (strncmp(arg, "--disable-", 10) != 0)
+		return 0;
+	for (int b = 0; b < 32; b++)
+		if ((1u << b) != KILN_FEATURE_NO_REFERENCE_TYPES &&
+		    (name = kiln_feature_name(1u << b)) && !strcmp(arg + 10, name)) {
+			*features &= ~(1u << b);
+			return 1;
+		}
+	return cli_error(CLI_USAGE, "%s: %s: no such feature", cmd, arg), -1;
+}
+
+void cli_print_features(FILE *f, uint32_t features)
+{
+	const char *sep = "";
+
+	if (features == 0)
+		fputs("none", f);
+	for (int b = 0; b < 32; b++)
+		if (features & (1u << b)) {
+			const char *name = kiln_feature_name(1u << b);
+			fprintf(f, "%s%s", sep, name ? name : "?");
+			sep = ", ";
+		}
+}
+
 int cli_tier_option(int argc, char **argv, int *i, const char *cmd, cli_tiering *t)
 {
 	const char *v;

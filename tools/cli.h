@@ -112,6 +112,12 @@ typedef struct cli_tiering {
 	bool chosen;			/* --tier given */
 } cli_tiering;
 int cli_tier_option(int argc, char **argv, int *i, const char *cmd, cli_tiering *t);
+/* --disable-FEATURE (tail-call, extended-const...: kiln_feature_name's
+ * names) clears that bit of *features (kiln_config.features).  Returns 1
+ * when arg is one, 0 when not, -1 for a name no proposal has (reported). */
+int cli_feature_option(const char *arg, const char *cmd, uint32_t *features);
+/* The KILN_FEATURE_* bits as "tail-call, extended-const", "none" for 0. */
+void cli_print_features(FILE *f, uint32_t features);
 /* ADDR:PORT: an IPv4 address and a port 0..65535. */
 struct sockaddr_in;
 bool cli_parse_addr(const char *spec, struct sockaddr_in *out);

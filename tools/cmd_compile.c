@@ -28,7 +28,10 @@ int cmd_compile(int argc, char **argv)
 	int rc;
 
 	for (int i = 1; i < argc; i++) {
-		if (!strcmp(argv[i], "-o") && i + 1 < argc)
+		if ((rc = cli_feature_option(argv[i], "compile", &cfg.features)) != 0) {
+			if (rc < 0)
+				return cli_usage("compile");
+		} else if (!strcmp(argv[i], "-o") && i + 1 < argc)
 			out = argv[++i];
 		else if (!strcmp(argv[i], "--target-cpu") && i + 1 < argc)
 			cfg.target_cpu = argv[++i];

@@ -144,6 +144,9 @@ static void print_counts(const kiln_module *m)
 		cli_print_name(stdout, name);
 		printf("\"\n");
 	}
+	printf("Proposals: ");
+	cli_print_features(stdout, kiln_module_features(m));
+	putchar('\n');
 }
 
 static void print_func_names(const kiln_module *m)
@@ -178,6 +181,9 @@ static int inspect_artifact(const char *path, const uint8_t *bytes, size_t len)
 	printf("target: %.*s  cpu: %.*s\n", (int)d.triple.len, d.triple.data,
 	       (int)d.cpu.len, d.cpu.data);
 	printf("features: %.*s\n", (int)d.features.len, d.features.data);
+	printf("proposals: ");
+	cli_print_features(stdout, d.module_features);
+	putchar('\n');
 	printf("module: %zu bytes, sha256 ", d.module_size);
 	for (int i = 0; i < 32; i++)
 		printf("%02x", d.module_sha256[i]);

@@ -44,6 +44,7 @@ typedef struct run_opts {
 	uint64_t fuel;		/* --fuel; 0: no metering */
 	const char *verify;	/* --verify PUBKEY.pem: artifacts signed by it only */
 	uint32_t max_threads;	/* --max-threads: wasi-threads; 0: the default */
+	uint32_t features;	/* kiln_config.features less --disable-FEATURE */
 } run_opts;
 
 /* The timer behind --timeout: moves the epoch once the time is up, unless
@@ -200,9 +201,12 @@ static int parse_opts(int argc, char **argv, run_opts *o)
 
 	const char *wait = getenv("KILN_CACHE_WAIT");
 
-	*o = (run_opts){.opt_level = 2, .cache_wait = wait && !strcmp(wait, "1")};
+	*o = (run_opts){.opt_level = 2, .cache_wait = wait && !strcmp(wait, "1"),
+			.features = KILN_FEATURES_DEFAULT};
 	for (i = 1; i < argc && argv[i][0] == '-' && !o->file; i++) {
 		int t = cli_tier_option(argc, argv, &i, "run", &o->tier);
+		if (t == 0)
+			t = cli_feature_option(argv[i], "run", &o->features);
 		if (t < 0)
 			return cli_usage("run");
 		if (t > 0)
@@ -508,8 +512,21 @@ static int make_threads(kiln_module *m, kiln_instance *wasi, const run_opts *o,
 }
 
 #ifdef KILN_RUNTIME_ONLY
-/* kiln-run: no compiler; artifacts arrive compiled. */
-#define kiln_module_compile(e, m, err) ((void)(e), (void)(m), (void)(err), KILN_OK)
+/* kiln-run: no compiler; artifacts arrive compiled.  What the engine's
+ * features would refuse (--disable-FEATURE), it refuses alike. */
+static kiln_status runtime_only_compile(kiln_module *m, const run_opts *o, kiln_error *err)
+{
+	uint32_t off = kiln_module_features(m) & ~o->features;
+
+	if (!off)
+		return KILN_OK;
+	err->status = KILN_ERR_UNSUPPORTED;
+	snprintf(err->message, sizeof err->message,
+		 "the module uses %s, which is disabled in this engine",
+		 kiln_feature_name(off & -off));
+	return err->status;
+}
+#define kiln_module_compile(e, m, err) ((void)(e), runtime_only_compile(m, o, err))
 #define kiln_engine_stats_of(e) ((void)(e), (kiln_engine_stats){.functions_compiled = 0})
 #endif
 
@@ -813,6 +830,7 @@ int cmd_run(int argc, char **argv)
 	cfg.speculative_compile = !o.lazy;
 	cfg.epoch_interruption = o.timeout > 0;
 	cfg.fuel_metering = o.fuel > 0;
+	cfg.features = o.features;
 	cli_show_progress(&cfg, o.file);
 	kiln_error err;
 	if (kiln_engine_new(&cfg, &engine, &err) != KILN_OK)

@@ -60,6 +60,7 @@ typedef struct serve_opts {
 	guard_limits conns;		/* deadlines and connection limits */
 	bool max_conns_given;
 	bool quiet, no_cache;
+	uint32_t features;		/* kiln_config.features less --disable- */
 } serve_opts;
 
 /* A growing byte buffer. */
@@ -737,6 +738,7 @@ static int parse_opts(int argc, char **argv, serve_opts *o)
 	int rc;
 
 	*o = (serve_opts){.workers = 2, .timeout = 10, .max_body = 16u << 20,
+			  .features = KILN_FEATURES_DEFAULT,
 			  .conns = {.max_conns = 1024, .max_per_ip = 256, .header_timeout = 10,
 				    .body_timeout = 30, .idle_timeout = 30}};
 	for (int i = 1; i < argc; i++) {
@@ -751,6 +753,11 @@ static int parse_opts(int argc, char **argv, serve_opts *o)
 		}
 		if (!strcmp(a, "--quiet")) {
 			o->quiet = true;
+			continue;
+		}
+		if ((rc = cli_feature_option(a, "serve", &o->features)) != 0) {
+			if (rc < 0)
+				return cli_usage("serve");
 			continue;
 		}
 		if (!strcmp(a, "--no-cache")) {
@@ -1013,6 +1020,7 @@ int cmd_serve(int argc, char **argv)
 	snprintf(s.port, sizeof s.port, "%u", ntohs(s.o.addr.sin_port));
 	cfg.epoch_interruption = s.o.timeout > 0;
 	cfg.speculative_compile = true;
+	cfg.features = s.o.features;
 	if (s.o.max_table_elements)
 		cfg.max_table_elements = s.o.max_table_elements;
 	if (kiln_engine_new(&cfg, &engine, &err) != KILN_OK)

@@ -304,6 +304,20 @@ static int run_json(wast_run *run)
 	return run->failed ? CLI_FAIL : CLI_OK;
 }
 
+/* The KILN_FEATURE_* bit of a wast2json --enable- flag's proposal, once
+ * kiln builds it (every built proposal is standardised, so on by default):
+ * decoding is then given it, as wast2json's language has it.  An unbuilt
+ * proposal's flag only goes to wast2json, so that its folder keeps running
+ * as a 2.0 kiln sees it (decoding would refuse the bit). */
+static uint32_t enabled_feature(const char *name)
+{
+	for (int b = 0; b < 32; b++)
+		if ((KILN_FEATURES_DEFAULT & (1u << b)) && kiln_feature_name(1u << b) &&
+		    !strcmp(kiln_feature_name(1u << b), name))
+			return 1u << b;
+	return 0;
+}
+
 int cmd_wast(int argc, char **argv)
 {
 	wast_run run = {.opt_level = 2};
@@ -315,6 +329,12 @@ int cmd_wast(int argc, char **argv)
 		return cli_error(CLI_FAIL, "out of memory");
 	for (int i = 1; i < argc; i++) {
 		int t = cli_tier_option(argc, argv, &i, "wast", &run.tier);
+		uint32_t all = UINT32_MAX;
+
+		if (t == 0 && strcmp(argv[i], "--disable-reference-types") != 0) {
+			t = cli_feature_option(argv[i], "wast", &all);
+			run.disabled |= ~all;
+		}
 		if (t != 0) {
 			if (t > 0)
 				continue;
@@ -323,12 +343,7 @@ int cmd_wast(int argc, char **argv)
 		}
 		if (strncmp(argv[i], "--enable-", 9) == 0 && argv[i][9]) {
 			flags[nflags++] = argv[i];
-			if (!strcmp(argv[i], "--enable-threads"))
-				run.features |= KILN_FEATURE_THREADS;
-			if (!strcmp(argv[i], "--enable-multi-memory"))
-				run.features |= KILN_FEATURE_MULTI_MEMORY;
-			if (!strcmp(argv[i], "--enable-relaxed-simd"))
-				run.features |= KILN_FEATURE_RELAXED_SIMD;
+			run.features |= enabled_feature(argv[i] + 9);
 		} else if (!strcmp(argv[i], "--disable-reference-types")) {
 			flags[nflags++] = argv[i];
 			run.features |= KILN_FEATURE_NO_REFERENCE_TYPES;

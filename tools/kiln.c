@@ -22,18 +22,18 @@ static const cli_command commands[] = {
 	 "show a module's sections, imports, exports and counts",
 	 "For an artifact: its header, and when it is signed the signer's key\n"
 	 "fingerprint (SHA-256 of the raw Ed25519 public key)."},
-	{"wast", cmd_wast, "[--enable-FEATURE...] [--disable-reference-types] [-O0..-O3]\n"
-	 "                [--aot [--target-cpu NAME]] [--tier 0|1|tiered|interp] [--tier-up-threshold N]\n"
-	 "                [--tier-up-light-body BYTES] [--tier0-no-offsets] [--min-passed N]\n"
-	 "                [-v] FILE.wast",
+	{"wast", cmd_wast, "[--enable-FEATURE...] [--disable-FEATURE...] [--disable-reference-types]\n"
+	 "                [-O0..-O3] [--aot [--target-cpu NAME]] [--tier 0|1|tiered|interp]\n"
+	 "                [--tier-up-threshold N] [--tier-up-light-body BYTES] [--tier0-no-offsets]\n"
+	 "                [--min-passed N] [-v] FILE.wast",
 	 "run a spec test script",
 	 "Converts FILE.wast with wabt's wast2json (found on PATH, or named by\n"
 	 "$KILN_WAST2JSON) and runs its commands. Each command counts once, as\n"
 	 "passed, failed or skipped; each skip reason's count is printed, and\n"
 	 "the last line is 'N passed, N failed, N skipped'. Exits 1 on any failure.\n"
-	 "  --enable-FEATURE  passed to wast2json (e.g. --enable-tail-call); the\n"
-	 "                    threads proposal is decoded only with --enable-threads,\n"
-	 "                    several memories only with --enable-multi-memory\n"
+	 "  --enable-FEATURE  passed to wast2json (e.g. --enable-tail-call); a\n"
+	 "                    proposal kiln builds is decoded only with its flag\n"
+	 "  --disable-FEATURE the engine refuses modules using it, as for kiln run\n"
 	 "  --disable-reference-types  passed to wast2json too; modules are checked\n"
 	 "                    without reference types (one table, no reference values),\n"
 	 "                    the world some proposals' folders were written in\n"
@@ -50,7 +50,8 @@ static const cli_command commands[] = {
 	 "                [--max-memory SIZE] [--fuel N] [--verify PUBKEY.pem]\n"
 	 "                [--max-table-elements N] [--max-stack SIZE] [--tier 0|1|tiered|interp]\n"
 	 "                [--tier-up-threshold N] [--tier-up-light-body BYTES]\n"
-	 "                [--tier0-no-offsets] [--max-threads N] FILE.wasm|FILE.kwasm [ARGS...]",
+	 "                [--tier0-no-offsets] [--max-threads N] [--disable-FEATURE]...\n"
+	 "                FILE.wasm|FILE.kwasm [ARGS...]",
 	 "compile and run a module",
 	 "Runs the module's _start, or with --invoke the named export, with ARGS\n"
 	 "parsed by the export's parameter types (integers in decimal or 0x hex,\n"
@@ -115,11 +116,15 @@ static const cli_command commands[] = {
 	 "reports compile times (the JIT's by phase: lowering, LLVM's optimisation,\n"
 	 "code generation, set-up), instantiate and run times, and when the entry point\n"
 	 "was called after the start ($KILN_STATS_T0, seconds since the epoch as\n"
-	 "bash's $EPOCHREALTIME, else when the command began)."},
+	 "bash's $EPOCHREALTIME, else when the command began).\n"
+	 "--disable-FEATURE (threads, tail-call, extended-const) refuses a module\n"
+	 "using that proposal, compiled or from an artifact ('the module uses\n"
+	 "tail-call, which is disabled in this engine'); `kiln inspect` shows the\n"
+	 "proposals a module uses."},
 	{"compile", cmd_compile, "[-O0..-O3] [--target-cpu native|generic|NAME]\n"
 	 "                    [--target-features +x,-y] [--threads N] [--epoch-interruption]\n"
 	 "                    [--fuel-metering] [--part-bytes N|none]\n"
-	 "                    [--dump PREFIX] [--sign KEY.pem]\n"
+	 "                    [--dump PREFIX] [--sign KEY.pem] [--disable-FEATURE]...\n"
 	 "                    IN.wasm -o OUT.kwasm",
 	 "compile a module ahead of time",
 	 "Writes a .kwasm artifact: a header (format, kiln and LLVM versions,\n"
@@ -149,7 +154,7 @@ static const cli_command commands[] = {
 	 "                  [--idle-timeout D|0] [--max-connections N]\n"
 	 "                  [--max-connections-per-ip N|0] [--max-body SIZE]\n"
 	 "                  [--verify PUBKEY.pem] [--quiet] [--no-cache]\n"
-	 "                  HANDLER.wasm|HANDLER.kwasm",
+	 "                  [--disable-FEATURE]... HANDLER.wasm|HANDLER.kwasm",
 	 "serve HTTP, running the handler for each request (WAGI)",
 	 "Answers every request with a fresh instance of HANDLER, WAGI-style\n"
 	 "(CGI for WebAssembly): REQUEST_METHOD, PATH_INFO, QUERY_STRING,\n"

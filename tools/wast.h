@@ -35,7 +35,8 @@ typedef struct wast_run {
 	/* Proposals decoding accepts: those the --enable flags name
 	 * (--enable-threads), as wast2json's language is; without reference
 	 * types with --disable-reference-types. */
-	uint32_t features;
+	uint32_t features;	/* decoded with: --enable- of built proposals */
+	uint32_t disabled;	/* --disable-FEATURE: refused by the engine */
 	unsigned passed, failed, skipped, mismatches;
 	char reasons[MAX_REASONS][REASON_LEN];	/* "" = a free slot */
 	unsigned reason_counts[MAX_REASONS];

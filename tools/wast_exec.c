@@ -40,6 +40,7 @@ bool wast_exec_init(wast_run *run)
 	if (run->tier.light_body)
 		cfg.tier_up_light_body = run->tier.light_body;
 	cfg.tier0_no_offsets = run->tier.no_offsets;
+	cfg.features = (cfg.features | run->features) & ~run->disabled;
 	if (kiln_engine_new(&cfg, &run->engine, &err) != KILN_OK)
 		return false;
 	if (!(spectest = add_instance(run)) ||

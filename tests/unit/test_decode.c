@@ -361,6 +361,7 @@ START_TEST(threads_feature)
 	kiln_error err;
 
 	ck_assert_int_eq(kiln_module_decode(shared, sizeof shared, &mod, &err), KILN_OK);
+	ck_assert_uint_eq(kiln_module_features(mod), KILN_FEATURE_THREADS);
 	kiln_import_info imp = kiln_module_import(mod, 0);
 	ck_assert(imp.type.u.memory.shared);
 	ck_assert(imp.type.u.memory.limits.has_max);
@@ -478,6 +479,31 @@ START_TEST(no_reference_types_feature)
 }
 END_TEST
 
+/* A proposal's bit is refused by name until kiln builds it, so that no
+ * bit silently does nothing; a module records the proposals it uses. */
+START_TEST(unbuilt_features_refused)
+{
+	static const uint8_t empty[] = {0, 'a', 's', 'm', 1, 0, 0, 0};
+	kiln_module *mod;
+	kiln_error err;
+
+	ck_assert_int_eq(kiln_module_decode_features(empty, sizeof empty, NULL,
+						     KILN_FEATURE_MEMORY64, &mod, &err),
+			 KILN_ERR_UNSUPPORTED);
+	ck_assert_str_eq(err.message, "not supported yet: memory64");
+	ck_assert_ptr_null(mod);
+	ck_assert_int_eq(kiln_module_decode_features(empty, sizeof empty, NULL,
+						     KILN_FEATURE_NO_REFERENCE_TYPES, &mod, &err),
+			 KILN_ERR_UNSUPPORTED);
+	ck_assert_str_eq(err.message, "not supported yet: no-reference-types");
+	ck_assert_int_eq(kiln_module_decode(empty, sizeof empty, &mod, &err), KILN_OK);
+	ck_assert_uint_eq(kiln_module_features(mod), 0);
+	kiln_module_delete(mod);
+	ck_assert_str_eq(kiln_feature_name(KILN_FEATURE_TAIL_CALL), "tail-call");
+	ck_assert_ptr_null(kiln_feature_name(3));
+}
+END_TEST
+
 START_TEST(malformed_name_section_is_ignored)
 {
 	buf m = {0}, s = {0};
@@ -529,6 +555,7 @@ Suite *decode_suite(void)
 	tcase_add_test(tc, element_forms);
 	tcase_add_test(tc, threads_feature);
 	tcase_add_test(tc, relaxed_simd_feature);
+	tcase_add_test(tc, unbuilt_features_refused);
 	tcase_add_test(tc, data_forms);
 	tcase_add_test(tc, header_and_sections);
 	tcase_add_test(tc, code_section);

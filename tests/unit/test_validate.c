@@ -189,7 +189,14 @@ static void duplicate_export(buf *m)
 	put_name(&s, "x"), PUT(&s, 0x02, 0), section(m, 7, &s);
 }
 
+/* i32.and: not constant even with extended constants (i32.add is). */
 static void non_constant_global(buf *m)
+{
+	buf s = {0};
+	PUT(&s, 1, 0x7f, 0, 0x41, 1, 0x41, 2, 0x71, 0x0b), section(m, 6, &s);
+}
+
+static void extended_const_global(buf *m)
 {
 	buf s = {0};
 	PUT(&s, 1, 0x7f, 0, 0x41, 1, 0x41, 2, 0x6a, 0x0b), section(m, 6, &s);
@@ -243,6 +250,7 @@ static kiln_status check_features(const buf *m, uint32_t features, kiln_error *e
 START_TEST(multi_memory_switch)
 {
 	const uint32_t mm = KILN_FEATURES_DEFAULT | KILN_FEATURE_MULTI_MEMORY;
+	const uint32_t v20 = KILN_FEATURES_DEFAULT & ~KILN_FEATURE_MULTI_MEMORY;
 	static const struct {
 		uint8_t body[8];
 		size_t n;
@@ -262,16 +270,48 @@ START_TEST(multi_memory_switch)
 
 	mod_header(&m);
 	two_memories(&m);
-	ck_assert_int_eq(check_features(&m, KILN_FEATURES_DEFAULT, &err), KILN_ERR_INVALID);
+	ck_assert_int_eq(check_features(&m, v20, &err), KILN_ERR_INVALID);
 	ck_assert_str_eq(err.message, "multiple memories");
 	ck_assert_int_eq(check_features(&m, mm, &err), KILN_OK);
 	buf_free(&m);
 	for (size_t i = 0; i < sizeof mm_cases / sizeof mm_cases[0]; i++) {
 		m = build(M_MEMORY, (const uint8_t[]){0}, 1, mm_cases[i].body, mm_cases[i].n);
-		ck_assert_int_eq(check_features(&m, KILN_FEATURES_DEFAULT, &err), mm_cases[i].st20);
+		ck_assert_int_eq(check_features(&m, v20, &err), mm_cases[i].st20);
 		ck_assert_str_eq(err.message, mm_cases[i].msg20);
 		ck_assert_int_eq(check_features(&m, mm, &err), mm_cases[i].st);
 		ck_assert_str_eq(err.message, mm_cases[i].msg);
+		buf_free(&m);
+	}
+}
+END_TEST
+
+/* Extended constants: i32.add in a global's initialiser is constant with
+ * the proposal (the default) and not without it, as in 2.0; its operands
+ * must be two of its type. */
+START_TEST(extended_constants)
+{
+	static const uint8_t mixed[] = {1, 0x7f, 0, 0x41, 1, 0x42, 2, 0x6a, 0x0b};
+	static const uint8_t one[] = {1, 0x7f, 0, 0x41, 1, 0x6a, 0x0b};
+	buf m = {0}, s = {0};
+	kiln_module *mod;
+	kiln_error err;
+
+	ck_assert_int_eq(module_from_sections(extended_const_global, &err), KILN_OK);
+	mod_header(&m);
+	extended_const_global(&m);
+	ck_assert_int_eq(kiln_module_decode_features(m.p, m.n, NULL, KILN_FEATURE_THREADS, &mod,
+						     &err), KILN_OK);
+	ck_assert_uint_eq(kiln_module_features(mod), KILN_FEATURE_EXTENDED_CONST);
+	ck_assert_int_eq(kiln_module_validate(mod, &err), KILN_ERR_INVALID);
+	ck_assert_str_eq(err.message, "constant expression required");
+	kiln_module_delete(mod);
+	buf_free(&m);
+	for (int i = 0; i < 2; i++) {
+		mod_header(&m);
+		put_n(&s, i ? one : mixed, i ? sizeof one : sizeof mixed);
+		section(&m, 6, &s);
+		ck_assert_int_eq(check(&m, &err), KILN_ERR_INVALID);
+		ck_assert_str_eq(err.message, "type mismatch");
 		buf_free(&m);
 	}
 }
@@ -391,6 +431,7 @@ Suite *validate_suite(void)
 	tcase_add_test(tc, table_driven);
 	tcase_add_test(tc, module_level);
 	tcase_add_test(tc, multi_memory_switch);
+	tcase_add_test(tc, extended_constants);
 	tcase_add_test(tc, deep_nesting);
 	tcase_add_test(tc, long_function);
 	tcase_add_test(tc, long_br_table);
