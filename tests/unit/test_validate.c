@@ -217,7 +217,6 @@ START_TEST(module_level)
 		void (*add)(buf *m);
 		const char *error;
 	} mcases[] = {
-		{two_memories, "multiple memories"},
 		{min_over_max, "size minimum must not be greater than maximum"},
 		{too_many_pages, "memory size must be at most 65536 pages (4GiB)"},
 		{duplicate_export, "duplicate export name"},
