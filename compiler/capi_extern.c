@@ -375,7 +375,7 @@ static void host_memory_free(void *p)
 wasm_memory_t *wasm_memory_new(wasm_store_t *store, const wasm_memorytype_t *type)
 {
 	const wasm_limits_t *l = &type->limits;
-	kiln_memtype kt = {{l->min, l->max, l->max != wasm_limits_max_default}, false};
+	kiln_memtype kt = {{l->min, l->max, l->max != wasm_limits_max_default}, false, false};
 	kiln_host_memory *m;
 
 	if (kiln_host_memory_new(&kt, &m, NULL) != KILN_OK)

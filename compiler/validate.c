@@ -512,6 +512,12 @@ static bool check_select(validator *v, const kiln_instr *in)
 
 /* ---------------------------------------- immediates of fixed-type ops */
 
+/* memory64: the type of a memory's addresses (and sizes, lengths). */
+static uint8_t mem_addr_type(const kiln_module *m, uint32_t idx)
+{
+	return m->memories[idx].type.index64 ? KILN_I64 : KILN_I32;
+}
+
 static bool need_memory(validator *v, uint32_t idx)
 {
 	return idx < v->m->nmemories ? true : unknown(v, "memory", idx);
@@ -535,6 +541,9 @@ static bool check_memarg(validator *v, const kiln_instr *in, uint8_t natural)
 		return false;
 	if (in->u.mem.align > natural)
 		return invalid(v, "alignment must not be larger than natural");
+	/* A 32-bit memory's offset is a u32 (decoded as a u64 with memory64). */
+	if (!v->m->memories[in->mem].type.index64 && in->u.mem.offset > UINT32_MAX)
+		return invalid(v, "offset out of range");
 	/* Atomics (threads): exactly natural; a misaligned address traps. */
 	if (krt_op_table[in->op].family == KILN_FAM_ATOMIC && in->u.mem.align != natural)
 		return invalid(v, "atomic alignment must be natural");
@@ -606,16 +615,58 @@ static bool check_imm(validator *v, const kiln_instr *in)
 	}
 }
 
+/* memory64: the operand types of a memory instruction on its memories'
+ * address types (the table's say i32: a 32-bit memory).  memory.copy's
+ * length is i64 only when both memories are 64-bit. */
+static void memory_types(const kiln_module *m, const kiln_instr *in, uint8_t p[3],
+			 uint8_t *result)
+{
+	const kiln_op_info *info = &krt_op_table[in->op];
+	uint8_t at = mem_addr_type(m, in->mem);
+
+	switch ((kiln_imm)info->imm) {
+	case KILN_IMM_MEMARG:
+	case KILN_IMM_MEMARG_LANE:
+	case KILN_IMM_MEMORY_INIT:
+		p[0] = at;
+		break;
+	case KILN_IMM_MEMORY_COPY: {
+		uint8_t src = mem_addr_type(m, in->mem2);
+		p[0] = at;
+		p[1] = src;
+		p[2] = at == KILN_I64 && src == KILN_I64 ? KILN_I64 : KILN_I32;
+		break;
+	}
+	case KILN_IMM_MEMIDX:
+		if (in->op == KILN_OP_MEMORY_FILL) {
+			p[0] = p[2] = at;
+		} else {	/* memory.size, memory.grow */
+			if (p[0] != KILN_VT_NONE)
+				p[0] = at;
+			*result = at;
+		}
+		break;
+	default:
+		break;
+	}
+}
+
 static bool check_fixed(validator *v, const kiln_instr *in)
 {
 	const kiln_op_info *info = &krt_op_table[in->op];
+	uint8_t p[3] = {info->params[0], info->params[1], info->params[2]};
+	uint8_t result = info->result;
 
 	if (!check_imm(v, in))
 		return false;
+	if (info->imm == KILN_IMM_MEMARG || info->imm == KILN_IMM_MEMARG_LANE ||
+	    info->imm == KILN_IMM_MEMIDX || info->imm == KILN_IMM_MEMORY_COPY ||
+	    info->imm == KILN_IMM_MEMORY_INIT)
+		memory_types(v->m, in, p, &result);
 	for (int i = 2; i >= 0; i--)
-		if (info->params[i] != KILN_VT_NONE && !pop_expect(v, info->params[i]))
+		if (p[i] != KILN_VT_NONE && !pop_expect(v, p[i]))
 			return false;
-	return info->result == KILN_VT_NONE ? true : push(v, info->result);
+	return result == KILN_VT_NONE ? true : push(v, result);
 }
 
 /* ------------------------------------------------------ one instruction */
@@ -803,8 +854,11 @@ static bool check_entities(validator *v)
 	if (m->nmemories > 1 && !m->multi_memory)
 		return invalid(v, "multiple memories");
 	for (uint32_t i = 0; i < m->nmemories; i++) {
-		if (!check_limits(v, &m->memories[i].type.limits, 65536,
-				  "memory size must be at most 65536 pages (4GiB)"))
+		if (m->memories[i].type.index64
+			    ? !check_limits(v, &m->memories[i].type.limits, 1ull << 48,
+					    "memory size must be at most 2^48 pages (256 TiB)")
+			    : !check_limits(v, &m->memories[i].type.limits, 65536,
+					    "memory size must be at most 65536 pages (4GiB)"))
 			return false;
 		if (m->memories[i].type.shared && !m->memories[i].type.limits.has_max)
 			return invalid(v, "shared memory must have maximum");
@@ -851,7 +905,8 @@ static bool check_segments(validator *v)
 			continue;
 		if (d->memory >= m->nmemories)
 			return unknown(v, "memory", d->memory);
-		if (!check_const(v, d->offset, KILN_I32, m->nimported_globals))
+		if (!check_const(v, d->offset, mem_addr_type(m, d->memory),
+				 m->nimported_globals))
 			return false;
 	}
 	return true;

@@ -166,6 +166,7 @@ typedef struct kiln_tabletype {
 typedef struct kiln_memtype {
 	kiln_limits limits;	/* in 64 KiB pages */
 	bool shared;		/* threads: shared between threads (has a maximum) */
+	bool index64;		/* memory64: addressed by i64 (limits up to 2^48 pages) */
 } kiln_memtype;
 
 typedef struct kiln_globaltype {

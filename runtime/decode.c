@@ -40,6 +40,7 @@ typedef struct decoder {
 	bool reftypes;
 	bool elem_expr;
 	bool tail_call;		/* KILN_FEATURE_TAIL_CALL: 0x12, 0x13 */
+	bool memory64;		/* KILN_FEATURE_MEMORY64: limits flag bit 2, u64 offsets */
 	bool in_body;		/* reading a function body, not a constant */
 } decoder;
 
@@ -193,7 +194,7 @@ static bool read_expr(decoder *d, kiln_range *out)
 	kiln_instr in;
 
 	for (;;) {
-		if (!krt_rd_instr(&d->r, &in))
+		if (!krt_rd_instr_offsets(&d->r, &in, d->memory64))
 			return false;
 		if ((!d->threads && krt_op_table[in.op].prefix == 0xfe) ||
 		    (!d->tail_call && (in.op == KILN_OP_RETURN_CALL ||
@@ -252,29 +253,60 @@ static bool read_expr(decoder *d, kiln_range *out)
 /* ------------------------------------------------------------- types */
 
 /* Flags: bit 0 a maximum follows, bit 1 shared (threads; memories only,
- * `shared` NULL for tables).  A 2-bit LEB128 in the reference
+ * `shared` NULL for tables), bit 2 an i64 index (memory64; memories only,
+ * `index64` NULL for tables).  A 2-bit LEB128 in the reference
  * interpreter, so other bits are "integer too large" (bit 1 too, without
- * the threads feature: a 2.0 decoder's 1-bit flag). */
-static bool read_limits(decoder *d, kiln_limits *lim, bool *shared)
+ * the threads feature: a 2.0 decoder's 1-bit flag); with memory64 the
+ * flags are one byte, and any bit no enabled proposal gives them is
+ * "malformed limits flags", as that proposal's tests say. */
+static bool read_limit_flags(decoder *d, bool memory, uint64_t *flags)
 {
-	uint64_t flags;
+	uint8_t b, known = 1;
+
+	if (!d->memory64)
+		return rd_leb(&d->r, memory && d->threads ? 2 : 1, false, flags);
+	if (!rd_u8(&d->r, &b))
+		return false;
+	if (memory)
+		known |= (d->threads ? 2 : 0) | 4;
+	if (b & ~known)
+		return fail_at(d, rd_offset(&d->r) - 1, "malformed limits flags");
+	*flags = b;
+	return true;
+}
+
+/* One bound: a u64 for an i64-indexed memory, else a u32. */
+static bool read_bound(decoder *d, bool wide, uint64_t *out)
+{
 	uint32_t v;
 
-	if (!rd_leb(&d->r, shared && d->threads ? 2 : 1, false, &flags) ||
-	    !rd_u32(&d->r, &v))
+	if (wide)
+		return rd_u64(&d->r, out);
+	if (!rd_u32(&d->r, &v))
 		return false;
-	lim->min = v;
+	*out = v;
+	return true;
+}
+
+static bool read_limits(decoder *d, kiln_limits *lim, kiln_memtype *mem)
+{
+	uint64_t flags;
+	bool wide;
+
+	if (!read_limit_flags(d, mem != NULL, &flags))
+		return false;
+	wide = flags & 4;
 	lim->has_max = flags & 1;
-	if (shared)
-		*shared = flags & 2;
+	if (mem) {
+		mem->shared = flags & 2;
+		mem->index64 = wide;
+	}
 	if (flags & 2)
 		d->m->uses |= KILN_FEATURE_THREADS;
-	if (lim->has_max) {
-		if (!rd_u32(&d->r, &v))
-			return false;
-		lim->max = v;
-	}
-	return true;
+	if (wide)
+		d->m->uses |= KILN_FEATURE_MEMORY64;
+	return read_bound(d, wide, &lim->min) &&
+	       (!lim->has_max || read_bound(d, wide, &lim->max));
 }
 
 /* A value type; without reference types a reference is none. */
@@ -429,7 +461,7 @@ static bool read_import_desc(decoder *d, kiln_import *imp)
 			return false;
 		mem->imported = true;
 		imp->index = m->nmemories - 1;
-		return read_limits(d, &mem->type.limits, &mem->type.shared);
+		return read_limits(d, &mem->type.limits, &mem->type);
 	}
 	case KILN_EXTERN_GLOBAL: {
 		kiln_global *g = PUSH(d, m->globals, m->nglobals);
@@ -495,7 +527,7 @@ static bool sec_memory(decoder *d, uint32_t count)
 {
 	for (uint32_t i = 0; i < count; i++) {
 		kiln_memory *mem = PUSH(d, d->m->memories, d->m->nmemories);
-		if (mem == NULL || !read_limits(d, &mem->type.limits, &mem->type.shared))
+		if (mem == NULL || !read_limits(d, &mem->type.limits, &mem->type))
 			return false;
 	}
 	return true;
@@ -949,7 +981,7 @@ kiln_status kiln_module_decode_trusted(const uint8_t *bytes, size_t len,
 				       kiln_module **out_module, kiln_error *err)
 {
 	return decode_bytes(bytes, len, true, NULL,
-			    KRT_FEATURES_BUILT & ~KILN_FEATURE_NO_REFERENCE_TYPES, out_module, err);
+			    KRT_FEATURES_DECODED & ~KILN_FEATURE_NO_REFERENCE_TYPES, out_module, err);
 }
 
 /* Limits are checked once the module is decoded: decoding is linear in the
@@ -985,6 +1017,7 @@ static kiln_status decode_bytes(const uint8_t *bytes, size_t len, bool trusted,
 	m->no_reference_types = !d.reftypes;
 	m->multi_memory = trusted || (features & KILN_FEATURE_MULTI_MEMORY);
 	d.tail_call = features & KILN_FEATURE_TAIL_CALL;
+	d.memory64 = features & KILN_FEATURE_MEMORY64;
 	m->features = features;
 	/* Decoding needs the status even when the caller doesn't. */
 	d.r = (kiln_reader){m->bytes, m->bytes, m->bytes + len,

@@ -115,6 +115,9 @@ kiln_status kiln_host_memory_new(const kiln_memtype *type, kiln_host_memory **ou
 	if (type->shared)	/* a shared one must be counted (memory.c) */
 		return krt_fail_status(err, KILN_ERR_UNSUPPORTED, KILN_NO_OFFSET,
 				       "shared host memories are not supported yet");
+	if (type->index64)
+		return krt_fail_status(err, KILN_ERR_UNSUPPORTED, KILN_NO_OFFSET,
+				       "not supported yet: memory64");
 	if (!(m = calloc(1, sizeof *m)))
 		return nomem(err);
 	if (!kiln_memory_init(&m->mem, (uint32_t)lim->min,

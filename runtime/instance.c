@@ -315,6 +315,8 @@ static bool build_memory(kiln_instance *inst, const kiln_module *m, kiln_pool *p
 static bool build(kiln_instance *inst, const kiln_module *m, kiln_pool *pool,
 		  kiln_error *err)
 {
+	if (!krt_features_built(m, err))
+		return false;
 	if (!table_budget(inst, m, err))
 		return false;
 	for (uint32_t t = 0; t < m->ntypes; t++)

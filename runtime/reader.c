@@ -270,7 +270,7 @@ static bool rd_blocktype(kiln_reader *r, int64_t *out)
 
 /* multi-memory: bit 6 of the alignment flags a memory index, which comes
  * between the alignment and the offset. */
-static bool rd_memarg(kiln_reader *r, kiln_instr *in)
+static bool rd_memarg(kiln_reader *r, kiln_instr *in, bool offset64)
 {
 	if (!rd_u32(r, &in->u.mem.align))
 		return false;
@@ -280,7 +280,15 @@ static bool rd_memarg(kiln_reader *r, kiln_instr *in)
 		if (!rd_u32(r, &in->mem))
 			return false;
 	}
-	return rd_u32(r, &in->u.mem.offset);
+	if (!offset64) {
+		uint32_t off;
+
+		if (!rd_u32(r, &off))
+			return false;
+		in->u.mem.offset = off;
+		return true;
+	}
+	return rd_u64(r, &in->u.mem.offset);
 }
 
 /* A memory index where 2.0 has a zero byte: explicit unless it is one. */
@@ -335,7 +343,7 @@ static bool rd_raw(kiln_reader *r, void *dst, size_t n)
 	return true;
 }
 
-static bool rd_immediates(kiln_reader *r, kiln_instr *in)
+static bool rd_immediates(kiln_reader *r, kiln_instr *in, bool offset64)
 {
 	switch ((kiln_imm)krt_op_table[in->op].imm) {
 	case KILN_IMM_NONE: return true;
@@ -353,9 +361,9 @@ static bool rd_immediates(kiln_reader *r, kiln_instr *in)
 	case KILN_IMM_TABLE_COPY:
 		return rd_u32(r, &in->u.pair.a) && rd_u32(r, &in->u.pair.b);
 	case KILN_IMM_SELECT_T: return rd_select_types(r, in);
-	case KILN_IMM_MEMARG: return rd_memarg(r, in);
+	case KILN_IMM_MEMARG: return rd_memarg(r, in, offset64);
 	case KILN_IMM_MEMARG_LANE:
-		return rd_memarg(r, in) && rd_u8(r, &in->u.mem.lane);
+		return rd_memarg(r, in, offset64) && rd_u8(r, &in->u.mem.lane);
 	case KILN_IMM_MEMIDX: return rd_memidx(r, in, &in->mem);
 	case KILN_IMM_FENCE: return rd_zero(r);
 	case KILN_IMM_I32: return rd_s32(r, &in->u.i32);
@@ -377,7 +385,7 @@ static bool rd_immediates(kiln_reader *r, kiln_instr *in)
 	return rd_fail(r, "illegal opcode");
 }
 
-bool krt_rd_instr(kiln_reader *r, kiln_instr *in)
+bool krt_rd_instr_offsets(kiln_reader *r, kiln_instr *in, bool offset64)
 {
 	uint8_t b;
 	uint32_t code;
@@ -398,5 +406,12 @@ bool krt_rd_instr(kiln_reader *r, kiln_instr *in)
 		return krt_fail(r->err, KILN_ERR_MALFORMED, in->offset,
 				"illegal opcode");
 	/* Little-endian hosts only (x86-64): the raw copies above rely on it. */
-	return rd_immediates(r, in);
+	return rd_immediates(r, in, offset64);
+}
+
+/* A decoded module's instructions: every offset a u32 read accepted reads
+ * the same as a u64. */
+bool krt_rd_instr(kiln_reader *r, kiln_instr *in)
+{
+	return krt_rd_instr_offsets(r, in, true);
 }

@@ -84,7 +84,8 @@ typedef struct kiln_instr {
 		} pair;			/* CALL_INDIRECT (type, table), MEMORY_INIT (data, memory),
 					   TABLE_INIT (elem, table), TABLE_COPY (dst, src) */
 		struct {
-			uint32_t align, offset;
+			uint32_t align;
+			uint64_t offset;	/* u64 with memory64; a 32-bit memory's fits 32 bits */
 			uint8_t lane;
 		} mem;			/* MEMARG, MEMARG_LANE */
 		struct {
@@ -106,5 +107,8 @@ typedef struct kiln_instr {
  * and its immediates.  Immediates are checked for form only ("zero byte
  * expected", "malformed reference type"...); indices are not checked. */
 KRT_ABI bool krt_rd_instr(kiln_reader *r, kiln_instr *out);
+/* The same, reading memargs' offsets as u32s (2.0: what decoding without
+ * memory64 accepts) unless `offset64`; krt_rd_instr reads u64s. */
+bool krt_rd_instr_offsets(kiln_reader *r, kiln_instr *out, bool offset64);
 
 #endif /* KILN_READER_H */

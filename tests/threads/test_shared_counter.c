@@ -214,7 +214,7 @@ static unsigned grow_run(kiln_module *mem_mod, kiln_module *grow, unsigned n, co
 static unsigned refusals(kiln_module *mem_mod, kiln_module *counter)
 {
 	kiln_pool_config pc = kiln_pool_config_default();
-	kiln_memtype shared_type = {{1, 1, true}, true};
+	kiln_memtype shared_type = {{1, 1, true}, true, false};
 	kiln_instance *owner, *inst;
 	kiln_host_memory *hm;
 	kiln_pool *pool;

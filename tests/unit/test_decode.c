@@ -8,6 +8,7 @@
 
 #include "builder.h"
 #include "kiln.h"
+#include "module.h"
 #include "unit.h"
 
 /* A module using every section kind (it decodes; it would not validate:
@@ -482,14 +483,23 @@ END_TEST
 START_TEST(unbuilt_features_refused)
 {
 	static const uint8_t empty[] = {0, 'a', 's', 'm', 1, 0, 0, 0};
+	/* (memory i64 1): limits flag 4 */
+	static const uint8_t mem64[] = {0, 'a', 's', 'm', 1, 0, 0, 0, 5, 3, 1, 4, 1};
 	kiln_module *mod;
 	kiln_error err;
 
-	ck_assert_int_eq(kiln_module_decode_features(empty, sizeof empty, NULL,
+	/* memory64 is decoded and validated, its modules' code refused. */
+	ck_assert_int_eq(kiln_module_decode_features(mem64, sizeof mem64, NULL,
 						     KILN_FEATURE_MEMORY64, &mod, &err),
-			 KILN_ERR_UNSUPPORTED);
+			 KILN_OK);
+	ck_assert_uint_eq(kiln_module_features(mod), KILN_FEATURE_MEMORY64);
+	ck_assert(kiln_module_memory_type(mod, 0).index64);
+	ck_assert(!krt_features_built(mod, &err));
+	ck_assert_int_eq(err.status, KILN_ERR_UNSUPPORTED);
 	ck_assert_str_eq(err.message, "not supported yet: memory64");
-	ck_assert_ptr_null(mod);
+	kiln_module_delete(mod);
+	ck_assert_int_eq(kiln_module_decode_features(mem64, sizeof mem64, NULL, 0, &mod, &err),
+			 KILN_ERR_MALFORMED);
 	ck_assert_int_eq(kiln_module_decode_features(empty, sizeof empty, NULL,
 						     KILN_FEATURE_EXCEPTIONS, &mod, &err),
 			 KILN_ERR_UNSUPPORTED);
