@@ -269,8 +269,15 @@ lower_family_fn lower_numeric;
 /* lower_memory.c: linear memory (loads, stores, memory.*, data.drop),
  * tables, references and globals (the variable family's other half). */
 lower_family_fn lower_memory, lower_table, lower_reference, lower_global;
-/* The address of a load or store: pops the i32 index, adds the offset. */
+/* The address of a load or store: pops the index, adds the offset; on a
+ * 64-bit memory (memory64) checked against the memory's length first. */
 LLVMValueRef lower_address(lower *l, const kiln_instr *in);
+/* memory64: whether memory `mem` exists and is 64-bit, and the explicit
+ * check that an access of `bytes` bytes at a (i64) + in's offset lies
+ * within that memory's current length, else "out of bounds memory
+ * access" (no guard region covers a 64-bit index). */
+bool lower_is64(lower *l, uint32_t mem);
+void lower_bounds64(lower *l, const kiln_instr *in, LLVMValueRef a, unsigned bytes);
 /* The base of the memory `in` addresses (in->mem): memory 0's from the ctx
  * as ever, another's through ctx->memories (lower_memory.c). */
 LLVMValueRef lower_memory_base(lower *l, const kiln_instr *in);

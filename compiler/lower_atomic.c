@@ -20,7 +20,9 @@
  * "unaligned atomic" when it is not a multiple of them. */
 static LLVMValueRef effective(lower *l, const kiln_instr *in, unsigned bytes)
 {
-	LLVMValueRef a = LLVMBuildZExt(l->b, lower_pop(l), l->lm->i64, "");
+	bool is64 = lower_is64(l, in->mem);
+	LLVMValueRef a = is64 ? lower_pop(l) : LLVMBuildZExt(l->b, lower_pop(l), l->lm->i64, ""),
+		     a0 = a;
 
 	if (in->u.mem.offset != 0)
 		a = LLVMBuildAdd(l->b, a, LLVMConstInt(l->lm->i64, in->u.mem.offset, 0), "");
@@ -30,6 +32,9 @@ static LLVMValueRef effective(lower *l, const kiln_instr *in, unsigned bytes)
 					       LLVMConstInt(l->lm->i64, 0, 0), ""),
 			      KILN_TRAP_UNALIGNED_ATOMIC);
 	}
+	/* memory64: bounds after alignment, as the guard page faults after */
+	if (is64)
+		lower_bounds64(l, in, a0, bytes);
 	return a;
 }
 

@@ -179,8 +179,10 @@ static bool versionable(const lower *l)
 {
 	const lower_module *lm = l->lm;
 
-	return l->mem_base && !l->frame && !lm->epoch_checks && !lm->fuel_checks &&
-	       !lm->tier_counters && !lm->tier0;
+	/* memory64: a 64-bit memory 0 checks each access itself; the guard's
+	 * arithmetic is the i32 address space's. */
+	return l->mem_base && !l->m->memories[0].type.index64 && !l->frame &&
+	       !lm->epoch_checks && !lm->fuel_checks && !lm->tier_counters && !lm->tier0;
 }
 
 bool lower_loop(lower *l, kiln_reader *r, const kiln_instr *in)

@@ -4,7 +4,9 @@
  *
  * Loads and stores compute base + zext(address) + offset with no bounds
  * check: the 8 GiB reservation's guard pages fault, and the fault handler
- * raises the trap.  Accesses are unaligned (align 1): wasm's alignment is
+ * raises the trap.  A 64-bit memory (memory64) is the exception: no guard
+ * region covers a 64-bit index, so each access compares its end with the
+ * memory's current length (lower_bounds64) and branches to the trap.  Accesses are unaligned (align 1): wasm's alignment is
  * a hint.  LLVM takes a load for free of side effects: it deletes one whose
  * value is unused and may sink one past a trap's branch, so an
  * out-of-bounds load would not trap, or trap late.  Each loaded value is
@@ -55,9 +57,49 @@ static LLVMValueRef at(lower *l, LLVMValueRef base, LLVMValueRef a)
 	return LLVMBuildGEP2(l->b, l->lm->i8, base, &a, 1, "");
 }
 
+bool lower_is64(lower *l, uint32_t mem)
+{
+	return mem < l->m->nmemories && l->m->memories[mem].type.index64;
+}
+
+/* The current length in bytes: not invariant (memory.grow, here or in a
+ * callee, changes it), so LLVM keeps it only across code that cannot. */
+static LLVMValueRef length_of(lower *l, uint32_t mem)
+{
+	return lower_load_at(l, view(l, mem), KILN_MEMORY_SIZE, l->lm->i64);
+}
+
+/* a + offset + bytes <= length, without wrapping: with extra = offset +
+ * bytes (a constant), extra <= length and a <= length - extra. */
+void lower_bounds64(lower *l, const kiln_instr *in, LLVMValueRef a, unsigned bytes)
+{
+	lower_module *lm = l->lm;
+	uint64_t extra = in->u.mem.offset + bytes;
+	LLVMValueRef len, x, oob;
+
+	if (extra < bytes) {	/* offset + bytes wraps: never in bounds */
+		lower_trap_if(l, LLVMConstInt(LLVMInt1TypeInContext(lm->llctx), 1, 0),
+			      KILN_TRAP_MEMORY_OOB);
+		return;
+	}
+	len = length_of(l, in->mem);
+	x = LLVMConstInt(lm->i64, extra, 0);
+	oob = LLVMBuildOr(l->b, LLVMBuildICmp(l->b, LLVMIntUGT, x, len, ""),
+			  LLVMBuildICmp(l->b, LLVMIntUGT, a, LLVMBuildSub(l->b, len, x, ""), ""),
+			  "");
+	lower_trap_if(l, oob, KILN_TRAP_MEMORY_OOB);
+}
+
 LLVMValueRef lower_address(lower *l, const kiln_instr *in)
 {
-	LLVMValueRef a = LLVMBuildZExt(l->b, lower_pop(l), l->lm->i64, "");
+	LLVMValueRef a;
+
+	if (lower_is64(l, in->mem)) {
+		a = lower_pop(l);
+		lower_bounds64(l, in, a, 1u << krt_op_table[in->op].arg);
+	} else {
+		a = LLVMBuildZExt(l->b, lower_pop(l), l->lm->i64, "");
+	}
 
 	if (in->u.mem.offset != 0)
 		a = LLVMBuildAdd(l->b, a, LLVMConstInt(l->lm->i64, in->u.mem.offset, 0), "");
@@ -203,26 +245,61 @@ static LLVMValueRef u32(lower *l, uint32_t v)
 	return LLVMConstInt(l->lm->i32, v, 0);
 }
 
+/* memory64: an i64 operand of a bulk operation as the helpers' i32.  A
+ * 64-bit memory is at most 4 GiB here (instance.c), so an operand past
+ * 2^32 - 1 is out of bounds: it traps before the helper moves a byte. */
+static LLVMValueRef narrow64(lower *l, LLVMValueRef v)
+{
+	lower_module *lm = l->lm;
+
+	if (LLVMTypeOf(v) != lm->i64)
+		return v;
+	lower_trap_if(l, LLVMBuildICmp(l->b, LLVMIntUGT, v, LLVMConstInt(lm->i64, UINT32_MAX, 0),
+				       ""),
+		      KILN_TRAP_MEMORY_OOB);
+	return LLVMBuildTrunc(l->b, v, lm->i32, "");
+}
+
+/* memory64: memory.grow by an i64 delta: one past 2^32 - 1 pages fails as
+ * one of 2^32 - 1 does; the old size (at most 65536) or -1, sign-extended. */
+static LLVMValueRef grow64(lower *l, uint32_t mem, LLVMValueRef delta)
+{
+	lower_module *lm = l->lm;
+	LLVMValueRef a[2], big = LLVMConstInt(lm->i64, UINT32_MAX, 0);
+
+	a[0] = u32(l, mem);
+	a[1] = LLVMBuildSelect(l->b, LLVMBuildICmp(l->b, LLVMIntUGT, delta, big, ""),
+			       u32(l, UINT32_MAX), LLVMBuildTrunc(l->b, delta, lm->i32, ""), "");
+	return LLVMBuildSExt(l->b, lower_call_helper(l, KILN_H_MEMORY_GROW_AT, lm->i32, a, 2),
+			     lm->i64, "");
+}
+
 /* multi-memory: memory.size, grow, fill, copy and init of memories other
- * than 0 (copy: either side), through the helpers that take the memory. */
+ * than 0 (copy: either side), through the helpers that take the memory;
+ * memory64: those of 64-bit memories, memory 0 included, too. */
 static bool memory_at(lower *l, const kiln_instr *in, const kiln_op_info *d)
 {
 	lower_module *lm = l->lm;
+	bool is64 = lower_is64(l, in->mem);
 	LLVMValueRef a[6];
 
 	switch (d->oper) {
 	case KILN_OPER_SIZE: {
-		LLVMValueRef size = lower_load_at(l, view(l, in->mem), KILN_MEMORY_SIZE, lm->i64);
+		LLVMValueRef size = length_of(l, in->mem);
 		size = LLVMBuildLShr(l->b, size, LLVMConstInt(lm->i64, 16, 0), "");
-		return lower_push(l, LLVMBuildTrunc(l->b, size, lm->i32, ""));
+		return lower_push(l, is64 ? size : LLVMBuildTrunc(l->b, size, lm->i32, ""));
 	}
 	case KILN_OPER_GROW:
+		if (is64)
+			return lower_push(l, grow64(l, in->mem, lower_pop(l)));
 		a[0] = u32(l, in->mem);
 		a[1] = lower_pop(l);
 		return lower_push(l, lower_call_helper(l, KILN_H_MEMORY_GROW_AT, lm->i32, a, 2));
 	case KILN_OPER_FILL:
 		a[0] = u32(l, in->mem);
 		pop_n(l, a + 1, 3);
+		for (int i = 1; i < 4; i++)
+			a[i] = narrow64(l, a[i]);
 		lower_call_helper(l, KILN_H_MEMORY_FILL_AT, lm->void_, a, 4);
 		return true;
 	case KILN_OPER_COPY:	/* (dst memory, src memory, d, s, n) */
@@ -231,6 +308,8 @@ static bool memory_at(lower *l, const kiln_instr *in, const kiln_op_info *d)
 		a[0] = u32(l, in->mem);
 		a[1] = u32(l, copy ? in->mem2 : in->u.pair.a);
 		pop_n(l, a + 2, 3);
+		for (int i = 2; i < 5; i++)
+			a[i] = narrow64(l, a[i]);
 		lower_call_helper(l, copy ? KILN_H_MEMORY_COPY_AT : KILN_H_MEMORY_INIT_AT,
 				  lm->void_, a, 5);
 		return true;
@@ -245,8 +324,8 @@ bool lower_memory(lower *l, const kiln_instr *in, const kiln_op_info *d)
 	lower_module *lm = l->lm;
 	LLVMValueRef a[4];
 
-	if ((in->mem != 0 || in->mem2 != 0) && d->oper != KILN_OPER_LOAD &&
-	    d->oper != KILN_OPER_STORE)
+	if ((in->mem != 0 || in->mem2 != 0 || lower_is64(l, 0)) &&
+	    d->oper != KILN_OPER_LOAD && d->oper != KILN_OPER_STORE && d->oper != KILN_OPER_DROP)
 		return memory_at(l, in, d);
 	switch (d->oper) {
 	case KILN_OPER_LOAD:

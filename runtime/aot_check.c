@@ -139,7 +139,9 @@ static bool check_segments(const kiln_module *m, kiln_error *err)
 			continue;
 		if (d->memory >= m->nmemories)
 			return bad_index(err, "memory", d->memory, m->nmemories);
-		if (!check_const(m, d->offset, KILN_I32, m->nglobals, err))
+		if (!check_const(m, d->offset,
+				 m->memories[d->memory].type.index64 ? KILN_I64 : KILN_I32,
+				 m->nglobals, err))
 			return false;
 	}
 	return true;

@@ -275,7 +275,7 @@ static bool read_limit_flags(decoder *d, bool memory, uint64_t *flags)
 	return true;
 }
 
-/* One bound: a u64 for an i64-indexed memory, else a u32. */
+/* One bound: a u64 (a memory's, with memory64), else a u32. */
 static bool read_bound(decoder *d, bool wide, uint64_t *out)
 {
 	uint32_t v;
@@ -305,6 +305,9 @@ static bool read_limits(decoder *d, kiln_limits *lim, kiln_memtype *mem)
 		d->m->uses |= KILN_FEATURE_THREADS;
 	if (wide)
 		d->m->uses |= KILN_FEATURE_MEMORY64;
+	/* With memory64 every memory's bounds are u64s (a 32-bit memory's
+	 * range is the validator's: "memory size must be at most ..."). */
+	wide = mem && d->memory64;
 	return read_bound(d, wide, &lim->min) &&
 	       (!lim->has_max || read_bound(d, wide, &lim->max));
 }
@@ -981,7 +984,7 @@ kiln_status kiln_module_decode_trusted(const uint8_t *bytes, size_t len,
 				       kiln_module **out_module, kiln_error *err)
 {
 	return decode_bytes(bytes, len, true, NULL,
-			    KRT_FEATURES_DECODED & ~KILN_FEATURE_NO_REFERENCE_TYPES, out_module, err);
+			    KRT_FEATURES_BUILT & ~KILN_FEATURE_NO_REFERENCE_TYPES, out_module, err);
 }
 
 /* Limits are checked once the module is decoded: decoding is linear in the

@@ -5,9 +5,7 @@
  * A bit is accepted by decoding only once its proposal is built through
  * decode, validation, both compilers and the runtime (KRT_FEATURES_BUILT):
  * asked for before that, decoding refuses it by name, so that no bit
- * silently does nothing.  A proposal decoded and validated but not yet
- * compiled (KRT_FEATURES_DECODED) is refused, by name again, by compiling
- * and instantiating a module that uses it.
+ * silently does nothing.
  */
 #include "module.h"
 
@@ -41,30 +39,20 @@ static const char *first_name(uint32_t bits)
 	return name ? name : "?";
 }
 
-static bool refuse_unbuilt(uint32_t unbuilt, kiln_error *err)
+bool krt_features_check(uint32_t features, kiln_error *err)
 {
+	uint32_t unbuilt = features & ~KRT_FEATURES_BUILT;
+
 	if (unbuilt)
 		return krt_fail(err, KILN_ERR_UNSUPPORTED, KILN_NO_OFFSET,
 				"not supported yet: %s", first_name(unbuilt));
 	return true;
 }
 
-bool krt_features_check(uint32_t features, kiln_error *err)
-{
-	return refuse_unbuilt(features & ~KRT_FEATURES_DECODED, err);
-}
-
-bool krt_features_built(const kiln_module *m, kiln_error *err)
-{
-	return refuse_unbuilt(m->uses & ~KRT_FEATURES_BUILT, err);
-}
-
 bool krt_features_allow(const kiln_module *m, uint32_t allowed, kiln_error *err)
 {
 	uint32_t refused = m->uses & ~allowed;
 
-	if (!krt_features_built(m, err))
-		return false;
 	if (refused)
 		return krt_fail(err, KILN_ERR_UNSUPPORTED, KILN_NO_OFFSET,
 				"the module uses %s, which is disabled in this engine",

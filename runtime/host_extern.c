@@ -117,7 +117,7 @@ kiln_status kiln_host_memory_new(const kiln_memtype *type, kiln_host_memory **ou
 				       "shared host memories are not supported yet");
 	if (type->index64)
 		return krt_fail_status(err, KILN_ERR_UNSUPPORTED, KILN_NO_OFFSET,
-				       "not supported yet: memory64");
+				       "64-bit host memories are not supported yet");
 	if (!(m = calloc(1, sizeof *m)))
 		return nomem(err);
 	if (!kiln_memory_init(&m->mem, (uint32_t)lim->min,

@@ -8,6 +8,7 @@
  * each bounds-checked as a whole (a failure traps and leaves earlier
  * writes in place); then run the start function.
  */
+#include <inttypes.h>
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
@@ -72,7 +73,8 @@ static bool check_import(const kiln_module *m, uint32_t i, const kiln_extern *ex
 		const kiln_memory_rt *mem = ext->handle;
 		const kiln_limits *want = &m->memories[imp->index].type.limits;
 		if (!limits_match(mem->pages, mem->has_max, mem->max_pages, want) ||
-		    mem->shared != m->memories[imp->index].type.shared)
+		    mem->shared != m->memories[imp->index].type.shared ||
+		    mem->index64 != m->memories[imp->index].type.index64)
 			return link_error(err, i, "memory type");
 		return true;
 	}
@@ -284,30 +286,42 @@ static kiln_memory_rt *own_mem(kiln_instance *inst, uint32_t i)
 
 /* Makes own memory i of its type, within the instance's page limit.  A
  * pool holds one memory per instance: a module with several is refused
- * there (its slots, images and resets know one). */
+ * there (its slots, images and resets know one).  memory64: a 64-bit
+ * memory lives in the same reservation as a 32-bit one, so it holds at
+ * most KILN_MAX_PAGES (4 GiB) as well — a larger maximum is capped there
+ * and memory.grow past it returns -1, as when max_memory_pages caps one. */
 static bool build_memory(kiln_instance *inst, const kiln_module *m, kiln_pool *pool,
 			 uint32_t i, kiln_error *err)
 {
 	const kiln_limits *lim = &m->memories[i].type.limits;
-	uint32_t max = lim->has_max ? (uint32_t)lim->max : KILN_MAX_PAGES;
+	uint32_t max = lim->has_max && lim->max < KILN_MAX_PAGES ? (uint32_t)lim->max
+								 : KILN_MAX_PAGES;
 	kiln_memory_rt *mem = own_mem(inst, i);
 
 	if (inst->limits.max_memory_pages && inst->limits.max_memory_pages < max)
 		max = inst->limits.max_memory_pages;
 	if (lim->min > max)
 		return krt_fail(err, KILN_ERR_NOMEM, KILN_NO_OFFSET,
-				"memory of %u pages exceeds the limit of %u",
-				(uint32_t)lim->min, max);
+				"memory of %" PRIu64 " pages exceeds the limit of %u",
+				lim->min, max);
 	if (pool && m->nmemories > 1)
 		return krt_fail(err, KILN_ERR_UNSUPPORTED, KILN_NO_OFFSET,
 				"several memories in pooled instances are not supported yet");
-	if (m->memories[i].type.shared)
-		return own_shared_memory(inst, pool, i, (uint32_t)lim->min, max, err);
+	if (pool && m->memories[i].type.index64)
+		return krt_fail(err, KILN_ERR_UNSUPPORTED, KILN_NO_OFFSET,
+				"64-bit memories in pooled instances are not supported yet");
+	if (m->memories[i].type.shared) {
+		if (!own_shared_memory(inst, pool, i, (uint32_t)lim->min, max, err))
+			return false;
+		inst->memories[i]->index64 = m->memories[i].type.index64;
+		return true;
+	}
 	if (pool ? !kiln_pool_memory_init(pool, m, mem, (uint32_t)lim->min, max,
 					  &inst->memory_from_image, err)
 		 : !kiln_memory_init(mem, (uint32_t)lim->min, max, err))
 		return false;
 	mem->has_max = lim->has_max;
+	mem->index64 = m->memories[i].type.index64;
 	inst->memories[i] = mem;
 	return true;
 }
@@ -315,8 +329,6 @@ static bool build_memory(kiln_instance *inst, const kiln_module *m, kiln_pool *p
 static bool build(kiln_instance *inst, const kiln_module *m, kiln_pool *pool,
 		  kiln_error *err)
 {
-	if (!krt_features_built(m, err))
-		return false;
 	if (!table_budget(inst, m, err))
 		return false;
 	for (uint32_t t = 0; t < m->ntypes; t++)
@@ -397,9 +409,10 @@ static void initialise(void *arg)
 		const kiln_data *d = &m->datas[s];
 		if (d->mode != KILN_SEG_ACTIVE)
 			continue;
-		uint32_t off = (uint32_t)eval_const(inst, d->offset).i32;
+		kiln_slot v = eval_const(inst, d->offset);
 		kiln_memory_rt *mem = inst->memories[d->memory];
-		if ((uint64_t)off + d->init.len > mem->size)
+		uint64_t off = mem->index64 ? (uint64_t)v.i64 : (uint32_t)v.i32;
+		if (off > mem->size || d->init.len > mem->size - off)
 			krt_trap_raise(KILN_TRAP_MEMORY_OOB);
 		memcpy(mem->base + off, m->bytes + d->init.off, d->init.len);
 	}
@@ -761,6 +774,7 @@ kiln_externtype kiln_extern_type(kiln_extern ext)
 		kiln_memory_rt *mem = ext.handle;
 		t.u.memory.limits = (kiln_limits){mem->pages, mem->max_pages, mem->has_max};
 		t.u.memory.shared = mem->shared;
+		t.u.memory.index64 = mem->index64;
 		break;
 	}
 	case KILN_EXTERN_GLOBAL:

@@ -503,11 +503,14 @@ static bool retarget(tr *t, uint32_t x)
 }
 
 /* multi-memory: the interpreter addresses memory 0 (ctx->memory); a
- * function that names another is left to compiled code (tier 0). */
+ * function that names another is left to compiled code (tier 0), and so is
+ * one that addresses a 64-bit memory (memory64: explicit bounds checks). */
 static bool do_memory(tr *t, const kiln_instr *in, const kiln_op_info *info)
 {
 	if (in->mem != 0 || in->mem2 != 0)
 		return unsupported(t, "a memory other than memory 0");
+	if (info->oper != KILN_OPER_DROP && t->m->memories[0].type.index64)
+		return unsupported(t, "a 64-bit memory");
 	switch (info->oper) {
 	case KILN_OPER_LOAD:	/* op dst addr offset */
 		value_op(t, in->op, 1, 1, in->u.mem.offset);

@@ -28,6 +28,7 @@ typedef struct kiln_memory_rt {
 	uint32_t pages;
 	uint32_t max_pages;	/* from the type, capped by the configuration */
 	bool has_max;		/* the type declares a maximum */
+	bool index64;		/* memory64: an i64-indexed memory (explicitly checked) */
 	kiln_pool *pool;	/* a pooled memory's pool and slot (pool.h) */
 	uint32_t slot;
 	uint64_t image_len;	/* a pooled memory mapped from a module image */

@@ -196,22 +196,16 @@ KRT_ABI kiln_status krt_module_check_limits(const kiln_module *m,
 					    const kiln_module_limits *limits,
 					    kiln_error *err);
 
-/* The proposals kiln builds through compiling and running. */
+/* The proposals kiln builds: decoding accepts these bits only. */
 #define KRT_FEATURES_BUILT \
 	(KILN_FEATURE_THREADS | KILN_FEATURE_EXTENDED_CONST | KILN_FEATURE_TAIL_CALL | \
-	 KILN_FEATURE_MULTI_MEMORY | KILN_FEATURE_RELAXED_SIMD | KILN_FEATURE_NO_REFERENCE_TYPES)
-
-/* The proposals decoding accepts: the built ones, and memory64, which is
- * decoded and validated but whose modules compiling and instantiating
- * refuse (krt_features_built) until its code is lowered. */
-#define KRT_FEATURES_DECODED (KRT_FEATURES_BUILT | KILN_FEATURE_MEMORY64)
+	 KILN_FEATURE_MULTI_MEMORY | KILN_FEATURE_MEMORY64 | KILN_FEATURE_RELAXED_SIMD | \
+	 KILN_FEATURE_NO_REFERENCE_TYPES)
 
 /* features.c: false with "not supported yet: <proposal>" when `features`
- * asks for a proposal decoding does not accept, or (krt_features_built)
- * the module uses one that is decoded only; false naming the first proposal the
+ * asks for a proposal not built; false naming the first proposal the
  * module uses outside `allowed` (an engine's kiln_config.features). */
 bool krt_features_check(uint32_t features, kiln_error *err);
-bool krt_features_built(const kiln_module *m, kiln_error *err);
 KRT_ABI bool krt_features_allow(const kiln_module *m, uint32_t allowed, kiln_error *err);
 
 #endif /* KILN_MODULE_H */

@@ -309,9 +309,7 @@ static int run_json(wast_run *run)
  * decoding is then given it, as wast2json's language has it.  An unbuilt
  * proposal's flag only goes to wast2json, so that its folder keeps running
  * as a 2.0 kiln sees it (decoding would refuse the bit).  memory64 is
- * decoded and validated already (its modules' code is refused, "not
- * supported yet: memory64"), so its folder's decoding and validation
- * checks run. */
+ * built but not yet on by default: its flag gives decoding the bit too. */
 #define WAST_DECODED (KILN_FEATURES_DEFAULT | KILN_FEATURE_MEMORY64)
 
 static uint32_t enabled_feature(const char *name)
