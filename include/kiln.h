@@ -278,7 +278,7 @@ KILN_API kiln_status kiln_module_decode_limited(const uint8_t *bytes, size_t len
 #define KILN_FEATURE_NO_REFERENCE_TYPES (1u << 31)
 #define KILN_FEATURES_DEFAULT \
 	(KILN_FEATURE_THREADS | KILN_FEATURE_EXTENDED_CONST | KILN_FEATURE_TAIL_CALL | \
-	 KILN_FEATURE_MULTI_MEMORY | KILN_FEATURE_RELAXED_SIMD)
+	 KILN_FEATURE_MULTI_MEMORY | KILN_FEATURE_MEMORY64 | KILN_FEATURE_RELAXED_SIMD)
 
 /* kiln_module_decode_limited accepting only the proposals in `features`
  * (the others decode every one in KILN_FEATURES_DEFAULT).  A bit of a

@@ -50,6 +50,8 @@ static void print_externtype(const kiln_externtype *t)
 		print_limits(&t->u.memory.limits);
 		if (t->u.memory.shared)
 			printf(" shared");
+		if (t->u.memory.index64)
+			printf(" i64");
 		break;
 	case KILN_EXTERN_GLOBAL:
 		printf("%s%s", t->u.global.mutable_ ? "mut " : "",

@@ -308,14 +308,11 @@ static int run_json(wast_run *run)
  * kiln builds it (every built proposal is standardised, so on by default):
  * decoding is then given it, as wast2json's language has it.  An unbuilt
  * proposal's flag only goes to wast2json, so that its folder keeps running
- * as a 2.0 kiln sees it (decoding would refuse the bit).  memory64 is
- * built but not yet on by default: its flag gives decoding the bit too. */
-#define WAST_DECODED (KILN_FEATURES_DEFAULT | KILN_FEATURE_MEMORY64)
-
+ * as a 2.0 kiln sees it (decoding would refuse the bit). */
 static uint32_t enabled_feature(const char *name)
 {
 	for (int b = 0; b < 32; b++)
-		if ((WAST_DECODED & (1u << b)) && kiln_feature_name(1u << b) &&
+		if ((KILN_FEATURES_DEFAULT & (1u << b)) && kiln_feature_name(1u << b) &&
 		    !strcmp(kiln_feature_name(1u << b), name))
 			return 1u << b;
 	return 0;

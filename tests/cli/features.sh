@@ -105,5 +105,24 @@ fi
 expect x 'the module uses tail-call, which is disabled in this engine' \
   run --disable-tail-call --invoke host "$tc"
 
+# memory64 (default): (memory i64 1) (func (export "get") (param i64)
+# (result i32) (i32.load8_u (local.get 0))) — the last byte, one past it
+# and an address past 2^32 under the interpreter's default (the function
+# is left to tier 0), the JIT and an artifact; --disable-memory64 refuses.
+m64=$tmp/m64.wasm
+printf '\0asm\1\0\0\0\1\6\1\x60\1\x7e\1\x7f\3\2\1\0\5\3\1\4\1\7\7\1\3get\0\0\x0a\x09\1\7\0\x20\0\x2d\0\0\x0b' > "$m64"
+expect 0 '^Proposals: memory64$' inspect "$m64"
+"$kiln" compile "$m64" -o "$tmp/m64.kwasm" || fail "compile m64"
+expect 0 '^proposals: memory64$' inspect "$tmp/m64.kwasm"
+for mod in "$m64" "$tmp/m64.kwasm"; do
+  for args in "" --tier=tiered; do
+    expect 0 '^0$' run --no-cache $args --invoke get "$mod" 65535
+    expect x 'out of bounds memory access' run --no-cache $args --invoke get "$mod" 65536
+    expect x 'out of bounds memory access' run --no-cache $args --invoke get "$mod" 4294967296
+  done
+  expect x 'the module uses memory64, which is disabled in this engine' \
+    run --disable-memory64 --invoke get "$mod" 0
+done
+
 echo "cli features: $checks checks, $fails failed"
 [ $fails -eq 0 ]

@@ -338,8 +338,10 @@ START_TEST(imports_and_types)
 	ck_assert_str_eq(err.message, "malformed function type");
 	ck_assert_int_eq(SECTION(&err, 4, 1, 0x7f, 0, 0), KILN_ERR_MALFORMED);
 	ck_assert_str_eq(err.message, "malformed reference type");
-	ck_assert_int_eq(SECTION(&err, 5, 1, 0x04, 0), KILN_ERR_MALFORMED);
-	ck_assert_str_eq(err.message, "integer too large");
+	/* memory64 (default): one flag byte, bit 3 none's (without it, flag 4
+	 * is 2.0's "integer too large": unbuilt_features_refused) */
+	ck_assert_int_eq(SECTION(&err, 5, 1, 0x08, 0), KILN_ERR_MALFORMED);
+	ck_assert_str_eq(err.message, "malformed limits flags");
 	ck_assert_int_eq(SECTION(&err, 7, 1, 1, 'x', 0x04, 0), KILN_ERR_MALFORMED);
 	ck_assert_str_eq(err.message, "malformed export kind");
 }
@@ -487,8 +489,9 @@ START_TEST(unbuilt_features_refused)
 	kiln_module *mod;
 	kiln_error err;
 
-	/* memory64 is built: its bit decodes a 64-bit memory, and the
-	 * module records the use; without the bit, flag 4 is malformed. */
+	/* memory64 is built (and default): its bit decodes a 64-bit memory,
+	 * and the module records the use; without the bit, flag 4 is 2.0's
+	 * malformed flag. */
 	ck_assert_int_eq(kiln_module_decode_features(mem64, sizeof mem64, NULL,
 						     KILN_FEATURE_MEMORY64, &mod, &err),
 			 KILN_OK);
@@ -497,6 +500,7 @@ START_TEST(unbuilt_features_refused)
 	kiln_module_delete(mod);
 	ck_assert_int_eq(kiln_module_decode_features(mem64, sizeof mem64, NULL, 0, &mod, &err),
 			 KILN_ERR_MALFORMED);
+	ck_assert_str_eq(err.message, "integer too large");
 	ck_assert_int_eq(kiln_module_decode_features(empty, sizeof empty, NULL,
 						     KILN_FEATURE_EXCEPTIONS, &mod, &err),
 			 KILN_ERR_UNSUPPORTED);
