@@ -252,9 +252,9 @@ static bool read_expr(decoder *d, kiln_range *out)
 
 /* ------------------------------------------------------------- types */
 
-/* Flags: bit 0 a maximum follows, bit 1 shared (threads; memories only,
- * `shared` NULL for tables), bit 2 an i64 index (memory64; memories only,
- * `index64` NULL for tables).  A 2-bit LEB128 in the reference
+/* Flags: bit 0 a maximum follows, bit 1 shared (threads), bit 2 an i64
+ * index (memory64); bits 1 and 2 for memories only (`mem` NULL for
+ * tables).  Without memory64, a 2-bit LEB128 in the reference
  * interpreter, so other bits are "integer too large" (bit 1 too, without
  * the threads feature: a 2.0 decoder's 1-bit flag); with memory64 the
  * flags are one byte, and any bit no enabled proposal gives them is
