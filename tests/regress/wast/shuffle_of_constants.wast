@@ -1,9 +1,10 @@
 ;; Found by the differential tester (kiln-diff --features tail-call, seed
 ;; 813; the module used no tail call): at tier 0 (-O0, no IR passes) an
-;; i8x16.shuffle of two v128.const became a vector of extractelement
-;; constant expressions, and LLVM's -O0 code generation misfolded the
-;; i64x2.bitmask of it (0) as a shift count of 1, so i8x16.shr_s shifted.
-;; A shuffle of constants is now folded by kiln (lower_simd.c, shuffle).
+;; i8x16.shr_s by the i64x2.bitmask of an i8x16.shuffle of two constants
+;; (0, but an LLVM constant expression, no constant in the IR) shifted:
+;; LLVM 19 lowered the shift by a count it found to be 0 only while
+;; selecting instructions to a wrong gf2p8affineqb (i8x16_shr_s_zero.wast,
+;; seed 596, has the cause and the fix).
 (module
   (func (export "shr_by_bitmask") (result i64 i64)
     (local v128)
