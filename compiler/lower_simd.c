@@ -334,12 +334,32 @@ static bool test(lower *l, const kiln_instr *in, const kiln_op_info *d)
 
 /* ------------------------------------------------- integer arithmetic */
 
+/* n through an empty inline asm: code generation cannot see its value.
+ * For the count of an i8x16.shr_s that is no constant in the IR: LLVM 19,
+ * finding only while selecting instructions that such a count is 0, lowers
+ * the shift (on a CPU with GFNI) to a gf2p8affineqb whose matrix XORs the
+ * sign bit into every other bit.  Tier 0 and -O0 artifacts run no IR
+ * passes, which would fold the shift away first (f32.lt x x as the count:
+ * tests/regress/wast/i8x16_shr_s_zero.wast); tier 1 gets the barrier too,
+ * as nothing promises its passes find every such 0.  A constant count
+ * needs none: the builder folds a shift by 0. */
+static LLVMValueRef opaque(lower *l, LLVMValueRef n)
+{
+	LLVMTypeRef t = LLVMTypeOf(n), ft = LLVMFunctionType(t, &t, 1, 0);
+	LLVMValueRef id = LLVMGetInlineAsm(ft, "", 0, "=r,0", 4, 0, 0,
+					   LLVMInlineAsmDialectATT, 0);
+
+	return LLVMBuildCall2(l->b, ft, id, &n, 1, "");
+}
+
 /* Shifts: the count is taken modulo the lane width. */
 static bool shift(lower *l, const kiln_op_info *d)
 {
 	kiln_shape s = d->shape;
 	LLVMValueRef n = lower_pop(l), x = pop_as(l, s);
 
+	if (s == KILN_SHAPE_I8X16 && d->sign == KILN_SIGN_S && !LLVMIsConstant(n))
+		n = opaque(l, n);
 	n = LLVMBuildAnd(l->b, n, i32c(l, shapes[s].bits - 1), "");
 	n = s == KILN_SHAPE_I64X2 ? LLVMBuildZExt(l->b, n, l->lm->i64, "")
 		       : LLVMBuildTrunc(l->b, n, lane_type(l, s), "");

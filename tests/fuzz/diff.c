@@ -10,10 +10,16 @@
  * it trapped, must agree.  Between kiln's five the trap messages must agree too.
  *
  * kiln-diff [--start SEED] [--count N] [--interp PATH|none] [--keep DIR] [--scalar]
- * kiln-diff [--scalar] --dump SEED FILE.wasm
+ *           [--features LIST]
+ * kiln-diff [--scalar] [--features LIST] --dump SEED FILE.wasm
  *
  * --scalar: modules without v128 values (kiln_gen_scalar_module), so that
  * the interpreter runs every one of them; before --dump, such a module.
+ * --features: proposals past 2.0 the modules use too, a comma-separated
+ * list of extended-const, tail-call, multi-memory, relaxed-simd or all
+ * (wasm-interp gets its --enable- flags).  Relaxed SIMD's results are each
+ * engine's own choice: with it kiln's ways are compared among themselves
+ * only, never with wasm-interp.
  *
  * Each export is called in order in one instance (as wasm-interp's
  * --run-all-exports does), so state carries from one call to the next.
@@ -72,13 +78,59 @@ static bool run_kiln(kiln_engine *e, kiln_module *m, outcome *out, char *why, si
 	return true;
 }
 
+/* The proposals of --features: the bit, its name (wast2json's and
+ * wasm-interp's --enable- flag names it so too). */
+static const struct { unsigned bit; const char *name; } features[] = {
+	{KILN_GEN_EXTENDED_CONST, "extended-const"}, {KILN_GEN_TAIL_CALL, "tail-call"},
+	{KILN_GEN_MULTI_MEMORY, "multi-memory"}, {KILN_GEN_RELAXED_SIMD, "relaxed-simd"},
+};
+#define NFEATURES (sizeof features / sizeof *features)
+
+/* The bit of one name of the list (n bytes), 0 for an unknown one. */
+static unsigned feature_bit(const char *name, size_t n)
+{
+	if (n == 3 && !strncmp(name, "all", 3))
+		return KILN_GEN_ALL;
+	for (size_t i = 0; i < NFEATURES; i++)
+		if (strlen(features[i].name) == n && !strncmp(name, features[i].name, n))
+			return features[i].bit;
+	return 0;
+}
+
+/* The bits of a comma-separated list; false for an unknown name. */
+static bool parse_features(const char *list, unsigned *bits)
+{
+	*bits = 0;
+	while (*list) {
+		size_t n = strcspn(list, ",");
+		unsigned b = feature_bit(list, n);
+		if (!b)
+			return false;
+		*bits |= b;
+		list += n + (list[n] == ',');
+	}
+	return true;
+}
+
+/* wasm-interp's --enable- flags for the features (in cmd, of size len). */
+static void interp_flags(unsigned bits, char *cmd, size_t len)
+{
+	size_t n = 0;
+
+	cmd[0] = 0;
+	for (size_t i = 0; i < NFEATURES; i++)
+		if (bits & features[i].bit)
+			n += (size_t)snprintf(cmd + n, n < len ? len - n : 0, " --enable-%s",
+					      features[i].name);
+}
+
 /* wasm-interp --run-all-exports: "f0() => i64:123" or "f0() => error: ...". */
-static bool run_interp(const char *interp, const char *path, outcome *out)
+static bool run_interp(const char *interp, const char *flags, const char *path, outcome *out)
 {
 	char cmd[1024], line[512];
 	FILE *p;
 
-	snprintf(cmd, sizeof cmd, "%s --run-all-exports '%s' 2>&1", interp, path);
+	snprintf(cmd, sizeof cmd, "%s%s --run-all-exports '%s' 2>&1", interp, flags, path);
 	if (!(p = popen(cmd, "r")))
 		return false;
 	out->n = 0;
@@ -131,13 +183,14 @@ static void report(uint64_t seed, const char *what, const outcome *a, const outc
 		       a->n, b->n, path);
 }
 
-static int dump(bool (*gen)(uint64_t, uint8_t **, size_t *), const char *seed, const char *path)
+static int dump(unsigned feat, bool scalar, const char *seed, const char *path)
 {
 	uint8_t *bytes;
 	size_t len;
 	FILE *f;
 
-	if (!gen(strtoull(seed, NULL, 10), &bytes, &len) || !(f = fopen(path, "wb")))
+	if (!kiln_gen_module_with(strtoull(seed, NULL, 10), feat, scalar, &bytes, &len) ||
+	    !(f = fopen(path, "wb")))
 		return 2;
 	fwrite(bytes, 1, len, f);
 	fclose(f);
@@ -203,8 +256,9 @@ static bool run_ways(kiln_engine *e[NJIT], const uint8_t *bytes, size_t len, out
 
 /* Compares the module's outcomes (and wasm-interp's, unless interp is
  * NULL); true when it diverged (reported). */
-static bool compare(uint64_t seed, const outcome o[NWAYS], const char *interp, const char *path,
-		    const char *keep, const uint8_t *bytes, size_t len, uint64_t *invalid)
+static bool compare(uint64_t seed, const outcome o[NWAYS], const char *interp, const char *flags,
+		    const char *path, const char *keep, const uint8_t *bytes, size_t len,
+		    uint64_t *invalid)
 {
 	char what[96];
 	outcome oi;
@@ -224,7 +278,7 @@ static bool compare(uint64_t seed, const outcome o[NWAYS], const char *interp, c
 		fwrite(bytes, 1, len, f);
 		fclose(f);
 	}
-	if (!f || !run_interp(interp, path, &oi)) {
+	if (!f || !run_interp(interp, flags, path, &oi)) {
 		printf("INTERP seed %" PRIu64 ": %s could not run it\n", seed, interp);
 		++*invalid;
 		return false;
@@ -240,14 +294,15 @@ int main(int argc, char **argv)
 	uint64_t start = 1, count = 1000, diverged = 0, invalid = 0, compared = 0, traps = 0;
 	uint64_t interpreted = 0;
 	const char *interp = "wasm-interp", *keep = "/tmp";
-	bool (*gen)(uint64_t, uint8_t **, size_t *) = kiln_gen_module;
+	bool scalar = false;
+	unsigned feat = 0;
 	kiln_engine *e[NJIT] = {0};
-	char tmp[] = "/tmp/kiln-diff-XXXXXX", path[64], why[300];
+	char tmp[] = "/tmp/kiln-diff-XXXXXX", path[64], why[300], flags[160];
 	kiln_error err;
 
 	for (int i = 1; i < argc; i++) {
 		if (!strcmp(argv[i], "--dump") && i + 2 < argc)
-			return dump(gen, argv[i + 1], argv[i + 2]);
+			return dump(feat, scalar, argv[i + 1], argv[i + 2]);
 		else if (!strcmp(argv[i], "--start") && i + 1 < argc)
 			start = strtoull(argv[++i], NULL, 10);
 		else if (!strcmp(argv[i], "--count") && i + 1 < argc)
@@ -257,14 +312,19 @@ int main(int argc, char **argv)
 		else if (!strcmp(argv[i], "--keep") && i + 1 < argc)
 			keep = argv[++i];
 		else if (!strcmp(argv[i], "--scalar"))
-			gen = kiln_gen_scalar_module;
+			scalar = true;
+		else if (!strcmp(argv[i], "--features") && i + 1 < argc && parse_features(argv[i + 1], &feat))
+			i++;
 		else
 			return fprintf(stderr, "usage: kiln-diff [--start SEED] [--count N] "
-				       "[--interp PATH|none] [--keep DIR] [--scalar] | [--scalar] --dump "
-				       "SEED FILE\n"), 2;
+				       "[--interp PATH|none] [--keep DIR] [--scalar] [--features "
+				       "extended-const,tail-call,multi-memory,relaxed-simd|all] | "
+				       "[--scalar] [--features LIST] --dump SEED FILE\n"), 2;
 	}
-	if (!strcmp(interp, "none"))
+	/* relaxed SIMD: each engine's own results, kiln's ways among themselves */
+	if (!strcmp(interp, "none") || (feat & KILN_GEN_RELAXED_SIMD && !scalar))
 		interp = NULL;
+	interp_flags(feat, flags, sizeof flags);
 	if (!engines_new(e, &err) || !mkdtemp(tmp))
 		return fprintf(stderr, "setup: %s\n", err.message), 1;
 	snprintf(path, sizeof path, "%s/m.wasm", tmp);
@@ -273,7 +333,7 @@ int main(int argc, char **argv)
 		size_t len;
 		outcome o[NWAYS];
 		kiln_module *m;
-		if (!gen(seed, &bytes, &len))
+		if (!kiln_gen_module_with(seed, feat, scalar, &bytes, &len))
 			return fprintf(stderr, "out of memory\n"), 1;
 		if (kiln_module_new(bytes, len, &m, &err) != KILN_OK) {
 			printf("INVALID seed %" PRIu64 ": %s (at %zu)\n", seed, err.message, err.offset);
@@ -290,7 +350,8 @@ int main(int argc, char **argv)
 				interpreted += o[WAY_INTERP].n != NOT_RUN;
 				for (uint32_t i = 0; i < o[0].n; i++)
 					traps += !strncmp(o[0].result[i], "trap", 4);
-				diverged += compare(seed, o, interp, path, keep, bytes, len, &invalid);
+				diverged += compare(seed, o, interp, flags, path, keep, bytes, len,
+						    &invalid);
 			}
 		}
 		free(bytes);
@@ -305,7 +366,8 @@ int main(int argc, char **argv)
 	       PRIu64 " functions tiered up; %" PRIu64 " run by the interpreter too%s\n", count,
 	       start, compared, traps, diverged, invalid,
 	       kiln_engine_stats_of(e[WAY_TIERED]).tiered_up, interpreted,
-	       interp ? "" : " (no wasm-interp)");
+	       interp ? "" : feat & KILN_GEN_RELAXED_SIMD && !scalar
+			     ? " (no wasm-interp: relaxed SIMD is kiln's own)" : " (no wasm-interp)");
 	for (int w = 0; w < NJIT; w++)
 		kiln_engine_delete(e[w]);
 	return diverged || invalid ? 1 : 0;

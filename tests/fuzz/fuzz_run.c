@@ -1,7 +1,8 @@
 /*
  * fuzz_run.c — libFuzzer target: decode + validate + compile (JIT, -O0,
  * fuel metering) + instantiate (in a pool capping memories at 16 MiB and
- * tables at 10,000 elements; imports from "spectest") + call every exported
+ * tables at 10,000 elements; outside it, under the same limits, a module the
+ * pool refuses: several memories; imports from "spectest") + call every exported
  * function with zero arguments, each with 100,000 units of fuel.  Traps
  * are outcomes; a crash, a hang, a leak or an error without a message is a
  * bug.  The outcome told to replay (outcome.h): the status and message of
@@ -37,6 +38,8 @@ static void setup(void)
 	cfg.opt_level = 0;
 	cfg.fuel_metering = true;
 	cfg.stack_size = 256 << 10;
+	cfg.max_memory_pages = 256;	/* the pool's limits, for instances outside it */
+	cfg.max_table_elements = 10000;
 	pc.max_instances = 4;
 	pc.max_memory_pages = 256;
 	pc.max_table_elements = 10000;
@@ -98,6 +101,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (kiln_module_compile(engine, m, &err) == KILN_OK &&
 	    kiln_linker_instantiate_pre(linker, m, &pre, &err) == KILN_OK) {
 		kiln_status st = kiln_instance_pre_instantiate(pre, pool, &inst, NULL, &err);
+		if (st == KILN_ERR_UNSUPPORTED)	/* several memories: not in a pool */
+			st = kiln_instance_pre_instantiate(pre, NULL, &inst, NULL, &err);
 		if (st == KILN_OK)
 			call_exports(m, inst);
 		else if (err.message[0] == 0)

@@ -49,13 +49,14 @@ typedef struct functype {
 typedef struct gen {
 	uint64_t rng;
 	bool scalar;		/* no v128 anywhere (kiln_gen_scalar_module) */
+	unsigned feat;		/* KILN_GEN_* proposals it may use */
 	uint32_t nfuncs, ntypes;
 	functype types[MAX_FUNCS * 2 + 2];
 	uint32_t func_type[MAX_FUNCS * 2 + 1];
 	bool leaf[MAX_FUNCS];
 	uint32_t slot[MAX_FUNCS];	/* a table index holding the function, or UINT32_MAX */
 	uint8_t global_type[NGLOBALS];
-	uint32_t table_size;
+	uint32_t table_size, nmems;
 	/* the function being generated */
 	uint32_t self;
 	uint8_t local_type[MAX_PARAMS + MAX_LOCALS];
@@ -288,6 +289,47 @@ static void konst(gen *g, uint8_t t)
 	}
 }
 
+/* The inverse of odd b modulo 2^64 (Newton's iteration: each step doubles
+ * the bits that are right). */
+static uint64_t odd_inverse(uint64_t b)
+{
+	uint64_t x = b;
+
+	for (int i = 0; i < 5; i++)
+		x *= 2 - b * x;
+	return x;
+}
+
+/* An extended constant expression of type t (i32 or i64) whose value is v:
+ * v as a + b, a - b or a * b of random operands (the sums wrap), nested up
+ * to `depth`. */
+static void ext_const(gen *g, uint8_t t, uint64_t v, int depth)
+{
+	uint64_t a = value(g), b;
+	uint8_t add = t == I32 ? 0x6a : 0x7c;
+	uint32_t k = depth > 0 ? rnd(g, 4) : 3;
+
+	switch (k) {
+	case 0: b = v - a; break;
+	case 1: b = a - v; break;
+	case 2: b = value(g) | 1, a = v * odd_inverse(b); break;
+	default: const_bits(g, t, v); return;
+	}
+	ext_const(g, t, a, depth - 1);
+	ext_const(g, t, b, depth - 1);
+	op(g, (uint8_t)(add + k));	/* add, sub, mul */
+}
+
+/* A constant offset of a segment: i32.const v, or an extended one. */
+static void offset_expr(gen *g, uint32_t v)
+{
+	if (g->feat & KILN_GEN_EXTENDED_CONST)
+		ext_const(g, I32, v, 2);
+	else
+		const_bits(g, I32, v);
+	op(g, 0x0b);
+}
+
 static void expr(gen *g, uint8_t t, int depth);
 static void stmt(gen *g, int depth);
 
@@ -356,7 +398,7 @@ static void table_index(gen *g)
 /* A memory address: mostly in the first page, sometimes at the end of the
  * first page or of memory (which may have grown), where an access of
  * several bytes or with an offset straddles it, sometimes anywhere. */
-static void address(gen *g, int depth)
+static void address(gen *g, int depth, uint32_t mem)
 {
 	static const uint8_t before[] = {0, 1, 2, 3, 4, 7, 8, 15, 16, 64};
 
@@ -364,7 +406,7 @@ static void address(gen *g, int depth)
 		if (rnd(g, 2))
 			op(g, 0x41), s64(g->o, 65536);
 		else
-			op(g, 0x3f), put(g->o, 0), op(g, 0x41), s64(g->o, 16), op(g, 0x74);
+			op(g, 0x3f), put(g->o, (uint8_t)mem), op(g, 0x41), s64(g->o, 16), op(g, 0x74);
 		op(g, 0x41), s64(g->o, before[rnd(g, sizeof before)]), op(g, 0x6b);
 		return;
 	}
@@ -377,9 +419,23 @@ static void address(gen *g, int depth)
 	op(g, 0x71);	/* i32.and */
 }
 
-static void memarg(gen *g, uint32_t max_align)
+/* The memory of the next access: memory 1 half the time in a module with
+ * two (no draw in one with one, so its stream stays as it was). */
+static uint32_t pick_mem(gen *g)
 {
-	u32(g->o, rnd(g, max_align + 1));
+	return (g->feat & KILN_GEN_MULTI_MEMORY) && rnd(g, 2);
+}
+
+/* Alignment, memory and offset; with multi-memory memory 0 is now and then
+ * named too (bit 6 of the alignment: an index follows). */
+static void memarg(gen *g, uint32_t max_align, uint32_t mem)
+{
+	uint32_t align = rnd(g, max_align + 1);
+
+	if (mem || ((g->feat & KILN_GEN_MULTI_MEMORY) && rnd(g, 4) == 0))
+		u32(g->o, align | 0x40), u32(g->o, mem);
+	else
+		u32(g->o, align);
 	u32(g->o, rnd(g, 4) ? 0 : rnd(g, 64));
 }
 
@@ -428,6 +484,21 @@ static void operand(gen *g, uint8_t t, int depth, bool any_nan)
 		expr(g, t, depth);
 }
 
+/* call f (code: call or return_call), or its _indirect form through the
+ * table at an index that is mostly f's, sometimes null or out of range. */
+static void call_op(gen *g, uint32_t f, bool indirect, uint8_t code)
+{
+	if (indirect) {
+		if (rnd(g, 4) && g->slot[f] != UINT32_MAX)
+			op(g, 0x41), s64(g->o, g->slot[f]);
+		else
+			table_index(g);
+		op(g, (uint8_t)(code + 1)), u32(g->o, g->func_type[f]), u32(g->o, 0);
+	} else {
+		op(g, code), u32(g->o, f);
+	}
+}
+
 /* Calls function f (lower than the current one) or through the table, then
  * keeps one result of type t (or makes one). */
 static void call_expr(gen *g, uint8_t t, int depth)
@@ -438,16 +509,7 @@ static void call_expr(gen *g, uint8_t t, int depth)
 
 	for (uint8_t i = 0; i < ft->np; i++)
 		operand(g, ft->p[i], depth - 1, false);
-	if (indirect) {
-		/* an index that is mostly right, sometimes null or out of range */
-		if (rnd(g, 4) && g->slot[f] != UINT32_MAX)
-			op(g, 0x41), s64(g->o, g->slot[f]);
-		else
-			table_index(g);
-		op(g, 0x11), u32(g->o, g->func_type[f]), u32(g->o, 0);
-	} else {
-		op(g, 0x10), u32(g->o, f);
-	}
+	call_op(g, f, indirect, 0x10);
 	/* keep the first result of type t, drop the others */
 	int keep = -1;
 	for (int i = ft->nr - 1; i >= 0; i--)
@@ -653,8 +715,9 @@ static void load_expr(gen *g, uint8_t t, int depth)
 	do
 		k = rnd(g, sizeof loads / sizeof loads[0]);
 	while (loads[k].t != t);
-	address(g, depth - 1);
-	op(g, loads[k].code), memarg(g, loads[k].align);
+	uint32_t mem = pick_mem(g);
+	address(g, depth - 1, mem);
+	op(g, loads[k].code), memarg(g, loads[k].align, mem);
 	if (t == F32 || t == F64)
 		canon(g, t, 0);	/* memory may hold any NaN bits */
 }
@@ -696,8 +759,11 @@ static void scalar_expr(gen *g, uint8_t t, int depth)
 	case 9:
 		if (t == I32) {
 			switch (rnd(g, 5)) {
-			case 0: op(g, 0x3f), put(g->o, 0); return;		/* memory.size */
-			case 1: op(g, 0x41), s64(g->o, rnd(g, 3)), op(g, 0x40), put(g->o, 0); return;
+			case 0: op(g, 0x3f), put(g->o, (uint8_t)pick_mem(g)); return;	/* memory.size */
+			case 1:
+				op(g, 0x41), s64(g->o, rnd(g, 3));
+				op(g, 0x40), put(g->o, (uint8_t)pick_mem(g));
+				return;
 			case 2: fc(g, 16), u32(g->o, 0); return;		/* table.size */
 			case 3:		/* ref.is_null of a table element or ref.func */
 				if (rnd(g, 2))
@@ -736,6 +802,26 @@ static void scalar_expr(gen *g, uint8_t t, int depth)
 		local_of(g, t, 0x20);
 }
 
+/* A relaxed SIMD instruction (0xfd 0x100..0x113): its operands, then its
+ * float results canonicalised like the others'. */
+static void relaxed_expr(gen *g, int depth)
+{
+	static const struct { uint16_t sub; uint8_t args, vf; } rx[] = {
+		{0x100, 2, 0},					/* i8x16.relaxed_swizzle */
+		{0x101, 1, 0}, {0x102, 1, 0}, {0x103, 1, 0}, {0x104, 1, 0},	/* trunc */
+		{0x105, 3, 1}, {0x106, 3, 1}, {0x107, 3, 2}, {0x108, 3, 2},	/* madd, nmadd */
+		{0x109, 3, 0}, {0x10a, 3, 0}, {0x10b, 3, 0}, {0x10c, 3, 0},	/* laneselect */
+		{0x10d, 2, 1}, {0x10e, 2, 1}, {0x10f, 2, 2}, {0x110, 2, 2},	/* min, max */
+		{0x111, 2, 0}, {0x112, 2, 0}, {0x113, 3, 0},	/* q15mulr, dot, dot_add */
+	};
+	uint32_t k = rnd(g, sizeof rx / sizeof *rx);
+
+	for (int i = 0; i < rx[k].args; i++)
+		vector_expr(g, depth - 1);
+	simd(g, rx[k].sub);
+	canon(g, V128, rx[k].vf);
+}
+
 static void vector_expr(gen *g, int depth)
 {
 	static const uint32_t int_bin[] = {
@@ -755,6 +841,10 @@ static void vector_expr(gen *g, int depth)
 			konst(g, V128);
 		else
 			local_of(g, V128, 0x20);
+		return;
+	}
+	if ((g->feat & KILN_GEN_RELAXED_SIMD) && rnd(g, 6) == 0) {
+		relaxed_expr(g, depth);
 		return;
 	}
 	switch (rnd(g, 10)) {
@@ -804,10 +894,12 @@ static void vector_expr(gen *g, int depth)
 		vector_expr(g, depth - 1);
 		simd(g, 82);
 		return;
-	case 7:		/* v128.load (integer use: any bits are fine) */
-		address(g, depth - 1);
-		simd(g, 0), memarg(g, 4);
+	case 7: {	/* v128.load (integer use: any bits are fine) */
+		uint32_t mem = pick_mem(g);
+		address(g, depth - 1, mem);
+		simd(g, 0), memarg(g, 4, mem);
 		return;
+	}
 	case 8: {	/* shifts and integer unaries */
 		static const uint32_t sh[] = {107, 108, 109, 139, 140, 141, 171, 172, 173, 203, 204, 205};
 		static const uint32_t un[] = {77, 96, 97, 98, 128, 129, 160, 161, 192, 193, 124, 125};
@@ -835,14 +927,15 @@ static void vector_expr(gen *g, int depth)
  * store traps.  p and q are the third and fourth counter locals. */
 typedef struct cand {
 	uint32_t p, q, i, t, acc;	/* t, acc: UINT32_MAX for none */
+	uint32_t mem;
 	uint8_t vt, load, store, w;
 } cand;
 
-static void cand_start(gen *g, int depth)
+static void cand_start(gen *g, int depth, uint32_t mem)
 {
 	switch (rnd(g, 6)) {
 	case 0:		/* near the end of memory */
-		op(g, 0x3f), put(g->o, 0), op(g, 0x41), s64(g->o, 16), op(g, 0x74);
+		op(g, 0x3f), put(g->o, (uint8_t)mem), op(g, 0x41), s64(g->o, 16), op(g, 0x74);
 		op(g, 0x41), s64(g->o, rnd(g, 72)), op(g, 0x6b);
 		return;
 	case 1:		/* just below 2^32: the first addresses wrap */
@@ -857,9 +950,13 @@ static void cand_start(gen *g, int depth)
 	}
 }
 
-static void cand_memarg(gen *g)
+static void cand_memarg(gen *g, const cand *c)
 {
-	u32(g->o, 0), u32(g->o, rnd(g, 4) ? 0 : rnd(g, 16));
+	if (c->mem)
+		u32(g->o, 0x40), u32(g->o, c->mem);
+	else
+		u32(g->o, 0);
+	u32(g->o, rnd(g, 4) ? 0 : rnd(g, 16));
 }
 
 static void cand_load(gen *g, const cand *c, uint32_t ptr)
@@ -867,7 +964,7 @@ static void cand_load(gen *g, const cand *c, uint32_t ptr)
 	op(g, 0x20), u32(g->o, ptr);
 	if (rnd(g, 2))
 		op(g, 0x41), s64(g->o, c->w * rnd(g, 3)), op(g, 0x6a);
-	op(g, c->load), cand_memarg(g);
+	op(g, c->load), cand_memarg(g, c);
 }
 
 /* p[...] = q[...] combined with p[...] or a constant. */
@@ -887,7 +984,7 @@ static void cand_store(gen *g, const cand *c)
 		break;
 	case 1:
 		if (tee)
-			op(g, 0x20), u32(g->o, c->t), op(g, c->load), cand_memarg(g);
+			op(g, 0x20), u32(g->o, c->t), op(g, c->load), cand_memarg(g, c);
 		else
 			cand_load(g, c, c->p);
 		op(g, c->vt == I32 ? 0x6a : 0x7c);	/* add */
@@ -896,7 +993,7 @@ static void cand_store(gen *g, const cand *c)
 		konst(g, c->vt);
 		op(g, c->vt == I32 ? 0x73 : 0x85);	/* xor */
 	}
-	op(g, c->store), cand_memarg(g);
+	op(g, c->store), cand_memarg(g, c);
 }
 
 static void cand_step(gen *g, uint32_t local, int32_t step)
@@ -936,6 +1033,7 @@ static void cand_init(gen *g, cand *c)
 	c->acc = rnd(g, 2) ? own_local(g, I32) : UINT32_MAX;
 	if (c->acc == c->t)
 		c->acc = UINT32_MAX;
+	c->mem = pick_mem(g);
 }
 
 static void candidate_loop(gen *g, int depth)
@@ -957,11 +1055,11 @@ static void candidate_loop(gen *g, int depth)
 	uint32_t limit = to_zero ? 0 : i0 + n * (uint32_t)sc;
 	i0 += ragged;
 
-	cand_start(g, depth), op(g, 0x21), u32(g->o, c.p);
+	cand_start(g, depth, c.mem), op(g, 0x21), u32(g->o, c.p);
 	if (rnd(g, 4) == 0)	/* q overlapping p */
 		op(g, 0x20), u32(g->o, c.p), op(g, 0x41), s64(g->o, c.w * rnd(g, 3)), op(g, 0x6a);
 	else
-		cand_start(g, depth);
+		cand_start(g, depth, c.mem);
 	op(g, 0x21), u32(g->o, c.q);
 	op(g, 0x41), s64(g->o, (int32_t)i0), op(g, 0x21), u32(g->o, c.i);
 	op(g, 0x03), put(g->o, 0x40);
@@ -1008,37 +1106,42 @@ static void stmt(gen *g, int depth)
 			{I32, 0x36, 2}, {I64, 0x37, 3}, {F32, 0x38, 2}, {F64, 0x39, 3}, {I32, 0x3a, 0},
 			{I32, 0x3b, 1}, {I64, 0x3c, 0}, {I64, 0x3d, 1}, {I64, 0x3e, 2}};
 		int k = (int)rnd(g, 9);
-		address(g, depth);
+		uint32_t mem = pick_mem(g);
+		address(g, depth, mem);
 		expr(g, st[k].t, depth);
-		op(g, st[k].code), memarg(g, st[k].align);
+		op(g, st[k].code), memarg(g, st[k].align, mem);
 		return;
 	}
-	case 4:			/* v128.store */
+	case 4: {		/* v128.store */
 		if (g->scalar) {
 			op(g, 0x01);	/* nop */
 			return;
 		}
-		address(g, depth);
+		uint32_t mem = pick_mem(g);
+		address(g, depth, mem);
 		vector_expr(g, depth);
-		simd(g, 11), memarg(g, 4);
+		simd(g, 11), memarg(g, 4, mem);
 		return;
+	}
 	case 5: {		/* bulk memory */
-		address(g, depth);
+		uint32_t mem = pick_mem(g), src;
+		address(g, depth, mem);
 		switch (rnd(g, 4)) {
 		case 0:		/* memory.fill */
 			expr(g, I32, depth);
 			op(g, 0x41), s64(g->o, rnd(g, 64));
-			fc(g, 11), put(g->o, 0);
+			fc(g, 11), put(g->o, (uint8_t)mem);
 			return;
-		case 1:		/* memory.copy */
-			address(g, depth);
+		case 1:		/* memory.copy, between memories too */
+			src = pick_mem(g);
+			address(g, depth, src);
 			op(g, 0x41), s64(g->o, rnd(g, 64));
-			fc(g, 10), put(g->o, 0), put(g->o, 0);
+			fc(g, 10), put(g->o, (uint8_t)mem), put(g->o, (uint8_t)src);
 			return;
 		case 2:		/* memory.init from the passive segment */
 			op(g, 0x41), s64(g->o, rnd(g, 8));
 			op(g, 0x41), s64(g->o, rnd(g, 10));
-			fc(g, 8), u32(g->o, 1), put(g->o, 0);
+			fc(g, 8), u32(g->o, 1), put(g->o, (uint8_t)mem);
 			return;
 		default:
 			op(g, 0x1a);
@@ -1122,6 +1225,38 @@ static void end_body(out *code, out *body)
 	free(body->p);
 }
 
+static bool same_results(const functype *a, const functype *b)
+{
+	return a->nr == b->nr && !memcmp(a->r, b->r, a->nr);
+}
+
+/* return_call or return_call_indirect of a lower function with the same
+ * results as t (no recursion), at the end of the body or under an if;
+ * true when it ended the body. */
+static bool tail_call(gen *g, const functype *t)
+{
+	uint32_t c[MAX_FUNCS], n = 0;
+
+	for (uint32_t f = 0; f < g->self; f++)
+		if (same_results(&g->types[g->func_type[f]], t))
+			c[n++] = f;
+	if (n == 0)
+		return false;
+	uint32_t f = c[rnd(g, n)];
+	const functype *ft = &g->types[g->func_type[f]];
+	bool cond = rnd(g, 3) == 0;
+	if (cond) {
+		expr(g, I32, 2);
+		op(g, 0x04), put(g->o, 0x40);
+	}
+	for (uint8_t i = 0; i < ft->np; i++)
+		operand(g, ft->p[i], 2, false);
+	call_op(g, f, g->leaf[f] && rnd(g, 2), 0x12);	/* return_call (_indirect) */
+	if (cond)
+		op(g, 0x0b);
+	return !cond;
+}
+
 static void gen_func(gen *g, uint32_t f, out *code)
 {
 	const functype *t = &g->types[g->func_type[f]];
@@ -1133,6 +1268,10 @@ static void gen_func(gen *g, uint32_t f, out *code)
 	setup_locals(g, t, &body);
 	for (uint32_t i = rnd(g, 4); i > 0; i--)
 		stmt(g, 2 + (int)rnd(g, 2));
+	if ((g->feat & KILN_GEN_TAIL_CALL) && g->self > 0 && rnd(g, 2) && tail_call(g, t)) {
+		end_body(code, &body);
+		return;
+	}
 	for (int i = 0; i < t->nr; i++)
 		expr(g, t->r[i], 2 + (int)rnd(g, 3));
 	end_body(code, &body);
@@ -1208,6 +1347,16 @@ static void gen_state(gen *g, const functype *wt, out *code)
 	op(g, 0x20), u32(&body, c), op(g, 0x41), s64(&body, 1), op(g, 0x6b);
 	op(g, 0x22), u32(&body, c), op(g, 0x0d), u32(&body, 0);
 	op(g, 0x0b);
+	if (g->nmems > 1) {	/* the same of memory 1 */
+		op(g, 0x41), s64(&body, 512), op(g, 0x21), u32(&body, c);
+		op(g, 0x03), put(&body, 0x40);
+		op(g, 0x20), u32(&body, c), op(g, 0x41), s64(&body, 8), op(g, 0x6c);
+		op(g, 0x29), u32(&body, 0x43), u32(&body, 1), u32(&body, 0);
+		fold(g, I64, acc);
+		op(g, 0x20), u32(&body, c), op(g, 0x41), s64(&body, 1), op(g, 0x6b);
+		op(g, 0x22), u32(&body, c), op(g, 0x0d), u32(&body, 0);
+		op(g, 0x0b);
+	}
 	op(g, 0x20), u32(&body, acc);
 	end_body(code, &body);
 }
@@ -1232,9 +1381,11 @@ static void functype_out(out *s, const functype *t)
 	raw(s, t->r, t->nr);
 }
 
-static bool generate(uint64_t seed, bool scalar, uint8_t **out_bytes, size_t *out_len)
+static bool generate(uint64_t seed, unsigned feat, bool scalar, uint8_t **out_bytes,
+		     size_t *out_len)
 {
-	gen g = {.rng = seed * 0x9e3779b97f4a7c15ull + 0x2545f4914f6cdd1dull, .scalar = scalar};
+	gen g = {.rng = seed * 0x9e3779b97f4a7c15ull + 0x2545f4914f6cdd1dull, .scalar = scalar,
+		 .feat = feat, .nmems = feat & KILN_GEN_MULTI_MEMORY ? 2 : 1};
 	out m = {0}, s = {0}, code = {0};
 	functype wt = {0, 1, {0}, {I64}};
 
@@ -1244,6 +1395,13 @@ static bool generate(uint64_t seed, bool scalar, uint8_t **out_bytes, size_t *ou
 	g.ntypes = g.nfuncs + 1;
 	for (uint32_t f = 0; f < g.nfuncs; f++) {
 		random_type(&g, &g.types[f], true);
+		/* with tail calls, half the functions return what an earlier one
+		 * does, so that one may end in a tail call of the other */
+		if ((feat & KILN_GEN_TAIL_CALL) && f > 0 && rnd(&g, 2)) {
+			const functype *e = &g.types[rnd(&g, f)];
+			g.types[f].nr = e->nr;
+			memcpy(g.types[f].r, e->r, e->nr);
+		}
 		g.func_type[f] = f;
 		g.leaf[f] = f == 0 || rnd(&g, 3) == 0;
 		g.slot[f] = UINT32_MAX;
@@ -1267,13 +1425,19 @@ static bool generate(uint64_t seed, bool scalar, uint8_t **out_bytes, size_t *ou
 	u32(&s, 1), put(&s, FUNCREF), put(&s, 1);		/* table */
 	u32(&s, g.table_size), u32(&s, g.table_size + 8);
 	section(&m, 4, &s);
-	u32(&s, 1), put(&s, 1), u32(&s, 1), u32(&s, 4);	/* memory 1..4 */
+	u32(&s, g.nmems), put(&s, 1), u32(&s, 1), u32(&s, 4);	/* memory 1..4 */
+	if (g.nmems > 1)
+		put(&s, 1), u32(&s, 1), u32(&s, 1 + rnd(&g, 3));	/* memory 1: 1..1-3 */
 	section(&m, 5, &s);
 	u32(&s, NGLOBALS);					/* globals */
+	g.o = &s;
 	for (int i = 0; i < NGLOBALS; i++) {
-		g.o = &s;
-		put(&s, g.global_type[i]), put(&s, 1);
-		konst(&g, g.global_type[i]);
+		uint8_t t = g.global_type[i];
+		put(&s, t), put(&s, 1);
+		if ((feat & KILN_GEN_EXTENDED_CONST) && (t == I32 || t == I64) && rnd(&g, 2))
+			ext_const(&g, t, value(&g), 3);
+		else
+			konst(&g, t);
 		put(&s, 0x0b);
 	}
 	section(&m, 6, &s);
@@ -1287,7 +1451,7 @@ static bool generate(uint64_t seed, bool scalar, uint8_t **out_bytes, size_t *ou
 	}
 	section(&m, 7, &s);
 	u32(&s, 2);						/* elements */
-	put(&s, 0), put(&s, 0x41), s64(&s, 0), put(&s, 0x0b);
+	put(&s, 0), offset_expr(&g, 0);
 	u32(&s, g.table_size);
 	for (uint32_t i = 0, f = 0; i < g.table_size; i++) {
 		while (!g.leaf[f % g.nfuncs])
@@ -1300,7 +1464,7 @@ static bool generate(uint64_t seed, bool scalar, uint8_t **out_bytes, size_t *ou
 	for (uint32_t f = 0; f < g.nfuncs; f++)
 		u32(&s, f);
 	section(&m, 9, &s);
-	u32(&s, 2);						/* data count */
+	u32(&s, g.nmems + 1);					/* data count */
 	section(&m, 12, &s);
 	u32(&code, 2 * g.nfuncs + 1);				/* code */
 	for (uint32_t f = 0; f < g.nfuncs; f++)
@@ -1310,8 +1474,9 @@ static bool generate(uint64_t seed, bool scalar, uint8_t **out_bytes, size_t *ou
 	gen_state(&g, &wt, &code);
 	s = code;
 	section(&m, 10, &s);
-	u32(&s, 2);						/* data: active, passive */
-	put(&s, 0), put(&s, 0x41), s64(&s, rnd(&g, 1000)), put(&s, 0x0b);
+	u32(&s, g.nmems + 1);					/* data: active, passive */
+	g.o = &s;
+	put(&s, 0), offset_expr(&g, rnd(&g, 1000));
 	uint32_t dl = 16 + rnd(&g, 48);
 	u32(&s, dl);
 	for (uint32_t i = 0; i < dl; i++)
@@ -1319,6 +1484,12 @@ static bool generate(uint64_t seed, bool scalar, uint8_t **out_bytes, size_t *ou
 	put(&s, 1), u32(&s, 32);
 	for (int i = 0; i < 32; i++)
 		put(&s, (uint8_t)rnd(&g, 256));
+	if (g.nmems > 1) {					/* active, memory 1 */
+		put(&s, 2), u32(&s, 1), offset_expr(&g, rnd(&g, 4000));
+		u32(&s, 64);
+		for (int i = 0; i < 64; i++)
+			put(&s, (uint8_t)rnd(&g, 256));
+	}
 	section(&m, 11, &s);
 	if (m.oom || s.oom || code.oom) {
 		free(m.p);
@@ -1331,10 +1502,16 @@ static bool generate(uint64_t seed, bool scalar, uint8_t **out_bytes, size_t *ou
 
 bool kiln_gen_module(uint64_t seed, uint8_t **out_bytes, size_t *out_len)
 {
-	return generate(seed, false, out_bytes, out_len);
+	return generate(seed, 0, false, out_bytes, out_len);
 }
 
 bool kiln_gen_scalar_module(uint64_t seed, uint8_t **out_bytes, size_t *out_len)
 {
-	return generate(seed, true, out_bytes, out_len);
+	return generate(seed, 0, true, out_bytes, out_len);
+}
+
+bool kiln_gen_module_with(uint64_t seed, unsigned features, bool scalar, uint8_t **out_bytes,
+			  size_t *out_len)
+{
+	return generate(seed, features, scalar, out_bytes, out_len);
 }
