@@ -1085,7 +1085,8 @@ static bool tail_through(lower *l, const kiln_functype *ft, LLVMTypeRef fty, LLV
 	/* Both paths pop the same arguments: the host path's from a copy. */
 	if (!(saved = krt_calloc(ft->nparams + 1, sizeof *saved)))
 		return nomem(l->err);
-	memcpy(saved, l->stack + depth - ft->nparams, ft->nparams * sizeof *saved);
+	if (ft->nparams)	/* the stack may be none at all */
+		memcpy(saved, l->stack + depth - ft->nparams, ft->nparams * sizeof *saved);
 	LLVMBuildCondBr(l->b, LLVMBuildIsNull(l->b, host, ""), wasm, other);
 	LLVMPositionBuilderAtEnd(l->b, wasm);
 	must_tail(l, ft, code, cctx);
