@@ -495,7 +495,7 @@ static int32_t path_link(kiln_vmctx *c, int32_t ofd, int32_t oflags, int32_t op,
 {
 	char proc[64];
 	at_name n;
-	int target;
+	int target = -1;
 	int32_t e = open_target(c, ofd, oflags, op, olen, &target);
 
 	if (e != W_SUCCESS)
@@ -533,7 +533,7 @@ static int32_t path_filestat_get(kiln_vmctx *c, int32_t fd, int32_t flags, int32
 				 int32_t len, int32_t out)
 {
 	struct stat st;
-	int target;
+	int target = -1;
 	int32_t e = open_target(c, fd, flags, p, len, &target);
 
 	if (e != W_SUCCESS)
@@ -562,7 +562,7 @@ static int32_t path_filestat_set_times(kiln_vmctx *c, int32_t fd, int32_t flags,
 {
 	struct timespec ts[2];
 	char proc[64];
-	int target, r;
+	int target = -1, r;
 	int32_t e;
 
 	if (!times_of(atim, mtim, fst, ts))
