@@ -96,17 +96,25 @@ static wasm_trap_t *call(wasm_func_t *f, int nargs, int32_t a, int32_t b, int nr
 	return wasm_func_call(f, &va, &vr);
 }
 
+/* An engine with `settings` (NULL: the defaults), compiling ahead of time
+ * or not. */
+static wasm_engine_t *new_engine(const kiln_config *settings, bool aot)
+{
+	wasm_config_t *config = wasm_config_new();
+
+	if (settings)
+		kiln_wasm_config_set(config, settings);
+	kiln_wasm_config_set_aot(config, aot);
+	return wasm_engine_new_with_config(config);
+}
+
 /* An engine compiling ahead of time, or one with `settings`: its code
  * says its offsets too (division by zero, one frame: bodies this small
  * are inlined into their callers, whose frames then stand for them; the
  * host's trap, its caller's call). */
 static void engine_traps(const char *path, const kiln_config *settings, bool aot)
 {
-	wasm_config_t *config = wasm_config_new();
-	if (settings)
-		kiln_wasm_config_set(config, settings);
-	kiln_wasm_config_set_aot(config, aot);
-	wasm_engine_t *engine = wasm_engine_new_with_config(config);
+	wasm_engine_t *engine = new_engine(settings, aot);
 	wasm_store_t *s = wasm_store_new(engine);
 	wasm_module_t *module = load_module(s, path);
 	wasm_extern_vec_t ex;
@@ -172,11 +180,7 @@ static void check_start_trace(const wasm_trap_t *trap, bool aot)
  * of time. */
 static void start_traps(const char *path, const kiln_config *settings, bool aot)
 {
-	wasm_config_t *config = wasm_config_new();
-	if (settings)
-		kiln_wasm_config_set(config, settings);
-	kiln_wasm_config_set_aot(config, aot);
-	wasm_engine_t *engine = wasm_engine_new_with_config(config);
+	wasm_engine_t *engine = new_engine(settings, aot);
 	wasm_store_t *s = wasm_store_new(engine);
 	wasm_module_t *module = load_module(s, path);
 	wasm_extern_vec_t none = WASM_EMPTY_VEC;
