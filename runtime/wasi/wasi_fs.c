@@ -32,12 +32,18 @@
 
 /* ------------------------------------------------------------ descriptors */
 
+/* Whether `fd` numbers a slot of the table (free or not); under the lock. */
+static bool in_table(const wasi *w, int32_t fd)
+{
+	return fd >= 0 && (uint32_t)fd < w->nfds;
+}
+
 wasi_fd *wasi_fd_get(wasi *w, int32_t fd)
 {
 	wasi_fd *f = NULL;
 
 	pthread_mutex_lock(&w->lock);
-	if (fd >= 0 && (uint32_t)fd < w->nfds && (f = w->fds[fd]))
+	if (in_table(w, fd) && (f = w->fds[fd]))
 		atomic_fetch_add_explicit(&f->refs, 1, memory_order_relaxed);
 	pthread_mutex_unlock(&w->lock);
 	return f;
@@ -61,7 +67,7 @@ wasi_fd *wasi_fd_take(wasi *w, int32_t fd)
 	wasi_fd *f = NULL;
 
 	pthread_mutex_lock(&w->lock);
-	if (fd >= 0 && (uint32_t)fd < w->nfds) {
+	if (in_table(w, fd)) {
 		f = w->fds[fd];
 		w->fds[fd] = NULL;
 	}
@@ -847,8 +853,7 @@ static int32_t fd_renumber(kiln_vmctx *c, int32_t from, int32_t to)
 	int32_t e = W_BADF;
 
 	pthread_mutex_lock(&w->lock);
-	if (from >= 0 && (uint32_t)from < w->nfds && w->fds[from] && to >= 0 &&
-	    (uint32_t)to < w->nfds && w->fds[to]) {
+	if (in_table(w, from) && w->fds[from] && in_table(w, to) && w->fds[to]) {
 		e = W_SUCCESS;
 		if (from != to) {
 			old = w->fds[to];
