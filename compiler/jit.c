@@ -201,6 +201,16 @@ static bool make_lljit(kiln_engine *e, jit_state *j, kiln_error *err)
 	if (le != NULL)
 		return engine_llvm_error(le, err, "cannot create the JIT");
 	LLVMOrcJITDylibAddGenerator(LLVMOrcLLJITGetMainJITDylib(j->jit), gen);
+	/* The personality unwind tables name (runtime/exception.h): the
+	 * runtime's own, whether the process exports it or not. */
+	LLVMOrcCSymbolMapPair personality = {
+		LLVMOrcExecutionSessionIntern(LLVMOrcLLJITGetExecutionSession(j->jit),
+					      "kiln_eh_personality"),
+		{(LLVMOrcExecutorAddress)(uintptr_t)kiln_eh_personality, JIT_CALLABLE}};
+	le = LLVMOrcJITDylibDefine(LLVMOrcLLJITGetMainJITDylib(j->jit),
+				   LLVMOrcAbsoluteSymbols(&personality, 1));
+	if (le != NULL)
+		return engine_llvm_error(le, err, "cannot create the JIT");
 	le = LLVMOrcCreateLocalLazyCallThroughManager(
 		LLVMOrcLLJITGetTripleString(j->jit), LLVMOrcLLJITGetExecutionSession(j->jit),
 		(LLVMOrcJITTargetAddress)(uintptr_t)lazy_compile_failed, &j->lctm);

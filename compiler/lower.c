@@ -293,6 +293,19 @@ void lower_build_ret(lower *l, LLVMValueRef *v, uint32_t n)
 	LLVMBuildRet(l->b, r);
 }
 
+/* A wasm function: unwind tables always, so that an exception can unwind
+ * through it to a frame that catches (a module's code may run between
+ * two frames of another); nounwind where its module throws nothing
+ * itself (runtime/exception.h). */
+static void unwinds(lower_module *lm, LLVMValueRef fn)
+{
+	LLVMAddAttributeAtIndex(fn, LLVMAttributeFunctionIndex,
+				LLVMCreateEnumAttribute(lm->llctx,
+					LLVMGetEnumAttributeKindForName("uwtable", 7), 2));
+	if (!(lm->m->uses & KILN_FEATURE_EXCEPTIONS))
+		add_attr(lm->llctx, fn, "nounwind");
+}
+
 /* Declares (or finds) function `i` under the name kind `kind`. */
 static LLVMValueRef declare(lower_module *lm, char kind, uint32_t i)
 {
@@ -303,7 +316,7 @@ static LLVMValueRef declare(lower_module *lm, char kind, uint32_t i)
 	if ((fn = LLVMGetNamedFunction(lm->llmod, name)) != NULL)
 		return fn;
 	fn = LLVMAddFunction(lm->llmod, name, decl_type(lm, i));
-	add_attr(lm->llctx, fn, "nounwind");
+	unwinds(lm, fn);
 	/* AOT: a body in another part of the module is reached PC-relative,
 	 * never through a GOT. */
 	if (lm->direct_calls)
@@ -322,7 +335,7 @@ static LLVMValueRef declare_osr(lower_module *lm, uint32_t i)
 
 	lower_func_name(lm, lm->tier0 ? 'p' : 'q', i, name, sizeof name);
 	fn = LLVMAddFunction(lm->llmod, name, LLVMFunctionType(ret, pt, 3, 0));
-	add_attr(lm->llctx, fn, "nounwind");
+	unwinds(lm, fn);
 	return fn;
 }
 
@@ -575,8 +588,8 @@ static LLVMValueRef *make_phis(lower *l, LLVMBasicBlockRef bb, uint32_t n,
 	return phis;
 }
 
-static bool push_frame(lower *l, uint8_t kind, const kiln_valtype *params,
-		       uint32_t np, const kiln_valtype *results, uint32_t nr)
+bool lower_push_frame(lower *l, uint8_t kind, const kiln_valtype *params,
+		      uint32_t np, const kiln_valtype *results, uint32_t nr)
 {
 	lower_frame *f;
 
@@ -621,17 +634,22 @@ static uint32_t label_arity(const lower_frame *f)
 	return f->kind == FR_LOOP ? f->nparams : f->nresults;
 }
 
-static void set_dead(lower *l)
+void lower_set_dead(lower *l)
 {
 	top(l)->dead = true;
 }
 
-static void blocktype(lower *l, int64_t bt, const kiln_valtype **p, uint32_t *np,
+static void set_dead(lower *l)
+{
+	lower_set_dead(l);
+}
+
+void lower_blocktype(lower *l, int64_t bt, const kiln_valtype **p, uint32_t *np,
 		      const kiln_valtype **r, uint32_t *nr)
 {
 	static const kiln_valtype one[] = {
 		KILN_I32, KILN_I64, KILN_F32, KILN_F64, KILN_V128, KILN_FUNCREF,
-		KILN_EXTERNREF,
+		KILN_EXTERNREF, KILN_EXNREF,
 	};
 
 	*np = *nr = 0;
@@ -659,12 +677,12 @@ static bool op_block(lower *l, const kiln_instr *in)
 	uint32_t np, nr;
 	lower_frame *f;
 
-	blocktype(l, in->u.blocktype, &p, &np, &r, &nr);
+	lower_blocktype(l, in->u.blocktype, &p, &np, &r, &nr);
 	if (in->op == KILN_OP_BLOCK)
-		return push_frame(l, FR_BLOCK, p, np, r, nr);
+		return lower_push_frame(l, FR_BLOCK, p, np, r, nr);
 	if (in->op == KILN_OP_LOOP) {
 		LLVMBasicBlockRef header = lower_block(l, "loop");
-		if (!push_frame(l, FR_LOOP, p, np, r, nr))
+		if (!lower_push_frame(l, FR_LOOP, p, np, r, nr))
 			return false;
 		f = top(l);
 		f->target = header;
@@ -697,7 +715,7 @@ static bool op_block(lower *l, const kiln_instr *in)
 	/* if */
 	LLVMValueRef c = LLVMBuildICmp(l->b, LLVMIntNE, lower_pop(l),
 				       LLVMConstInt(l->lm->i32, 0, 0), "");
-	if (!push_frame(l, FR_IF, p, np, r, nr))
+	if (!lower_push_frame(l, FR_IF, p, np, r, nr))
 		return false;
 	f = top(l);
 	LLVMBasicBlockRef then_bb = lower_block(l, "then");
@@ -712,7 +730,7 @@ static bool op_block(lower *l, const kiln_instr *in)
 }
 
 /* Leaves the current arm: its results flow to the frame's merge block. */
-static void close_arm(lower *l, lower_frame *f)
+void lower_close_arm(lower *l, lower_frame *f)
 {
 	if (!f->dead) {
 		add_incoming(l, f->end_phis, f->nresults);
@@ -725,7 +743,7 @@ static bool op_else(lower *l)
 {
 	lower_frame *f = top(l);
 
-	close_arm(l, f);
+	lower_close_arm(l, f);
 	LLVMPositionBuilderAtEnd(l->b, f->else_bb);
 	for (uint32_t i = 0; i < f->nparams; i++)
 		lower_push(l, f->if_params[i]);
@@ -734,11 +752,28 @@ static bool op_else(lower *l)
 	return true;
 }
 
+static bool end_frame(lower *l);
+
 static bool op_end(lower *l)
+{
+	uint8_t kind = top(l)->kind;
+
+	if ((kind == FR_TRY || kind == FR_CATCH || kind == FR_TRY_TABLE) &&
+	    !lower_eh_end(l, (long)l->nframes - 2))
+		return false;
+	return end_frame(l);
+}
+
+bool lower_end_frame(lower *l)
+{
+	return end_frame(l);
+}
+
+static bool end_frame(lower *l)
 {
 	lower_frame *f = top(l);
 
-	close_arm(l, f);
+	lower_close_arm(l, f);
 	if (f->kind == FR_IF) {
 		/* No else: the params pass through as the results. */
 		LLVMBasicBlockRef from = f->else_bb;
@@ -774,9 +809,11 @@ static void branch_to(lower *l, lower_frame *f)
 
 static bool op_br(lower *l, const kiln_instr *in)
 {
-	lower_frame *f = &l->frames[l->nframes - 1 - in->u.idx];
+	size_t target = l->nframes - 1 - in->u.idx;
+	lower_frame *f = &l->frames[target];
 
 	if (in->op == KILN_OP_BR) {
+		lower_eh_exit(l, target);
 		branch_to(l, f);
 		set_dead(l);
 		return true;
@@ -784,6 +821,16 @@ static bool op_br(lower *l, const kiln_instr *in)
 	LLVMValueRef c = LLVMBuildICmp(l->b, LLVMIntNE, lower_pop(l),
 				       LLVMConstInt(l->lm->i32, 0, 0), "");
 	LLVMBasicBlockRef cont = lower_block(l, "cont");
+	if (lower_eh_leaves_catch(l, target)) {
+		/* The legacy catches left release their exceptions first. */
+		LLVMBasicBlockRef out = lower_block(l, "leave");
+		LLVMBuildCondBr(l->b, c, out, cont);
+		LLVMPositionBuilderAtEnd(l->b, out);
+		lower_eh_exit(l, target);
+		branch_to(l, f);
+		LLVMPositionBuilderAtEnd(l->b, cont);
+		return true;
+	}
 	add_incoming(l, f->phis, label_arity(f));
 	LLVMBuildCondBr(l->b, c, f->target, cont);
 	LLVMPositionBuilderAtEnd(l->b, cont);
@@ -797,6 +844,7 @@ static LLVMBasicBlockRef edge_to(lower *l, lower_frame *f)
 	LLVMBasicBlockRef bb = lower_block(l, "edge");
 
 	LLVMPositionBuilderAtEnd(l->b, bb);
+	lower_eh_exit(l, (size_t)(f - l->frames));
 	add_incoming(l, f->phis, label_arity(f));
 	LLVMBuildBr(l->b, f->target);
 	return bb;
@@ -847,7 +895,8 @@ static bool op_br_table(lower *l, const kiln_instr *in)
 {
 	LLVMValueRef idx = lower_pop(l);
 
-	if (l->lm->tier0)
+	/* Leaving a legacy catch: each edge its own block, to release. */
+	if (l->lm->tier0 || lower_eh_leaves_catch(l, 0))
 		return br_table_tree(l, in, idx);
 	lower_frame *dflt = &l->frames[l->nframes - 1 - in->u.vec.dflt];
 	LLVMValueRef sw = LLVMBuildSwitch(l->b, idx, dflt->target, in->u.vec.n);
@@ -882,11 +931,13 @@ static bool push_results(lower *l, LLVMValueRef call, const kiln_functype *ft)
 static LLVMValueRef build_call(lower *l, LLVMTypeRef fty, LLVMValueRef callee,
 			       LLVMValueRef *a, unsigned n)
 {
-	LLVMValueRef call = LLVMBuildCall2(l->b, fty, callee, a, n, "");
+	LLVMValueRef call = lower_eh_call(l, fty, callee, a, n);
 
 	/* Never a tail call: tail-recursion elimination would turn unbounded
-	 * recursion into a loop, and it must exhaust the stack instead. */
-	LLVMSetTailCallKind(call, LLVMTailCallKindNoTail);
+	 * recursion into a loop, and it must exhaust the stack instead.  (An
+	 * invoke, in a handler scope, never is one.) */
+	if (LLVMIsACallInst(call))
+		LLVMSetTailCallKind(call, LLVMTailCallKindNoTail);
 	return call;
 }
 
@@ -911,6 +962,7 @@ static LLVMValueRef call_same_ctx(lower *l, LLVMTypeRef fty, LLVMValueRef callee
 		LLVMPositionBuilderAtEnd(l->b, bb[i]);
 		a[0] = i == 0 ? l->ctx : cctx;
 		calls[i] = build_call(l, fty, callee, a, n);
+		bb[i] = LLVMGetInsertBlock(l->b);	/* an invoke continues elsewhere */
 		LLVMBuildBr(l->b, join);
 	}
 	LLVMAddCallSiteAttribute(calls[0], LLVMAttributeFunctionIndex,
@@ -1049,6 +1101,7 @@ static bool must_tail(lower *l, const kiln_functype *ft, LLVMValueRef callee, LL
 	for (uint32_t i = ft->nparams; i > 0; i--)
 		a[i - 1] = lower_pop(l);
 	uniform_args(l->b, l->lm, ft, cctx, a, u);
+	lower_eh_exit(l, 0);
 	call = LLVMBuildCall2(l->b, uniform_type(l->lm), callee, u, KILN_ARRAY_LEN(u), "");
 	LLVMSetTailCallKind(call, LLVMTailCallKindMustTail);
 	LLVMBuildRet(l->b, call);
@@ -1205,6 +1258,7 @@ static bool op_select(lower *l)
 
 static bool op_return(lower *l)
 {
+	lower_eh_exit(l, 0);
 	branch_to(l, &l->frames[0]);
 	set_dead(l);
 	return true;
@@ -1269,6 +1323,14 @@ static bool lower_control(lower *l, const kiln_instr *in, const kiln_op_info *d)
 	case KILN_OPER_RETURN_CALL: return op_return_call(l, in->u.idx);
 	case KILN_OPER_RETURN_CALL_INDIRECT:
 		return op_call_indirect_as(l, in->u.pair.a, in->u.pair.b, true);
+	case KILN_OPER_TRY:
+	case KILN_OPER_TRY_TABLE:
+	case KILN_OPER_CATCH:
+	case KILN_OPER_CATCH_ALL:
+	case KILN_OPER_DELEGATE:
+	case KILN_OPER_THROW:
+	case KILN_OPER_THROW_REF:
+	case KILN_OPER_RETHROW: return lower_eh_op(l, in, d);
 	default: return lower_unsupported(l, in);
 	}
 }
@@ -1348,11 +1410,23 @@ static bool skip_dead(lower *l, const kiln_instr *in, uint32_t *depth)
 	case KILN_OP_BLOCK:
 	case KILN_OP_LOOP:
 	case KILN_OP_IF:
+	case KILN_OP_TRY:
+	case KILN_OP_TRY_TABLE:
 		(*depth)++;
 		return true;
 	case KILN_OP_ELSE:
 		if (*depth == 0)
 			return op_else(l);
+		return true;
+	case KILN_OP_CATCH:
+	case KILN_OP_CATCH_ALL:
+		if (*depth == 0)
+			return lower_eh_op(l, in, &krt_op_table[in->op]);
+		return true;
+	case KILN_OP_DELEGATE:	/* ends its try, as `end` does */
+		if (*depth == 0)
+			return lower_eh_op(l, in, &krt_op_table[in->op]);
+		(*depth)--;
 		return true;
 	case KILN_OP_END:
 		if (*depth == 0)
@@ -1554,7 +1628,7 @@ static bool lower_body(lower *l, uint32_t fidx)
 	kiln_instr in;
 	uint32_t dead_depth = 0;
 
-	if (!push_frame(l, FR_FUNC, NULL, 0, l->type->results, l->type->nresults))
+	if (!lower_push_frame(l, FR_FUNC, NULL, 0, l->type->results, l->type->nresults))
 		return false;
 	while (l->nframes > 0) {
 		bool ok;

@@ -23,7 +23,8 @@
 
 #include "krt.h"
 
-enum { FR_BLOCK, FR_LOOP, FR_IF, FR_ELSE, FR_FUNC };
+/* FR_TRY: a legacy try's body; FR_CATCH: its catches (lower_eh.c). */
+enum { FR_BLOCK, FR_LOOP, FR_IF, FR_ELSE, FR_FUNC, FR_TRY, FR_CATCH, FR_TRY_TABLE };
 
 typedef struct lower_frame {
 	uint8_t kind;
@@ -40,6 +41,14 @@ typedef struct lower_frame {
 	/* loop, with fuel metering: the enclosing meter, restored at the end */
 	LLVMValueRef outer_fuel_sub;
 	uint64_t outer_fuel_ops;
+	/* Exception handling (lower_eh.c), made on first use: the landing
+	 * pad, the dispatch block and its phi `exn` (a legacy catch's
+	 * exception); the legacy catches' next comparison; a try_table's
+	 * catch clauses (kiln_catch, read with krt_rd_catch). */
+	LLVMBasicBlockRef lpad, dispatch, next;
+	LLVMValueRef exn;
+	const uint8_t *clauses;
+	uint32_t nclauses;
 } lower_frame;
 
 /* Per-module state shared by the functions of one compilation. */
@@ -148,6 +157,8 @@ typedef struct lower {
 	/* Lowering a checked loop's fast copy (lower_loopver.c), or NULL. */
 	struct lower_ver *ver;
 	LLVMMetadataRef sp;		/* the function's subprogram, or NULL */
+	/* Open handler scopes (FR_TRY, FR_TRY_TABLE) and legacy catches. */
+	uint32_t nhandlers, ncatches;
 	kiln_error *err;
 } lower;
 
@@ -241,6 +252,27 @@ bool lower_osr_point(const lower *l, uint32_t nparams);
  * store of the fast copy in its group's alias scope. */
 bool lower_loop(lower *l, kiln_reader *r, const kiln_instr *in);
 void lower_ver_access(lower *l, LLVMValueRef access);
+/* Frames (lower.c), for lower_eh.c: a block's types, a new frame, an
+ * arm's results to the frame's end, the rest of the frame dead, the
+ * frame's `end`. */
+void lower_blocktype(lower *l, int64_t bt, const kiln_valtype **p, uint32_t *np,
+		     const kiln_valtype **r, uint32_t *nr);
+bool lower_push_frame(lower *l, uint8_t kind, const kiln_valtype *params, uint32_t np,
+		      const kiln_valtype *results, uint32_t nr);
+void lower_close_arm(lower *l, lower_frame *f);
+void lower_set_dead(lower *l);
+bool lower_end_frame(lower *l);
+/* lower_eh.c: the exception-handling instructions; a call that may throw
+ * (an invoke inside a handler scope); before a frame's end closes a try,
+ * try_table or catch (the exceptions its catches leave, passed to the
+ * scope around frames[delegate_to]); releasing the legacy catches a
+ * branch to frames[target] leaves, and whether it leaves any. */
+bool lower_eh_op(lower *l, const kiln_instr *in, const kiln_op_info *d);
+LLVMValueRef lower_eh_call(lower *l, LLVMTypeRef fty, LLVMValueRef fn,
+			   LLVMValueRef *args, unsigned n);
+bool lower_eh_end(lower *l, long delegate_to);
+void lower_eh_exit(lower *l, size_t target);
+bool lower_eh_leaves_catch(const lower *l, size_t target);
 /* One instruction, by its family (lower.c). */
 bool lower_instr(lower *l, const kiln_instr *in);
 /* Calls helper `id` with the given type; ctx is passed first. */

@@ -65,6 +65,7 @@ typedef enum kiln_status {
 	KILN_ERR_UNTRUSTED,	/* an artifact is unsigned, or not signed by the key given */
 	KILN_ERR_LIMIT,		/* a module or instance exceeds a resource limit
 				   (kiln_module_limits, max_table_elements) */
+	KILN_ERR_EXCEPTION,	/* running code threw a wasm exception nobody caught */
 } kiln_status;
 
 #define KILN_NO_OFFSET ((size_t)-1)
@@ -108,6 +109,10 @@ typedef enum kiln_trap_kind {
 	KILN_TRAP_COMPILE_FAILED,
 	KILN_TRAP_UNALIGNED_ATOMIC,	/* "unaligned atomic": threads */
 	KILN_TRAP_EXPECTED_SHARED,	/* "expected shared memory": wait on an unshared one */
+	KILN_TRAP_NULL_EXNREF,		/* "null exception reference": throw_ref of null */
+	/* "uncaught exception": a wasm exception left the call; the call
+	 * fails with KILN_ERR_EXCEPTION, not KILN_ERR_TRAP */
+	KILN_TRAP_UNCAUGHT_EXCEPTION,
 	KILN_TRAP_KIND_COUNT_
 } kiln_trap_kind;
 
@@ -135,6 +140,7 @@ typedef enum kiln_extern_kind {
 	KILN_EXTERN_TABLE = 1,
 	KILN_EXTERN_MEMORY = 2,
 	KILN_EXTERN_GLOBAL = 3,
+	KILN_EXTERN_TAG = 4,
 } kiln_extern_kind;
 
 /* Static name of an extern kind ("func", "table", "memory", "global"). */
@@ -183,6 +189,7 @@ typedef struct kiln_externtype {
 		kiln_tabletype table;
 		kiln_memtype memory;
 		kiln_globaltype global;
+		const kiln_functype *tag;	/* its parameters: the values it carries */
 	} u;
 } kiln_externtype;
 
@@ -810,7 +817,20 @@ typedef struct kiln_trap_info {
 	 * function's (a host function's: its caller's, when called from
 	 * wasm); NULL when there is none. */
 	kiln_instance *instance;
+	/* With KILN_ERR_EXCEPTION (kind KILN_TRAP_UNCAUGHT_EXCEPTION): the
+	 * exception, the caller's to kiln_exception_delete (the frames are
+	 * where it was thrown).  NULL otherwise. */
+	struct kiln_exception *exception;
 } kiln_trap_info;
+
+/* A wasm exception that left a call uncaught: its tag (an extern of kind
+ * KILN_EXTERN_TAG, valid while the instance or host tag that defines it
+ * lives) and its values, the tag's parameters. */
+typedef struct kiln_exception kiln_exception;
+KILN_API kiln_extern kiln_exception_tag(const kiln_exception *exception);
+KILN_API const kiln_val *kiln_exception_values(const kiln_exception *exception,
+					       size_t *out_count);
+KILN_API void kiln_exception_delete(kiln_exception *exception);
 
 /* Calls a function extern.  `args` must match its parameters in number and
  * type, and `results` have room for its results.  Returns KILN_OK when the
@@ -937,6 +957,15 @@ KILN_API kiln_status kiln_host_global_new(const kiln_globaltype *type, kiln_val 
 KILN_API void kiln_host_global_delete(kiln_host_global *global);
 KILN_API kiln_extern kiln_host_global_extern(kiln_host_global *global);
 
+/* A tag the host defines, for modules to import (exception handling):
+ * exceptions of it carry values of `type`'s parameters (its results must
+ * be empty).  Delete it after every instance importing it. */
+typedef struct kiln_host_tag kiln_host_tag;
+KILN_API kiln_status kiln_host_tag_new(const kiln_functype *type, kiln_host_tag **out,
+				       kiln_error *err);
+KILN_API void kiln_host_tag_delete(kiln_host_tag *tag);
+KILN_API kiln_extern kiln_host_tag_extern(kiln_host_tag *tag);
+
 typedef struct kiln_host_memory kiln_host_memory;
 /* A memory of type->limits.min pages (zeroed), growable to its maximum
  * (65536 pages without one); reserves 8 GiB of address space as an
@@ -973,6 +1002,16 @@ KILN_API uint8_t *kiln_caller_memory(kiln_caller *caller, size_t *out_size);
  * trap's frames (kiln_trap_info) are the wasm functions that called the
  * host function, the innermost at its call. */
 KILN_API __attribute__((noreturn)) void kiln_caller_trap(kiln_caller *caller);
+/* Throws a wasm exception of `tag` carrying `values` (the tag's
+ * parameters, in number and type) from the host function: the wasm code
+ * that called it may catch it; uncaught, the call fails with
+ * KILN_ERR_EXCEPTION.  Does not return.  A bad tag or values make it a
+ * host trap instead.  kiln_caller_rethrow throws an exception a nested
+ * kiln_func_call returned, and deletes it. */
+KILN_API __attribute__((noreturn)) void kiln_caller_throw(kiln_caller *caller, kiln_extern tag,
+							  const kiln_val *values, size_t count);
+KILN_API __attribute__((noreturn)) void kiln_caller_rethrow(kiln_caller *caller,
+							    kiln_exception *exception);
 
 /* Native form: `fn` has the C signature that follows from `type`:
  *   R fn(kiln_caller *caller, P1 p1, ...)

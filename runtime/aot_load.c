@@ -35,6 +35,7 @@
 #include "lines.h"
 #include "module.h"
 #include "perfmap.h"
+#include "exception.h"
 #include "trap.h"
 
 typedef struct aot_image {
@@ -45,7 +46,16 @@ typedef struct aot_image {
 	 * NULL: none. */
 	uint32_t *start;
 	krt_line *line;
+	/* The objects' unwind tables (.eh_frame), registered with the
+	 * unwinder while the image lives: exceptions unwind through its
+	 * code (exception.h). */
+	uint8_t **eh;
+	uint32_t neh;
 } aot_image;
+
+/* libgcc's registry of unwind tables (a section ending in a zero word). */
+extern void __register_frame(void *begin);
+extern void __deregister_frame(void *begin);
 
 /* The trampolines "T<sig>" the objects define, sorted by name once all are
  * found.  Names point into the objects' string tables. */
@@ -148,7 +158,8 @@ static bool place(elf *objs, uint32_t n, aot_image *img, kiln_error *err)
 				at = (at + align - 1) & ~(size_t)(align - 1);
 				/* offset + 1 for now */
 				e->sec_addr[i] = (uint8_t *)(uintptr_t)(at + 1);
-				at += s->sh_size;
+				/* unwind tables: a zero terminator after them */
+				at += s->sh_size + (s->sh_type == SHT_X86_64_UNWIND ? 4 : 0);
 			}
 		}
 		if (pass == 0)
@@ -190,6 +201,8 @@ static uint64_t libcall(const char *name)
 		{"rint", (void *)rint}, {"rintf", (void *)rintf}, {"sqrt", (void *)sqrt},
 		{"sqrtf", (void *)sqrtf}, {"fmin", (void *)fmin}, {"fminf", (void *)fminf},
 		{"fmax", (void *)fmax}, {"fmaxf", (void *)fmaxf},
+		/* named by the unwind tables of code with try regions */
+		{"kiln_eh_personality", (void *)kiln_eh_personality},
 	};
 
 	for (size_t i = 0; name && i < sizeof table / sizeof table[0]; i++)
@@ -373,6 +386,9 @@ static void image_free(void *p)
 
 	if (img == NULL)
 		return;
+	for (uint32_t i = 0; i < img->neh; i++)
+		__deregister_frame(img->eh[i]);
+	free(img->eh);
 	if (img->base) {
 		krt_trap_unregister_code(img->base);
 		munmap(img->base, img->len);
@@ -472,6 +488,23 @@ static uint32_t code_flags(const kiln_artifact_header *h)
 	       (h->code_flags & KILN_ARTIFACT_FUEL ? KILN_CODE_FUEL : 0);
 }
 
+/* Registers the objects' unwind tables (image_free deregisters them). */
+static bool register_unwind(elf *objs, uint32_t n, aot_image *img, kiln_error *err)
+{
+	for (uint32_t k = 0; k < n; k++)
+		for (unsigned i = 0; i < objs[k].eh->e_shnum; i++) {
+			const Elf64_Shdr *s = &objs[k].sh[i];
+			if (s->sh_type != SHT_X86_64_UNWIND || s->sh_size < 4 || !objs[k].sec_addr[i])
+				continue;
+			if (!krt_grow((void **)&img->eh, &(size_t){img->neh}, img->neh + 1,
+				      sizeof *img->eh))
+				return krt_fail(err, KILN_ERR_NOMEM, KILN_NO_OFFSET, "out of memory");
+			__register_frame(objs[k].sec_addr[i]);
+			img->eh[img->neh++] = objs[k].sec_addr[i];
+		}
+	return true;
+}
+
 static bool link_image(elf *objs, uint32_t n, aot_image *img, kiln_module *m,
 		       tramp_set *tramps, kiln_error *err)
 {
@@ -500,7 +533,7 @@ static bool link_image(elf *objs, uint32_t n, aot_image *img, kiln_module *m,
 		return krt_fail(err, KILN_ERR_NOMEM, KILN_NO_OFFSET, "cannot protect artifact code");
 	if (img->code_len && !krt_trap_register_code(img->base, img->code_len))
 		return krt_fail(err, KILN_ERR_NOMEM, KILN_NO_OFFSET, "too many code ranges");
-	return true;
+	return register_unwind(objs, n, img, err);
 }
 
 /* The ELF structures are read in place: they need 8-byte alignment, which

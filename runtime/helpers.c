@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "exception.h"
 #include "instance.h"
 #include "trap.h"
 
@@ -240,4 +241,7 @@ const kiln_helpers kiln_runtime_helpers = {
 	.atomic_wait32_at = h_atomic_wait32_at,
 	.atomic_wait64_at = h_atomic_wait64_at,
 	.atomic_notify_at = h_atomic_notify_at,
+	.throw_ = krt_h_throw,
+	.throw_ref = krt_h_throw_ref,
+	.exn_caught = krt_h_exn_caught,
 };

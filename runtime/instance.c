@@ -16,6 +16,7 @@
 #include "instance.h"
 #include "pool.h"
 #include "reader.h"
+#include "exception.h"
 #include "trap.h"
 
 static kiln_status nomem_status(kiln_error *err)
@@ -78,6 +79,12 @@ static bool check_import(const kiln_module *m, uint32_t i, const kiln_extern *ex
 			return link_error(err, i, "memory type");
 		return true;
 	}
+	case KILN_EXTERN_TAG: {
+		const kiln_tag_rt *t = ext->handle;
+		if (t->type_id != kiln_type_id(&m->types[m->tags[imp->index].type_idx]))
+			return link_error(err, i, "tag type");
+		return true;
+	}
 	default: {
 		const kiln_global_rt *g = ext->handle;
 		const kiln_globaltype *want = &m->globals[imp->index].type;
@@ -114,6 +121,8 @@ static kiln_instance *alloc_instance(const kiln_module *m)
 		CARVE(own_tables, m->ntables);
 		CARVE(funcs, m->nfuncs);
 		CARVE(own_funcs, m->nfuncs);
+		CARVE(tags, m->ntags);
+		CARVE(own_tags, m->ntags);
 		CARVE(type_ids, m->ntypes);
 		CARVE(elems, m->nelems);
 		CARVE(elem_len, m->nelems);
@@ -157,7 +166,13 @@ static void bind_imports(kiln_instance *inst, const kiln_module *m,
 				kiln_memory_ref(inst->memories[imp->index]);
 			break;
 		case KILN_EXTERN_GLOBAL: inst->globals[imp->index] = imports[i].handle; break;
+		case KILN_EXTERN_TAG: inst->tags[imp->index] = imports[i].handle; break;
 		}
+	}
+	for (uint32_t t = m->nimported_tags; t < m->ntags; t++) {
+		const kiln_functype *ft = &m->types[m->tags[t].type_idx];
+		inst->own_tags[t] = (kiln_tag_rt){ft, kiln_type_id(ft)};
+		inst->tags[t] = &inst->own_tags[t];
 	}
 }
 
@@ -436,6 +451,7 @@ static void set_ctx(kiln_instance *inst)
 	inst->ctx.tables = inst->tables;
 	inst->ctx.funcs = inst->funcs;
 	inst->ctx.type_ids = inst->type_ids;
+	inst->ctx.tags = inst->tags;
 	inst->ctx.instance = inst;
 	inst->ctx.stack_budget = inst->limits.stack_size;
 	inst->ctx.epoch = &kiln_epoch_counter;
@@ -723,6 +739,7 @@ void kiln_instance_delete(kiln_instance *inst)
 		if (inst->memories[i] && inst->memories[i]->shared)
 			kiln_memory_unref(inst->memories[i]);
 	}
+	krt_exn_free_all(inst);
 	free(inst->init_trap);
 	free(inst);	/* and every array (alloc_instance) */
 }
@@ -750,6 +767,7 @@ bool kiln_instance_export(kiln_instance *inst, kiln_name name, kiln_extern *out)
 		case KILN_EXTERN_TABLE: out->handle = inst->tables[e->index]; break;
 		case KILN_EXTERN_MEMORY: out->handle = inst->memories[e->index]; break;
 		case KILN_EXTERN_GLOBAL: out->handle = inst->globals[e->index]; break;
+		case KILN_EXTERN_TAG: out->handle = inst->tags[e->index]; break;
 		}
 		return true;
 	}
@@ -779,6 +797,9 @@ kiln_externtype kiln_extern_type(kiln_extern ext)
 	}
 	case KILN_EXTERN_GLOBAL:
 		t.u.global = ((kiln_global_rt *)ext.handle)->type;
+		break;
+	case KILN_EXTERN_TAG:
+		t.u.tag = ((kiln_tag_rt *)ext.handle)->type;
 		break;
 	}
 	return t;
@@ -934,6 +955,19 @@ static void describe_trap(const kiln_funcref *f, kiln_trap_kind kind,
 			: f->ctx ? f->ctx->instance : NULL, kind, pcs, out);
 }
 
+/* A call ended with an exception nobody caught: its copy to the caller
+ * (out_trap->exception), the status KILN_ERR_EXCEPTION. */
+static kiln_status uncaught(kiln_trap_info *out_trap, kiln_error *err)
+{
+	kiln_exception *e = krt_exn_take_uncaught();
+
+	if (out_trap)
+		out_trap->exception = e;
+	else
+		kiln_exception_delete(e);
+	return krt_fail_status(err, KILN_ERR_EXCEPTION, KILN_NO_OFFSET, "uncaught exception");
+}
+
 kiln_status kiln_func_call(kiln_extern ext, const kiln_val *args, size_t nargs,
 			   kiln_val *results, size_t nresults,
 			   kiln_trap_info *out_trap, kiln_error *err)
@@ -981,5 +1015,7 @@ kiln_status kiln_func_call(kiln_extern ext, const kiln_val *args, size_t nargs,
 		return KILN_OK;
 	if (out_trap)
 		describe_trap(f, trap, &pcs, out_trap);
+	if (trap == KILN_TRAP_UNCAUGHT_EXCEPTION)
+		return uncaught(out_trap, err);
 	return krt_fail_status(err, KILN_ERR_TRAP, KILN_NO_OFFSET, "%s", kiln_trap_message(trap));
 }

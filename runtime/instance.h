@@ -38,6 +38,11 @@ struct kiln_instance {
 	kiln_instance_limits limits;	/* resolved: see resolve_limits */
 	uint32_t table_budget;		/* own tables' elements still allowed */
 	kiln_funcref *own_funcs;
+	/* exception handling: every tag (ctx.tags), own ones' objects; and
+	 * the exceptions this instance owns (exception.h). */
+	kiln_tag_rt **tags;
+	kiln_tag_rt *own_tags;
+	struct kiln_exn *exns;
 	kiln_funcref **funcs;
 	uint32_t *type_ids;
 	/* Element segments' values, evaluated at instantiation; a dropped

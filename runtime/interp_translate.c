@@ -790,7 +790,12 @@ bool interp_translate(const kiln_module *m, uint32_t index, uint32_t flags,
 	t.r = (kiln_reader){m->bytes, m->bytes + fn->body.off,
 			    m->bytes + fn->body.off + fn->body.len, err};
 	t.nlocals = ft->nparams + (uint32_t)fn->nlocals;
-	ok = translate(&t, fn, ft);
+	/* An exception unwinds compiled frames only (exception.h): none of
+	 * a module that uses them is interpreted. */
+	if (m->uses & KILN_FEATURE_EXCEPTIONS)
+		ok = unsupported(&t, "a module using exceptions");
+	else
+		ok = translate(&t, fn, ft);
 	free(t.ctls);
 	free(t.where);
 	if (!ok) {

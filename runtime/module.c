@@ -79,6 +79,10 @@ static kiln_externtype extern_type(const kiln_module *m, kiln_extern_kind kind,
 		if (index < m->nglobals)
 			t.u.global = m->globals[index].type;
 		break;
+	case KILN_EXTERN_TAG:
+		if (index < m->ntags)
+			t.u.tag = kiln_module_type(m, m->tags[index].type_idx);
+		break;
 	}
 	return t;
 }

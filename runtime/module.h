@@ -73,6 +73,11 @@ typedef struct kiln_global {
 	kiln_range init;	/* own globals: constant expression incl. `end` */
 } kiln_global;
 
+typedef struct kiln_tag {
+	uint32_t type_idx;
+	bool imported;
+} kiln_tag;
+
 typedef struct kiln_import {
 	kiln_name module, name;
 	kiln_extern_kind kind;
@@ -140,6 +145,8 @@ struct kiln_module {
 	bool multi_memory;
 	uint32_t nglobals, nimported_globals;
 	kiln_global *globals;
+	uint32_t ntags, nimported_tags;
+	kiln_tag *tags;
 
 	uint32_t nexports;
 	kiln_export *exports;

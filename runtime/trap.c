@@ -440,6 +440,37 @@ void krt_trap_raise_host(uint32_t kind)
 	siglongjmp(f->env, 1);
 }
 
+static _Thread_local void *uncaught;
+
+void krt_trap_raise_exception(void *exn, uintptr_t fp, bool host)
+{
+	catch_frame *f = innermost;
+	krt_host_site site = krt_host_entry;
+
+	if (f == NULL)
+		abort();
+	f->kind = KILN_TRAP_UNCAUGHT_EXCEPTION;
+	uncaught = exn;
+	if (host && in_range(&code, site.pc) && site.fp > fp && site.fp < (uintptr_t)f)
+		capture(f, site.pc - 1, site.fp);
+	else
+		capture(f, 0, fp);
+	siglongjmp(f->env, 1);
+}
+
+void *krt_trap_take_exception(void)
+{
+	void *exn = uncaught;
+
+	uncaught = NULL;
+	return exn;
+}
+
+uintptr_t krt_trap_boundary(void)
+{
+	return (uintptr_t)innermost;
+}
+
 bool kiln_trap_active(void)
 {
 	return innermost != NULL;
@@ -471,6 +502,8 @@ const char *kiln_trap_message(kiln_trap_kind kind)
 		[KILN_TRAP_COMPILE_FAILED] = "compile error",
 		[KILN_TRAP_UNALIGNED_ATOMIC] = "unaligned atomic",
 		[KILN_TRAP_EXPECTED_SHARED] = "expected shared memory",
+		[KILN_TRAP_NULL_EXNREF] = "null exception reference",
+		[KILN_TRAP_UNCAUGHT_EXCEPTION] = "uncaught exception",
 	};
 	return (unsigned)kind < KILN_TRAP_KIND_COUNT_ ? messages[kind] : "unknown trap";
 }

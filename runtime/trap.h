@@ -12,6 +12,7 @@
 #define KILN_TRAP_H
 
 #include <stdint.h>
+#include <unwind.h>
 
 #include "internal.h"
 #include "vmctx.h"
@@ -84,6 +85,26 @@ KRT_ABI __attribute__((noreturn)) void krt_trap_raise(uint32_t kind);
  * call, the interpreter), those the walk from here finds. */
 __attribute__((noreturn)) void krt_trap_raise_host(uint32_t kind);
 
+/* Ends the innermost kiln_trap_catch with KILN_TRAP_UNCAUGHT_EXCEPTION:
+ * exception `exn` (exception.h) reached it uncaught.  Its frames are the
+ * walk from fp (the frame that raised it), or from the running host
+ * function's caller when `host`.  krt_trap_take_exception hands the
+ * exception to the code that called kiln_trap_catch. */
+__attribute__((noreturn)) void krt_trap_raise_exception(void *exn, uintptr_t fp, bool host);
+/* The exception the last kiln_trap_catch on this thread that returned
+ * KILN_TRAP_UNCAUGHT_EXCEPTION ended with; NULL once taken. */
+void *krt_trap_take_exception(void);
+/* The innermost kiln_trap_catch's frame on this thread (0 outside one):
+ * an exception is never caught by a frame outside it (at a higher
+ * address), because the call it entered through has to end first. */
+uintptr_t krt_trap_boundary(void);
+
+/* The personality routine compiled code's unwind tables name: it sends
+ * a kiln exception to the landing pad covering the call (exception.c). */
+KILN_API _Unwind_Reason_Code kiln_eh_personality(int version, _Unwind_Action actions,
+						 _Unwind_Exception_Class cls,
+						 struct _Unwind_Exception *ue,
+						 struct _Unwind_Context *uc);
 /* true while a kiln_trap_catch is active on this thread. */
 bool kiln_trap_active(void);
 

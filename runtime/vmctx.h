@@ -113,7 +113,33 @@ typedef struct kiln_helpers {
 	uint32_t (*atomic_wait32_at)(kiln_vmctx *ctx, uint32_t mem, uint64_t ea, uint32_t expected, int64_t timeout);
 	uint32_t (*atomic_wait64_at)(kiln_vmctx *ctx, uint32_t mem, uint64_t ea, uint64_t expected, int64_t timeout);
 	uint32_t (*atomic_notify_at)(kiln_vmctx *ctx, uint32_t mem, uint64_t ea, uint32_t count);
+	/* exception handling (runtime/exception.c): throw raises a new
+	 * exception of tag `tag` with the tag's parameters in vals (16-byte
+	 * slots); throw_ref raises `exn` again (null: traps "null exception
+	 * reference"; release: a legacy rethrow, which ends the hold of the
+	 * catch it rethrows from).  Neither returns.  caught tells the
+	 * runtime what the landing code did with an exception it took:
+	 * KILN_EXN_DROP, _PIN, _HOLD or _RELEASE (kiln_exn_use). */
+	void (*throw_)(kiln_vmctx *ctx, uint32_t tag, const kiln_slot *vals) __attribute__((noreturn));
+	void (*throw_ref)(kiln_vmctx *ctx, void *exn, uint32_t release) __attribute__((noreturn));
+	void (*exn_caught)(kiln_vmctx *ctx, void *exn, uint32_t use);
 } kiln_helpers;
+
+/* What landing code did with an exception (kiln_helpers.exn_caught):
+ *  DROP     a catch without a reference took its values: the exception
+ *           goes unless something else still holds it;
+ *  PIN      catch_ref/catch_all_ref made it an exnref value, which may be
+ *           kept anywhere: it lives as long as the catching instance;
+ *  HOLD     a legacy catch began: `rethrow` may raise it again until
+ *  RELEASE  the catch ends normally. */
+enum kiln_exn_use { KILN_EXN_DROP, KILN_EXN_PIN, KILN_EXN_HOLD, KILN_EXN_RELEASE };
+
+/* A tag: what a catch compares an exception's tag with.  Every instance
+ * importing a tag points to the exporter's (or the host's) one object. */
+typedef struct kiln_tag_rt {
+	const kiln_functype *type;
+	uint32_t type_id;
+} kiln_tag_rt;
 
 /* Helper ids: the index of each pointer in kiln_helpers. */
 enum kiln_helper_id {
@@ -123,7 +149,8 @@ enum kiln_helper_id {
 	KILN_H_ELEM_DROP, KILN_H_ATOMIC_WAIT32, KILN_H_ATOMIC_WAIT64,
 	KILN_H_ATOMIC_NOTIFY, KILN_H_MEMORY_GROW_AT, KILN_H_MEMORY_FILL_AT,
 	KILN_H_MEMORY_COPY_AT, KILN_H_MEMORY_INIT_AT, KILN_H_ATOMIC_WAIT32_AT,
-	KILN_H_ATOMIC_WAIT64_AT, KILN_H_ATOMIC_NOTIFY_AT, KILN_H_COUNT_
+	KILN_H_ATOMIC_WAIT64_AT, KILN_H_ATOMIC_NOTIFY_AT, KILN_H_THROW,
+	KILN_H_THROW_REF, KILN_H_EXN_CAUGHT, KILN_H_COUNT_
 };
 
 struct kiln_vmctx {
@@ -150,6 +177,8 @@ struct kiln_vmctx {
 	 * code for memory 0 uses the fields above, which stay where they were
 	 * so that its accesses cost what they did. */
 	kiln_memory_view **memories;
+	/* exception handling: every tag, imports included. */
+	kiln_tag_rt **tags;
 };
 
 /* Offsets compiled code uses. */
@@ -168,6 +197,11 @@ enum kiln_vmctx_offset {
 	KILN_CTX_EPOCH_DEADLINE = 88,
 	KILN_CTX_FUEL = 96,
 	KILN_CTX_MEMORIES = 104,
+	KILN_CTX_TAGS = 112,
+	/* An exception (exnref; runtime/exception.h): its tag, and its
+	 * values in 16-byte slots. */
+	KILN_EXN_TAG = 32,
+	KILN_EXN_VALS = 80,
 	KILN_FUNCREF_CODE = 0,
 	KILN_FUNCREF_CTX = 8,
 	KILN_FUNCREF_TYPE_ID = 16,
@@ -191,6 +225,7 @@ _Static_assert(offsetof(kiln_vmctx, epoch) == KILN_CTX_EPOCH, "ABI");
 _Static_assert(offsetof(kiln_vmctx, epoch_deadline) == KILN_CTX_EPOCH_DEADLINE, "ABI");
 _Static_assert(offsetof(kiln_vmctx, fuel) == KILN_CTX_FUEL, "ABI");
 _Static_assert(offsetof(kiln_vmctx, memories) == KILN_CTX_MEMORIES, "ABI");
+_Static_assert(offsetof(kiln_vmctx, tags) == KILN_CTX_TAGS, "ABI");
 _Static_assert(offsetof(kiln_funcref, code) == KILN_FUNCREF_CODE, "ABI");
 _Static_assert(offsetof(kiln_funcref, ctx) == KILN_FUNCREF_CTX, "ABI");
 _Static_assert(offsetof(kiln_funcref, type_id) == KILN_FUNCREF_TYPE_ID, "ABI");

@@ -57,6 +57,10 @@ static void print_externtype(const kiln_externtype *t)
 		printf("%s%s", t->u.global.mutable_ ? "mut " : "",
 		       kiln_valtype_name(t->u.global.type));
 		break;
+	case KILN_EXTERN_TAG:
+		if (t->u.tag)
+			print_functype(t->u.tag);
+		break;
 	}
 }
 
