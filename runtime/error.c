@@ -87,6 +87,7 @@ const char *kiln_status_string(kiln_status status)
 	case KILN_ERR_TRAP: return "trap";
 	case KILN_ERR_UNTRUSTED: return "untrusted artifact";
 	case KILN_ERR_LIMIT: return "resource limit exceeded";
+	case KILN_ERR_EXCEPTION: return "uncaught exception";
 	}
 	return "unknown status";
 }
@@ -101,6 +102,7 @@ const char *kiln_valtype_name(kiln_valtype type)
 	case KILN_V128: return "v128";
 	case KILN_FUNCREF: return "funcref";
 	case KILN_EXTERNREF: return "externref";
+	case KILN_EXNREF: return "exnref";
 	}
 	return "?";
 }
@@ -112,6 +114,7 @@ const char *kiln_extern_kind_name(kiln_extern_kind kind)
 	case KILN_EXTERN_TABLE: return "table";
 	case KILN_EXTERN_MEMORY: return "memory";
 	case KILN_EXTERN_GLOBAL: return "global";
+	case KILN_EXTERN_TAG: return "tag";
 	}
 	return "?";
 }

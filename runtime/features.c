@@ -5,7 +5,9 @@
  * A bit is accepted by decoding only once its proposal is built through
  * decode, validation, both compilers and the runtime (KRT_FEATURES_BUILT):
  * asked for before that, decoding refuses it by name, so that no bit
- * silently does nothing.
+ * silently does nothing.  A proposal decoded and validated whose code
+ * cannot be compiled yet (KRT_FEATURES_NOT_COMPILED) is refused by
+ * compiling instead.
  */
 #include "module.h"
 
@@ -53,6 +55,12 @@ bool krt_features_allow(const kiln_module *m, uint32_t allowed, kiln_error *err)
 {
 	uint32_t refused = m->uses & ~allowed;
 
+	/* Before the engine's switch: a module kiln cannot run yet is
+	 * refused whatever the engine allows. */
+	if (m->uses & KRT_FEATURES_NOT_COMPILED)
+		return krt_fail(err, KILN_ERR_UNSUPPORTED, KILN_NO_OFFSET,
+				"%s are not supported yet",
+				first_name(m->uses & KRT_FEATURES_NOT_COMPILED));
 	if (refused)
 		return krt_fail(err, KILN_ERR_UNSUPPORTED, KILN_NO_OFFSET,
 				"the module uses %s, which is disabled in this engine",

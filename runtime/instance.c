@@ -157,6 +157,7 @@ static void bind_imports(kiln_instance *inst, const kiln_module *m,
 				kiln_memory_ref(inst->memories[imp->index]);
 			break;
 		case KILN_EXTERN_GLOBAL: inst->globals[imp->index] = imports[i].handle; break;
+		case KILN_EXTERN_TAG: break;	/* not yet: kiln_module_compile refuses exceptions */
 		}
 	}
 }
@@ -750,6 +751,7 @@ bool kiln_instance_export(kiln_instance *inst, kiln_name name, kiln_extern *out)
 		case KILN_EXTERN_TABLE: out->handle = inst->tables[e->index]; break;
 		case KILN_EXTERN_MEMORY: out->handle = inst->memories[e->index]; break;
 		case KILN_EXTERN_GLOBAL: out->handle = inst->globals[e->index]; break;
+		case KILN_EXTERN_TAG: return false;	/* not yet: as above */
 		}
 		return true;
 	}
@@ -779,6 +781,8 @@ kiln_externtype kiln_extern_type(kiln_extern ext)
 	}
 	case KILN_EXTERN_GLOBAL:
 		t.u.global = ((kiln_global_rt *)ext.handle)->type;
+		break;
+	case KILN_EXTERN_TAG:	/* not yet: as above */
 		break;
 	}
 	return t;

@@ -73,6 +73,13 @@ typedef struct kiln_global {
 	kiln_range init;	/* own globals: constant expression incl. `end` */
 } kiln_global;
 
+/* Exception handling: a tag, whose type's params are an exception's
+ * payload (its results are empty: validation). */
+typedef struct kiln_tag {
+	uint32_t type_idx;
+	bool imported;
+} kiln_tag;
+
 typedef struct kiln_import {
 	kiln_name module, name;
 	kiln_extern_kind kind;
@@ -140,6 +147,8 @@ struct kiln_module {
 	bool multi_memory;
 	uint32_t nglobals, nimported_globals;
 	kiln_global *globals;
+	uint32_t ntags, nimported_tags;
+	kiln_tag *tags;
 
 	uint32_t nexports;
 	kiln_export *exports;
@@ -200,7 +209,14 @@ KRT_ABI kiln_status krt_module_check_limits(const kiln_module *m,
 #define KRT_FEATURES_BUILT \
 	(KILN_FEATURE_THREADS | KILN_FEATURE_EXTENDED_CONST | KILN_FEATURE_TAIL_CALL | \
 	 KILN_FEATURE_MULTI_MEMORY | KILN_FEATURE_MEMORY64 | KILN_FEATURE_RELAXED_SIMD | \
-	 KILN_FEATURE_NO_REFERENCE_TYPES)
+	 KILN_FEATURE_EXCEPTIONS | KILN_FEATURE_NO_REFERENCE_TYPES)
+
+/* Of those, the proposals decoded and validated but not compiled yet:
+ * kiln_module_compile and kiln_module_serialize refuse a module using one
+ * ("exceptions are not supported yet"), so that no instance ever holds
+ * what the runtime cannot run.  Exception handling's runtime (tags in
+ * instances, unwinding) and lowering come next. */
+#define KRT_FEATURES_NOT_COMPILED KILN_FEATURE_EXCEPTIONS
 
 /* features.c: false with "not supported yet: <proposal>" when `features`
  * asks for a proposal not built; false naming the first proposal the
