@@ -201,16 +201,8 @@ static bool make_lljit(kiln_engine *e, jit_state *j, kiln_error *err)
 	if (le != NULL)
 		return engine_llvm_error(le, err, "cannot create the JIT");
 	LLVMOrcJITDylibAddGenerator(LLVMOrcLLJITGetMainJITDylib(j->jit), gen);
-	/* The personality unwind tables name (runtime/exception.h): the
-	 * runtime's own, whether the process exports it or not. */
-	LLVMOrcCSymbolMapPair personality = {
-		LLVMOrcExecutionSessionIntern(LLVMOrcLLJITGetExecutionSession(j->jit),
-					      "kiln_eh_personality"),
-		{(LLVMOrcExecutorAddress)(uintptr_t)kiln_eh_personality, JIT_CALLABLE}};
-	le = LLVMOrcJITDylibDefine(LLVMOrcLLJITGetMainJITDylib(j->jit),
-				   LLVMOrcAbsoluteSymbols(&personality, 1));
-	if (le != NULL)
-		return engine_llvm_error(le, err, "cannot create the JIT");
+	/* What each module's dylib names DW.ref.kiln_eh_personality. */
+	*jit_region_word(j->region, 0) = (void *)kiln_eh_personality;
 	le = LLVMOrcCreateLocalLazyCallThroughManager(
 		LLVMOrcLLJITGetTripleString(j->jit), LLVMOrcLLJITGetExecutionSession(j->jit),
 		(LLVMOrcJITTargetAddress)(uintptr_t)lazy_compile_failed, &j->lctm);
@@ -719,6 +711,24 @@ static bool define_entries(kiln_engine *e, module_jit *mj, lower_module *lm,
 
 /* The module's JITDylib; libcalls LLVM may emit (fmod...) resolve in
  * the process. */
+/* The personality unwind tables name (runtime/exception.h), the
+ * runtime's own whether the process exports it or not; and the word
+ * they read it from (DW.ref.*: each object defines it weak, and its
+ * linking, which owns only the object's function, looks it up instead),
+ * in the region, where a 32-bit PC-relative reference reaches it. */
+static LLVMErrorRef define_personality(jit_state *j, LLVMOrcJITDylibRef jd)
+{
+	LLVMOrcExecutionSessionRef es = LLVMOrcLLJITGetExecutionSession(j->jit);
+	LLVMOrcCSymbolMapPair syms[2] = {
+		{LLVMOrcExecutionSessionIntern(es, "kiln_eh_personality"),
+		 {(LLVMOrcExecutorAddress)(uintptr_t)kiln_eh_personality, JIT_CALLABLE}},
+		{LLVMOrcExecutionSessionIntern(es, "DW.ref.kiln_eh_personality"),
+		 {(LLVMOrcExecutorAddress)(uintptr_t)jit_region_word(j->region, 0),
+		  JIT_CALLABLE}}};
+
+	return LLVMOrcJITDylibDefine(jd, LLVMOrcAbsoluteSymbols(syms, 2));
+}
+
 static bool module_dylib(kiln_engine *e, module_jit *mj, const char *prefix, kiln_error *err)
 {
 	jit_state *j = engine_jit(e);
@@ -737,6 +747,8 @@ static bool module_dylib(kiln_engine *e, module_jit *mj, const char *prefix, kil
 	mj->jd = LLVMOrcExecutionSessionCreateBareJITDylib(LLVMOrcLLJITGetExecutionSession(j->jit),
 							   prefix);
 	LLVMOrcJITDylibAddGenerator(mj->jd, gen);
+	if ((le = define_personality(j, mj->jd)) != NULL)
+		return engine_llvm_error(le, err, "cannot create the module's JIT dylib");
 	return true;
 }
 

@@ -99,7 +99,15 @@ jit_region *jit_region_new(size_t size)
 		return NULL;
 	}
 	r->base = p;
-	r->free[0] = (range){0, r->len};
+	/* The first page: words code refers to PC-relative (jit_region_word). */
+	if (r->len < 2 * page_round(1) ||
+	    mprotect(p, page_round(1), PROT_READ | PROT_WRITE) != 0) {
+		munmap(p, r->len);
+		free(r->free);
+		free(r);
+		return NULL;
+	}
+	r->free[0] = (range){page_round(1), r->len - page_round(1)};
 	r->nfree = r->cap = 1;
 	pthread_mutex_init(&r->lock, NULL);
 	return r;
@@ -114,6 +122,11 @@ void jit_region_delete(jit_region *r)
 	free(r->free);
 	pthread_mutex_destroy(&r->lock);
 	free(r);
+}
+
+void **jit_region_word(jit_region *r, unsigned i)
+{
+	return i < page_round(1) / sizeof(void *) ? (void **)r->base + i : NULL;
 }
 
 size_t jit_region_size(const jit_region *r)

@@ -19,6 +19,9 @@ jit_region *jit_region_new(size_t size);
 /* After every object linked in it is gone; NULL: nothing. */
 void jit_region_delete(jit_region *r);
 size_t jit_region_size(const jit_region *r);
+/* Word i of the region's first page (read-write data, never code), which
+ * code anywhere in the region reaches PC-relative; NULL past the page. */
+void **jit_region_word(jit_region *r, unsigned i);
 
 /* For LLVMOrcLLJITBuilderSetObjectLinkingLayerCreator, with the region as
  * its context: the layer links every object into it (thread-safe). */

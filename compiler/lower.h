@@ -47,6 +47,9 @@ typedef struct lower_frame {
 	 * catch clauses (kiln_catch, read with krt_rd_catch). */
 	LLVMBasicBlockRef lpad, dispatch, next;
 	LLVMValueRef exn;
+	/* A legacy catch's cleanup scope: pad, block, leaving exception. */
+	LLVMBasicBlockRef cleanup_lpad, cleanup;
+	LLVMValueRef inflight;
 	const uint8_t *clauses;
 	uint32_t nclauses;
 } lower_frame;

@@ -14,9 +14,12 @@
  * branch, or leaves the function through throw_ref, which unwinds on.
  *
  * A legacy catch holds its exception while its body runs (rethrow may
- * raise it again) and releases it when the body ends or a branch leaves
- * it; try_table's catch and catch_all drop it once its values are taken,
- * catch_ref and catch_all_ref pin it (an exnref value may go anywhere).
+ * raise it again) and releases it however the body ends: at its end, on
+ * a branch out, and, for an exception leaving it, in a cleanup scope of
+ * its own (its body is one: the cleanup releases, then passes the
+ * exception on as a dispatch would).  try_table's catch and catch_all
+ * drop it once its values are taken, catch_ref and catch_all_ref pin it
+ * (an exnref value may go anywhere).
  */
 #include <stdlib.h>
 
@@ -24,7 +27,7 @@
 
 static bool is_handler(const lower_frame *f)
 {
-	return f->kind == FR_TRY || f->kind == FR_TRY_TABLE;
+	return f->kind == FR_TRY || f->kind == FR_TRY_TABLE || f->kind == FR_CATCH;
 }
 
 /* The innermost handler scope among frames[0..k], or -1. */
@@ -53,18 +56,21 @@ static LLVMValueRef personality(lower *l)
 	return p;
 }
 
-/* Frame f's dispatch block, whose phi f->exn is the exception. */
+/* Frame f's dispatch block, whose phi f->exn is the exception; a legacy
+ * catch's cleanup, whose phi f->inflight is the exception leaving it. */
 static LLVMBasicBlockRef dispatch_of(lower *l, lower_frame *f)
 {
 	LLVMBasicBlockRef here = LLVMGetInsertBlock(l->b);
+	bool cleanup = f->kind == FR_CATCH;
+	LLVMBasicBlockRef *bb = cleanup ? &f->cleanup : &f->dispatch;
 
-	if (f->dispatch)
-		return f->dispatch;
-	f->dispatch = lower_block(l, "dispatch");
-	LLVMPositionBuilderAtEnd(l->b, f->dispatch);
-	f->exn = LLVMBuildPhi(l->b, l->lm->ptr, "exn");
+	if (*bb)
+		return *bb;
+	*bb = lower_block(l, cleanup ? "cleanup" : "dispatch");
+	LLVMPositionBuilderAtEnd(l->b, *bb);
+	*(cleanup ? &f->inflight : &f->exn) = LLVMBuildPhi(l->b, l->lm->ptr, "exn");
 	LLVMPositionBuilderAtEnd(l->b, here);
-	return f->dispatch;
+	return *bb;
 }
 
 /* Ends the current block with a branch to f's dispatch, carrying exn. */
@@ -73,7 +79,7 @@ static void to_dispatch(lower *l, lower_frame *f, LLVMValueRef exn)
 	LLVMBasicBlockRef from = LLVMGetInsertBlock(l->b);
 	LLVMBasicBlockRef d = dispatch_of(l, f);
 
-	LLVMAddIncoming(f->exn, &exn, &from, 1);
+	LLVMAddIncoming(f->kind == FR_CATCH ? f->inflight : f->exn, &exn, &from, 1);
 	LLVMBuildBr(l->b, d);
 }
 
@@ -82,19 +88,20 @@ static LLVMBasicBlockRef lpad_of(lower *l, lower_frame *f)
 {
 	LLVMBasicBlockRef here = LLVMGetInsertBlock(l->b);
 	LLVMTypeRef fields[2] = {l->lm->ptr, l->lm->i32};
+	LLVMBasicBlockRef *pad = f->kind == FR_CATCH ? &f->cleanup_lpad : &f->lpad;
 	LLVMValueRef lp;
 
-	if (f->lpad)
-		return f->lpad;
-	f->lpad = lower_block(l, "lpad");
+	if (*pad)
+		return *pad;
+	*pad = lower_block(l, "lpad");
 	LLVMSetPersonalityFn(l->fn, personality(l));
-	LLVMPositionBuilderAtEnd(l->b, f->lpad);
+	LLVMPositionBuilderAtEnd(l->b, *pad);
 	lp = LLVMBuildLandingPad(l->b, LLVMStructTypeInContext(l->lm->llctx, fields, 2, 0),
 				 NULL, 1, "");
 	LLVMAddClause(lp, LLVMConstNull(l->lm->ptr));
 	to_dispatch(l, f, LLVMBuildExtractValue(l->b, lp, 0, ""));
 	LLVMPositionBuilderAtEnd(l->b, here);
-	return f->lpad;
+	return *pad;
 }
 
 LLVMValueRef lower_eh_call(lower *l, LLVMTypeRef fty, LLVMValueRef fn,
@@ -112,18 +119,20 @@ LLVMValueRef lower_eh_call(lower *l, LLVMTypeRef fty, LLVMValueRef fn,
 	return call;
 }
 
-/* Calls a helper that never returns (throw, throw_ref) and ends the block. */
+/* Calls a helper that never returns (throw: a and b; throw_ref: a) and
+ * ends the block. */
 static void raise_with(lower *l, enum kiln_helper_id id, LLVMValueRef a, LLVMValueRef b,
 		       bool may_be_caught)
 {
-	LLVMTypeRef pt[3] = {l->lm->ptr, LLVMTypeOf(a), LLVMTypeOf(b)};
-	LLVMTypeRef fty = LLVMFunctionType(l->lm->void_, pt, 3, 0);
+	LLVMTypeRef pt[3] = {l->lm->ptr, LLVMTypeOf(a), b ? LLVMTypeOf(b) : NULL};
 	LLVMValueRef args[3] = {l->ctx, a, b};
+	unsigned n = b ? 3 : 2;
+	LLVMTypeRef fty = LLVMFunctionType(l->lm->void_, pt, n, 0);
 
 	if (may_be_caught)
-		lower_eh_call(l, fty, helper(l, id), args, 3);
+		lower_eh_call(l, fty, helper(l, id), args, n);
 	else
-		LLVMBuildCall2(l->b, fty, helper(l, id), args, 3, "");
+		LLVMBuildCall2(l->b, fty, helper(l, id), args, n, "");
 	LLVMBuildUnreachable(l->b);
 }
 
@@ -136,7 +145,7 @@ static void propagate(lower *l, long k, LLVMValueRef exn)
 	if (h >= 0)
 		to_dispatch(l, &l->frames[h], exn);
 	else
-		raise_with(l, KILN_H_THROW_REF, exn, LLVMConstInt(l->lm->i32, 0, 0), false);
+		raise_with(l, KILN_H_THROW_REF, exn, NULL, false);
 }
 
 static void exn_caught(lower *l, LLVMValueRef exn, enum kiln_exn_use use)
@@ -202,7 +211,7 @@ static bool op_throw(lower *l, uint32_t tag)
 
 static bool op_throw_ref(lower *l)
 {
-	raise_with(l, KILN_H_THROW_REF, lower_pop(l), LLVMConstInt(l->lm->i32, 0, 0), true);
+	raise_with(l, KILN_H_THROW_REF, lower_pop(l), NULL, true);
 	lower_set_dead(l);
 	return true;
 }
@@ -211,7 +220,7 @@ static bool op_rethrow(lower *l, uint32_t depth)
 {
 	const lower_frame *f = &l->frames[l->nframes - 1 - depth];
 
-	raise_with(l, KILN_H_THROW_REF, f->exn, LLVMConstInt(l->lm->i32, 1, 0), true);
+	raise_with(l, KILN_H_THROW_REF, f->exn, NULL, true);
 	lower_set_dead(l);
 	return true;
 }
@@ -245,8 +254,7 @@ static bool op_catch(lower *l, uint32_t tag)
 		lower_close_arm(l, f);
 		LLVMPositionBuilderAtEnd(l->b, dispatch_of(l, f));
 		f->kind = FR_CATCH;
-		l->nhandlers--;
-		l->ncatches++;
+		l->ncatches++;	/* a handler scope still: its cleanup */
 	} else {
 		if (!f->dead)
 			exn_caught(l, f->exn, KILN_EXN_RELEASE);
@@ -332,6 +340,12 @@ bool lower_eh_end(lower *l, long delegate_to)
 
 	if (f->kind == FR_CATCH && !f->dead)
 		exn_caught(l, f->exn, KILN_EXN_RELEASE);
+	if (f->kind == FR_CATCH && f->cleanup) {
+		/* An exception leaving a catch body: the caught one released. */
+		LLVMPositionBuilderAtEnd(l->b, f->cleanup);
+		exn_caught(l, f->exn, KILN_EXN_RELEASE);
+		propagate(l, fi - 1, f->inflight);
+	}
 	if (f->kind == FR_TRY_TABLE && f->dispatch) {
 		ok = table_dispatch(l, fi);
 	} else if (f->kind == FR_TRY && f->dispatch) {
@@ -343,8 +357,7 @@ bool lower_eh_end(lower *l, long delegate_to)
 	}
 	if (f->kind == FR_CATCH)
 		l->ncatches--;
-	else
-		l->nhandlers--;
+	l->nhandlers--;
 	LLVMPositionBuilderAtEnd(l->b, here);
 	return ok;
 }

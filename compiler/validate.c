@@ -13,6 +13,12 @@
  *
  * Instructions whose type is fixed are typed straight from opcodes.def;
  * only those marked X there are typed by hand below.
+ *
+ * Exception handling: try_table is a block whose catch clauses are
+ * branches (typed against the labels outside it); the legacy try is a
+ * block whose catch and catch_all switch it to a handler, as `else`
+ * switches an `if`: a handler of `catch x` starts with the tag's payload,
+ * and only a handler is a target of rethrow.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -21,7 +27,7 @@
 
 #define UNKNOWN 0	/* the bottom type of the polymorphic stack */
 
-enum { F_BLOCK, F_LOOP, F_IF, F_ELSE, F_FUNC };
+enum { F_BLOCK, F_LOOP, F_IF, F_ELSE, F_FUNC, F_TRY, F_CATCH, F_CATCH_ALL };
 
 typedef struct frame {
 	uint8_t kind;
@@ -84,7 +90,7 @@ static bool push(validator *v, uint8_t t)
 
 static bool is_ref(uint8_t t)
 {
-	return t == KILN_FUNCREF || t == KILN_EXTERNREF;
+	return t == KILN_FUNCREF || t == KILN_EXTERNREF || t == KILN_EXNREF;
 }
 
 /* Pops any value into *out. */
@@ -145,7 +151,7 @@ static const kiln_valtype *one_type(uint8_t t)
 {
 	static const kiln_valtype all[] = {
 		KILN_I32, KILN_I64, KILN_F32, KILN_F64, KILN_V128,
-		KILN_FUNCREF, KILN_EXTERNREF,
+		KILN_FUNCREF, KILN_EXTERNREF, KILN_EXNREF,
 	};
 
 	for (size_t i = 0; i < KILN_ARRAY_LEN(all); i++)
@@ -245,7 +251,8 @@ static bool check_block(validator *v, const kiln_instr *in)
 	if (!pop_vals(v, sig.params, sig.nparams))
 		return false;
 	return push_frame(v, in->op == KILN_OP_LOOP ? F_LOOP
-			     : in->op == KILN_OP_IF ? F_IF : F_BLOCK, &sig);
+			     : in->op == KILN_OP_IF ? F_IF
+			     : in->op == KILN_OP_TRY ? F_TRY : F_BLOCK, &sig);
 }
 
 static bool check_else(validator *v)
@@ -379,6 +386,120 @@ static bool check_return_call(validator *v, const kiln_instr *in)
 		return false;
 	set_unreachable(v);
 	return true;
+}
+
+/* ---------------------------------------------- exception handling */
+
+static const kiln_functype *tag_type(validator *v, uint32_t idx)
+{
+	if (idx >= v->m->ntags) {
+		unknown(v, "tag", idx);
+		return NULL;
+	}
+	return &v->m->types[v->m->tags[idx].type_idx];
+}
+
+/* catch x / catch_all: the try (or the previous handler) ends as a block
+ * does, and a handler starts, with the tag's payload (catch x) or nothing. */
+static bool check_catch(validator *v, const kiln_instr *in)
+{
+	frame *f = &v->frames[v->nframes - 1];
+	const kiln_functype *ft = NULL;
+
+	if (f->kind != F_TRY && f->kind != F_CATCH)
+		return invalid(v, "catch without try");
+	if (in->op == KILN_OP_CATCH && !(ft = tag_type(v, in->u.idx)))
+		return false;
+	if (!pop_vals(v, f->results, f->nresults))
+		return false;
+	if (v->nvals != f->height)
+		return invalid(v, "type mismatch");
+	f->kind = ft ? F_CATCH : F_CATCH_ALL;
+	f->unreachable = false;
+	return ft == NULL || push_vals(v, ft->params, ft->nparams);
+}
+
+/* delegate l: ends a try before any handler; l counts from outside it and
+ * may name the function's frame. */
+static bool check_delegate(validator *v, const kiln_instr *in)
+{
+	if (v->frames[v->nframes - 1].kind != F_TRY)
+		return invalid(v, "delegate without try");
+	if (in->u.idx >= v->nframes - 1)
+		return unknown(v, "label", in->u.idx);
+	return end_frame(v);
+}
+
+static bool check_rethrow(validator *v, const kiln_instr *in)
+{
+	uint8_t kind;
+
+	if (in->u.idx >= v->nframes)
+		return unknown(v, "label", in->u.idx);
+	kind = v->frames[v->nframes - 1 - in->u.idx].kind;
+	if (kind != F_CATCH && kind != F_CATCH_ALL)
+		return invalid(v, "invalid rethrow label");
+	set_unreachable(v);
+	return true;
+}
+
+static bool check_throw(validator *v, const kiln_instr *in)
+{
+	const kiln_functype *ft;
+
+	if (in->op == KILN_OP_THROW_REF) {
+		if (!pop_expect(v, KILN_EXNREF))
+			return false;
+	} else if (!(ft = tag_type(v, in->u.idx)) || !pop_vals(v, ft->params, ft->nparams)) {
+		return false;
+	}
+	set_unreachable(v);
+	return true;
+}
+
+/* Whether label `depth`'s types are exactly `types` then, when `ref`, an
+ * exnref: what a catch clause hands its label. */
+static bool label_takes(validator *v, uint32_t depth, const kiln_valtype *types,
+			uint32_t n, bool ref)
+{
+	const kiln_valtype *want;
+	uint32_t nwant;
+
+	if (!label_types(v, depth, &want, &nwant))
+		return false;
+	if (nwant != n + ref ||
+	    (n && memcmp(want, types, n * sizeof *types) != 0) ||
+	    (ref && want[n] != KILN_EXNREF))
+		return invalid(v, "type mismatch in catch clause");
+	return true;
+}
+
+/* try_table: each clause names a tag (catch, catch_ref) and a label outside
+ * the try_table, which must take what the clause hands it. */
+static bool check_try_table(validator *v, const kiln_instr *in)
+{
+	kiln_reader r = {v->m->bytes, in->u.tt.p, v->r.end, v->err};
+	const kiln_functype *ft;
+	kiln_catch c;
+	frame sig = {0};
+
+	if (!block_sig(v, in->u.tt.blocktype, &sig))
+		return false;
+	for (uint32_t i = 0; i < in->u.tt.n; i++) {
+		if (!krt_rd_catch(&r, &c))
+			return false;
+		if (c.kind >= KILN_CATCH_ALL) {
+			if (!label_takes(v, c.label, NULL, 0, c.kind == KILN_CATCH_ALL_REF))
+				return false;
+		} else if (!(ft = tag_type(v, c.tag)) ||
+			   !label_takes(v, c.label, ft->params, ft->nparams,
+					c.kind == KILN_CATCH_REF)) {
+			return false;
+		}
+	}
+	if (!pop_vals(v, sig.params, sig.nparams))
+		return false;
+	return push_frame(v, F_BLOCK, &sig);
 }
 
 /* ------------------------------------------------------ variables */
@@ -677,8 +798,16 @@ static bool check_instr(validator *v, const kiln_instr *in)
 	case KILN_OP_UNREACHABLE: set_unreachable(v); return true;
 	case KILN_OP_BLOCK:
 	case KILN_OP_LOOP:
-	case KILN_OP_IF: return check_block(v, in);
+	case KILN_OP_IF:
+	case KILN_OP_TRY: return check_block(v, in);
 	case KILN_OP_ELSE: return check_else(v);
+	case KILN_OP_CATCH:
+	case KILN_OP_CATCH_ALL: return check_catch(v, in);
+	case KILN_OP_DELEGATE: return check_delegate(v, in);
+	case KILN_OP_RETHROW: return check_rethrow(v, in);
+	case KILN_OP_THROW:
+	case KILN_OP_THROW_REF: return check_throw(v, in);
+	case KILN_OP_TRY_TABLE: return check_try_table(v, in);
 	case KILN_OP_END: return end_frame(v);
 	case KILN_OP_BR:
 	case KILN_OP_BR_IF: return check_br(v, in);
@@ -845,6 +974,12 @@ static bool check_entities(validator *v)
 	for (uint32_t i = 0; i < m->nfuncs; i++)
 		if (m->funcs[i].type_idx >= m->ntypes)
 			return unknown(v, "type", m->funcs[i].type_idx);
+	for (uint32_t i = 0; i < m->ntags; i++) {
+		if (m->tags[i].type_idx >= m->ntypes)
+			return unknown(v, "type", m->tags[i].type_idx);
+		if (m->types[m->tags[i].type_idx].nresults != 0)
+			return invalid(v, "non-empty tag result type");
+	}
 	if (m->no_reference_types && m->ntables > 1)
 		return invalid(v, "multiple tables");
 	for (uint32_t i = 0; i < m->ntables; i++)
@@ -944,9 +1079,9 @@ static bool check_export_names(validator *v)
 
 static bool check_exports(validator *v)
 {
-	static const char *const what[] = {"function", "table", "memory", "global"};
+	static const char *const what[] = {"function", "table", "memory", "global", "tag"};
 	const kiln_module *m = v->m;
-	const uint32_t count[] = {m->nfuncs, m->ntables, m->nmemories, m->nglobals};
+	const uint32_t count[] = {m->nfuncs, m->ntables, m->nmemories, m->nglobals, m->ntags};
 
 	for (uint32_t i = 0; i < m->nexports; i++) {
 		const kiln_export *e = &m->exports[i];

@@ -130,6 +130,7 @@ typedef enum kiln_valtype {
 	KILN_V128 = 0x7b,
 	KILN_FUNCREF = 0x70,
 	KILN_EXTERNREF = 0x6f,
+	KILN_EXNREF = 0x69,	/* exception handling: a caught exception (nullable) */
 } kiln_valtype;
 
 /* Static name of a value type as in the text format ("i32", "funcref"). */
@@ -140,10 +141,11 @@ typedef enum kiln_extern_kind {
 	KILN_EXTERN_TABLE = 1,
 	KILN_EXTERN_MEMORY = 2,
 	KILN_EXTERN_GLOBAL = 3,
-	KILN_EXTERN_TAG = 4,
+	KILN_EXTERN_TAG = 4,	/* exception handling: an exception tag */
 } kiln_extern_kind;
 
-/* Static name of an extern kind ("func", "table", "memory", "global"). */
+/* Static name of an extern kind ("func", "table", "memory", "global",
+ * "tag"). */
 KILN_API const char *kiln_extern_kind_name(kiln_extern_kind kind);
 
 /* A name from the module: UTF-8, not NUL-terminated (it may contain NUL). */
@@ -181,7 +183,8 @@ typedef struct kiln_globaltype {
 } kiln_globaltype;
 
 /* The type of an import or export.  For functions, `func` points into the
- * module's type list. */
+ * module's type list; so it does for tags (KILN_EXTERN_TAG), whose params
+ * are the exception's payload and whose results are empty. */
 typedef struct kiln_externtype {
 	kiln_extern_kind kind;
 	union {
@@ -285,7 +288,8 @@ KILN_API kiln_status kiln_module_decode_limited(const uint8_t *bytes, size_t len
 #define KILN_FEATURE_NO_REFERENCE_TYPES (1u << 31)
 #define KILN_FEATURES_DEFAULT \
 	(KILN_FEATURE_THREADS | KILN_FEATURE_EXTENDED_CONST | KILN_FEATURE_TAIL_CALL | \
-	 KILN_FEATURE_MULTI_MEMORY | KILN_FEATURE_MEMORY64 | KILN_FEATURE_RELAXED_SIMD)
+	 KILN_FEATURE_MULTI_MEMORY | KILN_FEATURE_MEMORY64 | KILN_FEATURE_RELAXED_SIMD | \
+	 KILN_FEATURE_EXCEPTIONS)
 
 /* kiln_module_decode_limited accepting only the proposals in `features`
  * (the others decode every one in KILN_FEATURES_DEFAULT).  A bit of a
@@ -340,7 +344,7 @@ typedef struct kiln_import_info {
 	kiln_name module;
 	kiln_name name;
 	kiln_externtype type;
-	uint32_t type_index;	/* for functions: index into the type section */
+	uint32_t type_index;	/* for functions and tags: index into the type section */
 } kiln_import_info;
 
 typedef struct kiln_export_info {
@@ -374,6 +378,7 @@ typedef struct kiln_module_counts {
 	uint32_t elems, datas;
 	bool has_start;
 	uint32_t start;		/* function index, when has_start */
+	uint32_t tags, imported_tags;	/* exception handling */
 } kiln_module_counts;
 
 KILN_API kiln_module_counts kiln_module_counts_of(const kiln_module *module);
@@ -381,6 +386,11 @@ KILN_API kiln_module_counts kiln_module_counts_of(const kiln_module *module);
 /* The type of memory `index` of the module (imports first, as the index
  * space has them; several with multi-memory); zeroed past the last. */
 KILN_API kiln_memtype kiln_module_memory_type(const kiln_module *module, uint32_t index);
+
+/* The type of tag `index` (exception handling; imports first, as the
+ * index space has them): its params are the exception's payload.  NULL
+ * past the last tag or for a type index out of range (an invalid module). */
+KILN_API const kiln_functype *kiln_module_tag_type(const kiln_module *module, uint32_t index);
 
 /* The function's name from the `name` custom section, or {NULL, 0}. */
 KILN_API kiln_name kiln_module_func_name(const kiln_module *module,

@@ -98,7 +98,8 @@ static bool check_exports(const kiln_module *m, kiln_error *err)
 		uint32_t n = x->kind == KILN_EXTERN_FUNC ? m->nfuncs
 			   : x->kind == KILN_EXTERN_TABLE ? m->ntables
 			   : x->kind == KILN_EXTERN_MEMORY ? m->nmemories
-			   : x->kind == KILN_EXTERN_GLOBAL ? m->nglobals : 0;
+			   : x->kind == KILN_EXTERN_GLOBAL ? m->nglobals
+			   : x->kind == KILN_EXTERN_TAG ? m->ntags : 0;
 		if (x->index >= n)
 			return bad_index(err, "export", x->index, n);
 	}
@@ -152,6 +153,10 @@ bool aot_check_module(const kiln_module *m, kiln_error *err)
 	for (uint32_t i = 0; i < m->nfuncs; i++)
 		if (m->funcs[i].type_idx >= m->ntypes)
 			return bad_index(err, "type", m->funcs[i].type_idx, m->ntypes);
+	/* Compiled code reads a tag's values by its type's parameters. */
+	for (uint32_t i = 0; i < m->ntags; i++)
+		if (m->tags[i].type_idx >= m->ntypes)
+			return bad_index(err, "type", m->tags[i].type_idx, m->ntypes);
 	for (uint32_t g = m->nimported_globals; g < m->nglobals; g++)
 		if (!check_const(m, m->globals[g].init, m->globals[g].type.type, g, err))
 			return false;

@@ -1,5 +1,6 @@
 /*
- * decode.c — the WebAssembly 2.0 binary format → kiln_module.
+ * decode.c — the WebAssembly 2.0 binary format (and the proposals of
+ * features.c) → kiln_module.
  *
  * One pass over the bytes, in the reference interpreter's order: header,
  * then sections in their fixed order with custom sections anywhere, then
@@ -41,20 +42,29 @@ typedef struct decoder {
 	bool elem_expr;
 	bool tail_call;		/* KILN_FEATURE_TAIL_CALL: 0x12, 0x13 */
 	bool memory64;		/* KILN_FEATURE_MEMORY64: limits flag bit 2, u64 offsets */
+	/* KILN_FEATURE_EXCEPTIONS: the tag section and tag imports and
+	 * exports, exnref, try_table, throw, throw_ref and the legacy try,
+	 * catch, catch_all, delegate, rethrow. */
+	bool exceptions;
 	bool in_body;		/* reading a function body, not a constant */
 } decoder;
 
-/* Block kinds on the ctl stack. */
-enum { CTL_BLOCK, CTL_IF, CTL_ELSE };
+/* Block kinds on the ctl stack: the legacy try is a try until its first
+ * catch, a catch until the next, a catch_all until its end. */
+enum { CTL_BLOCK, CTL_IF, CTL_ELSE, CTL_TRY, CTL_CATCH, CTL_CATCH_ALL };
+
+/* The tag section (exception handling). */
+#define SEC_TAG 13
 
 static const char *const section_names[] = {
 	"custom", "type", "import", "function", "table", "memory", "global",
-	"export", "start", "element", "code", "data", "datacount",
+	"export", "start", "element", "code", "data", "datacount", "tag",
 };
 
-/* The order sections must appear in, by id (custom sections excepted). */
+/* The order sections must appear in, by id (custom sections excepted):
+ * data count before code, tags between memories and globals. */
 static const uint8_t section_rank[] = {
-	0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 11, 12, 10,
+	0, 1, 2, 3, 4, 5, 7, 8, 9, 10, 12, 13, 11, 6,
 };
 
 static bool fail_at(decoder *d, size_t offset, const char *msg)
@@ -95,7 +105,7 @@ static bool ctl_push(decoder *d, size_t depth, uint8_t kind)
 
 static bool is_reftype(int64_t vt)
 {
-	return vt == KILN_FUNCREF || vt == KILN_EXTERNREF;
+	return vt == KILN_FUNCREF || vt == KILN_EXTERNREF || vt == KILN_EXNREF;
 }
 
 /* A one-byte LEB field of value 0 ends at `end`: the field before it ends
@@ -162,6 +172,73 @@ static bool is_relaxed_simd(kiln_op op)
 	return krt_op_table[op].prefix == 0xfd && krt_op_table[op].code > 0xff;
 }
 
+/* Exception handling's instructions, and those naming exnref: a block
+ * type, select's type, ref.null exn. */
+static bool is_exceptions(const kiln_instr *in)
+{
+	switch (krt_op_table[in->op].imm) {
+	case KILN_IMM_TAG:
+	case KILN_IMM_TRY_TABLE:
+		return true;
+	case KILN_IMM_BLOCKTYPE:
+		return in->op == KILN_OP_TRY || in->u.blocktype == KILN_EXNREF - 0x80;
+	case KILN_IMM_SELECT_T:
+		return memchr(in->u.vec.p, KILN_EXNREF, in->u.vec.n) != NULL;
+	case KILN_IMM_REFTYPE:
+		return in->u.reftype == KILN_EXNREF;
+	default:
+		return in->op == KILN_OP_THROW_REF || in->op == KILN_OP_CATCH_ALL ||
+		       in->op == KILN_OP_DELEGATE || in->op == KILN_OP_RETHROW;
+	}
+}
+
+/* Without the proposal its opcodes are illegal and exnref is no type, as
+ * a 2.0 decoder has them: the value type (a block's, select's) is
+ * malformed, ref.null's reference type is. */
+static bool check_without_exceptions(decoder *d, const kiln_instr *in)
+{
+	switch (krt_op_table[in->op].imm) {
+	case KILN_IMM_BLOCKTYPE:
+		if (in->op != KILN_OP_TRY)
+			return fail_at(d, in->offset + 1, "malformed value type");
+		break;
+	case KILN_IMM_SELECT_T:
+		return fail_at(d, in->offset, "malformed value type");
+	case KILN_IMM_REFTYPE:
+		return fail_at(d, in->offset + 1, "malformed reference type");
+	default:
+		break;
+	}
+	return fail_at(d, in->offset, "illegal opcode");
+}
+
+/* Opens, switches or closes the blocks of try_table and the legacy try:
+ * catch and catch_all only in a try (catch_all last), delegate in place of
+ * a try's end before any catch. */
+static bool nest_exceptions(decoder *d, const kiln_instr *in, size_t *depth)
+{
+	uint8_t *top = *depth ? &d->ctl[*depth - 1] : NULL;
+
+	switch (in->op) {
+	case KILN_OP_TRY:
+	case KILN_OP_TRY_TABLE:
+		return ctl_push(d, (*depth)++, in->op == KILN_OP_TRY ? CTL_TRY : CTL_BLOCK);
+	case KILN_OP_CATCH:
+	case KILN_OP_CATCH_ALL:
+		if (top == NULL || (*top != CTL_TRY && *top != CTL_CATCH))
+			return fail_at(d, in->offset, "END opcode expected");
+		*top = in->op == KILN_OP_CATCH ? CTL_CATCH : CTL_CATCH_ALL;
+		return true;
+	case KILN_OP_DELEGATE:
+		if (top == NULL || *top != CTL_TRY)
+			return fail_at(d, in->offset, "END opcode expected");
+		(*depth)--;
+		return true;
+	default:
+		return true;
+	}
+}
+
 /* Notes the proposal an instruction belongs to in the module's uses
  * (whether it may appear there is the validator's question). */
 static void note_use(decoder *d, const kiln_instr *in)
@@ -174,6 +251,8 @@ static void note_use(decoder *d, const kiln_instr *in)
 		d->m->uses |= KILN_FEATURE_RELAXED_SIMD;
 	if (in->mem || in->mem2)
 		d->m->uses |= KILN_FEATURE_MULTI_MEMORY;
+	if (is_exceptions(in))
+		d->m->uses |= KILN_FEATURE_EXCEPTIONS;
 	if (d->in_body)
 		return;
 	switch (in->op) {
@@ -207,6 +286,10 @@ static bool read_expr(decoder *d, kiln_range *out)
 		if (in.mem_explicit && !d->m->multi_memory && !has_memarg(in.op))
 			return krt_fail(d->r.err, KILN_ERR_MALFORMED, in.offset,
 					"zero byte expected");
+		if (!d->exceptions && is_exceptions(&in))
+			return check_without_exceptions(d, &in);
+		if (!nest_exceptions(d, &in, &depth))
+			return false;
 		note_use(d, &in);
 		n++;
 		switch (in.op) {
@@ -317,8 +400,10 @@ static bool read_valtype(decoder *d, uint8_t *vt)
 {
 	if (!rd_valtype(&d->r, vt))
 		return false;
-	if (!d->reftypes && is_reftype(*vt))
+	if ((!d->reftypes && is_reftype(*vt)) || (!d->exceptions && *vt == KILN_EXNREF))
 		return fail_at(d, rd_offset(&d->r) - 1, "malformed value type");
+	if (*vt == KILN_EXNREF)
+		d->m->uses |= KILN_FEATURE_EXCEPTIONS;
 	return true;
 }
 
@@ -328,8 +413,10 @@ static bool read_reftype(decoder *d, uint8_t *rt)
 {
 	if (!rd_reftype(&d->r, rt))
 		return false;
-	if (!d->reftypes && *rt != KILN_FUNCREF)
+	if ((!d->reftypes && *rt != KILN_FUNCREF) || (!d->exceptions && *rt == KILN_EXNREF))
 		return fail_at(d, rd_offset(&d->r) - 1, "malformed reference type");
+	if (*rt == KILN_EXNREF)
+		d->m->uses |= KILN_FEATURE_EXCEPTIONS;
 	return true;
 }
 
@@ -433,6 +520,21 @@ static void *space_push(decoder *d, void **arr, uint32_t *n, size_t size)
 
 #define PUSH(d, arr, n) space_push(d, (void **)&(arr), &(n), sizeof *(arr))
 
+/* A tag: an attribute (0: an exception), then its type's index. */
+static bool read_tag(decoder *d, bool imported)
+{
+	kiln_tag *t = PUSH(d, d->m->tags, d->m->ntags);
+	uint8_t attr;
+
+	if (t == NULL || !rd_u8(&d->r, &attr))
+		return false;
+	if (attr != 0)
+		return fail_at(d, rd_offset(&d->r) - 1, "zero byte expected");
+	t->imported = imported;
+	d->m->uses |= KILN_FEATURE_EXCEPTIONS;
+	return rd_u32(&d->r, &t->type_idx);
+}
+
 static bool read_import_desc(decoder *d, kiln_import *imp)
 {
 	kiln_module *m = d->m;
@@ -474,6 +576,12 @@ static bool read_import_desc(decoder *d, kiln_import *imp)
 		imp->index = m->nglobals - 1;
 		return read_globaltype(d, &g->type);
 	}
+	case KILN_EXTERN_TAG:
+		if (d->exceptions) {
+			imp->index = m->ntags;
+			return read_tag(d, true);
+		}
+		/* fall through */
 	default:
 		return fail_at(d, rd_offset(&d->r) - 1, "malformed import kind");
 	}
@@ -497,6 +605,7 @@ static bool sec_import(decoder *d, uint32_t count)
 	m->nimported_tables = m->ntables;
 	m->nimported_memories = m->nmemories;
 	m->nimported_globals = m->nglobals;
+	m->nimported_tags = m->ntags;
 	return true;
 }
 
@@ -536,6 +645,14 @@ static bool sec_memory(decoder *d, uint32_t count)
 	return true;
 }
 
+static bool sec_tag(decoder *d, uint32_t count)
+{
+	for (uint32_t i = 0; i < count; i++)
+		if (!read_tag(d, false))
+			return false;
+	return true;
+}
+
 static bool sec_global(decoder *d, uint32_t count)
 {
 	for (uint32_t i = 0; i < count; i++) {
@@ -558,9 +675,11 @@ static bool sec_export(decoder *d, uint32_t count)
 		kiln_export *e = &m->exports[i];
 		if (!rd_name(&d->r, &e->name) || !rd_u8(&d->r, &kind))
 			return false;
-		if (kind > KILN_EXTERN_GLOBAL)
+		if (kind > (d->exceptions ? KILN_EXTERN_TAG : KILN_EXTERN_GLOBAL))
 			return fail_at(d, rd_offset(&d->r) - 1, "malformed export kind");
 		e->kind = (kiln_extern_kind)kind;
+		if (kind == KILN_EXTERN_TAG)
+			m->uses |= KILN_FEATURE_EXCEPTIONS;
 		if (!rd_u32(&d->r, &e->index))
 			return false;
 		m->nexports = i + 1;
@@ -849,6 +968,7 @@ static bool read_section_body(decoder *d, kiln_section_info *info)
 	case 7: ok = sec_export(d, count); break;
 	case 9: ok = sec_elem(d, count); break;
 	case 10: ok = sec_code(d, count); break;
+	case SEC_TAG: ok = sec_tag(d, count); break;
 	default: ok = sec_data(d, count); break;
 	}
 	return ok;
@@ -871,7 +991,7 @@ static bool read_section(decoder *d, uint8_t *last_rank)
 
 	if (!rd_u8(&d->r, &id))
 		return false;
-	if (id >= KILN_ARRAY_LEN(section_rank))
+	if (id >= KILN_ARRAY_LEN(section_rank) || (id == SEC_TAG && !d->exceptions))
 		return fail_at(d, rd_offset(&d->r) - 1, "malformed section id");
 	if (id != 0) {
 		if (section_rank[id] <= *last_rank)
@@ -1021,6 +1141,7 @@ static kiln_status decode_bytes(const uint8_t *bytes, size_t len, bool trusted,
 	m->multi_memory = trusted || (features & KILN_FEATURE_MULTI_MEMORY);
 	d.tail_call = features & KILN_FEATURE_TAIL_CALL;
 	d.memory64 = features & KILN_FEATURE_MEMORY64;
+	d.exceptions = features & KILN_FEATURE_EXCEPTIONS;
 	m->features = features;
 	/* Decoding needs the status even when the caller doesn't. */
 	d.r = (kiln_reader){m->bytes, m->bytes, m->bytes + len,

@@ -102,6 +102,7 @@ const char *kiln_valtype_name(kiln_valtype type)
 	case KILN_V128: return "v128";
 	case KILN_FUNCREF: return "funcref";
 	case KILN_EXTERNREF: return "externref";
+	case KILN_EXNREF: return "exnref";
 	}
 	return "?";
 }

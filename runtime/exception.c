@@ -232,15 +232,13 @@ void krt_h_throw(kiln_vmctx *ctx, uint32_t tag, const kiln_slot *vals)
 	krt_exn_raise(x, (uintptr_t)__builtin_frame_address(0), false);
 }
 
-void krt_h_throw_ref(kiln_vmctx *ctx, void *exn, uint32_t release)
+void krt_h_throw_ref(kiln_vmctx *ctx, void *exn)
 {
 	kiln_exn *x = exn;
 
 	(void)ctx;
 	if (x == NULL)
 		krt_trap_raise(KILN_TRAP_NULL_EXNREF);
-	if (release && x->holds)
-		x->holds--;
 	krt_exn_raise(x, (uintptr_t)__builtin_frame_address(0), false);
 }
 
@@ -249,7 +247,9 @@ void krt_h_exn_caught(kiln_vmctx *ctx, void *exn, uint32_t use)
 	kiln_exn *x = exn;
 	kiln_instance *inst = KILN_INSTANCE(ctx);
 
-	x->flying = false;
+	/* Caught, unless a cleanup releases it on its way out. */
+	if (use != KILN_EXN_RELEASE)
+		x->flying = false;
 	switch (use) {
 	case KILN_EXN_PIN:
 	case KILN_EXN_HOLD:

@@ -48,7 +48,7 @@ struct kiln_exception {
 /* The helpers compiled code calls (kiln_helpers in vmctx.h). */
 __attribute__((noreturn)) void krt_h_throw(kiln_vmctx *ctx, uint32_t tag,
 					   const kiln_slot *vals);
-__attribute__((noreturn)) void krt_h_throw_ref(kiln_vmctx *ctx, void *exn, uint32_t release);
+__attribute__((noreturn)) void krt_h_throw_ref(kiln_vmctx *ctx, void *exn);
 void krt_h_exn_caught(kiln_vmctx *ctx, void *exn, uint32_t use);
 
 /* A new exception of `tag` with its parameters' values from vals, owned

@@ -27,6 +27,7 @@ void kiln_module_delete(kiln_module *m)
 	free(m->tables);
 	free(m->memories);
 	free(m->globals);
+	free(m->tags);
 	free(m->exports);
 	free(m->elems);
 	free(m->datas);
@@ -105,6 +106,8 @@ kiln_import_info kiln_module_import(const kiln_module *m, size_t i)
 	info.type = extern_type(m, imp->kind, imp->index);
 	if (imp->kind == KILN_EXTERN_FUNC)
 		info.type_index = m->funcs[imp->index].type_idx;
+	else if (imp->kind == KILN_EXTERN_TAG)
+		info.type_index = m->tags[imp->index].type_idx;
 	return info;
 }
 
@@ -138,12 +141,18 @@ kiln_module_counts kiln_module_counts_of(const kiln_module *m)
 		.globals = m->nglobals, .imported_globals = m->nimported_globals,
 		.elems = m->nelems, .datas = m->ndatas,
 		.has_start = m->has_start, .start = m->start,
+		.tags = m->ntags, .imported_tags = m->nimported_tags,
 	};
 }
 
 kiln_memtype kiln_module_memory_type(const kiln_module *m, uint32_t index)
 {
 	return extern_type(m, KILN_EXTERN_MEMORY, index).u.memory;
+}
+
+const kiln_functype *kiln_module_tag_type(const kiln_module *m, uint32_t index)
+{
+	return extern_type(m, KILN_EXTERN_TAG, index).u.tag;
 }
 
 kiln_name kiln_module_func_name(const kiln_module *m, uint32_t func_index)

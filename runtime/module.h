@@ -73,6 +73,8 @@ typedef struct kiln_global {
 	kiln_range init;	/* own globals: constant expression incl. `end` */
 } kiln_global;
 
+/* Exception handling: a tag, whose type's params are an exception's
+ * payload (its results are empty: validation). */
 typedef struct kiln_tag {
 	uint32_t type_idx;
 	bool imported;
@@ -207,7 +209,7 @@ KRT_ABI kiln_status krt_module_check_limits(const kiln_module *m,
 #define KRT_FEATURES_BUILT \
 	(KILN_FEATURE_THREADS | KILN_FEATURE_EXTENDED_CONST | KILN_FEATURE_TAIL_CALL | \
 	 KILN_FEATURE_MULTI_MEMORY | KILN_FEATURE_MEMORY64 | KILN_FEATURE_RELAXED_SIMD | \
-	 KILN_FEATURE_NO_REFERENCE_TYPES)
+	 KILN_FEATURE_EXCEPTIONS | KILN_FEATURE_NO_REFERENCE_TYPES)
 
 /* features.c: false with "not supported yet: <proposal>" when `features`
  * asks for a proposal not built; false naming the first proposal the

@@ -54,6 +54,8 @@ typedef enum kiln_imm {
 	KILN_IMM_TABLE_INIT,	/* u32 elem index, u32 table index */
 	KILN_IMM_TABLE_COPY,	/* u32 dst table, u32 src table */
 	KILN_IMM_FENCE,		/* a zero byte (atomic.fence; no memory needed) */
+	KILN_IMM_TAG,		/* u32 tag index (exception handling) */
+	KILN_IMM_TRY_TABLE,	/* blocktype, vec(catch clause): kiln_catch, krt_rd_catch */
 } kiln_imm;
 
 /* Operand-type column values: value type codes, plus these two. */
@@ -87,6 +89,10 @@ typedef enum kiln_oper {
 	KILN_OPER_BR_IF, KILN_OPER_BR_TABLE, KILN_OPER_RETURN, KILN_OPER_CALL,
 	KILN_OPER_CALL_INDIRECT, KILN_OPER_DROP, KILN_OPER_SELECT,
 	KILN_OPER_RETURN_CALL, KILN_OPER_RETURN_CALL_INDIRECT,	/* tail calls */
+	/* exception handling: try_table, throw, throw_ref; and the legacy
+	 * form's try, catch, catch_all, delegate, rethrow */
+	KILN_OPER_TRY, KILN_OPER_CATCH, KILN_OPER_CATCH_ALL, KILN_OPER_DELEGATE,
+	KILN_OPER_RETHROW, KILN_OPER_THROW, KILN_OPER_THROW_REF, KILN_OPER_TRY_TABLE,
 	/* variables, tables, memories, references (drop: elem/data.drop) */
 	KILN_OPER_GET, KILN_OPER_SET, KILN_OPER_TEE, KILN_OPER_SIZE,
 	KILN_OPER_GROW, KILN_OPER_FILL, KILN_OPER_COPY, KILN_OPER_INIT,

@@ -211,7 +211,7 @@ bool kiln_is_valtype(uint8_t b)
 {
 	return b == KILN_I32 || b == KILN_I64 || b == KILN_F32 ||
 	       b == KILN_F64 || b == KILN_V128 || b == KILN_FUNCREF ||
-	       b == KILN_EXTERNREF;
+	       b == KILN_EXTERNREF || b == KILN_EXNREF;
 }
 
 bool rd_valtype(kiln_reader *r, uint8_t *out)
@@ -229,7 +229,7 @@ bool rd_reftype(kiln_reader *r, uint8_t *out)
 {
 	if (!rd_u8(r, out))
 		return false;
-	if (*out != KILN_FUNCREF && *out != KILN_EXTERNREF) {
+	if (*out != KILN_FUNCREF && *out != KILN_EXTERNREF && *out != KILN_EXNREF) {
 		r->p--;
 		return rd_fail(r, "malformed reference type");
 	}
@@ -333,6 +333,34 @@ static bool rd_select_types(kiln_reader *r, kiln_instr *in)
 	return true;
 }
 
+bool krt_rd_catch(kiln_reader *r, kiln_catch *out)
+{
+	out->tag = 0;
+	if (!rd_u8(r, &out->kind))
+		return false;
+	if (out->kind > KILN_CATCH_ALL_REF) {
+		r->p--;
+		return rd_fail(r, "malformed catch clause");
+	}
+	if (out->kind <= KILN_CATCH_REF && !rd_u32(r, &out->tag))
+		return false;
+	return rd_u32(r, &out->label);
+}
+
+/* try_table: a block type, then vec(catch), left encoded in place. */
+static bool rd_try_table(kiln_reader *r, kiln_instr *in)
+{
+	kiln_catch c;
+
+	if (!rd_blocktype(r, &in->u.tt.blocktype) || !rd_u32(r, &in->u.tt.n))
+		return false;
+	in->u.tt.p = r->p;
+	for (uint32_t i = 0; i < in->u.tt.n; i++)
+		if (!krt_rd_catch(r, &c))
+			return false;
+	return true;
+}
+
 static bool rd_raw(kiln_reader *r, void *dst, size_t n)
 {
 	const uint8_t *p;
@@ -354,7 +382,9 @@ static bool rd_immediates(kiln_reader *r, kiln_instr *in, bool offset64)
 	case KILN_IMM_GLOBAL:
 	case KILN_IMM_TABLE:
 	case KILN_IMM_ELEM:
-	case KILN_IMM_DATA: return rd_u32(r, &in->u.idx);
+	case KILN_IMM_DATA:
+	case KILN_IMM_TAG: return rd_u32(r, &in->u.idx);
+	case KILN_IMM_TRY_TABLE: return rd_try_table(r, in);
 	case KILN_IMM_BR_TABLE: return rd_br_table(r, in);
 	case KILN_IMM_CALL_INDIRECT:
 	case KILN_IMM_TABLE_INIT:

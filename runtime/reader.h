@@ -54,14 +54,16 @@ bool rd_bytes(kiln_reader *r, size_t n, const uint8_t **out);
 bool rd_name(kiln_reader *r, kiln_name *out);
 /* A value type byte ("malformed value type"). */
 bool rd_valtype(kiln_reader *r, uint8_t *out);
-/* A reference type byte ("malformed reference type"). */
+/* A reference type byte ("malformed reference type"): funcref,
+ * externref, exnref. */
 bool rd_reftype(kiln_reader *r, uint8_t *out);
 
 /* Re-reads a u32 LEB128 that an earlier checked read has already accepted
  * (br_table targets, select types).  Advances *p. */
 KRT_ABI uint32_t krt_rd_u32_trusted(const uint8_t **p);
 
-/* true when the byte is a value type code of WebAssembly 2.0. */
+/* true when the byte is a value type code of WebAssembly 2.0, or exnref
+ * (exception handling: decoding refuses it without the proposal). */
 bool kiln_is_valtype(uint8_t byte);
 
 /* One decoded instruction.  Which member of `u` is set follows from
@@ -100,8 +102,30 @@ typedef struct kiln_instr {
 		uint8_t bytes[16];	/* V128 (little-endian), SHUFFLE lanes */
 		uint8_t lane;		/* LANE */
 		uint8_t reftype;	/* REFTYPE */
+		struct {
+			int64_t blocktype;	/* as `blocktype` above (same place) */
+			uint32_t n;		/* catch clauses */
+			const uint8_t *p;	/* the first clause: krt_rd_catch */
+		} tt;			/* TRY_TABLE */
 	} u;
 } kiln_instr;
+
+/* One catch clause of try_table: kind KILN_CATCH (catch x l: the tag's
+ * payload to label l), KILN_CATCH_REF (catch_ref x l: the payload and the
+ * exnref), KILN_CATCH_ALL (catch_all l: nothing) or KILN_CATCH_ALL_REF
+ * (catch_all_ref l: the exnref).  `tag` is set for the first two only;
+ * `label` counts from outside the try_table. */
+enum { KILN_CATCH = 0, KILN_CATCH_REF = 1, KILN_CATCH_ALL = 2, KILN_CATCH_ALL_REF = 3 };
+
+typedef struct kiln_catch {
+	uint8_t kind;
+	uint32_t tag, label;
+} kiln_catch;
+
+/* Reads one catch clause ("malformed catch clause" for another kind).
+ * Lowering walks a try_table's clauses from u.tt.p with it, a reader over
+ * the clauses krt_rd_instr already accepted. */
+KRT_ABI bool krt_rd_catch(kiln_reader *r, kiln_catch *out);
 
 /* Reads one instruction: the opcode ("illegal opcode" when there is none)
  * and its immediates.  Immediates are checked for form only ("zero byte

@@ -116,12 +116,11 @@ typedef struct kiln_helpers {
 	/* exception handling (runtime/exception.c): throw raises a new
 	 * exception of tag `tag` with the tag's parameters in vals (16-byte
 	 * slots); throw_ref raises `exn` again (null: traps "null exception
-	 * reference"; release: a legacy rethrow, which ends the hold of the
-	 * catch it rethrows from).  Neither returns.  caught tells the
+	 * reference").  Neither returns.  caught tells the
 	 * runtime what the landing code did with an exception it took:
 	 * KILN_EXN_DROP, _PIN, _HOLD or _RELEASE (kiln_exn_use). */
 	void (*throw_)(kiln_vmctx *ctx, uint32_t tag, const kiln_slot *vals) __attribute__((noreturn));
-	void (*throw_ref)(kiln_vmctx *ctx, void *exn, uint32_t release) __attribute__((noreturn));
+	void (*throw_ref)(kiln_vmctx *ctx, void *exn) __attribute__((noreturn));
 	void (*exn_caught)(kiln_vmctx *ctx, void *exn, uint32_t use);
 } kiln_helpers;
 

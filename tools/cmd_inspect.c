@@ -57,9 +57,11 @@ static void print_externtype(const kiln_externtype *t)
 		printf("%s%s", t->u.global.mutable_ ? "mut " : "",
 		       kiln_valtype_name(t->u.global.type));
 		break;
-	case KILN_EXTERN_TAG:
+	case KILN_EXTERN_TAG:	/* the payload; a tag's results are empty */
 		if (t->u.tag)
-			print_functype(t->u.tag);
+			print_valtypes(t->u.tag->params, t->u.tag->nparams);
+		else
+			printf("<unknown type>");
 		break;
 	}
 }
@@ -117,6 +119,21 @@ static void print_exports(const kiln_module *m)
 	}
 }
 
+/* Exception handling's tags, each with its payload; none, no line. */
+static void print_tags(const kiln_module *m, const kiln_module_counts *c)
+{
+	if (c->tags == 0)
+		return;
+	printf("Tags: %u (%u imported)\n", c->tags, c->imported_tags);
+	for (uint32_t i = 0; i < c->tags; i++) {
+		kiln_externtype t = {.kind = KILN_EXTERN_TAG};
+		t.u.tag = kiln_module_tag_type(m, i);
+		printf("  %-4u ", i);
+		print_externtype(&t);
+		printf("%s\n", i < c->imported_tags ? "  imported" : "");
+	}
+}
+
 static void print_counts(const kiln_module *m)
 {
 	kiln_module_counts c = kiln_module_counts_of(m);
@@ -134,6 +151,7 @@ static void print_counts(const kiln_module *m)
 		printf("%s\n", i < c.imported_memories ? "  imported" : "");
 	}
 	printf("Globals: %u (%u imported)\n", c.globals, c.imported_globals);
+	print_tags(m, &c);
 	printf("Element segments: %u\nData segments: %u\n", c.elems, c.datas);
 	if (c.has_start) {
 		kiln_name fn = kiln_module_func_name(m, c.start);
