@@ -373,14 +373,20 @@ START_TEST(unknown_tag_export)
 END_TEST
 
 /* Without the proposal, its encodings mean what they meant in 2.0. */
+static const struct {
+	uint8_t locals[4], body[8];
+	const char *error;
+} in_2_0[] = {
+	{{0}, {0x1f, 0x40, 0, 0x0b, 0x0b}, "illegal opcode"},		/* try_table */
+	{{0}, {0x06, 0x40, 0x0b, 0x0b}, "illegal opcode"},		/* try */
+	{{0}, {0x0a, 0x0b}, "illegal opcode"},				/* throw_ref */
+	{{0}, {0x02, 0x69, 0x00, 0x0b, 0x1a, 0x0b}, "malformed value type"},
+	{{0}, {0xd0, 0x69, 0x1a, 0x0b}, "malformed reference type"},	/* ref.null exn */
+	{{1, 1, 0x69}, {0x0b}, "malformed value type"},			/* an exnref local */
+};
+
 START_TEST(without_the_proposal)
 {
-	static const uint8_t try_table[] = {0x1f, 0x40, 0, 0x0b, 0x0b};
-	static const uint8_t try_[] = {0x06, 0x40, 0x0b, 0x0b};
-	static const uint8_t throw_ref[] = {0x0a, 0x0b};
-	static const uint8_t exn_block[] = {0x02, 0x69, 0x00, 0x0b, 0x1a, 0x0b};
-	static const uint8_t ref_null[] = {0xd0, 0x69, 0x1a, 0x0b};
-	static const uint8_t exn_local[] = {1, 1, 0x69};
 	uint32_t off = KILN_FEATURES_DEFAULT & ~KILN_FEATURE_EXCEPTIONS;
 	kiln_error err;
 	buf m = tag_imports_exports(false);
@@ -393,33 +399,14 @@ START_TEST(without_the_proposal)
 	ck_assert_int_eq(check(&m, off, &err), KILN_ERR_MALFORMED);
 	ck_assert_str_eq(err.message, "malformed section id");
 	buf_free(&m);
-#define BODY(b) module_of(false, NULL, 0, T_NONE, (const uint8_t[]){0}, 1, b, sizeof b)
-	m = BODY(try_table);
-	ck_assert_int_eq(check(&m, off, &err), KILN_ERR_MALFORMED);
-	ck_assert_str_eq(err.message, "illegal opcode");
-	buf_free(&m);
-	m = BODY(try_);
-	ck_assert_int_eq(check(&m, off, &err), KILN_ERR_MALFORMED);
-	ck_assert_str_eq(err.message, "illegal opcode");
-	buf_free(&m);
-	m = BODY(throw_ref);
-	ck_assert_int_eq(check(&m, off, &err), KILN_ERR_MALFORMED);
-	ck_assert_str_eq(err.message, "illegal opcode");
-	buf_free(&m);
-	m = BODY(exn_block);
-	ck_assert_int_eq(check(&m, off, &err), KILN_ERR_MALFORMED);
-	ck_assert_str_eq(err.message, "malformed value type");
-	buf_free(&m);
-	m = BODY(ref_null);
-	ck_assert_int_eq(check(&m, off, &err), KILN_ERR_MALFORMED);
-	ck_assert_str_eq(err.message, "malformed reference type");
-	buf_free(&m);
-#undef BODY
-	m = module_of(false, NULL, 0, T_NONE, exn_local, sizeof exn_local,
-		      (const uint8_t[]){0x0b}, 1);
-	ck_assert_int_eq(check(&m, off, &err), KILN_ERR_MALFORMED);
-	ck_assert_str_eq(err.message, "malformed value type");
-	buf_free(&m);
+	for (size_t i = 0; i < sizeof in_2_0 / sizeof in_2_0[0]; i++) {
+		const uint8_t *l = in_2_0[i].locals;
+		m = module_of(false, NULL, 0, T_NONE, l, l[0] ? 3 : 1, in_2_0[i].body,
+			      sizeof in_2_0[i].body);
+		ck_assert_int_eq(check(&m, off, &err), KILN_ERR_MALFORMED);
+		ck_assert_str_eq(err.message, in_2_0[i].error);
+		buf_free(&m);
+	}
 }
 END_TEST
 
@@ -485,19 +472,16 @@ END_TEST
 
 Suite *exceptions_suite(void)
 {
+	const TTest *const tests[] = {
+		instructions, exnref_and_uses, tag_types, section_order, imports_and_exports,
+		unknown_tag_export, without_the_proposal, catch_clauses, compile_refuses,
+	};
 	Suite *s = suite_create("exceptions");
 	TCase *tc = tcase_create("exceptions");
 
 	tcase_set_timeout(tc, 60);
-	tcase_add_test(tc, instructions);
-	tcase_add_test(tc, exnref_and_uses);
-	tcase_add_test(tc, tag_types);
-	tcase_add_test(tc, section_order);
-	tcase_add_test(tc, imports_and_exports);
-	tcase_add_test(tc, unknown_tag_export);
-	tcase_add_test(tc, without_the_proposal);
-	tcase_add_test(tc, catch_clauses);
-	tcase_add_test(tc, compile_refuses);
+	for (size_t i = 0; i < sizeof tests / sizeof tests[0]; i++)
+		tcase_add_test(tc, tests[i]);
 	suite_add_tcase(s, tc);
 	return s;
 }
