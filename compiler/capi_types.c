@@ -487,6 +487,7 @@ wasm_externkind_t capi_externkind(kiln_extern_kind k)
 	case KILN_EXTERN_FUNC: return WASM_EXTERN_FUNC;
 	case KILN_EXTERN_TABLE: return WASM_EXTERN_TABLE;
 	case KILN_EXTERN_MEMORY: return WASM_EXTERN_MEMORY;
+	case KILN_EXTERN_TAG: return WASM_EXTERN_TAG;
 	default: return WASM_EXTERN_GLOBAL;
 	}
 }
@@ -552,6 +553,10 @@ wasm_externtype_t *capi_externtype(const kiln_externtype *t)
 		l = limits(&t->u.memory.limits);
 		mt = wasm_memorytype_new(&l);
 		return mt ? &mt->ext : NULL;
+	}
+	case KILN_EXTERN_TAG: {	/* a module's tag imports and exports */
+		wasm_tagtype_t *tt = wasm_tagtype_new(capi_functype(t->u.func));
+		return tt ? &tt->ext : NULL;
 	}
 	default: {
 		const kiln_globaltype *g = &t->u.global;

@@ -20,6 +20,7 @@
  * switches an `if`: a handler of `catch x` starts with the tag's payload,
  * and only a handler is a target of rethrow.
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -119,11 +120,52 @@ static bool pop_expect(validator *v, uint8_t want)
 	return true;
 }
 
+/* Appends " [t1 t2 ...]" to buf[*len..cap) (UNKNOWN as "_", the
+ * reference interpreter's spelling), cut short at cap. */
+static void put_types(char *buf, size_t cap, size_t *len, const uint8_t *types, size_t n,
+		      size_t unknowns)
+{
+	for (size_t i = 0; i < unknowns + n && *len < cap; i++) {
+		uint8_t t = i < unknowns ? UNKNOWN : types[i - unknowns];
+		*len += (size_t)snprintf(buf + *len, cap - *len, "%s%s", i ? " " : "[",
+					 t == UNKNOWN ? "_" : kiln_valtype_name((kiln_valtype)t));
+	}
+	if (*len < cap)
+		*len += (size_t)snprintf(buf + *len, cap - *len, "%s]", n + unknowns ? "" : "[");
+}
+
+/* The reference interpreter's "type mismatch: instruction requires [want]
+ * but stack has [got]": `got` is the top of the stack as it was (height
+ * h0) where `want` should have been, as many values as `want` has or the
+ * frame holds, the polymorphic stack's bottom shown as "_"; for a block
+ * (`instruction` false), what was left of the frame's values at its end. */
+static bool mismatch(validator *v, bool instruction, const kiln_valtype *want, uint32_t n,
+		     size_t h0)
+{
+	const frame *f = &v->frames[v->nframes - 1];
+	size_t avail = h0 - f->height, k = instruction && n < avail ? n : avail;
+	size_t unknowns = instruction && f->unreachable ? n - k : 0;
+	uint8_t wanted[64];
+	char msg[sizeof v->err->message];
+	size_t len = (size_t)snprintf(msg, sizeof msg, "type mismatch: %s requires ",
+				      instruction ? "instruction" : "block");
+
+	for (uint32_t i = 0; i < n && i < sizeof wanted; i++)
+		wanted[i] = (uint8_t)want[i];
+	put_types(msg, sizeof msg, &len, wanted, n < sizeof wanted ? n : sizeof wanted, 0);
+	if (len < sizeof msg)
+		len += (size_t)snprintf(msg + len, sizeof msg - len, " but stack has ");
+	put_types(msg, sizeof msg, &len, v->vals + h0 - k, k, unknowns);
+	return invalid(v, msg);
+}
+
 static bool pop_vals(validator *v, const kiln_valtype *types, uint32_t n)
 {
+	size_t h0 = v->nvals;
+
 	for (uint32_t i = n; i-- > 0;)
 		if (!pop_expect(v, types[i]))
-			return false;
+			return mismatch(v, true, types, n, h0);
 	return true;
 }
 
@@ -220,14 +262,22 @@ static bool label_types(validator *v, uint32_t depth, const kiln_valtype **types
 	return true;
 }
 
+/* A block's results end it, and nothing else may be left. */
+static bool pop_results(validator *v, const frame *f)
+{
+	size_t h0 = v->nvals;
+
+	if (!pop_vals(v, f->results, f->nresults))
+		return false;
+	return v->nvals == f->height || mismatch(v, false, f->results, f->nresults, h0);
+}
+
 static bool end_frame(validator *v)
 {
 	frame *f = &v->frames[v->nframes - 1];
 
-	if (!pop_vals(v, f->results, f->nresults))
+	if (!pop_results(v, f))
 		return false;
-	if (v->nvals != f->height)
-		return invalid(v, "type mismatch");
 	/* An `if` without `else` passes its params through as results. */
 	if (f->kind == F_IF &&
 	    (f->nparams != f->nresults ||
@@ -261,10 +311,8 @@ static bool check_else(validator *v)
 
 	if (f->kind != F_IF)
 		return invalid(v, "else without if");
-	if (!pop_vals(v, f->results, f->nresults))
+	if (!pop_results(v, f))
 		return false;
-	if (v->nvals != f->height)
-		return invalid(v, "type mismatch");
 	f->kind = F_ELSE;
 	f->unreachable = false;
 	return push_vals(v, f->params, f->nparams);
@@ -410,10 +458,8 @@ static bool check_catch(validator *v, const kiln_instr *in)
 		return invalid(v, "catch without try");
 	if (in->op == KILN_OP_CATCH && !(ft = tag_type(v, in->u.idx)))
 		return false;
-	if (!pop_vals(v, f->results, f->nresults))
+	if (!pop_results(v, f))
 		return false;
-	if (v->nvals != f->height)
-		return invalid(v, "type mismatch");
 	f->kind = ft ? F_CATCH : F_CATCH_ALL;
 	f->unreachable = false;
 	return ft == NULL || push_vals(v, ft->params, ft->nparams);
@@ -777,6 +823,8 @@ static bool check_fixed(validator *v, const kiln_instr *in)
 	const kiln_op_info *info = &krt_op_table[in->op];
 	uint8_t p[3] = {info->params[0], info->params[1], info->params[2]};
 	uint8_t result = info->result;
+	kiln_valtype want[3];
+	uint32_t n = 0;
 
 	if (!check_imm(v, in))
 		return false;
@@ -784,9 +832,11 @@ static bool check_fixed(validator *v, const kiln_instr *in)
 	    info->imm == KILN_IMM_MEMIDX || info->imm == KILN_IMM_MEMORY_COPY ||
 	    info->imm == KILN_IMM_MEMORY_INIT)
 		memory_types(v->m, in, p, &result);
-	for (int i = 2; i >= 0; i--)
-		if (p[i] != KILN_VT_NONE && !pop_expect(v, p[i]))
-			return false;
+	for (int i = 0; i < 3; i++)
+		if (p[i] != KILN_VT_NONE)
+			want[n++] = (kiln_valtype)p[i];
+	if (!pop_vals(v, want, n))
+		return false;
 	return result == KILN_VT_NONE ? true : push(v, result);
 }
 

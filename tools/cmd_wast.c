@@ -156,6 +156,7 @@ static const struct {
 	{"assert_return", wast_assert_return},
 	{"assert_trap", wast_assert_trap},
 	{"assert_exhaustion", wast_assert_exhaustion},
+	{"assert_exception", wast_assert_exception},
 	{"assert_unlinkable", wast_assert_unlinkable},
 	{"assert_uninstantiable", wast_assert_uninstantiable},
 };

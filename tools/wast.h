@@ -41,6 +41,9 @@ typedef struct wast_run {
 	char reasons[MAX_REASONS][REASON_LEN];	/* "" = a free slot */
 	unsigned reason_counts[MAX_REASONS];
 	char skip_reason[REASON_LEN];	/* set by wast_skip() */
+	/* Set by instantiating when an import's module was skipped: the
+	 * module is skipped too, for skip_reason. */
+	bool import_missing;
 	char why[512];		/* a failure's explanation */
 
 	kiln_engine *engine;
@@ -70,6 +73,7 @@ enum outcome wast_action(wast_run *run, const json_t *cmd);
 enum outcome wast_assert_return(wast_run *run, const json_t *cmd);
 enum outcome wast_assert_trap(wast_run *run, const json_t *cmd);
 enum outcome wast_assert_exhaustion(wast_run *run, const json_t *cmd);
+enum outcome wast_assert_exception(wast_run *run, const json_t *cmd);
 enum outcome wast_assert_unlinkable(wast_run *run, const json_t *cmd);
 enum outcome wast_assert_uninstantiable(wast_run *run, const json_t *cmd);
 

@@ -110,6 +110,8 @@ static bool not_built_yet(wast_run *run, kiln_status st, const kiln_error *err)
 	static const char *const tails[] = {" is not supported yet", " are not supported yet"};
 	size_t n = strlen(err->message);
 
+	if (run->import_missing)	/* skip_reason is the missing module's */
+		return true;
 	if (st != KILN_ERR_UNSUPPORTED)
 		return false;
 	for (size_t i = 0; i < sizeof tails / sizeof tails[0]; i++) {
@@ -122,7 +124,20 @@ static bool not_built_yet(wast_run *run, kiln_status st, const kiln_error *err)
 	return false;
 }
 
-/* Resolves the module's imports against registered instances. */
+/* Why the newest module registered as `as` is missing (its module
+ * command was skipped), or NULL. */
+static const char *registered_missing(wast_run *run, const char *as)
+{
+	for (size_t i = run->ninstances; i-- > 0;)
+		if (run->instances[i].registered && strcmp(run->instances[i].registered, as) == 0)
+			return run->instances[i].instance ? NULL : run->instances[i].missing;
+	return NULL;
+}
+
+/* Resolves the module's imports against registered instances.  An import
+ * from a registered module that is missing because kiln skipped it
+ * (something not built yet) skips this module too, for the same reason
+ * (run->import_missing). */
 static bool resolve(wast_run *run, kiln_module *m, kiln_extern **out, char *why,
 		    size_t len)
 {
@@ -139,6 +154,10 @@ static bool resolve(wast_run *run, kiln_module *m, kiln_extern **out, char *why,
 
 		snprintf(mod, sizeof mod, "%.*s", (int)imp.module.len, imp.module.data);
 		from = find(run, mod, true);
+		if (from == NULL && registered_missing(run, mod)) {
+			run->import_missing = true;
+			wast_skip(run, "%s", registered_missing(run, mod));
+		}
 		if (from == NULL || !kiln_instance_export(from->instance, imp.name, &ext[i])) {
 			snprintf(why, len, "unknown import \"%.100s\" \"%.*s\"", mod,
 				 (int)(imp.name.len > 100 ? 100 : imp.name.len), imp.name.data);
@@ -181,6 +200,7 @@ static kiln_status instantiate(wast_run *run, const json_t *cmd, wast_instance *
 
 	*out = NULL;
 	*trap = KILN_TRAP_NONE;
+	run->import_missing = false;
 	if ((st = wast_load(run, cmd, true, &m, &stage, err)) != KILN_OK)
 		return st;
 	if (run->aot && (st = through_artifact(run, &m, err)) != KILN_OK)
@@ -245,9 +265,19 @@ enum outcome wast_register(wast_run *run, const json_t *cmd)
 {
 	const char *as = wast_str(cmd, "as"), *name = wast_str(cmd, "name");
 	wast_instance *w = name ? find(run, name, false) : run->current;
+	wast_instance *gone;
+	enum outcome o;
 
-	if (w == NULL)
-		return module_missing(run, name);
+	if (w == NULL) {
+		/* A skipped module's name is registered all the same, so
+		 * that the modules importing from it are skipped alike. */
+		o = module_missing(run, name);
+		if (o == SKIP && as && (gone = add_instance(run))) {
+			gone->registered = strdup(as);
+			gone->missing = strdup(run->skip_reason);
+		}
+		return o;
+	}
 	free(w->registered);
 	if (!as || !(w->registered = strdup(as)))
 		return wast_fail(run, "bad register command");
@@ -471,21 +501,37 @@ static enum outcome run_action(wast_run *run, const json_t *cmd, action_result *
 	kiln_trap_info trap;
 	r->status = kiln_func_call(ext, argv, n, r->results, 16, &trap, &err);
 	r->trap = trap.kind;
-	if (r->status != KILN_OK && r->status != KILN_ERR_TRAP)
+	if (r->status != KILN_OK && r->status != KILN_ERR_TRAP && r->status != KILN_ERR_EXCEPTION)
 		return wast_fail(run, "call failed: %s", err.message);
 	return PASS;
 }
 
-enum outcome wast_action(wast_run *run, const json_t *cmd)
+/* How a call that was to return or trap ended otherwise. */
+static enum outcome other_ending(wast_run *run, const action_result *r, const char *wanted)
+{
+	if (r->status == KILN_ERR_EXCEPTION)
+		return wast_fail(run, "expected %s, got an uncaught exception", wanted);
+	if (r->status == KILN_ERR_TRAP)
+		return wast_fail(run, "expected %s, got trap: %s", wanted,
+				 kiln_trap_message(r->trap));
+	return wast_fail(run, "expected %s, got a return", wanted);
+}
+
+/* Runs the command's action, which must end with status `want`. */
+static enum outcome expect_ending(wast_run *run, const json_t *cmd, kiln_status want,
+				  const char *wanted)
 {
 	action_result r;
 	enum outcome o = run_action(run, cmd, &r);
 
 	if (o != PASS)
 		return o;
-	if (r.status == KILN_ERR_TRAP)
-		return wast_fail(run, "unexpected trap: %s", kiln_trap_message(r.trap));
-	return PASS;
+	return r.status == want ? PASS : other_ending(run, &r, wanted);
+}
+
+enum outcome wast_action(wast_run *run, const json_t *cmd)
+{
+	return expect_ending(run, cmd, KILN_OK, "no trap");
 }
 
 /* (either v1 v2...): relaxed SIMD's results that the spec leaves to the
@@ -516,8 +562,8 @@ enum outcome wast_assert_return(wast_run *run, const json_t *cmd)
 
 	if (o != PASS)
 		return o;
-	if (r.status == KILN_ERR_TRAP)
-		return wast_fail(run, "expected a return, got trap: %s", kiln_trap_message(r.trap));
+	if (r.status != KILN_OK)
+		return other_ending(run, &r, "a return");
 	if (json_object_get(cmd, "either"))
 		return either(run, json_object_get(cmd, "either"), &r);
 	if ((size_t)(int)json_array_size(expected) != r.nresults)
@@ -552,7 +598,7 @@ static enum outcome expect_trap(wast_run *run, const json_t *cmd)
 	if (o != PASS)
 		return o;
 	if (r.status != KILN_ERR_TRAP)
-		return wast_fail(run, "expected trap \"%s\", got a return", want ? want : "");
+		return other_ending(run, &r, "a trap");
 	if (want && !trap_matches(kiln_trap_message(r.trap), want))
 		return wast_fail(run, "expected trap \"%s\", got \"%s\"", want,
 				 kiln_trap_message(r.trap));
@@ -567,6 +613,13 @@ enum outcome wast_assert_trap(wast_run *run, const json_t *cmd)
 enum outcome wast_assert_exhaustion(wast_run *run, const json_t *cmd)
 {
 	return expect_trap(run, cmd);
+}
+
+/* assert_exception (exception handling): the call ends with an exception
+ * nobody caught, whatever its tag. */
+enum outcome wast_assert_exception(wast_run *run, const json_t *cmd)
+{
+	return expect_ending(run, cmd, KILN_ERR_EXCEPTION, "an exception");
 }
 
 /* assert_unlinkable / assert_uninstantiable: the module must fail at

@@ -155,7 +155,7 @@ expect_ok "inspect memory 1" '^  1 +pages \[1\.\.2\]$' inspect "$tmp/two_memorie
 expect_ok "inspect memory 0" '^  0 +pages \[1\.\.\]  imported$' inspect "$tmp/two_memories.wasm"
 # The error names the problem and the byte offset.
 "$kiln" validate "$tmp/invalid.wasm" 2> "$tmp/err"
-grep -q 'invalid module: type mismatch (at byte offset [0-9]*)' "$tmp/err" ||
+grep -q 'invalid module: type mismatch: block requires \[\] but stack has \[i32\] (at byte offset [0-9]*)' "$tmp/err" ||
   { echo "FAIL: invalid module message: $(cat "$tmp/err")"; fails=$((fails + 1)); }
 
 echo "$((checks - fails)) passed, $fails failed"

@@ -88,9 +88,14 @@ typedef struct vcase {
 
 static const vcase cases[] = {
 	{"add", 0, B(0x41, 1, 0x41, 2, 0x6a, 0x1a, 0x0b), NULL},
-	{"mixed add", 0, B(0x41, 1, 0x42, 2, 0x6a, 0x1a, 0x0b), "type mismatch"},
-	{"leftover value", 0, B(0x41, 1, 0x0b), "type mismatch"},
-	{"missing result", M_PARAM, B(0x0b), "type mismatch"},
+	/* The reference interpreter's words: what the instruction or the
+	 * block's end wants, and what the stack has there. */
+	{"mixed add", 0, B(0x41, 1, 0x42, 2, 0x6a, 0x1a, 0x0b),
+	 "type mismatch: instruction requires [i32 i32] but stack has [i32 i64]"},
+	{"leftover value", 0, B(0x41, 1, 0x0b),
+	 "type mismatch: block requires [] but stack has [i32]"},
+	{"missing result", M_PARAM, B(0x0b),
+	 "type mismatch: instruction requires [i32] but stack has []"},
 	{"param identity", M_PARAM, B(0x20, 0, 0x0b), NULL},
 	{"unknown local", M_PARAM, B(0x20, 5, 0x0b), "unknown local"},
 	{"unknown global", 0, B(0x23, 0, 0x1a, 0x0b), "unknown global"},
@@ -120,7 +125,8 @@ static const vcase cases[] = {
 	{"select of refs", 0, B(0xd0, 0x70, 0xd0, 0x70, 0x41, 0, 0x1b, 0x1a, 0x0b),
 	 "type mismatch"},
 	{"polymorphic stack", 0, B(0x00, 0x6a, 0x1a, 0x0b), NULL},
-	{"polymorphic, but typed", 0, B(0x00, 0x42, 0, 0x6a, 0x1a, 0x0b), "type mismatch"},
+	{"polymorphic, but typed", 0, B(0x00, 0x42, 0, 0x6a, 0x1a, 0x0b),
+	 "type mismatch: instruction requires [i32 i32] but stack has [_ i64]"},
 	{"if without else", M_PARAM, B(0x20, 0, 0x04, 0x7f, 0x41, 1, 0x0b, 0x0b),
 	 "type mismatch"},
 	{"if with else", M_PARAM, B(0x20, 0, 0x04, 0x7f, 0x41, 1, 0x05, 0x41, 2,
@@ -396,7 +402,8 @@ START_TEST(locals_by_runs)
 	buf_free(&m);
 	m = build(0, locals, sizeof locals, bad, sizeof bad);	/* i64.eqz of i32 */
 	ck_assert_int_eq(check_unlimited(&m, &err), KILN_ERR_INVALID);
-	ck_assert_str_eq(err.message, "type mismatch");
+	ck_assert_str_eq(err.message,
+			 "type mismatch: instruction requires [i64] but stack has [i32]");
 	buf_free(&m);
 	m = build(0, locals, sizeof locals, past, sizeof past);
 	ck_assert_int_eq(check_unlimited(&m, &err), KILN_ERR_INVALID);

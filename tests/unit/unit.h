@@ -11,5 +11,6 @@ Suite *runtime_suite(void);
 Suite *tramps_suite(void);
 Suite *loopver_suite(void);
 Suite *interp_suite(void);
+Suite *exceptions_suite(void);
 
 #endif

@@ -1,6 +1,6 @@
 /*
  * unit_main.c — runs one Check suite, named by argv[1] (reader, decode,
- * validate, runtime, tramps, loopver, interp), in fork mode so that a crash
+ * validate, runtime, tramps, loopver, interp, exceptions), in fork mode so that a crash
  * fails one test, not the run.
  */
 #include <stdio.h>
@@ -22,6 +22,7 @@ int main(int argc, char **argv)
 		{"tramps", tramps_suite},
 		{"loopver", loopver_suite},
 		{"interp", interp_suite},
+		{"exceptions", exceptions_suite},
 	};
 	SRunner *sr = NULL;
 	int failed;
