@@ -296,8 +296,11 @@ wasm_trap_t *wasm_func_call(const wasm_func_t *f, const wasm_val_vec_t *args,
 	if (trap == NULL) {
 		kiln_status st = kiln_func_call(f->e.ext, vals, ft->nparams, vals + ft->nparams,
 						ft->nresults, &info, &err);
-		if (st == KILN_ERR_TRAP)
+		if (st == KILN_ERR_TRAP || st == KILN_ERR_EXCEPTION) {
+			/* wasm.h has no exceptions: "uncaught exception", a trap */
 			trap = capi_trap_from(store, &info);
+			kiln_exception_delete(info.exception);
+		}
 		else if (st != KILN_OK)
 			trap = capi_trap_new(store, err.message, strlen(err.message));
 	}

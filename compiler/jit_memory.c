@@ -90,7 +90,7 @@ jit_region *jit_region_new(size_t size)
 
 	if (r == NULL)
 		return NULL;
-	r->len = page_round(size ? size : 1);
+	r->len = page_round(size ? size : 1) + page_round(1);
 	r->free = malloc(sizeof *r->free);
 	p = mmap(NULL, r->len, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
 	if (r->free == NULL || p == MAP_FAILED) {
@@ -99,9 +99,9 @@ jit_region *jit_region_new(size_t size)
 		return NULL;
 	}
 	r->base = p;
-	/* The first page: words code refers to PC-relative (jit_region_word). */
-	if (r->len < 2 * page_round(1) ||
-	    mprotect(p, page_round(1), PROT_READ | PROT_WRITE) != 0) {
+	/* A page before them: words code refers to PC-relative
+	 * (jit_region_word). */
+	if (mprotect(p, page_round(1), PROT_READ | PROT_WRITE) != 0) {
 		munmap(p, r->len);
 		free(r->free);
 		free(r);
@@ -131,7 +131,7 @@ void **jit_region_word(jit_region *r, unsigned i)
 
 size_t jit_region_size(const jit_region *r)
 {
-	return r->len;
+	return r->len - page_round(1);
 }
 
 /* len bytes (a page multiple) of the region, still PROT_NONE; NULL when

@@ -529,6 +529,10 @@ static kiln_status instantiate(kiln_pool *pool, kiln_module *m, const kiln_exter
 	trap = kiln_trap_catch(&inst->ctx, initialise, inst, &pcs);
 	if (trap == KILN_TRAP_NONE)
 		return KILN_OK;
+	/* A start function's exception ends instantiation as a trap of kind
+	 * KILN_TRAP_UNCAUGHT_EXCEPTION; its values go. */
+	if (trap == KILN_TRAP_UNCAUGHT_EXCEPTION)
+		kiln_exception_delete(krt_exn_take_uncaught());
 	keep_init_trap(inst, trap, &pcs);
 	if (out_trap)
 		*out_trap = trap;

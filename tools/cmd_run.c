@@ -329,10 +329,52 @@ static void print_val(const kiln_val *v)
 	}
 }
 
+static void print_frames(const kiln_trap_info *t);
+
 /* "error: wasm trap: MESSAGE" and the wasm functions it unwound. */
 static void print_trap(const kiln_trap_info *t)
 {
 	fprintf(stderr, "error: wasm trap: %s\n", kiln_trap_message(t->kind));
+	print_frames(t);
+}
+
+/* An exception nobody caught: its tag (by the name inst exports it
+ * under), its values, and where it was thrown. */
+static void print_exception(kiln_instance *inst, const kiln_module *m, const kiln_trap_info *t)
+{
+	kiln_extern tag = kiln_exception_tag(t->exception), x;
+	const kiln_val *v;
+	size_t n;
+
+	fprintf(stderr, "error: uncaught wasm exception: tag ");
+	for (size_t i = 0; i < kiln_module_export_count(m); i++) {
+		kiln_export_info e = kiln_module_export(m, i);
+		if (e.kind == KILN_EXTERN_TAG && kiln_instance_export(inst, e.name, &x) &&
+		    x.handle == tag.handle) {
+			cli_print_name(stderr, e.name);
+			break;
+		}
+		if (i + 1 == kiln_module_export_count(m))
+			fprintf(stderr, "(not exported)");
+	}
+	v = kiln_exception_values(t->exception, &n);
+	fprintf(stderr, ", values (");
+	for (size_t i = 0; i < n; i++) {
+		fprintf(stderr, "%s", i ? ", " : "");
+		switch (v[i].type) {
+		case KILN_I32: fprintf(stderr, "%" PRId32, v[i].of.i32); break;
+		case KILN_I64: fprintf(stderr, "%" PRId64, v[i].of.i64); break;
+		case KILN_F32: fprintf(stderr, "%.9g", (double)v[i].of.f32); break;
+		case KILN_F64: fprintf(stderr, "%.17g", v[i].of.f64); break;
+		default: fprintf(stderr, "%s", kiln_valtype_name(v[i].type)); break;
+		}
+	}
+	fprintf(stderr, ")\n");
+	print_frames(t);
+}
+
+static void print_frames(const kiln_trap_info *t)
+{
 	if (t->nframes)
 		fprintf(stderr, "wasm backtrace:\n");
 	for (uint32_t i = 0; i < t->nframes; i++) {
@@ -407,8 +449,8 @@ static int check_invoke(const kiln_module *m, const run_opts *o)
 	return cli_error(CLI_FAIL, "%s: no exported function '%s'", o->file, o->invoke);
 }
 
-static int invoke(kiln_engine *engine, kiln_instance *inst, kiln_instance *wasi,
-		  const run_opts *o, const char *name)
+static int invoke(kiln_engine *engine, const kiln_module *m, kiln_instance *inst,
+		  kiln_instance *wasi, const run_opts *o, const char *name)
 {
 	kiln_extern fn;
 	const kiln_functype *ft;
@@ -430,6 +472,11 @@ static int invoke(kiln_engine *engine, kiln_instance *inst, kiln_instance *wasi,
 		return kiln_wasi_exit_code(wasi);
 	if (st == KILN_ERR_TRAP)
 		return report_trap(engine, o, &trap);
+	if (st == KILN_ERR_EXCEPTION && trap.exception) {
+		print_exception(inst, m, &trap);
+		kiln_exception_delete(trap.exception);
+		return CLI_FAIL;
+	}
 	if (st != KILN_OK)
 		return cli_error(CLI_FAIL, "%s", err.message);
 	for (uint32_t i = 0; i < ft->nresults; i++)
@@ -609,7 +656,7 @@ static int run_module(kiln_engine *engine, kiln_module *m, kiln_instance *wasi,
 		}
 		return rc;
 	}
-	rc = st == KILN_OK ? invoke(engine, inst, wasi, o, o->invoke ? o->invoke : "_start")
+	rc = st == KILN_OK ? invoke(engine, m, inst, wasi, o, o->invoke ? o->invoke : "_start")
 			   : st == KILN_ERR_TRAP ? report_trap(engine, o, init_trap(inst, trap, &ti))
 			   : cli_error(CLI_FAIL, "%s: %s", o->file, err.message);
 	timer_stop(&tm);

@@ -351,6 +351,7 @@ static outcome run_handler(server *s, worker *w, request *r, const char *script)
 	}
 	if (kiln_func_call(start, NULL, 0, NULL, 0, &ti, &err) == KILN_OK)
 		goto done;
+	kiln_exception_delete(ti.exception);
 	oc.status = 500;
 	if (err.status != KILN_ERR_TRAP)
 		snprintf(oc.why, sizeof oc.why, "%s", err.message);

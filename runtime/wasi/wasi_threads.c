@@ -192,8 +192,11 @@ static void *thread_main(void *arg)
 	kiln_val none[1];
 	kiln_trap_info trap;
 
-	if (kiln_func_call(s->start, args, 2, none, 0, &trap, NULL) == KILN_ERR_TRAP)
+	kiln_status st = kiln_func_call(s->start, args, 2, none, 0, &trap, NULL);
+
+	if (st == KILN_ERR_TRAP || st == KILN_ERR_EXCEPTION)
 		report(s->group, &trap);
+	kiln_exception_delete(trap.exception);
 	left_wasm(s->group);
 	kiln_instance_delete(s->inst);
 	end_slot(s);

@@ -445,26 +445,31 @@ START_TEST(catch_clauses)
 }
 END_TEST
 
-/* Nothing compiles exception handling yet: compiling refuses a module
- * using it, by name, before anything is instantiated. */
-START_TEST(compile_refuses)
+/* Exception handling compiles, JIT and artifact; an engine with the
+ * proposal disabled refuses a module using it, by name. */
+START_TEST(compile_or_refuse)
 {
 	static const uint8_t catch_all[] = {0x1f, 0x40, 1, 2, 0, 0x0b, 0x0b};
-	kiln_engine *e;
+	kiln_config c = kiln_config_default();
+	kiln_engine *e, *off;
 	kiln_module *mod;
 	kiln_error err;
 	uint8_t *bytes = NULL;
 	size_t len = 0;
 	buf m = module(NULL, 0, T_NONE, (const uint8_t[]){0}, 1, catch_all, sizeof catch_all);
 
+	c.features &= ~KILN_FEATURE_EXCEPTIONS;
 	ck_assert_int_eq(kiln_engine_new(NULL, &e, &err), KILN_OK);
+	ck_assert_int_eq(kiln_engine_new(&c, &off, &err), KILN_OK);
 	ck_assert_int_eq(kiln_module_new(m.p, m.n, &mod, &err), KILN_OK);
-	ck_assert_int_eq(kiln_module_compile(e, mod, &err), KILN_ERR_UNSUPPORTED);
-	ck_assert_str_eq(err.message, "exceptions are not supported yet");
-	ck_assert_int_eq(kiln_module_serialize(e, mod, &bytes, &len, &err), KILN_ERR_UNSUPPORTED);
-	ck_assert_str_eq(err.message, "exceptions are not supported yet");
-	ck_assert_ptr_null(bytes);
+	ck_assert_int_eq(kiln_module_compile(off, mod, &err), KILN_ERR_UNSUPPORTED);
+	ck_assert_str_eq(err.message, "the module uses exceptions, which is disabled in this engine");
+	ck_assert_int_eq(kiln_module_compile(e, mod, &err), KILN_OK);
+	ck_assert_int_eq(kiln_module_serialize(e, mod, &bytes, &len, &err), KILN_OK);
+	ck_assert_ptr_nonnull(bytes);
+	free(bytes);
 	kiln_module_delete(mod);
+	kiln_engine_delete(off);
 	kiln_engine_delete(e);
 	buf_free(&m);
 }
@@ -474,7 +479,7 @@ Suite *exceptions_suite(void)
 {
 	const TTest *const tests[] = {
 		instructions, exnref_and_uses, tag_types, section_order, imports_and_exports,
-		unknown_tag_export, without_the_proposal, catch_clauses, compile_refuses,
+		unknown_tag_export, without_the_proposal, catch_clauses, compile_or_refuse,
 	};
 	Suite *s = suite_create("exceptions");
 	TCase *tc = tcase_create("exceptions");
