@@ -1111,11 +1111,24 @@ static bool must_tail(lower *l, const kiln_functype *ft, LLVMValueRef callee, LL
 
 static bool op_return(lower *l);
 
-/* A tail call that cannot be guaranteed: a call, then a return. */
+/* A tail call that cannot be guaranteed: a call, then a return.  The
+ * frame is left before the call as far as exceptions go: its catches
+ * release theirs first, and no handler of it takes the callee's. */
 static bool call_then_return(lower *l, const kiln_functype *ft, LLVMTypeRef fty,
 			     LLVMValueRef callee, LLVMValueRef cctx)
 {
-	return emit_call(l, ft, fty, callee, cctx) && op_return(l);
+	uint32_t handlers = l->nhandlers;
+	bool ok;
+
+	lower_eh_exit(l, 0);
+	l->nhandlers = 0;
+	ok = emit_call(l, ft, fty, callee, cctx);
+	l->nhandlers = handlers;
+	if (ok) {
+		branch_to(l, &l->frames[0]);
+		set_dead(l);
+	}
+	return ok;
 }
 
 /* Through a funcref: a host function is called as always (calls into the

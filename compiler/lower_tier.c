@@ -135,6 +135,8 @@ bool lower_osr_point(const lower *l, uint32_t nparams)
 	 * LOWER_OSR_STORES stores in all (the same count at both tiers). */
 	uint64_t stores = ((uint64_t)l->lm->osr_points + 1) * l->nlocals;
 
+	/* Nor is a loop inside a legacy catch: entered there, the frame
+	 * would not have the exception the catch holds. */
 	return !l->lm->fuel_checks && !l->frame && nparams == 0 && l->nstack == 0 &&
-	       stores <= LOWER_OSR_STORES;
+	       l->ncatches == 0 && stores <= LOWER_OSR_STORES;
 }
