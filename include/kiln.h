@@ -279,6 +279,9 @@ KILN_API kiln_status kiln_module_decode_limited(const uint8_t *bytes, size_t len
 #define KILN_FEATURE_EXTENDED_CONST (1u << 2)
 #define KILN_FEATURE_MULTI_MEMORY (1u << 3)
 #define KILN_FEATURE_MEMORY64 (1u << 4)
+/* Exception handling: tags, exnref, try_table/throw/throw_ref and the
+ * legacy try/catch/catch_all/delegate/rethrow (kiln_caller_throw,
+ * kiln_host_tag_new, KILN_ERR_EXCEPTION). */
 #define KILN_FEATURE_EXCEPTIONS (1u << 5)
 #define KILN_FEATURE_RELAXED_SIMD (1u << 6)
 /* Not a proposal but the removal of one of 2.0's: with this bit set a
@@ -648,7 +651,8 @@ KILN_API size_t kiln_engine_compile_error(kiln_engine *engine, char *buf, size_t
  * with the same engine does nothing.  Fails with KILN_ERR_LIMIT when the
  * module exceeds the engine's kiln_config.limits, KILN_ERR_INVALID, or
  * KILN_ERR_UNSUPPORTED naming the first instruction kiln cannot compile
- * yet.  Not thread-safe for one module. */
+ * yet, or a proposal the engine does not allow.  Not thread-safe for one
+ * module. */
 KILN_API kiln_status kiln_module_compile(kiln_engine *engine, kiln_module *module,
 					 kiln_error *err);
 

@@ -645,8 +645,10 @@ static bool sec_memory(decoder *d, uint32_t count)
 	return true;
 }
 
+/* A tag section, even an empty one, is a use of the proposal. */
 static bool sec_tag(decoder *d, uint32_t count)
 {
+	d->m->uses |= KILN_FEATURE_EXCEPTIONS;
 	for (uint32_t i = 0; i < count; i++)
 		if (!read_tag(d, false))
 			return false;

@@ -153,6 +153,25 @@ printf '\0asm\1\0\0\0\2\x0a\1\3env\1m\2\0\1\5\4\1\1\1\2' > "$tmp/two_memories.wa
 expect_ok "inspect memories" '^Memories: 2 \(1 imported\)' inspect "$tmp/two_memories.wasm"
 expect_ok "inspect memory 1" '^  1 +pages \[1\.\.2\]$' inspect "$tmp/two_memories.wasm"
 expect_ok "inspect memory 0" '^  0 +pages \[1\.\.\]  imported$' inspect "$tmp/two_memories.wasm"
+# Exception handling: (import "m" "t" (tag (param i32))) (tag (param i32))
+# (export "t" (tag 1)): listed by inspect, valid, compiled; run cannot
+# give it the tag it imports; an engine without the proposal refuses it.
+printf '\0asm\1\0\0\0\1\5\1\x60\1\x7f\0\2\x08\1\1m\1t\4\0\0\x0d\3\1\0\0\7\5\1\1t\4\1' > "$tmp/tags.wasm"
+expect_ok "inspect tags" '^Tags: 2 \(1 imported\)$' inspect "$tmp/tags.wasm"
+expect_ok "inspect tag 0" '^  0 +\(i32\)  imported$' inspect "$tmp/tags.wasm"
+expect_ok "inspect tag 1" '^  1 +\(i32\)$' inspect "$tmp/tags.wasm"
+expect_ok "inspect tag import" '^  tag +"m" "t" \(i32\)$' inspect "$tmp/tags.wasm"
+expect_ok "inspect tag export" '^  tag +1 +"t" \(i32\)$' inspect "$tmp/tags.wasm"
+expect_ok "inspect tags' proposal" '^Proposals: exceptions$' inspect "$tmp/tags.wasm"
+expect_ok "validate tags" 'valid' validate "$tmp/tags.wasm"
+expect_error "run: tags" run --no-cache "$tmp/tags.wasm"
+grep -q 'import "m" "t" cannot be satisfied' "$tmp/err" ||
+  { echo "FAIL: run of tags: $(cat "$tmp/err")"; fails=$((fails + 1)); }
+"$kiln" compile "$tmp/tags.wasm" -o "$tmp/tags.kwasm" 2> "$tmp/err" ||
+  { echo "FAIL: compile of tags: $(cat "$tmp/err")"; fails=$((fails + 1)); }
+expect_error "compile: tags disabled" compile --disable-exceptions "$tmp/tags.wasm" -o "$tmp/tags.kwasm"
+grep -q 'the module uses exceptions, which is disabled' "$tmp/err" ||
+  { echo "FAIL: compile of tags, disabled: $(cat "$tmp/err")"; fails=$((fails + 1)); }
 # The error names the problem and the byte offset.
 "$kiln" validate "$tmp/invalid.wasm" 2> "$tmp/err"
 grep -q 'invalid module: type mismatch: block requires \[\] but stack has \[i32\] (at byte offset [0-9]*)' "$tmp/err" ||

@@ -15,6 +15,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "kiln.h"
+
 typedef struct buf {
 	uint8_t *p;
 	size_t n, cap;
@@ -74,6 +76,24 @@ static inline void section(buf *m, uint8_t id, buf *content)
 	put_u32(m, (uint32_t)content->n);
 	put_n(m, content->p, content->n);
 	buf_free(content);
+}
+
+/* A case table's bytes and their count, two fields: B(0x41, 1, 0x0b). */
+#define B(...) {__VA_ARGS__}, sizeof((uint8_t[]){__VA_ARGS__})
+
+/* Decodes the module with `features` under `limits` (NULL: the defaults)
+ * and validates it: the first failure's status, or KILN_OK. */
+static inline kiln_status decode_and_validate(const buf *m, uint32_t features,
+					      const kiln_module_limits *limits,
+					      kiln_error *err)
+{
+	kiln_module *mod = NULL;
+	kiln_status st = kiln_module_decode_features(m->p, m->n, limits, features, &mod, err);
+
+	if (st == KILN_OK)
+		st = kiln_module_validate(mod, err);
+	kiln_module_delete(mod);
+	return st;
 }
 
 #endif /* KILN_TEST_BUILDER_H */

@@ -9,8 +9,8 @@
 #include <check.h>
 #include <string.h>
 
-#include "builder.h"
 #include "kiln.h"
+#include "builder.h"
 #include "reader.h"
 #include "unit.h"
 
@@ -67,13 +67,7 @@ static buf module_of(bool exn, const uint8_t *tags, size_t ntags, uint8_t ftype,
 
 static kiln_status check(const buf *m, uint32_t features, kiln_error *err)
 {
-	kiln_module *mod = NULL;
-	kiln_status st = kiln_module_decode_features(m->p, m->n, NULL, features, &mod, err);
-
-	if (st == KILN_OK)
-		st = kiln_module_validate(mod, err);
-	kiln_module_delete(mod);
-	return st;
+	return decode_and_validate(m, features, NULL, err);
 }
 
 typedef struct ecase {
@@ -85,7 +79,6 @@ typedef struct ecase {
 	const char *error;	/* the message's start */
 } ecase;
 
-#define B(...) {__VA_ARGS__}, sizeof((uint8_t[]){__VA_ARGS__})
 #define OK KILN_OK, NULL
 #define INVALID(msg) KILN_ERR_INVALID, msg
 #define MALFORMED(msg) KILN_ERR_MALFORMED, msg
@@ -234,8 +227,8 @@ START_TEST(exnref_and_uses)
 	ck_assert_uint_eq(kiln_module_features(mod), KILN_FEATURE_EXCEPTIONS);
 	kiln_module_delete(mod);
 	buf_free(&m);
-	m = module(two_tags, sizeof two_tags, T_NONE, (const uint8_t[]){0}, 1, nothing,
-		   sizeof nothing);
+	m = module_of(false, (const uint8_t[]){0}, 1, T_NONE, (const uint8_t[]){0}, 1, nothing,
+		      sizeof nothing);	/* an empty tag section */
 	ck_assert_int_eq(kiln_module_new(m.p, m.n, &mod, &err), KILN_OK);
 	ck_assert_uint_eq(kiln_module_features(mod), KILN_FEATURE_EXCEPTIONS);
 	kiln_module_delete(mod);

@@ -7,8 +7,8 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "builder.h"
 #include "kiln.h"
+#include "builder.h"
 #include "unit.h"
 
 /* What the test module around a function body has. */
@@ -65,15 +65,9 @@ static kiln_status check(const buf *m, kiln_error *err)
 static kiln_status check_unlimited(const buf *m, kiln_error *err)
 {
 	kiln_module_limits none;
-	kiln_module *mod = NULL;
-	kiln_status st;
 
 	memset(&none, 0xff, sizeof none);
-	st = kiln_module_decode_limited(m->p, m->n, &none, &mod, err);
-	if (st == KILN_OK)
-		st = kiln_module_validate(mod, err);
-	kiln_module_delete(mod);
-	return st;
+	return decode_and_validate(m, KILN_FEATURES_DEFAULT, &none, err);
 }
 
 typedef struct vcase {
@@ -83,8 +77,6 @@ typedef struct vcase {
 	size_t n;
 	const char *error;	/* NULL: must validate */
 } vcase;
-
-#define B(...) {__VA_ARGS__}, sizeof((uint8_t[]){__VA_ARGS__})
 
 static const vcase cases[] = {
 	{"add", 0, B(0x41, 1, 0x41, 2, 0x6a, 0x1a, 0x0b), NULL},
