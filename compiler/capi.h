@@ -90,15 +90,16 @@ wasm_externkind_t capi_externkind(kiln_extern_kind k);
 /* ------------------------------------------------------------- handles */
 
 typedef enum capi_kind {
-	CAPI_FUNC,	/* the four externs first: wasm_extern_t */
+	CAPI_FUNC,	/* the externs first: wasm_extern_t */
 	CAPI_GLOBAL,
 	CAPI_TABLE,
 	CAPI_MEMORY,
+	CAPI_TAG,	/* an exception tag: a wasm_extern_t of kind WASM_EXTERN_TAG */
 	CAPI_INSTANCE,
 	CAPI_MODULE,
 	CAPI_TRAP,
 	CAPI_FOREIGN,
-	CAPI_EXTERN,	/* not a kind of handle: "any of the first four" */
+	CAPI_EXTERN,	/* not a kind of handle: "any of the first five" */
 } capi_kind;
 
 /* The header of every runtime object's handle. */

@@ -76,6 +76,7 @@ wasm_extern_t *capi_extern_new(wasm_store_t *store, kiln_extern ext)
 		[KILN_EXTERN_TABLE] = CAPI_TABLE,
 		[KILN_EXTERN_MEMORY] = CAPI_MEMORY,
 		[KILN_EXTERN_GLOBAL] = CAPI_GLOBAL,
+		[KILN_EXTERN_TAG] = CAPI_TAG,
 	};
 	wasm_extern_t *e = capi_handle_new(store, kinds[ext.kind], sizeof *e);
 

@@ -34,7 +34,8 @@ static const void *identity(const wasm_ref_t *ref)
 	case CAPI_FUNC:
 	case CAPI_GLOBAL:
 	case CAPI_TABLE:
-	case CAPI_MEMORY: return ((const wasm_extern_t *)ref)->ext.handle;
+	case CAPI_MEMORY:
+	case CAPI_TAG: return ((const wasm_extern_t *)ref)->ext.handle;
 	case CAPI_INSTANCE: return ((const wasm_instance_t *)ref)->instance;
 	case CAPI_MODULE: return ((const wasm_module_t *)ref)->m;
 	default: return ref;
@@ -58,7 +59,7 @@ bool capi_ref_is(const wasm_ref_t *ref, capi_kind kind)
 {
 	if (ref == NULL)
 		return false;
-	return kind == CAPI_EXTERN ? ref->kind <= CAPI_MEMORY : ref->kind == kind;
+	return kind == CAPI_EXTERN ? ref->kind <= CAPI_TAG : ref->kind == kind;
 }
 
 CAPI_REF_BASE(ref)

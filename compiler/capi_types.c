@@ -452,8 +452,9 @@ CAPI_VEC_OWN(exporttype)
 /* ------------------------------------------------- from kiln's types */
 
 /* v128 has no kind in the standard: it shows as kind 4, the first number
- * the standard leaves unused. */
+ * the standard leaves unused; exnref as kind 5, the next. */
 #define CAPI_V128 4
+#define CAPI_EXNREF 5
 
 wasm_valkind_t capi_valkind(kiln_valtype t)
 {
@@ -464,6 +465,7 @@ wasm_valkind_t capi_valkind(kiln_valtype t)
 	case KILN_F64: return WASM_F64;
 	case KILN_FUNCREF: return WASM_FUNCREF;
 	case KILN_EXTERNREF: return WASM_EXTERNREF;
+	case KILN_EXNREF: return CAPI_EXNREF;
 	default: return CAPI_V128;
 	}
 }
@@ -477,6 +479,7 @@ kiln_valtype capi_kiln_valtype(wasm_valkind_t k)
 	case WASM_F64: return KILN_F64;
 	case WASM_FUNCREF: return KILN_FUNCREF;
 	case WASM_EXTERNREF: return KILN_EXTERNREF;
+	case CAPI_EXNREF: return KILN_EXNREF;
 	default: return KILN_V128;
 	}
 }

@@ -1399,7 +1399,9 @@ static bool may_trap_or_call(const kiln_op_info *d)
 		return d->oper == KILN_OPER_UNREACHABLE || d->oper == KILN_OPER_LOOP ||
 		       d->oper == KILN_OPER_CALL || d->oper == KILN_OPER_CALL_INDIRECT ||
 		       d->oper == KILN_OPER_RETURN_CALL ||
-		       d->oper == KILN_OPER_RETURN_CALL_INDIRECT;
+		       d->oper == KILN_OPER_RETURN_CALL_INDIRECT ||
+		       d->oper == KILN_OPER_THROW || d->oper == KILN_OPER_THROW_REF ||
+		       d->oper == KILN_OPER_RETHROW;
 	default:	/* memory, tables, references, SIMD */
 		return true;
 	}

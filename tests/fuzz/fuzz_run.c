@@ -71,7 +71,8 @@ static void call_exports(const kiln_module *m, kiln_instance *inst)
 		calls++;
 		if (kiln_func_call(f, args, t->nparams, results, t->nresults, NULL, &err) == KILN_OK)
 			continue;
-		if (err.status != KILN_ERR_TRAP && err.status != KILN_ERR_UNSUPPORTED)
+		if (err.status != KILN_ERR_TRAP && err.status != KILN_ERR_UNSUPPORTED &&
+		    err.status != KILN_ERR_EXCEPTION)
 			abort();
 		if (traps++ == 0)
 			snprintf(first, sizeof first, ": %.250s", err.message);
