@@ -201,8 +201,8 @@ static bool make_lljit(kiln_engine *e, jit_state *j, kiln_error *err)
 	if (le != NULL)
 		return engine_llvm_error(le, err, "cannot create the JIT");
 	LLVMOrcJITDylibAddGenerator(LLVMOrcLLJITGetMainJITDylib(j->jit), gen);
-	/* What each module's dylib names DW.ref.kiln_eh_personality. */
-	*jit_region_word(j->region, 0) = (void *)kiln_eh_personality;
+	/* What each module's dylib names DW.ref.krt_eh_personality. */
+	*jit_region_word(j->region, 0) = (void *)krt_eh_personality;
 	le = LLVMOrcCreateLocalLazyCallThroughManager(
 		LLVMOrcLLJITGetTripleString(j->jit), LLVMOrcLLJITGetExecutionSession(j->jit),
 		(LLVMOrcJITTargetAddress)(uintptr_t)lazy_compile_failed, &j->lctm);
@@ -720,9 +720,9 @@ static LLVMErrorRef define_personality(jit_state *j, LLVMOrcJITDylibRef jd)
 {
 	LLVMOrcExecutionSessionRef es = LLVMOrcLLJITGetExecutionSession(j->jit);
 	LLVMOrcCSymbolMapPair syms[2] = {
-		{LLVMOrcExecutionSessionIntern(es, "kiln_eh_personality"),
-		 {(LLVMOrcExecutorAddress)(uintptr_t)kiln_eh_personality, JIT_CALLABLE}},
-		{LLVMOrcExecutionSessionIntern(es, "DW.ref.kiln_eh_personality"),
+		{LLVMOrcExecutionSessionIntern(es, "krt_eh_personality"),
+		 {(LLVMOrcExecutorAddress)(uintptr_t)krt_eh_personality, JIT_CALLABLE}},
+		{LLVMOrcExecutionSessionIntern(es, "DW.ref.krt_eh_personality"),
 		 {(LLVMOrcExecutorAddress)(uintptr_t)jit_region_word(j->region, 0),
 		  JIT_CALLABLE}}};
 

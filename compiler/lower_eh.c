@@ -7,7 +7,7 @@
  * throw) made inside one is an LLVM `invoke` whose unwind edge goes to the
  * scope's landing pad; every other call stays a `call`, so the path on
  * which nothing throws costs what it did.  The landing pad takes every
- * kiln exception (runtime/exception.h: kiln_eh_personality finds it by the
+ * kiln exception (runtime/exception.h: krt_eh_personality finds it by the
  * function's call-site table) and hands it to the scope's dispatch block,
  * which compares the exception's tag with each catch's in order.  What no
  * catch takes goes on to the next scope out in the same function, by a
@@ -48,10 +48,10 @@ static LLVMValueRef helper(lower *l, enum kiln_helper_id id)
 
 static LLVMValueRef personality(lower *l)
 {
-	LLVMValueRef p = LLVMGetNamedFunction(l->lm->llmod, "kiln_eh_personality");
+	LLVMValueRef p = LLVMGetNamedFunction(l->lm->llmod, "krt_eh_personality");
 
 	if (p == NULL)
-		p = LLVMAddFunction(l->lm->llmod, "kiln_eh_personality",
+		p = LLVMAddFunction(l->lm->llmod, "krt_eh_personality",
 				    LLVMFunctionType(l->lm->i32, NULL, 0, 1));
 	return p;
 }

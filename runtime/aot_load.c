@@ -202,7 +202,7 @@ static uint64_t libcall(const char *name)
 		{"sqrtf", (void *)sqrtf}, {"fmin", (void *)fmin}, {"fminf", (void *)fminf},
 		{"fmax", (void *)fmax}, {"fmaxf", (void *)fmaxf},
 		/* named by the unwind tables of code with try regions */
-		{"kiln_eh_personality", (void *)kiln_eh_personality},
+		{"krt_eh_personality", (void *)krt_eh_personality},
 	};
 
 	for (size_t i = 0; name && i < sizeof table / sizeof table[0]; i++)

@@ -147,7 +147,7 @@ static uintptr_t landing_pad(struct _Unwind_Context *uc)
 
 /* The personality compiled code with try regions names.  kiln only ever
  * unwinds with _Unwind_ForcedUnwind, so every call is the cleanup phase. */
-_Unwind_Reason_Code kiln_eh_personality(int version, _Unwind_Action actions,
+_Unwind_Reason_Code krt_eh_personality(int version, _Unwind_Action actions,
 					_Unwind_Exception_Class cls,
 					struct _Unwind_Exception *ue,
 					struct _Unwind_Context *uc)

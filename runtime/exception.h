@@ -7,7 +7,7 @@
  * KILN_EXN_TAG and KILN_EXN_VALS).  Throwing unwinds the native stack with
  * the system unwinder (libgcc's _Unwind_ForcedUnwind): compiled code
  * carries DWARF unwind tables, and each function with a try region names
- * kiln_eh_personality, which sends the exception to the landing pad that
+ * krt_eh_personality, which sends the exception to the landing pad that
  * covers the call; the landing code compares tags itself.  A frame
  * outside the innermost kiln_trap_catch is never entered: reaching that
  * boundary, the exception ends the call as KILN_TRAP_UNCAUGHT_EXCEPTION.

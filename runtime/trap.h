@@ -101,10 +101,11 @@ uintptr_t krt_trap_boundary(void);
 
 /* The personality routine compiled code's unwind tables name: it sends
  * a kiln exception to the landing pad covering the call (exception.c). */
-KILN_API _Unwind_Reason_Code kiln_eh_personality(int version, _Unwind_Action actions,
-						 _Unwind_Exception_Class cls,
-						 struct _Unwind_Exception *ue,
-						 struct _Unwind_Context *uc);
+KRT_ABI _Unwind_Reason_Code krt_eh_personality(int version, _Unwind_Action actions,
+					       _Unwind_Exception_Class cls,
+					       struct _Unwind_Exception *ue,
+					       struct _Unwind_Context *uc);
+
 /* true while a kiln_trap_catch is active on this thread. */
 bool kiln_trap_active(void);
 
