@@ -998,7 +998,10 @@ static bool emit_call_as(lower *l, const kiln_functype *ft, LLVMTypeRef fty,
 			call = from_reg(l->b, l->lm, LLVMBuildExtractValue(l->b, call,
 						is_vec_class(ft->results[0]), ""), ft->results[0]);
 	} else {
-		call = same_ctx ? call_same_ctx(l, fty, callee, a, n)
+		/* In a handler scope the calls are invokes, which code
+		 * generation cannot merge back into one call as it does two
+		 * calls: one invoke, as the loaded ctx. */
+		call = same_ctx && !l->nhandlers ? call_same_ctx(l, fty, callee, a, n)
 				: build_call(l, fty, callee, a, n);
 	}
 	if (a != args)
