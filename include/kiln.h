@@ -228,6 +228,7 @@ typedef struct kiln_module_limits {
 	/* Bytes of one function's code entry (locals and body); 7,654,321. */
 	uint32_t max_func_size;
 	uint32_t max_br_table;		/* targets of one br_table; 65,520 */
+	uint32_t max_tags;		/* exception tags, imported ones included; 1,000,000 */
 } kiln_module_limits;
 
 #define KILN_LIMIT_TYPES 1000000u
@@ -235,6 +236,7 @@ typedef struct kiln_module_limits {
 #define KILN_LIMIT_IMPORTS 100000u
 #define KILN_LIMIT_EXPORTS 100000u
 #define KILN_LIMIT_GLOBALS 1000000u
+#define KILN_LIMIT_TAGS 1000000u
 #define KILN_LIMIT_TABLES 100000u
 #define KILN_LIMIT_MEMORIES 100000u
 #define KILN_LIMIT_DATA_SEGMENTS 100000u

@@ -32,6 +32,7 @@ kiln_module_limits kiln_module_limits_default(void)
 		.max_locals = KILN_LIMIT_LOCALS,
 		.max_func_size = KILN_LIMIT_FUNC_SIZE,
 		.max_br_table = KILN_LIMIT_BR_TABLE,
+		.max_tags = KILN_LIMIT_TAGS,
 	};
 }
 
@@ -88,7 +89,8 @@ static bool check_counts(const kiln_module *m, const kiln_module_limits *l, kiln
 	       within(err, section_at(m, 9), m->nelems, l->max_elem_segments,
 		      "element segments", "max_elem_segments") &&
 	       within(err, section_at(m, 11), m->ndatas, l->max_data_segments,
-		      "data segments", "max_data_segments");
+		      "data segments", "max_data_segments") &&
+	       within(err, section_at(m, 13), m->ntags, l->max_tags, "tags", "max_tags");
 }
 
 static bool check_types(const kiln_module *m, const kiln_module_limits *l, kiln_error *err)

@@ -65,7 +65,8 @@ static void defaults(void)
 	CHECK(l.max_locals == 50000 && l.max_func_size == 7654321 && l.max_funcs == 1000000 &&
 	      l.max_types == 1000000 && l.max_imports == 100000 && l.max_exports == 100000 &&
 	      l.max_globals == 1000000 && l.max_data_segments == 100000 &&
-	      l.max_br_table == 65520 && l.max_tables == 100000, "V8's limits by default");
+	      l.max_br_table == 65520 && l.max_tables == 100000 && l.max_tags == 1000000,
+	      "V8's limits by default");
 	CHECK(c.limits.max_locals == 50000 && c.max_table_elements == 10000000 &&
 	      c.ssa_max_locals == KILN_SSA_MAX_LOCALS && c.ssa_max_body == KILN_SSA_MAX_BODY,
 	      "kiln_config_default sets the limits");
@@ -116,6 +117,32 @@ static void locals(void)
 	kiln_engine_delete(e);
 	buf_free(&small);
 	buf_free(&b);
+}
+
+/* Three tags (exception handling): over max_tags 2, at decoding and in an
+ * engine. */
+static void tags(void)
+{
+	static const uint8_t three[] = {0, 'a', 's', 'm', 1, 0, 0, 0, 1, 4, 1, 0x60, 0, 0,
+					13, 7, 3, 0, 0, 0, 0, 0, 0};
+	kiln_module_limits two = {.max_tags = 2};
+	kiln_config c = kiln_config_default();
+	kiln_module *m = NULL;
+	kiln_engine *e = NULL;
+	kiln_error err;
+
+	CHECK(kiln_module_decode_limited(three, sizeof three, &two, &m, &err) == KILN_ERR_LIMIT &&
+	      !strcmp(err.message, "module declares 3 tags, limit 2 (max_tags)"),
+	      "decode, max_tags 2: %s", err.message);
+	c.limits.max_tags = 2;
+	if (kiln_module_new(three, sizeof three, &m, &err) == KILN_OK &&
+	    kiln_engine_new(&c, &e, &err) == KILN_OK)
+		CHECK(kiln_module_compile(e, m, &err) == KILN_ERR_LIMIT &&
+		      strstr(err.message, "(max_tags)"), "engine max_tags 2: %s", err.message);
+	else
+		CHECK(0, "setup: %s", err.message);
+	kiln_module_delete(m);
+	kiln_engine_delete(e);
 }
 
 /* The same function, its locals in SSA values and in a frame array. */
@@ -204,6 +231,7 @@ int main(void)
 {
 	defaults();
 	locals();
+	tags();
 	frame_lowering(UINT32_MAX, 600, "SSA locals");
 	frame_lowering(0, 600, "frame array (default threshold, 1201 locals)");
 	frame_lowering(10, 10, "frame array (threshold 10)");
