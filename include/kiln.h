@@ -851,8 +851,11 @@ KILN_API void kiln_exception_delete(kiln_exception *exception);
 /* Calls a function extern.  `args` must match its parameters in number and
  * type, and `results` have room for its results.  Returns KILN_OK when the
  * call returned, KILN_ERR_TRAP (with *out_trap_info filled, when non-NULL:
- * the kind and where) when it trapped, KILN_ERR_ARG on mismatched
- * arguments.  (Instantiation's out_trap is the kind alone; see
+ * the kind and where) when it trapped, KILN_ERR_EXCEPTION when a wasm
+ * exception left it uncaught (*out_trap_info as for a trap, kind
+ * KILN_TRAP_UNCAUGHT_EXCEPTION, with the exception to delete), KILN_ERR_ARG
+ * on mismatched arguments.  (Instantiation's out_trap is the kind alone,
+ * an uncaught exception of the start function included; see
  * kiln_instance_init_trap for its frames.) */
 KILN_API kiln_status kiln_func_call(kiln_extern func, const kiln_val *args,
 				    size_t nargs, kiln_val *results,
