@@ -9,6 +9,13 @@
 #include "exception.h"
 #include "trap.h"
 
+/* The code that runs below the frame a throw starts from, while the stack
+ * is unwound: AddressSanitizer's redzones in its frames would stay
+ * poisoned once a landing pad is installed above them (nothing tells the
+ * sanitizer, as its interceptor of __cxa_throw does for C++), and code
+ * reusing that stack later would trip on them. */
+#define UNWINDING __attribute__((no_sanitize("address")))
+
 /* "KILNWASM": exceptions of other languages pass kiln's frames by. */
 #define KILN_EXN_CLASS 0x4b494c4e5741534dULL
 
@@ -77,7 +84,7 @@ void krt_exn_free_all(kiln_instance *inst)
 
 /* ----------------------------------------------------------- unwinding */
 
-static uintptr_t read_uleb(const uint8_t **p)
+UNWINDING static uintptr_t read_uleb(const uint8_t **p)
 {
 	uintptr_t v = 0;
 	unsigned shift = 0;
@@ -94,7 +101,7 @@ static uintptr_t read_uleb(const uint8_t **p)
 
 /* A value of DWARF pointer encoding `enc` (its format only: the call-site
  * table's offsets are relative to the function's start). */
-static uintptr_t read_encoded(const uint8_t **p, uint8_t enc)
+UNWINDING static uintptr_t read_encoded(const uint8_t **p, uint8_t enc)
 {
 	uintptr_t v = 0;
 
@@ -114,7 +121,7 @@ static uintptr_t read_encoded(const uint8_t **p, uint8_t enc)
  * (the layout LLVM emits for C++: header, call-site table); 0 when the
  * call has none.  kiln's landing pads all catch everything: tags are
  * compared by the code they lead to. */
-static uintptr_t landing_pad(struct _Unwind_Context *uc)
+UNWINDING static uintptr_t landing_pad(struct _Unwind_Context *uc)
 {
 	const uint8_t *p = (const uint8_t *)_Unwind_GetLanguageSpecificData(uc);
 	uintptr_t start = _Unwind_GetRegionStart(uc), lpstart = start, ip, end;
@@ -147,7 +154,7 @@ static uintptr_t landing_pad(struct _Unwind_Context *uc)
 
 /* The personality compiled code with try regions names.  kiln only ever
  * unwinds with _Unwind_ForcedUnwind, so every call is the cleanup phase. */
-_Unwind_Reason_Code krt_eh_personality(int version, _Unwind_Action actions,
+UNWINDING _Unwind_Reason_Code krt_eh_personality(int version, _Unwind_Action actions,
 					_Unwind_Exception_Class cls,
 					struct _Unwind_Exception *ue,
 					struct _Unwind_Context *uc)
@@ -171,7 +178,7 @@ typedef struct raise_site {
 
 /* Called for each frame before its personality: at the boundary (or when
  * the unwinder cannot go on) the exception is uncaught. */
-static _Unwind_Reason_Code stop(int version, _Unwind_Action actions,
+UNWINDING static _Unwind_Reason_Code stop(int version, _Unwind_Action actions,
 				_Unwind_Exception_Class cls, struct _Unwind_Exception *ue,
 				struct _Unwind_Context *uc, void *arg)
 {
@@ -188,7 +195,7 @@ static _Unwind_Reason_Code stop(int version, _Unwind_Action actions,
 	return _URC_NO_REASON;
 }
 
-void krt_exn_raise(kiln_exn *x, uintptr_t fp, bool host)
+UNWINDING void krt_exn_raise(kiln_exn *x, uintptr_t fp, bool host)
 {
 	raise_site site = {fp, host};
 

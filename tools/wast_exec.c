@@ -501,6 +501,7 @@ static enum outcome run_action(wast_run *run, const json_t *cmd, action_result *
 	kiln_trap_info trap;
 	r->status = kiln_func_call(ext, argv, n, r->results, 16, &trap, &err);
 	r->trap = trap.kind;
+	kiln_exception_delete(trap.exception);	/* only that there was one counts */
 	if (r->status != KILN_OK && r->status != KILN_ERR_TRAP && r->status != KILN_ERR_EXCEPTION)
 		return wast_fail(run, "call failed: %s", err.message);
 	return PASS;
