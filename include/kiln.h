@@ -110,6 +110,8 @@ typedef enum kiln_trap_kind {
 	KILN_TRAP_UNALIGNED_ATOMIC,	/* "unaligned atomic": threads */
 	KILN_TRAP_EXPECTED_SHARED,	/* "expected shared memory": wait on an unshared one */
 	KILN_TRAP_NULL_EXNREF,		/* "null exception reference": throw_ref of null */
+	/* "too many exceptions": a throw past kiln_instance_limits.max_exceptions */
+	KILN_TRAP_TOO_MANY_EXCEPTIONS,
 	/* "uncaught exception": a wasm exception left the call; the call
 	 * fails with KILN_ERR_EXCEPTION, not KILN_ERR_TRAP */
 	KILN_TRAP_UNCAUGHT_EXCEPTION,
@@ -766,7 +768,14 @@ typedef struct kiln_instance_limits {
 	 * never more than the thread's own stack leaves (less a margin for
 	 * host code): a larger value is cut to that. */
 	size_t stack_size;
+	/* Exceptions the instance may hold at once: thrown and not yet
+	 * freed (in flight, held by a catch, or an exnref value, which
+	 * lives as long as the instance); a throw past it traps with
+	 * KILN_TRAP_TOO_MANY_EXCEPTIONS.  0: KILN_DEFAULT_MAX_EXCEPTIONS. */
+	uint32_t max_exceptions;
 } kiln_instance_limits;
+
+#define KILN_DEFAULT_MAX_EXCEPTIONS 1000000u
 
 /* kiln_instance_new (pool NULL) or kiln_instance_new_pooled, with limits
  * (NULL: the defaults). */

@@ -28,6 +28,7 @@ _Static_assert(offsetof(kiln_exn, uw) == 0, "the landing pad's pointer is the ex
 static void link_to(kiln_exn *x, kiln_instance *inst)
 {
 	x->owner = inst;
+	inst->nexns++;
 	x->prev = NULL;
 	x->next = inst->exns;
 	if (inst->exns)
@@ -43,6 +44,7 @@ static void unlink_exn(kiln_exn *x)
 		x->owner->exns = x->next;
 	if (x->next)
 		x->next->prev = x->prev;
+	x->owner->nexns--;
 	x->owner = NULL;
 }
 
@@ -230,10 +232,19 @@ struct kiln_exception *krt_exn_take_uncaught(void)
 
 /* ------------------------------------------------------------- helpers */
 
+/* Whether inst may hold one more exception. */
+static bool room(const kiln_instance *inst)
+{
+	return !inst || inst->nexns < inst->limits.max_exceptions;
+}
+
 void krt_h_throw(kiln_vmctx *ctx, uint32_t tag, const kiln_slot *vals)
 {
-	kiln_exn *x = krt_exn_new(KILN_INSTANCE(ctx), ctx->tags[tag], vals);
+	kiln_exn *x;
 
+	if (!room(KILN_INSTANCE(ctx)))
+		krt_trap_raise(KILN_TRAP_TOO_MANY_EXCEPTIONS);
+	x = krt_exn_new(KILN_INSTANCE(ctx), ctx->tags[tag], vals);
 	if (x == NULL)
 		krt_trap_raise(KILN_TRAP_HOST);	/* out of memory: no exception to throw */
 	krt_exn_raise(x, (uintptr_t)__builtin_frame_address(0), false);
@@ -341,6 +352,8 @@ void kiln_caller_throw(kiln_caller *c, kiln_extern tag, const kiln_val *values, 
 
 	if (t == NULL || count != t->type->nparams || (count && values == NULL))
 		krt_trap_raise_host(KILN_TRAP_HOST);
+	if (!room(c ? c->instance : NULL))
+		krt_trap_raise_host(KILN_TRAP_TOO_MANY_EXCEPTIONS);
 	for (size_t i = 0; i < count; i++)
 		if (values[i].type != t->type->params[i])
 			krt_trap_raise_host(KILN_TRAP_HOST);
@@ -363,6 +376,10 @@ void kiln_caller_rethrow(kiln_caller *c, kiln_exception *e)
 
 	if (e == NULL)
 		krt_trap_raise_host(KILN_TRAP_HOST);
+	if (!room(c ? c->instance : NULL)) {
+		free(e);
+		krt_trap_raise_host(KILN_TRAP_TOO_MANY_EXCEPTIONS);
+	}
 	if (e->nvals > 16 && !(vals = calloc(e->nvals, sizeof *vals)))
 		krt_trap_raise_host(KILN_TRAP_HOST);
 	for (uint32_t i = 0; i < e->nvals; i++)

@@ -257,6 +257,8 @@ static kiln_instance_limits resolve_limits(const kiln_module *m,
 		l.max_table_elements = pe;
 	if (!l.stack_size)
 		l.stack_size = code.stack_size;
+	if (!l.max_exceptions)
+		l.max_exceptions = KILN_DEFAULT_MAX_EXCEPTIONS;
 	return l;
 }
 

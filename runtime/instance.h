@@ -43,6 +43,7 @@ struct kiln_instance {
 	kiln_tag_rt **tags;
 	kiln_tag_rt *own_tags;
 	struct kiln_exn *exns;
+	uint32_t nexns;			/* on that list (limits.max_exceptions) */
 	kiln_funcref **funcs;
 	uint32_t *type_ids;
 	/* Element segments' values, evaluated at instantiation; a dropped

@@ -503,6 +503,7 @@ const char *kiln_trap_message(kiln_trap_kind kind)
 		[KILN_TRAP_UNALIGNED_ATOMIC] = "unaligned atomic",
 		[KILN_TRAP_EXPECTED_SHARED] = "expected shared memory",
 		[KILN_TRAP_NULL_EXNREF] = "null exception reference",
+		[KILN_TRAP_TOO_MANY_EXCEPTIONS] = "too many exceptions",
 		[KILN_TRAP_UNCAUGHT_EXCEPTION] = "uncaught exception",
 	};
 	return (unsigned)kind < KILN_TRAP_KIND_COUNT_ ? messages[kind] : "unknown trap";

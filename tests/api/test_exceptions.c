@@ -142,6 +142,31 @@ static void standard_form(kiln_instance *inst, const char *mode)
 	      KILN_ERR_EXCEPTION, "%s: without trap info", mode);
 }
 
+/* Each tt_ref keeps an exnref (pinned for the instance's life): with
+ * max_exceptions 10, the eleventh throw traps; a fresh instance throws
+ * again. */
+static void limited(kiln_module *s, const char *mode)
+{
+	kiln_instance_limits lim = {.max_exceptions = 10};
+	kiln_instance *inst;
+	kiln_trap_info trap;
+	kiln_trap_kind tk;
+	kiln_error err;
+
+	for (int round = 0; round < 2; round++) {
+		if (kiln_instance_new_limited(NULL, s, NULL, 0, &lim, &inst, &tk, &err)) {
+			CHECK(0, "%s: limited instance: %s", mode, err.message);
+			return;
+		}
+		for (int k = 0; k < 10; k++)
+			CHECK(call1(inst, "tt_ref", k, KILN_OK, &trap) == k, "%s: pinned %d", mode, k);
+		call1(inst, "tt_ref", 10, KILN_ERR_TRAP, &trap);
+		CHECK(trap.kind == KILN_TRAP_TOO_MANY_EXCEPTIONS, "%s: the eleventh: %s", mode,
+		      kiln_trap_message(trap.kind));
+		kiln_instance_delete(inst);
+	}
+}
+
 /* m compiled by e, or loaded from its artifact. */
 static kiln_module *prepare(kiln_engine *e, const uint8_t *bytes, size_t len, bool aot)
 {
@@ -207,6 +232,7 @@ int main(int argc, char **argv)
 		}
 		legacy(inst, mode);
 		standard_form(sinst, mode);
+		limited(s, mode);
 		/* A tag of another type does not link. */
 		kiln_host_tag *other;
 		kiln_functype t_none = {0, 0, NULL, NULL};

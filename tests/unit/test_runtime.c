@@ -377,7 +377,7 @@ static void free_state(void *state)
 START_TEST(code_object_life)
 {
 	static const kiln_code_ops ops = {"test", symbolize_42, free_state, NULL};
-	kiln_instance_limits lim = {5, 6, 7}, got;
+	kiln_instance_limits lim = {5, 6, 7, 8}, got;
 	kiln_code *code = krt_code_new(4, 1);
 	int a, b, c;
 
