@@ -965,7 +965,8 @@ static const kiln_code_ops jit_ops = {"jit", symbolize, module_jit_free, code_of
 static void publish(kiln_engine *e, kiln_module *m, module_jit *mj)
 {
 	const kiln_config *c = engine_config(e);
-	kiln_instance_limits limits = {c->max_memory_pages, c->max_table_elements, c->stack_size};
+	kiln_instance_limits limits = {c->max_memory_pages, c->max_table_elements, c->stack_size,
+				       c->max_memory64_pages};
 	uint32_t flags = (c->epoch_interruption ? KILN_CODE_EPOCH_CHECKS : 0) |
 			 (c->fuel_metering ? KILN_CODE_FUEL : 0);
 

@@ -261,17 +261,21 @@ static LLVMValueRef narrow64(lower *l, LLVMValueRef v)
 }
 
 /* memory64: memory.grow by an i64 delta: one past 2^32 - 1 pages fails as
- * one of 2^32 - 1 does; the old size (at most 65536) or -1, sign-extended. */
+ * one of 2^32 - 1 does (a memory has fewer than 2^32 - 1 pages,
+ * KILN_MAX_PAGES64).  The helper's u32 result is the old size, which may
+ * be past 2^31 pages, zero-extended, or UINT32_MAX for -1. */
 static LLVMValueRef grow64(lower *l, uint32_t mem, LLVMValueRef delta)
 {
 	lower_module *lm = l->lm;
-	LLVMValueRef a[2], big = LLVMConstInt(lm->i64, UINT32_MAX, 0);
+	LLVMValueRef a[2], old, big = LLVMConstInt(lm->i64, UINT32_MAX, 0);
 
 	a[0] = u32(l, mem);
 	a[1] = LLVMBuildSelect(l->b, LLVMBuildICmp(l->b, LLVMIntUGT, delta, big, ""),
 			       u32(l, UINT32_MAX), LLVMBuildTrunc(l->b, delta, lm->i32, ""), "");
-	return LLVMBuildSExt(l->b, lower_call_helper(l, KILN_H_MEMORY_GROW_AT, lm->i32, a, 2),
-			     lm->i64, "");
+	old = lower_call_helper(l, KILN_H_MEMORY_GROW_AT, lm->i32, a, 2);
+	return LLVMBuildSelect(l->b, LLVMBuildICmp(l->b, LLVMIntEQ, old, u32(l, UINT32_MAX), ""),
+			       LLVMConstInt(lm->i64, UINT64_MAX, 0),
+			       LLVMBuildZExt(l->b, old, lm->i64, ""), "");
 }
 
 /* multi-memory: memory.size, grow, fill, copy and init of memories other
