@@ -245,19 +245,11 @@ static LLVMValueRef u32(lower *l, uint32_t v)
 	return LLVMConstInt(l->lm->i32, v, 0);
 }
 
-/* memory64: an i64 operand of a bulk operation as the helpers' i32.  A
- * 64-bit memory is at most 4 GiB here (instance.c), so an operand past
- * 2^32 - 1 is out of bounds: it traps before the helper moves a byte. */
-static LLVMValueRef narrow64(lower *l, LLVMValueRef v)
+/* A bulk operation's address or length as the helpers' u64: a 32-bit
+ * memory's i32 zero-extended, a 64-bit memory's i64 as it is. */
+static LLVMValueRef wide(lower *l, LLVMValueRef v)
 {
-	lower_module *lm = l->lm;
-
-	if (LLVMTypeOf(v) != lm->i64)
-		return v;
-	lower_trap_if(l, LLVMBuildICmp(l->b, LLVMIntUGT, v, LLVMConstInt(lm->i64, UINT32_MAX, 0),
-				       ""),
-		      KILN_TRAP_MEMORY_OOB);
-	return LLVMBuildTrunc(l->b, v, lm->i32, "");
+	return LLVMTypeOf(v) == l->lm->i64 ? v : LLVMBuildZExt(l->b, v, l->lm->i64, "");
 }
 
 /* memory64: memory.grow by an i64 delta: one past 2^32 - 1 pages fails as
@@ -302,8 +294,8 @@ static bool memory_at(lower *l, const kiln_instr *in, const kiln_op_info *d)
 	case KILN_OPER_FILL:
 		a[0] = u32(l, in->mem);
 		pop_n(l, a + 1, 3);
-		for (int i = 1; i < 4; i++)
-			a[i] = narrow64(l, a[i]);
+		a[1] = wide(l, a[1]);
+		a[3] = wide(l, a[3]);
 		lower_call_helper(l, KILN_H_MEMORY_FILL_AT, lm->void_, a, 4);
 		return true;
 	case KILN_OPER_COPY:	/* (dst memory, src memory, d, s, n) */
@@ -312,8 +304,8 @@ static bool memory_at(lower *l, const kiln_instr *in, const kiln_op_info *d)
 		a[0] = u32(l, in->mem);
 		a[1] = u32(l, copy ? in->mem2 : in->u.pair.a);
 		pop_n(l, a + 2, 3);
-		for (int i = 2; i < 5; i++)
-			a[i] = narrow64(l, a[i]);
+		for (int i = 2; i < (copy ? 5 : 3); i++)	/* init: s and n index a segment */
+			a[i] = wide(l, a[i]);
 		lower_call_helper(l, copy ? KILN_H_MEMORY_COPY_AT : KILN_H_MEMORY_INIT_AT,
 				  lm->void_, a, 5);
 		return true;

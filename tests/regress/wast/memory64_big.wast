@@ -3,8 +3,9 @@
 ;; pages up to the engine's limit (max_memory64_pages, 262144 pages = 16
 ;; GiB by default), reserving that much address space and committing only
 ;; the pages touched.  Accesses above 2^32, the last bytes and one past
-;; them (1, 8 and 16 bytes wide), memory.size as an i64, and memory.grow
-;; refused (-1) past the limit.
+;; them (1, 8 and 16 bytes wide), memory.size as an i64, memory.fill, copy
+;; and init above 2^32 (their helpers take u64 addresses and lengths), and
+;; memory.grow refused (-1) past the limit.
 (module
   (memory i64 1)
   (func (export "grow") (param i64) (result i64) (memory.grow (local.get 0)))
@@ -19,6 +20,13 @@
   (func (export "load64") (param i64) (result i64) (i64.load (local.get 0)))
   (func (export "load128") (param i64) (result i32)
     (i32x4.extract_lane 0 (v128.load (local.get 0))))
+  (data $d "hello")
+  (func (export "fill") (param i64 i32 i64)
+    (memory.fill (local.get 0) (local.get 1) (local.get 2)))
+  (func (export "copy") (param i64 i64 i64)
+    (memory.copy (local.get 0) (local.get 1) (local.get 2)))
+  (func (export "init") (param i64 i32 i32)
+    (memory.init $d (local.get 0) (local.get 1) (local.get 2)))
 )
 (assert_return (invoke "size") (i64.const 1))
 ;; 65553 pages: 4 GiB + 17 pages, the end at 0x1_0011_0000
@@ -39,6 +47,34 @@
 (assert_trap (invoke "roundtrip" (i64.const 0x100110000) (i64.const 1))
   "out of bounds memory access")
 (assert_trap (invoke "offset" (i64.const 0x120000) (i64.const 1)) "out of bounds memory access")
+;; bulk operations above 2^32
+(assert_return (invoke "fill" (i64.const 0x100002000) (i32.const 0x55) (i64.const 16)))
+(assert_return (invoke "load8" (i64.const 0x10000200f)) (i32.const 0x55))
+(assert_return (invoke "load8" (i64.const 0x100002010)) (i32.const 0))
+(assert_return (invoke "fill" (i64.const 0x10010fff0) (i32.const 1) (i64.const 16)))
+(assert_return (invoke "load8" (i64.const 0x10010ffff)) (i32.const 1))
+(assert_trap (invoke "fill" (i64.const 0x10010fff0) (i32.const 2) (i64.const 17))
+  "out of bounds memory access")
+(assert_return (invoke "load8" (i64.const 0x10010fff0)) (i32.const 1))
+(assert_return (invoke "fill" (i64.const 0x100110000) (i32.const 2) (i64.const 0)))
+(assert_trap (invoke "fill" (i64.const 0x100110001) (i32.const 2) (i64.const 0))
+  "out of bounds memory access")
+(assert_trap (invoke "fill" (i64.const 0x10) (i32.const 2) (i64.const -1))
+  "out of bounds memory access")
+(assert_return (invoke "copy" (i64.const 0x20) (i64.const 0x100002008) (i64.const 16)))
+(assert_return (invoke "load8" (i64.const 0x27)) (i32.const 0x55))
+(assert_return (invoke "load8" (i64.const 0x28)) (i32.const 0))
+(assert_return (invoke "copy" (i64.const 0x100003000) (i64.const 0x20) (i64.const 8)))
+(assert_return (invoke "load64" (i64.const 0x100003000)) (i64.const 0x5555555555555555))
+(assert_trap (invoke "copy" (i64.const 0x100003000) (i64.const 0x20) (i64.const -0x100))
+  "out of bounds memory access")
+(assert_trap (invoke "copy" (i64.const 0x10010fff9) (i64.const 0x20) (i64.const 8))
+  "out of bounds memory access")
+(assert_return (invoke "init" (i64.const 0x100004000) (i32.const 0) (i32.const 5)))
+(assert_return (invoke "load8" (i64.const 0x100004004)) (i32.const 0x6f))
+(assert_return (invoke "init" (i64.const 0x10010fffb) (i32.const 0) (i32.const 5)))
+(assert_trap (invoke "init" (i64.const 0x10010fffc) (i32.const 0) (i32.const 5))
+  "out of bounds memory access")
 ;; up to the default limit, 16 GiB, and no further
 (assert_return (invoke "grow" (i64.const 196591)) (i64.const 65553))
 (assert_return (invoke "size") (i64.const 262144))
