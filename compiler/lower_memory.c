@@ -62,11 +62,51 @@ bool lower_is64(lower *l, uint32_t mem)
 	return mem < l->m->nmemories && l->m->memories[mem].type.index64;
 }
 
-/* The current length in bytes: not invariant (memory.grow, here or in a
- * callee, changes it), so LLVM keeps it only across code that cannot. */
-static LLVMValueRef length_of(lower *l, uint32_t mem)
+/* The current length in bytes, from the view: not invariant (memory.grow,
+ * here or in a callee, changes it). */
+static LLVMValueRef load_length(lower *l, uint32_t mem)
 {
 	return lower_load_at(l, view(l, mem), KILN_MEMORY_SIZE, l->lm->i64);
+}
+
+/* Whether memory `mem`'s length can live in a local: an unshared memory
+ * grows only through this thread's calls and memory.grow. */
+static bool length_local(lower *l, uint32_t mem)
+{
+	return mem < LOWER_LENGTHS && lower_is64(l, mem) && !l->m->memories[mem].type.shared;
+}
+
+/* The length kept in a local (an alloca that LLVM makes a register) is
+ * read at entry and after every call and memory.grow, the only things
+ * that change it, so that the barriers after stores (which may write any
+ * memory as far as LLVM knows, the view's size included) no longer force
+ * a reload per access, and checks can be hoisted out of loops.  A stale
+ * length could only be smaller than the real one (memories never shrink):
+ * a missed reload would trap wrongly, never let an access past the end.
+ * A shared memory, which another thread may grow, reads the view each
+ * time. */
+void lower_memory_lengths(lower *l)
+{
+	for (uint32_t i = 0; i < l->m->nmemories && i < LOWER_LENGTHS; i++) {
+		if (!length_local(l, i))
+			continue;
+		l->lengths[i] = LLVMBuildAlloca(l->b, l->lm->i64, "len");
+		LLVMBuildStore(l->b, load_length(l, i), l->lengths[i]);
+	}
+}
+
+void lower_memory_reload(lower *l)
+{
+	for (uint32_t i = 0; i < LOWER_LENGTHS; i++)
+		if (l->lengths[i])
+			LLVMBuildStore(l->b, load_length(l, i), l->lengths[i]);
+}
+
+static LLVMValueRef length_of(lower *l, uint32_t mem)
+{
+	if (mem < LOWER_LENGTHS && l->lengths[mem])
+		return LLVMBuildLoad2(l->b, l->lm->i64, l->lengths[mem], "");
+	return load_length(l, mem);
 }
 
 /* a + offset + bytes <= length, without wrapping: with extra = offset +
