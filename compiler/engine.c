@@ -56,6 +56,7 @@ kiln_config kiln_config_default(void)
 	return (kiln_config){.opt_level = 2, .bounds = KILN_BOUNDS_GUARD_PAGES,
 			     .limits = kiln_module_limits_default(),
 			     .max_table_elements = KILN_DEFAULT_MAX_TABLE_ELEMENTS,
+			     .max_memory64_pages = KILN_DEFAULT_MAX_MEMORY64_PAGES,
 			     .ssa_max_locals = KILN_SSA_MAX_LOCALS,
 			     .ssa_max_body = KILN_SSA_MAX_BODY,
 			     .tiering = KILN_TIERING_TIERED,

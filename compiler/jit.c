@@ -989,7 +989,8 @@ static void publish(kiln_engine *e, kiln_module *m, module_jit *mj)
 	const kiln_config *c = engine_config(e);
 	kiln_instance_limits limits = {.max_memory_pages = c->max_memory_pages,
 				       .max_table_elements = c->max_table_elements,
-				       .stack_size = c->stack_size};
+				       .stack_size = c->stack_size,
+				       .max_memory64_pages = c->max_memory64_pages};
 	uint32_t flags = (c->epoch_interruption ? KILN_CODE_EPOCH_CHECKS : 0) |
 			 (c->fuel_metering ? KILN_CODE_FUEL : 0);
 

@@ -509,7 +509,7 @@ LLVMValueRef lower_call_helper(lower *l, enum kiln_helper_id id, LLVMTypeRef ret
 			       LLVMValueRef *args, unsigned nargs)
 {
 	LLVMTypeRef types[8];
-	LLVMValueRef all[8], helpers, fp;
+	LLVMValueRef all[8], helpers, fp, call;
 
 	types[0] = l->lm->ptr;
 	all[0] = l->ctx;
@@ -519,8 +519,11 @@ LLVMValueRef lower_call_helper(lower *l, enum kiln_helper_id id, LLVMTypeRef ret
 	}
 	helpers = lower_ctx_field(l, KILN_CTX_HELPERS, l->lm->ptr);
 	fp = lower_load_invariant(l, helpers, id * 8, l->lm->ptr);
-	return LLVMBuildCall2(l->b, LLVMFunctionType(ret, types, nargs + 1, 0),
-			      fp, all, nargs + 1, "");
+	call = LLVMBuildCall2(l->b, LLVMFunctionType(ret, types, nargs + 1, 0), fp, all,
+			      nargs + 1, "");
+	if (id == KILN_H_MEMORY_GROW || id == KILN_H_MEMORY_GROW_AT)
+		lower_memory_reload(l);
+	return call;
 }
 
 LLVMValueRef lower_intrinsic(lower *l, const char *name, LLVMTypeRef *types,
@@ -938,6 +941,7 @@ static LLVMValueRef build_call(lower *l, LLVMTypeRef fty, LLVMValueRef callee,
 	 * invoke, in a handler scope, never is one.) */
 	if (LLVMIsACallInst(call))
 		LLVMSetTailCallKind(call, LLVMTailCallKindNoTail);
+	lower_memory_reload(l);		/* the callee may have grown a memory */
 	return call;
 }
 
@@ -1699,6 +1703,8 @@ bool lower_function(lower_module *lm, uint32_t fidx, kiln_error *err)
 	 * way to every access of a small function (a comparator). */
 	if (ok && l.m->nmemories > 0)
 		l.mem_base = lower_ctx_field(&l, KILN_CTX_MEMORY_BASE, lm->ptr);
+	if (ok)
+		lower_memory_lengths(&l);
 	if (ok) {
 		if (!small_leaf(&l, fidx))
 			stack_check(&l);

@@ -125,6 +125,9 @@ typedef struct lower_module {
 /* The most locals a function's OSR exits store together (lower_tier.c). */
 #define LOWER_OSR_STORES 65536u
 
+/* memory64: the most memories whose lengths a function keeps in locals. */
+#define LOWER_LENGTHS 8u
+
 typedef struct lower {
 	lower_module *lm;
 	const kiln_module *m;
@@ -141,6 +144,9 @@ typedef struct lower {
 	uint32_t *local_offs;
 	uint32_t frame_bytes;
 	LLVMValueRef mem_base;		/* loaded in the entry block, or NULL */
+	/* memory64: the lengths of unshared 64-bit memories 0..LOWER_LENGTHS-1
+	 * (allocas, NULL for other memories), lower_memory_lengths. */
+	LLVMValueRef lengths[LOWER_LENGTHS];
 
 	LLVMBasicBlockRef traps[KILN_TRAP_KIND_COUNT_];
 	LLVMValueRef *stack;
@@ -316,6 +322,11 @@ void lower_bounds64(lower *l, const kiln_instr *in, LLVMValueRef a, unsigned byt
 /* The base of the memory `in` addresses (in->mem): memory 0's from the ctx
  * as ever, another's through ctx->memories (lower_memory.c). */
 LLVMValueRef lower_memory_base(lower *l, const kiln_instr *in);
+/* memory64: at function entry, each unshared 64-bit memory's length in a
+ * local, which bounds checks read; lower_memory_reload reads them again
+ * after whatever may grow a memory (a call, memory.grow). */
+void lower_memory_lengths(lower *l);
+void lower_memory_reload(lower *l);
 /* A load from linear memory that is never deleted or moved past a trap. */
 LLVMValueRef lower_memory_load(lower *l, LLVMTypeRef t, LLVMValueRef addr);
 /* A store to linear memory that stays in order with traps, whatever it

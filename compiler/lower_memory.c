@@ -62,11 +62,51 @@ bool lower_is64(lower *l, uint32_t mem)
 	return mem < l->m->nmemories && l->m->memories[mem].type.index64;
 }
 
-/* The current length in bytes: not invariant (memory.grow, here or in a
- * callee, changes it), so LLVM keeps it only across code that cannot. */
-static LLVMValueRef length_of(lower *l, uint32_t mem)
+/* The current length in bytes, from the view: not invariant (memory.grow,
+ * here or in a callee, changes it). */
+static LLVMValueRef load_length(lower *l, uint32_t mem)
 {
 	return lower_load_at(l, view(l, mem), KILN_MEMORY_SIZE, l->lm->i64);
+}
+
+/* Whether memory `mem`'s length can live in a local: an unshared memory
+ * grows only through this thread's calls and memory.grow. */
+static bool length_local(lower *l, uint32_t mem)
+{
+	return mem < LOWER_LENGTHS && lower_is64(l, mem) && !l->m->memories[mem].type.shared;
+}
+
+/* The length kept in a local (an alloca that LLVM makes a register) is
+ * read at entry and after every call and memory.grow, the only things
+ * that change it, so that the barriers after stores (which may write any
+ * memory as far as LLVM knows, the view's size included) no longer force
+ * a reload per access, and checks can be hoisted out of loops.  A stale
+ * length could only be smaller than the real one (memories never shrink):
+ * a missed reload would trap wrongly, never let an access past the end.
+ * A shared memory, which another thread may grow, reads the view each
+ * time. */
+void lower_memory_lengths(lower *l)
+{
+	for (uint32_t i = 0; i < l->m->nmemories && i < LOWER_LENGTHS; i++) {
+		if (!length_local(l, i))
+			continue;
+		l->lengths[i] = LLVMBuildAlloca(l->b, l->lm->i64, "len");
+		LLVMBuildStore(l->b, load_length(l, i), l->lengths[i]);
+	}
+}
+
+void lower_memory_reload(lower *l)
+{
+	for (uint32_t i = 0; i < LOWER_LENGTHS; i++)
+		if (l->lengths[i])
+			LLVMBuildStore(l->b, load_length(l, i), l->lengths[i]);
+}
+
+static LLVMValueRef length_of(lower *l, uint32_t mem)
+{
+	if (mem < LOWER_LENGTHS && l->lengths[mem])
+		return LLVMBuildLoad2(l->b, l->lm->i64, l->lengths[mem], "");
+	return load_length(l, mem);
 }
 
 /* a + offset + bytes <= length, without wrapping: with extra = offset +
@@ -245,33 +285,29 @@ static LLVMValueRef u32(lower *l, uint32_t v)
 	return LLVMConstInt(l->lm->i32, v, 0);
 }
 
-/* memory64: an i64 operand of a bulk operation as the helpers' i32.  A
- * 64-bit memory is at most 4 GiB here (instance.c), so an operand past
- * 2^32 - 1 is out of bounds: it traps before the helper moves a byte. */
-static LLVMValueRef narrow64(lower *l, LLVMValueRef v)
+/* A bulk operation's address or length as the helpers' u64: a 32-bit
+ * memory's i32 zero-extended, a 64-bit memory's i64 as it is. */
+static LLVMValueRef wide(lower *l, LLVMValueRef v)
 {
-	lower_module *lm = l->lm;
-
-	if (LLVMTypeOf(v) != lm->i64)
-		return v;
-	lower_trap_if(l, LLVMBuildICmp(l->b, LLVMIntUGT, v, LLVMConstInt(lm->i64, UINT32_MAX, 0),
-				       ""),
-		      KILN_TRAP_MEMORY_OOB);
-	return LLVMBuildTrunc(l->b, v, lm->i32, "");
+	return LLVMTypeOf(v) == l->lm->i64 ? v : LLVMBuildZExt(l->b, v, l->lm->i64, "");
 }
 
 /* memory64: memory.grow by an i64 delta: one past 2^32 - 1 pages fails as
- * one of 2^32 - 1 does; the old size (at most 65536) or -1, sign-extended. */
+ * one of 2^32 - 1 does (a memory has fewer than 2^32 - 1 pages,
+ * KILN_MAX_PAGES64).  The helper's u32 result is the old size, which may
+ * be past 2^31 pages, zero-extended, or UINT32_MAX for -1. */
 static LLVMValueRef grow64(lower *l, uint32_t mem, LLVMValueRef delta)
 {
 	lower_module *lm = l->lm;
-	LLVMValueRef a[2], big = LLVMConstInt(lm->i64, UINT32_MAX, 0);
+	LLVMValueRef a[2], old, big = LLVMConstInt(lm->i64, UINT32_MAX, 0);
 
 	a[0] = u32(l, mem);
 	a[1] = LLVMBuildSelect(l->b, LLVMBuildICmp(l->b, LLVMIntUGT, delta, big, ""),
 			       u32(l, UINT32_MAX), LLVMBuildTrunc(l->b, delta, lm->i32, ""), "");
-	return LLVMBuildSExt(l->b, lower_call_helper(l, KILN_H_MEMORY_GROW_AT, lm->i32, a, 2),
-			     lm->i64, "");
+	old = lower_call_helper(l, KILN_H_MEMORY_GROW_AT, lm->i32, a, 2);
+	return LLVMBuildSelect(l->b, LLVMBuildICmp(l->b, LLVMIntEQ, old, u32(l, UINT32_MAX), ""),
+			       LLVMConstInt(lm->i64, UINT64_MAX, 0),
+			       LLVMBuildZExt(l->b, old, lm->i64, ""), "");
 }
 
 /* multi-memory: memory.size, grow, fill, copy and init of memories other
@@ -298,8 +334,8 @@ static bool memory_at(lower *l, const kiln_instr *in, const kiln_op_info *d)
 	case KILN_OPER_FILL:
 		a[0] = u32(l, in->mem);
 		pop_n(l, a + 1, 3);
-		for (int i = 1; i < 4; i++)
-			a[i] = narrow64(l, a[i]);
+		a[1] = wide(l, a[1]);
+		a[3] = wide(l, a[3]);
 		lower_call_helper(l, KILN_H_MEMORY_FILL_AT, lm->void_, a, 4);
 		return true;
 	case KILN_OPER_COPY:	/* (dst memory, src memory, d, s, n) */
@@ -308,8 +344,8 @@ static bool memory_at(lower *l, const kiln_instr *in, const kiln_op_info *d)
 		a[0] = u32(l, in->mem);
 		a[1] = u32(l, copy ? in->mem2 : in->u.pair.a);
 		pop_n(l, a + 2, 3);
-		for (int i = 2; i < 5; i++)
-			a[i] = narrow64(l, a[i]);
+		for (int i = 2; i < (copy ? 5 : 3); i++)	/* init: s and n index a segment */
+			a[i] = wide(l, a[i]);
 		lower_call_helper(l, copy ? KILN_H_MEMORY_COPY_AT : KILN_H_MEMORY_INIT_AT,
 				  lm->void_, a, 5);
 		return true;

@@ -490,6 +490,13 @@ typedef struct kiln_config {
 	 * only the 10,000,000 elements each table may have.  A pool's
 	 * max_instance_table_elements lowers it further. */
 	uint32_t max_table_elements;
+	/* memory64: the most 64 KiB pages a 64-bit memory of an instance of
+	 * this engine's modules may have, below what its type allows (and
+	 * max_memory_pages, when that is set): memory.grow returns -1 past it,
+	 * a larger minimum fails instantiation.  Such a memory reserves this
+	 * much address space (not memory).  0:
+	 * KILN_DEFAULT_MAX_MEMORY64_PAGES (16 GiB). */
+	uint32_t max_memory64_pages;
 	/* Compile cost: a function with more locals (parameters included)
 	 * than ssa_max_locals, or a code entry over ssa_max_body bytes, keeps
 	 * its locals in one stack-frame array instead of SSA registers and is
@@ -581,6 +588,8 @@ typedef struct kiln_config {
 #define KILN_JIT_MEMORY_MAX ((size_t)3 << 29)
 
 #define KILN_DEFAULT_MAX_TABLE_ELEMENTS 10000000u
+/* kiln_config.max_memory64_pages's default: 262144 pages, 16 GiB. */
+#define KILN_DEFAULT_MAX_MEMORY64_PAGES 262144u
 #define KILN_SSA_MAX_LOCALS 1000u
 #define KILN_SSA_MAX_BODY (128u * 1024u)
 
@@ -751,9 +760,9 @@ KILN_API kiln_status kiln_instance_new_pooled(kiln_pool *pool, kiln_module *modu
 /* What one instance may use, set when it is made: the same whether the
  * module was compiled by an engine or loaded from an artifact.  A field 0
  * takes the default: for a module compiled by an engine, its kiln_config's
- * (max_memory_pages, max_table_elements, stack_size); for one loaded from
- * an artifact, none (the type's maximum), KILN_DEFAULT_MAX_TABLE_ELEMENTS
- * and 1 MiB.  A pool's limits (kiln_pool_config) lower each further. */
+ * (max_memory_pages, max_table_elements, stack_size, max_memory64_pages);
+ * for one loaded from an artifact, none (the type's maximum),
+ * KILN_DEFAULT_MAX_TABLE_ELEMENTS, 1 MiB and KILN_DEFAULT_MAX_MEMORY64_PAGES.  A pool's limits (kiln_pool_config) lower each further. */
 typedef struct kiln_instance_limits {
 	/* 64 KiB pages each of the instance's own memories may have, below
 	 * what its type allows (memory.grow returns -1 past it; a larger
@@ -768,6 +777,10 @@ typedef struct kiln_instance_limits {
 	 * never more than the thread's own stack leaves (less a margin for
 	 * host code): a larger value is cut to that. */
 	size_t stack_size;
+	/* 64 KiB pages each of the instance's own 64-bit memories may have
+	 * (see kiln_config.max_memory64_pages; max_memory_pages, when set,
+	 * lowers it).  0: the code's, else KILN_DEFAULT_MAX_MEMORY64_PAGES. */
+	uint32_t max_memory64_pages;
 	/* Exceptions the instance may hold at once: thrown and not yet
 	 * freed (in flight, held by a catch, or an exnref value, which
 	 * lives as long as the instance); a throw past it traps with

@@ -33,7 +33,10 @@
 #include "internal.h"
 
 #define KILN_ARTIFACT_MAGIC "\0kilnaot"
-/* 8: the proposals the module uses (`module_features`), which a kiln of
+/* 9: memory64 past 4 GiB: the memory_fill_at, memory_copy_at and
+ * memory_init_at helpers take u64 addresses and lengths (vmctx.h), which
+ * code of format 8 passes as u32s.
+ * 8: the proposals the module uses (`module_features`), which a kiln of
  * format 7 would not know to refuse; multi-memory code (ctx->memories, the
  * *_at helpers appended to kiln_helpers) and relaxed SIMD came with it.
  * 7: the map from code to wasm offsets (`lines`) for trap backtraces.
@@ -43,7 +46,7 @@
  * runtimes of format 4 leave zero.  4: trampolines per signature (3: t<i>
  * per function, Ed25519 signatures introduced; their scheme and context
  * string are unchanged since). */
-#define KILN_ARTIFACT_FORMAT 8
+#define KILN_ARTIFACT_FORMAT 9
 
 /* code_flags: the code checks the epoch deadline (vmctx.h). */
 #define KILN_ARTIFACT_EPOCH_CHECKS 1u

@@ -26,10 +26,11 @@ static kiln_memory_rt *memory(kiln_vmctx *ctx, uint32_t i)
 	return KILN_INSTANCE(ctx)->memories[i];
 }
 
-/* true when [start, start + n) lies within `size`. */
+/* true when [start, start + n) lies within `size` (no sum that wraps:
+ * a 64-bit memory's operands are u64s). */
 static bool fits(uint64_t start, uint64_t n, uint64_t size)
 {
-	return start + n <= size;
+	return n <= size && start <= size - n;
 }
 
 static uint32_t h_memory_grow_at(kiln_vmctx *ctx, uint32_t i, uint32_t delta)
@@ -37,7 +38,7 @@ static uint32_t h_memory_grow_at(kiln_vmctx *ctx, uint32_t i, uint32_t delta)
 	return kiln_memory_grow(memory(ctx, i), delta);
 }
 
-static void h_memory_fill_at(kiln_vmctx *ctx, uint32_t i, uint32_t d, uint32_t v, uint32_t n)
+static void h_memory_fill_at(kiln_vmctx *ctx, uint32_t i, uint64_t d, uint32_t v, uint64_t n)
 {
 	kiln_memory_rt *mem = memory(ctx, i);
 
@@ -47,8 +48,8 @@ static void h_memory_fill_at(kiln_vmctx *ctx, uint32_t i, uint32_t d, uint32_t v
 }
 
 /* Between two memories (the same one: memmove's overlap rules). */
-static void h_memory_copy_at(kiln_vmctx *ctx, uint32_t di, uint32_t si, uint32_t d,
-			     uint32_t s, uint32_t n)
+static void h_memory_copy_at(kiln_vmctx *ctx, uint32_t di, uint32_t si, uint64_t d,
+			     uint64_t s, uint64_t n)
 {
 	kiln_memory_rt *dm = memory(ctx, di), *sm = memory(ctx, si);
 
@@ -57,7 +58,7 @@ static void h_memory_copy_at(kiln_vmctx *ctx, uint32_t di, uint32_t si, uint32_t
 	memmove(dm->base + d, sm->base + s, n);
 }
 
-static void h_memory_init_at(kiln_vmctx *ctx, uint32_t i, uint32_t seg, uint32_t d,
+static void h_memory_init_at(kiln_vmctx *ctx, uint32_t i, uint32_t seg, uint64_t d,
 			     uint32_t s, uint32_t n)
 {
 	kiln_instance *inst = KILN_INSTANCE(ctx);

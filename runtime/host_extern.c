@@ -121,7 +121,7 @@ kiln_status kiln_host_memory_new(const kiln_memtype *type, kiln_host_memory **ou
 	if (!(m = calloc(1, sizeof *m)))
 		return nomem(err);
 	if (!kiln_memory_init(&m->mem, (uint32_t)lim->min,
-			      lim->has_max ? (uint32_t)lim->max : KILN_MAX_PAGES, err)) {
+			      lim->has_max ? (uint32_t)lim->max : KILN_MAX_PAGES, false, err)) {
 		free(m);
 		return err ? err->status : KILN_ERR_NOMEM;
 	}

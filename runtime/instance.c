@@ -257,6 +257,9 @@ static kiln_instance_limits resolve_limits(const kiln_module *m,
 		l.max_table_elements = pe;
 	if (!l.stack_size)
 		l.stack_size = code.stack_size;
+	if (!l.max_memory64_pages)
+		l.max_memory64_pages = code.max_memory64_pages ? code.max_memory64_pages
+				       : KILN_DEFAULT_MAX_MEMORY64_PAGES;
 	if (!l.max_exceptions)
 		l.max_exceptions = KILN_DEFAULT_MAX_EXCEPTIONS;
 	return l;
@@ -285,12 +288,12 @@ static bool table_budget(kiln_instance *inst, const kiln_module *m, kiln_error *
 /* threads: a shared memory lives on its own, counted, so that it outlives
  * this instance while importers use it (memory.c). */
 static bool own_shared_memory(kiln_instance *inst, kiln_pool *pool, uint32_t i,
-			      uint32_t min, uint32_t max, kiln_error *err)
+			      uint32_t min, uint32_t max, bool index64, kiln_error *err)
 {
 	if (pool)
 		return krt_fail(err, KILN_ERR_UNSUPPORTED, KILN_NO_OFFSET,
 				"shared memories in pooled instances are not supported yet");
-	inst->memories[i] = kiln_memory_new_shared(min, max, err);
+	inst->memories[i] = kiln_memory_new_shared(min, max, index64, err);
 	return inst->memories[i] != NULL;
 }
 
@@ -304,15 +307,16 @@ static kiln_memory_rt *own_mem(kiln_instance *inst, uint32_t i)
 /* Makes own memory i of its type, within the instance's page limit.  A
  * pool holds one memory per instance: a module with several is refused
  * there (its slots, images and resets know one).  memory64: a 64-bit
- * memory lives in the same reservation as a 32-bit one, so it holds at
- * most KILN_MAX_PAGES (4 GiB) as well — a larger maximum is capped there
- * and memory.grow past it returns -1, as when max_memory_pages caps one. */
+ * memory may pass 4 GiB, up to the instance's max_memory64_pages (a
+ * larger maximum is capped there and memory.grow past it returns -1, as
+ * when max_memory_pages caps one); it reserves what it may grow to. */
 static bool build_memory(kiln_instance *inst, const kiln_module *m, kiln_pool *pool,
 			 uint32_t i, kiln_error *err)
 {
 	const kiln_limits *lim = &m->memories[i].type.limits;
-	uint32_t max = lim->has_max && lim->max < KILN_MAX_PAGES ? (uint32_t)lim->max
-								 : KILN_MAX_PAGES;
+	bool index64 = m->memories[i].type.index64;
+	uint32_t cap = index64 ? inst->limits.max_memory64_pages : KILN_MAX_PAGES;
+	uint32_t max = lim->has_max && lim->max < cap ? (uint32_t)lim->max : cap;
 	kiln_memory_rt *mem = own_mem(inst, i);
 
 	if (inst->limits.max_memory_pages && inst->limits.max_memory_pages < max)
@@ -327,18 +331,13 @@ static bool build_memory(kiln_instance *inst, const kiln_module *m, kiln_pool *p
 	if (pool && m->memories[i].type.index64)
 		return krt_fail(err, KILN_ERR_UNSUPPORTED, KILN_NO_OFFSET,
 				"64-bit memories in pooled instances are not supported yet");
-	if (m->memories[i].type.shared) {
-		if (!own_shared_memory(inst, pool, i, (uint32_t)lim->min, max, err))
-			return false;
-		inst->memories[i]->index64 = m->memories[i].type.index64;
-		return true;
-	}
+	if (m->memories[i].type.shared)
+		return own_shared_memory(inst, pool, i, (uint32_t)lim->min, max, index64, err);
 	if (pool ? !kiln_pool_memory_init(pool, m, mem, (uint32_t)lim->min, max,
 					  &inst->memory_from_image, err)
-		 : !kiln_memory_init(mem, (uint32_t)lim->min, max, err))
+		 : !kiln_memory_init(mem, (uint32_t)lim->min, max, index64, err))
 		return false;
 	mem->has_max = lim->has_max;
-	mem->index64 = m->memories[i].type.index64;
 	inst->memories[i] = mem;
 	return true;
 }

@@ -4,7 +4,14 @@
  * The whole reservation is registered with the trap handler for as long
  * as it exists, so that a fault anywhere in it (the guard region beyond
  * the accessible pages included) is a wasm trap, not a crash.
+ *
+ * A 32-bit memory reserves KILN_RESERVATION (its guard region makes any
+ * access in bounds of the reservation).  A 64-bit memory is checked
+ * explicitly on every access, so it needs no guard region: it reserves
+ * exactly its maximum (the type's, capped by the configuration), which
+ * may be past 4 GiB, and grows inside that; its base never moves either.
  */
+#include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -13,27 +20,44 @@
 #include "pool.h"
 #include "trap.h"
 
-bool kiln_memory_init(kiln_memory_rt *mem, uint32_t min, uint32_t max,
+/* The address space a memory of at most `max` pages reserves: a 64-bit
+ * one's maximum (at least one page, so that an empty maximum still maps),
+ * a 32-bit one's guard-page scheme. */
+static uint64_t reservation(uint32_t max, bool index64)
+{
+	if (!index64)
+		return KILN_RESERVATION;
+	return (uint64_t)(max ? max : 1) * KILN_PAGE_SIZE;
+}
+
+bool kiln_memory_init(kiln_memory_rt *mem, uint32_t min, uint32_t max, bool index64,
 		      kiln_error *err)
 {
+	uint32_t cap = index64 ? KILN_MAX_PAGES64 : KILN_MAX_PAGES;
+	uint64_t len;
 	void *base;
 
 	memset(mem, 0, sizeof *mem);
-	if (min > KILN_MAX_PAGES || max < min)
+	if (min > cap || max < min)
 		return krt_fail(err, KILN_ERR_ARG, KILN_NO_OFFSET,
 				"memory limits out of range");
-	base = mmap(NULL, KILN_RESERVATION, PROT_NONE,
-		    MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	if (max > cap)
+		max = cap;
+	len = reservation(max, index64);
+	base = mmap(NULL, len, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
 	if (base == MAP_FAILED)
 		return krt_fail(err, KILN_ERR_NOMEM, KILN_NO_OFFSET,
-				"cannot reserve 8 GiB of address space for a memory");
-	if (!kiln_trap_register_range(base, KILN_RESERVATION)) {
-		munmap(base, KILN_RESERVATION);
+				"cannot reserve %" PRIu64 " MiB of address space for a memory",
+				len >> 20);
+	if (!kiln_trap_register_range(base, len)) {
+		munmap(base, len);
 		return krt_fail(err, KILN_ERR_NOMEM, KILN_NO_OFFSET,
 				"too many linear memories");
 	}
 	mem->base = base;
-	mem->max_pages = max > KILN_MAX_PAGES ? KILN_MAX_PAGES : max;
+	mem->reserved = len;
+	mem->index64 = index64;
+	mem->max_pages = max;
 	if (kiln_memory_grow(mem, min) == UINT32_MAX) {
 		kiln_memory_free(mem);
 		return krt_fail(err, KILN_ERR_NOMEM, KILN_NO_OFFSET,
@@ -51,7 +75,7 @@ static uint32_t grow(kiln_memory_rt *mem, uint32_t delta)
 		return UINT32_MAX;
 	if (delta == 0)
 		return old;
-	new_size = (uint64_t)(old + delta) * KILN_PAGE_SIZE;
+	new_size = (uint64_t)old * KILN_PAGE_SIZE + (uint64_t)delta * KILN_PAGE_SIZE;
 	if (mprotect(mem->base + mem->size, new_size - mem->size,
 		     PROT_READ | PROT_WRITE) != 0)
 		return UINT32_MAX;
@@ -73,7 +97,8 @@ uint32_t kiln_memory_grow(kiln_memory_rt *mem, uint32_t delta)
 	return old;
 }
 
-kiln_memory_rt *kiln_memory_new_shared(uint32_t min, uint32_t max, kiln_error *err)
+kiln_memory_rt *kiln_memory_new_shared(uint32_t min, uint32_t max, bool index64,
+				       kiln_error *err)
 {
 	kiln_memory_rt *mem = malloc(sizeof *mem);
 
@@ -81,7 +106,7 @@ kiln_memory_rt *kiln_memory_new_shared(uint32_t min, uint32_t max, kiln_error *e
 		krt_fail(err, KILN_ERR_NOMEM, KILN_NO_OFFSET, "out of memory");
 		return NULL;
 	}
-	if (!kiln_memory_init(mem, min, max, err)) {
+	if (!kiln_memory_init(mem, min, max, index64, err)) {
 		free(mem);
 		return NULL;
 	}
@@ -116,6 +141,6 @@ void kiln_memory_free(kiln_memory_rt *mem)
 		return;
 	}
 	kiln_trap_unregister_range(mem->base);
-	munmap(mem->base, KILN_RESERVATION);
+	munmap(mem->base, mem->reserved);
 	memset(mem, 0, sizeof *mem);
 }

@@ -5,7 +5,9 @@
  * any u32 offset (plus the access size) stays inside it, so compiled code
  * does no bounds checks and an out-of-bounds access faults on a guard page,
  * which the fault handler turns into a trap.  The accessible prefix grows
- * with mprotect; the base never moves.
+ * with mprotect; the base never moves.  A 64-bit memory (memory64) is
+ * checked explicitly by compiled code and reserves only its maximum, at
+ * most KILN_MAX_PAGES64 pages (memory.c).
  */
 #ifndef KILN_MEMORY_H
 #define KILN_MEMORY_H
@@ -19,6 +21,11 @@
 
 #define KILN_PAGE_SIZE 65536u
 #define KILN_MAX_PAGES 65536u
+/* The most pages a 64-bit memory may have in this runtime: page counts are
+ * u32s, UINT32_MAX is memory.grow's failure, and 2^32 - 2 pages is almost
+ * 256 TiB, more than any x86-64 address space.  The configured limit
+ * (kiln_instance_limits.max_memory64_pages) is what bounds it in practice. */
+#define KILN_MAX_PAGES64 (UINT32_MAX - 1)
 #define KILN_RESERVATION ((uint64_t)8 << 30)
 
 typedef struct kiln_memory_rt {
@@ -31,6 +38,7 @@ typedef struct kiln_memory_rt {
 	bool index64;		/* memory64: an i64-indexed memory (explicitly checked) */
 	kiln_pool *pool;	/* a pooled memory's pool and slot (pool.h) */
 	uint32_t slot;
+	uint64_t reserved;	/* bytes of address space (unpooled memories) */
 	uint64_t image_len;	/* a pooled memory mapped from a module image */
 	/* threads: a shared memory is allocated on its own (kiln_memory_new_shared)
 	 * and counted: its defining instance and every importer hold one
@@ -45,7 +53,8 @@ typedef struct kiln_memory_rt {
 
 /* A shared memory of `min` pages, at most `max`, on its own allocation
  * with one reference; NULL and *err on failure. */
-kiln_memory_rt *kiln_memory_new_shared(uint32_t min, uint32_t max, kiln_error *err);
+kiln_memory_rt *kiln_memory_new_shared(uint32_t min, uint32_t max, bool index64,
+				       kiln_error *err);
 /* One more reference to a shared memory; the same pointer. */
 kiln_memory_rt *kiln_memory_ref(kiln_memory_rt *mem);
 /* Drops one reference to a shared memory, freeing it with the last. */
@@ -65,9 +74,11 @@ uint32_t kiln_atomic_wait(kiln_memory_rt *mem, uint64_t ea, uint64_t expected,
 uint32_t kiln_atomic_notify(kiln_memory_rt *mem, uint64_t ea, uint32_t count);
 
 /* Reserves and makes `min` pages accessible.  `max` is the most the memory
- * may grow to (KILN_MAX_PAGES for no limit).  Fails with KILN_ERR_NOMEM. */
-bool kiln_memory_init(kiln_memory_rt *mem, uint32_t min,
-		      uint32_t max, kiln_error *err);
+ * may grow to (KILN_MAX_PAGES, or KILN_MAX_PAGES64 for a 64-bit one, for
+ * no limit; a larger one is capped there).  Fails with KILN_ERR_ARG when
+ * min is over that or max, KILN_ERR_NOMEM when the system says no. */
+bool kiln_memory_init(kiln_memory_rt *mem, uint32_t min, uint32_t max, bool index64,
+		      kiln_error *err);
 
 /* Grows by `delta` pages; returns the old size in pages, or UINT32_MAX
  * (memory.grow's -1) when the limit or the system says no. */

@@ -101,8 +101,8 @@ kiln_status kiln_spectest_new(kiln_instance **out, kiln_error *err)
 		add(s, &n, gnames[i], KILN_EXTERN_GLOBAL, &s->globals[i]);
 	s->table = (kiln_table_rt){.size = 0, .max = 20, .type = KILN_FUNCREF};
 	if (kiln_table_grow(&s->table, 10, NULL) == UINT32_MAX ||
-	    !kiln_memory_init(&s->inst.own_memory, 1, 2, err) ||
-	    !(s->shared_memory = kiln_memory_new_shared(1, 2, err))) {
+	    !kiln_memory_init(&s->inst.own_memory, 1, 2, false, err) ||
+	    !(s->shared_memory = kiln_memory_new_shared(1, 2, false, err))) {
 		spectest_free(&s->inst);
 		return krt_fail_status(err, KILN_ERR_NOMEM, KILN_NO_OFFSET, "out of memory");
 	}

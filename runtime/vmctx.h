@@ -105,11 +105,14 @@ typedef struct kiln_helpers {
 	uint32_t (*atomic_wait64)(kiln_vmctx *ctx, uint64_t ea, uint64_t expected, int64_t timeout);
 	uint32_t (*atomic_notify)(kiln_vmctx *ctx, uint64_t ea, uint32_t count);
 	/* multi-memory: the memory helpers above for memory `mem` (copy: from
-	 * memory `src_mem` to `dst_mem`); those above are these for memory 0. */
+	 * memory `src_mem` to `dst_mem`); those above are these for memory 0.
+	 * memory64: addresses and lengths in memories are u64s (compiled code
+	 * zero-extends a 32-bit memory's), since a 64-bit memory may pass
+	 * 4 GiB; a data segment's offset and length stay u32s. */
 	uint32_t (*memory_grow_at)(kiln_vmctx *ctx, uint32_t mem, uint32_t delta_pages);
-	void (*memory_fill_at)(kiln_vmctx *ctx, uint32_t mem, uint32_t dst, uint32_t value, uint32_t n);
-	void (*memory_copy_at)(kiln_vmctx *ctx, uint32_t dst_mem, uint32_t src_mem, uint32_t dst, uint32_t src, uint32_t n);
-	void (*memory_init_at)(kiln_vmctx *ctx, uint32_t mem, uint32_t seg, uint32_t dst, uint32_t src, uint32_t n);
+	void (*memory_fill_at)(kiln_vmctx *ctx, uint32_t mem, uint64_t dst, uint32_t value, uint64_t n);
+	void (*memory_copy_at)(kiln_vmctx *ctx, uint32_t dst_mem, uint32_t src_mem, uint64_t dst, uint64_t src, uint64_t n);
+	void (*memory_init_at)(kiln_vmctx *ctx, uint32_t mem, uint32_t seg, uint64_t dst, uint32_t src, uint32_t n);
 	uint32_t (*atomic_wait32_at)(kiln_vmctx *ctx, uint32_t mem, uint64_t ea, uint32_t expected, int64_t timeout);
 	uint32_t (*atomic_wait64_at)(kiln_vmctx *ctx, uint32_t mem, uint64_t ea, uint64_t expected, int64_t timeout);
 	uint32_t (*atomic_notify_at)(kiln_vmctx *ctx, uint32_t mem, uint64_t ea, uint32_t count);

@@ -353,14 +353,25 @@ bool cli_parse_bytes(const char *s, uint64_t max, uint64_t *bytes)
 	return false;
 }
 
-bool cli_parse_size(const char *s, uint32_t *pages)
+/* SIZE as whole 64 KiB pages, 1 to max bytes' worth. */
+static bool parse_pages(const char *s, uint64_t max, uint32_t *pages)
 {
 	uint64_t v;
 
-	if (!cli_parse_bytes(s, 4ull << 30, &v) || v % 65536)
+	if (!cli_parse_bytes(s, max, &v) || v % 65536)
 		return false;
 	*pages = (uint32_t)(v / 65536);
 	return *pages > 0;
+}
+
+bool cli_parse_size(const char *s, uint32_t *pages)
+{
+	return parse_pages(s, 4ull << 30, pages);
+}
+
+bool cli_parse_size64(const char *s, uint32_t *pages)
+{
+	return parse_pages(s, CLI_MAX_MEMORY64, pages);
 }
 
 bool cli_parse_duration(const char *s, double *out)

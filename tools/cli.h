@@ -95,6 +95,10 @@ void cli_show_progress(kiln_config *cfg, const char *name);
 bool cli_parse_bytes(const char *s, uint64_t max, uint64_t *bytes);
 /* A SIZE of whole 64 KiB pages, at least one, at most 4 GiB (--max-memory). */
 bool cli_parse_size(const char *s, uint32_t *pages);
+/* The same up to CLI_MAX_MEMORY64 (--max-memory64: a 64-bit memory
+ * reserves that much address space, and x86-64 has 128 TiB). */
+#define CLI_MAX_MEMORY64 (1ull << 40)
+bool cli_parse_size64(const char *s, uint32_t *pages);
 /* DURATION: a positive number with ms, s (the default) or m (--timeout). */
 bool cli_parse_duration(const char *s, double *seconds);
 /* A count 1..INT64_MAX, in decimal (--fuel). */

@@ -39,6 +39,7 @@ typedef struct run_opts {
 	bool cache_wait;	/* --cache-wait, $KILN_CACHE_WAIT=1: fill before exiting */
 	double timeout;		/* --timeout, seconds; 0: none */
 	uint32_t max_pages;	/* --max-memory, in 64 KiB pages; 0: none */
+	uint32_t max_pages64;	/* --max-memory64, in pages; 0: the default (16 GiB) */
 	uint32_t max_table_elements;	/* --max-table-elements; 0: the default */
 	uint64_t max_stack;	/* --max-stack, bytes; 0: the default (1 MiB) */
 	uint64_t fuel;		/* --fuel; 0: no metering */
@@ -236,6 +237,11 @@ static int parse_opts(int argc, char **argv, run_opts *o)
 			if (!cli_parse_size(argv[++i], &o->max_pages))
 				return cli_error(CLI_USAGE, "run: bad memory size '%s' (whole 64 KiB "
 						 "pages up to 4GiB, e.g. 64MiB)", argv[i]),
+				       cli_usage("run");
+		} else if (!strcmp(argv[i], "--max-memory64") && i + 1 < argc) {
+			if (!cli_parse_size64(argv[++i], &o->max_pages64))
+				return cli_error(CLI_USAGE, "run: bad memory size '%s' (whole 64 KiB "
+						 "pages up to 1TiB, e.g. 16GiB)", argv[i]),
 				       cli_usage("run");
 		} else if (!strcmp(argv[i], "--max-table-elements") && i + 1 < argc) {
 			uint64_t n;
@@ -609,7 +615,8 @@ static int run_module(kiln_engine *engine, kiln_module *m, kiln_instance *wasi,
 	t1 = now();
 	kiln_instance_limits limits = {.max_memory_pages = o->max_pages,
 				       .max_table_elements = o->max_table_elements,
-				       .stack_size = (size_t)o->max_stack};
+				       .stack_size = (size_t)o->max_stack,
+				       .max_memory64_pages = o->max_pages64};
 	if ((rc = make_threads(m, wasi, o, &limits, &threads)) != CLI_OK)
 		return rc;
 	if (!(imports = calloc(kiln_module_import_count(m) + 1, sizeof *imports))) {

@@ -15,7 +15,7 @@ int cli_usage(const char *name)
 			"[--env NAME=VALUE]...\n"
 			"                [--inherit-env] [--tcplisten ADDR:PORT]... [--stats] "
 			"[--timeout DURATION] [--max-memory SIZE]\n"
-			"                [--fuel N] [--verify PUBKEY.pem] [--max-table-elements N]\n"
+			"                [--max-memory64 SIZE] [--verify PUBKEY.pem] [--max-table-elements N]\n"
 			"                [--max-stack SIZE] [--max-threads N] FILE.kwasm [ARGS...]\n");
 	return CLI_USAGE;
 }

@@ -105,12 +105,17 @@ static kiln_status make_memory(kiln_wasi_threads *g, kiln_error *err)
 {
 	kiln_memtype t = kiln_module_import(g->module, g->memory_import).type.u.memory;
 	uint32_t cap = g->cfg.limits.max_memory_pages;
+	uint64_t max = !t.index64 ? KILN_MAX_PAGES
+		       : g->cfg.limits.max_memory64_pages ? g->cfg.limits.max_memory64_pages
+		       : KILN_DEFAULT_MAX_MEMORY64_PAGES;
 
 	if (cap && t.limits.min > cap)
 		return krt_fail_status(err, KILN_ERR_NOMEM, KILN_NO_OFFSET,
 				       "the shared memory's %llu pages are over the limit of %u",
 				       (unsigned long long)t.limits.min, cap);
-	g->memory = kiln_memory_new_shared((uint32_t)t.limits.min, (uint32_t)t.limits.max, err);
+	if (t.limits.max < max)
+		max = t.limits.max;
+	g->memory = kiln_memory_new_shared((uint32_t)t.limits.min, (uint32_t)max, t.index64, err);
 	if (!g->memory)
 		return err ? err->status : KILN_ERR_NOMEM;
 	if (cap && cap < g->memory->max_pages)

@@ -37,17 +37,44 @@ static kiln_trap_kind call(kiln_instance *inst, const char *name, kiln_val *args
 	return trap.kind;
 }
 
-/* An engine's memory limit caps memory.grow below the type's maximum. */
-static void test_memory_limit(void)
+/* "grow" of module `mod` under an engine of config cfg: each delta's
+ * result (an i32 or, for a 64-bit memory, an i64) must be want's. */
+static void grow_under(const kiln_config *cfg, const uint8_t *mod, size_t len, bool is64,
+		       const int64_t *delta, const int64_t *want, int n)
 {
 	kiln_error err;
 	kiln_trap_kind trap;
-	kiln_val arg = {KILN_I32, {.i32 = 0}}, v;
-
-	kiln_config cfg = kiln_config_default();
-	kiln_engine *small;
+	kiln_engine *e;
 	kiln_module *gm;
 	kiln_instance *gi;
+	kiln_val arg, v;
+
+	if (kiln_engine_new(cfg, &e, &err) != KILN_OK ||
+	    kiln_module_new(mod, len, &gm, &err) != KILN_OK ||
+	    kiln_module_compile(e, gm, &err) != KILN_OK ||
+	    kiln_instance_new(gm, NULL, 0, &gi, &trap, &err) != KILN_OK) {
+		CHECK(false, "memory limit setup: %s", err.message);
+		return;
+	}
+	for (int i = 0; i < n; i++) {
+		arg = is64 ? (kiln_val){KILN_I64, {.i64 = delta[i]}}
+			   : (kiln_val){KILN_I32, {.i32 = (int32_t)delta[i]}};
+		call(gi, "grow", &arg, 1, &v);
+		int64_t got = is64 ? v.of.i64 : v.of.i32;
+		CHECK(got == want[i], "grow(%lld): %lld, want %lld", (long long)delta[i],
+		      (long long)got, (long long)want[i]);
+	}
+	kiln_instance_delete(gi);
+	kiln_module_delete(gm);
+	kiln_engine_delete(e);
+}
+
+/* An engine's memory limit caps memory.grow below the type's maximum;
+ * memory64: max_memory64_pages caps a 64-bit memory, past 4 GiB (65540
+ * pages: reserved, never touched). */
+static void test_memory_limit(void)
+{
+	kiln_config cfg = kiln_config_default();
 	static const uint8_t grow_mod[] = {
 		/* (memory 1) (func (export "grow") (param i32) (result i32)
 		 *   (memory.grow (local.get 0))) */
@@ -55,24 +82,21 @@ static void test_memory_limit(void)
 		3, 2, 1, 0, 5, 3, 1, 0, 1, 7, 8, 1, 4, 'g', 'r', 'o', 'w', 0, 0,
 		10, 8, 1, 6, 0, 0x20, 0, 0x40, 0, 0x0b,
 	};
-	cfg.max_memory_pages = 3;
-	if (kiln_engine_new(&cfg, &small, &err) == KILN_OK &&
-	    kiln_module_new(grow_mod, sizeof grow_mod, &gm, &err) == KILN_OK &&
-	    kiln_module_compile(small, gm, &err) == KILN_OK &&
-	    kiln_instance_new(gm, NULL, 0, &gi, &trap, &err) == KILN_OK) {
-		arg.of.i32 = 2;
-		call(gi, "grow", &arg, 1, &v);
-		CHECK(v.of.i32 == 1, "grow(2) from 1 page: %d", v.of.i32);
-		arg.of.i32 = 1;
-		call(gi, "grow", &arg, 1, &v);
-		CHECK(v.of.i32 == -1, "grow past the engine's limit: %d", v.of.i32);
-		kiln_instance_delete(gi);
-		kiln_module_delete(gm);
-		kiln_engine_delete(small);
-	} else {
-		CHECK(false, "memory limit setup: %s", err.message);
-	}
+	static const uint8_t grow64_mod[] = {
+		/* (memory i64 1) (func (export "grow") (param i64) (result i64)
+		 *   (memory.grow (local.get 0))) */
+		0, 'a', 's', 'm', 1, 0, 0, 0, 1, 6, 1, 0x60, 1, 0x7e, 1, 0x7e,
+		3, 2, 1, 0, 5, 3, 1, 4, 1, 7, 8, 1, 4, 'g', 'r', 'o', 'w', 0, 0,
+		10, 8, 1, 6, 0, 0x20, 0, 0x40, 0, 0x0b,
+	};
+	static const int64_t d32[] = {2, 1}, w32[] = {1, -1};
+	static const int64_t d64[] = {65538, 1, 1}, w64[] = {1, 65539, -1};
 
+	cfg.max_memory_pages = 3;
+	grow_under(&cfg, grow_mod, sizeof grow_mod, false, d32, w32, 2);
+	cfg = kiln_config_default();
+	cfg.max_memory64_pages = 65540;
+	grow_under(&cfg, grow64_mod, sizeof grow64_mod, true, d64, w64, 3);
 }
 
 /* Instance limits act the same on a module compiled by the engine and on

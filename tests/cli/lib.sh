@@ -21,3 +21,14 @@ finish() {
   [ $fails -eq 0 ] && [ $# -gt 0 ] && echo "$*"
   exit $((fails > 0))
 }
+# expect_out WANT CMD...: CMD's output must be WANT (else a failure, with
+# CMD's stderr shown).
+expect_out() {
+  local want=$1 got; shift
+  got=$("$@" 2> "$tmp/err")
+  if [ "$got" != "$want" ]; then
+    fail "$*: got '$got', want '$want'"; cat "$tmp/err"
+  else
+    echo "$*: $got"
+  fi
+}

@@ -5,20 +5,11 @@
 # are usage errors.
 kiln=$1 kilnrun=$2 wasm=$3
 . "$(dirname "$0")/lib.sh"
-expect() { # WANT CMD...
-  local want=$1 got; shift
-  got=$("$@" 2> "$tmp/err")
-  if [ "$got" != "$want" ]; then
-    fail "$*: got '$got', want '$want'"; cat "$tmp/err"
-  else
-    echo "$*: $got pages"
-  fi
-}
-expect 4 "$kiln" run --no-cache --invoke grow "$wasm"
-expect 2 "$kiln" run --no-cache --max-memory 128KiB --invoke grow "$wasm"
-expect 1 "$kiln" run --max-memory 65536 --invoke grow "$wasm"
+expect_out 4 "$kiln" run --no-cache --invoke grow "$wasm"
+expect_out 2 "$kiln" run --no-cache --max-memory 128KiB --invoke grow "$wasm"
+expect_out 1 "$kiln" run --max-memory 65536 --invoke grow "$wasm"
 "$kiln" compile "$wasm" -o "$tmp/t.kwasm" || exit 1
-expect 3 "$kilnrun" --max-memory 192KiB --invoke grow "$tmp/t.kwasm"
+expect_out 3 "$kilnrun" --max-memory 192KiB --invoke grow "$tmp/t.kwasm"
 for bad in 0 64MB 1000 5GiB -1MiB; do
   "$kiln" run --max-memory "$bad" --invoke grow "$wasm" > /dev/null 2>&1
   rc=$?

@@ -83,6 +83,7 @@ static bool run_kiln(kiln_engine *e, kiln_module *m, outcome *out, char *why, si
 static const struct { unsigned bit; const char *name; } features[] = {
 	{KILN_GEN_EXTENDED_CONST, "extended-const"}, {KILN_GEN_TAIL_CALL, "tail-call"},
 	{KILN_GEN_MULTI_MEMORY, "multi-memory"}, {KILN_GEN_RELAXED_SIMD, "relaxed-simd"},
+	{KILN_GEN_MEMORY64, "memory64"},
 };
 #define NFEATURES (sizeof features / sizeof *features)
 
@@ -318,7 +319,7 @@ int main(int argc, char **argv)
 		else
 			return fprintf(stderr, "usage: kiln-diff [--start SEED] [--count N] "
 				       "[--interp PATH|none] [--keep DIR] [--scalar] [--features "
-				       "extended-const,tail-call,multi-memory,relaxed-simd|all] | "
+				       "extended-const,tail-call,multi-memory,relaxed-simd,memory64|all] | "
 				       "[--scalar] [--features LIST] --dump SEED FILE\n"), 2;
 	}
 	/* relaxed SIMD: each engine's own results, kiln's ways among themselves */

@@ -19,6 +19,16 @@
  * ref.func, table.get/set/size/grow, and SIMD (splats, lane ops, integer
  * and float arithmetic, shuffles, bitselect, v128 loads and stores).
  *
+ * With memory64 (KILN_GEN_MEMORY64) memory 0 is indexed by i64: the same
+ * i32 addresses zero-extended, now and then an i64 one past 2^32 or near
+ * 2^64 (where address + offset wraps), and the sizes, lengths and segment
+ * offsets as i64s (memory 1 of multi-memory stays 32-bit: copies between
+ * the two).  Memarg offsets stay small: wabt 1.0.32's wasm-interp, the
+ * reference, drops an offset's bits past 2^32 (an f64.load
+ * offset=4294967314 at address 0 of a 4-page memory read 0 there; kiln's
+ * ways all trapped), so offsets past 2^32 are left to the spec tests and
+ * tests/regress/wast/memory64*.wast.
+ *
  * Floating point NaNs have nondeterministic bits in WebAssembly: every
  * float operation that can make one is followed by a canonicalisation
  * (x != x ? canonical NaN : x), so results are exact across engines.
@@ -320,13 +330,13 @@ static void ext_const(gen *g, uint8_t t, uint64_t v, int depth)
 	op(g, (uint8_t)(add + k));	/* add, sub, mul */
 }
 
-/* A constant offset of a segment: i32.const v, or an extended one. */
-static void offset_expr(gen *g, uint32_t v)
+/* A constant offset of a segment: t.const v, or an extended one. */
+static void offset_expr(gen *g, uint8_t t, uint32_t v)
 {
 	if (g->feat & KILN_GEN_EXTENDED_CONST)
-		ext_const(g, I32, v, 2);
+		ext_const(g, t, v, 2);
 	else
-		const_bits(g, I32, v);
+		const_bits(g, t, v);
 	op(g, 0x0b);
 }
 
@@ -395,6 +405,48 @@ static void table_index(gen *g)
 	op(g, 0x41), s64(g->o, rnd(g, g->table_size + 2));
 }
 
+/* memory64: whether memory `mem` is indexed by i64 (memory 0 with the
+ * feature; no draw, so modules without it stay as they were). */
+static bool is64(const gen *g, uint32_t mem)
+{
+	return (g->feat & KILN_GEN_MEMORY64) && mem == 0;
+}
+
+/* An i32 address or length on the stack as memory mem's index type. */
+static void widen(gen *g, uint32_t mem)
+{
+	if (is64(g, mem))
+		op(g, 0xad);	/* i64.extend_i32_u */
+}
+
+/* memory.size of memory mem, as an i32. */
+static void size_i32(gen *g, uint32_t mem)
+{
+	op(g, 0x3f), put(g->o, (uint8_t)mem);
+	if (is64(g, mem))
+		op(g, 0xa7);	/* i32.wrap_i64 */
+}
+
+/* A constant address or length v of memory mem's index type. */
+static void index_const(gen *g, uint32_t mem, int64_t v)
+{
+	op(g, is64(g, mem) ? 0x42 : 0x41), s64(g->o, v);
+}
+
+/* memory64: an i64 address no i32 makes, now and then: past 2^32 (out of
+ * bounds), near 2^64 (where address + offset wraps) or any i64. */
+static bool wide_address(gen *g, int depth, uint32_t mem)
+{
+	if (!is64(g, mem) || rnd(g, 16) != 0)
+		return false;
+	switch (rnd(g, 3)) {
+	case 0: index_const(g, mem, (int64_t)((1ull << 32) + rnd(g, 64))); break;
+	case 1: index_const(g, mem, -1 - (int64_t)rnd(g, 64)); break;
+	default: expr(g, I64, depth);
+	}
+	return true;
+}
+
 /* A memory address: mostly in the first page, sometimes at the end of the
  * first page or of memory (which may have grown), where an access of
  * several bytes or with an offset straddles it, sometimes anywhere. */
@@ -402,21 +454,22 @@ static void address(gen *g, int depth, uint32_t mem)
 {
 	static const uint8_t before[] = {0, 1, 2, 3, 4, 7, 8, 15, 16, 64};
 
+	if (wide_address(g, depth, mem))
+		return;
 	if (rnd(g, 8) == 0) {
 		if (rnd(g, 2))
 			op(g, 0x41), s64(g->o, 65536);
 		else
-			op(g, 0x3f), put(g->o, (uint8_t)mem), op(g, 0x41), s64(g->o, 16), op(g, 0x74);
+			size_i32(g, mem), op(g, 0x41), s64(g->o, 16), op(g, 0x74);
 		op(g, 0x41), s64(g->o, before[rnd(g, sizeof before)]), op(g, 0x6b);
-		return;
-	}
-	if (rnd(g, 16) == 0) {
+	} else if (rnd(g, 16) == 0) {
 		expr(g, I32, depth);
-		return;
+	} else {
+		expr(g, I32, depth);
+		op(g, 0x41), s64(g->o, rnd(g, 4) ? 0xfff : 0xffff);
+		op(g, 0x71);	/* i32.and */
 	}
-	expr(g, I32, depth);
-	op(g, 0x41), s64(g->o, rnd(g, 4) ? 0xfff : 0xffff);
-	op(g, 0x71);	/* i32.and */
+	widen(g, mem);
 }
 
 /* The memory of the next access: memory 1 half the time in a module with
@@ -759,11 +812,16 @@ static void scalar_expr(gen *g, uint8_t t, int depth)
 	case 9:
 		if (t == I32) {
 			switch (rnd(g, 5)) {
-			case 0: op(g, 0x3f), put(g->o, (uint8_t)pick_mem(g)); return;	/* memory.size */
-			case 1:
-				op(g, 0x41), s64(g->o, rnd(g, 3));
-				op(g, 0x40), put(g->o, (uint8_t)pick_mem(g));
+			case 0: size_i32(g, pick_mem(g)); return;	/* memory.size */
+			case 1: {	/* memory.grow by 0..2 */
+				int64_t delta = rnd(g, 3);
+				uint32_t mem = pick_mem(g);
+				index_const(g, mem, delta);
+				op(g, 0x40), put(g->o, (uint8_t)mem);
+				if (is64(g, mem))
+					op(g, 0xa7);	/* i32.wrap_i64 */
 				return;
+			}
 			case 2: fc(g, 16), u32(g->o, 0); return;		/* table.size */
 			case 3:		/* ref.is_null of a table element or ref.func */
 				if (rnd(g, 2))
@@ -935,7 +993,7 @@ static void cand_start(gen *g, int depth, uint32_t mem)
 {
 	switch (rnd(g, 6)) {
 	case 0:		/* near the end of memory */
-		op(g, 0x3f), put(g->o, (uint8_t)mem), op(g, 0x41), s64(g->o, 16), op(g, 0x74);
+		size_i32(g, mem), op(g, 0x41), s64(g->o, 16), op(g, 0x74);
 		op(g, 0x41), s64(g->o, rnd(g, 72)), op(g, 0x6b);
 		return;
 	case 1:		/* just below 2^32: the first addresses wrap */
@@ -964,6 +1022,7 @@ static void cand_load(gen *g, const cand *c, uint32_t ptr)
 	op(g, 0x20), u32(g->o, ptr);
 	if (rnd(g, 2))
 		op(g, 0x41), s64(g->o, c->w * rnd(g, 3)), op(g, 0x6a);
+	widen(g, c->mem);
 	op(g, c->load), cand_memarg(g, c);
 }
 
@@ -978,13 +1037,15 @@ static void cand_store(gen *g, const cand *c)
 	} else {
 		op(g, 0x20), u32(g->o, c->p);
 	}
+	widen(g, c->mem);
 	cand_load(g, c, c->q);
 	switch (rnd(g, 3)) {
 	case 0:
 		break;
 	case 1:
 		if (tee)
-			op(g, 0x20), u32(g->o, c->t), op(g, c->load), cand_memarg(g, c);
+			op(g, 0x20), u32(g->o, c->t), widen(g, c->mem),
+				op(g, c->load), cand_memarg(g, c);
 		else
 			cand_load(g, c, c->p);
 		op(g, c->vt == I32 ? 0x6a : 0x7c);	/* add */
@@ -1129,13 +1190,14 @@ static void stmt(gen *g, int depth)
 		switch (rnd(g, 4)) {
 		case 0:		/* memory.fill */
 			expr(g, I32, depth);
-			op(g, 0x41), s64(g->o, rnd(g, 64));
+			index_const(g, mem, rnd(g, 64));
 			fc(g, 11), put(g->o, (uint8_t)mem);
 			return;
 		case 1:		/* memory.copy, between memories too */
 			src = pick_mem(g);
 			address(g, depth, src);
-			op(g, 0x41), s64(g->o, rnd(g, 64));
+			/* the length: i64 when both memories are */
+			op(g, is64(g, mem) && is64(g, src) ? 0x42 : 0x41), s64(g->o, rnd(g, 64));
 			fc(g, 10), put(g->o, (uint8_t)mem), put(g->o, (uint8_t)src);
 			return;
 		case 2:		/* memory.init from the passive segment */
@@ -1342,6 +1404,7 @@ static void gen_state(gen *g, const functype *wt, out *code)
 	op(g, 0x41), s64(&body, 512), op(g, 0x21), u32(&body, c);
 	op(g, 0x03), put(&body, 0x40);
 	op(g, 0x20), u32(&body, c), op(g, 0x41), s64(&body, 8), op(g, 0x6c);	/* c * 8 */
+	widen(g, 0);
 	op(g, 0x29), u32(&body, 3), u32(&body, 0);				/* i64.load */
 	fold(g, I64, acc);
 	op(g, 0x20), u32(&body, c), op(g, 0x41), s64(&body, 1), op(g, 0x6b);
@@ -1425,7 +1488,8 @@ static bool generate(uint64_t seed, unsigned feat, bool scalar, uint8_t **out_by
 	u32(&s, 1), put(&s, FUNCREF), put(&s, 1);		/* table */
 	u32(&s, g.table_size), u32(&s, g.table_size + 8);
 	section(&m, 4, &s);
-	u32(&s, g.nmems), put(&s, 1), u32(&s, 1), u32(&s, 4);	/* memory 1..4 */
+	u32(&s, g.nmems), put(&s, is64(&g, 0) ? 5 : 1);	/* memory 1..4 (i64: flag 4) */
+	u32(&s, 1), u32(&s, 4);
 	if (g.nmems > 1)
 		put(&s, 1), u32(&s, 1), u32(&s, 1 + rnd(&g, 3));	/* memory 1: 1..1-3 */
 	section(&m, 5, &s);
@@ -1451,7 +1515,7 @@ static bool generate(uint64_t seed, unsigned feat, bool scalar, uint8_t **out_by
 	}
 	section(&m, 7, &s);
 	u32(&s, 2);						/* elements */
-	put(&s, 0), offset_expr(&g, 0);
+	put(&s, 0), offset_expr(&g, I32, 0);
 	u32(&s, g.table_size);
 	for (uint32_t i = 0, f = 0; i < g.table_size; i++) {
 		while (!g.leaf[f % g.nfuncs])
@@ -1476,7 +1540,7 @@ static bool generate(uint64_t seed, unsigned feat, bool scalar, uint8_t **out_by
 	section(&m, 10, &s);
 	u32(&s, g.nmems + 1);					/* data: active, passive */
 	g.o = &s;
-	put(&s, 0), offset_expr(&g, rnd(&g, 1000));
+	put(&s, 0), offset_expr(&g, is64(&g, 0) ? I64 : I32, rnd(&g, 1000));
 	uint32_t dl = 16 + rnd(&g, 48);
 	u32(&s, dl);
 	for (uint32_t i = 0; i < dl; i++)
@@ -1485,7 +1549,7 @@ static bool generate(uint64_t seed, unsigned feat, bool scalar, uint8_t **out_by
 	for (int i = 0; i < 32; i++)
 		put(&s, (uint8_t)rnd(&g, 256));
 	if (g.nmems > 1) {					/* active, memory 1 */
-		put(&s, 2), u32(&s, 1), offset_expr(&g, rnd(&g, 4000));
+		put(&s, 2), u32(&s, 1), offset_expr(&g, I32, rnd(&g, 4000));
 		u32(&s, 64);
 		for (int i = 0; i < 64; i++)
 			put(&s, (uint8_t)rnd(&g, 256));

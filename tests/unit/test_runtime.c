@@ -26,7 +26,7 @@ START_TEST(memory_grows_within_limits)
 	kiln_memory_rt mem;
 	kiln_error err;
 
-	ck_assert(kiln_memory_init(&mem, 1, 3, &err));
+	ck_assert(kiln_memory_init(&mem, 1, 3, false, &err));
 	ck_assert_uint_eq(mem.size, KILN_PAGE_SIZE);
 	mem.base[0] = 1;
 	mem.base[KILN_PAGE_SIZE - 1] = 2;
@@ -40,8 +40,8 @@ START_TEST(memory_grows_within_limits)
 	ck_assert_uint_eq(mem.pages, 3);
 	kiln_memory_free(&mem);
 	kiln_memory_free(&mem);	/* a freed memory is zeroed: no-op */
-	ck_assert(!kiln_memory_init(&mem, 2, 1, &err));
-	ck_assert(!kiln_memory_init(&mem, KILN_MAX_PAGES + 1, KILN_MAX_PAGES + 1, &err));
+	ck_assert(!kiln_memory_init(&mem, 2, 1, false, &err));
+	ck_assert(!kiln_memory_init(&mem, KILN_MAX_PAGES + 1, KILN_MAX_PAGES + 1, false, &err));
 }
 END_TEST
 
@@ -87,7 +87,7 @@ START_TEST(traps_do_not_kill)
 	probe p = {0};
 
 	register_touch();
-	ck_assert(kiln_memory_init(&mem, 1, 1, &err));
+	ck_assert(kiln_memory_init(&mem, 1, 1, false, &err));
 	p.mem = &mem;
 	for (uint32_t kind = 1; kind < KILN_TRAP_KIND_COUNT_; kind++) {
 		p.kind = kind;
@@ -203,7 +203,7 @@ START_TEST(foreign_code_fault_is_not_a_trap)
 	sa.sa_flags = SA_NODEFER;
 	ck_assert_int_eq(sigaction(SIGSEGV, &sa, NULL), 0);
 	ck_assert_int_eq(kiln_trap_catch(&ctx, returns, &p, NULL), KILN_TRAP_NONE);
-	ck_assert(kiln_memory_init(&mem, 1, 1, &err));
+	ck_assert(kiln_memory_init(&mem, 1, 1, false, &err));
 	host_faults = 0;
 	if (sigsetjmp(host_env, 1) == 0)
 		kiln_trap_catch(&ctx, touch_foreign, mem.base + 2 * KILN_PAGE_SIZE, NULL);
@@ -377,7 +377,7 @@ static void free_state(void *state)
 START_TEST(code_object_life)
 {
 	static const kiln_code_ops ops = {"test", symbolize_42, free_state, NULL};
-	kiln_instance_limits lim = {5, 6, 7, 8}, got;
+	kiln_instance_limits lim = {5, 6, 7, 8, 9}, got;
 	kiln_code *code = krt_code_new(4, 1);
 	int a, b, c;
 
@@ -396,7 +396,8 @@ START_TEST(code_object_life)
 	ck_assert_ptr_eq(code->owner, &lim);
 	ck_assert_uint_eq(krt_code_flags(code), KILN_CODE_FUEL);
 	got = krt_code_limits(code);
-	ck_assert(got.max_memory_pages == 5 && got.max_table_elements == 6 && got.stack_size == 7);
+	ck_assert(got.max_memory_pages == 5 && got.max_table_elements == 6 && got.stack_size == 7 &&
+		  got.max_memory64_pages == 8 && got.max_exceptions == 9);
 	ck_assert_uint_eq(krt_code_symbolize(code, 42), 7);
 	ck_assert_uint_eq(krt_code_symbolize(code, 43), UINT32_MAX);
 	ck_assert_int_eq(states_freed, 0);
