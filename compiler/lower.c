@@ -1,6 +1,7 @@
 /*
- * lower.c — the lowering driver: function shells, control flow, locals,
- * calls and entry trampolines.  See lower.h for the scheme.
+ * lower.c — the lowering driver: function shells, locals, calls and
+ * entry trampolines (control flow: lower_block.c).  See lower.h for the
+ * scheme.
  */
 #include <pthread.h>
 #include <stdio.h>
@@ -568,357 +569,6 @@ void lower_trap_if(lower *l, LLVMValueRef cond, kiln_trap_kind kind)
 	LLVMPositionBuilderAtEnd(l->b, ok);
 }
 
-/* ------------------------------------------------------------ frames */
-
-static lower_frame *top(lower *l)
-{
-	return &l->frames[l->nframes - 1];
-}
-
-static LLVMValueRef *make_phis(lower *l, LLVMBasicBlockRef bb, uint32_t n,
-			       const kiln_valtype *types)
-{
-	LLVMBasicBlockRef here = LLVMGetInsertBlock(l->b);
-	LLVMValueRef *phis = krt_calloc(n, sizeof *phis);
-
-	if (phis == NULL)
-		return NULL;
-	LLVMPositionBuilderAtEnd(l->b, bb);
-	for (uint32_t i = 0; i < n; i++)
-		phis[i] = LLVMBuildPhi(l->b, lower_type(l->lm, types[i]), "");
-	if (here)
-		LLVMPositionBuilderAtEnd(l->b, here);
-	return phis;
-}
-
-bool lower_push_frame(lower *l, uint8_t kind, const kiln_valtype *params,
-		      uint32_t np, const kiln_valtype *results, uint32_t nr)
-{
-	lower_frame *f;
-
-	if (!krt_grow((void **)&l->frames, &l->frames_cap, l->nframes + 1, sizeof *l->frames))
-		return nomem(l->err);
-	f = &l->frames[l->nframes++];
-	memset(f, 0, sizeof *f);
-	f->kind = kind;
-	f->params = params, f->nparams = np;
-	f->results = results, f->nresults = nr;
-	f->height = l->nstack - np;
-	f->merge = lower_block(l, "end");
-	if (!(f->end_phis = make_phis(l, f->merge, nr, results)))
-		return nomem(l->err);
-	f->target = f->merge;
-	f->phis = f->end_phis;
-	return true;
-}
-
-static void free_frame(lower_frame *f)
-{
-	if (f->phis != f->end_phis)
-		free(f->phis);
-	free(f->end_phis);
-	free(f->if_params);
-}
-
-/* Adds the top `n` stack values as incoming values of `phis` from the
- * current block. */
-static void add_incoming(lower *l, LLVMValueRef *phis, uint32_t n)
-{
-	LLVMBasicBlockRef from = LLVMGetInsertBlock(l->b);
-
-	for (uint32_t i = 0; i < n; i++) {
-		LLVMValueRef v = l->stack[l->nstack - n + i];
-		LLVMAddIncoming(phis[i], &v, &from, 1);
-	}
-}
-
-static uint32_t label_arity(const lower_frame *f)
-{
-	return f->kind == FR_LOOP ? f->nparams : f->nresults;
-}
-
-void lower_set_dead(lower *l)
-{
-	top(l)->dead = true;
-}
-
-static void set_dead(lower *l)
-{
-	lower_set_dead(l);
-}
-
-void lower_blocktype(lower *l, int64_t bt, const kiln_valtype **p, uint32_t *np,
-		      const kiln_valtype **r, uint32_t *nr)
-{
-	static const kiln_valtype one[] = {
-		KILN_I32, KILN_I64, KILN_F32, KILN_F64, KILN_V128, KILN_FUNCREF,
-		KILN_EXTERNREF, KILN_EXNREF,
-	};
-
-	*np = *nr = 0;
-	*p = *r = NULL;
-	if (bt == -64)
-		return;
-	if (bt < 0) {
-		for (size_t i = 0; i < KILN_ARRAY_LEN(one); i++)
-			if (one[i] == (kiln_valtype)(bt + 0x80))
-				*r = &one[i];
-		*nr = 1;
-		return;
-	}
-	*p = l->m->types[bt].params, *np = l->m->types[bt].nparams;
-	*r = l->m->types[bt].results, *nr = l->m->types[bt].nresults;
-}
-
-static void epoch_check(lower *l);
-static void fuel_charge(lower *l);
-static void fuel_settle(lower *l);
-
-static bool op_block(lower *l, const kiln_instr *in)
-{
-	const kiln_valtype *p, *r;
-	uint32_t np, nr;
-	lower_frame *f;
-
-	lower_blocktype(l, in->u.blocktype, &p, &np, &r, &nr);
-	if (in->op == KILN_OP_BLOCK)
-		return lower_push_frame(l, FR_BLOCK, p, np, r, nr);
-	if (in->op == KILN_OP_LOOP) {
-		LLVMBasicBlockRef header = lower_block(l, "loop");
-		if (!lower_push_frame(l, FR_LOOP, p, np, r, nr))
-			return false;
-		f = top(l);
-		f->target = header;
-		if (!(f->phis = make_phis(l, header, np, p)))
-			return nomem(l->err);
-		add_incoming(l, f->phis, np);
-		LLVMBuildBr(l->b, header);
-		LLVMPositionBuilderAtEnd(l->b, header);
-		l->nstack -= np;
-		/* A checked loop's fast copy is no OSR point: loops are
-		 * numbered alike at every tier, where only one copy exists. */
-		bool osr = !l->ver && lower_osr_point(l, np);
-		uint32_t loop = l->ver ? LOWER_NO_LOOP : l->nloops++;
-		if (osr && l->lm->osr && !lower_osr_case(l, loop, header))
-			return false;
-		l->lm->osr_points += osr;
-		for (uint32_t i = 0; i < np; i++)
-			lower_push(l, f->phis[i]);
-		if (l->lm->epoch_checks)
-			epoch_check(l);
-		if (l->lm->tier_counters)
-			lower_tier_count(l, osr ? loop : LOWER_NO_LOOP);
-		if (l->lm->fuel_checks) {
-			f->outer_fuel_sub = l->fuel_sub;
-			f->outer_fuel_ops = l->fuel_ops;
-			fuel_charge(l);
-		}
-		return true;
-	}
-	/* if */
-	LLVMValueRef c = LLVMBuildICmp(l->b, LLVMIntNE, lower_pop(l),
-				       LLVMConstInt(l->lm->i32, 0, 0), "");
-	if (!lower_push_frame(l, FR_IF, p, np, r, nr))
-		return false;
-	f = top(l);
-	LLVMBasicBlockRef then_bb = lower_block(l, "then");
-	f->else_bb = lower_block(l, "else");
-	if (np && !(f->if_params = krt_calloc(np, sizeof *f->if_params)))
-		return nomem(l->err);
-	for (uint32_t i = 0; i < np; i++)
-		f->if_params[i] = l->stack[l->nstack - np + i];
-	LLVMBuildCondBr(l->b, c, then_bb, f->else_bb);
-	LLVMPositionBuilderAtEnd(l->b, then_bb);
-	return true;
-}
-
-/* Leaves the current arm: its results flow to the frame's merge block. */
-void lower_close_arm(lower *l, lower_frame *f)
-{
-	if (!f->dead) {
-		add_incoming(l, f->end_phis, f->nresults);
-		LLVMBuildBr(l->b, f->merge);
-	}
-	l->nstack = f->height;
-}
-
-static bool op_else(lower *l)
-{
-	lower_frame *f = top(l);
-
-	lower_close_arm(l, f);
-	LLVMPositionBuilderAtEnd(l->b, f->else_bb);
-	for (uint32_t i = 0; i < f->nparams; i++)
-		lower_push(l, f->if_params[i]);
-	f->kind = FR_ELSE;
-	f->dead = false;
-	return true;
-}
-
-static bool end_frame(lower *l);
-
-static bool op_end(lower *l)
-{
-	uint8_t kind = top(l)->kind;
-
-	if ((kind == FR_TRY || kind == FR_CATCH || kind == FR_TRY_TABLE) &&
-	    !lower_eh_end(l, (long)l->nframes - 2))
-		return false;
-	return end_frame(l);
-}
-
-bool lower_end_frame(lower *l)
-{
-	return end_frame(l);
-}
-
-static bool end_frame(lower *l)
-{
-	lower_frame *f = top(l);
-
-	lower_close_arm(l, f);
-	if (f->kind == FR_IF) {
-		/* No else: the params pass through as the results. */
-		LLVMBasicBlockRef from = f->else_bb;
-		LLVMPositionBuilderAtEnd(l->b, f->else_bb);
-		for (uint32_t i = 0; i < f->nresults; i++)
-			LLVMAddIncoming(f->end_phis[i], &f->if_params[i], &from, 1);
-		LLVMBuildBr(l->b, f->merge);
-	}
-	LLVMMoveBasicBlockAfter(f->merge, LLVMGetInsertBlock(l->b));
-	LLVMPositionBuilderAtEnd(l->b, f->merge);
-	for (uint32_t i = 0; i < f->nresults; i++)
-		if (!lower_push(l, f->end_phis[i]))
-			return false;
-	if (l->lm->fuel_checks && (f->kind == FR_LOOP || f->kind == FR_FUNC)) {
-		fuel_settle(l);
-		l->fuel_sub = f->outer_fuel_sub;
-		l->fuel_ops = f->outer_fuel_ops;
-	}
-	if (f->kind == FR_FUNC) {
-		/* The function's end: return what the merge block gathered. */
-		lower_build_ret(l, f->end_phis, f->nresults);
-	}
-	free_frame(f);
-	l->nframes--;
-	return true;
-}
-
-static void branch_to(lower *l, lower_frame *f)
-{
-	add_incoming(l, f->phis, label_arity(f));
-	LLVMBuildBr(l->b, f->target);
-}
-
-static bool op_br(lower *l, const kiln_instr *in)
-{
-	size_t target = l->nframes - 1 - in->u.idx;
-	lower_frame *f = &l->frames[target];
-
-	if (in->op == KILN_OP_BR) {
-		lower_eh_exit(l, target);
-		branch_to(l, f);
-		set_dead(l);
-		return true;
-	}
-	LLVMValueRef c = LLVMBuildICmp(l->b, LLVMIntNE, lower_pop(l),
-				       LLVMConstInt(l->lm->i32, 0, 0), "");
-	LLVMBasicBlockRef cont = lower_block(l, "cont");
-	if (lower_eh_leaves_catch(l, target)) {
-		/* The legacy catches left release their exceptions first. */
-		LLVMBasicBlockRef out = lower_block(l, "leave");
-		LLVMBuildCondBr(l->b, c, out, cont);
-		LLVMPositionBuilderAtEnd(l->b, out);
-		lower_eh_exit(l, target);
-		branch_to(l, f);
-		LLVMPositionBuilderAtEnd(l->b, cont);
-		return true;
-	}
-	add_incoming(l, f->phis, label_arity(f));
-	LLVMBuildCondBr(l->b, c, f->target, cont);
-	LLVMPositionBuilderAtEnd(l->b, cont);
-	return true;
-}
-
-/* A branch to frame f's label from a block of its own (an edge of tier
- * 0's br_table tree). */
-static LLVMBasicBlockRef edge_to(lower *l, lower_frame *f)
-{
-	LLVMBasicBlockRef bb = lower_block(l, "edge");
-
-	LLVMPositionBuilderAtEnd(l->b, bb);
-	lower_eh_exit(l, (size_t)(f - l->frames));
-	add_incoming(l, f->phis, label_arity(f));
-	LLVMBuildBr(l->b, f->target);
-	return bb;
-}
-
-/* Tier 0's br_table over targets[lo, hi): a binary search of compares,
- * which LLVM's fast instruction selector handles (a switch it hands to
- * the slow one). */
-static LLVMBasicBlockRef table_tree(lower *l, LLVMValueRef idx, lower_frame **targets,
-				    uint32_t lo, uint32_t hi)
-{
-	if (hi - lo == 1)
-		return edge_to(l, targets[lo]);
-	uint32_t mid = lo + (hi - lo) / 2;
-	LLVMBasicBlockRef left = table_tree(l, idx, targets, lo, mid);
-	LLVMBasicBlockRef right = table_tree(l, idx, targets, mid, hi);
-	LLVMBasicBlockRef bb = lower_block(l, "table");
-
-	LLVMPositionBuilderAtEnd(l->b, bb);
-	LLVMBuildCondBr(l->b, LLVMBuildICmp(l->b, LLVMIntULT, idx,
-					    LLVMConstInt(l->lm->i32, mid, 0), ""), left, right);
-	return bb;
-}
-
-static bool br_table_tree(lower *l, const kiln_instr *in, LLVMValueRef idx)
-{
-	lower_frame *dflt = &l->frames[l->nframes - 1 - in->u.vec.dflt];
-	lower_frame **targets = krt_calloc(in->u.vec.n ? in->u.vec.n : 1, sizeof *targets);
-	LLVMBasicBlockRef here = LLVMGetInsertBlock(l->b);
-	const uint8_t *p = in->u.vec.p;
-
-	if (targets == NULL)
-		return nomem(l->err);
-	for (uint32_t i = 0; i < in->u.vec.n; i++)
-		targets[i] = &l->frames[l->nframes - 1 - krt_rd_u32_trusted(&p)];
-	LLVMBasicBlockRef other = edge_to(l, dflt);
-	LLVMBasicBlockRef tree = in->u.vec.n ? table_tree(l, idx, targets, 0, in->u.vec.n) : other;
-	free(targets);
-	LLVMPositionBuilderAtEnd(l->b, here);
-	LLVMBuildCondBr(l->b, LLVMBuildICmp(l->b, LLVMIntULT, idx,
-					    LLVMConstInt(l->lm->i32, in->u.vec.n, 0), ""),
-			tree, other);
-	set_dead(l);
-	return true;
-}
-
-static bool op_br_table(lower *l, const kiln_instr *in)
-{
-	LLVMValueRef idx = lower_pop(l);
-
-	/* Leaving a legacy catch: each edge its own block, to release. */
-	if (l->lm->tier0 || lower_eh_leaves_catch(l, 0))
-		return br_table_tree(l, in, idx);
-	lower_frame *dflt = &l->frames[l->nframes - 1 - in->u.vec.dflt];
-	LLVMValueRef sw = LLVMBuildSwitch(l->b, idx, dflt->target, in->u.vec.n);
-	const uint8_t *p = in->u.vec.p;
-
-	if (in->u.vec.n >= LOWER_JUMP_TABLE)
-		l->lm->switches = true;
-
-	/* One incoming entry per edge, duplicates included, as LLVM wants. */
-	add_incoming(l, dflt->phis, label_arity(dflt));
-	for (uint32_t i = 0; i < in->u.vec.n; i++) {
-		lower_frame *f = &l->frames[l->nframes - 1 - krt_rd_u32_trusted(&p)];
-		LLVMAddCase(sw, LLVMConstInt(l->lm->i32, i, 0), f->target);
-		add_incoming(l, f->phis, label_arity(f));
-	}
-	set_dead(l);
-	return true;
-}
-
 /* ------------------------------------------------------------- calls */
 
 static bool push_results(lower *l, LLVMValueRef call, const kiln_functype *ft)
@@ -1112,7 +762,7 @@ static bool must_tail(lower *l, const kiln_functype *ft, LLVMValueRef callee, LL
 	call = LLVMBuildCall2(l->b, uniform_type(l->lm), callee, u, KILN_ARRAY_LEN(u), "");
 	LLVMSetTailCallKind(call, LLVMTailCallKindMustTail);
 	LLVMBuildRet(l->b, call);
-	set_dead(l);
+	lower_set_dead(l);
 	return true;
 }
 
@@ -1132,8 +782,8 @@ static bool call_then_return(lower *l, const kiln_functype *ft, LLVMTypeRef fty,
 	ok = emit_call(l, ft, fty, callee, cctx);
 	l->nhandlers = handlers;
 	if (ok) {
-		branch_to(l, &l->frames[0]);
-		set_dead(l);
+		lower_branch_to(l, &l->frames[0]);
+		lower_set_dead(l);
 	}
 	return ok;
 }
@@ -1164,7 +814,7 @@ static bool tail_through(lower *l, const kiln_functype *ft, LLVMTypeRef fty, LLV
 	LLVMPositionBuilderAtEnd(l->b, wasm);
 	must_tail(l, ft, code, cctx);
 	LLVMPositionBuilderAtEnd(l->b, other);
-	top(l)->dead = false;
+	lower_top(l)->dead = false;
 	for (uint32_t i = 0; i < ft->nparams; i++)
 		lower_push(l, saved[i]);	/* room: they were there */
 	free(saved);
@@ -1279,8 +929,8 @@ static bool op_select(lower *l)
 static bool op_return(lower *l)
 {
 	lower_eh_exit(l, 0);
-	branch_to(l, &l->frames[0]);
-	set_dead(l);
+	lower_branch_to(l, &l->frames[0]);
+	lower_set_dead(l);
 	return true;
 }
 
@@ -1326,16 +976,16 @@ static bool lower_control(lower *l, const kiln_instr *in, const kiln_op_info *d)
 	case KILN_OPER_NOP: return true;
 	case KILN_OPER_UNREACHABLE:
 		LLVMBuildBr(l->b, trap_block(l, KILN_TRAP_UNREACHABLE));
-		set_dead(l);
+		lower_set_dead(l);
 		return true;
 	case KILN_OPER_BLOCK:
 	case KILN_OPER_LOOP:
-	case KILN_OPER_IF: return op_block(l, in);
-	case KILN_OPER_ELSE: return op_else(l);
-	case KILN_OPER_END: return op_end(l);
+	case KILN_OPER_IF: return lower_op_block(l, in);
+	case KILN_OPER_ELSE: return lower_op_else(l);
+	case KILN_OPER_END: return lower_op_end(l);
 	case KILN_OPER_BR:
-	case KILN_OPER_BR_IF: return op_br(l, in);
-	case KILN_OPER_BR_TABLE: return op_br_table(l, in);
+	case KILN_OPER_BR_IF: return lower_op_br(l, in);
+	case KILN_OPER_BR_TABLE: return lower_op_br_table(l, in);
 	case KILN_OPER_RETURN: return op_return(l);
 	case KILN_OPER_CALL: return op_call(l, in->u.idx);
 	case KILN_OPER_CALL_INDIRECT:
@@ -1438,7 +1088,7 @@ static bool skip_dead(lower *l, const kiln_instr *in, uint32_t *depth)
 		return true;
 	case KILN_OP_ELSE:
 		if (*depth == 0)
-			return op_else(l);
+			return lower_op_else(l);
 		return true;
 	case KILN_OP_CATCH:
 	case KILN_OP_CATCH_ALL:
@@ -1452,7 +1102,7 @@ static bool skip_dead(lower *l, const kiln_instr *in, uint32_t *depth)
 		return true;
 	case KILN_OP_END:
 		if (*depth == 0)
-			return op_end(l);
+			return lower_op_end(l);
 		(*depth)--;
 		return true;
 	default:
@@ -1606,7 +1256,7 @@ static void start_block(lower *l, const char *name)
  * deadline: at function entries and loop headers, so that no code runs
  * long without a check.  The epoch is read atomically (another thread
  * moves it), so no loop keeps it in a register. */
-static void epoch_check(lower *l)
+void lower_epoch_check(lower *l)
 {
 	LLVMValueRef p = lower_ctx_field(l, KILN_CTX_EPOCH, l->lm->ptr);
 	LLVMValueRef now = LLVMBuildLoad2(l->b, l->lm->i64, p, "");
@@ -1622,7 +1272,7 @@ static void epoch_check(lower *l)
  * or the function (outside inner loops), trapping "all fuel consumed" when
  * none is left.  Its cost is not known until that end: the subtraction
  * gets a placeholder, fuel_settle puts the count of operators in. */
-static void fuel_charge(lower *l)
+void lower_fuel_charge(lower *l)
 {
 	LLVMTypeRef i64 = l->lm->i64;
 	LLVMValueRef fuel = lower_ctx_field(l, KILN_CTX_FUEL, i64);
@@ -1636,7 +1286,7 @@ static void fuel_charge(lower *l)
 		      KILN_TRAP_OUT_OF_FUEL);
 }
 
-static void fuel_settle(lower *l)
+void lower_fuel_settle(lower *l)
 {
 	if (l->fuel_sub)
 		LLVMSetOperand(l->fuel_sub, 1, LLVMConstInt(l->lm->i64, l->fuel_ops, 0));
@@ -1656,7 +1306,7 @@ static bool lower_body(lower *l, uint32_t fidx)
 		bool ok;
 		if (!krt_rd_instr(&r, &in))
 			return false;
-		if (top(l)->dead) {
+		if (lower_top(l)->dead) {
 			ok = skip_dead(l, &in, &dead_depth);
 		} else {
 			dead_depth = 0;
@@ -1713,17 +1363,17 @@ bool lower_function(lower_module *lm, uint32_t fidx, kiln_error *err)
 		if (l.frame)
 			init_frame(&l);
 		if (lm->epoch_checks)
-			epoch_check(&l);
+			lower_epoch_check(&l);
 		if (lm->osr)
 			lower_osr_entry(&l);
 		if (lm->tier_counters)
 			lower_tier_count(&l, LOWER_NO_LOOP);
 		if (lm->fuel_checks)
-			fuel_charge(&l);
+			lower_fuel_charge(&l);
 		ok = lower_body(&l, fidx);
 	}
 	while (l.nframes > 0)
-		free_frame(&l.frames[--l.nframes]);
+		lower_free_frame(&l.frames[--l.nframes]);
 	free(l.frames);
 	free(l.stack);
 	free(l.locals);

@@ -10,10 +10,12 @@
  * end of its frame (the validator has already checked it).
  *
  * lower.c drives the body, hands each instruction to the function of its
- * family (the `fam` column of opcodes.def), and does control flow, locals
- * and calls itself; lower_numeric.c the numeric instructions;
- * lower_memory.c memories, tables, globals and references; lower_simd.c
- * the v128 instructions.
+ * family (the `fam` column of opcodes.def), and does locals and calls
+ * itself; lower_block.c structured control flow; lower_eh.c exception
+ * handling; lower_numeric.c the numeric instructions; lower_memory.c
+ * memories, tables, globals and references; lower_simd.c the v128
+ * instructions; lower_atomic.c the threads proposal's; lower_tier.c and
+ * lower_loopver.c tiering's OSR and checked loop versions.
  */
 #ifndef KILN_LOWER_H
 #define KILN_LOWER_H
@@ -261,9 +263,25 @@ bool lower_osr_point(const lower *l, uint32_t nparams);
  * store of the fast copy in its group's alias scope. */
 bool lower_loop(lower *l, kiln_reader *r, const kiln_instr *in);
 void lower_ver_access(lower *l, LLVMValueRef access);
-/* Frames (lower.c), for lower_eh.c: a block's types, a new frame, an
- * arm's results to the frame's end, the rest of the frame dead, the
- * frame's `end`. */
+/* Frames (lower_block.c): the innermost; a block's types, a new frame,
+ * an arm's results to the frame's end, the rest of the frame dead, the
+ * frame's `end` (lower_end_frame: without lower_eh_end), a branch to a
+ * frame's label, a frame's arrays freed; block, loop and if, else, end,
+ * br and br_if, br_table. */
+lower_frame *lower_top(lower *l);
+void lower_free_frame(lower_frame *f);
+void lower_branch_to(lower *l, lower_frame *f);
+bool lower_op_block(lower *l, const kiln_instr *in);
+bool lower_op_else(lower *l);
+bool lower_op_end(lower *l);
+bool lower_op_br(lower *l, const kiln_instr *in);
+bool lower_op_br_table(lower *l, const kiln_instr *in);
+/* Interruption and fuel (lower.c): the epoch check of a function entry
+ * or loop header; the fuel charge of a function or loop (its count put
+ * in by lower_fuel_settle at its end). */
+void lower_epoch_check(lower *l);
+void lower_fuel_charge(lower *l);
+void lower_fuel_settle(lower *l);
 void lower_blocktype(lower *l, int64_t bt, const kiln_valtype **p, uint32_t *np,
 		     const kiln_valtype **r, uint32_t *nr);
 bool lower_push_frame(lower *l, uint8_t kind, const kiln_valtype *params, uint32_t np,
