@@ -171,7 +171,8 @@ static bool access(walk *w, sym a, uint32_t offset, unsigned size, bool store)
 	loopver_group *g = group_of(v, local, step_of(w, local));
 	if (!g || v->naccesses == LOOPVER_MAX_ACCESSES)
 		return false;
-	v->access_group[v->naccesses++] = (uint8_t)(g - v->groups);
+	v->access_group[v->naccesses] = (uint8_t)(g - v->groups);
+	v->access_c[v->naccesses++] = a.c;
 	if (a.c < g->cmin)
 		g->cmin = a.c;
 	if (a.c + offset + size > g->cend)

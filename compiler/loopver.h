@@ -46,6 +46,9 @@ typedef struct loopver {
 	uint32_t ngroups, naccesses;
 	loopver_group groups[LOOPVER_MAX_GROUPS];
 	uint8_t access_group[LOOPVER_MAX_ACCESSES];	/* in body order */
+	/* Each access's address: its group's local at the iteration's start
+	 * plus this (the memarg offset not included). */
+	int64_t access_c[LOOPVER_MAX_ACCESSES];
 	/* The loop goes on while exit_local + exit_c != limit_local + limit_c
 	 * (values at the iteration's start; LOOPVER_NO_LOCAL: 0). */
 	uint32_t exit_local, limit_local;

@@ -260,9 +260,12 @@ bool lower_osr_point(const lower *l, uint32_t nparams);
 /* lower_loopver.c.  lower_loop: the loop `in`, just read from r, as a
  * checked pair of copies when it is a candidate (r then follows its
  * `end`), else as lower_instr does.  lower_ver_access: puts a load or
- * store of the fast copy in its group's alias scope. */
+ * store of the fast copy in its group's alias scope.  lower_ver_address:
+ * the i64 address of the fast copy's next access, whose i32 address is
+ * a (before its memarg offset). */
 bool lower_loop(lower *l, kiln_reader *r, const kiln_instr *in);
 void lower_ver_access(lower *l, LLVMValueRef access);
+LLVMValueRef lower_ver_address(lower *l, LLVMValueRef a);
 /* Frames (lower_block.c): the innermost; a block's types, a new frame,
  * an arm's results to the frame's end, the rest of the frame dead, the
  * frame's `end` (lower_end_frame: without lower_eh_end), a branch to a

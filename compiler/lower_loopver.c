@@ -9,8 +9,13 @@
  * have no barriers, its address adds are `add nuw`, and each group's
  * accesses are in an alias scope of their own, declared anew for each
  * run with llvm.experimental.noalias.scope.decl (the guard holds for one
- * run only).  When the guard fails the slow copy, the usual lowering,
- * runs: traps where the spec puts them.
+ * run only).  Its addresses are computed in i64 from a 64-bit copy of
+ * each group's local (the representative the guard checked), not as
+ * zext of an i32 sum: the guard proved that sum does not wrap, and only
+ * an i64 recurrence lets LLVM see consecutive accesses (sieve's count,
+ * `p + 4197984` with p negative, vectorises only so).  When the guard
+ * fails the slow copy, the usual lowering, runs: traps where the spec
+ * puts them.
  */
 #include <stdio.h>
 #include <string.h>
@@ -22,6 +27,12 @@ struct lower_ver {
 	const loopver *v;
 	uint32_t next;			/* the next access, in body order */
 	LLVMValueRef scope[LOOPVER_MAX_GROUPS], noalias[LOOPVER_MAX_GROUPS];
+	/* Each group's local in i64: its entry value as the guard took it,
+	 * and in the fast copy its value at the iteration's start (a phi
+	 * in the loop's header when the step is not 0). */
+	LLVMValueRef start[LOOPVER_MAX_GROUPS], wide[LOOPVER_MAX_GROUPS];
+	/* The trip count less one (i64), and the fast copy's iteration. */
+	LLVMValueRef nm1, iter;
 };
 
 static LLVMValueRef i64c(lower *l, int64_t c)
@@ -56,10 +67,11 @@ static LLVMValueRef trips(lower *l, const loopver *v, LLVMValueRef *ok)
 
 /* Group g's byte range over the run, [lo[g], hi[g]); its in-bounds test
  * joins *ok.  k0 is taken as the representative (mod 2^32) that puts the
- * lowest address at or above 0: sign-extended, or that plus 2^32. */
+ * lowest address at or above 0: sign-extended, or that plus 2^32; it
+ * goes to *start. */
 static void group_range(lower *l, const loopver_group *g, LLVMValueRef nm1,
 			LLVMValueRef size, LLVMValueRef *lo, LLVMValueRef *hi,
-			LLVMValueRef *ok)
+			LLVMValueRef *ok, LLVMValueRef *start)
 {
 	LLVMBuilderRef b = l->b;
 	LLVMValueRef k0 = LLVMBuildSExt(b, entry_value(l, g->local), l->lm->i64, "");
@@ -72,6 +84,7 @@ static void group_range(lower *l, const loopver_group *g, LLVMValueRef nm1,
 
 	*lo = LLVMBuildAdd(b, low, wrap, "");
 	*hi = LLVMBuildAdd(b, high, wrap, "");
+	*start = LLVMBuildAdd(b, k0, wrap, "");
 	*ok = LLVMBuildAnd(b, *ok, LLVMBuildICmp(b, LLVMIntSGE, *lo, i64c(l, 0), ""), "");
 	*ok = LLVMBuildAnd(b, *ok, LLVMBuildICmp(b, LLVMIntSLE, *hi, size, ""), "");
 }
@@ -86,8 +99,9 @@ static LLVMValueRef disjoint(lower *l, LLVMValueRef lo0, LLVMValueRef hi0,
 }
 
 /* The guard: true when the fast copy may run. */
-static LLVMValueRef guard(lower *l, const loopver *v)
+static LLVMValueRef guard(lower *l, struct lower_ver *ver)
 {
+	const loopver *v = ver->v;
 	LLVMValueRef ok, lo[LOOPVER_MAX_GROUPS], hi[LOOPVER_MAX_GROUPS];
 	LLVMValueRef mem = lower_ctx_field(l, KILN_CTX_MEMORY, l->lm->ptr);
 	LLVMValueRef size = lower_load_at(l, mem, KILN_MEMORY_SIZE, l->lm->i64);
@@ -97,8 +111,9 @@ static LLVMValueRef guard(lower *l, const loopver *v)
 	size = LLVMBuildSelect(l->b, LLVMBuildICmp(l->b, LLVMIntUGT, size, top, ""), top, size, "");
 	LLVMValueRef nm1 = trips(l, v, &ok);
 
+	ver->nm1 = nm1;
 	for (uint32_t g = 0; g < v->ngroups; g++)
-		group_range(l, &v->groups[g], nm1, size, &lo[g], &hi[g], &ok);
+		group_range(l, &v->groups[g], nm1, size, &lo[g], &hi[g], &ok, &ver->start[g]);
 	for (uint32_t g = 0; g < v->ngroups; g++)
 		for (uint32_t h = g + 1; h < v->ngroups; h++)
 			if (v->groups[g].stores || v->groups[h].stores)
@@ -153,18 +168,75 @@ void lower_ver_access(lower *l, LLVMValueRef access)
 				ver->noalias[g]);
 }
 
+LLVMValueRef lower_ver_address(lower *l, LLVMValueRef a)
+{
+	struct lower_ver *ver = l->ver;
+	unsigned g = ver->v->access_group[ver->next];
+
+	if (ver->v->groups[g].local == LOOPVER_NO_LOCAL)	/* a constant */
+		return LLVMBuildZExt(l->b, a, l->lm->i64, "");
+	return LLVMBuildNSWAdd(l->b, ver->wide[g], i64c(l, ver->v->access_c[ver->next]), "");
+}
+
+/* In the fast copy's header, just made, entered from `pre`: the
+ * iteration and each group's local in i64 at the iteration's start. */
+static void wide_phis(lower *l, struct lower_ver *ver, LLVMBasicBlockRef pre)
+{
+	LLVMValueRef zero = i64c(l, 0);
+
+	ver->iter = LLVMBuildPhi(l->b, l->lm->i64, "iter");
+	LLVMAddIncoming(ver->iter, &zero, &pre, 1);
+	for (uint32_t g = 0; g < ver->v->ngroups; g++) {
+		ver->wide[g] = ver->start[g];
+		if (ver->v->groups[g].step == 0)
+			continue;
+		ver->wide[g] = LLVMBuildPhi(l->b, l->lm->i64, "wide");
+		LLVMAddIncoming(ver->wide[g], &ver->start[g], &pre, 1);
+	}
+}
+
+/* Before the body's final br_if, the back edge's values of the phis:
+ * each one step on (no i64 wrap: steps and entry values are small).
+ * And the br_if's condition, exit local + c != limit, becomes iter !=
+ * N - 1: the guard proved the exit's difference a multiple of the step,
+ * so the two first differ at the last iteration, and an i64 count is
+ * one LLVM can take the trip count from. */
+static void wide_steps(lower *l, struct lower_ver *ver)
+{
+	LLVMBasicBlockRef here = LLVMGetInsertBlock(l->b);
+	LLVMValueRef iter = LLVMBuildNUWAdd(l->b, ver->iter, i64c(l, 1), "");
+	LLVMValueRef more = LLVMBuildICmp(l->b, LLVMIntNE, ver->iter, ver->nm1, "");
+
+	LLVMAddIncoming(ver->iter, &iter, &here, 1);
+	l->stack[l->nstack - 1] = LLVMBuildZExt(l->b, more, l->lm->i32, "");
+
+	for (uint32_t g = 0; g < ver->v->ngroups; g++) {
+		if (ver->v->groups[g].step == 0)
+			continue;
+		LLVMValueRef next = LLVMBuildNSWAdd(l->b, ver->wide[g],
+						    i64c(l, ver->v->groups[g].step), "");
+		LLVMAddIncoming(ver->wide[g], &next, &here, 1);
+	}
+}
+
 /* One copy of the loop, from its `loop` (already read) through its `end`;
  * in the fast copy, the adds the analysis marked are `nuw`. */
 static bool lower_copy(lower *l, kiln_reader *r, const kiln_instr *loop)
 {
 	size_t depth = l->nframes;
 	kiln_instr in = *loop;
+	LLVMBasicBlockRef pre = LLVMGetInsertBlock(l->b);
 
 	for (uint32_t i = 0;; i++) {
 		if (i > 0 && !krt_rd_instr(r, &in))
 			return false;
+		/* The body is straight line: its one br_if is the back edge. */
+		if (l->ver && in.op == KILN_OP_BR_IF)
+			wide_steps(l, l->ver);
 		if (!lower_instr(l, &in))
 			return false;
+		if (l->ver && i == 0)
+			wide_phis(l, l->ver, pre);
 		if (l->ver && loopver_nuw(l->ver->v, i)) {
 			LLVMValueRef sum = l->stack[l->nstack - 1];
 			if (LLVMIsAInstruction(sum))
@@ -198,9 +270,9 @@ bool lower_loop(lower *l, kiln_reader *r, const kiln_instr *in)
 	kiln_reader again = *r;
 	bool ok;
 
-	LLVMBuildCondBr(l->b, guard(l, &v), fast, slow);
-	LLVMPositionBuilderAtEnd(l->b, fast);
 	ver.v = &v;
+	LLVMBuildCondBr(l->b, guard(l, &ver), fast, slow);
+	LLVMPositionBuilderAtEnd(l->b, fast);
 	declare_scopes(l, &ver, in->offset);
 	l->ver = &ver;
 	ok = lower_copy(l, &again, in);

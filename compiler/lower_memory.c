@@ -134,7 +134,9 @@ LLVMValueRef lower_address(lower *l, const kiln_instr *in)
 {
 	LLVMValueRef a;
 
-	if (lower_is64(l, in->mem)) {
+	if (l->ver) {	/* a checked loop's fast copy: no i32 wrap */
+		a = lower_ver_address(l, lower_pop(l));
+	} else if (lower_is64(l, in->mem)) {
 		a = lower_pop(l);
 		lower_bounds64(l, in, a, 1u << krt_op_table[in->op].arg);
 	} else {

@@ -66,6 +66,10 @@ START_TEST(clang_matmul_shape)
 	ck_assert_int_eq(v.exit_step, 2);
 	ck_assert_int_eq(v.exit_c, 2);
 	ck_assert_uint_eq(v.limit_local, 2);
+	/* In body order: b, c, c stored, b + 8, t = c + 8, t stored. */
+	const int64_t c[6] = {0, 0, 0, 8, 8, 8};
+	for (unsigned i = 0; i < 6; i++)
+		ck_assert_int_eq(v.access_c[i], c[i]);
 	/* c + 8, b + 8, c += 16, b += 16; not the counter's add. */
 	ck_assert_uint_eq(count_nuw(&v), 4);
 	ck_assert(!loopver_nuw(&v, v.ninstrs - 5));
@@ -87,6 +91,27 @@ START_TEST(clang_sieve_count_shape)
 	ck_assert_int_eq(v.limit_c, 0);
 	/* No access at p itself: nothing proves p + c does not wrap. */
 	ck_assert_uint_eq(count_nuw(&v), 0);
+	/* The fast copy's i64 addresses: p at the iteration's start + c. */
+	ck_assert_uint_eq(v.naccesses, 2);
+	ck_assert_int_eq(v.access_c[0], 1064);
+	ck_assert_int_eq(v.access_c[1], 1065);
+}
+END_TEST
+
+/* acc += p[4] read after p += 4: the access's constant includes the step
+ * (taken from p's value at the iteration's start). */
+START_TEST(access_after_update)
+{
+	loopver v;
+
+	ck_assert(FIND(&v, LOOP, 0x20, 0, 0x41, 4, 0x6a, 0x22, 0, 0x28, 2, 4,
+		       0x20, 1, 0x6a, 0x21, 1,
+		       0x20, 2, 0x20, 3, 0x41, 1, 0x6a, 0x22, 3, 0x47, 0x0d, 0, 0x0b));
+	ck_assert_uint_eq(v.naccesses, 1);
+	ck_assert_int_eq(v.access_c[0], 4);
+	ck_assert_int_eq(group(&v, 0)->step, 4);
+	ck_assert_int_eq(group(&v, 0)->cmin, 4);
+	ck_assert_int_eq(group(&v, 0)->cend, 12);	/* + offset 4 + 4 bytes */
 }
 END_TEST
 
@@ -161,6 +186,7 @@ Suite *loopver_suite(void)
 
 	tcase_add_test(tc, clang_matmul_shape);
 	tcase_add_test(tc, clang_sieve_count_shape);
+	tcase_add_test(tc, access_after_update);
 	tcase_add_test(tc, rejects_call);
 	tcase_add_test(tc, rejects_inner_br_if);
 	tcase_add_test(tc, rejects_division);

@@ -96,6 +96,28 @@
       local.tee $p
       br_if $l)
     (local.get $acc))
+  ;; The same at the memory's end, the second byte through the memarg
+  ;; offset: p from -n reads bytes 65536 - n to 65535.  The fast copy
+  ;; addresses p + 65536 in i64 from p sign-extended, not zero-extended.
+  (func (export "count_from") (param $p i32) (result i32)
+    (local $acc i32)
+    (loop $l
+      (local.set $acc
+        (i32.add (i32.add (local.get $acc)
+                          (i32.eqz (i32.load8_u (i32.add (local.get $p) (i32.const 65536)))))
+                 (i32.eqz (i32.load8_u offset=1 (i32.add (local.get $p) (i32.const 65536))))))
+      (br_if $l (local.tee $p (i32.add (local.get $p) (i32.const 2)))))
+    (local.get $acc))
+  ;; One byte further: the last iteration's second byte is 65536.
+  (func (export "count_past") (param $p i32) (result i32)
+    (local $acc i32)
+    (loop $l
+      (local.set $acc
+        (i32.add (i32.add (local.get $acc)
+                          (i32.eqz (i32.load8_u (i32.add (local.get $p) (i32.const 65537)))))
+                 (i32.eqz (i32.load8_u offset=1 (i32.add (local.get $p) (i32.const 65537))))))
+      (br_if $l (local.tee $p (i32.add (local.get $p) (i32.const 2)))))
+    (local.get $acc))
   ;; i32 cells at p + 8, p stepping by 4 from p0, n cells: p0 = 0xfffffff8
   ;; puts the first at address 0 through the wrap.
   (func (export "bump_wrapped") (param $p i32) (param $n i32)
@@ -151,7 +173,8 @@
   (func (export "b") (param i32) (result i32) (i32.load8_u (local.get 0)))
   (func (export "w") (param i32) (result i32) (i32.load (local.get 0)))
   (func (export "sb") (param i32 i32) (i32.store8 (local.get 0) (local.get 1)))
-  (func (export "sw") (param i32 i32) (i32.store (local.get 0) (local.get 1))))
+  (func (export "sw") (param i32 i32) (i32.store (local.get 0) (local.get 1)))
+  (func (export "zero") (param i32 i32) (memory.fill (local.get 0) (i32.const 0) (local.get 1))))
 
 ;; b[0..6] = 1..6 at 0; c at 256: in bounds, guard passes.
 (invoke "st" (i32.const 0) (f64.const 1))
@@ -285,6 +308,20 @@
 (invoke "sb" (i32.const 1011) (i32.const 7))
 (invoke "sb" (i32.const 1063) (i32.const 1))
 (assert_return (invoke "count_zero" (i32.const -64)) (i32.const 61))
+
+;; At the memory's end: bytes 65472..65535, two of them nonzero.
+(invoke "zero" (i32.const 65472) (i32.const 64))
+(invoke "sb" (i32.const 65472) (i32.const 1))
+(invoke "sb" (i32.const 65535) (i32.const 1))
+(assert_return (invoke "count_from" (i32.const -64)) (i32.const 62))
+(assert_return (invoke "count_from" (i32.const -2)) (i32.const 1))
+;; From -65538 the first byte is at 0xfffffffe (p + 65536 wraps): a trap.
+(assert_trap (invoke "count_from" (i32.const -65538)) "out of bounds memory access")
+;; An odd start never meets 0: p = -1 reads 65535 and then 65536.
+(assert_trap (invoke "count_from" (i32.const -63)) "out of bounds memory access")
+;; The last iteration's second byte is past the end.
+(assert_trap (invoke "count_past" (i32.const -64)) "out of bounds memory access")
+(assert_trap (invoke "count_past" (i32.const -2)) "out of bounds memory access")
 
 ;; N not dividing: 0, 3, ... 65535 marked, then 65538 traps.
 (assert_trap (invoke "mark_by_3" (i32.const 10)) "out of bounds memory access")
