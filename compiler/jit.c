@@ -729,17 +729,12 @@ static LLVMErrorRef define_personality(jit_state *j, LLVMOrcJITDylibRef jd)
 	return LLVMOrcJITDylibDefine(jd, LLVMOrcAbsoluteSymbols(syms, 2));
 }
 
-static bool module_dylib(kiln_engine *e, module_jit *mj, const char *prefix, kiln_error *err)
+/* A new JITDylib for the module, which finds symbols in the process too. */
+static bool new_dylib(jit_state *j, module_jit *mj, const char *prefix, kiln_error *err)
 {
-	jit_state *j = engine_jit(e);
 	LLVMOrcDefinitionGeneratorRef gen;
 	LLVMErrorRef le;
 
-	pthread_mutex_lock(&j->jd_lock);
-	mj->jd = j->nfree_jds ? j->free_jds[--j->nfree_jds] : NULL;
-	pthread_mutex_unlock(&j->jd_lock);
-	if (mj->jd)
-		return true;
 	le = LLVMOrcCreateDynamicLibrarySearchGeneratorForProcess(
 		&gen, LLVMOrcLLJITGetGlobalPrefix(j->jit), NULL, NULL);
 	if (le != NULL)
@@ -747,6 +742,22 @@ static bool module_dylib(kiln_engine *e, module_jit *mj, const char *prefix, kil
 	mj->jd = LLVMOrcExecutionSessionCreateBareJITDylib(LLVMOrcLLJITGetExecutionSession(j->jit),
 							   prefix);
 	LLVMOrcJITDylibAddGenerator(mj->jd, gen);
+	return true;
+}
+
+/* The module's JITDylib: a freed module's, or a new one; either way the
+ * personality's symbols are defined anew (clearing a freed module's
+ * JITDylib removed them with the rest). */
+static bool module_dylib(kiln_engine *e, module_jit *mj, const char *prefix, kiln_error *err)
+{
+	jit_state *j = engine_jit(e);
+	LLVMErrorRef le;
+
+	pthread_mutex_lock(&j->jd_lock);
+	mj->jd = j->nfree_jds ? j->free_jds[--j->nfree_jds] : NULL;
+	pthread_mutex_unlock(&j->jd_lock);
+	if (!mj->jd && !new_dylib(j, mj, prefix, err))
+		return false;
 	if ((le = define_personality(j, mj->jd)) != NULL)
 		return engine_llvm_error(le, err, "cannot create the module's JIT dylib");
 	return true;

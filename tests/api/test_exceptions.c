@@ -4,7 +4,8 @@
  * (the embedder gets the tag and the values), thrown on by a host
  * function from a nested call, unwound through many frames, freed once
  * caught; the standard form (try_table, throw_ref, exnref) from bytes.
- * Under the JIT and from an artifact.
+ * Under the JIT and from an artifact, and under the JIT once more in a
+ * JITDylib freed modules left.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -248,6 +249,18 @@ int main(int argc, char **argv)
 		kiln_module_delete(s);
 		kiln_module_delete(m);
 	}
+	/* The engine's JIT now reuses the freed modules' JITDylibs, cleared of
+	 * every symbol: the personality's must be defined anew (found by the
+	 * differential tester: "Symbols not found: DW.ref.krt_eh_personality"). */
+	kiln_module *again = prepare(e, standard, sizeof standard, false);
+	kiln_instance *ainst;
+	if (kiln_instance_new(again, NULL, 0, &ainst, NULL, &err)) {
+		printf("again: %s\n", err.message);
+		return 1;
+	}
+	standard_form(ainst, "JIT, a freed module's JITDylib");
+	kiln_instance_delete(ainst);
+	kiln_module_delete(again);
 	kiln_host_func_delete(h_throw);
 	kiln_host_func_delete(h_re);
 	kiln_host_tag_delete(tag);

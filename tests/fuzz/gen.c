@@ -43,8 +43,10 @@
 
 #include "gen.h"
 
-enum { I32 = 0x7f, I64 = 0x7e, F32 = 0x7d, F64 = 0x7c, V128 = 0x7b, FUNCREF = 0x70 };
-enum { MAX_FUNCS = 8, MAX_PARAMS = 3, MAX_RESULTS = 3, MAX_LOCALS = 12, NGLOBALS = 4 };
+enum { I32 = 0x7f, I64 = 0x7e, F32 = 0x7d, F64 = 0x7c, V128 = 0x7b, FUNCREF = 0x70,
+       EXNREF = 0x69 };
+enum { MAX_FUNCS = 8, MAX_PARAMS = 3, MAX_RESULTS = 3, MAX_LOCALS = 12, NGLOBALS = 4,
+       MAX_TAGS = 4 };
 
 typedef struct out {
 	uint8_t *p;
@@ -53,7 +55,7 @@ typedef struct out {
 } out;
 
 typedef struct functype {
-	uint8_t np, nr, p[MAX_PARAMS], r[MAX_RESULTS];
+	uint8_t np, nr, p[MAX_PARAMS], r[MAX_RESULTS + 1];	/* + 1: a tag's payload, exnref */
 } functype;
 
 typedef struct gen {
@@ -61,12 +63,18 @@ typedef struct gen {
 	bool scalar;		/* no v128 anywhere (kiln_gen_scalar_module) */
 	unsigned feat;		/* KILN_GEN_* proposals it may use */
 	uint32_t nfuncs, ntypes;
-	functype types[MAX_FUNCS * 2 + 2];
+	functype types[MAX_FUNCS * 2 + 2 + 3 * MAX_TAGS];
 	uint32_t func_type[MAX_FUNCS * 2 + 1];
 	bool leaf[MAX_FUNCS];
 	uint32_t slot[MAX_FUNCS];	/* a table index holding the function, or UINT32_MAX */
 	uint8_t global_type[NGLOBALS];
 	uint32_t table_size, nmems;
+	/* exception handling: tag k's type is types[tag_type + 3k] (params ->
+	 * ()), followed by () -> params and () -> params exnref (the block
+	 * types of try_table's handlers; without exnref in the legacy form);
+	 * eh_std: the standard form too */
+	uint32_t ntags, tag_type;
+	bool eh_std;
 	/* the function being generated */
 	uint32_t self;
 	uint8_t local_type[MAX_PARAMS + MAX_LOCALS];
@@ -342,6 +350,8 @@ static void offset_expr(gen *g, uint8_t t, uint32_t v)
 
 static void expr(gen *g, uint8_t t, int depth);
 static void stmt(gen *g, int depth);
+static void eh_expr(gen *g, uint8_t t, int depth);
+static void eh_stmt(gen *g, int depth);
 
 /* The call-result local of type t, after the scratch locals (setup_locals
  * declares one of each type in num_types' order). */
@@ -791,6 +801,10 @@ static void scalar_expr(gen *g, uint8_t t, int depth)
 			return;
 		}
 	}
+	if ((g->feat & KILN_GEN_EXCEPTIONS) && rnd(g, 10) == 0) {
+		eh_expr(g, t, depth);
+		return;
+	}
 	switch (rnd(g, 16)) {
 	case 0: case 1: case 2: binary(g, t, depth); return;
 	case 3: case 4: unary(g, t, depth); return;
@@ -903,6 +917,10 @@ static void vector_expr(gen *g, int depth)
 	}
 	if ((g->feat & KILN_GEN_RELAXED_SIMD) && rnd(g, 6) == 0) {
 		relaxed_expr(g, depth);
+		return;
+	}
+	if ((g->feat & KILN_GEN_EXCEPTIONS) && rnd(g, 10) == 0) {
+		eh_expr(g, V128, depth);
 		return;
 	}
 	switch (rnd(g, 10)) {
@@ -1139,10 +1157,319 @@ static void candidate_loop(gen *g, int depth)
 	op(g, 0x0b);
 }
 
+/* ---------------------------------------------------- exception handling */
+
+/* Modules with exception handling have 1..MAX_TAGS tags whose payloads
+ * are 0..3 values of any number type, funcref and (in the standard form)
+ * exnref; they throw under a condition (that holds about half the time)
+ * in any function, so that exceptions cross calls; catch in legacy try
+ * blocks (catch of a tag, catch_all, rethrow, delegate — nested, delegate
+ * 1 skipping the try around it) and in try_tables (every clause kind, the
+ * handlers' blocks typed by the payload); branch out of handlers, in loops
+ * too; keep a caught exnref in a local and throw it again (throw_ref of a
+ * null one traps).  What nothing catches ends the export call: an outcome
+ * of its own, with the tag and values. */
+
+/* The funcref and exnref locals of a module with exception handling, after
+ * the call-result locals (setup_locals declares them). */
+static uint32_t ref_local(const gen *g, uint8_t t)
+{
+	return g->counter + (t == FUNCREF ? 12 : 13);
+}
+
+static const functype *tag_of(const gen *g, uint32_t k)
+{
+	return &g->types[g->tag_type + 3 * k];
+}
+
+/* A value of payload type t: a number as an operand is; a funcref of a
+ * function, null or the local; an exnref of the local (null, or an
+ * exception caught before) or null. */
+static void eh_value(gen *g, uint8_t t, int depth)
+{
+	if (t == FUNCREF) {
+		switch (rnd(g, 3)) {
+		case 0: op(g, 0xd2), u32(g->o, rnd(g, g->nfuncs)); return;
+		case 1: op(g, 0xd0), put(g->o, FUNCREF); return;
+		default: op(g, 0x20), u32(g->o, ref_local(g, FUNCREF)); return;
+		}
+	}
+	if (t == EXNREF) {
+		if (rnd(g, 3))
+			op(g, 0x20), u32(g->o, ref_local(g, EXNREF));
+		else
+			op(g, 0xd0), put(g->o, EXNREF);
+		return;
+	}
+	operand(g, t, depth, false);
+}
+
+/* Takes n values of types ts (the last on top) off the stack: each into a
+ * local of its type, or dropped. */
+static void eh_consume(gen *g, const uint8_t *ts, uint32_t n)
+{
+	for (uint32_t i = n; i-- > 0;) {
+		uint8_t t = ts[i];
+		if (rnd(g, 4) == 0) {
+			op(g, 0x1a);
+			continue;
+		}
+		op(g, 0x21);
+		u32(g->o, t == FUNCREF || t == EXNREF ? ref_local(g, t) : own_local(g, t));
+	}
+}
+
+/* An i32 that is nonzero about half the time (or rarely: eqz). */
+static void eh_cond(gen *g, int depth)
+{
+	expr(g, I32, depth);
+	if (rnd(g, 3) == 0)
+		op(g, 0x45);
+	else
+		op(g, 0x41), s64(g->o, 1), op(g, 0x71);
+}
+
+/* if (cond) throw a random tag; in the standard form now and then
+ * throw_ref of the exnref local instead. */
+static void eh_throw_if(gen *g, int depth)
+{
+	eh_cond(g, depth);
+	op(g, 0x04), put(g->o, 0x40);
+	if (g->eh_std && rnd(g, 4) == 0) {
+		op(g, 0x20), u32(g->o, ref_local(g, EXNREF)), op(g, 0x0a);
+	} else {
+		uint32_t k = rnd(g, g->ntags);
+		const functype *tt = tag_of(g, k);
+		for (uint8_t i = 0; i < tt->np; i++)
+			eh_value(g, tt->p[i], depth);
+		op(g, 0x08), u32(g->o, k);
+	}
+	op(g, 0x0b);
+}
+
+/* The body of a handler scope of type t (0x40: none): a throw or a
+ * statement now and then, then a call of a lower function (which may
+ * throw) or any expression. */
+static void eh_body(gen *g, uint8_t t, int depth)
+{
+	if (rnd(g, 2))
+		eh_throw_if(g, depth - 1);
+	else if (rnd(g, 2))
+		stmt(g, depth - 1);
+	if (g->self > 0 && g->loops == 0 && g->calls < 3 && rnd(g, 2)) {
+		g->calls++;
+		call_expr(g, t == 0x40 ? I32 : t, depth);
+		if (t == 0x40)
+			op(g, 0x1a);
+	} else if (t != 0x40) {
+		expr(g, t, depth - 1);
+	} else if (rnd(g, 2)) {
+		eh_throw_if(g, depth - 1);
+	}
+}
+
+/* The handler of a legacy catch of tag k (UINT32_MAX: catch_all): its
+ * payload into locals, then a rethrow (under an if now and then), a branch
+ * out of the try, a statement or nothing, and its value. */
+static void legacy_handler(gen *g, uint8_t t, uint32_t k, int depth)
+{
+	if (k != UINT32_MAX)
+		eh_consume(g, tag_of(g, k)->p, tag_of(g, k)->np);
+	switch (rnd(g, 5)) {
+	case 0:
+		if (rnd(g, 4) == 0) {
+			op(g, 0x09), u32(g->o, 0);	/* rethrow 0 */
+			break;
+		}
+		eh_cond(g, depth - 1);
+		op(g, 0x04), put(g->o, 0x40), op(g, 0x09), u32(g->o, 1), op(g, 0x0b);
+		break;
+	case 1:		/* br_if out of the handler, with the try's value */
+		if (t != 0x40)
+			expr(g, t, depth - 1);
+		eh_cond(g, depth - 1);
+		op(g, 0x0d), u32(g->o, 0);
+		if (t != 0x40)
+			op(g, 0x1a);
+		break;
+	case 2:
+		stmt(g, depth - 1);
+		break;
+	default:
+		break;
+	}
+	if (t != 0x40)
+		expr(g, t, depth - 1);
+}
+
+/* try (result t) ... catch x ... catch_all ... end, or try ... delegate;
+ * the body now and then a try delegating to this one's handlers or past
+ * them. */
+static void legacy_try(gen *g, uint8_t t, int depth)
+{
+	op(g, 0x06), put(g->o, t);
+	if (rnd(g, 6) == 0) {
+		eh_body(g, t, depth);
+		op(g, 0x18), u32(g->o, 0);	/* delegate 0 */
+		return;
+	}
+	if (rnd(g, 5) == 0) {
+		op(g, 0x06), put(g->o, t);
+		eh_body(g, t, depth);
+		op(g, 0x18), u32(g->o, rnd(g, 2));
+	} else {
+		eh_body(g, t, depth);
+	}
+	for (uint32_t n = rnd(g, 3); n > 0; n--) {
+		uint32_t k = rnd(g, g->ntags);
+		op(g, 0x07), u32(g->o, k);
+		legacy_handler(g, t, k, depth);
+	}
+	if (rnd(g, 3)) {
+		op(g, 0x19);
+		legacy_handler(g, t, UINT32_MAX, depth);
+	}
+	op(g, 0x0b);
+}
+
+/* The block type of a try_table handler of clause kind (catch, catch_ref,
+ * catch_all, catch_all_ref) for tag k: the values the clause passes. */
+static void handler_type(gen *g, uint32_t kind, uint32_t k)
+{
+	const functype *tt = tag_of(g, k);
+	uint32_t n = kind == 0 ? tt->np : kind == 1 ? tt->np + 1u : kind == 3;
+
+	if (n == 0)
+		put(g->o, 0x40);
+	else if (n == 1)
+		put(g->o, kind == 0 ? tt->p[0] : EXNREF);
+	else
+		u32(g->o, g->tag_type + 3 * k + (kind == 1 ? 2 : 1));
+}
+
+/* A try_table handler: the exnref into the local (and thrown again under
+ * an if now and then), the payload into locals, then the value. */
+static void std_handler(gen *g, uint8_t t, uint32_t kind, uint32_t k, int depth)
+{
+	bool ref = kind == 1 || kind == 3;
+
+	if (ref) {
+		static const uint8_t exn[] = {EXNREF};
+		eh_consume(g, exn, 1);
+	}
+	if (kind == 0 || kind == 1)
+		eh_consume(g, tag_of(g, k)->p, tag_of(g, k)->np);
+	if (ref && rnd(g, 3) == 0) {
+		eh_cond(g, depth - 1);
+		op(g, 0x04), put(g->o, 0x40);
+		op(g, 0x20), u32(g->o, ref_local(g, EXNREF)), op(g, 0x0a);
+		op(g, 0x0b);
+	}
+	if (t != 0x40)
+		expr(g, t, depth - 1);
+}
+
+/* block (result t) block (handler n-1) ... block (handler 0)
+ *   try_table (result t) (clause i → handler i) BODY end br n
+ * end HANDLER 0 br n-1 ... end HANDLER n-1 end */
+static void try_table(gen *g, uint8_t t, int depth)
+{
+	uint32_t n = 1 + rnd(g, 3), kind[3], tag[3];
+
+	op(g, 0x02), put(g->o, t);
+	for (uint32_t i = n; i-- > 0;) {
+		kind[i] = rnd(g, 4);
+		tag[i] = rnd(g, g->ntags);
+		op(g, 0x02), handler_type(g, kind[i], tag[i]);
+	}
+	op(g, 0x1f), put(g->o, t), u32(g->o, n);
+	for (uint32_t i = 0; i < n; i++) {
+		put(g->o, (uint8_t)kind[i]);
+		if (kind[i] < 2)
+			u32(g->o, tag[i]);
+		u32(g->o, i);
+	}
+	eh_body(g, t, depth);
+	op(g, 0x0b), op(g, 0x0c), u32(g->o, n);
+	for (uint32_t i = 0; i < n; i++) {
+		op(g, 0x0b);
+		std_handler(g, t, kind[i], tag[i], depth);
+		if (i + 1 < n)
+			op(g, 0x0c), u32(g->o, n - 1 - i);
+	}
+	op(g, 0x0b);
+}
+
+/* A handler scope of type t: a try_table (standard form) or a legacy try. */
+static void eh_expr(gen *g, uint8_t t, int depth)
+{
+	if (g->eh_std && rnd(g, 2))
+		try_table(g, t, depth);
+	else
+		legacy_try(g, t, depth);
+}
+
+/* block loop (a handler scope around a throw; its handler may branch out of
+ * the loop) counter-- br_if 0 end end: exceptions caught round by round. */
+static void eh_loop(gen *g, int depth)
+{
+	uint32_t c = g->counter + g->loops++;
+
+	op(g, 0x41), s64(g->o, 1 + rnd(g, 8)), op(g, 0x21), u32(g->o, c);
+	op(g, 0x02), put(g->o, 0x40), op(g, 0x03), put(g->o, 0x40);
+	if (g->eh_std && rnd(g, 2)) {
+		op(g, 0x02), put(g->o, 0x40);
+		op(g, 0x1f), put(g->o, 0x40), u32(g->o, 1), put(g->o, 2), u32(g->o, 0);
+		eh_throw_if(g, depth - 1);
+		stmt(g, depth - 1);
+		op(g, 0x0b), op(g, 0x0b);
+	} else {
+		op(g, 0x06), put(g->o, 0x40);
+		eh_throw_if(g, depth - 1);
+		if (rnd(g, 2))
+			stmt(g, depth - 1);
+		if (rnd(g, 2)) {
+			op(g, 0x19);
+		} else {
+			uint32_t k = rnd(g, g->ntags);
+			op(g, 0x07), u32(g->o, k);
+			eh_consume(g, tag_of(g, k)->p, tag_of(g, k)->np);
+		}
+		eh_cond(g, depth - 1);
+		op(g, 0x0d), u32(g->o, 2);	/* out of the loop from the handler */
+		op(g, 0x0b);
+	}
+	op(g, 0x20), u32(g->o, c), op(g, 0x41), s64(g->o, 1), op(g, 0x6b);
+	op(g, 0x22), u32(g->o, c), op(g, 0x0d), u32(g->o, 0);
+	op(g, 0x0b), op(g, 0x0b);
+	g->loops--;
+}
+
+static void eh_stmt(gen *g, int depth)
+{
+	switch (rnd(g, 4)) {
+	case 0:
+		eh_throw_if(g, depth);
+		return;
+	case 1:
+		if (g->loops < 2) {
+			eh_loop(g, depth);
+			return;
+		}
+		/* fall through */
+	default:
+		eh_expr(g, 0x40, depth);
+	}
+}
+
 static void stmt(gen *g, int depth)
 {
 	static const uint8_t types[] = {I32, I64, F32, F64, V128};
 
+	if ((g->feat & KILN_GEN_EXCEPTIONS) && depth > 0 && rnd(g, 5) == 0) {
+		eh_stmt(g, depth);
+		return;
+	}
 	if (rnd(g, 8) == 0) {
 		candidate_loop(g, depth);
 		return;
@@ -1271,6 +1598,10 @@ static void setup_locals(gen *g, const functype *t, out *o)
 	extra[n++] = F32, extra[n++] = F64, extra[n++] = vtype(g, V128);
 	for (int i = 0; i < 5; i++)
 		extra[n++] = vtype(g, num_types[i]);
+	if (g->feat & KILN_GEN_EXCEPTIONS)	/* ref_local's */
+		extra[n++] = FUNCREF;
+	if (g->eh_std)
+		extra[n++] = EXNREF;
 	for (uint32_t i = 0; i < own; i++)
 		g->local_type[g->nlocals++] = extra[i];
 	g->counter = g->nlocals;
@@ -1444,6 +1775,31 @@ static void functype_out(out *s, const functype *t)
 	raw(s, t->r, t->nr);
 }
 
+/* The tags of a module with exception handling and their types (after
+ * the wrappers' type): params -> (), () -> params, () -> params exnref
+ * (the standard form's; the legacy form has another () -> params). */
+static void tags_new(gen *g)
+{
+	g->eh_std = rnd(g, 2);
+	g->ntags = 1 + rnd(g, MAX_TAGS);
+	g->tag_type = g->ntypes;
+	for (uint32_t k = 0; k < g->ntags; k++) {
+		functype *t = &g->types[g->ntypes];
+		t[0] = (functype){.np = (uint8_t)rnd(g, MAX_PARAMS + 1)};
+		for (int i = 0; i < t->np; i++) {
+			uint32_t d = rnd(g, 7);
+			t->p[i] = d < 5 ? vtype(g, num_types[d]) : d == 5 ? FUNCREF
+				: g->eh_std ? EXNREF : I32;
+		}
+		t[1] = (functype){.nr = t->np};
+		memcpy(t[1].r, t->p, t->np);
+		t[2] = t[1];
+		if (g->eh_std)	/* (wabt 1.0.32 knows no exnref) */
+			t[2].r[t[2].nr++] = EXNREF;
+		g->ntypes += 3;
+	}
+}
+
 static bool generate(uint64_t seed, unsigned feat, bool scalar, uint8_t **out_bytes,
 		     size_t *out_len)
 {
@@ -1470,6 +1826,8 @@ static bool generate(uint64_t seed, unsigned feat, bool scalar, uint8_t **out_by
 		g.slot[f] = UINT32_MAX;
 	}
 	g.types[g.nfuncs] = wt;
+	if (feat & KILN_GEN_EXCEPTIONS)
+		tags_new(&g);
 	for (int i = 0; i < NGLOBALS; i++)
 		g.global_type[i] = num_types[rnd(&g, 4)];
 	g.table_size = 2 + rnd(&g, 6);
@@ -1493,6 +1851,12 @@ static bool generate(uint64_t seed, unsigned feat, bool scalar, uint8_t **out_by
 	if (g.nmems > 1)
 		put(&s, 1), u32(&s, 1), u32(&s, 1 + rnd(&g, 3));	/* memory 1: 1..1-3 */
 	section(&m, 5, &s);
+	if (g.ntags) {						/* tags */
+		u32(&s, g.ntags);
+		for (uint32_t k = 0; k < g.ntags; k++)
+			put(&s, 0), u32(&s, g.tag_type + 3 * k);
+		section(&m, 13, &s);
+	}
 	u32(&s, NGLOBALS);					/* globals */
 	g.o = &s;
 	for (int i = 0; i < NGLOBALS; i++) {
@@ -1505,13 +1869,19 @@ static bool generate(uint64_t seed, unsigned feat, bool scalar, uint8_t **out_by
 		put(&s, 0x0b);
 	}
 	section(&m, 6, &s);
-	u32(&s, g.nfuncs + 1);					/* exports */
+	u32(&s, g.nfuncs + 1 + g.ntags);			/* exports */
 	for (uint32_t f = 0; f <= g.nfuncs; f++) {
 		char name[16];
 		int n = f < g.nfuncs ? snprintf(name, sizeof name, "f%u", f)
 				     : snprintf(name, sizeof name, "state");
 		u32(&s, (uint32_t)n), raw(&s, name, (size_t)n);
 		put(&s, 0), u32(&s, g.nfuncs + f);
+	}
+	for (uint32_t k = 0; k < g.ntags; k++) {		/* "t0".., to name them */
+		char name[16];
+		int n = snprintf(name, sizeof name, "t%u", k);
+		u32(&s, (uint32_t)n), raw(&s, name, (size_t)n);
+		put(&s, 4), u32(&s, k);
 	}
 	section(&m, 7, &s);
 	u32(&s, 2);						/* elements */
@@ -1579,3 +1949,4 @@ bool kiln_gen_module_with(uint64_t seed, unsigned features, bool scalar, uint8_t
 {
 	return generate(seed, features, scalar, out_bytes, out_len);
 }
+

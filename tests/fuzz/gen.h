@@ -24,7 +24,8 @@ enum {
 	KILN_GEN_MULTI_MEMORY = 4,	/* a second memory, accesses and copies between them */
 	KILN_GEN_RELAXED_SIMD = 8,	/* results implementation-defined: kiln against itself */
 	KILN_GEN_MEMORY64 = 16,		/* memory 0 indexed by i64, addresses past 2^32 too */
-	KILN_GEN_ALL = 31,
+	KILN_GEN_EXCEPTIONS = 32,	/* tags, throw, try/catch/delegate/rethrow, try_table */
+	KILN_GEN_ALL = 63,
 };
 bool kiln_gen_module_with(uint64_t seed, unsigned features, bool scalar, uint8_t **out_bytes,
 			  size_t *out_len);
