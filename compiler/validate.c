@@ -155,7 +155,8 @@ static bool mismatch(validator *v, bool instruction, const kiln_valtype *want, u
 	put_types(msg, sizeof msg, &len, wanted, n < sizeof wanted ? n : sizeof wanted, 0);
 	if (len < sizeof msg)
 		len += (size_t)snprintf(msg + len, sizeof msg - len, " but stack has ");
-	put_types(msg, sizeof msg, &len, v->vals + h0 - k, k, unknowns);
+	/* k == 0 with no values yet: vals may be NULL (no offset from it) */
+	put_types(msg, sizeof msg, &len, k ? v->vals + h0 - k : NULL, k, unknowns);
 	return invalid(v, msg);
 }
 
