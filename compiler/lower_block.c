@@ -86,11 +86,6 @@ void lower_set_dead(lower *l)
 	lower_top(l)->dead = true;
 }
 
-static void set_dead(lower *l)
-{
-	lower_set_dead(l);
-}
-
 void lower_blocktype(lower *l, int64_t bt, const kiln_valtype **p, uint32_t *np,
 		      const kiln_valtype **r, uint32_t *nr)
 {
@@ -258,7 +253,7 @@ bool lower_op_br(lower *l, const kiln_instr *in)
 	if (in->op == KILN_OP_BR) {
 		lower_eh_exit(l, target);
 		lower_branch_to(l, f);
-		set_dead(l);
+		lower_set_dead(l);
 		return true;
 	}
 	LLVMValueRef c = LLVMBuildICmp(l->b, LLVMIntNE, lower_pop(l),
@@ -330,7 +325,7 @@ static bool br_table_tree(lower *l, const kiln_instr *in, LLVMValueRef idx)
 	LLVMBuildCondBr(l->b, LLVMBuildICmp(l->b, LLVMIntULT, idx,
 					    LLVMConstInt(l->lm->i32, in->u.vec.n, 0), ""),
 			tree, other);
-	set_dead(l);
+	lower_set_dead(l);
 	return true;
 }
 
@@ -355,7 +350,7 @@ bool lower_op_br_table(lower *l, const kiln_instr *in)
 		LLVMAddCase(sw, LLVMConstInt(l->lm->i32, i, 0), f->target);
 		add_incoming(l, f->phis, label_arity(f));
 	}
-	set_dead(l);
+	lower_set_dead(l);
 	return true;
 }
 

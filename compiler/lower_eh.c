@@ -165,14 +165,20 @@ static LLVMValueRef tag_is(lower *l, LLVMValueRef exn, uint32_t tag)
 	return LLVMBuildICmp(l->b, LLVMIntEQ, have, want, "");
 }
 
+/* Value i of exn, an exception of a tag of type ft. */
+static LLVMValueRef exn_value(lower *l, LLVMValueRef exn, const kiln_functype *ft, uint32_t i)
+{
+	return lower_load_at(l, exn, KILN_EXN_VALS + i * KILN_SLOT_SIZE,
+			     lower_type(l->lm, ft->params[i]));
+}
+
 /* The values of exn, a tag-`tag` exception, into v. */
 static void unpack(lower *l, LLVMValueRef exn, uint32_t tag, LLVMValueRef *v)
 {
 	const kiln_functype *ft = &l->m->types[l->m->tags[tag].type_idx];
 
 	for (uint32_t i = 0; i < ft->nparams; i++)
-		v[i] = lower_load_at(l, exn, KILN_EXN_VALS + i * KILN_SLOT_SIZE,
-				     lower_type(l->lm, ft->params[i]));
+		v[i] = exn_value(l, exn, ft, i);
 }
 
 /* ------------------------------------------------------------ throwing */
@@ -270,11 +276,8 @@ static bool op_catch(lower *l, uint32_t tag)
 		LLVMBuildCondBr(l->b, tag_is(l, f->exn, tag), match, f->next);
 		LLVMPositionBuilderAtEnd(l->b, match);
 		for (uint32_t i = 0; i < ft->nparams; i++)
-			if (!lower_push(l, lower_load_at(l, f->exn, KILN_EXN_VALS + i * KILN_SLOT_SIZE,
-							 lower_type(l->lm, ft->params[i]))))
+			if (!lower_push(l, exn_value(l, f->exn, ft, i)))
 				return false;
-		exn_caught(l, f->exn, KILN_EXN_HOLD);
-		return true;
 	}
 	exn_caught(l, f->exn, KILN_EXN_HOLD);
 	return true;

@@ -48,7 +48,8 @@ static void unlink_exn(kiln_exn *x)
 	x->owner = NULL;
 }
 
-kiln_exn *krt_exn_new(kiln_instance *inst, const kiln_tag_rt *tag, const kiln_slot *vals)
+/* A new exception of `tag`, its values not filled in yet. */
+static kiln_exn *exn_alloc(kiln_instance *inst, const kiln_tag_rt *tag)
 {
 	uint32_t n = tag->type->nparams;
 	kiln_exn *x = aligned_alloc(16, (sizeof *x + (size_t)n * sizeof(kiln_slot) + 15) & ~(size_t)15);
@@ -58,10 +59,17 @@ kiln_exn *krt_exn_new(kiln_instance *inst, const kiln_tag_rt *tag, const kiln_sl
 	memset(x, 0, sizeof *x);
 	x->tag = tag;
 	x->nvals = n;
-	if (n)
-		memcpy(x->vals, vals, n * sizeof(kiln_slot));
 	if (inst)
 		link_to(x, inst);
+	return x;
+}
+
+kiln_exn *krt_exn_new(kiln_instance *inst, const kiln_tag_rt *tag, const kiln_slot *vals)
+{
+	kiln_exn *x = exn_alloc(inst, tag);
+
+	if (x && x->nvals)
+		memcpy(x->vals, vals, x->nvals * sizeof(kiln_slot));
 	return x;
 }
 
@@ -344,51 +352,38 @@ void kiln_exception_delete(kiln_exception *e)
 	free(e);
 }
 
+/* Throws an exception of t with `values` (checked) from the host function
+ * that c called; `done`, an exception the values came from, goes first. */
+__attribute__((noreturn)) static void host_throw(kiln_caller *c, const kiln_tag_rt *t,
+						 const kiln_val *values, kiln_exception *done)
+{
+	kiln_instance *inst = c ? c->instance : NULL;
+	bool full = !room(inst);
+	kiln_exn *x = full ? NULL : exn_alloc(inst, t);
+
+	for (uint32_t i = 0; x && i < x->nvals; i++)
+		memcpy(&x->vals[i], &values[i].of, sizeof x->vals[i]);
+	kiln_exception_delete(done);
+	if (x == NULL)
+		krt_trap_raise_host(full ? KILN_TRAP_TOO_MANY_EXCEPTIONS : KILN_TRAP_HOST);
+	krt_exn_raise(x, (uintptr_t)__builtin_frame_address(0), true);
+}
+
 void kiln_caller_throw(kiln_caller *c, kiln_extern tag, const kiln_val *values, size_t count)
 {
 	const kiln_tag_rt *t = tag.kind == KILN_EXTERN_TAG ? tag.handle : NULL;
-	kiln_slot small[16] = {0}, *vals = small;
-	kiln_exn *x;
 
 	if (t == NULL || count != t->type->nparams || (count && values == NULL))
 		krt_trap_raise_host(KILN_TRAP_HOST);
-	if (!room(c ? c->instance : NULL))
-		krt_trap_raise_host(KILN_TRAP_TOO_MANY_EXCEPTIONS);
 	for (size_t i = 0; i < count; i++)
 		if (values[i].type != t->type->params[i])
 			krt_trap_raise_host(KILN_TRAP_HOST);
-	if (count > 16 && !(vals = calloc(count, sizeof *vals)))
-		krt_trap_raise_host(KILN_TRAP_HOST);
-	for (size_t i = 0; i < count; i++)
-		memcpy(&vals[i], &values[i].of, sizeof vals[i]);
-	x = krt_exn_new(c ? c->instance : NULL, t, vals);
-	if (vals != small)
-		free(vals);
-	if (x == NULL)
-		krt_trap_raise_host(KILN_TRAP_HOST);
-	krt_exn_raise(x, (uintptr_t)__builtin_frame_address(0), true);
+	host_throw(c, t, values, NULL);
 }
 
 void kiln_caller_rethrow(kiln_caller *c, kiln_exception *e)
 {
-	kiln_slot small[16] = {0}, *vals = small;
-	kiln_exn *x;
-
 	if (e == NULL)
 		krt_trap_raise_host(KILN_TRAP_HOST);
-	if (!room(c ? c->instance : NULL)) {
-		free(e);
-		krt_trap_raise_host(KILN_TRAP_TOO_MANY_EXCEPTIONS);
-	}
-	if (e->nvals > 16 && !(vals = calloc(e->nvals, sizeof *vals)))
-		krt_trap_raise_host(KILN_TRAP_HOST);
-	for (uint32_t i = 0; i < e->nvals; i++)
-		memcpy(&vals[i], &e->vals[i].of, sizeof vals[i]);
-	x = krt_exn_new(c ? c->instance : NULL, e->tag, vals);
-	if (vals != small)
-		free(vals);
-	free(e);
-	if (x == NULL)
-		krt_trap_raise_host(KILN_TRAP_HOST);
-	krt_exn_raise(x, (uintptr_t)__builtin_frame_address(0), true);
+	host_throw(c, e->tag, e->vals, e);
 }

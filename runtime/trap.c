@@ -421,41 +421,37 @@ void krt_trap_raise(uint32_t kind)
 	siglongjmp(f->env, 1);
 }
 
-void krt_trap_raise_host(uint32_t kind)
+/* Ends the innermost catch frame with `kind`, its frames walked from fp;
+ * for a host function's trap (`host`), from the compiled code that called
+ * it when there is such a site between fp and the catch frame: its call
+ * (the return address less one, as capture takes the frames above it) and
+ * the frames the caller's fp leads to. */
+__attribute__((noreturn)) static void raise_from(uint32_t kind, uintptr_t fp, bool host)
 {
 	catch_frame *f = innermost;
 	krt_host_site site = krt_host_entry;
-	uintptr_t fp = (uintptr_t)__builtin_frame_address(0);
 
 	if (f == NULL)
 		abort();
 	f->kind = kind;
-	/* A site of compiled code between here and the catch frame is the
-	 * caller's: its call (the return address less one, as capture takes
-	 * the frames above it) and the frames the caller's fp leads to. */
-	if (in_range(&code, site.pc) && site.fp > fp && site.fp < (uintptr_t)f)
+	if (host && in_range(&code, site.pc) && site.fp > fp && site.fp < (uintptr_t)f)
 		capture(f, site.pc - 1, site.fp);
 	else
 		capture(f, 0, fp);
 	siglongjmp(f->env, 1);
 }
 
+void krt_trap_raise_host(uint32_t kind)
+{
+	raise_from(kind, (uintptr_t)__builtin_frame_address(0), true);
+}
+
 static _Thread_local void *uncaught;
 
 void krt_trap_raise_exception(void *exn, uintptr_t fp, bool host)
 {
-	catch_frame *f = innermost;
-	krt_host_site site = krt_host_entry;
-
-	if (f == NULL)
-		abort();
-	f->kind = KILN_TRAP_UNCAUGHT_EXCEPTION;
 	uncaught = exn;
-	if (host && in_range(&code, site.pc) && site.fp > fp && site.fp < (uintptr_t)f)
-		capture(f, site.pc - 1, site.fp);
-	else
-		capture(f, 0, fp);
-	siglongjmp(f->env, 1);
+	raise_from(KILN_TRAP_UNCAUGHT_EXCEPTION, fp, host);
 }
 
 void *krt_trap_take_exception(void)

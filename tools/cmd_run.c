@@ -324,15 +324,21 @@ static bool parse_arg(const char *s, kiln_valtype t, kiln_val *v)
 	return *s && !*end && errno == 0;
 }
 
-static void print_val(const kiln_val *v)
+static void put_val(FILE *out, const kiln_val *v)
 {
 	switch (v->type) {
-	case KILN_I32: printf("%" PRId32 "\n", v->of.i32); break;
-	case KILN_I64: printf("%" PRId64 "\n", v->of.i64); break;
-	case KILN_F32: printf("%.9g\n", (double)v->of.f32); break;
-	case KILN_F64: printf("%.17g\n", v->of.f64); break;
-	default: printf("%s:%p\n", kiln_valtype_name(v->type), v->of.ref); break;
+	case KILN_I32: fprintf(out, "%" PRId32, v->of.i32); break;
+	case KILN_I64: fprintf(out, "%" PRId64, v->of.i64); break;
+	case KILN_F32: fprintf(out, "%.9g", (double)v->of.f32); break;
+	case KILN_F64: fprintf(out, "%.17g", v->of.f64); break;
+	default: fprintf(out, "%s:%p", kiln_valtype_name(v->type), v->of.ref); break;
 	}
+}
+
+static void print_val(const kiln_val *v)
+{
+	put_val(stdout, v);
+	putchar('\n');
 }
 
 static void print_frames(const kiln_trap_info *t);
@@ -350,30 +356,24 @@ static void print_exception(kiln_instance *inst, const kiln_module *m, const kil
 {
 	kiln_extern tag = kiln_exception_tag(t->exception), x;
 	const kiln_val *v;
-	size_t n;
+	size_t n, i;
 
 	fprintf(stderr, "error: uncaught wasm exception: tag ");
-	for (size_t i = 0; i < kiln_module_export_count(m); i++) {
+	for (i = 0; i < kiln_module_export_count(m); i++) {
 		kiln_export_info e = kiln_module_export(m, i);
 		if (e.kind == KILN_EXTERN_TAG && kiln_instance_export(inst, e.name, &x) &&
 		    x.handle == tag.handle) {
 			cli_print_name(stderr, e.name);
 			break;
 		}
-		if (i + 1 == kiln_module_export_count(m))
-			fprintf(stderr, "(not exported)");
 	}
+	if (i == kiln_module_export_count(m))
+		fprintf(stderr, "(not exported)");
 	v = kiln_exception_values(t->exception, &n);
 	fprintf(stderr, ", values (");
-	for (size_t i = 0; i < n; i++) {
-		fprintf(stderr, "%s", i ? ", " : "");
-		switch (v[i].type) {
-		case KILN_I32: fprintf(stderr, "%" PRId32, v[i].of.i32); break;
-		case KILN_I64: fprintf(stderr, "%" PRId64, v[i].of.i64); break;
-		case KILN_F32: fprintf(stderr, "%.9g", (double)v[i].of.f32); break;
-		case KILN_F64: fprintf(stderr, "%.17g", v[i].of.f64); break;
-		default: fprintf(stderr, "%s", kiln_valtype_name(v[i].type)); break;
-		}
+	for (i = 0; i < n; i++) {
+		fputs(i ? ", " : "", stderr);
+		put_val(stderr, &v[i]);
 	}
 	fprintf(stderr, ")\n");
 	print_frames(t);
