@@ -58,13 +58,13 @@ static LLVMTypeRef func_type(const lower_module *lm, const kiln_functype *ft)
 {
 	LLVMTypeRef params[128], *p = params, t, ret = result_type(lm, ft);
 
-	if (ret == NULL || (ft->nparams + 1 > 128 &&
-			    !(p = malloc((ft->nparams + 1) * sizeof *p))))
+	if (ret == NULL || (ft->nparams + LOWER_CTX_ARGS > 128 &&
+			    !(p = malloc((ft->nparams + LOWER_CTX_ARGS) * sizeof *p))))
 		return NULL;
-	p[0] = lm->ptr;
+	p[0] = p[1] = lm->ptr;
 	for (uint32_t i = 0; i < ft->nparams; i++)
-		p[i + 1] = lower_type(lm, ft->params[i]);
-	t = LLVMFunctionType(ret, p, ft->nparams + 1, 0);
+		p[i + LOWER_CTX_ARGS] = lower_type(lm, ft->params[i]);
+	t = LLVMFunctionType(ret, p, ft->nparams + LOWER_CTX_ARGS, 0);
 	if (p != params)
 		free(p);
 	return t;
@@ -154,6 +154,7 @@ bool lower_module_init(lower_module *lm, const kiln_module *m,
  * which C callers do not expect). */
 #define UNIFORM_INTS 5
 #define UNIFORM_VECS 8
+#define UNIFORM_ARGS (LOWER_CTX_ARGS + UNIFORM_INTS + UNIFORM_VECS)
 
 static bool is_vec_class(kiln_valtype t)
 {
@@ -180,14 +181,14 @@ static LLVMTypeRef uniform_result(const lower_module *lm)
 
 static LLVMTypeRef uniform_type(const lower_module *lm)
 {
-	LLVMTypeRef p[1 + UNIFORM_INTS + UNIFORM_VECS];
+	LLVMTypeRef p[UNIFORM_ARGS];
 
-	p[0] = lm->ptr;
+	p[0] = p[1] = lm->ptr;
 	for (int i = 0; i < UNIFORM_INTS; i++)
-		p[1 + i] = lm->i64;
+		p[LOWER_CTX_ARGS + i] = lm->i64;
 	for (int i = 0; i < UNIFORM_VECS; i++)
-		p[1 + UNIFORM_INTS + i] = lm->v128;
-	return LLVMFunctionType(uniform_result(lm), p, 1 + UNIFORM_INTS + UNIFORM_VECS, 0);
+		p[LOWER_CTX_ARGS + UNIFORM_INTS + i] = lm->v128;
+	return LLVMFunctionType(uniform_result(lm), p, UNIFORM_ARGS, 0);
 }
 
 /* The LLVM type of function i (its declaration). */
@@ -246,14 +247,14 @@ static void uniform_args(LLVMBuilderRef b, const lower_module *lm, const kiln_fu
 {
 	uint32_t ints = 0, vecs = 0;
 
-	out[0] = ctx;
+	out[0] = out[1] = ctx;
 	for (int i = 0; i < UNIFORM_INTS; i++)
-		out[1 + i] = LLVMGetUndef(lm->i64);
+		out[LOWER_CTX_ARGS + i] = LLVMGetUndef(lm->i64);
 	for (int i = 0; i < UNIFORM_VECS; i++)
-		out[1 + UNIFORM_INTS + i] = LLVMGetUndef(lm->v128);
+		out[LOWER_CTX_ARGS + UNIFORM_INTS + i] = LLVMGetUndef(lm->v128);
 	for (uint32_t i = 0; i < ft->nparams; i++) {
 		bool vec = is_vec_class(ft->params[i]);
-		out[vec ? 1 + UNIFORM_INTS + vecs++ : 1 + ints++] =
+		out[vec ? LOWER_CTX_ARGS + UNIFORM_INTS + vecs++ : LOWER_CTX_ARGS + ints++] =
 			to_reg(b, lm, a[i], ft->params[i]);
 	}
 }
@@ -264,11 +265,12 @@ static LLVMValueRef lower_param(lower *l, LLVMBuilderRef b, uint32_t i)
 	uint32_t ints = 0, vecs = 0;
 
 	if (!lower_uniform(l->lm, l->type) || l->lm->osr)
-		return LLVMGetParam(l->fn, i + 1);
+		return LLVMGetParam(l->fn, i + LOWER_CTX_ARGS);
 	for (uint32_t k = 0; k < i; k++)
 		*(is_vec_class(l->type->params[k]) ? &vecs : &ints) += 1;
 	return from_reg(b, l->lm, LLVMGetParam(l->fn, is_vec_class(l->type->params[i])
-						     ? 1 + UNIFORM_INTS + vecs : 1 + ints),
+						     ? LOWER_CTX_ARGS + UNIFORM_INTS + vecs
+						     : LOWER_CTX_ARGS + ints),
 			l->type->params[i]);
 }
 
@@ -294,6 +296,20 @@ void lower_build_ret(lower *l, LLVMValueRef *v, uint32_t n)
 	LLVMBuildRet(l->b, r);
 }
 
+/* The ctx parameter of a wasm function's prototype (lower.h,
+ * LOWER_CTX_ARGS): swiftself, which the C convention passes in %r13. */
+static LLVMAttributeRef ctx_attr(const lower_module *lm)
+{
+	return LLVMCreateEnumAttribute(lm->llctx,
+				       LLVMGetEnumAttributeKindForName("swiftself", 9), 0);
+}
+
+/* Marks a call of wasm code as one: its first argument in %r13. */
+static void wasm_call_site(const lower_module *lm, LLVMValueRef call)
+{
+	LLVMAddCallSiteAttribute(call, 1, ctx_attr(lm));
+}
+
 /* A wasm function: unwind tables always, so that an exception can unwind
  * through it to a frame that catches (a module's code may run between
  * two frames of another); nounwind where its module throws nothing
@@ -317,6 +333,7 @@ static LLVMValueRef declare(lower_module *lm, char kind, uint32_t i)
 	if ((fn = LLVMGetNamedFunction(lm->llmod, name)) != NULL)
 		return fn;
 	fn = LLVMAddFunction(lm->llmod, name, decl_type(lm, i));
+	LLVMAddAttributeAtIndex(fn, 1, ctx_attr(lm));
 	unwinds(lm, fn);
 	/* AOT: a body in another part of the module is reached PC-relative,
 	 * never through a GOT. */
@@ -586,6 +603,7 @@ static LLVMValueRef build_call(lower *l, LLVMTypeRef fty, LLVMValueRef callee,
 {
 	LLVMValueRef call = lower_eh_call(l, fty, callee, a, n);
 
+	wasm_call_site(l->lm, call);
 	/* Never a tail call: tail-recursion elimination would turn unbounded
 	 * recursion into a loop, and it must exhaust the stack instead.  (An
 	 * invoke, in a handler scope, never is one.) */
@@ -614,7 +632,7 @@ static LLVMValueRef call_same_ctx(lower *l, LLVMTypeRef fty, LLVMValueRef callee
 	LLVMBuildCondBr(l->b, LLVMBuildICmp(l->b, LLVMIntEQ, cctx, l->ctx, ""), bb[0], bb[1]);
 	for (int i = 0; i < 2; i++) {
 		LLVMPositionBuilderAtEnd(l->b, bb[i]);
-		a[0] = i == 0 ? l->ctx : cctx;
+		a[0] = a[1] = i == 0 ? l->ctx : cctx;
 		calls[i] = build_call(l, fty, callee, a, n);
 		bb[i] = LLVMGetInsertBlock(l->b);	/* an invoke continues elsewhere */
 		LLVMBuildBr(l->b, join);
@@ -635,18 +653,19 @@ static bool emit_call_as(lower *l, const kiln_functype *ft, LLVMTypeRef fty,
 			 LLVMValueRef callee, LLVMValueRef cctx, bool same_ctx)
 {
 	LLVMValueRef args[128], *a = args, call;
-	unsigned n = ft->nparams + 1;
+	unsigned n = ft->nparams + LOWER_CTX_ARGS;
 
+	lower_loop_busy(l);
 	if (n > 128 && !(a = malloc(n * sizeof *a)))
 		return nomem(l->err);
-	a[0] = cctx;
+	a[0] = a[1] = cctx;
 	for (uint32_t i = ft->nparams; i > 0; i--)
-		a[i] = lower_pop(l);
+		a[i + LOWER_CTX_ARGS - 1] = lower_pop(l);
 	if (lower_uniform(l->lm, ft) && LLVMIsAFunction(callee) &&
 	    LLVMGlobalGetValueType(callee) == uniform_type(l->lm)) {
 		/* a uniform callee (direct calls only): its registers */
-		LLVMValueRef u[1 + UNIFORM_INTS + UNIFORM_VECS];
-		uniform_args(l->b, l->lm, ft, cctx, a + 1, u);
+		LLVMValueRef u[UNIFORM_ARGS];
+		uniform_args(l->b, l->lm, ft, cctx, a + LOWER_CTX_ARGS, u);
 		call = build_call(l, uniform_type(l->lm), callee, u, KILN_ARRAY_LEN(u));
 		if (ft->nresults == 1)
 			call = from_reg(l->b, l->lm, LLVMBuildExtractValue(l->b, call,
@@ -753,13 +772,14 @@ static bool tail_ok(lower *l, const kiln_functype *ft)
  * a chain of tail calls runs in constant stack. */
 static bool must_tail(lower *l, const kiln_functype *ft, LLVMValueRef callee, LLVMValueRef cctx)
 {
-	LLVMValueRef a[16], u[1 + UNIFORM_INTS + UNIFORM_VECS], call;	/* 13 params at most */
+	LLVMValueRef a[16], u[UNIFORM_ARGS], call;	/* 13 params at most */
 
 	for (uint32_t i = ft->nparams; i > 0; i--)
 		a[i - 1] = lower_pop(l);
 	uniform_args(l->b, l->lm, ft, cctx, a, u);
 	lower_eh_exit(l, 0);
 	call = LLVMBuildCall2(l->b, uniform_type(l->lm), callee, u, KILN_ARRAY_LEN(u), "");
+	wasm_call_site(l->lm, call);
 	LLVMSetTailCallKind(call, LLVMTailCallKindMustTail);
 	LLVMBuildRet(l->b, call);
 	lower_set_dead(l);
@@ -1338,6 +1358,11 @@ bool lower_function(lower_module *lm, uint32_t fidx, kiln_error *err)
 	 * happen in kiln's code to be a trap. */
 	LLVMAddAttributeAtIndex(l.fn, LLVMAttributeFunctionIndex,
 				LLVMCreateStringAttribute(lm->llctx, "no-builtins", 11, "", 0));
+	/* Every body on a cache line of its own: where its loops fall on
+	 * 64-byte lines depends on its code alone, not on what precedes it
+	 * (lower_block.c, align_loop). */
+	if (!lm->tier0)
+		LLVMSetAlignment(l.fn, LOWER_FUNC_ALIGN);
 	/* Frame pointers: trap backtraces walk them. */
 	LLVMAddAttributeAtIndex(l.fn, LLVMAttributeFunctionIndex,
 				LLVMCreateStringAttribute(lm->llctx, "frame-pointer", 13, "all", 3));
@@ -1389,7 +1414,7 @@ bool lower_trampoline(lower_module *lm, const kiln_functype *ft, const char *nam
 		      kiln_error *err)
 {
 	LLVMTypeRef pt[3] = {lm->ptr, lm->ptr, lm->ptr}, callee_type;
-	LLVMValueRef fn, slots, args[129], call;
+	LLVMValueRef fn, slots, args[128 + LOWER_CTX_ARGS], call;
 	LLVMBuilderRef b;
 	lower l = {0};
 
@@ -1404,11 +1429,13 @@ bool lower_trampoline(lower_module *lm, const kiln_functype *ft, const char *nam
 	LLVMPositionBuilderAtEnd(b, LLVMAppendBasicBlockInContext(lm->llctx, fn, "entry"));
 	l.lm = lm, l.b = b, l.fn = fn;
 	slots = LLVMGetParam(fn, 1);
-	args[0] = LLVMGetParam(fn, 0);
+	args[0] = args[1] = LLVMGetParam(fn, 0);
 	for (uint32_t i = 0; i < ft->nparams; i++)
-		args[i + 1] = lower_load_at(&l, slots, i * KILN_SLOT_SIZE,
-					    lower_type(lm, ft->params[i]));
-	call = LLVMBuildCall2(b, callee_type, LLVMGetParam(fn, 2), args, ft->nparams + 1, "");
+		args[i + LOWER_CTX_ARGS] = lower_load_at(&l, slots, i * KILN_SLOT_SIZE,
+							 lower_type(lm, ft->params[i]));
+	call = LLVMBuildCall2(b, callee_type, LLVMGetParam(fn, 2), args,
+			      ft->nparams + LOWER_CTX_ARGS, "");
+	wasm_call_site(lm, call);
 	for (uint32_t i = 0; i < ft->nresults; i++) {
 		LLVMValueRef v = ft->nresults == 1 ? call : LLVMBuildExtractValue(b, call, i, "");
 		LLVMValueRef off = LLVMConstInt(lm->i64, i * KILN_SLOT_SIZE, 0);

@@ -1,8 +1,10 @@
 /*
  * lower.h — WebAssembly function bodies → LLVM IR (internal to compiler/).
  *
- * One wasm function becomes one LLVM function `R f<i>(ptr ctx, params...)`
- * (runtime/vmctx.h has the ABI); each signature has an entry trampoline
+ * One wasm function becomes one LLVM function
+ * `R f<i>(ptr swiftself ctx, ptr ctx, params...)` (runtime/vmctx.h has the
+ * ABI): the C convention, with the ctx twice, in %r13 and in %rdi (below,
+ * LOWER_CTX_ARGS); each signature has an entry trampoline
  * `void T<sig>(ptr ctx, ptr slots, ptr entry)` (kiln_tramp_fn).  The operand stack is simulated at compile time as
  * LLVM values; locals are allocas that mem2reg promotes; each control
  * frame owns the block a branch to it goes to, with one phi per value the
@@ -24,6 +26,17 @@
 #include <llvm-c/DebugInfo.h>
 
 #include "krt.h"
+
+/* The ctx arguments that open every wasm prototype.  The first, marked
+ * swiftself, travels in %r13, a register the C convention makes callees
+ * preserve: wasm code keeps its ctx there from entry to return, across
+ * every call, with nothing to save or move (before, a callee-saved
+ * register held it, pushed and popped in every function that calls, and
+ * moved to %rdi at every call).  The second is the same ctx in %rdi, so
+ * that the other arguments sit where C puts them: host functions, the
+ * runtime's shims and the interpreter's adapter are called as wasm code
+ * and read a C call's registers, %r13 untouched. */
+#define LOWER_CTX_ARGS 2
 
 /* FR_TRY: a legacy try's body; FR_CATCH: its catches (lower_eh.c). */
 enum { FR_BLOCK, FR_LOOP, FR_IF, FR_ELSE, FR_FUNC, FR_TRY, FR_CATCH, FR_TRY_TABLE };
@@ -54,6 +67,10 @@ typedef struct lower_frame {
 	LLVMValueRef inflight;
 	const uint8_t *clauses;
 	uint32_t nclauses;
+	/* A loop: the branch that enters it; whether it holds a call or
+	 * another loop (then it is not aligned: lower_block.c). */
+	LLVMValueRef entry_br;
+	bool busy;
 } lower_frame;
 
 /* Per-module state shared by the functions of one compilation. */
@@ -121,6 +138,11 @@ typedef struct lower_module {
 
 /* LLVM's least number of cases for a jump table (-min-jump-table-entries). */
 #define LOWER_JUMP_TABLE 4u
+
+/* The alignment in bytes of an innermost loop without calls (lower_block.c). */
+#define LOWER_LOOP_ALIGN 32
+/* The alignment in bytes of a function body, above tier 0 (lower.c). */
+#define LOWER_FUNC_ALIGN 64
 
 /* tier_up's `loop` for a count that is no OSR point. */
 #define LOWER_NO_LOOP UINT32_MAX
@@ -287,6 +309,9 @@ void lower_fuel_charge(lower *l);
 void lower_fuel_settle(lower *l);
 void lower_blocktype(lower *l, int64_t bt, const kiln_valtype **p, uint32_t *np,
 		     const kiln_valtype **r, uint32_t *nr);
+/* Marks the innermost loop around the code being lowered as holding a
+ * call or a loop. */
+void lower_loop_busy(lower *l);
 bool lower_push_frame(lower *l, uint8_t kind, const kiln_valtype *params, uint32_t np,
 		      const kiln_valtype *results, uint32_t nr);
 void lower_close_arm(lower *l, lower_frame *f);

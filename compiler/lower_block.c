@@ -56,6 +56,48 @@ bool lower_push_frame(lower *l, uint8_t kind, const kiln_valtype *params,
 	return true;
 }
 
+void lower_loop_busy(lower *l)
+{
+	for (size_t i = l->nframes; i-- > 0;)
+		if (l->frames[i].kind == FR_LOOP) {
+			l->frames[i].busy = true;
+			return;
+		}
+}
+
+/* An innermost loop without calls starts on a LOWER_LOOP_ALIGN boundary
+ * (x86: LLVM aligns loops to 16 bytes, and a small loop across a 64-byte
+ * line ran up to 1.5 times longer than the same instructions within one:
+ * docs/bench/issue21-ctx-register.md).  Loops that call, or hold other
+ * loops, are left alone: they are entered often (a recursive function's
+ * loop, once per call) and the padding before them runs each time.  The
+ * request is LLVM's loop metadata `llvm.loop.align` on every branch back
+ * to the header (the latches), which code generation reads after the
+ * optimisation passes have kept or copied it (rotation, unrolling,
+ * vectorisation). */
+static void align_loop(lower *l, lower_frame *f)
+{
+	LLVMContextRef c = l->lm->llctx;
+	LLVMMetadataRef self = LLVMTemporaryMDNode(c, NULL, 0);
+	LLVMMetadataRef prop[2] = {
+		LLVMMDStringInContext2(c, "llvm.loop.align", 15),
+		LLVMValueAsMetadata(LLVMConstInt(l->lm->i32, LOWER_LOOP_ALIGN, 0)),
+	};
+	LLVMMetadataRef ops[2] = {self, LLVMMDNodeInContext2(c, prop, 2)};
+	LLVMMetadataRef id = LLVMMDNodeInContext2(c, ops, 2);
+	unsigned kind = LLVMGetMDKindIDInContext(c, "llvm.loop", 9);
+	LLVMValueRef md;
+
+	LLVMMetadataReplaceAllUsesWith(self, id);	/* a loop ID names itself */
+	md = LLVMMetadataAsValue(c, id);
+	for (LLVMUseRef u = LLVMGetFirstUse(LLVMBasicBlockAsValue(f->target)); u;
+	     u = LLVMGetNextUse(u)) {
+		LLVMValueRef br = LLVMGetUser(u);
+		if (br != f->entry_br && br != l->osr_switch && LLVMIsATerminatorInst(br))
+			LLVMSetMetadata(br, kind, md);
+	}
+}
+
 void lower_free_frame(lower_frame *f)
 {
 	if (f->phis != f->end_phis)
@@ -120,6 +162,7 @@ bool lower_op_block(lower *l, const kiln_instr *in)
 		return lower_push_frame(l, FR_BLOCK, p, np, r, nr);
 	if (in->op == KILN_OP_LOOP) {
 		LLVMBasicBlockRef header = lower_block(l, "loop");
+		lower_loop_busy(l);
 		if (!lower_push_frame(l, FR_LOOP, p, np, r, nr))
 			return false;
 		f = lower_top(l);
@@ -127,7 +170,7 @@ bool lower_op_block(lower *l, const kiln_instr *in)
 		if (!(f->phis = make_phis(l, header, np, p)))
 			return nomem(l->err);
 		add_incoming(l, f->phis, np);
-		LLVMBuildBr(l->b, header);
+		f->entry_br = LLVMBuildBr(l->b, header);
 		LLVMPositionBuilderAtEnd(l->b, header);
 		l->nstack -= np;
 		/* A checked loop's fast copy is no OSR point: loops are
@@ -212,6 +255,8 @@ static bool end_frame(lower *l)
 	lower_frame *f = lower_top(l);
 
 	lower_close_arm(l, f);
+	if (f->kind == FR_LOOP && !f->busy && !l->lm->tier0)
+		align_loop(l, f);
 	if (f->kind == FR_IF) {
 		/* No else: the params pass through as the results. */
 		LLVMBasicBlockRef from = f->else_bb;

@@ -33,7 +33,10 @@
 #include "internal.h"
 
 #define KILN_ARTIFACT_MAGIC "\0kilnaot"
-/* 9: memory64 past 4 GiB: the memory_fill_at, memory_copy_at and
+/* 10: wasm functions take their ctx twice, in %r13 (swiftself) and in
+ * %rdi (compiler/lower.h, LOWER_CTX_ARGS); code of format 9 would call
+ * them with %r13 undefined.
+ * 9: memory64 past 4 GiB: the memory_fill_at, memory_copy_at and
  * memory_init_at helpers take u64 addresses and lengths (vmctx.h), which
  * code of format 8 passes as u32s.
  * 8: the proposals the module uses (`module_features`), which a kiln of
@@ -46,7 +49,7 @@
  * runtimes of format 4 leave zero.  4: trampolines per signature (3: t<i>
  * per function, Ed25519 signatures introduced; their scheme and context
  * string are unchanged since). */
-#define KILN_ARTIFACT_FORMAT 9
+#define KILN_ARTIFACT_FORMAT 10
 
 /* code_flags: the code checks the epoch deadline (vmctx.h). */
 #define KILN_ARTIFACT_EPOCH_CHECKS 1u

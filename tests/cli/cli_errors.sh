@@ -126,7 +126,7 @@ expect_error "compile: unwritable output" compile "$tmp/inc.wasm" -o "$tmp/nodir
 checks=$((checks + 1))
 "$kiln" compile -O1 "$tmp/inc.wasm" -o "$tmp/inc.kwasm" && [ -s "$tmp/inc.kwasm" ] ||
   { echo "FAIL: compile wrote no artifact"; fails=$((fails + 1)); }
-expect_ok "inspect artifact" 'kiln AOT artifact, format 9' inspect "$tmp/inc.kwasm"
+expect_ok "inspect artifact" 'kiln AOT artifact, format 10' inspect "$tmp/inc.kwasm"
 expect_error "compile: unknown target CPU" compile --target-cpu nosuchcpu "$tmp/inc.wasm" -o "$tmp/x.kwasm"
 "$kiln" compile --target-cpu generic "$tmp/inc.wasm" -o "$tmp/generic.kwasm" 2> /dev/null
 expect_ok "run a generic artifact" '^42$' run --invoke inc "$tmp/generic.kwasm" 41
