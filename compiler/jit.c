@@ -50,6 +50,7 @@
  * (engine_record_compile_error).
  */
 #include <elf.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -297,11 +298,29 @@ bool jit_codegen(kiln_engine *e, LLVMModuleRef mod, LLVMTargetMachineRef tm, int
 	return false;
 }
 
+/* Whether JIT compilations run LLVM's verifier: the build's default
+ * (cmake -DKILN_VERIFY_IR=ON, which scripts/test, the fuzzers and CI
+ * use), or KILN_VERIFY_IR=1 or 0 in the environment.  Off, a lowering bug
+ * reaches code generation unchecked; the verifier costs a few percent of
+ * each compilation (docs/bench/issue21-ctx-register.md has the figure).
+ * Artifacts are always verified (aot_emit.c): compiled once, kept. */
+static bool verifies;
+
+static void verifies_once(void)
+{
+	const char *v = getenv("KILN_VERIFY_IR");
+
+	verifies = v && (v[0] == '0' || v[0] == '1') && v[1] == '\0' ? v[0] == '1'
+								     : KILN_VERIFY_IR_DEFAULT;
+}
+
 bool jit_verify(LLVMModuleRef mod, kiln_error *err)
 {
+	static pthread_once_t once = PTHREAD_ONCE_INIT;
 	char *msg = NULL;
 
-	if (!LLVMVerifyModule(mod, LLVMReturnStatusAction, &msg)) {
+	pthread_once(&once, verifies_once);
+	if (!verifies || !LLVMVerifyModule(mod, LLVMReturnStatusAction, &msg)) {
 		LLVMDisposeMessage(msg);
 		return true;
 	}
