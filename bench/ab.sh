@@ -1,0 +1,94 @@
+#!/usr/bin/env bash
+# bench/ab.sh OLD_BUILD NEW_BUILD [--runs N] [--only a,b,...]
+#
+# A compiler change measured as a change: every program of the suite
+# compiled to an artifact by OLD_BUILD's kiln and run by its kiln-run,
+# against the same by NEW_BUILD's, in ABBA order (old, new, new, old) N
+# times (default 4); per repetition the ratio of the new pair's CPU time
+# (user + sys, wait4) to the old pair's; per program the median ratio and
+# its range, and the geometric mean of the medians.  Each run's output must
+# equal the native build's.  For an old build, check the commit out into a
+# worktree and build kiln and kiln-run there:
+#   git worktree add /tmp/old HEAD~1
+#   cmake -S /tmp/old -B /tmp/build-old -DKILN_BUILD_TESTS=OFF -DKILN_BUILD_EXAMPLES=OFF
+#   cmake --build /tmp/build-old --target kiln kiln-run
+#   bench/ab.sh /tmp/build-old build
+# The artifact formats may differ: each build runs its own artifacts.
+#
+# bench/ab.sh --check BUILD: BUILD against itself, fib once, and the table's
+# line checked to hold a positive ratio (the ctest).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+if [ "${1:-}" = --check ] && [ $# -eq 2 ]; then
+  d=$(mktemp -d)
+  trap 'rm -rf "$d"' EXIT
+  ln -s "$(realpath "$2")" "$d/a" && ln -s "$(realpath "$2")" "$d/b"
+  "$0" "$d/a" "$d/b" --only fib --runs 1 | tee "$d/out"
+  grep -Eq '^\| fib \| \*\*[0-9]+\.[0-9]+\*\* \([0-9.]+–[0-9.]+\) \| 1 \|$' "$d/out" &&
+    ! grep -q '\*\*0\.000\*\*' "$d/out"
+  exit
+fi
+[ $# -ge 2 ] || { echo "usage: bench/ab.sh OLD_BUILD NEW_BUILD [--runs N] [--only a,b,...]" >&2; exit 2; }
+old=$(realpath -s "$1") new=$(realpath -s "$2")
+shift 2
+runs=4 only=""
+while [ $# -gt 0 ]; do
+  case $1 in
+    --runs) runs=$2; shift ;;
+    --only) only=$2; shift ;;
+    *) echo "bench/ab.sh: unknown argument '$1'" >&2; exit 2 ;;
+  esac
+  shift
+done
+case $runs in ''|*[!0-9]*|0) echo "bench/ab.sh: --runs takes a positive number" >&2; exit 2 ;; esac
+progs=$new/bench/programs measure=$new/bench/kiln-bench-measure
+for f in "$old/tools/kiln" "$old/tools/kiln-run" "$new/tools/kiln" "$new/tools/kiln-run" \
+         "$measure" "$progs/native/fib"; do
+  [ -x "$f" ] || { echo "bench/ab.sh: $f missing: build first" >&2; exit 2; }
+done
+[ "$(basename "$old")" != "$(basename "$new")" ] ||
+  { echo "bench/ab.sh: the two build directories need different names" >&2; exit 2; }
+. bench/spread.sh
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+
+# name | arguments (bench/run's timed runs)
+suite=(
+  "coremark_like|2000" "fib|40" "sieve|40" "memops|600" "nbody|5000000"
+  "mandelbrot|1600" "matmul|400" "sha256|100" "qsort|2000000" "interp|6000"
+  "binarytrees|18" "strings|60" "simd|20000" "btree|300" "deflate|40"
+  "lisp|100" "regex|50000" "json|20"
+)
+
+# cpu BUILD NAME ARGS: one run's CPU ms; its output checked.
+cpu() {
+  local ms rss st c
+  read -r ms rss st c < <("$measure" "$tmp/got" "$1/tools/kiln-run" "$tmp/$2.$(basename "$1").kwasm" $3)
+  if [ "$st" != 0 ] || ! cmp -s "$tmp/got" "$tmp/$2.want"; then
+    echo "bench/ab.sh: $2 under $1: exit $st or output differs from native" >&2
+    exit 1
+  fi
+  echo "$c"
+}
+
+echo "| program | new / old CPU time: median (min–max) | n |"
+echo "|---|---|---|"
+logs=()
+for entry in "${suite[@]}"; do
+  IFS='|' read -r name args <<< "$entry"
+  [ -z "$only" ] || [[ ",$only," == *",$name,"* ]] || continue
+  "$progs/native/$name" $args > "$tmp/$name.want"
+  for b in "$old" "$new"; do
+    "$b/tools/kiln" compile -o "$tmp/$name.$(basename "$b").kwasm" "$progs/$name.wasm"
+  done
+  ratios=()
+  for ((i = 0; i < runs; i++)); do
+    a1=$(cpu "$old" "$name" "$args"); b1=$(cpu "$new" "$name" "$args")
+    b2=$(cpu "$new" "$name" "$args"); a2=$(cpu "$old" "$name" "$args")
+    ratios+=("$(awk -v a="$a1" -v b="$a2" -v c="$b1" -v d="$b2" 'BEGIN { printf "%.4f", (c + d) / (a + b) }')")
+  done
+  read -r med q1 q3 lo hi < <(printf '%s\n' "${ratios[@]}" | spread)
+  echo "| $name | **$med** ($lo–$hi) | $runs |"
+  logs+=("$med")
+done
+printf '%s\n' "${logs[@]}" | awk '{ s += log($1); n++ } END { if (n) printf "\ngeometric mean of the medians: %.3f over %d programs\n", exp(s / n), n }'
