@@ -73,8 +73,7 @@ void lower_loop_busy(lower *l)
  * loop, once per call) and the padding before them runs each time.  The
  * request is LLVM's loop metadata `llvm.loop.align` on every branch back
  * to the header (the latches), which code generation reads after the
- * optimisation passes have kept or copied it (rotation, unrolling,
- * vectorisation). */
+ * optimisation passes, on the loops they kept it on. */
 static void align_loop(lower *l, lower_frame *f)
 {
 	LLVMContextRef c = l->lm->llctx;
