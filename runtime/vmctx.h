@@ -2,10 +2,15 @@
  * vmctx.h — the ABI between compiled code and the runtime, defined once.
  *
  * Every compiled function is `R f(kiln_vmctx *ctx, P1 p1, ...)` with the C
- * calling convention: no result is `void`, one result is returned as is,
- * several come back as an LLVM first-class struct (only compiled code calls
- * such functions; C reaches compiled code through entry trampolines,
- * kiln_tramp_fn below).
+ * calling convention, its ctx also in %r13 (x86-64): compiled code passes
+ * it there as well (LLVM's swiftself, a register C callees preserve) and
+ * reads its own from there, so that a call within an instance moves
+ * nothing (compiler/lower.h, LOWER_CTX_ARGS).  C functions called as wasm
+ * code (host functions, the shims) see an ordinary C call.  No result is
+ * `void`, one result is returned as is, several come back as an LLVM
+ * first-class struct (only compiled code calls such functions; C reaches
+ * compiled code through entry trampolines, kiln_tramp_fn below, which set
+ * %r13 too).
  *
  * Compiled code reaches the runtime only through `ctx`: the fields below at
  * the offsets below (the compiler builds its loads from these constants and
