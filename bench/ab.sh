@@ -60,6 +60,11 @@ suite=(
   "lisp|100" "regex|50000" "json|20"
 )
 
+names=" ${suite[*]%%|*} "
+for want in ${only//,/ }; do
+  [[ $names == *" $want "* ]] || { echo "bench/ab.sh: no program '$want' in the suite:$names" >&2; exit 2; }
+done
+
 # cpu BUILD NAME ARGS: one run's CPU ms; its output checked.
 cpu() {
   local ms rss st c
