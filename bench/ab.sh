@@ -49,16 +49,9 @@ done
 [ "$(basename "$old")" != "$(basename "$new")" ] ||
   { echo "bench/ab.sh: the two build directories need different names" >&2; exit 2; }
 . bench/spread.sh
+. bench/suite.sh
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
-
-# name | arguments (bench/run's timed runs)
-suite=(
-  "coremark_like|2000" "fib|40" "sieve|40" "memops|600" "nbody|5000000"
-  "mandelbrot|1600" "matmul|400" "sha256|100" "qsort|2000000" "interp|6000"
-  "binarytrees|18" "strings|60" "simd|20000" "btree|300" "deflate|40"
-  "lisp|100" "regex|50000" "json|20"
-)
 
 names=" ${suite[*]%%|*} "
 for want in ${only//,/ }; do
@@ -80,7 +73,7 @@ echo "| program | new / old CPU time: median (min–max) | n |"
 echo "|---|---|---|"
 logs=()
 for entry in "${suite[@]}"; do
-  IFS='|' read -r name args <<< "$entry"
+  IFS='|' read -r name args _ <<< "$entry"
   [ -z "$only" ] || [[ ",$only," == *",$name,"* ]] || continue
   "$progs/native/$name" $args > "$tmp/$name.want" 2> /dev/null
   for b in "$old" "$new"; do
