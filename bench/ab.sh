@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# bench/ab.sh OLD_BUILD NEW_BUILD [--runs N] [--only a,b,...]
+# bench/ab.sh OLD_BUILD NEW_BUILD [--first] [--runs N] [--only a,b,...]
 #
 # A compiler change measured as a change: every program of the suite
 # compiled to an artifact by OLD_BUILD's kiln and run by its kiln-run,
@@ -15,27 +15,37 @@
 #   bench/ab.sh /tmp/build-old build
 # The artifact formats may differ: each build runs its own artifacts.
 #
-# bench/ab.sh --check BUILD: BUILD against itself, fib once, and the table's
-# line checked to hold a positive ratio (the ctest).
+# --first: a JIT change measured as the user meets it: each program run by
+# each build's `kiln run` (its defaults) with a new, empty cache directory,
+# so every run is a first run; the ratio of wall times (the time the user
+# waits: background compile threads make CPU time a different question),
+# and the next run starts only once no process uses the last run's cache.
+#
+# bench/ab.sh --check BUILD: BUILD against itself, fib once, as artifacts
+# and as first runs, and each table's line checked to hold a positive ratio
+# (the ctest).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 if [ "${1:-}" = --check ] && [ $# -eq 2 ]; then
   d=$(mktemp -d)
   trap 'rm -rf "$d"' EXIT
   ln -s "$(realpath "$2")" "$d/a" && ln -s "$(realpath "$2")" "$d/b"
-  "$0" "$d/a" "$d/b" --only fib --runs 1 | tee "$d/out"
-  grep -Eq '^\| fib \| \*\*[0-9]+\.[0-9]+\*\* \([0-9.]+–[0-9.]+\) \| 1 \|$' "$d/out" &&
-    ! grep -q '\*\*0\.000\*\*' "$d/out"
+  for mode in "" --first; do
+    "$0" "$d/a" "$d/b" $mode --only fib --runs 1 | tee "$d/out"
+    grep -Eq '^\| fib \| \*\*[0-9]+\.[0-9]+\*\* \([0-9.]+–[0-9.]+\) \| 1 \|$' "$d/out" &&
+      ! grep -q '\*\*0\.000\*\*' "$d/out" || exit 1
+  done
   exit
 fi
 [ $# -ge 2 ] || { echo "usage: bench/ab.sh OLD_BUILD NEW_BUILD [--runs N] [--only a,b,...]" >&2; exit 2; }
 old=$(realpath -s "$1") new=$(realpath -s "$2")
 shift 2
-runs=4 only=""
+runs=4 only="" first=0
 while [ $# -gt 0 ]; do
   case $1 in
     --runs) runs=$2; shift ;;
     --only) only=$2; shift ;;
+    --first) first=1 ;;
     *) echo "bench/ab.sh: unknown argument '$1'" >&2; exit 2 ;;
   esac
   shift
@@ -58,10 +68,31 @@ for want in ${only//,/ }; do
   [[ $names == *" $want "* ]] || { echo "bench/ab.sh: no program '$want' in the suite:$names" >&2; exit 2; }
 done
 
-# cpu BUILD NAME ARGS: one run's CPU ms; its output checked.
+# settle DIR: waits until no process runs with cache DIR (a cache filled
+# in the background after `kiln run` exits would take CPU from the next
+# run), then removes it.
+settle() {
+  for _ in $(seq 3000); do
+    grep -qszxF "KILN_CACHE_DIR=$1" /proc/[0-9]*/environ || break
+    sleep 0.1
+  done
+  rm -rf "$1"
+}
+
+# cpu BUILD NAME ARGS: one run's CPU ms (with --first: a first run's wall
+# ms); its output checked.
+ncache=0
 cpu() {
   local ms rss st c
-  read -r ms rss st c < <("$measure" "$tmp/got" "$1/tools/kiln-run" "$tmp/$2.$(basename "$1").kwasm" $3)
+  if [ "$first" = 1 ]; then
+    ncache=$((ncache + 1))
+    read -r ms rss st c < <(KILN_CACHE_DIR=$tmp/cache.$ncache "$measure" "$tmp/got" \
+      "$1/tools/kiln" run "$progs/$2.wasm" $3)
+    settle "$tmp/cache.$ncache"
+    c=$ms
+  else
+    read -r ms rss st c < <("$measure" "$tmp/got" "$1/tools/kiln-run" "$tmp/$2.$(basename "$1").kwasm" $3)
+  fi
   if [ "$st" != 0 ] || ! cmp -s "$tmp/got" "$tmp/$2.want"; then
     echo "bench/ab.sh: $2 under $1: exit $st or output differs from native" >&2
     exit 1
@@ -69,7 +100,11 @@ cpu() {
   echo "$c"
 }
 
-echo "| program | new / old CPU time: median (min–max) | n |"
+if [ "$first" = 1 ]; then
+  echo "| program | new / old first-run wall time: median (min–max) | n |"
+else
+  echo "| program | new / old CPU time: median (min–max) | n |"
+fi
 echo "|---|---|---|"
 logs=()
 for entry in "${suite[@]}"; do
@@ -77,7 +112,7 @@ for entry in "${suite[@]}"; do
   [ -z "$only" ] || [[ ",$only," == *",$name,"* ]] || continue
   "$progs/native/$name" $args > "$tmp/$name.want" 2> /dev/null
   for b in "$old" "$new"; do
-    "$b/tools/kiln" compile -o "$tmp/$name.$(basename "$b").kwasm" "$progs/$name.wasm"
+    [ "$first" = 1 ] || "$b/tools/kiln" compile -o "$tmp/$name.$(basename "$b").kwasm" "$progs/$name.wasm"
   done
   ratios=()
   for ((i = 0; i < runs; i++)); do

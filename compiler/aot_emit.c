@@ -105,14 +105,23 @@ static bool dump_part(kiln_engine *e, kiln_module *m, uint32_t first, uint32_t e
 	LLVMDisposeMessage(ir);
 	if (fclose(f) != 0)
 		return krt_fail(err, KILN_ERR_IO, KILN_NO_OFFSET, "cannot write %s", path);
+	/* Code generation changes the IR it runs on (CodeGenPrepare), so the
+	 * assembly comes from a copy: the object emitted next is generated
+	 * from the same IR as this assembly, and is the object an artifact
+	 * compiled without --dump holds. */
+	LLVMModuleRef copy = LLVMCloneModule(mod);
+	bool ok;
+
 	snprintf(path, sizeof path, "%s%s.s", prefix, num);
-	if (LLVMTargetMachineEmitToFile(tm, mod, path, LLVMAssemblyFile, &msg)) {
+	ok = copy != NULL && !LLVMTargetMachineEmitToFile(tm, copy, path, LLVMAssemblyFile, &msg);
+	if (copy)
+		LLVMDisposeModule(copy);
+	if (!ok) {
 		krt_fail(err, KILN_ERR_IO, KILN_NO_OFFSET, "cannot write %s: %s", path,
 			 msg ? msg : "?");
 		LLVMDisposeMessage(msg);
-		return false;
 	}
-	return true;
+	return ok;
 }
 
 /* The entry trampolines, one per signature of the module's own functions
