@@ -22,8 +22,10 @@
  * hottest or has waited longest.  (Each tier-up used to go to the front,
  * so that with the one background thread of a 2-CPU machine the first
  * functions to run hot were compiled last; in first order, `bench/ab.sh
- * --first` over the suite: 0.964 of the time, lisp 0.88, matmul 0.71,
- * qsort 1.06.)  Called with spec_lock held. */
+ * --first` over the suite, 3 repetitions: 0.964 of the time, where the
+ * same build against itself gave 1.007 and single programs moved by up
+ * to 20 % either way.  Smallest body first instead: 0.986 against this,
+ * noise.)  Called with spec_lock held. */
 static bool work_push(jit_state *j, module_jit *mj, uint32_t i, uint8_t kind)
 {
 	spec_item it = {mj, i, kind};
