@@ -37,7 +37,7 @@ if [ "${1:-}" = --check ] && [ $# -eq 2 ]; then
   done
   exit
 fi
-[ $# -ge 2 ] || { echo "usage: bench/ab.sh OLD_BUILD NEW_BUILD [--runs N] [--only a,b,...]" >&2; exit 2; }
+[ $# -ge 2 ] || { echo "usage: bench/ab.sh OLD_BUILD NEW_BUILD [--first] [--runs N] [--only a,b,...]" >&2; exit 2; }
 old=$(realpath -s "$1") new=$(realpath -s "$2")
 shift 2
 runs=4 only="" first=0
@@ -80,15 +80,13 @@ settle() {
 }
 
 # cpu BUILD NAME ARGS: one run's CPU ms (with --first: a first run's wall
-# ms); its output checked.
-ncache=0
+# ms, its cache directory named by this subshell's pid); its output checked.
 cpu() {
-  local ms rss st c
+  local ms rss st c cache=$tmp/cache.$BASHPID
   if [ "$first" = 1 ]; then
-    ncache=$((ncache + 1))
-    read -r ms rss st c < <(KILN_CACHE_DIR=$tmp/cache.$ncache "$measure" "$tmp/got" \
+    read -r ms rss st c < <(KILN_CACHE_DIR=$cache "$measure" "$tmp/got" \
       "$1/tools/kiln" run "$progs/$2.wasm" $3)
-    settle "$tmp/cache.$ncache"
+    settle "$cache"
     c=$ms
   else
     read -r ms rss st c < <("$measure" "$tmp/got" "$1/tools/kiln-run" "$tmp/$2.$(basename "$1").kwasm" $3)
