@@ -68,17 +68,6 @@ for want in ${only//,/ }; do
   [[ $names == *" $want "* ]] || { echo "bench/ab.sh: no program '$want' in the suite:$names" >&2; exit 2; }
 done
 
-# settle DIR: waits until no process runs with cache DIR (a cache filled
-# in the background after `kiln run` exits would take CPU from the next
-# run), then removes it.
-settle() {
-  for _ in $(seq 3000); do
-    grep -qszxF "KILN_CACHE_DIR=$1" /proc/[0-9]*/environ || break
-    sleep 0.1
-  done
-  rm -rf "$1"
-}
-
 # cpu BUILD NAME ARGS: one run's CPU ms (with --first: a first run's wall
 # ms, its cache directory named by this subshell's pid); its output checked.
 cpu() {

@@ -3,7 +3,7 @@
 # artifact it would write without --dump, byte for byte: code generation
 # changes the IR it runs on, so the assembly it dumps must come from a
 # copy, or the object is generated twice and differs (bench's regex and
-# json did).  Also checks that the dump's assembly names every body.
+# json did).  Also checks that the dump's assembly holds a body.
 set -u
 kiln=$1
 shift
